@@ -1,0 +1,34 @@
+/** One jest run, two projects: unit specs next to the code, end-to-end specs in test/. */
+const swc = [
+  '@swc/jest',
+  {
+    jsc: {
+      parser: { syntax: 'typescript', decorators: true },
+      transform: { legacyDecorator: true, decoratorMetadata: true },
+      target: 'es2022',
+    },
+    module: { type: 'commonjs' },
+  },
+];
+const moduleNameMapper = {
+  '^@ledger/domain$': '<rootDir>/libs/domain/src',
+  '^@ledger/event-log$': '<rootDir>/libs/event-log/src',
+  '^@ledger/qmdl$': '<rootDir>/libs/qmdl/src',
+  '^@ledger/store$': '<rootDir>/libs/store/src',
+  '^@ledger/migrations$': '<rootDir>/migrations',
+};
+const common = {
+  rootDir: __dirname,
+  testEnvironment: 'node',
+  transform: { '^.+\\.ts$': swc },
+  moduleNameMapper,
+  moduleFileExtensions: ['ts', 'js', 'json'],
+  modulePathIgnorePatterns: ['<rootDir>/dist/'],
+};
+module.exports = {
+  reporters: ['default', '<rootDir>/test/summary-reporter.js'],
+  projects: [
+    { ...common, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs,migrations}/**/*.spec.ts'] },
+    { ...common, displayName: 'e2e', testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'] },
+  ],
+};

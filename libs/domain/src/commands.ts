@@ -1,0 +1,75 @@
+import type { GpsMode, RecordingTotals, StopReason } from './events';
+
+/**
+ * Commands are imperative, plain data. Everything impure — time, ids, the local
+ * UTC offset, versions — arrives inside the command; `decide` reads nothing else.
+ */
+export interface CommandDataMap {
+  CreateStore: { readonly storeId: string; readonly formatVersion: number };
+  /** Recorded at every boot; stops an interrupted recording in the same decision. */
+  StartService: { readonly bootId: string; readonly version: string; readonly pid: number; readonly source?: string };
+  /** Clean shutdown; stops the active recording (reason `shutdown`) in the same decision. */
+  StopService: { readonly bootId: string; readonly signal?: string };
+  StartRecording: {
+    /** Adjusted wall clock at start, epoch milliseconds. The name is derived from it. */
+    readonly atMs: number;
+    /** Local UTC offset in minutes (e.g. +60 for CET), for the RFC 3339 start time. */
+    readonly utcOffsetMinutes: number;
+    readonly rayhunterVersion?: string;
+    readonly systemOs?: string;
+    readonly arch?: string;
+    readonly gpsMode?: GpsMode;
+    /** Defaults to true: new recordings are `<name>.qmdl.gz`. */
+    readonly compressed?: boolean;
+  };
+  StopRecording: { readonly reason: StopReason; readonly detail?: string };
+  DeleteRecording: { readonly name: string };
+  DeleteAllRecordings: Record<string, never>;
+  /** Committed totals of the active recording after a flush window. */
+  AppendRecordingData: { readonly name: string; readonly totals: RecordingTotals };
+  MarkRecordingUploaded: { readonly name: string; readonly uploadTime: string };
+  ImportRecording: {
+    readonly name: string;
+    readonly startTime: string;
+    readonly lastMessageTime?: string;
+    readonly qmdlSizeBytes: number;
+    readonly rayhunterVersion?: string;
+    readonly systemOs?: string;
+    readonly arch?: string;
+    readonly stopReason?: string;
+    readonly uploadTime?: string;
+    readonly gpsMode?: GpsMode;
+    readonly compressed: boolean;
+    readonly recoveredFrom: 'manifest' | 'file-name' | 'orphan-file';
+    readonly source?: string;
+  };
+  MarkRecordingDamaged: { readonly name: string; readonly missing: readonly string[]; readonly detail: string };
+  SetClockOffset: { readonly offsetSeconds: number };
+  RecordGpsFix: { readonly lat: number; readonly lon: number; readonly fixTime?: string };
+  ChangeConfig: { readonly config: Readonly<Record<string, unknown>> };
+  ApplyMigration: { readonly id: string; readonly name: string };
+}
+
+export type CommandType = keyof CommandDataMap;
+
+export type Command = {
+  [K in CommandType]: { readonly type: K; readonly data: CommandDataMap[K] };
+}[CommandType];
+
+/** A typed refusal: the command is not allowed in this state. `code` is API. */
+export interface Refusal {
+  readonly code: RefusalCode;
+  readonly message: string;
+  readonly details?: Readonly<Record<string, unknown>>;
+}
+
+export type RefusalCode =
+  | 'NO_SUCH_RECORDING'
+  | 'RECORDING_NOT_ACTIVE'
+  | 'RECORDING_EXISTS'
+  | 'INVALID_TOTALS'
+  | 'INVALID_RECORDING_NAME'
+  | 'INVALID_CLOCK_OFFSET'
+  | 'INVALID_GPS_FIX'
+  | 'STORE_ALREADY_CREATED'
+  | 'MIGRATION_ALREADY_APPLIED';

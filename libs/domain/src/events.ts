@@ -1,0 +1,118 @@
+import type { NewEvent, StoredEvent } from './envelope';
+
+/** Why a recording stopped. */
+export type StopReason =
+  | 'requested'
+  | 'restarted'
+  | 'deleted'
+  | 'all-deleted'
+  | 'shutdown'
+  | 'interrupted'
+  | 'disk-low'
+  | 'write-failed'
+  | 'source-ended';
+
+export const STOP_REASONS: readonly StopReason[] = [
+  'requested', 'restarted', 'deleted', 'all-deleted', 'shutdown', 'interrupted', 'disk-low', 'write-failed', 'source-ended',
+];
+
+/** 0 disabled, 1 fixed, 2 api (Rayhunter's gps_mode). */
+export type GpsMode = 0 | 1 | 2;
+
+/** Cumulative, committed totals of the active recording's files. */
+export interface RecordingTotals {
+  /** Compressed size on disk covered by committed events (Rayhunter `qmdl_size_bytes`). */
+  readonly qmdlSizeBytes: number;
+  /** Uncompressed QMDL bytes behind that prefix. */
+  readonly uncompressedBytes: number;
+  /** Diag containers written. */
+  readonly containers: number;
+  /** Time of the newest diag message written (RFC 3339), if any carried one. */
+  readonly lastMessageTime?: string;
+}
+
+export interface EventDataMap {
+  StoreCreated: { readonly storeId: string; readonly formatVersion: number };
+  ServiceStarted: {
+    readonly bootId: string;
+    readonly version: string;
+    readonly pid: number;
+    /** False when the previous run ended without ServiceStopped (crash, kill, power loss). */
+    readonly previousShutdownClean: boolean;
+    readonly source?: string;
+  };
+  ServiceStopped: { readonly bootId: string; readonly signal?: string };
+  RecordingStarted: {
+    readonly name: string;
+    /** RFC 3339 with the local offset, as the manifest shows it. */
+    readonly startTime: string;
+    readonly rayhunterVersion?: string;
+    readonly systemOs?: string;
+    readonly arch?: string;
+    readonly gpsMode?: GpsMode;
+    readonly compressed: boolean;
+  };
+  RecordingDataAppended: RecordingTotals;
+  RecordingStopped: RecordingTotals & { readonly reason: StopReason; readonly detail?: string };
+  RecordingDeleted: { readonly reason: 'requested' | 'all-deleted' };
+  RecordingUploaded: { readonly uploadTime: string };
+  RecordingImported: {
+    readonly name: string;
+    readonly startTime: string;
+    readonly lastMessageTime?: string;
+    readonly qmdlSizeBytes: number;
+    readonly rayhunterVersion?: string;
+    readonly systemOs?: string;
+    readonly arch?: string;
+    readonly stopReason?: string;
+    readonly uploadTime?: string;
+    readonly gpsMode?: GpsMode;
+    readonly compressed: boolean;
+    /** Where it came from: 'manifest' entry, or recovered from a 'file-name'. */
+    readonly recoveredFrom: 'manifest' | 'file-name' | 'orphan-file';
+    readonly source?: string;
+  };
+  RecordingDamaged: { readonly missing: readonly string[]; readonly detail: string };
+  ClockOffsetSet: { readonly offsetSeconds: number };
+  GpsFixRecorded: {
+    readonly lat: number;
+    readonly lon: number;
+    /** RFC 3339 time of the fix as the client gave it, if any. */
+    readonly fixTime?: string;
+  };
+  ConfigChanged: { readonly config: Readonly<Record<string, unknown>> };
+  MigrationApplied: { readonly id: string; readonly name: string };
+}
+
+export type LedgerEventType = keyof EventDataMap;
+
+export const LEDGER_EVENT_TYPES: readonly LedgerEventType[] = [
+  'StoreCreated', 'ServiceStarted', 'ServiceStopped', 'RecordingStarted', 'RecordingDataAppended',
+  'RecordingStopped', 'RecordingDeleted', 'RecordingUploaded', 'RecordingImported', 'RecordingDamaged',
+  'ClockOffsetSet', 'GpsFixRecorded', 'ConfigChanged', 'MigrationApplied',
+];
+
+/** The current schema version of each event type's `data`. Older versions are upcast on read. */
+export const EVENT_SCHEMA_VERSIONS: Readonly<Record<LedgerEventType, number>> = {
+  StoreCreated: 1, ServiceStarted: 1, ServiceStopped: 1, RecordingStarted: 1, RecordingDataAppended: 1,
+  RecordingStopped: 1, RecordingDeleted: 1, RecordingUploaded: 1, RecordingImported: 1, RecordingDamaged: 1,
+  ClockOffsetSet: 1, GpsFixRecorded: 1, ConfigChanged: 1, MigrationApplied: 1,
+};
+
+/** A ledger event as `decide` produces it: type, data and the recording it names. */
+export type DecidedEvent = {
+  [K in LedgerEventType]: { readonly type: K; readonly data: EventDataMap[K]; readonly recording?: string };
+}[LedgerEventType];
+
+/** A stored ledger event, discriminated on `type`. */
+export type LedgerEvent = {
+  [K in LedgerEventType]: StoredEvent<K, EventDataMap[K]>;
+}[LedgerEventType];
+
+export type NewLedgerEvent = {
+  [K in LedgerEventType]: NewEvent<K, EventDataMap[K]>;
+}[LedgerEventType];
+
+export function isLedgerEventType(type: string): type is LedgerEventType {
+  return (LEDGER_EVENT_TYPES as readonly string[]).includes(type);
+}

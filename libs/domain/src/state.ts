@@ -1,0 +1,58 @@
+import type { GpsMode } from './events';
+
+/** One recording as the QmdlStore knows it (Rayhunter's manifest entry, plus our totals). */
+export interface RecordingEntry {
+  readonly name: string;
+  /** RFC 3339 with the local offset. */
+  readonly startTime: string;
+  readonly lastMessageTime?: string;
+  /** Compressed size on disk covered by committed events. */
+  readonly qmdlSizeBytes: number;
+  readonly uncompressedBytes: number;
+  readonly containers: number;
+  readonly rayhunterVersion?: string;
+  readonly systemOs?: string;
+  readonly arch?: string;
+  readonly stopReason?: string;
+  readonly uploadTime?: string;
+  readonly gpsMode?: GpsMode;
+  readonly compressed: boolean;
+  /** Set by RecordingDamaged: files found missing on disk. */
+  readonly damaged?: { readonly missing: readonly string[]; readonly detail: string };
+}
+
+/**
+ * The QmdlStore read model. Plain JSON-able data so it can be persisted with the
+ * sequence it reflects. `current` is held apart from `entries` so that a data
+ * event costs O(1) whatever the number of recordings.
+ */
+export interface QmdlStoreState {
+  /** Sequence of the last event applied (0 = empty log). */
+  readonly seq: number;
+  readonly storeId?: string;
+  readonly formatVersion?: number;
+  /** Finished (not active, not deleted) recordings, keyed by name. */
+  readonly entries: Readonly<Record<string, RecordingEntry>>;
+  /** The active recording, if any. Never also in `entries`. */
+  readonly current?: RecordingEntry;
+  /** Every name ever issued or imported, for the life of the store: 'live' or 'deleted'. */
+  readonly names: Readonly<Record<string, 'live' | 'deleted'>>;
+  readonly clockOffsetSeconds: number;
+  readonly config: Readonly<Record<string, unknown>>;
+  readonly lastGpsFix?: { readonly lat: number; readonly lon: number; readonly fixTime?: string; readonly time?: string };
+  /** Boot id of the run that has started and not yet stopped cleanly, if any. */
+  readonly runningBootId?: string;
+  readonly bootCount: number;
+  readonly uncleanShutdowns: number;
+  readonly migrations: Readonly<Record<string, string>>;
+  /** Adjusted time of the last event applied. */
+  readonly lastEventTime?: string;
+}
+
+/** An invariant violation found by `checkInvariants` / `checkTransition`. */
+export interface InvariantViolation {
+  /** Stable rule code, e.g. 'ONE_ACTIVE_RECORDING', 'SIZE_NEVER_DECREASES'. */
+  readonly rule: string;
+  readonly message: string;
+  readonly seq?: number;
+}

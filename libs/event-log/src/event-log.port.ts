@@ -1,0 +1,127 @@
+import type { Observable } from 'rxjs';
+import type { ActorKind, NewEvent, StoredEvent } from '@ledger/domain';
+
+/** Filters shared by reads, pages, the HTTP event API and the CLI. All optional, ANDed. */
+export interface EventFilter {
+  /** One or more event types. */
+  readonly types?: readonly string[];
+  /** The recording the event names. */
+  readonly recording?: string;
+  /** Actor kind ('http' | 'recorder' | 'system' | 'cli'), or 'http:<remoteAddress>'. */
+  readonly actor?: ActorKind | `http:${string}`;
+  /** Correlation id. */
+  readonly correlationId?: string;
+  /** Adjusted event time, inclusive lower bound (ISO 8601). */
+  readonly since?: string;
+  /** Adjusted event time, exclusive upper bound (ISO 8601). */
+  readonly until?: string;
+}
+
+export interface ReadOptions extends EventFilter {
+  /** First sequence to include (inclusive). Default 1. */
+  readonly fromSeq?: number;
+  /** Last sequence to include (inclusive). Default the head. */
+  readonly toSeq?: number;
+  /** Newest first. */
+  readonly reverse?: boolean;
+  /** At most this many events. */
+  readonly limit?: number;
+}
+
+export interface PageOptions extends EventFilter {
+  /** Events with seq > after (oldest-first paging, or the lower bound when newest-first). */
+  readonly after?: number;
+  /** Events with seq < before (newest-first paging, or the upper bound when oldest-first). */
+  readonly before?: number;
+  readonly order?: 'asc' | 'desc';
+  /** Page size, 1..1000; default 100. */
+  readonly limit?: number;
+}
+
+export interface EventPage {
+  readonly events: readonly StoredEvent[];
+  /** Cursor for the next page in the same order (pass as `after` for asc, `before` for desc); absent at the end. */
+  readonly next?: number;
+  /** Head sequence when the page was read. */
+  readonly head: number;
+}
+
+export interface AppendOptions {
+  /** Optimistic concurrency: the append fails with `SEQUENCE_CONFLICT` unless the head is exactly this. */
+  readonly expectedSeq?: number;
+  /** fsync before resolving. Default true. */
+  readonly sync?: boolean;
+}
+
+export interface VerifyFinding {
+  readonly seq: number;
+  /** 'SEQUENCE_GAP' | 'BAD_PREV' | 'BAD_HASH' | 'UNREADABLE' | 'BAD_KEY' | 'INDEX_MISMATCH' */
+  readonly code: string;
+  readonly message: string;
+}
+
+export interface VerifyResult {
+  readonly ok: boolean;
+  readonly from: number;
+  readonly to: number;
+  readonly checked: number;
+  readonly headHash: string;
+  /** The first bad sequence and why; absent when ok. */
+  readonly firstBad?: VerifyFinding;
+}
+
+export interface StoreMetadata {
+  readonly storeId: string;
+  readonly createdAt: string;
+  readonly formatVersion: number;
+}
+
+/**
+ * A named snapshot persisted beside the log (e.g. the QmdlStore projection),
+ * with the sequence it reflects.
+ */
+export interface Snapshot<T = unknown> {
+  readonly seq: number;
+  readonly version: number;
+  readonly value: T;
+}
+
+/**
+ * The event-log port: a gapless, hash-chained, durable, totally ordered log.
+ *
+ * @example
+ * const log = await LevelEventLog.open({ location: './data/ledger' });
+ * const [e] = await log.append([{ type: 'ClockOffsetSet', v: 1, time, systemTime, data: { offsetSeconds: 3 }, metadata }]);
+ * log.subscribe({ after: 0 }).subscribe((event) => console.log(event.seq, event.type));
+ * await log.close();
+ */
+export interface EventLog {
+  readonly metadata: StoreMetadata;
+  /** Sequence of the newest committed event (0 when empty). */
+  headSeq(): number;
+  /** Hash of the newest committed event (GENESIS_HASH when empty). */
+  headHash(): string;
+  /**
+   * Append events atomically (all or none, one batch) and durably. Concurrent
+   * calls are group-committed: appends that arrive while a commit is in flight
+   * share the next batch and its single fsync. Resolves with the stored events
+   * in order (gapless sequences).
+   */
+  append(events: readonly NewEvent[], options?: AppendOptions): Promise<readonly StoredEvent[]>;
+  /** Read one event by sequence (upcast), or undefined. */
+  get(seq: number): Promise<StoredEvent | undefined>;
+  /** Stream events in sequence order (or reverse) without loading the log into memory; upcast on read. */
+  read(options?: ReadOptions): AsyncIterable<StoredEvent>;
+  /** One page of events with a cursor; the cost of a page does not depend on its depth. */
+  page(options?: PageOptions): Promise<EventPage>;
+  /**
+   * Catch up from `after` (exclusive), then continue live: no gap and no
+   * duplicate at the hand-over. Completes when the log closes.
+   */
+  subscribe(options?: { readonly after?: number } & EventFilter): Observable<StoredEvent>;
+  /** Check sequence continuity and the hash chain over [from, to]. */
+  verify(options?: { readonly from?: number; readonly to?: number; readonly onProgress?: (seq: number) => void }): Promise<VerifyResult>;
+  readSnapshot<T>(name: string): Promise<Snapshot<T> | undefined>;
+  writeSnapshot<T>(name: string, snapshot: Snapshot<T>): Promise<void>;
+  close(): Promise<void>;
+}

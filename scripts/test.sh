@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# The whole test suite, as the README's `npm ci && npm test` runs it: system
+# packages the browser test needs, the build the end-to-end tests spawn, type
+# check, lint, then every jest project.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/ensure-chromium.sh
+node scripts/build.js
+npx tsc -p tsconfig.json --noEmit
+npx eslint --max-warnings=0 .
+npx jest --ci "$@"
