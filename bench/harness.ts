@@ -1,0 +1,65 @@
+/**
+ * Benchmarks report ratios to a baseline measured in the same run on the same
+ * machine: the machines are shared and noisy, so absolute figures mean little.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+export interface Measurement {
+  /** e.g. 'events/s', 'MB/s', 'req/s', 'ms' */
+  readonly unit: string;
+  readonly value: number;
+}
+
+export interface BenchResult {
+  /** What was measured, e.g. 'durable append, 64 concurrent appenders'. */
+  readonly name: string;
+  readonly measured: Measurement;
+  /** The baseline it is compared to, measured in the same run. */
+  readonly baseline: { readonly name: string } & Measurement;
+  /**
+   * measured / baseline when higher is better, baseline / measured when lower is
+   * better (so a ratio above 1 always means "better than the baseline").
+   */
+  readonly ratio: number;
+  /** The target ratio from the performance issue, if it sets one. */
+  readonly target?: { readonly min: number; readonly note?: string };
+  readonly notes?: string;
+}
+
+export interface BenchContext {
+  /** A fresh temp directory, removed after the bench module ran. */
+  readonly tmpDir: string;
+  /** Smaller sizes (used by the test that checks the benches still run). */
+  readonly quick: boolean;
+  log(message: string): void;
+}
+
+export interface BenchModule {
+  readonly title: string;
+  run(ctx: BenchContext): Promise<readonly BenchResult[]>;
+}
+
+/** Ratio where higher values of both are better. */
+export function higherIsBetter(measured: number, baseline: number): number {
+  return baseline === 0 ? 0 : measured / baseline;
+}
+
+/** Ratio where lower values of both are better (latencies, costs). */
+export function lowerIsBetter(measured: number, baseline: number): number {
+  return measured === 0 ? 0 : baseline / measured;
+}
+
+/** Runs `fn` `rounds` times and returns the median of the results. */
+export async function median(rounds: number, fn: () => Promise<number>): Promise<number> {
+  const values: number[] = [];
+  for (let i = 0; i < rounds; i++) values.push(await fn());
+  values.sort((a, b) => a - b);
+  return values[Math.floor(values.length / 2)] ?? 0;
+}
+
+export function makeTmpDir(prefix: string): { dir: string; dispose(): void } {
+  const dir = mkdtempSync(path.join(tmpdir(), prefix));
+  return { dir, dispose: () => rmSync(dir, { recursive: true, force: true }) };
+}
