@@ -72,4 +72,6 @@ export type RefusalCode =
   | 'INVALID_CLOCK_OFFSET'
   | 'INVALID_GPS_FIX'
   | 'STORE_ALREADY_CREATED'
-  | 'MIGRATION_ALREADY_APPLIED';
+  | 'MIGRATION_ALREADY_APPLIED'
+  /** A time in the command cannot be used: non-finite/negative epoch ms, bad UTC offset, or not RFC 3339. */
+  | 'INVALID_TIME';

@@ -14,6 +14,8 @@ export interface RecordingEntry {
   readonly systemOs?: string;
   readonly arch?: string;
   readonly stopReason?: string;
+  /** The `detail` of the RecordingStopped that finished it, if it had one. */
+  readonly stopDetail?: string;
   readonly uploadTime?: string;
   readonly gpsMode?: GpsMode;
   readonly compressed: boolean;

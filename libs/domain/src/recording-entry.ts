@@ -1,0 +1,67 @@
+import type { EventDataMap, RecordingTotals } from './events';
+import type { RecordingEntry } from './state';
+
+/**
+ * A copy of `value` without the keys whose value is `undefined`. Events and
+ * state are JSON: an `undefined` key would vanish on the way through the log and
+ * make a rebuilt projection differ from the live one, so none is ever written.
+ */
+export function compact<T extends object>(value: T): T {
+  const out: Record<string, unknown> = {};
+  for (const [key, v] of Object.entries(value)) if (v !== undefined) out[key] = v;
+  return out as T;
+}
+
+/** The committed totals of a recording, as RecordingStopped carries them. */
+export function totalsOf(entry: RecordingEntry): RecordingTotals {
+  return compact({
+    qmdlSizeBytes: entry.qmdlSizeBytes,
+    uncompressedBytes: entry.uncompressedBytes,
+    containers: entry.containers,
+    lastMessageTime: entry.lastMessageTime,
+  });
+}
+
+/** The entry a RecordingStarted creates: empty totals. */
+export function entryFromStarted(data: EventDataMap['RecordingStarted']): RecordingEntry {
+  return compact({
+    name: data.name,
+    startTime: data.startTime,
+    qmdlSizeBytes: 0,
+    uncompressedBytes: 0,
+    containers: 0,
+    rayhunterVersion: data.rayhunterVersion,
+    systemOs: data.systemOs,
+    arch: data.arch,
+    gpsMode: data.gpsMode,
+    compressed: data.compressed,
+  });
+}
+
+/**
+ * The entry a RecordingImported creates. An imported recording's uncompressed
+ * size and container count are unknown (Rayhunter's manifest does not keep
+ * them), so they start at 0.
+ */
+export function entryFromImported(data: EventDataMap['RecordingImported']): RecordingEntry {
+  return compact({
+    name: data.name,
+    startTime: data.startTime,
+    lastMessageTime: data.lastMessageTime,
+    qmdlSizeBytes: data.qmdlSizeBytes,
+    uncompressedBytes: 0,
+    containers: 0,
+    rayhunterVersion: data.rayhunterVersion,
+    systemOs: data.systemOs,
+    arch: data.arch,
+    stopReason: data.stopReason,
+    uploadTime: data.uploadTime,
+    gpsMode: data.gpsMode,
+    compressed: data.compressed,
+  });
+}
+
+/** True for a count a total may hold: a non-negative safe integer. */
+export function isCount(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
+}

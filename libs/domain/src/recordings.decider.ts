@@ -1,0 +1,277 @@
+import type { Command, Refusal, RefusalCode } from './commands';
+import { LedgerError } from './errors';
+import type { DecidedEvent, RecordingTotals, StopReason } from './events';
+import { compareRecordingsByStart, isRecordingName, lookup, nextFreeName } from './naming';
+import { compact, isCount, totalsOf } from './recording-entry';
+import { canFormatRfc3339, formatRfc3339, parseRfc3339 } from './rfc3339';
+import type { QmdlStoreState, RecordingEntry } from './state';
+
+/** What `decide` answers: the events to append (possibly none), or a typed refusal. */
+export type Decision = { ok: true; events: DecidedEvent[] } | { ok: false; refusal: Refusal };
+
+/** ±10 years, in seconds: a clock offset beyond this is a typo, not a clock. */
+export const MAX_CLOCK_OFFSET_SECONDS = 10 * 365.25 * 86_400;
+
+function accept(...events: DecidedEvent[]): Decision {
+  return { ok: true, events };
+}
+
+function refuse(code: RefusalCode, message: string, details?: Record<string, unknown>): Decision {
+  return { ok: false, refusal: compact({ code, message, details }) };
+}
+
+function stopped(current: RecordingEntry, reason: StopReason, detail?: string): DecidedEvent {
+  return { type: 'RecordingStopped', recording: current.name, data: compact({ reason, detail, ...totalsOf(current) }) };
+}
+
+function deleted(name: string, reason: 'requested' | 'all-deleted'): DecidedEvent {
+  return { type: 'RecordingDeleted', recording: name, data: { reason } };
+}
+
+/** The recording named `name` that is live (active or finished), if any. */
+function liveRecording(state: QmdlStoreState, name: string): RecordingEntry | undefined {
+  if (state.current !== undefined && state.current.name === name) return state.current;
+  return lookup(state.entries, name);
+}
+
+/**
+ * O(1) checks of what every decision relies on. A state that fails them was not
+ * built by `evolve` from a valid history (or was edited): deciding on it could
+ * only make things worse, so this is the one place `decide` throws.
+ */
+function assertDecidable(state: QmdlStoreState): void {
+  const current = state.current;
+  if (current === undefined) return;
+  if (lookup(state.entries, current.name) !== undefined) {
+    throw new LedgerError('INVARIANT_BROKEN', `active recording ${current.name} is also a finished entry`, {
+      details: { rule: 'ACTIVE_NOT_IN_ENTRIES', name: current.name },
+    });
+  }
+  if (lookup(state.names, current.name) !== 'live') {
+    throw new LedgerError('INVARIANT_BROKEN', `active recording ${current.name} is not a live name`, {
+      details: { rule: 'ACTIVE_NAME_LIVE', name: current.name },
+    });
+  }
+}
+
+function invalidTotals(totals: RecordingTotals, current: RecordingEntry): string | undefined {
+  const counts = { qmdlSizeBytes: totals.qmdlSizeBytes, uncompressedBytes: totals.uncompressedBytes, containers: totals.containers };
+  for (const [key, value] of Object.entries(counts)) {
+    if (!isCount(value)) return `${key} must be a non-negative integer, got ${String(value)}`;
+    if (value < current[key as keyof typeof counts]) {
+      return `${key} must not decrease while recording (${String(current[key as keyof typeof counts])} → ${String(value)})`;
+    }
+  }
+  if (totals.lastMessageTime !== undefined && parseRfc3339(totals.lastMessageTime) === undefined) {
+    return `lastMessageTime is not RFC 3339: ${String(totals.lastMessageTime)}`;
+  }
+  return undefined;
+}
+
+/**
+ * Decides what `command` means in `state`: the events to append atomically, in
+ * order, or a typed refusal with a stable code. Pure: time, ids and offsets come
+ * inside the command.
+ *
+ * @throws LedgerError `INVARIANT_BROKEN` only when `state` itself is broken.
+ * @example
+ * const decision = decide({ type: 'StopRecording', data: { reason: 'requested' } }, state);
+ * if (decision.ok) await log.append(decision.events); else throw toHttp(decision.refusal.code);
+ */
+export function decide(command: Command, state: QmdlStoreState): Decision {
+  assertDecidable(state);
+  switch (command.type) {
+    case 'CreateStore':
+      if (state.storeId !== undefined) {
+        return refuse('STORE_ALREADY_CREATED', `store ${state.storeId} already exists`, { storeId: state.storeId });
+      }
+      return accept({ type: 'StoreCreated', data: { storeId: command.data.storeId, formatVersion: command.data.formatVersion } });
+
+    case 'StartService': {
+      const { bootId, version, pid, source } = command.data;
+      const events: DecidedEvent[] = [
+        {
+          type: 'ServiceStarted',
+          data: compact({ bootId, version, pid, source, previousShutdownClean: state.runningBootId === undefined }),
+        },
+      ];
+      // The previous run died mid-recording: its recording ends here, in the boot's own decision.
+      if (state.current !== undefined) events.push(stopped(state.current, 'interrupted'));
+      return accept(...events);
+    }
+
+    case 'StopService': {
+      const events: DecidedEvent[] = [];
+      if (state.current !== undefined) events.push(stopped(state.current, 'shutdown'));
+      events.push({ type: 'ServiceStopped', data: compact({ bootId: command.data.bootId, signal: command.data.signal }) });
+      return accept(...events);
+    }
+
+    case 'StartRecording': {
+      const { atMs, utcOffsetMinutes, rayhunterVersion, systemOs, arch, gpsMode, compressed } = command.data;
+      if (!(atMs >= 0) || !canFormatRfc3339(atMs, utcOffsetMinutes)) {
+        return refuse('INVALID_TIME', 'atMs must be a non-negative epoch time and utcOffsetMinutes a whole offset within ±23:59', {
+          atMs,
+          utcOffsetMinutes,
+        });
+      }
+      const events: DecidedEvent[] = [];
+      if (state.current !== undefined) events.push(stopped(state.current, 'restarted'));
+      // The active recording's name is in `names` too, so a restart in the same second steps past it.
+      const name = nextFreeName(state.names, atMs);
+      events.push({
+        type: 'RecordingStarted',
+        recording: name,
+        data: compact({
+          name,
+          startTime: formatRfc3339(atMs, utcOffsetMinutes),
+          rayhunterVersion,
+          systemOs,
+          arch,
+          gpsMode,
+          compressed: compressed ?? true,
+        }),
+      });
+      return accept(...events);
+    }
+
+    case 'StopRecording':
+      if (state.current === undefined) return accept();
+      return accept(stopped(state.current, command.data.reason, command.data.detail));
+
+    case 'DeleteRecording': {
+      const name = command.data.name;
+      if (state.current !== undefined && state.current.name === name) {
+        // Stop and delete in one atomic append: no state has a writer without an entry.
+        return accept(stopped(state.current, 'deleted'), deleted(name, 'requested'));
+      }
+      if (lookup(state.entries, name) === undefined) {
+        return refuse('NO_SUCH_RECORDING', `no recording with name ${name}`, { name });
+      }
+      return accept(deleted(name, 'requested'));
+    }
+
+    case 'DeleteAllRecordings': {
+      const events: DecidedEvent[] = [];
+      const all = Object.values(state.entries);
+      if (state.current !== undefined) {
+        events.push(stopped(state.current, 'all-deleted'));
+        all.push(state.current);
+      }
+      all.sort(compareRecordingsByStart);
+      for (const entry of all) events.push(deleted(entry.name, 'all-deleted'));
+      return accept(...events);
+    }
+
+    case 'AppendRecordingData': {
+      const { name, totals } = command.data;
+      const current = state.current;
+      if (current === undefined || current.name !== name) {
+        return refuse('RECORDING_NOT_ACTIVE', `recording ${name} is not the active recording`, compact({ name, active: current?.name }));
+      }
+      const problem = invalidTotals(totals, current);
+      if (problem !== undefined) return refuse('INVALID_TOTALS', problem, { name });
+      const unchanged =
+        totals.qmdlSizeBytes === current.qmdlSizeBytes &&
+        totals.uncompressedBytes === current.uncompressedBytes &&
+        totals.containers === current.containers &&
+        (totals.lastMessageTime === undefined || totals.lastMessageTime === current.lastMessageTime);
+      if (unchanged) return accept();
+      return accept({
+        type: 'RecordingDataAppended',
+        recording: name,
+        data: compact({
+          qmdlSizeBytes: totals.qmdlSizeBytes,
+          uncompressedBytes: totals.uncompressedBytes,
+          containers: totals.containers,
+          lastMessageTime: totals.lastMessageTime,
+        }),
+      });
+    }
+
+    case 'MarkRecordingUploaded': {
+      const { name, uploadTime } = command.data;
+      if (liveRecording(state, name) === undefined) return refuse('NO_SUCH_RECORDING', `no recording with name ${name}`, { name });
+      if (parseRfc3339(uploadTime) === undefined) return refuse('INVALID_TIME', `uploadTime is not RFC 3339: ${uploadTime}`, { name });
+      return accept({ type: 'RecordingUploaded', recording: name, data: { uploadTime } });
+    }
+
+    case 'MarkRecordingDamaged': {
+      const { name, missing, detail } = command.data;
+      if (liveRecording(state, name) === undefined) return refuse('NO_SUCH_RECORDING', `no recording with name ${name}`, { name });
+      return accept({ type: 'RecordingDamaged', recording: name, data: { missing: [...missing], detail } });
+    }
+
+    case 'ImportRecording': {
+      const d = command.data;
+      if (!isRecordingName(d.name)) {
+        return refuse('INVALID_RECORDING_NAME', `recording names are decimal digits, got ${JSON.stringify(d.name)}`, { name: d.name });
+      }
+      const known = lookup(state.names, d.name);
+      if (known !== undefined) {
+        return refuse('RECORDING_EXISTS', `name ${d.name} is already taken (${known})`, { name: d.name, status: known });
+      }
+      if (!isCount(d.qmdlSizeBytes)) {
+        return refuse('INVALID_TOTALS', `qmdlSizeBytes must be a non-negative integer, got ${String(d.qmdlSizeBytes)}`, { name: d.name });
+      }
+      for (const [key, value] of [['startTime', d.startTime], ['lastMessageTime', d.lastMessageTime], ['uploadTime', d.uploadTime]] as const) {
+        if (value !== undefined && parseRfc3339(value) === undefined) {
+          return refuse('INVALID_TIME', `${key} is not RFC 3339: ${value}`, { name: d.name, field: key });
+        }
+      }
+      return accept({
+        type: 'RecordingImported',
+        recording: d.name,
+        data: compact({
+          name: d.name,
+          startTime: d.startTime,
+          lastMessageTime: d.lastMessageTime,
+          qmdlSizeBytes: d.qmdlSizeBytes,
+          rayhunterVersion: d.rayhunterVersion,
+          systemOs: d.systemOs,
+          arch: d.arch,
+          stopReason: d.stopReason,
+          uploadTime: d.uploadTime,
+          gpsMode: d.gpsMode,
+          compressed: d.compressed,
+          recoveredFrom: d.recoveredFrom,
+          source: d.source,
+        }),
+      });
+    }
+
+    case 'SetClockOffset': {
+      const { offsetSeconds } = command.data;
+      if (typeof offsetSeconds !== 'number' || !Number.isFinite(offsetSeconds) || Math.abs(offsetSeconds) > MAX_CLOCK_OFFSET_SECONDS) {
+        return refuse('INVALID_CLOCK_OFFSET', `offset must be a finite number of seconds within ±10 years, got ${String(offsetSeconds)}`, {
+          offsetSeconds,
+        });
+      }
+      return accept({ type: 'ClockOffsetSet', data: { offsetSeconds } });
+    }
+
+    case 'RecordGpsFix': {
+      const { lat, lon, fixTime } = command.data;
+      const valid =
+        typeof lat === 'number' && typeof lon === 'number' && Number.isFinite(lat) && Number.isFinite(lon) &&
+        lat >= -90 && lat <= 90 && lon >= -180 && lon <= 180;
+      if (!valid) return refuse('INVALID_GPS_FIX', `lat must be in [-90, 90] and lon in [-180, 180], got ${String(lat)}, ${String(lon)}`, { lat, lon });
+      return accept(compact({ type: 'GpsFixRecorded' as const, recording: state.current?.name, data: compact({ lat, lon, fixTime }) }));
+    }
+
+    case 'ChangeConfig':
+      return accept({ type: 'ConfigChanged', data: { config: command.data.config } });
+
+    case 'ApplyMigration': {
+      const { id, name } = command.data;
+      const applied = lookup(state.migrations, id);
+      if (applied !== undefined) return refuse('MIGRATION_ALREADY_APPLIED', `migration ${id} is already applied`, { id, name: applied });
+      return accept({ type: 'MigrationApplied', data: { id, name } });
+    }
+
+    default: {
+      const unknown: never = command;
+      throw new TypeError(`unknown command type ${JSON.stringify((unknown as { type?: unknown }).type)}`);
+    }
+  }
+}
