@@ -74,4 +74,6 @@ export type RefusalCode =
   | 'STORE_ALREADY_CREATED'
   | 'MIGRATION_ALREADY_APPLIED'
   /** A time in the command cannot be used: non-finite/negative epoch ms, bad UTC offset, or not RFC 3339. */
-  | 'INVALID_TIME';
+  | 'INVALID_TIME'
+  /** Set by the recorder's disk guard, not by `decide`: free space below --min-space-start-mb. */
+  | 'INSUFFICIENT_DISK_SPACE';

@@ -1,0 +1,259 @@
+import type { RecordingTotals } from './events';
+import { isRecordingName, lookup } from './naming';
+import { isCount } from './recording-entry';
+import { evolve, initialState, recordingNamedBy, type EvolvableEvent } from './recordings.evolve';
+import type { InvariantViolation, QmdlStoreState, RecordingEntry } from './state';
+
+/**
+ * Stable rule codes (API: the forensics `verify`/`bisect` output and the README
+ * list them). State rules hold for every state; transition rules for every step.
+ */
+export const STATE_RULES = [
+  'SEQ_VALID',
+  'ACTIVE_NOT_IN_ENTRIES',
+  'ACTIVE_NAME_LIVE',
+  'ENTRY_KEY_MATCHES_NAME',
+  'ENTRY_NAME_LIVE',
+  'LIVE_NAME_HAS_ENTRY',
+  'NAME_STATUS_VALID',
+  'RECORDING_NAME_FORMAT',
+  'SIZES_NON_NEGATIVE',
+  'BOOT_COUNTS_CONSISTENT',
+] as const;
+
+export const TRANSITION_RULES = [
+  'SEQ_GAPLESS',
+  'ONE_ACTIVE_RECORDING',
+  'NAME_NEVER_REUSED',
+  'EVENT_NAMES_ITS_RECORDING',
+  'DATA_NAMES_ACTIVE',
+  'STOP_NAMES_ACTIVE',
+  'SIZE_NEVER_DECREASES',
+  'TOTALS_NEVER_DECREASE',
+  'TOTALS_ARE_COUNTS',
+  'NO_EVENT_AFTER_DELETE',
+  'UNKNOWN_RECORDING',
+  'DELETE_STOPS_FIRST',
+  'STORE_CREATED_ONCE',
+  'MIGRATION_APPLIED_ONCE',
+] as const;
+
+export type StateRule = (typeof STATE_RULES)[number];
+export type TransitionRule = (typeof TRANSITION_RULES)[number];
+export type InvariantRule = StateRule | TransitionRule;
+
+function violation(rule: InvariantRule, message: string, seq?: number): InvariantViolation {
+  return seq === undefined ? { rule, message } : { rule, message, seq };
+}
+
+function checkEntryShape(entry: RecordingEntry, where: string, seq: number, out: InvariantViolation[]): void {
+  if (!isRecordingName(entry.name)) {
+    out.push(violation('RECORDING_NAME_FORMAT', `${where} recording name ${JSON.stringify(entry.name)} is not decimal digits`, seq));
+  }
+  for (const key of ['qmdlSizeBytes', 'uncompressedBytes', 'containers'] as const) {
+    if (!isCount(entry[key])) {
+      out.push(violation('SIZES_NON_NEGATIVE', `${where} recording ${entry.name}: ${key} = ${String(entry[key])} is not a non-negative integer`, seq));
+    }
+  }
+}
+
+/** The O(1) part of `checkInvariants`: the rules about `seq` and the active recording. */
+export function checkActiveInvariants(state: QmdlStoreState): InvariantViolation[] {
+  const out: InvariantViolation[] = [];
+  const seq = state.seq;
+  if (!Number.isSafeInteger(seq) || seq < 0) out.push(violation('SEQ_VALID', `seq ${String(seq)} is not a non-negative integer`, seq));
+  const current = state.current;
+  if (current !== undefined) {
+    if (lookup(state.entries, current.name) !== undefined) {
+      out.push(violation('ACTIVE_NOT_IN_ENTRIES', `active recording ${current.name} is also a finished entry`, seq));
+    }
+    const status = lookup(state.names, current.name);
+    if (status !== 'live') {
+      out.push(violation('ACTIVE_NAME_LIVE', `active recording ${current.name} has name status ${String(status)}, not live`, seq));
+    }
+    checkEntryShape(current, 'active', seq, out);
+  }
+  return out;
+}
+
+/**
+ * Violations of the state invariants (DESIGN.md "Invariants") in `state`; empty
+ * when it is sound. O(number of recordings and names).
+ */
+export function checkInvariants(state: QmdlStoreState): InvariantViolation[] {
+  const out = checkActiveInvariants(state);
+  const seq = state.seq;
+  for (const [key, entry] of Object.entries(state.entries)) {
+    if (entry.name !== key) out.push(violation('ENTRY_KEY_MATCHES_NAME', `entry under ${key} is named ${entry.name}`, seq));
+    const status = lookup(state.names, key);
+    if (status !== 'live') out.push(violation('ENTRY_NAME_LIVE', `entry ${key} has name status ${String(status)}, not live`, seq));
+    checkEntryShape(entry, 'finished', seq, out);
+  }
+  for (const [name, status] of Object.entries(state.names)) {
+    if (status !== 'live' && status !== 'deleted') {
+      out.push(violation('NAME_STATUS_VALID', `name ${name} has status ${JSON.stringify(status)}`, seq));
+    } else if (status === 'live' && lookup(state.entries, name) === undefined && state.current?.name !== name) {
+      out.push(violation('LIVE_NAME_HAS_ENTRY', `name ${name} is live but no recording has it`, seq));
+    }
+  }
+  const { bootCount, uncleanShutdowns } = state;
+  if (!isCount(bootCount) || !isCount(uncleanShutdowns) || uncleanShutdowns > bootCount) {
+    out.push(violation('BOOT_COUNTS_CONSISTENT', `bootCount ${String(bootCount)} / uncleanShutdowns ${String(uncleanShutdowns)}`, seq));
+  }
+  return out;
+}
+
+const NAMING_TYPES: ReadonlySet<string> = new Set([
+  'RecordingStarted', 'RecordingDataAppended', 'RecordingStopped', 'RecordingDeleted',
+  'RecordingUploaded', 'RecordingImported', 'RecordingDamaged',
+]);
+
+function checkTotals(
+  totals: RecordingTotals,
+  current: RecordingEntry,
+  seq: number,
+  out: InvariantViolation[],
+): void {
+  for (const key of ['qmdlSizeBytes', 'uncompressedBytes', 'containers'] as const) {
+    const value = totals[key];
+    if (!isCount(value)) {
+      out.push(violation('TOTALS_ARE_COUNTS', `${key} = ${String(value)} is not a non-negative integer`, seq));
+    } else if (value < current[key]) {
+      out.push(
+        violation(
+          key === 'qmdlSizeBytes' ? 'SIZE_NEVER_DECREASES' : 'TOTALS_NEVER_DECREASE',
+          `${key} of active recording ${current.name} decreased from ${String(current[key])} to ${String(value)}`,
+          seq,
+        ),
+      );
+    }
+  }
+}
+
+/**
+ * Violations of the transition rules by the step `before` —`event`→ `after`.
+ * Meant for replaying recorded history (forensics `verify`/`bisect`), so it
+ * reports events that `decide` would never have produced.
+ */
+export function checkTransition(before: QmdlStoreState, event: EvolvableEvent, after: QmdlStoreState): InvariantViolation[] {
+  const out: InvariantViolation[] = [];
+  const seq = event.seq;
+  if (seq !== before.seq + 1 || after.seq !== seq) {
+    out.push(violation('SEQ_GAPLESS', `event seq ${String(seq)} after ${String(before.seq)} (state now at ${String(after.seq)})`, seq));
+  }
+  const name = recordingNamedBy(event);
+  const current = before.current;
+
+  if (NAMING_TYPES.has(event.type)) {
+    if (event.recording === undefined) {
+      out.push(violation('EVENT_NAMES_ITS_RECORDING', `${event.type} names no recording`, seq));
+    } else if ((event.type === 'RecordingStarted' || event.type === 'RecordingImported') && event.recording !== event.data.name) {
+      out.push(violation('EVENT_NAMES_ITS_RECORDING', `${event.type} names ${event.recording} but carries ${event.data.name}`, seq));
+    }
+  }
+  if (name !== undefined && lookup(before.names, name) === 'deleted') {
+    out.push(violation('NO_EVENT_AFTER_DELETE', `${event.type} names ${name}, deleted earlier`, seq));
+  }
+
+  switch (event.type) {
+    case 'RecordingStarted':
+    case 'RecordingImported': {
+      if (event.type === 'RecordingStarted' && current !== undefined) {
+        out.push(violation('ONE_ACTIVE_RECORDING', `${event.data.name} started while ${current.name} is active`, seq));
+      }
+      const status = lookup(before.names, event.data.name);
+      if (status !== undefined) out.push(violation('NAME_NEVER_REUSED', `${event.type} reuses name ${event.data.name} (${status})`, seq));
+      if (event.type === 'RecordingImported' && !isCount(event.data.qmdlSizeBytes)) {
+        out.push(violation('TOTALS_ARE_COUNTS', `imported qmdlSizeBytes = ${String(event.data.qmdlSizeBytes)}`, seq));
+      }
+      break;
+    }
+    case 'RecordingDataAppended':
+    case 'RecordingStopped': {
+      const stopping = event.type === 'RecordingStopped';
+      if (current === undefined || (event.recording !== undefined && event.recording !== current.name)) {
+        out.push(
+          violation(
+            stopping ? 'STOP_NAMES_ACTIVE' : 'DATA_NAMES_ACTIVE',
+            `${event.type} names ${String(event.recording)} but the active recording is ${current?.name ?? 'none'}`,
+            seq,
+          ),
+        );
+      } else {
+        checkTotals(event.data, current, seq, out);
+      }
+      break;
+    }
+    case 'RecordingDeleted':
+    case 'RecordingUploaded':
+    case 'RecordingDamaged':
+      if (name !== undefined && lookup(before.names, name) === undefined) {
+        out.push(violation('UNKNOWN_RECORDING', `${event.type} names ${name}, never issued`, seq));
+      }
+      if (event.type === 'RecordingDeleted' && current !== undefined && current.name === name) {
+        out.push(violation('DELETE_STOPS_FIRST', `active recording ${name} deleted without RecordingStopped first`, seq));
+      }
+      break;
+    case 'StoreCreated':
+      if (before.storeId !== undefined) out.push(violation('STORE_CREATED_ONCE', `store ${before.storeId} created again`, seq));
+      break;
+    case 'MigrationApplied':
+      if (lookup(before.migrations, event.data.id) !== undefined) {
+        out.push(violation('MIGRATION_APPLIED_ONCE', `migration ${event.data.id} applied again`, seq));
+      }
+      break;
+    case 'ServiceStarted':
+    case 'ServiceStopped':
+    case 'ClockOffsetSet':
+    case 'GpsFixRecorded':
+    case 'ConfigChanged':
+      break;
+    default: {
+      const unknown: never = event;
+      void unknown;
+    }
+  }
+  return out;
+}
+
+/** The outcome of replaying a history with every check on. */
+export interface HistoryCheck {
+  readonly state: QmdlStoreState;
+  /** In log order; each carries the `seq` of the event (or state) that broke a rule. */
+  readonly violations: InvariantViolation[];
+}
+
+/**
+ * Replays `events` over `state`, running `checkTransition` on every step and
+ * `checkInvariants` on every resulting state (only the O(1) active-recording
+ * checks after a RecordingDataAppended that left `entries` and `names` alone, so
+ * long captures replay in linear time). A broken state persists, so each
+ * distinct state violation is reported once, at the first `seq` it appears;
+ * transition violations are reported at every step that breaks a rule. The
+ * first violation's `seq` is where history first went wrong.
+ *
+ * @example const { violations } = checkHistory(events); if (violations[0]) console.log('broken at', violations[0].seq);
+ */
+export function checkHistory(events: Iterable<EvolvableEvent>, state: QmdlStoreState = initialState()): HistoryCheck {
+  const violations: InvariantViolation[] = [];
+  const seen = new Set<string>();
+  const reportNew = (found: InvariantViolation[]): void => {
+    for (const v of found) {
+      const key = `${v.rule}\u0000${v.message}`;
+      if (!seen.has(key)) {
+        seen.add(key);
+        violations.push(v);
+      }
+    }
+  };
+  reportNew(checkInvariants(state));
+  let before = state;
+  for (const event of events) {
+    const after = evolve(before, event);
+    violations.push(...checkTransition(before, event, after));
+    const cheap = event.type === 'RecordingDataAppended' && after.entries === before.entries && after.names === before.names;
+    reportNew(cheap ? checkActiveInvariants(after) : checkInvariants(after));
+    before = after;
+  }
+  return { state: before, violations };
+}
