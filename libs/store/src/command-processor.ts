@@ -1,0 +1,235 @@
+import { Subject } from 'rxjs';
+import {
+  decide, evolve, EVENT_SCHEMA_VERSIONS, LedgerError,
+  type Command, type DecidedEvent, type LedgerEvent, type NewEvent, type QmdlStoreState, type Refusal,
+} from '@ledger/domain';
+import type { EventLog } from '@ledger/event-log';
+import type { CommandContext, CommandResult } from './ledger';
+
+/**
+ * Effects around the commit (DESIGN.md "The command processor"). Adapters
+ * implement them; the processor decides nothing about them.
+ */
+export interface CommandEffects {
+  /** Refuse a command for reasons the pure domain cannot see (e.g. free disk space). */
+  guard?(command: Command, state: QmdlStoreState): Promise<Refusal | undefined>;
+  /** Fill in what the domain cannot know (e.g. the clock) before `decide`. */
+  prepare?(command: Command, state: QmdlStoreState, nowMs: number): Command;
+  /**
+   * Effects that must precede the commit (e.g. finalize the gzip stream of a
+   * recording being stopped). May amend the decided events — e.g. put the
+   * final size into RecordingStopped. Must not fail: report failures inside events.
+   */
+  beforeCommit?(events: readonly DecidedEvent[], state: QmdlStoreState): Promise<readonly DecidedEvent[]>;
+  /** Idempotent effects after the commit (e.g. unlink a deleted recording's files, open a new writer). */
+  afterCommit?(events: readonly LedgerEvent[], state: QmdlStoreState): Promise<void>;
+}
+
+export interface CommandProcessorOptions {
+  readonly log: EventLog;
+  readonly initialState: QmdlStoreState;
+  readonly bootId: string;
+  readonly appVersion: string;
+  readonly clock: () => number;
+  readonly effects?: CommandEffects;
+  /** Most commands decided together into one atomic append. */
+  readonly maxBatch?: number;
+  /** Called with the state after every commit (e.g. to persist the projection). */
+  readonly onCommitted?: (state: QmdlStoreState, events: readonly LedgerEvent[]) => void;
+}
+
+interface Planned {
+  readonly job: Job;
+  readonly events: readonly NewEvent[];
+  readonly refusal?: Refusal;
+  /** The job already rejected (decide threw): nothing of it is appended. */
+  readonly rejected?: true;
+}
+
+interface Job {
+  readonly command: Command;
+  readonly context: CommandContext;
+  readonly resolve: (result: CommandResult) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+export interface ProcessorStats {
+  commits: number;
+  eventsCommitted: number;
+  commandsProcessed: number;
+  lastBatchSize: number;
+  lastCommitMs: number;
+  /** Commit latencies in ms, most recent last (bounded). */
+  readonly recentCommitMs: number[];
+}
+
+/**
+ * The single writer. Every command — from HTTP, the recorder, start-up recovery —
+ * goes through one serial queue: decide → pre-commit effects → atomic append →
+ * post-commit effects → evolve → publish. Commands queued while a commit is in
+ * flight are decided together against the evolving state and share the next
+ * append (group commit); each caller learns only its own outcome.
+ */
+export class CommandProcessor {
+  private readonly queue: Job[] = [];
+  private running = false;
+  private closed = false;
+  private idle: Promise<void> = Promise.resolve();
+  private markIdle: () => void = () => undefined;
+  private state: QmdlStoreState;
+  private readonly events$ = new Subject<LedgerEvent>();
+  readonly stats: ProcessorStats = { commits: 0, eventsCommitted: 0, commandsProcessed: 0, lastBatchSize: 0, lastCommitMs: 0, recentCommitMs: [] };
+
+  constructor(private readonly options: CommandProcessorOptions) {
+    this.state = options.initialState;
+  }
+
+  /** Events as they are committed, in order. */
+  readonly committed$ = this.events$.asObservable();
+
+  current(): QmdlStoreState {
+    return this.state;
+  }
+
+  execute(command: Command, context: CommandContext): Promise<CommandResult> {
+    if (this.closed) return Promise.reject(new LedgerError('PROCESSOR_CLOSED', 'the store is shutting down'));
+    return new Promise<CommandResult>((resolve, reject) => {
+      this.queue.push({ command, context, resolve, reject });
+      if (!this.running) this.kick();
+    });
+  }
+
+  /** Refuse new commands, finish the queued ones. */
+  async drain(): Promise<void> {
+    this.closed = true;
+    await this.idle;
+  }
+
+  /** Accept commands again after `drain` (used for the final shutdown command). */
+  reopen(): void {
+    this.closed = false;
+  }
+
+  private kick(): void {
+    this.running = true;
+    this.idle = new Promise((resolve) => (this.markIdle = resolve));
+    void this.loop();
+  }
+
+  private async loop(): Promise<void> {
+    try {
+      while (this.queue.length > 0) {
+        const batch = this.queue.splice(0, this.options.maxBatch ?? 256);
+        await this.processBatch(batch);
+      }
+    } finally {
+      this.running = false;
+      this.markIdle();
+    }
+  }
+
+  private async processBatch(batch: readonly Job[]): Promise<void> {
+    const { effects, log } = this.options;
+    const head = log.headSeq();
+    let provisional = this.state;
+    const planned: Planned[] = [];
+    let nextSeq = head + 1;
+    for (const job of batch) {
+      try {
+        const now = this.options.clock();
+        const command = effects?.prepare ? effects.prepare(job.command, provisional, now) : job.command;
+        const refusal = effects?.guard ? await effects.guard(command, provisional) : undefined;
+        if (refusal) {
+          planned.push({ job, events: [], refusal });
+          continue;
+        }
+        const decision = decide(command, provisional);
+        if (!decision.ok) {
+          planned.push({ job, events: [], refusal: decision.refusal });
+          continue;
+        }
+        const decided = effects?.beforeCommit && decision.events.length > 0
+          ? await effects.beforeCommit(decision.events, provisional)
+          : decision.events;
+        const events = decided.map((event) => this.envelope(event, job.context, provisional, now));
+        for (const event of events) {
+          // Provisional sequences: the processor is the only writer, so the append lands exactly here (checked by expectedSeq).
+          provisional = evolve(provisional, { ...event, seq: nextSeq++, prev: '', hash: '' } as LedgerEvent);
+        }
+        planned.push({ job, events });
+      } catch (error) {
+        // A throw from decide means a broken invariant in the state: nothing of this job is appended.
+        planned.push({ job, events: [], rejected: true });
+        job.reject(error);
+      }
+    }
+    const toAppend = planned.flatMap((p) => p.events);
+    let stored: readonly LedgerEvent[] = [];
+    if (toAppend.length > 0) {
+      const started = performance.now();
+      try {
+        stored = (await log.append(toAppend, { expectedSeq: head })) as readonly LedgerEvent[];
+      } catch (error) {
+        for (const p of planned) if (!p.rejected) p.job.reject(error);
+        return;
+      }
+      this.recordCommit(performance.now() - started, stored.length);
+      let state = this.state;
+      for (const event of stored) state = evolve(state, event);
+      this.state = state;
+      try {
+        await effects?.afterCommit?.(stored, state);
+      } catch (error) {
+        // Post-commit effects are idempotent and finished at start-up; a failure here is logged, not fatal.
+        process.emitWarning(`post-commit effect failed: ${error instanceof Error ? error.message : String(error)}`);
+      }
+      this.options.onCommitted?.(state, stored);
+      for (const event of stored) this.events$.next(event);
+    }
+    let offset = 0;
+    for (const p of planned) {
+      this.stats.commandsProcessed++;
+      if (p.rejected) continue;
+      if (p.refusal) {
+        p.job.resolve({ ok: false, refusal: p.refusal, seq: this.state.seq });
+        continue;
+      }
+      const mine = stored.slice(offset, offset + p.events.length);
+      offset += p.events.length;
+      p.job.resolve({ ok: true, events: mine, seq: this.state.seq });
+    }
+  }
+
+  private envelope(event: DecidedEvent, context: CommandContext, state: QmdlStoreState, nowMs: number): NewEvent {
+    const adjusted = nowMs + state.clockOffsetSeconds * 1000;
+    return {
+      type: event.type,
+      v: EVENT_SCHEMA_VERSIONS[event.type],
+      time: new Date(adjusted).toISOString(),
+      systemTime: new Date(nowMs).toISOString(),
+      ...(event.recording === undefined ? {} : { recording: event.recording }),
+      data: event.data,
+      metadata: {
+        actor: context.actor,
+        correlationId: context.correlationId,
+        ...(context.causationId === undefined ? {} : { causationId: context.causationId }),
+        bootId: this.options.bootId,
+        appVersion: this.options.appVersion,
+      },
+    };
+  }
+
+  private recordCommit(ms: number, events: number): void {
+    this.stats.commits++;
+    this.stats.eventsCommitted += events;
+    this.stats.lastBatchSize = events;
+    this.stats.lastCommitMs = ms;
+    this.stats.recentCommitMs.push(ms);
+    if (this.stats.recentCommitMs.length > 1024) this.stats.recentCommitMs.splice(0, 512);
+  }
+
+  /** Complete the published stream (after the log closed). */
+  complete(): void {
+    this.events$.complete();
+  }
+}

@@ -1,0 +1,272 @@
+import { randomUUID } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Observable } from 'rxjs';
+import {
+  type Command, type LedgerEvent, type QmdlStoreState, type StoredEvent,
+} from '@ledger/domain';
+import { LevelEventLog, type EventLog, type UpcasterRegistry } from '@ledger/event-log';
+import { CommandProcessor } from './command-processor';
+import type {
+  CommandContext, CommandResult, Ledger, LedgerMetrics, LedgerOptions, RecordingPaths, StoreVerifyReport,
+} from './ledger';
+import { consoleLogger, type LedgerLogger } from './logger';
+import type { Migration } from './migration';
+import {
+  diffProjections, foldLog, QmdlStoreProjection, rebuildProjection, replayWithInvariants,
+} from './qmdl-store.projection';
+import { Recorder } from './recorder';
+import { RecordingFiles } from './recording-files';
+import { reconcileAtStartup, type RecoveryReport } from './startup-recovery';
+import { initialState } from '@ledger/domain';
+
+/** Format of the data directory (LevelDB in `ledger/`, recordings in `qmdl/`). */
+export const STORE_FORMAT_VERSION = 1;
+
+export interface OpenLedgerOptions extends LedgerOptions {
+  readonly logger?: LedgerLogger;
+  readonly migrations?: readonly Migration[];
+  readonly upcasters?: UpcasterRegistry;
+  /** Injectable free-space probe (tests simulate a full disk). */
+  readonly availableBytes?: (dir: string) => Promise<number>;
+  /** Use this log instead of opening LevelDB in the data dir (unit tests: MemoryEventLog). */
+  readonly log?: EventLog;
+  /** Persist the projection after this many events (and at close). */
+  readonly snapshotEvery?: number;
+}
+
+export interface OpenedLedger extends Ledger {
+  readonly recovery?: RecoveryReport;
+  readonly projectionLoad: QmdlStoreProjection['loadReport'];
+}
+
+/** Where the LevelDB store lives inside a data directory. */
+export function ledgerLocation(dataDir: string): string {
+  return path.join(dataDir, 'ledger');
+}
+
+/** Where the recordings live inside a data directory (the Rayhunter layout). */
+export function recordingsDir(dataDir: string): string {
+  return path.join(dataDir, 'qmdl');
+}
+
+/**
+ * Open a data directory: the LevelDB log (one process at a time), migrations,
+ * the projection (stored, caught up from the log), start-up reconciliation and
+ * the recorder. With `readOnly`, nothing is written.
+ */
+export async function openLedger(options: OpenLedgerOptions): Promise<OpenedLedger> {
+  const logger = options.logger ?? consoleLogger;
+  const clock = options.clock ?? Date.now;
+  const bootId = randomUUID();
+  if (!options.readOnly) await fs.mkdir(options.dataDir, { recursive: true });
+  const log = options.log ?? (await LevelEventLog.open({
+    location: ledgerLocation(options.dataDir),
+    createIfMissing: !options.readOnly,
+    ...(options.upcasters ? { upcasters: options.upcasters } : {}),
+  }));
+  try {
+    const projection = await QmdlStoreProjection.load(log);
+    if (projection.loadReport.from === 'rebuild' && log.headSeq() > 0) {
+      logger.warn(`projection rebuilt from ${log.headSeq()} events (${projection.loadReport.reason ?? 'no reason'})`);
+    }
+    const files = new RecordingFiles(recordingsDir(options.dataDir));
+    let recorder: Recorder | undefined;
+    const processor: CommandProcessor = new CommandProcessor({
+      log,
+      initialState: projection.state(),
+      bootId,
+      appVersion: options.appVersion,
+      clock,
+      effects: {
+        prepare: (command, state, nowMs) => prepareCommand(command, state, nowMs, options.appVersion),
+        guard: (command) => recorder?.guard(command) ?? Promise.resolve(undefined),
+        beforeCommit: (events) => recorder?.beforeCommit(events) ?? Promise.resolve(events),
+        afterCommit: (events, state) => recorder?.afterCommit(events, state) ?? Promise.resolve(),
+      },
+      onCommitted: (state) => {
+        projection.advance(state);
+        if (!options.readOnly) {
+          projection.persist({ minEvents: options.snapshotEvery ?? 1000 }).catch((error: unknown) => logger.warn(`projection snapshot failed: ${String(error)}`));
+        }
+      },
+    });
+    const execute = (command: Command, context: CommandContext): Promise<CommandResult> => {
+      if (options.readOnly) {
+        return Promise.resolve({ ok: false, refusal: { code: 'READ_ONLY', message: 'the store is open read-only' }, seq: processor.current().seq });
+      }
+      return processor.execute(command, context);
+    };
+    let recovery: RecoveryReport | undefined;
+    if (!options.readOnly) {
+      recorder = new Recorder({
+        files,
+        settings: options.recorder,
+        logger,
+        clock,
+        execute,
+        newCorrelationId: randomUUID,
+        ...(options.availableBytes ? { availableBytes: options.availableBytes } : {}),
+      });
+      recovery = await reconcileAtStartup(
+        {
+          log, dataDir: options.dataDir, files, logger, state: () => processor.current(), execute,
+          correlationId: randomUUID(), migrations: options.migrations ?? [], formatVersion: STORE_FORMAT_VERSION, clock,
+        },
+        { bootId, version: options.appVersion, source: options.recorder.source },
+      );
+      await projection.persist({ force: true });
+      if (options.recorder.autoStart && options.recorder.source !== 'none') {
+        const result = await execute({ type: 'StartRecording', data: { atMs: 0, utcOffsetMinutes: 0 } }, { actor: { kind: 'system' }, correlationId: randomUUID() });
+        if (!result.ok) logger.warn(`auto-start refused: ${result.refusal.code}: ${result.refusal.message}`);
+      }
+    }
+    return new LevelLedger({ log, processor, projection, recorder, files, options, bootId, recovery, logger });
+  } catch (error) {
+    if (!options.log) await log.close().catch(() => undefined);
+    throw error;
+  }
+}
+
+/** Fill in what the domain cannot know: the clock, the local UTC offset, this build's identity. */
+function prepareCommand(command: Command, state: QmdlStoreState, nowMs: number, appVersion: string): Command {
+  if (command.type !== 'StartRecording') return command;
+  const adjusted = nowMs + state.clockOffsetSeconds * 1000;
+  return {
+    type: 'StartRecording',
+    data: {
+      rayhunterVersion: `qmdl-ledger ${appVersion}`,
+      systemOs: `${os.type()} ${os.release()}`,
+      arch: os.arch(),
+      ...command.data,
+      // The ledger owns the clock: whatever the caller sent, the start time is now (adjusted).
+      atMs: adjusted,
+      utcOffsetMinutes: -new Date(adjusted).getTimezoneOffset(),
+    },
+  };
+}
+
+class LevelLedger implements OpenedLedger {
+  readonly log: EventLog;
+  readonly dataDir: string;
+  readonly bootId: string;
+  readonly recovery?: RecoveryReport;
+  readonly projectionLoad: QmdlStoreProjection['loadReport'];
+  readonly committed$: Observable<LedgerEvent>;
+  private readonly processor: CommandProcessor;
+  private readonly projection: QmdlStoreProjection;
+  private readonly recorder?: Recorder;
+  private readonly files: RecordingFiles;
+  private readonly options: OpenLedgerOptions;
+  private readonly logger: LedgerLogger;
+  private closing?: Promise<void>;
+
+  constructor(parts: {
+    log: EventLog; processor: CommandProcessor; projection: QmdlStoreProjection; recorder: Recorder | undefined;
+    files: RecordingFiles; options: OpenLedgerOptions; bootId: string; recovery: RecoveryReport | undefined; logger: LedgerLogger;
+  }) {
+    this.log = parts.log;
+    this.processor = parts.processor;
+    this.projection = parts.projection;
+    if (parts.recorder) this.recorder = parts.recorder;
+    this.files = parts.files;
+    this.options = parts.options;
+    this.dataDir = parts.options.dataDir;
+    this.bootId = parts.bootId;
+    if (parts.recovery) this.recovery = parts.recovery;
+    this.projectionLoad = parts.projection.loadReport;
+    this.logger = parts.logger;
+    this.committed$ = parts.processor.committed$;
+  }
+
+  state(): QmdlStoreState {
+    return this.processor.current();
+  }
+
+  execute(command: Command, context: CommandContext): Promise<CommandResult> {
+    if (this.options.readOnly) {
+      return Promise.resolve({ ok: false, refusal: { code: 'READ_ONLY', message: 'the store is open read-only' }, seq: this.state().seq });
+    }
+    return this.processor.execute(command, context);
+  }
+
+  async stateAt(at: { readonly seq?: number; readonly time?: string }): Promise<QmdlStoreState> {
+    const head = this.state().seq;
+    if (at.seq !== undefined) {
+      if (!Number.isInteger(at.seq) || at.seq < 0) throw new TypeError('seq must be a non-negative integer');
+      if (at.seq >= head) return this.state();
+      return foldLog(this.log, initialState(), { toSeq: at.seq });
+    }
+    if (at.time !== undefined) return foldLog(this.log, initialState(), { toSeq: head, untilTime: at.time });
+    return this.state();
+  }
+
+  async history(name: string): Promise<readonly StoredEvent[]> {
+    const events: StoredEvent[] = [];
+    for await (const event of this.log.read({ recording: name })) events.push(event);
+    return events;
+  }
+
+  async verify(options: { readonly onProgress?: (seq: number) => void } = {}): Promise<StoreVerifyReport> {
+    const head = this.state().seq;
+    const chain = await this.log.verify({ to: head, ...(options.onProgress ? { onProgress: options.onProgress } : {}) });
+    const replay = await replayWithInvariants(this.log);
+    const rebuilt = replay.violations.length === 0 ? replay.state : await rebuildProjection(this.log, { toSeq: head });
+    const live = this.state();
+    const diff = rebuilt.seq === live.seq ? diffProjections(rebuilt, live) : undefined;
+    const projection = diff === undefined ? { ok: true } : { ok: false, detail: diff };
+    return {
+      ok: chain.ok && replay.violations.length === 0 && projection.ok,
+      head,
+      headHash: chain.headHash,
+      checked: chain.checked,
+      ...(chain.firstBad ? { firstBad: chain.firstBad } : {}),
+      invariants: { ok: replay.violations.length === 0, violations: replay.violations },
+      projection,
+    };
+  }
+
+  paths(name: string, compressed = true): RecordingPaths {
+    return this.files.paths(name, compressed);
+  }
+
+  metrics(): LedgerMetrics {
+    const stats = this.processor.stats;
+    const sourceStats = this.recorder?.sourceStats();
+    return {
+      headSeq: this.log.headSeq(),
+      projectionSeq: this.state().seq,
+      commits: stats.commits,
+      eventsCommitted: stats.eventsCommitted,
+      lastCommitMs: stats.lastCommitMs,
+      commitLatencyMsHistogram: stats.recentCommitMs.slice(-256),
+      lastBatchSize: stats.lastBatchSize,
+      activeRecordingBytes: this.recorder?.activeBytes() ?? 0,
+      ...(sourceStats ? { sourceStats } : {}),
+    };
+  }
+
+  close(options: { readonly signal?: string } = {}): Promise<void> {
+    this.closing ??= this.doClose(options.signal);
+    return this.closing;
+  }
+
+  private async doClose(signal: string | undefined): Promise<void> {
+    try {
+      if (!this.options.readOnly) {
+        const result = await this.processor.execute(
+          { type: 'StopService', data: { bootId: this.bootId, ...(signal ? { signal } : {}) } },
+          { actor: { kind: 'system' }, correlationId: randomUUID() },
+        );
+        if (!result.ok) this.logger.warn(`shutdown: ${result.refusal.code}`);
+        await this.processor.drain();
+        await this.recorder?.close();
+        await this.projection.persist({ force: true });
+      }
+    } finally {
+      this.processor.complete();
+      if (!this.options.log) await this.log.close();
+    }
+  }
+}

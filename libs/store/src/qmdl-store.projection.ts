@@ -1,0 +1,152 @@
+import {
+  checkInvariants, checkTransition, evolve, initialState,
+  type InvariantViolation, type LedgerEvent, type QmdlStoreState, type StoredEvent,
+} from '@ledger/domain';
+import type { EventLog } from '@ledger/event-log';
+
+/** Snapshot name and version of the persisted QmdlStore projection. Bump the version when the state shape changes: a mismatch rebuilds. */
+export const PROJECTION_SNAPSHOT = 'qmdl-store';
+export const PROJECTION_VERSION = 1;
+
+/** How the projection was brought up at open (for logs and `inspect`). */
+export interface ProjectionLoadReport {
+  readonly from: 'snapshot' | 'rebuild';
+  readonly snapshotSeq: number;
+  readonly replayed: number;
+  readonly reason?: string;
+}
+
+/**
+ * The QmdlStore read model: kept in memory, persisted with the sequence it
+ * reflects so start-up replays only the tail, and rebuildable from the log.
+ */
+export class QmdlStoreProjection {
+  private current: QmdlStoreState;
+  private lastPersistedSeq: number;
+
+  private constructor(private readonly log: EventLog, state: QmdlStoreState, persistedSeq: number, readonly loadReport: ProjectionLoadReport) {
+    this.current = state;
+    this.lastPersistedSeq = persistedSeq;
+  }
+
+  /** Load the stored projection and catch up from the log; rebuild when it is missing, of another version, or ahead of the log. */
+  static async load(log: EventLog, options: { readonly onProgress?: (seq: number) => void } = {}): Promise<QmdlStoreProjection> {
+    const head = log.headSeq();
+    const snapshot = await log.readSnapshot<QmdlStoreState>(PROJECTION_SNAPSHOT);
+    let reason: string | undefined;
+    if (!snapshot) reason = 'no stored projection';
+    else if (snapshot.version !== PROJECTION_VERSION) reason = `stored projection version ${snapshot.version} != ${PROJECTION_VERSION}`;
+    else if (snapshot.seq > head) reason = `stored projection is at seq ${snapshot.seq}, past the log head ${head}`;
+    else if (snapshot.value.seq !== snapshot.seq) reason = 'stored projection disagrees with its own sequence';
+    const base = reason === undefined && snapshot ? snapshot.value : initialState();
+    const start = base.seq;
+    const state = await foldLog(log, base, { toSeq: head, onProgress: options.onProgress });
+    const report: ProjectionLoadReport = reason === undefined
+      ? { from: 'snapshot', snapshotSeq: start, replayed: head - start }
+      : { from: 'rebuild', snapshotSeq: 0, replayed: head, reason };
+    return new QmdlStoreProjection(log, state, reason === undefined ? start : 0, report);
+  }
+
+  state(): QmdlStoreState {
+    return this.current;
+  }
+
+  /** Replace the state with one already evolved over committed events (the processor's fast path). */
+  advance(state: QmdlStoreState): void {
+    this.current = state;
+  }
+
+  apply(events: readonly LedgerEvent[]): QmdlStoreState {
+    let state = this.current;
+    for (const event of events) state = evolve(state, event);
+    this.current = state;
+    return state;
+  }
+
+  /** Persist the projection with the sequence it reflects (cheap to call often; writes only when it moved). */
+  async persist(options: { readonly force?: boolean; readonly minEvents?: number } = {}): Promise<void> {
+    const state = this.current;
+    const moved = state.seq - this.lastPersistedSeq;
+    if (!options.force && moved < (options.minEvents ?? 1)) return;
+    await this.log.writeSnapshot(PROJECTION_SNAPSHOT, { seq: state.seq, version: PROJECTION_VERSION, value: state });
+    this.lastPersistedSeq = state.seq;
+  }
+}
+
+/** Fold the log's events from `state.seq + 1` up to `toSeq` into `state`, streaming. */
+export async function foldLog(
+  log: EventLog,
+  state: QmdlStoreState,
+  options: { readonly toSeq?: number; readonly untilTime?: string; readonly onProgress?: (seq: number) => void } = {},
+): Promise<QmdlStoreState> {
+  let next = state;
+  const toSeq = options.toSeq ?? log.headSeq();
+  if (toSeq <= next.seq) return next;
+  const untilMs = options.untilTime === undefined ? undefined : Date.parse(options.untilTime);
+  for await (const event of log.read({ fromSeq: next.seq + 1, toSeq })) {
+    if (untilMs !== undefined && Date.parse(event.time) > untilMs) break;
+    next = evolve(next, event as LedgerEvent);
+    if (options.onProgress && event.seq % 10_000 === 0) options.onProgress(event.seq);
+  }
+  return next;
+}
+
+/** Rebuild the projection from the whole log. */
+export function rebuildProjection(log: EventLog, options: { readonly toSeq?: number; readonly onProgress?: (seq: number) => void } = {}): Promise<QmdlStoreState> {
+  return foldLog(log, initialState(), options);
+}
+
+/** A stable JSON encoding for comparing projections (key order independent). */
+export function projectionFingerprint(state: QmdlStoreState): string {
+  return JSON.stringify(sortKeys(state));
+}
+
+function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (value !== null && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const key of Object.keys(value).sort()) {
+      const v = (value as Record<string, unknown>)[key];
+      if (v !== undefined) out[key] = sortKeys(v);
+    }
+    return out;
+  }
+  return value;
+}
+
+/** First difference between two projections, for a readable report; undefined when equal. */
+export function diffProjections(a: QmdlStoreState, b: QmdlStoreState): string | undefined {
+  const fa = sortKeys(a) as Record<string, unknown>;
+  const fb = sortKeys(b) as Record<string, unknown>;
+  for (const key of new Set([...Object.keys(fa), ...Object.keys(fb)])) {
+    const ja = JSON.stringify(fa[key]);
+    const jb = JSON.stringify(fb[key]);
+    if (ja !== jb) return `${key}: ${truncate(ja)} != ${truncate(jb)}`;
+  }
+  return undefined;
+}
+
+function truncate(s: string | undefined): string {
+  if (s === undefined) return 'undefined';
+  return s.length > 200 ? `${s.slice(0, 200)}…` : s;
+}
+
+/** Replay the whole log checking invariants after every event; the first finding stops the walk. */
+export async function replayWithInvariants(
+  log: EventLog,
+  options: { readonly onProgress?: (seq: number) => void } = {},
+): Promise<{ readonly state: QmdlStoreState; readonly violations: readonly InvariantViolation[]; readonly checked: number }> {
+  let state = initialState();
+  let checked = 0;
+  for await (const event of log.read({})) {
+    const before = state;
+    state = evolve(state, event as LedgerEvent);
+    checked++;
+    const violations = [...checkTransition(before, event as LedgerEvent, state), ...checkInvariants(state)];
+    if (violations.length > 0) return { state, violations: violations.map((v) => ({ ...v, seq: v.seq ?? event.seq })), checked };
+    if (options.onProgress && event.seq % 10_000 === 0) options.onProgress(event.seq);
+  }
+  return { state, violations: [], checked };
+}
+
+export type { StoredEvent };

@@ -1,0 +1,307 @@
+import { promises as fs } from 'node:fs';
+import {
+  type Command, type DecidedEvent, type LedgerEvent, type QmdlStoreState, type RecordingTotals, type Refusal,
+} from '@ledger/domain';
+import { createDiagSource, QmdlGzipWriter, type DiagSource, type DiagSourceStats } from '@ledger/qmdl';
+import type { CommandEffects } from './command-processor';
+import type { CommandContext, CommandResult, RecorderSettings } from './ledger';
+import type { LedgerLogger } from './logger';
+import { availableBytes, type RecordingFiles } from './recording-files';
+
+const MB = 1024 * 1024;
+const RECORDER: CommandContext['actor'] = { kind: 'recorder' };
+
+interface ActiveRecording {
+  readonly name: string;
+  readonly writer: QmdlGzipWriter;
+  readonly abort: AbortController;
+  /** Totals as written to the file (flushed, maybe not yet committed). */
+  written: RecordingTotals;
+  /** Totals covered by a committed event. */
+  committed: RecordingTotals;
+  lastFlushAt: number;
+  pump?: Promise<void>;
+  source?: DiagSource;
+}
+
+export interface RecorderOptions {
+  readonly files: RecordingFiles;
+  readonly settings: RecorderSettings;
+  readonly logger: LedgerLogger;
+  readonly clock: () => number;
+  /** Runs a command through the processor (the recorder decides nothing on its own). */
+  readonly execute: (command: Command, context: CommandContext) => Promise<CommandResult>;
+  /** Free bytes on the data filesystem; injectable so tests can simulate a full disk. */
+  readonly availableBytes?: (dir: string) => Promise<number>;
+  readonly newCorrelationId: () => string;
+}
+
+/**
+ * Owns the one open QMDL writer and the diag source. It never decides: it turns
+ * committed RecordingStarted into an open writer, source data into
+ * RecordingDataAppended commands (coalesced per flush window), and stops
+ * (finalize the gzip stream) into the final size of RecordingStopped.
+ */
+export class Recorder implements CommandEffects {
+  private active: ActiveRecording | undefined;
+  private lock: Promise<void> = Promise.resolve();
+  private flushChain: Promise<void> = Promise.resolve();
+  private flushTimer: NodeJS.Timeout | undefined;
+  private lastSourceStats: DiagSourceStats | undefined;
+  private closing = false;
+
+  constructor(private readonly options: RecorderOptions) {}
+
+  /** Bytes of the active recording on disk (committed), for metrics. */
+  activeBytes(): number {
+    return this.active?.committed.qmdlSizeBytes ?? 0;
+  }
+
+  activeName(): string | undefined {
+    return this.active?.name;
+  }
+
+  sourceStats(): DiagSourceStats | undefined {
+    return this.active?.source?.stats() ?? this.lastSourceStats;
+  }
+
+  // -- CommandEffects -------------------------------------------------------
+
+  async guard(command: Command): Promise<Refusal | undefined> {
+    if (command.type !== 'StartRecording') return undefined;
+    const required = this.options.settings.minSpaceStartMb;
+    if (required <= 0) return undefined;
+    const available = await this.freeBytes();
+    if (available >= required * MB) return undefined;
+    return {
+      code: 'INSUFFICIENT_DISK_SPACE',
+      message: `Insufficient disk space: ${Math.floor(available / MB)}MB available, ${required}MB required`,
+      details: { availableBytes: available, requiredMb: required },
+    };
+  }
+
+  async beforeCommit(events: readonly DecidedEvent[]): Promise<readonly DecidedEvent[]> {
+    const out: DecidedEvent[] = [];
+    for (const event of events) {
+      if (event.type === 'RecordingStopped' && this.active && event.recording === this.active.name) {
+        const totals = await this.finalizeActive();
+        out.push({ ...event, data: { ...event.data, ...totals.totals, ...(totals.detail ? { detail: joinDetail(event.data.detail, totals.detail) } : {}) } });
+      } else {
+        out.push(event);
+      }
+    }
+    return out;
+  }
+
+  async afterCommit(events: readonly LedgerEvent[], state: QmdlStoreState): Promise<void> {
+    for (const event of events) {
+      switch (event.type) {
+        case 'RecordingStarted':
+          if (state.current?.name === event.data.name && !this.closing) await this.open(event.data.name, event.data.compressed);
+          break;
+        case 'RecordingDeleted':
+          if (event.recording) await this.options.files.remove(event.recording);
+          break;
+        case 'GpsFixRecorded':
+          if (event.recording) await this.appendGps(event);
+          break;
+        default:
+          break;
+      }
+    }
+  }
+
+  // -- the write path -------------------------------------------------------
+
+  private async open(name: string, compressed: boolean): Promise<void> {
+    if (this.active) await this.finalizeActive(); // defensive: the domain already stopped it
+    const paths = this.options.files.paths(name, compressed);
+    const writer = await QmdlGzipWriter.create({ path: paths.qmdl });
+    await fs.writeFile(paths.analysis, '', { flag: 'a' });
+    const zero: RecordingTotals = { qmdlSizeBytes: 0, uncompressedBytes: 0, containers: 0 };
+    const active: ActiveRecording = { name, writer, abort: new AbortController(), written: zero, committed: zero, lastFlushAt: this.options.clock() };
+    this.active = active;
+    const source = createDiagSource(this.options.settings.source);
+    if (source) {
+      active.source = source;
+      active.pump = this.pump(active, source);
+    }
+    this.startFlushTimer();
+    this.options.logger.info(`recording ${name} started (source ${this.options.settings.source})`);
+  }
+
+  private async pump(active: ActiveRecording, source: DiagSource): Promise<void> {
+    const { flushKiB, flushIntervalMs } = this.options.settings;
+    try {
+      for await (const chunk of source.chunks(active.abort.signal)) {
+        if (this.active !== active) break;
+        await this.withLock(async () => {
+          if (this.active !== active) return;
+          const totals = await active.writer.write(chunk.frames);
+          active.written = {
+            qmdlSizeBytes: totals.compressedBytes,
+            uncompressedBytes: totals.uncompressedBytes,
+            containers: active.written.containers + 1,
+            ...(chunk.lastMessageTimeMs !== undefined
+              ? { lastMessageTime: new Date(chunk.lastMessageTimeMs).toISOString() }
+              : active.written.lastMessageTime !== undefined ? { lastMessageTime: active.written.lastMessageTime } : {}),
+          };
+        });
+        const pending = active.written.qmdlSizeBytes - active.committed.qmdlSizeBytes;
+        if (pending >= flushKiB * 1024 || this.options.clock() - active.lastFlushAt >= flushIntervalMs) {
+          await this.flush(active);
+        }
+      }
+      if (this.active === active && !active.abort.signal.aborted) {
+        await this.flush(active);
+        this.options.logger.info(`source ${source.spec} ended; stopping recording ${active.name}`);
+        await this.stop('source-ended', `source ${source.spec} ended`);
+      }
+    } catch (error) {
+      if (this.active !== active) return;
+      const code = (error as NodeJS.ErrnoException).code ?? (error as { code?: string }).code;
+      this.options.logger.error(`recording ${active.name}: write failed: ${error instanceof Error ? error.message : String(error)}`);
+      await this.stop('write-failed', code ? `${code}: ${(error as Error).message}` : String(error));
+    } finally {
+      this.lastSourceStats = source.stats();
+    }
+  }
+
+  /** Flushes run one at a time, so committed totals only ever grow. */
+  private flush(active: ActiveRecording): Promise<void> {
+    const run = this.flushChain.then(() => this.flushNow(active));
+    this.flushChain = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Make what was written durable, then commit it as one RecordingDataAppended. */
+  private async flushNow(active: ActiveRecording): Promise<void> {
+    active.lastFlushAt = this.options.clock();
+    let totals: RecordingTotals | undefined;
+    await this.withLock(async () => {
+      if (this.active !== active) return;
+      if (active.written.qmdlSizeBytes === active.committed.qmdlSizeBytes && active.written.containers === active.committed.containers) return;
+      await active.writer.sync();
+      totals = active.written;
+    });
+    if (!totals) return;
+    const result = await this.options.execute(
+      { type: 'AppendRecordingData', data: { name: active.name, totals } },
+      { actor: RECORDER, correlationId: this.options.newCorrelationId() },
+    );
+    if (result.ok) {
+      if (totals.qmdlSizeBytes >= active.committed.qmdlSizeBytes) active.committed = totals;
+    } else {
+      // The recording was stopped or deleted meanwhile: the data is dropped with its refusal logged — never a crash.
+      this.options.logger.warn(`data for recording ${active.name} dropped: ${result.refusal.code}: ${result.refusal.message}`);
+      return;
+    }
+    const low = this.options.settings.minSpaceContinueMb;
+    if (low > 0 && this.active === active) {
+      const free = await this.freeBytes();
+      if (free < low * MB) {
+        this.options.logger.warn(`free space ${Math.floor(free / MB)}MB below ${low}MB: stopping recording ${active.name}`);
+        await this.stop('disk-low', `${Math.floor(free / MB)}MB available, ${low}MB required to continue`);
+      }
+    }
+  }
+
+  private async stop(reason: 'source-ended' | 'write-failed' | 'disk-low', detail: string): Promise<void> {
+    const result = await this.options.execute(
+      { type: 'StopRecording', data: { reason, detail } },
+      { actor: RECORDER, correlationId: this.options.newCorrelationId() },
+    );
+    if (!result.ok) this.options.logger.warn(`stop (${reason}) refused: ${result.refusal.code}`);
+  }
+
+  /**
+   * Finish the active writer (gzip trailer) and return its final totals. On a
+   * write error (e.g. ENOSPC) the file is cut back to the last committed size,
+   * which is still a valid gzip prefix: a stop never fails.
+   */
+  private async finalizeActive(): Promise<{ totals: RecordingTotals; detail?: string }> {
+    const active = this.active;
+    if (!active) throw new TypeError('no active recording to finalize');
+    active.abort.abort();
+    this.active = undefined;
+    this.stopFlushTimer();
+    return this.withLock(async () => {
+      try {
+        const final = await active.writer.finish();
+        const totals: RecordingTotals = {
+          qmdlSizeBytes: final.compressedBytes,
+          uncompressedBytes: final.uncompressedBytes,
+          containers: active.written.containers,
+          ...(active.written.lastMessageTime !== undefined ? { lastMessageTime: active.written.lastMessageTime } : {}),
+        };
+        this.options.logger.info(`recording ${active.name} finalized at ${totals.qmdlSizeBytes} bytes`);
+        return { totals };
+      } catch (error) {
+        await active.writer.abort().catch(() => undefined);
+        const file = this.options.files.paths(active.name, true).qmdl;
+        await fs.truncate(file, active.committed.qmdlSizeBytes).catch(() => undefined);
+        const message = `finalize failed (${(error as NodeJS.ErrnoException).code ?? 'error'}); cut back to the last committed ${active.committed.qmdlSizeBytes} bytes`;
+        this.options.logger.error(`recording ${active.name}: ${message}`);
+        return { totals: active.committed, detail: message };
+      }
+    });
+  }
+
+  private async appendGps(event: Extract<LedgerEvent, { type: 'GpsFixRecorded' }>): Promise<void> {
+    if (!event.recording) return;
+    const line = JSON.stringify({
+      latest_packet_timestamp: event.data.fixTime ?? null,
+      system_time: event.systemTime,
+      lat: event.data.lat,
+      lon: event.data.lon,
+    });
+    await fs.appendFile(this.options.files.paths(event.recording, true).gps, `${line}\n`);
+  }
+
+  private startFlushTimer(): void {
+    this.stopFlushTimer();
+    const interval = Math.max(10, this.options.settings.flushIntervalMs);
+    this.flushTimer = setInterval(() => {
+      const active = this.active;
+      if (active && this.options.clock() - active.lastFlushAt >= interval) {
+        this.flush(active).catch((error: unknown) => this.options.logger.error(`flush failed: ${String(error)}`));
+      }
+    }, interval);
+    this.flushTimer.unref();
+  }
+
+  private stopFlushTimer(): void {
+    if (this.flushTimer) clearInterval(this.flushTimer);
+    this.flushTimer = undefined;
+  }
+
+  private async freeBytes(): Promise<number> {
+    return (this.options.availableBytes ?? availableBytes)(this.options.files.dir);
+  }
+
+  private withLock<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.lock.then(fn, fn);
+    this.lock = run.then(() => undefined, () => undefined);
+    return run;
+  }
+
+  /** Stop accepting new recordings and wait for the pump to finish (after the final stop was committed). */
+  async close(): Promise<void> {
+    this.closing = true;
+    this.stopFlushTimer();
+    const active = this.active;
+    if (active) {
+      // No stop was committed (e.g. a forced close): leave the file at its committed prefix for recovery.
+      active.abort.abort();
+      this.active = undefined;
+      await this.withLock(async () => {
+        await active.writer.abort().catch(() => undefined);
+      });
+    }
+    await active?.pump?.catch(() => undefined);
+  }
+}
+
+function joinDetail(a: string | undefined, b: string): string {
+  return a ? `${a}; ${b}` : b;
+}

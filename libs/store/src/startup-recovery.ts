@@ -1,0 +1,133 @@
+import { promises as fs } from 'node:fs';
+import type { Command, QmdlStoreState } from '@ledger/domain';
+import type { CommandContext, CommandResult } from './ledger';
+import type { LedgerLogger } from './logger';
+import { pendingMigrations, type Migration } from './migration';
+import type { RecordingFiles } from './recording-files';
+import type { EventLog } from '@ledger/event-log';
+
+export interface RecoveryOptions {
+  readonly log: EventLog;
+  readonly dataDir: string;
+  readonly files: RecordingFiles;
+  readonly logger: LedgerLogger;
+  readonly state: () => QmdlStoreState;
+  readonly execute: (command: Command, context: CommandContext) => Promise<CommandResult>;
+  readonly correlationId: string;
+  readonly migrations: readonly Migration[];
+  readonly formatVersion: number;
+  readonly clock: () => number;
+}
+
+/** What start-up found and did; logged, and returned for tests and `inspect`. */
+export interface RecoveryReport {
+  readonly createdStore: boolean;
+  readonly migrationsApplied: readonly string[];
+  readonly truncated: ReadonlyArray<{ name: string; from: number; to: number }>;
+  readonly removedDeleted: readonly string[];
+  readonly damaged: readonly string[];
+  readonly adopted: readonly string[];
+  readonly interrupted?: string;
+  readonly previousShutdownClean: boolean;
+}
+
+const SYSTEM: CommandContext['actor'] = { kind: 'system' };
+
+/**
+ * Start-up (DESIGN.md "Start-up"): create the store, apply migrations, then make
+ * the files agree with the log — cut the interrupted recording back to its last
+ * committed size, finish deletes a crash cut short, mark missing files damaged,
+ * adopt orphan files — and record the boot, which stops an interrupted recording.
+ */
+export async function reconcileAtStartup(options: RecoveryOptions, boot: { bootId: string; version: string; source?: string }): Promise<RecoveryReport> {
+  const { files, logger } = options;
+  const context: CommandContext = { actor: SYSTEM, correlationId: options.correlationId };
+  const run = async (command: Command): Promise<CommandResult> => {
+    const result = await options.execute(command, context);
+    if (!result.ok) logger.warn(`start-up: ${command.type} refused: ${result.refusal.code}: ${result.refusal.message}`);
+    return result;
+  };
+
+  let createdStore = false;
+  if (options.state().storeId === undefined) {
+    await run({ type: 'CreateStore', data: { storeId: options.log.metadata.storeId, formatVersion: options.formatVersion } });
+    createdStore = true;
+  }
+
+  const migrationsApplied: string[] = [];
+  for (const migration of pendingMigrations(options.migrations, options.state())) {
+    logger.info(`applying migration ${migration.id}_${migration.name}`);
+    await migration.up({ dataDir: options.dataDir, log: options.log, state: options.state(), logger });
+    await run({ type: 'ApplyMigration', data: { id: migration.id, name: migration.name } });
+    migrationsApplied.push(`${migration.id}_${migration.name}`);
+  }
+
+  await fs.mkdir(files.dir, { recursive: true });
+  const state = options.state();
+  const onDisk = new Map<string, { file: string; size: number; compressed: boolean }[]>();
+  for (const f of await files.listQmdlFiles()) {
+    const list = onDisk.get(f.name) ?? [];
+    list.push(f);
+    onDisk.set(f.name, list);
+  }
+
+  // Bytes past the last committed offset were never acknowledged: cut them off.
+  const truncated: Array<{ name: string; from: number; to: number }> = [];
+  const current = state.current;
+  if (current) {
+    for (const f of onDisk.get(current.name) ?? []) {
+      if (f.compressed === current.compressed && f.size > current.qmdlSizeBytes) {
+        await fs.truncate(f.file, current.qmdlSizeBytes);
+        truncated.push({ name: current.name, from: f.size, to: current.qmdlSizeBytes });
+        logger.warn(`recording ${current.name}: cut ${f.size - current.qmdlSizeBytes} uncommitted bytes (${f.size} → ${current.qmdlSizeBytes})`);
+      }
+    }
+  }
+
+  const removedDeleted: string[] = [];
+  for (const [name, status] of Object.entries(state.names)) {
+    if (status !== 'deleted') continue;
+    const removed = await files.remove(name);
+    if (removed.length > 0) {
+      removedDeleted.push(name);
+      logger.warn(`recording ${name} was deleted but ${removed.length} file(s) remained: removed`);
+    }
+  }
+
+  const damaged: string[] = [];
+  const known = [...Object.values(state.entries), ...(current ? [current] : [])];
+  for (const entry of known) {
+    if (entry.damaged) continue;
+    const present = (onDisk.get(entry.name) ?? []).some((f) => f.compressed === entry.compressed);
+    if (present) continue;
+    const missing = [files.paths(entry.name, entry.compressed).qmdl];
+    await run({ type: 'MarkRecordingDamaged', data: { name: entry.name, missing, detail: 'QMDL file missing on disk at start-up' } });
+    damaged.push(entry.name);
+  }
+
+  const adopted: string[] = [];
+  for (const [name, list] of onDisk) {
+    if (state.names[name] !== undefined) continue;
+    const f = list[0];
+    if (!f) continue;
+    const result = await run({
+      type: 'ImportRecording',
+      data: {
+        name,
+        startTime: new Date(Number(name) * 1000).toISOString().replace('.000Z', '+00:00'),
+        qmdlSizeBytes: f.size,
+        compressed: f.compressed,
+        recoveredFrom: 'orphan-file',
+        source: f.file,
+      },
+    });
+    if (result.ok) adopted.push(name);
+  }
+
+  const previousShutdownClean = options.state().runningBootId === undefined;
+  const interrupted = options.state().current?.name;
+  await run({ type: 'StartService', data: { bootId: boot.bootId, version: boot.version, pid: process.pid, ...(boot.source ? { source: boot.source } : {}) } });
+  if (interrupted) logger.warn(`recording ${interrupted} was active when the previous run died: stopped (interrupted)`);
+
+  return { createdStore, migrationsApplied, truncated, removedDeleted, damaged, adopted, previousShutdownClean, ...(interrupted ? { interrupted } : {}) };
+}
