@@ -76,4 +76,6 @@ export type RefusalCode =
   /** A time in the command cannot be used: non-finite/negative epoch ms, bad UTC offset, or not RFC 3339. */
   | 'INVALID_TIME'
   /** Set by the recorder's disk guard, not by `decide`: free space below --min-space-start-mb. */
-  | 'INSUFFICIENT_DISK_SPACE';
+  | 'INSUFFICIENT_DISK_SPACE'
+  /** Set by the store, not by `decide`: the store is open read-only (forensics, --read-only). */
+  | 'READ_ONLY';
