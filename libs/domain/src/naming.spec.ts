@@ -1,0 +1,28 @@
+import { compareRecordingsByStart, isRecordingName, lookup, nextFreeName } from '@ledger/domain';
+
+describe('recording names', () => {
+  it('a name is the floored unix second of the start', () => {
+    expect(nextFreeName({}, 1717236000999)).toBe('1717236000');
+  });
+  it('a name is never issued twice: the next free second is taken', () => {
+    expect(nextFreeName({ '1717236000': 'deleted', '1717236001': 'live' }, 1717236000500)).toBe('1717236002');
+  });
+  it('only decimal digits make a name', () => {
+    expect(isRecordingName('1717236000')).toBe(true);
+    for (const bad of ['', 'abc', '12a', '-1', '1.5', ' 1', '1e9']) expect(isRecordingName(bad)).toBe(false);
+  });
+  it('lookup does not find Object.prototype members', () => {
+    expect(lookup({}, 'constructor')).toBeUndefined();
+    expect(lookup({}, '__proto__')).toBeUndefined();
+    expect(lookup({ a: 1 }, 'a')).toBe(1);
+  });
+  it('start order is by start instant, then by name value', () => {
+    const rows = [
+      { name: '20', startTime: '2024-06-01T10:00:00Z' },
+      { name: '3', startTime: '2024-06-01T12:00:00+02:00' },
+      { name: '1', startTime: '2020-01-01T00:00:00Z' },
+      { name: '10', startTime: 'not a time' },
+    ];
+    expect([...rows].sort(compareRecordingsByStart).map((r) => r.name)).toEqual(['10', '1', '3', '20']);
+  });
+});
