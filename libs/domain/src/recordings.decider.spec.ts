@@ -1,4 +1,6 @@
-import { deciderSpecification, DeciderSpecificationError, initialState, MAX_CLOCK_OFFSET_SECONDS, type QmdlStoreState } from '@ledger/domain';
+import {
+  deciderSpecification, DeciderSpecificationError, initialState, MAX_CLOCK_OFFSET_SECONDS, type QmdlStoreState, type RecordingTotals,
+} from '@ledger/domain';
 import {
   appended, deleted, imported, NAME0, serviceStarted, serviceStopped, started, stopped, T0, ZERO,
 } from './testing/recording-events.fixtures';
@@ -148,7 +150,7 @@ describe('DeleteAllRecordings', () => {
 });
 
 describe('AppendRecordingData', () => {
-  const append = (name: string, totals = TOTALS) => ({ type: 'AppendRecordingData' as const, data: { name, totals } });
+  const append = (name: string, totals: RecordingTotals = TOTALS) => ({ type: 'AppendRecordingData' as const, data: { name, totals } });
 
   it('records the new committed totals of the active recording', () => {
     spec.given([started(NAME0)]).when(append(NAME0)).then([appended(NAME0, TOTALS)]);
