@@ -1,0 +1,152 @@
+import { ApiError, errorText, getJson, isAbort, seg } from './api';
+import type { Ctx, View } from './app';
+import { h, replaceChildren, svg } from './dom';
+import { BASE, formatActor, formatBytes, formatTime, summarize, typeChip } from './format';
+import { manifestTable } from './time-travel';
+import type { RecordingHistory, StoredEvent } from './types';
+
+interface Point {
+  readonly t: number;
+  readonly size: number;
+}
+
+function sizeOf(e: StoredEvent): number | undefined {
+  const d = e.data as { qmdlSizeBytes?: unknown } | null;
+  return d && typeof d.qmdlSizeBytes === 'number' ? d.qmdlSizeBytes : undefined;
+}
+
+/** A small inline chart of qmdl_size_bytes over time: no library, one polyline. */
+export function growthChart(points: readonly Point[]): SVGSVGElement {
+  const W = 360;
+  const H = 72;
+  const PAD = 4;
+  const t0 = points[0]?.t ?? 0;
+  const t1 = points[points.length - 1]?.t ?? t0;
+  const max = Math.max(1, ...points.map((p) => p.size));
+  const x = (p: Point, i: number): number =>
+    PAD + (W - 2 * PAD) * (t1 > t0 ? (p.t - t0) / (t1 - t0) : points.length > 1 ? i / (points.length - 1) : 1);
+  const y = (p: Point): number => H - PAD - (H - 2 * PAD) * (p.size / max);
+  const coords = points.map((p, i) => `${x(p, i).toFixed(1)},${y(p).toFixed(1)}`);
+  const first = points[0];
+  const last = points[points.length - 1];
+  const label = `qmdl_size_bytes grew from ${formatBytes(first?.size)} to ${formatBytes(last?.size)} over ${points.length} points`;
+  return svg(
+    'svg',
+    { class: 'chart', viewBox: `0 0 ${W} ${H}`, width: W, height: H, role: 'img', 'aria-label': label, 'data-testid': 'growth-chart' },
+    svg('title', null, label),
+    svg('line', { x1: PAD, y1: H - PAD, x2: W - PAD, y2: H - PAD, class: 'axis' }),
+    coords.length > 1 ? svg('polygon', { points: `${PAD},${H - PAD} ${coords.join(' ')} ${W - PAD},${H - PAD}`, class: 'area' }) : null,
+    svg('polyline', { points: coords.join(' '), class: 'line' }),
+    svg('text', { x: PAD + 2, y: 12, class: 'tick' }, formatBytes(max)),
+  );
+}
+
+type Item = { kind: 'event'; event: StoredEvent } | { kind: 'data'; events: StoredEvent[] };
+
+/** Consecutive data appends become one timeline item with a chart. */
+function group(events: readonly StoredEvent[]): Item[] {
+  const items: Item[] = [];
+  for (const e of events) {
+    const last = items[items.length - 1];
+    if (e.type === 'RecordingDataAppended') {
+      if (last?.kind === 'data') last.events.push(e);
+      else items.push({ kind: 'data', events: [e] });
+    } else items.push({ kind: 'event', event: e });
+  }
+  return items;
+}
+
+function timelineItem(ctx: Ctx, item: Item, allPoints: readonly Point[]): HTMLLIElement {
+  if (item.kind === 'event') {
+    const e = item.event;
+    return h(
+      'li',
+      { 'data-testid': 'timeline-item', 'data-type': e.type, class: `tl tl-${e.type}` },
+      h('div', { class: 'tl-head' }, typeChip(e.type), ' ', ctx.link(ctx.eventHref(e.seq), null, `#${e.seq}`), ' ', h('span', { class: 'time' }, formatTime(e.time)), ' ', h('span', { class: 'muted' }, `by ${formatActor(e.metadata?.actor)}`)),
+      h('div', { class: 'tl-body' }, summarize(e)),
+    );
+  }
+  const first = item.events[0];
+  const last = item.events[item.events.length - 1];
+  const lastData = (last?.data ?? {}) as { containers?: unknown; uncompressedBytes?: unknown };
+  return h(
+    'li',
+    { 'data-testid': 'timeline-item', 'data-type': 'RecordingDataAppended', class: 'tl tl-data' },
+    h(
+      'div',
+      { class: 'tl-head' },
+      typeChip('RecordingDataAppended'),
+      ` ×${item.events.length} `,
+      first ? ctx.link(ctx.eventHref(first.seq), null, `#${first.seq}`) : '',
+      last && last !== first ? ['–', ctx.link(ctx.eventHref(last.seq), null, `#${last.seq}`)] : '',
+      ' ',
+      h('span', { class: 'time' }, `${formatTime(first?.time)} → ${formatTime(last?.time)}`),
+    ),
+    h(
+      'div',
+      { class: 'tl-body' },
+      `${formatBytes(first ? sizeOf(first) : undefined)} → ${formatBytes(last ? sizeOf(last) : undefined)} on disk · ${String(lastData.containers ?? '?')} containers · ${formatBytes(lastData.uncompressedBytes as number)} uncompressed`,
+      growthChart(allPoints),
+    ),
+  );
+}
+
+/** One recording's whole life, from the log, with its files while they exist. */
+export function recordingView(ctx: Ctx, name: string): View {
+  const abort = new AbortController();
+  const body = h('div', null, h('p', { class: 'status' }, 'Loading history…'));
+  const el = h(
+    'section',
+    { class: 'page', 'data-testid': 'recording-view', 'aria-labelledby': 'rec-title' },
+    h('p', { class: 'crumbs' }, ctx.link(`${BASE}/`, null, '← Events'), ' · ', ctx.link(`${BASE}/?${new URLSearchParams({ recording: name })}`, null, 'this recording in the event table')),
+    h('h2', { id: 'rec-title' }, 'Recording ', h('span', { class: 'mono' }, name)),
+    body,
+  );
+
+  async function load(): Promise<void> {
+    try {
+      const hist = await getJson<RecordingHistory>(`/api/recordings/${seg(name)}/history`, abort.signal);
+      const events = [...hist.events].sort((a, b) => a.seq - b.seq);
+      const deleted = events.find((e) => e.type === 'RecordingDeleted');
+      const lastOf = (type: string): StoredEvent | undefined => [...events].reverse().find((e) => e.type === type);
+      const stopped = lastOf('RecordingStopped');
+      const active = hist.exists && (lastOf('RecordingStarted')?.seq ?? 0) > (stopped?.seq ?? 0);
+      const state = active ? 'recording' : hist.exists ? 'stored' : deleted ? 'deleted' : 'not found';
+      const points: Point[] = events
+        .filter((e) => e.type === 'RecordingStarted' || e.type === 'RecordingDataAppended' || e.type === 'RecordingStopped')
+        .map((e) => ({ t: Date.parse(e.time), size: e.type === 'RecordingStarted' ? 0 : (sizeOf(e) ?? 0) }));
+      replaceChildren(
+        body,
+        h(
+          'p',
+          { class: 'summary' },
+          h('span', { class: `pill state-${state.replace(' ', '-')}`, 'data-testid': 'recording-state' }, state),
+          ' ',
+          `${events.length} events`,
+          deleted ? ` · deleted ${formatTime(deleted.time)} by ${formatActor(deleted.metadata?.actor)}` : '',
+          !active && stopped ? ` · stopped (${summarize(stopped)})` : '',
+        ),
+        hist.exists
+          ? h(
+              'p',
+              { class: 'downloads' },
+              h('a', { class: 'button', href: `/api/qmdl/${seg(name)}`, download: `${name}.qmdl`, 'data-testid': 'download-qmdl' }, 'Download QMDL'),
+              ' ',
+              h('a', { class: 'button', href: `/api/zip/${seg(name)}`, download: `${name}.zip`, 'data-testid': 'download-zip' }, 'Download ZIP'),
+            )
+          : h('p', { class: 'muted' }, 'The files are gone: no downloads.'),
+        hist.entry ? [h('h3', null, 'Manifest entry now'), manifestTable(ctx, [hist.entry], 'recording-entry')] : null,
+        h('h3', null, 'Timeline'),
+        events.length
+          ? h('ol', { class: 'timeline', 'data-testid': 'recording-timeline' }, group(events).map((item) => timelineItem(ctx, item, points)))
+          : h('p', { class: 'muted' }, 'The log has no event for this name.'),
+      );
+    } catch (err) {
+      if (isAbort(err)) return;
+      const text = err instanceof ApiError && err.status === 404 ? `No recording named “${name}”.` : `Could not load the history: ${errorText(err)}`;
+      replaceChildren(body, h('p', { class: 'status error' }, text));
+    }
+  }
+  void load();
+  return { el, destroy: () => abort.abort() };
+}

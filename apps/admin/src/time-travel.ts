@@ -1,0 +1,104 @@
+import { errorText, isAbort, request, seg } from './api';
+import type { Ctx, View } from './app';
+import { h, replaceChildren } from './dom';
+import { fromLocalInput, toLocalInput } from './filters';
+import { BASE, formatBytes, formatTime } from './format';
+import type { Manifest, ManifestEntry } from './types';
+
+const GPS_MODES: Readonly<Record<number, string>> = { 0: 'off', 1: 'fixed', 2: 'api' };
+
+/** Rayhunter manifest entries as a table; names lead to the recording's history. */
+export function manifestTable(ctx: Ctx, entries: readonly ManifestEntry[], testId: string): HTMLTableElement {
+  const cols = ['Name', 'Started', 'Last message', 'Size', 'Stop reason', 'Uploaded', 'Rayhunter', 'OS / arch', 'GPS', 'gzip'];
+  return h(
+    'table',
+    { class: 'events manifest', 'data-testid': testId },
+    h('thead', null, h('tr', null, cols.map((c) => h('th', { scope: 'col' }, c)))),
+    h(
+      'tbody',
+      null,
+      entries.length === 0
+        ? h('tr', null, h('td', { colspan: cols.length, class: 'muted' }, 'No entries.'))
+        : entries.map((e) =>
+            h(
+              'tr',
+              { 'data-testid': 'manifest-row', 'data-name': e.name },
+              h('td', { class: 'mono' }, ctx.link(`${BASE}/recordings/${seg(String(e.name))}`, null, String(e.name))),
+              h('td', { class: 'time' }, formatTime(e.start_time)),
+              h('td', { class: 'time' }, formatTime(e.last_message_time)),
+              h('td', { class: 'num', title: `${e.qmdl_size_bytes ?? '?'} bytes` }, formatBytes(e.qmdl_size_bytes)),
+              h('td', null, e.stop_reason ?? '—'),
+              h('td', { class: 'time' }, formatTime(e.upload_time)),
+              h('td', null, e.rayhunter_version ?? '—'),
+              h('td', null, [e.system_os, e.arch].filter(Boolean).join(' / ') || '—'),
+              h('td', null, typeof e.gps_mode === 'number' ? (GPS_MODES[e.gps_mode] ?? String(e.gps_mode)) : '—'),
+              h('td', null, e.compressed === true ? 'yes' : e.compressed === false ? 'no' : '—'),
+            ),
+          ),
+    ),
+  );
+}
+
+/** The manifest as it was at a seq or a time: the projection replayed up to there. */
+export function timeTravelView(ctx: Ctx, params: URLSearchParams): View {
+  const abort = new AbortController();
+  const at = (params.get('at') ?? '').trim();
+  const isSeq = /^\d+$/.test(at);
+  const seqInput = h('input', { id: 'tt-seq', type: 'number', min: 0, step: 1, value: isSeq ? at : '', placeholder: 'e.g. 42', 'data-testid': 'tt-seq' });
+  const timeInput = h('input', { id: 'tt-time', type: 'datetime-local', step: 1, value: at && !isSeq ? toLocalInput(at) : '', 'data-testid': 'tt-time' });
+  const result = h('div', { 'data-testid': 'tt-result' }, h('p', { class: 'status' }, 'Loading manifest…'));
+  const form = h(
+    'form',
+    { class: 'filters', 'aria-label': 'Time travel', 'data-testid': 'tt-form' },
+    h('span', { class: 'field' }, h('label', { for: 'tt-seq' }, 'As of seq'), seqInput),
+    h('span', { class: 'muted' }, 'or'),
+    h('span', { class: 'field' }, h('label', { for: 'tt-time' }, 'as of time (local)'), timeInput),
+    h('button', { type: 'submit', class: 'primary', 'data-testid': 'tt-submit' }, 'Show manifest'),
+    h('button', { type: 'button', onclick: () => ctx.navigate(`${BASE}/time-travel`) }, 'Now'),
+  );
+  // Typing in one box clears the other, so what is shown is never ambiguous.
+  seqInput.addEventListener('input', () => {
+    if (seqInput.value) timeInput.value = '';
+  });
+  timeInput.addEventListener('input', () => {
+    if (timeInput.value) seqInput.value = '';
+  });
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    const target = seqInput.value.trim() || fromLocalInput(timeInput.value);
+    ctx.navigate(`${BASE}/time-travel${target ? `?${new URLSearchParams({ at: target })}` : ''}`);
+  });
+
+  const el = h(
+    'section',
+    { class: 'page', 'data-testid': 'time-travel-view', 'aria-labelledby': 'tt-title' },
+    h('h2', { id: 'tt-title' }, 'Time travel: the manifest as it was'),
+    form,
+    result,
+  );
+
+  async function load(): Promise<void> {
+    try {
+      const res = await request<Manifest>(`/api/qmdl-manifest${at ? `?${new URLSearchParams({ at })}` : ''}`, { signal: abort.signal });
+      const m = res.body;
+      const label = !at
+        ? `Current manifest (head seq ${res.seq ?? ctx.head()})`
+        : isSeq
+          ? `Manifest as of seq ${at}`
+          : `Manifest as of ${formatTime(at)}${res.seq !== undefined ? ` (log position ${res.seq})` : ''}`;
+      replaceChildren(
+        result,
+        h('h3', { class: 'asof', 'data-testid': 'tt-label' }, label),
+        h('h4', null, 'Current entry (recording in progress)'),
+        m.current_entry ? manifestTable(ctx, [m.current_entry], 'manifest-current') : h('p', { class: 'muted', 'data-testid': 'manifest-current' }, 'None: nothing was recording.'),
+        h('h4', null, `Entries (${m.entries.length})`),
+        manifestTable(ctx, m.entries, 'manifest-table'),
+      );
+    } catch (err) {
+      if (isAbort(err)) return;
+      replaceChildren(result, h('p', { class: 'status error', role: 'alert' }, `Could not load the manifest: ${errorText(err)}`));
+    }
+  }
+  void load();
+  return { el, destroy: () => abort.abort() };
+}
