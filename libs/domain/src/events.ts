@@ -16,6 +16,9 @@ export const STOP_REASONS: readonly StopReason[] = [
   'requested', 'restarted', 'deleted', 'all-deleted', 'shutdown', 'interrupted', 'disk-low', 'write-failed', 'source-ended',
 ];
 
+/** Where a GPS fix came from (GpsFixRecorded v2). */
+export type GpsFixSource = 'api' | 'device';
+
 /** 0 disabled, 1 fixed, 2 api (Rayhunter's gps_mode). */
 export type GpsMode = 0 | 1 | 2;
 
@@ -74,11 +77,17 @@ export interface EventDataMap {
   };
   RecordingDamaged: { readonly missing: readonly string[]; readonly detail: string };
   ClockOffsetSet: { readonly offsetSeconds: number };
+  /**
+   * v2 added `source`. v1 events (`{lat, lon, fixTime?}`) are upcast on read
+   * with `source: 'api'`: until v2 every fix came from `POST /api/gps`.
+   */
   GpsFixRecorded: {
     readonly lat: number;
     readonly lon: number;
     /** RFC 3339 time of the fix as the client gave it, if any. */
     readonly fixTime?: string;
+    /** Where the fix came from: the HTTP API (`POST /api/gps`) or the device's own receiver. */
+    readonly source: GpsFixSource;
   };
   ConfigChanged: { readonly config: Readonly<Record<string, unknown>> };
   MigrationApplied: { readonly id: string; readonly name: string };
@@ -96,7 +105,7 @@ export const LEDGER_EVENT_TYPES: readonly LedgerEventType[] = [
 export const EVENT_SCHEMA_VERSIONS: Readonly<Record<LedgerEventType, number>> = {
   StoreCreated: 1, ServiceStarted: 1, ServiceStopped: 1, RecordingStarted: 1, RecordingDataAppended: 1,
   RecordingStopped: 1, RecordingDeleted: 1, RecordingUploaded: 1, RecordingImported: 1, RecordingDamaged: 1,
-  ClockOffsetSet: 1, GpsFixRecorded: 1, ConfigChanged: 1, MigrationApplied: 1,
+  ClockOffsetSet: 1, GpsFixRecorded: 2, ConfigChanged: 1, MigrationApplied: 1,
 };
 
 /** A ledger event as `decide` produces it: type, data and the recording it names. */

@@ -308,11 +308,11 @@ describe('SetClockOffset', () => {
 describe('RecordGpsFix', () => {
   it('names the active recording when there is one', () => {
     spec.given([started(NAME0)]).when({ type: 'RecordGpsFix', data: { lat: 52.5, lon: 13.4, fixTime: '2024-06-01T10:00:01Z' } }).then([
-      { type: 'GpsFixRecorded', recording: NAME0, data: { lat: 52.5, lon: 13.4, fixTime: '2024-06-01T10:00:01Z' } },
+      { type: 'GpsFixRecorded', recording: NAME0, data: { lat: 52.5, lon: 13.4, fixTime: '2024-06-01T10:00:01Z', source: 'api' } },
     ]);
   });
   it('names no recording when none is active', () => {
-    spec.given([]).when({ type: 'RecordGpsFix', data: { lat: -90, lon: 180 } }).then([{ type: 'GpsFixRecorded', data: { lat: -90, lon: 180 } }]);
+    spec.given([]).when({ type: 'RecordGpsFix', data: { lat: -90, lon: 180 } }).then([{ type: 'GpsFixRecorded', data: { lat: -90, lon: 180, source: 'api' } }]);
   });
   it.each([
     [90.1, 0], [-91, 0], [0, 180.5], [0, -181], [Number.NaN, 0], [0, Number.POSITIVE_INFINITY],

@@ -256,7 +256,7 @@ export function decide(command: Command, state: QmdlStoreState): Decision {
         typeof lat === 'number' && typeof lon === 'number' && Number.isFinite(lat) && Number.isFinite(lon) &&
         lat >= -90 && lat <= 90 && lon >= -180 && lon <= 180;
       if (!valid) return refuse('INVALID_GPS_FIX', `lat must be in [-90, 90] and lon in [-180, 180], got ${String(lat)}, ${String(lon)}`, { lat, lon });
-      return accept(compact({ type: 'GpsFixRecorded' as const, recording: state.current?.name, data: compact({ lat, lon, fixTime }) }));
+      return accept(compact({ type: 'GpsFixRecorded' as const, recording: state.current?.name, data: compact({ lat, lon, fixTime, source: 'api' as const }) }));
     }
 
     case 'ChangeConfig':
