@@ -171,7 +171,9 @@ export function checkTransition(before: QmdlStoreState, event: EvolvableEvent, a
     case 'RecordingDataAppended':
     case 'RecordingStopped': {
       const stopping = event.type === 'RecordingStopped';
-      if (current === undefined || (event.recording !== undefined && event.recording !== current.name)) {
+      // Mirrors evolve: a stop without a name stops the active recording; data without one is ignored.
+      const applies = current !== undefined && (event.recording === current.name || (stopping && event.recording === undefined));
+      if (!applies || current === undefined) {
         out.push(
           violation(
             stopping ? 'STOP_NAMES_ACTIVE' : 'DATA_NAMES_ACTIVE',

@@ -160,7 +160,13 @@ export function evolve(state: QmdlStoreState, event: EvolvableEvent): QmdlStoreS
     case 'GpsFixRecorded':
       return {
         ...s,
-        lastGpsFix: compact({ lat: event.data.lat, lon: event.data.lon, fixTime: event.data.fixTime, time: event.time }),
+        lastGpsFix: compact({
+          lat: event.data.lat,
+          lon: event.data.lon,
+          fixTime: event.data.fixTime,
+          source: event.data.source,
+          time: event.time,
+        }),
       };
 
     case 'ConfigChanged':

@@ -1,4 +1,4 @@
-import type { GpsMode } from './events';
+import type { GpsFixSource, GpsMode } from './events';
 
 /** One recording as the QmdlStore knows it (Rayhunter's manifest entry, plus our totals). */
 export interface RecordingEntry {
@@ -41,7 +41,15 @@ export interface QmdlStoreState {
   readonly names: Readonly<Record<string, 'live' | 'deleted'>>;
   readonly clockOffsetSeconds: number;
   readonly config: Readonly<Record<string, unknown>>;
-  readonly lastGpsFix?: { readonly lat: number; readonly lon: number; readonly fixTime?: string; readonly time?: string };
+  readonly lastGpsFix?: {
+    readonly lat: number;
+    readonly lon: number;
+    readonly fixTime?: string;
+    /** GpsFixRecorded v2's source; absent for a v1 event that was not upcast. */
+    readonly source?: GpsFixSource;
+    /** Adjusted time of the GpsFixRecorded event. */
+    readonly time?: string;
+  };
   /** Boot id of the run that has started and not yet stopped cleanly, if any. */
   readonly runningBootId?: string;
   readonly bootCount: number;
