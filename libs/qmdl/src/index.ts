@@ -1,1 +1,20 @@
-export {};
+export { QmdlErrorCode } from './errors';
+export { crc16X25 } from './crc16';
+export { HDLC_ESCAPE, HDLC_FLAG, decodeHdlcFrame, encodeHdlcFrame } from './hdlc';
+export { DEFAULT_MAX_FRAME_BYTES, FrameSplitter, joinFrames } from './frame-splitter';
+export type { FrameSplitterOptions, FrameSplitterStats, HdlcFrame } from './frame-splitter';
+export {
+  DIAG_EPOCH_MS, DIAG_LOG_CMD, DIAG_LOG_HEADER_BYTES, LOG_CODE_LTE_RRC_OTA, LTE_RRC_OTA_HEADER_BYTES,
+  buildDiagLogMessage, buildLteRrcOtaBody, diagLogTimeMs, diagTimestampToEpochMs, epochMsToDiagTimestamp,
+  parseDiagLogMessage, parseLteRrcOtaBody,
+} from './diag-message';
+export type { BuildDiagLogMessageOptions, DiagLogMessage, LteRrcOtaPacket } from './diag-message';
+export { DIAG_DATA_TYPE_USER_SPACE, buildDiagContainer, containerFrames, parseDiagContainer } from './diag-container';
+export type { DiagContainer } from './diag-container';
+export { QmdlGzipWriter } from './qmdl-gzip-writer';
+export type { QmdlGzipWriterOptions, QmdlWriteOptions, QmdlWriteTotals } from './qmdl-gzip-writer';
+export { decompressedSize, detectQmdlEncoding, openQmdlReadStream } from './qmdl-reader';
+export { SyntheticDiagGenerator, generateCapture, mulberry32 } from './synthetic';
+export type { SyntheticContainer, SyntheticOptions } from './synthetic';
+export { createDiagSource } from './sources/create-diag-source';
+export type { DiagChunk, DiagSource, DiagSourceOptions, DiagSourcePace, DiagSourceStats } from './sources/diag-source';

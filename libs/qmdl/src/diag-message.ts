@@ -1,0 +1,210 @@
+import { QmdlErrorCode, qmdlError } from './errors';
+
+/** Diag command byte of a log message. */
+export const DIAG_LOG_CMD = 0x10;
+/** Log code of an LTE RRC over-the-air message. */
+export const LOG_CODE_LTE_RRC_OTA = 0xb0c0;
+/** Bytes before a log message's body: cmd, pending, outer_length, inner_length, log_code, timestamp. */
+export const DIAG_LOG_HEADER_BYTES = 16;
+/** 1980-01-06T00:00:00Z (the GPS epoch), in unix milliseconds: diag timestamps count from here. */
+export const DIAG_EPOCH_MS = Date.UTC(1980, 0, 6);
+
+/** A parsed diag log message (the payload of one HDLC frame). */
+export interface DiagLogMessage {
+  readonly pending: number;
+  readonly outerLength: number;
+  readonly innerLength: number;
+  readonly logCode: number;
+  /** The raw u64 timestamp. */
+  readonly timestamp: bigint;
+  /** The timestamp as unix milliseconds (fractional). */
+  readonly timeMs: number;
+  /** Bytes after the 16-byte header, up to outer_length + 4. Shares memory with the input. */
+  readonly body: Buffer;
+}
+
+export interface BuildDiagLogMessageOptions {
+  readonly logCode: number;
+  readonly body: Buffer;
+  /** Unix milliseconds; exactly one of `timeMs` and `timestamp` is required. */
+  readonly timeMs?: number;
+  /** Raw u64 diag timestamp. */
+  readonly timestamp?: bigint;
+  readonly pending?: number;
+}
+
+/** Converts a raw diag timestamp (upper 48 bits × 1.25 ms + lower 16 bits ÷ 40960 ms since 1980-01-06) to unix ms. */
+export function diagTimestampToEpochMs(timestamp: bigint): number {
+  if (typeof timestamp !== 'bigint' || timestamp < 0n || timestamp > 0xffffffffffffffffn) {
+    throw new TypeError('diagTimestampToEpochMs: timestamp must be a u64 bigint');
+  }
+  const upper = Number(timestamp >> 16n);
+  const lower = Number(timestamp & 0xffffn);
+  return DIAG_EPOCH_MS + upper * 1.25 + lower / 40960;
+}
+
+/** Converts unix ms (at or after 1980-01-06) to a raw diag timestamp; exact for multiples of 1/40960 ms below 1.25. */
+export function epochMsToDiagTimestamp(timeMs: number): bigint {
+  if (typeof timeMs !== 'number' || !Number.isFinite(timeMs) || timeMs < DIAG_EPOCH_MS) {
+    throw new TypeError('epochMsToDiagTimestamp: timeMs must be a finite number at or after 1980-01-06');
+  }
+  const delta = timeMs - DIAG_EPOCH_MS;
+  const upper = Math.floor(delta / 1.25);
+  const lower = Math.min(0xffff, Math.round((delta - upper * 1.25) * 40960));
+  return (BigInt(upper) << 16n) | BigInt(lower);
+}
+
+function readTimeMs(payload: Buffer, at: number): number {
+  const lo = payload.readUInt32LE(at);
+  const hi = payload.readUInt32LE(at + 4);
+  return DIAG_EPOCH_MS + (hi * 65536 + (lo >>> 16)) * 1.25 + (lo & 0xffff) / 40960;
+}
+
+/** Builds a diag log message: the 16-byte header (outer and inner length = total − 4) and `body`. */
+export function buildDiagLogMessage(options: BuildDiagLogMessageOptions): Buffer {
+  const { logCode, body, timeMs, timestamp, pending = 0 } = options;
+  if (!Number.isInteger(logCode) || logCode < 0 || logCode > 0xffff) throw new TypeError('buildDiagLogMessage: logCode must be a u16');
+  if (!Buffer.isBuffer(body)) throw new TypeError('buildDiagLogMessage: body must be a Buffer');
+  if (!Number.isInteger(pending) || pending < 0 || pending > 0xff) throw new TypeError('buildDiagLogMessage: pending must be a u8');
+  if ((timeMs === undefined) === (timestamp === undefined)) throw new TypeError('buildDiagLogMessage: give exactly one of timeMs and timestamp');
+  const raw = timestamp ?? epochMsToDiagTimestamp(timeMs as number);
+  const length = DIAG_LOG_HEADER_BYTES + body.length;
+  if (length - 4 > 0xffff) throw new TypeError('buildDiagLogMessage: body too long for a u16 length');
+  const out = Buffer.allocUnsafe(length);
+  out[0] = DIAG_LOG_CMD;
+  out[1] = pending;
+  out.writeUInt16LE(length - 4, 2);
+  out.writeUInt16LE(length - 4, 4);
+  out.writeUInt16LE(logCode, 6);
+  out.writeBigUInt64LE(raw, 8);
+  body.copy(out, DIAG_LOG_HEADER_BYTES);
+  return out;
+}
+
+/**
+ * Parses a diag log message (an HDLC frame's payload).
+ * @throws LedgerError DIAG_TRUNCATED | DIAG_NOT_LOG
+ */
+export function parseDiagLogMessage(payload: Buffer): DiagLogMessage {
+  if (!Buffer.isBuffer(payload)) throw new TypeError('parseDiagLogMessage: payload must be a Buffer');
+  if (payload.length >= 1 && payload[0] !== DIAG_LOG_CMD) {
+    throw qmdlError(QmdlErrorCode.DIAG_NOT_LOG, `diag command 0x${(payload[0] as number).toString(16)} is not a log message`, {
+      details: { command: payload[0] },
+    });
+  }
+  if (payload.length < DIAG_LOG_HEADER_BYTES) {
+    throw qmdlError(QmdlErrorCode.DIAG_TRUNCATED, `diag log message of ${payload.length} bytes is shorter than its header`, {
+      details: { length: payload.length },
+    });
+  }
+  const outerLength = payload.readUInt16LE(2);
+  if (outerLength + 4 > payload.length || outerLength + 4 < DIAG_LOG_HEADER_BYTES) {
+    throw qmdlError(QmdlErrorCode.DIAG_TRUNCATED, `diag log message declares ${outerLength + 4} bytes, has ${payload.length}`, {
+      details: { length: payload.length, outerLength },
+    });
+  }
+  const timestamp = payload.readBigUInt64LE(8);
+  return {
+    pending: payload[1] as number,
+    outerLength,
+    innerLength: payload.readUInt16LE(4),
+    logCode: payload.readUInt16LE(6),
+    timestamp,
+    timeMs: readTimeMs(payload, 8),
+    body: payload.subarray(DIAG_LOG_HEADER_BYTES, outerLength + 4),
+  };
+}
+
+/** The time of a diag log message in unix ms, or undefined when the payload is not a (complete) log message. Never throws. */
+export function diagLogTimeMs(payload: Buffer): number | undefined {
+  if (payload.length < DIAG_LOG_HEADER_BYTES || payload[0] !== DIAG_LOG_CMD) return undefined;
+  return readTimeMs(payload, 8);
+}
+
+/** LTE RRC OTA log body (log code 0xB0C0), ext header versions 8–24. */
+export interface LteRrcOtaPacket {
+  readonly extHeaderVersion: number;
+  readonly rrcRelMaj: number;
+  readonly rrcRelMin: number;
+  readonly bearerId: number;
+  readonly phyCellId: number;
+  readonly earfcn: number;
+  readonly sfnSubfn: number;
+  /** Which RRC channel/message type the payload is (e.g. 1 BCCH-BCH … 9). */
+  readonly pduNum: number;
+  readonly sibMask: number;
+  /** The ASN.1 (UPER) RRC message. Shares memory with the input when parsed. */
+  readonly payload: Buffer;
+}
+
+export const LTE_RRC_OTA_HEADER_BYTES = 19;
+const MIN_EXT_VERSION = 8;
+const MAX_EXT_VERSION = 24;
+
+function checkUint(name: string, value: number, max: number): void {
+  if (!Number.isInteger(value) || value < 0 || value > max) throw new TypeError(`buildLteRrcOtaBody: ${name} out of range`);
+}
+
+/** Builds an LTE RRC OTA body: u8 ext_header_version, u8 rrc_rel_maj, u8 rrc_rel_min, u8 bearer_id, u16 phy_cell_id, u32 earfcn, u16 sfn_subfn, u8 pdu_num, u32 sib_mask, u16 len, payload. */
+export function buildLteRrcOtaBody(packet: LteRrcOtaPacket): Buffer {
+  const p = packet;
+  if (p.extHeaderVersion < MIN_EXT_VERSION || p.extHeaderVersion > MAX_EXT_VERSION || !Number.isInteger(p.extHeaderVersion)) {
+    throw new TypeError('buildLteRrcOtaBody: extHeaderVersion must be 8–24');
+  }
+  checkUint('rrcRelMaj', p.rrcRelMaj, 0xff);
+  checkUint('rrcRelMin', p.rrcRelMin, 0xff);
+  checkUint('bearerId', p.bearerId, 0xff);
+  checkUint('phyCellId', p.phyCellId, 0xffff);
+  checkUint('earfcn', p.earfcn, 0xffffffff);
+  checkUint('sfnSubfn', p.sfnSubfn, 0xffff);
+  checkUint('pduNum', p.pduNum, 0xff);
+  checkUint('sibMask', p.sibMask, 0xffffffff);
+  if (!Buffer.isBuffer(p.payload) || p.payload.length > 0xffff) throw new TypeError('buildLteRrcOtaBody: payload must be a Buffer of at most 65535 bytes');
+  const out = Buffer.allocUnsafe(LTE_RRC_OTA_HEADER_BYTES + p.payload.length);
+  out[0] = p.extHeaderVersion;
+  out[1] = p.rrcRelMaj;
+  out[2] = p.rrcRelMin;
+  out[3] = p.bearerId;
+  out.writeUInt16LE(p.phyCellId, 4);
+  out.writeUInt32LE(p.earfcn, 6);
+  out.writeUInt16LE(p.sfnSubfn, 10);
+  out[12] = p.pduNum;
+  out.writeUInt32LE(p.sibMask, 13);
+  out.writeUInt16LE(p.payload.length, 17);
+  p.payload.copy(out, LTE_RRC_OTA_HEADER_BYTES);
+  return out;
+}
+
+/**
+ * Parses an LTE RRC OTA body (ext header versions 8–24).
+ * @throws LedgerError LTE_RRC_UNSUPPORTED_VERSION | LTE_RRC_TRUNCATED
+ */
+export function parseLteRrcOtaBody(body: Buffer): LteRrcOtaPacket {
+  if (!Buffer.isBuffer(body)) throw new TypeError('parseLteRrcOtaBody: body must be a Buffer');
+  if (body.length < 1) throw qmdlError(QmdlErrorCode.LTE_RRC_TRUNCATED, 'empty LTE RRC OTA body');
+  const version = body[0] as number;
+  if (version < MIN_EXT_VERSION || version > MAX_EXT_VERSION) {
+    throw qmdlError(QmdlErrorCode.LTE_RRC_UNSUPPORTED_VERSION, `LTE RRC OTA ext header version ${version} is not supported (8–24)`, {
+      details: { extHeaderVersion: version },
+    });
+  }
+  if (body.length < LTE_RRC_OTA_HEADER_BYTES) {
+    throw qmdlError(QmdlErrorCode.LTE_RRC_TRUNCATED, `LTE RRC OTA body of ${body.length} bytes is shorter than its header`);
+  }
+  const len = body.readUInt16LE(17);
+  if (LTE_RRC_OTA_HEADER_BYTES + len > body.length) {
+    throw qmdlError(QmdlErrorCode.LTE_RRC_TRUNCATED, `LTE RRC OTA payload declares ${len} bytes, has ${body.length - LTE_RRC_OTA_HEADER_BYTES}`);
+  }
+  return {
+    extHeaderVersion: version,
+    rrcRelMaj: body[1] as number,
+    rrcRelMin: body[2] as number,
+    bearerId: body[3] as number,
+    phyCellId: body.readUInt16LE(4),
+    earfcn: body.readUInt32LE(6),
+    sfnSubfn: body.readUInt16LE(10),
+    pduNum: body[12] as number,
+    sibMask: body.readUInt32LE(13),
+    payload: body.subarray(LTE_RRC_OTA_HEADER_BYTES, LTE_RRC_OTA_HEADER_BYTES + len),
+  };
+}

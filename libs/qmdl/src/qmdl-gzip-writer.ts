@@ -1,0 +1,276 @@
+import { promises as fsp, constants as fsConstants } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
+import zlib from 'node:zlib';
+import { QmdlErrorCode, qmdlError } from './errors';
+
+/** Sizes at a flush point: cutting the file at `compressedBytes` leaves a gzip prefix that inflates to exactly `uncompressedBytes`. */
+export interface QmdlWriteTotals {
+  /** Bytes in the file (gzip header included). */
+  readonly compressedBytes: number;
+  /** Raw QMDL bytes those compressed bytes decompress to. */
+  readonly uncompressedBytes: number;
+}
+
+export interface QmdlGzipWriterOptions {
+  /** A file that must not exist yet. */
+  readonly path: string;
+  /** zlib level 0–9 (default 6, like gzip). */
+  readonly level?: number;
+  /** Unflushed input (`write(…, { flush: false })`) is coalesced up to this size before it is compressed (default 256 KiB). */
+  readonly maxPendingBytes?: number;
+}
+
+export interface QmdlWriteOptions {
+  /**
+   * Sync-flush after this write (default true), so the file up to the returned
+   * `compressedBytes` inflates to everything written so far. With `false` the
+   * bytes are only queued and the returned totals are those of the last flush point.
+   */
+  readonly flush?: boolean;
+}
+
+// gzip member header: magic, CM=deflate, no flags, mtime 0, XFL 0, OS 3 (Unix).
+const GZIP_HEADER = Buffer.from([0x1f, 0x8b, 0x08, 0x00, 0, 0, 0, 0, 0x00, 0x03]);
+const DEFAULT_MAX_PENDING = 256 * 1024;
+
+type State = 'open' | 'finished' | 'aborted' | 'failed';
+
+/**
+ * Writes one gzip member, sync-flushed at each `write` (or `flush`), with the
+ * trailer only on `finish()` — the Rayhunter `.qmdl.gz` layout. Every totals value
+ * it returns is a safe cut point: the file truncated there still decompresses
+ * (to a trailer-less end) to exactly the bytes written up to that point.
+ *
+ * Compression runs on the zlib thread pool through one persistent deflate stream
+ * (so history carries across flushes); operations are queued in call order.
+ *
+ * @example
+ * const w = await QmdlGzipWriter.create({ path: '/data/qmdl/1700000000.qmdl.gz' });
+ * const { compressedBytes } = await w.write(frames); // commit this size
+ * await w.sync();
+ * await w.finish();
+ */
+export class QmdlGzipWriter {
+  private readonly deflate: zlib.DeflateRaw;
+  private output: Buffer[] = [];
+  private outputBytes = 0;
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
+  private crc = 0;
+  /** Uncompressed bytes handed to zlib (for the trailer's ISIZE). */
+  private consumedBytes = 0;
+  private current: QmdlWriteTotals;
+  private state: State = 'open';
+  private failure: unknown;
+  private queue: Promise<unknown> = Promise.resolve();
+
+  private constructor(
+    readonly path: string,
+    private readonly file: FileHandle,
+    level: number,
+    private readonly maxPendingBytes: number,
+  ) {
+    // Every handle write is a sync flush: input is coalesced here first, so zlib sees few, large writes.
+    this.deflate = zlib.createDeflateRaw({ level, flush: zlib.constants.Z_SYNC_FLUSH });
+    this.deflate.on('data', (chunk: Buffer) => {
+      this.output.push(chunk);
+      this.outputBytes += chunk.length;
+    });
+    this.deflate.on('error', (error) => {
+      this.failure ??= error;
+    });
+    this.current = { compressedBytes: GZIP_HEADER.length, uncompressedBytes: 0 };
+  }
+
+  /**
+   * Creates the file (exclusively) and writes the gzip header.
+   * @throws LedgerError QMDL_FILE_EXISTS | QMDL_WRITE_FAILED
+   */
+  static async create(options: QmdlGzipWriterOptions): Promise<QmdlGzipWriter> {
+    const { path, level = 6, maxPendingBytes = DEFAULT_MAX_PENDING } = options;
+    if (typeof path !== 'string' || path === '') throw new TypeError('QmdlGzipWriter.create: path must be a non-empty string');
+    if (!Number.isInteger(level) || level < 0 || level > 9) throw new TypeError('QmdlGzipWriter.create: level must be 0–9');
+    if (!Number.isInteger(maxPendingBytes) || maxPendingBytes < 0) throw new TypeError('QmdlGzipWriter.create: maxPendingBytes must be >= 0');
+    let file: FileHandle;
+    try {
+      file = await fsp.open(path, fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL, 0o644);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EEXIST') {
+        throw qmdlError(QmdlErrorCode.QMDL_FILE_EXISTS, `${path} already exists`, { cause: error, details: { path } });
+      }
+      throw qmdlError(QmdlErrorCode.QMDL_WRITE_FAILED, `cannot create ${path}`, { cause: error, details: { path } });
+    }
+    try {
+      await writeAll(file, [GZIP_HEADER]);
+    } catch (error) {
+      await file.close().catch(() => undefined);
+      throw qmdlError(QmdlErrorCode.QMDL_WRITE_FAILED, `cannot write to ${path}`, { cause: error, details: { path } });
+    }
+    return new QmdlGzipWriter(path, file, level, maxPendingBytes);
+  }
+
+  /** Totals at the last flush point. */
+  get totals(): QmdlWriteTotals {
+    return this.current;
+  }
+
+  /**
+   * Appends raw QMDL bytes (complete HDLC frames) and, unless `flush: false`,
+   * sync-flushes them to the file.
+   * @returns totals at the last flush point (this write's, when flushed)
+   * @throws LedgerError QMDL_WRITE_FAILED | QMDL_WRITER_CLOSED
+   */
+  write(rawFrames: Buffer, options: QmdlWriteOptions = {}): Promise<QmdlWriteTotals> {
+    if (!Buffer.isBuffer(rawFrames)) throw new TypeError('QmdlGzipWriter.write: rawFrames must be a Buffer');
+    const flush = options.flush ?? true;
+    return this.enqueue(async () => {
+      if (rawFrames.length > 0) {
+        this.pending.push(rawFrames);
+        this.pendingBytes += rawFrames.length;
+      }
+      if (flush || this.pendingBytes >= this.maxPendingBytes) await this.flushPending();
+      return this.current;
+    });
+  }
+
+  /** Sync-flushes queued input; returns the new totals. */
+  flush(): Promise<QmdlWriteTotals> {
+    return this.enqueue(async () => {
+      await this.flushPending();
+      return this.current;
+    });
+  }
+
+  /** fdatasync: everything up to the current totals is on stable storage. */
+  sync(): Promise<void> {
+    return this.enqueue(async () => {
+      try {
+        await this.file.datasync();
+      } catch (error) {
+        throw this.fail(error, 'fdatasync failed');
+      }
+    });
+  }
+
+  /**
+   * Compresses queued input, writes the final block and the gzip trailer, syncs
+   * and closes the file (a clean close).
+   * @throws LedgerError QMDL_WRITE_FAILED | QMDL_WRITER_CLOSED
+   */
+  finish(): Promise<QmdlWriteTotals> {
+    return this.enqueue(async () => {
+      const input = this.takePending();
+      try {
+        await new Promise<void>((resolve, reject) => {
+          this.deflate.once('error', reject);
+          this.deflate.once('end', resolve);
+          this.deflate.end(input);
+        });
+        const trailer = Buffer.allocUnsafe(8);
+        trailer.writeUInt32LE(this.crc >>> 0, 0);
+        trailer.writeUInt32LE(this.consumedBytes % 0x100000000, 4);
+        this.output.push(trailer);
+        this.outputBytes += trailer.length;
+        const uncompressed = this.consumedBytes;
+        await this.writeOutput(uncompressed);
+        await this.file.datasync();
+        await this.file.close();
+      } catch (error) {
+        throw this.fail(error, 'cannot finish');
+      }
+      this.state = 'finished';
+      return this.current;
+    });
+  }
+
+  /** Closes the file without a trailer; unflushed input is dropped. Never throws; safe to call in any state. */
+  abort(): Promise<void> {
+    if (this.state === 'aborted' || this.state === 'finished') return Promise.resolve();
+    const wasOpen = this.state === 'open'; // a failed writer already closed its file
+    this.state = 'aborted';
+    this.pending = [];
+    this.pendingBytes = 0;
+    this.deflate.destroy();
+    // Let an operation in flight settle before closing its file handle.
+    const closing = this.queue.catch(() => undefined).then(() => (wasOpen ? this.file.close() : undefined)).catch(() => undefined);
+    this.queue = closing;
+    return closing;
+  }
+
+  private enqueue<T>(op: () => Promise<T>): Promise<T> {
+    const run = async (): Promise<T> => {
+      if (this.state !== 'open') {
+        throw qmdlError(QmdlErrorCode.QMDL_WRITER_CLOSED, `writer for ${this.path} is ${this.state}`, {
+          cause: this.failure,
+          details: { path: this.path, state: this.state },
+        });
+      }
+      return op();
+    };
+    const result = this.queue.then(run, run);
+    this.queue = result.catch(() => undefined);
+    return result;
+  }
+
+  private takePending(): Buffer {
+    const input = this.pending.length === 1 ? (this.pending[0] as Buffer) : Buffer.concat(this.pending, this.pendingBytes);
+    this.pending = [];
+    this.pendingBytes = 0;
+    this.crc = zlib.crc32(input, this.crc);
+    this.consumedBytes += input.length;
+    return input;
+  }
+
+  private async flushPending(): Promise<void> {
+    if (this.pendingBytes === 0) return;
+    const input = this.takePending();
+    const uncompressed = this.consumedBytes;
+    try {
+      await new Promise<void>((resolve, reject) => {
+        this.deflate.write(input, (error) => (error ? reject(error) : resolve()));
+      });
+      // Output pushed while the readable side was not flowing yet sits in its buffer: read() emits it as 'data'.
+      while (this.deflate.readableLength > 0 && this.deflate.read() !== null);
+      if (this.failure !== undefined) throw this.failure;
+      await this.writeOutput(uncompressed);
+    } catch (error) {
+      throw this.fail(error, 'compressed write failed');
+    }
+  }
+
+  private async writeOutput(uncompressedBytes: number): Promise<void> {
+    const chunks = this.output;
+    const bytes = this.outputBytes;
+    this.output = [];
+    this.outputBytes = 0;
+    await writeAll(this.file, chunks);
+    this.current = { compressedBytes: this.current.compressedBytes + bytes, uncompressedBytes };
+  }
+
+  private fail(error: unknown, what: string): unknown {
+    if (error instanceof Error && 'code' in error && typeof error.code === 'string' && error.code.startsWith('QMDL_')) return error;
+    this.failure ??= error;
+    this.state = 'failed';
+    this.deflate.destroy();
+    void this.file.close().catch(() => undefined);
+    return qmdlError(QmdlErrorCode.QMDL_WRITE_FAILED, `${what}: ${this.path}`, { cause: error, details: { path: this.path } });
+  }
+}
+
+async function writeAll(file: FileHandle, chunks: Buffer[]): Promise<void> {
+  let rest = chunks.filter((c) => c.length > 0);
+  while (rest.length > 0) {
+    const { bytesWritten } = await file.writev(rest);
+    let skip = bytesWritten;
+    const next: Buffer[] = [];
+    for (const c of rest) {
+      if (skip >= c.length) {
+        skip -= c.length;
+      } else {
+        next.push(skip > 0 ? c.subarray(skip) : c);
+        skip = 0;
+      }
+    }
+    rest = next;
+  }
+}
