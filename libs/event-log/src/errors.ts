@@ -1,0 +1,62 @@
+import { LedgerError } from '@ledger/domain';
+
+/** The stable error codes of the event log (README "Error codes"). */
+export const EventLogErrorCode = {
+  /** Another process (or another open in this process) holds the store's LOCK. */
+  STORE_LOCKED: 'STORE_LOCKED',
+  /** `createIfMissing: false` and there is no store at the location. */
+  STORE_NOT_FOUND: 'STORE_NOT_FOUND',
+  /** The location holds something that is not an event-log store. */
+  NOT_A_STORE: 'NOT_A_STORE',
+  /** The store was written by a newer format version than this code understands. */
+  UNSUPPORTED_FORMAT_VERSION: 'UNSUPPORTED_FORMAT_VERSION',
+  /** The database failed to open for another reason (see `cause`). */
+  STORE_OPEN_FAILED: 'STORE_OPEN_FAILED',
+  /** `expectedSeq` did not match the head at the position the events would land. */
+  SEQUENCE_CONFLICT: 'SEQUENCE_CONFLICT',
+  /** The log is closed (or closing). */
+  LOG_CLOSED: 'LOG_CLOSED',
+  /** The batch write failed; nothing of it was written (see `cause`). */
+  WRITE_FAILED: 'WRITE_FAILED',
+  /** A read from the database failed (see `cause`). */
+  READ_FAILED: 'READ_FAILED',
+  /** A stored event value cannot be parsed; run `verify` to locate the damage. */
+  CORRUPT_EVENT: 'CORRUPT_EVENT',
+  /** A stored snapshot value cannot be parsed. */
+  CORRUPT_SNAPSHOT: 'CORRUPT_SNAPSHOT',
+  /** Closing the database failed (see `cause`). */
+  CLOSE_FAILED: 'CLOSE_FAILED',
+  /** An upcaster threw while reading an event (see `cause`). */
+  UPCAST_FAILED: 'UPCAST_FAILED',
+} as const;
+
+export type EventLogErrorCode = (typeof EventLogErrorCode)[keyof typeof EventLogErrorCode];
+
+/** Codes found on a Level error or anywhere in its `cause` chain. */
+export function levelErrorCodes(error: unknown): string[] {
+  const codes: string[] = [];
+  let current: unknown = error;
+  for (let depth = 0; depth < 8 && current !== null && typeof current === 'object'; depth++) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string') codes.push(code);
+    current = (current as { cause?: unknown }).cause;
+  }
+  return codes;
+}
+
+/** Maps a failure to open the database to a LedgerError, keeping the Level error as `cause`. */
+export function openError(error: unknown): LedgerError {
+  if (levelErrorCodes(error).includes('LEVEL_LOCKED')) {
+    return new LedgerError(EventLogErrorCode.STORE_LOCKED, 'store is in use by another process', { cause: error });
+  }
+  return new LedgerError(EventLogErrorCode.STORE_OPEN_FAILED, 'the event store could not be opened', { cause: error });
+}
+
+export function logClosedError(): LedgerError {
+  return new LedgerError(EventLogErrorCode.LOG_CLOSED, 'the event log is closed');
+}
+
+export function readError(error: unknown): LedgerError {
+  if (error instanceof LedgerError) return error;
+  return new LedgerError(EventLogErrorCode.READ_FAILED, 'reading the event log failed', { cause: error });
+}

@@ -1,0 +1,93 @@
+import type { NewEvent } from '@ledger/domain';
+import type { EventFilter } from './event-log.port';
+import { canonicalEncode } from './canonical';
+import { INDEX_SEPARATOR, normalizeTime } from './layout';
+import { isSequence } from './sequence-key';
+
+const ACTOR_KINDS = new Set(['http', 'recorder', 'system', 'cli']);
+
+function fail(message: string): never {
+  throw new TypeError(message);
+}
+
+function indexable(value: unknown, what: string): string {
+  if (typeof value !== 'string' || value === '') fail(`${what} must be a non-empty string`);
+  if (value.includes(INDEX_SEPARATOR)) fail(`${what} must not contain U+0000`);
+  return value;
+}
+
+function isoTime(value: unknown, what: string): string {
+  if (typeof value !== 'string' || normalizeTime(value) === undefined) fail(`${what} must be an ISO 8601 time`);
+  return value;
+}
+
+/**
+ * Checks one event handed to `append` and returns its plain-JSON form: only the
+ * envelope fields, with `data` and `metadata` as they will read back from the
+ * store (what `JSON.stringify` would keep). A malformed event is a programmer's
+ * error: TypeError.
+ */
+export function toPlainNewEvent(event: unknown, index: number): NewEvent {
+  const at = `events[${index}]`;
+  if (event === null || typeof event !== 'object') fail(`${at} must be an object`);
+  const e = event as Record<string, unknown>;
+  indexable(e['type'], `${at}.type`);
+  if (!Number.isSafeInteger(e['v']) || (e['v'] as number) < 1) fail(`${at}.v must be an integer >= 1`);
+  isoTime(e['time'], `${at}.time`);
+  isoTime(e['systemTime'], `${at}.systemTime`);
+  if (e['recording'] !== undefined) indexable(e['recording'], `${at}.recording`);
+  if (e['data'] === undefined) fail(`${at}.data is required`);
+  const metadata = e['metadata'];
+  if (metadata === null || typeof metadata !== 'object') fail(`${at}.metadata must be an object`);
+  const m = metadata as Record<string, unknown>;
+  const actor = m['actor'];
+  if (actor === null || typeof actor !== 'object') fail(`${at}.metadata.actor must be an object`);
+  const kind = (actor as Record<string, unknown>)['kind'];
+  if (typeof kind !== 'string' || !ACTOR_KINDS.has(kind)) fail(`${at}.metadata.actor.kind must be one of ${[...ACTOR_KINDS].join(', ')}`);
+  if (kind === 'http') indexable((actor as Record<string, unknown>)['remoteAddress'], `${at}.metadata.actor.remoteAddress`);
+  indexable(m['correlationId'], `${at}.metadata.correlationId`);
+  if (typeof m['bootId'] !== 'string') fail(`${at}.metadata.bootId must be a string`);
+  if (typeof m['appVersion'] !== 'string') fail(`${at}.metadata.appVersion must be a string`);
+  const envelope = {
+    type: e['type'],
+    v: e['v'],
+    time: e['time'],
+    systemTime: e['systemTime'],
+    recording: e['recording'],
+    data: e['data'],
+    metadata,
+  };
+  let plain: NewEvent;
+  try {
+    plain = JSON.parse(canonicalEncode(envelope)) as NewEvent;
+  } catch (error) {
+    throw new TypeError(`${at} is not representable as JSON: ${(error as Error).message}`);
+  }
+  if (plain.data === undefined) fail(`${at}.data is not representable as JSON`);
+  return plain;
+}
+
+export function checkOptionalSequence(value: unknown, what: string): number | undefined {
+  if (value === undefined) return undefined;
+  if (!isSequence(value)) fail(`${what} must be a non-negative integer`);
+  return value;
+}
+
+/** Checks a filter's shape; returns it with times normalized for comparison. */
+export function checkFilter(filter: EventFilter): EventFilter {
+  const { types, recording, actor, correlationId, since, until } = filter;
+  if (types !== undefined) {
+    if (!Array.isArray(types) || types.length === 0) fail('types must be a non-empty array of event types');
+    types.forEach((t, i) => indexable(t, `types[${i}]`));
+  }
+  if (recording !== undefined) indexable(recording, 'recording');
+  if (actor !== undefined) {
+    indexable(actor, 'actor');
+    if (!ACTOR_KINDS.has(actor) && !(actor.startsWith('http:') && actor.length > 5)) fail(`actor must be an actor kind or http:<remoteAddress>`);
+  }
+  if (correlationId !== undefined) indexable(correlationId, 'correlationId');
+  const normalized: { -readonly [K in keyof EventFilter]: EventFilter[K] } = { types, recording, actor, correlationId };
+  if (since !== undefined) normalized.since = normalizeTime(isoTime(since, 'since'));
+  if (until !== undefined) normalized.until = normalizeTime(isoTime(until, 'until'));
+  return normalized;
+}
