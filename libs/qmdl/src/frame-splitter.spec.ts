@@ -1,0 +1,95 @@
+import { FrameSplitter, joinFrames, type HdlcFrame } from './frame-splitter';
+import { encodeHdlcFrame } from './hdlc';
+import { generateCapture, mulberry32 } from './synthetic';
+
+function payloads(frames: HdlcFrame[]): string[] {
+  return frames.map((f) => f.payload.toString('hex'));
+}
+
+const a = encodeHdlcFrame(Buffer.from('first frame'));
+const b = encodeHdlcFrame(Buffer.from([0x7e, 0x7d, 0x7e, 1, 2]));
+const c = encodeHdlcFrame(Buffer.from('third'));
+
+describe('FrameSplitter', () => {
+  it('splits frames back to back, in any chunking, and keeps the raw bytes', () => {
+    const capture = generateCapture({ seed: 5, messages: 200 });
+    const whole = new FrameSplitter().push(capture);
+    expect(whole).toHaveLength(200);
+    expect(joinFrames(whole)).toEqual(capture);
+    const random = mulberry32(9);
+    const splitter = new FrameSplitter();
+    const pieces: HdlcFrame[] = [];
+    for (let at = 0; at < capture.length; ) {
+      const n = 1 + Math.floor(random() * 700);
+      pieces.push(...splitter.push(capture.subarray(at, at + n)));
+      at += n;
+    }
+    splitter.end();
+    expect(payloads(pieces)).toEqual(payloads(whole));
+    expect(Buffer.concat(pieces.map((f) => f.raw))).toEqual(capture);
+    expect(splitter.stats()).toEqual({ framesOk: 200, framesBad: 0, bytesSkipped: 0 });
+  });
+
+  it('re-synchronises at the next 0x7E after garbage, counting what it skipped', () => {
+    const garbage = Buffer.from([0x01, 0x02, 0x7d, 0x99, 0x7e]);
+    const splitter = new FrameSplitter();
+    const frames = splitter.push(Buffer.concat([a, garbage, b, Buffer.from([0xaa, 0xbb, 0xcc, 0x7e]), c]));
+    expect(payloads(frames)).toEqual(payloads([{ raw: a, payload: Buffer.from('first frame') }, { raw: b, payload: Buffer.from([0x7e, 0x7d, 0x7e, 1, 2]) }, { raw: c, payload: Buffer.from('third') }]));
+    expect(splitter.stats()).toEqual({ framesOk: 3, framesBad: 2, bytesSkipped: garbage.length + 4 });
+  });
+
+  it('loses only the frame that garbage runs into (no leading flag to resync on)', () => {
+    const splitter = new FrameSplitter();
+    const frames = splitter.push(Buffer.concat([Buffer.from([9, 9, 9]), a, b]));
+    expect(frames.map((f) => f.raw)).toEqual([b]);
+    expect(splitter.stats()).toEqual({ framesOk: 1, framesBad: 1, bytesSkipped: 3 + a.length });
+  });
+
+  it('skips lone flags without counting a bad frame', () => {
+    const splitter = new FrameSplitter();
+    expect(splitter.push(Buffer.concat([Buffer.from([0x7e, 0x7e]), a]))).toHaveLength(1);
+    expect(splitter.stats()).toEqual({ framesOk: 1, framesBad: 0, bytesSkipped: 2 });
+  });
+
+  it('counts a partial last frame as bad at end of stream, never throws', () => {
+    const splitter = new FrameSplitter();
+    expect(splitter.push(Buffer.concat([a, b.subarray(0, 4)]))).toHaveLength(1);
+    expect(splitter.bufferedBytes).toBe(4);
+    expect(splitter.end()).toEqual([]);
+    expect(splitter.stats()).toEqual({ framesOk: 1, framesBad: 1, bytesSkipped: 4 });
+    // Reusable after end(): the next stream starts clean.
+    expect(splitter.push(c)).toHaveLength(1);
+  });
+
+  it('bounds memory: a run longer than maxFrameBytes is dropped up to the next flag', () => {
+    const splitter = new FrameSplitter({ maxFrameBytes: 100 });
+    const junk = Buffer.alloc(1000, 0x55);
+    for (let i = 0; i < 10; i++) {
+      expect(splitter.push(junk.subarray(i * 100, i * 100 + 100))).toEqual([]);
+      expect(splitter.bufferedBytes).toBeLessThanOrEqual(100);
+    }
+    const frames = splitter.push(Buffer.concat([Buffer.from([0x7e]), a]));
+    expect(frames.map((f) => f.raw)).toEqual([a]);
+    expect(splitter.stats()).toEqual({ framesOk: 1, framesBad: 1, bytesSkipped: 1001 });
+    // An over-long run ending inside a single chunk is dropped too.
+    splitter.push(Buffer.concat([Buffer.alloc(150, 1), Buffer.from([0x7e]), c]));
+    expect(splitter.stats()).toEqual({ framesOk: 2, framesBad: 2, bytesSkipped: 1001 + 151 });
+  });
+
+  it('rejects a bad maxFrameBytes or chunk as a programming error', () => {
+    expect(() => new FrameSplitter({ maxFrameBytes: 2 })).toThrow(TypeError);
+    expect(() => new FrameSplitter().push('x' as unknown as Buffer)).toThrow(TypeError);
+  });
+});
+
+describe('joinFrames', () => {
+  it('returns adjacent frames of one buffer without copying, others concatenated', () => {
+    const capture = Buffer.concat([a, b, c]);
+    const frames = new FrameSplitter().push(capture);
+    const joined = joinFrames(frames);
+    expect(joined).toEqual(capture);
+    expect(joined.buffer).toBe(capture.buffer);
+    expect(joinFrames([frames[2] as HdlcFrame, frames[0] as HdlcFrame])).toEqual(Buffer.concat([c, a]));
+    expect(joinFrames([]).length).toBe(0);
+  });
+});
