@@ -1,8 +1,139 @@
+import type { AddressInfo } from 'node:net';
 import type { Command } from 'commander';
+import { isLedgerError } from '@ledger/domain';
+import { openLedger, type LedgerLogger } from '@ledger/store';
+import { APP_VERSION } from '../version';
+import { createHttpApp } from './create-app';
+import { BufferedLogger, LogBuffer } from './log-buffer';
+import { isLoopback, parseServeOptions, type RawServeOptions, UsageError } from './serve-options';
+
+/** Exit codes of `serve`: 2 bad usage, 3 the store is in use by another process. */
+export const EXIT_USAGE = 2;
+export const EXIT_STORE_LOCKED = 3;
+/** A clean shutdown must finish within this; past it the process exits anyway (code 1). */
+const SHUTDOWN_DEADLINE_MS = 4500;
+
+function fail(message: string, code: number): void {
+  process.stderr.write(`qmdl-ledger: ${message}\n`);
+  process.exitCode = code;
+}
 
 /** Registers `qmdl-ledger serve` (owned by the HTTP app). */
 export function registerServeCommand(program: Command): void {
-  program.command('serve').description('run the recording service and its HTTP API').action(() => {
-    throw new Error('serve is not implemented yet');
+  program
+    .command('serve')
+    .description('run the recording service and its HTTP API (Rayhunter-compatible, event API, admin viewer)')
+    .option('--data-dir <dir>', 'data directory (env LEDGER_DATA_DIR)', process.env['LEDGER_DATA_DIR'] ?? './data')
+    .option('--port <port>', 'TCP port, 0 for any free one (env PORT)', process.env['PORT'] ?? '8080')
+    .option('--host <host>', 'address to bind (env HOST)', process.env['HOST'] ?? '127.0.0.1')
+    .option('--source <spec>', "diag source: synthetic[:rate=N,seed=N,pace=fast], qmdl:<path>, fifo:<path>, tcp:<host>:<port>, none (env LEDGER_SOURCE)", process.env['LEDGER_SOURCE'] ?? 'synthetic')
+    .option('--no-auto-start', 'do not start a recording at boot')
+    .option('--read-only', 'answer every mutation 403 and never write to the store (env LEDGER_READ_ONLY)')
+    .option('--admin-token <token>', 'require this token for mutations, /api/config and the event API (env ADMIN_TOKEN)')
+    .option('--min-space-start-mb <mb>', 'refuse to start a recording below this much free space', '1')
+    .option('--min-space-continue-mb <mb>', 'stop the recording below this much free space', '1')
+    .option('--flush-interval-ms <ms>', 'commit written data at least this often', '1000')
+    .option('--flush-kib <kib>', 'or as soon as this many compressed KiB are pending', '256')
+    .action(async (raw: RawServeOptions) => {
+      try {
+        await serve(raw);
+      } catch (error) {
+        if (error instanceof UsageError) return fail(error.message, EXIT_USAGE);
+        if (isLedgerError(error, 'STORE_LOCKED')) return fail(error.message, EXIT_STORE_LOCKED);
+        if (isLedgerError(error)) return fail(`${error.message} (${error.code})`, 1);
+        throw error;
+      }
+    });
+}
+
+async function serve(raw: RawServeOptions): Promise<void> {
+  const options = parseServeOptions({ ...raw, adminToken: raw.adminToken ?? process.env['ADMIN_TOKEN'] });
+  const logBuffer = new LogBuffer(200);
+  const logger = new BufferedLogger(logBuffer);
+  const ledgerLogger: LedgerLogger = {
+    info: (m) => logger.log(m, 'store'),
+    warn: (m) => logger.warn(m, 'store'),
+    error: (m) => logger.error(m, undefined, 'store'),
+  };
+  process.on('unhandledRejection', (reason) => {
+    logger.error(`unhandled rejection: ${reason instanceof Error ? reason.message : String(reason)}`, reason instanceof Error ? reason.stack : undefined, 'process');
   });
+
+  const ledger = await openLedger({
+    dataDir: options.dataDir,
+    appVersion: APP_VERSION,
+    readOnly: options.readOnly,
+    logger: ledgerLogger,
+    recorder: {
+      source: options.source,
+      autoStart: options.autoStart && !options.readOnly,
+      flushIntervalMs: options.flushIntervalMs,
+      flushKiB: options.flushKiB,
+      minSpaceStartMb: options.minSpaceStartMb,
+      minSpaceContinueMb: options.minSpaceContinueMb,
+    },
+  });
+
+  let app;
+  try {
+    app = await createHttpApp({
+      ledger,
+      logger,
+      config: {
+        readOnly: options.readOnly,
+        ...(options.adminToken !== undefined ? { adminToken: options.adminToken } : {}),
+        host: options.host,
+        port: options.port,
+        source: options.source,
+        logBuffer,
+        // serve closes the store itself, after the HTTP server, with the signal.
+        closeLedgerOnShutdown: false,
+      },
+    });
+    await app.listen(options.port, options.host);
+  } catch (error) {
+    await app?.close().catch(() => undefined);
+    await ledger.close().catch(() => undefined);
+    if ((error as { code?: unknown }).code === 'EADDRINUSE') throw new UsageError(`cannot listen on ${options.host}:${options.port}: address in use`);
+    throw error;
+  }
+  const address = app.getHttpServer().address() as AddressInfo | null;
+  const port = address?.port ?? options.port;
+  const shownHost = options.host.includes(':') ? `[${options.host}]` : options.host;
+  process.stdout.write(`qmdl-ledger listening on http://${shownHost}:${port} (data: ${options.dataDir}, source: ${options.source})\n`);
+  logBuffer.push(`${new Date().toISOString()} LOG listening on http://${shownHost}:${port}`);
+  if (!isLoopback(options.host) && options.adminToken === undefined) {
+    logger.warn(`listening on non-loopback address ${options.host} without --admin-token: anyone who can reach it can delete recordings`, 'serve');
+  }
+
+  // Signals are handled here rather than by enableShutdownHooks(): Nest's hook
+  // re-raises the signal after closing, so the process would die by the signal
+  // (exit 130/143) instead of exiting 0 after a clean shutdown.
+  let stopping = false;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (stopping) {
+      process.stderr.write(`qmdl-ledger: ${signal} again, exiting now\n`);
+      process.exit(130);
+    }
+    stopping = true;
+    logger.log(`${signal}: shutting down`, 'serve');
+    const deadline = setTimeout(() => {
+      process.stderr.write(`qmdl-ledger: shutdown took longer than ${SHUTDOWN_DEADLINE_MS} ms, exiting\n`);
+      process.exit(1);
+    }, SHUTDOWN_DEADLINE_MS);
+    deadline.unref();
+    app
+      .close()
+      .then(() => ledger.close({ signal }))
+      .then(() => {
+        process.stdout.write('qmdl-ledger stopped\n');
+        process.exit(0);
+      })
+      .catch((error: unknown) => {
+        process.stderr.write(`qmdl-ledger: shutdown failed: ${error instanceof Error ? error.message : String(error)}\n`);
+        process.exit(1);
+      });
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
 }

@@ -1,0 +1,56 @@
+import { type DynamicModule, Inject, Logger, Module, type OnApplicationShutdown } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import type { Ledger } from '@ledger/store';
+import { AdminController } from './admin.controller';
+import { AuthController } from './auth.controller';
+import { AuthGuard } from './auth.guard';
+import { AuthService } from './auth.service';
+import { CommandRunner } from './command-runner.service';
+import { DownloadsService } from './downloads.service';
+import { EventsController } from './events.controller';
+import { HealthController } from './health.controller';
+import type { HttpConfig } from './http-config';
+import { MetricsController } from './metrics.controller';
+import { RayhunterController } from './rayhunter.controller';
+import { HTTP_CONFIG, LEDGER } from './tokens';
+
+/** Closes the Ledger when the app shuts down, so the LevelDB LOCK is released (a hung shutdown keeps it). */
+class LedgerLifecycle implements OnApplicationShutdown {
+  private readonly logger = new Logger('lifecycle');
+
+  constructor(
+    @Inject(LEDGER) private readonly ledger: Ledger,
+    @Inject(HTTP_CONFIG) private readonly config: HttpConfig,
+  ) {}
+
+  async onApplicationShutdown(signal?: string): Promise<void> {
+    if (this.config.closeLedgerOnShutdown === false) return;
+    this.logger.log(`closing the store${signal ? ` (${signal})` : ''}`);
+    await this.ledger.close(signal ? { signal } : {});
+  }
+}
+
+export interface AppModuleOptions {
+  readonly ledger: Ledger;
+  readonly config: HttpConfig;
+}
+
+/** The HTTP app: wraps an opened Ledger; holds no business rules. */
+@Module({})
+export class AppModule {
+  static forRoot(options: AppModuleOptions): DynamicModule {
+    return {
+      module: AppModule,
+      controllers: [RayhunterController, EventsController, AuthController, HealthController, MetricsController, AdminController],
+      providers: [
+        { provide: LEDGER, useValue: options.ledger },
+        { provide: HTTP_CONFIG, useValue: options.config },
+        AuthService,
+        CommandRunner,
+        DownloadsService,
+        LedgerLifecycle,
+        { provide: APP_GUARD, useClass: AuthGuard },
+      ],
+    };
+  }
+}

@@ -1,0 +1,55 @@
+import { NestFactory } from '@nestjs/core';
+import type { LoggerService } from '@nestjs/common';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import type { Ledger } from '@ledger/store';
+import { APP_VERSION } from '../version';
+import { AppModule } from './app.module';
+import type { HttpConfig } from './http-config';
+import { LedgerExceptionFilter } from './ledger-exception.filter';
+import { requestContextMiddleware } from './request-context';
+
+/** Request bodies are small JSON documents (config, time offset, a GPS fix, a token). */
+export const BODY_LIMIT = '64kb';
+
+export interface CreateHttpAppOptions {
+  readonly ledger: Ledger;
+  readonly config: HttpConfig;
+  readonly logger?: LoggerService | false;
+}
+
+/**
+ * The configured (not yet listening) Nest app: request context first (so every
+ * response, errors included, carries X-Request-Id and X-Ledger-Seq), then the
+ * 64 KiB JSON body parser, the one exception filter, and the OpenAPI document.
+ * `serve` and the e2e tests both build the app here.
+ */
+export async function createHttpApp(options: CreateHttpAppOptions): Promise<NestExpressApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot({ ledger: options.ledger, config: options.config }), {
+    bodyParser: false,
+    // Open SSE streams must not hold shutdown (nestjs/nest#6643).
+    forceCloseConnections: true,
+    logger: options.logger ?? false,
+    abortOnError: false,
+  });
+  const express = app.getHttpAdapter().getInstance();
+  express.disable('x-powered-by');
+  express.set('etag', false);
+  app.use(requestContextMiddleware(options.ledger));
+  app.useBodyParser('json', { limit: BODY_LIMIT, strict: true });
+  app.useGlobalFilters(new LedgerExceptionFilter(() => (express as { _router?: { stack?: [] } })._router?.stack ?? []));
+
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('qmdl-ledger')
+      .setDescription('Rayhunter-compatible recording API, the event API (audit log, live stream, history, verify), auth and service endpoints. See apps/qmdl-ledger/src/http/README.md for error codes.')
+      .setVersion(APP_VERSION)
+      .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'The admin token (--admin-token / ADMIN_TOKEN)' }, 'bearer')
+      .addCookieAuth('ledger_session', { type: 'apiKey', in: 'cookie', name: 'ledger_session' }, 'session')
+      .build(),
+  );
+  SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/docs-json' });
+  await app.init();
+  return app;
+}

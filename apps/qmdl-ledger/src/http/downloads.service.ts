@@ -1,0 +1,168 @@
+import { createReadStream, promises as fs } from 'node:fs';
+import { Transform, type Readable, type TransformCallback } from 'node:stream';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { ZipFile } from 'yazl';
+import { LedgerError, type QmdlStoreState, type RecordingEntry } from '@ledger/domain';
+import { openQmdlReadStream } from '@ledger/qmdl';
+import type { Ledger } from '@ledger/store';
+import { LEDGER } from './tokens';
+
+export interface FoundEntry {
+  readonly entry: RecordingEntry;
+  readonly active: boolean;
+}
+
+export interface OpenedQmdl {
+  readonly entry: RecordingEntry;
+  readonly stream: Readable;
+  /** Decompressed length, when the projection knows it for sure (a finished recording). */
+  readonly contentLength?: number;
+}
+
+/** The recording `name` in a state snapshot: a finished entry or the active one. */
+export function findEntry(state: QmdlStoreState, name: string): FoundEntry | undefined {
+  const finished = state.entries[name];
+  if (finished !== undefined) return { entry: finished, active: false };
+  if (state.current?.name === name) return { entry: state.current, active: true };
+  return undefined;
+}
+
+/**
+ * Resolves once the stream has opened its file and has data (or ended), rejects
+ * if opening failed — so a missing file becomes a 404 before any header is sent,
+ * and a file deleted after this point is still read through the open descriptor.
+ */
+export async function primed(stream: Readable): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    const done = (error?: unknown): void => {
+      stream.off('readable', onReady);
+      stream.off('end', onReady);
+      stream.off('error', onError);
+      if (error === undefined) resolve();
+      else reject(error);
+    };
+    const onReady = (): void => done();
+    const onError = (error: unknown): void => done(error ?? new Error('stream failed'));
+    stream.on('readable', onReady);
+    stream.on('end', onReady);
+    stream.on('error', onError);
+  });
+  // The 'readable' listener's removal is applied on the next tick; let it land
+  // before anyone pipes, or the stream would stay paused.
+  await new Promise<void>((resolve) => setImmediate(resolve));
+}
+
+/** Passes exactly `expected` bytes or fails the stream (rather than send a body that disagrees with Content-Length). */
+export class ExactLength extends Transform {
+  private seen = 0;
+
+  constructor(private readonly expected: number) {
+    super();
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    this.seen += chunk.length;
+    if (this.seen > this.expected) callback(new Error(`stream longer than its Content-Length ${this.expected}`));
+    else callback(null, chunk);
+  }
+
+  override _flush(callback: TransformCallback): void {
+    callback(this.seen === this.expected ? null : new Error(`stream ended at ${this.seen} of ${this.expected} bytes`));
+  }
+}
+
+/** ENOENT from fs, or the qmdl lib's QMDL_READ_FAILED carrying it (details.errno / cause.code). */
+function isMissingFile(error: unknown): boolean {
+  const e = error as { code?: unknown; details?: { errno?: unknown }; cause?: { code?: unknown } } | null;
+  const codes = [e?.code, e?.details?.errno, e?.cause?.code];
+  return codes.includes('ENOENT') || codes.includes('ENOTDIR');
+}
+
+/**
+ * Downloads resolve the recording once, from one state snapshot, and open every
+ * file before the first byte is sent: a concurrent delete cannot mix another
+ * recording's files in (the original's zip bug), and names are never reused.
+ */
+@Injectable()
+export class DownloadsService {
+  private readonly logger = new Logger('downloads');
+
+  constructor(@Inject(LEDGER) private readonly ledger: Ledger) {}
+
+  /** `name` must already be validated. */
+  find(name: string): FoundEntry & { readonly seq: number } {
+    const state = this.ledger.state();
+    const found = findEntry(state, name);
+    if (found === undefined) throw new LedgerError('NO_SUCH_RECORDING', `couldn't find qmdl file with name ${name}`);
+    return { ...found, seq: state.seq };
+  }
+
+  async openQmdl(found: FoundEntry): Promise<OpenedQmdl> {
+    const { entry, active } = found;
+    const file = this.ledger.paths(entry.name, entry.compressed).qmdl;
+    const stream = await this.open(() => openQmdlReadStream(file), entry.name);
+    const knowsLength = !active && entry.damaged === undefined && entry.containers > 0;
+    return { entry, stream, ...(knowsLength ? { contentLength: entry.uncompressedBytes } : {}) };
+  }
+
+  /** A streamed zip of `<name>.qmdl` (decompressed), `<name>.ndjson` and `<name>-gps.ndjson` where present. */
+  async openZip(found: FoundEntry): Promise<Readable> {
+    const { entry } = found;
+    if (entry.qmdlSizeBytes === 0) throw new LedgerError('RECORDING_EMPTY', 'QMDL file is empty, try again in a bit!');
+    const paths = this.ledger.paths(entry.name, entry.compressed);
+    const members: Array<{ name: string; stream: Readable }> = [];
+    try {
+      const qmdl = await this.open(() => openQmdlReadStream(paths.qmdl), entry.name);
+      members.push({ name: `${entry.name}.qmdl`, stream: qmdl });
+      for (const [file, member] of [[paths.analysis, `${entry.name}.ndjson`], [paths.gps, `${entry.name}-gps.ndjson`]] as const) {
+        const stream = await this.openOptional(file);
+        if (stream !== undefined) members.push({ name: member, stream });
+      }
+    } catch (error) {
+      for (const m of members) m.stream.destroy();
+      throw error;
+    }
+    const zip = new ZipFile();
+    const output = zip.outputStream as unknown as Readable;
+    const mtime = new Date();
+    for (const m of members) {
+      m.stream.on('error', (error: unknown) => {
+        this.logger.warn(`zip ${entry.name}: reading ${m.name} failed: ${error instanceof Error ? error.message : String(error)}`);
+        output.destroy(error instanceof Error ? error : new Error(String(error)));
+      });
+      // Stored like the original: the QMDL is read once and the device has little CPU.
+      zip.addReadStream(m.stream, m.name, { compress: false, mtime, mode: 0o100644 });
+    }
+    zip.end();
+    return output;
+  }
+
+  private async open(make: () => Readable, name: string): Promise<Readable> {
+    let stream: Readable;
+    try {
+      stream = make();
+      await primed(stream);
+      return stream;
+    } catch (error) {
+      if (isMissingFile(error)) throw new LedgerError('NO_SUCH_RECORDING', `the files of recording ${name} are missing`);
+      throw error;
+    }
+  }
+
+  private async openOptional(file: string): Promise<Readable | undefined> {
+    try {
+      await fs.access(file);
+    } catch {
+      return undefined;
+    }
+    const stream = createReadStream(file);
+    try {
+      await primed(stream);
+      return stream;
+    } catch (error) {
+      stream.destroy();
+      if (isMissingFile(error)) return undefined;
+      throw error;
+    }
+  }
+}

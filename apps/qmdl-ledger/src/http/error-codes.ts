@@ -1,0 +1,53 @@
+/**
+ * Error code → HTTP status: the one table. Codes are API (see README.md);
+ * services and libs never pick statuses, they throw or refuse with a code.
+ */
+export const STATUS_BY_CODE: Readonly<Record<string, number>> = {
+  BAD_REQUEST: 400,
+  MALFORMED_JSON: 400,
+  INVALID_BODY: 400,
+  INVALID_QUERY: 400,
+  UNAUTHORIZED: 401,
+  READ_ONLY: 403,
+  NOT_FOUND: 404,
+  NO_SUCH_RECORDING: 404,
+  NO_SUCH_EVENT: 404,
+  METHOD_NOT_ALLOWED: 405,
+  RECORDING_NOT_ACTIVE: 409,
+  RECORDING_EXISTS: 409,
+  SEQUENCE_CONFLICT: 409,
+  STORE_ALREADY_CREATED: 409,
+  MIGRATION_ALREADY_APPLIED: 409,
+  PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  NOT_IMPLEMENTED: 501,
+  RECORDING_EMPTY: 503,
+  NOT_RECORDING: 503,
+  STORE_LOCKED: 503,
+  STORE_CLOSED: 503,
+  SHUTTING_DOWN: 503,
+  INSUFFICIENT_DISK_SPACE: 507,
+  INTERNAL: 500,
+};
+
+/**
+ * Per-route exceptions to the table, where the Rayhunter API fixed a different
+ * status: deleting an unknown recording is 400 there, not 404.
+ */
+export const STATUS_OVERRIDES: ReadonlyArray<{ readonly method: string; readonly path: RegExp; readonly code: string; readonly status: number }> = [
+  { method: 'POST', path: /^\/api\/delete-recording\//, code: 'NO_SUCH_RECORDING', status: 400 },
+];
+
+export function statusFor(code: string, method: string, path: string): number {
+  for (const o of STATUS_OVERRIDES) if (o.code === code && o.method === method && o.path.test(path)) return o.status;
+  const known = STATUS_BY_CODE[code];
+  if (known !== undefined) return known;
+  if (code.startsWith('INVALID_')) return 400;
+  return 500;
+}
+
+/** Our own endpoints answer `{code, message}` JSON; the Rayhunter-compatible ones answer text like the original. */
+export function answersJson(path: string): boolean {
+  if (!path.startsWith('/api/')) return true;
+  return /^\/api\/(events|recordings|store|auth|docs)(\/|$|-)/.test(path);
+}

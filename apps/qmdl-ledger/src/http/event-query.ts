@@ -1,0 +1,109 @@
+import { LedgerError, parseRfc3339, type StoredEvent } from '@ledger/domain';
+import type { EventFilter, PageOptions } from '@ledger/event-log';
+import { parseRecordingName } from './recording-name';
+
+/** At most this many events are examined per `q` (free-text) page request; `next` continues the scan. */
+export const Q_SCAN_BUDGET = 10_000;
+
+export interface EventQuery {
+  readonly filter: EventFilter;
+  readonly order: 'asc' | 'desc';
+  readonly limit: number;
+  readonly after?: number;
+  readonly before?: number;
+  /** Free text, matched case-insensitively against each event's JSON. */
+  readonly q?: string;
+}
+
+type Query = Readonly<Record<string, unknown>>;
+
+function one(query: Query, name: string): string | undefined {
+  const value = query[name];
+  if (value === undefined || value === '') return undefined;
+  if (typeof value !== 'string') throw new LedgerError('INVALID_QUERY', `${name} must be given once, as a string`);
+  return value;
+}
+
+function seqParam(query: Query, name: string): number | undefined {
+  const value = one(query, name);
+  if (value === undefined) return undefined;
+  if (!/^[0-9]{1,15}$/.test(value)) throw new LedgerError('INVALID_QUERY', `${name} must be a non-negative integer`);
+  return Number(value);
+}
+
+function timeParam(query: Query, name: string): string | undefined {
+  const value = one(query, name);
+  if (value === undefined) return undefined;
+  const ms = value.length <= 64 ? parseRfc3339(value) : undefined;
+  if (ms === undefined) throw new LedgerError('INVALID_QUERY', `${name} must be an RFC 3339 time`);
+  // Normalised to the UTC form stored in events, so comparisons are exact.
+  return new Date(ms).toISOString();
+}
+
+/** The filters shared by the page, export and stream endpoints. */
+export function parseEventFilter(query: Query): EventFilter {
+  const filter: { -readonly [K in keyof EventFilter]: EventFilter[K] } = {};
+  const type = one(query, 'type');
+  if (type !== undefined) {
+    const types = type.split(',').map((t) => t.trim()).filter((t) => t !== '');
+    if (types.length === 0 || types.length > 32 || types.some((t) => !/^[A-Za-z][A-Za-z0-9]{0,63}$/.test(t))) {
+      throw new LedgerError('INVALID_QUERY', 'type must be a comma-separated list of event types');
+    }
+    filter.types = types;
+  }
+  const recording = one(query, 'recording');
+  if (recording !== undefined) filter.recording = parseRecordingName(recording);
+  const actor = one(query, 'actor');
+  if (actor !== undefined) {
+    if (!/^(http|recorder|system|cli)$/.test(actor) && !/^http:[0-9A-Za-z.:%_-]{1,100}$/.test(actor)) {
+      throw new LedgerError('INVALID_QUERY', "actor must be http, recorder, system, cli or http:<remote address>");
+    }
+    filter.actor = actor as EventFilter['actor'];
+  }
+  const correlation = one(query, 'correlation');
+  if (correlation !== undefined) {
+    if (!/^[A-Za-z0-9._:@+=/-]{1,128}$/.test(correlation)) throw new LedgerError('INVALID_QUERY', 'correlation must be a request id');
+    filter.correlationId = correlation;
+  }
+  const since = timeParam(query, 'since');
+  if (since !== undefined) filter.since = since;
+  const until = timeParam(query, 'until');
+  if (until !== undefined) filter.until = until;
+  return filter;
+}
+
+export function parseEventQuery(query: Query): EventQuery {
+  const filter = parseEventFilter(query);
+  const orderRaw = one(query, 'order') ?? 'desc';
+  if (orderRaw !== 'asc' && orderRaw !== 'desc') throw new LedgerError('INVALID_QUERY', 'order must be asc or desc');
+  const limitRaw = one(query, 'limit');
+  let limit = 100;
+  if (limitRaw !== undefined) {
+    if (!/^[0-9]{1,4}$/.test(limitRaw) || Number(limitRaw) < 1 || Number(limitRaw) > 1000) {
+      throw new LedgerError('INVALID_QUERY', 'limit must be an integer in 1..1000');
+    }
+    limit = Number(limitRaw);
+  }
+  const after = seqParam(query, 'after');
+  const before = seqParam(query, 'before');
+  const q = one(query, 'q');
+  if (q !== undefined && q.length > 256) throw new LedgerError('INVALID_QUERY', 'q must be at most 256 characters');
+  return { filter, order: orderRaw, limit, ...(after !== undefined ? { after } : {}), ...(before !== undefined ? { before } : {}), ...(q !== undefined ? { q } : {}) };
+}
+
+export function pageOptions(query: EventQuery, overrides: { limit?: number; after?: number; before?: number } = {}): PageOptions {
+  const after = overrides.after ?? query.after;
+  const before = overrides.before ?? query.before;
+  return {
+    ...query.filter,
+    order: query.order,
+    limit: overrides.limit ?? query.limit,
+    ...(after !== undefined ? { after } : {}),
+    ...(before !== undefined ? { before } : {}),
+  };
+}
+
+/** Case-insensitive match of free text against the event's JSON. */
+export function eventMatches(event: StoredEvent, q: string): boolean {
+  return JSON.stringify(event).toLowerCase().includes(q.toLowerCase());
+}

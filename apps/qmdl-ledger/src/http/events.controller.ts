@@ -1,0 +1,185 @@
+import { Readable, pipeline } from 'node:stream';
+import { Controller, Get, Headers, Inject, Logger, type MessageEvent, Param, Query, Req, Res, Sse } from '@nestjs/common';
+import { ApiOperation, ApiParam, ApiProduces, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
+import type { HttpRequest as Request, HttpResponse as Response } from './http-types';
+import { map, type Observable } from 'rxjs';
+import { LedgerError, type StoredEvent } from '@ledger/domain';
+import type { EventPage } from '@ledger/event-log';
+import type { Ledger, StoreVerifyReport } from '@ledger/store';
+import { toRayhunterManifest } from '@ledger/domain';
+import { RequiresAuth } from './auth.decorators';
+import { eventMatches, pageOptions, parseEventFilter, parseEventQuery, Q_SCAN_BUDGET } from './event-query';
+import { parseRecordingName } from './recording-name';
+import { reflectSeq } from './request-context';
+import { LEDGER } from './tokens';
+
+const FILTER_QUERIES = [
+  { name: 'type', description: 'Comma-separated event types, e.g. RecordingStarted,RecordingDeleted' },
+  { name: 'recording', description: 'Events naming this recording' },
+  { name: 'actor', description: 'http | recorder | system | cli | http:<remote address>' },
+  { name: 'correlation', description: 'Correlation id (X-Request-Id of the request that caused them)' },
+  { name: 'since', description: 'Event time >= (RFC 3339)' },
+  { name: 'until', description: 'Event time < (RFC 3339)' },
+];
+
+function ApiEventFilters(): MethodDecorator {
+  return (target, key, descriptor) => {
+    for (const q of FILTER_QUERIES) ApiQuery({ ...q, required: false })(target, key, descriptor);
+  };
+}
+
+export interface EventPageResponse {
+  readonly events: readonly StoredEvent[];
+  readonly next?: number;
+  readonly head: number;
+}
+
+/** The event API: pages, one event, NDJSON export, the live SSE stream, recording history, verify. */
+@ApiTags('events')
+@RequiresAuth()
+@Controller('api')
+export class EventsController {
+  private readonly logger = new Logger('events');
+
+  constructor(@Inject(LEDGER) private readonly ledger: Ledger) {}
+
+  @Get('events')
+  @ApiOperation({ summary: 'One page of events with a cursor (constant cost per page however deep)', description: `With \`q\`, at most ${Q_SCAN_BUDGET} events are examined per request; when the budget runs out the page may hold fewer than \`limit\` events and \`next\` continues the scan.` })
+  @ApiQuery({ name: 'order', required: false, enum: ['desc', 'asc'], description: 'Default desc (newest first)' })
+  @ApiQuery({ name: 'limit', required: false, description: '1..1000, default 100' })
+  @ApiQuery({ name: 'before', required: false, description: 'seq < before (the cursor for desc)' })
+  @ApiQuery({ name: 'after', required: false, description: 'seq > after (the cursor for asc)' })
+  @ApiQuery({ name: 'q', required: false, description: 'Free text matched against the event JSON (bounded scan)' })
+  @ApiEventFilters()
+  @ApiResponse({ status: 200, description: '{events, next?, head}; pass `next` as `before` (desc) or `after` (asc)' })
+  @ApiResponse({ status: 400, description: 'INVALID_QUERY' })
+  async page(@Req() req: Request, @Query() query: Record<string, unknown>): Promise<EventPageResponse> {
+    const parsed = parseEventQuery(query);
+    let response: EventPageResponse;
+    if (parsed.q === undefined) {
+      const page = await this.ledger.log.page(pageOptions(parsed));
+      response = { events: page.events, ...(page.next !== undefined ? { next: page.next } : {}), head: page.head };
+    } else {
+      response = await this.search(parsed, parsed.q);
+    }
+    reflectSeq(req, response.head);
+    return response;
+  }
+
+  /** Free-text search: scan pages of the filtered log, keep matches, stop at `limit` matches or the scan budget. */
+  private async search(parsed: ReturnType<typeof parseEventQuery>, q: string): Promise<EventPageResponse> {
+    const events: StoredEvent[] = [];
+    let scanned = 0;
+    let cursor: { after?: number; before?: number } = {};
+    let head = this.ledger.log.headSeq();
+    for (;;) {
+      const room = Math.min(1000, Q_SCAN_BUDGET - scanned);
+      const page: EventPage = await this.ledger.log.page(pageOptions(parsed, { ...cursor, limit: room }));
+      head = page.head;
+      for (const event of page.events) {
+        scanned += 1;
+        if (eventMatches(event, q)) {
+          events.push(event);
+          if (events.length === parsed.limit) {
+            const last = page.events[page.events.length - 1];
+            // More may follow: in this page after the match, or beyond it.
+            const more = event !== last || page.next !== undefined;
+            return { events, ...(more ? { next: event.seq } : {}), head };
+          }
+        }
+      }
+      if (page.next === undefined) return { events, head };
+      if (scanned >= Q_SCAN_BUDGET) return { events, next: page.next, head };
+      cursor = parsed.order === 'asc' ? { after: page.next } : { before: page.next };
+    }
+  }
+
+  @Get('events/export')
+  @ApiOperation({ summary: 'Every matching event as NDJSON, streamed from the log (never buffered)' })
+  @ApiQuery({ name: 'order', required: false, enum: ['asc', 'desc'], description: 'Default asc' })
+  @ApiQuery({ name: 'after', required: false })
+  @ApiQuery({ name: 'before', required: false })
+  @ApiQuery({ name: 'q', required: false })
+  @ApiEventFilters()
+  @ApiProduces('application/x-ndjson')
+  @ApiResponse({ status: 200, description: 'one event per line' })
+  export(@Req() req: Request, @Res() res: Response, @Query() query: Record<string, unknown>): void {
+    const parsed = parseEventQuery({ order: 'asc', ...query });
+    const head = this.ledger.log.headSeq();
+    reflectSeq(req, head);
+    const log = this.ledger.log;
+    const q = parsed.q;
+    async function* lines(): AsyncGenerator<string> {
+      const fromSeq = (parsed.after ?? 0) + 1;
+      const toSeq = Math.min(head, parsed.before !== undefined ? parsed.before - 1 : head);
+      if (toSeq < fromSeq) return;
+      for await (const event of log.read({ ...parsed.filter, fromSeq, toSeq, reverse: parsed.order === 'desc' })) {
+        if (q === undefined || eventMatches(event, q)) yield `${JSON.stringify(event)}\n`;
+      }
+    }
+    res.status(200).type('application/x-ndjson');
+    res.setHeader('Content-Disposition', 'attachment; filename="events.ndjson"');
+    pipeline(Readable.from(lines()), res, (error) => {
+      if (error && (error as { code?: unknown }).code !== 'ERR_STREAM_PREMATURE_CLOSE') this.logger.warn(`export: ${error.message}`);
+    });
+  }
+
+  @Sse('events/stream')
+  @ApiOperation({ summary: 'Server-sent events: catch-up from Last-Event-ID or ?after=, then live; id is the seq, data the event' })
+  @ApiQuery({ name: 'after', required: false, description: 'Start after this seq (Last-Event-ID wins when both are given); default: live only from the head' })
+  @ApiEventFilters()
+  @ApiProduces('text/event-stream')
+  @ApiResponse({ status: 200, description: 'event stream' })
+  stream(@Req() req: Request, @Query() query: Record<string, unknown>, @Headers('last-event-id') lastEventId: string | undefined): Observable<MessageEvent> {
+    const filter = parseEventFilter(query);
+    const raw = lastEventId !== undefined && lastEventId !== '' ? lastEventId : query['after'];
+    let after: number;
+    if (raw === undefined || raw === '') {
+      after = this.ledger.log.headSeq();
+    } else if (typeof raw === 'string' && /^[0-9]{1,15}$/.test(raw)) {
+      after = Number(raw);
+    } else {
+      throw new LedgerError('INVALID_QUERY', 'after / Last-Event-ID must be a non-negative integer');
+    }
+    reflectSeq(req, this.ledger.log.headSeq());
+    return this.ledger.log.subscribe({ ...filter, after }).pipe(map((event): MessageEvent => ({ id: String(event.seq), data: event })));
+  }
+
+  @Get('events/:seq')
+  @ApiOperation({ summary: 'One event by sequence' })
+  @ApiParam({ name: 'seq' })
+  @ApiResponse({ status: 200, description: 'the stored event' })
+  @ApiResponse({ status: 404, description: 'NO_SUCH_EVENT' })
+  async one(@Req() req: Request, @Param('seq') raw: string): Promise<StoredEvent> {
+    if (!/^[0-9]{1,15}$/.test(raw)) throw new LedgerError('INVALID_QUERY', 'seq must be a positive integer');
+    const seq = Number(raw);
+    reflectSeq(req, this.ledger.log.headSeq());
+    const event = seq === 0 ? undefined : await this.ledger.log.get(seq);
+    if (event === undefined) throw new LedgerError('NO_SUCH_EVENT', `no event with seq ${seq}`);
+    return event;
+  }
+
+  @Get('recordings/:name/history')
+  @ApiOperation({ summary: 'Every event naming a recording, oldest first, and its manifest entry if it still exists' })
+  @ApiParam({ name: 'name' })
+  @ApiResponse({ status: 200, description: '{name, exists, entry (Rayhunter entry or null), events}' })
+  @ApiResponse({ status: 400, description: 'INVALID_RECORDING_NAME' })
+  async history(@Req() req: Request, @Param('name') raw: string): Promise<unknown> {
+    const name = parseRecordingName(raw);
+    const state = this.ledger.state();
+    const events = await this.ledger.history(name);
+    reflectSeq(req, state.seq);
+    const manifest = toRayhunterManifest(state);
+    const entry = [...manifest.entries, ...(manifest.current_entry ? [manifest.current_entry] : [])].find((e) => e.name === name) ?? null;
+    return { name, exists: state.names[name] === 'live', entry, events };
+  }
+
+  @Get('store/verify')
+  @ApiOperation({ summary: 'Verify the hash chain, the invariants after every event, and the stored projection against a rebuild' })
+  @ApiResponse({ status: 200, description: 'StoreVerifyReport {ok, head, headHash, checked, firstBad?, invariants, projection}' })
+  async verify(@Req() req: Request): Promise<StoreVerifyReport> {
+    const report = await this.ledger.verify();
+    reflectSeq(req, report.head);
+    return report;
+  }
+}

@@ -1,0 +1,18 @@
+import type { LogBuffer } from './log-buffer';
+
+/** What the HTTP app needs to know beyond the Ledger itself. */
+export interface HttpConfig {
+  /** Mutations answer 403 (Rayhunter's debug mode). */
+  readonly readOnly: boolean;
+  /** When set, mutations, /api/config and the event API need it (Bearer or session cookie). */
+  readonly adminToken?: string;
+  readonly host: string;
+  readonly port: number;
+  readonly source: string;
+  /** Where the admin viewer's built assets are; defaults to `dist/admin`. */
+  readonly adminDir?: string;
+  /** The service's own recent log lines, served at /api/log. */
+  readonly logBuffer: LogBuffer;
+  /** Close the Ledger when the Nest app shuts down (default true). */
+  readonly closeLedgerOnShutdown?: boolean;
+}

@@ -1,0 +1,110 @@
+import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import type { HttpRequest as Request, HttpResponse as Response } from './http-types';
+import { isLedgerError } from '@ledger/domain';
+import { answersJson, STATUS_BY_CODE, statusFor } from './error-codes';
+
+interface Mapped {
+  readonly status: number;
+  readonly code: string;
+  readonly message: string;
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+/** Express's router layers, to tell "wrong method on a known path" (405) from "unknown path" (404). */
+interface RouterLayer {
+  readonly route?: { readonly methods: Readonly<Record<string, boolean>> };
+  match(path: string): boolean;
+}
+
+/** Errors express/body-parser raise before Nest sees the request, by their `type`. */
+const BODY_ERRORS: Readonly<Record<string, { code: string; message: string }>> = {
+  'entity.parse.failed': { code: 'MALFORMED_JSON', message: 'the request body is not valid JSON' },
+  'entity.too.large': { code: 'PAYLOAD_TOO_LARGE', message: 'the request body is larger than 64 KiB' },
+  'encoding.unsupported': { code: 'UNSUPPORTED_MEDIA_TYPE', message: 'unsupported content encoding' },
+  'charset.unsupported': { code: 'UNSUPPORTED_MEDIA_TYPE', message: 'unsupported charset' },
+  'request.aborted': { code: 'BAD_REQUEST', message: 'request aborted' },
+  'request.size.invalid': { code: 'BAD_REQUEST', message: 'request size did not match content length' },
+  'stream.encoding.set': { code: 'INTERNAL', message: 'stream encoding should not be set' },
+};
+
+function codeForStatus(status: number): string {
+  const match = Object.entries(STATUS_BY_CODE).find(([, s]) => s === status);
+  return match?.[0] ?? (status >= 500 ? 'INTERNAL' : 'BAD_REQUEST');
+}
+
+/**
+ * The one place error codes become HTTP statuses (see error-codes.ts). Also turns
+ * Nest's router 404 into 405 when the path exists with another method, and
+ * body-parser failures into coded 400/413. Anything unrecognised is a 500
+ * INTERNAL with its stack logged — never a crash.
+ */
+@Catch()
+export class LedgerExceptionFilter implements ExceptionFilter {
+  private readonly logger = new Logger('http');
+
+  constructor(private readonly routerLayers: () => readonly RouterLayer[] = () => []) {}
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const ctx = host.switchToHttp();
+    const req = ctx.getRequest<Request>();
+    const res = ctx.getResponse<Response>();
+    const mapped = this.map(exception, req);
+    if (mapped.status >= 500 && mapped.code === 'INTERNAL') {
+      this.logger.error(`${req.method} ${req.originalUrl.slice(0, 200)}: ${exception instanceof Error ? exception.message : String(exception)}`, exception instanceof Error ? exception.stack : undefined);
+    }
+    if (res.headersSent) {
+      // A stream failed after the headers went out: all we can do is cut it.
+      res.destroy();
+      return;
+    }
+    for (const [name, value] of Object.entries(mapped.headers ?? {})) res.setHeader(name, value);
+    res.status(mapped.status);
+    if (answersJson(req.path)) {
+      res.json({ code: mapped.code, message: mapped.message });
+    } else {
+      res.type('text/plain; charset=utf-8').send(mapped.message);
+    }
+  }
+
+  private map(exception: unknown, req: Request): Mapped {
+    if (isLedgerError(exception)) {
+      return { status: statusFor(exception.code, req.method, req.path), code: exception.code, message: exception.message };
+    }
+    if (exception instanceof HttpException) {
+      const status = exception.getStatus();
+      if (status === 404) return this.notFound(req);
+      const body = exception.getResponse();
+      const message = typeof body === 'string' ? body : exception.message;
+      return { status, code: codeForStatus(status), message };
+    }
+    const raw = exception as { type?: unknown; status?: unknown; statusCode?: unknown; message?: unknown } | null;
+    if (raw !== null && typeof raw === 'object') {
+      const known = typeof raw.type === 'string' ? BODY_ERRORS[raw.type] : undefined;
+      if (known !== undefined) return { status: STATUS_BY_CODE[known.code] ?? 400, ...known };
+      const status = typeof raw.status === 'number' ? raw.status : typeof raw.statusCode === 'number' ? raw.statusCode : undefined;
+      // express's own 4xx (e.g. a malformed %-escape in a path: URIError with status 400)
+      if (status !== undefined && status >= 400 && status < 500) {
+        return { status, code: codeForStatus(status), message: status === 400 ? 'bad request' : String(raw.message ?? 'request error') };
+      }
+    }
+    return { status: 500, code: 'INTERNAL', message: 'internal error' };
+  }
+
+  private notFound(req: Request): Mapped {
+    const allowed = new Set<string>();
+    try {
+      for (const layer of this.routerLayers()) {
+        if (layer.route !== undefined && layer.match(req.path)) {
+          for (const [method, on] of Object.entries(layer.route.methods)) if (on && method !== '_all') allowed.add(method.toUpperCase());
+        }
+      }
+    } catch {
+      allowed.clear();
+    }
+    if (allowed.size > 0 && !allowed.has(req.method)) {
+      const allow = [...allowed].sort().join(', ');
+      return { status: 405, code: 'METHOD_NOT_ALLOWED', message: `method ${req.method} not allowed (allowed: ${allow})`, headers: { Allow: allow } };
+    }
+    return { status: 404, code: 'NOT_FOUND', message: `no such endpoint: ${req.method} ${req.path.slice(0, 200)}` };
+  }
+}

@@ -1,0 +1,95 @@
+import { Controller, Get, Inject, Res, type OnModuleDestroy } from '@nestjs/common';
+import { ApiOperation, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
+import type { HttpResponse as Response } from './http-types';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { Subscription } from 'rxjs';
+import type { Ledger } from '@ledger/store';
+import { LEDGER } from './tokens';
+
+/**
+ * Prometheus metrics on a private Registry (nothing global, so several apps in
+ * one process — the tests — do not collide). Commit latencies come from the
+ * ledger's window of recent commits: each scrape observes the commits made
+ * since the previous one (at most the window).
+ */
+@ApiTags('service')
+@Controller()
+export class MetricsController implements OnModuleDestroy {
+  private readonly registry = new Registry();
+  private readonly commitLatency: Histogram;
+  private readonly eventsTotal: Counter;
+  private seenCommits = 0;
+  private readonly subscription: Subscription;
+
+  constructor(@Inject(LEDGER) private readonly ledger: Ledger) {
+    const registers = [this.registry];
+    const ledgerRef = this.ledger;
+    this.commitLatency = new Histogram({
+      name: 'qmdl_ledger_commit_latency_seconds',
+      help: 'Latency of a durable log commit (append + fsync), per commit',
+      buckets: [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2],
+      registers,
+    });
+    new Gauge({
+      name: 'qmdl_ledger_commit_batch_size',
+      help: 'Events in the last group commit',
+      registers,
+      collect() {
+        this.set(ledgerRef.metrics().lastBatchSize);
+      },
+    });
+    this.eventsTotal = new Counter({ name: 'qmdl_ledger_events_committed_total', help: 'Events committed since the service started (rate() gives events/s)', registers });
+    new Counter({
+      name: 'qmdl_ledger_commits_total',
+      help: 'Group commits since the service started',
+      registers,
+      collect() {
+        this.reset();
+        this.inc(ledgerRef.metrics().commits);
+      },
+    });
+    new Gauge({
+      name: 'qmdl_ledger_head_seq',
+      help: 'Sequence of the newest committed event',
+      registers,
+      collect() {
+        this.set(ledgerRef.metrics().headSeq);
+      },
+    });
+    new Gauge({
+      name: 'qmdl_ledger_projection_lag_events',
+      help: 'Committed events not yet applied to the QmdlStore projection',
+      registers,
+      collect() {
+        const m = ledgerRef.metrics();
+        this.set(Math.max(0, m.headSeq - m.projectionSeq));
+      },
+    });
+    new Gauge({
+      name: 'qmdl_ledger_active_recording_bytes',
+      help: 'Committed compressed bytes of the active recording (0 when none)',
+      registers,
+      collect() {
+        this.set(ledgerRef.metrics().activeRecordingBytes);
+      },
+    });
+    this.subscription = this.ledger.committed$.subscribe({ next: () => this.eventsTotal.inc(), error: () => undefined });
+  }
+
+  onModuleDestroy(): void {
+    this.subscription.unsubscribe();
+  }
+
+  @Get('metrics')
+  @ApiOperation({ summary: 'Prometheus metrics: commit latency, batch size, events committed, projection lag, active recording bytes' })
+  @ApiProduces('text/plain')
+  @ApiResponse({ status: 200, description: 'Prometheus text exposition format' })
+  async metrics(@Res() res: Response): Promise<void> {
+    const m = this.ledger.metrics();
+    const fresh = Math.min(Math.max(0, m.commits - this.seenCommits), m.commitLatencyMsHistogram.length);
+    for (const ms of m.commitLatencyMsHistogram.slice(m.commitLatencyMsHistogram.length - fresh)) this.commitLatency.observe(ms / 1000);
+    this.seenCommits = m.commits;
+    const body = await this.registry.metrics();
+    res.status(200).type(this.registry.contentType).send(body);
+  }
+}

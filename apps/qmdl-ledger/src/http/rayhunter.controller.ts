@@ -1,0 +1,355 @@
+import path from 'node:path';
+import { pipeline, type Readable } from 'node:stream';
+import { Body, Controller, Get, Header, HttpCode, Inject, Logger, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { ApiBody, ApiOperation, ApiParam, ApiProduces, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
+import type { HttpRequest as Request, HttpResponse as Response } from './http-types';
+import { formatRfc3339, LedgerError, parseRfc3339, toRayhunterManifest, type QmdlStoreState } from '@ledger/domain';
+import type { Ledger } from '@ledger/store';
+import { Mutation, RequiresAuth } from './auth.decorators';
+import { CommandRunner } from './command-runner.service';
+import { DownloadsService, ExactLength, findEntry } from './downloads.service';
+import type { HttpConfig } from './http-config';
+import { parseRecordingName } from './recording-name';
+import { reflectSeq } from './request-context';
+import { defaultRayhunterConfig, localUtcOffsetMinutes, runtimeMetadata, systemStats } from './system-info';
+import { HTTP_CONFIG, LEDGER } from './tokens';
+import { APP_VERSION } from '../version';
+
+const TEXT = 'text/plain; charset=utf-8';
+const OK = 'ok';
+
+/** A plain object body, or INVALID_BODY (body-parser leaves `{}` or undefined for non-JSON requests). */
+function objectBody(body: unknown): Record<string, unknown> {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+    throw new LedgerError('INVALID_BODY', 'expected a JSON object body (Content-Type: application/json)');
+  }
+  return body as Record<string, unknown>;
+}
+
+function single(value: unknown, name: string): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string') throw new LedgerError('INVALID_QUERY', `${name} must be given once`);
+  return value;
+}
+
+/**
+ * The Rayhunter daemon's API (RAYHUNTER.md): same paths, methods, statuses,
+ * text bodies and JSON shapes, so its web UI and scripts work unchanged.
+ */
+@ApiTags('rayhunter')
+@Controller('api')
+export class RayhunterController {
+  private readonly logger = new Logger('rayhunter');
+
+  constructor(
+    @Inject(LEDGER) private readonly ledger: Ledger,
+    @Inject(HTTP_CONFIG) private readonly config: HttpConfig,
+    private readonly commands: CommandRunner,
+    private readonly downloads: DownloadsService,
+  ) {}
+
+  @Get('qmdl-manifest')
+  @ApiOperation({ summary: 'The recording manifest: finished entries (ascending start) and the current recording' })
+  @ApiQuery({ name: 'at', required: false, description: 'The manifest as it was: after event <seq>, or at an RFC 3339 time' })
+  @ApiResponse({ status: 200, description: '{entries, current_entry}; each entry has the 11 Rayhunter keys' })
+  @ApiResponse({ status: 400, description: 'INVALID_QUERY: `at` is neither a sequence nor an RFC 3339 time' })
+  async manifest(@Req() req: Request, @Query('at') atRaw: unknown): Promise<unknown> {
+    const at = single(atRaw, 'at');
+    let state: QmdlStoreState;
+    if (at === undefined) {
+      state = this.ledger.state();
+    } else if (/^[0-9]{1,15}$/.test(at)) {
+      state = await this.ledger.stateAt({ seq: Number(at) });
+    } else if (at.length <= 64 && parseRfc3339(at) !== undefined) {
+      state = await this.ledger.stateAt({ time: at });
+    } else {
+      throw new LedgerError('INVALID_QUERY', 'at must be an event sequence or an RFC 3339 time');
+    }
+    reflectSeq(req, state.seq);
+    return toRayhunterManifest(state);
+  }
+
+  @Post('start-recording')
+  @HttpCode(202)
+  @Header('Content-Type', TEXT)
+  @Mutation()
+  @ApiOperation({ summary: 'Start a new recording (stops the current one first)' })
+  @ApiProduces('text/plain')
+  @ApiResponse({ status: 202, description: 'ok' })
+  @ApiResponse({ status: 507, description: 'INSUFFICIENT_DISK_SPACE (text)' })
+  async startRecording(@Req() req: Request): Promise<string> {
+    // The ledger owns the clock and this build's identity (it fills atMs, the offset and the versions).
+    const atMs = Date.now() + this.ledger.state().clockOffsetSeconds * 1000;
+    const gpsMode = this.ledger.state().config['gps_mode'];
+    await this.commands.run(req, {
+      type: 'StartRecording',
+      data: {
+        atMs,
+        utcOffsetMinutes: localUtcOffsetMinutes(atMs),
+        ...(gpsMode === 0 || gpsMode === 1 || gpsMode === 2 ? { gpsMode } : {}),
+      },
+    });
+    return OK;
+  }
+
+  @Post('stop-recording')
+  @HttpCode(202)
+  @Header('Content-Type', TEXT)
+  @Mutation()
+  @ApiOperation({ summary: 'Stop the current recording (202 also when nothing is recording)' })
+  @ApiProduces('text/plain')
+  @ApiResponse({ status: 202, description: 'ok' })
+  async stopRecording(@Req() req: Request): Promise<string> {
+    await this.commands.run(req, { type: 'StopRecording', data: { reason: 'requested' } }, { accept: ['RECORDING_NOT_ACTIVE'] });
+    return OK;
+  }
+
+  @Post('delete-recording/:name')
+  @HttpCode(202)
+  @Header('Content-Type', TEXT)
+  @Mutation()
+  @ApiOperation({ summary: 'Delete a recording (the active one is stopped first, and recording stays stopped)' })
+  @ApiParam({ name: 'name', description: 'Recording name (decimal digits)' })
+  @ApiProduces('text/plain')
+  @ApiResponse({ status: 202, description: 'ok' })
+  @ApiResponse({ status: 400, description: '`no recording with name X` (NO_SUCH_RECORDING), or INVALID_RECORDING_NAME' })
+  async deleteRecording(@Req() req: Request, @Param('name') raw: string): Promise<string> {
+    const name = parseRecordingName(raw);
+    const result = await this.commands.run(req, { type: 'DeleteRecording', data: { name } }, { accept: ['NO_SUCH_RECORDING'] });
+    if (!result.ok) throw new LedgerError('NO_SUCH_RECORDING', `no recording with name ${name}`);
+    return OK;
+  }
+
+  @Post('delete-all-recordings')
+  @HttpCode(202)
+  @Header('Content-Type', TEXT)
+  @Mutation()
+  @ApiOperation({ summary: 'Delete every recording (always stops recording)' })
+  @ApiProduces('text/plain')
+  @ApiResponse({ status: 202, description: 'ok' })
+  async deleteAll(@Req() req: Request): Promise<string> {
+    await this.commands.run(req, { type: 'DeleteAllRecordings', data: {} });
+    return OK;
+  }
+
+  @Get('qmdl/:name')
+  @ApiOperation({ summary: 'Download the decompressed QMDL bytes of a recording (a trailing .qmdl is stripped)' })
+  @ApiParam({ name: 'name', description: 'Recording name, optionally with .qmdl' })
+  @ApiProduces('application/octet-stream')
+  @ApiResponse({ status: 200, description: 'Raw QMDL (HDLC frames); Content-Length for finished recordings' })
+  @ApiResponse({ status: 400, description: 'INVALID_RECORDING_NAME' })
+  @ApiResponse({ status: 404, description: 'NO_SUCH_RECORDING: unknown name or missing file' })
+  async qmdl(@Req() req: Request, @Res() res: Response, @Param('name') raw: string): Promise<void> {
+    const name = parseRecordingName(raw, '.qmdl');
+    const found = this.downloads.find(name);
+    reflectSeq(req, found.seq);
+    const opened = await this.downloads.openQmdl(found);
+    res.status(200);
+    res.setHeader('Content-Type', 'application/octet-stream');
+    res.setHeader('Content-Disposition', `attachment; filename="${name}.qmdl"`);
+    if (opened.contentLength !== undefined) {
+      res.setHeader('Content-Length', String(opened.contentLength));
+      this.send(`qmdl ${name}`, [opened.stream, new ExactLength(opened.contentLength)], res);
+    } else {
+      this.send(`qmdl ${name}`, [opened.stream], res);
+    }
+  }
+
+  @Get('zip/:name')
+  @ApiOperation({ summary: 'Download a zip of <name>.qmdl (decompressed), <name>.ndjson and <name>-gps.ndjson (no pcapng: no GSMTAP converter yet)' })
+  @ApiParam({ name: 'name', description: 'Recording name, optionally with .zip' })
+  @ApiProduces('application/zip')
+  @ApiResponse({ status: 200, description: 'Streamed zip' })
+  @ApiResponse({ status: 404, description: 'NO_SUCH_RECORDING' })
+  @ApiResponse({ status: 503, description: 'RECORDING_EMPTY: qmdl_size_bytes is 0' })
+  async zip(@Req() req: Request, @Res() res: Response, @Param('name') raw: string): Promise<void> {
+    const name = parseRecordingName(raw, '.zip');
+    const found = this.downloads.find(name);
+    reflectSeq(req, found.seq);
+    const stream = await this.downloads.openZip(found);
+    res.status(200);
+    res.setHeader('Content-Type', 'application/zip');
+    res.setHeader('Content-Disposition', `attachment; filename="${name}.zip"`);
+    this.send(`zip ${name}`, [stream], res);
+  }
+
+  @Get('pcap/:name')
+  @ApiOperation({ summary: 'pcapng conversion: not implemented (qmdl-ledger has no GSMTAP converter yet)' })
+  @ApiParam({ name: 'name' })
+  @ApiResponse({ status: 501, description: 'NOT_IMPLEMENTED (text)' })
+  @ApiResponse({ status: 404, description: 'NO_SUCH_RECORDING' })
+  @ApiResponse({ status: 503, description: 'RECORDING_EMPTY' })
+  pcap(@Req() req: Request, @Param('name') raw: string): never {
+    const name = parseRecordingName(raw, '.pcapng');
+    const found = this.downloads.find(name);
+    reflectSeq(req, found.seq);
+    if (found.entry.qmdlSizeBytes === 0) throw new LedgerError('RECORDING_EMPTY', 'QMDL file is empty, try again in a bit!');
+    throw new LedgerError('NOT_IMPLEMENTED', 'pcap conversion is not implemented: qmdl-ledger has no GSMTAP converter yet');
+  }
+
+  @Get('analysis')
+  @ApiOperation({ summary: 'Analysis queue status: this service runs no analyzers, so it is always empty' })
+  @ApiResponse({ status: 200, description: '{queued: [], running: null, finished: []}' })
+  analysis(): unknown {
+    return { queued: [], running: null, finished: [] };
+  }
+
+  @Get('analysis-report/:name')
+  @ApiOperation({ summary: 'The analysis report (NDJSON): only the metadata line, as no analyzers run; `live` is the current recording' })
+  @ApiParam({ name: 'name', description: 'Recording name or `live`' })
+  @ApiProduces('application/x-ndjson')
+  @ApiResponse({ status: 200, description: '{analyzers: [], rayhunter: {...}, report_version: 2}' })
+  @ApiResponse({ status: 404, description: 'NO_SUCH_RECORDING' })
+  @ApiResponse({ status: 503, description: 'NOT_RECORDING: `live` while nothing records' })
+  analysisReport(@Req() req: Request, @Res() res: Response, @Param('name') raw: string): void {
+    const state = this.ledger.state();
+    reflectSeq(req, state.seq);
+    let entry;
+    if (raw === 'live') {
+      entry = state.current;
+      if (entry === undefined) throw new LedgerError('NOT_RECORDING', 'nothing is being recorded');
+    } else {
+      const name = parseRecordingName(raw);
+      entry = findEntry(state, name)?.entry;
+      if (entry === undefined) throw new LedgerError('NO_SUCH_RECORDING', `couldn't find recording with name ${name}`);
+    }
+    const now = runtimeMetadata();
+    const metadata = {
+      analyzers: [],
+      rayhunter: {
+        rayhunter_version: entry.rayhunterVersion ?? now.rayhunter_version,
+        system_os: entry.systemOs ?? now.system_os,
+        arch: entry.arch ?? now.arch,
+      },
+      report_version: 2,
+    };
+    res.status(200).type('application/x-ndjson').send(`${JSON.stringify(metadata)}\n`);
+  }
+
+  @Get('system-stats')
+  @ApiOperation({ summary: 'Disk (the data directory) and memory figures, and the runtime metadata' })
+  @ApiResponse({ status: 200, description: '{disk_stats, memory_stats, runtime_metadata}' })
+  async systemStats(): Promise<unknown> {
+    return systemStats(this.ledger.dataDir);
+  }
+
+  @Get('time')
+  @ApiOperation({ summary: 'System time, adjusted time (system + recorded offset) and the offset' })
+  @ApiResponse({ status: 200, description: '{system_time, adjusted_time, offset_seconds}' })
+  time(@Req() req: Request): unknown {
+    const state = this.ledger.state();
+    reflectSeq(req, state.seq);
+    const now = Date.now();
+    const adjusted = now + state.clockOffsetSeconds * 1000;
+    return {
+      system_time: formatRfc3339(now, localUtcOffsetMinutes(now)),
+      adjusted_time: formatRfc3339(adjusted, localUtcOffsetMinutes(adjusted)),
+      offset_seconds: state.clockOffsetSeconds,
+    };
+  }
+
+  @Post('time-offset')
+  @HttpCode(200)
+  @Header('Content-Type', TEXT)
+  @Mutation()
+  @ApiOperation({ summary: 'Set the clock offset (recorded as an event; survives restarts)' })
+  @ApiBody({ schema: { type: 'object', required: ['offset_seconds'], properties: { offset_seconds: { type: 'integer' } } } })
+  @ApiResponse({ status: 200, description: 'ok' })
+  @ApiResponse({ status: 400, description: 'INVALID_BODY / INVALID_CLOCK_OFFSET' })
+  async setTimeOffset(@Req() req: Request, @Body() body: unknown): Promise<string> {
+    const offset = objectBody(body)['offset_seconds'];
+    if (typeof offset !== 'number' || !Number.isSafeInteger(offset)) {
+      throw new LedgerError('INVALID_BODY', 'offset_seconds must be an integer number of seconds');
+    }
+    await this.commands.run(req, { type: 'SetClockOffset', data: { offsetSeconds: offset } });
+    return OK;
+  }
+
+  @Get('gps')
+  @ApiOperation({ summary: 'The last GPS fix recorded, or null' })
+  @ApiResponse({ status: 200, description: '{lat, lon, fix_time, recorded_time} or null' })
+  gps(@Req() req: Request): unknown {
+    const state = this.ledger.state();
+    reflectSeq(req, state.seq);
+    const fix = state.lastGpsFix;
+    return fix === undefined ? null : { lat: fix.lat, lon: fix.lon, fix_time: fix.fixTime ?? null, recorded_time: fix.time ?? null };
+  }
+
+  @Post('gps')
+  @HttpCode(202)
+  @Header('Content-Type', TEXT)
+  @Mutation()
+  @ApiOperation({ summary: 'Record a GPS fix (an event; the recorder appends it to the recording\'s -gps.ndjson)' })
+  @ApiBody({ schema: { type: 'object', required: ['lat', 'lon'], properties: { lat: { type: 'number' }, lon: { type: 'number' }, fix_time: { type: 'string', format: 'date-time' } } } })
+  @ApiResponse({ status: 202, description: 'ok' })
+  @ApiResponse({ status: 400, description: 'INVALID_BODY / INVALID_GPS_FIX' })
+  async recordGps(@Req() req: Request, @Body() body: unknown): Promise<string> {
+    const fields = objectBody(body);
+    const lat = fields['lat'] ?? fields['latitude'];
+    const lon = fields['lon'] ?? fields['longitude'];
+    const fixTime = fields['fix_time'] ?? fields['timestamp'];
+    if (typeof lat !== 'number' || typeof lon !== 'number' || !Number.isFinite(lat) || !Number.isFinite(lon) || Math.abs(lat) > 90 || Math.abs(lon) > 180) {
+      throw new LedgerError('INVALID_GPS_FIX', 'lat must be a number in [-90, 90] and lon in [-180, 180]');
+    }
+    if (fixTime !== undefined && (typeof fixTime !== 'string' || fixTime.length > 64 || parseRfc3339(fixTime) === undefined)) {
+      throw new LedgerError('INVALID_GPS_FIX', 'fix_time must be an RFC 3339 time');
+    }
+    await this.commands.run(req, { type: 'RecordGpsFix', data: { lat, lon, ...(fixTime !== undefined ? { fixTime } : {}) } });
+    return OK;
+  }
+
+  @Get('config')
+  @RequiresAuth()
+  @ApiOperation({ summary: 'The configuration: Rayhunter defaults with the recorded changes over them' })
+  @ApiResponse({ status: 200, description: 'Rayhunter config object' })
+  getConfig(@Req() req: Request): unknown {
+    const state = this.ledger.state();
+    reflectSeq(req, state.seq);
+    return {
+      ...defaultRayhunterConfig(),
+      ...state.config,
+      qmdl_store_path: path.dirname(this.ledger.paths('0').qmdl),
+      port: this.config.port,
+      debug_mode: this.config.readOnly,
+    };
+  }
+
+  @Post('config')
+  @HttpCode(202)
+  @Header('Content-Type', TEXT)
+  @Mutation()
+  @ApiOperation({ summary: 'Change the configuration (recorded as ConfigChanged; no restart, no new recording)' })
+  @ApiBody({ schema: { type: 'object', additionalProperties: true } })
+  @ApiResponse({ status: 202, description: 'ok' })
+  @ApiResponse({ status: 400, description: 'INVALID_BODY' })
+  async setConfig(@Req() req: Request, @Body() body: unknown): Promise<string> {
+    const config = objectBody(body);
+    await this.commands.run(req, { type: 'ChangeConfig', data: { config } });
+    return OK;
+  }
+
+  @Get('log')
+  @Header('Content-Type', TEXT)
+  @ApiOperation({ summary: 'The last ~200 lines of this service\'s log' })
+  @ApiProduces('text/plain')
+  @ApiResponse({ status: 200, description: 'log text' })
+  log(): string {
+    return this.config.logBuffer.text();
+  }
+
+  @Get('update-status')
+  @ApiOperation({ summary: 'Update status: this service does not check for updates' })
+  @ApiResponse({ status: 200, description: '{current_version, update_available: false}' })
+  updateStatus(): unknown {
+    return { current_version: APP_VERSION, update_available: false };
+  }
+
+  /** Stream a download; a failure after the headers cuts the connection (the client sees a truncated body, never a wrong one). */
+  private send(what: string, streams: readonly NodeJS.ReadWriteStream[] | readonly Readable[], res: Response): void {
+    pipeline([...streams, res] as unknown as [NodeJS.ReadableStream, NodeJS.WritableStream], (error) => {
+      if (error && (error as { code?: unknown }).code !== 'ERR_STREAM_PREMATURE_CLOSE') {
+        this.logger.warn(`${what}: ${error.message}`);
+      }
+    });
+  }
+}

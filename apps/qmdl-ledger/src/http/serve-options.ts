@@ -1,0 +1,109 @@
+import path from 'node:path';
+import { isIP } from 'node:net';
+import { createDiagSource } from '@ledger/qmdl';
+
+/** Validated settings of `qmdl-ledger serve`. */
+export interface ServeOptions {
+  readonly dataDir: string;
+  readonly port: number;
+  readonly host: string;
+  readonly source: string;
+  readonly autoStart: boolean;
+  readonly readOnly: boolean;
+  readonly adminToken?: string;
+  readonly minSpaceStartMb: number;
+  readonly minSpaceContinueMb: number;
+  readonly flushIntervalMs: number;
+  readonly flushKiB: number;
+}
+
+/** A bad flag or environment value: printed as is, exit code 2. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+/** Raw values as commander hands them over (flags already fall back to their env variables). */
+export interface RawServeOptions {
+  readonly dataDir?: unknown;
+  readonly port?: unknown;
+  readonly host?: unknown;
+  readonly source?: unknown;
+  readonly autoStart?: unknown;
+  readonly readOnly?: unknown;
+  readonly adminToken?: unknown;
+  readonly minSpaceStartMb?: unknown;
+  readonly minSpaceContinueMb?: unknown;
+  readonly flushIntervalMs?: unknown;
+  readonly flushKib?: unknown;
+}
+
+function text(value: unknown, fallback: string): string {
+  return typeof value === 'string' ? value : fallback;
+}
+
+function integer(value: unknown, flag: string, min: number, max: number, fallback: number): number {
+  if (value === undefined) return fallback;
+  const s = String(value).trim();
+  if (!/^[0-9]+$/.test(s) || Number(s) < min || Number(s) > max) throw new UsageError(`${flag} must be an integer in ${min}..${max}, got '${String(value)}'`);
+  return Number(s);
+}
+
+function number(value: unknown, flag: string, min: number, max: number, fallback: number): number {
+  if (value === undefined) return fallback;
+  const s = String(value).trim();
+  const n = Number(s);
+  if (s === '' || !/^[0-9.]+$/.test(s) || !Number.isFinite(n) || n < min || n > max) throw new UsageError(`${flag} must be a number in ${min}..${max}, got '${String(value)}'`);
+  return n;
+}
+
+/** LEDGER_READ_ONLY and friends: 1/true/yes/on or 0/false/no/off (a boolean flag passes through). */
+export function parseBoolean(value: unknown, name: string): boolean {
+  if (typeof value === 'boolean') return value;
+  if (value === undefined) return false;
+  const s = String(value).trim().toLowerCase();
+  if (['1', 'true', 'yes', 'on'].includes(s)) return true;
+  if (['', '0', 'false', 'no', 'off'].includes(s)) return false;
+  throw new UsageError(`${name} must be true or false, got '${String(value)}'`);
+}
+
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
+
+/** Validate `serve`'s options (the CLI has no Nest pipes: we check them ourselves). */
+export function parseServeOptions(raw: RawServeOptions, env: NodeJS.ProcessEnv = process.env): ServeOptions {
+  const dataDir = text(raw.dataDir, env['LEDGER_DATA_DIR'] ?? './data');
+  if (dataDir.trim() === '' || dataDir.includes('\0')) throw new UsageError('--data-dir must be a directory path');
+  const port = integer(raw.port ?? env['PORT'], '--port', 0, 65535, 8080);
+  const host = text(raw.host, env['HOST'] ?? '127.0.0.1').trim();
+  if (host === '' || (host !== 'localhost' && isIP(host) === 0 && !/^[A-Za-z0-9.-]{1,253}$/.test(host))) {
+    throw new UsageError(`--host must be an IP address or host name, got '${host}'`);
+  }
+  const source = text(raw.source, env['LEDGER_SOURCE'] ?? 'synthetic').trim();
+  try {
+    createDiagSource(source);
+  } catch (error) {
+    throw new UsageError(`--source: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  const readOnly = raw.readOnly === true ? true : parseBoolean(env['LEDGER_READ_ONLY'], 'LEDGER_READ_ONLY');
+  const tokenRaw = raw.adminToken ?? env['ADMIN_TOKEN'];
+  let adminToken: string | undefined;
+  if (tokenRaw !== undefined && tokenRaw !== '') {
+    const token = String(tokenRaw);
+    if (token.length > 512 || !/^[\x21-\x7e]+$/.test(token)) throw new UsageError('--admin-token must be 1-512 printable ASCII characters without spaces');
+    adminToken = token;
+  }
+  return {
+    dataDir: path.resolve(dataDir),
+    port,
+    host,
+    source,
+    autoStart: raw.autoStart !== false,
+    readOnly,
+    ...(adminToken !== undefined ? { adminToken } : {}),
+    minSpaceStartMb: number(raw.minSpaceStartMb, '--min-space-start-mb', 0, 1_000_000, 1),
+    minSpaceContinueMb: number(raw.minSpaceContinueMb, '--min-space-continue-mb', 0, 1_000_000, 1),
+    flushIntervalMs: integer(raw.flushIntervalMs, '--flush-interval-ms', 1, 3_600_000, 1000),
+    flushKiB: integer(raw.flushKib, '--flush-kib', 1, 1_048_576, 256),
+  };
+}

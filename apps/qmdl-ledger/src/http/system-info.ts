@@ -1,0 +1,119 @@
+import { promises as fs, readFileSync, realpathSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { APP_VERSION } from '../version';
+
+/** Rayhunter's `runtime_metadata` / report `rayhunter` object. */
+export interface RuntimeMetadata {
+  readonly rayhunter_version: string;
+  readonly system_os: string;
+  readonly arch: string;
+}
+
+/** This service's identity, written the way the ledger records it on RecordingStarted. */
+export function runtimeMetadata(): RuntimeMetadata {
+  return { rayhunter_version: `qmdl-ledger ${APP_VERSION}`, system_os: `${os.type()} ${os.release()}`, arch: os.arch() };
+}
+
+/** Rayhunter's `humanize_kb`: "812K" below 1000 KiB, else MiB with one decimal ("28.3M"). */
+export function humanizeKb(kb: number): string {
+  const whole = Math.floor(kb);
+  if (whole < 1000) return `${whole}K`;
+  return `${(whole / 1024).toFixed(1)}M`;
+}
+
+/** `df -h` style: 1024-based, one decimal below 10 (rounded up, as df does), else a whole number. */
+export function humanizeBytes(bytes: number): string {
+  const units = ['B', 'K', 'M', 'G', 'T', 'P'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  if (unit === 0) return `${Math.round(value)}`;
+  const shown = value < 10 ? (Math.ceil(value * 10) / 10).toFixed(1) : String(Math.ceil(value));
+  return `${shown}${units[unit]}`;
+}
+
+interface Mount {
+  readonly device: string;
+  readonly mountPoint: string;
+}
+
+/** The mount (device, mount point) holding `dir`, from /proc/mounts; best effort. */
+export function mountOf(dir: string): Mount {
+  let real = path.resolve(dir);
+  try {
+    real = realpathSync(real);
+  } catch {
+    // keep the resolved path
+  }
+  let best: Mount = { device: 'unknown', mountPoint: '/' };
+  try {
+    const text = readFileSync('/proc/mounts', 'utf8');
+    for (const line of text.split('\n')) {
+      const [device, mountPointRaw] = line.split(' ');
+      if (device === undefined || mountPointRaw === undefined) continue;
+      const mountPoint = mountPointRaw.replace(/\\040/g, ' ');
+      const inside = real === mountPoint || real.startsWith(mountPoint.endsWith('/') ? mountPoint : `${mountPoint}/`);
+      if (inside && mountPoint.length >= best.mountPoint.length) best = { device, mountPoint };
+    }
+  } catch {
+    // not Linux: keep the default
+  }
+  return best;
+}
+
+/** GET /api/system-stats, with real figures: statfs on the data dir, os memory. */
+export async function systemStats(dataDir: string): Promise<Record<string, unknown>> {
+  const stat = await fs.statfs(dataDir);
+  const total = stat.blocks * stat.bsize;
+  const free = stat.bfree * stat.bsize;
+  const available = stat.bavail * stat.bsize;
+  const used = total - free;
+  // df's Use%: used / (used + available), rounded up.
+  const usedPercent = used + available === 0 ? 0 : Math.ceil((used * 100) / (used + available));
+  const mount = mountOf(dataDir);
+  const totalMem = os.totalmem();
+  const freeMem = os.freemem();
+  return {
+    disk_stats: {
+      partition: mount.device,
+      total_size: humanizeBytes(total),
+      used_size: humanizeBytes(used),
+      available_size: humanizeBytes(available),
+      used_percent: `${usedPercent}%`,
+      mounted_on: mount.mountPoint,
+      available_bytes: available,
+    },
+    memory_stats: {
+      total: humanizeKb(totalMem / 1024),
+      used: humanizeKb((totalMem - freeMem) / 1024),
+      free: humanizeKb(freeMem / 1024),
+    },
+    runtime_metadata: runtimeMetadata(),
+  };
+}
+
+/** Rayhunter's config defaults (daemon/src/config.rs); GET /api/config merges the recorded config over them. */
+export function defaultRayhunterConfig(): Record<string, unknown> {
+  return {
+    qmdl_store_path: '/data/rayhunter/qmdl',
+    port: 8080,
+    debug_mode: false,
+    device: 'orbic',
+    ui_level: 1,
+    colorblind_mode: false,
+    key_input_mode: 0,
+    ntfy_url: null,
+    enabled_notifications: ['Warning', 'LowBattery'],
+    analyzers: {},
+  };
+}
+
+/** Local UTC offset in minutes at `epochMs` (e.g. +60 for CET). */
+export function localUtcOffsetMinutes(epochMs: number): number {
+  const offset = -new Date(epochMs).getTimezoneOffset();
+  return offset === 0 ? 0 : offset;
+}
