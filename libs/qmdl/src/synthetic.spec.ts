@@ -6,7 +6,7 @@ import { SyntheticDiagGenerator, generateCapture, mulberry32 } from './synthetic
 describe('synthetic captures', () => {
   it('are deterministic: same seed, same bytes; another seed, other bytes', () => {
     const one = generateCapture({ seed: 42, messages: 300 });
-    expect(generateCapture({ seed: 42, messages: 300 })).toEqual(one);
+    expect(generateCapture({ seed: 42, messages: 300 }).equals(one)).toBe(true);
     expect(generateCapture({ seed: 43, messages: 300 }).equals(one)).toBe(false);
     expect(mulberry32(1)()).toBe(mulberry32(1)());
   });

@@ -1,0 +1,134 @@
+import { isLedgerError } from '@ledger/domain';
+import { mkdtempSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import zlib from 'node:zlib';
+import { QmdlGzipWriter, type QmdlWriteTotals } from './qmdl-gzip-writer';
+import { decompressedSize, openQmdlReadStream } from './qmdl-reader';
+import { SyntheticDiagGenerator } from './synthetic';
+import { bytesOf } from './test-util';
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(path.join(tmpdir(), 'qmdl-writer-'));
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Inflates a gzip prefix that may lack its trailer (what a reader of a live or cut recording does). */
+function inflatePrefix(bytes: Buffer): Buffer {
+  return zlib.gunzipSync(bytes, { finishFlush: zlib.constants.Z_SYNC_FLUSH });
+}
+
+async function readAll(file: string): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of openQmdlReadStream(file)) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+describe('QmdlGzipWriter', () => {
+  it('leaves, at every size write() returned, a file prefix that inflates to exactly the frames written so far', async () => {
+    const file = path.join(dir, '1.qmdl.gz');
+    const writer = await QmdlGzipWriter.create({ path: file });
+    const generator = new SyntheticDiagGenerator({ seed: 1 });
+    const written: Buffer[] = [];
+    const points: Array<{ totals: QmdlWriteTotals; bytes: Buffer }> = [{ totals: writer.totals, bytes: Buffer.alloc(0) }];
+    for (let i = 0; i < 60; i++) {
+      const { frames } = generator.nextContainer();
+      written.push(frames);
+      const totals = await writer.write(frames);
+      points.push({ totals, bytes: Buffer.concat(written) });
+    }
+    const full = readFileSync(file);
+    expect(full.length).toBe(writer.totals.compressedBytes);
+    for (const { totals, bytes } of points) {
+      expect(totals.uncompressedBytes).toBe(bytes.length);
+      expect(bytesOf(inflatePrefix(full.subarray(0, totals.compressedBytes)))).toEqual(bytesOf(bytes));
+    }
+    // Cut the real file back to a committed size, as the recorder does after a crash.
+    const mid = points[25] as { totals: QmdlWriteTotals; bytes: Buffer };
+    await writer.abort();
+    truncateSync(file, mid.totals.compressedBytes);
+    expect(bytesOf(await readAll(file))).toEqual(bytesOf(mid.bytes));
+  });
+
+  it('finish() writes the trailer: a clean gzip member that strict gunzip accepts', async () => {
+    const file = path.join(dir, '2.qmdl.gz');
+    const writer = await QmdlGzipWriter.create({ path: file, level: 1 });
+    const generator = new SyntheticDiagGenerator({ seed: 2 });
+    const written: Buffer[] = [];
+    for (let i = 0; i < 20; i++) {
+      const { frames } = generator.nextContainer();
+      written.push(frames);
+      await writer.write(frames, { flush: i % 5 === 4 });
+    }
+    const totals = await writer.finish();
+    expect(statSync(file).size).toBe(totals.compressedBytes);
+    expect(totals.uncompressedBytes).toBe(Buffer.concat(written).length);
+    expect(bytesOf(zlib.gunzipSync(readFileSync(file)))).toEqual(bytesOf(Buffer.concat(written)));
+    expect(await decompressedSize(file)).toBe(totals.uncompressedBytes);
+  });
+
+  it('without flush, returns the last flush point and coalesces input until flush()', async () => {
+    const file = path.join(dir, '3.qmdl.gz');
+    const writer = await QmdlGzipWriter.create({ path: file });
+    const generator = new SyntheticDiagGenerator({ seed: 3 });
+    const first = generator.nextContainer().frames;
+    const flushed = await writer.write(first);
+    const second = generator.nextContainer().frames;
+    expect(await writer.write(second, { flush: false })).toEqual(flushed);
+    expect(statSync(file).size).toBe(flushed.compressedBytes);
+    const after = await writer.flush();
+    expect(after.uncompressedBytes).toBe(first.length + second.length);
+    expect(bytesOf(inflatePrefix(readFileSync(file)))).toEqual(bytesOf(Buffer.concat([first, second])));
+    await writer.sync();
+    await writer.abort();
+  });
+
+  it('abort() closes without a trailer; the file still reads to its last flush point', async () => {
+    const file = path.join(dir, '4.qmdl.gz');
+    const writer = await QmdlGzipWriter.create({ path: file });
+    const frames = new SyntheticDiagGenerator({ seed: 4 }).nextContainer().frames;
+    await writer.write(frames);
+    await writer.write(Buffer.from('never flushed'), { flush: false });
+    await writer.abort();
+    await writer.abort();
+    expect(() => zlib.gunzipSync(readFileSync(file))).toThrow(/unexpected end of file/);
+    expect(await readAll(file)).toEqual(frames);
+  });
+
+  it('refuses to overwrite an existing file: QMDL_FILE_EXISTS', async () => {
+    const file = path.join(dir, '5.qmdl.gz');
+    writeFileSync(file, 'precious');
+    await expect(QmdlGzipWriter.create({ path: file })).rejects.toMatchObject({ code: 'QMDL_FILE_EXISTS' });
+    expect(readFileSync(file, 'utf8')).toBe('precious');
+    await expect(QmdlGzipWriter.create({ path: path.join(dir, 'missing', 'x.qmdl.gz') })).rejects.toMatchObject({ code: 'QMDL_WRITE_FAILED' });
+  });
+
+  it('refuses writes after finish or abort: QMDL_WRITER_CLOSED', async () => {
+    const writer = await QmdlGzipWriter.create({ path: path.join(dir, '6.qmdl.gz') });
+    await writer.finish();
+    await expect(writer.write(Buffer.from([1]))).rejects.toMatchObject({ code: 'QMDL_WRITER_CLOSED' });
+    const other = await QmdlGzipWriter.create({ path: path.join(dir, '7.qmdl.gz') });
+    await other.abort();
+    const error: unknown = await other.finish().catch((e: unknown) => e);
+    expect(isLedgerError(error, 'QMDL_WRITER_CLOSED')).toBe(true);
+  });
+
+  it('keeps call order for writes that are not awaited one by one', async () => {
+    const file = path.join(dir, '8.qmdl.gz');
+    const writer = await QmdlGzipWriter.create({ path: file });
+    const generator = new SyntheticDiagGenerator({ seed: 8 });
+    const all = Array.from({ length: 30 }, () => generator.nextContainer().frames);
+    const totals = await Promise.all(all.map((f) => writer.write(f)));
+    expect(totals.map((t) => t.uncompressedBytes)).toEqual(all.map((_, i) => Buffer.concat(all.slice(0, i + 1)).length));
+    await writer.finish();
+    expect(bytesOf(zlib.gunzipSync(readFileSync(file)))).toEqual(bytesOf(Buffer.concat(all)));
+  });
+
+  it('treats bad arguments as programming errors (TypeError)', async () => {
+    await expect(QmdlGzipWriter.create({ path: path.join(dir, 'x'), level: 12 })).rejects.toThrow(TypeError);
+    const writer = await QmdlGzipWriter.create({ path: path.join(dir, '9.qmdl.gz') });
+    expect(() => writer.write('frames' as unknown as Buffer)).toThrow(TypeError);
+    await writer.abort();
+  });
+});

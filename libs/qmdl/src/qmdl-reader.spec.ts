@@ -1,0 +1,83 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import zlib from 'node:zlib';
+import { FrameSplitter } from './frame-splitter';
+import { QmdlGzipWriter } from './qmdl-gzip-writer';
+import { decompressedSize, detectQmdlEncoding, openQmdlReadStream } from './qmdl-reader';
+import { SyntheticDiagGenerator, generateCapture } from './synthetic';
+import { bytesOf } from './test-util';
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(path.join(tmpdir(), 'qmdl-reader-'));
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+async function readAll(file: string): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of openQmdlReadStream(file)) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+describe('openQmdlReadStream', () => {
+  it('detects gzip by magic, not by name', async () => {
+    const capture = generateCapture({ seed: 1, messages: 100 });
+    const gzipNamedPlain = path.join(dir, 'a.qmdl');
+    const plainNamedGzip = path.join(dir, 'b.qmdl.gz');
+    writeFileSync(gzipNamedPlain, zlib.gzipSync(capture));
+    writeFileSync(plainNamedGzip, capture);
+    expect(await detectQmdlEncoding(gzipNamedPlain)).toBe('gzip');
+    expect(await detectQmdlEncoding(plainNamedGzip)).toBe('plain');
+    expect(bytesOf(await readAll(gzipNamedPlain))).toEqual(bytesOf(capture));
+    expect(bytesOf(await readAll(plainNamedGzip))).toEqual(bytesOf(capture));
+    expect(await decompressedSize(gzipNamedPlain)).toBe(capture.length);
+  });
+
+  it('ends normally at a missing trailer: a file cut mid-block still yields the intact prefix of frames', async () => {
+    const file = path.join(dir, 'live.qmdl.gz');
+    const writer = await QmdlGzipWriter.create({ path: file });
+    const generator = new SyntheticDiagGenerator({ seed: 5 });
+    const written: Buffer[] = [];
+    for (let i = 0; i < 40; i++) {
+      const { frames } = generator.nextContainer();
+      written.push(frames);
+      await writer.write(frames, { flush: i === 9 });
+    }
+    const afterTen = Buffer.concat(written.slice(0, 10));
+    const flushedAt = (await writer.flush()).compressedBytes;
+    await writer.abort();
+    const full = readFileSync(file);
+    expect(full.length).toBe(flushedAt);
+    const all = Buffer.concat(written);
+    const allFrames = new FrameSplitter().push(all).map((f) => f.raw.toString('hex'));
+    for (const cut of [10, 11, 40, Math.floor(full.length / 3), Math.floor(full.length / 2), full.length - 7, full.length - 1]) {
+      const cutFile = path.join(dir, `cut-${cut}.qmdl.gz`);
+      writeFileSync(cutFile, full.subarray(0, cut));
+      const out = await readAll(cutFile); // must not throw
+      expect(bytesOf(all.subarray(0, out.length))).toEqual(bytesOf(out));
+      const splitter = new FrameSplitter();
+      const frames = splitter.push(out).map((f) => f.raw.toString('hex'));
+      splitter.end();
+      expect(frames).toEqual(allFrames.slice(0, frames.length));
+      expect(splitter.stats().framesBad).toBeLessThanOrEqual(1);
+    }
+    // A cut before the first flush of data (inside or right after the header) is an empty recording.
+    writeFileSync(path.join(dir, 'header.qmdl.gz'), full.subarray(0, 5));
+    expect((await readAll(path.join(dir, 'header.qmdl.gz'))).length).toBe(0);
+    expect(afterTen.length).toBeGreaterThan(0);
+  });
+
+  it('reports a missing file and corrupt gzip data as QMDL_READ_FAILED', async () => {
+    await expect(readAll(path.join(dir, 'nope.qmdl.gz'))).rejects.toMatchObject({ code: 'QMDL_READ_FAILED' });
+    const corrupt = Buffer.from(zlib.gzipSync(generateCapture({ seed: 2, messages: 50 })));
+    corrupt.fill(0xff, 20, 60);
+    writeFileSync(path.join(dir, 'bad.qmdl.gz'), corrupt);
+    await expect(readAll(path.join(dir, 'bad.qmdl.gz'))).rejects.toMatchObject({ code: 'QMDL_READ_FAILED' });
+  });
+
+  it('reads an empty file as an empty capture', async () => {
+    writeFileSync(path.join(dir, 'empty.qmdl'), Buffer.alloc(0));
+    expect(await decompressedSize(path.join(dir, 'empty.qmdl'))).toBe(0);
+  });
+});
