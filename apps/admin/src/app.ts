@@ -78,6 +78,7 @@ export function startApp(root: HTMLElement, options: { authRequired: boolean; on
 
   const live = new LiveFeed(
     (status) => {
+      if (liveEl.getAttribute('data-state') === status) return;
       liveEl.setAttribute('data-state', status);
       replaceChildren(liveEl, LIVE_LABELS[status]);
     },

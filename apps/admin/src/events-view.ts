@@ -43,7 +43,7 @@ export function eventTableHead(): HTMLTableSectionElement {
   );
 }
 
-function filterForm(ctx: Ctx, f: Filters): HTMLFormElement {
+function filterForm(ctx: Ctx, f: Filters, signal: AbortSignal): HTMLFormElement {
   const types = [...EVENT_TYPES, ...f.types.filter((t) => !EVENT_TYPES.includes(t))];
   const boxes = types.map((t) =>
     h('input', { type: 'checkbox', id: `type-${t}`, name: 'type', value: t, checked: f.types.includes(t), 'data-testid': `type-${t}` }),
@@ -60,15 +60,34 @@ function filterForm(ctx: Ctx, f: Filters): HTMLFormElement {
   const [untilL, until] = input('filter-until', 'Until', { type: 'datetime-local', step: '1', value: f.until ? toLocalInput(f.until) : '' });
   const [qL, q] = input('filter-q', 'Text', { type: 'search', value: f.q, placeholder: 'free text', size: '14' });
 
+  const typeList = h(
+    'details',
+    { class: 'types' },
+    summary,
+    h(
+      'fieldset',
+      null,
+      h('legend', null, 'Event types'),
+      ...types.map((t, i) => h('div', { class: 'check' }, boxes[i], h('label', { for: `type-${t}` }, t))),
+      h('div', { class: 'fieldset-actions' }, h('button', { type: 'submit', class: 'primary', 'data-testid': 'filter-types-apply' }, 'Apply')),
+    ),
+  );
+  // The list floats over the table: close it on a click elsewhere or Escape, like a menu.
+  const closeOutside = (e: Event): void => {
+    if (typeList.open && !typeList.contains(e.target as Node)) typeList.open = false;
+  };
+  document.addEventListener('click', closeOutside, { signal });
+  typeList.addEventListener('keydown', (e) => {
+    if (e.key === 'Escape' && typeList.open) {
+      e.stopPropagation();
+      typeList.open = false;
+      summary.focus();
+    }
+  });
   const form = h(
     'form',
     { class: 'filters', 'aria-label': 'Filter events', 'data-testid': 'filter-form', role: 'search' },
-    h(
-      'details',
-      { class: 'types' },
-      summary,
-      h('fieldset', null, h('legend', null, 'Event types'), ...types.map((t, i) => h('div', { class: 'check' }, boxes[i], h('label', { for: `type-${t}` }, t)))),
-    ),
+    typeList,
     h('span', { class: 'field' }, recL, rec),
     h('span', { class: 'field' }, actL, act),
     h('datalist', { id: 'actor-kinds' }, ...['http', 'recorder', 'system', 'cli'].map((k) => h('option', { value: k }))),
@@ -139,7 +158,7 @@ export function eventsView(ctx: Ctx, params: URLSearchParams): View {
   const el = h(
     'section',
     { class: 'events-view', 'aria-label': 'Event log' },
-    filterForm(ctx, filters),
+    filterForm(ctx, filters, abort.signal),
     h(
       'div',
       { class: 'toolbar' },

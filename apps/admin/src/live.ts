@@ -49,6 +49,7 @@ export class LiveFeed {
     this.source = source;
     source.onopen = () => this.onStatus('live');
     source.onmessage = (message) => {
+      this.onStatus('live');
       let event: unknown;
       try {
         event = JSON.parse(message.data as string);
