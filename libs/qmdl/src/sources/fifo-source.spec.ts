@@ -1,0 +1,72 @@
+import { execFileSync } from 'node:child_process';
+import { createWriteStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { generateCapture } from '../synthetic';
+import { bytesOf } from '../test-util';
+import { createDiagSource } from './create-diag-source';
+import type { DiagChunk, DiagSource } from './diag-source';
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(path.join(tmpdir(), 'qmdl-fifo-'));
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+function makeFifo(file: string): boolean {
+  try {
+    execFileSync('mkfifo', [file]);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function drain(source: DiagSource | undefined, signal = new AbortController().signal): Promise<DiagChunk[]> {
+  if (!source) throw new Error('no source');
+  const chunks: DiagChunk[] = [];
+  for await (const chunk of source.chunks(signal)) chunks.push(chunk);
+  return chunks;
+}
+
+describe('fifo source', () => {
+  it('reads a named pipe until the writer closes it, skipping garbage', async () => {
+    const fifo = path.join(dir, 'diag.fifo');
+    if (!makeFifo(fifo)) return; // no mkfifo on this platform
+    const capture = generateCapture({ seed: 21, messages: 300 });
+    const source = createDiagSource(`fifo:${fifo}`);
+    const reading = drain(source);
+    // The source opens without blocking; the writer can come later.
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    const writer = createWriteStream(fifo);
+    writer.write(Buffer.from([1, 2, 3, 0x7e]));
+    writer.write(capture.subarray(0, 1000));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    writer.end(capture.subarray(1000));
+    const chunks = await reading;
+    expect(bytesOf(Buffer.concat(chunks.map((c) => c.frames)))).toEqual(bytesOf(capture));
+    expect(source?.stats()).toEqual({ framesOk: 300, framesBad: 1, bytesSkipped: 4, reconnects: 0 });
+  });
+
+  it('stops promptly when aborted while no writer has come', async () => {
+    const fifo = path.join(dir, 'idle.fifo');
+    if (!makeFifo(fifo)) return;
+    const controller = new AbortController();
+    const started = Date.now();
+    setTimeout(() => controller.abort(), 50);
+    expect(await drain(createDiagSource(`fifo:${fifo}`), controller.signal)).toEqual([]);
+    expect(Date.now() - started).toBeLessThan(1000);
+  });
+
+  it('reads a plain file of raw QMDL bytes to its end', async () => {
+    const file = path.join(dir, 'raw.qmdl');
+    const capture = generateCapture({ seed: 22, messages: 100 });
+    writeFileSync(file, capture);
+    const chunks = await drain(createDiagSource(`fifo:${file}`));
+    expect(bytesOf(Buffer.concat(chunks.map((c) => c.frames)))).toEqual(bytesOf(capture));
+  });
+
+  it('fails on a missing path with SOURCE_OPEN_FAILED', async () => {
+    await expect(drain(createDiagSource(`fifo:${path.join(dir, 'nope')}`))).rejects.toMatchObject({ code: 'SOURCE_OPEN_FAILED' });
+  });
+});
