@@ -13,7 +13,7 @@ export interface Filters {
   readonly correlation: string;
   /** RFC 3339 */
   readonly since: string;
-  /** RFC 3339 */
+  /** RFC 3339, exclusive */
   readonly until: string;
   readonly q: string;
 }
@@ -69,7 +69,8 @@ export function matches(f: Filters, e: StoredEvent): boolean {
   if (f.correlation && e.metadata.correlationId !== f.correlation) return false;
   const time = Date.parse(e.time);
   if (f.since && !(time >= Date.parse(f.since))) return false;
-  if (f.until && !(time <= Date.parse(f.until))) return false;
+  // `until` is exclusive on the server (time < until): same here.
+  if (f.until && !(time < Date.parse(f.until))) return false;
   if (f.q && !JSON.stringify(e).toLowerCase().includes(f.q.toLowerCase())) return false;
   return true;
 }

@@ -81,17 +81,18 @@ export function timeTravelView(ctx: Ctx, params: URLSearchParams): View {
     try {
       const res = await request<Manifest>(`/api/qmdl-manifest${at ? `?${new URLSearchParams({ at })}` : ''}`, { signal: abort.signal });
       const m = res.body;
+      // X-Ledger-Seq is the seq the shown state reflects.
       const label = !at
         ? `Current manifest (head seq ${res.seq ?? ctx.head()})`
         : isSeq
-          ? `Manifest as of seq ${at}`
-          : `Manifest as of ${formatTime(at)}${res.seq !== undefined ? ` (log position ${res.seq})` : ''}`;
+          ? `Manifest as of seq ${at}${res.seq !== undefined && res.seq < Number(at) ? ` (the log ends at seq ${res.seq})` : ''}`
+          : `Manifest as of ${formatTime(at)}${res.seq !== undefined ? ` = as of seq ${res.seq}` : ''}`;
       replaceChildren(
         result,
         h('h3', { class: 'asof', 'data-testid': 'tt-label' }, label),
         h('h4', null, 'Current entry (recording in progress)'),
         m.current_entry ? manifestTable(ctx, [m.current_entry], 'manifest-current') : h('p', { class: 'muted', 'data-testid': 'manifest-current' }, 'None: nothing was recording.'),
-        h('h4', null, `Entries (${m.entries.length})`),
+        h('h4', null, `Finished entries (${m.entries.length})`),
         manifestTable(ctx, m.entries, 'manifest-table'),
       );
     } catch (err) {
