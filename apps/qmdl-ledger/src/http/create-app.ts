@@ -6,6 +6,7 @@ import type { Ledger } from '@ledger/store';
 import { APP_VERSION } from '../version';
 import { AppModule } from './app.module';
 import type { HttpConfig } from './http-config';
+import { jsonBodyParser } from './json-body';
 import { LedgerExceptionFilter } from './ledger-exception.filter';
 import { requestContextMiddleware } from './request-context';
 
@@ -36,7 +37,7 @@ export async function createHttpApp(options: CreateHttpAppOptions): Promise<Nest
   express.disable('x-powered-by');
   express.set('etag', false);
   app.use(requestContextMiddleware(options.ledger));
-  app.useBodyParser('json', { limit: BODY_LIMIT, strict: true });
+  app.use(jsonBodyParser(BODY_LIMIT));
   app.useGlobalFilters(new LedgerExceptionFilter(() => (express as { _router?: { stack?: [] } })._router?.stack ?? []));
 
   const document = SwaggerModule.createDocument(

@@ -16,17 +16,6 @@ interface RouterLayer {
   match(path: string): boolean;
 }
 
-/** Errors express/body-parser raise before Nest sees the request, by their `type`. */
-const BODY_ERRORS: Readonly<Record<string, { code: string; message: string }>> = {
-  'entity.parse.failed': { code: 'MALFORMED_JSON', message: 'the request body is not valid JSON' },
-  'entity.too.large': { code: 'PAYLOAD_TOO_LARGE', message: 'the request body is larger than 64 KiB' },
-  'encoding.unsupported': { code: 'UNSUPPORTED_MEDIA_TYPE', message: 'unsupported content encoding' },
-  'charset.unsupported': { code: 'UNSUPPORTED_MEDIA_TYPE', message: 'unsupported charset' },
-  'request.aborted': { code: 'BAD_REQUEST', message: 'request aborted' },
-  'request.size.invalid': { code: 'BAD_REQUEST', message: 'request size did not match content length' },
-  'stream.encoding.set': { code: 'INTERNAL', message: 'stream encoding should not be set' },
-};
-
 function codeForStatus(status: number): string {
   const match = Object.entries(STATUS_BY_CODE).find(([, s]) => s === status);
   return match?.[0] ?? (status >= 500 ? 'INTERNAL' : 'BAD_REQUEST');
@@ -34,8 +23,8 @@ function codeForStatus(status: number): string {
 
 /**
  * The one place error codes become HTTP statuses (see error-codes.ts). Also turns
- * Nest's router 404 into 405 when the path exists with another method, and
- * body-parser failures into coded 400/413. Anything unrecognised is a 500
+ * Nest's router 404 into 405 when the path exists with another method.
+ * (Body-parser failures arrive already coded, see json-body.ts.) Anything unrecognised is a 500
  * INTERNAL with its stack logged — never a crash.
  */
 @Catch()
@@ -79,8 +68,6 @@ export class LedgerExceptionFilter implements ExceptionFilter {
     }
     const raw = exception as { type?: unknown; status?: unknown; statusCode?: unknown; message?: unknown } | null;
     if (raw !== null && typeof raw === 'object') {
-      const known = typeof raw.type === 'string' ? BODY_ERRORS[raw.type] : undefined;
-      if (known !== undefined) return { status: STATUS_BY_CODE[known.code] ?? 400, ...known };
       const status = typeof raw.status === 'number' ? raw.status : typeof raw.statusCode === 'number' ? raw.statusCode : undefined;
       // express's own 4xx (e.g. a malformed %-escape in a path: URIError with status 400)
       if (status !== undefined && status >= 400 && status < 500) {

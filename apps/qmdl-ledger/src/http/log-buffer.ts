@@ -18,6 +18,8 @@ export class LogBuffer {
   }
 }
 
+const QUIET_CONTEXTS = new Set(['RoutesResolver', 'RouterExplorer', 'InstanceLoader', 'NestFactory']);
+
 /** Nest's console logger that also keeps what it prints in a LogBuffer. */
 export class BufferedLogger extends ConsoleLogger {
   constructor(
@@ -36,6 +38,8 @@ export class BufferedLogger extends ConsoleLogger {
     logLevel: LogLevel = 'log',
     writeStreamType?: 'stdout' | 'stderr',
   ): void {
+    // Nest's start-up chatter (one line per mapped route) would fill the buffer /api/log serves.
+    if (logLevel === 'log' && QUIET_CONTEXTS.has(context)) return;
     const time = new Date().toISOString();
     for (const message of messages) {
       const text = typeof message === 'string' ? message : message instanceof Error ? (message.stack ?? message.message) : JSON.stringify(message);

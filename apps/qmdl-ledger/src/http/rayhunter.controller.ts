@@ -268,11 +268,12 @@ export class RayhunterController {
   @Get('gps')
   @ApiOperation({ summary: 'The last GPS fix recorded, or null' })
   @ApiResponse({ status: 200, description: '{lat, lon, fix_time, recorded_time} or null' })
-  gps(@Req() req: Request): unknown {
+  gps(@Req() req: Request, @Res() res: Response): void {
     const state = this.ledger.state();
     reflectSeq(req, state.seq);
     const fix = state.lastGpsFix;
-    return fix === undefined ? null : { lat: fix.lat, lon: fix.lon, fix_time: fix.fixTime ?? null, recorded_time: fix.time ?? null };
+    // Sent by hand: Nest would answer a returned `null` with an empty body, which is not JSON.
+    res.status(200).json(fix === undefined ? null : { lat: fix.lat, lon: fix.lon, fix_time: fix.fixTime ?? null, recorded_time: fix.time ?? null });
   }
 
   @Post('gps')

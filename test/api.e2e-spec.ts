@@ -1,0 +1,480 @@
+/**
+ * The HTTP API end to end: the real Nest app on a LevelDB store in a temp dir,
+ * driven over HTTP (paths sent byte for byte). Rayhunter compatibility, the
+ * event API with its live stream, headers, errors and the admin assets.
+ */
+import { mkdirSync, readFileSync, statSync, writeFileSync, existsSync } from 'node:fs';
+import path from 'node:path';
+import zlib from 'node:zlib';
+import { eventually, openSse, request, startInProcess, tempDir, type InProcessServer, type RawResponse } from './helpers/server';
+import { readZip } from './helpers/zip';
+
+jest.setTimeout(60_000);
+
+const ENTRY_KEYS = ['name', 'start_time', 'last_message_time', 'qmdl_size_bytes', 'rayhunter_version', 'system_os', 'arch', 'stop_reason', 'upload_time', 'gps_mode', 'compressed'];
+
+interface Entry {
+  name: string;
+  qmdl_size_bytes: number;
+  stop_reason: string | null;
+  [key: string]: unknown;
+}
+interface Manifest {
+  entries: Entry[];
+  current_entry: Entry | null;
+}
+interface StoredEventJson {
+  seq: number;
+  type: string;
+  recording?: string;
+  metadata: { correlationId: string; actor: { kind: string; remoteAddress?: string; userAgent?: string } };
+}
+
+let server: InProcessServer;
+let adminDir: string;
+const get = (p: string, headers: Record<string, string> = {}): Promise<RawResponse> => request(server.baseUrl, p, { headers });
+const post = (p: string, body?: unknown, headers: Record<string, string> = {}): Promise<RawResponse> =>
+  request(server.baseUrl, p, {
+    method: 'POST',
+    ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
+    headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
+  });
+const manifest = async (): Promise<Manifest> => (await get('/api/qmdl-manifest')).json<Manifest>();
+
+/** Start, let data flow, stop: a finished recording with bytes. */
+async function finishedRecording(): Promise<Entry> {
+  expect((await post('/api/start-recording')).status).toBe(202);
+  const current = await eventually(async () => {
+    const m = await manifest();
+    return m.current_entry && m.current_entry.qmdl_size_bytes > 0 ? m.current_entry : undefined;
+  });
+  expect((await post('/api/stop-recording')).status).toBe(202);
+  const m = await manifest();
+  const entry = m.entries.find((e) => e.name === current.name);
+  if (!entry) throw new Error('stopped recording not in entries');
+  return entry;
+}
+
+function gunzipFile(file: string): Buffer {
+  return zlib.gunzipSync(readFileSync(file), { finishFlush: zlib.constants.Z_SYNC_FLUSH });
+}
+
+beforeAll(async () => {
+  adminDir = tempDir('qmdl-ledger-admin-');
+  mkdirSync(path.join(adminDir, 'assets'));
+  writeFileSync(path.join(adminDir, 'index.html'), '<!doctype html><title>admin</title>');
+  writeFileSync(path.join(adminDir, 'assets', 'app.js'), 'console.log(1)');
+  server = await startInProcess({ adminDir });
+});
+
+afterAll(async () => {
+  await server?.close();
+});
+
+describe('Rayhunter-compatible recording endpoints', () => {
+  it('answers an empty manifest with X-Ledger-Seq and X-Request-Id on the response', async () => {
+    const res = await get('/api/qmdl-manifest');
+    expect(res.status).toBe(200);
+    expect(res.json()).toEqual({ entries: [], current_entry: null });
+    expect(res.headers['x-ledger-seq']).toMatch(/^\d+$/);
+    expect(Number(res.headers['x-ledger-seq'])).toBe(server.ledger.state().seq);
+    expect(res.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('start-recording answers 202 ok and the manifest entry has the 11 keys in order', async () => {
+    const res = await post('/api/start-recording');
+    expect(res.status).toBe(202);
+    expect(res.text()).toBe('ok');
+    expect(res.headers['content-type']).toMatch(/^text\/plain/);
+    expect(Number(res.headers['x-ledger-seq'])).toBeGreaterThan(0);
+    const m = await manifest();
+    expect(m.current_entry).not.toBeNull();
+    const current = m.current_entry as Entry;
+    expect(Object.keys(current)).toEqual(ENTRY_KEYS);
+    expect(current.name).toMatch(/^\d+$/);
+    expect(current['start_time']).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?[+-]\d\d:\d\d$/);
+    expect(typeof current.qmdl_size_bytes).toBe('number');
+    expect(current.stop_reason).toBeNull();
+    expect(current['upload_time']).toBeNull();
+    expect(current['compressed']).toBe(true);
+    expect(m.entries.find((e) => e.name === current.name)).toBeUndefined();
+  });
+
+  it('analysis-report/live is the metadata line while recording, 503 when nothing records', async () => {
+    const live = await get('/api/analysis-report/live');
+    expect(live.status).toBe(200);
+    expect(live.headers['content-type']).toMatch(/^application\/x-ndjson/);
+    const lines = live.text().trim().split('\n');
+    expect(lines).toHaveLength(1);
+    const meta = JSON.parse(lines[0] ?? '') as Record<string, unknown>;
+    expect(Object.keys(meta)).toEqual(['analyzers', 'rayhunter', 'report_version']);
+    expect(meta['analyzers']).toEqual([]);
+    expect(meta['report_version']).toBe(2);
+    expect(Object.keys(meta['rayhunter'] as object)).toEqual(['rayhunter_version', 'system_os', 'arch']);
+    expect((await post('/api/stop-recording')).status).toBe(202);
+    const none = await get('/api/analysis-report/live');
+    expect(none.status).toBe(503);
+    expect(none.headers['content-type']).toMatch(/^text\/plain/);
+  });
+
+  it('stop-recording answers 202 also when nothing is recording', async () => {
+    const res = await post('/api/stop-recording');
+    expect(res.status).toBe(202);
+    expect(res.text()).toBe('ok');
+  });
+
+  it('downloads the decompressed QMDL byte for byte, with Content-Length and Content-Disposition', async () => {
+    const entry = await finishedRecording();
+    const file = path.join(server.dataDir, 'qmdl', `${entry.name}.qmdl.gz`);
+    expect(statSync(file).size).toBe(entry.qmdl_size_bytes);
+    const expected = gunzipFile(file);
+    expect(expected.length).toBeGreaterThan(0);
+    for (const p of [`/api/qmdl/${entry.name}`, `/api/qmdl/${entry.name}.qmdl`]) {
+      const res = await get(p);
+      expect(res.status).toBe(200);
+      expect(res.headers['content-type']).toBe('application/octet-stream');
+      expect(res.headers['content-disposition']).toBe(`attachment; filename="${entry.name}.qmdl"`);
+      expect(res.headers['content-length']).toBe(String(expected.length));
+      expect(res.body.equals(expected)).toBe(true);
+    }
+    const report = await get(`/api/analysis-report/${entry.name}`);
+    expect(report.status).toBe(200);
+  });
+
+  it('zips <name>.qmdl (decompressed) and <name>.ndjson, stripping .zip', async () => {
+    const entry = (await manifest()).entries[0] as Entry;
+    const res = await get(`/api/zip/${entry.name}.zip`);
+    expect(res.status).toBe(200);
+    expect(res.headers['content-type']).toBe('application/zip');
+    expect(res.headers['content-disposition']).toBe(`attachment; filename="${entry.name}.zip"`);
+    const members = readZip(res.body);
+    expect(members.map((m) => m.name)).toEqual([`${entry.name}.qmdl`, `${entry.name}.ndjson`]);
+    expect(members[0]?.data.equals(gunzipFile(path.join(server.dataDir, 'qmdl', `${entry.name}.qmdl.gz`)))).toBe(true);
+    expect(members[1]?.data.equals(readFileSync(path.join(server.dataDir, 'qmdl', `${entry.name}.ndjson`)))).toBe(true);
+  });
+
+  it('answers pcap 501 with a clear text, 404 for an unknown recording', async () => {
+    const entry = (await manifest()).entries[0] as Entry;
+    const res = await get(`/api/pcap/${entry.name}`);
+    expect(res.status).toBe(501);
+    expect(res.text()).toBe('pcap conversion is not implemented: qmdl-ledger has no GSMTAP converter yet');
+    expect((await get('/api/pcap/1')).status).toBe(404);
+  });
+
+  it('answers 404 for unknown recordings and 400 INVALID_RECORDING_NAME for names that are not digits', async () => {
+    for (const p of ['/api/qmdl/1', '/api/qmdl/1.qmdl', '/api/zip/1.zip', '/api/analysis-report/1']) {
+      const res = await get(p);
+      expect(res.status).toBe(404);
+      expect(res.headers['content-type']).toMatch(/^text\/plain/);
+    }
+    for (const p of ['/api/qmdl/abc', '/api/zip/..%2f..%2fetc', '/api/qmdl/%2e%2e', '/api/analysis-report/1a', `/api/qmdl/${'9'.repeat(21)}`]) {
+      const res = await get(p);
+      expect(res.status).toBe(400);
+      expect(res.text()).toMatch(/^invalid recording name/);
+    }
+  });
+
+  it('delete-recording answers 400 "no recording with name X" for an unknown name, 202 and removes the files otherwise', async () => {
+    const unknown = await post('/api/delete-recording/12345');
+    expect(unknown.status).toBe(400);
+    expect(unknown.text()).toBe('no recording with name 12345');
+    const entry = (await manifest()).entries[0] as Entry;
+    const res = await post(`/api/delete-recording/${entry.name}`);
+    expect(res.status).toBe(202);
+    expect(res.text()).toBe('ok');
+    expect((await manifest()).entries.find((e) => e.name === entry.name)).toBeUndefined();
+    await eventually(() => (existsSync(path.join(server.dataDir, 'qmdl', `${entry.name}.qmdl.gz`)) ? undefined : true));
+    expect((await get(`/api/qmdl/${entry.name}`)).status).toBe(404);
+  });
+
+  it('delete of the active recording stops it first, and every event of the request shares its X-Request-Id', async () => {
+    expect((await post('/api/start-recording')).status).toBe(202);
+    const current = (await manifest()).current_entry as Entry;
+    const res = await post(`/api/delete-recording/${current.name}`, undefined, { 'X-Request-Id': 'e2e-delete-active-1', 'User-Agent': 'api-e2e' });
+    expect(res.status).toBe(202);
+    expect(res.headers['x-request-id']).toBe('e2e-delete-active-1');
+    const m = await manifest();
+    expect(m.current_entry).toBeNull();
+    const page = (await get('/api/events?correlation=e2e-delete-active-1&order=asc')).json<{ events: StoredEventJson[] }>();
+    expect(page.events.map((e) => e.type)).toEqual(['RecordingStopped', 'RecordingDeleted']);
+    for (const e of page.events) {
+      expect(e.metadata.correlationId).toBe('e2e-delete-active-1');
+      expect(e.metadata.actor).toEqual({ kind: 'http', remoteAddress: '127.0.0.1', userAgent: 'api-e2e' });
+    }
+    expect(Number(res.headers['x-ledger-seq'])).toBe(page.events[page.events.length - 1]?.seq);
+  });
+
+  it('replaces an insane X-Request-Id with a UUID', async () => {
+    const long = await get('/api/time', { 'X-Request-Id': 'x'.repeat(129) });
+    expect(long.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+    const spaced = await get('/api/time', { 'X-Request-Id': 'a b' });
+    expect(spaced.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('delete-all-recordings answers 202 and leaves nothing, recording stopped', async () => {
+    await finishedRecording();
+    expect((await post('/api/start-recording')).status).toBe(202);
+    const res = await post('/api/delete-all-recordings');
+    expect(res.status).toBe(202);
+    expect(await manifest()).toEqual({ entries: [], current_entry: null });
+  });
+
+  it('answers the manifest as it was with ?at=<seq> and ?at=<RFC 3339>, 400 for anything else', async () => {
+    const page = (await get('/api/events?type=RecordingStarted&order=asc&limit=1')).json<{ events: StoredEventJson[] }>();
+    const first = page.events[0] as StoredEventJson;
+    const then = await get(`/api/qmdl-manifest?at=${first.seq}`);
+    expect(then.status).toBe(200);
+    expect(then.headers['x-ledger-seq']).toBe(String(first.seq));
+    const body = then.json<Manifest>();
+    expect(body.current_entry?.name).toBe(first.recording);
+    const before = await get('/api/qmdl-manifest?at=2000-01-01T00:00:00Z');
+    expect(before.status).toBe(200);
+    expect(before.json()).toEqual({ entries: [], current_entry: null });
+    expect((await get('/api/qmdl-manifest?at=yesterday')).status).toBe(400);
+    expect((await get('/api/qmdl-manifest?at=1&at=2')).status).toBe(400);
+  });
+
+  it('answers analysis truthfully: no analyzers, nothing queued', async () => {
+    const res = await get('/api/analysis');
+    expect(res.status).toBe(200);
+    expect(res.json()).toEqual({ queued: [], running: null, finished: [] });
+  });
+
+  it('reports real disk and memory figures in the original shape', async () => {
+    const res = await get('/api/system-stats');
+    expect(res.status).toBe(200);
+    const body = res.json<{ disk_stats: Record<string, unknown>; memory_stats: Record<string, unknown>; runtime_metadata: Record<string, unknown> }>();
+    expect(Object.keys(body.disk_stats)).toEqual(['partition', 'total_size', 'used_size', 'available_size', 'used_percent', 'mounted_on', 'available_bytes']);
+    for (const k of ['total_size', 'used_size', 'available_size']) expect(body.disk_stats[k]).toMatch(/^\d+(\.\d)?[KMGTP]?$/);
+    expect(body.disk_stats['used_percent']).toMatch(/^\d{1,3}%$/);
+    expect(typeof body.disk_stats['available_bytes']).toBe('number');
+    expect(body.disk_stats['available_bytes'] as number).toBeGreaterThan(0);
+    expect(Object.keys(body.memory_stats)).toEqual(['total', 'used', 'free']);
+    for (const v of Object.values(body.memory_stats)) expect(v).toMatch(/^\d+(\.\d)?[KM]$/);
+    expect(Object.keys(body.runtime_metadata)).toEqual(['rayhunter_version', 'system_os', 'arch']);
+  });
+
+  it('records the clock offset as an event and shows it in /api/time', async () => {
+    const before = (await get('/api/time')).json<Record<string, unknown>>();
+    expect(Object.keys(before)).toEqual(['system_time', 'adjusted_time', 'offset_seconds']);
+    const set = await post('/api/time-offset', { offset_seconds: 3600 });
+    expect(set.status).toBe(200);
+    const after = (await get('/api/time')).json<{ system_time: string; adjusted_time: string; offset_seconds: number }>();
+    expect(after.offset_seconds).toBe(3600);
+    const delta = Date.parse(after.adjusted_time) - Date.parse(after.system_time);
+    expect(Math.abs(delta - 3_600_000)).toBeLessThan(1000);
+    expect((await get('/api/events?type=ClockOffsetSet&limit=1')).json<{ events: StoredEventJson[] }>().events).toHaveLength(1);
+    expect((await post('/api/time-offset', { offset_seconds: 0 })).status).toBe(200);
+    for (const bad of [{}, { offset_seconds: 'x' }, { offset_seconds: 1.5 }, [1], 'null']) {
+      expect((await post('/api/time-offset', bad)).status).toBe(400);
+    }
+    expect((await post('/api/time-offset')).status).toBe(400);
+  });
+
+  it('records GPS fixes and serves the last one', async () => {
+    expect((await get('/api/gps')).json()).toBeNull();
+    expect((await post('/api/gps', { lat: 52.52, lon: 13.405 })).status).toBe(202);
+    const fix = (await get('/api/gps')).json<{ lat: number; lon: number }>();
+    expect(fix.lat).toBe(52.52);
+    expect(fix.lon).toBe(13.405);
+    for (const bad of [{ lat: 91, lon: 0 }, { lat: 'x', lon: 0 }, { lon: 1 }, { lat: 1, lon: 1, fix_time: 'noon' }]) {
+      const res = await post('/api/gps', bad);
+      expect(res.status).toBe(400);
+    }
+  });
+
+  it('serves the config over Rayhunter defaults and records changes', async () => {
+    const config = (await get('/api/config')).json<Record<string, unknown>>();
+    expect(config['ui_level']).toBe(1);
+    expect(config['debug_mode']).toBe(false);
+    expect((await post('/api/config', { ...config, ui_level: 2 })).status).toBe(202);
+    expect((await get('/api/config')).json<Record<string, unknown>>()['ui_level']).toBe(2);
+    expect((await post('/api/config', [1, 2])).status).toBe(400);
+  });
+
+  it('serves its own recent log, and a truthful update status', async () => {
+    const log = await get('/api/log');
+    expect(log.status).toBe(200);
+    expect(log.headers['content-type']).toMatch(/^text\/plain/);
+    const update = (await get('/api/update-status')).json<Record<string, unknown>>();
+    expect(update['update_available']).toBe(false);
+    expect(typeof update['current_version']).toBe('string');
+  });
+});
+
+describe('HTTP conventions and errors', () => {
+  it('answers 405 with Allow for a wrong method on a known path, 404 for an unknown path', async () => {
+    const wrong = await get('/api/start-recording');
+    expect(wrong.status).toBe(405);
+    expect(wrong.headers['allow']).toBe('POST');
+    const del = await request(server.baseUrl, '/api/qmdl-manifest', { method: 'DELETE' });
+    expect(del.status).toBe(405);
+    expect((await request(server.baseUrl, '/api/events', { method: 'PUT' })).json()).toMatchObject({ code: 'METHOD_NOT_ALLOWED' });
+    expect((await get('/api/nope')).status).toBe(404);
+    expect((await get('/nope')).json()).toMatchObject({ code: 'NOT_FOUND' });
+  });
+
+  it('answers malformed JSON 400 MALFORMED_JSON and bodies over 64 KiB 413 PAYLOAD_TOO_LARGE', async () => {
+    const bad = await post('/api/auth/session', '{"token":');
+    expect(bad.status).toBe(400);
+    expect(bad.json()).toMatchObject({ code: 'MALFORMED_JSON' });
+    const badText = await post('/api/time-offset', '{oops');
+    expect(badText.status).toBe(400);
+    expect(badText.headers['x-request-id']).toBeDefined();
+    expect(badText.headers['x-ledger-seq']).toBeDefined();
+    const huge = await post('/api/auth/session', JSON.stringify({ token: 'x'.repeat(70 * 1024) }));
+    expect(huge.status).toBe(413);
+    expect(huge.json()).toMatchObject({ code: 'PAYLOAD_TOO_LARGE' });
+  });
+
+  it('answers /healthz with the seq, and /metrics in Prometheus text', async () => {
+    const health = await get('/healthz');
+    expect(health.status).toBe(200);
+    expect(health.json()).toEqual({ status: 'ok', seq: server.ledger.state().seq });
+    const metrics = await get('/metrics');
+    expect(metrics.status).toBe(200);
+    for (const name of ['qmdl_ledger_commit_latency_seconds_bucket', 'qmdl_ledger_commit_batch_size', 'qmdl_ledger_events_committed_total', 'qmdl_ledger_projection_lag_events', 'qmdl_ledger_active_recording_bytes']) {
+      expect(metrics.text()).toContain(name);
+    }
+  });
+
+  it('describes every endpoint in the OpenAPI document', async () => {
+    const doc = (await get('/api/docs-json')).json<{ paths: Record<string, Record<string, { summary?: string }>> }>();
+    const expected: Array<[string, string]> = [
+      ['/api/qmdl-manifest', 'get'], ['/api/start-recording', 'post'], ['/api/stop-recording', 'post'], ['/api/delete-recording/{name}', 'post'],
+      ['/api/delete-all-recordings', 'post'], ['/api/qmdl/{name}', 'get'], ['/api/zip/{name}', 'get'], ['/api/pcap/{name}', 'get'],
+      ['/api/analysis', 'get'], ['/api/analysis-report/{name}', 'get'], ['/api/system-stats', 'get'], ['/api/time', 'get'], ['/api/time-offset', 'post'],
+      ['/api/gps', 'get'], ['/api/gps', 'post'], ['/api/config', 'get'], ['/api/config', 'post'], ['/api/log', 'get'], ['/api/update-status', 'get'],
+      ['/api/events', 'get'], ['/api/events/{seq}', 'get'], ['/api/events/export', 'get'], ['/api/events/stream', 'get'],
+      ['/api/recordings/{name}/history', 'get'], ['/api/store/verify', 'get'], ['/api/auth/status', 'get'], ['/api/auth/session', 'post'],
+      ['/api/auth/session', 'delete'], ['/healthz', 'get'], ['/metrics', 'get'],
+    ];
+    for (const [p, method] of expected) expect(doc.paths[p]?.[method]?.summary).toEqual(expect.any(String));
+    expect((await get('/api/docs')).status).toBe(200);
+  });
+
+  it('serves the admin viewer: assets, index.html for client routes, 404 for missing assets, nothing outside its dir', async () => {
+    expect((await get('/admin')).text()).toContain('<title>admin</title>');
+    expect((await get('/admin/events/42')).text()).toContain('<title>admin</title>');
+    const js = await get('/admin/assets/app.js');
+    expect(js.status).toBe(200);
+    expect(js.headers['content-type']).toMatch(/^text\/javascript/);
+    expect((await get('/admin/assets/missing.js')).status).toBe(404);
+    expect((await get('/admin/..%2f..%2fpackage.json')).status).toBe(404);
+    const escape = await get('/admin/../../../../etc/passwd');
+    expect(escape.text()).not.toContain('root:');
+  });
+});
+
+describe('event API', () => {
+  it('pages newest first by default and oldest first with order=asc, without gaps or duplicates', async () => {
+    const head = server.ledger.log.headSeq();
+    const desc = (await get('/api/events?limit=5')).json<{ events: StoredEventJson[]; next?: number; head: number }>();
+    expect(desc.head).toBeGreaterThanOrEqual(head);
+    expect(desc.events).toHaveLength(5);
+    expect(desc.events[0]?.seq).toBeGreaterThan(desc.events[4]?.seq ?? Infinity);
+    const seen: number[] = [];
+    let after: number | undefined = 0;
+    const until = head;
+    while (after !== undefined) {
+      const res = await get(`/api/events?order=asc&limit=97&after=${after}`);
+      const page = res.json<{ events: StoredEventJson[]; next?: number }>();
+      seen.push(...page.events.map((e) => e.seq));
+      after = page.next;
+      if (seen.length > 100_000) throw new Error('runaway paging');
+    }
+    const upto = seen.filter((s) => s <= until);
+    expect(upto).toEqual(Array.from({ length: until }, (_, i) => i + 1));
+  });
+
+  it('filters by type, recording, actor and time, and searches free text', async () => {
+    const started = (await get('/api/events?type=RecordingStarted,RecordingDeleted&limit=1000')).json<{ events: StoredEventJson[] }>();
+    expect(started.events.length).toBeGreaterThan(0);
+    expect(new Set(started.events.map((e) => e.type))).toEqual(new Set(['RecordingStarted', 'RecordingDeleted']));
+    const name = started.events.find((e) => e.type === 'RecordingStarted')?.recording as string;
+    const byRecording = (await get(`/api/events?recording=${name}&order=asc`)).json<{ events: StoredEventJson[] }>();
+    expect(byRecording.events.every((e) => e.recording === name)).toBe(true);
+    expect(byRecording.events[0]?.type).toBe('RecordingStarted');
+    const http = (await get('/api/events?actor=http&limit=1000')).json<{ events: StoredEventJson[] }>();
+    expect(http.events.every((e) => e.metadata.actor.kind === 'http')).toBe(true);
+    expect((await get('/api/events?until=2000-01-01T00:00:00Z')).json<{ events: unknown[] }>().events).toEqual([]);
+    const q = (await get('/api/events?q=e2e-delete-active-1&limit=10')).json<{ events: StoredEventJson[] }>();
+    expect(q.events.map((e) => e.type).sort()).toEqual(['RecordingDeleted', 'RecordingStopped']);
+  });
+
+  it('rejects bad queries with 400 INVALID_QUERY', async () => {
+    for (const qs of ['limit=0', 'limit=1001', 'limit=x', 'order=sideways', 'after=-1', 'since=yesterday', 'type=%3Cscript%3E', 'recording=..', 'actor=root', `q=${'x'.repeat(300)}`, 'after=1&after=2']) {
+      const res = await get(`/api/events?${qs}`);
+      expect([res.status, qs]).toEqual([400, qs]);
+      expect(res.json<{ code: string }>().code).toMatch(/^INVALID_/);
+    }
+  });
+
+  it('serves one event by seq, 404 NO_SUCH_EVENT beyond the head', async () => {
+    const one = await get('/api/events/1');
+    expect(one.status).toBe(200);
+    expect(one.json<StoredEventJson>()).toMatchObject({ seq: 1, type: 'StoreCreated' });
+    const missing = await get('/api/events/999999999');
+    expect(missing.status).toBe(404);
+    expect(missing.json()).toMatchObject({ code: 'NO_SUCH_EVENT' });
+    expect((await get('/api/events/abc')).status).toBe(400);
+  });
+
+  it('exports matching events as NDJSON', async () => {
+    const res = await get('/api/events/export?type=RecordingStarted');
+    expect(res.status).toBe(200);
+    expect(res.headers['content-type']).toMatch(/^application\/x-ndjson/);
+    const lines = res.text().trim().split('\n').map((l) => JSON.parse(l) as StoredEventJson);
+    expect(lines.length).toBeGreaterThan(0);
+    expect(lines.every((e) => e.type === 'RecordingStarted')).toBe(true);
+    const all = (await get('/api/events/export')).text().trim().split('\n');
+    expect(all.length).toBeGreaterThanOrEqual(Number(res.headers['x-ledger-seq']));
+  });
+
+  it('streams catch-up then live over SSE, with no gap and no duplicate, and resumes from Last-Event-ID', async () => {
+    const head = server.ledger.log.headSeq();
+    const sse = openSse(server.baseUrl, '/api/events/stream?after=0');
+    expect(await sse.status).toBe(200);
+    await sse.waitFor(head);
+    expect((await post('/api/time-offset', { offset_seconds: 5 })).status).toBe(200);
+    const after = server.ledger.log.headSeq();
+    const messages = await sse.waitFor(after);
+    sse.close();
+    const ids = messages.map((m) => Number(m.id));
+    expect(ids.slice(0, after)).toEqual(Array.from({ length: after }, (_, i) => i + 1));
+    const last = JSON.parse(messages[after - 1]?.data ?? '{}') as StoredEventJson;
+    expect(last.type).toBe('ClockOffsetSet');
+
+    const resumed = openSse(server.baseUrl, '/api/events/stream?after=0', { 'Last-Event-ID': String(after - 2) });
+    const again = await resumed.waitFor(2);
+    resumed.close();
+    expect(again.map((m) => Number(m.id))).toEqual([after - 1, after]);
+    const bad = openSse(server.baseUrl, '/api/events/stream?after=abc');
+    expect(await bad.status).toBe(400);
+    bad.close();
+  });
+
+  it('answers a recording history with its entry, and exists:false after delete', async () => {
+    const entry = await finishedRecording();
+    const live = (await get(`/api/recordings/${entry.name}/history`)).json<{ name: string; exists: boolean; entry: Entry | null; events: StoredEventJson[] }>();
+    expect(live.name).toBe(entry.name);
+    expect(live.exists).toBe(true);
+    expect(live.entry?.name).toBe(entry.name);
+    expect(Object.keys(live.entry ?? {})).toEqual(ENTRY_KEYS);
+    expect(live.events[0]?.type).toBe('RecordingStarted');
+    expect((await post(`/api/delete-recording/${entry.name}`)).status).toBe(202);
+    const gone = (await get(`/api/recordings/${entry.name}/history`)).json<{ exists: boolean; entry: Entry | null; events: StoredEventJson[] }>();
+    expect(gone.exists).toBe(false);
+    expect(gone.entry).toBeNull();
+    expect(gone.events[gone.events.length - 1]?.type).toBe('RecordingDeleted');
+    expect((await get('/api/recordings/..%2f/history')).status).toBe(400);
+  });
+
+  it('verifies the store', async () => {
+    const res = await get('/api/store/verify');
+    expect(res.status).toBe(200);
+    const report = res.json<{ ok: boolean; head: number }>();
+    expect(report.ok).toBe(true);
+    expect(res.headers['x-ledger-seq']).toBe(String(report.head));
+  });
+});

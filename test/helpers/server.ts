@@ -1,0 +1,281 @@
+/**
+ * Start the real qmdl-ledger HTTP server for end-to-end tests, either in this
+ * process (Nest app on an openLedger LevelDB store in a fresh temp dir, port 0)
+ * or as the built binary (`node dist/apps/qmdl-ledger/src/main.js serve`).
+ * Also a raw HTTP client that sends paths exactly as given (fetch would
+ * normalise `../`), and an SSE reader.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import type { AddressInfo } from 'node:net';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { openLedger, silentLogger, type Ledger, type RecorderSettings } from '@ledger/store';
+import { createHttpApp } from '../../apps/qmdl-ledger/src/http/create-app';
+import { LogBuffer } from '../../apps/qmdl-ledger/src/http/log-buffer';
+
+export const REPO_ROOT = path.resolve(__dirname, '../..');
+/** The built CLI; QMDL_LEDGER_MAIN overrides it (e.g. a build elsewhere). */
+export const MAIN_JS = process.env['QMDL_LEDGER_MAIN'] ?? path.join(REPO_ROOT, 'dist/apps/qmdl-ledger/src/main.js');
+
+export function tempDir(prefix = 'qmdl-ledger-api-'): string {
+  return mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+export interface InProcessServer {
+  readonly app: NestExpressApplication;
+  readonly ledger: Ledger;
+  readonly baseUrl: string;
+  readonly port: number;
+  readonly dataDir: string;
+  readonly logBuffer: LogBuffer;
+  close(): Promise<void>;
+}
+
+export interface InProcessOptions {
+  readonly dataDir?: string;
+  readonly recorder?: Partial<RecorderSettings>;
+  readonly adminToken?: string;
+  readonly readOnly?: boolean;
+  readonly adminDir?: string;
+  /** Keep the data dir after close (default: removed when we created it). */
+  readonly keep?: boolean;
+}
+
+export async function startInProcess(options: InProcessOptions = {}): Promise<InProcessServer> {
+  const dataDir = options.dataDir ?? tempDir();
+  const ledger = await openLedger({
+    dataDir,
+    appVersion: '0.0.0-test',
+    logger: silentLogger,
+    ...(options.readOnly ? { readOnly: true } : {}),
+    recorder: {
+      source: 'synthetic:rate=200',
+      autoStart: false,
+      flushIntervalMs: 50,
+      flushKiB: 16,
+      minSpaceStartMb: 0,
+      minSpaceContinueMb: 0,
+      ...options.recorder,
+    },
+  });
+  const logBuffer = new LogBuffer(200);
+  const app = await createHttpApp({
+    ledger,
+    config: {
+      readOnly: options.readOnly ?? false,
+      ...(options.adminToken !== undefined ? { adminToken: options.adminToken } : {}),
+      host: '127.0.0.1',
+      port: 0,
+      source: options.recorder?.source ?? 'synthetic:rate=200',
+      logBuffer,
+      ...(options.adminDir !== undefined ? { adminDir: options.adminDir } : {}),
+    },
+  });
+  await app.listen(0, '127.0.0.1');
+  const port = (app.getHttpServer().address() as AddressInfo).port;
+  return {
+    app,
+    ledger,
+    port,
+    baseUrl: `http://127.0.0.1:${port}`,
+    dataDir,
+    logBuffer,
+    async close() {
+      await app.close();
+      if (options.dataDir === undefined && !options.keep) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface RawResponse {
+  readonly status: number;
+  readonly headers: http.IncomingHttpHeaders;
+  readonly body: Buffer;
+  text(): string;
+  json<T = unknown>(): T;
+}
+
+export interface RawRequest {
+  readonly method?: string;
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly body?: string | Buffer;
+  readonly timeoutMs?: number;
+}
+
+/** One HTTP request with the path sent byte for byte. */
+export function request(baseUrl: string, rawPath: string, options: RawRequest = {}): Promise<RawResponse> {
+  const url = new URL(baseUrl);
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      {
+        host: url.hostname,
+        port: url.port,
+        method: options.method ?? 'GET',
+        path: rawPath,
+        headers: { ...(options.body !== undefined ? { 'content-length': String(Buffer.byteLength(options.body)) } : {}), ...options.headers },
+        agent: false,
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('error', reject);
+        res.on('end', () => {
+          const body = Buffer.concat(chunks);
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            body,
+            text: () => body.toString('utf8'),
+            json: <T>() => JSON.parse(body.toString('utf8')) as T,
+          });
+        });
+      },
+    );
+    req.setTimeout(options.timeoutMs ?? 30_000, () => req.destroy(new Error(`timeout: ${options.method ?? 'GET'} ${rawPath.slice(0, 100)}`)));
+    req.on('error', reject);
+    if (options.body !== undefined) req.write(options.body);
+    req.end();
+  });
+}
+
+export interface SseMessage {
+  readonly id?: string;
+  readonly event?: string;
+  readonly data: string;
+}
+
+export interface SseClient {
+  readonly status: Promise<number>;
+  readonly messages: SseMessage[];
+  /** Resolves when at least `n` messages have arrived. */
+  waitFor(n: number, timeoutMs?: number): Promise<SseMessage[]>;
+  /** Resolves when the server ends the stream. */
+  readonly ended: Promise<void>;
+  close(): void;
+}
+
+/** A minimal EventSource over http.get: parses `id:`, `event:` and `data:` fields. */
+export function openSse(baseUrl: string, rawPath: string, headers: Readonly<Record<string, string>> = {}): SseClient {
+  const url = new URL(baseUrl);
+  const messages: SseMessage[] = [];
+  const waiters: Array<{ n: number; resolve: (m: SseMessage[]) => void }> = [];
+  let resolveStatus!: (s: number) => void;
+  let resolveEnded!: () => void;
+  const status = new Promise<number>((r) => (resolveStatus = r));
+  const ended = new Promise<void>((r) => (resolveEnded = r));
+  const req = http.get({ host: url.hostname, port: url.port, path: rawPath, headers: { accept: 'text/event-stream', ...headers }, agent: false }, (res) => {
+    resolveStatus(res.statusCode ?? 0);
+    let buffer = '';
+    res.setEncoding('utf8');
+    res.on('data', (chunk: string) => {
+      buffer += chunk;
+      let cut: number;
+      while ((cut = buffer.indexOf('\n\n')) >= 0) {
+        const block = buffer.slice(0, cut);
+        buffer = buffer.slice(cut + 2);
+        let id: string | undefined;
+        let event: string | undefined;
+        const data: string[] = [];
+        for (const line of block.split('\n')) {
+          if (line.startsWith('id:')) id = line.slice(3).trim();
+          else if (line.startsWith('event:')) event = line.slice(6).trim();
+          else if (line.startsWith('data:')) data.push(line.slice(5).replace(/^ /, ''));
+        }
+        if (data.length > 0) messages.push({ ...(id !== undefined ? { id } : {}), ...(event !== undefined ? { event } : {}), data: data.join('\n') });
+      }
+      for (const w of [...waiters]) {
+        if (messages.length >= w.n) {
+          waiters.splice(waiters.indexOf(w), 1);
+          w.resolve(messages.slice());
+        }
+      }
+    });
+    res.on('end', () => resolveEnded());
+    res.on('close', () => resolveEnded());
+  });
+  req.on('error', () => {
+    resolveStatus(0);
+    resolveEnded();
+  });
+  return {
+    status,
+    messages,
+    ended,
+    waitFor(n, timeoutMs = 10_000) {
+      if (messages.length >= n) return Promise.resolve(messages.slice());
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`SSE: ${messages.length} of ${n} messages after ${timeoutMs} ms`)), timeoutMs);
+        waiters.push({ n, resolve: (m) => (clearTimeout(timer), resolve(m)) });
+      });
+    },
+    close: () => req.destroy(),
+  };
+}
+
+export interface SpawnedServer {
+  readonly proc: ChildProcess;
+  readonly baseUrl: string;
+  stdout(): string;
+  stderr(): string;
+  /** Resolves with the exit code (or the signal name) once the process has exited. */
+  readonly exited: Promise<number | string>;
+}
+
+/** Run the built binary: `node MAIN_JS serve <args>` with `--port 0`; resolves once it prints its listening line. */
+export async function spawnServer(args: readonly string[], env: Readonly<Record<string, string>> = {}, timeoutMs = 20_000): Promise<SpawnedServer> {
+  const proc = spawn(process.execPath, [MAIN_JS, 'serve', '--port', '0', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  proc.stdout?.setEncoding('utf8').on('data', (c: string) => (out += c));
+  proc.stderr?.setEncoding('utf8').on('data', (c: string) => (err += c));
+  const exited = new Promise<number | string>((resolve) => proc.on('exit', (code, signal) => resolve(code ?? signal ?? -1)));
+  const baseUrl = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start in ${timeoutMs} ms:\n${out}\n${err}`)), timeoutMs);
+    const check = (): void => {
+      const m = /listening on (http:\/\/\S+)/.exec(out);
+      if (m?.[1] !== undefined) {
+        clearTimeout(timer);
+        resolve(m[1]);
+      }
+    };
+    proc.stdout?.on('data', check);
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited (${code}) before listening:\n${out}\n${err}`));
+    });
+  });
+  return { proc, baseUrl, stdout: () => out, stderr: () => err, exited };
+}
+
+/** Run the CLI to completion. */
+export function runCli(args: readonly string[], env: Readonly<Record<string, string>> = {}, timeoutMs = 20_000): Promise<{ code: number | string; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const proc = spawn(process.execPath, [MAIN_JS, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    proc.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
+    proc.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+    const timer = setTimeout(() => {
+      proc.kill('SIGKILL');
+      reject(new Error(`CLI timed out: ${args.join(' ')}\n${stdout}\n${stderr}`));
+    }, timeoutMs);
+    proc.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? signal ?? -1, stdout, stderr });
+    });
+  });
+}
+
+/** Poll until `check` returns a value (not undefined) or time runs out. */
+export async function eventually<T>(check: () => Promise<T | undefined> | T | undefined, timeoutMs = 10_000, everyMs = 50): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > until) throw new Error(`condition not met in ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
