@@ -6,8 +6,8 @@
 import { mkdirSync, readFileSync, statSync, writeFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { eventually, openSse, request, startInProcess, tempDir, type InProcessServer, type RawResponse } from './helpers/server';
-import { readZip } from './helpers/zip';
+import { eventually, openSse, readZip, request, startInProcess, tempDir, type InProcessServer, type RawResponse } from './helpers/server';
+
 
 jest.setTimeout(60_000);
 
