@@ -282,7 +282,6 @@ export async function eventually<T>(check: () => Promise<T | undefined> | T | un
 }
 
 /** A tiny zip reader for tests: the central directory, then each member's bytes (stored or deflated). */
-import zlib from 'node:zlib';
 
 export interface ZipMember {
   readonly name: string;
