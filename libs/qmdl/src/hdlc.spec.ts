@@ -78,7 +78,7 @@ describe('HDLC framing', () => {
 
   it('rejects a frame whose CRC does not match: HDLC_BAD_CRC', () => {
     const frame = Buffer.from(DIAG_FRAME_VECTOR);
-    frame[20] ^= 0x01;
+    frame[20] = (frame[20] ?? 0) ^ 0x01;
     expect(codeOf(() => decodeHdlcFrame(frame))).toBe('HDLC_BAD_CRC');
   });
 
@@ -113,3 +113,24 @@ function crcBytesEscaped(payload: Buffer): Buffer {
   }
   return Buffer.from(out);
 }
+
+describe('CRC-16/X-25 fast path', () => {
+  it('agrees with the bit-by-bit definition for every length and offset (property, seeded)', () => {
+    const bitwise = (data: Buffer): number => {
+      let crc = 0xffff;
+      for (const byte of data) {
+        crc ^= byte;
+        for (let k = 0; k < 8; k++) crc = crc & 1 ? (crc >>> 1) ^ 0x8408 : crc >>> 1;
+      }
+      return crc ^ 0xffff;
+    };
+    const random = mulberry32(77);
+    const data = Buffer.from(Array.from({ length: 600 }, () => Math.floor(random() * 256)));
+    for (let start = 0; start < 9; start++) {
+      for (let length = 0; length < 80; length++) {
+        expect(crc16X25(data, start, start + length)).toBe(bitwise(data.subarray(start, start + length)));
+      }
+    }
+    expect(crc16X25(data)).toBe(bitwise(data));
+  });
+});

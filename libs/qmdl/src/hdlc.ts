@@ -69,19 +69,23 @@ export function tryDecodeHdlcFrame(frame: Buffer): Buffer | QmdlErrorCode {
   if (firstEscape < 0) {
     unescaped = frame.subarray(0, flagAt);
   } else {
+    // Escapes are sparse: copy the runs between them natively, unescape one byte at each.
     unescaped = Buffer.allocUnsafe(flagAt);
     frame.copy(unescaped, 0, 0, firstEscape);
     let out = firstEscape;
-    for (let i = firstEscape; i < flagAt; i++) {
-      let b = frame[i] as number;
-      if (b === HDLC_ESCAPE) {
-        i++;
-        if (i >= flagAt) return QmdlErrorCode.HDLC_BAD_ESCAPE;
-        const next = frame[i] as number;
-        if (next !== 0x5e && next !== 0x5d) return QmdlErrorCode.HDLC_BAD_ESCAPE;
-        b = next ^ ESCAPE_XOR;
+    let i = firstEscape; // always at an escape byte, or at the flag
+    while (i < flagAt) {
+      const next = frame[i + 1] as number;
+      if (i + 1 >= flagAt || (next !== 0x5e && next !== 0x5d)) return QmdlErrorCode.HDLC_BAD_ESCAPE;
+      unescaped[out++] = next ^ ESCAPE_XOR;
+      i += 2;
+      let runEnd = frame.indexOf(HDLC_ESCAPE, i);
+      if (runEnd < 0) runEnd = flagAt;
+      if (runEnd > i) {
+        frame.copy(unescaped, out, i, runEnd);
+        out += runEnd - i;
+        i = runEnd;
       }
-      unescaped[out++] = b;
     }
     unescaped = unescaped.subarray(0, out);
   }
