@@ -344,6 +344,48 @@ describe('admin viewer against a real server', () => {
     expect((await page.request.get(server.base + href!)).status()).toBe(200);
   });
 
+  it('the recording view charts an active recording’s growth', async () => {
+    const before = await head(server);
+    await post(server, '/api/start-recording');
+    const name = await activeRecording(server);
+    await waitFor('two data appends', async () => {
+      const page = await server.json<EventsPage>(`/api/events?order=asc&after=${before}&type=RecordingDataAppended&recording=${name}`);
+      return page.events.length >= 2 ? true : undefined;
+    });
+    await page.goto(`${server.base}/admin/recordings/${encodeURIComponent(name)}`);
+    await page.getByTestId('recording-timeline').waitFor();
+    expect(await page.getByTestId('recording-state').textContent()).toBe('recording');
+    await page.getByTestId('growth-chart').first().waitFor();
+    expect(await page.getByTestId('growth-chart').first().getAttribute('aria-label')).toMatch(/^qmdl_size_bytes grew from/);
+    await page.getByTestId('download-zip').waitFor();
+  });
+
+  it('walks the whole log page by page with the before= cursor, never an offset', async () => {
+    const requests: URL[] = [];
+    const onRequest = (req: { url(): string }): void => {
+      const url = new URL(req.url());
+      if (url.pathname === '/api/events' && !url.searchParams.has('correlation')) requests.push(url);
+    };
+    page.on('request', onRequest);
+    try {
+      const total = await head(server);
+      await page.goto(`${server.base}/admin/?limit=4`);
+      // The sentinel below the table stays in view, so pages load until the log's start.
+      await waitFor('every event in the table', async () => ((await page.locator('[data-testid=event-row]').count()) >= total ? true : undefined));
+      await page.getByTestId('events-status').filter({ hasText: 'end of log' }).waitFor();
+      const seqs = await page.locator('[data-testid=event-row]').evaluateAll((rows) => rows.map((r) => Number(r.getAttribute('data-seq'))));
+      const tail = seqs.slice(seqs.indexOf(total));
+      expect(tail).toEqual(Array.from({ length: total }, (_, i) => total - i));
+      const pages = requests.filter((u) => u.searchParams.get('limit') === '4');
+      expect(pages.length).toBeGreaterThanOrEqual(Math.ceil(total / 4));
+      expect(pages[0]!.searchParams.has('before')).toBe(false);
+      for (const u of pages.slice(1)) expect(u.searchParams.get('before')).toMatch(/^\d+$/);
+      for (const u of pages) expect([...u.searchParams.keys()].some((k) => /offset|skip|page/i.test(k))).toBe(false);
+    } finally {
+      page.off('request', onRequest);
+    }
+  });
+
   it('the main view: integrity still verifies; screenshot saved', async () => {
     await page.goto(`${server.base}/admin/`);
     await page.locator('[data-testid=event-row]').first().waitFor();

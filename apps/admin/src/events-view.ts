@@ -6,6 +6,12 @@ import { BASE, actorTitle, formatActor, formatTime, shortId, typeChip } from './
 import { EVENT_TYPES, type EventsPage, type StoredEvent } from './types';
 
 const PAGE_SIZE = 200;
+
+/** `?limit=` picks the page size (1..1000, the API's range); the default suits a screen. */
+function pageSize(params: URLSearchParams): number {
+  const n = Number(params.get('limit'));
+  return Number.isInteger(n) && n >= 1 && n <= 1000 ? n : PAGE_SIZE;
+}
 /** Rows kept in the DOM; scrolling further drops the newest ones, so any depth stays fast. */
 const MAX_ROWS = 4000;
 
@@ -43,7 +49,7 @@ export function eventTableHead(): HTMLTableSectionElement {
   );
 }
 
-function filterForm(ctx: Ctx, f: Filters, signal: AbortSignal): HTMLFormElement {
+function filterForm(ctx: Ctx, f: Filters, limit: number, signal: AbortSignal): HTMLFormElement {
   const types = [...EVENT_TYPES, ...f.types.filter((t) => !EVENT_TYPES.includes(t))];
   const boxes = types.map((t) =>
     h('input', { type: 'checkbox', id: `type-${t}`, name: 'type', value: t, checked: f.types.includes(t), 'data-testid': `type-${t}` }),
@@ -88,13 +94,13 @@ function filterForm(ctx: Ctx, f: Filters, signal: AbortSignal): HTMLFormElement 
     'form',
     { class: 'filters', 'aria-label': 'Filter events', 'data-testid': 'filter-form', role: 'search' },
     typeList,
+    h('span', { class: 'field' }, qL, q),
     h('span', { class: 'field' }, recL, rec),
     h('span', { class: 'field' }, actL, act),
     h('datalist', { id: 'actor-kinds' }, ...['http', 'recorder', 'system', 'cli'].map((k) => h('option', { value: k }))),
     h('span', { class: 'field' }, corL, cor),
     h('span', { class: 'field' }, sinceL, since),
     h('span', { class: 'field' }, untilL, until),
-    h('span', { class: 'field' }, qL, q),
     h('button', { type: 'submit', class: 'primary', 'data-testid': 'filter-apply' }, 'Apply'),
     h('button', { type: 'button', 'data-testid': 'filter-reset', onclick: () => ctx.navigate(`${BASE}/`) }, 'Reset'),
   );
@@ -109,7 +115,9 @@ function filterForm(ctx: Ctx, f: Filters, signal: AbortSignal): HTMLFormElement 
       until: fromLocalInput(until.value),
       q: q.value.trim(),
     };
-    const query = filtersToQuery(next).toString();
+    const params = filtersToQuery(next);
+    if (limit !== PAGE_SIZE) params.set('limit', String(limit));
+    const query = params.toString();
     ctx.navigate(`${BASE}/${query ? `?${query}` : ''}`);
   });
   return form;
@@ -122,6 +130,7 @@ function filterForm(ctx: Ctx, f: Filters, signal: AbortSignal): HTMLFormElement 
 export function eventsView(ctx: Ctx, params: URLSearchParams): View {
   const filters = filtersFromQuery(params);
   const query = filtersToQuery(filters);
+  const limit = pageSize(params);
   const abort = new AbortController();
   const shown = new Set<number>();
   let pending: StoredEvent[] = [];
@@ -158,7 +167,7 @@ export function eventsView(ctx: Ctx, params: URLSearchParams): View {
   const el = h(
     'section',
     { class: 'events-view', 'aria-label': 'Event log' },
-    filterForm(ctx, filters, abort.signal),
+    filterForm(ctx, filters, limit, abort.signal),
     h(
       'div',
       { class: 'toolbar' },
@@ -229,7 +238,7 @@ export function eventsView(ctx: Ctx, params: URLSearchParams): View {
     moreBtn.disabled = true;
     const p = new URLSearchParams(query);
     p.set('order', 'desc');
-    p.set('limit', String(PAGE_SIZE));
+    p.set('limit', String(limit));
     if (next !== undefined) p.set('before', String(next));
     try {
       const page = await getJson<EventsPage>(`/api/events?${p}`, abort.signal);
