@@ -9,54 +9,62 @@ import type { StoredEvent } from '@ledger/domain';
  * no whitespace. A value read back from the store therefore re-encodes to the
  * exact same bytes as the value that was appended.
  *
- * Throws a TypeError for values JSON cannot represent (BigInt, cycles).
+ * Throws a TypeError for values JSON cannot represent (BigInt, cycles) and for
+ * nesting deeper than `CANONICAL_MAX_DEPTH`.
  */
 export function canonicalEncode(value: unknown): string {
-  const encoded = encode(value, new Set());
+  const encoded = encode(value, 0);
   if (encoded === undefined) throw new TypeError(`cannot canonically encode a value of type ${typeof value}`);
   return encoded;
 }
 
-function encode(input: unknown, ancestors: Set<object>): string | undefined {
+/** Deeper nesting than this is refused (it is how a cycle shows up, too). */
+export const CANONICAL_MAX_DEPTH = 256;
+
+function encode(input: unknown, depth: number): string | undefined {
   let value = input;
-  if (value !== null && typeof value === 'object' && typeof (value as { toJSON?: unknown }).toJSON === 'function') {
-    value = (value as { toJSON(): unknown }).toJSON();
+  if (typeof value === 'object' && value !== null) {
+    if (typeof (value as { toJSON?: unknown }).toJSON === 'function') value = (value as { toJSON(): unknown }).toJSON();
+    if (value instanceof Number || value instanceof String || value instanceof Boolean) value = value.valueOf();
   }
-  if (value instanceof Number || value instanceof String || value instanceof Boolean) value = value.valueOf();
   switch (typeof value) {
     case 'string':
       return JSON.stringify(value);
     case 'number':
-      return Number.isFinite(value) ? JSON.stringify(value) : 'null';
+      // Number#toString is what JSON.stringify writes for finite numbers (and -0 becomes "0" in both).
+      return Number.isFinite(value) ? String(value) : 'null';
     case 'boolean':
       return value ? 'true' : 'false';
     case 'bigint':
       throw new TypeError('cannot canonically encode a BigInt');
-    case 'undefined':
-    case 'function':
-    case 'symbol':
-      return undefined;
     case 'object':
-      break;
+      return value === null ? 'null' : encodeObject(value, depth);
+    default:
+      // undefined, functions and symbols: left out of objects, null in arrays (as JSON.stringify does).
+      return undefined;
   }
-  if (value === null) return 'null';
-  const object = value as object;
-  if (ancestors.has(object)) throw new TypeError('cannot canonically encode a cyclic structure');
-  ancestors.add(object);
-  try {
-    if (Array.isArray(object)) {
-      return `[${object.map((item: unknown) => encode(item, ancestors) ?? 'null').join(',')}]`;
+}
+
+function encodeObject(value: object, depth: number): string {
+  if (depth >= CANONICAL_MAX_DEPTH) throw new TypeError(`cannot canonically encode a cyclic structure or one nested deeper than ${CANONICAL_MAX_DEPTH}`);
+  if (Array.isArray(value)) {
+    let out = '[';
+    for (let i = 0; i < value.length; i++) {
+      if (i > 0) out += ',';
+      out += encode(value[i], depth + 1) ?? 'null';
     }
-    const record = object as Record<string, unknown>;
-    const parts: string[] = [];
-    for (const key of Object.keys(record).sort()) {
-      const encoded = encode(record[key], ancestors);
-      if (encoded !== undefined) parts.push(`${JSON.stringify(key)}:${encoded}`);
-    }
-    return `{${parts.join(',')}}`;
-  } finally {
-    ancestors.delete(object);
+    return `${out}]`;
   }
+  const record = value as Record<string, unknown>;
+  const keys = Object.keys(record).sort();
+  let out = '{';
+  for (const key of keys) {
+    const encoded = encode(record[key], depth + 1);
+    if (encoded === undefined) continue;
+    if (out.length > 1) out += ',';
+    out += `${JSON.stringify(key)}:${encoded}`;
+  }
+  return `${out}}`;
 }
 
 /** Hex SHA-256 of a UTF-8 string. */

@@ -43,6 +43,8 @@ export function seqOfIndexKey(key: string): number | undefined {
   return decodeSequenceKey(key.slice(-SEQUENCE_KEY_LENGTH));
 }
 
+const CANONICAL_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
 /**
  * Adjusted time as it is indexed and compared: `Date#toISOString()` form
  * (fixed width, so byte order is time order). Undefined when unparseable or
@@ -50,19 +52,20 @@ export function seqOfIndexKey(key: string): number | undefined {
  */
 export function normalizeTime(time: string): string | undefined {
   const ms = Date.parse(time);
+  if (CANONICAL_TIME.test(time)) return Number.isFinite(ms) ? time : undefined;
   if (!Number.isFinite(ms)) return undefined;
   const iso = new Date(ms).toISOString();
   return iso.length === 24 ? iso : undefined;
 }
 
 /** The index entries one event gets: `[sublevel, value]` pairs. */
-export function indexEntries(event: StoredEvent): Array<readonly [IndexSublevel, string]> {
+export function indexEntries(event: StoredEvent, timeKey = normalizeTime(event.time) ?? event.time): Array<readonly [IndexSublevel, string]> {
   const entries: Array<readonly [IndexSublevel, string]> = [[SUBLEVELS.byType, event.type]];
   if (event.recording !== undefined) entries.push([SUBLEVELS.byRecording, event.recording]);
   const actor = event.metadata.actor;
   entries.push([SUBLEVELS.byActor, actor.kind]);
   if (actor.kind === 'http') entries.push([SUBLEVELS.byActor, `http:${actor.remoteAddress}`]);
   entries.push([SUBLEVELS.byCorrelation, event.metadata.correlationId]);
-  entries.push([SUBLEVELS.byTime, normalizeTime(event.time) ?? event.time]);
+  entries.push([SUBLEVELS.byTime, timeKey]);
   return entries;
 }

@@ -21,21 +21,31 @@ function isoTime(value: unknown, what: string): string {
   return value;
 }
 
+/** An event checked and pre-encoded when `append` is called, sealed (seq, prev, hash) at commit time. */
+export interface PreparedEvent {
+  /** The envelope fields only, as they will read back from the store (what JSON keeps). */
+  readonly event: NewEvent;
+  /** `canonicalEncode(event.data)` and `canonicalEncode(event.metadata)`. */
+  readonly dataJson: string;
+  readonly metadataJson: string;
+  /** The adjusted time as indexed (`normalizeTime`). */
+  readonly timeKey: string;
+}
+
 /**
- * Checks one event handed to `append` and returns its plain-JSON form: only the
- * envelope fields, with `data` and `metadata` as they will read back from the
- * store (what `JSON.stringify` would keep). A malformed event is a programmer's
- * error: TypeError.
+ * Checks one event handed to `append` and pre-encodes it. A malformed event is
+ * a programmer's error: TypeError.
  */
-export function toPlainNewEvent(event: unknown, index: number): NewEvent {
+export function prepareEvent(event: unknown, index: number): PreparedEvent {
   const at = `events[${index}]`;
   if (event === null || typeof event !== 'object') fail(`${at} must be an object`);
   const e = event as Record<string, unknown>;
-  indexable(e['type'], `${at}.type`);
-  if (!Number.isSafeInteger(e['v']) || (e['v'] as number) < 1) fail(`${at}.v must be an integer >= 1`);
-  isoTime(e['time'], `${at}.time`);
-  isoTime(e['systemTime'], `${at}.systemTime`);
-  if (e['recording'] !== undefined) indexable(e['recording'], `${at}.recording`);
+  const type = indexable(e['type'], `${at}.type`);
+  const v = e['v'];
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 1) fail(`${at}.v must be an integer >= 1`);
+  const time = isoTime(e['time'], `${at}.time`);
+  const systemTime = isoTime(e['systemTime'], `${at}.systemTime`);
+  const recording = e['recording'] === undefined ? undefined : indexable(e['recording'], `${at}.recording`);
   if (e['data'] === undefined) fail(`${at}.data is required`);
   const metadata = e['metadata'];
   if (metadata === null || typeof metadata !== 'object') fail(`${at}.metadata must be an object`);
@@ -48,23 +58,24 @@ export function toPlainNewEvent(event: unknown, index: number): NewEvent {
   indexable(m['correlationId'], `${at}.metadata.correlationId`);
   if (typeof m['bootId'] !== 'string') fail(`${at}.metadata.bootId must be a string`);
   if (typeof m['appVersion'] !== 'string') fail(`${at}.metadata.appVersion must be a string`);
-  const envelope = {
-    type: e['type'],
-    v: e['v'],
-    time: e['time'],
-    systemTime: e['systemTime'],
-    recording: e['recording'],
-    data: e['data'],
-    metadata,
-  };
-  let plain: NewEvent;
+  let dataJson: string;
+  let metadataJson: string;
   try {
-    plain = JSON.parse(canonicalEncode(envelope)) as NewEvent;
+    dataJson = canonicalEncode(e['data']);
+    metadataJson = canonicalEncode(metadata);
   } catch (error) {
     throw new TypeError(`${at} is not representable as JSON: ${(error as Error).message}`);
   }
-  if (plain.data === undefined) fail(`${at}.data is not representable as JSON`);
-  return plain;
+  const plain: NewEvent = {
+    type,
+    v,
+    time,
+    systemTime,
+    ...(recording === undefined ? {} : { recording }),
+    data: JSON.parse(dataJson) as unknown,
+    metadata: JSON.parse(metadataJson) as NewEvent['metadata'],
+  };
+  return { event: plain, dataJson, metadataJson, timeKey: normalizeTime(time) ?? time };
 }
 
 export function checkOptionalSequence(value: unknown, what: string): number | undefined {

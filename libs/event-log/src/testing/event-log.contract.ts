@@ -190,10 +190,20 @@ export function describeEventLogContract(name: string, makeSubject: () => Contra
         const log = await open();
         await log.append([makeEvent(1)]);
         const headHash = log.headHash();
-        const db = log.db as { batch: unknown };
+        // Every write of the log goes through one batch: make its write fail after all puts were staged.
+        const db = log.db as { batch: (...args: unknown[]) => unknown };
         const realBatch = db.batch;
         const diskFull = new Error('injected: disk full');
-        db.batch = () => Promise.reject(diskFull);
+        let staged = 0;
+        db.batch = (...args: unknown[]) => {
+          const batch = realBatch.apply(log.db, args) as { length: number; write: () => Promise<void>; close: () => Promise<void> };
+          batch.write = async () => {
+            staged += batch.length;
+            await batch.close();
+            throw diskFull;
+          };
+          return batch;
+        };
         try {
           const calls = [log.append([makeEvent(2), makeEvent(3), makeEvent(4)]), log.append([makeEvent(5)]), log.append([makeEvent(6)])];
           for (const call of calls) {
@@ -203,6 +213,7 @@ export function describeEventLogContract(name: string, makeSubject: () => Contra
         } finally {
           db.batch = realBatch;
         }
+        expect(staged).toBe(5 * 5 + 1); // 5 events × (event, type, actor, correlation, time) + head, in one group
         expect(log.headSeq()).toBe(1);
         expect(log.headHash()).toBe(headHash);
         expect(seqs(await collect(log.read()))).toEqual([1]);
