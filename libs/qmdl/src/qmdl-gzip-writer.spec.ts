@@ -96,6 +96,23 @@ describe('QmdlGzipWriter', () => {
     expect(await readAll(file)).toEqual(frames);
   });
 
+  it('abort() during a write lets that write settle and refuses the ones queued behind it', async () => {
+    const file = path.join(dir, '10.qmdl.gz');
+    const writer = await QmdlGzipWriter.create({ path: file });
+    const generator = new SyntheticDiagGenerator({ seed: 10 });
+    const first = generator.nextContainer().frames;
+    const inFlight = writer.write(first);
+    const queued = writer.write(generator.nextContainer().frames);
+    await new Promise((resolve) => setImmediate(resolve)); // the first write is now in zlib
+    const aborting = writer.abort();
+    const queuedError: unknown = await queued.catch((e: unknown) => e);
+    await aborting;
+    const settled = await inFlight.then((t) => t, (e: unknown) => e);
+    expect(isLedgerError(queuedError, 'QMDL_WRITER_CLOSED')).toBe(true);
+    expect(settled).toMatchObject({ uncompressedBytes: first.length });
+    expect(bytesOf(await readAll(file))).toEqual(bytesOf(first));
+  });
+
   it('refuses to overwrite an existing file: QMDL_FILE_EXISTS', async () => {
     const file = path.join(dir, '5.qmdl.gz');
     writeFileSync(file, 'precious');

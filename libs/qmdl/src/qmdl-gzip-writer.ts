@@ -187,12 +187,17 @@ export class QmdlGzipWriter {
   abort(): Promise<void> {
     if (this.state === 'aborted' || this.state === 'finished') return Promise.resolve();
     const wasOpen = this.state === 'open'; // a failed writer already closed its file
-    this.state = 'aborted';
+    this.state = 'aborted'; // operations queued behind this one now fail with QMDL_WRITER_CLOSED
     this.pending = [];
     this.pendingBytes = 0;
-    this.deflate.destroy();
-    // Let an operation in flight settle before closing its file handle.
-    const closing = this.queue.catch(() => undefined).then(() => (wasOpen ? this.file.close() : undefined)).catch(() => undefined);
+    // Let an operation in flight settle before tearing down the stream and file it uses.
+    const closing = this.queue
+      .catch(() => undefined)
+      .then(async () => {
+        this.deflate.destroy();
+        if (wasOpen) await this.file.close();
+      })
+      .catch(() => undefined);
     this.queue = closing;
     return closing;
   }
