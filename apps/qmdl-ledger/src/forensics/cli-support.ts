@@ -59,12 +59,25 @@ export function withCommonOptions(command: Command, options: { readonly snapshot
  */
 export function action<A extends unknown[]>(body: (...args: A) => Promise<number>): (...args: A) => Promise<void> {
   return async (...args: A) => {
+    exitQuietlyOnClosedStdout();
     try {
       process.exitCode = await body(...args);
     } catch (error) {
       process.exitCode = report(error);
     }
   };
+}
+
+let stdoutGuarded = false;
+
+/** `qmdl-ledger events … | head`: a reader that goes away is not an error. */
+function exitQuietlyOnClosedStdout(): void {
+  if (stdoutGuarded) return;
+  stdoutGuarded = true;
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(process.exitCode ?? ExitCode.OK);
+    throw error;
+  });
 }
 
 function report(error: unknown): number {

@@ -94,9 +94,23 @@ function optionalFields(r: RayhunterRecording): Record<string, unknown> {
   return out;
 }
 
-/** Copies the QMDL file (as it is: `.qmdl` or `.qmdl.gz`), the analysis and the GPS file; never overwrites. */
+/**
+ * Copies the QMDL file (as it is: `.qmdl` or `.qmdl.gz`), the analysis and the
+ * GPS file; never overwrites. A recording without an analysis file gets an
+ * empty one, as the recorder gives every new recording, so downloads have
+ * every member (migration 0001 does the same for stores imported before).
+ */
 async function copyFiles(recording: RayhunterRecording, target: string): Promise<string[]> {
   const copied: string[] = [];
+  if (recording.files.analysis === undefined) {
+    const analysis = path.join(target, `${recording.name}.ndjson`);
+    try {
+      await fs.writeFile(analysis, '', { flag: 'wx' });
+      copied.push(analysis);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+  }
   for (const file of [recording.files.qmdl, recording.files.analysis, recording.files.gps]) {
     if (file === undefined) continue;
     const to = path.join(target, path.basename(file));
