@@ -37,7 +37,7 @@ export async function createHttpApp(options: CreateHttpAppOptions): Promise<Nest
   express.disable('x-powered-by');
   express.set('etag', false);
   app.use(requestContextMiddleware(options.ledger));
-  app.use(jsonBodyParser(BODY_LIMIT));
+  app.use(jsonBodyParser(BODY_LIMIT, 64 * 1024));
   app.useGlobalFilters(new LedgerExceptionFilter(() => (express as { _router?: { stack?: [] } })._router?.stack ?? []));
 
   const document = SwaggerModule.createDocument(
