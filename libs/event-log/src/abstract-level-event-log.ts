@@ -167,7 +167,9 @@ async function readHead(subs: Sublevels): Promise<Head> {
     } catch (error) {
       throw notAStore('the head pointer is not valid JSON', error);
     }
-    if (head === null || !isSequence(head.seq) || typeof head.hash !== 'string') throw notAStore('the head pointer is malformed');
+    if (head === null || !isSequence(head.seq) || typeof head.hash !== 'string' || !/^[0-9a-f]{64}$/.test(head.hash)) {
+      throw notAStore('the head pointer is malformed');
+    }
     return { seq: head.seq, hash: head.hash };
   }
   const [last] = await subs.events.iterator({ reverse: true, limit: 1 }).all();

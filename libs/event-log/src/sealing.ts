@@ -17,10 +17,11 @@ export interface SealedEvent {
  * suite checks `hashEvent(stored) === stored.hash` for every append.)
  */
 export function sealEvent(prepared: PreparedEvent, seq: number, prev: string): SealedEvent {
+  // `prev` is a hash this log computed (64 hex digits): it needs no escaping.
   const { event, dataJson, metadataJson } = prepared;
   const recording = event.recording === undefined ? '' : `,"recording":${JSON.stringify(event.recording)}`;
   const covered =
-    `{"data":${dataJson},"metadata":${metadataJson},"prev":${JSON.stringify(prev)}${recording},"seq":${seq}` +
+    `{"data":${dataJson},"metadata":${metadataJson},"prev":"${prev}"${recording},"seq":${seq}` +
     `,"systemTime":${JSON.stringify(event.systemTime)},"time":${JSON.stringify(event.time)},"type":${JSON.stringify(event.type)},"v":${event.v}}`;
   const hash = sha256Hex(covered);
   const stored: StoredEvent = {

@@ -10,14 +10,15 @@ function fail(message: string): never {
   throw new TypeError(message);
 }
 
-function indexable(value: unknown, what: string): string {
-  if (typeof value !== 'string' || value === '') fail(`${what} must be a non-empty string`);
-  if (value.includes(INDEX_SEPARATOR)) fail(`${what} must not contain U+0000`);
+// Field paths are built only when a check fails: append validates every event.
+function indexable(value: unknown, what: string, at = ''): string {
+  if (typeof value !== 'string' || value === '') fail(`${at}${what} must be a non-empty string`);
+  if (value.includes(INDEX_SEPARATOR)) fail(`${at}${what} must not contain U+0000`);
   return value;
 }
 
-function isoTime(value: unknown, what: string): string {
-  if (typeof value !== 'string' || normalizeTime(value) === undefined) fail(`${what} must be an ISO 8601 time`);
+function isoTime(value: unknown, what: string, at = ''): string {
+  if (typeof value !== 'string' || normalizeTime(value) === undefined) fail(`${at}${what} must be an ISO 8601 time`);
   return value;
 }
 
@@ -37,45 +38,48 @@ export interface PreparedEvent {
  * a programmer's error: TypeError.
  */
 export function prepareEvent(event: unknown, index: number): PreparedEvent {
-  const at = `events[${index}]`;
-  if (event === null || typeof event !== 'object') fail(`${at} must be an object`);
+  const at = `events[${index}].`;
+  if (event === null || typeof event !== 'object') fail(`events[${index}] must be an object`);
   const e = event as Record<string, unknown>;
-  const type = indexable(e['type'], `${at}.type`);
+  const type = indexable(e['type'], 'type', at);
   const v = e['v'];
-  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 1) fail(`${at}.v must be an integer >= 1`);
-  const time = isoTime(e['time'], `${at}.time`);
-  const systemTime = isoTime(e['systemTime'], `${at}.systemTime`);
-  const recording = e['recording'] === undefined ? undefined : indexable(e['recording'], `${at}.recording`);
-  if (e['data'] === undefined) fail(`${at}.data is required`);
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 1) fail(`${at}v must be an integer >= 1`);
+  const time = e['time'];
+  const timeKey = typeof time === 'string' ? normalizeTime(time) : undefined;
+  if (timeKey === undefined) fail(`${at}time must be an ISO 8601 time`);
+  const systemTime = isoTime(e['systemTime'], 'systemTime', at);
+  const recording = e['recording'] === undefined ? undefined : indexable(e['recording'], 'recording', at);
+  if (e['data'] === undefined) fail(`${at}data is required`);
   const metadata = e['metadata'];
-  if (metadata === null || typeof metadata !== 'object') fail(`${at}.metadata must be an object`);
+  if (metadata === null || typeof metadata !== 'object') fail(`${at}metadata must be an object`);
   const m = metadata as Record<string, unknown>;
   const actor = m['actor'];
-  if (actor === null || typeof actor !== 'object') fail(`${at}.metadata.actor must be an object`);
+  if (actor === null || typeof actor !== 'object') fail(`${at}metadata.actor must be an object`);
   const kind = (actor as Record<string, unknown>)['kind'];
-  if (typeof kind !== 'string' || !ACTOR_KINDS.has(kind)) fail(`${at}.metadata.actor.kind must be one of ${[...ACTOR_KINDS].join(', ')}`);
-  if (kind === 'http') indexable((actor as Record<string, unknown>)['remoteAddress'], `${at}.metadata.actor.remoteAddress`);
-  indexable(m['correlationId'], `${at}.metadata.correlationId`);
-  if (typeof m['bootId'] !== 'string') fail(`${at}.metadata.bootId must be a string`);
-  if (typeof m['appVersion'] !== 'string') fail(`${at}.metadata.appVersion must be a string`);
+  if (typeof kind !== 'string' || !ACTOR_KINDS.has(kind)) fail(`${at}metadata.actor.kind must be one of ${[...ACTOR_KINDS].join(', ')}`);
+  if (kind === 'http') indexable((actor as Record<string, unknown>)['remoteAddress'], 'metadata.actor.remoteAddress', at);
+  indexable(m['correlationId'], 'metadata.correlationId', at);
+  if (typeof m['bootId'] !== 'string') fail(`${at}metadata.bootId must be a string`);
+  if (typeof m['appVersion'] !== 'string') fail(`${at}metadata.appVersion must be a string`);
   let dataJson: string;
   let metadataJson: string;
   try {
     dataJson = canonicalEncode(e['data']);
     metadataJson = canonicalEncode(metadata);
   } catch (error) {
-    throw new TypeError(`${at} is not representable as JSON: ${(error as Error).message}`);
+    throw new TypeError(`events[${index}] is not representable as JSON: ${(error as Error).message}`);
   }
+  // Copies as they will read back: callers may keep mutating what they passed in.
   const plain: NewEvent = {
     type,
     v,
-    time,
+    time: time as string,
     systemTime,
     ...(recording === undefined ? {} : { recording }),
     data: JSON.parse(dataJson) as unknown,
     metadata: JSON.parse(metadataJson) as NewEvent['metadata'],
   };
-  return { event: plain, dataJson, metadataJson, timeKey: normalizeTime(time) ?? time };
+  return { event: plain, dataJson, metadataJson, timeKey };
 }
 
 export function checkOptionalSequence(value: unknown, what: string): number | undefined {
