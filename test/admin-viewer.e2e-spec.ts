@@ -282,7 +282,13 @@ describe('admin viewer against a real server', () => {
     const later = await eventsAfter(server, h2, 'RecordingDeleted');
     await row(page, later.find((e) => e.type === 'RecordingDeleted')!.seq).waitFor({ timeout: 2000 });
     expect(new Set(await rowTypes(page))).toEqual(new Set(['RecordingDeleted']));
-    expect(await page.getByTestId('export-link').getAttribute('href')).toBe('/api/events/export?type=RecordingDeleted');
+    const exportHref = await page.getByTestId('export-link').getAttribute('href');
+    expect(exportHref).toBe('/api/events/export?type=RecordingDeleted');
+    const exported = await page.request.get(server.base + exportHref!);
+    expect(exported.headers()['content-type']).toContain('application/x-ndjson');
+    const lines = (await exported.text()).split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as StoredEvent);
+    expect(lines.length).toBeGreaterThanOrEqual(2);
+    expect(new Set(lines.map((e) => e.type))).toEqual(new Set(['RecordingDeleted']));
   });
 
   it('the detail of a delete shows the stop and the delete its request produced', async () => {

@@ -2,8 +2,11 @@ import { errorText, getJson } from './api';
 import { h, replaceChildren } from './dom';
 import type { VerifyResult } from './types';
 
-/** At most one verify per this many ms when live events trigger it (verify walks the chain). */
-const THROTTLE_MS = 5000;
+/**
+ * At most one verify per this many ms when live events trigger it: verify walks
+ * the whole chain, and a recording appends an event every second or so.
+ */
+const THROTTLE_MS = 15_000;
 
 /**
  * The integrity badge: whether the hash chain verifies up to the head, or the
