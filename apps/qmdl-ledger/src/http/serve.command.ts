@@ -97,15 +97,7 @@ async function serve(raw: RawServeOptions): Promise<void> {
     if ((error as { code?: unknown }).code === 'EADDRINUSE') throw new UsageError(`cannot listen on ${options.host}:${options.port}: address in use`);
     throw error;
   }
-  const address = app.getHttpServer().address() as AddressInfo | null;
-  const port = address?.port ?? options.port;
-  const shownHost = options.host.includes(':') ? `[${options.host}]` : options.host;
-  process.stdout.write(`qmdl-ledger listening on http://${shownHost}:${port} (data: ${options.dataDir}, source: ${options.source})\n`);
-  logBuffer.push(`${new Date().toISOString()} LOG listening on http://${shownHost}:${port}`);
-  if (!isLoopback(options.host) && options.adminToken === undefined) {
-    logger.warn(`listening on non-loopback address ${options.host} without --admin-token: anyone who can reach it can delete recordings`, 'serve');
-  }
-
+  const ready = app;
   // Signals are handled here rather than by enableShutdownHooks(): Nest's hook
   // re-raises the signal after closing, so the process would die by the signal
   // (exit 130/143) instead of exiting 0 after a clean shutdown.
@@ -122,7 +114,7 @@ async function serve(raw: RawServeOptions): Promise<void> {
       process.exit(1);
     }, SHUTDOWN_DEADLINE_MS);
     deadline.unref();
-    app
+    ready
       .close()
       .then(() => ledger.close({ signal }))
       .then(() => {
@@ -136,4 +128,13 @@ async function serve(raw: RawServeOptions): Promise<void> {
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+
+  const address = app.getHttpServer().address() as AddressInfo | null;
+  const port = address?.port ?? options.port;
+  const shownHost = options.host.includes(':') ? `[${options.host}]` : options.host;
+  process.stdout.write(`qmdl-ledger listening on http://${shownHost}:${port} (data: ${options.dataDir}, source: ${options.source})\n`);
+  logBuffer.push(`${new Date().toISOString()} LOG listening on http://${shownHost}:${port}`);
+  if (!isLoopback(options.host) && options.adminToken === undefined) {
+    logger.warn(`listening on non-loopback address ${options.host} without --admin-token: anyone who can reach it can delete recordings`, 'serve');
+  }
 }
