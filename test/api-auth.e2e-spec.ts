@@ -129,3 +129,24 @@ describe('a recording with no data yet', () => {
     expect(qmdl.body.length).toBe(0);
   });
 });
+
+describe('below the free-space guard', () => {
+  let server: InProcessServer;
+  beforeAll(async () => {
+    // 10 TB required: no test machine has that much free.
+    server = await startInProcess({ recorder: { minSpaceStartMb: 10_000_000 } });
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  it('answers start-recording 507 with the refusal message as text, and records nothing', async () => {
+    const seq = server.ledger.state().seq;
+    const res = await request(server.baseUrl, '/api/start-recording', { method: 'POST' });
+    expect(res.status).toBe(507);
+    expect(res.headers['content-type']).toMatch(/^text\/plain/);
+    expect(res.text()).toMatch(/disk space/i);
+    expect(server.ledger.state().current).toBeUndefined();
+    expect(server.ledger.state().seq).toBe(seq);
+  });
+});

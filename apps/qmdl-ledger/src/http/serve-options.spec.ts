@@ -1,0 +1,33 @@
+import { isLoopback, parseBoolean, parseServeOptions, UsageError } from './serve-options';
+
+describe('serve options', () => {
+  it('defaults as documented', () => {
+    const o = parseServeOptions({}, {});
+    expect(o).toMatchObject({ port: 8080, host: '127.0.0.1', source: 'synthetic', autoStart: true, readOnly: false, minSpaceStartMb: 1, minSpaceContinueMb: 1, flushIntervalMs: 1000, flushKiB: 256 });
+    expect(o.adminToken).toBeUndefined();
+    expect(o.dataDir).toMatch(/\/data$/);
+  });
+
+  it('takes the environment when no flag is given', () => {
+    const o = parseServeOptions({}, { LEDGER_DATA_DIR: '/tmp/x', PORT: '0', HOST: '::1', LEDGER_SOURCE: 'none', LEDGER_READ_ONLY: 'yes', ADMIN_TOKEN: 'abc' });
+    expect(o).toMatchObject({ dataDir: '/tmp/x', port: 0, host: '::1', source: 'none', readOnly: true, adminToken: 'abc' });
+  });
+
+  it.each([
+    [{ port: 'x' }], [{ port: '65536' }], [{ port: '-1' }], [{ flushKib: '0' }], [{ flushIntervalMs: '1.5' }], [{ minSpaceStartMb: 'lots' }],
+    [{ source: 'pigeon:' }], [{ host: 'bad host' }], [{ adminToken: 'has space' }], [{ dataDir: '' }],
+  ])('refuses %j with a UsageError', (raw) => {
+    expect(() => parseServeOptions(raw, {})).toThrow(UsageError);
+  });
+
+  it('reads booleans strictly', () => {
+    expect(parseBoolean('on', 'X')).toBe(true);
+    expect(parseBoolean('0', 'X')).toBe(false);
+    expect(() => parseBoolean('maybe', 'X')).toThrow(UsageError);
+  });
+
+  it('knows loopback addresses', () => {
+    expect(['127.0.0.1', '127.1.2.3', '::1', 'localhost'].every(isLoopback)).toBe(true);
+    expect(['0.0.0.0', '192.168.1.1', '::'].some(isLoopback)).toBe(false);
+  });
+});
