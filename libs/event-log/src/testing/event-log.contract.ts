@@ -383,10 +383,12 @@ export function describeEventLogContract(name: string, makeSubject: () => Contra
         const total = 1200;
         for (let i = 0; i < 600; i += 100) await log.append(range(i + 1, i + 100).map((n) => makeEvent(n)));
         const received: number[] = [];
+        let headWhenCaughtUp = 0;
         const done = new Promise<void>((resolve, reject) => {
           const subscription = log.subscribe({ after: 0 }).subscribe({
             next: (event) => {
               received.push(event.seq);
+              if (event.seq === 600) headWhenCaughtUp = log.headSeq();
               if (event.seq === total) {
                 subscription.unsubscribe();
                 resolve();
@@ -404,6 +406,8 @@ export function describeEventLogContract(name: string, makeSubject: () => Contra
         })();
         await Promise.all([appending, done]);
         expect(received).toEqual(range(1, total));
+        // The race really happened: events were committed while the catch-up was still reading.
+        expect(headWhenCaughtUp).toBeGreaterThan(600);
       });
 
       it('starts after the given sequence and applies filters to catch-up and live events', async () => {
