@@ -8,7 +8,7 @@ export { UpcasterRegistry } from './upcasters';
 export type { Upcaster } from './upcasters';
 export { canonicalEncode, hashEvent } from './canonical';
 export { encodeSequenceKey, decodeSequenceKey, SEQUENCE_KEY_LENGTH } from './sequence-key';
-export { indexKey, seqOfIndexKey, INDEX_SEPARATOR, META_KEYS, STORE_FORMAT_VERSION, SUBLEVELS } from './layout';
+export { indexEntries, indexKey, normalizeTime, seqOfIndexKey, INDEX_SEPARATOR, META_KEYS, STORE_FORMAT_VERSION, SUBLEVELS } from './layout';
 export type { IndexSublevel } from './layout';
 export { EventLogErrorCode } from './errors';
 export { VerifyCode } from './verify';
