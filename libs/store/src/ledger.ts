@@ -30,6 +30,11 @@ export interface RecorderSettings {
   readonly minSpaceStartMb: number;
   /** Stop the recording (reason disk-low) below this much free space (MB). */
   readonly minSpaceContinueMb: number;
+  /**
+   * KiB kept in reserve (`<dataDir>/.space-reserve`) and given back when a write
+   * fails for lack of space, so the stop and later deletes can still commit. Default 512.
+   */
+  readonly reserveKiB?: number;
 }
 
 export interface LedgerOptions {

@@ -117,6 +117,7 @@ export async function openLedger(options: OpenLedgerOptions): Promise<OpenedLedg
         { bootId, version: options.appVersion, source: options.recorder.source },
       );
       await projection.persist({ force: true });
+      await recorder.ensureReserve();
       if (options.recorder.autoStart && options.recorder.source !== 'none') {
         const result = await execute({ type: 'StartRecording', data: { atMs: 0, utcOffsetMinutes: 0 } }, { actor: { kind: 'system' }, correlationId: randomUUID() });
         if (!result.ok) logger.warn(`auto-start refused: ${result.refusal.code}: ${result.refusal.message}`);

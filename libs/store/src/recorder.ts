@@ -1,5 +1,7 @@
 import { promises as fs } from 'node:fs';
+import path from 'node:path';
 import {
+  formatRfc3339,
   type Command, type DecidedEvent, type LedgerEvent, type QmdlStoreState, type RecordingTotals, type Refusal,
 } from '@ledger/domain';
 import { createDiagSource, QmdlGzipWriter, type DiagSource, type DiagSourceStats } from '@ledger/qmdl';
@@ -20,6 +22,8 @@ interface ActiveRecording {
   /** Totals covered by a committed event. */
   committed: RecordingTotals;
   lastFlushAt: number;
+  /** Raw bytes written since the last flush window. */
+  pendingRaw: number;
   pump?: Promise<void>;
   source?: DiagSource;
 }
@@ -84,7 +88,8 @@ export class Recorder implements CommandEffects {
     const out: DecidedEvent[] = [];
     for (const event of events) {
       if (event.type === 'RecordingStopped' && this.active && event.recording === this.active.name) {
-        const totals = await this.finalizeActive();
+        // After a write failure the trailer cannot be trusted to fit: keep the committed prefix instead.
+        const totals = await this.finalizeActive({ abandon: event.data.reason === 'write-failed' });
         out.push({ ...event, data: { ...event.data, ...totals.totals, ...(totals.detail ? { detail: joinDetail(event.data.detail, totals.detail) } : {}) } });
       } else {
         out.push(event);
@@ -101,6 +106,7 @@ export class Recorder implements CommandEffects {
           break;
         case 'RecordingDeleted':
           if (event.recording) await this.options.files.remove(event.recording);
+          await this.ensureReserve();
           break;
         case 'GpsFixRecorded':
           if (event.recording) await this.appendGps(event);
@@ -119,7 +125,7 @@ export class Recorder implements CommandEffects {
     const writer = await QmdlGzipWriter.create({ path: paths.qmdl });
     await fs.writeFile(paths.analysis, '', { flag: 'a' });
     const zero: RecordingTotals = { qmdlSizeBytes: 0, uncompressedBytes: 0, containers: 0 };
-    const active: ActiveRecording = { name, writer, abort: new AbortController(), written: zero, committed: zero, lastFlushAt: this.options.clock() };
+    const active: ActiveRecording = { name, writer, abort: new AbortController(), written: zero, committed: zero, lastFlushAt: this.options.clock(), pendingRaw: 0 };
     this.active = active;
     const source = createDiagSource(this.options.settings.source);
     if (source) {
@@ -137,18 +143,21 @@ export class Recorder implements CommandEffects {
         if (this.active !== active) break;
         await this.withLock(async () => {
           if (this.active !== active) return;
-          const totals = await active.writer.write(chunk.frames);
+          // Compressed without a sync flush per chunk: a flush ends a deflate block, and per-container
+          // flushing costs ~3x in throughput (libs/qmdl README). Durability comes at the commit window,
+          // where flushNow() flushes and fdatasyncs before the size is committed.
+          const totals = await active.writer.write(chunk.frames, { flush: false });
+          active.pendingRaw += chunk.frames.length;
           active.written = {
             qmdlSizeBytes: totals.compressedBytes,
             uncompressedBytes: totals.uncompressedBytes,
             containers: active.written.containers + 1,
             ...(chunk.lastMessageTimeMs !== undefined
-              ? { lastMessageTime: new Date(chunk.lastMessageTimeMs).toISOString() }
+              ? { lastMessageTime: localRfc3339(chunk.lastMessageTimeMs) }
               : active.written.lastMessageTime !== undefined ? { lastMessageTime: active.written.lastMessageTime } : {}),
           };
         });
-        const pending = active.written.qmdlSizeBytes - active.committed.qmdlSizeBytes;
-        if (pending >= flushKiB * 1024 || this.options.clock() - active.lastFlushAt >= flushIntervalMs) {
+        if (active.pendingRaw >= flushKiB * 1024 || this.options.clock() - active.lastFlushAt >= flushIntervalMs) {
           await this.flush(active);
         }
       }
@@ -159,9 +168,10 @@ export class Recorder implements CommandEffects {
       }
     } catch (error) {
       if (this.active !== active) return;
-      const code = (error as NodeJS.ErrnoException).code ?? (error as { code?: string }).code;
+      // Give back the reserved space so the stop (and later deletes) can be committed on a full disk.
+      await this.releaseReserve();
       this.options.logger.error(`recording ${active.name}: write failed: ${error instanceof Error ? error.message : String(error)}`);
-      await this.stop('write-failed', code ? `${code}: ${(error as Error).message}` : String(error));
+      await this.stop('write-failed', errorDetail(error));
     } finally {
       this.lastSourceStats = source.stats();
     }
@@ -180,8 +190,11 @@ export class Recorder implements CommandEffects {
     let totals: RecordingTotals | undefined;
     await this.withLock(async () => {
       if (this.active !== active) return;
-      if (active.written.qmdlSizeBytes === active.committed.qmdlSizeBytes && active.written.containers === active.committed.containers) return;
+      if (active.written.containers === active.committed.containers) return;
+      const flushed = await active.writer.flush();
+      active.pendingRaw = 0;
       await active.writer.sync();
+      active.written = { ...active.written, qmdlSizeBytes: flushed.compressedBytes, uncompressedBytes: flushed.uncompressedBytes };
       totals = active.written;
     });
     if (!totals) return;
@@ -207,11 +220,45 @@ export class Recorder implements CommandEffects {
   }
 
   private async stop(reason: 'source-ended' | 'write-failed' | 'disk-low', detail: string): Promise<void> {
-    const result = await this.options.execute(
-      { type: 'StopRecording', data: { reason, detail } },
-      { actor: RECORDER, correlationId: this.options.newCorrelationId() },
-    );
+    const command = { type: 'StopRecording', data: { reason, detail } } as const;
+    const context = { actor: RECORDER, correlationId: this.options.newCorrelationId() };
+    let result: CommandResult;
+    try {
+      result = await this.options.execute(command, context);
+    } catch (error) {
+      // The commit itself failed (e.g. the log could not write on a full disk). The writer is already
+      // finalized and the uncommitted tail cut off, which freed space: try once more.
+      this.options.logger.error(`stop (${reason}) could not be committed: ${String(error)}; retrying`);
+      await this.releaseReserve();
+      result = await this.options.execute(command, context);
+    }
     if (!result.ok) this.options.logger.warn(`stop (${reason}) refused: ${result.refusal.code}`);
+  }
+
+  /**
+   * A small reserved file in the data directory, given back when a write fails
+   * for lack of space, so that the stop and later deletes can still be committed.
+   */
+  async ensureReserve(): Promise<void> {
+    const bytes = (this.options.settings.reserveKiB ?? 512) * 1024;
+    if (bytes <= 0) return;
+    try {
+      const stat = await fs.stat(this.reservePath()).catch(() => undefined);
+      if (stat && stat.size >= bytes) return;
+      if ((await this.freeBytes()) < bytes * 4) return;
+      await fs.writeFile(this.reservePath(), Buffer.alloc(bytes));
+    } catch (error) {
+      this.options.logger.warn(`could not reserve ${bytes} bytes: ${String(error)}`);
+      await fs.unlink(this.reservePath()).catch(() => undefined);
+    }
+  }
+
+  private async releaseReserve(): Promise<void> {
+    await fs.unlink(this.reservePath()).catch(() => undefined);
+  }
+
+  private reservePath(): string {
+    return path.join(this.options.files.dir, '..', '.space-reserve');
   }
 
   /**
@@ -219,7 +266,7 @@ export class Recorder implements CommandEffects {
    * write error (e.g. ENOSPC) the file is cut back to the last committed size,
    * which is still a valid gzip prefix: a stop never fails.
    */
-  private async finalizeActive(): Promise<{ totals: RecordingTotals; detail?: string }> {
+  private async finalizeActive(options: { readonly abandon?: boolean } = {}): Promise<{ totals: RecordingTotals; detail?: string }> {
     const active = this.active;
     if (!active) throw new TypeError('no active recording to finalize');
     active.abort.abort();
@@ -227,6 +274,7 @@ export class Recorder implements CommandEffects {
     this.stopFlushTimer();
     return this.withLock(async () => {
       try {
+        if (options.abandon) throw new Error('abandoned after a write failure');
         const final = await active.writer.finish();
         const totals: RecordingTotals = {
           qmdlSizeBytes: final.compressedBytes,
@@ -240,7 +288,9 @@ export class Recorder implements CommandEffects {
         await active.writer.abort().catch(() => undefined);
         const file = this.options.files.paths(active.name, true).qmdl;
         await fs.truncate(file, active.committed.qmdlSizeBytes).catch(() => undefined);
-        const message = `finalize failed (${(error as NodeJS.ErrnoException).code ?? 'error'}); cut back to the last committed ${active.committed.qmdlSizeBytes} bytes`;
+        const message = options.abandon
+          ? `cut back to the last committed ${active.committed.qmdlSizeBytes} bytes`
+          : `finalize failed (${(error as NodeJS.ErrnoException).code ?? 'error'}); cut back to the last committed ${active.committed.qmdlSizeBytes} bytes`;
         this.options.logger.error(`recording ${active.name}: ${message}`);
         return { totals: active.committed, detail: message };
       }
@@ -264,7 +314,12 @@ export class Recorder implements CommandEffects {
     this.flushTimer = setInterval(() => {
       const active = this.active;
       if (active && this.options.clock() - active.lastFlushAt >= interval) {
-        this.flush(active).catch((error: unknown) => this.options.logger.error(`flush failed: ${String(error)}`));
+        this.flush(active).catch(async (error: unknown) => {
+          this.options.logger.error(`recording ${active.name}: flush failed: ${String(error)}`);
+          if (this.active !== active) return;
+          await this.releaseReserve();
+          await this.stop('write-failed', errorDetail(error)).catch((e: unknown) => this.options.logger.error(`stop failed: ${String(e)}`));
+        });
       }
     }, interval);
     this.flushTimer.unref();
@@ -300,6 +355,24 @@ export class Recorder implements CommandEffects {
     }
     await active?.pump?.catch(() => undefined);
   }
+}
+
+/** RFC 3339 with this machine's local offset, as the manifest shows times. */
+function localRfc3339(ms: number): string {
+  return formatRfc3339(ms, -new Date(ms).getTimezoneOffset());
+}
+
+/** "QMDL_WRITE_FAILED: … (cause ENOSPC: no space left on device)": the codes of the whole cause chain. */
+function errorDetail(error: unknown): string {
+  const parts: string[] = [];
+  let current: unknown = error;
+  for (let depth = 0; current !== undefined && current !== null && depth < 4; depth++) {
+    const code = (current as { code?: unknown }).code;
+    const message = current instanceof Error ? current.message : String(current);
+    parts.push(typeof code === 'string' ? `${code}: ${message}` : message);
+    current = (current as { cause?: unknown }).cause;
+  }
+  return parts.join(' (cause ') + ')'.repeat(Math.max(0, parts.length - 1));
 }
 
 function joinDetail(a: string | undefined, b: string): string {
