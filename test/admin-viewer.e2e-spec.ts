@@ -1,7 +1,10 @@
 /**
  * The admin audit-log viewer in a real browser (headless Debian chromium via
  * playwright-core) against the real server, spawned from the build
- * (`node scripts/build.js` first; `npm test` does that).
+ * (`node scripts/build.js` first; `npm test` does that). The tests in a
+ * describe share one server and run in order: each builds on the events the
+ * previous ones made (e.g. the detail and time-travel tests use the delete
+ * made by the filter test).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -187,7 +190,16 @@ describe('admin viewer against a real server', () => {
 
   it('loads at /admin and says the hash chain verifies up to the head', async () => {
     await page.goto(`${server.base}/admin`);
-    await page.locator('[data-testid=event-row]').first().waitFor({ timeout: 10_000 });
+    try {
+      await page.locator('[data-testid=event-row]').first().waitFor({ timeout: 10_000 });
+    } catch (err) {
+      // Say why: most often dist/ was rebuilt (emptied) by another build while this ran.
+      const index = await fetch(`${server.base}/admin/`);
+      throw new Error(
+        `no event rows: GET /admin/ → ${index.status}; dist/admin/index.html ${existsSync(path.join(ROOT, 'dist/admin/index.html')) ? 'exists' : 'is missing'}; ` +
+          `page text: ${JSON.stringify(((await page.locator('body').textContent()) ?? '').slice(0, 300))}\n${String(err)}`,
+      );
+    }
     const badge = page.getByTestId('integrity-badge');
     await waitFor('the integrity badge', async () => ((await badge.getAttribute('data-state')) === 'ok' ? true : undefined));
     expect(await badge.textContent()).toMatch(/verifies to #\d+/);
