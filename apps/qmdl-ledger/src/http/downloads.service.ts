@@ -1,8 +1,8 @@
 import { createReadStream, promises as fs } from 'node:fs';
-import { Transform, type Readable, type TransformCallback } from 'node:stream';
+import { Readable, Transform, type TransformCallback } from 'node:stream';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ZipFile } from 'yazl';
-import { LedgerError, type QmdlStoreState, type RecordingEntry } from '@ledger/domain';
+import { isLedgerError, LedgerError, type QmdlStoreState, type RecordingEntry } from '@ledger/domain';
 import { openQmdlReadStream } from '@ledger/qmdl';
 import type { Ledger } from '@ledger/store';
 import { LEDGER } from './tokens';
@@ -100,7 +100,18 @@ export class DownloadsService {
   async openQmdl(found: FoundEntry): Promise<OpenedQmdl> {
     const { entry, active } = found;
     const file = this.ledger.paths(entry.name, entry.compressed).qmdl;
-    const stream = await this.open(() => openQmdlReadStream(file), entry.name);
+    let stream: Readable;
+    try {
+      stream = await this.open(() => openQmdlReadStream(file), entry.name);
+    } catch (error) {
+      // A recording that never got a byte may have no file at all (the recorder opens it
+      // after the start commits; a stop in the same group commit can come first). Zero
+      // listed bytes download as zero bytes.
+      if (isLedgerError(error, 'NO_SUCH_RECORDING') && entry.qmdlSizeBytes === 0 && !active) {
+        return { entry, stream: Readable.from([]), contentLength: 0 };
+      }
+      throw error;
+    }
     const knowsLength = !active && entry.damaged === undefined && entry.containers > 0;
     return { entry, stream, ...(knowsLength ? { contentLength: entry.uncompressedBytes } : {}) };
   }

@@ -129,12 +129,12 @@ async function serve(raw: RawServeOptions): Promise<void> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
 
+  if (!isLoopback(options.host) && options.adminToken === undefined) {
+    process.stderr.write(`qmdl-ledger: warning: listening on non-loopback address ${options.host} without --admin-token: anyone who can reach it can delete recordings`+ '\n');
+  }
   const address = app.getHttpServer().address() as AddressInfo | null;
   const port = address?.port ?? options.port;
   const shownHost = options.host.includes(':') ? `[${options.host}]` : options.host;
   process.stdout.write(`qmdl-ledger listening on http://${shownHost}:${port} (data: ${options.dataDir}, source: ${options.source})\n`);
   logBuffer.push(`${new Date().toISOString()} LOG listening on http://${shownHost}:${port}`);
-  if (!isLoopback(options.host) && options.adminToken === undefined) {
-    logger.warn(`listening on non-loopback address ${options.host} without --admin-token: anyone who can reach it can delete recordings`, 'serve');
-  }
 }
