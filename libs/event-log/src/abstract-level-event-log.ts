@@ -179,6 +179,64 @@ async function readHead(subs: Sublevels): Promise<Head> {
 }
 
 /**
+ * The puts of one group commit, as root-level keys that carry their sublevel's
+ * prefix (`!events!…`, `!idx-type!…`, `!meta!head`). They are written through
+ * one chained batch: all or none. Chained puts of pre-prefixed keys cost a
+ * fraction of an array batch of `sublevel` operations in abstract-level, which
+ * matters at 6–7 keys per event.
+ */
+class StagedWrites {
+  private readonly keys: string[] = [];
+  private readonly values: string[] = [];
+  private readonly eventsPrefix: string;
+  private readonly indexPrefixes: Readonly<Record<IndexSublevel, string>>;
+
+  constructor(private readonly subs: Sublevels) {
+    this.eventsPrefix = subs.events.prefix;
+    this.indexPrefixes = indexPrefixesOf(subs);
+  }
+
+  stage(sealed: SealedEvent, timeKey: string): void {
+    const { event, value } = sealed;
+    const seqKey = encodeSequenceKey(event.seq);
+    this.keys.push(this.eventsPrefix + seqKey);
+    this.values.push(value);
+    for (const [index, indexed] of indexEntries(event, timeKey)) {
+      this.keys.push(`${this.indexPrefixes[index]}${indexed}${INDEX_SEPARATOR}${seqKey}`);
+      this.values.push('');
+    }
+  }
+
+  head(seq: number, hash: string): void {
+    this.keys.push(this.subs.meta.prefix + META_KEYS.head);
+    this.values.push(JSON.stringify({ seq, hash }));
+  }
+
+  async writeTo(db: LevelDatabase, sync: boolean): Promise<void> {
+    const batch = db.batch();
+    try {
+      for (let i = 0; i < this.keys.length; i++) batch.put(this.keys[i] as string, this.values[i] as string);
+    } catch (error) {
+      await batch.close();
+      throw error;
+    }
+    await batch.write(syncOption(sync));
+  }
+}
+
+const indexPrefixCache = new WeakMap<Sublevels, Readonly<Record<IndexSublevel, string>>>();
+
+function indexPrefixesOf(subs: Sublevels): Readonly<Record<IndexSublevel, string>> {
+  let prefixes = indexPrefixCache.get(subs);
+  if (prefixes === undefined) {
+    const entries = (Object.keys(subs.indexes) as IndexSublevel[]).map((name) => [name, subs.indexes[name].prefix] as const);
+    prefixes = Object.fromEntries(entries) as Record<IndexSublevel, string>;
+    indexPrefixCache.set(subs, prefixes);
+  }
+  return prefixes;
+}
+
+/**
  * The event log over any abstract-level database: gapless sequences, atomic and
  * durable group-committed appends, index-driven reads, catch-up-then-live
  * subscriptions, a SHA-256 hash chain and named snapshots. The key layout is in
@@ -270,7 +328,7 @@ export class AbstractLevelEventLog implements EventLog {
     let seq = this.head.seq;
     let hash = this.head.hash;
     let sync = false;
-    const writes: Array<readonly [string, string]> = [];
+    const writes = new StagedWrites(this.subs);
     const outcomes: Array<Outcome<readonly StoredEvent[]>> = [];
     const committed: StoredEvent[] = [];
     let accepted = 0;
@@ -290,7 +348,7 @@ export class AbstractLevelEventLog implements EventLog {
         const sealed = sealEvent(prepared, seq, hash);
         hash = sealed.event.hash;
         stored.push(sealed.event);
-        this.stageWrites(writes, sealed, prepared.timeKey);
+        writes.stage(sealed, prepared.timeKey);
       }
       sync ||= request.sync;
       accepted += 1;
@@ -298,9 +356,9 @@ export class AbstractLevelEventLog implements EventLog {
       outcomes.push({ ok: true, value: stored });
     }
     if (committed.length === 0) return outcomes;
-    writes.push([this.subs.meta.prefix + META_KEYS.head, JSON.stringify({ seq, hash })]);
+    writes.head(seq, hash);
     try {
-      await this.writeBatch(writes, sync);
+      await writes.writeTo(this.db, sync);
     } catch (error) {
       this.counters.failedBatches += 1;
       const failure = new LedgerError(EventLogErrorCode.WRITE_FAILED, 'the append was not written', { cause: error });
@@ -312,30 +370,6 @@ export class AbstractLevelEventLog implements EventLog {
     this.counters.events += committed.length;
     this.publish(committed);
     return outcomes;
-  }
-
-  /** Stages the event and its index entries as root-level `[key, value]` puts (keys carry their sublevel's prefix). */
-  private stageWrites(writes: Array<readonly [string, string]>, sealed: SealedEvent, timeKey: string): void {
-    const { event, value } = sealed;
-    const seqKey = encodeSequenceKey(event.seq);
-    writes.push([this.subs.events.prefix + seqKey, value]);
-    for (const [index, indexed] of indexEntries(event, timeKey)) writes.push([`${this.subs.indexes[index].prefix}${indexed}${INDEX_SEPARATOR}${seqKey}`, '']);
-  }
-
-  /**
-   * Writes staged puts in one chained batch on the root database: all or none.
-   * Chained puts with pre-prefixed keys cost a fraction of an array batch of
-   * `sublevel` operations in abstract-level, which matters at 7 keys per event.
-   */
-  private async writeBatch(writes: ReadonlyArray<readonly [string, string]>, sync: boolean): Promise<void> {
-    const batch = this.db.batch();
-    try {
-      for (const [key, value] of writes) batch.put(key, value);
-    } catch (error) {
-      await batch.close();
-      throw error;
-    }
-    await batch.write(syncOption(sync));
   }
 
   private publish(events: readonly StoredEvent[]): void {

@@ -382,6 +382,24 @@ export function describeEventLogContract(name: string, makeSubject: () => Contra
         const log = await open();
         const total = 1200;
         for (let i = 0; i < 600; i += 100) await log.append(range(i + 1, i + 100).map((n) => makeEvent(n)));
+
+        // Hold the catch-up's second read until an append has committed, so live events
+        // certainly arrive while it is still reading (whatever the disk's speed).
+        let firstRacingCommit: Promise<unknown> = Promise.resolve();
+        const db = log.db as unknown as { iterator: (...args: unknown[]) => unknown };
+        const realIterator = db.iterator;
+        db.iterator = (...args: unknown[]) => {
+          const iterator = realIterator.apply(log.db, args) as { nextv: (...a: unknown[]) => Promise<unknown> };
+          const realNextv = iterator.nextv.bind(iterator);
+          let calls = 0;
+          iterator.nextv = async (...a: unknown[]) => {
+            calls += 1;
+            if (calls === 2) await firstRacingCommit;
+            return realNextv(...a);
+          };
+          return iterator;
+        };
+
         const received: number[] = [];
         let headWhenCaughtUp = 0;
         const done = new Promise<void>((resolve, reject) => {
@@ -397,9 +415,12 @@ export function describeEventLogContract(name: string, makeSubject: () => Contra
             error: reject,
           });
         });
-        // Appends race the catch-up: some before it reads anything, some while it runs, some after it.
+        db.iterator = realIterator;
+        firstRacingCommit = log.append(range(601, 625).map((k) => makeEvent(k)));
+        // More appends race the rest of the catch-up, the buffer drain and the live phase.
         const appending = (async () => {
-          for (let n = 601; n <= total; n += 25) {
+          await firstRacingCommit;
+          for (let n = 626; n <= total; n += 25) {
             await log.append(range(n, n + 24).map((k) => makeEvent(k)));
             if (n % 100 === 1) await new Promise((resolve) => setImmediate(resolve));
           }
