@@ -146,17 +146,9 @@ describe('THE RACE (30 s): concurrent start/stop/delete/delete-all/downloads whi
       const final = (await request(server.baseUrl, '/api/qmdl-manifest')).json<Manifest>();
       expect(manifestViolations(final)).toEqual([]);
       expect(final.current_entry).toBeNull();
-      const missingEmpty: string[] = [];
       for (const entry of final.entries) {
         const file = path.join(server.dataDir, 'qmdl', `${entry.name}.qmdl${entry.compressed ? '.gz' : ''}`);
-        if (!existsSync(file) && entry.qmdl_size_bytes === 0) {
-          // Known recorder gap (reported): a recording stopped in the same group commit as its
-          // start never gets its file. Zero listed bytes must still download as zero bytes.
-          const empty = await request(server.baseUrl, `/api/qmdl/${entry.name}`);
-          expect([entry.name, empty.status, empty.body.length]).toEqual([entry.name, 200, 0]);
-          missingEmpty.push(entry.name);
-          continue;
-        }
+        // Every listed recording has its file — also one stopped in the same group commit as its start.
         if (!existsSync(file)) {
           const history = (await request(server.baseUrl, `/api/recordings/${entry.name}/history`)).json<{ events: Array<{ seq: number; type: string; data: unknown }> }>();
           throw new Error(`listed recording ${JSON.stringify(entry)} has no file; history: ${JSON.stringify(history.events.map((e) => [e.seq, e.type, e.data]))}; dir: ${readdirSync(path.join(server.dataDir, 'qmdl')).filter((f) => f.startsWith(entry.name)).join(',')}`);
@@ -169,7 +161,6 @@ describe('THE RACE (30 s): concurrent start/stop/delete/delete-all/downloads whi
         if (res.headers['content-length'] !== undefined) expect(Number(res.headers['content-length'])).toBe(expected.length);
         expect(res.body.equals(expected)).toBe(true);
       }
-      if (missingEmpty.length > 0) process.stdout.write(`race: ${missingEmpty.length} empty recordings have no file on disk (recorder gap): ${missingEmpty.slice(0, 5).join(', ')}\n`);
       // Nothing on disk that the manifest does not know (deleted recordings' files are gone).
       const known = new Set(final.entries.map((e) => e.name));
       const onDisk = new Set(readdirSync(path.join(server.dataDir, 'qmdl')).map((f) => /^(\d+)/.exec(f)?.[1] ?? f));

@@ -14,6 +14,7 @@ export type { DiagContainer } from './diag-container';
 export { QmdlGzipWriter } from './qmdl-gzip-writer';
 export type { QmdlGzipWriterOptions, QmdlWriteOptions, QmdlWriteTotals } from './qmdl-gzip-writer';
 export { decompressedSize, detectQmdlEncoding, openQmdlReadStream } from './qmdl-reader';
+export type { QmdlReadOptions } from './qmdl-reader';
 export { SyntheticDiagGenerator, generateCapture, mulberry32 } from './synthetic';
 export type { SyntheticContainer, SyntheticOptions } from './synthetic';
 export { createDiagSource } from './sources/create-diag-source';

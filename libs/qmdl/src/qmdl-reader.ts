@@ -30,9 +30,21 @@ export async function detectQmdlEncoding(path: string): Promise<'gzip' | 'plain'
  * @example
  * for await (const chunk of openQmdlReadStream('1700000000.qmdl.gz')) splitter.push(chunk);
  */
-export function openQmdlReadStream(path: string, options: { readonly highWaterMark?: number } = {}): Readable {
+export interface QmdlReadOptions {
+  readonly highWaterMark?: number;
+  /**
+   * Read at most this many bytes of the file: the committed size of a recording
+   * that is still being written, so a reader never sees bytes no event covers.
+   */
+  readonly fileBytes?: number;
+}
+
+export function openQmdlReadStream(path: string, options: QmdlReadOptions = {}): Readable {
   if (typeof path !== 'string' || path === '') throw new TypeError('openQmdlReadStream: path must be a non-empty string');
-  return Readable.from(decompressedChunks(path, options.highWaterMark ?? 64 * 1024), { objectMode: false });
+  if (options.fileBytes !== undefined && !(Number.isInteger(options.fileBytes) && options.fileBytes >= 0)) {
+    throw new TypeError('openQmdlReadStream: fileBytes must be a non-negative integer');
+  }
+  return Readable.from(decompressedChunks(path, options.highWaterMark ?? 64 * 1024, options.fileBytes), { objectMode: false });
 }
 
 /** Size of the decompressed QMDL bytes, by streaming through the file (bounded memory). */
@@ -42,9 +54,10 @@ export async function decompressedSize(path: string): Promise<number> {
   return total;
 }
 
-async function* decompressedChunks(path: string, highWaterMark: number): AsyncGenerator<Buffer> {
+async function* decompressedChunks(path: string, highWaterMark: number, fileBytes: number | undefined): AsyncGenerator<Buffer> {
+  if (fileBytes === 0) return;
   const file = await openForRead(path);
-  const source = file.createReadStream({ start: 0, autoClose: false, highWaterMark });
+  const source = file.createReadStream({ start: 0, autoClose: false, highWaterMark, ...(fileBytes === undefined ? {} : { end: fileBytes - 1 }) });
   try {
     if ((await encodingOf(file, path)) === 'plain') {
       for await (const chunk of source) yield chunk as Buffer;

@@ -46,6 +46,10 @@ interface Planned {
   readonly rejected?: true;
 }
 
+function startsRecording(planned: Planned | undefined): boolean {
+  return planned?.events.some((event) => event.type === 'RecordingStarted') ?? false;
+}
+
 interface Job {
   readonly command: Command;
   readonly context: CommandContext;
@@ -134,7 +138,13 @@ export class CommandProcessor {
     let provisional = this.state;
     const planned: Planned[] = [];
     let nextSeq = head + 1;
-    for (const job of batch) {
+    for (const [index, job] of batch.entries()) {
+      if (index > 0 && planned.length > 0 && startsRecording(planned[planned.length - 1])) {
+        // A started recording gets its writer only after the commit (a post-commit effect). Later
+        // commands must be decided and prepared with that writer open, so they wait for the next batch.
+        this.queue.unshift(...batch.slice(index));
+        break;
+      }
       try {
         const now = this.options.clock();
         const command = effects?.prepare ? effects.prepare(job.command, provisional, now) : job.command;

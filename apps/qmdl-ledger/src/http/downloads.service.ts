@@ -102,7 +102,8 @@ export class DownloadsService {
     const file = this.ledger.paths(entry.name, entry.compressed).qmdl;
     let stream: Readable;
     try {
-      stream = await this.open(() => openQmdlReadStream(file), entry.name);
+      // Only the committed prefix: a live recording has bytes on disk no event covers yet.
+      stream = await this.open(() => openQmdlReadStream(file, { fileBytes: entry.qmdlSizeBytes }), entry.name);
     } catch (error) {
       // A recording that never got a byte may have no file at all (the recorder opens it
       // after the start commits; a stop in the same group commit can come first). Zero
@@ -123,7 +124,7 @@ export class DownloadsService {
     const paths = this.ledger.paths(entry.name, entry.compressed);
     const members: Array<{ name: string; stream: Readable }> = [];
     try {
-      const qmdl = await this.open(() => openQmdlReadStream(paths.qmdl), entry.name);
+      const qmdl = await this.open(() => openQmdlReadStream(paths.qmdl, { fileBytes: entry.qmdlSizeBytes }), entry.name);
       members.push({ name: `${entry.name}.qmdl`, stream: qmdl });
       for (const [file, member] of [[paths.analysis, `${entry.name}.ndjson`], [paths.gps, `${entry.name}-gps.ndjson`]] as const) {
         const stream = await this.openOptional(file);
