@@ -75,6 +75,21 @@ describe('qmdl-ledger serve (spawned)', () => {
     }
   });
 
+  it('applies pending migrations at start-up, once, each recorded as MigrationApplied', async () => {
+    const dataDir = dir();
+    for (let boot = 0; boot < 2; boot++) {
+      const server = await spawnServer(['--data-dir', dataDir, '--source', 'none']);
+      try {
+        const res = await fetch(`${server.baseUrl}/api/events?type=MigrationApplied&order=asc`);
+        const body = (await res.json()) as { events: Array<{ data: { id: string } }> };
+        expect(body.events.map((e) => e.data.id)).toEqual(['0001']);
+      } finally {
+        server.proc.kill('SIGTERM');
+        expect(await server.exited).toBe(0);
+      }
+    }
+  });
+
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     it(`shuts down on ${signal} within 5 s with an SSE client connected, exit 0, and records ServiceStopped`, async () => {
       const dataDir = dir();

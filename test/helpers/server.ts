@@ -13,6 +13,7 @@ import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import zlib from 'node:zlib';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import { buildUpcasters, MIGRATIONS } from '@ledger/migrations';
 import { openLedger, silentLogger, type Ledger, type RecorderSettings } from '@ledger/store';
 import { createHttpApp } from '../../apps/qmdl-ledger/src/http/create-app';
 import { LogBuffer } from '../../apps/qmdl-ledger/src/http/log-buffer';
@@ -51,6 +52,8 @@ export async function startInProcess(options: InProcessOptions = {}): Promise<In
     dataDir,
     appVersion: '0.0.0-test',
     logger: silentLogger,
+    migrations: MIGRATIONS,
+    upcasters: buildUpcasters(),
     ...(options.readOnly ? { readOnly: true } : {}),
     recorder: {
       source: 'synthetic:rate=200',

@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import type { Command } from 'commander';
 import { isLedgerError } from '@ledger/domain';
+import { buildUpcasters, MIGRATIONS } from '@ledger/migrations';
 import { openLedger, type LedgerLogger } from '@ledger/store';
 import { APP_VERSION } from '../version';
 import { createHttpApp } from './create-app';
@@ -64,6 +65,9 @@ async function serve(raw: RawServeOptions): Promise<void> {
     appVersion: APP_VERSION,
     readOnly: options.readOnly,
     logger: ledgerLogger,
+    // Pending migrations run at start-up; old event shapes are upcast on read.
+    migrations: MIGRATIONS,
+    upcasters: buildUpcasters(),
     recorder: {
       source: options.source,
       autoStart: options.autoStart && !options.readOnly,
