@@ -57,6 +57,14 @@ export interface RecordingPaths {
 
 export interface StoreVerifyReport {
   readonly ok: boolean;
+  /**
+   * 'full': the whole log was checked. 'incremental': only events after the last
+   * verified sequence (`from`), chained to that verified hash and replayed from
+   * the verified state.
+   */
+  readonly scope: 'full' | 'incremental';
+  /** First sequence checked by this call. */
+  readonly from: number;
   readonly head: number;
   readonly headHash: string;
   readonly checked: number;
@@ -87,7 +95,7 @@ export interface Ledger {
   /** Every event that names the recording, oldest first. */
   history(name: string): Promise<readonly StoredEvent[]>;
   /** Hash chain, invariants after every event, stored vs rebuilt projection. */
-  verify(options?: { readonly onProgress?: (seq: number) => void }): Promise<StoreVerifyReport>;
+  verify(options?: { readonly full?: boolean; readonly onProgress?: (seq: number) => void }): Promise<StoreVerifyReport>;
   /** Paths of a recording's files (the name must already be validated). */
   paths(name: string, compressed?: boolean): RecordingPaths;
   /** Events as they are committed (live only). */

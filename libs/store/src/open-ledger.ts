@@ -14,7 +14,7 @@ import type {
 import { consoleLogger, type LedgerLogger } from './logger';
 import type { Migration } from './migration';
 import {
-  diffProjections, foldLog, QmdlStoreProjection, rebuildProjection, replayWithInvariants,
+  diffProjections, foldLog, QmdlStoreProjection, replayWithInvariants,
 } from './qmdl-store.projection';
 import { Recorder } from './recorder';
 import { RecordingFiles } from './recording-files';
@@ -162,6 +162,8 @@ class LevelLedger implements OpenedLedger {
   private readonly options: OpenLedgerOptions;
   private readonly logger: LedgerLogger;
   private closing?: Promise<void>;
+  /** The last cleanly verified position and the state replayed up to it. */
+  private verified?: { readonly seq: number; readonly state: QmdlStoreState };
 
   constructor(parts: {
     log: EventLog; processor: CommandProcessor; projection: QmdlStoreProjection; recorder: Recorder | undefined;
@@ -209,16 +211,26 @@ class LevelLedger implements OpenedLedger {
     return events;
   }
 
-  async verify(options: { readonly onProgress?: (seq: number) => void } = {}): Promise<StoreVerifyReport> {
+  /**
+   * Verify the chain, the invariants after every event, and the live projection
+   * against the replayed one. Repeated calls only check what was appended since
+   * the last clean verification (chained to its verified hash), unless `full`.
+   */
+  async verify(options: { readonly full?: boolean; readonly onProgress?: (seq: number) => void } = {}): Promise<StoreVerifyReport> {
     const head = this.state().seq;
-    const chain = await this.log.verify({ to: head, ...(options.onProgress ? { onProgress: options.onProgress } : {}) });
-    const replay = await replayWithInvariants(this.log);
-    const rebuilt = replay.violations.length === 0 ? replay.state : await rebuildProjection(this.log, { toSeq: head });
+    const base = options.full ? undefined : this.verified;
+    const from = (base?.seq ?? 0) + 1;
+    const chain = await this.log.verify({ from, to: head, ...(options.onProgress ? { onProgress: options.onProgress } : {}) });
+    const replay = await replayWithInvariants(this.log, { toSeq: head, ...(base ? { from: base.state } : {}) });
     const live = this.state();
-    const diff = rebuilt.seq === live.seq ? diffProjections(rebuilt, live) : undefined;
+    const diff = replay.state.seq === live.seq ? diffProjections(replay.state, live) : `replayed to seq ${replay.state.seq}, live at ${live.seq}`;
     const projection = diff === undefined ? { ok: true } : { ok: false, detail: diff };
+    const ok = chain.ok && replay.violations.length === 0 && projection.ok;
+    if (ok) this.verified = { seq: head, state: replay.state };
     return {
-      ok: chain.ok && replay.violations.length === 0 && projection.ok,
+      ok,
+      scope: base ? 'incremental' : 'full',
+      from,
       head,
       headHash: chain.headHash,
       checked: chain.checked,

@@ -131,14 +131,20 @@ function truncate(s: string | undefined): string {
   return s.length > 200 ? `${s.slice(0, 200)}…` : s;
 }
 
-/** Replay the whole log checking invariants after every event; the first finding stops the walk. */
+/**
+ * Replay the log checking invariants after every event; the first finding stops
+ * the walk. Starts from `from` (a state already verified, e.g. by an earlier
+ * call) or from the empty store.
+ */
 export async function replayWithInvariants(
   log: EventLog,
-  options: { readonly onProgress?: (seq: number) => void } = {},
+  options: { readonly from?: QmdlStoreState; readonly toSeq?: number; readonly onProgress?: (seq: number) => void } = {},
 ): Promise<{ readonly state: QmdlStoreState; readonly violations: readonly InvariantViolation[]; readonly checked: number }> {
-  let state = initialState();
+  let state = options.from ?? initialState();
   let checked = 0;
-  for await (const event of log.read({})) {
+  const toSeq = options.toSeq ?? log.headSeq();
+  if (toSeq <= state.seq) return { state, violations: [], checked };
+  for await (const event of log.read({ fromSeq: state.seq + 1, toSeq })) {
     const before = state;
     state = evolve(state, event as LedgerEvent);
     checked++;

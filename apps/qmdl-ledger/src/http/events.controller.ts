@@ -176,9 +176,10 @@ export class EventsController {
 
   @Get('store/verify')
   @ApiOperation({ summary: 'Verify the hash chain, the invariants after every event, and the stored projection against a rebuild' })
-  @ApiResponse({ status: 200, description: 'StoreVerifyReport {ok, head, headHash, checked, firstBad?, invariants, projection}' })
-  async verify(@Req() req: Request): Promise<StoreVerifyReport> {
-    const report = await this.ledger.verify();
+  @ApiResponse({ status: 200, description: 'StoreVerifyReport {ok, scope, from, head, headHash, checked, firstBad?, invariants, projection}' })
+  @ApiQuery({ name: 'full', required: false, description: 'true: re-check the whole log; default: only what was appended since the last clean verification' })
+  async verify(@Req() req: Request, @Query('full') full?: string): Promise<StoreVerifyReport> {
+    const report = await this.ledger.verify({ full: full === 'true' || full === '1' });
     reflectSeq(req, report.head);
     return report;
   }

@@ -1,0 +1,38 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { encodeSequenceKey, MemoryEventLog } from '@ledger/event-log';
+import { openLedger } from './open-ledger';
+import { silentLogger } from './logger';
+
+const recorder = { source: 'none', autoStart: false, flushIntervalMs: 50, flushKiB: 16, minSpaceStartMb: 0, minSpaceContinueMb: 0 };
+const cli = { actor: { kind: 'cli' as const }, correlationId: 'c' };
+
+describe('Ledger.verify', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'ledger-verify-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('checks only what was appended since the last clean verification, and everything when asked for full', async () => {
+    const log = await MemoryEventLog.open();
+    const ledger = await openLedger({ dataDir: dir, appVersion: 't', logger: silentLogger, recorder, log });
+    await ledger.execute({ type: 'StartRecording', data: { atMs: 0, utcOffsetMinutes: 0 } }, cli);
+    const first = await ledger.verify();
+    expect(first).toMatchObject({ ok: true, scope: 'full', from: 1, checked: ledger.state().seq });
+    await ledger.execute({ type: 'StopRecording', data: { reason: 'requested' } }, cli);
+    const second = await ledger.verify();
+    expect(second).toMatchObject({ ok: true, scope: 'incremental', from: first.head + 1, checked: 1, projection: { ok: true } });
+
+    // Tamper with an event that was already verified: only a full verification reads it again.
+    const key = `!events!${encodeSequenceKey(2)}`;
+    const stored = JSON.parse(await log.db.get(key) as string) as { data: Record<string, unknown> };
+    await log.db.put(key, JSON.stringify({ ...stored, data: { ...stored.data, version: 'edited' } }));
+    expect((await ledger.verify()).ok).toBe(true);
+    const full = await ledger.verify({ full: true });
+    expect(full).toMatchObject({ ok: false, scope: 'full', firstBad: { seq: 2, code: 'BAD_HASH' } });
+    await ledger.close();
+    await log.close();
+  });
+});
