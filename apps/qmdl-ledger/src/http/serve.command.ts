@@ -34,7 +34,7 @@ export function registerServeCommand(program: Command): void {
     .option('--min-space-start-mb <mb>', 'refuse to start a recording below this much free space', '1')
     .option('--min-space-continue-mb <mb>', 'stop the recording below this much free space', '1')
     .option('--flush-interval-ms <ms>', 'commit written data at least this often', '1000')
-    .option('--flush-kib <kib>', 'or as soon as this many compressed KiB are pending', '256')
+    .option('--flush-kib <kib>', 'or as soon as this many KiB of QMDL are pending', '256')
     .action(async (raw: RawServeOptions) => {
       try {
         await serve(raw);
