@@ -12,20 +12,10 @@ import path from 'node:path';
 import type { StoredEvent } from '@ledger/domain';
 import { gunzipPrefix } from './helpers/qmdl-files';
 import { spawnServer, type SpawnedServer } from './helpers/server';
+import { mulberry32 } from '@ledger/qmdl';
 
 const KILLS = 22;
 
-/** Seeded so a failing schedule can be replayed. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 async function getJson<T>(url: string): Promise<T> {
   const response = await fetch(url);

@@ -3,6 +3,7 @@ import {
   type Command, type DecidedEvent, type EvolvableEvent, type QmdlStoreState, type StopReason,
 } from '@ledger/domain';
 import { appended, deleted, imported, NAME0, serviceStarted, serviceStopped, started, stopped, T0 } from './testing/recording-events.fixtures';
+import { prng } from './testing/prng';
 
 const TOTALS = { qmdlSizeBytes: 1000, uncompressedBytes: 4000, containers: 7, lastMessageTime: '2024-06-01T10:00:05Z' };
 
@@ -160,17 +161,6 @@ describe('evolve', () => {
   });
 });
 
-/** mulberry32: a tiny seeded PRNG, so a failing history can be replayed from its seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const REASONS: readonly StopReason[] = ['requested', 'disk-low', 'write-failed', 'source-ended'];
 

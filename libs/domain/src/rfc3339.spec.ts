@@ -1,16 +1,6 @@
 import { canFormatRfc3339, civilFromDays, daysFromCivil, formatRfc3339, parseRfc3339 } from '@ledger/domain';
+import { prng } from './testing/prng';
 
-/** Small seeded PRNG (mulberry32) so property cases are reproducible. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('formatRfc3339', () => {
   it('writes the local time with its offset, without fraction when ms = 0', () => {

@@ -9,20 +9,10 @@ import { LevelEventLog, MemoryEventLog, type EventLog } from '@ledger/event-log'
 import { CommandProcessor } from './command-processor';
 import { diffProjections, rebuildProjection } from './qmdl-store.projection';
 import type { CommandContext } from './ledger';
+import { mulberry32 } from '@ledger/qmdl';
 
 const context = (n: number): CommandContext => ({ actor: { kind: 'cli' }, correlationId: `c-${n}` });
 
-/** A seeded PRNG so a failing run can be replayed. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function newProcessor(log: EventLog, clock: () => number): CommandProcessor {
   return new CommandProcessor({ log, initialState: initialState(), bootId: 'boot-1', appVersion: 'test', clock });
