@@ -33,6 +33,12 @@ export interface BenchContext {
   readonly tmpDir: string;
   /** Smaller sizes (used by the test that checks the benches still run). */
   readonly quick: boolean;
+  /**
+   * A directory shared by every module of one run and removed at its end: for
+   * fixtures that are expensive to build and used by several modules (the
+   * 1,000,000-event store). Absent when a module runs outside the runner.
+   */
+  readonly runDir?: string;
   log(message: string): void;
 }
 

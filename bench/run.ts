@@ -6,6 +6,7 @@
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { BenchModule, BenchResult, makeTmpDir } from './harness';
+import { repoRoot } from './support/processes';
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
@@ -17,21 +18,27 @@ async function main(): Promise<void> {
     .filter((f) => only === undefined || f.includes(only))
     .sort();
   const all: Array<BenchResult & { module: string }> = [];
-  for (const file of files) {
-    const mod = (await import(path.join(__dirname, file))) as { default?: BenchModule } & Partial<BenchModule>;
-    const bench: BenchModule | undefined = mod.default ?? (mod.run ? (mod as BenchModule) : undefined);
-    if (!bench) continue;
-    process.stderr.write(`\n== ${bench.title} (${file})\n`);
-    const tmp = makeTmpDir('qmdl-ledger-bench-');
-    try {
-      const results = await bench.run({ tmpDir: tmp.dir, quick, log: (m) => process.stderr.write(`   ${m}\n`) });
-      for (const r of results) all.push({ ...r, module: file.replace(/\.bench\.js$/, '') });
-    } finally {
-      tmp.dispose();
+  const runTmp = makeTmpDir('qmdl-ledger-bench-run-');
+  try {
+    for (const file of files) {
+      const mod = (await import(path.join(__dirname, file))) as { default?: BenchModule } & Partial<BenchModule>;
+      const bench: BenchModule | undefined = mod.default ?? (mod.run ? (mod as BenchModule) : undefined);
+      if (!bench) continue;
+      process.stderr.write(`\n== ${bench.title} (${file})\n`);
+      const tmp = makeTmpDir('qmdl-ledger-bench-');
+      try {
+        const results = await bench.run({ tmpDir: tmp.dir, runDir: runTmp.dir, quick, log: (m) => process.stderr.write(`   ${m}\n`) });
+        for (const r of results) all.push({ ...r, module: file.replace(/\.bench\.js$/, '') });
+      } finally {
+        tmp.dispose();
+      }
     }
+  } finally {
+    runTmp.dispose();
   }
   printTable(all);
-  const outDir = path.resolve(__dirname, '../../bench/results');
+  // Found from the working directory (or this build), so a build in another --outDir still writes here.
+  const outDir = path.join(repoRoot(), 'bench/results');
   mkdirSync(outDir, { recursive: true });
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   const out = path.join(outDir, `${stamp}.json`);

@@ -17,7 +17,7 @@ import { EventLogErrorCode, logClosedError, openError, readError } from './error
 import { GroupCommit, type Outcome } from './group-commit';
 import { INDEX_SEPARATOR, indexEntries, META_KEYS, STORE_FORMAT_VERSION, SUBLEVELS, type IndexSublevel } from './layout';
 import type { LevelDatabase, LevelSublevel } from './level-types';
-import { parseStoredEvent, queryEvents, type IndexStores } from './reader';
+import { parseStoredEvent, queryEventChunks, type IndexStores } from './reader';
 import { encodeSequenceKey, isSequence } from './sequence-key';
 import { subscribeToLog, type LiveListener } from './subscription';
 import { UpcasterRegistry } from './upcasters';
@@ -409,7 +409,9 @@ export class AbstractLevelEventLog implements EventLog {
     const head = this.head.seq;
     const query = { filter, from: Math.max(1, fromSeq), to: Math.min(toSeq ?? head, head), reverse, limit };
     try {
-      for await (const event of queryEvents(this.subs.events, this.subs.indexes, query)) yield this.upcasters.upcast(event);
+      for await (const chunk of queryEventChunks(this.subs.events, this.subs.indexes, query)) {
+        for (const event of chunk) yield this.upcasters.upcast(event);
+      }
     } catch (error) {
       // Reads racing close() fail inside Level; report them as what they are.
       throw this.closing && isLedgerError(error, EventLogErrorCode.READ_FAILED) ? logClosedError() : error;

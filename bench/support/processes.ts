@@ -1,0 +1,159 @@
+/**
+ * Child processes for benchmarks: the built qmdl-ledger binary (the same build
+ * the bench runs from), HTTP helpers, autocannon, and /proc memory sampling.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+
+/** The build the benchmarks run from (dist/ or any --outDir): `<root>/bench/support/processes.js`. */
+export const BUILD_ROOT = path.resolve(__dirname, '../..');
+export const MAIN_JS = path.join(BUILD_ROOT, 'apps/qmdl-ledger/src/main.js');
+
+/** The repository root: the nearest ancestor of the working directory (else of this build) holding qmdl-ledger's package.json. */
+export function repoRoot(): string {
+  for (const start of [process.cwd(), BUILD_ROOT]) {
+    for (let dir = path.resolve(start); ; dir = path.dirname(dir)) {
+      const pkg = path.join(dir, 'package.json');
+      if (existsSync(pkg)) {
+        try {
+          if ((JSON.parse(readFileSync(pkg, 'utf8')) as { name?: unknown }).name === 'qmdl-ledger') return dir;
+        } catch {
+          // not ours: keep walking
+        }
+      }
+      if (path.dirname(dir) === dir) break;
+    }
+  }
+  return process.cwd();
+}
+
+export interface Server {
+  readonly proc: ChildProcess;
+  readonly pid: number;
+  readonly baseUrl: string;
+  /** ms from spawn to the listening line. */
+  readonly listeningMs: number;
+  readonly spawnedAt: number;
+  stderr(): string;
+  /** SIGTERM, then SIGKILL after `graceMs`; resolves when the process is gone. */
+  stop(graceMs?: number): Promise<void>;
+  kill(): Promise<void>;
+}
+
+/** `node main.js serve` on 127.0.0.1, a free port, no auto-start and no disk guards unless `args` say otherwise. */
+export async function startServer(options: { dataDir: string; source?: string; args?: readonly string[]; port?: number; timeoutMs?: number }): Promise<Server> {
+  const spawnedAt = performance.now();
+  const proc = spawn(
+    process.execPath,
+    [
+      MAIN_JS, 'serve', '--data-dir', options.dataDir, '--host', '127.0.0.1', '--port', String(options.port ?? 0),
+      '--source', options.source ?? 'none', '--no-auto-start', '--min-space-start-mb', '0', '--min-space-continue-mb', '0',
+      ...(options.args ?? []),
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_ENV: 'production' } },
+  );
+  let out = '';
+  let err = '';
+  proc.stdout?.setEncoding('utf8').on('data', (c: string) => (out += c));
+  proc.stderr?.setEncoding('utf8').on('data', (c: string) => (err += c.length + err.length > 100_000 ? '' : c));
+  const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+  const baseUrl = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start in time:\n${out}\n${err}`)), options.timeoutMs ?? 60_000);
+    const check = (): void => {
+      const m = /listening on (http:\/\/\S+)/.exec(out);
+      if (m?.[1] !== undefined) {
+        clearTimeout(timer);
+        proc.stdout?.off('data', check);
+        resolve(m[1]);
+      }
+    };
+    proc.stdout?.on('data', check);
+    void exited.then(() => {
+      clearTimeout(timer);
+      reject(new Error(`server exited (${String(proc.exitCode ?? proc.signalCode)}) before listening:\n${out}\n${err}`));
+    });
+  });
+  const listeningMs = performance.now() - spawnedAt;
+  const pid = proc.pid ?? -1;
+  return {
+    proc, pid, baseUrl, listeningMs, spawnedAt,
+    stderr: () => err,
+    async stop(graceMs = 10_000) {
+      if (proc.exitCode !== null || proc.signalCode !== null) return;
+      proc.kill('SIGTERM');
+      const timer = setTimeout(() => proc.kill('SIGKILL'), graceMs);
+      await exited;
+      clearTimeout(timer);
+    },
+    async kill() {
+      if (proc.exitCode !== null || proc.signalCode !== null) return;
+      proc.kill('SIGKILL');
+      await exited;
+    },
+  };
+}
+
+export interface Fetched {
+  readonly status: number;
+  readonly bytes: number;
+  readonly body: Buffer;
+}
+
+const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+
+/** One request; the body is kept unless `discard` (then only counted). */
+export function get(url: string, options: { method?: string; body?: string; discard?: boolean; timeoutMs?: number; headers?: Record<string, string> } = {}): Promise<Fetched> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, {
+      method: options.method ?? 'GET',
+      agent,
+      headers: { ...(options.body !== undefined ? { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(options.body)) } : {}), ...options.headers },
+    }, (res) => {
+      const chunks: Buffer[] = [];
+      let bytes = 0;
+      res.on('data', (c: Buffer) => {
+        bytes += c.length;
+        if (!options.discard) chunks.push(c);
+      });
+      res.on('error', reject);
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, bytes, body: Buffer.concat(chunks) }));
+    });
+    req.setTimeout(options.timeoutMs ?? 120_000, () => req.destroy(new Error(`timeout: ${url}`)));
+    req.on('error', reject);
+    if (options.body !== undefined) req.write(options.body);
+    req.end();
+  });
+}
+
+/** Memory of a process from /proc (kB → MB): current RSS and the peak (VmHWM). */
+export function memoryOf(pid: number): { rssMb: number; hwmMb: number } | undefined {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = (key: string): number => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
+    return { rssMb: kb('VmRSS') / 1024, hwmMb: kb('VmHWM') / 1024 };
+  } catch {
+    return undefined;
+  }
+}
+
+interface AutocannonResult {
+  readonly requests: { readonly average: number; readonly total: number };
+  readonly latency: { readonly p50: number; readonly p99: number; readonly average: number };
+  readonly throughput: { readonly average: number };
+  readonly non2xx: number;
+  readonly errors: number;
+  readonly timeouts: number;
+}
+
+/** autocannon against a loopback URL for `seconds`; throws when any request failed. */
+export async function cannon(url: string, options: { connections: number; seconds: number }): Promise<AutocannonResult> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const autocannon = require('autocannon') as (opts: Record<string, unknown>) => Promise<AutocannonResult>;
+  const result = await autocannon({ url, connections: options.connections, duration: options.seconds, pipelining: 1 });
+  if (result.non2xx > 0 || result.errors > 0 || result.timeouts > 0) {
+    throw new Error(`autocannon ${url}: ${result.non2xx} non-2xx, ${result.errors} errors, ${result.timeouts} timeouts`);
+  }
+  return result;
+}
