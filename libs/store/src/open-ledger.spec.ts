@@ -35,4 +35,24 @@ describe('Ledger.verify', () => {
     await ledger.close();
     await log.close();
   });
+
+  it('verifies ok while commands keep committing during the check', async () => {
+    const log = await MemoryEventLog.open();
+    const ledger = await openLedger({ dataDir: dir, appVersion: 't', logger: silentLogger, recorder, log });
+    await ledger.execute({ type: 'StartRecording', data: { atMs: 0, utcOffsetMinutes: 0 } }, cli);
+    const name = ledger.state().current?.name ?? '';
+    // Verifications start, then commits follow one after another while they read.
+    const verifications = [ledger.verify({ full: true }), ledger.verify({ full: true })];
+    let size = 0;
+    for (let i = 0; i < 300; i++) {
+      size += 10;
+      await ledger.execute({ type: 'AppendRecordingData', data: { name, totals: { qmdlSizeBytes: size, uncompressedBytes: size, containers: size } } }, cli);
+    }
+    const reports = await Promise.all(verifications);
+    expect(reports.every((r) => r.head < ledger.state().seq)).toBe(true);
+    for (const report of reports) expect(report).toMatchObject({ ok: true, projection: { ok: true } });
+    expect(await ledger.verify()).toMatchObject({ ok: true, scope: 'incremental' });
+    await ledger.close();
+    await log.close();
+  });
 });

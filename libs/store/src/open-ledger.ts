@@ -217,12 +217,13 @@ class LevelLedger implements OpenedLedger {
    * the last clean verification (chained to its verified hash), unless `full`.
    */
   async verify(options: { readonly full?: boolean; readonly onProgress?: (seq: number) => void } = {}): Promise<StoreVerifyReport> {
-    const head = this.state().seq;
+    // The projection as of the head being verified (states are immutable; the live one moves on while we read).
+    const live = this.state();
+    const head = live.seq;
     const base = options.full ? undefined : this.verified;
     const from = (base?.seq ?? 0) + 1;
     const chain = await this.log.verify({ from, to: head, ...(options.onProgress ? { onProgress: options.onProgress } : {}) });
     const replay = await replayWithInvariants(this.log, { toSeq: head, ...(base ? { from: base.state } : {}) });
-    const live = this.state();
     const diff = replay.state.seq === live.seq ? diffProjections(replay.state, live) : `replayed to seq ${replay.state.seq}, live at ${live.seq}`;
     const projection = diff === undefined ? { ok: true } : { ok: false, detail: diff };
     const ok = chain.ok && replay.violations.length === 0 && projection.ok;
