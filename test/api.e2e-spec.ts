@@ -331,11 +331,16 @@ describe('HTTP conventions and errors', () => {
     const health = await get('/healthz');
     expect(health.status).toBe(200);
     expect(health.json()).toEqual({ status: 'ok', seq: server.ledger.state().seq });
+    const headBefore = server.ledger.log.headSeq();
     const metrics = await get('/metrics');
     expect(metrics.status).toBe(200);
     for (const name of ['qmdl_ledger_commit_latency_seconds_bucket', 'qmdl_ledger_commit_batch_size', 'qmdl_ledger_events_committed_total', 'qmdl_ledger_projection_lag_events', 'qmdl_ledger_active_recording_bytes']) {
       expect(metrics.text()).toContain(name);
     }
+    // Counters cover every committed event, start-up recovery included: the total equals the head.
+    const total = Number(/^qmdl_ledger_events_committed_total (\d+)$/m.exec(metrics.text())?.[1]);
+    expect(total).toBeGreaterThanOrEqual(headBefore);
+    expect(total).toBeLessThanOrEqual(server.ledger.log.headSeq());
   });
 
   it('describes every endpoint in the OpenAPI document', async () => {

@@ -1,8 +1,7 @@
-import { Controller, Get, Inject, Res, type OnModuleDestroy } from '@nestjs/common';
+import { Controller, Get, Inject, Res } from '@nestjs/common';
 import { ApiOperation, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { HttpResponse as Response } from './http-types';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { Subscription } from 'rxjs';
 import type { Ledger } from '@ledger/store';
 import { LEDGER } from './tokens';
 
@@ -14,12 +13,10 @@ import { LEDGER } from './tokens';
  */
 @ApiTags('service')
 @Controller()
-export class MetricsController implements OnModuleDestroy {
+export class MetricsController {
   private readonly registry = new Registry();
   private readonly commitLatency: Histogram;
-  private readonly eventsTotal: Counter;
   private seenCommits = 0;
-  private readonly subscription: Subscription;
 
   constructor(@Inject(LEDGER) private readonly ledger: Ledger) {
     const registers = [this.registry];
@@ -38,7 +35,15 @@ export class MetricsController implements OnModuleDestroy {
         this.set(ledgerRef.metrics().lastBatchSize);
       },
     });
-    this.eventsTotal = new Counter({ name: 'qmdl_ledger_events_committed_total', help: 'Events committed since the service started (rate() gives events/s)', registers });
+    new Counter({
+      name: 'qmdl_ledger_events_committed_total',
+      help: 'Events committed since the service started, start-up recovery included (rate() gives events/s)',
+      registers,
+      collect() {
+        this.reset();
+        this.inc(ledgerRef.metrics().eventsCommitted);
+      },
+    });
     new Counter({
       name: 'qmdl_ledger_commits_total',
       help: 'Group commits since the service started',
@@ -73,11 +78,6 @@ export class MetricsController implements OnModuleDestroy {
         this.set(ledgerRef.metrics().activeRecordingBytes);
       },
     });
-    this.subscription = this.ledger.committed$.subscribe({ next: () => this.eventsTotal.inc(), error: () => undefined });
-  }
-
-  onModuleDestroy(): void {
-    this.subscription.unsubscribe();
   }
 
   @Get('metrics')
