@@ -53,7 +53,7 @@ export class RayhunterController {
   @ApiQuery({ name: 'at', required: false, description: 'The manifest as it was: after event <seq>, or at an RFC 3339 time' })
   @ApiResponse({ status: 200, description: '{entries, current_entry}; each entry has the 11 Rayhunter keys' })
   @ApiResponse({ status: 400, description: 'INVALID_QUERY: `at` is neither a sequence nor an RFC 3339 time' })
-  async manifest(@Req() req: Request, @Query('at') atRaw: unknown): Promise<unknown> {
+  async manifest(@Req() req: Request, @Res({ passthrough: true }) res: Response, @Query('at') atRaw: unknown): Promise<string> {
     const at = single(atRaw, 'at');
     let state: QmdlStoreState;
     if (at === undefined) {
@@ -66,7 +66,24 @@ export class RayhunterController {
       throw new LedgerError('INVALID_QUERY', 'at must be an event sequence or an RFC 3339 time');
     }
     reflectSeq(req, state.seq);
-    return toRayhunterManifest(state);
+    // The same bytes res.json would send, serialised once per projection state.
+    res.setHeader('Content-Type', 'application/json; charset=utf-8');
+    return this.serialisedManifest(state);
+  }
+
+  /**
+   * The UI polls the manifest every second from every open tab, and sorting and
+   * serialising 1,000 entries costs milliseconds: keep the JSON of the last
+   * state served. States are immutable and replaced on every commit, so the
+   * state object itself is the cache key (one per projection seq).
+   */
+  private manifestCache?: { readonly state: QmdlStoreState; readonly json: string };
+
+  private serialisedManifest(state: QmdlStoreState): string {
+    if (this.manifestCache?.state === state) return this.manifestCache.json;
+    const json = JSON.stringify(toRayhunterManifest(state));
+    if (state === this.ledger.state()) this.manifestCache = { state, json };
+    return json;
   }
 
   @Post('start-recording')
