@@ -3,7 +3,7 @@
  * the bench runs from), HTTP helpers, autocannon, and /proc memory sampling.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 
@@ -135,6 +135,16 @@ export function memoryOf(pid: number): { rssMb: number; hwmMb: number } | undefi
     return { rssMb: kb('VmRSS') / 1024, hwmMb: kb('VmHWM') / 1024 };
   } catch {
     return undefined;
+  }
+}
+
+/** Resets a process's VmHWM to its current RSS (`echo 5 > /proc/<pid>/clear_refs`); false where that is not allowed. */
+export function resetPeak(pid: number): boolean {
+  try {
+    writeFileSync(`/proc/${pid}/clear_refs`, '5');
+    return true;
+  } catch {
+    return false;
   }
 }
 
