@@ -234,10 +234,27 @@ describe('Rayhunter-compatible recording endpoints', () => {
     expect((await get('/api/qmdl-manifest?at=1&at=2')).status).toBe(400);
   });
 
-  it('answers analysis truthfully: no analyzers, nothing queued', async () => {
+  it('answers analysis truthfully: no analyzers, nothing queued, every finished recording finished', async () => {
+    // The Rayhunter UI shows a recording's report (and its Re-analyze button) only
+    // once its name is in `finished`; a name missing there spins "Loading..." forever.
+    const entry = await finishedRecording();
     const res = await get('/api/analysis');
     expect(res.status).toBe(200);
-    expect(res.json()).toEqual({ queued: [], running: null, finished: [] });
+    const status = res.json<{ queued: string[]; running: string | null; finished: string[] }>();
+    expect(Object.keys(status)).toEqual(['queued', 'running', 'finished']);
+    expect(status.queued).toEqual([]);
+    expect(status.running).toBeNull();
+    const m = await manifest();
+    expect([...status.finished].sort()).toEqual(m.entries.map((e) => e.name).sort());
+    expect(status.finished).toContain(entry.name);
+    if (m.current_entry) expect(status.finished).not.toContain(m.current_entry.name);
+    // Re-analyze (POST /api/analysis/{name}): 202 with the same status JSON.
+    const again = await post(`/api/analysis/${entry.name}`);
+    expect(again.status).toBe(202);
+    expect(again.headers['content-type']).toMatch(/^application\/json/);
+    expect(again.json<{ finished: string[] }>().finished).toContain(entry.name);
+    expect((await post('/api/analysis/1')).status).toBe(404);
+    expect((await post('/api/analysis/x1')).status).toBe(400);
   });
 
   it('reports real disk and memory figures in the original shape', async () => {
@@ -271,12 +288,15 @@ describe('Rayhunter-compatible recording endpoints', () => {
     expect((await post('/api/time-offset')).status).toBe(400);
   });
 
-  it('records GPS fixes and serves the last one', async () => {
+  it('records GPS fixes and serves the last one in Rayhunter\'s shape', async () => {
     expect((await get('/api/gps')).json()).toBeNull();
-    expect((await post('/api/gps', { lat: 52.52, lon: 13.405 })).status).toBe(202);
-    const fix = (await get('/api/gps')).json<{ lat: number; lon: number }>();
-    expect(fix.lat).toBe(52.52);
-    expect(fix.lon).toBe(13.405);
+    // Rayhunter's body and status (200); the UI reads `latitude` / `longitude` (numbers) and `timestamp` (unix seconds).
+    expect((await post('/api/gps', { latitude: 48.8566, longitude: 2.3522 })).status).toBe(200);
+    expect((await get('/api/gps')).json()).toMatchObject({ latitude: 48.8566, longitude: 2.3522 });
+    expect((await post('/api/gps', { lat: 52.52, lon: 13.405, fix_time: '2026-01-02T03:04:05Z' })).status).toBe(200);
+    const fix = (await get('/api/gps')).json<Record<string, unknown>>();
+    expect(fix).toMatchObject({ latitude: 52.52, longitude: 13.405, timestamp: Date.parse('2026-01-02T03:04:05Z') / 1000, fix_time: '2026-01-02T03:04:05Z' });
+    expect(fix).not.toHaveProperty('lat');
     for (const bad of [{ lat: 91, lon: 0 }, { lat: 'x', lon: 0 }, { lon: 1 }, { lat: 1, lon: 1, fix_time: 'noon' }]) {
       const res = await post('/api/gps', bad);
       expect(res.status).toBe(400);
@@ -290,6 +310,42 @@ describe('Rayhunter-compatible recording endpoints', () => {
     expect((await post('/api/config', { ...config, ui_level: 2 })).status).toBe(202);
     expect((await get('/api/config')).json<Record<string, unknown>>()['ui_level']).toBe(2);
     expect((await post('/api/config', [1, 2])).status).toBe(400);
+  });
+
+  it('serves every config key the Rayhunter UI reads, nested defaults filled in', async () => {
+    // The UI's config dialog renders webdav.* and analyzers.* unguarded (a missing
+    // `webdav` throws and the dialog never leaves "Loading config..."), and the
+    // status poll reads gps_mode.
+    const config = (await get('/api/config')).json<Record<string, unknown>>();
+    for (const key of ['device', 'ui_level', 'colorblind_mode', 'key_input_mode', 'ntfy_url', 'enabled_notifications', 'auto_check_updates', 'analyzers',
+      'min_space_to_start_recording_mb', 'min_space_to_continue_recording_mb', 'wifi_ssid', 'wifi_password', 'wifi_security', 'wifi_enabled', 'dns_servers',
+      'webdav', 'gps_mode', 'gps_fixed_latitude', 'gps_fixed_longitude']) {
+      expect(config).toHaveProperty(key);
+    }
+    expect(config['gps_mode']).toBe(0);
+    expect(Array.isArray(config['enabled_notifications'])).toBe(true);
+    const analyzers = config['analyzers'] as Record<string, unknown>;
+    for (const key of ['imsi_requested', 'connection_redirect_2g_downgrade', 'lte_sib6_and_7_downgrade', 'null_cipher', 'nas_null_cipher', 'incomplete_sib', 'test_analyzer', 'diagnostic_analyzer']) {
+      expect(typeof analyzers[key]).toBe('boolean');
+    }
+    expect(config['webdav']).toEqual({ url: '', username: null, password: null, upload_timeout_secs: 300, poll_interval_secs: 3600, min_age_secs: 86400, delete_on_upload: false });
+    // A recorded config missing nested keys still answers them (serde's #[serde(default)]).
+    expect((await post('/api/config', { ...config, webdav: { url: 'https://dav.example/' }, analyzers: { test_analyzer: true } })).status).toBe(202);
+    const merged = (await get('/api/config')).json<{ webdav: Record<string, unknown>; analyzers: Record<string, unknown> }>();
+    expect(merged.webdav).toMatchObject({ url: 'https://dav.example/', upload_timeout_secs: 300, delete_on_upload: false });
+    expect(merged.analyzers).toMatchObject({ test_analyzer: true, imsi_requested: true });
+    expect((await post('/api/config', config)).status).toBe(202);
+  });
+
+  it('answers the config dialog\'s device endpoints: Wi-Fi status, and 501 text for scan and test notification', async () => {
+    const wifi = await get('/api/wifi-status');
+    expect(wifi.status).toBe(200);
+    expect(wifi.json()).toEqual({ state: 'disabled' });
+    for (const p of ['/api/wifi-scan', '/api/test-notification']) {
+      const res = await post(p);
+      expect(res.status).toBe(501);
+      expect(res.headers['content-type']).toMatch(/^text\/plain/);
+    }
   });
 
   it('serves its own recent log, and a truthful update status', async () => {
@@ -350,6 +406,7 @@ describe('HTTP conventions and errors', () => {
       ['/api/delete-all-recordings', 'post'], ['/api/qmdl/{name}', 'get'], ['/api/zip/{name}', 'get'], ['/api/pcap/{name}', 'get'],
       ['/api/analysis', 'get'], ['/api/analysis-report/{name}', 'get'], ['/api/system-stats', 'get'], ['/api/time', 'get'], ['/api/time-offset', 'post'],
       ['/api/gps', 'get'], ['/api/gps', 'post'], ['/api/config', 'get'], ['/api/config', 'post'], ['/api/log', 'get'], ['/api/update-status', 'get'],
+      ['/api/analysis/{name}', 'post'], ['/api/wifi-status', 'get'], ['/api/wifi-scan', 'post'], ['/api/test-notification', 'post'],
       ['/api/events', 'get'], ['/api/events/{seq}', 'get'], ['/api/events/export', 'get'], ['/api/events/stream', 'get'],
       ['/api/recordings/{name}/history', 'get'], ['/api/store/verify', 'get'], ['/api/auth/status', 'get'], ['/api/auth/session', 'post'],
       ['/api/auth/session', 'delete'], ['/healthz', 'get'], ['/metrics', 'get'],

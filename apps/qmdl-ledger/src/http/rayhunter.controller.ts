@@ -11,7 +11,7 @@ import { DownloadsService, ExactLength, findEntry } from './downloads.service';
 import type { HttpConfig } from './http-config';
 import { parseRecordingName } from './recording-name';
 import { reflectSeq } from './request-context';
-import { defaultRayhunterConfig, localUtcOffsetMinutes, runtimeMetadata, systemStats } from './system-info';
+import { localUtcOffsetMinutes, rayhunterConfig, runtimeMetadata, systemStats } from './system-info';
 import { HTTP_CONFIG, LEDGER } from './tokens';
 import { APP_VERSION } from '../version';
 
@@ -205,10 +205,27 @@ export class RayhunterController {
   }
 
   @Get('analysis')
-  @ApiOperation({ summary: 'Analysis queue status: this service runs no analyzers, so it is always empty' })
-  @ApiResponse({ status: 200, description: '{queued: [], running: null, finished: []}' })
-  analysis(): unknown {
-    return { queued: [], running: null, finished: [] };
+  @ApiOperation({ summary: 'Analysis status: no analyzers run here, so nothing is queued or running and every finished recording\'s (metadata-only) report is ready' })
+  @ApiResponse({ status: 200, description: '{queued: [], running: null, finished: [names of the finished recordings]}' })
+  analysis(@Req() req: Request): unknown {
+    const state = this.ledger.state();
+    reflectSeq(req, state.seq);
+    return this.analysisStatus(state);
+  }
+
+  @Post('analysis/:name')
+  @HttpCode(202)
+  @ApiOperation({ summary: 'Re-analyze a recording: nothing to queue (no analyzers run here), so it answers the status with the recording finished' })
+  @ApiParam({ name: 'name', description: 'Recording name (decimal digits)' })
+  @ApiResponse({ status: 202, description: '{queued, running, finished}, as GET /api/analysis' })
+  @ApiResponse({ status: 400, description: 'INVALID_RECORDING_NAME' })
+  @ApiResponse({ status: 404, description: 'NO_SUCH_RECORDING' })
+  reanalyze(@Req() req: Request, @Param('name') raw: string): unknown {
+    const name = parseRecordingName(raw);
+    const state = this.ledger.state();
+    reflectSeq(req, state.seq);
+    if (findEntry(state, name) === undefined) throw new LedgerError('NO_SUCH_RECORDING', `couldn't find recording with name ${name}`);
+    return this.analysisStatus(state);
   }
 
   @Get('analysis-report/:name')
@@ -283,23 +300,35 @@ export class RayhunterController {
   }
 
   @Get('gps')
-  @ApiOperation({ summary: 'The last GPS fix recorded, or null' })
-  @ApiResponse({ status: 200, description: '{lat, lon, fix_time, recorded_time} or null' })
+  @ApiOperation({ summary: 'The last GPS fix recorded (Rayhunter\'s {latitude, longitude}), or null' })
+  @ApiResponse({ status: 200, description: '{latitude, longitude, timestamp (unix seconds of the fix, 0 if unknown), fix_time, recorded_time} or null' })
   gps(@Req() req: Request, @Res() res: Response): void {
     const state = this.ledger.state();
     reflectSeq(req, state.seq);
     const fix = state.lastGpsFix;
+    const when = fix?.fixTime ?? fix?.time;
+    const ms = when === undefined ? undefined : parseRfc3339(when);
     // Sent by hand: Nest would answer a returned `null` with an empty body, which is not JSON.
-    res.status(200).json(fix === undefined ? null : { lat: fix.lat, lon: fix.lon, fix_time: fix.fixTime ?? null, recorded_time: fix.time ?? null });
+    res.status(200).json(
+      fix === undefined
+        ? null
+        : {
+            latitude: fix.lat,
+            longitude: fix.lon,
+            timestamp: ms === undefined ? 0 : Math.floor(ms / 1000),
+            fix_time: fix.fixTime ?? null,
+            recorded_time: fix.time ?? null,
+          },
+    );
   }
 
   @Post('gps')
-  @HttpCode(202)
+  @HttpCode(200)
   @Header('Content-Type', TEXT)
   @Mutation()
   @ApiOperation({ summary: 'Record a GPS fix (an event; the recorder appends it to the recording\'s -gps.ndjson)' })
-  @ApiBody({ schema: { type: 'object', required: ['lat', 'lon'], properties: { lat: { type: 'number' }, lon: { type: 'number' }, fix_time: { type: 'string', format: 'date-time' } } } })
-  @ApiResponse({ status: 202, description: 'ok' })
+  @ApiBody({ schema: { type: 'object', required: ['latitude', 'longitude'], properties: { latitude: { type: 'number' }, longitude: { type: 'number' }, lat: { type: 'number' }, lon: { type: 'number' }, fix_time: { type: 'string', format: 'date-time' } } } })
+  @ApiResponse({ status: 200, description: 'ok' })
   @ApiResponse({ status: 400, description: 'INVALID_BODY / INVALID_GPS_FIX' })
   async recordGps(@Req() req: Request, @Body() body: unknown): Promise<string> {
     const fields = objectBody(body);
@@ -324,8 +353,7 @@ export class RayhunterController {
     const state = this.ledger.state();
     reflectSeq(req, state.seq);
     return {
-      ...defaultRayhunterConfig(),
-      ...state.config,
+      ...rayhunterConfig(state.config),
       qmdl_store_path: path.dirname(this.ledger.paths('0').qmdl),
       port: this.config.port,
       debug_mode: this.config.readOnly,
@@ -360,6 +388,36 @@ export class RayhunterController {
   @ApiResponse({ status: 200, description: '{current_version, update_available: false}' })
   updateStatus(): unknown {
     return { current_version: APP_VERSION, update_available: false };
+  }
+
+  @Get('wifi-status')
+  @ApiOperation({ summary: 'Wi-Fi client status: this service manages no Wi-Fi, so always {state: "disabled"}' })
+  @ApiResponse({ status: 200, description: '{state: "disabled"}' })
+  wifiStatus(): unknown {
+    return { state: 'disabled' };
+  }
+
+  @Post('wifi-scan')
+  @ApiOperation({ summary: 'Wi-Fi scan: not implemented (this service manages no Wi-Fi)' })
+  @ApiResponse({ status: 501, description: 'NOT_IMPLEMENTED (text)' })
+  wifiScan(): never {
+    throw new LedgerError('NOT_IMPLEMENTED', 'wifi scan is not implemented: qmdl-ledger does not manage Wi-Fi');
+  }
+
+  @Post('test-notification')
+  @ApiOperation({ summary: 'Send a test notification: not implemented (this service sends no ntfy notifications)' })
+  @ApiResponse({ status: 501, description: 'NOT_IMPLEMENTED (text)' })
+  testNotification(): never {
+    throw new LedgerError('NOT_IMPLEMENTED', 'notifications are not implemented: qmdl-ledger sends no ntfy notifications');
+  }
+
+  /**
+   * Rayhunter's analysis status: nothing queued or running; every finished
+   * recording (not the current one) is finished. The UI only looks names up in
+   * it, so no sort: it is polled every second.
+   */
+  private analysisStatus(state: QmdlStoreState): { queued: string[]; running: null; finished: string[] } {
+    return { queued: [], running: null, finished: Object.keys(state.entries) };
   }
 
   /** Stream a download; a failure after the headers cuts the connection (the client sees a truncated body, never a wrong one). */

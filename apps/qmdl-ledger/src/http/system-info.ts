@@ -96,7 +96,12 @@ export async function systemStats(dataDir: string): Promise<Record<string, unkno
   };
 }
 
-/** Rayhunter's config defaults (daemon/src/config.rs); GET /api/config merges the recorded config over them. */
+/**
+ * Rayhunter's config defaults (daemon/src/config.rs `Config::default()` at 0.12,
+ * `AnalyzerConfig::default()`, `WebdavConfig::default()`): every key its UI reads,
+ * nested objects included — the config dialog renders `webdav.*` and `analyzers.*`
+ * without checking that they exist.
+ */
 export function defaultRayhunterConfig(): Record<string, unknown> {
   return {
     qmdl_store_path: '/data/rayhunter/qmdl',
@@ -108,8 +113,55 @@ export function defaultRayhunterConfig(): Record<string, unknown> {
     key_input_mode: 0,
     ntfy_url: null,
     enabled_notifications: ['Warning', 'LowBattery'],
-    analyzers: {},
+    auto_check_updates: true,
+    analyzers: {
+      imsi_requested: true,
+      connection_redirect_2g_downgrade: true,
+      lte_sib6_and_7_downgrade: true,
+      null_cipher: true,
+      nas_null_cipher: true,
+      incomplete_sib: true,
+      test_analyzer: false,
+      diagnostic_analyzer: true,
+    },
+    min_space_to_start_recording_mb: 1,
+    min_space_to_continue_recording_mb: 1,
+    gps_mode: 0,
+    gps_fixed_latitude: null,
+    gps_fixed_longitude: null,
+    wifi_ssid: null,
+    wifi_password: null,
+    wifi_security: null,
+    wifi_enabled: false,
+    dns_servers: null,
+    webdav: {
+      url: '',
+      username: null,
+      password: null,
+      upload_timeout_secs: 300,
+      poll_interval_secs: 3600,
+      min_age_secs: 86400,
+      delete_on_upload: false,
+    },
   };
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+/**
+ * The recorded config over the defaults, like serde's `#[serde(default)]` on the
+ * original's structs: a missing key (also inside `analyzers` / `webdav`) takes
+ * its default, a recorded one wins, unknown keys are kept.
+ */
+export function rayhunterConfig(recorded: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  const merged: Record<string, unknown> = { ...defaultRayhunterConfig() };
+  for (const [key, value] of Object.entries(recorded)) {
+    const fallback = merged[key];
+    merged[key] = isPlainObject(fallback) && isPlainObject(value) ? { ...fallback, ...value } : value;
+  }
+  return merged;
 }
 
 /** Local UTC offset in minutes at `epochMs` (e.g. +60 for CET). */
