@@ -26,7 +26,12 @@ export const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   STORE_LOCKED: 503,
   STORE_CLOSED: 503,
   SHUTTING_DOWN: 503,
+  PROCESSOR_CLOSED: 503,
+  LOG_CLOSED: 503,
   INSUFFICIENT_DISK_SPACE: 507,
+  // The store could not write (e.g. the disk is full): the original answers 507 to any store failure at start.
+  WRITE_FAILED: 507,
+  QMDL_WRITE_FAILED: 507,
   INTERNAL: 500,
 };
 

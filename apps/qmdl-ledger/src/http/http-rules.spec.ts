@@ -28,6 +28,9 @@ describe('the code → status table', () => {
     expect(statusFor('NO_SUCH_RECORDING', 'POST', '/api/delete-recording/1')).toBe(400);
     expect(statusFor('INVALID_ANYTHING', 'GET', '/')).toBe(400);
     expect(statusFor('INSUFFICIENT_DISK_SPACE', 'POST', '/api/start-recording')).toBe(507);
+    // A store that cannot write (full disk) or is shutting down is not an internal error.
+    expect(statusFor('WRITE_FAILED', 'POST', '/api/start-recording')).toBe(507);
+    expect(statusFor('PROCESSOR_CLOSED', 'POST', '/api/stop-recording')).toBe(503);
     expect(statusFor('RECORDING_NOT_ACTIVE', 'POST', '/x')).toBe(409);
     expect(statusFor('SOMETHING_NEW', 'GET', '/')).toBe(500);
   });
