@@ -56,3 +56,30 @@ describe('Ledger.verify', () => {
     await log.close();
   });
 });
+
+describe('Ledger.stateAt', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'ledger-stateat-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('answers the projection as it was at every sequence, in any order of questions', async () => {
+    const log = await MemoryEventLog.open();
+    const ledger = await openLedger({ dataDir: dir, appVersion: 't', logger: silentLogger, recorder, log });
+    const seen = new Map<number, string>();
+    seen.set(ledger.state().seq, JSON.stringify(ledger.state()));
+    for (let i = 0; i < 4; i++) {
+      await ledger.execute({ type: 'StartRecording', data: { atMs: 0, utcOffsetMinutes: 0 } }, cli);
+      seen.set(ledger.state().seq, JSON.stringify(ledger.state()));
+      await ledger.execute({ type: 'DeleteAllRecordings', data: {} }, cli);
+      seen.set(ledger.state().seq, JSON.stringify(ledger.state()));
+    }
+    const order = [...seen.keys()];
+    for (const seq of [...order.slice().reverse(), ...order, ...order.filter((_, i) => i % 2 === 0)]) {
+      expect(JSON.stringify(await ledger.stateAt({ seq }))).toBe(seen.get(seq));
+    }
+    await ledger.close();
+    await log.close();
+  });
+});

@@ -162,6 +162,7 @@ class LevelLedger implements OpenedLedger {
   private readonly options: OpenLedgerOptions;
   private readonly logger: LedgerLogger;
   private closing?: Promise<void>;
+  private readonly pastStates = new PastStates(32);
   /** The last cleanly verified position and the state replayed up to it. */
   private verified?: { readonly seq: number; readonly state: QmdlStoreState };
 
@@ -194,12 +195,19 @@ class LevelLedger implements OpenedLedger {
     return this.processor.execute(command, context);
   }
 
+  /**
+   * The projection as it was. Past states are folded from the log; the last few
+   * are kept (states are immutable), so stepping through history — the viewer's
+   * time travel, `state --at` — folds only from the nearest earlier one.
+   */
   async stateAt(at: { readonly seq?: number; readonly time?: string }): Promise<QmdlStoreState> {
     const head = this.state().seq;
     if (at.seq !== undefined) {
       if (!Number.isInteger(at.seq) || at.seq < 0) throw new TypeError('seq must be a non-negative integer');
       if (at.seq >= head) return this.state();
-      return foldLog(this.log, initialState(), { toSeq: at.seq });
+      const state = await foldLog(this.log, this.pastStates.nearest(at.seq), { toSeq: at.seq });
+      this.pastStates.add(state);
+      return state;
     }
     if (at.time !== undefined) return foldLog(this.log, initialState(), { toSeq: head, untilTime: at.time });
     return this.state();
@@ -282,5 +290,26 @@ class LevelLedger implements OpenedLedger {
       this.processor.complete();
       if (!this.options.log) await this.log.close();
     }
+  }
+}
+
+/** A small most-recently-used set of past projection states, by sequence. */
+class PastStates {
+  private readonly states: QmdlStoreState[] = [];
+
+  constructor(private readonly capacity: number) {}
+
+  /** The latest kept state at or before `seq` (the empty store when none). */
+  nearest(seq: number): QmdlStoreState {
+    let best: QmdlStoreState = initialState();
+    for (const state of this.states) if (state.seq <= seq && state.seq > best.seq) best = state;
+    return best;
+  }
+
+  add(state: QmdlStoreState): void {
+    const at = this.states.findIndex((s) => s.seq === state.seq);
+    if (at >= 0) this.states.splice(at, 1);
+    this.states.push(state);
+    if (this.states.length > this.capacity) this.states.shift();
   }
 }
