@@ -59,7 +59,9 @@ interface Reply {
   body: string;
 }
 
-const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+// A fresh connection per request: with keep-alive, a socket the server closes as idle just as a
+// client reuses it fails with ECONNRESET (browsers retry those silently); this keeps every failure real.
+const agent = new http.Agent({ keepAlive: false, maxSockets: 256 });
 
 function request(port: number, method: string, pathname: string, body?: unknown): Promise<Reply> {
   return new Promise((resolve, reject) => {
@@ -151,6 +153,7 @@ interface Counters {
   served: number;
   errors: number;
   cutByRestart: number;
+  skippedWhileDown: number;
   commands: number;
   byStatus: Map<string, number>;
   firstErrors: string[];
@@ -160,7 +163,7 @@ async function main(): Promise<void> {
   const options = parseArgs(process.argv.slice(2));
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'qmdl-ledger-soak-'));
   const service = new Service(dataDir, await freePort());
-  const counters: Counters = { served: 0, errors: 0, cutByRestart: 0, commands: 0, byStatus: new Map(), firstErrors: [] };
+  const counters: Counters = { served: 0, errors: 0, cutByRestart: 0, skippedWhileDown: 0, commands: 0, byStatus: new Map(), firstErrors: [] };
   const error = (what: string): void => {
     counters.errors++;
     if (counters.firstErrors.length < 20) counters.firstErrors.push(what);
@@ -177,7 +180,10 @@ async function main(): Promise<void> {
   /** One call; classifies the outcome. `ok` lists the statuses this call may answer. */
   const call = async (method: string, pathname: string, ok: readonly number[], body?: unknown): Promise<Reply | undefined> => {
     const generation = service.generation;
-    if (!service.up) return undefined;
+    if (!service.up) {
+      counters.skippedWhileDown++;
+      return undefined;
+    }
     try {
       const reply = await request(service.port, method, pathname, body);
       const key = `${method} ${pathname.replace(/\/[0-9]+$/, '/<name>')} ${reply.status}`;
@@ -217,7 +223,7 @@ async function main(): Promise<void> {
         else if (pick < 0.7 && names.length > 0) {
           // Another client may delete it first: "no recording with name" (400) is a correct answer then.
           await call('POST', `/api/delete-recording/${names[Math.floor(Math.random() * names.length)] ?? '0'}`, [202, 400]);
-        } else if (pick < 0.8) await call('POST', '/api/gps', [202], { lat: 52 + Math.random(), lon: 13 + Math.random() });
+        } else if (pick < 0.8) await call('POST', '/api/gps', [200, 202], { lat: 52 + Math.random(), lon: 13 + Math.random() });
         else if (pick < 0.9) await call('POST', '/api/time-offset', [200], { offset_seconds: Math.floor(Math.random() * 10) });
         else if (pick < 0.98) await call('GET', `/api/qmdl/${names[names.length - 1] ?? '0'}`, names.length > 0 ? [200, 404] : [404]);
         else await call('POST', '/api/delete-all-recordings', [202]);
@@ -262,7 +268,7 @@ async function main(): Promise<void> {
   process.stdout.write(`\nsoak done in ${seconds.toFixed(0)} s\n`);
   process.stdout.write(`requests served: ${counters.served} (${(counters.served / seconds).toFixed(0)}/s), commands issued: ${counters.commands}\n`);
   process.stdout.write(`errors: ${counters.errors}\n`);
-  process.stdout.write(`requests cut by a SIGKILL or sent while the service restarted: ${counters.cutByRestart}\n`);
+  process.stdout.write(`requests cut by a SIGKILL: ${counters.cutByRestart}; not sent while the service was down: ${counters.skippedWhileDown}\n`);
   process.stdout.write(`restarts survived: ${verified} of ${restarts} (each followed by GET /api/store/verify ok)\n`);
   process.stdout.write(`RSS over time (MB): ${rss.map((s) => `${((s.t - began) / 1000).toFixed(0)}s=${s.mb.toFixed(0)}`).join(' ')}\n`);
   process.stdout.write(`RSS max ${Math.max(...rss.map((s) => s.mb)).toFixed(0)} MB\n`);
