@@ -18,7 +18,6 @@ interface ExpressApp {
   listen(port: number, host: string, callback: () => void): Server;
 }
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const express = require('express') as () => ExpressApp;
 const body = readFileSync(process.argv[2] ?? '', 'utf8');
 const app = express();

@@ -159,7 +159,6 @@ interface AutocannonResult {
 
 /** autocannon against a loopback URL for `seconds`; throws when any request failed. */
 export async function cannon(url: string, options: { connections: number; seconds: number }): Promise<AutocannonResult> {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const autocannon = require('autocannon') as (opts: Record<string, unknown>) => Promise<AutocannonResult>;
   const result = await autocannon({ url, connections: options.connections, duration: options.seconds, pipelining: 1 });
   if (result.non2xx > 0 || result.errors > 0 || result.timeouts > 0) {
