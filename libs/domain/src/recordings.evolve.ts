@@ -34,86 +34,127 @@ export function recordingNamedBy(event: DecidedEvent | EvolvableEvent): string |
   return undefined;
 }
 
-function without<K extends string, T extends object>(value: T, key: K): Omit<T, K> {
-  const copy = { ...value } as Record<string, unknown>;
-  delete copy[key];
-  return copy as Omit<T, K>;
+type Writable<T> = { -readonly [K in keyof T]: T[K] };
+
+/**
+ * A state being built by `applyInPlace`. Its top-level object belongs to the
+ * draft; `entries`, `names` and `migrations` may still be shared with a state
+ * someone holds, until the first write copies them (`owns*` says which are
+ * the draft's own). Recording entries, `config` and `lastGpsFix` are never
+ * written into: they are replaced.
+ */
+interface Draft {
+  state: Writable<QmdlStoreState>;
+  ownsEntries: boolean;
+  ownsNames: boolean;
+  ownsMigrations: boolean;
 }
 
-/** Applies `update` to the named recording, active or finished; unknown names leave the state as it is. */
-function updateRecording(
-  state: QmdlStoreState,
-  name: string | undefined,
-  update: (entry: RecordingEntry) => RecordingEntry,
-): QmdlStoreState {
-  if (name === undefined) return state;
-  if (state.current !== undefined && state.current.name === name) return { ...state, current: update(state.current) };
-  const entry = lookup(state.entries, name);
-  if (entry === undefined) return state;
-  return { ...state, entries: { ...state.entries, [name]: update(entry) } };
+function draftOf(state: QmdlStoreState): Draft {
+  return { state: { ...state }, ownsEntries: false, ownsNames: false, ownsMigrations: false };
+}
+
+function writableEntries(draft: Draft): Record<string, RecordingEntry> {
+  if (!draft.ownsEntries) {
+    draft.state.entries = { ...draft.state.entries };
+    draft.ownsEntries = true;
+  }
+  return draft.state.entries as Record<string, RecordingEntry>;
+}
+
+function writableNames(draft: Draft): Record<string, 'live' | 'deleted'> {
+  if (!draft.ownsNames) {
+    draft.state.names = { ...draft.state.names };
+    draft.ownsNames = true;
+  }
+  return draft.state.names as Record<string, 'live' | 'deleted'>;
+}
+
+function writableMigrations(draft: Draft): Record<string, string> {
+  if (!draft.ownsMigrations) {
+    draft.state.migrations = { ...draft.state.migrations };
+    draft.ownsMigrations = true;
+  }
+  return draft.state.migrations as Record<string, string>;
 }
 
 /**
- * The state after `event`. Pure: returns a new state and never mutates its
- * input. A projection never rejects history, so it never throws on a recorded
- * event: an event that does not fit the state (data for a recording that is not
- * active, a stop with nothing active, …) changes nothing but `seq` and
- * `lastEventTime`. `checkTransition` is what reports such events.
- *
- * A RecordingDataAppended costs O(1) whatever the number of recordings: it only
- * replaces `current`, never copies `entries` or `names`.
- *
- * @example const next = evolve(state, { type: 'ClockOffsetSet', data: { offsetSeconds: 3 }, seq: state.seq + 1 });
+ * Sets an own property as a computed key in an object literal would: a
+ * recording name such as `__proto__` from a damaged log becomes a key, not the
+ * record's prototype.
  */
-export function evolve(state: QmdlStoreState, event: EvolvableEvent): QmdlStoreState {
-  const s: QmdlStoreState = { ...state, seq: event.seq, ...(event.time === undefined ? {} : { lastEventTime: event.time }) };
+function setOwn<T>(record: Record<string, T>, key: string, value: T): void {
+  if (key === '__proto__') Object.defineProperty(record, key, { value, writable: true, enumerable: true, configurable: true });
+  else record[key] = value;
+}
+
+/** Applies `update` to the named recording, active or finished; unknown names leave the state as it is. */
+function updateRecording(draft: Draft, name: string | undefined, update: (entry: RecordingEntry) => RecordingEntry): void {
+  if (name === undefined) return;
+  const s = draft.state;
+  if (s.current !== undefined && s.current.name === name) {
+    s.current = update(s.current);
+    return;
+  }
+  const entry = lookup(s.entries, name);
+  if (entry !== undefined) setOwn(writableEntries(draft), name, update(entry));
+}
+
+/**
+ * The rules of history, in one place: applies `event` to `draft` in place.
+ * `evolve` and `createFold` both run on it; only how their drafts share
+ * structure with states already handed out differs.
+ */
+function applyInPlace(draft: Draft, event: EvolvableEvent): void {
+  const s = draft.state;
+  s.seq = event.seq;
+  if (event.time !== undefined) s.lastEventTime = event.time;
   switch (event.type) {
     case 'StoreCreated':
       // The first StoreCreated wins; a second one is history to report, not to apply.
-      if (s.storeId !== undefined) return s;
-      return { ...s, storeId: event.data.storeId, formatVersion: event.data.formatVersion };
+      if (s.storeId !== undefined) return;
+      s.storeId = event.data.storeId;
+      s.formatVersion = event.data.formatVersion;
+      return;
 
     case 'ServiceStarted':
-      return {
-        ...s,
-        runningBootId: event.data.bootId,
-        bootCount: s.bootCount + 1,
-        uncleanShutdowns: s.uncleanShutdowns + (event.data.previousShutdownClean ? 0 : 1),
-      };
+      s.runningBootId = event.data.bootId;
+      s.bootCount = s.bootCount + 1;
+      s.uncleanShutdowns = s.uncleanShutdowns + (event.data.previousShutdownClean ? 0 : 1);
+      return;
 
     case 'ServiceStopped':
-      return without(s, 'runningBootId');
+      delete s.runningBootId;
+      return;
 
     case 'RecordingStarted': {
-      const name = event.data.name;
-      let next = s;
       if (s.current !== undefined) {
         // Never produced by `decide` (it stops first). Keep the orphaned recording
         // in the manifest rather than lose it; checkTransition reports the event.
-        next = { ...s, entries: { ...s.entries, [s.current.name]: s.current } };
+        setOwn(writableEntries(draft), s.current.name, s.current);
       }
-      return { ...next, current: entryFromStarted(event.data), names: { ...s.names, [name]: 'live' } };
+      s.current = entryFromStarted(event.data);
+      setOwn(writableNames(draft), event.data.name, 'live');
+      return;
     }
 
     case 'RecordingDataAppended': {
       const current = s.current;
-      if (current === undefined || event.recording !== current.name) return s;
+      if (current === undefined || event.recording !== current.name) return;
       const d = event.data;
-      return {
-        ...s,
-        current: compact({
-          ...current,
-          qmdlSizeBytes: d.qmdlSizeBytes,
-          uncompressedBytes: d.uncompressedBytes,
-          containers: d.containers,
-          lastMessageTime: d.lastMessageTime ?? current.lastMessageTime,
-        }),
-      };
+      s.current = compact({
+        ...current,
+        qmdlSizeBytes: d.qmdlSizeBytes,
+        uncompressedBytes: d.uncompressedBytes,
+        containers: d.containers,
+        lastMessageTime: d.lastMessageTime ?? current.lastMessageTime,
+      });
+      return;
     }
 
     case 'RecordingStopped': {
       const current = s.current;
-      if (current === undefined || (event.recording !== undefined && event.recording !== current.name)) return s;
+      if (current === undefined || (event.recording !== undefined && event.recording !== current.name)) return;
       const d = event.data;
       const stopped: RecordingEntry = compact({
         ...current,
@@ -124,74 +165,153 @@ export function evolve(state: QmdlStoreState, event: EvolvableEvent): QmdlStoreS
         stopReason: d.reason,
         stopDetail: d.detail,
       });
-      return { ...without(s, 'current'), entries: { ...s.entries, [current.name]: stopped } };
+      delete s.current;
+      setOwn(writableEntries(draft), current.name, stopped);
+      return;
     }
 
     case 'RecordingDeleted': {
       const name = event.recording;
-      if (name === undefined) return s;
-      let next: QmdlStoreState = s;
-      if (s.current !== undefined && s.current.name === name) next = without(s, 'current');
-      else if (lookup(s.entries, name) !== undefined) next = { ...s, entries: without(s.entries, name) };
-      return { ...next, names: { ...s.names, [name]: 'deleted' } };
+      if (name === undefined) return;
+      if (s.current !== undefined && s.current.name === name) delete s.current;
+      else if (lookup(s.entries, name) !== undefined) delete writableEntries(draft)[name];
+      setOwn(writableNames(draft), name, 'deleted');
+      return;
     }
 
     case 'RecordingUploaded':
-      return updateRecording(s, event.recording, (entry) => ({ ...entry, uploadTime: event.data.uploadTime }));
+      updateRecording(draft, event.recording, (entry) => ({ ...entry, uploadTime: event.data.uploadTime }));
+      return;
 
     case 'RecordingDamaged':
-      return updateRecording(s, event.recording, (entry) => ({
+      updateRecording(draft, event.recording, (entry) => ({
         ...entry,
         damaged: { missing: [...event.data.missing], detail: event.data.detail },
       }));
+      return;
 
     case 'RecordingImported': {
       const name = event.data.name;
-      return {
-        ...s,
-        entries: { ...s.entries, [name]: entryFromImported(event.data) },
-        names: { ...s.names, [name]: 'live' },
-      };
+      setOwn(writableEntries(draft), name, entryFromImported(event.data));
+      setOwn(writableNames(draft), name, 'live');
+      return;
     }
 
     case 'ClockOffsetSet':
-      return { ...s, clockOffsetSeconds: event.data.offsetSeconds };
+      s.clockOffsetSeconds = event.data.offsetSeconds;
+      return;
 
     case 'GpsFixRecorded':
-      return {
-        ...s,
-        lastGpsFix: compact({
-          lat: event.data.lat,
-          lon: event.data.lon,
-          fixTime: event.data.fixTime,
-          source: event.data.source,
-          time: event.time,
-        }),
-      };
+      s.lastGpsFix = compact({
+        lat: event.data.lat,
+        lon: event.data.lon,
+        fixTime: event.data.fixTime,
+        source: event.data.source,
+        time: event.time,
+      });
+      return;
 
     case 'ConfigChanged':
-      return { ...s, config: event.data.config };
+      s.config = event.data.config;
+      return;
 
     case 'MigrationApplied':
-      return { ...s, migrations: { ...s.migrations, [event.data.id]: event.data.name } };
+      setOwn(writableMigrations(draft), event.data.id, event.data.name);
+      return;
 
     default: {
       // Compile time: a new event type must be handled above. Run time: a type
       // this build does not know (a newer writer) is history too — skip it.
       const unknown: never = event;
       void unknown;
-      return s;
+      return;
     }
   }
 }
 
 /**
- * Folds `events` over `state` (the empty store by default).
+ * The state after `event`. Pure: returns a new state and never mutates its
+ * input. A projection never rejects history, so it never throws on a recorded
+ * event: an event that does not fit the state (data for a recording that is not
+ * active, a stop with nothing active, …) changes nothing but `seq` and
+ * `lastEventTime`. `checkTransition` is what reports such events.
+ *
+ * A RecordingDataAppended costs O(1) whatever the number of recordings: it only
+ * replaces `current`, never copies `entries` or `names`. A start, stop, delete
+ * or import copies the record it changes; to apply many events, use
+ * `createFold`, which copies each record at most once.
+ *
+ * @example const next = evolve(state, { type: 'ClockOffsetSet', data: { offsetSeconds: 3 }, seq: state.seq + 1 });
+ */
+export function evolve(state: QmdlStoreState, event: EvolvableEvent): QmdlStoreState {
+  const draft = draftOf(state);
+  applyInPlace(draft, event);
+  return draft.state;
+}
+
+/**
+ * Applies many events at O(1) each, whatever the number of recordings, with
+ * the same rules as `evolve` (the same code runs both). See `createFold`.
+ */
+export interface StateFolder {
+  /** Apply one event; the same result as `state = evolve(state, event)`. */
+  apply(event: EvolvableEvent): void;
+  /** Apply every event, in order. */
+  applyAll(events: Iterable<EvolvableEvent>): void;
+  /** `seq` of the last event applied (or of the starting state). */
+  readonly seq: number;
+  /**
+   * The state so far: an ordinary immutable state. The folder never writes
+   * into an object it has handed out — the next `apply` starts a new copy
+   * (the records it writes are copied again, once, on first write).
+   */
+  result(): QmdlStoreState;
+}
+
+/**
+ * A folder starting at `state` (the empty store by default). `state` and every
+ * state the folder hands out stay untouched: the folder copies `entries`,
+ * `names` and `migrations` the first time it writes each, then updates its own
+ * copies in place, so a rebuild costs O(events), not O(events × recordings).
+ *
+ * @example
+ * const fold = createFold(snapshot);
+ * for await (const event of log.read({ fromSeq: snapshot.seq + 1 })) fold.apply(event);
+ * const state = fold.result();
+ */
+export function createFold(state: QmdlStoreState = initialState()): StateFolder {
+  let draft = draftOf(state);
+  let handedOut = false;
+  const apply = (event: EvolvableEvent): void => {
+    if (handedOut) {
+      draft = draftOf(draft.state);
+      handedOut = false;
+    }
+    applyInPlace(draft, event);
+  };
+  return {
+    apply,
+    applyAll(events) {
+      for (const event of events) apply(event);
+    },
+    get seq() {
+      return draft.state.seq;
+    },
+    result() {
+      handedOut = true;
+      return draft.state;
+    },
+  };
+}
+
+/**
+ * Folds `events` over `state` (the empty store by default): `evolve` event by
+ * event, at the cost of `createFold`.
  *
  * @example const state = foldEvents(await log.readAll());
  */
 export function foldEvents(events: Iterable<EvolvableEvent>, state: QmdlStoreState = initialState()): QmdlStoreState {
-  let next = state;
-  for (const event of events) next = evolve(next, event);
-  return next;
+  const fold = createFold(state);
+  fold.applyAll(events);
+  return fold.result();
 }

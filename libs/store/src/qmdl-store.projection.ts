@@ -1,5 +1,5 @@
 import {
-  checkInvariants, checkTransition, evolve, initialState,
+  checkInvariants, checkTransition, createFold, evolve, initialState,
   type InvariantViolation, type LedgerEvent, type QmdlStoreState, type StoredEvent,
 } from '@ledger/domain';
 import type { EventLog } from '@ledger/event-log';
@@ -57,10 +57,10 @@ export class QmdlStoreProjection {
   }
 
   apply(events: readonly LedgerEvent[]): QmdlStoreState {
-    let state = this.current;
-    for (const event of events) state = evolve(state, event);
-    this.current = state;
-    return state;
+    const fold = createFold(this.current);
+    fold.applyAll(events);
+    this.current = fold.result();
+    return this.current;
   }
 
   /** Persist the projection with the sequence it reflects (cheap to call often; writes only when it moved). */
@@ -73,22 +73,25 @@ export class QmdlStoreProjection {
   }
 }
 
-/** Fold the log's events from `state.seq + 1` up to `toSeq` into `state`, streaming. */
+/**
+ * Fold the log's events from `state.seq + 1` up to `toSeq` into `state`,
+ * streaming, with the domain's folder (O(1) per event; `state` is left as it is).
+ */
 export async function foldLog(
   log: EventLog,
   state: QmdlStoreState,
   options: { readonly toSeq?: number; readonly untilTime?: string; readonly onProgress?: (seq: number) => void } = {},
 ): Promise<QmdlStoreState> {
-  let next = state;
   const toSeq = options.toSeq ?? log.headSeq();
-  if (toSeq <= next.seq) return next;
+  if (toSeq <= state.seq) return state;
   const untilMs = options.untilTime === undefined ? undefined : Date.parse(options.untilTime);
-  for await (const event of log.read({ fromSeq: next.seq + 1, toSeq })) {
+  const fold = createFold(state);
+  for await (const event of log.read({ fromSeq: state.seq + 1, toSeq })) {
     if (untilMs !== undefined && Date.parse(event.time) > untilMs) break;
-    next = evolve(next, event as LedgerEvent);
+    fold.apply(event as LedgerEvent);
     if (options.onProgress && event.seq % 10_000 === 0) options.onProgress(event.seq);
   }
-  return next;
+  return fold.result();
 }
 
 /** Rebuild the projection from the whole log. */
