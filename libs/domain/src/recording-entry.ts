@@ -8,7 +8,15 @@ import type { RecordingEntry } from './state';
  */
 export function compact<T extends object>(value: T): T {
   const out: Record<string, unknown> = {};
-  for (const [key, v] of Object.entries(value)) if (v !== undefined) out[key] = v;
+  // for…in with an own-property check walks the same keys, in the same order, as
+  // Object.entries without allocating a [key, value] pair per key: this runs on
+  // every data event of a rebuild.
+  const source = value as Record<string, unknown>;
+  for (const key in source) {
+    if (!Object.prototype.hasOwnProperty.call(source, key)) continue;
+    const v = source[key];
+    if (v !== undefined) out[key] = v;
+  }
   return out as T;
 }
 
