@@ -30,6 +30,25 @@ describe('FrameSplitter', () => {
     expect(splitter.stats()).toEqual({ framesOk: 200, framesBad: 0, bytesSkipped: 0 });
   });
 
+  it('keeps every payload it returned intact while later frames are unescaped', () => {
+    const random = mulberry32(3);
+    const expected: Buffer[] = [];
+    const stream: Buffer[] = [];
+    for (let i = 0; i < 3000; i++) {
+      // Escape-heavy payloads of up to 2 KiB: every one takes the unescaping path.
+      const payload = Buffer.from(Array.from({ length: 1 + Math.floor(random() * 2048) }, () => (random() < 0.2 ? 0x7d + Math.floor(random() * 2) : Math.floor(random() * 256))));
+      expected.push(payload);
+      stream.push(encodeHdlcFrame(payload));
+      if (random() < 0.01) stream.push(Buffer.from([0x7d, 0x7d, 0x7e])); // a bad escape between them
+    }
+    const capture = Buffer.concat(stream);
+    const splitter = new FrameSplitter();
+    const got: HdlcFrame[] = [];
+    for (let at = 0; at < capture.length; at += 4096) got.push(...splitter.push(capture.subarray(at, at + 4096)));
+    expect(got.map((f) => f.payload.toString('hex'))).toEqual(expected.map((p) => p.toString('hex')));
+    expect(splitter.stats().framesOk).toBe(3000);
+  });
+
   it('re-synchronises at the next 0x7E after garbage, counting what it skipped', () => {
     const garbage = Buffer.from([0x01, 0x02, 0x7d, 0x99, 0x7e]);
     const splitter = new FrameSplitter();

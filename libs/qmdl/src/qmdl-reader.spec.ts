@@ -76,6 +76,38 @@ describe('openQmdlReadStream', () => {
     await expect(readAll(path.join(dir, 'bad.qmdl.gz'))).rejects.toMatchObject({ code: 'QMDL_READ_FAILED' });
   });
 
+  it('reads in chunks of at most chunkSize, the same bytes at any size', async () => {
+    const capture = generateCapture({ seed: 3, messages: 3000 });
+    const file = path.join(dir, 'c.qmdl.gz');
+    writeFileSync(file, zlib.gzipSync(capture));
+    for (const chunkSize of [1024, 64 * 1024, 256 * 1024]) {
+      const chunks: Buffer[] = [];
+      for await (const chunk of openQmdlReadStream(file, { chunkSize })) chunks.push(chunk as Buffer);
+      expect(Math.max(...chunks.map((c) => c.length))).toBeLessThanOrEqual(chunkSize);
+      expect(bytesOf(Buffer.concat(chunks))).toEqual(bytesOf(capture));
+    }
+    expect(() => openQmdlReadStream(file, { chunkSize: 100 })).toThrow(TypeError);
+  });
+
+  it('holds only a few chunks when its consumer stops reading (backpressure reaches the file)', async () => {
+    const file = path.join(dir, 'big.qmdl.gz');
+    const capture = Buffer.concat(Array.from({ length: 8 }, () => generateCapture({ seed: 4, messages: 20000 })));
+    writeFileSync(file, zlib.gzipSync(capture));
+    const chunkSize = 16 * 1024;
+    const stream = openQmdlReadStream(file, { chunkSize });
+    let received = 0;
+    stream.on('data', (chunk: Buffer) => {
+      received += chunk.length;
+      stream.pause();
+    });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    // The first chunk was delivered, then nothing more is read than the buffers in between can hold.
+    expect(received).toBeGreaterThan(0);
+    expect(stream.readableLength).toBeLessThanOrEqual(2 * chunkSize);
+    expect(capture.length).toBeGreaterThan(40 * chunkSize);
+    stream.destroy();
+  });
+
   it('reads an empty file as an empty capture', async () => {
     writeFileSync(path.join(dir, 'empty.qmdl'), Buffer.alloc(0));
     expect(await decompressedSize(path.join(dir, 'empty.qmdl'))).toBe(0);
