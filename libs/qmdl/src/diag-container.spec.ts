@@ -1,15 +1,6 @@
-import { isLedgerError } from '@ledger/domain';
 import { DIAG_DATA_TYPE_USER_SPACE, buildDiagContainer, containerFrames, parseDiagContainer } from './diag-container';
 import { DIAG_FRAME_VECTOR, SMALL_FRAME } from './test-vectors';
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (error) {
-    return isLedgerError(error) ? error.code : 'not a LedgerError';
-  }
-  return undefined;
-}
+import { codeOf } from './test-util';
 
 describe('/dev/diag containers', () => {
   it('lay out u32 data_type, u32 num_messages, then {u32 len, data} and parse back', () => {

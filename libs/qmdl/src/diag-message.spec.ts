@@ -1,19 +1,10 @@
-import { isLedgerError } from '@ledger/domain';
 import {
   DIAG_EPOCH_MS, LOG_CODE_LTE_RRC_OTA, buildDiagLogMessage, buildLteRrcOtaBody, diagLogTimeMs, diagTimestampToEpochMs,
   epochMsToDiagTimestamp, parseDiagLogMessage, parseLteRrcOtaBody, type LteRrcOtaPacket,
 } from './diag-message';
 import { decodeHdlcFrame, encodeHdlcFrame } from './hdlc';
 import { DIAG_FRAME_VECTOR } from './test-vectors';
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (error) {
-    return isLedgerError(error) ? error.code : 'not a LedgerError';
-  }
-  return undefined;
-}
+import { codeOf } from './test-util';
 
 describe('diag log messages', () => {
   it('parses the 39-byte vector as an LTE RRC OTA log message (0xB0C0) of 2023-12-06T04:04:26.227Z', () => {

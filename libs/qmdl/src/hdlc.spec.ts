@@ -1,18 +1,9 @@
-import { isLedgerError } from '@ledger/domain';
 import { crc16X25 } from './crc16';
 import { decodeHdlcFrame, encodeHdlcFrame } from './hdlc';
 import { mulberry32 } from './synthetic';
 import { DIAG_FRAME_VECTOR, SMALL_FRAME, SMALL_PAYLOAD } from './test-vectors';
+import { codeOf } from './test-util';
 
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (error) {
-    return isLedgerError(error) ? error.code : 'not a LedgerError';
-  }
-  return undefined;
-}
 
 describe('CRC-16/X-25', () => {
   it('has the catalogue check value 0x906E for "123456789"', () => {

@@ -1,14 +1,5 @@
-import { isLedgerError } from '@ledger/domain';
 import { createDiagSource } from './create-diag-source';
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (error) {
-    return isLedgerError(error) ? error.code : 'not a LedgerError';
-  }
-  return undefined;
-}
+import { codeOf } from '../test-util';
 
 describe('createDiagSource', () => {
   it("gives no source for 'none'", () => {
