@@ -2,15 +2,15 @@ import { createReadStream, promises as fs } from 'node:fs';
 import readline from 'node:readline';
 import { GENESIS_HASH, type StoredEvent } from '@ledger/domain';
 import {
-  encodeSequenceKey, hashEvent, indexKey, LevelEventLog, META_KEYS, STORE_FORMAT_VERSION, SUBLEVELS, type IndexSublevel,
+  encodeSequenceKey, hashEvent, indexEntries, indexKey, LevelEventLog, META_KEYS, STORE_FORMAT_VERSION, SUBLEVELS,
 } from '@ledger/event-log';
 import { CommandFailed } from './cli-support';
 
 /**
  * The raw import path the event log does not have: stored events are written
  * as they are — the exact stored JSON, so `seq`, `prev`, `hash` and metadata
- * are preserved byte for byte — with the index entries and head pointer the
- * append path would have written (libs/event-log README "Key layout"). Every
+ * are preserved byte for byte — with the index entries (`indexEntries`, the
+ * append path's own) and head pointer the append path would have written (libs/event-log README "Key layout"). Every
  * event is checked before it is written: gapless from 1, its hash recomputes
  * over its canonical encoding, `prev` links to the previous hash.
  */
@@ -48,20 +48,6 @@ export function checkExportLine(raw: string, line: number, expectedSeq: number, 
   if (hashEvent(event) !== event.hash) throw new ImportRejected('BAD_HASH', line, `event ${event.seq} does not match its hash`);
   if (event.prev !== prevHash) throw new ImportRejected('BAD_PREV', line, `event ${event.seq} does not link to the hash of event ${event.seq - 1}`);
   return event;
-}
-
-/** The index entries the append path writes for an event (libs/event-log layout `indexEntries`). */
-export function indexEntriesOf(event: StoredEvent): Array<readonly [IndexSublevel, string]> {
-  const entries: Array<readonly [IndexSublevel, string]> = [[SUBLEVELS.byType, event.type]];
-  if (event.recording !== undefined) entries.push([SUBLEVELS.byRecording, event.recording]);
-  const actor = event.metadata.actor;
-  entries.push([SUBLEVELS.byActor, actor.kind]);
-  if (actor.kind === 'http') entries.push([SUBLEVELS.byActor, `http:${actor.remoteAddress}`]);
-  entries.push([SUBLEVELS.byCorrelation, event.metadata.correlationId]);
-  const ms = Date.parse(event.time);
-  const iso = Number.isFinite(ms) ? new Date(ms).toISOString() : undefined;
-  entries.push([SUBLEVELS.byTime, iso !== undefined && iso.length === 24 ? iso : event.time]);
-  return entries;
 }
 
 type Op = { type: 'put'; sublevel: unknown; key: string; value: string };
@@ -104,7 +90,7 @@ export async function importStoredEvents(file: string, location: string): Promis
         createdAt = event.time;
       }
       ops.push({ type: 'put', sublevel: events, key: encodeSequenceKey(event.seq), value: raw });
-      for (const [index, value] of indexEntriesOf(event)) ops.push({ type: 'put', sublevel: indexes.get(index), key: indexKey(value, event.seq), value: '' });
+      for (const [index, value] of indexEntries(event)) ops.push({ type: 'put', sublevel: indexes.get(index), key: indexKey(value, event.seq), value: '' });
       seq = event.seq;
       hash = event.hash;
       if (++pending >= BATCH_EVENTS) await flush();
