@@ -1,4 +1,4 @@
-import type { GpsMode, RecordingTotals, StopReason } from './events';
+import type { EventDataMap, GpsMode, RecordingTotals, StopReason } from './events';
 
 /**
  * Commands are imperative, plain data. Everything impure — time, ids, the local
@@ -28,21 +28,8 @@ export interface CommandDataMap {
   /** Committed totals of the active recording after a flush window. */
   AppendRecordingData: { readonly name: string; readonly totals: RecordingTotals };
   MarkRecordingUploaded: { readonly name: string; readonly uploadTime: string };
-  ImportRecording: {
-    readonly name: string;
-    readonly startTime: string;
-    readonly lastMessageTime?: string;
-    readonly qmdlSizeBytes: number;
-    readonly rayhunterVersion?: string;
-    readonly systemOs?: string;
-    readonly arch?: string;
-    readonly stopReason?: string;
-    readonly uploadTime?: string;
-    readonly gpsMode?: GpsMode;
-    readonly compressed: boolean;
-    readonly recoveredFrom: 'manifest' | 'file-name' | 'orphan-file';
-    readonly source?: string;
-  };
+  /** Carries exactly what RecordingImported records. */
+  ImportRecording: EventDataMap['RecordingImported'];
   MarkRecordingDamaged: { readonly name: string; readonly missing: readonly string[]; readonly detail: string };
   SetClockOffset: { readonly offsetSeconds: number };
   RecordGpsFix: { readonly lat: number; readonly lon: number; readonly fixTime?: string };
