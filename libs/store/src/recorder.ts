@@ -63,10 +63,6 @@ export class Recorder implements CommandEffects {
     return this.active?.committed.qmdlSizeBytes ?? 0;
   }
 
-  activeName(): string | undefined {
-    return this.active?.name;
-  }
-
   sourceStats(): DiagSourceStats | undefined {
     return this.active?.source?.stats() ?? this.lastSourceStats;
   }
@@ -101,6 +97,7 @@ export class Recorder implements CommandEffects {
   }
 
   async afterCommit(events: readonly LedgerEvent[], state: QmdlStoreState): Promise<void> {
+    let deleted = false;
     for (const event of events) {
       switch (event.type) {
         case 'RecordingStarted':
@@ -108,15 +105,17 @@ export class Recorder implements CommandEffects {
           break;
         case 'RecordingDeleted':
           if (event.recording) await this.options.files.remove(event.recording);
-          await this.ensureReserve();
+          deleted = true;
           break;
         case 'GpsFixRecorded':
-          if (event.recording) await this.appendGps(event);
+          await this.appendGps(event);
           break;
         default:
           break;
       }
     }
+    // Deletes free space: take the reserve back once per commit (a delete-all names every recording).
+    if (deleted) await this.ensureReserve();
   }
 
   // -- the write path -------------------------------------------------------
@@ -196,11 +195,7 @@ export class Recorder implements CommandEffects {
         await this.stop('source-ended', `source ${source.spec} ended`);
       }
     } catch (error) {
-      if (this.active !== active) return;
-      // Give back the reserved space so the stop (and later deletes) can be committed on a full disk.
-      await this.releaseReserve();
-      this.options.logger.error(`recording ${active.name}: write failed: ${error instanceof Error ? error.message : String(error)}`);
-      await this.stop('write-failed', errorDetail(error));
+      await this.writeFailed(active, error);
     } finally {
       this.lastSourceStats = source.stats();
     }
@@ -246,6 +241,15 @@ export class Recorder implements CommandEffects {
         await this.stop('disk-low', `${Math.floor(free / MB)}MB available, ${low}MB required to continue`);
       }
     }
+  }
+
+  /** A write or flush of the active recording failed: stop it (reason write-failed) unless it already ended. */
+  private async writeFailed(active: ActiveRecording, error: unknown): Promise<void> {
+    if (this.active !== active) return;
+    // Give back the reserved space so the stop (and later deletes) can be committed on a full disk.
+    await this.releaseReserve();
+    this.options.logger.error(`recording ${active.name}: write failed: ${error instanceof Error ? error.message : String(error)}`);
+    await this.stop('write-failed', errorDetail(error));
   }
 
   private async stop(reason: 'source-ended' | 'write-failed' | 'disk-low', detail: string): Promise<void> {
@@ -343,12 +347,9 @@ export class Recorder implements CommandEffects {
     this.flushTimer = setInterval(() => {
       const active = this.active;
       if (active && this.options.clock() - active.lastFlushAt >= interval) {
-        this.flush(active).catch(async (error: unknown) => {
-          this.options.logger.error(`recording ${active.name}: flush failed: ${String(error)}`);
-          if (this.active !== active) return;
-          await this.releaseReserve();
-          await this.stop('write-failed', errorDetail(error)).catch((e: unknown) => this.options.logger.error(`stop failed: ${String(e)}`));
-        });
+        this.flush(active)
+          .catch((error: unknown) => this.writeFailed(active, error))
+          .catch((e: unknown) => this.options.logger.error(`stop failed: ${String(e)}`));
       }
     }, interval);
     this.flushTimer.unref();
