@@ -184,8 +184,9 @@ export class CommandProcessor {
         return;
       }
       this.recordCommit(performance.now() - started, stored.length);
-      let state = this.state;
-      for (const event of stored) state = evolve(state, event);
+      // The provisional state was evolved over exactly these events (same seqs, times and data; the
+      // projection keeps no hashes), so it is the committed state: no second evolve per event.
+      const state = provisional;
       this.state = state;
       try {
         await effects?.afterCommit?.(stored, state);
