@@ -92,12 +92,8 @@ export async function openLedger(options: OpenLedgerOptions): Promise<OpenedLedg
         }
       },
     });
-    const execute = (command: Command, context: CommandContext): Promise<CommandResult> => {
-      if (options.readOnly) {
-        return Promise.resolve({ ok: false, refusal: { code: 'READ_ONLY', message: 'the store is open read-only' }, seq: processor.current().seq });
-      }
-      return processor.execute(command, context);
-    };
+    // For the recorder and start-up, which exist only when the store is writable (LevelLedger.execute refuses when read-only).
+    const execute = (command: Command, context: CommandContext): Promise<CommandResult> => processor.execute(command, context);
     let recovery: RecoveryReport | undefined;
     if (!options.readOnly) {
       recorder = new Recorder({
