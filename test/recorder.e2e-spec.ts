@@ -157,6 +157,24 @@ describe('start-up recovery (real files, LevelDB)', () => {
   }, 30_000);
 });
 
+describe('start-up with an orphan file whose name is no representable time', () => {
+  it('starts, leaves the file alone and adopts nothing for it', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'ledger-orphan-'));
+    try {
+      mkdirSync(path.join(dir, 'qmdl'), { recursive: true });
+      const odd = path.join(dir, 'qmdl', '99999999999999999999.qmdl');
+      writeFileSync(odd, generateCapture({ seed: 2, messages: 3 }));
+      const ledger = await openLedger({ dataDir: dir, appVersion: 't', logger: silentLogger, recorder: settings() });
+      expect(ledger.recovery?.adopted).toEqual([]);
+      expect(existsSync(odd)).toBe(true);
+      expect(Object.keys(ledger.state().entries)).toEqual([]);
+      await ledger.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('a full disk (tmpfs of a few MB)', () => {
   const canMount = process.getuid?.() === 0 && process.platform === 'linux';
   const maybe = canMount ? it : it.skip;

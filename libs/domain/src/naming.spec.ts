@@ -1,4 +1,4 @@
-import { compareRecordingsByStart, isRecordingName, lookup, nextFreeName } from '@ledger/domain';
+import { compareRecordingsByStart, isRecordingName, lookup, nextFreeName, startTimeOfName } from '@ledger/domain';
 
 describe('recording names', () => {
   it('a name is the floored unix second of the start', () => {
@@ -24,5 +24,17 @@ describe('recording names', () => {
       { name: '10', startTime: 'not a time' },
     ];
     expect([...rows].sort(compareRecordingsByStart).map((r) => r.name)).toEqual(['10', '1', '3', '20']);
+  });
+});
+
+describe('startTimeOfName', () => {
+  it('reads the unix seconds a name encodes as RFC 3339 UTC', () => {
+    expect(startTimeOfName('1700000000')).toBe('2023-11-14T22:13:20+00:00');
+    expect(startTimeOfName('0')).toBe('1970-01-01T00:00:00+00:00');
+  });
+
+  it('gives nothing for a name that is no representable time or no recording name', () => {
+    expect(startTimeOfName('99999999999999999999')).toBeUndefined();
+    expect(startTimeOfName('12a')).toBeUndefined();
   });
 });

@@ -1,4 +1,4 @@
-import { parseRfc3339 } from './rfc3339';
+import { canFormatRfc3339, formatRfc3339, parseRfc3339 } from './rfc3339';
 
 /**
  * Recording names are Rayhunter's: the decimal unix seconds of the start. Unlike
@@ -40,6 +40,17 @@ export function compareRecordingNames(a: string, b: string): number {
     if (x.length !== y.length) return x.length - y.length;
   }
   return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/**
+ * The start time a recording's name encodes (unix seconds), as RFC 3339 UTC —
+ * what a file found without a manifest entry tells. Undefined when the name is
+ * not a recording name or its seconds are no representable time.
+ */
+export function startTimeOfName(name: string): string | undefined {
+  if (!isRecordingName(name)) return undefined;
+  const ms = Number(name) * 1000;
+  return canFormatRfc3339(ms, 0) ? formatRfc3339(ms, 0) : undefined;
 }
 
 /** The instant a recording started: its start time, or else the seconds its name encodes. */

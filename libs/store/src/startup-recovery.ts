@@ -1,5 +1,5 @@
 import { promises as fs } from 'node:fs';
-import type { Command, QmdlStoreState } from '@ledger/domain';
+import { startTimeOfName, type Command, type QmdlStoreState } from '@ledger/domain';
 import type { CommandContext, CommandResult } from './ledger';
 import type { LedgerLogger } from './logger';
 import { pendingMigrations, type Migration } from './migration';
@@ -110,11 +110,16 @@ export async function reconcileAtStartup(options: RecoveryOptions, boot: { bootI
     if (state.names[name] !== undefined) continue;
     const f = list[0];
     if (!f) continue;
+    const startTime = startTimeOfName(name);
+    if (startTime === undefined) {
+      logger.warn(`orphan file ${f.file} not adopted: its name is no representable start time`);
+      continue;
+    }
     const result = await run({
       type: 'ImportRecording',
       data: {
         name,
-        startTime: new Date(Number(name) * 1000).toISOString().replace('.000Z', '+00:00'),
+        startTime,
         qmdlSizeBytes: f.size,
         compressed: f.compressed,
         recoveredFrom: 'orphan-file',

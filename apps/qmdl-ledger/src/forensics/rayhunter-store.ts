@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { parse as parseToml } from 'smol-toml';
-import type { GpsMode, RayhunterManifestEntry } from '@ledger/domain';
+import { startTimeOfName, type GpsMode, type RayhunterManifestEntry } from '@ledger/domain';
 
 /** One recording found in a Rayhunter store directory. */
 export interface RayhunterRecording {
@@ -108,9 +108,14 @@ export async function scanRayhunterStore(dir: string): Promise<RayhunterScan> {
   }
   for (const [name, found] of files) {
     if (byName.has(name) || !found.qmdl) continue;
+    const startTime = startTimeOfName(name);
+    if (startTime === undefined) {
+      problems.push(`${found.qmdl.path}: the name is no representable start time; not imported`);
+      continue;
+    }
     byName.set(name, compactRecording({
       name,
-      startTime: startTimeFromName(name),
+      startTime,
       qmdlSizeBytes: found.qmdl.size,
       compressed: found.qmdl.compressed,
       recoveredFrom: 'file-name',
@@ -119,11 +124,6 @@ export async function scanRayhunterStore(dir: string): Promise<RayhunterScan> {
   }
   const recordings = [...byName.values()].sort((a, b) => Number(BigInt(a.name) - BigInt(b.name)) || 0);
   return { recordings, manifest, missingFiles, problems };
-}
-
-/** Unix seconds in the name → RFC 3339 UTC (what the daemon's name means). */
-export function startTimeFromName(name: string): string {
-  return new Date(Number(name) * 1000).toISOString().replace('.000Z', '+00:00');
 }
 
 function tryParse(text: string): Table | undefined {
