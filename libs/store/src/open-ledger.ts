@@ -108,7 +108,7 @@ export async function openLedger(options: OpenLedgerOptions): Promise<OpenedLedg
       recovery = await reconcileAtStartup(
         {
           log, dataDir: options.dataDir, files, logger, state: () => processor.current(), execute,
-          correlationId: randomUUID(), migrations: options.migrations ?? [], formatVersion: STORE_FORMAT_VERSION, clock,
+          correlationId: randomUUID(), migrations: options.migrations ?? [], formatVersion: STORE_FORMAT_VERSION,
         },
         { bootId, version: options.appVersion, source: options.recorder.source },
       );

@@ -16,7 +16,6 @@ export interface RecoveryOptions {
   readonly correlationId: string;
   readonly migrations: readonly Migration[];
   readonly formatVersion: number;
-  readonly clock: () => number;
 }
 
 /** What start-up found and did; logged, and returned for tests and `inspect`. */
