@@ -57,4 +57,12 @@ describe('QmdlStoreProjection', () => {
     expect(stored?.seq).toBe(processor.current().seq);
     expect(stored && diffProjections(stored.value, processor.current())).toBeUndefined();
   });
+
+  it('names the first part of the projection that differs, whatever the key order', async () => {
+    const { processor } = await logWithHistory();
+    const live = processor.current();
+    const reordered = Object.fromEntries(Object.entries(live).reverse()) as typeof live;
+    expect(diffProjections(live, reordered)).toBeUndefined();
+    expect(diffProjections(live, { ...live, clockOffsetSeconds: 5 })).toMatch(/^clockOffsetSeconds: 0 != 5$/);
+  });
 });

@@ -2,7 +2,7 @@ import {
   checkInvariants, checkTransition, createFold, evolve, initialState,
   type InvariantViolation, type LedgerEvent, type QmdlStoreState, type StoredEvent,
 } from '@ledger/domain';
-import type { EventLog } from '@ledger/event-log';
+import { canonicalEncode, type EventLog } from '@ledger/event-log';
 
 /** Snapshot name and version of the persisted QmdlStore projection. Bump the version when the state shape changes: a mismatch rebuilds. */
 export const PROJECTION_SNAPSHOT = 'qmdl-store';
@@ -99,31 +99,19 @@ export function rebuildProjection(log: EventLog, options: { readonly toSeq?: num
   return foldLog(log, initialState(), options);
 }
 
-/** A stable JSON encoding for comparing projections (key order independent). */
+/** A stable JSON encoding for comparing projections (key order independent): the log's canonical encoding. */
 export function projectionFingerprint(state: QmdlStoreState): string {
-  return JSON.stringify(sortKeys(state));
-}
-
-function sortKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortKeys);
-  if (value !== null && typeof value === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const key of Object.keys(value).sort()) {
-      const v = (value as Record<string, unknown>)[key];
-      if (v !== undefined) out[key] = sortKeys(v);
-    }
-    return out;
-  }
-  return value;
+  return canonicalEncode(state);
 }
 
 /** First difference between two projections, for a readable report; undefined when equal. */
 export function diffProjections(a: QmdlStoreState, b: QmdlStoreState): string | undefined {
-  const fa = sortKeys(a) as Record<string, unknown>;
-  const fb = sortKeys(b) as Record<string, unknown>;
-  for (const key of new Set([...Object.keys(fa), ...Object.keys(fb)])) {
-    const ja = JSON.stringify(fa[key]);
-    const jb = JSON.stringify(fb[key]);
+  const ra = a as unknown as Record<string, unknown>;
+  const rb = b as unknown as Record<string, unknown>;
+  const encoded = (value: unknown): string | undefined => (value === undefined ? undefined : canonicalEncode(value));
+  for (const key of [...new Set([...Object.keys(ra), ...Object.keys(rb)])].sort()) {
+    const ja = encoded(ra[key]);
+    const jb = encoded(rb[key]);
     if (ja !== jb) return `${key}: ${truncate(ja)} != ${truncate(jb)}`;
   }
   return undefined;
