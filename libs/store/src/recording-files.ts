@@ -1,4 +1,4 @@
-import { promises as fs } from 'node:fs';
+import { type Dirent, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { LedgerError } from '@ledger/domain';
 import type { RecordingPaths } from './ledger';
@@ -40,24 +40,59 @@ export class RecordingFiles {
     return removed;
   }
 
-  /** Names of recordings that have a QMDL file here (`<digits>.qmdl` or `<digits>.qmdl.gz`). */
-  async listQmdlFiles(): Promise<Array<{ name: string; file: string; compressed: boolean; size: number }>> {
-    const out: Array<{ name: string; file: string; compressed: boolean; size: number }> = [];
-    let names: string[];
+  /**
+   * Every recording file in the directory, grouped by recording name, from one
+   * directory read: no stat per file (a store of 10,000 recordings started
+   * ~0.5 s slower when start-up stat-ed each one). Only regular files count;
+   * a symlink counts when it points at one. Sizes are {@link sizeOf}'s job, for
+   * the few files whose size matters. Names come oldest first.
+   */
+  async scan(): Promise<Map<string, FilesOnDisk>> {
+    const found = new Map<string, FilesOnDisk>();
+    let entries: Dirent[];
     try {
-      names = await fs.readdir(this.dir);
+      entries = await fs.readdir(this.dir, { withFileTypes: true });
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return out;
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return found;
       throw error;
     }
-    for (const file of names) {
-      const match = /^([0-9]{1,20})\.qmdl(\.gz)?$/.exec(file);
+    for (const entry of entries) {
+      const match = RECORDING_FILE.exec(entry.name);
       if (!match?.[1]) continue;
-      const stat = await fs.stat(path.join(this.dir, file));
-      if (!stat.isFile()) continue;
-      out.push({ name: match[1], file: path.join(this.dir, file), compressed: match[2] !== undefined, size: stat.size });
+      const file = path.join(this.dir, entry.name);
+      if (!entry.isFile() && !(entry.isSymbolicLink() && (await isRegularFile(file)))) continue;
+      const name = match[1];
+      let files = found.get(name);
+      if (files === undefined) {
+        files = { qmdl: [], other: [] };
+        found.set(name, files);
+      }
+      if (match[2] === '.qmdl' || match[2] === '.qmdl.gz') files.qmdl.push({ file, compressed: match[2] === '.qmdl.gz' });
+      else files.other.push(file);
     }
-    return out;
+    // Oldest recording first (names are unix seconds), whatever order the directory had.
+    return new Map([...found].sort(([a], [b]) => a.length - b.length || (a < b ? -1 : a > b ? 1 : 0)));
+  }
+
+  /** Size in bytes of a file {@link scan} found. */
+  async sizeOf(file: string): Promise<number> {
+    return (await fs.stat(file)).size;
+  }
+}
+
+/** The files of one recording found on disk: its QMDL file(s) and the analysis/GPS files. */
+export interface FilesOnDisk {
+  readonly qmdl: Array<{ readonly file: string; readonly compressed: boolean }>;
+  readonly other: string[];
+}
+
+const RECORDING_FILE = /^([0-9]{1,20})(\.qmdl|\.qmdl\.gz|\.ndjson|-gps\.ndjson)$/;
+
+async function isRegularFile(file: string): Promise<boolean> {
+  try {
+    return (await fs.stat(file)).isFile();
+  } catch {
+    return false;
   }
 }
 

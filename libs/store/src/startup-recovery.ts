@@ -63,29 +63,29 @@ export async function reconcileAtStartup(options: RecoveryOptions, boot: { bootI
 
   await fs.mkdir(files.dir, { recursive: true });
   const state = options.state();
-  const onDisk = new Map<string, { file: string; size: number; compressed: boolean }[]>();
-  for (const f of await files.listQmdlFiles()) {
-    const list = onDisk.get(f.name) ?? [];
-    list.push(f);
-    onDisk.set(f.name, list);
-  }
+  // One directory read; sizes only for the files whose size matters (the
+  // interrupted recording's and orphans'), so start-up does not grow with the
+  // number of recordings kept.
+  const onDisk = await files.scan();
 
   // Bytes past the last committed offset were never acknowledged: cut them off.
   const truncated: Array<{ name: string; from: number; to: number }> = [];
   const current = state.current;
   if (current) {
-    for (const f of onDisk.get(current.name) ?? []) {
-      if (f.compressed === current.compressed && f.size > current.qmdlSizeBytes) {
+    for (const f of onDisk.get(current.name)?.qmdl ?? []) {
+      if (f.compressed !== current.compressed) continue;
+      const size = await files.sizeOf(f.file);
+      if (size > current.qmdlSizeBytes) {
         await fs.truncate(f.file, current.qmdlSizeBytes);
-        truncated.push({ name: current.name, from: f.size, to: current.qmdlSizeBytes });
-        logger.warn(`recording ${current.name}: cut ${f.size - current.qmdlSizeBytes} uncommitted bytes (${f.size} → ${current.qmdlSizeBytes})`);
+        truncated.push({ name: current.name, from: size, to: current.qmdlSizeBytes });
+        logger.warn(`recording ${current.name}: cut ${size - current.qmdlSizeBytes} uncommitted bytes (${size} → ${current.qmdlSizeBytes})`);
       }
     }
   }
 
   const removedDeleted: string[] = [];
-  for (const [name, status] of Object.entries(state.names)) {
-    if (status !== 'deleted') continue;
+  for (const name of onDisk.keys()) {
+    if (state.names[name] !== 'deleted') continue;
     const removed = await files.remove(name);
     if (removed.length > 0) {
       removedDeleted.push(name);
@@ -97,7 +97,7 @@ export async function reconcileAtStartup(options: RecoveryOptions, boot: { bootI
   const known = [...Object.values(state.entries), ...(current ? [current] : [])];
   for (const entry of known) {
     if (entry.damaged) continue;
-    const present = (onDisk.get(entry.name) ?? []).some((f) => f.compressed === entry.compressed);
+    const present = (onDisk.get(entry.name)?.qmdl ?? []).some((f) => f.compressed === entry.compressed);
     if (present) continue;
     const missing = [files.paths(entry.name, entry.compressed).qmdl];
     await run({ type: 'MarkRecordingDamaged', data: { name: entry.name, missing, detail: 'QMDL file missing on disk at start-up' } });
@@ -105,9 +105,9 @@ export async function reconcileAtStartup(options: RecoveryOptions, boot: { bootI
   }
 
   const adopted: string[] = [];
-  for (const [name, list] of onDisk) {
+  for (const [name, found] of onDisk) {
     if (state.names[name] !== undefined) continue;
-    const f = list[0];
+    const f = found.qmdl[0];
     if (!f) continue;
     const startTime = startTimeOfName(name);
     if (startTime === undefined) {
@@ -119,7 +119,7 @@ export async function reconcileAtStartup(options: RecoveryOptions, boot: { bootI
       data: {
         name,
         startTime,
-        qmdlSizeBytes: f.size,
+        qmdlSizeBytes: await files.sizeOf(f.file),
         compressed: f.compressed,
         recoveredFrom: 'orphan-file',
         source: f.file,
