@@ -43,8 +43,11 @@ export class AppModule {
       module: AppModule,
       controllers: [RayhunterController, EventsController, AuthController, HealthController, MetricsController, AdminController],
       providers: [
-        { provide: LEDGER, useValue: options.ledger },
-        { provide: HTTP_CONFIG, useValue: options.config },
+        // Factories, not useValue: Nest serialises a dynamic module's metadata
+        // (values included) to name it, and with the ledger in it that walked
+        // the whole projection — 90 ms of a 10,000-recording cold start.
+        { provide: LEDGER, useFactory: () => options.ledger },
+        { provide: HTTP_CONFIG, useFactory: () => options.config },
         AuthService,
         CommandRunner,
         DownloadsService,
