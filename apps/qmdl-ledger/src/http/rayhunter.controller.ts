@@ -53,7 +53,7 @@ export class RayhunterController {
   @ApiQuery({ name: 'at', required: false, description: 'The manifest as it was: after event <seq>, or at an RFC 3339 time' })
   @ApiResponse({ status: 200, description: '{entries, current_entry}; each entry has the 11 Rayhunter keys' })
   @ApiResponse({ status: 400, description: 'INVALID_QUERY: `at` is neither a sequence nor an RFC 3339 time' })
-  async manifest(@Req() req: Request, @Res({ passthrough: true }) res: Response, @Query('at') atRaw: unknown): Promise<string> {
+  async manifest(@Req() req: Request, @Res() res: Response, @Query('at') atRaw: unknown): Promise<void> {
     const at = single(atRaw, 'at');
     let state: QmdlStoreState;
     if (at === undefined) {
@@ -66,24 +66,28 @@ export class RayhunterController {
       throw new LedgerError('INVALID_QUERY', 'at must be an event sequence or an RFC 3339 time');
     }
     reflectSeq(req, state.seq);
-    // The same bytes res.json would send, serialised once per projection state.
-    res.setHeader('Content-Type', 'application/json; charset=utf-8');
-    return this.serialisedManifest(state);
+    // The same bytes res.json would send, serialised once per projection state
+    // and sent as they are (a Buffer body is neither converted nor copied).
+    res.status(200).type('application/json; charset=utf-8').send(this.serialisedManifest(state));
   }
 
   /**
    * The UI polls the manifest every second from every open tab, and sorting and
-   * serialising 1,000 entries costs milliseconds: keep the JSON of the last
-   * state served. States are immutable and replaced on every commit, so the
-   * state object itself is the cache key (one per projection seq).
+   * serialising 1,000 entries costs milliseconds: keep the encoded JSON of the
+   * last state served. Keeping bytes rather than a string matters for memory:
+   * express would encode a 250 KB string into a fresh buffer on every request,
+   * and under 50 polling connections those buffers outran the garbage
+   * collector by tens of MB (bench/README.md, peak RSS). States are immutable
+   * and replaced on every commit, so the state object itself is the cache key
+   * (one per projection seq).
    */
-  private manifestCache?: { readonly state: QmdlStoreState; readonly json: string };
+  private manifestCache?: { readonly state: QmdlStoreState; readonly body: Buffer };
 
-  private serialisedManifest(state: QmdlStoreState): string {
-    if (this.manifestCache?.state === state) return this.manifestCache.json;
-    const json = JSON.stringify(toRayhunterManifest(state));
-    if (state === this.ledger.state()) this.manifestCache = { state, json };
-    return json;
+  private serialisedManifest(state: QmdlStoreState): Buffer {
+    if (this.manifestCache?.state === state) return this.manifestCache.body;
+    const body = Buffer.from(JSON.stringify(toRayhunterManifest(state)), 'utf8');
+    if (state === this.ledger.state()) this.manifestCache = { state, body };
+    return body;
   }
 
   @Post('start-recording')
