@@ -84,6 +84,55 @@ describe('QmdlGzipWriter', () => {
     await writer.abort();
   });
 
+  it('copies the input at write(): the caller may reuse its buffer at once', async () => {
+    const file = path.join(dir, '11.qmdl.gz');
+    const writer = await QmdlGzipWriter.create({ path: file });
+    const generator = new SyntheticDiagGenerator({ seed: 11 });
+    const frames = [generator.nextContainer().frames, generator.nextContainer().frames];
+    const expected = Buffer.concat(frames);
+    const reused = Buffer.alloc(Math.max(...frames.map((f) => f.length)));
+    const pending = frames.map((f) => {
+      f.copy(reused);
+      const done = writer.write(reused.subarray(0, f.length), { flush: false });
+      reused.fill(0xee); // the next container's bytes, as a reading loop with one buffer would have it
+      return done;
+    });
+    await Promise.all(pending);
+    await writer.finish();
+    expect(bytesOf(zlib.gunzipSync(readFileSync(file)))).toEqual(bytesOf(expected));
+  });
+
+  it('coalesces unflushed input across many staging blocks and flushes each write at its own offset', async () => {
+    const file = path.join(dir, '12.qmdl.gz');
+    const writer = await QmdlGzipWriter.create({ path: file, maxPendingBytes: 100_000 });
+    const generator = new SyntheticDiagGenerator({ seed: 12 });
+    const all: Buffer[] = [];
+    const calls: Array<Promise<QmdlWriteTotals>> = [];
+    let bytes = 0;
+    for (let i = 0; bytes < 700_000; i++) {
+      const f = generator.nextContainer().frames;
+      all.push(f);
+      bytes += f.length;
+      calls.push(writer.write(f, { flush: i % 97 === 0 }));
+    }
+    const totals = await Promise.all(calls);
+    // Every write answers at least the last flush at or before it, never bytes written after it.
+    let upTo = 0;
+    const checked = new Set<number>();
+    const onDisk = readFileSync(file);
+    totals.forEach((t, i) => {
+      upTo += all[i]?.length ?? 0;
+      expect(t.uncompressedBytes).toBeLessThanOrEqual(upTo);
+      if (i % 97 === 0) expect(t.uncompressedBytes).toBe(upTo);
+      if (checked.has(t.compressedBytes)) return;
+      checked.add(t.compressedBytes);
+      expect(bytesOf(inflatePrefix(onDisk.subarray(0, t.compressedBytes)))).toEqual(bytesOf(Buffer.concat(all).subarray(0, t.uncompressedBytes)));
+    });
+    expect(checked.size).toBeGreaterThan(8); // flushed by size as well as by request
+    await writer.finish();
+    expect(bytesOf(zlib.gunzipSync(readFileSync(file)))).toEqual(bytesOf(Buffer.concat(all)));
+  });
+
   it('abort() closes without a trailer; the file still reads to its last flush point', async () => {
     const file = path.join(dir, '4.qmdl.gz');
     const writer = await QmdlGzipWriter.create({ path: file });

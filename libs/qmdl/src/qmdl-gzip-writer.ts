@@ -33,6 +33,20 @@ export interface QmdlWriteOptions {
 const GZIP_HEADER = Buffer.from([0x1f, 0x8b, 0x08, 0x00, 0, 0, 0, 0, 0x00, 0x03]);
 const DEFAULT_MAX_PENDING = 256 * 1024;
 const DEFLATE_CHUNK_BYTES = 128 * 1024;
+/** Input is copied into staging blocks of maxPendingBytes, within these bounds. */
+const MIN_STAGING_BLOCK_BYTES = 64 * 1024;
+const MAX_STAGING_BLOCK_BYTES = 1024 * 1024;
+/** Emptied staging blocks kept for reuse. */
+const SPARE_STAGING_BLOCKS = 2;
+
+/** Raw input copied at write() time, compressed at the next flush point. */
+interface StagingBlock {
+  readonly buffer: Buffer;
+  /** Bytes copied in. */
+  used: number;
+  /** Bytes of those handed to zlib. */
+  taken: number;
+}
 
 type State = 'open' | 'finished' | 'aborted' | 'failed';
 
@@ -55,8 +69,12 @@ export class QmdlGzipWriter {
   private readonly deflate: zlib.DeflateRaw;
   private output: Buffer[] = [];
   private outputBytes = 0;
-  private pending: Buffer[] = [];
-  private pendingBytes = 0;
+  /** Blocks holding input not yet compressed, oldest first; the last one may still have room. */
+  private staged: StagingBlock[] = [];
+  /** Raw bytes copied in since the start (write() calls so far). */
+  private stagedTotal = 0;
+  private spare: Buffer[] = [];
+  private readonly blockBytes: number;
   private crc = 0;
   /** Uncompressed bytes handed to zlib (for the trailer's ISIZE). */
   private consumedBytes = 0;
@@ -71,6 +89,7 @@ export class QmdlGzipWriter {
     level: number,
     private readonly maxPendingBytes: number,
   ) {
+    this.blockBytes = Math.min(MAX_STAGING_BLOCK_BYTES, Math.max(MIN_STAGING_BLOCK_BYTES, maxPendingBytes));
     // Every handle write is a sync flush: input is coalesced here first, so zlib sees few, large writes.
     // Output chunks of 128 KiB, not zlib's 16 KiB: a 256 KiB write compresses in one thread-pool
     // trip instead of ~5 (whole-path ingest ~0.72x -> ~0.75x of deflateSync in bench/ingest.bench.ts).
@@ -126,20 +145,23 @@ export class QmdlGzipWriter {
   write(rawFrames: Buffer, options: QmdlWriteOptions = {}): Promise<QmdlWriteTotals> {
     if (!Buffer.isBuffer(rawFrames)) throw new TypeError('QmdlGzipWriter.write: rawFrames must be a Buffer');
     const flush = options.flush ?? true;
+    // Copied now, in call order: the caller's buffer is free to be reused (or to die young in
+    // V8's nursery) as soon as this returns, instead of living on until the next flush point.
+    // Holding them made a fast source's buffers outlive two scavenges and fill the old
+    // generation with garbage (a mark-compact every ~50 ms while ingesting: bench/README.md).
+    if (this.state === 'open') this.stage(rawFrames);
+    const upTo = this.stagedTotal; // a flush here covers this write and those before it, not later ones
     return this.enqueue(async () => {
-      if (rawFrames.length > 0) {
-        this.pending.push(rawFrames);
-        this.pendingBytes += rawFrames.length;
-      }
-      if (flush || this.pendingBytes >= this.maxPendingBytes) await this.flushPending();
+      if (flush || upTo - this.consumedBytes >= this.maxPendingBytes) await this.flushPending(upTo);
       return this.current;
     });
   }
 
-  /** Sync-flushes queued input; returns the new totals. */
+  /** Sync-flushes the input of every write() called before it; returns the new totals. */
   flush(): Promise<QmdlWriteTotals> {
+    const upTo = this.stagedTotal;
     return this.enqueue(async () => {
-      await this.flushPending();
+      await this.flushPending(upTo);
       return this.current;
     });
   }
@@ -162,12 +184,15 @@ export class QmdlGzipWriter {
    */
   finish(): Promise<QmdlWriteTotals> {
     return this.enqueue(async () => {
-      const input = this.takePending();
+      const inputs = this.takeStaged(this.stagedTotal).inputs;
       try {
+        const last = inputs.pop();
+        for (const input of inputs) await this.compress(input);
         await new Promise<void>((resolve, reject) => {
           this.deflate.once('error', reject);
           this.deflate.once('end', resolve);
-          this.deflate.end(input);
+          if (last === undefined) this.deflate.end();
+          else this.deflate.end(last);
         });
         const trailer = Buffer.allocUnsafe(8);
         trailer.writeUInt32LE(this.crc >>> 0, 0);
@@ -191,8 +216,7 @@ export class QmdlGzipWriter {
     if (this.state === 'aborted' || this.state === 'finished') return Promise.resolve();
     const wasOpen = this.state === 'open'; // a failed writer already closed its file
     this.state = 'aborted'; // operations queued behind this one now fail with QMDL_WRITER_CLOSED
-    this.pending = [];
-    this.pendingBytes = 0;
+    this.staged = [];
     // Let an operation in flight settle before tearing down the stream and file it uses.
     const closing = this.queue
       .catch(() => undefined)
@@ -220,23 +244,61 @@ export class QmdlGzipWriter {
     return result;
   }
 
-  private takePending(): Buffer {
-    const input = this.pending.length === 1 ? (this.pending[0] as Buffer) : Buffer.concat(this.pending, this.pendingBytes);
-    this.pending = [];
-    this.pendingBytes = 0;
-    this.crc = zlib.crc32(input, this.crc);
-    this.consumedBytes += input.length;
-    return input;
+  /** Copies `raw` into the staging blocks (reusing emptied ones). */
+  private stage(raw: Buffer): void {
+    let offset = 0;
+    while (offset < raw.length) {
+      let block = this.staged[this.staged.length - 1];
+      if (block === undefined || block.used === block.buffer.length) {
+        block = { buffer: this.spare.pop() ?? Buffer.allocUnsafe(this.blockBytes), used: 0, taken: 0 };
+        this.staged.push(block);
+      }
+      const copied = raw.copy(block.buffer, block.used, offset);
+      block.used += copied;
+      offset += copied;
+    }
+    this.stagedTotal += raw.length;
   }
 
-  private async flushPending(): Promise<void> {
-    if (this.pendingBytes === 0) return;
-    const input = this.takePending();
+  /**
+   * The staged input up to raw offset `upTo`, in order, counted into the CRC and
+   * length of the trailer, and the blocks that it empties (reusable once zlib
+   * is done with them). A block with room left stays: later writes append to
+   * it, past the bytes handed out.
+   */
+  private takeStaged(upTo: number): { inputs: Buffer[]; emptied: Buffer[] } {
+    const inputs: Buffer[] = [];
+    const emptied: Buffer[] = [];
+    while (this.consumedBytes < upTo) {
+      const block = this.staged[0];
+      if (block === undefined) break;
+      const n = Math.min(block.used - block.taken, upTo - this.consumedBytes);
+      const input = block.buffer.subarray(block.taken, block.taken + n);
+      block.taken += n;
+      this.consumedBytes += n;
+      this.crc = zlib.crc32(input, this.crc);
+      inputs.push(input);
+      if (block.taken === block.used && (block.used === block.buffer.length || this.staged.length > 1)) {
+        this.staged.shift();
+        emptied.push(block.buffer);
+      }
+    }
+    return { inputs, emptied };
+  }
+
+  private compress(input: Buffer): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.deflate.write(input, (error) => (error ? reject(error) : resolve()));
+    });
+  }
+
+  /** Compresses and sync-flushes the input staged up to raw offset `upTo`, and writes it out. */
+  private async flushPending(upTo: number): Promise<void> {
+    if (upTo <= this.consumedBytes) return;
+    const { inputs, emptied } = this.takeStaged(upTo);
     const uncompressed = this.consumedBytes;
     try {
-      await new Promise<void>((resolve, reject) => {
-        this.deflate.write(input, (error) => (error ? reject(error) : resolve()));
-      });
+      for (const input of inputs) await this.compress(input);
       // Output pushed while the readable side was not flowing yet sits in its buffer: read() emits it as 'data'.
       while (this.deflate.readableLength > 0 && this.deflate.read() !== null);
       if (this.failure !== undefined) throw this.failure;
@@ -244,6 +306,8 @@ export class QmdlGzipWriter {
     } catch (error) {
       throw this.fail(error, 'compressed write failed');
     }
+    // zlib is done with them (its write callbacks ran): keep a few for the next input.
+    for (const buffer of emptied) if (this.spare.length < SPARE_STAGING_BLOCKS) this.spare.push(buffer);
   }
 
   private writeOutput(uncompressedBytes: number): void {

@@ -19,7 +19,10 @@ interface ActiveRecording {
   readonly name: string;
   readonly writer: QmdlGzipWriter;
   readonly abort: AbortController;
-  /** Totals as written to the file (flushed, maybe not yet committed). */
+  /**
+   * What was handed to the writer: containers and the last message time of
+   * every chunk so far, sizes as of the writer's last flush (maybe not yet committed).
+   */
   written: RecordingTotals;
   /** Totals covered by a committed event. */
   committed: RecordingTotals;
@@ -155,21 +158,19 @@ export class Recorder implements CommandEffects {
       };
       for await (const chunk of source.chunks(active.abort.signal)) {
         if (this.active !== active) break;
-        const written = this.withLock(async () => {
-          if (this.active !== active) return;
-          // Compressed without a sync flush per chunk: a flush ends a deflate block, and per-container
-          // flushing costs ~3x in throughput (libs/qmdl README). Durability comes at the commit window,
-          // where flushNow() flushes and fdatasyncs before the size is committed.
-          const totals = await active.writer.write(chunk.frames, { flush: false });
-          active.written = {
-            qmdlSizeBytes: totals.compressedBytes,
-            uncompressedBytes: totals.uncompressedBytes,
-            containers: active.written.containers + 1,
-            ...(chunk.lastMessageTimeMs !== undefined
-              ? { lastMessageTime: localRfc3339(chunk.lastMessageTimeMs) }
-              : active.written.lastMessageTime !== undefined ? { lastMessageTime: active.written.lastMessageTime } : {}),
-          };
-        });
+        // Handed to the writer now, in order: it copies the bytes (so the source's buffer dies
+        // young) and compresses them behind whatever it is doing. Compressed without a sync flush
+        // per chunk: a flush ends a deflate block, and per-container flushing costs ~3x in
+        // throughput (libs/qmdl README). Durability comes at the commit window, where flushNow()
+        // flushes and fdatasyncs before the size is committed.
+        const compressed = active.writer.write(chunk.frames, { flush: false });
+        active.written = {
+          ...active.written,
+          containers: active.written.containers + 1,
+          ...(chunk.lastMessageTimeMs !== undefined ? { lastMessageTime: localRfc3339(chunk.lastMessageTimeMs) } : {}),
+        };
+        // A failure matters while this recording is still the active one (a stop closes the writer).
+        const written = compressed.then(() => undefined, (error: unknown) => (this.active === active ? Promise.reject(error) : undefined));
         written.catch(() => undefined); // observed through settle() below
         // Counted when handed over (not when compressed), so the commit window keeps its configured size.
         active.pendingRaw += chunk.frames.length;
@@ -215,11 +216,13 @@ export class Recorder implements CommandEffects {
     await this.withLock(async () => {
       if (this.active !== active) return;
       if (active.written.containers === active.committed.containers) return;
+      // flush() covers every write handed over before it, which is what `handed` counts.
+      const handed = active.written;
       const flushed = await active.writer.flush();
       active.pendingRaw = 0;
       await active.writer.sync();
+      totals = { ...handed, qmdlSizeBytes: flushed.compressedBytes, uncompressedBytes: flushed.uncompressedBytes };
       active.written = { ...active.written, qmdlSizeBytes: flushed.compressedBytes, uncompressedBytes: flushed.uncompressedBytes };
-      totals = active.written;
     });
     if (!totals) return;
     const result = await this.options.execute(
