@@ -15,6 +15,8 @@ export interface ServeOptions {
   readonly minSpaceContinueMb: number;
   readonly flushIntervalMs: number;
   readonly flushKiB: number;
+  /** Collect garbage when dead Buffers hold more than this (0: leave it to V8). */
+  readonly bufferLimitMb: number;
 }
 
 /** A bad flag or environment value: printed as is, exit code 2. */
@@ -35,6 +37,7 @@ export interface RawServeOptions {
   readonly minSpaceContinueMb?: unknown;
   readonly flushIntervalMs?: unknown;
   readonly flushKib?: unknown;
+  readonly bufferLimitMb?: unknown;
 }
 
 function text(value: unknown, fallback: string): string {
@@ -105,5 +108,6 @@ export function parseServeOptions(raw: RawServeOptions, env: NodeJS.ProcessEnv =
     minSpaceContinueMb: number(raw.minSpaceContinueMb, '--min-space-continue-mb', 0, 1_000_000, 1),
     flushIntervalMs: integer(raw.flushIntervalMs, '--flush-interval-ms', 1, 3_600_000, 1000),
     flushKiB: integer(raw.flushKib, '--flush-kib', 1, 1_048_576, 256),
+    bufferLimitMb: integer(raw.bufferLimitMb, '--buffer-limit-mb', 0, 65_536, 16),
   };
 }

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { isLedgerError } from '@ledger/domain';
 import { buildUpcasters, MIGRATIONS } from '@ledger/migrations';
 import { openLedger, type LedgerLogger } from '@ledger/store';
+import { BufferGovernor } from '../buffer-governor';
 import { APP_VERSION } from '../version';
 import { createHttpApp } from './create-app';
 import { BufferedLogger, LogBuffer } from './log-buffer';
@@ -35,6 +36,7 @@ export function registerServeCommand(program: Command): void {
     .option('--min-space-continue-mb <mb>', 'stop the recording below this much free space', '1')
     .option('--flush-interval-ms <ms>', 'commit written data at least this often', '1000')
     .option('--flush-kib <kib>', 'or as soon as this many KiB of QMDL are pending', '256')
+    .option('--buffer-limit-mb <mb>', 'collect garbage once Buffers hold more than this many MB, bounding peak memory while streaming (0: leave it to V8)', '16')
     .action(async (raw: RawServeOptions) => {
       try {
         await serve(raw);
@@ -102,6 +104,7 @@ async function serve(raw: RawServeOptions): Promise<void> {
     throw error;
   }
   const ready = app;
+  const governor = options.bufferLimitMb > 0 ? new BufferGovernor({ limitBytes: options.bufferLimitMb * 1024 * 1024 }).start() : undefined;
   // Signals are handled here rather than by enableShutdownHooks(): Nest's hook
   // re-raises the signal after closing, so the process would die by the signal
   // (exit 130/143) instead of exiting 0 after a clean shutdown.
@@ -118,6 +121,7 @@ async function serve(raw: RawServeOptions): Promise<void> {
       process.exit(1);
     }, SHUTDOWN_DEADLINE_MS);
     deadline.unref();
+    governor?.stop();
     ready
       .close()
       .then(() => ledger.close({ signal }))

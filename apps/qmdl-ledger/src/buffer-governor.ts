@@ -1,0 +1,123 @@
+import v8 from 'node:v8';
+import vm from 'node:vm';
+
+/** V8's `gc` extension: `gc({ type: 'minor' })` scavenges, `gc({ type: 'major', execution: 'async' })` starts a mark-compact. */
+export type CollectGarbage = (options: { type: 'minor' | 'major'; execution?: 'sync' | 'async' }) => unknown;
+
+export interface BufferGovernorOptions {
+  /** Collect once ArrayBuffer memory (`process.memoryUsage().arrayBuffers`) is above this many bytes. */
+  readonly limitBytes: number;
+  /** Check this often while buffers are near the limit (default 20 ms). */
+  readonly busyIntervalMs?: number;
+  /** …and this often otherwise (default 100 ms). */
+  readonly idleIntervalMs?: number;
+  /** At most one mark-compact per this many ms (default 250). */
+  readonly minMajorIntervalMs?: number;
+  /** Injectable for tests. */
+  readonly arrayBufferBytes?: () => number;
+  readonly collect?: CollectGarbage;
+  readonly now?: () => number;
+}
+
+export interface BufferGovernorStats {
+  readonly minor: number;
+  readonly major: number;
+}
+
+/**
+ * Keeps the memory held by dead Buffers bounded.
+ *
+ * A Buffer's bytes live outside V8's heap; V8 frees them only when a garbage
+ * collection finds their small JS handle dead, and it schedules collections by
+ * its own heap's growth, not by those bytes. Streaming work allocates many
+ * bytes per handle — a download ~128 KiB per chunk, the gzip writer's output —
+ * so between two collections tens of MB of dead buffers pile up (V8 steps in
+ * only at 64 MB more external memory), and glibc's heap keeps the high-water
+ * mark (peak RSS with two 1 GB downloads and an ingest: bench/README.md).
+ *
+ * The governor samples the buffer bytes (every 20 ms while they are above a
+ * quarter of the limit, every 100 ms otherwise) and, above the limit,
+ * scavenges the young generation (sub-millisecond on this heap); if that did not
+ * bring them under the limit by the next sample, the dead buffers are old ones
+ * and it starts an incremental mark-compact (at most one per 250 ms).
+ *
+ * `gc` is V8's extension, made available at run time the way jest's leak
+ * detector does it (`--expose-gc` set through v8.setFlagsFromString, the
+ * function read from a fresh context); it acts on the whole isolate.
+ */
+export class BufferGovernor {
+  private timer: NodeJS.Timeout | undefined;
+  private minor = 0;
+  private major = 0;
+  private lastMajorAt = Number.NEGATIVE_INFINITY;
+  private scavengedLastTick = false;
+  private readonly busyMs: number;
+  private readonly idleMs: number;
+  private readonly minMajorMs: number;
+  private readonly bytes: () => number;
+  private readonly collect: CollectGarbage;
+  private readonly now: () => number;
+
+  constructor(private readonly options: BufferGovernorOptions) {
+    if (!(Number.isFinite(options.limitBytes) && options.limitBytes > 0)) throw new TypeError('BufferGovernor: limitBytes must be > 0');
+    this.busyMs = options.busyIntervalMs ?? 20;
+    this.idleMs = options.idleIntervalMs ?? 100;
+    this.minMajorMs = options.minMajorIntervalMs ?? 250;
+    this.bytes = options.arrayBufferBytes ?? (() => process.memoryUsage().arrayBuffers);
+    this.collect = options.collect ?? exposeGc();
+    this.now = options.now ?? (() => performance.now());
+  }
+
+  start(): this {
+    if (this.timer === undefined) this.schedule(this.idleMs);
+    return this;
+  }
+
+  stop(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  get stats(): BufferGovernorStats {
+    return { minor: this.minor, major: this.major };
+  }
+
+  /** One sample: collect if needed; returns the delay until the next one. */
+  tick(): number {
+    const bytes = this.bytes();
+    const limit = this.options.limitBytes;
+    if (bytes <= limit) {
+      this.scavengedLastTick = false;
+    } else if (this.scavengedLastTick && this.now() - this.lastMajorAt >= this.minMajorMs) {
+      // A scavenge did not help: what is dead is in the old generation.
+      this.collect({ type: 'major', execution: 'async' });
+      this.major += 1;
+      this.lastMajorAt = this.now();
+      this.scavengedLastTick = false;
+    } else {
+      this.collect({ type: 'minor' });
+      this.minor += 1;
+      this.scavengedLastTick = true;
+    }
+    return bytes > limit / 4 ? this.busyMs : this.idleMs;
+  }
+
+  private schedule(delayMs: number): void {
+    this.timer = setTimeout(() => {
+      if (this.timer === undefined) return;
+      this.schedule(this.tick());
+    }, delayMs);
+    this.timer.unref();
+  }
+}
+
+let exposed: CollectGarbage | undefined;
+
+/** V8's `gc` function, without starting Node with --expose-gc. */
+export function exposeGc(): CollectGarbage {
+  if (exposed === undefined) {
+    v8.setFlagsFromString('--expose-gc');
+    exposed = vm.runInNewContext('gc') as CollectGarbage;
+  }
+  return exposed;
+}
