@@ -82,6 +82,8 @@ export class QmdlGzipWriter {
   private state: State = 'open';
   private failure: unknown;
   private queue: Promise<unknown> = Promise.resolve();
+  /** fdatasyncs in flight; the file is closed only after them. */
+  private readonly syncing = new Set<Promise<void>>();
 
   private constructor(
     readonly path: string,
@@ -166,15 +168,21 @@ export class QmdlGzipWriter {
     });
   }
 
-  /** fdatasync: everything up to the current totals is on stable storage. */
+  /**
+   * fdatasync, started now rather than behind queued work: when it resolves,
+   * everything up to `totals` as of this call is on stable storage. Writes and
+   * compression queued after it go on meanwhile (a commit window's sync used to
+   * hold up the next window's compression: bench/README.md, ingest).
+   */
   sync(): Promise<void> {
-    return this.enqueue(async () => {
-      try {
-        await this.file.datasync();
-      } catch (error) {
-        throw this.fail(error, 'fdatasync failed');
-      }
+    if (this.state !== 'open') return Promise.reject(this.closedError());
+    const syncing = this.file.datasync().catch((error: unknown) => {
+      throw this.fail(error, 'fdatasync failed');
     });
+    this.syncing.add(syncing);
+    const forget = (): void => void this.syncing.delete(syncing);
+    syncing.then(forget, forget);
+    return syncing;
   }
 
   /**
@@ -202,6 +210,7 @@ export class QmdlGzipWriter {
         const uncompressed = this.consumedBytes;
         this.writeOutput(uncompressed);
         await this.file.datasync();
+        await Promise.allSettled([...this.syncing]);
         await this.file.close();
       } catch (error) {
         throw this.fail(error, 'cannot finish');
@@ -222,6 +231,7 @@ export class QmdlGzipWriter {
       .catch(() => undefined)
       .then(async () => {
         this.deflate.destroy();
+        await Promise.allSettled([...this.syncing]);
         if (wasOpen) await this.file.close();
       })
       .catch(() => undefined);
@@ -229,14 +239,16 @@ export class QmdlGzipWriter {
     return closing;
   }
 
+  private closedError(): Error {
+    return qmdlError(QmdlErrorCode.QMDL_WRITER_CLOSED, `writer for ${this.path} is ${this.state}`, {
+      cause: this.failure,
+      details: { path: this.path, state: this.state },
+    });
+  }
+
   private enqueue<T>(op: () => Promise<T>): Promise<T> {
     const run = async (): Promise<T> => {
-      if (this.state !== 'open') {
-        throw qmdlError(QmdlErrorCode.QMDL_WRITER_CLOSED, `writer for ${this.path} is ${this.state}`, {
-          cause: this.failure,
-          details: { path: this.path, state: this.state },
-        });
-      }
+      if (this.state !== 'open') throw this.closedError();
       return op();
     };
     const result = this.queue.then(run, run);

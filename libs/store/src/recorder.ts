@@ -178,9 +178,9 @@ export class Recorder implements CommandEffects {
         inFlightBytes += chunk.frames.length;
         await settle(WRITE_AHEAD_BYTES);
         if (active.pendingRaw >= flushKiB * 1024 || this.options.clock() - active.lastFlushAt >= flushIntervalMs) {
-          await settle(0);
-          // One commit window in flight: its flush + fdatasync hold the writer, but while its event
-          // is committed the source reads on. A failure surfaces here, at the next window, or below.
+          // One commit window in flight. Its flush covers every chunk handed over so far (the
+          // writer keeps call order); while it is fdatasynced and its event committed, the source
+          // reads on and the writer compresses on. A failure surfaces here, at the next window, or below.
           await committing;
           active.pendingRaw = 0;
           active.lastFlushAt = this.options.clock();
