@@ -1,8 +1,9 @@
 import {
-  checkHistory, checkInvariants, checkTransition, evolve, foldEvents, initialState, STATE_RULES, TRANSITION_RULES,
-  type DecidedEvent, type EvolvableEvent, type QmdlStoreState, type RecordingEntry,
+  checkHistory, checkInvariants, checkTransition, createHistoryChecker, evolve, foldEvents, initialState, STATE_RULES, TRANSITION_RULES,
+  type DecidedEvent, type EvolvableEvent, type InvariantViolation, type QmdlStoreState, type RecordingEntry,
 } from '@ledger/domain';
 import { appended, deleted, imported, NAME0, started, stopped } from './testing/recording-events.fixtures';
+import { randomHistory } from './testing/random-history';
 
 const NAME1 = '1717236001';
 const TOTALS = { qmdlSizeBytes: 1000, uncompressedBytes: 4000, containers: 7 };
@@ -138,5 +139,35 @@ describe('checkHistory', () => {
       [2, 'NAME_NEVER_REUSED'],
       [2, 'ACTIVE_NOT_IN_ENTRIES'],
     ]);
+  });
+});
+
+describe('createHistoryChecker: every rule at every step, at O(1) per event', () => {
+  const key = (v: InvariantViolation): string => `${v.rule} ${v.message}`;
+
+  it.each([
+    [11, 0], [12, 0.05], [13, 0.2], [14, 0.5],
+  ])('seed %i (stray rate %f): the transition violations checkTransition finds with whole states, and every state violation a step introduces', (seed, strayRate) => {
+    const { events, states } = randomHistory(seed, 1500, strayRate);
+    const checker = createHistoryChecker();
+    let before = initialState();
+    let broken = 0;
+    events.forEach((event, i) => {
+      const after = states[i] as QmdlStoreState;
+      const found = checker.step(event);
+      const transition = found.filter((v) => TRANSITION_RULES.includes(v.rule as never));
+      const state = found.filter((v) => STATE_RULES.includes(v.rule as never));
+      expect(transition).toEqual(checkTransition(before, event, after));
+      const previously = new Set(checkInvariants(before).map(key));
+      const full = checkInvariants(after);
+      const introduced = full.filter((v) => !previously.has(key(v))).map(key);
+      expect(state.map(key)).toEqual(expect.arrayContaining(introduced));
+      expect(full.map(key)).toEqual(expect.arrayContaining(state.map(key)));
+      broken += found.length;
+      before = after;
+    });
+    expect(checker.result()).toEqual(before);
+    expect(checker.checkAll()).toEqual(checkInvariants(before));
+    if (strayRate > 0) expect(broken).toBeGreaterThan(0); // the strays do break rules: the comparison is not vacuous
   });
 });

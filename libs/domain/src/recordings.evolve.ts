@@ -266,6 +266,12 @@ export interface StateFolder {
    * (the records it writes are copied again, once, on first write).
    */
   result(): QmdlStoreState;
+  /**
+   * The state so far without handing it out: the folder keeps writing into it,
+   * so it is valid only until the next `apply`. For reading between steps at no
+   * cost (`result()` makes the next write of a record copy it again).
+   */
+  peek(): QmdlStoreState;
 }
 
 /**
@@ -299,6 +305,9 @@ export function createFold(state: QmdlStoreState = initialState()): StateFolder 
     },
     result() {
       handedOut = true;
+      return draft.state;
+    },
+    peek() {
       return draft.state;
     },
   };

@@ -1,10 +1,7 @@
-import {
-  createFold, decide, evolve, foldEvents, initialState, isLedgerError,
-  type Decision, type EvolvableEvent, type QmdlStoreState,
-} from '@ledger/domain';
-import { appended, deleted, imported, NAME0, started, stopped, T0 } from './testing/recording-events.fixtures';
+import { createFold, evolve, foldEvents, initialState, type EvolvableEvent, type QmdlStoreState } from '@ledger/domain';
+import { appended, deleted, imported, NAME0, started, stopped } from './testing/recording-events.fixtures';
 import { prng } from './testing/prng';
-import { randomCommand, randomStrayEvent } from './testing/random-history';
+import { randomHistory } from './testing/random-history';
 
 function deepFreeze<T>(value: T): T {
   if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
@@ -12,42 +9,6 @@ function deepFreeze<T>(value: T): T {
     Object.freeze(value);
   }
   return value;
-}
-
-/**
- * A history from `decide` over a seeded PRNG, with events `decide` never
- * produces mixed in (`strayRate` of them), and the state `evolve` gives after
- * each event: `states[i]` is the state after `events[0..i]`.
- */
-function randomHistory(seed: number, steps: number, strayRate: number): { events: EvolvableEvent[]; states: QmdlStoreState[] } {
-  const random = prng(seed);
-  const clock = { ms: T0 };
-  const events: EvolvableEvent[] = [];
-  const states: QmdlStoreState[] = [];
-  let state = initialState();
-  const push = (event: EvolvableEvent): void => {
-    state = evolve(state, event);
-    events.push(event);
-    states.push(state);
-  };
-  for (let step = 0; step < steps; step++) {
-    if (random() < strayRate) {
-      push(randomStrayEvent(random, state, state.seq + 1));
-      continue;
-    }
-    const command = randomCommand(random, state, clock, step);
-    let decision: Decision;
-    try {
-      decision = decide(command, state);
-    } catch (error) {
-      // A stray may leave a state `decide` will not judge (e.g. a start of a finished name); strays mend it later.
-      if (isLedgerError(error) && error.code === 'INVARIANT_BROKEN') continue;
-      throw error;
-    }
-    if (!decision.ok) continue;
-    for (const decided of decision.events) push({ ...decided, seq: state.seq + 1, time: `t${String(state.seq + 1)}` });
-  }
-  return { events, states };
 }
 
 describe('createFold: the same rules as evolve, at O(1) per event', () => {

@@ -1,5 +1,5 @@
 import {
-  checkInvariants, checkTransition, createFold, evolve, initialState,
+  createFold, createHistoryChecker, initialState,
   type InvariantViolation, type LedgerEvent, type QmdlStoreState, type StoredEvent,
 } from '@ledger/domain';
 import { canonicalEncode, type EventLog } from '@ledger/event-log';
@@ -131,19 +131,22 @@ export async function replayWithInvariants(
   log: EventLog,
   options: { readonly from?: QmdlStoreState; readonly toSeq?: number; readonly onProgress?: (seq: number) => void } = {},
 ): Promise<{ readonly state: QmdlStoreState; readonly violations: readonly InvariantViolation[]; readonly checked: number }> {
-  let state = options.from ?? initialState();
+  const from = options.from ?? initialState();
   let checked = 0;
   const toSeq = options.toSeq ?? log.headSeq();
-  if (toSeq <= state.seq) return { state, violations: [], checked };
-  for await (const event of log.read({ fromSeq: state.seq + 1, toSeq })) {
-    const before = state;
-    state = evolve(state, event as LedgerEvent);
+  if (toSeq <= from.seq) return { state: from, violations: [], checked };
+  // O(1) per event (the rules for the recordings each step touched), then every
+  // state rule once over the final state: a full verification of 1M events over
+  // 10,000 recordings used to copy and re-check every recording at each step.
+  const checker = createHistoryChecker(from);
+  for await (const event of log.read({ fromSeq: from.seq + 1, toSeq })) {
     checked++;
-    const violations = [...checkTransition(before, event as LedgerEvent, state), ...checkInvariants(state)];
-    if (violations.length > 0) return { state, violations: violations.map((v) => ({ ...v, seq: v.seq ?? event.seq })), checked };
+    const violations = checker.step(event as LedgerEvent);
+    if (violations.length > 0) return { state: checker.result(), violations: violations.map((v) => ({ ...v, seq: v.seq ?? event.seq })), checked };
     if (options.onProgress && event.seq % 10_000 === 0) options.onProgress(event.seq);
   }
-  return { state, violations: [], checked };
+  const state = checker.result();
+  return { state, violations: checker.checkAll(), checked };
 }
 
 export type { StoredEvent };

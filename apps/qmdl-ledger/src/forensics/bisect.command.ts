@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { toRayhunterManifest, type InvariantViolation, type RayhunterManifest, type StoredEvent } from '@ledger/domain';
+import { initialState, toRayhunterManifest, type InvariantViolation, type RayhunterManifest, type StoredEvent } from '@ledger/domain';
 import { action, ExitCode, withCommonOptions, writeJson, writeLine, type CommonOptions } from './cli-support';
 import { replay, type ReadFailure } from './replay';
 import { withStoreCopy } from './store-access';
@@ -35,10 +35,11 @@ export function registerBisectCommand(program: Command): void {
         let firstBad: BisectReport['firstBad'];
         const result = await replay(store.log, {
           checkRules: true,
+          keepBefore: true,
           progress: 'bisect',
-          onStep: ({ before, event, after, violations }) => {
+          onStep: ({ before, beforeSeq, event, after, violations }) => {
             if (violations.length === 0) return true;
-            firstBad = { seq: event.seq, event, violations, before: toRayhunterManifest(before), after: toRayhunterManifest(after), beforeSeq: before.seq };
+            firstBad = { seq: event.seq, event, violations, before: toRayhunterManifest(before ?? initialState()), after: toRayhunterManifest(after), beforeSeq };
             return false;
           },
         });

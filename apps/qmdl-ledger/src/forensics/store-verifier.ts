@@ -1,6 +1,6 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { initialState, type QmdlStoreState, type RecordingEntry } from '@ledger/domain';
+import { initialState, type InvariantViolation, type QmdlStoreState, type RecordingEntry } from '@ledger/domain';
 import type { EventLog } from '@ledger/event-log';
 import { diffProjections, PROJECTION_SNAPSHOT, PROJECTION_VERSION } from '@ledger/store';
 import { progressBar } from './cli-support';
@@ -92,21 +92,26 @@ export async function verifyStore(log: EventLog, options: { readonly recordingsD
   const lastNaming = new Map<string, number>();
   const seen = new Set<string>();
   let invariantFindings = 0;
+  /** Each distinct violation once (a broken state stays broken), up to the cap. */
+  const reportViolations = (violations: readonly InvariantViolation[], seq: number): void => {
+    for (const v of violations) {
+      const key = `${v.rule}\u0000${v.message}`;
+      if (seen.has(key) || invariantFindings >= MAX_FINDINGS_PER_CHECK) continue;
+      seen.add(key);
+      invariantFindings += 1;
+      findings.push({ check: 'invariants', code: v.rule, seq: v.seq ?? seq, message: v.message });
+    }
+  };
   const result = await replay(log, {
     checkRules: true,
     progress: 'verify: invariants',
     onStep: ({ event, after, violations }) => {
       if (event.recording !== undefined) lastNaming.set(event.recording, event.seq);
-      for (const v of violations) {
-        const key = `${v.rule}\u0000${v.message}`;
-        if (seen.has(key) || invariantFindings >= MAX_FINDINGS_PER_CHECK) continue;
-        seen.add(key);
-        invariantFindings += 1;
-        findings.push({ check: 'invariants', code: v.rule, seq: v.seq ?? event.seq, message: v.message });
-      }
+      reportViolations(violations, event.seq);
       if (event.seq === compareAt) compare(after);
     },
   });
+  reportViolations(result.finalViolations ?? [], result.state.seq);
   if (result.failure) {
     findings.push({ check: 'invariants', code: 'UNREADABLE', seq: result.failure.seq, message: `replay stopped: ${result.failure.message} (${result.failure.code})` });
   }
