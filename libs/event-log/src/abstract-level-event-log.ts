@@ -23,7 +23,7 @@ import { subscribeToLog, type LiveListener } from './subscription';
 import { UpcasterRegistry } from './upcasters';
 import { sealEvent, type SealedEvent } from './sealing';
 import { checkFilter, checkOptionalSequence, prepareEvent, type PreparedEvent } from './validation';
-import { verifyEvents } from './verify';
+import { verifyEvents, verifyIndexes } from './verify';
 
 /** Options every adapter accepts. */
 export interface EventLogOptions {
@@ -466,7 +466,11 @@ export class AbstractLevelEventLog implements EventLog {
     if (from < 1) throw new TypeError('from must be >= 1');
     if (options.onProgress !== undefined && typeof options.onProgress !== 'function') throw new TypeError('onProgress must be a function');
     if (this.closing) throw logClosedError();
-    return verifyEvents(this.subs.events, { from, to, head: this.head, onProgress: options.onProgress });
+    const chain = await verifyEvents(this.subs.events, { from, to, head: this.head, onProgress: options.onProgress });
+    if (!chain.ok || from > to) return chain;
+    // Once the chain holds: the indexes queries run on (strays only on a whole-log check, which walks every index).
+    const firstBad = await verifyIndexes(this.subs.events, this.subs.indexes, { from, to, strays: from === 1 });
+    return firstBad === undefined ? chain : { ...chain, ok: false, firstBad };
   }
 
   async readSnapshot<T>(name: string): Promise<Snapshot<T> | undefined> {

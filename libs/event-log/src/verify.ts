@@ -1,7 +1,8 @@
-import { GENESIS_HASH } from '@ledger/domain';
+import { GENESIS_HASH, type StoredEvent } from '@ledger/domain';
 import type { VerifyFinding, VerifyResult } from './event-log.port';
 import { hashEvent } from './canonical';
 import { readError } from './errors';
+import { INDEX_SEPARATOR, indexEntries, indexKey, seqOfIndexKey, type IndexSublevel } from './layout';
 import type { LevelSublevel } from './level-types';
 import { READ_CHUNK } from './reader';
 import { decodeSequenceKey, encodeSequenceKey } from './sequence-key';
@@ -20,6 +21,8 @@ export const VerifyCode = {
   BAD_KEY: 'BAD_KEY',
   /** The head pointer's hash differs from the hash of the event it points at. */
   BAD_HEAD: 'BAD_HEAD',
+  /** An index lacks an entry an event gives, or holds one no event gives (queries by type, recording, actor, correlation or time would be wrong). */
+  INDEX_MISMATCH: 'INDEX_MISMATCH',
 } as const;
 
 export interface VerifyRange {
@@ -28,6 +31,9 @@ export interface VerifyRange {
   readonly head: { readonly seq: number; readonly hash: string };
   readonly onProgress?: (seq: number) => void;
 }
+
+/** Events per round of index lookups in `verifyIndexes`. */
+const INDEX_CHECK_CHUNK = 2048;
 
 /** How often `onProgress` is called, in events. */
 export const VERIFY_PROGRESS_EVERY = 1024;
@@ -121,4 +127,115 @@ export async function verifyEvents(events: LevelSublevel, range: VerifyRange): P
   }
   onProgress?.(to);
   return result();
+}
+
+/**
+ * The index entries of the events in [from, to]: each event has every entry
+ * `indexEntries` gives it (one `getMany` per index and chunk of events). With
+ * `strays` (a check of the whole log), no index holds an entry for a sequence in
+ * range that its event does not give, nor one past the head: counted per
+ * index, and on a difference the first stray is found by a second walk of that
+ * index. Meant to run once the chain of the range is intact (the events parse).
+ */
+export async function verifyIndexes(
+  events: LevelSublevel,
+  indexes: Readonly<Record<IndexSublevel, LevelSublevel>>,
+  range: { readonly from: number; readonly to: number; readonly strays: boolean },
+): Promise<VerifyFinding | undefined> {
+  const { from, to } = range;
+  const expected = new Map<IndexSublevel, number>();
+  const iterator = events.iterator({ gte: encodeSequenceKey(from), lte: encodeSequenceKey(to) });
+  try {
+    for (;;) {
+      let entries: Array<[string, string]>;
+      try {
+        entries = await iterator.nextv(INDEX_CHECK_CHUNK);
+      } catch (error) {
+        throw readError(error);
+      }
+      if (entries.length === 0) break;
+      const wanted = new Map<IndexSublevel, Array<{ readonly key: string; readonly seq: number }>>();
+      for (const [, raw] of entries) {
+        const event = JSON.parse(raw) as StoredEvent;
+        for (const [index, value] of indexEntries(event)) {
+          let keys = wanted.get(index);
+          if (keys === undefined) wanted.set(index, (keys = []));
+          keys.push({ key: indexKey(value, event.seq), seq: event.seq });
+          expected.set(index, (expected.get(index) ?? 0) + 1);
+        }
+      }
+      // The indexes are looked up together: one thread-pool round trip per chunk, not one per index.
+      let found: Array<Array<string | undefined>>;
+      try {
+        found = await Promise.all([...wanted].map(([index, keys]) => indexes[index].getMany(keys.map((k) => k.key))));
+      } catch (error) {
+        throw readError(error);
+      }
+      let first: VerifyFinding | undefined;
+      [...wanted].forEach(([index, keys], n) => {
+        found[n]?.forEach((value, i) => {
+          const k = keys[i];
+          if (value === undefined && k !== undefined && (first === undefined || k.seq < first.seq)) {
+            first = { seq: k.seq, code: VerifyCode.INDEX_MISMATCH, message: `event ${k.seq} has no ${index} entry ${JSON.stringify(k.key.split(INDEX_SEPARATOR)[0])}` };
+          }
+        });
+      });
+      if (first !== undefined) return first;
+    }
+  } finally {
+    await iterator.close().catch(() => undefined);
+  }
+  if (!range.strays) return undefined;
+  for (const index of Object.keys(indexes) as IndexSublevel[]) {
+    let count = 0;
+    let malformed: string | undefined;
+    await eachKey(indexes[index], (key) => {
+      const seq = seqOfIndexKey(key);
+      if (seq === undefined || seq > to) malformed ??= key;
+      else if (seq >= from) count += 1;
+    });
+    if (malformed !== undefined) {
+      return { seq: seqOfIndexKey(malformed) ?? to, code: VerifyCode.INDEX_MISMATCH, message: `${index} holds ${JSON.stringify(malformed)}, which names no event of the log` };
+    }
+    if (count === (expected.get(index) ?? 0)) continue;
+    // More entries than the events give: find the first one no event gives.
+    const candidates: Array<{ readonly key: string; readonly seq: number }> = [];
+    await eachKey(indexes[index], (key) => {
+      const seq = seqOfIndexKey(key);
+      if (seq !== undefined && seq >= from && seq <= to) candidates.push({ key, seq });
+    });
+    for (const { key, seq } of candidates.sort((a, b) => a.seq - b.seq)) {
+      let raw: string | undefined;
+      try {
+        raw = await events.get(encodeSequenceKey(seq));
+      } catch (error) {
+        throw readError(error);
+      }
+      const gives = raw === undefined ? [] : indexEntries(JSON.parse(raw) as StoredEvent).filter(([i]) => i === index).map(([, value]) => indexKey(value, seq));
+      if (!gives.includes(key)) {
+        return { seq, code: VerifyCode.INDEX_MISMATCH, message: `${index} entry ${JSON.stringify(key.split(INDEX_SEPARATOR)[0])} for event ${seq}, which does not give it` };
+      }
+    }
+    return { seq: to, code: VerifyCode.INDEX_MISMATCH, message: `${index} holds ${count} entries for events ${from}..${to}; the events give ${expected.get(index) ?? 0}` };
+  }
+  return undefined;
+}
+
+/** Every key of a sublevel, in chunks (no promise per key). */
+async function eachKey(sublevel: LevelSublevel, visit: (key: string) => void): Promise<void> {
+  const iterator = sublevel.keys();
+  try {
+    for (;;) {
+      let keys: string[];
+      try {
+        keys = await iterator.nextv(4096);
+      } catch (error) {
+        throw readError(error);
+      }
+      if (keys.length === 0) return;
+      for (const key of keys) visit(key);
+    }
+  } finally {
+    await iterator.close().catch(() => undefined);
+  }
 }
