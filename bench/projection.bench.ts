@@ -12,7 +12,7 @@
 import { spawn } from 'node:child_process';
 import { ClassicLevel } from 'classic-level';
 import { LevelEventLog, SUBLEVELS } from '@ledger/event-log';
-import { ledgerLocation, rebuildProjection } from '@ledger/store';
+import { ledgerLocation, rebuildProjection, replayWithInvariants } from '@ledger/store';
 import { type BenchContext, type BenchModule, type BenchResult, higherIsBetter, lowerIsBetter } from './harness';
 import { bigStore } from './support/big-store';
 import { get, startServer } from './support/processes';
@@ -28,6 +28,19 @@ async function timedRebuild(location: string): Promise<{ seconds: number; seq: n
     const started = performance.now();
     const state = await rebuildProjection(log);
     return { seconds: (performance.now() - started) / 1000, seq: state.seq };
+  } finally {
+    await log.close();
+  }
+}
+
+/** A full invariant replay (what `verify` and `bisect` do): fold every event and check every rule at every step. */
+async function timedCheckedReplay(location: string): Promise<{ seconds: number; checked: number }> {
+  const log = await LevelEventLog.open({ location });
+  try {
+    const started = performance.now();
+    const result = await replayWithInvariants(log);
+    if (result.violations.length > 0) throw new Error(`the bench store breaks ${result.violations[0]?.rule ?? '?'}`);
+    return { seconds: (performance.now() - started) / 1000, checked: result.checked };
   } finally {
     await log.close();
   }
@@ -96,14 +109,17 @@ async function run(ctx: BenchContext): Promise<readonly BenchResult[]> {
 
   const rebuild: number[] = [];
   const raw: number[] = [];
+  const checkedReplay: number[] = [];
   let events = 0;
   for (let round = 0; round < rounds; round++) {
     const r = await timedRebuild(location);
     const p = await timedRawParse(location);
+    const c = await timedCheckedReplay(location);
     events = p.count;
     rebuild.push(p.count / r.seconds);
     raw.push(p.count / p.seconds);
-    ctx.log(`round ${round + 1}: rebuild ${r.seconds.toFixed(2)} s (to seq ${r.seq}), raw iterate+parse ${p.seconds.toFixed(2)} s (${p.count} events)`);
+    checkedReplay.push(c.checked / c.seconds);
+    ctx.log(`round ${round + 1}: rebuild ${r.seconds.toFixed(2)} s (to seq ${r.seq}), raw iterate+parse ${p.seconds.toFixed(2)} s (${p.count} events), replay checking every rule ${c.seconds.toFixed(2)} s`);
   }
 
   const starts: Array<{ totalMs: number; listeningMs: number; entries: number }> = [];
@@ -126,6 +142,14 @@ async function run(ctx: BenchContext): Promise<readonly BenchResult[]> {
       ratio: higherIsBetter(medianOf(rebuild), medianOf(raw)),
       target: { min: 0.5, note: 'a rebuild costs at most twice reading the log' },
       notes: `${rounds} interleaved rounds; rebuild = LevelEventLog.read (256-event nextv chunks, parse, upcast) + createFold`,
+    },
+    {
+      name: `replay checking every rule at every step, ${events} events / ${store.recordings} recordings`,
+      measured: { unit: 'events/s', value: medianOf(checkedReplay) },
+      baseline: { name: 'the projection rebuild of the same log', unit: 'events/s', value: medianOf(rebuild) },
+      ratio: higherIsBetter(medianOf(checkedReplay), medianOf(rebuild)),
+      target: { min: 0.5, note: 'not an issue 7 target: checking every rule costs at most twice a rebuild (verify, bisect, /api/store/verify?full=true)' },
+      notes: `${rounds} interleaved rounds; replayWithInvariants = the rebuild's read and fold + checkTransition and the state rules of the recordings each step touched, then every state rule once`,
     },
     {
       name: `cold start to first manifest, ${store.events} events / ${store.recordings} recordings`,
