@@ -469,7 +469,7 @@ export class AbstractLevelEventLog implements EventLog {
     const chain = await verifyEvents(this.subs.events, { from, to, head: this.head, onProgress: options.onProgress });
     if (!chain.ok || from > to) return chain;
     // Once the chain holds: the indexes queries run on (strays only on a whole-log check, which walks every index).
-    const firstBad = await verifyIndexes(this.subs.events, this.subs.indexes, { from, to, strays: from === 1 });
+    const firstBad = await verifyIndexes(this.subs.events, this.subs.indexes, { from, to, strays: from === 1, head: () => this.head.seq });
     return firstBad === undefined ? chain : { ...chain, ok: false, firstBad };
   }
 

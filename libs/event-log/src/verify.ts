@@ -140,7 +140,7 @@ export async function verifyEvents(events: LevelSublevel, range: VerifyRange): P
 export async function verifyIndexes(
   events: LevelSublevel,
   indexes: Readonly<Record<IndexSublevel, LevelSublevel>>,
-  range: { readonly from: number; readonly to: number; readonly strays: boolean },
+  range: { readonly from: number; readonly to: number; readonly strays: boolean; readonly head: () => number },
 ): Promise<VerifyFinding | undefined> {
   const { from, to } = range;
   const expected = new Map<IndexSublevel, number>();
@@ -189,11 +189,20 @@ export async function verifyIndexes(
   for (const index of Object.keys(indexes) as IndexSublevel[]) {
     let count = 0;
     let malformed: string | undefined;
+    let beyond: string | undefined;
     await eachKey(indexes[index], (key) => {
       const seq = seqOfIndexKey(key);
-      if (seq === undefined || seq > to) malformed ??= key;
+      if (seq === undefined) malformed ??= key;
+      else if (seq > to) {
+        if (beyond === undefined || seq > (seqOfIndexKey(beyond) ?? 0)) beyond = key;
+      }
       else if (seq >= from) count += 1;
     });
+    // Appends go on during a check: past `to` only an entry past the head as it is now (read
+    // after the walk, whose iterator saw only committed batches) names no event.
+    const head = range.head();
+    if (beyond !== undefined && (seqOfIndexKey(beyond) ?? 0) <= head) beyond = undefined;
+    malformed ??= beyond;
     if (malformed !== undefined) {
       return { seq: seqOfIndexKey(malformed) ?? to, code: VerifyCode.INDEX_MISMATCH, message: `${index} holds ${JSON.stringify(malformed)}, which names no event of the log` };
     }
