@@ -99,9 +99,11 @@ class Service {
     ], { stdio: ['ignore', 'pipe', 'pipe'] });
     this.proc = proc;
     let out = '';
-    proc.stderr?.resume();
+    let err = '';
+    // The last 10 KB of stderr, so that a failed start says why.
+    proc.stderr?.setEncoding('utf8').on('data', (c: string) => (err = (err + c).slice(-10_000)));
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`service did not start in 30 s:\n${out}`)), 30_000);
+      const timer = setTimeout(() => reject(new Error(`service did not start in 30 s:\n${out}\n${err}`)), 30_000);
       proc.stdout?.setEncoding('utf8').on('data', (c: string) => {
         if (out.length < 10_000) out += c;
         if (/listening on/.test(out)) {
@@ -111,7 +113,7 @@ class Service {
       });
       proc.once('exit', (code, signal) => {
         clearTimeout(timer);
-        reject(new Error(`service exited (${String(code ?? signal)}) before listening:\n${out}`));
+        reject(new Error(`service exited (${String(code ?? signal)}) before listening:\n${out}\n${err}`));
       });
     });
     this.up = true;
