@@ -190,13 +190,14 @@ export async function verifyIndexes(
     let count = 0;
     let malformed: string | undefined;
     let beyond: string | undefined;
-    await eachKey(indexes[index], (key) => {
-      const seq = seqOfIndexKey(key);
-      if (seq === undefined) malformed ??= key;
-      else if (seq > to) {
-        if (beyond === undefined || seq > (seqOfIndexKey(beyond) ?? 0)) beyond = key;
+    await eachKeyChunk(indexes[index], (keys) => {
+      for (const key of keys) {
+        const seq = seqOfIndexKey(key);
+        if (seq === undefined) malformed ??= key;
+        else if (seq > to) {
+          if (beyond === undefined || seq > (seqOfIndexKey(beyond) ?? 0)) beyond = key;
+        } else if (seq >= from) count += 1;
       }
-      else if (seq >= from) count += 1;
     });
     // Appends go on during a check: past `to` only an entry past the head as it is now (read
     // after the walk, whose iterator saw only committed batches) names no event.
@@ -207,31 +208,37 @@ export async function verifyIndexes(
       return { seq: seqOfIndexKey(malformed) ?? to, code: VerifyCode.INDEX_MISMATCH, message: `${index} holds ${JSON.stringify(malformed)}, which names no event of the log` };
     }
     if (count === (expected.get(index) ?? 0)) continue;
-    // More entries than the events give: find the first one no event gives.
-    const candidates: Array<{ readonly key: string; readonly seq: number }> = [];
-    await eachKey(indexes[index], (key) => {
-      const seq = seqOfIndexKey(key);
-      if (seq !== undefined && seq >= from && seq <= to) candidates.push({ key, seq });
-    });
-    for (const { key, seq } of candidates.sort((a, b) => a.seq - b.seq)) {
-      let raw: string | undefined;
+    // More entries than the events give: find the first one no event gives (a walk in
+    // chunks, each entry against its event; bounded memory whatever the size of the index).
+    let stray: VerifyFinding | undefined;
+    await eachKeyChunk(indexes[index], async (keys) => {
+      const candidates = keys.flatMap((key) => {
+        const seq = seqOfIndexKey(key);
+        return seq !== undefined && seq >= from && seq <= to ? [{ key, seq }] : [];
+      });
+      if (candidates.length === 0) return;
+      let raws: Array<string | undefined>;
       try {
-        raw = await events.get(encodeSequenceKey(seq));
+        raws = await events.getMany(candidates.map((c) => encodeSequenceKey(c.seq)));
       } catch (error) {
         throw readError(error);
       }
-      const gives = raw === undefined ? [] : indexEntries(JSON.parse(raw) as StoredEvent).filter(([i]) => i === index).map(([, value]) => indexKey(value, seq));
-      if (!gives.includes(key)) {
-        return { seq, code: VerifyCode.INDEX_MISMATCH, message: `${index} entry ${JSON.stringify(key.split(INDEX_SEPARATOR)[0])} for event ${seq}, which does not give it` };
-      }
-    }
+      candidates.forEach(({ key, seq }, i) => {
+        const raw = raws[i];
+        const gives = raw === undefined ? [] : indexEntries(JSON.parse(raw) as StoredEvent).filter(([e]) => e === index).map(([, value]) => indexKey(value, seq));
+        if (!gives.includes(key) && (stray === undefined || seq < stray.seq)) {
+          stray = { seq, code: VerifyCode.INDEX_MISMATCH, message: `${index} entry ${JSON.stringify(key.split(INDEX_SEPARATOR)[0])} for event ${seq}, which does not give it` };
+        }
+      });
+    });
+    if (stray !== undefined) return stray;
     return { seq: to, code: VerifyCode.INDEX_MISMATCH, message: `${index} holds ${count} entries for events ${from}..${to}; the events give ${expected.get(index) ?? 0}` };
   }
   return undefined;
 }
 
-/** Every key of a sublevel, in chunks (no promise per key). */
-async function eachKey(sublevel: LevelSublevel, visit: (key: string) => void): Promise<void> {
+/** Every key of a sublevel, a chunk at a time (no promise per key). */
+async function eachKeyChunk(sublevel: LevelSublevel, visit: (keys: string[]) => void | Promise<void>): Promise<void> {
   const iterator = sublevel.keys();
   try {
     for (;;) {
@@ -242,7 +249,7 @@ async function eachKey(sublevel: LevelSublevel, visit: (key: string) => void): P
         throw readError(error);
       }
       if (keys.length === 0) return;
-      for (const key of keys) visit(key);
+      await visit(keys);
     }
   } finally {
     await iterator.close().catch(() => undefined);
