@@ -5,7 +5,7 @@ import type { Readable } from 'node:stream';
 import { QmdlErrorCode, qmdlError } from '../errors';
 import { FrameSplitter } from '../frame-splitter';
 import type { DiagChunk, DiagSource, DiagSourceStats } from './diag-source';
-import { chunkOf, destroyOnAbort } from './source-util';
+import { chunkOf, framesOf } from './source-util';
 
 export interface FifoSourceOptions {
   readonly spec: string;
@@ -36,20 +36,8 @@ export class FifoDiagSource implements DiagSource {
 
   async *chunks(signal: AbortSignal): AsyncGenerator<DiagChunk> {
     if (signal.aborted) return;
-    const stream = await this.open();
-    const stopListening = destroyOnAbort(signal, stream);
-    try {
-      for await (const data of stream) {
-        const frames = this.splitter.push(data as Buffer);
-        if (frames.length > 0) yield chunkOf(frames);
-      }
-      this.splitter.end();
-    } catch (error) {
-      if (signal.aborted) return;
-      throw error;
-    } finally {
-      stopListening();
-      stream.destroy();
+    for await (const frames of framesOf(await this.open(), this.splitter, signal)) {
+      if (frames.length > 0) yield chunkOf(frames);
     }
   }
 

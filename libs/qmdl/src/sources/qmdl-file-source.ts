@@ -2,7 +2,7 @@ import { diagLogTimeMs } from '../diag-message';
 import { FrameSplitter, type HdlcFrame } from '../frame-splitter';
 import { openQmdlReadStream } from '../qmdl-reader';
 import type { DiagChunk, DiagSource, DiagSourcePace, DiagSourceStats } from './diag-source';
-import { chunkOf, destroyOnAbort, sleep } from './source-util';
+import { chunkOf, framesOf, sleep } from './source-util';
 
 export interface QmdlFileSourceOptions {
   readonly spec: string;
@@ -36,44 +36,32 @@ export class QmdlFileDiagSource implements DiagSource {
 
   async *chunks(signal: AbortSignal): AsyncGenerator<DiagChunk> {
     if (signal.aborted) return;
-    const stream = openQmdlReadStream(this.options.path);
-    const stopListening = destroyOnAbort(signal, stream);
     // Message time ↔ wall time of the replay, re-based after a capped gap.
     let clock: { messageMs: number; wallMs: number } | undefined;
-    try {
-      for await (const data of stream) {
-        const frames = this.splitter.push(data as Buffer);
-        if (this.options.pace === 'fast') {
-          if (frames.length > 0) yield chunkOf(frames);
-          continue;
-        }
-        let group: HdlcFrame[] = [];
-        for (const frame of frames) {
-          const t = diagLogTimeMs(frame.payload);
-          if (t !== undefined) {
-            clock ??= { messageMs: t, wallMs: Date.now() };
-            const wait = clock.wallMs + (t - clock.messageMs) - Date.now();
-            if (wait >= MIN_WAIT_MS) {
-              if (group.length > 0) {
-                yield chunkOf(group);
-                group = [];
-              }
-              const capped = Math.min(wait, this.options.maxReplayGapMs);
-              if (!(await sleep(capped, signal))) return;
-              if (wait > capped) clock = { messageMs: t, wallMs: Date.now() };
-            }
-          }
-          group.push(frame);
-        }
-        if (group.length > 0) yield chunkOf(group);
+    for await (const frames of framesOf(openQmdlReadStream(this.options.path), this.splitter, signal)) {
+      if (this.options.pace === 'fast') {
+        if (frames.length > 0) yield chunkOf(frames);
+        continue;
       }
-      this.splitter.end();
-    } catch (error) {
-      if (signal.aborted) return;
-      throw error;
-    } finally {
-      stopListening();
-      stream.destroy();
+      let group: HdlcFrame[] = [];
+      for (const frame of frames) {
+        const t = diagLogTimeMs(frame.payload);
+        if (t !== undefined) {
+          clock ??= { messageMs: t, wallMs: Date.now() };
+          const wait = clock.wallMs + (t - clock.messageMs) - Date.now();
+          if (wait >= MIN_WAIT_MS) {
+            if (group.length > 0) {
+              yield chunkOf(group);
+              group = [];
+            }
+            const capped = Math.min(wait, this.options.maxReplayGapMs);
+            if (!(await sleep(capped, signal))) return;
+            if (wait > capped) clock = { messageMs: t, wallMs: Date.now() };
+          }
+        }
+        group.push(frame);
+      }
+      if (group.length > 0) yield chunkOf(group);
     }
   }
 }

@@ -1,6 +1,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { diagLogTimeMs } from '../diag-message';
-import { joinFrames, type HdlcFrame } from '../frame-splitter';
+import type { Readable } from 'node:stream';
+import { joinFrames, type FrameSplitter, type HdlcFrame } from '../frame-splitter';
 import type { DiagChunk } from './diag-source';
 
 /** Waits `ms`; resolves false (instead of throwing) when the signal aborts first. */
@@ -38,4 +39,24 @@ export function destroyOnAbort(signal: AbortSignal, target: { destroy(): unknown
   };
   signal.addEventListener('abort', onAbort, { once: true });
   return () => signal.removeEventListener('abort', onAbort);
+}
+
+/**
+ * The valid frames of each read of `stream` (possibly none), then the
+ * splitter's end (a partial last frame counts as bad). The stream is destroyed
+ * when the signal aborts or the consumer stops; a read error after an abort
+ * ends the walk quietly.
+ */
+export async function* framesOf(stream: Readable, splitter: FrameSplitter, signal: AbortSignal): AsyncGenerator<HdlcFrame[]> {
+  const stopListening = destroyOnAbort(signal, stream);
+  try {
+    for await (const data of stream) yield splitter.push(data as Buffer);
+    splitter.end();
+  } catch (error) {
+    if (signal.aborted) return;
+    throw error;
+  } finally {
+    stopListening();
+    stream.destroy();
+  }
 }
