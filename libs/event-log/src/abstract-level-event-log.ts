@@ -13,7 +13,7 @@ import type {
   StoreMetadata,
   VerifyResult,
 } from './event-log.port';
-import { EventLogErrorCode, logClosedError, openError, readError } from './errors';
+import { EventLogErrorCode, logClosedError, openError, readError, writeError } from './errors';
 import { GroupCommit, type Outcome } from './group-commit';
 import { INDEX_SEPARATOR, indexEntries, META_KEYS, STORE_FORMAT_VERSION, SUBLEVELS, type IndexSublevel } from './layout';
 import type { LevelDatabase, LevelSublevel } from './level-types';
@@ -361,7 +361,7 @@ export class AbstractLevelEventLog implements EventLog {
       await writes.writeTo(this.db, sync);
     } catch (error) {
       this.counters.failedBatches += 1;
-      const failure = new LedgerError(EventLogErrorCode.WRITE_FAILED, 'the append was not written', { cause: error });
+      const failure = writeError(error);
       return outcomes.map((outcome) => (outcome.ok ? { ok: false, error: failure } : outcome));
     }
     this.head = { seq, hash };

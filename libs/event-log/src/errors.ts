@@ -52,6 +52,29 @@ export function openError(error: unknown): LedgerError {
   return new LedgerError(EventLogErrorCode.STORE_OPEN_FAILED, 'the event store could not be opened', { cause: error });
 }
 
+/**
+ * A failed batch write as WRITE_FAILED. LevelDB reports a full disk only in its
+ * message (an IO error ending in "No space left on device"): that case says
+ * ENOSPC in the message and `details.errno`, as a failed file write does, so
+ * callers see one cause whichever write hit the full disk first.
+ */
+export function writeError(error: unknown): LedgerError {
+  const diskFull = levelErrorCodes(error).includes('ENOSPC') || /No space left on device/.test(messagesOf(error));
+  return diskFull
+    ? new LedgerError(EventLogErrorCode.WRITE_FAILED, 'the append was not written: no space left on device (ENOSPC)', { cause: error, details: { errno: 'ENOSPC' } })
+    : new LedgerError(EventLogErrorCode.WRITE_FAILED, 'the append was not written', { cause: error });
+}
+
+function messagesOf(error: unknown): string {
+  const messages: string[] = [];
+  let current: unknown = error;
+  for (let depth = 0; depth < 8 && current instanceof Error; depth++) {
+    messages.push(current.message);
+    current = current.cause;
+  }
+  return messages.join('\n');
+}
+
 export function logClosedError(): LedgerError {
   return new LedgerError(EventLogErrorCode.LOG_CLOSED, 'the event log is closed');
 }
