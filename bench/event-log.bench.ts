@@ -10,7 +10,7 @@ import path from 'node:path';
 import { ClassicLevel } from 'classic-level';
 import type { NewEvent } from '@ledger/domain';
 import { encodeSequenceKey, LevelEventLog } from '@ledger/event-log';
-import { BenchContext, BenchModule, BenchResult, higherIsBetter } from './harness';
+import { BenchContext, BenchModule, BenchResult, higherIsBetter, medianOf } from './harness';
 
 const APPENDERS = 64;
 
@@ -64,11 +64,6 @@ async function rawBatches(location: string, total: number, batchSize: number, sy
   }
 }
 
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((x, y) => x - y);
-  return sorted[Math.floor(sorted.length / 2)] ?? 0;
-}
-
 async function run(ctx: BenchContext): Promise<readonly BenchResult[]> {
   const total = ctx.quick ? 2_000 : 12_000;
   const syncPuts = ctx.quick ? 100 : 400;
@@ -96,23 +91,23 @@ async function run(ctx: BenchContext): Promise<readonly BenchResult[]> {
     );
   }
 
-  const measured = { unit: 'events/s', value: median(durable) };
+  const measured = { unit: 'events/s', value: medianOf(durable) };
   const name = `durable append, ${APPENDERS} concurrent appenders, ~${bytes} B events`;
   const notes = `${total} events per round in ~${batches} batches (group commit); each event also writes 5-6 index keys, and each batch the head pointer`;
   return [
     {
       name,
       measured,
-      baseline: { name: `raw level batches of ${APPENDERS}, sync:false`, unit: 'events/s', value: median(unsynced) },
-      ratio: higherIsBetter(measured.value, median(unsynced)),
+      baseline: { name: `raw level batches of ${APPENDERS}, sync:false`, unit: 'events/s', value: medianOf(unsynced) },
+      ratio: higherIsBetter(measured.value, medianOf(unsynced)),
       target: { min: 0.5, note: 'hashing, indexes and durability cost at most half the raw write rate' },
       notes,
     },
     {
       name,
       measured,
-      baseline: { name: 'raw level, one sync put per event', unit: 'events/s', value: median(perEventSync) },
-      ratio: higherIsBetter(measured.value, median(perEventSync)),
+      baseline: { name: 'raw level, one sync put per event', unit: 'events/s', value: medianOf(perEventSync) },
+      ratio: higherIsBetter(measured.value, medianOf(perEventSync)),
       target: { min: 10, note: 'group commit: far fewer fsyncs than events' },
       notes,
     },

@@ -57,12 +57,10 @@ export function lowerIsBetter(measured: number, baseline: number): number {
   return measured === 0 ? 0 : baseline / measured;
 }
 
-/** Runs `fn` `rounds` times and returns the median of the results. */
-export async function median(rounds: number, fn: () => Promise<number>): Promise<number> {
-  const values: number[] = [];
-  for (let i = 0; i < rounds; i++) values.push(await fn());
-  values.sort((a, b) => a - b);
-  return values[Math.floor(values.length / 2)] ?? 0;
+/** The median of the rounds' figures (the upper one of an even count; 0 for none). */
+export function medianOf(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? 0;
 }
 
 export function makeTmpDir(prefix: string): { dir: string; dispose(): void } {

@@ -18,18 +18,13 @@ import { pipeline } from 'node:stream/promises';
 import { Writable } from 'node:stream';
 import zlib from 'node:zlib';
 import type { RecordingTotals } from '@ledger/domain';
-import { SyntheticDiagGenerator } from '@ledger/qmdl';
-import { type BenchContext, type BenchModule, type BenchResult, higherIsBetter, lowerIsBetter } from './harness';
+import { type BenchContext, type BenchModule, type BenchResult, higherIsBetter, lowerIsBetter, medianOf } from './harness';
 import { bigStore } from './support/big-store';
 import { BUILD_ROOT, cannon, get, memoryOf, resetPeak, startServer } from './support/processes';
 import { buildStore } from './support/store-fixture';
+import { syntheticContainers } from './support/synthetic';
 
 const MB = 1e6;
-
-function medianOf(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? 0;
-}
 
 /**
  * A large .qmdl.gz made fast: one block of synthetic frames is deflated once
@@ -38,14 +33,7 @@ function medianOf(values: readonly number[]): number {
  * final empty block and the gzip trailer over the whole input.
  */
 function writeLargeRecording(file: string, uncompressedTarget: number): RecordingTotals {
-  const generator = new SyntheticDiagGenerator({ seed: 11, rateMessagesPerSecond: 0 });
-  const parts: Buffer[] = [];
-  let bytes = 0;
-  while (bytes < 16 * 1024 * 1024) {
-    const { frames } = generator.nextContainer();
-    parts.push(frames);
-    bytes += frames.length;
-  }
+  const parts = syntheticContainers(16 * 1024 * 1024, { seed: 11, rateMessagesPerSecond: 0 });
   const block = Buffer.concat(parts);
   const deflated = zlib.deflateRawSync(block, { level: 6, finishFlush: zlib.constants.Z_SYNC_FLUSH });
   const copies = Math.max(1, Math.round(uncompressedTarget / block.length));

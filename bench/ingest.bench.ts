@@ -15,10 +15,10 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import { filter, firstValueFrom } from 'rxjs';
 import type { Command } from '@ledger/domain';
-import { SyntheticDiagGenerator } from '@ledger/qmdl';
 import { openLedger, silentLogger, type OpenedLedger, type RecorderSettings } from '@ledger/store';
-import { type BenchContext, type BenchModule, type BenchResult, higherIsBetter, lowerIsBetter } from './harness';
+import { type BenchContext, type BenchModule, type BenchResult, higherIsBetter, lowerIsBetter, medianOf } from './harness';
 import { buildStore } from './support/store-fixture';
+import { syntheticContainers } from './support/synthetic';
 
 const LEVEL = 6;
 const MB = 1e6;
@@ -26,26 +26,9 @@ const MB = 1e6;
 const RECORDER: Omit<RecorderSettings, 'source'> = { autoStart: false, flushIntervalMs: 1000, flushKiB: 256, minSpaceStartMb: 0, minSpaceContinueMb: 0 };
 const SYSTEM = { actor: { kind: 'system' as const }, correlationId: 'bench' };
 
-function medianOf(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? 0;
-}
-
 function percentile(values: readonly number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? 0;
-}
-
-function makeCapture(totalBytes: number): Buffer {
-  const generator = new SyntheticDiagGenerator({ seed: 7, rateMessagesPerSecond: 0 });
-  const parts: Buffer[] = [];
-  let bytes = 0;
-  while (bytes < totalBytes) {
-    const { frames } = generator.nextContainer();
-    parts.push(frames);
-    bytes += frames.length;
-  }
-  return Buffer.concat(parts);
 }
 
 async function wholePath(dataDir: string, source: string, expectedBytes: number): Promise<{ mbPerSecond: number; commits: number; compressed: number }> {
@@ -67,7 +50,7 @@ async function wholePath(dataDir: string, source: string, expectedBytes: number)
 }
 
 async function ingest(ctx: BenchContext): Promise<BenchResult> {
-  const capture = makeCapture(ctx.quick ? 4 * MB : 48 * MB);
+  const capture = Buffer.concat(syntheticContainers(ctx.quick ? 4 * MB : 48 * MB, { seed: 7, rateMessagesPerSecond: 0 }));
   const file = path.join(ctx.tmpDir, 'capture.qmdl');
   writeFileSync(file, capture);
   const source = `qmdl:${file}?pace=fast`;

@@ -13,14 +13,9 @@ import { spawn } from 'node:child_process';
 import { ClassicLevel } from 'classic-level';
 import { LevelEventLog, SUBLEVELS } from '@ledger/event-log';
 import { ledgerLocation, rebuildProjection, replayWithInvariants } from '@ledger/store';
-import { type BenchContext, type BenchModule, type BenchResult, higherIsBetter, lowerIsBetter } from './harness';
+import { type BenchContext, type BenchModule, type BenchResult, higherIsBetter, lowerIsBetter, medianOf } from './harness';
 import { bigStore } from './support/big-store';
 import { get, startServer } from './support/processes';
-
-function medianOf(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? 0;
-}
 
 async function timedRebuild(location: string): Promise<{ seconds: number; seq: number }> {
   const log = await LevelEventLog.open({ location });

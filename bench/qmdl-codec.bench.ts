@@ -8,23 +8,12 @@
 import { rmSync } from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { FrameSplitter, QmdlGzipWriter, SyntheticDiagGenerator } from '@ledger/qmdl';
+import { FrameSplitter, QmdlGzipWriter } from '@ledger/qmdl';
 import { type BenchModule, type BenchResult, higherIsBetter } from './harness';
+import { syntheticContainers } from './support/synthetic';
 
 const LEVEL = 6;
 const MB = 1e6;
-
-function makeContainers(totalBytes: number): Buffer[] {
-  const generator = new SyntheticDiagGenerator({ seed: 2024 });
-  const containers: Buffer[] = [];
-  let bytes = 0;
-  while (bytes < totalBytes) {
-    const { frames } = generator.nextContainer();
-    containers.push(frames);
-    bytes += frames.length;
-  }
-  return containers;
-}
 
 function seconds(start: bigint): number {
   return Number(process.hrtime.bigint() - start) / 1e9;
@@ -33,7 +22,7 @@ function seconds(start: bigint): number {
 const bench: BenchModule = {
   title: 'QMDL codec: gzip writer and frame splitter',
   async run(ctx) {
-    const containers = makeContainers(ctx.quick ? 2 * MB : 12 * MB);
+    const containers = syntheticContainers(ctx.quick ? 2 * MB : 12 * MB, { seed: 2024 });
     const all = Buffer.concat(containers);
     const mb = all.length / MB;
     const rounds = ctx.quick ? 1 : 5;
