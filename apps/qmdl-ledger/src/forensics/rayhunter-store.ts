@@ -1,24 +1,16 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { parse as parseToml } from 'smol-toml';
-import { startTimeOfName, type GpsMode, type RayhunterManifestEntry } from '@ledger/domain';
+import { startTimeOfName, type EventDataMap, type RayhunterManifestEntry } from '@ledger/domain';
 
-/** One recording found in a Rayhunter store directory. */
-export interface RayhunterRecording {
-  readonly name: string;
-  readonly startTime: string;
-  readonly lastMessageTime?: string;
-  /** Size of the QMDL file on disk (what the ledger records); see `manifestSize`. */
-  readonly qmdlSizeBytes: number;
+/**
+ * One recording found in a Rayhunter store directory: what RecordingImported
+ * will record of it (`qmdlSizeBytes` is the size of the file on disk), and where
+ * it was found.
+ */
+export interface RayhunterRecording extends Omit<EventDataMap['RecordingImported'], 'recoveredFrom' | 'source'> {
   /** `qmdl_size_bytes` as the manifest had it, when it had one. */
   readonly manifestSize?: number;
-  readonly rayhunterVersion?: string;
-  readonly systemOs?: string;
-  readonly arch?: string;
-  readonly stopReason?: string;
-  readonly uploadTime?: string;
-  readonly gpsMode?: GpsMode;
-  readonly compressed: boolean;
   readonly recoveredFrom: 'manifest' | 'file-name';
   /** Absolute paths of the files to copy. */
   readonly files: { readonly qmdl: string; readonly analysis?: string; readonly gps?: string };
