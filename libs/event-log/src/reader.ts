@@ -119,48 +119,52 @@ function isEmptyFilter(filter: EventFilter): boolean {
     filter.actor === undefined && filter.since === undefined && filter.until === undefined;
 }
 
-async function* scanEvents(events: LevelSublevel, from: number, to: number, reverse: boolean, chunk: number): AsyncGenerator<StoredEvent[]> {
-  const iterator = events.iterator({ gte: encodeSequenceKey(from), lte: encodeSequenceKey(to), reverse });
+/**
+ * What a Level iterator yields, one `nextv` at a time (`first` entries, then
+ * `size` each): no promise per entry. Read errors become READ_FAILED; the
+ * iterator is closed when the walk ends or its consumer stops.
+ */
+export async function* chunksOf<T>(
+  iterator: { nextv(size: number): Promise<T[]>; close(): Promise<void> },
+  size: number,
+  first = size,
+): AsyncGenerator<T[]> {
   try {
-    for (let size = chunk; ; size = READ_CHUNK) {
-      let entries: Array<[string, string]>;
+    for (let n = first; ; n = size) {
+      let chunk: T[];
       try {
-        entries = await iterator.nextv(size);
+        chunk = await iterator.nextv(n);
       } catch (error) {
         throw readError(error);
       }
-      if (entries.length === 0) return;
-      const out: StoredEvent[] = new Array<StoredEvent>(entries.length);
-      for (let i = 0; i < entries.length; i++) {
-        const [key, value] = entries[i] as [string, string];
-        out[i] = parseStoredEvent(value, Number.parseInt(key, 16));
-      }
-      yield out;
+      if (chunk.length === 0) return;
+      yield chunk;
     }
   } finally {
     await iterator.close().catch(() => undefined);
   }
 }
 
+async function* scanEvents(events: LevelSublevel, from: number, to: number, reverse: boolean, chunk: number): AsyncGenerator<StoredEvent[]> {
+  const iterator = events.iterator({ gte: encodeSequenceKey(from), lte: encodeSequenceKey(to), reverse });
+  for await (const entries of chunksOf(iterator, READ_CHUNK, chunk)) {
+    const out: StoredEvent[] = new Array<StoredEvent>(entries.length);
+    for (let i = 0; i < entries.length; i++) {
+      const [key, value] = entries[i] as [string, string];
+      out[i] = parseStoredEvent(value, Number.parseInt(key, 16));
+    }
+    yield out;
+  }
+}
+
 /** Sequences listed in one value's range of an index, in order. */
 async function* indexSeqs(index: LevelSublevel, value: string, from: number, to: number, reverse: boolean): AsyncGenerator<number> {
   const iterator = index.keys({ gte: indexKey(value, from), lte: indexKey(value, to), reverse });
-  try {
-    for (;;) {
-      let keys: string[];
-      try {
-        keys = await iterator.nextv(READ_CHUNK);
-      } catch (error) {
-        throw readError(error);
-      }
-      if (keys.length === 0) return;
-      for (const key of keys) {
-        const seq = seqOfIndexKey(key);
-        if (seq !== undefined) yield seq;
-      }
+  for await (const keys of chunksOf(iterator, READ_CHUNK)) {
+    for (const key of keys) {
+      const seq = seqOfIndexKey(key);
+      if (seq !== undefined) yield seq;
     }
-  } finally {
-    await iterator.close().catch(() => undefined);
   }
 }
 
@@ -212,22 +216,11 @@ async function* timeSeqs(
     ...(range.since !== undefined ? { gte: range.since } : {}),
     ...(range.until !== undefined ? { lt: range.until } : {}),
   });
-  try {
-    for (;;) {
-      let keys: string[];
-      try {
-        keys = await iterator.nextv(READ_CHUNK * 4);
-      } catch (error) {
-        throw readError(error);
-      }
-      if (keys.length === 0) break;
-      for (const key of keys) {
-        const seq = seqOfIndexKey(key);
-        if (seq !== undefined && seq >= from && seq <= to) seqs.push(seq);
-      }
+  for await (const keys of chunksOf(iterator, READ_CHUNK * 4)) {
+    for (const key of keys) {
+      const seq = seqOfIndexKey(key);
+      if (seq !== undefined && seq >= from && seq <= to) seqs.push(seq);
     }
-  } finally {
-    await iterator.close().catch(() => undefined);
   }
   seqs.sort(reverse ? (a, b) => b - a : (a, b) => a - b);
   yield* seqs;

@@ -4,7 +4,7 @@ import { hashEvent } from './canonical';
 import { readError } from './errors';
 import { INDEX_SEPARATOR, indexEntries, indexKey, seqOfIndexKey, type IndexSublevel } from './layout';
 import type { LevelSublevel } from './level-types';
-import { READ_CHUNK } from './reader';
+import { chunksOf, READ_CHUNK } from './reader';
 import { decodeSequenceKey, encodeSequenceKey } from './sequence-key';
 
 /** The codes a `VerifyFinding` can carry. */
@@ -34,6 +34,8 @@ export interface VerifyRange {
 
 /** Events per round of index lookups in `verifyIndexes`. */
 const INDEX_CHECK_CHUNK = 2048;
+/** Index keys per step of `verifyIndexes`' walks. */
+const KEY_CHUNK = 4096;
 
 /** How often `onProgress` is called, in events. */
 export const VERIFY_PROGRESS_EVERY = 1024;
@@ -85,41 +87,29 @@ export async function verifyEvents(events: LevelSublevel, range: VerifyRange): P
   if (from > to) return result();
 
   let expected = from;
-  const iterator = events.iterator({ gte: encodeSequenceKey(from), lte: encodeSequenceKey(to) });
-  try {
-    for (;;) {
-      let entries: Array<[string, string]>;
+  for await (const entries of chunksOf(events.iterator({ gte: encodeSequenceKey(from), lte: encodeSequenceKey(to) }), READ_CHUNK)) {
+    for (const [key, raw] of entries) {
+      const seq = decodeSequenceKey(key);
+      if (seq === undefined) return result({ seq: expected, code: VerifyCode.BAD_KEY, message: `key ${JSON.stringify(key)} is not a sequence key` });
+      if (seq !== expected) {
+        return result({ seq, code: VerifyCode.SEQUENCE_GAP, message: `events ${expected}..${seq - 1} are missing` });
+      }
+      const event = parseEnvelope(raw);
+      if (typeof event === 'string') return result({ seq, code: VerifyCode.UNREADABLE, message: `event ${seq} is ${event}` });
+      if (event.seq !== seq) return result({ seq, code: VerifyCode.BAD_KEY, message: `key says ${seq} but the event says ${event.seq}` });
+      let hash: string;
       try {
-        entries = await iterator.nextv(READ_CHUNK);
+        hash = hashEvent(event as unknown as Parameters<typeof hashEvent>[0]);
       } catch (error) {
-        throw readError(error);
+        return result({ seq, code: VerifyCode.UNREADABLE, message: `event ${seq} cannot be encoded: ${(error as Error).message}` });
       }
-      if (entries.length === 0) break;
-      for (const [key, raw] of entries) {
-        const seq = decodeSequenceKey(key);
-        if (seq === undefined) return result({ seq: expected, code: VerifyCode.BAD_KEY, message: `key ${JSON.stringify(key)} is not a sequence key` });
-        if (seq !== expected) {
-          return result({ seq, code: VerifyCode.SEQUENCE_GAP, message: `events ${expected}..${seq - 1} are missing` });
-        }
-        const event = parseEnvelope(raw);
-        if (typeof event === 'string') return result({ seq, code: VerifyCode.UNREADABLE, message: `event ${seq} is ${event}` });
-        if (event.seq !== seq) return result({ seq, code: VerifyCode.BAD_KEY, message: `key says ${seq} but the event says ${event.seq}` });
-        let hash: string;
-        try {
-          hash = hashEvent(event as unknown as Parameters<typeof hashEvent>[0]);
-        } catch (error) {
-          return result({ seq, code: VerifyCode.UNREADABLE, message: `event ${seq} cannot be encoded: ${(error as Error).message}` });
-        }
-        if (hash !== event.hash) return result({ seq, code: VerifyCode.BAD_HASH, message: `event ${seq} does not match its hash` });
-        if (event.prev !== prevHash) return result({ seq, code: VerifyCode.BAD_PREV, message: `event ${seq} does not link to the hash of event ${seq - 1}` });
-        prevHash = event.hash;
-        checked += 1;
-        expected += 1;
-        if (onProgress !== undefined && checked % VERIFY_PROGRESS_EVERY === 0) onProgress(seq);
-      }
+      if (hash !== event.hash) return result({ seq, code: VerifyCode.BAD_HASH, message: `event ${seq} does not match its hash` });
+      if (event.prev !== prevHash) return result({ seq, code: VerifyCode.BAD_PREV, message: `event ${seq} does not link to the hash of event ${seq - 1}` });
+      prevHash = event.hash;
+      checked += 1;
+      expected += 1;
+      if (onProgress !== undefined && checked % VERIFY_PROGRESS_EVERY === 0) onProgress(seq);
     }
-  } finally {
-    await iterator.close().catch(() => undefined);
   }
   if (expected <= to) return result({ seq: expected, code: VerifyCode.SEQUENCE_GAP, message: `events ${expected}..${to} are missing` });
   if (to === head.seq && prevHash !== head.hash) {
@@ -144,53 +134,41 @@ export async function verifyIndexes(
 ): Promise<VerifyFinding | undefined> {
   const { from, to } = range;
   const expected = new Map<IndexSublevel, number>();
-  const iterator = events.iterator({ gte: encodeSequenceKey(from), lte: encodeSequenceKey(to) });
-  try {
-    for (;;) {
-      let entries: Array<[string, string]>;
-      try {
-        entries = await iterator.nextv(INDEX_CHECK_CHUNK);
-      } catch (error) {
-        throw readError(error);
+  for await (const entries of chunksOf(events.iterator({ gte: encodeSequenceKey(from), lte: encodeSequenceKey(to) }), INDEX_CHECK_CHUNK)) {
+    const wanted = new Map<IndexSublevel, Array<{ readonly key: string; readonly seq: number }>>();
+    for (const [, raw] of entries) {
+      const event = JSON.parse(raw) as StoredEvent;
+      for (const [index, value] of indexEntries(event)) {
+        let keys = wanted.get(index);
+        if (keys === undefined) wanted.set(index, (keys = []));
+        keys.push({ key: indexKey(value, event.seq), seq: event.seq });
+        expected.set(index, (expected.get(index) ?? 0) + 1);
       }
-      if (entries.length === 0) break;
-      const wanted = new Map<IndexSublevel, Array<{ readonly key: string; readonly seq: number }>>();
-      for (const [, raw] of entries) {
-        const event = JSON.parse(raw) as StoredEvent;
-        for (const [index, value] of indexEntries(event)) {
-          let keys = wanted.get(index);
-          if (keys === undefined) wanted.set(index, (keys = []));
-          keys.push({ key: indexKey(value, event.seq), seq: event.seq });
-          expected.set(index, (expected.get(index) ?? 0) + 1);
-        }
-      }
-      // The indexes are looked up together: one thread-pool round trip per chunk, not one per index.
-      let found: Array<Array<string | undefined>>;
-      try {
-        found = await Promise.all([...wanted].map(([index, keys]) => indexes[index].getMany(keys.map((k) => k.key))));
-      } catch (error) {
-        throw readError(error);
-      }
-      let first: VerifyFinding | undefined;
-      [...wanted].forEach(([index, keys], n) => {
-        found[n]?.forEach((value, i) => {
-          const k = keys[i];
-          if (value === undefined && k !== undefined && (first === undefined || k.seq < first.seq)) {
-            first = { seq: k.seq, code: VerifyCode.INDEX_MISMATCH, message: `event ${k.seq} has no ${index} entry ${JSON.stringify(k.key.split(INDEX_SEPARATOR)[0])}` };
-          }
-        });
-      });
-      if (first !== undefined) return first;
     }
-  } finally {
-    await iterator.close().catch(() => undefined);
+    // The indexes are looked up together: one thread-pool round trip per chunk, not one per index.
+    let found: Array<Array<string | undefined>>;
+    try {
+      found = await Promise.all([...wanted].map(([index, keys]) => indexes[index].getMany(keys.map((k) => k.key))));
+    } catch (error) {
+      throw readError(error);
+    }
+    let first: VerifyFinding | undefined;
+    [...wanted].forEach(([index, keys], n) => {
+      found[n]?.forEach((value, i) => {
+        const k = keys[i];
+        if (value === undefined && k !== undefined && (first === undefined || k.seq < first.seq)) {
+          first = { seq: k.seq, code: VerifyCode.INDEX_MISMATCH, message: `event ${k.seq} has no ${index} entry ${JSON.stringify(k.key.split(INDEX_SEPARATOR)[0])}` };
+        }
+      });
+    });
+    if (first !== undefined) return first;
   }
   if (!range.strays) return undefined;
   for (const index of Object.keys(indexes) as IndexSublevel[]) {
     let count = 0;
     let malformed: string | undefined;
     let beyond: string | undefined;
-    await eachKeyChunk(indexes[index], (keys) => {
+    for await (const keys of chunksOf(indexes[index].keys(), KEY_CHUNK)) {
       for (const key of keys) {
         const seq = seqOfIndexKey(key);
         if (seq === undefined) malformed ??= key;
@@ -198,7 +176,7 @@ export async function verifyIndexes(
           if (beyond === undefined || seq > (seqOfIndexKey(beyond) ?? 0)) beyond = key;
         } else if (seq >= from) count += 1;
       }
-    });
+    }
     // Appends go on during a check: past `to` only an entry past the head as it is now (read
     // after the walk, whose iterator saw only committed batches) names no event.
     const head = range.head();
@@ -211,12 +189,12 @@ export async function verifyIndexes(
     // More entries than the events give: find the first one no event gives (a walk in
     // chunks, each entry against its event; bounded memory whatever the size of the index).
     let stray: VerifyFinding | undefined;
-    await eachKeyChunk(indexes[index], async (keys) => {
+    for await (const keys of chunksOf(indexes[index].keys(), KEY_CHUNK)) {
       const candidates = keys.flatMap((key) => {
         const seq = seqOfIndexKey(key);
         return seq !== undefined && seq >= from && seq <= to ? [{ key, seq }] : [];
       });
-      if (candidates.length === 0) return;
+      if (candidates.length === 0) continue;
       let raws: Array<string | undefined>;
       try {
         raws = await events.getMany(candidates.map((c) => encodeSequenceKey(c.seq)));
@@ -230,28 +208,9 @@ export async function verifyIndexes(
           stray = { seq, code: VerifyCode.INDEX_MISMATCH, message: `${index} entry ${JSON.stringify(key.split(INDEX_SEPARATOR)[0])} for event ${seq}, which does not give it` };
         }
       });
-    });
+    }
     if (stray !== undefined) return stray;
     return { seq: to, code: VerifyCode.INDEX_MISMATCH, message: `${index} holds ${count} entries for events ${from}..${to}; the events give ${expected.get(index) ?? 0}` };
   }
   return undefined;
-}
-
-/** Every key of a sublevel, a chunk at a time (no promise per key). */
-async function eachKeyChunk(sublevel: LevelSublevel, visit: (keys: string[]) => void | Promise<void>): Promise<void> {
-  const iterator = sublevel.keys();
-  try {
-    for (;;) {
-      let keys: string[];
-      try {
-        keys = await iterator.nextv(4096);
-      } catch (error) {
-        throw readError(error);
-      }
-      if (keys.length === 0) return;
-      await visit(keys);
-    }
-  } finally {
-    await iterator.close().catch(() => undefined);
-  }
 }
