@@ -178,7 +178,9 @@ function touchedNames(event: EvolvableEvent, beforeActive: string | undefined, a
  */
 export function transitionBefore(state: QmdlStoreState, event: EvolvableEvent): TransitionBefore {
   const names: Record<string, 'live' | 'deleted'> = Object.create(null) as Record<string, 'live' | 'deleted'>;
-  for (const name of [recordingNamedBy(event), 'data' in event && typeof (event.data as { name?: unknown }).name === 'string' ? (event.data as { name: string }).name : undefined]) {
+  // A start or import may name one recording and carry another (EVENT_NAMES_ITS_RECORDING): both are looked up.
+  const carried = event.type === 'RecordingStarted' || event.type === 'RecordingImported' ? event.data.name : undefined;
+  for (const name of [recordingNamedBy(event), carried]) {
     if (name === undefined) continue;
     const status = lookup(state.names, name);
     if (status !== undefined) names[name] = status;
