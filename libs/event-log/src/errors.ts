@@ -32,16 +32,18 @@ export const EventLogErrorCode = {
 
 export type EventLogErrorCode = (typeof EventLogErrorCode)[keyof typeof EventLogErrorCode];
 
-/** Codes found on a Level error or anywhere in its `cause` chain. */
-export function levelErrorCodes(error: unknown): string[] {
-  const codes: string[] = [];
+/** An error and its `cause` chain (objects only, at most 8 deep). */
+function* causeChain(error: unknown): Generator<{ readonly code?: unknown; readonly message?: unknown; readonly cause?: unknown }> {
   let current: unknown = error;
   for (let depth = 0; depth < 8 && current !== null && typeof current === 'object'; depth++) {
-    const code = (current as { code?: unknown }).code;
-    if (typeof code === 'string') codes.push(code);
+    yield current;
     current = (current as { cause?: unknown }).cause;
   }
-  return codes;
+}
+
+/** Codes found on a Level error or anywhere in its `cause` chain. */
+export function levelErrorCodes(error: unknown): string[] {
+  return [...causeChain(error)].flatMap((e) => (typeof e.code === 'string' ? [e.code] : []));
 }
 
 /** Maps a failure to open the database to a LedgerError, keeping the Level error as `cause`. */
@@ -66,13 +68,7 @@ export function writeError(error: unknown): LedgerError {
 }
 
 function messagesOf(error: unknown): string {
-  const messages: string[] = [];
-  let current: unknown = error;
-  for (let depth = 0; depth < 8 && current instanceof Error; depth++) {
-    messages.push(current.message);
-    current = current.cause;
-  }
-  return messages.join('\n');
+  return [...causeChain(error)].flatMap((e) => (typeof e.message === 'string' ? [e.message] : [])).join('\n');
 }
 
 export function logClosedError(): LedgerError {
