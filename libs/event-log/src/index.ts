@@ -3,6 +3,7 @@ export { AbstractLevelEventLog, PAGE_LIMIT } from './abstract-level-event-log';
 export type { EventLogOptions, EventLogStats } from './abstract-level-event-log';
 export { LevelEventLog } from './level-event-log';
 export type { LevelEventLogOptions } from './level-event-log';
+export { copyLevelDir, isLevelLocked } from './level-copy';
 export { MemoryEventLog } from './memory-event-log';
 export { UpcasterRegistry } from './upcasters';
 export type { Upcaster } from './upcasters';

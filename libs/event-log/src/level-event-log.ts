@@ -1,9 +1,11 @@
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, promises as fs, readdirSync, statSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { ClassicLevel } from 'classic-level';
 import { LedgerError } from '@ledger/domain';
 import { AbstractLevelEventLog, type EventLogOptions } from './abstract-level-event-log';
 import { EventLogErrorCode } from './errors';
+import { copyLevelDir, isLevelLocked } from './level-copy';
 import type { LevelDatabase } from './level-types';
 
 export interface LevelEventLogOptions extends EventLogOptions {
@@ -11,6 +13,14 @@ export interface LevelEventLogOptions extends EventLogOptions {
   readonly location: string;
   /** Create an empty store when there is none. Default true. */
   readonly createIfMissing?: boolean;
+  /**
+   * Never write to `location`. LevelDB has no read-only open (opening replays
+   * the `.log`, writes a new MANIFEST, rewrites CURRENT, rotates LOG), so a
+   * private copy in a temp directory is opened instead and removed at close;
+   * appends land in the copy only. A store whose LOCK a running process holds
+   * is refused (`STORE_LOCKED`): a copy taken mid-write could miss its tail.
+   */
+  readonly readOnly?: boolean;
 }
 
 /**
@@ -28,10 +38,27 @@ export class LevelEventLog extends AbstractLevelEventLog {
     if (options === null || typeof options !== 'object') throw new TypeError('options must be an object');
     const { location, createIfMissing = true } = options;
     if (typeof location !== 'string' || location === '') throw new TypeError('location must be a non-empty path');
+    if (options.readOnly === true) return LevelEventLog.openCopy(options, location);
     checkLocation(location, createIfMissing);
     const db = new ClassicLevel<string, string>(location, { createIfMissing, errorIfExists: false });
     const { subs, state } = await AbstractLevelEventLog.prepare(db as LevelDatabase);
     return new LevelEventLog(db as LevelDatabase, subs, state, options, location);
+  }
+
+  private static async openCopy(options: LevelEventLogOptions, location: string): Promise<LevelEventLog> {
+    checkLocation(location, false);
+    if (await isLevelLocked(location)) throw new LedgerError(EventLogErrorCode.STORE_LOCKED, 'store is in use by another process');
+    const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'qmdl-ledger-read-only-'));
+    try {
+      const copy = path.join(tmp, 'ledger');
+      await copyLevelDir(location, copy);
+      const db = new ClassicLevel<string, string>(copy, { createIfMissing: false, errorIfExists: false });
+      const { subs, state } = await AbstractLevelEventLog.prepare(db as LevelDatabase);
+      return new LevelEventLog(db as LevelDatabase, subs, state, options, location, tmp);
+    } catch (error) {
+      await fs.rm(tmp, { recursive: true, force: true });
+      throw error;
+    }
   }
 
   private constructor(
@@ -41,8 +68,18 @@ export class LevelEventLog extends AbstractLevelEventLog {
     options: EventLogOptions,
     /** The store's directory. */
     readonly location: string,
+    /** The temp directory holding the working copy of a read-only open. */
+    private readonly copyDir?: string,
   ) {
     super(db, subs, state, options);
+  }
+
+  override async close(): Promise<void> {
+    try {
+      await super.close();
+    } finally {
+      if (this.copyDir !== undefined) await fs.rm(this.copyDir, { recursive: true, force: true });
+    }
   }
 }
 

@@ -7,3 +7,4 @@ export * from './recording-files';
 export * from './recorder';
 export * from './startup-recovery';
 export * from './open-ledger';
+export * from './data-dir';

@@ -41,7 +41,7 @@ export interface LedgerOptions {
   /** Data directory: LevelDB in `<dataDir>/ledger`, recordings in `<dataDir>/qmdl`. */
   readonly dataDir: string;
   readonly recorder: RecorderSettings;
-  /** Never write: no migrations, no recovery, no ServiceStarted (forensics). */
+  /** Never write: no migrations, no recovery, no ServiceStarted, and LevelDB opened from a private copy so no file in the data directory changes. */
   readonly readOnly?: boolean;
   readonly appVersion: string;
   /** Used for the envelope's systemTime/time; tests may inject. Defaults to Date.now. */

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Observable } from 'rxjs';
@@ -8,6 +7,7 @@ import {
 } from '@ledger/domain';
 import { LevelEventLog, type EventLog, type UpcasterRegistry } from '@ledger/event-log';
 import { CommandProcessor } from './command-processor';
+import { ensureWritableDirectory } from './data-dir';
 import type {
   CommandContext, CommandResult, Ledger, LedgerMetrics, LedgerOptions, RecordingPaths, StoreVerifyReport,
 } from './ledger';
@@ -60,10 +60,12 @@ export async function openLedger(options: OpenLedgerOptions): Promise<OpenedLedg
   const logger = options.logger ?? consoleLogger;
   const clock = options.clock ?? Date.now;
   const bootId = randomUUID();
-  if (!options.readOnly) await fs.mkdir(options.dataDir, { recursive: true });
+  if (!options.readOnly && !options.log) await ensureWritableDirectory(options.dataDir);
   const log = options.log ?? (await LevelEventLog.open({
     location: ledgerLocation(options.dataDir),
     createIfMissing: !options.readOnly,
+    // Read-only opens a private copy of the LevelDB directory: nothing in the data directory changes.
+    readOnly: options.readOnly === true,
     ...(options.upcasters ? { upcasters: options.upcasters } : {}),
   }));
   try {

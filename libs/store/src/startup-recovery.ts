@@ -4,6 +4,7 @@ import type { CommandContext, CommandResult } from './ledger';
 import type { LedgerLogger } from './logger';
 import { pendingMigrations, type Migration } from './migration';
 import type { RecordingFiles } from './recording-files';
+import { ensureWritableDirectory } from './data-dir';
 import type { EventLog } from '@ledger/event-log';
 
 export interface RecoveryOptions {
@@ -61,7 +62,7 @@ export async function reconcileAtStartup(options: RecoveryOptions, boot: { bootI
     migrationsApplied.push(`${migration.id}_${migration.name}`);
   }
 
-  await fs.mkdir(files.dir, { recursive: true });
+  await ensureWritableDirectory(files.dir);
   const state = options.state();
   // One directory read; sizes only for the files whose size matters (the
   // interrupted recording's and orphans'), so start-up does not grow with the

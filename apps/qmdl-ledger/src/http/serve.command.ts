@@ -1,8 +1,10 @@
-import type { AddressInfo } from 'node:net';
+import { createServer, type AddressInfo } from 'node:net';
 import type { Command } from 'commander';
 import { isLedgerError } from '@ledger/domain';
 import { buildUpcasters, MIGRATIONS } from '@ledger/migrations';
-import { openLedger, type LedgerLogger } from '@ledger/store';
+import { EventLogErrorCode } from '@ledger/event-log';
+import { createDiagSource } from '@ledger/qmdl';
+import { DATA_DIR_UNUSABLE, openLedger, type LedgerLogger } from '@ledger/store';
 import { BufferGovernor } from '../buffer-governor';
 import { APP_VERSION } from '../version';
 import { createHttpApp } from './create-app';
@@ -14,6 +16,9 @@ export const EXIT_USAGE = 2;
 export const EXIT_STORE_LOCKED = 3;
 /** A clean shutdown must finish within this; past it the process exits anyway (code 1). */
 const SHUTDOWN_DEADLINE_MS = 4500;
+
+/** Open failures that mean the data directory given cannot serve: a usage error (exit 2), not a crash. */
+const UNUSABLE_DATA_DIR_CODES: ReadonlySet<string> = new Set([DATA_DIR_UNUSABLE, EventLogErrorCode.STORE_NOT_FOUND, EventLogErrorCode.NOT_A_STORE, EventLogErrorCode.UNSUPPORTED_FORMAT_VERSION]);
 
 function fail(message: string, code: number): void {
   process.stderr.write(`qmdl-ledger: ${message}\n`);
@@ -43,6 +48,7 @@ export function registerServeCommand(program: Command): void {
       } catch (error) {
         if (error instanceof UsageError) return fail(error.message, EXIT_USAGE);
         if (isLedgerError(error, 'STORE_LOCKED')) return fail(error.message, EXIT_STORE_LOCKED);
+        if (isLedgerError(error) && UNUSABLE_DATA_DIR_CODES.has(error.code)) return fail(`${error.message} (${error.code})`, EXIT_USAGE);
         if (isLedgerError(error)) return fail(`${error.message} (${error.code})`, 1);
         throw error;
       }
@@ -51,6 +57,10 @@ export function registerServeCommand(program: Command): void {
 
 async function serve(raw: RawServeOptions): Promise<void> {
   const options = parseServeOptions({ ...raw, adminToken: raw.adminToken ?? process.env['ADMIN_TOKEN'] });
+  // Everything that can be refused is refused before the store is opened, so a
+  // bad start writes nothing (no ServiceStarted, no auto-started recording).
+  await checkSource(options.source);
+  await checkPortFree(options.host, options.port);
   const logBuffer = new LogBuffer(200);
   const logger = new BufferedLogger(logBuffer);
   const ledgerLogger: LedgerLogger = {
@@ -145,4 +155,26 @@ async function serve(raw: RawServeOptions): Promise<void> {
   const shownHost = options.host.includes(':') ? `[${options.host}]` : options.host;
   process.stdout.write(`qmdl-ledger listening on http://${shownHost}:${port} (data: ${options.dataDir}, source: ${options.source})\n`);
   logBuffer.push(`${new Date().toISOString()} LOG listening on http://${shownHost}:${port}`);
+}
+
+/** A `qmdl:` source whose file is missing (or any source that cannot work at all) is a usage error. */
+async function checkSource(spec: string): Promise<void> {
+  try {
+    await createDiagSource(spec)?.check?.();
+  } catch (error) {
+    throw new UsageError(`--source ${spec}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+/** Binds and releases `host:port` once, so a port in use is refused before the store is touched. */
+async function checkPortFree(host: string, port: number): Promise<void> {
+  if (port === 0) return;
+  await new Promise<void>((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', (error: NodeJS.ErrnoException) => {
+      const reason = error.code === 'EADDRINUSE' ? 'address in use' : error.code === 'EACCES' ? 'permission denied' : error.message;
+      reject(new UsageError(`cannot listen on ${host}:${port}: ${reason}`));
+    });
+    probe.listen({ host, port, exclusive: true }, () => probe.close(() => resolve()));
+  });
 }

@@ -27,6 +27,13 @@ export interface DiagSource {
   /** Yields chunks until the source ends (then the iterable completes) or the signal aborts. */
   chunks(signal: AbortSignal): AsyncIterable<DiagChunk>;
   stats(): DiagSourceStats;
+  /**
+   * Fails (`SOURCE_OPEN_FAILED`) when the source cannot work at all, e.g. the
+   * file it replays does not exist, so a service can refuse to start instead
+   * of recording nothing. Sources whose input may appear later (a FIFO's
+   * writer, a TCP peer) do not implement it.
+   */
+  check?(): Promise<void>;
 }
 
 export type DiagSourcePace = 'realtime' | 'fast';

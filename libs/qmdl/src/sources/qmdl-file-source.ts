@@ -1,4 +1,6 @@
+import { constants as fsConstants, promises as fs } from 'node:fs';
 import { diagLogTimeMs } from '../diag-message';
+import { QmdlErrorCode, qmdlError } from '../errors';
 import { FrameSplitter, type HdlcFrame } from '../frame-splitter';
 import { openQmdlReadStream } from '../qmdl-reader';
 import type { DiagChunk, DiagSource, DiagSourcePace, DiagSourceStats } from './diag-source';
@@ -32,6 +34,19 @@ export class QmdlFileDiagSource implements DiagSource {
 
   stats(): DiagSourceStats {
     return { ...this.splitter.stats(), reconnects: 0 };
+  }
+
+  /** The file must exist, be a regular file and be readable. */
+  async check(): Promise<void> {
+    const path = this.options.path;
+    try {
+      const stat = await fs.stat(path);
+      if (!stat.isFile()) throw qmdlError(QmdlErrorCode.SOURCE_OPEN_FAILED, `${path} is not a regular file`, { details: { path } });
+      await fs.access(path, fsConstants.R_OK);
+    } catch (error) {
+      if ((error as { code?: unknown }).code === QmdlErrorCode.SOURCE_OPEN_FAILED) throw error;
+      throw qmdlError(QmdlErrorCode.SOURCE_OPEN_FAILED, `cannot read ${path}`, { cause: error, details: { path } });
+    }
   }
 
   async *chunks(signal: AbortSignal): AsyncGenerator<DiagChunk> {
