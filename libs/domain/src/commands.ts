@@ -65,4 +65,8 @@ export type RefusalCode =
   /** Set by the recorder's disk guard, not by `decide`: free space below --min-space-start-mb. */
   | 'INSUFFICIENT_DISK_SPACE'
   /** Set by the store, not by `decide`: the store is open read-only (forensics, --read-only). */
-  | 'READ_ONLY';
+  | 'READ_ONLY'
+  /** Set by the command processor, not by `decide`: an event it decided is not representable as JSON (e.g. nested deeper than the log stores). */
+  | 'EVENT_NOT_REPRESENTABLE'
+  /** Set by the command processor, not by `decide`: an event it decided is larger than the log stores. */
+  | 'EVENT_TOO_LARGE';

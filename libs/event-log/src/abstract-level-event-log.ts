@@ -7,13 +7,14 @@ import type {
   EventFilter,
   EventLog,
   EventPage,
+  EventRejection,
   PageOptions,
   ReadOptions,
   Snapshot,
   StoreMetadata,
   VerifyResult,
 } from './event-log.port';
-import { EventLogErrorCode, logClosedError, openError, readError, writeError } from './errors';
+import { EventLogErrorCode, EventRejectedError, logClosedError, openError, readError, writeError } from './errors';
 import { GroupCommit, type Outcome } from './group-commit';
 import { INDEX_SEPARATOR, indexEntries, META_KEYS, STORE_FORMAT_VERSION, SUBLEVELS, type IndexSublevel } from './layout';
 import type { LevelDatabase, LevelSublevel } from './level-types';
@@ -321,6 +322,17 @@ export class AbstractLevelEventLog implements EventLog {
     if (this.closing) return Promise.reject(logClosedError());
     if (request.events.length === 0) return Promise.resolve([]);
     return this.writer.submit(request);
+  }
+
+  checkAppendable(events: readonly NewEvent[]): EventRejection | undefined {
+    if (!Array.isArray(events)) throw new TypeError('events must be an array');
+    try {
+      events.forEach((event: unknown, i) => prepareEvent(event, i));
+      return undefined;
+    } catch (error) {
+      if (error instanceof EventRejectedError) return { code: error.code, message: error.message, index: error.index };
+      throw error;
+    }
   }
 
   /** One group commit: seals every accepted request's events on top of the head and writes them in one batch. */

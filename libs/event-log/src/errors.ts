@@ -32,6 +32,31 @@ export const EventLogErrorCode = {
 
 export type EventLogErrorCode = (typeof EventLogErrorCode)[keyof typeof EventLogErrorCode];
 
+/** Why `append` refuses an event (README "Appendable events"). */
+export const EventRejectionCode = {
+  /** An envelope field is missing or has the wrong type: a programmer's error. */
+  MALFORMED_EVENT: 'MALFORMED_EVENT',
+  /** `data` or `metadata` is not representable as JSON: a BigInt, a cycle, nesting deeper than 256. */
+  EVENT_NOT_REPRESENTABLE: 'EVENT_NOT_REPRESENTABLE',
+  /** `data` and `metadata` encode to more than MAX_EVENT_BYTES. */
+  EVENT_TOO_LARGE: 'EVENT_TOO_LARGE',
+} as const;
+
+export type EventRejectionCode = (typeof EventRejectionCode)[keyof typeof EventRejectionCode];
+
+/** The TypeError `append` rejects with for a bad event; `code` says which rule it broke. */
+export class EventRejectedError extends TypeError {
+  constructor(
+    readonly code: EventRejectionCode,
+    message: string,
+    /** The position of the event in the array handed to `append`. */
+    readonly index: number,
+  ) {
+    super(message);
+    this.name = 'EventRejectedError';
+  }
+}
+
 /** An error and its `cause` chain (objects only, at most 8 deep). */
 function* causeChain(error: unknown): Generator<{ readonly code?: unknown; readonly message?: unknown; readonly cause?: unknown }> {
   let current: unknown = error;

@@ -1,5 +1,6 @@
 import type { Observable } from 'rxjs';
 import type { ActorKind, NewEvent, StoredEvent } from '@ledger/domain';
+import type { EventRejectionCode } from './errors';
 
 /** Filters shared by reads, pages, the HTTP event API and the CLI. All optional, ANDed. */
 export interface EventFilter {
@@ -51,6 +52,15 @@ export interface AppendOptions {
   readonly expectedSeq?: number;
   /** fsync before resolving. Default true. */
   readonly sync?: boolean;
+}
+
+/** Why `append` would refuse events: the first event that breaks a rule, and the rule. */
+export interface EventRejection {
+  /** `MALFORMED_EVENT` (an envelope field missing or mistyped), `EVENT_NOT_REPRESENTABLE` (not JSON, or nested deeper than 256), `EVENT_TOO_LARGE` (data and metadata over 1 MiB as JSON). */
+  readonly code: EventRejectionCode;
+  readonly message: string;
+  /** Position of that event in the array checked. */
+  readonly index: number;
 }
 
 export interface VerifyFinding {
@@ -108,6 +118,17 @@ export interface EventLog {
    * in order (gapless sequences).
    */
   append(events: readonly NewEvent[], options?: AppendOptions): Promise<readonly StoredEvent[]>;
+  /**
+   * Checks events against exactly the rules `append` enforces (which reject
+   * with an `EventRejectedError`, a TypeError), without appending anything:
+   * `undefined` when `append` would accept them. Lets a caller that gathers
+   * several callers' events into one append refuse a bad one alone, first.
+   *
+   * @example
+   * const rejection = log.checkAppendable(decided);
+   * if (rejection) return { ok: false, refusal: { code: rejection.code, message: rejection.message } };
+   */
+  checkAppendable(events: readonly NewEvent[]): EventRejection | undefined;
   /** Read one event by sequence (upcast), or undefined. */
   get(seq: number): Promise<StoredEvent | undefined>;
   /** Stream events in sequence order (or reverse) without loading the log into memory; upcast on read. */

@@ -11,6 +11,7 @@ export { canonicalEncode, hashEvent } from './canonical';
 export { encodeSequenceKey, decodeSequenceKey, SEQUENCE_KEY_LENGTH } from './sequence-key';
 export { indexEntries, indexKey, normalizeTime, seqOfIndexKey, INDEX_SEPARATOR, META_KEYS, STORE_FORMAT_VERSION, SUBLEVELS } from './layout';
 export type { IndexSublevel } from './layout';
-export { EventLogErrorCode } from './errors';
+export { EventLogErrorCode, EventRejectedError, EventRejectionCode } from './errors';
+export { MAX_EVENT_BYTES } from './validation';
 export { VerifyCode } from './verify';
 export type { LevelDatabase } from './level-types';

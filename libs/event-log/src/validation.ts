@@ -1,10 +1,19 @@
 import type { NewEvent } from '@ledger/domain';
 import type { EventFilter } from './event-log.port';
 import { canonicalEncode } from './canonical';
+import { EventRejectedError, EventRejectionCode } from './errors';
 import { INDEX_SEPARATOR, normalizeTime } from './layout';
 import { isSequence } from './sequence-key';
 
 const ACTOR_KINDS = new Set(['http', 'recorder', 'system', 'cli']);
+
+/**
+ * The most bytes an event's `data` and `metadata` may take together, as UTF-8
+ * canonical JSON. Far above anything the domain decides (a request body is
+ * capped at 64 KiB): it keeps one event from becoming a LevelDB value that
+ * every read of the log has to carry.
+ */
+export const MAX_EVENT_BYTES = 1024 * 1024;
 
 function fail(message: string): never {
   throw new TypeError(message);
@@ -34,10 +43,19 @@ export interface PreparedEvent {
 }
 
 /**
- * Checks one event handed to `append` and pre-encodes it. A malformed event is
- * a programmer's error: TypeError.
+ * Checks one event handed to `append` and pre-encodes it. A bad event is a
+ * TypeError (an EventRejectedError naming the rule it broke and its index).
  */
 export function prepareEvent(event: unknown, index: number): PreparedEvent {
+  try {
+    return prepare(event, index);
+  } catch (error) {
+    if (error instanceof EventRejectedError) throw error;
+    throw new EventRejectedError(EventRejectionCode.MALFORMED_EVENT, (error as Error).message, index);
+  }
+}
+
+function prepare(event: unknown, index: number): PreparedEvent {
   const at = `events[${index}].`;
   if (event === null || typeof event !== 'object') fail(`events[${index}] must be an object`);
   const e = event as Record<string, unknown>;
@@ -67,7 +85,14 @@ export function prepareEvent(event: unknown, index: number): PreparedEvent {
     dataJson = canonicalEncode(e['data']);
     metadataJson = canonicalEncode(metadata);
   } catch (error) {
-    throw new TypeError(`events[${index}] is not representable as JSON: ${(error as Error).message}`);
+    throw new EventRejectedError(EventRejectionCode.EVENT_NOT_REPRESENTABLE, `events[${index}] is not representable as JSON: ${(error as Error).message}`, index);
+  }
+  // Bytes are counted only past the cheap bound: a UTF-8 encoding takes at most 3 bytes per UTF-16 unit.
+  if ((dataJson.length + metadataJson.length) * 3 > MAX_EVENT_BYTES) {
+    const bytes = Buffer.byteLength(dataJson) + Buffer.byteLength(metadataJson);
+    if (bytes > MAX_EVENT_BYTES) {
+      throw new EventRejectedError(EventRejectionCode.EVENT_TOO_LARGE, `events[${index}] takes ${bytes} bytes as JSON, more than ${MAX_EVENT_BYTES}`, index);
+    }
   }
   // Copies as they will read back: callers may keep mutating what they passed in.
   const plain: NewEvent = {

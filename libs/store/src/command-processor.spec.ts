@@ -5,7 +5,8 @@ import {
   checkInvariants, checkTransition, evolve, initialState,
   type Command, type LedgerEvent, type QmdlStoreState,
 } from '@ledger/domain';
-import { LevelEventLog, MemoryEventLog, type EventLog } from '@ledger/event-log';
+import { LedgerError } from '@ledger/domain';
+import { LevelEventLog, MAX_EVENT_BYTES, MemoryEventLog, type EventLog } from '@ledger/event-log';
 import { CommandProcessor } from './command-processor';
 import { diffProjections, rebuildProjection } from './qmdl-store.projection';
 import type { CommandContext } from './ledger';
@@ -122,5 +123,98 @@ describe('CommandProcessor', () => {
     expect(stop.ok && stop.events[0]?.type === 'RecordingStopped' && stop.events[0].data.qmdlSizeBytes).toBe(999);
     expect(Object.values(processor.current().entries)[0]?.qmdlSizeBytes).toBe(999);
     await log.close();
+  });
+
+  describe('one command cannot fail another', () => {
+    const nested = (depth: number): Record<string, unknown> => (depth === 0 ? { leaf: 1 } : { a: nested(depth - 1) });
+    const data = (size: number): Command => ({ type: 'AppendRecordingData', data: { name: '', totals: { qmdlSizeBytes: size, uncompressedBytes: size * 3, containers: size } } });
+
+    async function recording(processor: CommandProcessor): Promise<string> {
+      await processor.execute({ type: 'StartRecording', data: { atMs: 1_700_000_000_000, utcOffsetMinutes: 0 } }, context(0));
+      const name = processor.current().current?.name;
+      if (name === undefined) throw new Error('no recording started');
+      return name;
+    }
+    const forRecording = (name: string, command: Command): Command =>
+      command.type === 'AppendRecordingData' ? { ...command, data: { ...command.data, name } } : command;
+
+    it('refuses alone, with its code, a command whose events the log cannot store, while the rest of its batch commits', async () => {
+      const log = await MemoryEventLog.open();
+      const processor = newProcessor(log, () => 1_700_000_000_000);
+      const name = await recording(processor);
+      const commitsBefore = processor.stats.commits;
+      // All queued in one tick while nothing is in flight: one batch after the first job, which goes alone.
+      const commands: Command[] = [
+        { type: 'SetClockOffset', data: { offsetSeconds: 1 } },
+        forRecording(name, data(100)),
+        { type: 'ChangeConfig', data: { config: nested(300) } },
+        { type: 'RecordGpsFix', data: { lat: 52.5, lon: 13.4 } },
+        { type: 'ChangeConfig', data: { config: { padding: 'x'.repeat(MAX_EVENT_BYTES) } } },
+        forRecording(name, data(200)),
+        { type: 'ChangeConfig', data: { config: nested(100) } },
+      ];
+      const results = await Promise.all(commands.map((command, i) => processor.execute(command, context(i + 1))));
+      expect(results.map((r) => (r.ok ? 'ok' : r.refusal.code))).toEqual(['ok', 'ok', 'EVENT_NOT_REPRESENTABLE', 'ok', 'EVENT_TOO_LARGE', 'ok', 'ok']);
+      expect(processor.stats.commits - commitsBefore).toBe(2);
+      expect(processor.current().current?.qmdlSizeBytes).toBe(200);
+      const types: string[] = [];
+      for await (const event of log.read({ fromSeq: 2 })) types.push(event.type);
+      expect(types).toEqual(['ClockOffsetSet', 'RecordingDataAppended', 'GpsFixRecorded', 'RecordingDataAppended', 'ConfigChanged']);
+      await assertHistoryValid(log, processor.current());
+      await log.close();
+    });
+
+    it('re-runs a batch whose append failed one command at a time: only the command that cannot be written fails', async () => {
+      const log = await MemoryEventLog.open();
+      const append = log.append.bind(log);
+      let failedAppends = 0;
+      // A write failure the checks cannot foresee, tied to one command's events.
+      log.append = (events, options) => {
+        if (events.some((e) => e.type === 'ConfigChanged' && (e.data as { config: Record<string, unknown> }).config['poison'] === true)) {
+          failedAppends++;
+          return Promise.reject(new LedgerError('WRITE_FAILED', 'the append was not written'));
+        }
+        return append(events, options);
+      };
+      const processor = newProcessor(log, () => 1_700_000_000_000);
+      const name = await recording(processor);
+      const commands: Command[] = [
+        { type: 'SetClockOffset', data: { offsetSeconds: 1 } },
+        forRecording(name, data(100)),
+        { type: 'ChangeConfig', data: { config: { poison: true } } },
+        { type: 'DeleteRecording', data: { name: 'not-there' } },
+        { type: 'RecordGpsFix', data: { lat: 1, lon: 2 } },
+        forRecording(name, data(300)),
+      ];
+      const settled = await Promise.allSettled(commands.map((command, i) => processor.execute(command, context(i + 1))));
+      const outcomes = settled.map((s) => (s.status === 'rejected' ? `rejected ${(s.reason as LedgerError).code}` : s.value.ok ? 'ok' : s.value.refusal.code));
+      expect(outcomes).toEqual(['ok', 'ok', 'rejected WRITE_FAILED', 'NO_SUCH_RECORDING', 'ok', 'ok']);
+      // Once in the shared batch, once alone.
+      expect(failedAppends).toBe(2);
+      expect(processor.current().current?.qmdlSizeBytes).toBe(300);
+      const types: string[] = [];
+      for await (const event of log.read({ fromSeq: 2 })) types.push(event.type);
+      expect(types).toEqual(['ClockOffsetSet', 'RecordingDataAppended', 'GpsFixRecorded', 'RecordingDataAppended']);
+      await assertHistoryValid(log, processor.current());
+      // The processor is not stuck: the next command commits.
+      expect((await processor.execute({ type: 'StopRecording', data: { reason: 'requested' } }, context(9))).ok).toBe(true);
+      await log.close();
+    });
+
+    it('fails a command alone in a failed append with the error, and keeps a refused one in that batch its refusal', async () => {
+      const log = await MemoryEventLog.open();
+      const append = log.append.bind(log);
+      log.append = (events, options) => (events.some((e) => e.type === 'GpsFixRecorded') ? Promise.reject(new LedgerError('WRITE_FAILED', 'disk full')) : append(events, options));
+      const processor = newProcessor(log, () => 1_700_000_000_000);
+      await processor.execute({ type: 'SetClockOffset', data: { offsetSeconds: 1 } }, context(1));
+      const [gps, refused] = await Promise.allSettled([
+        processor.execute({ type: 'RecordGpsFix', data: { lat: 1, lon: 2 } }, context(2)),
+        processor.execute({ type: 'DeleteRecording', data: { name: 'not-there' } }, context(3)),
+      ]);
+      expect(gps).toMatchObject({ status: 'rejected', reason: { code: 'WRITE_FAILED' } });
+      expect(refused).toMatchObject({ status: 'fulfilled', value: { ok: false, refusal: { code: 'NO_SUCH_RECORDING' } } });
+      expect(log.headSeq()).toBe(1);
+      await log.close();
+    });
   });
 });

@@ -3,7 +3,7 @@ import {
   decide, evolve, EVENT_SCHEMA_VERSIONS, LedgerError,
   type Command, type DecidedEvent, type LedgerEvent, type NewEvent, type QmdlStoreState, type Refusal,
 } from '@ledger/domain';
-import type { EventLog } from '@ledger/event-log';
+import { EventRejectionCode, type EventLog } from '@ledger/event-log';
 import type { CommandContext, CommandResult } from './ledger';
 
 /**
@@ -55,6 +55,8 @@ interface Job {
   readonly context: CommandContext;
   readonly resolve: (result: CommandResult) => void;
   readonly reject: (error: unknown) => void;
+  /** Its group commit failed: it is decided and appended again, in a batch of its own. */
+  readonly solo?: true;
 }
 
 export interface ProcessorStats {
@@ -73,6 +75,12 @@ export interface ProcessorStats {
  * post-commit effects → evolve → publish. Commands queued while a commit is in
  * flight are decided together against the evolving state and share the next
  * append (group commit); each caller learns only its own outcome.
+ *
+ * One command cannot fail another: its events are checked against the log's
+ * rules (`EventLog.checkAppendable`) when decided, so one the log would reject
+ * is refused alone (`EVENT_NOT_REPRESENTABLE`, `EVENT_TOO_LARGE`) before it
+ * joins the batch; and if a batch append still fails, its commands are decided
+ * and appended again one by one, so only the one that cannot be written fails.
  */
 export class CommandProcessor {
   private readonly queue: Job[] = [];
@@ -122,14 +130,19 @@ export class CommandProcessor {
 
   private async loop(): Promise<void> {
     try {
-      while (this.queue.length > 0) {
-        const batch = this.queue.splice(0, this.options.maxBatch ?? 256);
-        await this.processBatch(batch);
-      }
+      while (this.queue.length > 0) await this.processBatch(this.nextBatch());
     } finally {
       this.running = false;
       this.markIdle();
     }
+  }
+
+  /** Up to maxBatch queued jobs; a job retried after a failed group commit goes alone. */
+  private nextBatch(): Job[] {
+    if (this.queue[0]?.solo) return this.queue.splice(0, 1);
+    const solo = this.queue.findIndex((job) => job.solo);
+    const max = this.options.maxBatch ?? 256;
+    return this.queue.splice(0, solo < 0 ? max : Math.min(solo, max));
   }
 
   private async processBatch(batch: readonly Job[]): Promise<void> {
@@ -162,6 +175,13 @@ export class CommandProcessor {
           ? await effects.beforeCommit(decision.events, provisional)
           : decision.events;
         const events = decided.map((event) => this.envelope(event, job.context, provisional, now));
+        const rejection = log.checkAppendable(events);
+        if (rejection?.code === EventRejectionCode.MALFORMED_EVENT) throw new TypeError(`command ${job.command.type} decided a malformed event: ${rejection.message}`);
+        if (rejection) {
+          // The log would refuse the whole batch for it (e.g. a config nested too deep): it is refused alone.
+          planned.push({ job, events: [], refusal: { code: rejection.code, message: `${job.command.type} cannot be recorded: ${rejection.message}` } });
+          continue;
+        }
         for (const event of events) {
           // Provisional sequences: the processor is the only writer, so the append lands exactly here (checked by expectedSeq).
           provisional = evolve(provisional, { ...event, seq: nextSeq++, prev: '', hash: '' } as LedgerEvent);
@@ -180,7 +200,7 @@ export class CommandProcessor {
       try {
         stored = (await log.append(toAppend, { expectedSeq: head })) as readonly LedgerEvent[];
       } catch (error) {
-        for (const p of planned) if (!p.rejected) p.job.reject(error);
+        this.appendFailed(planned, error);
         return;
       }
       this.recordCommit(performance.now() - started, stored.length);
@@ -209,6 +229,30 @@ export class CommandProcessor {
       offset += p.events.length;
       p.job.resolve({ ok: true, events: mine, seq: this.state.seq });
     }
+  }
+
+  /**
+   * Nothing of the batch was written. A command alone in its append gets the
+   * error; several are queued again, first, to be decided and appended one at a
+   * time, so a command that cannot be written fails without the others. (Their
+   * pre-commit effects run again; the recorder's tolerate it: a stop whose writer
+   * is already finished carries the committed size.) Refused commands keep their refusal.
+   */
+  private appendFailed(planned: readonly Planned[], error: unknown): void {
+    const writers = planned.filter((p) => p.events.length > 0);
+    const retry = writers.length > 1;
+    for (const p of planned) {
+      if (p.rejected) {
+        this.stats.commandsProcessed++;
+      } else if (p.refusal) {
+        this.stats.commandsProcessed++;
+        p.job.resolve({ ok: false, refusal: p.refusal, seq: this.state.seq });
+      } else if (!retry) {
+        this.stats.commandsProcessed++;
+        p.job.reject(error);
+      }
+    }
+    if (retry) this.queue.unshift(...writers.map((p): Job => ({ ...p.job, solo: true })));
   }
 
   private envelope(event: DecidedEvent, context: CommandContext, state: QmdlStoreState, nowMs: number): NewEvent {

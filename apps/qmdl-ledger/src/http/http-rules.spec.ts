@@ -1,5 +1,6 @@
 import { isLedgerError } from '@ledger/domain';
 import { answersJson, statusFor } from './error-codes';
+import { MAX_JSON_DEPTH, nestsDeeperThan } from './json-body';
 import { parseRecordingName } from './recording-name';
 import { correlationIdFrom } from './request-context';
 import { humanizeBytes, humanizeKb } from './system-info';
@@ -35,12 +36,39 @@ describe('the code → status table', () => {
     expect(statusFor('SOMETHING_NEW', 'GET', '/')).toBe(500);
   });
 
+  it('refuses what the event log cannot store as the client\'s fault: 400 for a body nested too deep, 413 for a too large event', () => {
+    expect(statusFor('JSON_TOO_DEEP', 'POST', '/api/config')).toBe(400);
+    expect(statusFor('EVENT_NOT_REPRESENTABLE', 'POST', '/api/config')).toBe(400);
+    expect(statusFor('EVENT_TOO_LARGE', 'POST', '/api/config')).toBe(413);
+  });
+
   it('answers JSON on our endpoints and text on Rayhunter ones', () => {
     expect(answersJson('/api/events/1')).toBe(true);
     expect(answersJson('/api/auth/session')).toBe(true);
     expect(answersJson('/healthz')).toBe(true);
     expect(answersJson('/api/qmdl/1')).toBe(false);
     expect(answersJson('/api/eventsx')).toBe(false);
+  });
+});
+
+describe('request bodies nest at most MAX_JSON_DEPTH levels', () => {
+  const nested = (depth: number): unknown => {
+    let value: unknown = 1;
+    for (let i = 0; i < depth; i++) value = i % 2 === 0 ? { a: value } : [value];
+    return value;
+  };
+  it('counts arrays and objects, not scalars', () => {
+    expect(nestsDeeperThan(1, 0)).toBe(false);
+    expect(nestsDeeperThan({}, 0)).toBe(true);
+    expect(nestsDeeperThan({ a: 'deep' }, 1)).toBe(false);
+    expect(nestsDeeperThan({ a: [1, { b: null }] }, 2)).toBe(true);
+    expect(nestsDeeperThan({ a: [1, { b: null }] }, 3)).toBe(false);
+  });
+  it('accepts MAX_JSON_DEPTH levels and refuses one more, at any depth JSON.parse accepts', () => {
+    expect(nestsDeeperThan(nested(MAX_JSON_DEPTH), MAX_JSON_DEPTH)).toBe(false);
+    expect(nestsDeeperThan(nested(MAX_JSON_DEPTH + 1), MAX_JSON_DEPTH)).toBe(true);
+    const veryDeep = JSON.parse(`${'['.repeat(100_000)}${']'.repeat(100_000)}`) as unknown;
+    expect(nestsDeeperThan(veryDeep, MAX_JSON_DEPTH)).toBe(true);
   });
 });
 

@@ -4,6 +4,27 @@ import { LedgerError } from '@ledger/domain';
 type Middleware = (req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void) => void;
 
 /**
+ * The deepest nesting of arrays and objects a request body may have. No
+ * endpoint reads more than a few levels (the Rayhunter config is flat), and a
+ * body must stay well inside the depth the event log stores (256, with the
+ * event's own envelope around it), so a deep body is refused here with a code
+ * instead of reaching a command.
+ */
+export const MAX_JSON_DEPTH = 64;
+
+/** True when `value` nests arrays or objects deeper than `max`; iterative, so any depth JSON.parse accepted is safe to walk. */
+export function nestsDeeperThan(value: unknown, max: number): boolean {
+  const stack: Array<{ readonly value: unknown; readonly depth: number }> = [{ value, depth: 0 }];
+  for (let top = stack.pop(); top !== undefined; top = stack.pop()) {
+    if (top.value === null || typeof top.value !== 'object') continue;
+    const depth = top.depth + 1;
+    if (depth > max) return true;
+    for (const child of Object.values(top.value)) if (child !== null && typeof child === 'object') stack.push({ value: child, depth });
+  }
+  return false;
+}
+
+/**
  * express.json (body-parser) with its failures turned into coded LedgerErrors.
  * Left alone, Nest maps body-parser's SyntaxError to a bare BadRequestException
  * and the distinction between malformed JSON and other 400s is lost.
@@ -20,7 +41,12 @@ export function jsonBodyParser(limit: string, limitBytes: number): Middleware {
       return next(new LedgerError('PAYLOAD_TOO_LARGE', `the request body is larger than ${limit}`));
     }
     parse(req, res, (error?: unknown) => {
-      if (error === undefined || error === null) return next();
+      if (error === undefined || error === null) {
+        if (nestsDeeperThan((req as { body?: unknown }).body, MAX_JSON_DEPTH)) {
+          return next(new LedgerError('JSON_TOO_DEEP', `the request body nests arrays and objects deeper than ${MAX_JSON_DEPTH} levels`));
+        }
+        return next();
+      }
       const type = (error as { type?: unknown }).type;
       if (type === 'entity.parse.failed') return next(new LedgerError('MALFORMED_JSON', 'the request body is not valid JSON'));
       if (type === 'entity.too.large') return next(new LedgerError('PAYLOAD_TOO_LARGE', `the request body is larger than ${limit}`));

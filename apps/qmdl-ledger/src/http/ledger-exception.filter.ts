@@ -47,6 +47,8 @@ export class LedgerExceptionFilter implements ExceptionFilter {
       return;
     }
     for (const [name, value] of Object.entries(mapped.headers ?? {})) res.setHeader(name, value);
+    // The Rayhunter endpoints answer errors as plain text, as the original does: the code travels in a header.
+    res.setHeader('X-Error-Code', mapped.code);
     res.status(mapped.status);
     if (answersJson(req.path)) {
       res.json({ code: mapped.code, message: mapped.message });

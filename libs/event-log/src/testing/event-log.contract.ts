@@ -7,6 +7,8 @@ import { firstValueFrom, lastValueFrom, take, toArray } from 'rxjs';
 import { GENESIS_HASH, isLedgerError, type Actor, type NewEvent, type StoredEvent } from '@ledger/domain';
 import type { AbstractLevelEventLog, EventLogOptions } from '../abstract-level-event-log';
 import { hashEvent } from '../canonical';
+import { EventRejectedError } from '../errors';
+import { MAX_EVENT_BYTES } from '../validation';
 import { decodeSequenceKey, encodeSequenceKey } from '../sequence-key';
 import { UpcasterRegistry } from '../upcasters';
 
@@ -163,6 +165,34 @@ export function describeEventLogContract(name: string, makeSubject: () => Contra
         await expect(log.append([{ ...makeEvent(1), data: { big: 1n } }])).rejects.toThrow(TypeError);
         await expect(log.append([makeEvent(1)], { expectedSeq: -1 })).rejects.toThrow(TypeError);
         expect(log.headSeq()).toBe(0);
+      });
+
+      it('checks events by the rules append enforces, without appending: the code and index of the first bad one', async () => {
+        const log = await open();
+        const deep = (depth: number): unknown => (depth === 0 ? 1 : { a: deep(depth - 1) });
+        const cases: Array<[NewEvent[], string | undefined, number | undefined]> = [
+          [[makeEvent(1), makeEvent(2)], undefined, undefined],
+          [[makeEvent(1), { ...makeEvent(2), data: deep(200) }], undefined, undefined],
+          [[makeEvent(1), { ...makeEvent(2), data: deep(300) }], 'EVENT_NOT_REPRESENTABLE', 1],
+          [[{ ...makeEvent(1), data: { big: 1n } }], 'EVENT_NOT_REPRESENTABLE', 0],
+          [[makeEvent(1), makeEvent(2), { ...makeEvent(3), data: { text: 'x'.repeat(MAX_EVENT_BYTES) } }], 'EVENT_TOO_LARGE', 2],
+          // Multi-byte characters count as the bytes they take in UTF-8.
+          [[{ ...makeEvent(1), data: { text: 'é'.repeat(MAX_EVENT_BYTES / 2) } }], 'EVENT_TOO_LARGE', 0],
+          [[{ ...makeEvent(1), data: { text: 'x'.repeat(MAX_EVENT_BYTES - 1024) } }], undefined, undefined],
+          [[{ ...makeEvent(1), type: '' }], 'MALFORMED_EVENT', 0],
+        ];
+        for (const [events, code, index] of cases) {
+          const rejection = log.checkAppendable(events);
+          expect([code, rejection?.code, rejection?.index]).toEqual([code, code, index]);
+          if (code === undefined) continue;
+          // append refuses the same events with the same code, and writes nothing.
+          const head = log.headSeq();
+          const error = await log.append(events).then(() => undefined, (e: unknown) => e);
+          expect(error).toBeInstanceOf(EventRejectedError);
+          expect(error).toBeInstanceOf(TypeError);
+          expect([(error as EventRejectedError).code, (error as EventRejectedError).index]).toEqual([code, index]);
+          expect(log.headSeq()).toBe(head);
+        }
       });
 
       it('refuses an append whose expectedSeq is not the head (SEQUENCE_CONFLICT)', async () => {
