@@ -48,6 +48,17 @@ export default tseslint.config(
     },
   },
   {
+    // The radio lib is a codec over @ledger/qmdl and Node's stdlib: no framework, storage or
+    // store, so the analysis feature, the HTTP layer and the CLI can all use it.
+    files: ['libs/radio/src/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [
+        { group: ['@nestjs/*', 'level', 'classic-level', 'memory-level', 'abstract-level', 'rxjs', 'rxjs/*', '@ledger/event-log', '@ledger/store', '@ledger/domain'], message: 'The radio lib is a codec: no framework, storage or store.' },
+        { group: ['../../*/src', '../../*/src/*', '**/libs/*/src/**'], message: 'Import a lib only through its alias (@ledger/...) and its index.ts.' },
+      ] }],
+    },
+  },
+  {
     files: ['**/*.js', '**/*.mjs'],
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },

@@ -14,6 +14,7 @@ const moduleNameMapper = {
   '^@ledger/domain$': '<rootDir>/libs/domain/src',
   '^@ledger/event-log$': '<rootDir>/libs/event-log/src',
   '^@ledger/qmdl$': '<rootDir>/libs/qmdl/src',
+  '^@ledger/radio$': '<rootDir>/libs/radio/src',
   '^@ledger/store$': '<rootDir>/libs/store/src',
   '^@ledger/migrations$': '<rootDir>/migrations',
 };

@@ -5,6 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/ensure-chromium.sh
+bash scripts/ensure-tshark.sh
 node scripts/build.js
 npx tsc -p tsconfig.json --noEmit
 npx eslint --max-warnings=0 .

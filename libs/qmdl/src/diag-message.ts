@@ -2,6 +2,10 @@ import { QmdlErrorCode, qmdlError } from './errors';
 
 /** Diag command byte of a log message. */
 export const DIAG_LOG_CMD = 0x10;
+/** Diag command byte of the multi-radio (multi-SIM) wrapper: an 8-byte header, then an ordinary diag message. */
+export const DIAG_MULTI_RADIO_CMD = 0x98;
+/** Bytes of the multi-radio header: u8 command 0x98, u8 version, u16 reserved, u32 radio id (little-endian). */
+export const DIAG_MULTI_RADIO_HEADER_BYTES = 8;
 /** Log code of an LTE RRC over-the-air message. */
 export const LOG_CODE_LTE_RRC_OTA = 0xb0c0;
 /** Bytes before a log message's body: cmd, pending, outer_length, inner_length, log_code, timestamp. */
@@ -121,17 +125,39 @@ export function diagLogTimeMs(payload: Buffer): number | undefined {
   return readTimeMs(payload, 8);
 }
 
-/** LTE RRC OTA log body (log code 0xB0C0), ext header versions 8–24. */
+/** A diag message taken out of its multi-radio wrapper (command 0x98). */
+export interface MultiRadioMessage {
+  /** Which radio (SIM slot) the message came from, as the header gives it. */
+  readonly radioId: number;
+  /** The wrapped diag message (normally a 0x10 log message). Shares memory with the input. */
+  readonly inner: Buffer;
+}
+
+/** The diag message inside a multi-radio wrapper, or undefined when `payload` is not one (or is too short). Never throws. */
+export function unwrapMultiRadio(payload: Buffer): MultiRadioMessage | undefined {
+  if (payload.length <= DIAG_MULTI_RADIO_HEADER_BYTES || payload[0] !== DIAG_MULTI_RADIO_CMD) return undefined;
+  return { radioId: payload.readUInt32LE(4), inner: payload.subarray(DIAG_MULTI_RADIO_HEADER_BYTES) };
+}
+
+/**
+ * LTE RRC OTA log body (log code 0xB0C0). Four layouts by ext header version:
+ * 0–4 (u16 EARFCN, no SIB mask), 5–7 (u16 EARFCN), 8–24, and 25 and up (NR
+ * release bytes after the LTE release). `buildLteRrcOtaBody` writes 8–24.
+ */
 export interface LteRrcOtaPacket {
   readonly extHeaderVersion: number;
   readonly rrcRelMaj: number;
   readonly rrcRelMin: number;
+  /** NR RRC release (ext header version 25 and up only). */
+  readonly nrRrcRelMaj?: number;
+  readonly nrRrcRelMin?: number;
   readonly bearerId: number;
   readonly phyCellId: number;
   readonly earfcn: number;
   readonly sfnSubfn: number;
-  /** Which RRC channel/message type the payload is (e.g. 1 BCCH-BCH … 9). */
+  /** Which RRC channel/message type the payload is; the numbering depends on the ext header version. */
   readonly pduNum: number;
+  /** 0 for ext header versions 0–4, which carry none. */
   readonly sibMask: number;
   /** The ASN.1 (UPER) RRC message. Shares memory with the input when parsed. */
   readonly payload: Buffer;
@@ -176,7 +202,7 @@ export function buildLteRrcOtaBody(packet: LteRrcOtaPacket): Buffer {
 }
 
 /**
- * Parses an LTE RRC OTA body (ext header versions 8–24).
+ * Parses an LTE RRC OTA body (ext header versions 8–24, the layout this project writes).
  * @throws LedgerError LTE_RRC_UNSUPPORTED_VERSION | LTE_RRC_TRUNCATED
  */
 export function parseLteRrcOtaBody(body: Buffer): LteRrcOtaPacket {
@@ -188,23 +214,71 @@ export function parseLteRrcOtaBody(body: Buffer): LteRrcOtaPacket {
       details: { extHeaderVersion: version },
     });
   }
-  if (body.length < LTE_RRC_OTA_HEADER_BYTES) {
-    throw qmdlError(QmdlErrorCode.LTE_RRC_TRUNCATED, `LTE RRC OTA body of ${body.length} bytes is shorter than its header`);
+  return parseLteRrcOtaBodyAnyVersion(body);
+}
+
+/** Where the fields of each layout sit; every offset counts from the ext header version byte. */
+interface LteRrcOtaLayout {
+  readonly nrRelease: boolean;
+  readonly earfcnBytes: 2 | 4;
+  readonly sibMask: boolean;
+}
+
+function layoutOf(version: number): LteRrcOtaLayout {
+  if (version <= 4) return { nrRelease: false, earfcnBytes: 2, sibMask: false };
+  if (version <= 7) return { nrRelease: false, earfcnBytes: 2, sibMask: true };
+  if (version <= 24) return { nrRelease: false, earfcnBytes: 4, sibMask: true };
+  return { nrRelease: true, earfcnBytes: 4, sibMask: true };
+}
+
+/**
+ * Parses an LTE RRC OTA body of any ext header version, in the layout that
+ * version uses (0–4, 5–7, 8–24, 25+). Which channel `pduNum` names is a
+ * separate, version-dependent question (see `@ledger/radio`).
+ * @throws LedgerError LTE_RRC_TRUNCATED
+ */
+export function parseLteRrcOtaBodyAnyVersion(body: Buffer): LteRrcOtaPacket {
+  if (!Buffer.isBuffer(body)) throw new TypeError('parseLteRrcOtaBodyAnyVersion: body must be a Buffer');
+  if (body.length < 1) throw qmdlError(QmdlErrorCode.LTE_RRC_TRUNCATED, 'empty LTE RRC OTA body');
+  const version = body[0] as number;
+  const layout = layoutOf(version);
+  const headerBytes = 1 + 2 + (layout.nrRelease ? 2 : 0) + 1 + 2 + layout.earfcnBytes + 2 + 1 + (layout.sibMask ? 4 : 0) + 2;
+  if (body.length < headerBytes) {
+    throw qmdlError(QmdlErrorCode.LTE_RRC_TRUNCATED, `LTE RRC OTA body of ${body.length} bytes is shorter than its header (${headerBytes}, version ${version})`, {
+      details: { extHeaderVersion: version },
+    });
   }
-  const len = body.readUInt16LE(17);
-  if (LTE_RRC_OTA_HEADER_BYTES + len > body.length) {
-    throw qmdlError(QmdlErrorCode.LTE_RRC_TRUNCATED, `LTE RRC OTA payload declares ${len} bytes, has ${body.length - LTE_RRC_OTA_HEADER_BYTES}`);
+  let at = 3;
+  const nr = layout.nrRelease ? { nrRrcRelMaj: body[3] as number, nrRrcRelMin: body[4] as number } : {};
+  if (layout.nrRelease) at += 2;
+  const bearerId = body[at] as number;
+  const phyCellId = body.readUInt16LE(at + 1);
+  at += 3;
+  const earfcn = layout.earfcnBytes === 4 ? body.readUInt32LE(at) : body.readUInt16LE(at);
+  at += layout.earfcnBytes;
+  const sfnSubfn = body.readUInt16LE(at);
+  const pduNum = body[at + 2] as number;
+  at += 3;
+  const sibMask = layout.sibMask ? body.readUInt32LE(at) : 0;
+  if (layout.sibMask) at += 4;
+  const len = body.readUInt16LE(at);
+  at += 2;
+  if (at + len > body.length) {
+    throw qmdlError(QmdlErrorCode.LTE_RRC_TRUNCATED, `LTE RRC OTA payload declares ${len} bytes, has ${body.length - at}`, {
+      details: { extHeaderVersion: version },
+    });
   }
   return {
     extHeaderVersion: version,
     rrcRelMaj: body[1] as number,
     rrcRelMin: body[2] as number,
-    bearerId: body[3] as number,
-    phyCellId: body.readUInt16LE(4),
-    earfcn: body.readUInt32LE(6),
-    sfnSubfn: body.readUInt16LE(10),
-    pduNum: body[12] as number,
-    sibMask: body.readUInt32LE(13),
-    payload: body.subarray(LTE_RRC_OTA_HEADER_BYTES, LTE_RRC_OTA_HEADER_BYTES + len),
+    ...nr,
+    bearerId,
+    phyCellId,
+    earfcn,
+    sfnSubfn,
+    pduNum,
+    sibMask,
+    payload: body.subarray(at, at + len),
   };
 }

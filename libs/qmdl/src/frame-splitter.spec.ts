@@ -2,7 +2,7 @@ import { FrameSplitter, joinFrames, type HdlcFrame } from './frame-splitter';
 import { encodeHdlcFrame } from './hdlc';
 import { generateCapture, mulberry32 } from './synthetic';
 
-function payloads(frames: HdlcFrame[]): string[] {
+function payloads(frames: ReadonlyArray<Pick<HdlcFrame, 'raw' | 'payload'>>): string[] {
   return frames.map((f) => f.payload.toString('hex'));
 }
 

@@ -1,3 +1,4 @@
+import type { QmdlErrorCode } from './errors';
 import { HDLC_FLAG, tryDecodeHdlcFrame } from './hdlc';
 
 /** One valid HDLC frame found in a byte stream. */
@@ -6,6 +7,21 @@ export interface HdlcFrame {
   readonly raw: Buffer;
   /** The unescaped payload (CRC checked and removed). */
   readonly payload: Buffer;
+  /** Byte offset of the frame's first byte in the stream (counted over every chunk pushed since construction). */
+  readonly offset: number;
+}
+
+/** A stretch of the stream that was not a valid frame, reported to `onDamage` in stream order. */
+export interface FrameDamage {
+  /** Byte offset of the stretch's first byte in the stream. */
+  readonly offset: number;
+  /** Bytes in the stretch, its closing flag included. */
+  readonly length: number;
+  /**
+   * Why: the frame's HDLC error code (bad CRC, escape, too short), `FRAME_TOO_LONG`
+   * for a run longer than `maxFrameBytes`, `FRAME_CUT` for a partial last frame.
+   */
+  readonly reason: QmdlErrorCode | 'FRAME_TOO_LONG' | 'FRAME_CUT';
 }
 
 export interface FrameSplitterStats {
@@ -19,6 +35,8 @@ export interface FrameSplitterStats {
 export interface FrameSplitterOptions {
   /** Longest accepted frame, escaped, flag included (default 64 KiB). Longer runs are skipped as garbage. */
   readonly maxFrameBytes?: number;
+  /** Called for every damaged stretch (a bad frame, an over-long run, a cut last frame), in stream order. */
+  readonly onDamage?: (damage: FrameDamage) => void;
 }
 
 export const DEFAULT_MAX_FRAME_BYTES = 64 * 1024;
@@ -38,7 +56,12 @@ export const DEFAULT_MAX_FRAME_BYTES = 64 * 1024;
  */
 export class FrameSplitter {
   private readonly maxFrameBytes: number;
+  private readonly onDamage: ((damage: FrameDamage) => void) | undefined;
   private pending: Buffer[] = [];
+  /** Stream offset of the first byte of the chunk being pushed (bytes pushed before it). */
+  private chunkStart = 0;
+  /** Stream offset where the held partial frame, or the run being discarded, started. */
+  private runStart = 0;
   private pendingLength = 0;
   /** True while skipping an oversized run up to the next flag. */
   private discarding = false;
@@ -48,25 +71,31 @@ export class FrameSplitter {
     const max = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
     if (!Number.isInteger(max) || max < 3) throw new TypeError('FrameSplitter: maxFrameBytes must be an integer >= 3');
     this.maxFrameBytes = max;
+    this.onDamage = options.onDamage;
   }
 
   /** Feeds the next chunk; returns the frames it completed, in order. */
   push(chunk: Buffer): HdlcFrame[] {
     if (!Buffer.isBuffer(chunk)) throw new TypeError('FrameSplitter.push: chunk must be a Buffer');
     const frames: HdlcFrame[] = [];
+    const base = this.chunkStart;
+    this.chunkStart += chunk.length;
     let pos = 0;
     while (pos < chunk.length) {
       const flagAt = chunk.indexOf(HDLC_FLAG, pos);
       if (flagAt < 0) {
-        this.hold(chunk.subarray(pos));
+        this.hold(chunk.subarray(pos), base + pos);
         break;
       }
       const end = flagAt + 1;
+      const start = this.pendingLength > 0 || this.discarding ? this.runStart : base + pos;
       if (this.discarding) {
         this.counters.bytesSkipped += end - pos;
         this.discarding = false;
+        this.damaged(start, base + end - start, 'FRAME_TOO_LONG');
       } else if (this.pendingLength + (end - pos) > this.maxFrameBytes) {
         this.skipRun(this.pendingLength + (end - pos));
+        this.damaged(start, base + end - start, 'FRAME_TOO_LONG');
       } else {
         let raw = chunk.subarray(pos, end);
         if (this.pendingLength > 0) {
@@ -75,18 +104,21 @@ export class FrameSplitter {
           this.pending = [];
           this.pendingLength = 0;
         }
-        this.accept(raw, frames);
+        this.accept(raw, start, frames);
       }
       pos = end;
     }
     return frames;
   }
 
-  /** Ends the stream: a partial last frame is counted bad. The splitter can be reused afterwards. */
+  /** Ends the stream: a partial last frame is counted bad. The splitter can be reused afterwards (offsets keep counting). */
   end(): HdlcFrame[] {
     if (this.pendingLength > 0) {
       this.counters.framesBad++;
       this.counters.bytesSkipped += this.pendingLength;
+      this.damaged(this.runStart, this.pendingLength, 'FRAME_CUT');
+    } else if (this.discarding) {
+      this.damaged(this.runStart, this.chunkStart - this.runStart, 'FRAME_TOO_LONG');
     }
     this.pending = [];
     this.pendingLength = 0;
@@ -103,13 +135,15 @@ export class FrameSplitter {
     return { ...this.counters };
   }
 
-  private hold(rest: Buffer): void {
+  private hold(rest: Buffer, offset: number): void {
     if (this.discarding) {
       this.counters.bytesSkipped += rest.length;
     } else if (this.pendingLength + rest.length > this.maxFrameBytes) {
+      if (this.pendingLength === 0) this.runStart = offset;
       this.skipRun(this.pendingLength + rest.length);
       this.discarding = true;
     } else {
+      if (this.pendingLength === 0) this.runStart = offset;
       this.pending.push(rest);
       this.pendingLength += rest.length;
     }
@@ -123,7 +157,7 @@ export class FrameSplitter {
     this.pendingLength = 0;
   }
 
-  private accept(raw: Buffer, frames: HdlcFrame[]): void {
+  private accept(raw: Buffer, offset: number, frames: HdlcFrame[]): void {
     if (raw.length === 1) {
       // A lone flag (e.g. the leading flag some producers send) delimits nothing.
       this.counters.bytesSkipped++;
@@ -133,10 +167,15 @@ export class FrameSplitter {
     if (typeof payload === 'string') {
       this.counters.framesBad++;
       this.counters.bytesSkipped += raw.length;
+      this.damaged(offset, raw.length, payload);
       return;
     }
     this.counters.framesOk++;
-    frames.push({ raw, payload });
+    frames.push({ raw, payload, offset });
+  }
+
+  private damaged(offset: number, length: number, reason: FrameDamage['reason']): void {
+    this.onDamage?.({ offset, length, reason });
   }
 }
 

@@ -38,6 +38,12 @@ export interface QmdlReadOptions {
    * that is still being written, so a reader never sees bytes no event covers.
    */
   readonly fileBytes?: number;
+  /**
+   * Called as the file is read with the bytes of the file read so far
+   * (compressed bytes for a gzip file): a progress bar's numerator against the
+   * file's size. Called from the read stream's data events, so keep it cheap.
+   */
+  readonly onFileProgress?: (fileBytesRead: number) => void;
 }
 
 /**
@@ -60,7 +66,8 @@ export function openQmdlReadStream(path: string, options: QmdlReadOptions = {}):
   }
   const chunkSize = options.chunkSize ?? options.highWaterMark ?? DEFAULT_QMDL_READ_CHUNK_BYTES;
   if (!Number.isInteger(chunkSize) || chunkSize < 1024) throw new TypeError('openQmdlReadStream: chunkSize must be an integer >= 1024');
-  return new QmdlReadStream(path, chunkSize, options.fileBytes);
+  if (options.onFileProgress !== undefined && typeof options.onFileProgress !== 'function') throw new TypeError('openQmdlReadStream: onFileProgress must be a function');
+  return new QmdlReadStream(path, chunkSize, options.fileBytes, options.onFileProgress);
 }
 
 /** Size of the decompressed QMDL bytes, by streaming through the file (bounded memory). */
@@ -80,7 +87,12 @@ class QmdlReadStream extends Readable {
   private file: FileHandle | undefined;
   private inner: Readable | undefined;
 
-  constructor(private readonly path: string, private readonly chunkSize: number, private readonly fileBytes: number | undefined) {
+  constructor(
+    private readonly path: string,
+    private readonly chunkSize: number,
+    private readonly fileBytes: number | undefined,
+    private readonly onFileProgress: ((fileBytesRead: number) => void) | undefined,
+  ) {
     // One chunk of read-ahead, so a consumer never waits for the thread pool while we hold little.
     super({ highWaterMark: chunkSize });
   }
@@ -120,6 +132,12 @@ class QmdlReadStream extends Readable {
     this.inner = inner;
     // Flowing with pause/resume, not read(): a read() of everything buffered would concatenate (copy) chunks.
     inner.pause();
+    const progress = this.onFileProgress;
+    if (progress !== undefined) {
+      // Added after pause(): a 'data' listener on a stream not explicitly paused would start it flowing.
+      let read = 0;
+      source.on('data', (chunk: Buffer | string) => progress((read += chunk.length)));
+    }
     inner.on('data', (chunk: Buffer) => {
       if (!this.push(chunk)) inner.pause();
     });

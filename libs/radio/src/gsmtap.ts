@@ -1,0 +1,108 @@
+import { rachResponseMacPdu } from './lte-mac-rach';
+import type { GsmRrChannel, LteRrcChannel, RadioMessage } from './radio-message';
+
+/** The UDP port GSMTAP is sent to (IANA-assigned); Wireshark dissects it with no settings. */
+export const GSMTAP_PORT = 4729;
+/** The GSMTAP v2 header is 16 bytes (4 words). */
+export const GSMTAP_HEADER_BYTES = 16;
+
+/** GSMTAP payload types (libosmocore's gsmtap.h numbering). */
+export const GsmtapType = { UM: 0x01, LTE_RRC: 0x0d, LTE_MAC_FRAMED: 0x0f, LTE_NAS: 0x12 } as const;
+
+/** LTE RRC sub-types (libosmocore numbering). */
+const LTE_RRC_SUBTYPE: Readonly<Record<LteRrcChannel, number>> = {
+  'DL-CCCH': 0, 'DL-DCCH': 1, 'UL-CCCH': 2, 'UL-DCCH': 3, 'BCCH-BCH': 4, 'BCCH-DL-SCH': 5, PCCH: 6, MCCH: 7,
+  'DL-CCCH-NB': 14, 'DL-DCCH-NB': 15, 'UL-CCCH-NB': 16, 'UL-DCCH-NB': 17, 'BCCH-BCH-NB': 18, 'BCCH-DL-SCH-NB': 20, 'PCCH-NB': 21,
+};
+
+/** GSM Um channel sub-types (libosmocore's GSMTAP_CHANNEL_*); 0x80 marks the associated control channel. */
+const UM_SUBTYPE: Readonly<Record<GsmRrChannel, number>> = { BCCH: 0x01, CCCH: 0x02, RACH: 0x03, DCCH: 0x08, SACCH: 0x88 };
+
+/** A GSMTAP v2 packet: header fields and the payload after the header. */
+export interface GsmtapPacket {
+  readonly type: number;
+  readonly subtype: number;
+  /** Low 14 bits of the ARFCN field. */
+  readonly arfcn: number;
+  readonly uplink: boolean;
+  readonly frameNumber: number;
+  readonly subslot: number;
+  /** One or more buffers, written back to back after the header (so prefixes need no copy). */
+  readonly payload: readonly Buffer[];
+}
+
+/** LAPDm address (SAPI 0, command, EA) and UI control, before a DCCH/SACCH layer-3 message. */
+const LAPDM_UI = Buffer.from([0x01, 0x03]);
+/** The SACCH layer-1 header (power level, timing advance) the log does not carry. */
+const SACCH_L1 = Buffer.from([0x00, 0x00]);
+
+/**
+ * The GSMTAP form of a radio message, as the Rayhunter daemon writes it (LTE
+ * RRC, NAS and MAC), and GSM RR as GSMTAP Um: BCCH/CCCH/RACH as logged,
+ * DCCH with a LAPDm UI header and SACCH with an L1 header too, so Wireshark's
+ * Um dissectors read them. ARFCN, frame number and sub-slot are only known for
+ * LTE RRC (EARFCN & 0x3FFF, sfn, subframe).
+ */
+export function gsmtapOf(message: RadioMessage): GsmtapPacket {
+  switch (message.kind) {
+    case 'lte-rrc':
+      return {
+        type: GsmtapType.LTE_RRC, subtype: LTE_RRC_SUBTYPE[message.channel], arfcn: message.earfcn & 0x3fff,
+        uplink: message.direction === 'uplink', frameNumber: message.sfn, subslot: message.subframe, payload: [message.payload],
+      };
+    case 'lte-nas':
+      return { type: GsmtapType.LTE_NAS, subtype: 0, arfcn: 0, uplink: message.direction === 'uplink', frameNumber: 0, subslot: 0, payload: [message.payload] };
+    case 'lte-mac-rach-response':
+      return { type: GsmtapType.LTE_MAC_FRAMED, subtype: 0, arfcn: 0, uplink: false, frameNumber: 0, subslot: 0, payload: [rachResponseMacPdu(message)] };
+    case 'gsm-rr':
+      return { type: GsmtapType.UM, subtype: UM_SUBTYPE[message.channel], arfcn: 0, uplink: message.direction === 'uplink', frameNumber: 0, subslot: 0, payload: umPayload(message) };
+    default: {
+      const never: never = message;
+      throw new TypeError(`gsmtapOf: unknown radio message ${JSON.stringify((never as { kind?: unknown }).kind)}`);
+    }
+  }
+}
+
+function umPayload(message: Extract<RadioMessage, { kind: 'gsm-rr' }>): Buffer[] {
+  if (message.channel !== 'DCCH' && message.channel !== 'SACCH') return [message.payload];
+  const length = Buffer.from([(message.payload.length << 2) | 0x01]);
+  return message.channel === 'SACCH' ? [SACCH_L1, LAPDM_UI, length, message.payload] : [LAPDM_UI, length, message.payload];
+}
+
+/** Total bytes of a GSMTAP packet, header included. */
+export function gsmtapLength(packet: GsmtapPacket): number {
+  let n = GSMTAP_HEADER_BYTES;
+  for (const part of packet.payload) n += part.length;
+  return n;
+}
+
+/**
+ * Writes the GSMTAP v2 header and payload into `out` at `at` (big-endian:
+ * version 2, header length 4 words, type, timeslot 0, u16 uplink bit 14 + ARFCN,
+ * signal 0, SNR 0, u32 frame number, sub-type, antenna 0, sub-slot, reserved 0).
+ * @returns the offset after the packet.
+ */
+export function writeGsmtap(packet: GsmtapPacket, out: Buffer, at: number): number {
+  out[at] = 2;
+  out[at + 1] = GSMTAP_HEADER_BYTES / 4;
+  out[at + 2] = packet.type;
+  out[at + 3] = 0;
+  out.writeUInt16BE((packet.uplink ? 0x4000 : 0) | (packet.arfcn & 0x3fff), at + 4);
+  out[at + 6] = 0;
+  out[at + 7] = 0;
+  out.writeUInt32BE(packet.frameNumber >>> 0, at + 8);
+  out[at + 12] = packet.subtype;
+  out[at + 13] = 0;
+  out[at + 14] = packet.subslot;
+  out[at + 15] = 0;
+  let pos = at + GSMTAP_HEADER_BYTES;
+  for (const part of packet.payload) pos += part.copy(out, pos);
+  return pos;
+}
+
+/** A GSMTAP packet as bytes. */
+export function encodeGsmtap(packet: GsmtapPacket): Buffer {
+  const out = Buffer.allocUnsafe(gsmtapLength(packet));
+  writeGsmtap(packet, out, 0);
+  return out;
+}
