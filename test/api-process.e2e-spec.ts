@@ -30,7 +30,7 @@ describe('qmdl-ledger serve (spawned)', () => {
   it('lists its flags in --help', async () => {
     const { code, stdout } = await runCli(['serve', '--help']);
     expect(code).toBe(0);
-    for (const flag of ['--data-dir', '--port', '--host', '--source', '--no-auto-start', '--read-only', '--admin-token', '--min-space-start-mb', '--min-space-continue-mb', '--flush-interval-ms', '--flush-kib']) {
+    for (const flag of ['--data-dir', '--port', '--host', '--source', '--no-auto-start', '--read-only', '--admin-token', '--min-space-start-mb', '--min-space-continue-mb', '--flush-interval-ms', '--flush-kib', '--rayhunter-ui']) {
       expect(stdout).toContain(flag);
     }
   });

@@ -141,7 +141,7 @@ describe('Rayhunter-compatible recording endpoints', () => {
     expect(report.status).toBe(200);
   });
 
-  it('zips <name>.qmdl (decompressed) and <name>.ndjson, stripping .zip', async () => {
+  it('zips <name>.qmdl (decompressed) and <name>.ndjson (the analysis report it serves), stripping .zip', async () => {
     const entry = (await manifest()).entries[0] as Entry;
     const res = await get(`/api/zip/${entry.name}.zip`);
     expect(res.status).toBe(200);
@@ -150,7 +150,7 @@ describe('Rayhunter-compatible recording endpoints', () => {
     const members = readZip(res.body);
     expect(members.map((m) => m.name)).toEqual([`${entry.name}.qmdl`, `${entry.name}.ndjson`]);
     expect(members[0]?.data.equals(gunzipFile(path.join(server.dataDir, 'qmdl', `${entry.name}.qmdl.gz`)))).toBe(true);
-    expect(members[1]?.data.equals(readFileSync(path.join(server.dataDir, 'qmdl', `${entry.name}.ndjson`)))).toBe(true);
+    expect(members[1]?.data.equals((await get(`/api/analysis-report/${entry.name}`)).body)).toBe(true);
   });
 
   it('answers pcap 501 with a clear text, 404 for an unknown recording', async () => {

@@ -42,6 +42,8 @@ export interface InProcessOptions {
   readonly adminToken?: string;
   readonly readOnly?: boolean;
   readonly adminDir?: string;
+  /** A built (or stand-in) Rayhunter web UI to serve at `/`. */
+  readonly rayhunterUiDir?: string;
   /** Keep the data dir after close (default: removed when we created it). */
   readonly keep?: boolean;
 }
@@ -76,6 +78,7 @@ export async function startInProcess(options: InProcessOptions = {}): Promise<In
       source: options.recorder?.source ?? 'synthetic:rate=200',
       logBuffer,
       ...(options.adminDir !== undefined ? { adminDir: options.adminDir } : {}),
+      ...(options.rayhunterUiDir !== undefined ? { rayhunterUiDir: options.rayhunterUiDir } : {}),
     },
   });
   await app.listen(0, '127.0.0.1');

@@ -1,25 +1,12 @@
-import { existsSync, promises as fs } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { Controller, Get, Inject, Req, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { HttpRequest as Request, HttpResponse as Response } from './http-types';
 import { LedgerError } from '@ledger/domain';
 import type { HttpConfig } from './http-config';
+import { siteIndex, StaticSite } from './static-site';
 import { HTTP_CONFIG } from './tokens';
-
-const CONTENT_TYPES: Readonly<Record<string, string>> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json',
-  '.map': 'application/json',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.woff2': 'font/woff2',
-  '.txt': 'text/plain; charset=utf-8',
-};
 
 /**
  * Where `npm run build` puts the viewer: `dist/admin`. This file compiles to
@@ -41,9 +28,12 @@ export function defaultAdminDir(): string {
 @Controller('admin')
 export class AdminController {
   private readonly root: string;
+  private readonly site: StaticSite;
 
   constructor(@Inject(HTTP_CONFIG) config: HttpConfig) {
     this.root = path.resolve(config.adminDir ?? defaultAdminDir());
+    // Vite names every asset by its content hash.
+    this.site = new StaticSite({ root: this.root, immutable: () => true });
   }
 
   @Get()
@@ -56,30 +46,8 @@ export class AdminController {
     return this.serve(req, res, req.path.slice('/admin/'.length));
   }
 
-  private async serve(_req: Request, res: Response, relative: string): Promise<void> {
-    const index = path.join(this.root, 'index.html');
-    if (!existsSync(index)) throw new LedgerError('NOT_FOUND', 'the admin viewer is not built (npm run build)');
-    let target = index;
-    if (relative !== '' && !relative.includes('\0')) {
-      const candidate = path.resolve(this.root, relative);
-      const inside = candidate.startsWith(this.root + path.sep);
-      const looksLikeAsset = /\.[A-Za-z0-9]{1,8}$/.test(relative);
-      if (inside && (await isFile(candidate))) target = candidate;
-      else if (looksLikeAsset) throw new LedgerError('NOT_FOUND', 'no such asset');
-    }
-    const body = await fs.readFile(target);
-    const type = CONTENT_TYPES[path.extname(target).toLowerCase()] ?? 'application/octet-stream';
-    res.status(200).setHeader('Content-Type', type);
-    // Hashed assets may be cached; index.html must not be (it names the current hashes).
-    res.setHeader('Cache-Control', target === index ? 'no-cache' : 'public, max-age=31536000, immutable');
-    res.send(body);
-  }
-}
-
-async function isFile(file: string): Promise<boolean> {
-  try {
-    return (await fs.stat(file)).isFile();
-  } catch {
-    return false;
+  private async serve(req: Request, res: Response, relative: string): Promise<void> {
+    if (siteIndex(this.root) === undefined) throw new LedgerError('NOT_FOUND', 'the admin viewer is not built (npm run build)');
+    await this.site.send(req, res, relative);
   }
 }

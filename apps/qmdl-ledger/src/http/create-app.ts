@@ -8,6 +8,7 @@ import { AppModule } from './app.module';
 import type { HttpConfig } from './http-config';
 import { jsonBodyParser } from './json-body';
 import { LedgerExceptionFilter } from './ledger-exception.filter';
+import { rayhunterUiMiddleware } from './rayhunter-ui';
 import { requestContextMiddleware } from './request-context';
 
 /** Request bodies are small JSON documents (config, time offset, a GPS fix, a token). */
@@ -37,6 +38,7 @@ export async function createHttpApp(options: CreateHttpAppOptions): Promise<Nest
   express.disable('x-powered-by');
   express.set('etag', false);
   app.use(requestContextMiddleware(options.ledger));
+  app.use(rayhunterUiMiddleware(options.config.rayhunterUiDir));
   app.use(jsonBodyParser(BODY_LIMIT, 64 * 1024));
   app.useGlobalFilters(new LedgerExceptionFilter(() => (express as { _router?: { stack?: [] } })._router?.stack ?? []));
 

@@ -5,6 +5,7 @@ import { ZipFile } from 'yazl';
 import { isLedgerError, LedgerError, type QmdlStoreState, type RecordingEntry } from '@ledger/domain';
 import { openQmdlReadStream } from '@ledger/qmdl';
 import type { Ledger } from '@ledger/store';
+import { analysisReport } from './analysis-report';
 import { LEDGER } from './tokens';
 
 export interface FoundEntry {
@@ -126,7 +127,7 @@ export class DownloadsService {
     return { entry, stream, ...(knowsLength ? { contentLength: entry.uncompressedBytes } : {}) };
   }
 
-  /** A streamed zip of `<name>.qmdl` (decompressed), `<name>.ndjson` and `<name>-gps.ndjson` where present. */
+  /** A streamed zip of `<name>.qmdl` (decompressed), `<name>.ndjson` (the analysis report) and `<name>-gps.ndjson` where present. */
   async openZip(found: FoundEntry): Promise<Readable> {
     const { entry } = found;
     if (entry.qmdlSizeBytes === 0) throw new LedgerError('RECORDING_EMPTY', 'QMDL file is empty, try again in a bit!');
@@ -135,10 +136,10 @@ export class DownloadsService {
     try {
       const qmdl = await this.open(() => openQmdlReadStream(paths.qmdl, { fileBytes: entry.qmdlSizeBytes, chunkSize: DOWNLOAD_CHUNK_BYTES }), entry.name);
       members.push({ name: `${entry.name}.qmdl`, stream: qmdl });
-      for (const [file, member] of [[paths.analysis, `${entry.name}.ndjson`], [paths.gps, `${entry.name}-gps.ndjson`]] as const) {
-        const stream = await this.openOptional(file);
-        if (stream !== undefined) members.push({ name: member, stream });
-      }
+      // The report /api/analysis-report/{name} serves, so the zip and the endpoint agree.
+      members.push({ name: `${entry.name}.ndjson`, stream: Readable.from([Buffer.from(analysisReport(entry))]) });
+      const gps = await this.openOptional(paths.gps);
+      if (gps !== undefined) members.push({ name: `${entry.name}-gps.ndjson`, stream: gps });
     } catch (error) {
       for (const m of members) m.stream.destroy();
       throw error;

@@ -11,6 +11,8 @@ export interface HttpConfig {
   readonly source: string;
   /** Where the admin viewer's built assets are; defaults to `dist/admin`. */
   readonly adminDir?: string;
+  /** A built Rayhunter web UI served at `/` (`serve --rayhunter-ui`); without it `/` redirects to /admin. */
+  readonly rayhunterUiDir?: string;
   /** The service's own recent log lines, served at /api/log. */
   readonly logBuffer: LogBuffer;
   /** Close the Ledger when the Nest app shuts down (default true). */

@@ -1,6 +1,7 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { HttpRequest as Request, HttpResponse as Response } from './http-types';
 import { isLedgerError } from '@ledger/domain';
+import { downloadErrorFileName } from './download-navigation';
 import { answersJson, STATUS_BY_CODE, statusFor } from './error-codes';
 
 interface Mapped {
@@ -49,6 +50,13 @@ export class LedgerExceptionFilter implements ExceptionFilter {
     for (const [name, value] of Object.entries(mapped.headers ?? {})) res.setHeader(name, value);
     // The Rayhunter endpoints answer errors as plain text, as the original does: the code travels in a header.
     res.setHeader('X-Error-Code', mapped.code);
+    const attachment = downloadErrorFileName(req);
+    if (attachment !== undefined) {
+      // 2xx, or the browser shows the error as a page in place of the UI (see download-navigation.ts).
+      res.status(200).setHeader('Content-Disposition', `attachment; filename="${attachment}"`);
+      res.type('text/plain; charset=utf-8').send(`${mapped.status} ${mapped.code}: ${mapped.message}\n`);
+      return;
+    }
     res.status(mapped.status);
     if (answersJson(req.path)) {
       res.json({ code: mapped.code, message: mapped.message });

@@ -5,13 +5,14 @@ import { ApiBody, ApiOperation, ApiParam, ApiProduces, ApiQuery, ApiResponse, Ap
 import type { HttpRequest as Request, HttpResponse as Response } from './http-types';
 import { formatRfc3339, LedgerError, parseRfc3339, toRayhunterManifest, type QmdlStoreState } from '@ledger/domain';
 import type { Ledger } from '@ledger/store';
+import { analysisReport } from './analysis-report';
 import { Mutation, RequiresAuth } from './auth.decorators';
 import { CommandRunner } from './command-runner.service';
 import { DownloadsService, ExactLength, findEntry } from './downloads.service';
 import type { HttpConfig } from './http-config';
 import { parseRecordingName } from './recording-name';
 import { reflectSeq } from './request-context';
-import { localUtcOffsetMinutes, rayhunterConfig, runtimeMetadata, systemStats } from './system-info';
+import { localUtcOffsetMinutes, rayhunterConfig, systemStats } from './system-info';
 import { HTTP_CONFIG, LEDGER } from './tokens';
 import { APP_VERSION } from '../version';
 
@@ -251,17 +252,7 @@ export class RayhunterController {
       entry = findEntry(state, name)?.entry;
       if (entry === undefined) throw new LedgerError('NO_SUCH_RECORDING', `couldn't find recording with name ${name}`);
     }
-    const now = runtimeMetadata();
-    const metadata = {
-      analyzers: [],
-      rayhunter: {
-        rayhunter_version: entry.rayhunterVersion ?? now.rayhunter_version,
-        system_os: entry.systemOs ?? now.system_os,
-        arch: entry.arch ?? now.arch,
-      },
-      report_version: 2,
-    };
-    res.status(200).type('application/x-ndjson').send(`${JSON.stringify(metadata)}\n`);
+    res.status(200).type('application/x-ndjson').send(analysisReport(entry));
   }
 
   @Get('system-stats')

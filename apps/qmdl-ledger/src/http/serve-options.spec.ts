@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { isLoopback, parseBoolean, parseServeOptions, UsageError } from './serve-options';
 
 describe('serve options', () => {
@@ -29,5 +30,15 @@ describe('serve options', () => {
   it('knows loopback addresses', () => {
     expect(['127.0.0.1', '127.1.2.3', '::1', 'localhost'].every(isLoopback)).toBe(true);
     expect(['0.0.0.0', '192.168.1.1', '::'].some(isLoopback)).toBe(false);
+  });
+
+  it('takes --rayhunter-ui only for a directory holding index.html (or the build\'s index.html.gz)', () => {
+    const standIn = path.resolve(__dirname, '../../../../test/fixtures/rayhunter-ui-standin');
+    expect(parseServeOptions({ rayhunterUi: standIn }, {}).rayhunterUi).toBe(standIn);
+    expect(parseServeOptions({}, { LEDGER_RAYHUNTER_UI: standIn }).rayhunterUi).toBe(standIn);
+    expect(parseServeOptions({}, {}).rayhunterUi).toBeUndefined();
+    expect(() => parseServeOptions({ rayhunterUi: path.join(standIn, 'missing') }, {})).toThrow(UsageError);
+    expect(() => parseServeOptions({ rayhunterUi: path.join(standIn, 'index.html') }, {})).toThrow(UsageError);
+    expect(() => parseServeOptions({ rayhunterUi: path.dirname(standIn) }, {})).toThrow(UsageError);
   });
 });

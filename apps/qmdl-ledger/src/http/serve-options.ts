@@ -1,6 +1,8 @@
+import { accessSync, constants, statSync } from 'node:fs';
 import path from 'node:path';
 import { isIP } from 'node:net';
 import { createDiagSource } from '@ledger/qmdl';
+import { siteIndex } from './static-site';
 
 /** Validated settings of `qmdl-ledger serve`. */
 export interface ServeOptions {
@@ -17,6 +19,8 @@ export interface ServeOptions {
   readonly flushKiB: number;
   /** Collect garbage when dead Buffers hold more than this (0: leave it to V8). */
   readonly bufferLimitMb: number;
+  /** A built Rayhunter web UI to serve at `/` (absolute; checked to hold an index.html). */
+  readonly rayhunterUi?: string;
 }
 
 /** A bad flag or environment value: printed as is, exit code 2. */
@@ -38,6 +42,7 @@ export interface RawServeOptions {
   readonly flushIntervalMs?: unknown;
   readonly flushKib?: unknown;
   readonly bufferLimitMb?: unknown;
+  readonly rayhunterUi?: unknown;
 }
 
 function text(value: unknown, fallback: string): string {
@@ -73,6 +78,33 @@ export function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 }
 
+/**
+ * `--rayhunter-ui <dir>`: the directory must exist and hold the built UI's
+ * index.html (Rayhunter's `npm run build` leaves it gzipped as index.html.gz),
+ * readable by this process — checked before the store opens, so a typo is a
+ * usage error rather than a service that answers 404 at `/`.
+ */
+function rayhunterUiDir(value: string): string {
+  const dir = path.resolve(value);
+  const hint = "pass the build/ directory that Rayhunter's `npm run build` writes in daemon/web";
+  let isDir: boolean;
+  try {
+    isDir = statSync(dir).isDirectory();
+  } catch {
+    throw new UsageError(`--rayhunter-ui: ${dir} does not exist (${hint})`);
+  }
+  if (!isDir) throw new UsageError(`--rayhunter-ui: ${dir} is not a directory (${hint})`);
+  const index = siteIndex(dir);
+  if (index === undefined) throw new UsageError(`--rayhunter-ui: ${dir} has no index.html or index.html.gz (${hint})`);
+  try {
+    accessSync(dir, constants.R_OK | constants.X_OK);
+    accessSync(index.file, constants.R_OK);
+  } catch {
+    throw new UsageError(`--rayhunter-ui: ${index.file} is not readable by this process`);
+  }
+  return dir;
+}
+
 /** Validate `serve`'s options (the CLI has no Nest pipes: we check them ourselves). */
 export function parseServeOptions(raw: RawServeOptions, env: NodeJS.ProcessEnv = process.env): ServeOptions {
   const dataDir = text(raw.dataDir, env['LEDGER_DATA_DIR'] ?? './data');
@@ -96,6 +128,8 @@ export function parseServeOptions(raw: RawServeOptions, env: NodeJS.ProcessEnv =
     if (token.length > 512 || !/^[\x21-\x7e]+$/.test(token)) throw new UsageError('--admin-token must be 1-512 printable ASCII characters without spaces');
     adminToken = token;
   }
+  const uiRaw = raw.rayhunterUi ?? env['LEDGER_RAYHUNTER_UI'];
+  const rayhunterUi = uiRaw === undefined || uiRaw === '' ? undefined : rayhunterUiDir(String(uiRaw));
   return {
     dataDir: path.resolve(dataDir),
     port,
@@ -109,5 +143,6 @@ export function parseServeOptions(raw: RawServeOptions, env: NodeJS.ProcessEnv =
     flushIntervalMs: integer(raw.flushIntervalMs, '--flush-interval-ms', 1, 3_600_000, 1000),
     flushKiB: integer(raw.flushKib, '--flush-kib', 1, 1_048_576, 256),
     bufferLimitMb: integer(raw.bufferLimitMb, '--buffer-limit-mb', 0, 65_536, 16),
+    ...(rayhunterUi !== undefined ? { rayhunterUi } : {}),
   };
 }

@@ -42,6 +42,7 @@ export function registerServeCommand(program: Command): void {
     .option('--flush-interval-ms <ms>', 'commit written data at least this often', '1000')
     .option('--flush-kib <kib>', 'or as soon as this many KiB of QMDL are pending', '256')
     .option('--buffer-limit-mb <mb>', 'collect garbage once Buffers hold more than this many MB, bounding peak memory while streaming (0: leave it to V8)', '16')
+    .option('--rayhunter-ui <dir>', "serve a built Rayhunter web UI (the build/ directory of its daemon/web `npm run build`) at /, same origin as the API (env LEDGER_RAYHUNTER_UI)")
     .action(async (raw: RawServeOptions) => {
       try {
         await serve(raw);
@@ -102,6 +103,7 @@ async function serve(raw: RawServeOptions): Promise<void> {
         port: options.port,
         source: options.source,
         logBuffer,
+        ...(options.rayhunterUi !== undefined ? { rayhunterUiDir: options.rayhunterUi } : {}),
         // serve closes the store itself, after the HTTP server, with the signal.
         closeLedgerOnShutdown: false,
       },
@@ -153,7 +155,7 @@ async function serve(raw: RawServeOptions): Promise<void> {
   const address = app.getHttpServer().address() as AddressInfo | null;
   const port = address?.port ?? options.port;
   const shownHost = options.host.includes(':') ? `[${options.host}]` : options.host;
-  process.stdout.write(`qmdl-ledger listening on http://${shownHost}:${port} (data: ${options.dataDir}, source: ${options.source})\n`);
+  process.stdout.write(`qmdl-ledger listening on http://${shownHost}:${port} (data: ${options.dataDir}, source: ${options.source}${options.rayhunterUi !== undefined ? `, rayhunter ui: ${options.rayhunterUi}` : ''})\n`);
   logBuffer.push(`${new Date().toISOString()} LOG listening on http://${shownHost}:${port}`);
 }
 
