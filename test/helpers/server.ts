@@ -233,7 +233,12 @@ export interface SpawnedServer {
 
 /** Run the built binary: `node MAIN_JS serve <args>` with `--port 0`; resolves once it prints its listening line. */
 export async function spawnServer(args: readonly string[], env: Readonly<Record<string, string>> = {}, timeoutMs = 20_000): Promise<SpawnedServer> {
-  const proc = spawn(process.execPath, [MAIN_JS, 'serve', '--port', '0', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  return spawnService('serve', args, env, timeoutMs);
+}
+
+/** `node MAIN_JS <command> --port 0 <args>` for a service command (`serve`, `fleet`); resolves once it prints its listening line. */
+export async function spawnService(command: 'serve' | 'fleet', args: readonly string[], env: Readonly<Record<string, string>> = {}, timeoutMs = 20_000): Promise<SpawnedServer> {
+  const proc = spawn(process.execPath, [MAIN_JS, command, '--port', '0', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   proc.stdout?.setEncoding('utf8').on('data', (c: string) => (out += c));

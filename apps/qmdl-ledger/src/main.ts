@@ -21,6 +21,7 @@ import 'reflect-metadata';
 import { Command } from 'commander';
 import { registerServeCommand } from './http/serve.command';
 import { registerForensicCommands } from './forensics/forensic.commands';
+import { registerFleetCommand } from './fleet/fleet.command';
 import { APP_VERSION } from './version';
 
 export function buildProgram(): Command {
@@ -31,6 +32,7 @@ export function buildProgram(): Command {
     .enablePositionalOptions();
   registerServeCommand(program);
   registerForensicCommands(program);
+  registerFleetCommand(program);
   return program;
 }
 

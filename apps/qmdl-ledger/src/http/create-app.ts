@@ -1,5 +1,5 @@
 import { NestFactory } from '@nestjs/core';
-import type { LoggerService } from '@nestjs/common';
+import type { LoggerService, NestApplicationOptions } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { Ledger } from '@ledger/store';
@@ -20,6 +20,25 @@ export interface CreateHttpAppOptions {
   readonly logger?: LoggerService | false;
 }
 
+/** How both HTTP apps (`serve`, `fleet`) are created: bodies are parsed by their own middleware or handlers. */
+export function nestAppOptions(logger: LoggerService | false | undefined): NestApplicationOptions {
+  return {
+    bodyParser: false,
+    // Open SSE streams must not hold shutdown (nestjs/nest#6643).
+    forceCloseConnections: true,
+    logger: logger ?? false,
+    abortOnError: false,
+  };
+}
+
+/** What every response of both HTTP apps shares: no X-Powered-By, no ETag, errors mapped by the one exception filter. */
+export function applyHttpConventions(app: NestExpressApplication): void {
+  const express = app.getHttpAdapter().getInstance();
+  express.disable('x-powered-by');
+  express.set('etag', false);
+  app.useGlobalFilters(new LedgerExceptionFilter(() => (express as { _router?: { stack?: [] } })._router?.stack ?? []));
+}
+
 /**
  * The configured (not yet listening) Nest app: request context first (so every
  * response, errors included, carries X-Request-Id and X-Ledger-Seq), then the
@@ -27,20 +46,11 @@ export interface CreateHttpAppOptions {
  * `serve` and the e2e tests both build the app here.
  */
 export async function createHttpApp(options: CreateHttpAppOptions): Promise<NestExpressApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot({ ledger: options.ledger, config: options.config }), {
-    bodyParser: false,
-    // Open SSE streams must not hold shutdown (nestjs/nest#6643).
-    forceCloseConnections: true,
-    logger: options.logger ?? false,
-    abortOnError: false,
-  });
-  const express = app.getHttpAdapter().getInstance();
-  express.disable('x-powered-by');
-  express.set('etag', false);
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot({ ledger: options.ledger, config: options.config }), nestAppOptions(options.logger));
   app.use(requestContextMiddleware(options.ledger));
   app.use(rayhunterUiMiddleware(options.config.rayhunterUiDir));
   app.use(jsonBodyParser(BODY_LIMIT, 64 * 1024));
-  app.useGlobalFilters(new LedgerExceptionFilter(() => (express as { _router?: { stack?: [] } })._router?.stack ?? []));
+  applyHttpConventions(app);
 
   const document = SwaggerModule.createDocument(
     app,

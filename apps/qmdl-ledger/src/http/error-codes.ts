@@ -11,18 +11,27 @@ export const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   INVALID_QUERY: 400,
   UNAUTHORIZED: 401,
   READ_ONLY: 403,
+  // fleet: a device token used for another store than the one it is bound to
+  WRONG_DEVICE: 403,
   NOT_FOUND: 404,
   NO_SUCH_RECORDING: 404,
   NO_SUCH_EVENT: 404,
+  NO_SUCH_DEVICE: 404,
   METHOD_NOT_ALLOWED: 405,
   RECORDING_NOT_ACTIVE: 409,
   RECORDING_EXISTS: 409,
   SEQUENCE_CONFLICT: 409,
   STORE_ALREADY_CREATED: 409,
   MIGRATION_ALREADY_APPLIED: 409,
+  // fleet ingest: the batch does not extend the central head (body carries `head`), an upload offset past the stored size (body carries `size`)
+  CHAIN_MISMATCH: 409,
+  OFFSET_MISMATCH: 409,
   PAYLOAD_TOO_LARGE: 413,
   EVENT_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
+  // fleet ingest: a shipped event whose hash or link does not verify, or a first event of another store; nothing of the batch is stored
+  EVENT_HASH_MISMATCH: 422,
+  STORE_ID_MISMATCH: 422,
   NOT_IMPLEMENTED: 501,
   RECORDING_EMPTY: 503,
   NOT_RECORDING: 503,
@@ -31,6 +40,7 @@ export const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   SHUTTING_DOWN: 503,
   PROCESSOR_CLOSED: 503,
   LOG_CLOSED: 503,
+  DATABASE_UNAVAILABLE: 503,
   INSUFFICIENT_DISK_SPACE: 507,
   // The store could not write (e.g. the disk is full): the original answers 507 to any store failure at start.
   WRITE_FAILED: 507,
@@ -57,5 +67,5 @@ export function statusFor(code: string, method: string, path: string): number {
 /** Our own endpoints answer `{code, message}` JSON; the Rayhunter-compatible ones answer text like the original. */
 export function answersJson(path: string): boolean {
   if (!path.startsWith('/api/')) return true;
-  return /^\/api\/(events|recordings|store|auth|docs)(\/|$|-)/.test(path);
+  return /^\/api\/(events|recordings|store|auth|docs|fleet|shipping)(\/|$|-)/.test(path);
 }

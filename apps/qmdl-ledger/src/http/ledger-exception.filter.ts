@@ -9,6 +9,8 @@ interface Mapped {
   readonly code: string;
   readonly message: string;
   readonly headers?: Readonly<Record<string, string>>;
+  /** Extra members of the JSON answer a coded error carries (`details.body`, e.g. the fleet's `head`). */
+  readonly body?: Readonly<Record<string, unknown>>;
 }
 
 /** Express's router layers, to tell "wrong method on a known path" (405) from "unknown path" (404). */
@@ -59,7 +61,7 @@ export class LedgerExceptionFilter implements ExceptionFilter {
     }
     res.status(mapped.status);
     if (answersJson(req.path)) {
-      res.json({ code: mapped.code, message: mapped.message });
+      res.json({ ...mapped.body, code: mapped.code, message: mapped.message });
     } else {
       res.type('text/plain; charset=utf-8').send(mapped.message);
     }
@@ -67,7 +69,13 @@ export class LedgerExceptionFilter implements ExceptionFilter {
 
   private map(exception: unknown, req: Request): Mapped {
     if (isLedgerError(exception)) {
-      return { status: statusFor(exception.code, req.method, req.path), code: exception.code, message: exception.message };
+      const body = exception.details?.['body'];
+      return {
+        status: statusFor(exception.code, req.method, req.path),
+        code: exception.code,
+        message: exception.message,
+        ...(body !== null && typeof body === 'object' ? { body: body as Record<string, unknown> } : {}),
+      };
     }
     if (exception instanceof HttpException) {
       const status = exception.getStatus();

@@ -105,6 +105,14 @@ function rayhunterUiDir(value: string): string {
   return dir;
 }
 
+/** `--admin-token` / ADMIN_TOKEN (of `serve` and `fleet`): undefined when unset or empty. */
+export function parseAdminToken(raw: unknown): string | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  const token = String(raw);
+  if (token.length > 512 || !/^[\x21-\x7e]+$/.test(token)) throw new UsageError('--admin-token must be 1-512 printable ASCII characters without spaces');
+  return token;
+}
+
 /** Validate `serve`'s options (the CLI has no Nest pipes: we check them ourselves). */
 export function parseServeOptions(raw: RawServeOptions, env: NodeJS.ProcessEnv = process.env): ServeOptions {
   const dataDir = text(raw.dataDir, env['LEDGER_DATA_DIR'] ?? './data');
@@ -121,13 +129,7 @@ export function parseServeOptions(raw: RawServeOptions, env: NodeJS.ProcessEnv =
     throw new UsageError(`--source: ${error instanceof Error ? error.message : String(error)}`);
   }
   const readOnly = raw.readOnly === true ? true : parseBoolean(env['LEDGER_READ_ONLY'], 'LEDGER_READ_ONLY');
-  const tokenRaw = raw.adminToken ?? env['ADMIN_TOKEN'];
-  let adminToken: string | undefined;
-  if (tokenRaw !== undefined && tokenRaw !== '') {
-    const token = String(tokenRaw);
-    if (token.length > 512 || !/^[\x21-\x7e]+$/.test(token)) throw new UsageError('--admin-token must be 1-512 printable ASCII characters without spaces');
-    adminToken = token;
-  }
+  const adminToken = parseAdminToken(raw.adminToken ?? env['ADMIN_TOKEN']);
   const uiRaw = raw.rayhunterUi ?? env['LEDGER_RAYHUNTER_UI'];
   const rayhunterUi = uiRaw === undefined || uiRaw === '' ? undefined : rayhunterUiDir(String(uiRaw));
   return {

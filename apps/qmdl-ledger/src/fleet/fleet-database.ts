@@ -1,0 +1,103 @@
+import { Pool, type PoolClient } from 'pg';
+import { LedgerError } from '@ledger/domain';
+import { migrateFleetSchema } from './fleet-schema';
+
+/** PostgreSQL error codes we act on (https://www.postgresql.org/docs/current/errcodes-appendix.html). */
+const UNIQUE_VIOLATION = '23505';
+const CONNECTION_CODES = new Set(['57P01', '57P02', '57P03', '08000', '08001', '08003', '08006', 'ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT']);
+
+export function isUniqueViolation(error: unknown): boolean {
+  return (error as { code?: unknown }).code === UNIQUE_VIOLATION;
+}
+
+/**
+ * A failure reaching PostgreSQL (down, restarting, connection cut) becomes
+ * DATABASE_UNAVAILABLE (503, so a device backs off and retries); anything else
+ * passes through unchanged.
+ */
+export function databaseError(error: unknown): unknown {
+  const code = (error as { code?: unknown }).code;
+  const message = error instanceof Error ? error.message : String(error);
+  if ((typeof code === 'string' && CONNECTION_CODES.has(code)) || /Connection terminated|connect ECONNREFUSED|timeout exceeded when trying to connect/i.test(message)) {
+    return new LedgerError('DATABASE_UNAVAILABLE', `the fleet database is unavailable: ${message}`, { cause: error });
+  }
+  return error;
+}
+
+export interface FleetDatabaseOptions {
+  /** postgres://user@host:port/database */
+  readonly url: string;
+  /** Pool size (default 10). */
+  readonly max?: number;
+}
+
+/**
+ * The central store: a pg Pool on the fleet database, its schema brought up to
+ * date at open (safe when several instances start at once).
+ *
+ * @example
+ * const db = await FleetDatabase.open({ url: 'postgres://postgres@127.0.0.1:5432/fleet' });
+ * const n = await db.transaction(async (client) => (await client.query('SELECT count(*) FROM fleet_devices')).rows[0]);
+ * await db.close();
+ */
+export class FleetDatabase {
+  private constructor(readonly pool: Pool) {}
+
+  static async open(options: FleetDatabaseOptions): Promise<FleetDatabase> {
+    const pool = new Pool({ connectionString: options.url, max: options.max ?? 10, connectionTimeoutMillis: 5000 });
+    // An idle client whose server went away emits 'error' on the pool; unhandled, that would end the process.
+    pool.on('error', () => undefined);
+    const db = new FleetDatabase(pool);
+    try {
+      const client = await pool.connect().catch((error: unknown) => {
+        throw databaseError(error);
+      });
+      try {
+        await migrateFleetSchema(client);
+      } finally {
+        client.release();
+      }
+    } catch (error) {
+      await pool.end().catch(() => undefined);
+      throw error;
+    }
+    return db;
+  }
+
+  /** Runs `work` in one transaction (committed when it resolves, rolled back when it throws). */
+  async transaction<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
+    let client: PoolClient;
+    try {
+      client = await this.pool.connect();
+    } catch (error) {
+      throw databaseError(error);
+    }
+    let broken = false;
+    try {
+      await client.query('BEGIN');
+      const result = await work(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => {
+        broken = true;
+      });
+      throw databaseError(error);
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  /** One statement outside a transaction. */
+  async query<R extends object>(sql: string, params: readonly unknown[] = []): Promise<R[]> {
+    try {
+      return (await this.pool.query<R>(sql, params as unknown[])).rows;
+    } catch (error) {
+      throw databaseError(error);
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+}

@@ -1,0 +1,100 @@
+import { Controller, Get, Headers, HttpCode, Param, Post, Put, Query, Req } from '@nestjs/common';
+import { ApiBearerAuth, ApiConsumes, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { LedgerError } from '@ledger/domain';
+import type { HttpRequest as Request } from '../http/http-types';
+import { parseRecordingName } from '../http/recording-name';
+import { bearerToken } from './device-tokens';
+import { parseStoreId } from './devices.service';
+import { EventIngestService, type ChainHead } from './event-ingest.service';
+import { parseRecordingFile, RecordingDataService } from './recording-data.service';
+
+/** A batch of events is read whole (it is checked before anything is stored); this bounds it. */
+export const MAX_BATCH_BYTES = 16 * 1024 * 1024;
+
+async function readBody(req: Request, limit: number): Promise<string> {
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > limit) throw new LedgerError('PAYLOAD_TOO_LARGE', `a batch is at most ${limit} bytes`);
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    total += chunk.length;
+    if (total > limit) {
+      req.destroy();
+      throw new LedgerError('PAYLOAD_TOO_LARGE', `a batch is at most ${limit} bytes`);
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks, total).toString('utf8');
+}
+
+function offsetOf(raw: unknown): number {
+  if (typeof raw !== 'string' || !/^[0-9]{1,15}$/.test(raw)) throw new LedgerError('INVALID_QUERY', 'offset must be a non-negative integer');
+  return Number(raw);
+}
+
+/** The device-facing protocol, versioned: events in, recording bytes in, the head out. Device token as Bearer. */
+@ApiTags('fleet ingest')
+@ApiBearerAuth('device')
+@Controller('api/fleet/v1/devices/:storeId')
+export class FleetIngestController {
+  constructor(
+    private readonly events: EventIngestService,
+    private readonly data: RecordingDataService,
+  ) {}
+
+  @Get('head')
+  @ApiOperation({ summary: "The central head of this device's log: where shipping resumes" })
+  @ApiResponse({ status: 200, description: '{head: {seq, hash}}' })
+  async head(@Param('storeId') storeIdRaw: string, @Headers('authorization') authorization: unknown): Promise<{ head: ChainHead }> {
+    return { head: await this.events.head(bearerToken(authorization), parseStoreId(storeIdRaw)) };
+  }
+
+  @Post('events')
+  @HttpCode(200)
+  @ApiConsumes('application/x-ndjson')
+  @ApiOperation({ summary: 'Append sealed events (NDJSON, exactly as `qmdl-ledger export` writes them)' })
+  @ApiResponse({ status: 200, description: '{head: {seq, hash}, stored}: appended, or already stored (acknowledged again, not stored twice)' })
+  @ApiResponse({ status: 409, description: 'CHAIN_MISMATCH {head, fork?}: the batch does not extend the central head (a fork is recorded)' })
+  @ApiResponse({ status: 422, description: 'EVENT_HASH_MISMATCH: a hash does not verify; nothing stored' })
+  async append(@Req() req: Request, @Param('storeId') storeIdRaw: string, @Headers('authorization') authorization: unknown): Promise<{ head: ChainHead; stored: number }> {
+    const storeId = parseStoreId(storeIdRaw);
+    const token = bearerToken(authorization);
+    const text = await readBody(req, MAX_BATCH_BYTES);
+    return this.events.ingest(token, storeId, text);
+  }
+
+  @Put('recordings/:name/data')
+  @HttpCode(200)
+  @ApiConsumes('application/octet-stream')
+  @ApiOperation({ summary: "A recording file's bytes from `offset` (qmdl: the .qmdl.gz as committed; gps; analysis)" })
+  @ApiResponse({ status: 200, description: '{size}: the stored size after this upload (idempotent by offset)' })
+  @ApiResponse({ status: 409, description: 'OFFSET_MISMATCH {size}: the offset is past the stored size' })
+  async put(
+    @Req() req: Request,
+    @Param('storeId') storeIdRaw: string,
+    @Param('name') nameRaw: string,
+    @Query('offset') offsetRaw: unknown,
+    @Query('file') fileRaw: unknown,
+    @Headers('authorization') authorization: unknown,
+  ): Promise<{ size: number }> {
+    return this.data.append({
+      token: bearerToken(authorization),
+      storeId: parseStoreId(storeIdRaw),
+      name: parseRecordingName(nameRaw),
+      file: parseRecordingFile(fileRaw),
+      offset: offsetOf(offsetRaw),
+      body: req as AsyncIterable<Buffer>,
+    });
+  }
+
+  @Get('recordings/:name/data/size')
+  @ApiOperation({ summary: 'The stored size of a recording file (where an upload resumes)' })
+  async size(
+    @Param('storeId') storeIdRaw: string,
+    @Param('name') nameRaw: string,
+    @Query('file') fileRaw: unknown,
+    @Headers('authorization') authorization: unknown,
+  ): Promise<{ size: number }> {
+    return { size: await this.data.size(bearerToken(authorization), parseStoreId(storeIdRaw), parseRecordingName(nameRaw), parseRecordingFile(fileRaw)) };
+  }
+}

@@ -1,0 +1,11 @@
+/** DI tokens of the fleet app. The database is opened by `fleet` (or a test) and handed in. */
+export const FLEET_DB = Symbol('FLEET_DB');
+export const FLEET_CONFIG = Symbol('FLEET_CONFIG');
+
+/** What the fleet app needs beyond its database. */
+export interface FleetConfig {
+  /** When set, the fleet views need it (Bearer). The ingest API always needs a device token. */
+  readonly adminToken?: string;
+}
+/** The upcasters every reader of a shipped log uses (the device's own, @ledger/migrations). */
+export const FLEET_UPCASTERS = Symbol('FLEET_UPCASTERS');

@@ -1,0 +1,217 @@
+/**
+ * The fleet ingest protocol against a real PostgreSQL (a private cluster in a
+ * temp dir) and two real central instances (`qmdl-ledger fleet`, the built
+ * binary) on one database: a device log made by a real store, exported by the
+ * real `export`, shipped in batches alternating between the instances.
+ */
+import { promises as fs, readFileSync } from 'node:fs';
+import path from 'node:path';
+import zlib from 'node:zlib';
+import { Client } from 'pg';
+import { hashEvent } from '@ledger/event-log';
+import type { StoredEvent } from '@ledger/domain';
+import { startPostgres, type PgCluster } from './helpers/postgres';
+import { eventually, request, runCli, spawnService, startInProcess, tempDir, type SpawnedServer } from './helpers/server';
+
+jest.setTimeout(180_000);
+
+interface Device {
+  readonly dataDir: string;
+  readonly storeId: string;
+  readonly lines: string[];
+  readonly recording: string;
+}
+
+async function makeDevice(): Promise<Device> {
+  const server = await startInProcess({ keep: true, recorder: { source: 'synthetic:rate=400', autoStart: false } });
+  const { dataDir } = server;
+  const post = (p: string): Promise<unknown> => request(server.baseUrl, p, { method: 'POST' });
+  await post('/api/start-recording');
+  await eventually(() => ((server.ledger.state().current?.qmdlSizeBytes ?? 0) > 20_000 ? true : undefined), 60_000);
+  const recording = server.ledger.state().current?.name ?? '';
+  await post('/api/stop-recording');
+  await post('/api/start-recording');
+  await eventually(() => ((server.ledger.state().current?.qmdlSizeBytes ?? 0) > 2_000 ? true : undefined), 60_000);
+  const storeId = server.ledger.log.metadata.storeId;
+  await server.close();
+  const out = path.join(tempDir('qmdl-ledger-fleet-export-'), 'events.ndjson');
+  const exported = await runCli(['export', dataDir, '--out', out]);
+  if (exported.code !== 0) throw new Error(`export failed: ${exported.stderr}`);
+  const lines = readFileSync(out, 'utf8').split('\n').filter((l) => l !== '');
+  return { dataDir, storeId, lines, recording };
+}
+
+function ndjson(lines: readonly string[]): string {
+  return lines.map((l) => `${l}\n`).join('');
+}
+
+/** An event changed and re-sealed (its hash recomputed) — a different history, validly chained. */
+function resealed(lines: readonly string[], from: number, change: (e: StoredEvent) => StoredEvent): string[] {
+  const out: string[] = [];
+  let prev: string | undefined;
+  for (const [i, line] of lines.entries()) {
+    let event = JSON.parse(line) as StoredEvent;
+    if (i === from) event = change(event);
+    if (i >= from) {
+      const { hash: _h, ...rest } = event;
+      const relinked = { ...rest, prev: prev ?? event.prev };
+      event = { ...relinked, hash: hashEvent(relinked) } as StoredEvent;
+    }
+    prev = event.hash;
+    out.push(JSON.stringify(event));
+  }
+  return out;
+}
+
+describe('fleet ingest protocol (real PostgreSQL, two central instances)', () => {
+  let pg: PgCluster;
+  let db: string;
+  let centrals: SpawnedServer[] = [];
+  let device: Device;
+  let token: string;
+
+  const central = (i: number): string => centrals[i % centrals.length]?.baseUrl ?? '';
+  const auth = (t: string): Record<string, string> => ({ authorization: `Bearer ${t}` });
+  const ship = (i: number, lines: readonly string[], t = token, storeId = device.storeId) =>
+    request(central(i), `/api/fleet/v1/devices/${storeId}/events`, { method: 'POST', headers: { ...auth(t), 'content-type': 'application/x-ndjson' }, body: ndjson(lines) });
+  const countRows = async (table: string): Promise<number> => {
+    const client = new Client({ connectionString: db });
+    await client.connect();
+    try {
+      return Number((await client.query(`SELECT count(*) AS n FROM ${table}`)).rows[0].n);
+    } finally {
+      await client.end();
+    }
+  };
+
+  beforeAll(async () => {
+    pg = await startPostgres();
+    db = await pg.createDatabase();
+    // Two instances starting at once on an empty database: the schema is created once.
+    centrals = await Promise.all([spawnService('fleet', ['--db', db]), spawnService('fleet', ['--db', db])]);
+    device = await makeDevice();
+    const enrolled = await runCli(['fleet', 'enroll', '--db', db, '--label', 'newsroom-1']);
+    expect(enrolled.code).toBe(0);
+    token = enrolled.stdout.trim();
+  });
+
+  afterAll(async () => {
+    for (const c of centrals) {
+      c.proc.kill('SIGTERM');
+      await c.exited;
+    }
+    await pg?.stop();
+    if (device) await fs.rm(device.dataDir, { recursive: true, force: true });
+  });
+
+  test('the schema is migrated once and recorded, and enrolment stores only the hash of a token', async () => {
+    expect(await countRows('fleet_schema_migrations')).toBe(1);
+    const client = new Client({ connectionString: db });
+    await client.connect();
+    const rows = (await client.query('SELECT token_hash, store_id FROM fleet_devices')).rows;
+    await client.end();
+    expect(rows).toHaveLength(1);
+    expect(rows[0].token_hash).not.toContain(token);
+    expect(rows[0].store_id).toBeNull();
+    expect(token).toMatch(/^qlf_[A-Za-z0-9_-]{43}$/);
+  });
+
+  test('batches that extend the head are appended (alternating instances); a resent or overlapping batch is acknowledged without a second copy', async () => {
+    const { lines } = device;
+    expect(lines.length).toBeGreaterThan(12);
+    const cut = Math.floor(lines.length / 2);
+    const first = await ship(0, lines.slice(0, cut));
+    expect(first.status).toBe(200);
+    expect(first.json()).toEqual({ head: { seq: cut, hash: (JSON.parse(lines[cut - 1] as string) as StoredEvent).hash }, stored: cut });
+    const again = await ship(1, lines.slice(0, cut));
+    expect(again.status).toBe(200);
+    expect(again.json()).toMatchObject({ head: { seq: cut }, stored: 0 });
+    const overlapping = await ship(1, lines.slice(cut - 3));
+    expect(overlapping.status).toBe(200);
+    expect(overlapping.json()).toMatchObject({ head: { seq: lines.length }, stored: lines.length - cut });
+    expect(await countRows('fleet_events')).toBe(lines.length);
+    const head = await request(central(0), `/api/fleet/v1/devices/${device.storeId}/head`, { headers: auth(token) });
+    expect(head.json()).toEqual({ head: { seq: lines.length, hash: (JSON.parse(lines[lines.length - 1] as string) as StoredEvent).hash } });
+  });
+
+  test("the central copy is the device's: events byte for byte as `export` wrote them, the manifest as `state` prints it (also ?at=)", async () => {
+    const exported = await request(central(1), `/api/fleet/devices/${device.storeId}/events/export`);
+    expect(exported.status).toBe(200);
+    expect(exported.text()).toBe(ndjson(device.lines));
+    const own = await runCli(['state', device.dataDir, '--json']);
+    const manifest = await request(central(0), `/api/fleet/devices/${device.storeId}/qmdl-manifest`);
+    expect(manifest.json()).toEqual(JSON.parse(own.stdout));
+    const at = Math.floor(device.lines.length / 3);
+    const ownAt = await runCli(['state', device.dataDir, '--at', String(at), '--json']);
+    const manifestAt = await request(central(1), `/api/fleet/devices/${device.storeId}/qmdl-manifest?at=${at}`);
+    expect(manifestAt.headers['x-ledger-seq']).toBe(String(at));
+    expect(manifestAt.json()).toEqual(JSON.parse(ownAt.stdout));
+  });
+
+  test('a batch that does not extend the head is 409 CHAIN_MISMATCH with the head, nothing stored', async () => {
+    const next = JSON.parse(device.lines[device.lines.length - 1] as string) as StoredEvent;
+    const skipped = { ...next, seq: next.seq + 2 };
+    const sealed = JSON.stringify({ ...skipped, hash: hashEvent(skipped) });
+    const res = await ship(0, [sealed]);
+    expect(res.status).toBe(409);
+    expect(res.json()).toMatchObject({ code: 'CHAIN_MISMATCH', head: { seq: device.lines.length, hash: next.hash } });
+    expect(await countRows('fleet_events')).toBe(device.lines.length);
+  });
+
+  test('a forged event (data changed, hash kept) is 422 EVENT_HASH_MISMATCH and nothing of its batch is stored', async () => {
+    const tail = JSON.parse(device.lines[device.lines.length - 1] as string) as StoredEvent;
+    const honest = { ...tail, seq: tail.seq + 1, prev: tail.hash, type: 'ClockOffsetSet', data: { offsetSeconds: 1 } };
+    const sealed = { ...honest, hash: hashEvent(honest) };
+    const forged = { ...sealed, seq: sealed.seq + 1, prev: sealed.hash, data: { offsetSeconds: 2 }, hash: sealed.hash };
+    const res = await ship(1, [JSON.stringify(sealed), JSON.stringify(forged)]);
+    expect(res.status).toBe(422);
+    expect(res.json()).toMatchObject({ code: 'EVENT_HASH_MISMATCH', seq: forged.seq });
+    expect(await countRows('fleet_events')).toBe(device.lines.length);
+  });
+
+  test('a replayed batch with a changed body (re-sealed) is a fork: 409, recorded and shown, never merged', async () => {
+    const from = 5;
+    const other = resealed(device.lines, from, (e) => ({ ...e, metadata: { ...e.metadata, correlationId: 'rewritten' } }));
+    const res = await ship(0, other.slice(from - 1, from + 3));
+    expect(res.status).toBe(409);
+    expect(res.json()).toMatchObject({ code: 'CHAIN_MISMATCH', head: { seq: device.lines.length }, fork: { seq: from + 1 } });
+    const exported = await request(central(1), `/api/fleet/devices/${device.storeId}/events/export`);
+    expect(exported.text()).toBe(ndjson(device.lines));
+    const list = await request(central(1), '/api/fleet/devices');
+    const row = (list.json() as Array<{ storeId: string; chain: string; fork?: { seq: number } }>).find((d) => d.storeId === device.storeId);
+    expect(row).toMatchObject({ chain: 'forked', fork: { seq: from + 1 } });
+  });
+
+  test('a token is refused for any other store than the one its first shipment bound it to (403), an unknown token is 401', async () => {
+    const second = (await runCli(['fleet', 'enroll', '--db', db, '--label', 'newsroom-2'])).stdout.trim();
+    const foreign = await ship(0, device.lines.slice(0, 2), second);
+    expect(foreign.status).toBe(403);
+    expect(foreign.json()).toMatchObject({ code: 'WRONG_DEVICE' });
+    const otherStore = await ship(1, device.lines.slice(0, 2), token, '00000000-0000-4000-8000-000000000000');
+    expect(otherStore.status).toBe(403);
+    const unknown = await ship(0, device.lines.slice(0, 2), 'qlf_not-a-token');
+    expect(unknown.status).toBe(401);
+    expect(await countRows('fleet_events')).toBe(device.lines.length);
+  });
+
+  test('recording bytes: idempotent by offset, 409 OFFSET_MISMATCH with the size past it, served back decompressed exactly', async () => {
+    const file = await fs.readFile(path.join(device.dataDir, 'qmdl', `${device.recording}.qmdl.gz`));
+    const put = (i: number, offset: number, body: Buffer) =>
+      request(central(i), `/api/fleet/v1/devices/${device.storeId}/recordings/${device.recording}/data?offset=${offset}`, { method: 'PUT', headers: { ...auth(token), 'content-type': 'application/octet-stream' }, body });
+    const half = Math.floor(file.length / 2);
+    expect((await put(0, 0, file.subarray(0, half))).json()).toEqual({ size: half });
+    const past = await put(1, half + 10, file.subarray(half + 10));
+    expect(past.status).toBe(409);
+    expect(past.json()).toMatchObject({ code: 'OFFSET_MISMATCH', size: half });
+    // A resend from an earlier offset stores only what is new.
+    expect((await put(1, 100, file.subarray(100))).json()).toEqual({ size: file.length });
+    expect((await put(0, 0, file)).json()).toEqual({ size: file.length });
+    const qmdl = await request(central(1), `/api/fleet/devices/${device.storeId}/qmdl/${device.recording}`);
+    expect(qmdl.status).toBe(200);
+    expect(qmdl.body.equals(zlib.gunzipSync(file))).toBe(true);
+    const stale = await put(0, 0, Buffer.from('x'));
+    expect(stale.json()).toEqual({ size: file.length });
+    const notShipped = await request(central(0), `/api/fleet/v1/devices/${device.storeId}/recordings/99999/data?offset=0`, { method: 'PUT', headers: auth(token), body: 'x' });
+    expect(notShipped.status).toBe(404);
+  });
+});
