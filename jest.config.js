@@ -27,6 +27,9 @@ const common = {
   modulePathIgnorePatterns: ['<rootDir>/dist/'],
 };
 module.exports = {
+  // Tests wait for conditions, not for a speed: jest's 5 s default failed CPU-bound specs on a
+  // loaded 2-core machine. A hang still fails, after a minute. (A global option: projects ignore it.)
+  testTimeout: 60_000,
   reporters: ['default', '<rootDir>/test/summary-reporter.js'],
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs,migrations}/**/*.spec.ts'] },

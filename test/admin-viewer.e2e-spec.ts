@@ -253,7 +253,7 @@ describe('admin viewer against a real server', () => {
 
     await pause.click();
     expect(await pause.getAttribute('aria-pressed')).toBe('false');
-    for (const e of made) await row(page, e.seq).waitFor({ timeout: 2000 });
+    for (const e of made) await row(page, e.seq).waitFor({ timeout: 10_000 });
     await page.getByTestId('new-count').waitFor({ state: 'hidden' });
   });
 
@@ -292,7 +292,7 @@ describe('admin viewer against a real server', () => {
     const other = await activeRecording(server);
     await post(server, `/api/delete-recording/${encodeURIComponent(other)}`);
     const later = await eventsAfter(server, h2, 'RecordingDeleted');
-    await row(page, later.find((e) => e.type === 'RecordingDeleted')!.seq).waitFor({ timeout: 2000 });
+    await row(page, later.find((e) => e.type === 'RecordingDeleted')!.seq).waitFor({ timeout: 10_000 });
     expect(new Set(await rowTypes(page))).toEqual(new Set(['RecordingDeleted']));
     const exportHref = await page.getByTestId('export-link').getAttribute('href');
     expect(exportHref).toBe('/api/events/export?type=RecordingDeleted');

@@ -1,6 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import type { Duplex } from 'node:stream';
 import zlib from 'node:zlib';
 import { FrameSplitter } from './frame-splitter';
 import { QmdlGzipWriter } from './qmdl-gzip-writer';
@@ -13,6 +14,15 @@ beforeEach(() => {
   dir = mkdtempSync(path.join(tmpdir(), 'qmdl-reader-'));
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Resolves once `ready()` is true, checking it every few ms; a throw from `ready` fails at once. Generous timeout: this waits for a state, not a speed. */
+async function waitFor(ready: () => boolean, timeoutMs = 30_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!ready()) {
+    if (Date.now() > until) throw new Error(`condition not met in ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
 
 async function readAll(file: string): Promise<Buffer> {
   const chunks: Buffer[] = [];
@@ -91,22 +101,37 @@ describe('openQmdlReadStream', () => {
 
   it('holds only a few chunks when its consumer stops reading (backpressure reaches the file)', async () => {
     const file = path.join(dir, 'big.qmdl.gz');
-    const capture = Buffer.concat(Array.from({ length: 8 }, () => generateCapture({ seed: 4, messages: 20000 })));
-    writeFileSync(file, zlib.gzipSync(capture));
+    // Eight copies of one capture: as large a file, at an eighth of the cost to generate.
+    const one = generateCapture({ seed: 4, messages: 2000 });
+    const capture = Buffer.concat(Array.from({ length: 8 }, () => one));
+    writeFileSync(file, zlib.gzipSync(capture, { level: 1 }));
     const chunkSize = 16 * 1024;
+    expect(capture.length).toBeGreaterThan(40 * chunkSize);
     const stream = openQmdlReadStream(file, { chunkSize });
     let received = 0;
     stream.on('data', (chunk: Buffer) => {
       received += chunk.length;
       stream.pause();
     });
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    // Wait for the state, not for a time: the gunzip stage between the file and the stream (read
+    // here only to know when the pipeline has stalled) is paused, and its input is full, so the
+    // file is no longer read. If backpressure did not hold, the stream's buffer would outgrow the
+    // bound first (or everything would be decompressed): that fails at once.
+    const inner = (): Duplex | undefined => (stream as unknown as { inner?: Duplex }).inner;
+    await waitFor(() => {
+      if (stream.readableLength > 2 * chunkSize) throw new Error(`${stream.readableLength} bytes buffered while paused`);
+      const gunzip = inner();
+      return gunzip !== undefined && gunzip.isPaused() && gunzip.writableNeedDrain;
+    });
     // The first chunk was delivered, then nothing more is read than the buffers in between can hold.
     expect(received).toBeGreaterThan(0);
+    expect(received).toBeLessThanOrEqual(chunkSize);
     expect(stream.readableLength).toBeLessThanOrEqual(2 * chunkSize);
-    expect(capture.length).toBeGreaterThan(40 * chunkSize);
+    const gunzip = inner();
+    expect(gunzip?.readableLength).toBeLessThanOrEqual(2 * chunkSize);
+    expect(gunzip?.writableLength).toBeLessThanOrEqual(2 * chunkSize);
     stream.destroy();
-  });
+  }, 60_000);
 
   it('reads an empty file as an empty capture', async () => {
     writeFileSync(path.join(dir, 'empty.qmdl'), Buffer.alloc(0));

@@ -40,22 +40,25 @@ describe('synthetic source', () => {
   });
 
   it('paces messages at the configured rate in realtime', async () => {
+    const started = Date.now();
     const { chunks, ms } = await take('synthetic:rate=200,seed=1', 30);
     const messages = chunks.reduce((n, c) => n + c.frameCount, 0);
     // 200 msg/s → 5 ms per message; allow generous slack for a shared machine.
     expect(ms).toBeGreaterThanOrEqual((messages - 6) * 5 * 0.8);
     const times = chunks.map((c) => c.lastMessageTimeMs ?? 0);
     expect(times).toEqual([...times].sort((a, b) => a - b));
-    expect(Math.abs((times[times.length - 1] ?? 0) - Date.now())).toBeLessThan(1000);
+    // Stamped from the wall clock of the run, and never ahead of it: a chunk comes when its time has come.
+    expect(times[0]).toBeGreaterThanOrEqual(started);
+    expect(times[times.length - 1]).toBeLessThanOrEqual(Date.now() + 1);
   });
 
-  it('stops promptly when aborted while waiting', async () => {
-    const source = createDiagSource('synthetic:rate=0.5');
+  it('stops when aborted while waiting for the next message', async () => {
+    // One message every ~17 minutes: a source that did not stop on abort would outlast the test's timeout.
+    const source = createDiagSource('synthetic:rate=0.001');
     const controller = new AbortController();
-    const started = Date.now();
     setTimeout(() => controller.abort(), 50);
     const chunks: DiagChunk[] = [];
     for await (const chunk of source?.chunks(controller.signal) ?? []) chunks.push(chunk);
-    expect(Date.now() - started).toBeLessThan(1000);
+    expect(chunks.length).toBeLessThanOrEqual(1);
   });
 });
