@@ -25,16 +25,17 @@ describe('with an admin token', () => {
     await server?.close();
   });
 
-  it('keeps the read-only Rayhunter endpoints open', async () => {
-    for (const p of ['/api/qmdl-manifest', '/api/system-stats', '/api/time', '/api/analysis', '/api/log', '/api/update-status', '/api/gps', '/healthz', '/metrics', '/api/auth/status', '/api/docs-json']) {
+  it('keeps the read-only Rayhunter endpoints open (the config redacted, GPS 404 until a fix, as the original)', async () => {
+    for (const p of ['/api/qmdl-manifest', '/api/system-stats', '/api/time', '/api/analysis', '/api/update-status', '/api/config', '/healthz', '/metrics', '/api/auth/status', '/api/docs-json']) {
       expect([p, (await call('GET', p)).status]).toEqual([p, 200]);
     }
+    expect((await call('GET', '/api/gps')).status).toBe(404);
   });
 
-  it('answers 401 to every mutation, /api/config and the event API without the token', async () => {
+  it('answers 401 to every mutation, the service log and the event API without the token', async () => {
     const closed: Array<[string, string]> = [
       ['POST', '/api/start-recording'], ['POST', '/api/stop-recording'], ['POST', '/api/delete-recording/1'], ['POST', '/api/delete-all-recordings'],
-      ['POST', '/api/time-offset'], ['POST', '/api/gps'], ['POST', '/api/config'], ['GET', '/api/config'],
+      ['POST', '/api/time-offset'], ['POST', '/api/gps'], ['POST', '/api/config'], ['GET', '/api/log'],
       ['GET', '/api/events'], ['GET', '/api/events/1'], ['GET', '/api/events/export'], ['GET', '/api/events/stream'],
       ['GET', '/api/recordings/1/history'], ['GET', '/api/store/verify'],
     ];
@@ -53,6 +54,7 @@ describe('with an admin token', () => {
     expect((await call('GET', '/api/events', bearer)).status).toBe(200);
     expect((await call('POST', '/api/stop-recording', bearer)).status).toBe(202);
     expect((await call('GET', '/api/config', bearer)).status).toBe(200);
+    expect((await call('GET', '/api/log', bearer)).status).toBe(200);
   });
 
   it('exchanges the token for an HttpOnly session cookie that works for the API and SSE, until signed out', async () => {

@@ -35,6 +35,8 @@ export interface CommandDataMap {
   RecordGpsFix: { readonly lat: number; readonly lon: number; readonly fixTime?: string };
   ChangeConfig: { readonly config: Readonly<Record<string, unknown>> };
   ApplyMigration: { readonly id: string; readonly name: string };
+  /** Carries exactly what SignInsFailed records (the HTTP app coalesces the failures per address and window). */
+  RecordSignInFailures: EventDataMap['SignInsFailed'];
 }
 
 export type CommandType = keyof CommandDataMap;
@@ -58,6 +60,10 @@ export type RefusalCode =
   | 'INVALID_RECORDING_NAME'
   | 'INVALID_CLOCK_OFFSET'
   | 'INVALID_GPS_FIX'
+  /** A config change with unknown keys or bad values; `details.problems` names each. */
+  | 'INVALID_CONFIG'
+  /** A sign-in failure report with no address, a count below 1, or times out of order. */
+  | 'INVALID_SIGN_IN_FAILURES'
   | 'STORE_ALREADY_CREATED'
   | 'MIGRATION_ALREADY_APPLIED'
   /** A time in the command cannot be used: non-finite/negative epoch ms, bad UTC offset, or not RFC 3339. */

@@ -90,6 +90,21 @@ export interface EventDataMap {
     readonly source: GpsFixSource;
   };
   ConfigChanged: { readonly config: Readonly<Record<string, unknown>> };
+  /**
+   * Failed sign-ins (a wrong admin token, as a Bearer header or posted to the
+   * session endpoint) from one remote address, coalesced: one event per address
+   * and window, whatever the rate, so guessing cannot flood the log.
+   */
+  SignInsFailed: {
+    readonly remoteAddress: string;
+    /** Failures in the window, at least 1. */
+    readonly count: number;
+    /** RFC 3339: the first and the last failure counted. */
+    readonly firstAt: string;
+    readonly lastAt: string;
+    /** How many of them were refused by the throttle (429) before the token was even compared. */
+    readonly throttled: number;
+  };
   MigrationApplied: { readonly id: string; readonly name: string };
 }
 
@@ -98,14 +113,14 @@ export type LedgerEventType = keyof EventDataMap;
 export const LEDGER_EVENT_TYPES: readonly LedgerEventType[] = [
   'StoreCreated', 'ServiceStarted', 'ServiceStopped', 'RecordingStarted', 'RecordingDataAppended',
   'RecordingStopped', 'RecordingDeleted', 'RecordingUploaded', 'RecordingImported', 'RecordingDamaged',
-  'ClockOffsetSet', 'GpsFixRecorded', 'ConfigChanged', 'MigrationApplied',
+  'ClockOffsetSet', 'GpsFixRecorded', 'ConfigChanged', 'MigrationApplied', 'SignInsFailed',
 ];
 
 /** The current schema version of each event type's `data`. Older versions are upcast on read. */
 export const EVENT_SCHEMA_VERSIONS: Readonly<Record<LedgerEventType, number>> = {
   StoreCreated: 1, ServiceStarted: 1, ServiceStopped: 1, RecordingStarted: 1, RecordingDataAppended: 1,
   RecordingStopped: 1, RecordingDeleted: 1, RecordingUploaded: 1, RecordingImported: 1, RecordingDamaged: 1,
-  ClockOffsetSet: 1, GpsFixRecorded: 2, ConfigChanged: 1, MigrationApplied: 1,
+  ClockOffsetSet: 1, GpsFixRecorded: 2, ConfigChanged: 1, MigrationApplied: 1, SignInsFailed: 1,
 };
 
 /** A ledger event as `decide` produces it: type, data and the recording it names. */

@@ -10,4 +10,5 @@ export * from './recordings.evolve';
 export * from './recordings.decider';
 export * from './invariants';
 export * from './manifest.serializer';
+export * from './rayhunter-config';
 export * from './testing/decider-specification';

@@ -36,6 +36,7 @@ export const TRANSITION_RULES = [
   'DELETE_STOPS_FIRST',
   'STORE_CREATED_ONCE',
   'MIGRATION_APPLIED_ONCE',
+  'SIGN_IN_FAILURES_COUNTED',
 ] as const;
 
 export type StateRule = (typeof STATE_RULES)[number];
@@ -278,6 +279,11 @@ export function checkTransition(before: TransitionBefore, event: EvolvableEvent,
     case 'ClockOffsetSet':
     case 'GpsFixRecorded':
     case 'ConfigChanged':
+      break;
+    case 'SignInsFailed':
+      if (!isCount(event.data.count) || event.data.count < 1 || !isCount(event.data.throttled) || event.data.throttled > event.data.count) {
+        out.push(violation('SIGN_IN_FAILURES_COUNTED', `SignInsFailed counts ${String(event.data.count)} failures (${String(event.data.throttled)} throttled): a report counts at least one, at most all throttled`, seq));
+      }
       break;
     default: {
       const unknown: never = event;

@@ -3,6 +3,7 @@ import { LedgerError } from './errors';
 import type { DecidedEvent, RecordingTotals, StopReason } from './events';
 import { compareRecordingsByStart, isRecordingName, lookup, nextFreeName } from './naming';
 import { compact, isCount, totalsOf } from './recording-entry';
+import { keepUnchangedSecrets, rayhunterConfigProblems } from './rayhunter-config';
 import { canFormatRfc3339, formatRfc3339, parseRfc3339 } from './rfc3339';
 import type { QmdlStoreState, RecordingEntry } from './state';
 
@@ -259,8 +260,23 @@ export function decide(command: Command, state: QmdlStoreState): Decision {
       return accept(compact({ type: 'GpsFixRecorded' as const, recording: state.current?.name, data: compact({ lat, lon, fixTime, source: 'api' as const }) }));
     }
 
-    case 'ChangeConfig':
-      return accept({ type: 'ConfigChanged', data: { config: command.data.config } });
+    case 'ChangeConfig': {
+      const problems = rayhunterConfigProblems(command.data.config);
+      if (problems.length > 0) return refuse('INVALID_CONFIG', `invalid config: ${problems.join('; ')}`, { problems });
+      return accept({ type: 'ConfigChanged', data: { config: keepUnchangedSecrets(command.data.config, state.config) } });
+    }
+
+    case 'RecordSignInFailures': {
+      const { remoteAddress, count, firstAt, lastAt, throttled } = command.data;
+      const first = parseRfc3339(firstAt);
+      const last = parseRfc3339(lastAt);
+      const valid =
+        typeof remoteAddress === 'string' && remoteAddress.length > 0 && remoteAddress.length <= 64 &&
+        isCount(count) && count >= 1 && isCount(throttled) && throttled <= count;
+      if (!valid) return refuse('INVALID_SIGN_IN_FAILURES', `a sign-in failure report needs an address, a count of at least 1 and at most that many throttled, got ${String(count)} / ${String(throttled)}`, { remoteAddress });
+      if (first === undefined || last === undefined || first > last) return refuse('INVALID_TIME', `firstAt and lastAt must be RFC 3339 times in order, got ${String(firstAt)} .. ${String(lastAt)}`, { remoteAddress });
+      return accept({ type: 'SignInsFailed', data: { remoteAddress, count, firstAt, lastAt, throttled } });
+    }
 
     case 'ApplyMigration': {
       const { id, name } = command.data;

@@ -215,6 +215,10 @@ function applyInPlace(draft: Draft, event: EvolvableEvent): void {
       s.config = event.data.config;
       return;
 
+    case 'SignInsFailed':
+      // Audit only: who failed to sign in changes nothing the store holds.
+      return;
+
     case 'MigrationApplied':
       setOwn(writableMigrations(draft), event.data.id, event.data.name);
       return;

@@ -1,6 +1,6 @@
 import type { Observable } from 'rxjs';
 import type {
-  Actor, Command, InvariantViolation, LedgerEvent, QmdlStoreState, Refusal, StoredEvent,
+  Actor, Command, InvariantViolation, SpaceSettings, LedgerEvent, QmdlStoreState, Refusal, StoredEvent,
 } from '@ledger/domain';
 import type { EventLog, VerifyResult } from '@ledger/event-log';
 
@@ -102,6 +102,8 @@ export interface Ledger {
   readonly committed$: Observable<LedgerEvent>;
   /** Live figures for /metrics and /healthz. */
   metrics(): LedgerMetrics;
+  /** The free-space thresholds in force: the recorded config's where it sets them, else the recorder settings (`spaceSettingsInForce`). */
+  spaceSettings(): SpaceSettings;
   /** Clean shutdown: stop the recorder (reason shutdown), record ServiceStopped, close the log. */
   close(options?: { readonly signal?: string }): Promise<void>;
 }

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Observable } from 'rxjs';
 import {
-  type Command, type LedgerEvent, type QmdlStoreState, type StoredEvent,
+  spaceSettingsInForce, type Command, type LedgerEvent, type QmdlStoreState, type SpaceSettings, type StoredEvent,
 } from '@ledger/domain';
 import { LevelEventLog, type EventLog, type UpcasterRegistry } from '@ledger/event-log';
 import { CommandProcessor } from './command-processor';
@@ -105,6 +105,7 @@ export async function openLedger(options: OpenLedgerOptions): Promise<OpenedLedg
         clock,
         execute,
         newCorrelationId: randomUUID,
+        state: () => processor.current(),
         ...(options.availableBytes ? { availableBytes: options.availableBytes } : {}),
       });
       recovery = await reconcileAtStartup(
@@ -249,6 +250,10 @@ class LevelLedger implements OpenedLedger {
 
   paths(name: string, compressed = true): RecordingPaths {
     return this.files.paths(name, compressed);
+  }
+
+  spaceSettings(): SpaceSettings {
+    return spaceSettingsInForce(this.state().config, this.options.recorder);
   }
 
   metrics(): LedgerMetrics {

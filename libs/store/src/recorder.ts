@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import {
-  formatRfc3339,
+  formatRfc3339, spaceSettingsInForce,
   type Command, type DecidedEvent, type LedgerEvent, type QmdlStoreState, type RecordingTotals, type Refusal,
 } from '@ledger/domain';
 import { createDiagSource, QmdlGzipWriter, type DiagSource, type DiagSourceStats } from '@ledger/qmdl';
@@ -43,6 +43,11 @@ export interface RecorderOptions {
   /** Free bytes on the data filesystem; injectable so tests can simulate a full disk. */
   readonly availableBytes?: (dir: string) => Promise<number>;
   readonly newCorrelationId: () => string;
+  /**
+   * The projection as committed. The free-space settings come from the recorded
+   * config when it sets them (`POST /api/config`), else from `settings`.
+   */
+  readonly state?: () => QmdlStoreState;
 }
 
 /**
@@ -72,9 +77,15 @@ export class Recorder implements CommandEffects {
 
   // -- CommandEffects -------------------------------------------------------
 
-  async guard(command: Command): Promise<Refusal | undefined> {
+  /** The free space (MB) needed to start, or to keep recording: the recorded config's value, else the setting. */
+  private minSpaceMb(which: 'start' | 'continue', state: QmdlStoreState | undefined = this.options.state?.()): number {
+    const settings = state === undefined ? this.options.settings : spaceSettingsInForce(state.config, this.options.settings);
+    return which === 'start' ? settings.minSpaceStartMb : settings.minSpaceContinueMb;
+  }
+
+  async guard(command: Command, state?: QmdlStoreState): Promise<Refusal | undefined> {
     if (command.type !== 'StartRecording') return undefined;
-    const required = this.options.settings.minSpaceStartMb;
+    const required = this.minSpaceMb('start', state);
     if (required <= 0) return undefined;
     const available = await this.freeBytes();
     if (available >= required * MB) return undefined;
@@ -236,7 +247,7 @@ export class Recorder implements CommandEffects {
       this.options.logger.warn(`data for recording ${active.name} dropped: ${result.refusal.code}: ${result.refusal.message}`);
       return;
     }
-    const low = this.options.settings.minSpaceContinueMb;
+    const low = this.minSpaceMb('continue');
     if (low > 0 && this.active === active) {
       const free = await this.freeBytes();
       if (free < low * MB) {

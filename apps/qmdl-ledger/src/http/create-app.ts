@@ -10,6 +10,7 @@ import { jsonBodyParser } from './json-body';
 import { LedgerExceptionFilter } from './ledger-exception.filter';
 import { rayhunterUiMiddleware } from './rayhunter-ui';
 import { requestContextMiddleware } from './request-context';
+import { webSafetyMiddleware } from './web-safety';
 
 /** Request bodies are small JSON documents (config, time offset, a GPS fix, a token). */
 export const BODY_LIMIT = '64kb';
@@ -42,12 +43,14 @@ export function applyHttpConventions(app: NestExpressApplication): void {
 /**
  * The configured (not yet listening) Nest app: request context first (so every
  * response, errors included, carries X-Request-Id and X-Ledger-Seq), then the
- * 64 KiB JSON body parser, the one exception filter, and the OpenAPI document.
+ * cross-origin and content-type checks and the security headers (web-safety.ts),
+ * then the 64 KiB JSON body parser, the one exception filter, and the OpenAPI document.
  * `serve` and the e2e tests both build the app here.
  */
 export async function createHttpApp(options: CreateHttpAppOptions): Promise<NestExpressApplication> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot({ ledger: options.ledger, config: options.config }), nestAppOptions(options.logger));
   app.use(requestContextMiddleware(options.ledger));
+  app.use(webSafetyMiddleware({ allowedOrigins: options.config.allowedOrigins ?? [] }));
   app.use(rayhunterUiMiddleware(options.config.rayhunterUiDir));
   app.use(jsonBodyParser(BODY_LIMIT, 64 * 1024));
   applyHttpConventions(app);

@@ -11,12 +11,14 @@ export const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   INVALID_QUERY: 400,
   UNAUTHORIZED: 401,
   READ_ONLY: 403,
+  CROSS_ORIGIN_REFUSED: 403,
   // fleet: a device token used for another store than the one it is bound to
   WRONG_DEVICE: 403,
   NOT_FOUND: 404,
   NO_SUCH_RECORDING: 404,
   NO_SUCH_EVENT: 404,
   NO_SUCH_DEVICE: 404,
+  NO_GPS_FIX: 404,
   METHOD_NOT_ALLOWED: 405,
   RECORDING_NOT_ACTIVE: 409,
   RECORDING_EXISTS: 409,
@@ -32,6 +34,7 @@ export const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   // fleet ingest: a shipped event whose hash or link does not verify, or a first event of another store; nothing of the batch is stored
   EVENT_HASH_MISMATCH: 422,
   STORE_ID_MISMATCH: 422,
+  SIGN_IN_THROTTLED: 429,
   NOT_IMPLEMENTED: 501,
   RECORDING_EMPTY: 503,
   NOT_RECORDING: 503,

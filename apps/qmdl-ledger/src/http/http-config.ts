@@ -9,6 +9,8 @@ export interface HttpConfig {
   readonly host: string;
   readonly port: number;
   readonly source: string;
+  /** Origins besides the server's own that may make state-changing requests (`--allow-origin`), normalised. */
+  readonly allowedOrigins?: readonly string[];
   /** Where the admin viewer's built assets are; defaults to `dist/admin`. */
   readonly adminDir?: string;
   /** A built Rayhunter web UI served at `/` (`serve --rayhunter-ui`); without it `/` redirects to /admin. */

@@ -3,7 +3,7 @@ import { pipeline, type Readable } from 'node:stream';
 import { Body, Controller, Get, Header, HttpCode, Inject, Logger, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiBody, ApiOperation, ApiParam, ApiProduces, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { HttpRequest as Request, HttpResponse as Response } from './http-types';
-import { formatRfc3339, LedgerError, parseRfc3339, toRayhunterManifest, type QmdlStoreState } from '@ledger/domain';
+import { formatRfc3339, LedgerError, parseRfc3339, redactRayhunterConfig, toRayhunterManifest, type QmdlStoreState } from '@ledger/domain';
 import type { Ledger } from '@ledger/store';
 import { analysisReport } from './analysis-report';
 import { Mutation, RequiresAuth } from './auth.decorators';
@@ -295,26 +295,23 @@ export class RayhunterController {
   }
 
   @Get('gps')
-  @ApiOperation({ summary: 'The last GPS fix recorded (Rayhunter\'s {latitude, longitude}), or null' })
-  @ApiResponse({ status: 200, description: '{latitude, longitude, timestamp (unix seconds of the fix, 0 if unknown), fix_time, recorded_time} or null' })
+  @ApiOperation({ summary: 'The last GPS fix recorded (Rayhunter\'s {latitude, longitude})' })
+  @ApiResponse({ status: 200, description: '{latitude, longitude, timestamp (unix seconds of the fix, 0 if unknown), fix_time, recorded_time}' })
+  @ApiResponse({ status: 404, description: 'NO_GPS_FIX: no fix recorded yet (as the original)' })
   gps(@Req() req: Request, @Res() res: Response): void {
     const state = this.ledger.state();
     reflectSeq(req, state.seq);
     const fix = state.lastGpsFix;
     const when = fix?.fixTime ?? fix?.time;
     const ms = when === undefined ? undefined : parseRfc3339(when);
-    // Sent by hand: Nest would answer a returned `null` with an empty body, which is not JSON.
-    res.status(200).json(
-      fix === undefined
-        ? null
-        : {
-            latitude: fix.lat,
-            longitude: fix.lon,
-            timestamp: ms === undefined ? 0 : Math.floor(ms / 1000),
-            fix_time: fix.fixTime ?? null,
-            recorded_time: fix.time ?? null,
-          },
-    );
+    if (fix === undefined) throw new LedgerError('NO_GPS_FIX', 'no GPS fix recorded');
+    res.status(200).json({
+      latitude: fix.lat,
+      longitude: fix.lon,
+      timestamp: ms === undefined ? 0 : Math.floor(ms / 1000),
+      fix_time: fix.fixTime ?? null,
+      recorded_time: fix.time ?? null,
+    });
   }
 
   @Post('gps')
@@ -341,28 +338,31 @@ export class RayhunterController {
   }
 
   @Get('config')
-  @RequiresAuth()
-  @ApiOperation({ summary: 'The configuration: Rayhunter defaults with the recorded changes over them' })
-  @ApiResponse({ status: 200, description: 'Rayhunter config object' })
+  @ApiOperation({ summary: 'The configuration in force: Rayhunter defaults with the recorded changes over them, every secret redacted (open, so the Rayhunter UI renders for any visitor)' })
+  @ApiResponse({ status: 200, description: 'Rayhunter config object; passwords and user names null, URLs without credentials, query or (ntfy) topic' })
   getConfig(@Req() req: Request): unknown {
     const state = this.ledger.state();
     reflectSeq(req, state.seq);
-    return {
+    const space = this.ledger.spaceSettings();
+    return redactRayhunterConfig({
       ...rayhunterConfig(state.config),
       qmdl_store_path: path.dirname(this.ledger.paths('0').qmdl),
       port: this.config.port,
       debug_mode: this.config.readOnly,
-    };
+      min_space_to_start_recording_mb: space.minSpaceStartMb,
+      min_space_to_continue_recording_mb: space.minSpaceContinueMb,
+    });
   }
 
   @Post('config')
   @HttpCode(202)
   @Header('Content-Type', TEXT)
   @Mutation()
-  @ApiOperation({ summary: 'Change the configuration (recorded as ConfigChanged; no restart, no new recording)' })
-  @ApiBody({ schema: { type: 'object', additionalProperties: true } })
+  @ApiOperation({ summary: 'Replace the configuration with a Rayhunter 0.12 config (keys left out take their defaults; recorded as ConfigChanged; no restart, no new recording). A secret posted back as GET showed it (redacted) keeps its recorded value.' })
+  @ApiBody({ schema: { type: 'object', additionalProperties: false } })
   @ApiResponse({ status: 202, description: 'ok' })
-  @ApiResponse({ status: 400, description: 'INVALID_BODY' })
+  @ApiResponse({ status: 400, description: 'INVALID_BODY (no JSON object), INVALID_CONFIG (names each unknown key and bad value)' })
+  @ApiResponse({ status: 415, description: 'UNSUPPORTED_MEDIA_TYPE: the body is not application/json' })
   async setConfig(@Req() req: Request, @Body() body: unknown): Promise<string> {
     const config = objectBody(body);
     await this.commands.run(req, { type: 'ChangeConfig', data: { config } });
@@ -371,6 +371,7 @@ export class RayhunterController {
 
   @Get('log')
   @Header('Content-Type', TEXT)
+  @RequiresAuth()
   @ApiOperation({ summary: 'The last ~200 lines of this service\'s log' })
   @ApiProduces('text/plain')
   @ApiResponse({ status: 200, description: 'log text' })

@@ -21,6 +21,16 @@ describe('serve options', () => {
     expect(() => parseServeOptions(raw, {})).toThrow(UsageError);
   });
 
+  it('takes extra allowed origins from repeated flags, comma lists and LEDGER_ALLOW_ORIGIN, normalised', () => {
+    const o = parseServeOptions({ allowOrigin: ['http://192.168.1.5:8080', 'HTTPS://Example.org:443,http://a.test'] }, { LEDGER_ALLOW_ORIGIN: 'http://b.test:81' });
+    expect(o.allowedOrigins).toEqual(['http://192.168.1.5:8080', 'https://example.org', 'http://a.test', 'http://b.test:81']);
+    expect(parseServeOptions({}, {}).allowedOrigins).toEqual([]);
+  });
+
+  it.each(['*', 'null', 'example.org', 'ftp://a.test', 'http://a.test/path', 'http://user:pw@a.test'])('refuses --allow-origin %s with a UsageError', (origin) => {
+    expect(() => parseServeOptions({ allowOrigin: [origin] }, {})).toThrow(UsageError);
+  });
+
   it('reads booleans strictly', () => {
     expect(parseBoolean('on', 'X')).toBe(true);
     expect(parseBoolean('0', 'X')).toBe(false);

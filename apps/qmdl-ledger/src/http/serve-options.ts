@@ -3,6 +3,7 @@ import path from 'node:path';
 import { isIP } from 'node:net';
 import { createDiagSource } from '@ledger/qmdl';
 import { siteIndex } from './static-site';
+import { normaliseOrigin } from './web-safety';
 
 /** Validated settings of `qmdl-ledger serve`. */
 export interface ServeOptions {
@@ -21,6 +22,8 @@ export interface ServeOptions {
   readonly bufferLimitMb: number;
   /** A built Rayhunter web UI to serve at `/` (absolute; checked to hold an index.html). */
   readonly rayhunterUi?: string;
+  /** Origins besides the server's own that may make state-changing requests, normalised. */
+  readonly allowedOrigins: readonly string[];
 }
 
 /** A bad flag or environment value: printed as is, exit code 2. */
@@ -43,6 +46,8 @@ export interface RawServeOptions {
   readonly flushKib?: unknown;
   readonly bufferLimitMb?: unknown;
   readonly rayhunterUi?: unknown;
+  /** `--allow-origin`, repeatable: each value may itself be a comma list. */
+  readonly allowOrigin?: unknown;
 }
 
 function text(value: unknown, fallback: string): string {
@@ -113,6 +118,19 @@ export function parseAdminToken(raw: unknown): string | undefined {
   return token;
 }
 
+/** `--allow-origin` values and LEDGER_ALLOW_ORIGIN, each a comma list, as normalised origins (a bad one is a UsageError). */
+export function parseAllowedOrigins(flags: unknown, env: string | undefined): string[] {
+  const values = [...(Array.isArray(flags) ? flags : flags === undefined ? [] : [flags]), ...(env !== undefined ? [env] : [])];
+  const origins = new Set<string>();
+  for (const item of values.flatMap((value) => String(value).split(','))) {
+    if (item.trim() === '') continue;
+    const origin = normaliseOrigin(item);
+    if (origin === undefined) throw new UsageError(`--allow-origin must be an origin like http://192.168.1.1:8080 (scheme, host, optional port; no path), got '${item.trim()}'`);
+    origins.add(origin);
+  }
+  return [...origins];
+}
+
 /** Validate `serve`'s options (the CLI has no Nest pipes: we check them ourselves). */
 export function parseServeOptions(raw: RawServeOptions, env: NodeJS.ProcessEnv = process.env): ServeOptions {
   const dataDir = text(raw.dataDir, env['LEDGER_DATA_DIR'] ?? './data');
@@ -146,5 +164,6 @@ export function parseServeOptions(raw: RawServeOptions, env: NodeJS.ProcessEnv =
     flushKiB: integer(raw.flushKib, '--flush-kib', 1, 1_048_576, 256),
     bufferLimitMb: integer(raw.bufferLimitMb, '--buffer-limit-mb', 0, 65_536, 16),
     ...(rayhunterUi !== undefined ? { rayhunterUi } : {}),
+    allowedOrigins: parseAllowedOrigins(raw.allowOrigin, env['LEDGER_ALLOW_ORIGIN']),
   };
 }

@@ -41,6 +41,7 @@ export function registerServeCommand(program: Command): void {
     .option('--min-space-continue-mb <mb>', 'stop the recording below this much free space', '1')
     .option('--flush-interval-ms <ms>', 'commit written data at least this often', '1000')
     .option('--flush-kib <kib>', 'or as soon as this many KiB of QMDL are pending', '256')
+    .option('--allow-origin <origin>', 'also accept state-changing requests from this origin (repeatable, or a comma list; env LEDGER_ALLOW_ORIGIN)', (value: string, previous: string[]) => [...previous, value], [] as string[])
     .option('--buffer-limit-mb <mb>', 'collect garbage once Buffers hold more than this many MB, bounding peak memory while streaming (0: leave it to V8)', '16')
     .option('--rayhunter-ui <dir>', "serve a built Rayhunter web UI (the build/ directory of its daemon/web `npm run build`) at /, same origin as the API (env LEDGER_RAYHUNTER_UI)")
     .action(async (raw: RawServeOptions) => {
@@ -102,6 +103,7 @@ async function serve(raw: RawServeOptions): Promise<void> {
         host: options.host,
         port: options.port,
         source: options.source,
+        allowedOrigins: options.allowedOrigins,
         logBuffer,
         ...(options.rayhunterUi !== undefined ? { rayhunterUiDir: options.rayhunterUi } : {}),
         // serve closes the store itself, after the HTTP server, with the signal.

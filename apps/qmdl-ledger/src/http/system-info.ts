@@ -1,6 +1,7 @@
 import { promises as fs, readFileSync, realpathSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { defaultRayhunterConfig } from '@ledger/domain';
 import { APP_VERSION } from '../version';
 
 /** Rayhunter's `runtime_metadata` / report `rayhunter` object. */
@@ -96,64 +97,16 @@ export async function systemStats(dataDir: string): Promise<Record<string, unkno
   };
 }
 
-/**
- * Rayhunter's config defaults (daemon/src/config.rs `Config::default()` at 0.12,
- * `AnalyzerConfig::default()`, `WebdavConfig::default()`): every key its UI reads,
- * nested objects included — the config dialog renders `webdav.*` and `analyzers.*`
- * without checking that they exist.
- */
-export function defaultRayhunterConfig(): Record<string, unknown> {
-  return {
-    qmdl_store_path: '/data/rayhunter/qmdl',
-    port: 8080,
-    debug_mode: false,
-    device: 'orbic',
-    ui_level: 1,
-    colorblind_mode: false,
-    key_input_mode: 0,
-    ntfy_url: null,
-    enabled_notifications: ['Warning', 'LowBattery'],
-    auto_check_updates: true,
-    analyzers: {
-      imsi_requested: true,
-      connection_redirect_2g_downgrade: true,
-      lte_sib6_and_7_downgrade: true,
-      null_cipher: true,
-      nas_null_cipher: true,
-      incomplete_sib: true,
-      test_analyzer: false,
-      diagnostic_analyzer: true,
-    },
-    min_space_to_start_recording_mb: 1,
-    min_space_to_continue_recording_mb: 1,
-    gps_mode: 0,
-    gps_fixed_latitude: null,
-    gps_fixed_longitude: null,
-    wifi_ssid: null,
-    wifi_password: null,
-    wifi_security: null,
-    wifi_enabled: false,
-    dns_servers: null,
-    webdav: {
-      url: '',
-      username: null,
-      password: null,
-      upload_timeout_secs: 300,
-      poll_interval_secs: 3600,
-      min_age_secs: 86400,
-      delete_on_upload: false,
-    },
-  };
-}
-
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
 /**
- * The recorded config over the defaults, like serde's `#[serde(default)]` on the
- * original's structs: a missing key (also inside `analyzers` / `webdav`) takes
- * its default, a recorded one wins, unknown keys are kept.
+ * The recorded config over Rayhunter 0.12's defaults (`defaultRayhunterConfig`
+ * in @ledger/domain), like serde's `#[serde(default)]` on the original's
+ * structs: a missing key (also inside `analyzers` / `webdav`) takes its default,
+ * a recorded one wins. History written before changes were validated may hold
+ * other keys; they are kept, as recorded.
  */
 export function rayhunterConfig(recorded: Readonly<Record<string, unknown>>): Record<string, unknown> {
   const merged: Record<string, unknown> = { ...defaultRayhunterConfig() };
