@@ -60,6 +60,7 @@ const TYPE_TONES: Readonly<Record<string, string>> = {
   ClockOffsetSet: 'config',
   ConfigChanged: 'config',
   GpsFixRecorded: 'config',
+  SignInsFailed: 'delete',
 };
 
 export function typeChip(type: string): HTMLSpanElement {

@@ -82,7 +82,7 @@ export interface AuthStatus {
 export const EVENT_TYPES: readonly string[] = [
   'StoreCreated', 'ServiceStarted', 'ServiceStopped', 'RecordingStarted', 'RecordingDataAppended',
   'RecordingStopped', 'RecordingDeleted', 'RecordingUploaded', 'RecordingImported', 'RecordingDamaged',
-  'ClockOffsetSet', 'GpsFixRecorded', 'ConfigChanged', 'MigrationApplied',
+  'ClockOffsetSet', 'GpsFixRecorded', 'ConfigChanged', 'MigrationApplied', 'SignInsFailed',
 ];
 
 export function isStoredEvent(value: unknown): value is StoredEvent {

@@ -111,6 +111,13 @@ describe('checkTransition flags histories decide never produces', () => {
     expect(stepRules([migrated], migrated)).toEqual(['MIGRATION_APPLIED_ONCE']);
   });
 
+  it('a sign-in failure report that counts nothing, or more throttled than counted: SIGN_IN_FAILURES_COUNTED', () => {
+    const report = (count: number, throttled: number): DecidedEvent => ({ type: 'SignInsFailed', data: { remoteAddress: '192.0.2.1', count, throttled, firstAt: '2024-06-01T10:00:00Z', lastAt: '2024-06-01T10:00:01Z' } });
+    expect(stepRules([], report(3, 1))).toEqual([]);
+    expect(stepRules([], report(0, 0))).toEqual(['SIGN_IN_FAILURES_COUNTED']);
+    expect(stepRules([], report(2, 3))).toEqual(['SIGN_IN_FAILURES_COUNTED']);
+  });
+
   it('every rule reported is a documented transition rule', () => {
     expect(TRANSITION_RULES).toEqual(expect.arrayContaining(['SEQ_GAPLESS', 'ONE_ACTIVE_RECORDING', 'NO_EVENT_AFTER_DELETE', 'SIZE_NEVER_DECREASES']));
   });

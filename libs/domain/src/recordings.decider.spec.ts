@@ -1,5 +1,6 @@
 import {
-  deciderSpecification, DeciderSpecificationError, initialState, MAX_CLOCK_OFFSET_SECONDS, type QmdlStoreState, type RecordingTotals,
+  deciderSpecification, DeciderSpecificationError, defaultRayhunterConfig, evolve, initialState, MAX_CLOCK_OFFSET_SECONDS, rayhunterConfigProblems,
+  redactRayhunterConfig, type QmdlStoreState, type RecordingTotals,
 } from '@ledger/domain';
 import {
   appended, deleted, imported, NAME0, serviceStarted, serviceStopped, started, stopped, T0, ZERO,
@@ -318,6 +319,58 @@ describe('RecordGpsFix', () => {
     [90.1, 0], [-91, 0], [0, 180.5], [0, -181], [Number.NaN, 0], [0, Number.POSITIVE_INFINITY],
   ])('refuses lat %p, lon %p with INVALID_GPS_FIX', (lat, lon) => {
     spec.given([]).when({ type: 'RecordGpsFix', data: { lat, lon } }).thenRefused('INVALID_GPS_FIX');
+  });
+});
+
+describe('ChangeConfig', () => {
+  it('refuses a config that is not a Rayhunter 0.12 config, naming every bad or unknown key', () => {
+    for (const config of [null, [], 'x', { webdav: null }, { port: 1e400 }, { min_space_to_start_recording_mb: -1 }, { min_space_to_start_recording_mb: 1.5 },
+      { ui_level: 5 }, { gps_fixed_latitude: 91 }, { device: 'nokia' }, { enabled_notifications: ['Spam'] }, { analyzers: { null_cipher: 'yes' } }, { bogus: 1 }]) {
+      spec.given([]).when({ type: 'ChangeConfig', data: { config: config as Record<string, unknown> } }).thenRefused('INVALID_CONFIG');
+    }
+    const refused = spec.given([]).when({ type: 'ChangeConfig', data: { config: { bogus: 1, webdav: { password: 5, extra: true }, port: 70_000 } } });
+    refused.thenRefused('INVALID_CONFIG');
+  });
+
+  it('lists each problem by its key path', () => {
+    expect(rayhunterConfigProblems({ bogus: 1, webdav: { password: 5, extra: true }, port: 70_000 })).toEqual([
+      'bogus: unknown key',
+      expect.stringMatching(/^webdav\.password: must be a string/),
+      'webdav.extra: unknown key',
+      expect.stringMatching(/^port: must be an integer in 0\.\.65535/),
+    ]);
+    expect(rayhunterConfigProblems(defaultRayhunterConfig())).toEqual([]);
+  });
+
+  it('keeps a recorded secret that comes back as GET showed it (redacted), and takes a changed one', () => {
+    const secret = { wifi_password: 'hunter22', ntfy_url: 'https://ntfy.sh/my-secret-topic', webdav: { url: 'https://u:p@dav.example/files/', password: 'pw', username: 'me' } };
+    const shown = redactRayhunterConfig(secret);
+    expect(shown).toEqual({ wifi_password: null, ntfy_url: 'https://ntfy.sh/(redacted)', webdav: { url: 'https://(redacted)@dav.example/files/', password: null, username: null } });
+    spec.given([{ type: 'ConfigChanged', data: { config: secret } }]).when({ type: 'ChangeConfig', data: { config: { ...shown, ui_level: 2 } } })
+      .then([{ type: 'ConfigChanged', data: { config: { ...secret, ui_level: 2 } } }]);
+    spec.given([{ type: 'ConfigChanged', data: { config: secret } }]).when({ type: 'ChangeConfig', data: { config: { wifi_password: 'changed!', ntfy_url: null } } })
+      .then([{ type: 'ConfigChanged', data: { config: { wifi_password: 'changed!', ntfy_url: null } } }]);
+  });
+});
+
+describe('RecordSignInFailures', () => {
+  const report = { remoteAddress: '192.0.2.7', count: 40, throttled: 30, firstAt: '2024-06-01T10:00:00Z', lastAt: '2024-06-01T10:00:59Z' };
+
+  it('records one coalesced event with the count, changing no state', () => {
+    spec.given([]).when({ type: 'RecordSignInFailures', data: report }).then([{ type: 'SignInsFailed', data: report }]);
+    const before = initialState();
+    expect(evolve(before, { type: 'SignInsFailed', data: report, seq: 1 })).toEqual({ ...before, seq: 1 });
+  });
+
+  it.each([
+    [{ count: 0, throttled: 0 }], [{ count: 2.5 }], [{ throttled: 41 }], [{ remoteAddress: '' }], [{ remoteAddress: 'x'.repeat(65) }],
+  ])('refuses a report of %j', (change) => {
+    spec.given([]).when({ type: 'RecordSignInFailures', data: { ...report, ...change } }).thenRefused('INVALID_SIGN_IN_FAILURES');
+  });
+
+  it('refuses times that are not RFC 3339 or out of order', () => {
+    spec.given([]).when({ type: 'RecordSignInFailures', data: { ...report, firstAt: 'noon' } }).thenRefused('INVALID_TIME');
+    spec.given([]).when({ type: 'RecordSignInFailures', data: { ...report, firstAt: report.lastAt, lastAt: report.firstAt } }).thenRefused('INVALID_TIME');
   });
 });
 

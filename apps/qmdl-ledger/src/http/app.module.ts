@@ -12,6 +12,7 @@ import { HealthController } from './health.controller';
 import type { HttpConfig } from './http-config';
 import { MetricsController } from './metrics.controller';
 import { RayhunterController } from './rayhunter.controller';
+import { SignInThrottle } from './sign-in-throttle';
 import { HTTP_CONFIG, LEDGER } from './tokens';
 
 /** Closes the Ledger when the app shuts down, so the LevelDB LOCK is released (a hung shutdown keeps it). */
@@ -49,6 +50,7 @@ export class AppModule {
         { provide: LEDGER, useFactory: () => options.ledger },
         { provide: HTTP_CONFIG, useFactory: () => options.config },
         AuthService,
+        SignInThrottle,
         CommandRunner,
         DownloadsService,
         LedgerLifecycle,

@@ -23,10 +23,11 @@ export class AuthController {
   @ApiBody({ schema: { type: 'object', required: ['token'], properties: { token: { type: 'string' } } } })
   @ApiResponse({ status: 204, description: 'signed in (Set-Cookie)' })
   @ApiResponse({ status: 401, description: 'UNAUTHORIZED: wrong token' })
-  signIn(@Body() body: unknown, @Res({ passthrough: true }) res: Response): void {
+  @ApiResponse({ status: 429, description: 'SIGN_IN_THROTTLED: too many wrong tokens from this address (Retry-After)' })
+  signIn(@Req() req: Request, @Body() body: unknown, @Res({ passthrough: true }) res: Response): void {
     if (!this.auth.required) return;
     const token = body !== null && typeof body === 'object' ? (body as Record<string, unknown>)['token'] : undefined;
-    if (!this.auth.tokenMatches(token)) throw new LedgerError('UNAUTHORIZED', 'wrong token');
+    if (!this.auth.signIn(req, token)) throw new LedgerError('UNAUTHORIZED', 'wrong token');
     const id = this.auth.createSession();
     res.setHeader('Set-Cookie', `${SESSION_COOKIE}=${id}; HttpOnly; SameSite=Strict; Path=/`);
   }

@@ -2,6 +2,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type { IncomingMessage } from 'node:http';
 import type { HttpConfig } from './http-config';
+import { SignInThrottle } from './sign-in-throttle';
 import { HTTP_CONFIG } from './tokens';
 
 export const SESSION_COOKIE = 'ledger_session';
@@ -27,26 +28,43 @@ export function readCookie(header: string | undefined, name: string): string | u
   return undefined;
 }
 
-/** The admin token check and the in-memory sessions of the admin viewer. */
+/**
+ * The admin token check and the in-memory sessions of the admin viewer. Every
+ * token a client presents (a Bearer header, or posted to sign in) is a sign-in:
+ * a throttled address is refused before the comparison (SIGN_IN_THROTTLED), and
+ * a wrong token counts against it. A stale session cookie is not a guess.
+ */
 @Injectable()
 export class AuthService {
   private readonly sessions = new Map<string, number>();
 
-  constructor(@Inject(HTTP_CONFIG) private readonly config: HttpConfig) {}
+  constructor(
+    @Inject(HTTP_CONFIG) private readonly config: HttpConfig,
+    private readonly throttle: SignInThrottle,
+  ) {}
 
   get required(): boolean {
     return this.config.adminToken !== undefined && this.config.adminToken !== '';
   }
 
-  tokenMatches(candidate: unknown): boolean {
+  private tokenMatches(candidate: unknown): boolean {
     const token = this.config.adminToken;
     return typeof token === 'string' && token !== '' && typeof candidate === 'string' && secretsEqual(candidate, token);
+  }
+
+  /** A sign-in attempt from `req`'s address: throws SIGN_IN_THROTTLED when it must wait, counts a wrong token. */
+  signIn(req: IncomingMessage, candidate: unknown): boolean {
+    const address = req.socket.remoteAddress ?? 'unknown';
+    this.throttle.check(address);
+    if (this.tokenMatches(candidate)) return true;
+    this.throttle.failed(address);
+    return false;
   }
 
   isAuthenticated(req: IncomingMessage): boolean {
     if (!this.required) return true;
     const authorization = req.headers.authorization;
-    if (typeof authorization === 'string' && /^Bearer /i.test(authorization) && this.tokenMatches(authorization.slice(7).trim())) return true;
+    if (typeof authorization === 'string' && /^Bearer /i.test(authorization) && this.signIn(req, authorization.slice(7).trim())) return true;
     const session = readCookie(req.headers.cookie, SESSION_COOKIE);
     return session !== undefined && this.sessionValid(session);
   }

@@ -70,11 +70,14 @@ export class LedgerExceptionFilter implements ExceptionFilter {
   private map(exception: unknown, req: Request): Mapped {
     if (isLedgerError(exception)) {
       const body = exception.details?.['body'];
+      // A refusal that says when to come back (a throttle) says it in Retry-After.
+      const retryAfter = exception.details?.['retryAfterSeconds'];
       return {
         status: statusFor(exception.code, req.method, req.path),
         code: exception.code,
         message: exception.message,
         ...(body !== null && typeof body === 'object' ? { body: body as Record<string, unknown> } : {}),
+        ...(typeof retryAfter === 'number' ? { headers: { 'Retry-After': String(retryAfter) } } : {}),
       };
     }
     if (exception instanceof HttpException) {

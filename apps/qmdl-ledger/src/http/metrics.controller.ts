@@ -3,6 +3,7 @@ import { ApiOperation, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger
 import type { HttpResponse as Response } from './http-types';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Ledger } from '@ledger/store';
+import { SignInThrottle } from './sign-in-throttle';
 import { LEDGER } from './tokens';
 
 /**
@@ -18,9 +19,30 @@ export class MetricsController {
   private readonly commitLatency: Histogram;
   private seenCommits = 0;
 
-  constructor(@Inject(LEDGER) private readonly ledger: Ledger) {
+  constructor(
+    @Inject(LEDGER) private readonly ledger: Ledger,
+    signIns: SignInThrottle,
+  ) {
     const registers = [this.registry];
     const ledgerRef = this.ledger;
+    new Counter({
+      name: 'qmdl_ledger_sign_in_failures_total',
+      help: 'Wrong admin tokens presented (Bearer or sign-in) since the service started',
+      registers,
+      collect() {
+        this.reset();
+        this.inc(signIns.limiter.failures);
+      },
+    });
+    new Counter({
+      name: 'qmdl_ledger_sign_ins_throttled_total',
+      help: 'Sign-in attempts refused with 429 (too many failures from the address) since the service started',
+      registers,
+      collect() {
+        this.reset();
+        this.inc(signIns.limiter.throttled);
+      },
+    });
     this.commitLatency = new Histogram({
       name: 'qmdl_ledger_commit_latency_seconds',
       help: 'Latency of a durable log commit (append + fsync), per commit',

@@ -66,7 +66,12 @@ export function randomCommand(random: () => number, state: QmdlStoreState, clock
   if (roll < 80) return { type: 'MarkRecordingDamaged', data: { name: anyName(), missing: ['x'], detail: 'missing' } };
   if (roll < 84) return { type: 'SetClockOffset', data: { offsetSeconds: (random() - 0.5) * 1e9 } };
   if (roll < 92) return { type: 'RecordGpsFix', data: { lat: (random() - 0.5) * 200, lon: (random() - 0.5) * 400 } };
-  if (roll < 94) return { type: 'ChangeConfig', data: { config: { step } } };
+  // No further draws in these two: the seeded histories stay what the specs were written against.
+  if (roll < 93) return { type: 'ChangeConfig', data: { config: step % 5 === 0 ? { step } : { min_space_to_start_recording_mb: step } } };
+  if (roll < 94) {
+    const count = step % 3;
+    return { type: 'RecordSignInFailures', data: { remoteAddress: '127.0.0.1', count, throttled: Math.floor(count / 2), firstAt: '2024-06-01T10:00:00Z', lastAt: '2024-06-01T10:00:59Z' } };
+  }
   if (roll < 97) return { type: 'ApplyMigration', data: { id: String(Math.floor(random() * 5)).padStart(4, '0'), name: 'm' } };
   return { type: 'CreateStore', data: { storeId: `store-${String(step)}`, formatVersion: 1 } };
 }
