@@ -324,7 +324,7 @@ describe('RecordGpsFix', () => {
 
 describe('ChangeConfig', () => {
   it('refuses a config that is not a Rayhunter 0.12 config, naming every bad or unknown key', () => {
-    for (const config of [null, [], 'x', { webdav: null }, { port: 1e400 }, { min_space_to_start_recording_mb: -1 }, { min_space_to_start_recording_mb: 1.5 },
+    for (const config of [null, [], 'x', { webdav: null }, { port: Number.POSITIVE_INFINITY }, { min_space_to_start_recording_mb: -1 }, { min_space_to_start_recording_mb: 1.5 },
       { ui_level: 5 }, { gps_fixed_latitude: 91 }, { device: 'nokia' }, { enabled_notifications: ['Spam'] }, { analyzers: { null_cipher: 'yes' } }, { bogus: 1 }]) {
       spec.given([]).when({ type: 'ChangeConfig', data: { config: config as Record<string, unknown> } }).thenRefused('INVALID_CONFIG');
     }

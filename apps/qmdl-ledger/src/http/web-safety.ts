@@ -40,6 +40,34 @@ export function normaliseOrigin(value: string): string | undefined {
   return url.origin;
 }
 
+/** What a refused request may still send before its connection is cut instead of answered. */
+const DRAIN_LIMIT_BYTES = 16 * 1024 * 1024;
+
+/**
+ * Refuse once the request's body has been read off and discarded, as body-parser
+ * does for its own errors: a client that is still sending when the answer comes
+ * would see its write fail (EPIPE) instead of the status. Past DRAIN_LIMIT_BYTES
+ * the connection is cut.
+ */
+function refuseAfterBody(req: IncomingMessage, next: (error?: unknown) => void, error: LedgerError): void {
+  if (req.complete || !hasBody(req)) return next(error);
+  let done = false;
+  let drained = 0;
+  const finish = (): void => {
+    if (done) return;
+    done = true;
+    next(error);
+  };
+  req.on('data', (chunk: Buffer) => {
+    drained += chunk.length;
+    if (drained > DRAIN_LIMIT_BYTES) req.socket.destroy();
+  });
+  req.once('end', finish);
+  req.once('close', finish);
+  req.once('error', finish);
+  req.resume();
+}
+
 export interface WebSafetyOptions {
   /** Origins besides the server's own that may make state-changing requests (normalised, see normaliseOrigin). */
   readonly allowedOrigins: readonly string[];
@@ -100,17 +128,17 @@ export function webSafetyMiddleware(options: WebSafetyOptions): Middleware {
       const own = host !== undefined ? normaliseOrigin(`http://${host}`) : undefined;
       const normalised = normaliseOrigin(origin);
       if (normalised === undefined || (normalised !== own && !allowed.has(normalised))) {
-        return next(new LedgerError('CROSS_ORIGIN_REFUSED', `refused: a ${req.method ?? ''} from origin ${origin.slice(0, 200)} (only this server's own origin${allowed.size > 0 ? ' and --allow-origin' : ''} may change anything)`));
+        return refuseAfterBody(req, next, new LedgerError('CROSS_ORIGIN_REFUSED', `refused: a ${req.method ?? ''} from origin ${origin.slice(0, 200)} (only this server's own origin${allowed.size > 0 ? ' and --allow-origin' : ''} may change anything)`));
       }
     } else {
       const site = header(req, 'sec-fetch-site');
       if (site !== undefined && site !== 'same-origin' && site !== 'none') {
-        return next(new LedgerError('CROSS_ORIGIN_REFUSED', `refused: a ${req.method ?? ''} from a ${site.slice(0, 40)} page (only this server's own pages may change anything)`));
+        return refuseAfterBody(req, next, new LedgerError('CROSS_ORIGIN_REFUSED', `refused: a ${req.method ?? ''} from a ${site.slice(0, 40)} page (only this server's own pages may change anything)`));
       }
     }
 
     if (hasBody(req) && !isJson(header(req, 'content-type'))) {
-      return next(new LedgerError('UNSUPPORTED_MEDIA_TYPE', 'the body of a request that changes anything must be application/json'));
+      return refuseAfterBody(req, next, new LedgerError('UNSUPPORTED_MEDIA_TYPE', 'the body of a request that changes anything must be application/json'));
     }
     return next();
   };
