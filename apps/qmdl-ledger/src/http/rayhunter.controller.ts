@@ -14,6 +14,7 @@ import { parseRecordingName } from './recording-name';
 import { reflectSeq } from './request-context';
 import { localUtcOffsetMinutes, rayhunterConfig, systemStats } from './system-info';
 import { HTTP_CONFIG, LEDGER } from './tokens';
+import { hasBody } from './web-safety';
 import { APP_VERSION } from '../version';
 
 const TEXT = 'text/plain; charset=utf-8';
@@ -364,6 +365,8 @@ export class RayhunterController {
   @ApiResponse({ status: 400, description: 'INVALID_BODY (no JSON object), INVALID_CONFIG (names each unknown key and bad value)' })
   @ApiResponse({ status: 415, description: 'UNSUPPORTED_MEDIA_TYPE: the body is not application/json' })
   async setConfig(@Req() req: Request, @Body() body: unknown): Promise<string> {
+    // The body parser leaves `{}` for a bodiless request, which would reset the whole config to its defaults.
+    if (!hasBody(req)) throw new LedgerError('INVALID_BODY', 'expected a JSON object body (Content-Type: application/json)');
     const config = objectBody(body);
     await this.commands.run(req, { type: 'ChangeConfig', data: { config } });
     return OK;

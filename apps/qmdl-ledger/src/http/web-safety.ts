@@ -79,7 +79,7 @@ function header(req: IncomingMessage, name: string): string | undefined {
 }
 
 /** True when the request carries a body: chunked, or a non-zero Content-Length (a bodiless fetch POST sends `Content-Length: 0`). */
-function hasBody(req: IncomingMessage): boolean {
+export function hasBody(req: IncomingMessage): boolean {
   if (req.headers['transfer-encoding'] !== undefined) return true;
   const length = Number(req.headers['content-length']);
   return Number.isFinite(length) && length > 0;
