@@ -151,7 +151,7 @@ describe.each([
     expect(before.manifest.current_entry).not.toBeNull();
     expect(before.manifest.entries.length).toBe(1);
     await page.goto(attacker.origin);
-    await page.waitForFunction(() => document.title.startsWith('done'), undefined, { timeout: 90_000 });
+    await page.waitForFunction('document.title.startsWith("done")', undefined, { timeout: 90_000 });
     const after = await snapshot(server.baseUrl, token);
     expect(after).toEqual(before);
     await page.close();
@@ -177,7 +177,7 @@ describe.each([
     const frame = await (await page.waitForSelector('#admin')).contentFrame();
     // Chromium replaces a refused frame by its error page: the viewer's app never boots in it.
     await page.waitForTimeout(500);
-    const booted = frame === null ? false : await frame.evaluate(() => document.querySelector('#app') !== null).catch(() => false);
+    const booted = frame === null ? false : await frame.evaluate('document.querySelector("#app") !== null').catch(() => false);
     expect(booted).toBe(false);
     await page.close();
   });
@@ -320,7 +320,7 @@ describe('request bodies and security headers', () => {
   });
 
   it('sends nosniff and no Referer on every response, and a strict CSP that forbids framing on /admin', async () => {
-    for (const [method, p] of [['GET', '/api/qmdl-manifest'], ['GET', '/healthz'], ['GET', '/nope'], ['POST', '/api/time-offset'], ['GET', '/api/qmdl/1'], ['GET', '/admin']]) {
+    for (const [method, p] of [['GET', '/api/qmdl-manifest'], ['GET', '/healthz'], ['GET', '/nope'], ['POST', '/api/time-offset'], ['GET', '/api/qmdl/1'], ['GET', '/admin']] as const) {
       const res = await request(server.baseUrl, p, { method });
       expect([p, res.headers['x-content-type-options'], res.headers['referrer-policy']]).toEqual([p, 'nosniff', 'no-referrer']);
     }

@@ -147,11 +147,12 @@ describe('CommandProcessor', () => {
       const commands: Command[] = [
         { type: 'SetClockOffset', data: { offsetSeconds: 1 } },
         forRecording(name, data(100)),
-        { type: 'ChangeConfig', data: { config: nested(300) } },
+        // Malformed commands (decide copies a stop's or a damage report's detail as given): the log's own checks still catch them.
+        { type: 'MarkRecordingDamaged', data: { name, missing: [], detail: nested(300) as unknown as string } },
         { type: 'RecordGpsFix', data: { lat: 52.5, lon: 13.4 } },
-        { type: 'ChangeConfig', data: { config: { padding: 'x'.repeat(MAX_EVENT_BYTES) } } },
+        { type: 'StopRecording', data: { reason: 'requested', detail: 'x'.repeat(MAX_EVENT_BYTES) } },
         forRecording(name, data(200)),
-        { type: 'ChangeConfig', data: { config: nested(100) } },
+        { type: 'ChangeConfig', data: { config: { analyzers: { null_cipher: false } } } },
       ];
       const results = await Promise.all(commands.map((command, i) => processor.execute(command, context(i + 1))));
       expect(results.map((r) => (r.ok ? 'ok' : r.refusal.code))).toEqual(['ok', 'ok', 'EVENT_NOT_REPRESENTABLE', 'ok', 'EVENT_TOO_LARGE', 'ok', 'ok']);
@@ -170,7 +171,7 @@ describe('CommandProcessor', () => {
       let failedAppends = 0;
       // A write failure the checks cannot foresee, tied to one command's events.
       log.append = (events, options) => {
-        if (events.some((e) => e.type === 'ConfigChanged' && (e.data as { config: Record<string, unknown> }).config['poison'] === true)) {
+        if (events.some((e) => e.type === 'ConfigChanged' && (e.data as { config: Record<string, unknown> }).config['ui_level'] === 128)) {
           failedAppends++;
           return Promise.reject(new LedgerError('WRITE_FAILED', 'the append was not written'));
         }
@@ -181,7 +182,7 @@ describe('CommandProcessor', () => {
       const commands: Command[] = [
         { type: 'SetClockOffset', data: { offsetSeconds: 1 } },
         forRecording(name, data(100)),
-        { type: 'ChangeConfig', data: { config: { poison: true } } },
+        { type: 'ChangeConfig', data: { config: { ui_level: 128 } } },
         { type: 'DeleteRecording', data: { name: 'not-there' } },
         { type: 'RecordGpsFix', data: { lat: 1, lon: 2 } },
         forRecording(name, data(300)),
