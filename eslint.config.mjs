@@ -59,6 +59,30 @@ export default tseslint.config(
     },
   },
   {
+    // The analysis lib is decoders and analyzers as pure functions of the messages they are
+    // given: no I/O, no framework, no clock, no randomness (reports must be reproducible).
+    files: ['libs/analysis/src/**/*.ts'],
+    ignores: ['libs/analysis/src/**/*.spec.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [
+        { group: [...impureModules, '@ledger/radio', '@ledger/domain'], message: 'The analysis lib is pure: it takes decoded messages, it reads nothing.' },
+        { group: ['../../*/src', '../../*/src/*', '**/libs/*/src/**'], message: 'Import a lib only through its alias (@ledger/...) and its index.ts.' },
+      ] }],
+      'no-restricted-globals': ['error',
+        { name: 'process', message: 'The analysis lib reads no environment.' },
+        { name: 'setTimeout', message: 'The analysis lib has no clock.' },
+        { name: 'setInterval', message: 'The analysis lib has no clock.' },
+        { name: 'Buffer', message: 'The analysis lib works on Uint8Array (no Node globals).' },
+      ],
+      'no-restricted-syntax': ['error',
+        { selector: "MemberExpression[object.name='Date'][property.name='now']", message: 'The analysis lib has no clock.' },
+        { selector: "NewExpression[callee.name='Date'][arguments.length=0]", message: 'The analysis lib has no clock.' },
+        { selector: "MemberExpression[object.name='Math'][property.name='random']", message: 'The analysis lib has no randomness.' },
+        { selector: "MemberExpression[object.name='performance']", message: 'The analysis lib has no clock.' },
+      ],
+    },
+  },
+  {
     files: ['**/*.js', '**/*.mjs'],
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },

@@ -16,6 +16,7 @@ const moduleNameMapper = {
   '^@ledger/qmdl$': '<rootDir>/libs/qmdl/src',
   '^@ledger/radio$': '<rootDir>/libs/radio/src',
   '^@ledger/store$': '<rootDir>/libs/store/src',
+  '^@ledger/analysis$': '<rootDir>/libs/analysis/src',
   '^@ledger/migrations$': '<rootDir>/migrations',
 };
 const common = {

@@ -1,5 +1,5 @@
 import {
-  ANALYZER_KEYS, DEFAULT_ANALYZER_CONFIG, SEVERITIES,
+  DEFAULT_ANALYZER_CONFIG, SEVERITIES,
   type Analyzer, type AnalyzerConfig, type AnalyzerEvent, type InformationElement, type Severity,
 } from './analyzers/analyzer';
 import { connectionRedirect2gDowngradeAnalyzer } from './analyzers/connection-redirect-2g-downgrade.analyzer';
@@ -249,5 +249,3 @@ export class AnalysisHarness {
     if (key !== undefined) this.counters.partial[key] = (this.counters.partial[key] ?? 0) + 1;
   }
 }
-
-export { ANALYZER_KEYS };

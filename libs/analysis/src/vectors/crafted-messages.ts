@@ -1,0 +1,199 @@
+/**
+ * Hand-made LTE RRC and NAS PDUs, one or more per heuristic rule, positive and
+ * negative. Each is checked against tshark's dissection in
+ * test/analysis-crafted.e2e-spec.ts (the `tshark` fields below), and the
+ * analyzer specs feed them to the analyzers. Identities in them are made up.
+ */
+import type { NasDirection } from '../nas/lte-nas';
+import type { LteRrcChannelName } from '../rrc/lte-rrc';
+import { PerWriter } from './per-writer';
+
+export interface CraftedRrc {
+  readonly kind: 'lte-rrc';
+  readonly channel: LteRrcChannelName;
+  readonly payload: Uint8Array;
+  /** tshark fields (`-T fields -E occurrence=a`) this PDU must show. */
+  readonly tshark: Readonly<Record<string, string>>;
+}
+export interface CraftedNas {
+  readonly kind: 'lte-nas';
+  readonly direction: NasDirection;
+  readonly payload: Uint8Array;
+  readonly tshark: Readonly<Record<string, string>>;
+}
+export type CraftedMessage = CraftedRrc | CraftedNas;
+
+const hex = (s: string): Uint8Array => Uint8Array.from((s.replace(/\s+/g, '').match(/../g) ?? []).map((b) => parseInt(b, 16)));
+
+/** DL-DCCH c1 indices (36.331 order). */
+const DL_DCCH = { dlInformationTransfer: 1, rrcConnectionReconfiguration: 4, rrcConnectionRelease: 5, securityModeCommand: 6 };
+
+function dlDcch(index: number): PerWriter {
+  return new PerWriter().bit(0).int(index, 0, 15);
+}
+
+function carrierFreqsGeran(w: PerWriter, startingArfcn: number): PerWriter {
+  return w.int(startingArfcn, 0, 1023).bit(0) /* dcs1800 */.int(0, 0, 2) /* explicitListOfARFCNs */.int(0, 0, 31);
+}
+
+type Redirect = { type: 'geran'; arfcn: number } | { type: 'eutra'; arfcn: number } | { type: 'utra-FDD'; arfcn: number } | { type: 'none' };
+function rrcConnectionRelease(redirect: Redirect): Uint8Array {
+  const w = dlDcch(DL_DCCH.rrcConnectionRelease).int(0, 0, 3).bit(0).int(0, 0, 3);
+  w.bit(redirect.type !== 'none').bit(0).bit(0); // redirectedCarrierInfo, idleModeMobilityControlInfo, nonCriticalExtension
+  w.int(1, 0, 3); // releaseCause: other
+  if (redirect.type === 'geran') carrierFreqsGeran(w.bit(0).int(1, 0, 5), redirect.arfcn);
+  if (redirect.type === 'eutra') w.bit(0).int(0, 0, 5).int(redirect.arfcn, 0, 65535);
+  if (redirect.type === 'utra-FDD') w.bit(0).int(2, 0, 5).int(redirect.arfcn, 0, 16383);
+  return w.toBytes();
+}
+
+function algorithms(w: PerWriter, eea: number, eia: number): PerWriter {
+  return w.bit(0).int(eea, 0, 7).bit(0).int(eia, 0, 7);
+}
+
+function securityModeCommand(eea: number, eia: number): Uint8Array {
+  const w = dlDcch(DL_DCCH.securityModeCommand).int(0, 0, 3).bit(0).int(0, 0, 3).bit(0 /* nonCriticalExtension */);
+  return algorithms(w.bit(0 /* securityConfigSMC ext */), eea, eia).toBytes();
+}
+
+function reconfigurationWithHandoverSecurity(options: { eea: number; measConfig: boolean }): Uint8Array {
+  const w = dlDcch(DL_DCCH.rrcConnectionReconfiguration).int(1, 0, 3).bit(0).int(0, 0, 7);
+  w.bit(options.measConfig).bit(0).bit(0).bit(0).bit(1).bit(0);
+  if (options.measConfig) {
+    // MeasConfig with nothing in it: ext bit, 11 absent optionals … then the handover config follows
+    w.bit(0).bits(0, 11);
+  }
+  w.bit(0 /* SecurityConfigHO ext */).int(0, 0, 1 /* intraLTE */).bit(1 /* securityAlgorithmConfig */);
+  return algorithms(w, options.eea, 2).bit(1 /* keyChangeIndicator */).int(3, 0, 7).toBytes();
+}
+
+function dlInformationTransfer(nas: Uint8Array): Uint8Array {
+  return dlDcch(DL_DCCH.dlInformationTransfer).int(0, 0, 3).bit(0).int(0, 0, 3).bit(0).int(0, 0, 2).length(nas.length).octets(nas).toBytes();
+}
+
+interface Plmn { mcc: string; mnc: string }
+function sib1(options: { plmn: Plmn; tac: number; cellIdentity: number; schedulingInfo: readonly (readonly number[])[] }): Uint8Array {
+  const w = new PerWriter().bit(0).int(1, 0, 1); // c1, systemInformationBlockType1
+  w.bit(0).bit(0).bit(0); // p-Max, tdd-Config, nonCriticalExtension
+  w.bit(0 /* csg-Identity */).int(1, 1, 6);
+  w.bit(1);
+  for (const d of options.plmn.mcc) w.int(Number(d), 0, 9);
+  w.int(options.plmn.mnc.length, 2, 3);
+  for (const d of options.plmn.mnc) w.int(Number(d), 0, 9);
+  w.bit(1 /* notReserved */).bits(options.tac, 16).bits(options.cellIdentity, 28).bit(1).bit(0).bit(0);
+  w.bit(0).int(-64, -70, -22); // cellSelectionInfo
+  w.int(4, 1, 64); // freqBandIndicator
+  w.int(options.schedulingInfo.length, 1, 32);
+  for (const sibs of options.schedulingInfo) {
+    w.int(1, 0, 6 /* rf16 */).int(sibs.length, 0, 31);
+    for (const sib of sibs) w.bit(0).int(sib - 3, 0, 15);
+  }
+  return w.int(3, 0, 6 /* ms10 */).int(7, 0, 31).toBytes();
+}
+
+type SibSpec = { type: 'sib3'; priority: number } | { type: 'sib7'; priority: number; arfcn: number } | { type: 'sib6'; priority: number; uarfcn: number };
+function systemInformation(sibs: readonly SibSpec[]): Uint8Array {
+  const w = new PerWriter().bit(0).int(0, 0, 1).bit(0 /* r8 */).bit(0 /* nonCriticalExtension */).int(sibs.length, 1, 32);
+  for (const sib of sibs) {
+    if (sib.type === 'sib3') {
+      w.bit(0).int(1, 0, 9).bit(0);
+      w.bit(0).int(4, 0, 15); // cellReselectionInfoCommon: q-Hyst dB4
+      w.bit(0).int(10, 0, 31).int(sib.priority, 0, 7); // cellReselectionServingFreqInfo
+      w.bits(0, 4).int(-64, -70, -22).bit(1).bits(1, 2).int(1, 0, 7); // intraFreqCellReselectionInfo
+    } else if (sib.type === 'sib6') {
+      w.bit(0).int(4, 0, 9).bit(0);
+      w.bit(1).bit(0).bit(0).int(1, 1, 16); // FDD list of one carrier
+      w.bit(0 /* ext */).bit(1).int(sib.uarfcn, 0, 16383).int(sib.priority, 0, 7).int(4, 0, 31).int(2, 0, 31).int(-50, -60, -13).int(21, -50, 33).int(-18, -24, 0);
+      w.int(2, 0, 7); // t-ReselectionUTRA
+    } else {
+      w.bit(0).int(5, 0, 9).bit(0);
+      w.bit(0).bit(1).int(2, 0, 7).int(1, 1, 16); // t-ReselectionGERAN, one carrier group
+      carrierFreqsGeran(w.bit(0), sib.arfcn);
+      w.bit(1).bit(0).int(sib.priority, 0, 7).bits(0xff, 8).int(5, 0, 45).int(4, 0, 31).int(2, 0, 31);
+    }
+  }
+  return w.toBytes();
+}
+
+function rrcConnectionRequest(): Uint8Array {
+  return new PerWriter().bit(0).int(1, 0, 1).bit(0).bit(1).bits(0x12345678, 32).bits(0x9a, 8).int(3, 0, 7 /* mo-Signalling */).bit(0).toBytes();
+}
+
+const GUTI_310_260 = '0bf6 130062 8001 01 01020304';
+const NAS = {
+  identityRequestImsi: hex('075501'),
+  identityRequestImei: hex('075502'),
+  attachRequestGuti: hex(`0741 71 ${GUTI_310_260} 02e0e0 0004 0201d011 52 130062 a4fb`),
+  authenticationResponse: hex('075308 0102030405060708'),
+  attachComplete: hex('0743 0003 5200c2'),
+  securityModeCommandEea0: hex('075d 02 01 02e0e0'),
+  securityModeCommandEea1: hex('075d 12 01 02e0e0'),
+  attachRejectCause8: hex('074408'),
+  attachRejectCause17: hex('074411'),
+  tauRejectCause3: hex('074b03'),
+  tauRejectCause22: hex('074b16'),
+  serviceRejectCause9: hex('074e09'),
+  serviceRejectCause22: hex('074e16'),
+  detachRequestNetworkReattach: hex('074501'),
+  detachRequestNetworkImsiDetach: hex('074503'),
+  detachRequestUe: hex(`0745 71 ${GUTI_310_260}`),
+  extendedServiceRequest: hex('074c 70 05f401020304'),
+  ciphered: hex('27 11223344 05 0102030405'),
+};
+
+const rrc = (channel: LteRrcChannelName, payload: Uint8Array, tshark: Record<string, string>): CraftedRrc => ({ kind: 'lte-rrc', channel, payload, tshark });
+const nas = (direction: NasDirection, payload: Uint8Array, tshark: Record<string, string>): CraftedNas => ({ kind: 'lte-nas', direction, payload, tshark });
+
+/** The crafted messages by name. */
+export const craftedMessages = {
+  releaseRedirectGeran: rrc('DL-DCCH', rrcConnectionRelease({ type: 'geran', arfcn: 20 }), { 'lte-rrc.c1': '5', 'lte-rrc.releaseCause': '1', 'lte-rrc.redirectedCarrierInfo': '1', 'lte-rrc.startingARFCN': '20' }),
+  releaseRedirectEutra: rrc('DL-DCCH', rrcConnectionRelease({ type: 'eutra', arfcn: 1300 }), { 'lte-rrc.c1': '5', 'lte-rrc.redirectedCarrierInfo': '0', 'lte-rrc.eutra': '1300' }),
+  releaseRedirectUtra: rrc('DL-DCCH', rrcConnectionRelease({ type: 'utra-FDD', arfcn: 10700 }), { 'lte-rrc.c1': '5', 'lte-rrc.redirectedCarrierInfo': '2', 'lte-rrc.utra_FDD': '10700' }),
+  releaseNoRedirect: rrc('DL-DCCH', rrcConnectionRelease({ type: 'none' }), { 'lte-rrc.c1': '5', 'lte-rrc.releaseCause': '1', 'lte-rrc.redirectedCarrierInfo': '' }),
+  securityModeCommandEea0: rrc('DL-DCCH', securityModeCommand(0, 2), { 'lte-rrc.c1': '6', 'lte-rrc.cipheringAlgorithm': '0', 'lte-rrc.integrityProtAlgorithm': '2' }),
+  securityModeCommandEea2: rrc('DL-DCCH', securityModeCommand(2, 2), { 'lte-rrc.c1': '6', 'lte-rrc.cipheringAlgorithm': '2', 'lte-rrc.integrityProtAlgorithm': '2' }),
+  handoverSecurityEea0: rrc('DL-DCCH', reconfigurationWithHandoverSecurity({ eea: 0, measConfig: false }), { 'lte-rrc.c1': '4', 'lte-rrc.cipheringAlgorithm': '0', 'lte-rrc.nextHopChainingCount': '3' }),
+  handoverSecurityEea1: rrc('DL-DCCH', reconfigurationWithHandoverSecurity({ eea: 1, measConfig: false }), { 'lte-rrc.c1': '4', 'lte-rrc.cipheringAlgorithm': '1' }),
+  handoverSecurityEea0AfterMeasConfig: rrc('DL-DCCH', reconfigurationWithHandoverSecurity({ eea: 0, measConfig: true }), { 'lte-rrc.c1': '4', 'lte-rrc.cipheringAlgorithm': '0' }),
+  dlInformationTransferIdentityRequest: rrc('DL-DCCH', dlInformationTransfer(NAS.identityRequestImsi), { 'lte-rrc.c1': '1', 'nas_eps.nas_msg_emm_type': '0x55', 'nas_eps.emm.id_type2': '1' }),
+  sib1TwoSiMessages: rrc('BCCH-DL-SCH', sib1({ plmn: { mcc: '310', mnc: '260' }, tac: 0xa4fb, cellIdentity: 6508556, schedulingInfo: [[], [3]] }), {
+    'lte-rrc.c1': '1', 'lte-rrc.MCC_MNC_Digit': '3,1,0,2,6,0', 'lte-rrc.trackingAreaCode': 'a4fb', 'lte-rrc.schedulingInfoList': '2',
+  }),
+  sib1OneSiMessage: rrc('BCCH-DL-SCH', sib1({ plmn: { mcc: '001', mnc: '01' }, tac: 1, cellIdentity: 1, schedulingInfo: [[]] }), {
+    'lte-rrc.c1': '1', 'lte-rrc.MCC_MNC_Digit': '0,0,1,0,1', 'lte-rrc.schedulingInfoList': '1',
+  }),
+  sib1ThreeDigitMnc: rrc('BCCH-DL-SCH', sib1({ plmn: { mcc: '311', mnc: '480' }, tac: 58891, cellIdentity: 58989057, schedulingInfo: [[], [3, 5]] }), {
+    'lte-rrc.MCC_MNC_Digit': '3,1,1,4,8,0', 'lte-rrc.schedulingInfoList': '2',
+  }),
+  siLte3Geran5: rrc('BCCH-DL-SCH', systemInformation([{ type: 'sib3', priority: 3 }, { type: 'sib7', priority: 5, arfcn: 20 }]), {
+    'lte-rrc.c1': '0', 'lte-rrc.cellReselectionPriority': '3,5',
+  }),
+  siLte5Geran2: rrc('BCCH-DL-SCH', systemInformation([{ type: 'sib3', priority: 5 }, { type: 'sib7', priority: 2, arfcn: 20 }]), {
+    'lte-rrc.cellReselectionPriority': '5,2',
+  }),
+  siLte2Utra6: rrc('BCCH-DL-SCH', systemInformation([{ type: 'sib3', priority: 2 }, { type: 'sib6', priority: 6, uarfcn: 10700 }]), {
+    'lte-rrc.cellReselectionPriority': '2,6',
+  }),
+  siGeranOnly: rrc('BCCH-DL-SCH', systemInformation([{ type: 'sib7', priority: 1, arfcn: 30 }]), { 'lte-rrc.cellReselectionPriority': '1' }),
+  rrcConnectionRequest: rrc('UL-CCCH', rrcConnectionRequest(), { 'lte-rrc.c1': '1', 'lte-rrc.establishmentCause': '3' }),
+  identityRequestImsi: nas('downlink', NAS.identityRequestImsi, { 'nas_eps.nas_msg_emm_type': '0x55', 'nas_eps.emm.id_type2': '1' }),
+  identityRequestImei: nas('downlink', NAS.identityRequestImei, { 'nas_eps.nas_msg_emm_type': '0x55', 'nas_eps.emm.id_type2': '2' }),
+  attachRequestGuti: nas('uplink', NAS.attachRequestGuti, { 'nas_eps.nas_msg_emm_type': '0x41', 'nas_eps.emm.eps_att_type': '1', 'e212.tai.mcc': '310', 'e212.tai.mnc': '260', 'nas_eps.emm.tai_tac': '42235' }),
+  authenticationResponse: nas('uplink', NAS.authenticationResponse, { 'nas_eps.nas_msg_emm_type': '0x53' }),
+  attachComplete: nas('uplink', NAS.attachComplete, { 'nas_eps.nas_msg_emm_type': '0x43' }),
+  nasSecurityModeCommandEea0: nas('downlink', NAS.securityModeCommandEea0, { 'nas_eps.nas_msg_emm_type': '0x5d', 'nas_eps.emm.toc': '0', 'nas_eps.emm.toi': '2' }),
+  nasSecurityModeCommandEea1: nas('downlink', NAS.securityModeCommandEea1, { 'nas_eps.nas_msg_emm_type': '0x5d', 'nas_eps.emm.toc': '1', 'nas_eps.emm.toi': '2' }),
+  attachRejectCause8: nas('downlink', NAS.attachRejectCause8, { 'nas_eps.nas_msg_emm_type': '0x44', 'nas_eps.emm.cause': '8' }),
+  attachRejectCause17: nas('downlink', NAS.attachRejectCause17, { 'nas_eps.nas_msg_emm_type': '0x44', 'nas_eps.emm.cause': '17' }),
+  tauRejectCause3: nas('downlink', NAS.tauRejectCause3, { 'nas_eps.nas_msg_emm_type': '0x4b', 'nas_eps.emm.cause': '3' }),
+  tauRejectCause22: nas('downlink', NAS.tauRejectCause22, { 'nas_eps.nas_msg_emm_type': '0x4b', 'nas_eps.emm.cause': '22' }),
+  serviceRejectCause9: nas('downlink', NAS.serviceRejectCause9, { 'nas_eps.nas_msg_emm_type': '0x4e', 'nas_eps.emm.cause': '9' }),
+  serviceRejectCause22: nas('downlink', NAS.serviceRejectCause22, { 'nas_eps.nas_msg_emm_type': '0x4e', 'nas_eps.emm.cause': '22' }),
+  detachRequestNetworkReattach: nas('downlink', NAS.detachRequestNetworkReattach, { 'nas_eps.nas_msg_emm_type': '0x45', 'nas_eps.emm.detach_type_dl': '1' }),
+  detachRequestNetworkImsiDetach: nas('downlink', NAS.detachRequestNetworkImsiDetach, { 'nas_eps.nas_msg_emm_type': '0x45', 'nas_eps.emm.detach_type_dl': '3' }),
+  detachRequestUe: nas('uplink', NAS.detachRequestUe, { 'nas_eps.nas_msg_emm_type': '0x45', 'nas_eps.emm.detach_type_ul': '1' }),
+  extendedServiceRequest: nas('uplink', NAS.extendedServiceRequest, { 'nas_eps.nas_msg_emm_type': '0x4c', 'nas_eps.emm.service_type': '0' }),
+  ciphered: nas('downlink', NAS.ciphered, { 'nas_eps.security_header_type': '2' }),
+} satisfies Record<string, CraftedMessage>;
+
+export type CraftedName = keyof typeof craftedMessages;
