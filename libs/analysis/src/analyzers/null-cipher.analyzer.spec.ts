@@ -1,0 +1,23 @@
+import { given } from '../testing/analyzer-spec-helpers';
+import { nullCipherAnalyzer as analyzer } from './null-cipher.analyzer';
+
+describe('null_cipher: RRC selecting EEA0', () => {
+  test('keeps the original name, version and key', () => {
+    expect([analyzer.key, analyzer.name, analyzer.version]).toEqual(['null_cipher', 'Null Cipher', 1]);
+  });
+  test('a security mode command with EEA0 is High', () => {
+    expect(given(analyzer).when('securityModeCommandEea0')[0]?.event_type).toBe('High');
+  });
+  test('a security mode command with EEA2 raises nothing (negative twin)', () => {
+    expect(given(analyzer).when('securityModeCommandEea2')).toEqual([undefined]);
+  });
+  test('a handover security configuration with EEA0 is High', () => {
+    expect(given(analyzer).when('handoverSecurityEea0')[0]?.event_type).toBe('High');
+  });
+  test('a handover security configuration with EEA1 raises nothing (negative twin)', () => {
+    expect(given(analyzer).when('handoverSecurityEea1')).toEqual([undefined]);
+  });
+  test('a handover config behind a measConfig we do not decode is not guessed at: no event', () => {
+    expect(given(analyzer).when('handoverSecurityEea0AfterMeasConfig')).toEqual([undefined]);
+  });
+});
