@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, as the README's `npm ci && npm test` runs it: system
-# packages the tests need (chromium, tshark, PostgreSQL), the build the end-to-end tests spawn, type
-# check, lint, then every jest project.
+# packages the tests need (chromium, tshark, PostgreSQL), the build the
+# end-to-end tests spawn, type check, lint, then every jest project.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/ensure-chromium.sh

@@ -7,6 +7,7 @@ import { registerImportRayhunterCommand } from './import-rayhunter.command';
 import { registerImportCommand } from './import.command';
 import { registerInspectCommand } from './inspect.command';
 import { registerMigrateCommand } from './migrate.command';
+import { registerPcapCommand } from './pcap.command';
 import { registerStateCommand } from './state.command';
 import { registerTimelineCommand } from './timeline.command';
 import { registerVerifyCommand } from './verify.command';
@@ -14,7 +15,8 @@ import { registerVerifyCommand } from './verify.command';
 /**
  * Registers the forensics commands (README.md in this folder). The read
  * commands work on a private copy of the store and never write to it; only
- * `migrate`, `import` and `import-rayhunter` write.
+ * `migrate`, `import` and `import-rayhunter` write; `pcap` converts a QMDL file
+ * and touches no store.
  */
 export function registerForensicCommands(program: Command): void {
   registerInspectCommand(program);
@@ -28,4 +30,5 @@ export function registerForensicCommands(program: Command): void {
   registerMigrateCommand(program);
   registerImportRayhunterCommand(program);
   registerExportRayhunterCommand(program);
+  registerPcapCommand(program);
 }

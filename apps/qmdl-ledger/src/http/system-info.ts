@@ -16,6 +16,16 @@ export function runtimeMetadata(): RuntimeMetadata {
   return { rayhunter_version: `qmdl-ledger ${APP_VERSION}`, system_os: `${os.type()} ${os.release()}`, arch: os.arch() };
 }
 
+/**
+ * The section header options of every pcapng this service writes (the HTTP
+ * export and the CLI alike), as the original fills them: the machine's
+ * architecture, `<sysname> <release>`, `<app> <version>`.
+ */
+export function pcapngSectionOptions(): { hardware: string; os: string; application: string } {
+  const meta = runtimeMetadata();
+  return { hardware: meta.arch, os: meta.system_os, application: meta.rayhunter_version };
+}
+
 /** Rayhunter's `humanize_kb`: "812K" below 1000 KiB, else MiB with one decimal ("28.3M"). */
 export function humanizeKb(kb: number): string {
   const whole = Math.floor(kb);
