@@ -23,11 +23,12 @@ export interface CommandDataMap {
     readonly compressed?: boolean;
   };
   StopRecording: { readonly reason: StopReason; readonly detail?: string };
-  DeleteRecording: { readonly name: string };
+  /** `reason` defaults to `requested`; the shipper deletes with `uploaded`. */
+  DeleteRecording: { readonly name: string; readonly reason?: 'requested' | 'uploaded' };
   DeleteAllRecordings: Record<string, never>;
   /** Committed totals of the active recording after a flush window. */
   AppendRecordingData: { readonly name: string; readonly totals: RecordingTotals };
-  MarkRecordingUploaded: { readonly name: string; readonly uploadTime: string };
+  MarkRecordingUploaded: { readonly name: string; readonly uploadTime: string; readonly target?: string; readonly sizeBytes?: number };
   /** Carries exactly what RecordingImported records. */
   ImportRecording: EventDataMap['RecordingImported'];
   MarkRecordingDamaged: { readonly name: string; readonly missing: readonly string[]; readonly detail: string };

@@ -34,6 +34,9 @@ export interface RecordingTotals {
   readonly lastMessageTime?: string;
 }
 
+/** Why a recording was deleted. */
+export type DeleteReason = 'requested' | 'all-deleted' | 'uploaded';
+
 export interface EventDataMap {
   StoreCreated: { readonly storeId: string; readonly formatVersion: number };
   ServiceStarted: {
@@ -57,8 +60,10 @@ export interface EventDataMap {
   };
   RecordingDataAppended: RecordingTotals;
   RecordingStopped: RecordingTotals & { readonly reason: StopReason; readonly detail?: string };
-  RecordingDeleted: { readonly reason: 'requested' | 'all-deleted' };
-  RecordingUploaded: { readonly uploadTime: string };
+  /** `uploaded`: deleted by the shipper once the central service acknowledged every byte (`--delete-after-upload`). */
+  RecordingDeleted: { readonly reason: DeleteReason };
+  /** The final bytes were acknowledged by `target` (a fleet service's base URL), `sizeBytes` of them (the compressed size). */
+  RecordingUploaded: { readonly uploadTime: string; readonly target?: string; readonly sizeBytes?: number };
   RecordingImported: {
     readonly name: string;
     readonly startTime: string;

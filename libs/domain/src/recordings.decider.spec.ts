@@ -108,6 +108,12 @@ describe('DeleteRecording', () => {
     ]);
   });
 
+  it('records why: a delete after upload says uploaded', () => {
+    spec.given([started(NAME0), stopped(NAME0, 'requested')]).when({ type: 'DeleteRecording', data: { name: NAME0, reason: 'uploaded' } }).then([
+      { type: 'RecordingDeleted', recording: NAME0, data: { reason: 'uploaded' } },
+    ]);
+  });
+
   it('of an unknown name is refused NO_SUCH_RECORDING', () => {
     spec.given([started(NAME0)]).when({ type: 'DeleteRecording', data: { name: '42' } }).thenRefused('NO_SUCH_RECORDING');
     spec.given([]).when({ type: 'DeleteRecording', data: { name: 'constructor' } }).thenRefused('NO_SUCH_RECORDING');
@@ -282,6 +288,13 @@ describe('MarkRecordingUploaded / MarkRecordingDamaged', () => {
       .given([started(NAME0)])
       .when({ type: 'MarkRecordingDamaged', data: { name: NAME0, missing: [`${NAME0}.ndjson`], detail: 'file missing' } })
       .then([{ type: 'RecordingDamaged', recording: NAME0, data: { missing: [`${NAME0}.ndjson`], detail: 'file missing' } }]);
+  });
+
+  it('an upload names its target and the size acknowledged', () => {
+    spec
+      .given([started(NAME0), stopped(NAME0, 'requested')])
+      .when({ type: 'MarkRecordingUploaded', data: { name: NAME0, uploadTime: '2024-06-02T00:00:00Z', target: 'http://fleet.example:8090', sizeBytes: 4096 } })
+      .then([{ type: 'RecordingUploaded', recording: NAME0, data: { uploadTime: '2024-06-02T00:00:00Z', target: 'http://fleet.example:8090', sizeBytes: 4096 } }]);
   });
 
   it('of an unknown or deleted recording are refused NO_SUCH_RECORDING', () => {

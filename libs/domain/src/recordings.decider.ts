@@ -1,6 +1,6 @@
 import type { Command, Refusal, RefusalCode } from './commands';
 import { LedgerError } from './errors';
-import type { DecidedEvent, RecordingTotals, StopReason } from './events';
+import type { DecidedEvent, DeleteReason, RecordingTotals, StopReason } from './events';
 import { compareRecordingsByStart, isRecordingName, lookup, nextFreeName } from './naming';
 import { compact, isCount, totalsOf } from './recording-entry';
 import { keepUnchangedSecrets, rayhunterConfigProblems } from './rayhunter-config';
@@ -25,7 +25,7 @@ function stopped(current: RecordingEntry, reason: StopReason, detail?: string): 
   return { type: 'RecordingStopped', recording: current.name, data: compact({ reason, detail, ...totalsOf(current) }) };
 }
 
-function deleted(name: string, reason: 'requested' | 'all-deleted'): DecidedEvent {
+function deleted(name: string, reason: DeleteReason): DecidedEvent {
   return { type: 'RecordingDeleted', recording: name, data: { reason } };
 }
 
@@ -142,14 +142,15 @@ export function decide(command: Command, state: QmdlStoreState): Decision {
 
     case 'DeleteRecording': {
       const name = command.data.name;
+      const reason = command.data.reason ?? 'requested';
       if (state.current !== undefined && state.current.name === name) {
         // Stop and delete in one atomic append: no state has a writer without an entry.
-        return accept(stopped(state.current, 'deleted'), deleted(name, 'requested'));
+        return accept(stopped(state.current, 'deleted'), deleted(name, reason));
       }
       if (lookup(state.entries, name) === undefined) {
         return refuse('NO_SUCH_RECORDING', `no recording with name ${name}`, { name });
       }
-      return accept(deleted(name, 'requested'));
+      return accept(deleted(name, reason));
     }
 
     case 'DeleteAllRecordings': {
@@ -191,10 +192,14 @@ export function decide(command: Command, state: QmdlStoreState): Decision {
     }
 
     case 'MarkRecordingUploaded': {
-      const { name, uploadTime } = command.data;
+      const { name, uploadTime, target, sizeBytes } = command.data;
       if (liveRecording(state, name) === undefined) return refuse('NO_SUCH_RECORDING', `no recording with name ${name}`, { name });
       if (parseRfc3339(uploadTime) === undefined) return refuse('INVALID_TIME', `uploadTime is not RFC 3339: ${uploadTime}`, { name });
-      return accept({ type: 'RecordingUploaded', recording: name, data: { uploadTime } });
+      return accept({
+        type: 'RecordingUploaded',
+        recording: name,
+        data: { uploadTime, ...(target !== undefined ? { target } : {}), ...(sizeBytes !== undefined ? { sizeBytes } : {}) },
+      });
     }
 
     case 'MarkRecordingDamaged': {

@@ -11,6 +11,7 @@ import type {
   PageOptions,
   ReadOptions,
   Snapshot,
+  StoredEventText,
   StoreMetadata,
   VerifyResult,
 } from './event-log.port';
@@ -18,7 +19,7 @@ import { EventLogErrorCode, EventRejectedError, logClosedError, openError, readE
 import { GroupCommit, type Outcome } from './group-commit';
 import { INDEX_SEPARATOR, indexEntries, META_KEYS, STORE_FORMAT_VERSION, SUBLEVELS, type IndexSublevel } from './layout';
 import type { LevelDatabase, LevelSublevel } from './level-types';
-import { parseStoredEvent, queryEventChunks, type IndexStores } from './reader';
+import { chunksOf, parseStoredEvent, queryEventChunks, READ_CHUNK, type IndexStores } from './reader';
 import { encodeSequenceKey, isSequence } from './sequence-key';
 import { subscribeToLog, type LiveListener } from './subscription';
 import { UpcasterRegistry } from './upcasters';
@@ -414,6 +415,26 @@ export class AbstractLevelEventLog implements EventLog {
     const limit = checkOptionalSequence(options.limit, 'limit');
     const reverse = options.reverse === true;
     return { [Symbol.asyncIterator]: () => this.stream(filter, fromSeq ?? 1, toSeq, reverse, limit) };
+  }
+
+  readStored(options: { readonly fromSeq?: number; readonly toSeq?: number } = {}): AsyncIterable<StoredEventText> {
+    const fromSeq = Math.max(1, checkOptionalSequence(options.fromSeq, 'fromSeq') ?? 1);
+    const toSeq = checkOptionalSequence(options.toSeq, 'toSeq');
+    return { [Symbol.asyncIterator]: () => this.storedTexts(fromSeq, toSeq) };
+  }
+
+  private async *storedTexts(fromSeq: number, toSeq: number | undefined): AsyncGenerator<StoredEventText> {
+    if (this.closing) throw logClosedError();
+    const to = Math.min(toSeq ?? this.head.seq, this.head.seq);
+    if (to < fromSeq) return;
+    try {
+      const iterator = this.subs.events.iterator({ gte: encodeSequenceKey(fromSeq), lte: encodeSequenceKey(to) });
+      for await (const entries of chunksOf(iterator, READ_CHUNK)) {
+        for (const [key, text] of entries as Array<[string, string]>) yield { seq: Number.parseInt(key, 16), text };
+      }
+    } catch (error) {
+      throw this.closing && isLedgerError(error, EventLogErrorCode.READ_FAILED) ? logClosedError() : error;
+    }
   }
 
   private async *stream(filter: EventFilter, fromSeq: number, toSeq: number | undefined, reverse: boolean, limit?: number): AsyncGenerator<StoredEvent> {

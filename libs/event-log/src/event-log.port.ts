@@ -80,6 +80,12 @@ export interface VerifyResult {
   readonly firstBad?: VerifyFinding;
 }
 
+/** One event as stored: its sequence and its stored JSON text. */
+export interface StoredEventText {
+  readonly seq: number;
+  readonly text: string;
+}
+
 export interface StoreMetadata {
   readonly storeId: string;
   readonly createdAt: string;
@@ -133,6 +139,12 @@ export interface EventLog {
   get(seq: number): Promise<StoredEvent | undefined>;
   /** Stream events in sequence order (or reverse) without loading the log into memory; upcast on read. */
   read(options?: ReadOptions): AsyncIterable<StoredEvent>;
+  /**
+   * Stream the stored text of each event in [fromSeq, toSeq], exactly as it was
+   * written (never upcast, never re-encoded): what `export` writes and what
+   * shipping sends, because the hash chain is over the stored form.
+   */
+  readStored(options?: { readonly fromSeq?: number; readonly toSeq?: number }): AsyncIterable<StoredEventText>;
   /** One page of events with a cursor; the cost of a page does not depend on its depth. */
   page(options?: PageOptions): Promise<EventPage>;
   /**

@@ -8,3 +8,5 @@ export * from './recorder';
 export * from './startup-recovery';
 export * from './open-ledger';
 export * from './data-dir';
+export * from './fleet-target';
+export * from './shipper';

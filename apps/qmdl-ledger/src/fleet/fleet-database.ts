@@ -52,9 +52,12 @@ export class FleetDatabase {
       const client = await pool.connect().catch((error: unknown) => {
         throw databaseError(error);
       });
+      const onError = (): void => undefined;
+      client.on('error', onError);
       try {
         await migrateFleetSchema(client);
       } finally {
+        client.off('error', onError);
         client.release();
       }
     } catch (error) {
@@ -73,6 +76,12 @@ export class FleetDatabase {
       throw databaseError(error);
     }
     let broken = false;
+    // A checked-out client whose server dies emits 'error' (the pool only listens while it is idle);
+    // unheard, that ends the process. The query in flight rejects as well, which is what we act on.
+    const onError = (): void => {
+      broken = true;
+    };
+    client.on('error', onError);
     try {
       await client.query('BEGIN');
       const result = await work(client);
@@ -84,6 +93,7 @@ export class FleetDatabase {
       });
       throw databaseError(error);
     } finally {
+      client.off('error', onError);
       client.release(broken);
     }
   }

@@ -13,6 +13,7 @@ import type { HttpConfig } from './http-config';
 import { MetricsController } from './metrics.controller';
 import { RayhunterController } from './rayhunter.controller';
 import { SignInThrottle } from './sign-in-throttle';
+import { ShippingController } from './shipping.controller';
 import { HTTP_CONFIG, LEDGER } from './tokens';
 
 /** Closes the Ledger when the app shuts down, so the LevelDB LOCK is released (a hung shutdown keeps it). */
@@ -42,7 +43,7 @@ export class AppModule {
   static forRoot(options: AppModuleOptions): DynamicModule {
     return {
       module: AppModule,
-      controllers: [RayhunterController, EventsController, AuthController, HealthController, MetricsController, AdminController],
+      controllers: [RayhunterController, EventsController, AuthController, HealthController, MetricsController, AdminController, ShippingController],
       providers: [
         // Factories, not useValue: Nest serialises a dynamic module's metadata
         // (values included) to name it, and with the ledger in it that walked

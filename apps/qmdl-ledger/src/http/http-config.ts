@@ -1,3 +1,4 @@
+import type { ShippingStatus } from '@ledger/store';
 import type { LogBuffer } from './log-buffer';
 
 /** What the HTTP app needs to know beyond the Ledger itself. */
@@ -17,6 +18,8 @@ export interface HttpConfig {
   readonly rayhunterUiDir?: string;
   /** The service's own recent log lines, served at /api/log. */
   readonly logBuffer: LogBuffer;
+  /** The shipper's status when `serve --ship-to` runs one (GET /api/shipping, /metrics). */
+  readonly shipping?: () => ShippingStatus;
   /** Close the Ledger when the Nest app shuts down (default true). */
   readonly closeLedgerOnShutdown?: boolean;
 }

@@ -2,9 +2,10 @@ import { Controller, Get, Inject, Res } from '@nestjs/common';
 import { ApiOperation, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { HttpResponse as Response } from './http-types';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { Ledger } from '@ledger/store';
+import type { Ledger, ShippingStatus } from '@ledger/store';
+import type { HttpConfig } from './http-config';
 import { SignInThrottle } from './sign-in-throttle';
-import { LEDGER } from './tokens';
+import { HTTP_CONFIG, LEDGER } from './tokens';
 
 /**
  * Prometheus metrics on a private Registry (nothing global, so several apps in
@@ -22,6 +23,7 @@ export class MetricsController {
   constructor(
     @Inject(LEDGER) private readonly ledger: Ledger,
     signIns: SignInThrottle,
+    @Inject(HTTP_CONFIG) config: HttpConfig,
   ) {
     const registers = [this.registry];
     const ledgerRef = this.ledger;
@@ -43,6 +45,24 @@ export class MetricsController {
         this.inc(signIns.limiter.throttled);
       },
     });
+    const shipping = config.shipping;
+    if (shipping !== undefined) {
+      const gauge = (name: string, help: string, read: (s: ShippingStatus) => number): void => {
+        new Gauge({
+          name,
+          help,
+          registers,
+          collect() {
+            this.set(read(shipping()));
+          },
+        });
+      };
+      gauge('qmdl_ledger_ship_shipped_seq', 'Sequence the fleet service has acknowledged (the shipper checkpoint)', (s) => s.shippedSeq);
+      gauge('qmdl_ledger_ship_lag_events', 'Committed events the fleet service does not hold yet', (s) => s.lagEvents);
+      gauge('qmdl_ledger_ship_lag_bytes', 'Committed recording bytes (compressed) the fleet service does not hold yet', (s) => s.lagBytes);
+      gauge('qmdl_ledger_ship_uploaded_recordings', 'Recordings recorded as uploaded since the service started', (s) => s.uploadedRecordings);
+      gauge('qmdl_ledger_ship_failing', '1 while the last shipping attempt failed (backoff or fork), else 0', (s) => (s.state === 'backoff' || s.state === 'forked' ? 1 : 0));
+    }
     this.commitLatency = new Histogram({
       name: 'qmdl_ledger_commit_latency_seconds',
       help: 'Latency of a durable log commit (append + fsync), per commit',

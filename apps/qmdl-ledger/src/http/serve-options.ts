@@ -24,6 +24,8 @@ export interface ServeOptions {
   readonly rayhunterUi?: string;
   /** Origins besides the server's own that may make state-changing requests, normalised. */
   readonly allowedOrigins: readonly string[];
+  /** `--ship-to`: ship the log and the recordings to this fleet service (with `ship.token`). */
+  readonly ship?: { readonly to: string; readonly token: string; readonly deleteAfterUpload: boolean; readonly rateKiB: number };
 }
 
 /** A bad flag or environment value: printed as is, exit code 2. */
@@ -48,6 +50,10 @@ export interface RawServeOptions {
   readonly rayhunterUi?: unknown;
   /** `--allow-origin`, repeatable: each value may itself be a comma list. */
   readonly allowOrigin?: unknown;
+  readonly shipTo?: unknown;
+  readonly shipToken?: unknown;
+  readonly deleteAfterUpload?: unknown;
+  readonly shipRateKib?: unknown;
 }
 
 function text(value: unknown, fallback: string): string {
@@ -150,6 +156,8 @@ export function parseServeOptions(raw: RawServeOptions, env: NodeJS.ProcessEnv =
   const adminToken = parseAdminToken(raw.adminToken ?? env['ADMIN_TOKEN']);
   const uiRaw = raw.rayhunterUi ?? env['LEDGER_RAYHUNTER_UI'];
   const rayhunterUi = uiRaw === undefined || uiRaw === '' ? undefined : rayhunterUiDir(String(uiRaw));
+  const ship = parseShipping(raw, env);
+  if (ship !== undefined && readOnly) throw new UsageError('--ship-to records RecordingUploaded events: it cannot run with --read-only');
   return {
     dataDir: path.resolve(dataDir),
     port,
@@ -165,5 +173,28 @@ export function parseServeOptions(raw: RawServeOptions, env: NodeJS.ProcessEnv =
     bufferLimitMb: integer(raw.bufferLimitMb, '--buffer-limit-mb', 0, 65_536, 16),
     ...(rayhunterUi !== undefined ? { rayhunterUi } : {}),
     allowedOrigins: parseAllowedOrigins(raw.allowOrigin, env['LEDGER_ALLOW_ORIGIN']),
+    ...(ship !== undefined ? { ship } : {}),
   };
+}
+
+/** `--ship-to <url> --ship-token <token>` (LEDGER_SHIP_TO, LEDGER_SHIP_TOKEN), `--delete-after-upload`, `--ship-rate-kib`. */
+function parseShipping(raw: RawServeOptions, env: NodeJS.ProcessEnv): ServeOptions['ship'] {
+  const toRaw = raw.shipTo ?? env['LEDGER_SHIP_TO'];
+  const tokenRaw = raw.shipToken ?? env['LEDGER_SHIP_TOKEN'];
+  const deleteAfterUpload = raw.deleteAfterUpload === true;
+  if (toRaw === undefined || toRaw === '') {
+    if (tokenRaw !== undefined && tokenRaw !== '' && raw.shipToken !== undefined) throw new UsageError('--ship-token needs --ship-to');
+    if (deleteAfterUpload) throw new UsageError('--delete-after-upload needs --ship-to');
+    return undefined;
+  }
+  let url: URL;
+  try {
+    url = new URL(String(toRaw));
+  } catch {
+    throw new UsageError(`--ship-to must be the fleet service's base URL (http:// or https://), got '${String(toRaw)}'`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError(`--ship-to must be an http:// or https:// URL, got '${String(toRaw)}'`);
+  const token = tokenRaw === undefined ? '' : String(tokenRaw);
+  if (token === '' || token.length > 512 || !/^[\x21-\x7e]+$/.test(token)) throw new UsageError('--ship-to needs --ship-token (env LEDGER_SHIP_TOKEN): the device token `qmdl-ledger fleet enroll` printed');
+  return { to: url.toString().replace(/\/+$/, ''), token, deleteAfterUpload, rateKiB: integer(raw.shipRateKib, '--ship-rate-kib', 1, 1_048_576, 4096) };
 }

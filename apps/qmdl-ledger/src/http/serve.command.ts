@@ -4,7 +4,7 @@ import { isLedgerError } from '@ledger/domain';
 import { buildUpcasters, MIGRATIONS } from '@ledger/migrations';
 import { EventLogErrorCode } from '@ledger/event-log';
 import { createDiagSource } from '@ledger/qmdl';
-import { DATA_DIR_UNUSABLE, openLedger, type LedgerLogger } from '@ledger/store';
+import { DATA_DIR_UNUSABLE, HttpFleetTarget, openLedger, Shipper, type LedgerLogger } from '@ledger/store';
 import { BufferGovernor } from '../buffer-governor';
 import { APP_VERSION } from '../version';
 import { createHttpApp } from './create-app';
@@ -44,6 +44,10 @@ export function registerServeCommand(program: Command): void {
     .option('--allow-origin <origin>', 'also accept state-changing requests from this origin (repeatable, or a comma list; env LEDGER_ALLOW_ORIGIN)', (value: string, previous: string[]) => [...previous, value], [] as string[])
     .option('--buffer-limit-mb <mb>', 'collect garbage once Buffers hold more than this many MB, bounding peak memory while streaming (0: leave it to V8)', '16')
     .option('--rayhunter-ui <dir>', "serve a built Rayhunter web UI (the build/ directory of its daemon/web `npm run build`) at /, same origin as the API (env LEDGER_RAYHUNTER_UI)")
+    .option('--ship-to <url>', 'ship the log and the recordings to this fleet service (env LEDGER_SHIP_TO)')
+    .option('--ship-token <token>', 'the device token of `qmdl-ledger fleet enroll` (env LEDGER_SHIP_TOKEN)')
+    .option('--delete-after-upload', 'delete a recording locally once the fleet service holds all of it')
+    .option('--ship-rate-kib <kib>', 'upper bound of what shipping sends per second, in KiB', '4096')
     .action(async (raw: RawServeOptions) => {
       try {
         await serve(raw);
@@ -92,6 +96,15 @@ async function serve(raw: RawServeOptions): Promise<void> {
     },
   });
 
+  const ship = options.ship;
+  const shipper = ship === undefined ? undefined : new Shipper({
+    ledger,
+    target: new HttpFleetTarget({ baseUrl: ship.to, token: ship.token, storeId: ledger.log.metadata.storeId }),
+    maxBytesPerSecond: ship.rateKiB * 1024,
+    deleteAfterUpload: ship.deleteAfterUpload,
+    logger: ledgerLogger,
+  });
+
   let app;
   try {
     app = await createHttpApp({
@@ -105,6 +118,7 @@ async function serve(raw: RawServeOptions): Promise<void> {
         source: options.source,
         allowedOrigins: options.allowedOrigins,
         logBuffer,
+        ...(shipper !== undefined ? { shipping: () => shipper.status() } : {}),
         ...(options.rayhunterUi !== undefined ? { rayhunterUiDir: options.rayhunterUi } : {}),
         // serve closes the store itself, after the HTTP server, with the signal.
         closeLedgerOnShutdown: false,
@@ -118,6 +132,7 @@ async function serve(raw: RawServeOptions): Promise<void> {
     throw error;
   }
   const ready = app;
+  shipper?.start();
   const governor = options.bufferLimitMb > 0 ? new BufferGovernor({ limitBytes: options.bufferLimitMb * 1024 * 1024 }).start() : undefined;
   // Signals are handled here rather than by enableShutdownHooks(): Nest's hook
   // re-raises the signal after closing, so the process would die by the signal
@@ -138,6 +153,7 @@ async function serve(raw: RawServeOptions): Promise<void> {
     governor?.stop();
     ready
       .close()
+      .then(() => shipper?.stop())
       .then(() => ledger.close({ signal }))
       .then(() => {
         process.stdout.write('qmdl-ledger stopped\n');

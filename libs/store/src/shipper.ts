@@ -1,0 +1,375 @@
+import { promises as fs } from 'node:fs';
+import { compareRecordingsByStart, isLedgerError, LedgerError, type RecordingEntry } from '@ledger/domain';
+import type { Ledger } from './ledger';
+import { silentLogger, type LedgerLogger } from './logger';
+import { ShippingErrorCode, type ChainHead, type FleetTarget, type ShippedFile } from './fleet-target';
+
+/** What `GET /api/shipping` and /metrics show. */
+export interface ShippingStatus {
+  readonly target: string;
+  /** 'shipping': sending; 'idle': everything committed is acknowledged; 'backoff': waiting to retry; 'forked': the central history differs. */
+  readonly state: 'starting' | 'shipping' | 'idle' | 'backoff' | 'forked' | 'stopped';
+  /** The central head as last acknowledged (the shipper's checkpoint). */
+  readonly shippedSeq: number;
+  readonly headSeq: number;
+  readonly lagEvents: number;
+  /** Committed recording bytes (compressed) the central side does not hold yet, of live recordings. */
+  readonly lagBytes: number;
+  readonly uploadedRecordings: number;
+  readonly lastError?: { readonly code: string; readonly message: string; readonly at: string };
+  readonly lastSuccessAt?: string;
+}
+
+export interface ShipperOptions {
+  readonly ledger: Ledger;
+  readonly target: FleetTarget;
+  /** Events per batch (default 500). */
+  readonly batchEvents?: number;
+  /** Bytes per upload request (default 1 MiB). */
+  readonly chunkBytes?: number;
+  /** Upper bound of what is sent, events and bytes together (default 4 MiB/s): shipping must never slow recording. */
+  readonly maxBytesPerSecond?: number;
+  /** Backoff while the central side is down: from `minMs` doubling to `maxMs` (defaults 250 ms, 30 s). */
+  readonly backoff?: { readonly minMs?: number; readonly maxMs?: number };
+  /** Delete a recording locally once it is uploaded (the original's `delete_on_upload`). */
+  readonly deleteAfterUpload?: boolean;
+  readonly logger?: LedgerLogger;
+  /** Wall clock for `uploadTime` (adjusted by the store's clock offset like every event time). */
+  readonly clock?: () => number;
+}
+
+interface FileProgress {
+  /** Bytes the central side holds (undefined until asked). */
+  remote?: number;
+}
+
+const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
+  new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done);
+  });
+
+/**
+ * Ships the log and the recordings to a fleet service: a checkpointed loop over
+ * the log. The checkpoint is the central head itself — asked at start and after
+ * every 409, and advanced by every acknowledgement — because the central side
+ * is what decides what is stored (and stores nothing twice), so a crash of
+ * either side loses nothing and doubles nothing. Each step sends, in this order
+ * of priority: the next batch of events past the checkpoint (their stored text,
+ * the hash chain's form); else the next committed bytes of a live recording, in
+ * log order (start time); else, for a finished recording whose every byte is
+ * acknowledged, `MarkRecordingUploaded` through the command processor (then,
+ * with `deleteAfterUpload`, `DeleteRecording{reason: uploaded}`). The decision
+ * to record "uploaded" is taken from the projection, so it is recorded once.
+ * Failures back off (doubling, capped); the send rate is bounded; the loop never
+ * runs inside a command, so a slow or absent central side never slows one.
+ *
+ * The seam for the reactors issue (12): this is a reactor whose checkpoint is
+ * remote. `step()` is its handler and `waitForWork()` its tail; when `runReactor`
+ * is in this lib, `run()` becomes a `runReactor` call over the same step.
+ *
+ * @example
+ * const shipper = new Shipper({ ledger, target: new HttpFleetTarget({ baseUrl, token, storeId: ledger.log.metadata.storeId }) }).start();
+ * shipper.status(); // { state: 'shipping', shippedSeq, headSeq, lagEvents, ... }
+ * await shipper.stop();
+ */
+export class Shipper {
+  private readonly ledger: Ledger;
+  private readonly target: FleetTarget;
+  private readonly logger: LedgerLogger;
+  private readonly batchEvents: number;
+  private readonly chunkBytes: number;
+  private readonly bytesPerSecond: number;
+  private readonly minBackoffMs: number;
+  private readonly maxBackoffMs: number;
+  private readonly clock: () => number;
+  private readonly abort = new AbortController();
+  private readonly files = new Map<string, FileProgress>();
+  private central?: ChainHead;
+  private state: ShippingStatus['state'] = 'starting';
+  private lastError?: ShippingStatus['lastError'];
+  private lastSuccessAt?: string;
+  private uploaded = 0;
+  private failures = 0;
+  private running?: Promise<void>;
+  private wake?: () => void;
+  private sentAt = 0;
+  private sentDebtMs = 0;
+
+  constructor(private readonly options: ShipperOptions) {
+    this.ledger = options.ledger;
+    this.target = options.target;
+    this.logger = options.logger ?? silentLogger;
+    this.batchEvents = options.batchEvents ?? 500;
+    this.chunkBytes = options.chunkBytes ?? 1024 * 1024;
+    this.bytesPerSecond = options.maxBytesPerSecond ?? 4 * 1024 * 1024;
+    this.minBackoffMs = options.backoff?.minMs ?? 250;
+    this.maxBackoffMs = options.backoff?.maxMs ?? 30_000;
+    this.clock = options.clock ?? Date.now;
+  }
+
+  start(): this {
+    if (this.running === undefined) {
+      const subscription = this.ledger.committed$.subscribe(() => this.wake?.());
+      this.running = this.run().finally(() => subscription.unsubscribe());
+    }
+    return this;
+  }
+
+  /** Stops after the request in flight (its answer is not awaited past the abort). */
+  async stop(): Promise<void> {
+    this.abort.abort();
+    this.wake?.();
+    await this.running;
+    this.state = 'stopped';
+  }
+
+  status(): ShippingStatus {
+    const headSeq = this.ledger.log.headSeq();
+    const shippedSeq = this.central?.seq ?? 0;
+    return {
+      target: this.target.url,
+      state: this.state,
+      shippedSeq,
+      headSeq,
+      lagEvents: Math.max(0, headSeq - shippedSeq),
+      lagBytes: this.lagBytes(),
+      uploadedRecordings: this.uploaded,
+      ...(this.lastError !== undefined ? { lastError: this.lastError } : {}),
+      ...(this.lastSuccessAt !== undefined ? { lastSuccessAt: this.lastSuccessAt } : {}),
+    };
+  }
+
+  private async run(): Promise<void> {
+    const signal = this.abort.signal;
+    while (!signal.aborted) {
+      let worked: boolean;
+      try {
+        worked = await this.step();
+        this.failures = 0;
+      } catch (error) {
+        if (signal.aborted) break;
+        await this.failed(error);
+        continue;
+      }
+      if (!worked) {
+        this.state = 'idle';
+        await this.waitForWork(1000);
+      }
+    }
+  }
+
+  /** One unit of work; false when there was nothing to send. */
+  private async step(): Promise<boolean> {
+    if (this.central === undefined) {
+      this.central = await this.target.head();
+      await this.checkFork(this.central);
+    }
+    const local = this.ledger.log.headSeq();
+    if (local > this.central.seq) return this.shipEvents(this.central.seq, local);
+    if (local < this.central.seq) {
+      await this.probeBehind(local);
+      return false;
+    }
+    return this.shipRecordings();
+  }
+
+  private async shipEvents(after: number, head: number): Promise<boolean> {
+    this.state = 'shipping';
+    const lines: string[] = [];
+    let bytes = 0;
+    for await (const { text } of this.ledger.log.readStored({ fromSeq: after + 1, toSeq: Math.min(head, after + this.batchEvents) })) {
+      lines.push(text);
+      bytes += text.length + 1;
+      if (bytes >= this.chunkBytes) break;
+    }
+    if (lines.length === 0) return false;
+    await this.paced(bytes);
+    const answer = await this.target.sendEvents(`${lines.join('\n')}\n`);
+    this.central = answer.head;
+    if (!answer.ok) {
+      // The batch did not extend the central head: resume from what it holds, if that is our history.
+      await this.checkFork(answer.head, answer.fork?.seq);
+      this.logger.warn(`shipping: the central head is ${answer.head.seq}; resuming from there`);
+    }
+    this.succeeded();
+    return true;
+  }
+
+  /** The central head must be a point of our own history; otherwise the device forked (e.g. a restored backup). */
+  private async checkFork(head: ChainHead, forkSeq?: number): Promise<void> {
+    if (forkSeq !== undefined) throw this.forked(`the central history of this device differs from the local one at seq ${forkSeq}`);
+    if (head.seq === 0 || head.seq > this.ledger.log.headSeq()) return;
+    for await (const { text } of this.ledger.log.readStored({ fromSeq: head.seq, toSeq: head.seq })) {
+      if ((JSON.parse(text) as { hash?: unknown }).hash === head.hash) return;
+    }
+    throw this.forked(`the central head (seq ${head.seq}) is not an event of this device's log`);
+  }
+
+  /** The central side holds more than this device: send our head event so the central side can tell a stale copy from a fork. */
+  private async probeBehind(local: number): Promise<void> {
+    const lines: string[] = [];
+    for await (const { text } of this.ledger.log.readStored({ fromSeq: Math.max(1, local), toSeq: local })) lines.push(text);
+    if (lines.length > 0) {
+      const answer = await this.target.sendEvents(`${lines.join('\n')}\n`);
+      if (!answer.ok && answer.fork !== undefined) throw this.forked(`the central history of this device differs from the local one at seq ${answer.fork.seq}`);
+    }
+    const centralSeq = this.central?.seq;
+    this.central = undefined;
+    throw this.forked(`the central service holds seq ${centralSeq} past this device's head ${local} (restored from an old backup?)`);
+  }
+
+  private forked(message: string): LedgerError {
+    return new LedgerError(ShippingErrorCode.CHAIN_FORKED, message);
+  }
+
+  /** Live recordings in log order: the committed bytes of each file the central side does not hold yet. */
+  private async shipRecordings(): Promise<boolean> {
+    const state = this.ledger.state();
+    const live: Array<{ entry: RecordingEntry; active: boolean }> = Object.values(state.entries).map((entry) => ({ entry, active: false }));
+    if (state.current !== undefined) live.push({ entry: state.current, active: true });
+    live.sort((a, b) => compareRecordingsByStart(a.entry, b.entry));
+    for (const { entry, active } of live) {
+      if (entry.uploadTime !== undefined && !active) continue;
+      const paths = this.ledger.paths(entry.name, entry.compressed);
+      if (await this.shipFile(entry.name, 'qmdl', paths.qmdl, entry.qmdlSizeBytes)) return true;
+      if (active) continue;
+      // The side files are final once the recording is: their size on disk is what there is.
+      for (const [file, location] of [['gps', paths.gps], ['analysis', paths.analysis]] as const) {
+        const size = await fs.stat(location).then((s) => s.size, () => 0);
+        if (await this.shipFile(entry.name, file, location, size)) return true;
+      }
+      await this.recordUploaded(entry);
+      return true;
+    }
+    return false;
+  }
+
+  /** Sends the next chunk of `[remote, committed)`; false when the central side holds it all. */
+  private async shipFile(name: string, file: ShippedFile, location: string, committed: number): Promise<boolean> {
+    const key = `${name}/${file}`;
+    let progress = this.files.get(key);
+    if (progress === undefined) {
+      progress = {};
+      this.files.set(key, progress);
+    }
+    if (progress.remote === undefined) {
+      if (committed === 0) return false;
+      progress.remote = await this.target.fileSize(name, file);
+    }
+    const from = progress.remote;
+    if (from >= committed) return false;
+    this.state = 'shipping';
+    const length = Math.min(this.chunkBytes, committed - from);
+    const bytes = await readRange(location, from, length);
+    if (bytes === undefined) return false;
+    await this.paced(bytes.length);
+    const answer = await this.target.putData(name, file, from, bytes);
+    progress.remote = answer.size;
+    this.succeeded();
+    return true;
+  }
+
+  private async recordUploaded(entry: RecordingEntry): Promise<void> {
+    const context = { actor: { kind: 'system' as const }, correlationId: `ship-${entry.name}-${this.clock()}` };
+    const uploadTime = new Date(this.clock() + this.ledger.state().clockOffsetSeconds * 1000).toISOString();
+    const result = await this.ledger.execute(
+      { type: 'MarkRecordingUploaded', data: { name: entry.name, uploadTime, target: this.target.url, sizeBytes: entry.qmdlSizeBytes } },
+      context,
+    );
+    if (!result.ok) {
+      this.logger.warn(`shipping: could not record the upload of ${entry.name}: ${result.refusal.code}`);
+      return;
+    }
+    this.uploaded += 1;
+    this.logger.info(`shipping: recording ${entry.name} uploaded to ${this.target.url} (${entry.qmdlSizeBytes} bytes)`);
+    if (this.options.deleteAfterUpload) {
+      const deleted = await this.ledger.execute({ type: 'DeleteRecording', data: { name: entry.name, reason: 'uploaded' } }, { ...context, causationId: context.correlationId });
+      if (!deleted.ok) this.logger.warn(`shipping: could not delete uploaded ${entry.name}: ${deleted.refusal.code}`);
+      for (const file of ['qmdl', 'gps', 'analysis']) this.files.delete(`${entry.name}/${file}`);
+    }
+  }
+
+  private lagBytes(): number {
+    const state = this.ledger.state();
+    let lag = 0;
+    const entries = Object.values(state.entries);
+    if (state.current !== undefined) entries.push(state.current);
+    for (const entry of entries) {
+      if (entry.uploadTime !== undefined) continue;
+      lag += Math.max(0, entry.qmdlSizeBytes - (this.files.get(`${entry.name}/qmdl`)?.remote ?? 0));
+    }
+    return lag;
+  }
+
+  /** Keeps the average send rate at or under `maxBytesPerSecond`. */
+  private async paced(bytes: number): Promise<void> {
+    const now = Date.now();
+    this.sentDebtMs = Math.max(0, this.sentDebtMs - (now - this.sentAt)) + (bytes / this.bytesPerSecond) * 1000;
+    this.sentAt = now;
+    if (this.sentDebtMs > 50) await sleep(this.sentDebtMs, this.abort.signal);
+  }
+
+  private succeeded(): void {
+    this.lastSuccessAt = new Date().toISOString();
+  }
+
+  private async failed(error: unknown): Promise<void> {
+    const code = isLedgerError(error) ? error.code : 'SHIP_FAILED';
+    const message = error instanceof Error ? error.message : String(error);
+    if (this.lastError?.message !== message) this.logger.warn(`shipping: ${message} (${code})`);
+    this.lastError = { code, message, at: new Date().toISOString() };
+    this.failures += 1;
+    // Ask the head again after any failure: the answer to the lost request may have been applied.
+    this.central = undefined;
+    this.state = code === ShippingErrorCode.CHAIN_FORKED ? 'forked' : 'backoff';
+    const exponent = Math.min(this.failures - 1, 16);
+    const delay = code === ShippingErrorCode.SHIP_UNREACHABLE ? Math.min(this.maxBackoffMs, this.minBackoffMs * 2 ** exponent) : this.maxBackoffMs;
+    await sleep(delay * (0.75 + Math.random() * 0.5), this.abort.signal);
+  }
+
+  /** Until an event is committed (or `ms` passes: files of a finished recording may still be due). */
+  private async waitForWork(ms: number): Promise<void> {
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(done, ms);
+      const signal = this.abort.signal;
+      function done(): void {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', done);
+        resolve();
+      }
+      this.wake = done;
+      signal.addEventListener('abort', done);
+    });
+    this.wake = undefined;
+  }
+}
+
+/** Bytes [offset, offset + length) of a file, or undefined when it is gone (deleted meanwhile). */
+async function readRange(location: string, offset: number, length: number): Promise<Buffer | undefined> {
+  let handle: fs.FileHandle;
+  try {
+    handle = await fs.open(location, 'r');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+  try {
+    const buffer = Buffer.allocUnsafe(length);
+    let read = 0;
+    while (read < length) {
+      const { bytesRead } = await handle.read(buffer, read, length - read, offset + read);
+      if (bytesRead === 0) break;
+      read += bytesRead;
+    }
+    return read === length ? buffer : buffer.subarray(0, read);
+  } finally {
+    await handle.close();
+  }
+}

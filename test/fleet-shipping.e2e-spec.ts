@@ -1,0 +1,214 @@
+/**
+ * Shipping, end to end, with every part real: three `serve` processes
+ * (synthetic sources, LevelDB on disk) ship with `--ship-to` through a
+ * round-robin balancer to two `fleet` instances on one PostgreSQL (a private
+ * cluster). During shipping a central instance and PostgreSQL are each
+ * SIGKILLed and restarted, and a device is cut off (its process paused) and
+ * comes back. Afterwards nothing is lost and nothing doubled: each device's
+ * central manifest is its own, its central events are its `export` byte for
+ * byte, and each shipped recording's bytes are the device's.
+ */
+import { promises as fs, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { Client } from 'pg';
+import { startPostgres, type PgCluster } from './helpers/postgres';
+import { eventually, request, runCli, spawnServer, spawnService, tempDir, type SpawnedServer } from './helpers/server';
+import { startRoundRobinProxy, type TcpProxy } from './helpers/tcp-proxy';
+
+jest.setTimeout(600_000);
+
+interface Device {
+  readonly label: string;
+  readonly dataDir: string;
+  readonly token: string;
+  readonly deleteAfterUpload: boolean;
+  server: SpawnedServer;
+  storeId: string;
+}
+
+interface Shipping {
+  enabled: boolean;
+  state: string;
+  shippedSeq: number;
+  headSeq: number;
+  lagEvents: number;
+  lagBytes: number;
+  uploadedRecordings: number;
+  lastError?: { code: string };
+}
+
+interface ManifestEntry {
+  name: string;
+  upload_time: string | null;
+  qmdl_size_bytes: number;
+}
+
+interface Manifest {
+  entries: ManifestEntry[];
+  current_entry: ManifestEntry | null;
+}
+
+const WAIT = 240_000;
+
+describe('fleet shipping: three devices, two central instances, one PostgreSQL, failures on the way', () => {
+  let pg: PgCluster;
+  let db: string;
+  const centrals: SpawnedServer[] = [];
+  let proxy: TcpProxy;
+  const devices: Device[] = [];
+  const ports = (): number[] => centrals.map((c) => Number(new URL(c.baseUrl).port));
+
+  const json = async <T>(base: string, p: string, method = 'GET'): Promise<T> => (await request(base, p, { method })).json<T>();
+  const shipping = (d: Device): Promise<Shipping> => json<Shipping>(d.server.baseUrl, '/api/shipping');
+  const centralUrl = (): string => centrals[0]?.baseUrl ?? '';
+
+  async function startDevice(d: Omit<Device, 'server' | 'storeId'>): Promise<Device> {
+    const server = await spawnServer([
+      '--data-dir', d.dataDir, '--source', 'synthetic:rate=300', '--flush-interval-ms', '200', '--flush-kib', '16',
+      '--ship-to', proxy.url, '--ship-token', d.token, ...(d.deleteAfterUpload ? ['--delete-after-upload'] : []),
+    ]);
+    const events = await json<{ events: Array<{ data: { storeId?: string } }> }>(server.baseUrl, '/api/events?order=asc&limit=1');
+    return { ...d, server, storeId: events.events[0]?.data.storeId ?? '' };
+  }
+
+  /** Every committed event and byte acknowledged, and every finished recording recorded as uploaded. */
+  async function settled(d: Device): Promise<Shipping> {
+    return eventually(async () => {
+      const s = await shipping(d);
+      if (s.lagEvents !== 0 || s.lagBytes !== 0 || s.state !== 'idle') return undefined;
+      const manifest = await json<Manifest>(d.server.baseUrl, '/api/qmdl-manifest');
+      if (manifest.current_entry !== null || manifest.entries.some((e) => e.upload_time === null)) return undefined;
+      // The upload events themselves are shipped too.
+      const again = await shipping(d);
+      return again.lagEvents === 0 && again.headSeq === s.headSeq ? again : undefined;
+    }, WAIT, 250);
+  }
+
+  beforeAll(async () => {
+    pg = await startPostgres();
+    db = await pg.createDatabase();
+    centrals.push(...(await Promise.all([spawnService('fleet', ['--db', db]), spawnService('fleet', ['--db', db])])));
+    proxy = await startRoundRobinProxy(ports);
+    for (const [i, label] of ['city-north', 'city-south', 'city-east'].entries()) {
+      const enrolled = await runCli(['fleet', 'enroll', '--db', db, '--label', label]);
+      expect(enrolled.code).toBe(0);
+      devices.push(await startDevice({ label, dataDir: tempDir('qmdl-ledger-fleet-device-'), token: enrolled.stdout.trim(), deleteAfterUpload: i === 2 }));
+    }
+  });
+
+  afterAll(async () => {
+    for (const d of devices) {
+      d.server.proc.kill('SIGCONT');
+      d.server.proc.kill('SIGTERM');
+      await d.server.exited;
+      await fs.rm(d.dataDir, { recursive: true, force: true });
+    }
+    for (const c of centrals) {
+      c.proc.kill('SIGTERM');
+      await c.exited;
+    }
+    await proxy?.close();
+    await pg?.stop();
+  });
+
+  test('nothing lost, nothing doubled through a central SIGKILL, a PostgreSQL SIGKILL and a device cut off', async () => {
+    try {
+      await scenario();
+    } catch (error) {
+      // What the processes said is the first thing to read when this fails.
+      for (const d of devices) process.stderr.write(`--- ${d.label} (${d.server.baseUrl}) stderr:\n${d.server.stderr().slice(-4000)}\n`);
+      for (const c of centrals) process.stderr.write(`--- central ${c.baseUrl} stderr:\n${c.stderr().slice(-4000)}\n`);
+      throw error;
+    }
+  });
+
+  async function scenario(): Promise<void> {
+    const cycle = async (d: Device): Promise<void> => {
+      await request(d.server.baseUrl, '/api/start-recording', { method: 'POST' });
+    };
+    const someShipped = (min: number) => Promise.all(devices.map((d) => eventually(async () => ((await shipping(d)).shippedSeq >= min ? true : undefined), WAIT)));
+    await someShipped(5);
+    await Promise.all(devices.map(cycle));
+
+    // A central instance dies mid-shipping and comes back on another port.
+    const victim = centrals.shift() as SpawnedServer;
+    victim.proc.kill('SIGKILL');
+    await victim.exited;
+    await Promise.all(devices.map(cycle));
+    centrals.push(await spawnService('fleet', ['--db', db]));
+
+    // PostgreSQL dies mid-shipping (no shutdown checkpoint) and comes back.
+    const before = await Promise.all(devices.map(shipping));
+    await pg.kill();
+    await Promise.all(devices.map(cycle));
+    await eventually(async () => ((await shipping(devices[0] as Device)).lastError !== undefined ? true : undefined), WAIT);
+    await pg.start();
+    await Promise.all(devices.map((d, i) => eventually(async () => ((await shipping(d)).shippedSeq > (before[i]?.shippedSeq ?? 0) ? true : undefined), WAIT)));
+
+    // A device is cut off (paused) while the others go on, then comes back.
+    const paused = devices[1] as Device;
+    paused.server.proc.kill('SIGSTOP');
+    await Promise.all(devices.filter((d) => d !== paused).map(cycle));
+    await new Promise((r) => setTimeout(r, 3000));
+    paused.server.proc.kill('SIGCONT');
+    await Promise.all(devices.map(cycle));
+
+    // Finish: stop recording, let everything ship, every finished recording recorded as uploaded.
+    for (const d of devices) await request(d.server.baseUrl, '/api/stop-recording', { method: 'POST' });
+    const statuses = await Promise.all(devices.map(settled));
+    expect(proxy.handed.size).toBeGreaterThanOrEqual(2);
+
+    for (const [i, d] of devices.entries()) {
+      const status = statuses[i] as Shipping;
+      expect(status.shippedSeq).toBe(status.headSeq);
+      // The manifest the device serves is the central one, upload_time included.
+      const own = await json<Manifest>(d.server.baseUrl, '/api/qmdl-manifest');
+      const central = await json<Manifest>(centralUrl(), `/api/fleet/devices/${d.storeId}/qmdl-manifest`);
+      expect(central).toEqual(own);
+      if (!d.deleteAfterUpload) {
+        expect(own.entries.length).toBeGreaterThanOrEqual(4);
+        for (const e of own.entries) expect(e.upload_time).not.toBeNull();
+      }
+      // Central events are the device's export, byte for byte.
+      const out = path.join(tempDir('qmdl-ledger-fleet-export-'), 'events.ndjson');
+      const exported = await runCli(['export', d.dataDir, '--out', out, '--snapshot']);
+      expect(exported.code).toBe(0);
+      const centralEvents = await request(centralUrl(), `/api/fleet/devices/${d.storeId}/events/export`);
+      expect(centralEvents.text()).toBe(readFileSync(out, 'utf8'));
+      // Every recording's bytes are the device's.
+      for (const e of own.entries) {
+        const mine = await request(d.server.baseUrl, `/api/qmdl/${e.name}`);
+        const theirs = await request(centralUrl(), `/api/fleet/devices/${d.storeId}/qmdl/${e.name}`);
+        expect(theirs.status).toBe(200);
+        expect(theirs.body.equals(mine.body)).toBe(true);
+      }
+    }
+
+    // --delete-after-upload: the device deleted each uploaded recording (the audit log says why); the central copy serves it.
+    const deleter = devices[2] as Device;
+    const deletions = await json<{ events: Array<{ recording: string; data: { reason: string } }> }>(deleter.server.baseUrl, '/api/events?type=RecordingDeleted&limit=100');
+    expect(deletions.events.length).toBeGreaterThanOrEqual(4);
+    const uploads = await json<{ events: Array<{ recording: string; data: { sizeBytes: number; target: string } }> }>(deleter.server.baseUrl, '/api/events?type=RecordingUploaded&limit=100');
+    for (const deleted of deletions.events) {
+      expect(deleted.data.reason).toBe('uploaded');
+      const upload = uploads.events.find((u) => u.recording === deleted.recording);
+      expect(upload?.data.target).toBe(proxy.url);
+      const stopped = await json<{ events: Array<{ data: { uncompressedBytes: number } }> }>(deleter.server.baseUrl, `/api/events?type=RecordingStopped&recording=${deleted.recording}`);
+      const central = await request(centralUrl(), `/api/fleet/devices/${deleter.storeId}/qmdl/${deleted.recording}`);
+      expect(central.status).toBe(200);
+      expect(central.body.length).toBe(stopped.events[0]?.data.uncompressedBytes);
+    }
+    expect((await json<Manifest>(deleter.server.baseUrl, '/api/qmdl-manifest')).entries).toEqual([]);
+
+    // Nothing doubled in the database: one row per (device, seq), as many as each device has events.
+    const client = new Client({ connectionString: db });
+    await client.connect();
+    const rows = (await client.query('SELECT store_id, count(*)::int AS n, max(seq)::int AS head FROM fleet_events GROUP BY store_id')).rows as Array<{ store_id: string; n: number; head: number }>;
+    await client.end();
+    for (const [i, d] of devices.entries()) expect(rows.find((r) => r.store_id === d.storeId)).toEqual({ store_id: d.storeId, n: statuses[i]?.headSeq, head: statuses[i]?.headSeq });
+
+    // The fleet list shows every device healthy, none forked.
+    const list = await json<Array<{ storeId: string; chain: string; head: { seq: number }; activeRecording: string | null }>>(centralUrl(), '/api/fleet/devices');
+    for (const [i, d] of devices.entries()) expect(list.find((x) => x.storeId === d.storeId)).toMatchObject({ chain: 'ok', head: { seq: statuses[i]?.headSeq }, activeRecording: null });
+  }
+});
