@@ -219,7 +219,7 @@ describe('--allow-origin', () => {
 
   beforeAll(async () => {
     dataDir = tempDir('ledger-allow-origin-');
-    server = await spawnServer(['--data-dir', dataDir, '--source', 'none', '--no-auto-start', '--allow-origin', 'http://ui.example:8080', '--allow-origin', 'https://a.example,https://b.example'], { LEDGER_ALLOW_ORIGIN: 'http://env.example' });
+    server = await spawnServer(['--data-dir', dataDir, '--source', 'none', '--no-auto-start', '--allow-origin', 'http://ui.example:8080', '--allow-origin', 'https://a.example,https://b.example,http://named.example'], { LEDGER_ALLOW_ORIGIN: 'http://env.example' });
   });
   afterAll(async () => {
     await stop(server);
@@ -232,6 +232,17 @@ describe('--allow-origin', () => {
     }
     for (const origin of ['http://ui.example:8081', 'http://evil.example', 'https://ui.example:8080']) {
       expect([origin, (await request(server.baseUrl, '/api/stop-recording', { method: 'POST', headers: { origin } })).status]).toEqual([origin, 403]);
+    }
+  });
+
+  it('takes a page under another host name for the server\'s own only when that name is listed (DNS rebinding)', async () => {
+    // A hostile domain re-pointed at 127.0.0.1: Host and Origin agree, as for a real same-origin page.
+    const rebound = await request(server.baseUrl, '/api/stop-recording', { method: 'POST', headers: { host: 'rebound.example', origin: 'http://rebound.example' } });
+    expect(rebound.status).toBe(403);
+    expect((await request(server.baseUrl, '/api/stop-recording', { method: 'POST', headers: { host: 'named.example', origin: 'http://named.example' } })).status).toBe(202);
+    const port = new URL(server.baseUrl).port;
+    for (const host of [`127.0.0.1:${port}`, `localhost:${port}`, `ui.localhost:${port}`]) {
+      expect([host, (await request(server.baseUrl, '/api/stop-recording', { method: 'POST', headers: { host, origin: `http://${host}` } })).status]).toEqual([host, 202]);
     }
   });
 
@@ -324,7 +335,7 @@ describe('request bodies and security headers', () => {
       const res = await request(server.baseUrl, p, { method });
       expect([p, res.headers['x-content-type-options'], res.headers['referrer-policy']]).toEqual([p, 'nosniff', 'no-referrer']);
     }
-    for (const p of ['/admin', '/admin/', '/admin/anything']) {
+    for (const p of ['/admin', '/admin/', '/admin/anything', '/ADMIN', '/admin?x=1']) {
       const csp = String((await request(server.baseUrl, p)).headers['content-security-policy']);
       expect(csp).toMatch(/frame-ancestors 'none'/);
       expect(csp).toMatch(/default-src 'none'/);

@@ -93,6 +93,8 @@ export function summarize(e: StoredEvent): string {
       return `imported from ${String(d.recoveredFrom ?? '?')}, ${formatBytes(d.qmdlSizeBytes as number)}`;
     case 'ServiceStarted':
       return `version ${String(d.version ?? '?')}${d.previousShutdownClean === false ? ', previous run did not shut down cleanly' : ''}`;
+    case 'SignInsFailed':
+      return `${String(d.count ?? '?')} failed sign-ins from ${String(d.remoteAddress ?? '?')}${typeof d.throttled === 'number' && d.throttled > 0 ? ` (${String(d.throttled)} throttled)` : ''}`;
     default:
       return '';
   }

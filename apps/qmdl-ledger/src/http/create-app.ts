@@ -50,7 +50,7 @@ export function applyHttpConventions(app: NestExpressApplication): void {
 export async function createHttpApp(options: CreateHttpAppOptions): Promise<NestExpressApplication> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot({ ledger: options.ledger, config: options.config }), nestAppOptions(options.logger));
   app.use(requestContextMiddleware(options.ledger));
-  app.use(webSafetyMiddleware({ allowedOrigins: options.config.allowedOrigins ?? [] }));
+  app.use(webSafetyMiddleware({ allowedOrigins: options.config.allowedOrigins ?? [], host: options.config.host }));
   app.use(rayhunterUiMiddleware(options.config.rayhunterUiDir));
   app.use(jsonBodyParser(BODY_LIMIT, 64 * 1024));
   applyHttpConventions(app);

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { isIP } from 'node:net';
 import { LedgerError } from '@ledger/domain';
 
 type Middleware = (req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void) => void;
@@ -71,6 +72,23 @@ function refuseAfterBody(req: IncomingMessage, next: (error?: unknown) => void, 
 export interface WebSafetyOptions {
   /** Origins besides the server's own that may make state-changing requests (normalised, see normaliseOrigin). */
   readonly allowedOrigins: readonly string[];
+  /** The address the server binds (`--host`): a name a browser may use for it without DNS rebinding being in play. */
+  readonly host?: string;
+}
+
+/**
+ * Whether a browser that names this server `hostname` reached it without DNS in
+ * play: an IP literal, `localhost` (browsers resolve it, and `*.localhost`, to
+ * loopback themselves) or the bound host. Any other name may be a hostile domain
+ * re-pointed at this address (DNS rebinding): its pages are then the "same
+ * origin" by Host and Origin alike, so such a name counts as this server's own
+ * only when listed with --allow-origin.
+ */
+function trustedHostName(hostname: string, boundHost: string | undefined): boolean {
+  const name = hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  if (isIP(name) !== 0) return true;
+  if (name === 'localhost' || name.endsWith('.localhost')) return true;
+  return boundHost !== undefined && name === boundHost.toLowerCase();
 }
 
 function header(req: IncomingMessage, name: string): string | undefined {
@@ -101,7 +119,8 @@ function isJson(contentType: string | undefined): boolean {
  *   too. Browsers send `Origin` on every cross-origin and every non-GET request,
  *   `mode: 'no-cors'` and form posts included, and page scripts cannot forge it.
  *   A request with neither header (curl, scripts) is not from a browser page and
- *   passes. `SameSite=Strict` cookies do not cover this: another port of the same
+ *   passes. The own origin counts only under a name DNS rebinding cannot forge
+ *   (trustedHostName). `SameSite=Strict` cookies do not cover this: another port of the same
  *   host is the same site, and without a token there is no cookie at all.
  * - A state-changing request with a body must say `application/json` (415
  *   UNSUPPORTED_MEDIA_TYPE): the types an HTML form can send (`text/plain`, url-encoded,
@@ -115,7 +134,8 @@ export function webSafetyMiddleware(options: WebSafetyOptions): Middleware {
   return (req, res, next) => {
     res.setHeader('X-Content-Type-Options', 'nosniff');
     res.setHeader('Referrer-Policy', 'no-referrer');
-    const url = req.url ?? '/';
+    // Express routes case-insensitively: /ADMIN is the viewer too.
+    const url = (req.url ?? '/').toLowerCase();
     if (url === '/admin' || url.startsWith('/admin/') || url.startsWith('/admin?')) {
       res.setHeader('Content-Security-Policy', ADMIN_CONTENT_SECURITY_POLICY);
       res.setHeader('X-Frame-Options', 'DENY');
@@ -126,8 +146,9 @@ export function webSafetyMiddleware(options: WebSafetyOptions): Middleware {
     const host = header(req, 'host');
     if (origin !== undefined) {
       const own = host !== undefined ? normaliseOrigin(`http://${host}`) : undefined;
+      const ownTrusted = own !== undefined && trustedHostName(new URL(own).hostname, options.host);
       const normalised = normaliseOrigin(origin);
-      if (normalised === undefined || (normalised !== own && !allowed.has(normalised))) {
+      if (normalised === undefined || !((normalised === own && ownTrusted) || allowed.has(normalised))) {
         return refuseAfterBody(req, next, new LedgerError('CROSS_ORIGIN_REFUSED', `refused: a ${req.method ?? ''} from origin ${origin.slice(0, 200)} (only this server's own origin${allowed.size > 0 ? ' and --allow-origin' : ''} may change anything)`));
       }
     } else {
