@@ -10,6 +10,7 @@ import zlib from 'node:zlib';
 import { Client } from 'pg';
 import { hashEvent } from '@ledger/event-log';
 import type { StoredEvent } from '@ledger/domain';
+import { FLEET_SCHEMA } from '../apps/qmdl-ledger/src/fleet/fleet-schema';
 import { startPostgres, type PgCluster } from './helpers/postgres';
 import { eventually, request, runCli, spawnService, startInProcess, tempDir, type SpawnedServer } from './helpers/server';
 
@@ -105,7 +106,7 @@ describe('fleet ingest protocol (real PostgreSQL, two central instances)', () =>
   });
 
   test('the schema is migrated once and recorded, and enrolment stores only the hash of a token', async () => {
-    expect(await countRows('fleet_schema_migrations')).toBe(1);
+    expect(await countRows('fleet_schema_migrations')).toBe(FLEET_SCHEMA.length);
     const client = new Client({ connectionString: db });
     await client.connect();
     const rows = (await client.query('SELECT token_hash, store_id FROM fleet_devices')).rows;
@@ -213,5 +214,29 @@ describe('fleet ingest protocol (real PostgreSQL, two central instances)', () =>
     expect(stale.json()).toEqual({ size: file.length });
     const notShipped = await request(central(0), `/api/fleet/v1/devices/${device.storeId}/recordings/99999/data?offset=0`, { method: 'PUT', headers: auth(token), body: 'x' });
     expect(notShipped.status).toBe(404);
+  });
+
+  test('the analysis findings of shipped reports are the fleet warnings: newest first, by severity and device, counted per device', async () => {
+    const report = [
+      { analyzers: [{ name: 'x', description: 'y', version: 1 }], rayhunter: { rayhunter_version: '0.12', system_os: 'linux', arch: 'x64' }, report_version: 2 },
+      { packet_timestamp: '2024-06-01T10:00:00Z', skipped_message_reason: null, events: [null, { event_type: 'Low', message: 'roaming identity request (packet 1)' }] },
+      { packet_timestamp: '2024-06-01T10:00:05Z', skipped_message_reason: null, events: [{ event_type: 'Informational', message: 'seen' }, { event_type: 'High', message: 'The cell chose the null cipher (EEA0) — ünïcode (packet 2)' }] },
+    ].map((l) => `${JSON.stringify(l)}\n`).join('');
+    const bytes = Buffer.from(report, 'utf8');
+    // Two uploads split inside a multi-byte character and a line: the index reads the whole report.
+    const cut = bytes.indexOf(Buffer.from('ü')) + 1;
+    const put = (offset: number, body: Buffer) =>
+      request(central(0), `/api/fleet/v1/devices/${device.storeId}/recordings/${device.recording}/data?offset=${offset}&file=analysis`, { method: 'PUT', headers: auth(token), body });
+    expect((await put(0, bytes.subarray(0, cut))).json()).toEqual({ size: cut });
+    expect((await put(cut, bytes.subarray(cut))).json()).toEqual({ size: bytes.length });
+    const all = (await request(central(1), '/api/fleet/warnings')).json<Array<{ severity: string; message: string; storeId: string; recording: string; packetTimestamp: string }>>();
+    expect(all.map((w) => [w.severity, w.packetTimestamp])).toEqual([['High', '2024-06-01T10:00:05.000Z'], ['Low', '2024-06-01T10:00:00.000Z']]);
+    expect(all[0]).toMatchObject({ storeId: device.storeId, recording: device.recording, message: 'The cell chose the null cipher (EEA0) — ünïcode (packet 2)' });
+    expect((await request(central(0), '/api/fleet/warnings?severity=High')).json<unknown[]>()).toHaveLength(1);
+    expect((await request(central(0), `/api/fleet/warnings?device=${device.storeId}&severity=Low,Medium`)).json<unknown[]>()).toHaveLength(1);
+    expect((await request(central(0), '/api/fleet/warnings?device=00000000-0000-4000-8000-000000000000')).json<unknown[]>()).toEqual([]);
+    expect((await request(central(0), '/api/fleet/warnings?severity=Bad')).status).toBe(400);
+    const list = (await request(central(1), '/api/fleet/devices')).json<Array<{ storeId: string; warnings: Record<string, number> }>>();
+    expect(list.find((d) => d.storeId === device.storeId)?.warnings).toEqual({ High: 1, Low: 1 });
   });
 });

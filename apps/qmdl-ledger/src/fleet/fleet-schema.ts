@@ -78,6 +78,24 @@ export const FLEET_SCHEMA: readonly FleetSchemaMigration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    name: 'created_warnings',
+    sql: `
+      CREATE TABLE fleet_warnings (
+        store_id text NOT NULL,
+        name text NOT NULL,
+        line integer NOT NULL,
+        idx integer NOT NULL,
+        packet_timestamp timestamptz,
+        severity text NOT NULL,
+        message text NOT NULL,
+        PRIMARY KEY (store_id, name, line, idx)
+      );
+      CREATE INDEX fleet_warnings_newest ON fleet_warnings (packet_timestamp DESC NULLS LAST);
+      CREATE INDEX fleet_warnings_device ON fleet_warnings (store_id, severity);
+    `,
+  },
 ];
 
 /**

@@ -24,6 +24,18 @@ export interface FleetDeviceSummary {
   readonly warnings: Readonly<Record<string, number>>;
 }
 
+/** One analysis finding of a device's shipped report. */
+export interface FleetWarning {
+  readonly storeId: string;
+  readonly label: string;
+  readonly recording: string;
+  /** The report line it is on (line 1 is the metadata). */
+  readonly line: number;
+  readonly packetTimestamp: string | null;
+  readonly severity: string;
+  readonly message: string;
+}
+
 interface DeviceListRow {
   store_id: string | null;
   label: string;
@@ -36,6 +48,7 @@ interface DeviceListRow {
   fork_seq: string | null;
   fork_at: Date | null;
   forks: string;
+  warnings: Record<string, number>;
 }
 
 /** The fleet's read side: every query a view needs, over the central tables and the device's own projection code. */
@@ -49,11 +62,15 @@ export class FleetViewsService {
   async devices(): Promise<FleetDeviceSummary[]> {
     const rows = await this.db.query<DeviceListRow>(
       `SELECT d.store_id, d.label, d.enrolled_at, d.head_seq, d.head_hash, d.last_seen, d.active_recording, d.recordings,
-              f.seq AS fork_seq, f.detected_at AS fork_at, coalesce(f.n, 0) AS forks
+              f.seq AS fork_seq, f.detected_at AS fork_at, coalesce(f.n, 0) AS forks, coalesce(w.by_severity, '{}'::jsonb) AS warnings
          FROM fleet_devices d
          LEFT JOIN LATERAL (
            SELECT min(seq) AS seq, min(detected_at) AS detected_at, count(*) AS n FROM fleet_forks WHERE store_id = d.store_id
          ) f ON true
+         LEFT JOIN LATERAL (
+           SELECT jsonb_object_agg(severity, n) AS by_severity
+             FROM (SELECT severity, count(*)::int AS n FROM fleet_warnings WHERE store_id = d.store_id GROUP BY severity) s
+         ) w ON true
         ORDER BY d.label, d.id`,
     );
     return rows.map((r) => ({
@@ -66,7 +83,7 @@ export class FleetViewsService {
       ...(Number(r.forks) > 0 && r.fork_at !== null ? { fork: { seq: Number(r.fork_seq), detectedAt: r.fork_at.toISOString(), count: Number(r.forks) } } : {}),
       activeRecording: r.active_recording,
       recordings: r.recordings,
-      warnings: {},
+      warnings: r.warnings,
     }));
   }
 
@@ -86,6 +103,36 @@ export class FleetViewsService {
       fold.apply(this.upcasters.upcast(event) as LedgerEvent);
     }
     return fold.result();
+  }
+
+  /** The analysis findings of every device (or one), newest first (by packet time), optionally of some severities only. */
+  async warnings(query: { readonly severities?: readonly string[]; readonly storeId?: string; readonly limit: number; readonly before?: string }): Promise<FleetWarning[]> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    const param = (value: unknown): string => {
+      params.push(value);
+      return `$${params.length}`;
+    };
+    if (query.severities !== undefined) where.push(`w.severity = ANY(${param(query.severities)}::text[])`);
+    if (query.storeId !== undefined) where.push(`w.store_id = ${param(query.storeId)}`);
+    if (query.before !== undefined) where.push(`w.packet_timestamp < ${param(query.before)}`);
+    const rows = await this.db.query<{ store_id: string; label: string; name: string; line: number; packet_timestamp: Date | null; severity: string; message: string }>(
+      `SELECT w.store_id, d.label, w.name, w.line, w.packet_timestamp, w.severity, w.message
+         FROM fleet_warnings w JOIN fleet_devices d ON d.store_id = w.store_id
+        ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
+        ORDER BY w.packet_timestamp DESC NULLS LAST, w.store_id, w.name, w.line DESC, w.idx
+        LIMIT ${param(query.limit)}`,
+      params,
+    );
+    return rows.map((r) => ({
+      storeId: r.store_id,
+      label: r.label,
+      recording: r.name,
+      line: r.line,
+      packetTimestamp: r.packet_timestamp?.toISOString() ?? null,
+      severity: r.severity,
+      message: r.message,
+    }));
   }
 
   /** One page of a device's events with the event API's filters and cursors (upcast, as the device serves them). */

@@ -9,6 +9,7 @@ import { FleetHealthController } from './fleet-health.controller';
 import { FleetIngestController } from './fleet-ingest.controller';
 import { FLEET_CONFIG, FLEET_DB, FLEET_UPCASTERS, type FleetConfig } from './fleet-tokens';
 import { FleetViewsService } from './fleet-views.service';
+import { FleetWarningsController } from './fleet-warnings.controller';
 import { RecordingDataService } from './recording-data.service';
 
 export interface FleetModuleOptions {
@@ -23,7 +24,7 @@ export class FleetModule {
   static forRoot(options: FleetModuleOptions): DynamicModule {
     return {
       module: FleetModule,
-      controllers: [FleetIngestController, FleetDevicesController, FleetHealthController],
+      controllers: [FleetIngestController, FleetDevicesController, FleetWarningsController, FleetHealthController],
       providers: [
         { provide: FLEET_DB, useFactory: () => options.db },
         { provide: FLEET_CONFIG, useFactory: () => options.config },

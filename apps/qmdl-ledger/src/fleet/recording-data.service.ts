@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { LedgerError } from '@ledger/domain';
+import { indexWarnings } from './analysis-warnings';
 import { DevicesService } from './devices.service';
 import { FleetDatabase } from './fleet-database';
 import { FLEET_DB } from './fleet-tokens';
@@ -76,6 +77,7 @@ export class RecordingDataService {
       }
       await flush();
       await client.query('UPDATE fleet_recording_files SET size = $4, updated_at = now() WHERE store_id = $1 AND name = $2 AND file = $3', [storeId, name, file, size]);
+      if (file === 'analysis') await indexWarnings(client, storeId, name);
       return { size };
     });
   }
