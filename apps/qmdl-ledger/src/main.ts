@@ -20,6 +20,7 @@ if (process.argv[2] === 'serve') v8.setFlagsFromString('--semi-space-growth-fact
 import 'reflect-metadata';
 import { Command } from 'commander';
 import { registerServeCommand } from './http/serve.command';
+import { registerAnalyzeCommand } from './analysis/analyze.command';
 import { registerForensicCommands } from './forensics/forensic.commands';
 import { registerFleetCommand } from './fleet/fleet.command';
 import { APP_VERSION } from './version';
@@ -32,6 +33,7 @@ export function buildProgram(): Command {
     .enablePositionalOptions();
   registerServeCommand(program);
   registerForensicCommands(program);
+  registerAnalyzeCommand(program);
   registerFleetCommand(program);
   return program;
 }
