@@ -1,4 +1,4 @@
-import { SignInLimiter, OTHER_ADDRESSES } from './sign-in-throttle';
+import { clientOf, SignInLimiter, OTHER_ADDRESSES } from './sign-in-throttle';
 
 const T0 = 1_717_236_000_000;
 
@@ -44,5 +44,26 @@ describe('failed sign-ins', () => {
     expect(reports.map((r) => r.remoteAddress)).toEqual(['10.0.0.0', '10.0.0.1', OTHER_ADDRESSES]);
     expect(reports.reduce((sum, r) => sum + r.count, 0)).toBe(100);
     expect(reports[2]).toMatchObject({ count: 98, throttled: 97 });
+  });
+});
+
+describe('who counts as one client', () => {
+  it('is an IPv4 address (mapped or not), or an IPv6 /64', () => {
+    expect(clientOf('192.0.2.7')).toBe('192.0.2.7');
+    expect(clientOf('::ffff:192.0.2.7')).toBe('192.0.2.7');
+    expect(clientOf('2001:db8:1:2:aaaa::1')).toBe('2001:db8:1:2::/64');
+    expect(clientOf('2001:0db8:0001:0002:ffff:ffff:ffff:ffff')).toBe('2001:db8:1:2::/64');
+    expect(clientOf('2001:db8::1')).toBe('2001:db8:0:0::/64');
+    expect(clientOf('::1')).toBe('0:0:0:0::/64');
+    expect(clientOf('fe80::1%eth0')).toBe('fe80:0:0:0::/64');
+    expect(clientOf('unknown')).toBe('unknown');
+  });
+
+  it('throttles a whole IPv6 /64, one address per guess or not', () => {
+    const limiter = new SignInLimiter({ burst: 2, refillMs: 60_000, windowMs: 60_000, maxAddresses: 10 });
+    limiter.failed('2001:db8:1:2::1', T0);
+    limiter.failed('2001:db8:1:2::2', T0);
+    expect(limiter.retryAfterSeconds('2001:db8:1:2::3', T0)).toBe(60);
+    expect(limiter.retryAfterSeconds('2001:db8:1:3::1', T0)).toBeUndefined();
   });
 });

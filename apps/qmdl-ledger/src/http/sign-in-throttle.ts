@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { isIP } from 'node:net';
 import { type BeforeApplicationShutdown, Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { formatRfc3339, LedgerError } from '@ledger/domain';
 import type { Ledger } from '@ledger/store';
@@ -45,6 +46,22 @@ export const DEFAULT_SIGN_IN_THROTTLE: SignInThrottleOptions = { burst: 10, refi
 export const OTHER_ADDRESSES = 'other-addresses';
 
 /**
+ * Who is counted as one client: an IPv4 address (also IPv4-mapped IPv6, as a
+ * dual-stack socket reports it), or an IPv6 /64 — one host usually holds a whole
+ * /64 and could otherwise take a fresh address for every guess.
+ */
+export function clientOf(remoteAddress: string): string {
+  const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(remoteAddress);
+  if (mapped?.[1] !== undefined) return mapped[1];
+  if (isIP(remoteAddress) !== 6) return remoteAddress;
+  const [head = '', tail = ''] = remoteAddress.toLowerCase().split('%')[0]?.split('::') ?? [];
+  const left = head === '' ? [] : head.split(':');
+  const right = remoteAddress.includes('::') ? (tail === '' ? [] : tail.split(':')) : [];
+  const groups = [...left, ...Array<string>(Math.max(0, 8 - left.length - right.length)).fill('0'), ...right];
+  return `${groups.slice(0, 4).map((g) => g.replace(/^0+(?=.)/, '')).join(':')}::/64`;
+}
+
+/**
  * The bookkeeping of failed sign-ins, with the clock passed in: a leaky bucket
  * per remote address (after `burst` failures in a row it must wait, one more try
  * per `refillMs`), and a count per address and window for the audit log.
@@ -57,7 +74,8 @@ export class SignInLimiter {
 
   constructor(private readonly options: SignInThrottleOptions = DEFAULT_SIGN_IN_THROTTLE) {}
 
-  private key(address: string): string {
+  private key(remoteAddress: string): string {
+    const address = clientOf(remoteAddress);
     if (this.buckets.has(address) || this.windows.has(address)) return address;
     return this.buckets.size >= this.options.maxAddresses || this.windows.size >= this.options.maxAddresses ? OTHER_ADDRESSES : address;
   }
