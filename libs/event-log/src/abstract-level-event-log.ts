@@ -13,6 +13,8 @@ import type {
   Snapshot,
   StoredEventText,
   StoreMetadata,
+  TailBatchOptions,
+  TailOptions,
   VerifyResult,
 } from './event-log.port';
 import { EventLogErrorCode, EventRejectedError, logClosedError, openError, readError, writeError } from './errors';
@@ -21,7 +23,7 @@ import { INDEX_SEPARATOR, indexEntries, META_KEYS, STORE_FORMAT_VERSION, SUBLEVE
 import type { LevelDatabase, LevelSublevel } from './level-types';
 import { chunksOf, parseStoredEvent, queryEventChunks, READ_CHUNK, type IndexStores } from './reader';
 import { encodeSequenceKey, isSequence } from './sequence-key';
-import { subscribeToLog, type LiveListener } from './subscription';
+import { subscribeToLog, tailLog, type LiveListener, type LiveSource } from './subscription';
 import { UpcasterRegistry } from './upcasters';
 import { sealEvent, type SealedEvent } from './sealing';
 import { checkFilter, checkOptionalSequence, prepareEvent, type PreparedEvent } from './validation';
@@ -438,12 +440,17 @@ export class AbstractLevelEventLog implements EventLog {
   }
 
   private async *stream(filter: EventFilter, fromSeq: number, toSeq: number | undefined, reverse: boolean, limit?: number): AsyncGenerator<StoredEvent> {
+    for await (const chunk of this.streamChunks(filter, fromSeq, toSeq, reverse, limit)) yield* chunk;
+  }
+
+  /** Upcast events in the chunks the store reads them (non-empty). */
+  private async *streamChunks(filter: EventFilter, fromSeq: number, toSeq: number | undefined, reverse: boolean, limit?: number): AsyncGenerator<StoredEvent[]> {
     if (this.closing) throw logClosedError();
     const head = this.head.seq;
     const query = { filter, from: Math.max(1, fromSeq), to: Math.min(toSeq ?? head, head), reverse, limit };
     try {
       for await (const chunk of queryEventChunks(this.subs.events, this.subs.indexes, query)) {
-        for (const event of chunk) yield this.upcasters.upcast(event);
+        if (chunk.length > 0) yield chunk.map((event) => this.upcasters.upcast(event));
       }
     } catch (error) {
       // Reads racing close() fail inside Level; report them as what they are.
@@ -474,23 +481,44 @@ export class AbstractLevelEventLog implements EventLog {
     const { after, ...rest } = options;
     const filter = checkFilter(rest);
     const from = checkOptionalSequence(after, 'after') ?? 0;
-    const isClosing = (): boolean => this.closing;
-    return subscribeToLog(
-      {
-        get closed() {
-          return isClosing();
-        },
-        headSeq: () => this.head.seq,
-        listen: (listener) => {
-          this.listeners.add(listener);
-          return () => this.listeners.delete(listener);
-        },
-        catchUp: (afterSeq, to, f) => ({ [Symbol.asyncIterator]: () => this.stream(f, afterSeq + 1, to, false) }),
-        upcast: (event) => this.upcasters.upcast(event),
+    return subscribeToLog(this.liveSource(), from, filter);
+  }
+
+  tail(options: TailOptions = {}): AsyncIterable<StoredEvent> {
+    const batches = this.tailBatches(options);
+    return {
+      async *[Symbol.asyncIterator]() {
+        for await (const batch of batches) yield* batch;
       },
-      from,
-      filter,
-    );
+    };
+  }
+
+  tailBatches(options: TailBatchOptions = {}): AsyncIterable<readonly StoredEvent[]> {
+    const { after, signal, maxBatch, ...rest } = options;
+    const filter = checkFilter(rest);
+    const from = checkOptionalSequence(after, 'after') ?? 0;
+    if (signal !== undefined && !(signal instanceof AbortSignal)) throw new TypeError('signal must be an AbortSignal');
+    if (maxBatch !== undefined && (!Number.isSafeInteger(maxBatch) || maxBatch < 1)) throw new TypeError('maxBatch must be a positive integer');
+    const query = { after: from, filter, maxBatch: maxBatch ?? READ_CHUNK, ...(signal !== undefined ? { signal } : {}) };
+    return { [Symbol.asyncIterator]: () => tailLog(this.liveSource(), query) };
+  }
+
+  /** What subscriptions and tails need from the log. */
+  private liveSource(): LiveSource {
+    const isClosing = (): boolean => this.closing;
+    return {
+      get closed() {
+        return isClosing();
+      },
+      headSeq: () => this.head.seq,
+      listen: (listener) => {
+        this.listeners.add(listener);
+        return () => this.listeners.delete(listener);
+      },
+      catchUp: (afterSeq, to, f) => ({ [Symbol.asyncIterator]: () => this.stream(f, afterSeq + 1, to, false) }),
+      catchUpChunks: (afterSeq, to, f) => ({ [Symbol.asyncIterator]: () => this.streamChunks(f, afterSeq + 1, to, false) }),
+      upcast: (event) => this.upcasters.upcast(event),
+    };
   }
 
   async verify(options: { readonly from?: number; readonly to?: number; readonly onProgress?: (seq: number) => void } = {}): Promise<VerifyResult> {

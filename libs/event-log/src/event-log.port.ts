@@ -92,6 +92,19 @@ export interface StoreMetadata {
   readonly formatVersion: number;
 }
 
+/** Where a tail starts, what it keeps and when it stops. */
+export interface TailOptions extends EventFilter {
+  /** Start after this sequence (exclusive). Default 0: the whole log. */
+  readonly after?: number;
+  /** Aborting ends the tail (the iterator returns), also while it waits for the next commit. */
+  readonly signal?: AbortSignal;
+}
+
+export interface TailBatchOptions extends TailOptions {
+  /** At most this many events per batch. Default (and upper bound in practice) one read chunk, 256. */
+  readonly maxBatch?: number;
+}
+
 /**
  * A named snapshot persisted beside the log (e.g. the QmdlStore projection),
  * with the sequence it reflects.
@@ -152,6 +165,33 @@ export interface EventLog {
    * duplicate at the hand-over. Completes when the log closes.
    */
   subscribe(options?: { readonly after?: number } & EventFilter): Observable<StoredEvent>;
+  /**
+   * A pull-based tail: catch up from `after` (exclusive), then continue live,
+   * read at the consumer's pace. No gap and no duplicate at the hand-over, and
+   * bounded memory however far behind the consumer is (the tail holds at most
+   * one read chunk; a consumer that stops pulling holds nothing back).
+   * Ends when the consumer returns (`break`), `signal` aborts, or the log closes;
+   * read failures other than those reject the iterator.
+   *
+   * @example
+   * const controller = new AbortController();
+   * for await (const event of log.tail({ after: lastSeen, signal: controller.signal })) {
+   *   await send(event); // the next event is read only when this one is done
+   * }
+   */
+  tail(options?: TailOptions): AsyncIterable<StoredEvent>;
+  /**
+   * The same tail in batches: each batch is what the store had ready (at most
+   * `maxBatch` events, never empty), so a consumer that writes a checkpoint per
+   * batch writes one per read chunk during catch-up and one per commit live.
+   *
+   * @example
+   * for await (const batch of log.tailBatches({ after: checkpoint, maxBatch: 100 })) {
+   *   await handle(batch);
+   *   checkpoint = batch[batch.length - 1].seq;
+   * }
+   */
+  tailBatches(options?: TailBatchOptions): AsyncIterable<readonly StoredEvent[]>;
   /** Check sequence continuity and the hash chain over [from, to]. */
   verify(options?: { readonly from?: number; readonly to?: number; readonly onProgress?: (seq: number) => void }): Promise<VerifyResult>;
   readSnapshot<T>(name: string): Promise<Snapshot<T> | undefined>;

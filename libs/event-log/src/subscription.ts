@@ -18,6 +18,8 @@ export interface LiveSource {
   listen(listener: LiveListener): () => void;
   /** Streams upcast events in (from, to] that pass `filter`. */
   catchUp(after: number, to: number, filter: EventFilter): AsyncIterable<StoredEvent>;
+  /** The same, in the chunks the store reads (each non-empty, at most a read chunk). */
+  catchUpChunks(after: number, to: number, filter: EventFilter): AsyncIterable<readonly StoredEvent[]>;
   upcast(event: StoredEvent): StoredEvent;
 }
 
@@ -86,4 +88,72 @@ export function subscribeToLog(source: LiveSource, after: number, filter: EventF
       unlisten();
     };
   });
+}
+
+/** What a pull-based tail reads: where to start, what to keep, when to stop, how much at once. */
+export interface TailQuery {
+  readonly after: number;
+  readonly filter: EventFilter;
+  readonly signal?: AbortSignal;
+  readonly maxBatch: number;
+}
+
+/**
+ * A pull-based catch-up-then-live tail. It never holds an event the consumer
+ * has not asked for: every batch is read from the store, up to the head
+ * sampled at that moment, and the live listener only says "something was
+ * committed" (a flag, no events). So the hand-over has no gap and no
+ * duplicate (each read starts right after the last sequence read), memory is
+ * one read chunk whatever the consumer's pace, and a consumer that stops
+ * pulling costs nothing but its open iterator. Ends (returns) when the
+ * consumer returns, `signal` aborts, or the log closes.
+ */
+export async function* tailLog(source: LiveSource, query: TailQuery): AsyncGenerator<readonly StoredEvent[], void, undefined> {
+  const { filter, signal, maxBatch } = query;
+  if (source.closed || signal?.aborted === true) return;
+  let position = query.after;
+  let committed = false;
+  let closed = false;
+  let wake: (() => void) | undefined;
+  const rouse = (): void => {
+    committed = true;
+    const resolve = wake;
+    wake = undefined;
+    resolve?.();
+  };
+  const unlisten = source.listen({
+    next: rouse,
+    close: () => {
+      closed = true;
+      rouse();
+    },
+  });
+  signal?.addEventListener('abort', rouse);
+  const ended = (): boolean => closed || source.closed || signal?.aborted === true;
+  try {
+    while (!ended()) {
+      // Cleared before the head is sampled: a commit after this point sets it again, so no wake-up is lost.
+      committed = false;
+      const head = source.headSeq();
+      if (position < head) {
+        for await (const chunk of source.catchUpChunks(position, head, filter)) {
+          for (let at = 0; at < chunk.length; at += maxBatch) {
+            const batch = at === 0 && chunk.length <= maxBatch ? chunk : chunk.slice(at, at + maxBatch);
+            yield batch;
+            if (ended()) return;
+          }
+        }
+        // Filtered out or not, everything up to the sampled head has been read.
+        position = head;
+        continue;
+      }
+      if (!committed) await new Promise<void>((resolve) => (wake = resolve));
+    }
+  } catch (error) {
+    // A read racing close() or an abort fails inside Level: that is the end of the tail, not an error.
+    if (!ended()) throw error;
+  } finally {
+    signal?.removeEventListener('abort', rouse);
+    unlisten();
+  }
 }

@@ -540,6 +540,150 @@ export function describeEventLogContract(name: string, makeSubject: () => Contra
       });
     });
 
+    describe('tail (pull-based)', () => {
+      /** Counts what the store hands out: events fetched by iterators, iterators opened and closed. */
+      function meterReads(log: AbstractLevelEventLog): { fetched: () => number; open: () => number; restore: () => void } {
+        const db = log.db as unknown as { iterator: (...args: unknown[]) => unknown };
+        const realIterator = db.iterator;
+        let fetched = 0;
+        let open = 0;
+        db.iterator = (...args: unknown[]) => {
+          const iterator = realIterator.apply(log.db, args) as { nextv: (...a: unknown[]) => Promise<unknown[]>; close: () => Promise<void> };
+          const realNextv = iterator.nextv.bind(iterator);
+          const realClose = iterator.close.bind(iterator);
+          open += 1;
+          let closed = false;
+          iterator.nextv = async (...a: unknown[]) => {
+            const entries = await realNextv(...a);
+            fetched += entries.length;
+            return entries;
+          };
+          iterator.close = async () => {
+            if (!closed) open -= 1;
+            closed = true;
+            return realClose();
+          };
+          return iterator;
+        };
+        return { fetched: () => fetched, open: () => open, restore: () => (db.iterator = realIterator) };
+      }
+
+      it('catches up and goes live with appends racing the hand-over: every seq exactly once, in order', async () => {
+        const log = await open();
+        const total = 1200;
+        for (let i = 0; i < 600; i += 100) await log.append(range(i + 1, i + 100).map((n) => makeEvent(n)));
+        const received: number[] = [];
+        let headWhenCaughtUp = 0;
+        const consuming = (async () => {
+          for await (const event of log.tail({ after: 0 })) {
+            received.push(event.seq);
+            if (event.seq === 300) {
+              // The consumer is slow mid catch-up: commits land meanwhile.
+              await log.append(range(601, 625).map((k) => makeEvent(k)));
+            }
+            if (event.seq === 600) headWhenCaughtUp = log.headSeq();
+            if (event.seq === total) break;
+          }
+        })();
+        const appending = (async () => {
+          for (let n = 626; n <= total; n += 25) {
+            await log.append(range(n, n + 24).map((k) => makeEvent(k)));
+            if (n % 100 === 1) await new Promise((resolve) => setImmediate(resolve));
+          }
+        })();
+        await Promise.all([appending, consuming]);
+        expect(received).toEqual(range(1, total));
+        expect(headWhenCaughtUp).toBeGreaterThan(600);
+      });
+
+      it('reads at the consumer\'s pace: a consumer that stops pulling makes the log read nothing more', async () => {
+        const log = await open();
+        await log.append(range(1, 2000).map((n) => makeEvent(n)));
+        const meter = meterReads(log);
+        const iterator = log.tail({ after: 0 })[Symbol.asyncIterator]();
+        expect((await iterator.next()).value).toMatchObject({ seq: 1 });
+        const fetchedAfterOne = meter.fetched();
+        for (let i = 0; i < 10; i++) await log.append(range(1, 100).map((n) => makeEvent(2000 + i * 100 + n)));
+        await new Promise((resolve) => setImmediate(resolve));
+        // One read chunk at most was fetched for the first event; 3,000 events later, nothing more.
+        expect(fetchedAfterOne).toBeLessThanOrEqual(256);
+        expect(meter.fetched()).toBe(fetchedAfterOne);
+        await iterator.return?.();
+        meter.restore();
+      });
+
+      it('yields non-empty batches of at most maxBatch, filtered in catch-up and live alike', async () => {
+        const log = await open();
+        const first = await log.append(mixedEvents(600));
+        const expected = seqs(first.filter((e) => e.seq > 20 && e.recording === 'rec-1'));
+        const batches: number[][] = [];
+        const consuming = (async () => {
+          for await (const batch of log.tailBatches({ after: 20, recording: 'rec-1', maxBatch: 7 })) {
+            batches.push(seqs(batch));
+            if (batch[batch.length - 1]?.seq === 603) break;
+          }
+        })();
+        await log.append([{ ...makeEvent(601), recording: 'rec-9' }, { ...makeEvent(602), recording: 'rec-1' }]);
+        await log.append([{ ...makeEvent(603), recording: 'rec-1' }]);
+        await consuming;
+        expect(batches.flat()).toEqual([...expected, 602, 603]);
+        expect(batches.every((b) => b.length >= 1 && b.length <= 7)).toBe(true);
+      });
+
+      it('closes its store iterator when the consumer abandons it mid catch-up', async () => {
+        const log = await open();
+        await log.append(range(1, 1000).map((n) => makeEvent(n)));
+        const meter = meterReads(log);
+        const received: number[] = [];
+        for await (const event of log.tail()) {
+          received.push(event.seq);
+          if (received.length === 3) break;
+        }
+        expect(received).toEqual([1, 2, 3]);
+        expect(meter.open()).toBe(0);
+        meter.restore();
+        // Nothing of the abandoned tail is left to slow appends or reads down.
+        await log.append([makeEvent(1001)]);
+        expect(log.headSeq()).toBe(1001);
+      });
+
+      it('ends a tail waiting for the next commit when its signal aborts', async () => {
+        const log = await open();
+        await log.append([makeEvent(1)]);
+        const controller = new AbortController();
+        const iterator = log.tail({ signal: controller.signal })[Symbol.asyncIterator]();
+        expect((await iterator.next()).value).toMatchObject({ seq: 1 });
+        const waiting = iterator.next();
+        controller.abort();
+        await expect(waiting).resolves.toEqual({ done: true, value: undefined });
+        // An already aborted signal: the tail ends before reading anything.
+        await expect(collect(log.tail({ signal: controller.signal }))).resolves.toEqual([]);
+      });
+
+      it('ends when the log closes, and a tail of a closed log ends at once', async () => {
+        const log = await open();
+        await log.append(range(1, 300).map((n) => makeEvent(n)));
+        const live = log.tail({ after: 300 })[Symbol.asyncIterator]();
+        const waitingLive = live.next();
+        const catchingUp = log.tail()[Symbol.asyncIterator]();
+        expect((await catchingUp.next()).value).toMatchObject({ seq: 1 });
+        await log.close();
+        await expect(waitingLive).resolves.toEqual({ done: true, value: undefined });
+        // Mid catch-up: at most the chunk already read, then the end; never an error.
+        const rest = [];
+        for (let step = await catchingUp.next(); step.done !== true; step = await catchingUp.next()) rest.push(step.value.seq);
+        expect(rest.length).toBeLessThan(300);
+        await expect(collect(log.tail())).resolves.toEqual([]);
+      });
+
+      it('refuses bad options as programmer errors (TypeError)', async () => {
+        const log = await open();
+        expect(() => log.tail({ after: -1 })).toThrow(TypeError);
+        expect(() => log.tailBatches({ maxBatch: 0 })).toThrow(TypeError);
+        expect(() => log.tail({ types: [] })).toThrow(TypeError);
+      });
+    });
+
     describe('upcasting', () => {
       it('reads old shapes as the newest version on every read path; the stored form keeps verifying', async () => {
         const upcasters = new UpcasterRegistry()
