@@ -164,6 +164,19 @@ export interface SseClient {
   close(): void;
 }
 
+/** One SSE message block (the text between blank lines): its `id:`, `event:` and `data:` fields; undefined without data. */
+export function parseSseBlock(block: string): SseMessage | undefined {
+  let id: string | undefined;
+  let event: string | undefined;
+  const data: string[] = [];
+  for (const line of block.split('\n')) {
+    if (line.startsWith('id:')) id = line.slice(3).trim();
+    else if (line.startsWith('event:')) event = line.slice(6).trim();
+    else if (line.startsWith('data:')) data.push(line.slice(5).replace(/^ /, ''));
+  }
+  return data.length > 0 ? { ...(id !== undefined ? { id } : {}), ...(event !== undefined ? { event } : {}), data: data.join('\n') } : undefined;
+}
+
 /** A minimal EventSource over http.get: parses `id:`, `event:` and `data:` fields. */
 export function openSse(baseUrl: string, rawPath: string, headers: Readonly<Record<string, string>> = {}): SseClient {
   const url = new URL(baseUrl);
@@ -181,17 +194,9 @@ export function openSse(baseUrl: string, rawPath: string, headers: Readonly<Reco
       buffer += chunk;
       let cut: number;
       while ((cut = buffer.indexOf('\n\n')) >= 0) {
-        const block = buffer.slice(0, cut);
+        const message = parseSseBlock(buffer.slice(0, cut));
         buffer = buffer.slice(cut + 2);
-        let id: string | undefined;
-        let event: string | undefined;
-        const data: string[] = [];
-        for (const line of block.split('\n')) {
-          if (line.startsWith('id:')) id = line.slice(3).trim();
-          else if (line.startsWith('event:')) event = line.slice(6).trim();
-          else if (line.startsWith('data:')) data.push(line.slice(5).replace(/^ /, ''));
-        }
-        if (data.length > 0) messages.push({ ...(id !== undefined ? { id } : {}), ...(event !== undefined ? { event } : {}), data: data.join('\n') });
+        if (message !== undefined) messages.push(message);
       }
       for (const w of [...waiters]) {
         if (messages.length >= w.n) {

@@ -516,7 +516,7 @@ export class AbstractLevelEventLog implements EventLog {
         return () => this.listeners.delete(listener);
       },
       catchUp: (afterSeq, to, f) => ({ [Symbol.asyncIterator]: () => this.stream(f, afterSeq + 1, to, false) }),
-      catchUpChunks: (afterSeq, to, f) => ({ [Symbol.asyncIterator]: () => this.streamChunks(f, afterSeq + 1, to, false) }),
+      catchUpChunks: (afterSeq, to, f, limit) => ({ [Symbol.asyncIterator]: () => this.streamChunks(f, afterSeq + 1, to, false, limit) }),
       upcast: (event) => this.upcasters.upcast(event),
     };
   }

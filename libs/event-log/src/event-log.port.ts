@@ -101,7 +101,7 @@ export interface TailOptions extends EventFilter {
 }
 
 export interface TailBatchOptions extends TailOptions {
-  /** At most this many events per batch. Default (and upper bound in practice) one read chunk, 256. */
+  /** At most this many events per batch (what a stalled consumer can hold). Default 256. */
   readonly maxBatch?: number;
 }
 
@@ -169,7 +169,7 @@ export interface EventLog {
    * A pull-based tail: catch up from `after` (exclusive), then continue live,
    * read at the consumer's pace. No gap and no duplicate at the hand-over, and
    * bounded memory however far behind the consumer is (the tail holds at most
-   * one read chunk; a consumer that stops pulling holds nothing back).
+   * one batch, and no store iterator between batches).
    * Ends when the consumer returns (`break`), `signal` aborts, or the log closes;
    * read failures other than those reject the iterator.
    *
@@ -183,7 +183,8 @@ export interface EventLog {
   /**
    * The same tail in batches: each batch is what the store had ready (at most
    * `maxBatch` events, never empty), so a consumer that writes a checkpoint per
-   * batch writes one per read chunk during catch-up and one per commit live.
+   * batch writes one per `maxBatch` events during catch-up and about one per
+   * commit live.
    *
    * @example
    * for await (const batch of log.tailBatches({ after: checkpoint, maxBatch: 100 })) {

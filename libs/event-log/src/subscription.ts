@@ -18,8 +18,8 @@ export interface LiveSource {
   listen(listener: LiveListener): () => void;
   /** Streams upcast events in (from, to] that pass `filter`. */
   catchUp(after: number, to: number, filter: EventFilter): AsyncIterable<StoredEvent>;
-  /** The same, in the chunks the store reads (each non-empty, at most a read chunk). */
-  catchUpChunks(after: number, to: number, filter: EventFilter): AsyncIterable<readonly StoredEvent[]>;
+  /** The same, at most `limit` events, in the chunks the store reads (each non-empty). */
+  catchUpChunks(after: number, to: number, filter: EventFilter, limit: number): AsyncIterable<readonly StoredEvent[]>;
   upcast(event: StoredEvent): StoredEvent;
 }
 
@@ -100,13 +100,14 @@ export interface TailQuery {
 
 /**
  * A pull-based catch-up-then-live tail. It never holds an event the consumer
- * has not asked for: every batch is read from the store, up to the head
- * sampled at that moment, and the live listener only says "something was
- * committed" (a flag, no events). So the hand-over has no gap and no
- * duplicate (each read starts right after the last sequence read), memory is
- * one read chunk whatever the consumer's pace, and a consumer that stops
- * pulling costs nothing but its open iterator. Ends (returns) when the
- * consumer returns, `signal` aborts, or the log closes.
+ * has not asked for: each batch is read from the store when the consumer asks
+ * for it (at most `maxBatch` events after the last sequence read, up to the
+ * head sampled at that moment, its iterator closed before the batch is
+ * handed over), and the live listener only says "something was committed" (a
+ * flag, no events). So the hand-over has no gap and no duplicate, memory is
+ * one batch whatever the consumer's pace, and a consumer that stops pulling
+ * holds neither events nor a store iterator. Ends (returns) when the consumer
+ * returns, `signal` aborts, or the log closes.
  */
 export async function* tailLog(source: LiveSource, query: TailQuery): AsyncGenerator<readonly StoredEvent[], void, undefined> {
   const { filter, signal, maxBatch } = query;
@@ -136,15 +137,13 @@ export async function* tailLog(source: LiveSource, query: TailQuery): AsyncGener
       committed = false;
       const head = source.headSeq();
       if (position < head) {
-        for await (const chunk of source.catchUpChunks(position, head, filter)) {
-          for (let at = 0; at < chunk.length; at += maxBatch) {
-            const batch = at === 0 && chunk.length <= maxBatch ? chunk : chunk.slice(at, at + maxBatch);
-            yield batch;
-            if (ended()) return;
-          }
-        }
-        // Filtered out or not, everything up to the sampled head has been read.
-        position = head;
+        const batch: StoredEvent[] = [];
+        for await (const chunk of source.catchUpChunks(position, head, filter, maxBatch)) batch.push(...chunk);
+        // A full batch may stop short of the head; otherwise everything up to it was read, filtered out or not.
+        const last = batch[batch.length - 1];
+        position = batch.length === maxBatch && last !== undefined ? last.seq : head;
+        if (ended()) return;
+        if (batch.length > 0) yield batch;
         continue;
       }
       if (!committed) await new Promise<void>((resolve) => (wake = resolve));

@@ -7,6 +7,7 @@ import { AuthGuard } from './auth.guard';
 import { AuthService } from './auth.service';
 import { CommandRunner } from './command-runner.service';
 import { DownloadsService } from './downloads.service';
+import { EventStreams } from './event-stream.service';
 import { EventsController } from './events.controller';
 import { HealthController } from './health.controller';
 import type { HttpConfig } from './http-config';
@@ -54,6 +55,7 @@ export class AppModule {
         SignInThrottle,
         CommandRunner,
         DownloadsService,
+        EventStreams,
         LedgerLifecycle,
         { provide: APP_GUARD, useClass: AuthGuard },
       ],

@@ -1,13 +1,13 @@
 import { Readable, pipeline } from 'node:stream';
-import { Controller, Get, Headers, Inject, Logger, type MessageEvent, Param, Query, Req, Res, Sse } from '@nestjs/common';
+import { Controller, Get, Headers, Inject, Logger, Param, Query, Req, Res } from '@nestjs/common';
 import { ApiOperation, ApiParam, ApiProduces, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { HttpRequest as Request, HttpResponse as Response } from './http-types';
-import { map, type Observable } from 'rxjs';
 import { LedgerError, type StoredEvent } from '@ledger/domain';
 import type { EventPage } from '@ledger/event-log';
 import type { Ledger, StoreVerifyReport } from '@ledger/store';
 import { toRayhunterManifest } from '@ledger/domain';
 import { RequiresAuth } from './auth.decorators';
+import { EventStreams } from './event-stream.service';
 import { eventMatches, pageOptions, parseEventFilter, parseEventQuery, Q_SCAN_BUDGET } from './event-query';
 import { parseRecordingName } from './recording-name';
 import { reflectSeq } from './request-context';
@@ -41,7 +41,10 @@ export interface EventPageResponse {
 export class EventsController {
   private readonly logger = new Logger('events');
 
-  constructor(@Inject(LEDGER) private readonly ledger: Ledger) {}
+  constructor(
+    @Inject(LEDGER) private readonly ledger: Ledger,
+    private readonly streams: EventStreams,
+  ) {}
 
   @Get('events')
   @ApiOperation({ summary: 'One page of events with a cursor (constant cost per page however deep)', description: `With \`q\`, at most ${Q_SCAN_BUDGET} events are examined per request; when the budget runs out the page may hold fewer than \`limit\` events and \`next\` continues the scan.` })
@@ -124,13 +127,18 @@ export class EventsController {
     });
   }
 
-  @Sse('events/stream')
-  @ApiOperation({ summary: 'Server-sent events: catch-up from Last-Event-ID or ?after=, then live; id is the seq, data the event' })
+  @Get('events/stream')
+  @ApiOperation({
+    summary: 'Server-sent events: catch-up from Last-Event-ID or ?after=, then live; id is the seq, data the event',
+    description:
+      'Written at the client\'s pace (the next event is read when the socket drains). A client that does not read while more than `--sse-max-behind` events are committed past it gets a last `event: end` message (`data: {code: "STREAM_BEHIND", lastEventId}`, `id:` the last event sent) and the stream ends: reconnect with that Last-Event-ID.',
+  })
   @ApiQuery({ name: 'after', required: false, description: 'Start after this seq (Last-Event-ID wins when both are given); default: live only from the head' })
   @ApiEventFilters()
   @ApiProduces('text/event-stream')
   @ApiResponse({ status: 200, description: 'event stream' })
-  stream(@Req() req: Request, @Query() query: Record<string, unknown>, @Headers('last-event-id') lastEventId: string | undefined): Observable<MessageEvent> {
+  @ApiResponse({ status: 400, description: 'INVALID_QUERY' })
+  async stream(@Req() req: Request, @Res() res: Response, @Query() query: Record<string, unknown>, @Headers('last-event-id') lastEventId: string | undefined): Promise<void> {
     const filter = parseEventFilter(query);
     const raw = lastEventId !== undefined && lastEventId !== '' ? lastEventId : query['after'];
     let after: number;
@@ -142,7 +150,7 @@ export class EventsController {
       throw new LedgerError('INVALID_QUERY', 'after / Last-Event-ID must be a non-negative integer');
     }
     reflectSeq(req, this.ledger.log.headSeq());
-    return this.ledger.log.subscribe({ ...filter, after }).pipe(map((event): MessageEvent => ({ id: String(event.seq), data: event })));
+    await this.streams.stream(res, { after, filter });
   }
 
   @Get('events/:seq')

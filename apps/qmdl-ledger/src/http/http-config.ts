@@ -1,6 +1,9 @@
 import type { ShippingStatus } from '@ledger/store';
 import type { LogBuffer } from './log-buffer';
 
+/** Default of `--sse-max-behind`: events committed past a stalled SSE client before its stream is ended. */
+export const DEFAULT_SSE_MAX_BEHIND = 10_000;
+
 /** What the HTTP app needs to know beyond the Ledger itself. */
 export interface HttpConfig {
   /** Mutations answer 403 (Rayhunter's debug mode). */
@@ -20,6 +23,8 @@ export interface HttpConfig {
   readonly logBuffer: LogBuffer;
   /** The shipper's status when `serve --ship-to` runs one (GET /api/shipping, /metrics). */
   readonly shipping?: () => ShippingStatus;
+  /** End an SSE stream whose client does not read while more than this many events are committed past it (default 10,000). */
+  readonly sseMaxBehind?: number;
   /** Close the Ledger when the Nest app shuts down (default true). */
   readonly closeLedgerOnShutdown?: boolean;
 }

@@ -4,6 +4,7 @@ import type { HttpResponse as Response } from './http-types';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Ledger, ShippingStatus } from '@ledger/store';
 import type { HttpConfig } from './http-config';
+import { EventStreams, registerEventStreamMetrics } from './event-stream.service';
 import { SignInThrottle } from './sign-in-throttle';
 import { HTTP_CONFIG, LEDGER } from './tokens';
 
@@ -24,8 +25,10 @@ export class MetricsController {
     @Inject(LEDGER) private readonly ledger: Ledger,
     signIns: SignInThrottle,
     @Inject(HTTP_CONFIG) config: HttpConfig,
+    streams: EventStreams,
   ) {
     const registers = [this.registry];
+    registerEventStreamMetrics(this.registry, streams);
     const ledgerRef = this.ledger;
     new Counter({
       name: 'qmdl_ledger_sign_in_failures_total',

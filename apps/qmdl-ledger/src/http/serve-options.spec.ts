@@ -4,7 +4,7 @@ import { isLoopback, parseBoolean, parseServeOptions, UsageError } from './serve
 describe('serve options', () => {
   it('defaults as documented', () => {
     const o = parseServeOptions({}, {});
-    expect(o).toMatchObject({ port: 8080, host: '127.0.0.1', source: 'synthetic', autoStart: true, readOnly: false, minSpaceStartMb: 1, minSpaceContinueMb: 1, flushIntervalMs: 1000, flushKiB: 256, bufferLimitMb: 16 });
+    expect(o).toMatchObject({ port: 8080, host: '127.0.0.1', source: 'synthetic', autoStart: true, readOnly: false, minSpaceStartMb: 1, minSpaceContinueMb: 1, flushIntervalMs: 1000, flushKiB: 256, bufferLimitMb: 16, sseMaxBehind: 10_000 });
     expect(o.adminToken).toBeUndefined();
     expect(o.dataDir).toMatch(/\/data$/);
   });
@@ -15,7 +15,7 @@ describe('serve options', () => {
   });
 
   it.each([
-    [{ port: 'x' }], [{ port: '65536' }], [{ port: '-1' }], [{ flushKib: '0' }], [{ flushIntervalMs: '1.5' }], [{ bufferLimitMb: '-1' }], [{ bufferLimitMb: 'big' }], [{ minSpaceStartMb: 'lots' }],
+    [{ port: 'x' }], [{ port: '65536' }], [{ port: '-1' }], [{ flushKib: '0' }], [{ flushIntervalMs: '1.5' }], [{ bufferLimitMb: '-1' }], [{ bufferLimitMb: 'big' }], [{ sseMaxBehind: '0' }], [{ sseMaxBehind: 'all' }], [{ minSpaceStartMb: 'lots' }],
     [{ source: 'pigeon:' }], [{ host: 'bad host' }], [{ adminToken: 'has space' }], [{ dataDir: '' }],
   ])('refuses %j with a UsageError', (raw) => {
     expect(() => parseServeOptions(raw, {})).toThrow(UsageError);

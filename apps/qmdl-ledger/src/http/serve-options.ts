@@ -4,6 +4,7 @@ import { isIP } from 'node:net';
 import { createDiagSource } from '@ledger/qmdl';
 import { siteIndex } from './static-site';
 import { normaliseOrigin } from './web-safety';
+import { DEFAULT_SSE_MAX_BEHIND } from './http-config';
 
 /** Validated settings of `qmdl-ledger serve`. */
 export interface ServeOptions {
@@ -26,6 +27,8 @@ export interface ServeOptions {
   readonly allowedOrigins: readonly string[];
   /** `--ship-to`: ship the log and the recordings to this fleet service (with `ship.token`). */
   readonly ship?: { readonly to: string; readonly token: string; readonly deleteAfterUpload: boolean; readonly rateKiB: number };
+  /** End an SSE stream whose client does not read while more than this many events are committed past it. */
+  readonly sseMaxBehind: number;
 }
 
 /** A bad flag or environment value: printed as is, exit code 2. */
@@ -54,6 +57,7 @@ export interface RawServeOptions {
   readonly shipToken?: unknown;
   readonly deleteAfterUpload?: unknown;
   readonly shipRateKib?: unknown;
+  readonly sseMaxBehind?: unknown;
 }
 
 function text(value: unknown, fallback: string): string {
@@ -174,6 +178,7 @@ export function parseServeOptions(raw: RawServeOptions, env: NodeJS.ProcessEnv =
     ...(rayhunterUi !== undefined ? { rayhunterUi } : {}),
     allowedOrigins: parseAllowedOrigins(raw.allowOrigin, env['LEDGER_ALLOW_ORIGIN']),
     ...(ship !== undefined ? { ship } : {}),
+    sseMaxBehind: integer(raw.sseMaxBehind, '--sse-max-behind', 1, 100_000_000, DEFAULT_SSE_MAX_BEHIND),
   };
 }
 

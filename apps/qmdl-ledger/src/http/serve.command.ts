@@ -8,6 +8,7 @@ import { DATA_DIR_UNUSABLE, HttpFleetTarget, openLedger, Shipper, type LedgerLog
 import { BufferGovernor } from '../buffer-governor';
 import { APP_VERSION } from '../version';
 import { createHttpApp } from './create-app';
+import { DEFAULT_SSE_MAX_BEHIND } from './http-config';
 import { BufferedLogger, LogBuffer } from './log-buffer';
 import { isLoopback, parseServeOptions, type RawServeOptions, UsageError } from './serve-options';
 
@@ -48,6 +49,7 @@ export function registerServeCommand(program: Command): void {
     .option('--ship-token <token>', 'the device token of `qmdl-ledger fleet enroll` (env LEDGER_SHIP_TOKEN)')
     .option('--delete-after-upload', 'delete a recording locally once the fleet service holds all of it')
     .option('--ship-rate-kib <kib>', 'upper bound of what shipping sends per second, in KiB', '4096')
+    .option('--sse-max-behind <events>', 'end an SSE event stream whose client does not read while more than this many events are committed past it (it resumes with Last-Event-ID)', String(DEFAULT_SSE_MAX_BEHIND))
     .action(async (raw: RawServeOptions) => {
       try {
         await serve(raw);
@@ -120,6 +122,7 @@ async function serve(raw: RawServeOptions): Promise<void> {
         logBuffer,
         ...(shipper !== undefined ? { shipping: () => shipper.status() } : {}),
         ...(options.rayhunterUi !== undefined ? { rayhunterUiDir: options.rayhunterUi } : {}),
+        sseMaxBehind: options.sseMaxBehind,
         // serve closes the store itself, after the HTTP server, with the signal.
         closeLedgerOnShutdown: false,
       },
