@@ -249,7 +249,9 @@ export function parseLteRrcOtaBodyAnyVersion(body: Buffer): LteRrcOtaPacket {
     });
   }
   let at = 3;
-  const nr = layout.nrRelease ? { nrRrcRelMaj: body[3] as number, nrRrcRelMin: body[4] as number } : {};
+  // One object shape for every layout (absent fields undefined): a conditional spread made callers megamorphic.
+  const nrRrcRelMaj = layout.nrRelease ? (body[3] as number) : undefined;
+  const nrRrcRelMin = layout.nrRelease ? (body[4] as number) : undefined;
   if (layout.nrRelease) at += 2;
   const bearerId = body[at] as number;
   const phyCellId = body.readUInt16LE(at + 1);
@@ -272,7 +274,8 @@ export function parseLteRrcOtaBodyAnyVersion(body: Buffer): LteRrcOtaPacket {
     extHeaderVersion: version,
     rrcRelMaj: body[1] as number,
     rrcRelMin: body[2] as number,
-    ...nr,
+    nrRrcRelMaj,
+    nrRrcRelMin,
     bearerId,
     phyCellId,
     earfcn,

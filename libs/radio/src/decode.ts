@@ -71,14 +71,15 @@ export function decodeDiagMessage(payload: Buffer, position: DiagMessagePosition
   const declared = message.readUInt16LE(2) + 4;
   const logCode = message.readUInt16LE(6);
   if (declared > message.length || declared < DIAG_LOG_HEADER_BYTES) return { skipped: SkipReason.MESSAGE_TRUNCATED, logCode };
-  const timestamp = message.readBigUInt64LE(8);
+  // Every message object is built with the same fields in the same order (radioId included, undefined
+  // when absent): spreading a shared origin object made each kind megamorphic and cost most of the export's time.
   const origin: RadioMessageOrigin = {
     index: position.index,
     offset: position.offset,
     logCode,
-    timestamp,
+    timestamp: message.readBigUInt64LE(8),
     timeUs: readTimeUs(message, 8),
-    ...(radioId === undefined ? {} : { radioId }),
+    radioId,
   };
   const body = message.subarray(DIAG_LOG_HEADER_BYTES, declared);
   const result = decodeLogBody(logCode, body, origin);
@@ -97,13 +98,20 @@ function decodeLogBody(logCode: number, body: Buffer, origin: RadioMessageOrigin
       if (body.length === NAS_LOG_HEADER_BYTES) return SkipReason.EMPTY_PAYLOAD;
       const emm = logCode === LOG_CODE_LTE_NAS_EMM_PLAIN_IN || logCode === LOG_CODE_LTE_NAS_EMM_PLAIN_OUT;
       const uplink = logCode === LOG_CODE_LTE_NAS_ESM_PLAIN_OUT || logCode === LOG_CODE_LTE_NAS_EMM_PLAIN_OUT;
-      return { ...origin, kind: 'lte-nas', protocol: emm ? 'emm' : 'esm', direction: uplink ? 'uplink' : 'downlink', payload: body.subarray(NAS_LOG_HEADER_BYTES) };
+      return {
+        index: origin.index, offset: origin.offset, logCode: origin.logCode, timestamp: origin.timestamp, timeUs: origin.timeUs, radioId: origin.radioId,
+        kind: 'lte-nas', protocol: emm ? 'emm' : 'esm', direction: uplink ? 'uplink' : 'downlink', payload: body.subarray(NAS_LOG_HEADER_BYTES),
+      };
     }
     case LOG_CODE_LTE_MAC_RACH_RESPONSE: {
       const attempt = parseRachAttempt(body);
       if (attempt === 'malformed') return SkipReason.LTE_MAC_RACH_MALFORMED;
       if (attempt === 'incomplete') return SkipReason.LTE_MAC_RACH_INCOMPLETE;
-      return { ...origin, kind: 'lte-mac-rach-response', direction: 'downlink', ...attempt };
+      return {
+        index: origin.index, offset: origin.offset, logCode: origin.logCode, timestamp: origin.timestamp, timeUs: origin.timeUs, radioId: origin.radioId,
+        kind: 'lte-mac-rach-response', direction: 'downlink', subpacketVersion: attempt.subpacketVersion, preambleIndex: attempt.preambleIndex,
+        timingAdvance: attempt.timingAdvance, ulGrant: attempt.ulGrant, tcRnti: attempt.tcRnti,
+      };
     }
     case LOG_CODE_GSM_RR_SIGNALLING: {
       const log = parseGsmRrLog(body);
@@ -113,7 +121,10 @@ function decodeLogBody(logCode: number, body: Buffer, origin: RadioMessageOrigin
       if (log.payload.length === 0) return SkipReason.EMPTY_PAYLOAD;
       // DCCH and SACCH get a LAPDm header whose length field has 6 bits.
       if ((log.channel === 'DCCH' || log.channel === 'SACCH') && log.payload.length > 63) return SkipReason.GSM_RR_BAD_LENGTH;
-      return { ...origin, kind: 'gsm-rr', ...log };
+      return {
+        index: origin.index, offset: origin.offset, logCode: origin.logCode, timestamp: origin.timestamp, timeUs: origin.timeUs, radioId: origin.radioId,
+        kind: 'gsm-rr', channel: log.channel, direction: log.direction, messageType: log.messageType, payload: log.payload,
+      };
     }
     default:
       return SkipReason.LOG_CODE_NOT_CONVERTED;
@@ -133,7 +144,7 @@ function decodeLteRrc(body: Buffer, origin: RadioMessageOrigin): RadioMessage | 
   if (channel === 'unknown-pdu') return SkipReason.LTE_RRC_UNKNOWN_PDU;
   if (packet.payload.length === 0) return SkipReason.EMPTY_PAYLOAD;
   return {
-    ...origin,
+    index: origin.index, offset: origin.offset, logCode: origin.logCode, timestamp: origin.timestamp, timeUs: origin.timeUs, radioId: origin.radioId,
     kind: 'lte-rrc',
     channel,
     direction: lteRrcDirectionOf(channel),

@@ -70,6 +70,7 @@ export function unpackGsmtap(packet: Buffer): { ipId: number; srcPort: number; d
     dstPort: udp.readUInt16BE(2),
     gsmtap: udp.subarray(8, udpLength),
     ipChecksumOk: onesComplement(packet.subarray(0, ihl)) === 0xffff && packet.readUInt16BE(2) === packet.length,
-    udpChecksumOk: onesComplement(Buffer.concat([pseudo, udp.subarray(0, udpLength)])) === 0xffff,
+    // 0 means "no checksum" for UDP over IPv4; any other value must verify.
+    udpChecksumOk: udp.readUInt16BE(6) === 0 || onesComplement(Buffer.concat([pseudo, udp.subarray(0, udpLength)])) === 0xffff,
   };
 }
