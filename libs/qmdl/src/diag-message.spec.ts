@@ -1,6 +1,6 @@
 import {
   DIAG_EPOCH_MS, LOG_CODE_LTE_RRC_OTA, buildDiagLogMessage, buildLteRrcOtaBody, diagLogTimeMs, diagTimestampToEpochMs,
-  epochMsToDiagTimestamp, parseDiagLogMessage, parseLteRrcOtaBody, type LteRrcOtaPacket,
+  epochMsToDiagTimestamp, parseDiagLogMessage, parseLteRrcOtaBody, parseLteRrcOtaBodyAnyVersion, unwrapMultiRadio, type LteRrcOtaPacket,
 } from './diag-message';
 import { decodeHdlcFrame, encodeHdlcFrame } from './hdlc';
 import { DIAG_FRAME_VECTOR } from './test-vectors';
@@ -90,5 +90,29 @@ describe('LTE RRC OTA bodies', () => {
     expect(codeOf(() => parseLteRrcOtaBody(body.subarray(0, body.length - 1)))).toBe('LTE_RRC_TRUNCATED');
     expect(() => buildLteRrcOtaBody({ ...packet, extHeaderVersion: 25 })).toThrow(TypeError);
     expect(() => buildLteRrcOtaBody({ ...packet, phyCellId: 70000 })).toThrow(TypeError);
+  });
+});
+
+describe('LTE RRC OTA bodies of other ext header versions', () => {
+  it('reads each version in its own layout: u16 EARFCN and no SIB mask (0–4), u16 EARFCN (5–7), NR release bytes (25+)', () => {
+    const payload = [0xaa, 0xbb];
+    // version, rel maj/min, [nr maj/min], bearer, pci u16, earfcn u16|u32, sfn_subfn u16, pdu, [sib_mask u32], len u16, payload
+    const v3 = Buffer.from([3, 9, 1, 2, 0x10, 0x00, 0x34, 0x12, 0x21, 0x43, 5, 2, 0, ...payload]);
+    const v6 = Buffer.from([6, 9, 1, 2, 0x10, 0x00, 0x34, 0x12, 0x21, 0x43, 5, 1, 0, 0, 0, 2, 0, ...payload]);
+    const v26 = Buffer.from([26, 15, 1, 16, 2, 3, 0x10, 0x00, 0x0c, 0xd5, 0, 0, 0x21, 0x43, 7, 0, 0, 0, 0, 2, 0, ...payload]);
+    const pick = (p: LteRrcOtaPacket): unknown[] => [p.extHeaderVersion, p.bearerId, p.phyCellId, p.earfcn, p.sfnSubfn, p.pduNum, p.sibMask, p.nrRrcRelMaj, p.nrRrcRelMin, p.payload.toString('hex')];
+    expect(pick(parseLteRrcOtaBodyAnyVersion(v3))).toEqual([3, 2, 16, 0x1234, 0x4321, 5, 0, undefined, undefined, 'aabb']);
+    expect(pick(parseLteRrcOtaBodyAnyVersion(v6))).toEqual([6, 2, 16, 0x1234, 0x4321, 5, 1, undefined, undefined, 'aabb']);
+    expect(pick(parseLteRrcOtaBodyAnyVersion(v26))).toEqual([26, 3, 16, 54540, 0x4321, 7, 0, 16, 2, 'aabb']);
+    expect(codeOf(() => parseLteRrcOtaBodyAnyVersion(v26.subarray(0, 20)))).toBe('LTE_RRC_TRUNCATED');
+    expect(codeOf(() => parseLteRrcOtaBody(v26))).toBe('LTE_RRC_UNSUPPORTED_VERSION');
+  });
+
+  it('opens the multi-radio wrapper (0x98) and nothing else', () => {
+    const inner = buildDiagLogMessage({ logCode: LOG_CODE_LTE_RRC_OTA, body: Buffer.from([1]), timeMs: Date.UTC(2024, 0, 1) });
+    const wrapped = Buffer.concat([Buffer.from([0x98, 1, 0, 0, 2, 0, 0, 0]), inner]);
+    expect(unwrapMultiRadio(wrapped)).toEqual({ radioId: 2, inner });
+    expect(unwrapMultiRadio(inner)).toBeUndefined();
+    expect(unwrapMultiRadio(wrapped.subarray(0, 8))).toBeUndefined();
   });
 });

@@ -112,3 +112,28 @@ describe('joinFrames', () => {
     expect(joinFrames([]).length).toBe(0);
   });
 });
+
+describe('FrameSplitter positions', () => {
+  it('gives every frame its stream offset and reports each damaged stretch with offset, length and reason, in any chunking', () => {
+    const bad = Buffer.from(b);
+    bad[0] = (bad[0] as number) ^ 0x01; // CRC no longer matches
+    const long = Buffer.concat([Buffer.alloc(40, 0x11), Buffer.from([0x7e])]);
+    const cut = a.subarray(0, 5);
+    const stream = Buffer.concat([a, bad, c, long, a, cut]);
+    const expectedFrames = [0, a.length + bad.length, a.length + bad.length + c.length + long.length];
+    const expectedDamage = [
+      { offset: a.length, length: bad.length, reason: 'HDLC_BAD_CRC' },
+      { offset: a.length + bad.length + c.length, length: long.length, reason: 'FRAME_TOO_LONG' },
+      { offset: stream.length - cut.length, length: cut.length, reason: 'FRAME_CUT' },
+    ];
+    for (const size of [1, 3, 17, stream.length]) {
+      const damage: unknown[] = [];
+      const splitter = new FrameSplitter({ maxFrameBytes: 32, onDamage: (d) => damage.push(d) });
+      const frames: HdlcFrame[] = [];
+      for (let at = 0; at < stream.length; at += size) frames.push(...splitter.push(stream.subarray(at, at + size)));
+      splitter.end();
+      expect(frames.map((f) => f.offset)).toEqual(expectedFrames);
+      expect(damage).toEqual(expectedDamage);
+    }
+  });
+});

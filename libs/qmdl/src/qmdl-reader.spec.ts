@@ -133,6 +133,20 @@ describe('openQmdlReadStream', () => {
     stream.destroy();
   }, 60_000);
 
+  it('reports progress in bytes of the file read (compressed for gzip), up to its size, without changing the bytes', async () => {
+    const capture = generateCapture({ seed: 6, messages: 3000 });
+    for (const [name, content] of [['p.qmdl', capture], ['p.qmdl.gz', zlib.gzipSync(capture)]] as const) {
+      const file = path.join(dir, name);
+      writeFileSync(file, content);
+      const progress: number[] = [];
+      const chunks: Buffer[] = [];
+      for await (const chunk of openQmdlReadStream(file, { chunkSize: 4096, onFileProgress: (n) => progress.push(n) })) chunks.push(chunk as Buffer);
+      expect(bytesOf(Buffer.concat(chunks))).toEqual(bytesOf(capture));
+      expect(progress.at(-1)).toBe(content.length);
+      expect(progress.every((n, i) => i === 0 || n > (progress[i - 1] as number))).toBe(true);
+    }
+  });
+
   it('reads an empty file as an empty capture', async () => {
     writeFileSync(path.join(dir, 'empty.qmdl'), Buffer.alloc(0));
     expect(await decompressedSize(path.join(dir, 'empty.qmdl'))).toBe(0);
