@@ -7,6 +7,7 @@ import { mkdirSync, readFileSync, statSync, writeFileSync, existsSync } from 'no
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { eventually, openSse, readZip, request, startInProcess, tempDir, type InProcessServer, type RawResponse } from './helpers/server';
+import { LEDGER_EVENT_TYPES } from '@ledger/domain';
 
 
 jest.setTimeout(60_000);
@@ -232,6 +233,17 @@ describe('Rayhunter-compatible recording endpoints', () => {
     expect(before.json()).toEqual({ entries: [], current_entry: null });
     expect((await get('/api/qmdl-manifest?at=yesterday')).status).toBe(400);
     expect((await get('/api/qmdl-manifest?at=1&at=2')).status).toBe(400);
+  });
+
+  it('refuses ?at= a sequence past the head (400 SEQUENCE_PAST_HEAD, as `state --at` does); a time after the last event is the head\'s manifest', async () => {
+    const now = await get('/api/qmdl-manifest');
+    const head = Number(now.headers['x-ledger-seq']);
+    const past = await get(`/api/qmdl-manifest?at=${head + 1000}`);
+    expect(past.status).toBe(400);
+    expect(past.headers['x-error-code']).toBe('SEQUENCE_PAST_HEAD');
+    const later = await get('/api/qmdl-manifest?at=2999-01-01T00:00:00Z');
+    expect(later.status).toBe(200);
+    expect(later.json()).toEqual((await get('/api/qmdl-manifest')).json());
   });
 
   it('answers analysis truthfully: no analyzers, nothing queued, every finished recording finished', async () => {
@@ -471,6 +483,18 @@ describe('event API', () => {
       expect([res.status, qs]).toEqual([400, qs]);
       expect(res.json<{ code: string }>().code).toMatch(/^INVALID_/);
     }
+  });
+
+  it('refuses a type filter naming no event type with 400 UNKNOWN_EVENT_TYPE listing the known types, on every event endpoint', async () => {
+    for (const p of ['/api/events?type=Bogus', '/api/events?type=RecordingStarted,Bogus', '/api/events/export?type=Bogus', '/api/events/stream?type=Bogus']) {
+      const res = await get(p);
+      expect([p, res.status]).toEqual([p, 400]);
+      const body = res.json<{ code: string; message: string }>();
+      expect(body.code).toBe('UNKNOWN_EVENT_TYPE');
+      expect(body.message).toContain('Bogus');
+      for (const known of LEDGER_EVENT_TYPES) expect(body.message).toContain(known);
+    }
+    expect((await get('/api/events?type=RecordingStarted,GpsFixRecorded')).status).toBe(200);
   });
 
   it('serves one event by seq, 404 NO_SUCH_EVENT beyond the head', async () => {

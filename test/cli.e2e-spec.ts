@@ -214,6 +214,25 @@ describe('exit codes', () => {
     expect((await runCli(['timeline', dir('intact')])).code).toBe(2);
   });
 
+  it('events --type with no such event type exits 2 naming it and the known types, instead of listing nothing', async () => {
+    for (const type of ['Bogus', 'RecordingStarted,Bogus']) {
+      const result = await runCli(['events', dir('intact'), '--type', type]);
+      expect([type, result.code]).toEqual([type, 2]);
+      expect(result.stdout).toBe('');
+      expect(result.stderr).toContain('Bogus');
+      for (const known of ['StoreCreated', 'RecordingStarted', 'RecordingStopped', 'GpsFixRecorded', 'MigrationApplied']) expect(result.stderr).toContain(known);
+    }
+  });
+
+  it('help shows a required option as required: timeline --recording, export --out', async () => {
+    const timeline = await runCli(['timeline', '--help']);
+    expect(timeline.code).toBe(0);
+    expect(timeline.stdout).toMatch(/^Usage: qmdl-ledger timeline --recording <name> /m);
+    expect(timeline.stdout).toMatch(/--recording <name>\s+\(required\)/);
+    expect(timeline.stdout).not.toMatch(/--json\s+\(required\)/);
+    expect((await runCli(['export', '--help'])).stdout).toMatch(/--out <file\.ndjson>\s+\(required\)/);
+  });
+
   it('a directory without a store exits 1', async () => {
     const result = await runCli(['verify', tmp]);
     expect(result.code).toBe(1);
@@ -240,6 +259,21 @@ describe('exit codes', () => {
 
     it('migrate exits 3', async () => {
       expect((await runCli(['migrate', dir('intact')])).code).toBe(3);
+    });
+
+    it('migrate takes the --snapshot the message suggests: it lists from a copy and applies nothing', async () => {
+      const before = await fingerprint(dir('intact'));
+      for (const args of [['--snapshot'], ['--dry-run', '--snapshot']]) {
+        const result = await runCli(['migrate', dir('intact'), ...args, '--json']);
+        expect([args.join(' '), result.code]).toEqual([args.join(' '), 0]);
+        const listed = JSON.parse(result.stdout) as { applied: string[]; pending: string[] };
+        expect(listed.applied.some((m) => m.startsWith('0001_'))).toBe(true);
+        expect(listed.pending).toEqual([]);
+      }
+      const text = await runCli(['migrate', dir('intact'), '--snapshot']);
+      expect(text.code).toBe(0);
+      expect(text.stderr).toContain('nothing is applied');
+      expect(await fingerprint(dir('intact'))).toEqual(before);
     });
   });
 });

@@ -18,17 +18,39 @@ import v8 from 'node:v8';
 // (Node 20): https://github.com/v8/v8/blob/11.3.244.8/src/heap/. The forensic commands keep V8's defaults.
 if (process.argv[2] === 'serve') v8.setFlagsFromString('--semi-space-growth-factor=1 --heap-growing-percent=50');
 import 'reflect-metadata';
-import { Command } from 'commander';
+import { Command, Help, type Option } from 'commander';
 import { registerServeCommand } from './http/serve.command';
 import { registerAnalyzeCommand } from './analysis/analyze.command';
 import { registerForensicCommands } from './forensics/forensic.commands';
 import { registerFleetCommand } from './fleet/fleet.command';
 import { APP_VERSION } from './version';
 
+/**
+ * Commander lists a required option (`requiredOption`) among the optional ones
+ * and leaves it out of the usage line, so `timeline --help` read as if
+ * `--recording` were optional: put required options in the usage line and mark
+ * them "(required)". Subcommands inherit this from the program.
+ */
+const REQUIRED_OPTIONS_HELP: Partial<Help> = {
+  commandUsage(this: Help, command: Command): string {
+    const usage = Help.prototype.commandUsage.call(this, command);
+    const required = command.options.filter((option) => option.mandatory).map((option) => option.flags);
+    if (required.length === 0) return usage;
+    const name = command.name();
+    const at = usage.indexOf(`${name} `);
+    return at < 0 ? `${usage} ${required.join(' ')}` : `${usage.slice(0, at + name.length)} ${required.join(' ')}${usage.slice(at + name.length)}`;
+  },
+  optionDescription(this: Help, option: Option): string {
+    const description = Help.prototype.optionDescription.call(this, option);
+    return option.mandatory ? `(required) ${description}` : description;
+  },
+};
+
 export function buildProgram(): Command {
   const program = new Command('qmdl-ledger')
     .description('Event-sourced store for QMDL cellular diagnostic captures (Rayhunter-compatible)')
     .version(APP_VERSION)
+    .configureHelp(REQUIRED_OPTIONS_HELP)
     .showHelpAfterError()
     .enablePositionalOptions();
   registerServeCommand(program);

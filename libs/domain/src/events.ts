@@ -115,18 +115,18 @@ export interface EventDataMap {
 
 export type LedgerEventType = keyof EventDataMap;
 
-export const LEDGER_EVENT_TYPES: readonly LedgerEventType[] = [
-  'StoreCreated', 'ServiceStarted', 'ServiceStopped', 'RecordingStarted', 'RecordingDataAppended',
-  'RecordingStopped', 'RecordingDeleted', 'RecordingUploaded', 'RecordingImported', 'RecordingDamaged',
-  'ClockOffsetSet', 'GpsFixRecorded', 'ConfigChanged', 'MigrationApplied', 'SignInsFailed',
-];
-
 /** The current schema version of each event type's `data`. Older versions are upcast on read. */
 export const EVENT_SCHEMA_VERSIONS: Readonly<Record<LedgerEventType, number>> = {
   StoreCreated: 1, ServiceStarted: 1, ServiceStopped: 1, RecordingStarted: 1, RecordingDataAppended: 1,
   RecordingStopped: 1, RecordingDeleted: 1, RecordingUploaded: 1, RecordingImported: 1, RecordingDamaged: 1,
   ClockOffsetSet: 1, GpsFixRecorded: 2, ConfigChanged: 1, MigrationApplied: 1, SignInsFailed: 1,
 };
+
+/**
+ * Every event type, in catalogue order: the keys of EVENT_SCHEMA_VERSIONS, whose
+ * type makes the compiler hold it complete. The one list filters are checked against.
+ */
+export const LEDGER_EVENT_TYPES: readonly LedgerEventType[] = Object.keys(EVENT_SCHEMA_VERSIONS) as LedgerEventType[];
 
 /** A ledger event as `decide` produces it: type, data and the recording it names. */
 export type DecidedEvent = {
@@ -143,5 +143,14 @@ export type NewLedgerEvent = {
 }[LedgerEventType];
 
 export function isLedgerEventType(type: string): type is LedgerEventType {
-  return (LEDGER_EVENT_TYPES as readonly string[]).includes(type);
+  return Object.prototype.hasOwnProperty.call(EVENT_SCHEMA_VERSIONS, type);
+}
+
+/**
+ * The types of a filter that are no event type (in order, each once), for a
+ * refusal that names them and lists the known ones: a filter on a misspelt
+ * type would otherwise just match nothing.
+ */
+export function unknownEventTypes(types: readonly string[]): string[] {
+  return [...new Set(types.filter((type) => !isLedgerEventType(type)))];
 }

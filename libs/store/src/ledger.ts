@@ -90,7 +90,10 @@ export interface Ledger {
   state(): QmdlStoreState;
   /** Run one command through the serial processor: decide → pre-commit effects → append → post-commit effects → evolve → publish. */
   execute(command: Command, context: CommandContext): Promise<CommandResult>;
-  /** The projection as it was after event `seq`, or at the last event with time <= `time` (RFC 3339). */
+  /**
+   * The projection as it was after event `seq`, or at the last event with time <= `time` (RFC 3339;
+   * a time after the last event gives the head's). A `seq` past the head is refused: `SEQUENCE_PAST_HEAD`.
+   */
   stateAt(at: { readonly seq?: number; readonly time?: string }): Promise<QmdlStoreState>;
   /** Every event that names the recording, oldest first. */
   history(name: string): Promise<readonly StoredEvent[]>;

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { isLedgerError, parseRfc3339 } from '@ledger/domain';
 import { encodeSequenceKey, MemoryEventLog } from '@ledger/event-log';
 import { openLedger } from './open-ledger';
 import { silentLogger } from './logger';
@@ -79,6 +80,47 @@ describe('Ledger.stateAt', () => {
     for (const seq of [...order.slice().reverse(), ...order, ...order.filter((_, i) => i % 2 === 0)]) {
       expect(JSON.stringify(await ledger.stateAt({ seq }))).toBe(seen.get(seq));
     }
+    await ledger.close();
+    await log.close();
+  });
+
+  it('refuses a sequence past the head (no state after an event that has not happened); a later time gives the head\'s', async () => {
+    const log = await MemoryEventLog.open();
+    const ledger = await openLedger({ dataDir: dir, appVersion: 't', logger: silentLogger, recorder, log });
+    await ledger.execute({ type: 'StartRecording', data: { atMs: 0, utcOffsetMinutes: 0 } }, cli);
+    const head = ledger.state().seq;
+    expect(JSON.stringify(await ledger.stateAt({ seq: head }))).toBe(JSON.stringify(ledger.state()));
+    const past = await ledger.stateAt({ seq: head + 1 }).then(() => undefined, (error: unknown) => error);
+    expect(isLedgerError(past, 'SEQUENCE_PAST_HEAD')).toBe(true);
+    expect(JSON.stringify(await ledger.stateAt({ time: '2999-01-01T00:00:00Z' }))).toBe(JSON.stringify(ledger.state()));
+    await ledger.close();
+    await log.close();
+  });
+});
+
+describe('clock offset', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'ledger-offset-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it.each([3600, -3600])('keeps a synthetic recording\'s last message time after its start time with a clock offset of %i s', async (offsetSeconds) => {
+    const log = await MemoryEventLog.open();
+    const ledger = await openLedger({ dataDir: dir, appVersion: 't', logger: silentLogger, recorder: { ...recorder, source: 'synthetic:rate=500' }, log });
+    await ledger.execute({ type: 'SetClockOffset', data: { offsetSeconds } }, cli);
+    await ledger.execute({ type: 'StartRecording', data: { atMs: 0, utcOffsetMinutes: 0 } }, cli);
+    for (const until = Date.now() + 30_000; ledger.state().current?.lastMessageTime === undefined && Date.now() < until; ) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    const current = ledger.state().current;
+    const start = parseRfc3339(current?.startTime ?? '');
+    const last = parseRfc3339(current?.lastMessageTime ?? '');
+    expect(start).toBeDefined();
+    expect(last).toBeDefined();
+    // Both on the adjusted clock: the last message is after the start, and not an offset away from it.
+    expect(last).toBeGreaterThanOrEqual(start ?? Infinity);
+    expect((last ?? 0) - (start ?? 0)).toBeLessThan(Math.abs(offsetSeconds) * 1000);
     await ledger.close();
     await log.close();
   });

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Observable } from 'rxjs';
 import {
-  spaceSettingsInForce, type Command, type LedgerEvent, type QmdlStoreState, type SpaceSettings, type StoredEvent,
+  LedgerError, spaceSettingsInForce, type Command, type LedgerEvent, type QmdlStoreState, type SpaceSettings, type StoredEvent,
 } from '@ledger/domain';
 import { LevelEventLog, type EventLog, type UpcasterRegistry } from '@ledger/event-log';
 import { CommandProcessor } from './command-processor';
@@ -203,7 +203,9 @@ class LevelLedger implements OpenedLedger {
     const head = this.state().seq;
     if (at.seq !== undefined) {
       if (!Number.isInteger(at.seq) || at.seq < 0) throw new TypeError('seq must be a non-negative integer');
-      if (at.seq >= head) return this.state();
+      // No state after an event that has not happened: answering the head's would claim it had (the CLI's `state --at` agrees).
+      if (at.seq > head) throw new LedgerError('SEQUENCE_PAST_HEAD', `event ${at.seq} is past the head of the log (${head})`, { details: { seq: at.seq, head } });
+      if (at.seq === head) return this.state();
       const state = await foldLog(this.log, this.pastStates.nearest(at.seq), { toSeq: at.seq });
       this.pastStates.add(state);
       return state;

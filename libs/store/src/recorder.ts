@@ -29,6 +29,8 @@ interface ActiveRecording {
   lastFlushAt: number;
   /** Raw bytes written since the last flush window. */
   pendingRaw: number;
+  /** Set when the stop finished the gzip stream: the totals its RecordingStopped carries. */
+  final?: RecordingTotals;
   pump?: Promise<void>;
   source?: DiagSource;
 }
@@ -115,7 +117,7 @@ export class Recorder implements CommandEffects {
     for (const event of events) {
       switch (event.type) {
         case 'RecordingStarted':
-          if (state.current?.name === event.data.name && !this.closing) await this.open(event.data.name, event.data.compressed);
+          if (state.current?.name === event.data.name && !this.closing) await this.open(event.data.name, event.data.compressed, state.clockOffsetSeconds);
           break;
         case 'RecordingDeleted':
           if (event.recording) await this.options.files.remove(event.recording);
@@ -134,7 +136,8 @@ export class Recorder implements CommandEffects {
 
   // -- the write path -------------------------------------------------------
 
-  private async open(name: string, compressed: boolean): Promise<void> {
+  /** `clockOffsetSeconds`: the store's clock offset as the recording starts (its start time has it too). */
+  private async open(name: string, compressed: boolean, clockOffsetSeconds: number): Promise<void> {
     if (this.active) await this.finalizeActive(); // defensive: the domain already stopped it
     const paths = this.options.files.paths(name, compressed);
     const writer = await QmdlGzipWriter.create({ path: paths.qmdl });
@@ -142,7 +145,8 @@ export class Recorder implements CommandEffects {
     const zero: RecordingTotals = { qmdlSizeBytes: 0, uncompressedBytes: 0, containers: 0 };
     const active: ActiveRecording = { name, writer, abort: new AbortController(), written: zero, committed: zero, lastFlushAt: this.options.clock(), pendingRaw: 0 };
     this.active = active;
-    const source = createDiagSource(this.options.settings.source);
+    // Fixed for the recording: a later offset change must not make a paced source wait (or race) by it.
+    const source = createDiagSource(this.options.settings.source, { clockOffsetMs: clockOffsetSeconds * 1000 });
     if (source) {
       active.source = source;
       active.pump = this.pump(active, source);
@@ -243,8 +247,7 @@ export class Recorder implements CommandEffects {
     if (result.ok) {
       if (totals.qmdlSizeBytes >= active.committed.qmdlSizeBytes) active.committed = totals;
     } else {
-      // The recording was stopped or deleted meanwhile: the data is dropped with its refusal logged — never a crash.
-      this.options.logger.warn(`data for recording ${active.name} dropped: ${result.refusal.code}: ${result.refusal.message}`);
+      this.dataCommitRefused(active, totals, result.refusal);
       return;
     }
     const low = this.minSpaceMb('continue');
@@ -255,6 +258,26 @@ export class Recorder implements CommandEffects {
         await this.stop('disk-low', `${Math.floor(free / MB)}MB available, ${low}MB required to continue`);
       }
     }
+  }
+
+  /**
+   * A data commit was refused — never a crash. The usual case: a stop (a request, a shutdown)
+   * was decided while this window was being flushed, and its commit came first. The stop
+   * finished the gzip stream after this flush, so the size it committed covers these bytes:
+   * nothing is lost, and saying "dropped" (as this once did) read like data loss.
+   */
+  private dataCommitRefused(active: ActiveRecording, totals: RecordingTotals, refusal: Refusal): void {
+    const final = active.final;
+    if (refusal.code === 'RECORDING_NOT_ACTIVE' && final !== undefined && final.qmdlSizeBytes >= totals.qmdlSizeBytes) {
+      this.options.logger.info(
+        `recording ${active.name}: its last data commit (${totals.qmdlSizeBytes} bytes) came after its stop, whose final size (${final.qmdlSizeBytes} bytes) covers it`,
+      );
+      return;
+    }
+    // The bytes of this window are not covered by any commit: start-up cuts the file back to the committed size.
+    this.options.logger.warn(
+      `recording ${active.name}: ${totals.qmdlSizeBytes - active.committed.qmdlSizeBytes} bytes past the committed ${active.committed.qmdlSizeBytes} not committed: ${refusal.code}: ${refusal.message}`,
+    );
   }
 
   /** A write or flush of the active recording failed: stop it (reason write-failed) unless it already ended. */
@@ -330,6 +353,7 @@ export class Recorder implements CommandEffects {
           ...(active.written.lastMessageTime !== undefined ? { lastMessageTime: active.written.lastMessageTime } : {}),
         };
         this.options.logger.info(`recording ${active.name} finalized at ${totals.qmdlSizeBytes} bytes`);
+        active.final = totals;
         return { totals };
       } catch (error) {
         await active.writer.abort().catch(() => undefined);

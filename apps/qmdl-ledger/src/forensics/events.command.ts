@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { ActorKind, StoredEvent } from '@ledger/domain';
+import { LEDGER_EVENT_TYPES, unknownEventTypes, type ActorKind, type StoredEvent } from '@ledger/domain';
 import type { ReadOptions } from '@ledger/event-log';
 import { action, ExitCode, parseSeqOption, UsageError, withCommonOptions, writeLine, type CommonOptions } from './cli-support';
 import { formatEventLine } from './format';
@@ -39,6 +39,8 @@ export function registerEventsCommand(program: Command): void {
     { snapshot: true },
   ).action(
     action(async (dataDir: string, options: EventsOptions) => {
+      const unknown = unknownEventTypes(options.type ?? []);
+      if (unknown.length > 0) throw new UsageError(`--type: unknown event type ${unknown.join(', ')}; the known types are ${LEDGER_EVENT_TYPES.join(', ')}`);
       const read: ReadOptions = {
         ...(options.type ? { types: options.type } : {}),
         ...(options.recording !== undefined ? { recording: options.recording } : {}),

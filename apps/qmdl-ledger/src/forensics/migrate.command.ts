@@ -17,12 +17,15 @@ export function registerMigrateCommand(program: Command): void {
       .description('apply pending migrations (each recorded as MigrationApplied); writes to the store — stop the service first')
       .argument('<data-dir>', 'the data directory')
       .option('--dry-run', 'only list the applied and pending migrations (reads a copy)'),
-    { snapshot: false },
+    { snapshot: true },
   ).action(
     action(async (dataDir: string, options: MigrateOptions) => {
       checkStoreDir(dataDir);
-      if (options.dryRun) {
-        const state = await withStoreCopy(dataDir, {}, async (store) => {
+      // A locked store's message suggests --snapshot, so migrate takes it: migrating a copy that is then
+      // thrown away would do nothing, so on a copy migrate can only list what it would apply.
+      if (options.snapshot && !options.dryRun && !options.json) process.stderr.write('--snapshot: listing from a copy, nothing is applied (stop the service to migrate)\n');
+      if (options.dryRun || options.snapshot) {
+        const state = await withStoreCopy(dataDir, { snapshot: options.snapshot === true }, async (store) => {
           const result = await replay(store.log);
           if (result.failure) throw new CommandFailed(`event ${result.failure.seq} cannot be read (${result.failure.code}); run verify`);
           return result.state;

@@ -1,4 +1,4 @@
-import { LedgerError, parseRfc3339, type StoredEvent } from '@ledger/domain';
+import { LEDGER_EVENT_TYPES, LedgerError, parseRfc3339, unknownEventTypes, type StoredEvent } from '@ledger/domain';
 import type { EventFilter, PageOptions } from '@ledger/event-log';
 import { parseRecordingName } from './recording-name';
 
@@ -48,6 +48,12 @@ export function parseEventFilter(query: Query): EventFilter {
     const types = type.split(',').map((t) => t.trim()).filter((t) => t !== '');
     if (types.length === 0 || types.length > 32 || types.some((t) => !/^[A-Za-z][A-Za-z0-9]{0,63}$/.test(t))) {
       throw new LedgerError('INVALID_QUERY', 'type must be a comma-separated list of event types');
+    }
+    const unknown = unknownEventTypes(types);
+    if (unknown.length > 0) {
+      throw new LedgerError('UNKNOWN_EVENT_TYPE', `unknown event type ${unknown.join(', ')}; the known types are ${LEDGER_EVENT_TYPES.join(', ')}`, {
+        details: { unknown, known: [...LEDGER_EVENT_TYPES] },
+      });
     }
     filter.types = types;
   }

@@ -52,9 +52,9 @@ export class RayhunterController {
 
   @Get('qmdl-manifest')
   @ApiOperation({ summary: 'The recording manifest: finished entries (ascending start) and the current recording' })
-  @ApiQuery({ name: 'at', required: false, description: 'The manifest as it was: after event <seq>, or at an RFC 3339 time' })
+  @ApiQuery({ name: 'at', required: false, description: 'The manifest as it was: after event <seq>, or at an RFC 3339 time (the last event at or before it; a later time gives the head\'s)' })
   @ApiResponse({ status: 200, description: '{entries, current_entry}; each entry has the 11 Rayhunter keys' })
-  @ApiResponse({ status: 400, description: 'INVALID_QUERY: `at` is neither a sequence nor an RFC 3339 time' })
+  @ApiResponse({ status: 400, description: 'INVALID_QUERY: `at` is neither a sequence nor an RFC 3339 time; SEQUENCE_PAST_HEAD: `at` is a sequence past the head' })
   async manifest(@Req() req: Request, @Res() res: Response, @Query('at') atRaw: unknown): Promise<void> {
     const at = single(atRaw, 'at');
     let state: QmdlStoreState;

@@ -76,6 +76,7 @@ export function createDiagSource(spec: string, options: DiagSourceOptions = {}):
         rateMessagesPerSecond: rateText !== undefined ? parseNumber(spec, 'rate', rateText, false) : options.rateMessagesPerSecond ?? DEFAULT_RATE,
         seed: seedText !== undefined ? parseNumber(spec, 'seed', seedText, true) : options.seed ?? 1,
         pace: paceText !== undefined ? parsePace(spec, paceText) : options.pace ?? 'realtime',
+        ...(options.clockOffsetMs === undefined ? {} : { clockOffsetMs: options.clockOffsetMs }),
       });
     }
     case 'qmdl': {

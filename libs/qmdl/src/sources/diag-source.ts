@@ -43,6 +43,11 @@ export interface DiagSourceOptions {
   readonly rateMessagesPerSecond?: number;
   /** synthetic: PRNG seed (default 1). */
   readonly seed?: number;
+  /**
+   * synthetic: added to the system clock its messages are stamped from (the store's clock
+   * offset, in ms). Other sources carry the times their producer wrote into the messages.
+   */
+  readonly clockOffsetMs?: number;
   /** synthetic and qmdl: 'realtime' (default) paces by message time; 'fast' goes as fast as possible. */
   readonly pace?: DiagSourcePace;
   /** fifo, tcp, qmdl: longest accepted frame (default 64 KiB). */

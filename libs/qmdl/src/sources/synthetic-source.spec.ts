@@ -52,6 +52,16 @@ describe('synthetic source', () => {
     expect(times[times.length - 1]).toBeLessThanOrEqual(Date.now() + 1);
   });
 
+  it('stamps messages with the clock offset it is given, and paces by the same clock', async () => {
+    const offset = 3_600_000;
+    const started = Date.now();
+    // Paced by the unshifted clock, it would wait an hour for the first message (the test's timeout fails that).
+    const { chunks } = await take('synthetic:rate=200,seed=1', 10, { clockOffsetMs: offset });
+    const times = chunks.map((c) => c.lastMessageTimeMs ?? 0);
+    expect(times[0]).toBeGreaterThanOrEqual(started + offset);
+    expect(times[times.length - 1]).toBeLessThanOrEqual(Date.now() + offset + 1);
+  });
+
   it('stops when aborted while waiting for the next message', async () => {
     // One message every ~17 minutes: a source that did not stop on abort would outlast the test's timeout.
     const source = createDiagSource('synthetic:rate=0.001');

@@ -7,12 +7,14 @@ export interface SyntheticSourceOptions {
   readonly rateMessagesPerSecond: number;
   readonly seed: number;
   readonly pace: DiagSourcePace;
+  /** Added to the system clock the messages are stamped from (the store's clock offset). Default 0. */
+  readonly clockOffsetMs?: number;
 }
 
 /**
  * Generated LTE RRC OTA traffic: one chunk per container of 1–6 messages,
- * timestamped from the wall clock at the start and advancing at the configured
- * rate. In 'realtime' pace a chunk is yielded when its last message is due; rate
+ * timestamped from the wall clock (plus `clockOffsetMs`, fixed when the
+ * recording starts) at the start and advancing at the configured rate. In 'realtime' pace a chunk is yielded when its last message is due; rate
  * 0 or pace 'fast' yield as fast as possible (letting the event loop run between chunks).
  */
 export class SyntheticDiagSource implements DiagSource {
@@ -29,11 +31,14 @@ export class SyntheticDiagSource implements DiagSource {
 
   async *chunks(signal: AbortSignal): AsyncGenerator<DiagChunk> {
     const { rateMessagesPerSecond: rate, seed, pace } = this.options;
-    const generator = new SyntheticDiagGenerator({ seed, rateMessagesPerSecond: rate, startTimeMs: Date.now() });
+    // A modem stamps messages with its own clock; this one plays a modem whose clock is the
+    // store's adjusted one, so message times agree with the recording's start time.
+    const offset = this.options.clockOffsetMs ?? 0;
+    const generator = new SyntheticDiagGenerator({ seed, rateMessagesPerSecond: rate, startTimeMs: Date.now() + offset });
     const paced = pace === 'realtime' && rate > 0;
     while (!signal.aborted) {
       const container = generator.nextContainer();
-      const wait = paced ? container.lastMessageTimeMs - Date.now() : 0;
+      const wait = paced ? container.lastMessageTimeMs - offset - Date.now() : 0;
       if (wait >= 1) {
         if (!(await sleep(wait, signal))) return;
       } else {
