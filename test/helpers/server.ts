@@ -236,14 +236,22 @@ export interface SpawnedServer {
   readonly exited: Promise<number | string>;
 }
 
+export interface SpawnOptions {
+  /** Run under `ulimit -n <n>` (through bash, then exec: the pid is the server's). */
+  readonly openFilesLimit?: number;
+}
+
 /** Run the built binary: `node MAIN_JS serve <args>` with `--port 0`; resolves once it prints its listening line. */
-export async function spawnServer(args: readonly string[], env: Readonly<Record<string, string>> = {}, timeoutMs = 20_000): Promise<SpawnedServer> {
-  return spawnService('serve', args, env, timeoutMs);
+export async function spawnServer(args: readonly string[], env: Readonly<Record<string, string>> = {}, timeoutMs = 20_000, options: SpawnOptions = {}): Promise<SpawnedServer> {
+  return spawnService('serve', args, env, timeoutMs, options);
 }
 
 /** `node MAIN_JS <command> --port 0 <args>` for a service command (`serve`, `fleet`); resolves once it prints its listening line. */
-export async function spawnService(command: 'serve' | 'fleet', args: readonly string[], env: Readonly<Record<string, string>> = {}, timeoutMs = 20_000): Promise<SpawnedServer> {
-  const proc = spawn(process.execPath, [MAIN_JS, command, '--port', '0', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+export async function spawnService(command: 'serve' | 'fleet', args: readonly string[], env: Readonly<Record<string, string>> = {}, timeoutMs = 20_000, options: SpawnOptions = {}): Promise<SpawnedServer> {
+  const argv = [MAIN_JS, command, '--port', '0', ...args];
+  const limit = options.openFilesLimit;
+  const [file, fileArgs] = limit === undefined ? [process.execPath, argv] : ['bash', ['-c', 'ulimit -n "$0" && exec "$@"', String(limit), process.execPath, ...argv]];
+  const proc = spawn(file, fileArgs, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   proc.stdout?.setEncoding('utf8').on('data', (c: string) => (out += c));

@@ -67,4 +67,28 @@ describe('BufferGovernor', () => {
   it('refuses a limit that is not positive', () => {
     expect(() => new BufferGovernor({ limitBytes: 0, collect: () => undefined })).toThrow(TypeError);
   });
+
+  it('keeps sampling when a sample throws (EMFILE from process.memoryUsage), reporting each failure', async () => {
+    const errors: unknown[] = [];
+    let samples = 0;
+    const governor = new BufferGovernor({
+      limitBytes: 16 * MB,
+      idleIntervalMs: 1,
+      busyIntervalMs: 1,
+      arrayBufferBytes: () => {
+        samples += 1;
+        if (samples <= 3) throw Object.assign(new Error('EMFILE: too many open files, uv_resident_set_memory'), { code: 'EMFILE' });
+        return 0;
+      },
+      collect: () => undefined,
+      onError: (error) => errors.push(error),
+    }).start();
+    try {
+      for (let waited = 0; samples < 6 && waited < 10_000; waited += 5) await new Promise((resolve) => setTimeout(resolve, 5));
+    } finally {
+      governor.stop();
+    }
+    expect(samples).toBeGreaterThanOrEqual(6);
+    expect(errors.map((e) => (e as { code?: string }).code)).toEqual(['EMFILE', 'EMFILE', 'EMFILE']);
+  });
 });

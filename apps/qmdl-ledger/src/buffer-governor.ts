@@ -13,6 +13,12 @@ export interface BufferGovernorOptions {
   readonly idleIntervalMs?: number;
   /** At most one mark-compact per this many ms (default 250). */
   readonly minMajorIntervalMs?: number;
+  /**
+   * Told when a sample fails (`process.memoryUsage()` opens /proc and throws
+   * EMFILE when the process is out of descriptors); the governor skips that
+   * sample and keeps its schedule. Default: ignored.
+   */
+  readonly onError?: (error: unknown) => void;
   /** Injectable for tests. */
   readonly arrayBufferBytes?: () => number;
   readonly collect?: CollectGarbage;
@@ -105,7 +111,15 @@ export class BufferGovernor {
   private schedule(delayMs: number): void {
     this.timer = setTimeout(() => {
       if (this.timer === undefined) return;
-      this.schedule(this.tick());
+      let next = this.idleMs;
+      try {
+        next = this.tick();
+      } catch (error) {
+        // A timer callback that throws ends the process: a failed sample is only a skipped one.
+        this.scavengedLastTick = false;
+        this.options.onError?.(error);
+      }
+      this.schedule(next);
     }, delayMs);
     this.timer.unref();
   }

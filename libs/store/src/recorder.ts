@@ -252,7 +252,11 @@ export class Recorder implements CommandEffects {
     }
     const low = this.minSpaceMb('continue');
     if (low > 0 && this.active === active) {
-      const free = await this.freeBytes();
+      // The data is committed: a free-space probe that fails (e.g. EMFILE) skips this check, it does not fail the write.
+      const free = await this.freeBytes().catch((error: unknown) => {
+        this.options.logger.warn(`free space of ${this.options.files.dir} unknown (${errorDetail(error)}); checked again at the next commit`);
+        return Number.POSITIVE_INFINITY;
+      });
       if (free < low * MB) {
         this.options.logger.warn(`free space ${Math.floor(free / MB)}MB below ${low}MB: stopping recording ${active.name}`);
         await this.stop('disk-low', `${Math.floor(free / MB)}MB available, ${low}MB required to continue`);
@@ -383,11 +387,16 @@ export class Recorder implements CommandEffects {
     this.stopFlushTimer();
     const interval = Math.max(10, this.options.settings.flushIntervalMs);
     this.flushTimer = setInterval(() => {
-      const active = this.active;
-      if (active && this.options.clock() - active.lastFlushAt >= interval) {
-        this.flush(active)
-          .catch((error: unknown) => this.writeFailed(active, error))
-          .catch((e: unknown) => this.options.logger.error(`stop failed: ${String(e)}`));
+      // Nothing thrown here may escape: a throwing timer callback ends the process.
+      try {
+        const active = this.active;
+        if (active && this.options.clock() - active.lastFlushAt >= interval) {
+          this.flush(active)
+            .catch((error: unknown) => this.writeFailed(active, error))
+            .catch((e: unknown) => this.options.logger.error(`stop failed: ${String(e)}`));
+        }
+      } catch (error) {
+        this.options.logger.error(`flush timer: ${error instanceof Error ? error.message : String(error)}`);
       }
     }, interval);
     this.flushTimer.unref();

@@ -15,6 +15,7 @@ import { MetricsController } from './metrics.controller';
 import { RayhunterController } from './rayhunter.controller';
 import { SignInThrottle } from './sign-in-throttle';
 import { ShippingController } from './shipping.controller';
+import { StreamedDownloads } from './streamed-download.service';
 import { HTTP_CONFIG, LEDGER } from './tokens';
 
 /** Closes the Ledger when the app shuts down, so the LevelDB LOCK is released (a hung shutdown keeps it). */
@@ -56,6 +57,7 @@ export class AppModule {
         CommandRunner,
         DownloadsService,
         EventStreams,
+        StreamedDownloads,
         LedgerLifecycle,
         { provide: APP_GUARD, useClass: AuthGuard },
       ],

@@ -1,5 +1,6 @@
 import { NestFactory } from '@nestjs/core';
-import type { LoggerService, NestApplicationOptions } from '@nestjs/common';
+import type { Server } from 'node:http';
+import { Logger, type LoggerService, type NestApplicationOptions } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { Ledger } from '@ledger/store';
@@ -10,6 +11,7 @@ import { jsonBodyParser } from './json-body';
 import { LedgerExceptionFilter } from './ledger-exception.filter';
 import { rayhunterUiMiddleware } from './rayhunter-ui';
 import { requestContextMiddleware } from './request-context';
+import { applyServerLimits } from './server-limits';
 import { webSafetyMiddleware } from './web-safety';
 
 /** Request bodies are small JSON documents (config, time offset, a GPS fix, a token). */
@@ -49,6 +51,7 @@ export function applyHttpConventions(app: NestExpressApplication): void {
  */
 export async function createHttpApp(options: CreateHttpAppOptions): Promise<NestExpressApplication> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot({ ledger: options.ledger, config: options.config }), nestAppOptions(options.logger));
+  applyServerLimits(app.getHttpServer() as Server, options.config.server ?? {}, options.logger || new Logger('http'));
   app.use(requestContextMiddleware(options.ledger));
   app.use(webSafetyMiddleware({ allowedOrigins: options.config.allowedOrigins ?? [], host: options.config.host }));
   app.use(rayhunterUiMiddleware(options.config.rayhunterUiDir));

@@ -6,6 +6,7 @@ import { isLedgerError, LedgerError, type QmdlStoreState, type RecordingEntry } 
 import { openQmdlReadStream } from '@ledger/qmdl';
 import type { Ledger } from '@ledger/store';
 import { analysisReport } from './analysis-report';
+import { isOutOfDescriptors } from './error-codes';
 import { LEDGER } from './tokens';
 
 export interface FoundEntry {
@@ -167,6 +168,7 @@ export class DownloadsService {
       return stream;
     } catch (error) {
       if (isMissingFile(error)) throw new LedgerError('NO_SUCH_RECORDING', `the files of recording ${name} are missing`);
+      if (isOutOfDescriptors(error)) throw new LedgerError('OUT_OF_DESCRIPTORS', `no file descriptor left to open recording ${name}; try again in a moment`, { cause: error, details: { retryAfterSeconds: 1 } });
       throw error;
     }
   }

@@ -39,6 +39,9 @@ export const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   SIGN_IN_THROTTLED: 429,
   NOT_IMPLEMENTED: 501,
   RECORDING_EMPTY: 503,
+  // Over --max-downloads (Retry-After), or no file descriptor left to open the files (Retry-After).
+  TOO_MANY_DOWNLOADS: 503,
+  OUT_OF_DESCRIPTORS: 503,
   NOT_RECORDING: 503,
   STORE_LOCKED: 503,
   STORE_CLOSED: 503,
@@ -73,4 +76,12 @@ export function statusFor(code: string, method: string, path: string): number {
 export function answersJson(path: string): boolean {
   if (!path.startsWith('/api/')) return true;
   return /^\/api\/(events|recordings|store|auth|docs|fleet|shipping)(\/|$|-)/.test(path);
+}
+
+/** EMFILE/ENFILE anywhere in an error's `cause` chain (or in a qmdl read error's `details.errno`). */
+export function isOutOfDescriptors(error: unknown): boolean {
+  for (let e = error as { code?: unknown; details?: { errno?: unknown }; cause?: unknown } | null | undefined, depth = 0; e && depth < 8; e = e.cause as typeof e, depth++) {
+    if (e.code === 'EMFILE' || e.code === 'ENFILE' || e.details?.errno === 'EMFILE' || e.details?.errno === 'ENFILE') return true;
+  }
+  return false;
 }

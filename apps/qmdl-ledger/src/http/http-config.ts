@@ -1,5 +1,7 @@
 import type { ShippingStatus } from '@ledger/store';
 import type { LogBuffer } from './log-buffer';
+import type { ServerLimits } from './server-limits';
+import type { StreamedDownloadLimits } from './streamed-download.service';
 
 /** Default of `--sse-max-behind`: events committed past a stalled SSE client before its stream is ended. */
 export const DEFAULT_SSE_MAX_BEHIND = 10_000;
@@ -25,6 +27,10 @@ export interface HttpConfig {
   readonly shipping?: () => ShippingStatus;
   /** End an SSE stream whose client does not read while more than this many events are committed past it (default 10,000). */
   readonly sseMaxBehind?: number;
+  /** Limits of the HTTP server (defaults: DEFAULT_SERVER_LIMITS). */
+  readonly server?: Partial<ServerLimits>;
+  /** Limits of streamed downloads (defaults: DEFAULT_DOWNLOAD_LIMITS). */
+  readonly downloads?: Partial<StreamedDownloadLimits>;
   /** Close the Ledger when the Nest app shuts down (default true). */
   readonly closeLedgerOnShutdown?: boolean;
 }

@@ -2,7 +2,7 @@ import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger 
 import type { HttpRequest as Request, HttpResponse as Response } from './http-types';
 import { isLedgerError } from '@ledger/domain';
 import { downloadErrorFileName } from './download-navigation';
-import { answersJson, STATUS_BY_CODE, statusFor } from './error-codes';
+import { answersJson, isOutOfDescriptors, STATUS_BY_CODE, statusFor } from './error-codes';
 
 interface Mapped {
   readonly status: number;
@@ -70,7 +70,7 @@ export class LedgerExceptionFilter implements ExceptionFilter {
   private map(exception: unknown, req: Request): Mapped {
     if (isLedgerError(exception)) {
       const body = exception.details?.['body'];
-      // A refusal that says when to come back (a throttle) says it in Retry-After.
+      // A refusal that says when to come back (a throttle, a cap) says it in Retry-After.
       const retryAfter = exception.details?.['retryAfterSeconds'];
       return {
         status: statusFor(exception.code, req.method, req.path),
@@ -79,6 +79,10 @@ export class LedgerExceptionFilter implements ExceptionFilter {
         ...(body !== null && typeof body === 'object' ? { body: body as Record<string, unknown> } : {}),
         ...(typeof retryAfter === 'number' ? { headers: { 'Retry-After': String(retryAfter) } } : {}),
       };
+    }
+    if (isOutOfDescriptors(exception)) {
+      // The process ran out of file descriptors (too many connections or open files): a moment later it may not be.
+      return { status: 503, code: 'OUT_OF_DESCRIPTORS', message: 'the service is out of file descriptors; try again in a moment', headers: { 'Retry-After': '1' } };
     }
     if (exception instanceof HttpException) {
       const status = exception.getStatus();

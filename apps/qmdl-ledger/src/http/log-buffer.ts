@@ -53,3 +53,23 @@ export class BufferedLogger extends ConsoleLogger {
     if (!this.quiet) super.printStackTrace(stack);
   }
 }
+
+/**
+ * A log call for errors that can come in floods (every accept failing while
+ * descriptors are exhausted, a sampler failing every 20 ms): at most one line
+ * per `intervalMs`, saying how many were left out since the last one.
+ */
+export function coalesced(log: (message: string) => void, intervalMs = 10_000): (message: string) => void {
+  let left = 0;
+  let lastAt = Number.NEGATIVE_INFINITY;
+  return (message) => {
+    const now = performance.now();
+    if (now - lastAt < intervalMs) {
+      left += 1;
+      return;
+    }
+    log(left > 0 ? `${message} (and ${left} more like it since the last report)` : message);
+    left = 0;
+    lastAt = now;
+  };
+}

@@ -1,6 +1,5 @@
 import path from 'node:path';
-import { pipeline, type Readable } from 'node:stream';
-import { Body, Controller, Get, Header, HttpCode, Inject, Logger, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { Body, Controller, Get, Header, HttpCode, Inject, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiBody, ApiOperation, ApiParam, ApiProduces, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { HttpRequest as Request, HttpResponse as Response } from './http-types';
 import { formatRfc3339, LedgerError, parseRfc3339, redactRayhunterConfig, toRayhunterManifest, type QmdlStoreState } from '@ledger/domain';
@@ -12,6 +11,7 @@ import { DownloadsService, ExactLength, findEntry } from './downloads.service';
 import type { HttpConfig } from './http-config';
 import { parseRecordingName } from './recording-name';
 import { reflectSeq } from './request-context';
+import { StreamedDownloads } from './streamed-download.service';
 import { localUtcOffsetMinutes, rayhunterConfig, systemStats } from './system-info';
 import { HTTP_CONFIG, LEDGER } from './tokens';
 import { hasBody } from './web-safety';
@@ -41,13 +41,12 @@ function single(value: unknown, name: string): string | undefined {
 @ApiTags('rayhunter')
 @Controller('api')
 export class RayhunterController {
-  private readonly logger = new Logger('rayhunter');
-
   constructor(
     @Inject(LEDGER) private readonly ledger: Ledger,
     @Inject(HTTP_CONFIG) private readonly config: HttpConfig,
     private readonly commands: CommandRunner,
     private readonly downloads: DownloadsService,
+    private readonly streamed: StreamedDownloads,
   ) {}
 
   @Get('qmdl-manifest')
@@ -162,20 +161,17 @@ export class RayhunterController {
   @ApiResponse({ status: 200, description: 'Raw QMDL (HDLC frames); Content-Length for finished recordings' })
   @ApiResponse({ status: 400, description: 'INVALID_RECORDING_NAME' })
   @ApiResponse({ status: 404, description: 'NO_SUCH_RECORDING: unknown name or missing file' })
+  @ApiResponse({ status: 503, description: 'TOO_MANY_DOWNLOADS (Retry-After): --max-downloads are streaming' })
   async qmdl(@Req() req: Request, @Res() res: Response, @Param('name') raw: string): Promise<void> {
     const name = parseRecordingName(raw, '.qmdl');
     const found = this.downloads.find(name);
     reflectSeq(req, found.seq);
-    const opened = await this.downloads.openQmdl(found);
-    res.status(200);
-    res.setHeader('Content-Type', 'application/octet-stream');
-    res.setHeader('Content-Disposition', `attachment; filename="${name}.qmdl"`);
-    if (opened.contentLength !== undefined) {
-      res.setHeader('Content-Length', String(opened.contentLength));
-      this.send(`qmdl ${name}`, [opened.stream, new ExactLength(opened.contentLength)], res);
-    } else {
-      this.send(`qmdl ${name}`, [opened.stream], res);
-    }
+    await this.streamed.send(res, `qmdl ${name}`, async () => {
+      const opened = await this.downloads.openQmdl(found);
+      const headers = { 'Content-Type': 'application/octet-stream', 'Content-Disposition': `attachment; filename="${name}.qmdl"` };
+      if (opened.contentLength === undefined) return { headers, streams: [opened.stream] };
+      return { headers: { ...headers, 'Content-Length': String(opened.contentLength) }, streams: [opened.stream, new ExactLength(opened.contentLength)] };
+    });
   }
 
   @Get('zip/:name')
@@ -184,16 +180,15 @@ export class RayhunterController {
   @ApiProduces('application/zip')
   @ApiResponse({ status: 200, description: 'Streamed zip' })
   @ApiResponse({ status: 404, description: 'NO_SUCH_RECORDING' })
-  @ApiResponse({ status: 503, description: 'RECORDING_EMPTY: qmdl_size_bytes is 0' })
+  @ApiResponse({ status: 503, description: 'RECORDING_EMPTY: qmdl_size_bytes is 0; TOO_MANY_DOWNLOADS (Retry-After)' })
   async zip(@Req() req: Request, @Res() res: Response, @Param('name') raw: string): Promise<void> {
     const name = parseRecordingName(raw, '.zip');
     const found = this.downloads.find(name);
     reflectSeq(req, found.seq);
-    const stream = await this.downloads.openZip(found);
-    res.status(200);
-    res.setHeader('Content-Type', 'application/zip');
-    res.setHeader('Content-Disposition', `attachment; filename="${name}.zip"`);
-    this.send(`zip ${name}`, [stream], res);
+    await this.streamed.send(res, `zip ${name}`, async () => ({
+      headers: { 'Content-Type': 'application/zip', 'Content-Disposition': `attachment; filename="${name}.zip"` },
+      streams: [await this.downloads.openZip(found)],
+    }));
   }
 
   @Get('pcap/:name')
@@ -417,14 +412,5 @@ export class RayhunterController {
    */
   private analysisStatus(state: QmdlStoreState): { queued: string[]; running: null; finished: string[] } {
     return { queued: [], running: null, finished: Object.keys(state.entries) };
-  }
-
-  /** Stream a download; a failure after the headers cuts the connection (the client sees a truncated body, never a wrong one). */
-  private send(what: string, streams: readonly NodeJS.ReadWriteStream[] | readonly Readable[], res: Response): void {
-    pipeline([...streams, res] as unknown as [NodeJS.ReadableStream, NodeJS.WritableStream], (error) => {
-      if (error && (error as { code?: unknown }).code !== 'ERR_STREAM_PREMATURE_CLOSE') {
-        this.logger.warn(`${what}: ${error.message}`);
-      }
-    });
   }
 }

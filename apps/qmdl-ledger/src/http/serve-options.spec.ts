@@ -1,10 +1,11 @@
 import path from 'node:path';
-import { isLoopback, parseBoolean, parseServeOptions, UsageError } from './serve-options';
+import { fitToDescriptorLimit, isLoopback, parseBoolean, parseServeOptions, UsageError } from './serve-options';
 
 describe('serve options', () => {
   it('defaults as documented', () => {
     const o = parseServeOptions({}, {});
     expect(o).toMatchObject({ port: 8080, host: '127.0.0.1', source: 'synthetic', autoStart: true, readOnly: false, minSpaceStartMb: 1, minSpaceContinueMb: 1, flushIntervalMs: 1000, flushKiB: 256, bufferLimitMb: 16, sseMaxBehind: 10_000 });
+    expect(o).toMatchObject({ maxConnections: 512, maxDownloads: 64, downloadIdleTimeoutS: 60, headersTimeoutS: 20, requestTimeoutS: 30, keepAliveTimeoutS: 5 });
     expect(o.adminToken).toBeUndefined();
     expect(o.dataDir).toMatch(/\/data$/);
   });
@@ -16,6 +17,7 @@ describe('serve options', () => {
 
   it.each([
     [{ port: 'x' }], [{ port: '65536' }], [{ port: '-1' }], [{ flushKib: '0' }], [{ flushIntervalMs: '1.5' }], [{ bufferLimitMb: '-1' }], [{ bufferLimitMb: 'big' }], [{ sseMaxBehind: '0' }], [{ sseMaxBehind: 'all' }], [{ minSpaceStartMb: 'lots' }],
+    [{ maxConnections: '0' }], [{ maxDownloads: 'many' }], [{ downloadIdleTimeoutS: '0' }], [{ headersTimeoutS: '40', requestTimeoutS: '30' }],
     [{ source: 'pigeon:' }], [{ host: 'bad host' }], [{ adminToken: 'has space' }], [{ dataDir: '' }],
   ])('refuses %j with a UsageError', (raw) => {
     expect(() => parseServeOptions(raw, {})).toThrow(UsageError);
@@ -29,6 +31,18 @@ describe('serve options', () => {
 
   it.each(['*', 'null', 'example.org', 'ftp://a.test', 'http://a.test/path', 'http://user:pw@a.test'])('refuses --allow-origin %s with a UsageError', (origin) => {
     expect(() => parseServeOptions({ allowOrigin: [origin] }, {})).toThrow(UsageError);
+  });
+
+  it('lowers the connection and download caps to fit the descriptor limit, leaving room for the store', () => {
+    expect(fitToDescriptorLimit({ maxConnections: 512, maxDownloads: 64 }, 1024)).toEqual({ maxConnections: 512, maxDownloads: 64, lowered: false });
+    expect(fitToDescriptorLimit({ maxConnections: 512, maxDownloads: 64 }, undefined)).toEqual({ maxConnections: 512, maxDownloads: 64, lowered: false });
+    for (const limit of [256, 600, 100]) {
+      const fit = fitToDescriptorLimit({ maxConnections: 512, maxDownloads: 64 }, limit);
+      expect(fit.lowered).toBe(true);
+      expect(fit.maxDownloads).toBeGreaterThanOrEqual(1);
+      expect(fit.maxConnections).toBeGreaterThan(fit.maxDownloads);
+      if (limit > 64 * 2) expect(fit.maxConnections + 3 * fit.maxDownloads + 64).toBeLessThanOrEqual(limit);
+    }
   });
 
   it('reads booleans strictly', () => {

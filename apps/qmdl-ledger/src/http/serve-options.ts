@@ -1,4 +1,4 @@
-import { accessSync, constants, statSync } from 'node:fs';
+import { accessSync, constants, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { isIP } from 'node:net';
 import { createDiagSource } from '@ledger/qmdl';
@@ -29,6 +29,18 @@ export interface ServeOptions {
   readonly ship?: { readonly to: string; readonly token: string; readonly deleteAfterUpload: boolean; readonly rateKiB: number };
   /** End an SSE stream whose client does not read while more than this many events are committed past it. */
   readonly sseMaxBehind: number;
+  /** Open connections at most; more are closed as they arrive. */
+  readonly maxConnections: number;
+  /** Downloads streaming at once; more answer 503 TOO_MANY_DOWNLOADS. */
+  readonly maxDownloads: number;
+  /** End a download whose client took no data for this long. */
+  readonly downloadIdleTimeoutS: number;
+  /** Time a client has to send its request headers. */
+  readonly headersTimeoutS: number;
+  /** …and its whole request. */
+  readonly requestTimeoutS: number;
+  /** An idle keep-alive connection is closed after this. */
+  readonly keepAliveTimeoutS: number;
 }
 
 /** A bad flag or environment value: printed as is, exit code 2. */
@@ -58,7 +70,23 @@ export interface RawServeOptions {
   readonly deleteAfterUpload?: unknown;
   readonly shipRateKib?: unknown;
   readonly sseMaxBehind?: unknown;
+  readonly maxConnections?: unknown;
+  readonly maxDownloads?: unknown;
+  readonly downloadIdleTimeoutS?: unknown;
+  readonly headersTimeoutS?: unknown;
+  readonly requestTimeoutS?: unknown;
+  readonly keepAliveTimeoutS?: unknown;
 }
+
+/** Defaults of the server limits (README flag table). */
+export const SERVER_LIMIT_DEFAULTS = {
+  maxConnections: 512,
+  maxDownloads: 64,
+  downloadIdleTimeoutS: 60,
+  headersTimeoutS: 20,
+  requestTimeoutS: 30,
+  keepAliveTimeoutS: 5,
+} as const;
 
 function text(value: unknown, fallback: string): string {
   return typeof value === 'string' ? value : fallback;
@@ -141,6 +169,22 @@ export function parseAllowedOrigins(flags: unknown, env: string | undefined): st
   return [...origins];
 }
 
+function serverLimits(raw: RawServeOptions): Pick<ServeOptions, keyof typeof SERVER_LIMIT_DEFAULTS> {
+  const d = SERVER_LIMIT_DEFAULTS;
+  const headersTimeoutS = integer(raw.headersTimeoutS, '--headers-timeout-s', 1, 3600, d.headersTimeoutS);
+  const requestTimeoutS = integer(raw.requestTimeoutS, '--request-timeout-s', 1, 3600, d.requestTimeoutS);
+  // Node refuses a headers timeout longer than the request timeout.
+  if (headersTimeoutS > requestTimeoutS) throw new UsageError(`--headers-timeout-s (${headersTimeoutS}) must not exceed --request-timeout-s (${requestTimeoutS})`);
+  return {
+    maxConnections: integer(raw.maxConnections, '--max-connections', 1, 1_000_000, d.maxConnections),
+    maxDownloads: integer(raw.maxDownloads, '--max-downloads', 1, 100_000, d.maxDownloads),
+    downloadIdleTimeoutS: integer(raw.downloadIdleTimeoutS, '--download-idle-timeout-s', 1, 86_400, d.downloadIdleTimeoutS),
+    headersTimeoutS,
+    requestTimeoutS,
+    keepAliveTimeoutS: integer(raw.keepAliveTimeoutS, '--keep-alive-timeout-s', 1, 3600, d.keepAliveTimeoutS),
+  };
+}
+
 /** Validate `serve`'s options (the CLI has no Nest pipes: we check them ourselves). */
 export function parseServeOptions(raw: RawServeOptions, env: NodeJS.ProcessEnv = process.env): ServeOptions {
   const dataDir = text(raw.dataDir, env['LEDGER_DATA_DIR'] ?? './data');
@@ -177,6 +221,7 @@ export function parseServeOptions(raw: RawServeOptions, env: NodeJS.ProcessEnv =
     bufferLimitMb: integer(raw.bufferLimitMb, '--buffer-limit-mb', 0, 65_536, 16),
     ...(rayhunterUi !== undefined ? { rayhunterUi } : {}),
     allowedOrigins: parseAllowedOrigins(raw.allowOrigin, env['LEDGER_ALLOW_ORIGIN']),
+    ...serverLimits(raw),
     ...(ship !== undefined ? { ship } : {}),
     sseMaxBehind: integer(raw.sseMaxBehind, '--sse-max-behind', 1, 100_000_000, DEFAULT_SSE_MAX_BEHIND),
   };
@@ -202,4 +247,39 @@ function parseShipping(raw: RawServeOptions, env: NodeJS.ProcessEnv): ServeOptio
   const token = tokenRaw === undefined ? '' : String(tokenRaw);
   if (token === '' || token.length > 512 || !/^[\x21-\x7e]+$/.test(token)) throw new UsageError('--ship-to needs --ship-token (env LEDGER_SHIP_TOKEN): the device token `qmdl-ledger fleet enroll` printed');
   return { to: url.toString().replace(/\/+$/, ''), token, deleteAfterUpload, rateKiB: integer(raw.shipRateKib, '--ship-rate-kib', 1, 1_048_576, 4096) };
+}
+
+/** Descriptors kept for everything that is not a client: LevelDB's files, the recording, logs, the diag source. */
+export const RESERVED_DESCRIPTORS = 64;
+/** Files one download may hold open beyond its socket (a zip: the QMDL, its GPS and analysis files). */
+export const FILES_PER_DOWNLOAD = 3;
+
+/**
+ * The connection and download caps lowered to fit the process's descriptor
+ * limit (`ulimit -n`), so that clients alone can never exhaust descriptors the
+ * store and the recorder need: sockets + 3 files per download + 64 reserved.
+ * Returns the caps unchanged when they fit or the limit is unknown.
+ */
+export function fitToDescriptorLimit(
+  caps: { readonly maxConnections: number; readonly maxDownloads: number },
+  softLimit: number | undefined,
+): { readonly maxConnections: number; readonly maxDownloads: number; readonly lowered: boolean } {
+  if (softLimit === undefined || caps.maxConnections + FILES_PER_DOWNLOAD * caps.maxDownloads + RESERVED_DESCRIPTORS <= softLimit) {
+    return { ...caps, lowered: false };
+  }
+  const spare = Math.max(0, softLimit - RESERVED_DESCRIPTORS);
+  // Downloads get at most a quarter of what is spare (each costs a socket and up to 3 files).
+  const maxDownloads = Math.max(1, Math.min(caps.maxDownloads, Math.floor(spare / (4 * (1 + FILES_PER_DOWNLOAD)))));
+  const maxConnections = Math.max(maxDownloads + 1, Math.min(caps.maxConnections, spare - FILES_PER_DOWNLOAD * maxDownloads));
+  return { maxConnections, maxDownloads, lowered: true };
+}
+
+/** The soft limit on open files of this process (Linux /proc/self/limits), or undefined where unknown. */
+export function descriptorSoftLimit(): number | undefined {
+  try {
+    const match = /^Max open files\s+(\d+|unlimited)/m.exec(readFileSync('/proc/self/limits', 'utf8'));
+    return match?.[1] === undefined || match[1] === 'unlimited' ? undefined : Number(match[1]);
+  } catch {
+    return undefined;
+  }
 }

@@ -9,8 +9,8 @@ import { BufferGovernor } from '../buffer-governor';
 import { APP_VERSION } from '../version';
 import { createHttpApp } from './create-app';
 import { DEFAULT_SSE_MAX_BEHIND } from './http-config';
-import { BufferedLogger, LogBuffer } from './log-buffer';
-import { isLoopback, parseServeOptions, type RawServeOptions, UsageError } from './serve-options';
+import { BufferedLogger, coalesced, LogBuffer } from './log-buffer';
+import { descriptorSoftLimit, fitToDescriptorLimit, isLoopback, parseServeOptions, type RawServeOptions, SERVER_LIMIT_DEFAULTS, UsageError } from './serve-options';
 
 /** Exit codes of `serve`: 2 bad usage, 3 the store is in use by another process. */
 export const EXIT_USAGE = 2;
@@ -50,6 +50,12 @@ export function registerServeCommand(program: Command): void {
     .option('--delete-after-upload', 'delete a recording locally once the fleet service holds all of it')
     .option('--ship-rate-kib <kib>', 'upper bound of what shipping sends per second, in KiB', '4096')
     .option('--sse-max-behind <events>', 'end an SSE event stream whose client does not read while more than this many events are committed past it (it resumes with Last-Event-ID)', String(DEFAULT_SSE_MAX_BEHIND))
+    .option('--max-connections <n>', `open connections at most (default ${SERVER_LIMIT_DEFAULTS.maxConnections}, lowered to fit the open-files limit when not given)`)
+    .option('--max-downloads <n>', `downloads streaming at once, more answer 503 TOO_MANY_DOWNLOADS with Retry-After (default ${SERVER_LIMIT_DEFAULTS.maxDownloads}, lowered like --max-connections)`)
+    .option('--download-idle-timeout-s <s>', 'end a download whose client took no data for this long', String(SERVER_LIMIT_DEFAULTS.downloadIdleTimeoutS))
+    .option('--headers-timeout-s <s>', 'time a client has to send its request headers', String(SERVER_LIMIT_DEFAULTS.headersTimeoutS))
+    .option('--request-timeout-s <s>', 'time a client has to send its whole request', String(SERVER_LIMIT_DEFAULTS.requestTimeoutS))
+    .option('--keep-alive-timeout-s <s>', 'close an idle keep-alive connection after this', String(SERVER_LIMIT_DEFAULTS.keepAliveTimeoutS))
     .action(async (raw: RawServeOptions) => {
       try {
         await serve(raw);
@@ -79,6 +85,26 @@ async function serve(raw: RawServeOptions): Promise<void> {
   process.on('unhandledRejection', (reason) => {
     logger.error(`unhandled rejection: ${reason instanceof Error ? reason.message : String(reason)}`, reason instanceof Error ? reason.stack : undefined, 'process');
   });
+  // The last line of defence. Every timer, stream, socket and event callback
+  // catches what it can throw where it arises (the governor, the recorder's
+  // flush timer, the server's accept errors, downloads); an exception that
+  // still gets here is a bug, and ending the process for it would stop the
+  // recording without a ServiceStopped. It is logged with its stack (and shown
+  // at /api/log) and the service goes on.
+  const uncaught = coalesced((message) => logger.error(message, undefined, 'process'), 1000);
+  process.on('uncaughtException', (error) => {
+    uncaught(`uncaught exception (a bug; the service continues): ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+  });
+  // Caps not given are lowered to fit `ulimit -n`; caps given are honoured (with a warning when they do not fit).
+  const openFiles = descriptorSoftLimit();
+  const fit = fitToDescriptorLimit({ maxConnections: options.maxConnections, maxDownloads: options.maxDownloads }, openFiles);
+  const fitted = {
+    maxConnections: raw.maxConnections === undefined ? fit.maxConnections : options.maxConnections,
+    maxDownloads: raw.maxDownloads === undefined ? fit.maxDownloads : options.maxDownloads,
+  };
+  if (fit.lowered) {
+    logger.warn(`open-files limit ${String(openFiles)}: at most ${fitted.maxConnections} connections and ${fitted.maxDownloads} downloads${fitted.maxConnections > fit.maxConnections || fitted.maxDownloads > fit.maxDownloads ? ' as given, more than fits: clients may exhaust the descriptors (they are then refused, with 503 where a response can still be sent)' : ' (lowered so that descriptors stay free for the store and the recorder)'}`, 'serve');
+  }
 
   const ledger = await openLedger({
     dataDir: options.dataDir,
@@ -123,6 +149,13 @@ async function serve(raw: RawServeOptions): Promise<void> {
         ...(shipper !== undefined ? { shipping: () => shipper.status() } : {}),
         ...(options.rayhunterUi !== undefined ? { rayhunterUiDir: options.rayhunterUi } : {}),
         sseMaxBehind: options.sseMaxBehind,
+        server: {
+          maxConnections: fitted.maxConnections,
+          headersTimeoutMs: options.headersTimeoutS * 1000,
+          requestTimeoutMs: options.requestTimeoutS * 1000,
+          keepAliveTimeoutMs: options.keepAliveTimeoutS * 1000,
+        },
+        downloads: { maxDownloads: fitted.maxDownloads, idleTimeoutMs: options.downloadIdleTimeoutS * 1000 },
         // serve closes the store itself, after the HTTP server, with the signal.
         closeLedgerOnShutdown: false,
       },
@@ -136,7 +169,13 @@ async function serve(raw: RawServeOptions): Promise<void> {
   }
   const ready = app;
   shipper?.start();
-  const governor = options.bufferLimitMb > 0 ? new BufferGovernor({ limitBytes: options.bufferLimitMb * 1024 * 1024 }).start() : undefined;
+  const governorFailed = coalesced((message) => logger.warn(message, 'buffer-governor'));
+  const governor = options.bufferLimitMb > 0
+    ? new BufferGovernor({
+      limitBytes: options.bufferLimitMb * 1024 * 1024,
+      onError: (error) => governorFailed(`sample skipped: ${error instanceof Error ? error.message : String(error)}`),
+    }).start()
+    : undefined;
   // Signals are handled here rather than by enableShutdownHooks(): Nest's hook
   // re-raises the signal after closing, so the process would die by the signal
   // (exit 130/143) instead of exiting 0 after a clean shutdown.

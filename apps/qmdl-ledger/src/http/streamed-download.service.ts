@@ -1,0 +1,107 @@
+import { pipeline, type Duplex, type Readable } from 'node:stream';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { LedgerError } from '@ledger/domain';
+import type { HttpConfig } from './http-config';
+import type { HttpResponse as Response } from './http-types';
+import { HTTP_CONFIG } from './tokens';
+
+/** Limits of every streamed download (flags `--max-downloads`, `--download-idle-timeout-s`). */
+export interface StreamedDownloadLimits {
+  /** Downloads streaming at once; one more is refused with `TOO_MANY_DOWNLOADS` (503, Retry-After). */
+  readonly maxDownloads: number;
+  /** A download is ended when no chunk could be handed to the client's socket for this long. */
+  readonly idleTimeoutMs: number;
+}
+
+export const DEFAULT_DOWNLOAD_LIMITS: StreamedDownloadLimits = { maxDownloads: 64, idleTimeoutMs: 60_000 };
+
+/** What a download's opener hands back once every file it needs is open. */
+export interface OpenedDownload {
+  /** Headers of the 200 (Content-Type, Content-Disposition, Content-Length where known). */
+  readonly headers: Readonly<Record<string, string>>;
+  /** The source, then any transforms, in order; the response is appended. */
+  readonly streams: readonly [Readable, ...Duplex[]];
+}
+
+/** Seconds a client refused for the cap is told to wait (a download of a big recording takes a while). */
+const RETRY_AFTER_SECONDS = 5;
+
+/**
+ * The one way a response body is streamed from files: a bounded, capped,
+ * idle-timed download.
+ *
+ * - **Capped**: at most `maxDownloads` at once. The slot is taken before any
+ *   file is opened, so a flood of requests neither holds descriptors nor
+ *   memory; over the cap the answer is 503 `TOO_MANY_DOWNLOADS` with
+ *   `Retry-After`.
+ * - **Bounded**: the streams are piped with backpressure into the socket, so a
+ *   client that reads slowly holds only the streams' own buffers (a few chunks)
+ *   and nothing is read ahead of it.
+ * - **Idle-timed**: when no chunk could be handed to the socket for
+ *   `idleTimeoutMs` (a client that stopped reading, or reads a byte now and
+ *   then), the connection is cut and everything is released.
+ * - The slot is given back when the body ends, fails or the client leaves; a
+ *   failure after the headers cuts the connection, so a client sees a
+ *   truncated body, never a wrong one.
+ *
+ * @example
+ * await this.streamed.send(res, `qmdl ${name}`, async () => ({
+ *   headers: { 'Content-Type': 'application/octet-stream' },
+ *   streams: [await openSomething()],
+ * }));
+ */
+@Injectable()
+export class StreamedDownloads {
+  private readonly logger = new Logger('downloads');
+  private readonly limits: StreamedDownloadLimits;
+  private streaming = 0;
+
+  constructor(@Inject(HTTP_CONFIG) config: HttpConfig) {
+    this.limits = { ...DEFAULT_DOWNLOAD_LIMITS, ...config.downloads };
+  }
+
+  /** Downloads streaming now. */
+  get active(): number {
+    return this.streaming;
+  }
+
+  /**
+   * Takes a slot (or refuses with `TOO_MANY_DOWNLOADS`), runs `open`, sends
+   * the 200 with its headers and streams the body. Errors from `open` (404,
+   * 503 …) propagate before anything is sent, with the slot given back.
+   */
+  async send(res: Response, what: string, open: () => Promise<OpenedDownload>): Promise<void> {
+    if (this.streaming >= this.limits.maxDownloads) {
+      throw new LedgerError('TOO_MANY_DOWNLOADS', `${this.limits.maxDownloads} downloads are already streaming; try again in a bit`, {
+        details: { retryAfterSeconds: RETRY_AFTER_SECONDS },
+      });
+    }
+    this.streaming += 1;
+    let released = false;
+    const release = (): void => {
+      if (released) return;
+      released = true;
+      this.streaming -= 1;
+    };
+    let opened: OpenedDownload;
+    try {
+      opened = await open();
+    } catch (error) {
+      release();
+      throw error;
+    }
+    res.status(200);
+    for (const [name, value] of Object.entries(opened.headers)) res.setHeader(name, value);
+    // Socket inactivity: a write the client does not take in keeps the socket's
+    // timer from being refreshed. The response's own 'timeout' listener keeps
+    // Node from destroying the socket by itself, so we can say why.
+    res.setTimeout(this.limits.idleTimeoutMs, () => {
+      this.logger.warn(`${what}: the client read nothing for ${Math.round(this.limits.idleTimeoutMs / 1000)} s; download ended`);
+      res.destroy();
+    });
+    pipeline([...opened.streams, res] as unknown as [NodeJS.ReadableStream, NodeJS.WritableStream], (error) => {
+      release();
+      if (error && (error as { code?: unknown }).code !== 'ERR_STREAM_PREMATURE_CLOSE') this.logger.warn(`${what}: ${error.message}`);
+    });
+  }
+}
