@@ -11,6 +11,7 @@ import { Client } from 'pg';
 import { hashEvent } from '@ledger/event-log';
 import type { StoredEvent } from '@ledger/domain';
 import { FLEET_SCHEMA } from '../apps/qmdl-ledger/src/fleet/fleet-schema';
+import { launchBrowser } from './helpers/browser';
 import { startPostgres, type PgCluster } from './helpers/postgres';
 import { eventually, request, runCli, spawnService, startInProcess, tempDir, type SpawnedServer } from './helpers/server';
 
@@ -238,5 +239,42 @@ describe('fleet ingest protocol (real PostgreSQL, two central instances)', () =>
     expect((await request(central(0), '/api/fleet/warnings?severity=Bad')).status).toBe(400);
     const list = (await request(central(1), '/api/fleet/devices')).json<Array<{ storeId: string; warnings: Record<string, number> }>>();
     expect(list.find((d) => d.storeId === device.storeId)?.warnings).toEqual({ High: 1, Low: 1 });
+  });
+
+  test('the /fleet page (headless Chromium): sign-in, devices with health and lag, warnings across the fleet, a device\'s recordings and audit log', async () => {
+    const guarded = await spawnService('fleet', ['--db', db, '--admin-token', 'fleet-admin-secret']);
+    centrals.push(guarded);
+    expect((await request(guarded.baseUrl, '/api/fleet/devices')).status).toBe(401);
+    const browser = await launchBrowser();
+    try {
+      const page = await browser.context.newPage();
+      await page.goto(`${guarded.baseUrl}/fleet`);
+      await page.locator('#signin').waitFor({ state: 'visible' });
+      await page.fill('#token', 'fleet-admin-secret');
+      await page.click('#signin button');
+      const row = page.locator('#devices tbody tr', { hasText: 'newsroom-1' });
+      await row.waitFor();
+      const cells = await row.locator('td').allTextContents();
+      // label, store id, chain, health, central head, lag, last seen, active, recordings, warnings
+      expect(cells.slice(0, 5)).toEqual(['newsroom-1', device.storeId, 'forked', 'forked at seq 6', String(device.lines.length)]);
+      expect(cells[9]).toBe('High 1, Low 1');
+      await page.locator('#devices tbody tr', { hasText: 'newsroom-2' }).locator('td', { hasText: 'never shipped' }).waitFor();
+      const warnings = page.locator('#warnings tbody tr');
+      await warnings.first().waitFor();
+      expect(await warnings.count()).toBe(2);
+      expect(await warnings.first().locator('td').nth(1).textContent()).toBe('High');
+      await page.selectOption('#severity', 'Low');
+      await page.waitForFunction("document.querySelectorAll('#warnings tbody tr').length === 1");
+      expect(await warnings.first().locator('td').nth(4).textContent()).toBe('roaming identity request (packet 1)');
+      await row.click();
+      await page.locator('#recordings tbody tr', { hasText: device.recording }).waitFor();
+      const audit = page.locator('#audit tbody tr');
+      await audit.first().waitFor();
+      expect(await audit.first().locator('td').first().textContent()).toBe(String(device.lines.length));
+      const href = await page.locator('#recordings tbody tr', { hasText: device.recording }).locator('a', { hasText: 'qmdl' }).getAttribute('href');
+      expect(href).toBe(`/api/fleet/devices/${device.storeId}/qmdl/${device.recording}`);
+    } finally {
+      await browser.close();
+    }
   });
 });

@@ -208,7 +208,7 @@ describe('fleet shipping: three devices, two central instances, one PostgreSQL, 
     for (const [i, d] of devices.entries()) expect(rows.find((r) => r.store_id === d.storeId)).toEqual({ store_id: d.storeId, n: statuses[i]?.headSeq, head: statuses[i]?.headSeq });
 
     // The fleet list shows every device healthy, none forked.
-    const list = await json<Array<{ storeId: string; chain: string; head: { seq: number }; activeRecording: string | null }>>(centralUrl(), '/api/fleet/devices');
-    for (const [i, d] of devices.entries()) expect(list.find((x) => x.storeId === d.storeId)).toMatchObject({ chain: 'ok', head: { seq: statuses[i]?.headSeq }, activeRecording: null });
+    const list = await json<Array<{ storeId: string; chain: string; head: { seq: number }; deviceHeadSeq: number; lagEvents: number; activeRecording: string | null }>>(centralUrl(), '/api/fleet/devices');
+    for (const [i, d] of devices.entries()) expect(list.find((x) => x.storeId === d.storeId)).toMatchObject({ chain: 'ok', head: { seq: statuses[i]?.headSeq }, deviceHeadSeq: statuses[i]?.headSeq, lagEvents: 0, activeRecording: null });
   }
 });

@@ -51,6 +51,8 @@ export interface HttpFleetTargetOptions {
   readonly storeId: string;
   /** Per request (default 30 s). */
   readonly timeoutMs?: number;
+  /** The device's head, sent as `X-Ledger-Head-Seq` so the fleet view can show the lag. */
+  readonly headSeq?: () => number;
 }
 
 /** The fleet protocol (`/api/fleet/v1`) over HTTP with the device token as Bearer. */
@@ -90,7 +92,11 @@ export class HttpFleetTarget implements FleetTarget {
     try {
       res = await fetch(`${this.base}${path}`, {
         method,
-        headers: { authorization: `Bearer ${this.options.token}`, ...(contentType !== undefined ? { 'content-type': contentType } : {}) },
+        headers: {
+          authorization: `Bearer ${this.options.token}`,
+          ...(contentType !== undefined ? { 'content-type': contentType } : {}),
+          ...(this.options.headSeq !== undefined ? { 'x-ledger-head-seq': String(this.options.headSeq()) } : {}),
+        },
         ...(body !== undefined ? { body } : {}),
         signal: AbortSignal.timeout(this.options.timeoutMs ?? 30_000),
       });

@@ -13,6 +13,13 @@ export function parseStoreId(raw: unknown): string {
   return raw;
 }
 
+/** Who is shipping: the device token, the store id of the URL, and the head the device says it has (`X-Ledger-Head-Seq`). */
+export interface DeviceRequest {
+  readonly token: string | undefined;
+  readonly storeId: string;
+  readonly reportedHeadSeq?: number;
+}
+
 /** An enrolled device's row, locked for the caller's transaction. */
 export interface DeviceRow {
   readonly id: string;
@@ -37,15 +44,17 @@ export class DevicesService {
    * that one device's shipments are applied one at a time across every central
    * instance. The first shipment binds the token to `storeId`; afterwards the
    * token is refused for any other store id (WRONG_DEVICE), and an unknown token
-   * is UNAUTHORIZED.
+   * is UNAUTHORIZED. Records when the device was last seen (and the head it reports).
    */
-  async authorize(client: PoolClient, token: string | undefined, storeId: string): Promise<DeviceRow> {
+  async authorize(client: PoolClient, request: DeviceRequest): Promise<DeviceRow> {
+    const { token, storeId } = request;
     if (token === undefined) throw new LedgerError('UNAUTHORIZED', 'the fleet ingest API needs a device token (Authorization: Bearer <token>)');
     const rows = (await client.query<DeviceRow>('SELECT id, label, store_id, head_seq, head_hash FROM fleet_devices WHERE token_hash = $1 FOR UPDATE', [tokenDigest(token)])).rows;
     const device = rows[0];
     if (device === undefined) throw new LedgerError('UNAUTHORIZED', 'unknown device token');
+    if (device.store_id !== null && device.store_id !== storeId) throw new LedgerError('WRONG_DEVICE', 'this device token belongs to another store');
+    await client.query('UPDATE fleet_devices SET last_seen = now(), reported_head_seq = coalesce($2, reported_head_seq) WHERE id = $1', [device.id, request.reportedHeadSeq ?? null]);
     if (device.store_id === storeId) return device;
-    if (device.store_id !== null) throw new LedgerError('WRONG_DEVICE', 'this device token belongs to another store');
     try {
       await client.query('UPDATE fleet_devices SET store_id = $2, bound_at = now() WHERE id = $1', [device.id, storeId]);
     } catch (error) {

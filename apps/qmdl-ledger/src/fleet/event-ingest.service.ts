@@ -4,7 +4,7 @@ import {
   createFold, GENESIS_HASH, initialState, LedgerError, type LedgerEvent, type QmdlStoreState, type StoredEvent,
 } from '@ledger/domain';
 import { hashEvent, type UpcasterRegistry } from '@ledger/event-log';
-import { DevicesService, type DeviceRow } from './devices.service';
+import { DevicesService, type DeviceRequest, type DeviceRow } from './devices.service';
 import { FleetDatabase } from './fleet-database';
 import { FLEET_DB, FLEET_UPCASTERS } from './fleet-tokens';
 
@@ -85,26 +85,22 @@ export class EventIngestService {
     private readonly devices: DevicesService,
   ) {}
 
-  async head(token: string | undefined, storeId: string): Promise<ChainHead> {
-    return this.db.transaction(async (client) => {
-      const device = await this.devices.authorize(client, token, storeId);
-      await client.query('UPDATE fleet_devices SET last_seen = now() WHERE id = $1', [device.id]);
-      return headOf(device);
-    });
+  async head(request: DeviceRequest): Promise<ChainHead> {
+    return this.db.transaction(async (client) => headOf(await this.devices.authorize(client, request)));
   }
 
-  async ingest(token: string | undefined, storeId: string, text: string): Promise<{ readonly head: ChainHead; readonly stored: number }> {
+  async ingest(request: DeviceRequest, text: string): Promise<{ readonly head: ChainHead; readonly stored: number }> {
+    const { storeId } = request;
     const batch = parseBatch(text);
     const first = batch[0]?.event;
     let fork: { seq: number; central: string; offered: string; head: ChainHead } | undefined;
     const result = await this.db.transaction(async (client) => {
-      const device = await this.devices.authorize(client, token, storeId);
+      const device = await this.devices.authorize(client, request);
       // After the token check: an unknown token learns nothing about the batch.
       if (first?.seq === 1 && first.type === 'StoreCreated' && (first.data as { storeId?: unknown }).storeId !== storeId) {
         throw new LedgerError('STORE_ID_MISMATCH', `event 1 creates another store than ${storeId}`);
       }
       const head = headOf(device);
-      await client.query('UPDATE fleet_devices SET last_seen = now() WHERE id = $1', [device.id]);
       if (first === undefined) return { head, stored: 0 };
       if (first.seq > head.seq + 1) {
         throw chainMismatch(head, `the batch starts at seq ${first.seq}; the central head of this device is ${head.seq}`);

@@ -1,10 +1,10 @@
-import { Controller, Get, Headers, HttpCode, Param, Post, Put, Query, Req } from '@nestjs/common';
+import { Controller, Get, HttpCode, Param, Post, Put, Query, Req } from '@nestjs/common';
 import { ApiBearerAuth, ApiConsumes, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { LedgerError } from '@ledger/domain';
 import type { HttpRequest as Request } from '../http/http-types';
 import { parseRecordingName } from '../http/recording-name';
 import { bearerToken } from './device-tokens';
-import { parseStoreId } from './devices.service';
+import { parseStoreId, type DeviceRequest } from './devices.service';
 import { EventIngestService, type ChainHead } from './event-ingest.service';
 import { parseRecordingFile, RecordingDataService } from './recording-data.service';
 
@@ -27,6 +27,13 @@ async function readBody(req: Request, limit: number): Promise<string> {
   return Buffer.concat(chunks, total).toString('utf8');
 }
 
+/** Who is asking: the device token, the store id of the URL, and the head the device reports (`X-Ledger-Head-Seq`, shown as its lag). */
+function deviceRequest(req: Request, storeIdRaw: string): DeviceRequest {
+  const reported = req.headers['x-ledger-head-seq'];
+  const reportedHeadSeq = typeof reported === 'string' && /^[0-9]{1,15}$/.test(reported) ? Number(reported) : undefined;
+  return { token: bearerToken(req.headers.authorization), storeId: parseStoreId(storeIdRaw), ...(reportedHeadSeq !== undefined ? { reportedHeadSeq } : {}) };
+}
+
 function offsetOf(raw: unknown): number {
   if (typeof raw !== 'string' || !/^[0-9]{1,15}$/.test(raw)) throw new LedgerError('INVALID_QUERY', 'offset must be a non-negative integer');
   return Number(raw);
@@ -45,8 +52,8 @@ export class FleetIngestController {
   @Get('head')
   @ApiOperation({ summary: "The central head of this device's log: where shipping resumes" })
   @ApiResponse({ status: 200, description: '{head: {seq, hash}}' })
-  async head(@Param('storeId') storeIdRaw: string, @Headers('authorization') authorization: unknown): Promise<{ head: ChainHead }> {
-    return { head: await this.events.head(bearerToken(authorization), parseStoreId(storeIdRaw)) };
+  async head(@Req() req: Request, @Param('storeId') storeIdRaw: string): Promise<{ head: ChainHead }> {
+    return { head: await this.events.head(deviceRequest(req, storeIdRaw)) };
   }
 
   @Post('events')
@@ -56,11 +63,10 @@ export class FleetIngestController {
   @ApiResponse({ status: 200, description: '{head: {seq, hash}, stored}: appended, or already stored (acknowledged again, not stored twice)' })
   @ApiResponse({ status: 409, description: 'CHAIN_MISMATCH {head, fork?}: the batch does not extend the central head (a fork is recorded)' })
   @ApiResponse({ status: 422, description: 'EVENT_HASH_MISMATCH: a hash does not verify; nothing stored' })
-  async append(@Req() req: Request, @Param('storeId') storeIdRaw: string, @Headers('authorization') authorization: unknown): Promise<{ head: ChainHead; stored: number }> {
-    const storeId = parseStoreId(storeIdRaw);
-    const token = bearerToken(authorization);
+  async append(@Req() req: Request, @Param('storeId') storeIdRaw: string): Promise<{ head: ChainHead; stored: number }> {
+    const request = deviceRequest(req, storeIdRaw);
     const text = await readBody(req, MAX_BATCH_BYTES);
-    return this.events.ingest(token, storeId, text);
+    return this.events.ingest(request, text);
   }
 
   @Put('recordings/:name/data')
@@ -75,11 +81,9 @@ export class FleetIngestController {
     @Param('name') nameRaw: string,
     @Query('offset') offsetRaw: unknown,
     @Query('file') fileRaw: unknown,
-    @Headers('authorization') authorization: unknown,
   ): Promise<{ size: number }> {
     return this.data.append({
-      token: bearerToken(authorization),
-      storeId: parseStoreId(storeIdRaw),
+      ...deviceRequest(req, storeIdRaw),
       name: parseRecordingName(nameRaw),
       file: parseRecordingFile(fileRaw),
       offset: offsetOf(offsetRaw),
@@ -89,12 +93,7 @@ export class FleetIngestController {
 
   @Get('recordings/:name/data/size')
   @ApiOperation({ summary: 'The stored size of a recording file (where an upload resumes)' })
-  async size(
-    @Param('storeId') storeIdRaw: string,
-    @Param('name') nameRaw: string,
-    @Query('file') fileRaw: unknown,
-    @Headers('authorization') authorization: unknown,
-  ): Promise<{ size: number }> {
-    return { size: await this.data.size(bearerToken(authorization), parseStoreId(storeIdRaw), parseRecordingName(nameRaw), parseRecordingFile(fileRaw)) };
+  async size(@Req() req: Request, @Param('storeId') storeIdRaw: string, @Param('name') nameRaw: string, @Query('file') fileRaw: unknown): Promise<{ size: number }> {
+    return { size: await this.data.size(deviceRequest(req, storeIdRaw), parseRecordingName(nameRaw), parseRecordingFile(fileRaw)) };
   }
 }

@@ -96,6 +96,11 @@ export const FLEET_SCHEMA: readonly FleetSchemaMigration[] = [
       CREATE INDEX fleet_warnings_device ON fleet_warnings (store_id, severity);
     `,
   },
+  {
+    version: 3,
+    name: 'added_the_head_devices_report',
+    sql: 'ALTER TABLE fleet_devices ADD COLUMN reported_head_seq bigint',
+  },
 ];
 
 /**

@@ -14,6 +14,9 @@ export interface FleetDeviceSummary {
   readonly label: string;
   readonly enrolledAt: string;
   readonly head: { readonly seq: number; readonly hash: string };
+  /** The head the device reported with its last request, and how many events the central copy lacks of it. */
+  readonly deviceHeadSeq: number | null;
+  readonly lagEvents: number | null;
   readonly lastSeen: string | null;
   /** 'unbound': enrolled, nothing shipped yet; 'forked': a shipment disagreed with the central history. */
   readonly chain: 'ok' | 'forked' | 'unbound';
@@ -42,6 +45,7 @@ interface DeviceListRow {
   enrolled_at: Date;
   head_seq: string;
   head_hash: string;
+  reported_head_seq: string | null;
   last_seen: Date | null;
   active_recording: string | null;
   recordings: number;
@@ -61,7 +65,7 @@ export class FleetViewsService {
 
   async devices(): Promise<FleetDeviceSummary[]> {
     const rows = await this.db.query<DeviceListRow>(
-      `SELECT d.store_id, d.label, d.enrolled_at, d.head_seq, d.head_hash, d.last_seen, d.active_recording, d.recordings,
+      `SELECT d.store_id, d.label, d.enrolled_at, d.head_seq, d.head_hash, d.reported_head_seq, d.last_seen, d.active_recording, d.recordings,
               f.seq AS fork_seq, f.detected_at AS fork_at, coalesce(f.n, 0) AS forks, coalesce(w.by_severity, '{}'::jsonb) AS warnings
          FROM fleet_devices d
          LEFT JOIN LATERAL (
@@ -78,6 +82,8 @@ export class FleetViewsService {
       label: r.label,
       enrolledAt: r.enrolled_at.toISOString(),
       head: { seq: Number(r.head_seq), hash: r.head_hash },
+      deviceHeadSeq: r.reported_head_seq === null ? null : Number(r.reported_head_seq),
+      lagEvents: r.reported_head_seq === null ? null : Math.max(0, Number(r.reported_head_seq) - Number(r.head_seq)),
       lastSeen: r.last_seen?.toISOString() ?? null,
       chain: r.store_id === null ? 'unbound' : Number(r.forks) > 0 ? 'forked' : 'ok',
       ...(Number(r.forks) > 0 && r.fork_at !== null ? { fork: { seq: Number(r.fork_seq), detectedAt: r.fork_at.toISOString(), count: Number(r.forks) } } : {}),

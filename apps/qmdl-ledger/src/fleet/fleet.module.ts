@@ -7,6 +7,7 @@ import type { FleetDatabase } from './fleet-database';
 import { FleetDevicesController } from './fleet-devices.controller';
 import { FleetHealthController } from './fleet-health.controller';
 import { FleetIngestController } from './fleet-ingest.controller';
+import { FleetPageController } from './fleet-page.controller';
 import { FLEET_CONFIG, FLEET_DB, FLEET_UPCASTERS, type FleetConfig } from './fleet-tokens';
 import { FleetViewsService } from './fleet-views.service';
 import { FleetWarningsController } from './fleet-warnings.controller';
@@ -24,7 +25,7 @@ export class FleetModule {
   static forRoot(options: FleetModuleOptions): DynamicModule {
     return {
       module: FleetModule,
-      controllers: [FleetIngestController, FleetDevicesController, FleetWarningsController, FleetHealthController],
+      controllers: [FleetIngestController, FleetDevicesController, FleetWarningsController, FleetHealthController, FleetPageController],
       providers: [
         { provide: FLEET_DB, useFactory: () => options.db },
         { provide: FLEET_CONFIG, useFactory: () => options.config },

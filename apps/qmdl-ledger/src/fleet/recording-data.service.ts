@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { LedgerError } from '@ledger/domain';
 import { indexWarnings } from './analysis-warnings';
-import { DevicesService } from './devices.service';
+import { DevicesService, type DeviceRequest } from './devices.service';
 import { FleetDatabase } from './fleet-database';
 import { FLEET_DB } from './fleet-tokens';
 
@@ -31,9 +31,7 @@ export class RecordingDataService {
     private readonly devices: DevicesService,
   ) {}
 
-  async append(options: {
-    readonly token: string | undefined;
-    readonly storeId: string;
+  async append(options: DeviceRequest & {
     readonly name: string;
     readonly file: RecordingFile;
     readonly offset: number;
@@ -41,8 +39,7 @@ export class RecordingDataService {
   }): Promise<{ readonly size: number }> {
     const { storeId, name, file, offset } = options;
     return this.db.transaction(async (client) => {
-      const device = await this.devices.authorize(client, options.token, storeId);
-      await client.query('UPDATE fleet_devices SET last_seen = now() WHERE id = $1', [device.id]);
+      const device = await this.devices.authorize(client, options);
       const known = await client.query<{ known: boolean }>(
         "SELECT (state->'names') ? $2 AS known FROM fleet_devices WHERE id = $1",
         [device.id, name],
@@ -83,9 +80,10 @@ export class RecordingDataService {
   }
 
   /** The stored size of a file (0 when nothing arrived yet). */
-  async size(token: string | undefined, storeId: string, name: string, file: RecordingFile): Promise<number> {
+  async size(request: DeviceRequest, name: string, file: RecordingFile): Promise<number> {
+    const { storeId } = request;
     return this.db.transaction(async (client) => {
-      await this.devices.authorize(client, token, storeId);
+      await this.devices.authorize(client, request);
       const rows = await client.query<{ size: string }>('SELECT size FROM fleet_recording_files WHERE store_id = $1 AND name = $2 AND file = $3', [storeId, name, file]);
       return Number(rows.rows[0]?.size ?? 0);
     });

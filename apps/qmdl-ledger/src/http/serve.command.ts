@@ -127,7 +127,7 @@ async function serve(raw: RawServeOptions): Promise<void> {
   const ship = options.ship;
   const shipper = ship === undefined ? undefined : new Shipper({
     ledger,
-    target: new HttpFleetTarget({ baseUrl: ship.to, token: ship.token, storeId: ledger.log.metadata.storeId }),
+    target: new HttpFleetTarget({ baseUrl: ship.to, token: ship.token, storeId: ledger.log.metadata.storeId, headSeq: () => ledger.log.headSeq() }),
     maxBytesPerSecond: ship.rateKiB * 1024,
     deleteAfterUpload: ship.deleteAfterUpload,
     logger: ledgerLogger,
