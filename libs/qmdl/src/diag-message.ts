@@ -224,11 +224,16 @@ interface LteRrcOtaLayout {
   readonly sibMask: boolean;
 }
 
+const LAYOUT_V0: LteRrcOtaLayout = { nrRelease: false, earfcnBytes: 2, sibMask: false };
+const LAYOUT_V5: LteRrcOtaLayout = { nrRelease: false, earfcnBytes: 2, sibMask: true };
+const LAYOUT_V8: LteRrcOtaLayout = { nrRelease: false, earfcnBytes: 4, sibMask: true };
+const LAYOUT_V25: LteRrcOtaLayout = { nrRelease: true, earfcnBytes: 4, sibMask: true };
+
 function layoutOf(version: number): LteRrcOtaLayout {
-  if (version <= 4) return { nrRelease: false, earfcnBytes: 2, sibMask: false };
-  if (version <= 7) return { nrRelease: false, earfcnBytes: 2, sibMask: true };
-  if (version <= 24) return { nrRelease: false, earfcnBytes: 4, sibMask: true };
-  return { nrRelease: true, earfcnBytes: 4, sibMask: true };
+  if (version <= 4) return LAYOUT_V0;
+  if (version <= 7) return LAYOUT_V5;
+  if (version <= 24) return LAYOUT_V8;
+  return LAYOUT_V25;
 }
 
 /**

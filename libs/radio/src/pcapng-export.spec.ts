@@ -3,7 +3,7 @@ import { pipeline } from 'node:stream/promises';
 import { LOG_CODE_LTE_RRC_OTA } from '@ledger/qmdl';
 import type { GpsFix } from './gps';
 import { createPcapngExport, type PcapExportStats } from './pcapng-export';
-import { RadioMessageReader } from './radio-message-reader';
+import { RadioMessageReader, readRadioMessages } from './radio-message-reader';
 import { logFrame, multiRadioFrame, rrcBody } from './testing/capture-builder';
 import { readPcapng, unpackGsmtap } from './testing/pcapng-reader';
 
@@ -152,6 +152,42 @@ describe('GPS fixes as packet comments', () => {
 
   it('writes no comments without fixes', async () => {
     expect(comments((await exportOf(capture(3), { gpsFixes: [] })).out)).toEqual([undefined, undefined, undefined]);
+  });
+});
+
+describe('backpressure', () => {
+  it('stops reading its input while nobody reads its output (bounded memory for any capture size)', async () => {
+    const chunk = capture(400);
+    let pulled = 0;
+    const input = new Readable({
+      read() {
+        pulled++;
+        this.push(chunk);
+      },
+    });
+    const exp = createPcapngExport(SECTION);
+    input.pipe(exp.stream);
+    // Nothing consumes the output: wait until the export stops asking for input.
+    let last = -1;
+    while (pulled !== last) {
+      last = pulled;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(pulled).toBeLessThan(40);
+    expect(exp.stream.readableLength).toBeLessThan(2 * 256 * 1024 + 4 * chunk.length);
+    input.destroy();
+    exp.stream.destroy();
+  });
+});
+
+describe('readRadioMessages', () => {
+  it('yields the messages of a byte stream in order and hands over the final counters', async () => {
+    let final: PcapExportStats['skipped'] | undefined;
+    const seen: number[] = [];
+    const input = Buffer.concat([capture(5), logFrame(0xb0c1, Buffer.alloc(4))]);
+    for await (const m of readRadioMessages(Readable.from([input.subarray(0, 50), input.subarray(50)]), { onEnd: (s) => (final = s.skipped) })) seen.push(m.index);
+    expect(seen).toEqual([1, 2, 3, 4, 5]);
+    expect(final).toEqual({ LOG_CODE_NOT_CONVERTED: 1 });
   });
 });
 

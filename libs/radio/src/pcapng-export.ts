@@ -75,11 +75,11 @@ export function createPcapngExport(options: PcapngExportOptions): PcapngExport {
   return { stream: transform, stats: () => transform.stats() };
 }
 
-interface PendingPacket {
-  readonly timeUs: number;
-  readonly gsmtap: GsmtapPacket;
-  readonly comment: Buffer | undefined;
-  readonly bytes: number;
+/** One chunk's packets before they are written: their GSMTAP form and comment, by message position. */
+interface Batch {
+  readonly gsmtap: GsmtapPacket[];
+  readonly comments: Array<Buffer | undefined>;
+  bytes: number;
 }
 
 class PcapngExportTransform extends Transform {
@@ -143,36 +143,38 @@ class PcapngExportTransform extends Transform {
 
   /** The pcapng bytes of one chunk's messages; a promise only when GPS fixes must be read first. */
   private packets(messages: RadioMessage[]): Buffer | Promise<Buffer> {
-    const pending: PendingPacket[] = [];
+    const batch: Batch = { gsmtap: [], comments: [], bytes: 0 };
     for (let i = 0; i < messages.length; i++) {
       const message = messages[i] as RadioMessage;
       const second = Math.floor(message.timeUs / 1_000_000);
       const waiting = this.gps?.advance(second);
-      if (waiting !== undefined) return this.packetsAfterGps(waiting, messages, i, pending);
-      pending.push(this.packet(message, second));
+      if (waiting !== undefined) return this.packetsAfterGps(waiting, messages, i, batch);
+      this.add(batch, message, second);
     }
-    return this.encode(pending);
+    return this.encode(messages, batch);
   }
 
-  private async packetsAfterGps(waiting: Promise<void>, messages: RadioMessage[], from: number, pending: PendingPacket[]): Promise<Buffer> {
+  private async packetsAfterGps(waiting: Promise<void>, messages: RadioMessage[], from: number, batch: Batch): Promise<Buffer> {
     await waiting;
     for (let i = from; i < messages.length; i++) {
       const message = messages[i] as RadioMessage;
       const second = Math.floor(message.timeUs / 1_000_000);
       await this.gps?.advance(second);
-      pending.push(this.packet(message, second));
+      this.add(batch, message, second);
     }
-    return this.encode(pending);
+    return this.encode(messages, batch);
   }
 
-  private packet(message: RadioMessage, second: number): PendingPacket {
+  private add(batch: Batch, message: RadioMessage, second: number): void {
     const gsmtap = gsmtapOf(message);
-    const comment = this.commentFor(second);
+    const comment = this.gps === undefined ? undefined : this.commentFor(second);
     const key = convertedKey(message);
     this.convertedBy[key] = (this.convertedBy[key] ?? 0) + 1;
     this.converted++;
     if (comment !== undefined) this.withGps++;
-    return { timeUs: message.timeUs, gsmtap, comment, bytes: enhancedPacketLength(packetLength(gsmtap), comment) };
+    batch.gsmtap.push(gsmtap);
+    batch.comments.push(comment);
+    batch.bytes += enhancedPacketLength(packetLength(gsmtap), comment);
   }
 
   private commentFor(second: number): Buffer | undefined {
@@ -185,18 +187,19 @@ class PcapngExportTransform extends Transform {
     return bytes;
   }
 
-  private encode(pending: PendingPacket[]): Buffer {
+  private encode(messages: RadioMessage[], batch: Batch): Buffer {
     const header = this.takeHeader();
-    let total = header.length;
-    for (const p of pending) total += p.bytes;
+    const total = header.length + batch.bytes;
     if (total === 0) return header;
     const out = Buffer.allocUnsafe(total);
     let at = header.copy(out, 0);
-    for (const p of pending) {
-      at = writeEnhancedPacket({ timeUs: p.timeUs, gsmtap: p.gsmtap, ipId: this.ipId, ...(p.comment === undefined ? {} : { comment: p.comment }) }, out, at);
+    for (let i = 0; i < batch.gsmtap.length; i++) {
+      const comment = batch.comments[i];
+      const options = { timeUs: (messages[i] as RadioMessage).timeUs, gsmtap: batch.gsmtap[i] as GsmtapPacket, ipId: this.ipId };
+      at = writeEnhancedPacket(comment === undefined ? options : { ...options, comment }, out, at);
       this.ipId = (this.ipId + 1) & 0xffff;
     }
-    this.bytesWritten += total - header.length;
+    this.bytesWritten += batch.bytes;
     return out;
   }
 }
