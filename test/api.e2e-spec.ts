@@ -142,24 +142,34 @@ describe('Rayhunter-compatible recording endpoints', () => {
     expect(report.status).toBe(200);
   });
 
-  it('zips <name>.qmdl (decompressed) and <name>.ndjson (the analysis report it serves), stripping .zip', async () => {
+  it('zips <name>.qmdl (decompressed), <name>.ndjson (the analysis report it serves) and <name>.pcapng (the pcap it serves), stripping .zip', async () => {
     const entry = (await manifest()).entries[0] as Entry;
     const res = await get(`/api/zip/${entry.name}.zip`);
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toBe('application/zip');
     expect(res.headers['content-disposition']).toBe(`attachment; filename="${entry.name}.zip"`);
     const members = readZip(res.body);
-    expect(members.map((m) => m.name)).toEqual([`${entry.name}.qmdl`, `${entry.name}.ndjson`]);
+    expect(members.map((m) => m.name)).toEqual([`${entry.name}.qmdl`, `${entry.name}.ndjson`, `${entry.name}.pcapng`]);
     expect(members[0]?.data.equals(gunzipFile(path.join(server.dataDir, 'qmdl', `${entry.name}.qmdl.gz`)))).toBe(true);
     expect(members[1]?.data.equals((await get(`/api/analysis-report/${entry.name}`)).body)).toBe(true);
+    expect(members[2]?.data.equals((await get(`/api/pcap/${entry.name}`)).body)).toBe(true);
   });
 
-  it('answers pcap 501 with a clear text, 404 for an unknown recording', async () => {
+  it('serves the pcapng with and without .pcapng as an attachment, 404 for an unknown recording', async () => {
     const entry = (await manifest()).entries[0] as Entry;
-    const res = await get(`/api/pcap/${entry.name}`);
-    expect(res.status).toBe(501);
-    expect(res.text()).toBe('pcap conversion is not implemented: qmdl-ledger has no GSMTAP converter yet');
+    const plain = await get(`/api/pcap/${entry.name}`);
+    const suffixed = await get(`/api/pcap/${entry.name}.pcapng`);
+    for (const res of [plain, suffixed]) {
+      expect(res.status).toBe(200);
+      expect(res.headers['content-type']).toBe('application/vnd.tcpdump.pcap');
+      expect(res.headers['content-disposition']).toBe(`attachment; filename="${entry.name}.pcapng"`);
+      // A section header block, big-endian (byte-order magic 0x1A2B3C4D), as the original writes.
+      expect(res.body.readUInt32BE(0)).toBe(0x0a0d0d0a);
+      expect(res.body.readUInt32BE(8)).toBe(0x1a2b3c4d);
+    }
+    expect(suffixed.body.equals(plain.body)).toBe(true);
     expect((await get('/api/pcap/1')).status).toBe(404);
+    expect((await get('/api/pcap/1.pcapng')).status).toBe(404);
   });
 
   it('answers 404 for unknown recordings and 400 INVALID_RECORDING_NAME for names that are not digits', async () => {

@@ -5,42 +5,23 @@
  * (test/fixtures/rayhunter-ui-standin) makes the requests the UI makes, in
  * headless Chromium, and follows its download links as the UI renders them.
  */
-import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import type { Download, Page } from 'playwright-core';
 import { launchBrowser, type TestBrowser } from './helpers/browser';
-import { eventually, MAIN_JS, readZip, REPO_ROOT, request, runCli, spawnServer, tempDir, type SpawnedServer } from './helpers/server';
+import { eventually, MAIN_JS, readZip, REPO_ROOT, request, runCli, spawnServer, stopServer, tempDirs, type Manifest, type ManifestEntry, type SpawnedServer } from './helpers/server';
 
 jest.setTimeout(90_000);
 
 const STANDIN = path.join(REPO_ROOT, 'test/fixtures/rayhunter-ui-standin');
 
-interface Entry {
-  readonly name: string;
-  readonly qmdl_size_bytes: number;
-}
-interface Manifest {
-  readonly entries: Entry[];
-  readonly current_entry: Entry | null;
-}
+type Entry = ManifestEntry;
 
-const dirs: string[] = [];
-function dir(prefix: string): string {
-  const d = tempDir(prefix);
-  dirs.push(d);
-  return d;
-}
+const temp = tempDirs();
+const dir = (prefix: string): string => temp.make(prefix);
 
-async function stop(server: SpawnedServer | undefined): Promise<void> {
-  if (server === undefined) return;
-  server.proc.kill('SIGTERM');
-  await server.exited;
-}
-
-afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
+afterAll(() => temp.removeAll());
 
 it('is built', () => {
   expect(existsSync(MAIN_JS)).toBe(true);
@@ -69,7 +50,7 @@ describe('without --rayhunter-ui', () => {
   beforeAll(async () => {
     server = await spawnServer(['--data-dir', dir('qmdl-ledger-ui-data-'), '--source', 'none', '--no-auto-start']);
   });
-  afterAll(() => stop(server));
+  afterAll(() => stopServer(server));
 
   it('points / to the admin viewer and leaves other paths 404', async () => {
     const base = (server as SpawnedServer).baseUrl;
@@ -93,7 +74,7 @@ describe('the build output of Rayhunter (index.html gzipped as index.html.gz)', 
     writeFileSync(path.join(build, '_app/immutable/entry.abc123.js'), 'export {};');
     server = await spawnServer(['--data-dir', dir('qmdl-ledger-ui-data-'), '--source', 'none', '--no-auto-start', '--rayhunter-ui', build]);
   });
-  afterAll(() => stop(server));
+  afterAll(() => stopServer(server));
 
   it('serves index.html gzip-encoded to a browser and decompressed to a client that takes no gzip', async () => {
     const base = (server as SpawnedServer).baseUrl;
@@ -189,7 +170,7 @@ describe('the stand-in UI in headless Chromium, same origin as the API', () => {
   });
   afterAll(async () => {
     await browser?.close();
-    await stop(server);
+    await stopServer(server);
   });
 
   it('loads the UI from / and every request it makes goes to the same origin', async () => {
@@ -253,8 +234,13 @@ describe('the stand-in UI in headless Chromium, same origin as the API', () => {
     expect(await call('POST', '/api/config', { ...parsed, ui_level: 1 })).toMatchObject({ status: 202, body: 'ok' });
   });
 
-  it('downloads the QMDL and the zip from their links and stays on the dashboard', async () => {
+  it('downloads the pcap, the QMDL and the zip from their links and stays on the dashboard', async () => {
     expect(await page.evaluate(() => (globalThis as unknown as { standIn: StandIn }).standIn.render())).toContain(finished);
+    const pcap = await download(finished, 'pcap');
+    expect(pcap.file).toBe(`${finished}.pcapng`);
+    expect(pcap.bytes.readUInt32BE(0)).toBe(0x0a0d0d0a);
+    expect(pcap.bytes.equals((await request(base, `/api/pcap/${finished}.pcapng`)).body)).toBe(true);
+    await expectDashboardKept();
     const qmdl = await download(finished, 'qmdl');
     expect(qmdl.file).toBe(`${finished}.qmdl`);
     expect(qmdl.bytes.equals((await request(base, `/api/qmdl/${finished}`)).body)).toBe(true);
@@ -264,7 +250,7 @@ describe('the stand-in UI in headless Chromium, same origin as the API', () => {
     // Members, not bytes: each zip carries its own modification times.
     const fromScript = readZip((await request(base, `/api/zip/${finished}`)).body);
     expect(readZip(zip.bytes)).toEqual(fromScript);
-    expect(fromScript.map((m) => m.name)).toEqual([`${finished}.qmdl`, `${finished}.ndjson`]);
+    expect(fromScript.map((m) => m.name)).toEqual([`${finished}.qmdl`, `${finished}.ndjson`, `${finished}.pcapng`]);
     await expectDashboardKept();
   });
 

@@ -341,3 +341,39 @@ export function readZip(zip: Buffer): ZipMember[] {
   }
   return members;
 }
+
+/** The temp dirs a spec makes, removed together (in its afterAll). */
+export function tempDirs(): { make(prefix: string): string; removeAll(): void } {
+  const made: string[] = [];
+  return {
+    make(prefix) {
+      const d = tempDir(prefix);
+      made.push(d);
+      return d;
+    },
+    removeAll() {
+      for (const d of made.splice(0)) rmSync(d, { recursive: true, force: true });
+    },
+  };
+}
+
+/** SIGTERM a spawned server (when there is one) and wait until it has exited. */
+export async function stopServer(server: SpawnedServer | undefined): Promise<void> {
+  if (server === undefined) return;
+  server.proc.kill('SIGTERM');
+  await server.exited;
+}
+
+/** The fields of a Rayhunter manifest entry the specs read. */
+export interface ManifestEntry {
+  readonly name: string;
+  readonly qmdl_size_bytes: number;
+  readonly last_message_time: string | null;
+  readonly stop_reason: string | null;
+}
+
+/** `GET /api/qmdl-manifest`. */
+export interface Manifest {
+  readonly entries: ManifestEntry[];
+  readonly current_entry: ManifestEntry | null;
+}

@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import {
-  formatRfc3339, spaceSettingsInForce,
+  formatRfc3339, parseRfc3339, spaceSettingsInForce,
   type Command, type DecidedEvent, type LedgerEvent, type QmdlStoreState, type RecordingTotals, type Refusal,
 } from '@ledger/domain';
 import { createDiagSource, QmdlGzipWriter, type DiagSource, type DiagSourceStats } from '@ledger/qmdl';
@@ -372,11 +372,20 @@ export class Recorder implements CommandEffects {
     });
   }
 
+  /**
+   * One line of Rayhunter's GpsRecord: `latest_packet_timestamp` is the unix
+   * second of the newest message written to the recording when the fix arrived
+   * (the device's clock, which the pcap export matches packets against; null
+   * before the first message), `system_time` the unix second of the fix by the
+   * adjusted clock. Both are integers, as the daemon reads them.
+   */
   private async appendGps(event: Extract<LedgerEvent, { type: 'GpsFixRecorded' }>): Promise<void> {
     if (!event.recording) return;
+    const newest = this.active?.name === event.recording ? this.active.written.lastMessageTime : undefined;
+    const newestMs = newest === undefined ? undefined : parseRfc3339(newest);
     const line = JSON.stringify({
-      latest_packet_timestamp: event.data.fixTime ?? null,
-      system_time: event.systemTime,
+      latest_packet_timestamp: newestMs === undefined ? null : Math.floor(newestMs / 1000),
+      system_time: Math.floor((parseRfc3339(event.time) ?? Date.parse(event.systemTime)) / 1000),
       lat: event.data.lat,
       lon: event.data.lon,
     });

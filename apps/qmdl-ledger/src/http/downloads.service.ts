@@ -1,12 +1,14 @@
 import { createReadStream, promises as fs } from 'node:fs';
-import { Readable, Transform, type TransformCallback } from 'node:stream';
+import { pipeline, Readable, Transform, type TransformCallback } from 'node:stream';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ZipFile } from 'yazl';
 import { isLedgerError, LedgerError, type QmdlStoreState, type RecordingEntry } from '@ledger/domain';
 import { openQmdlReadStream } from '@ledger/qmdl';
+import { createPcapngExport, readGpsFixes } from '@ledger/radio';
 import type { Ledger } from '@ledger/store';
 import { analysisReport } from './analysis-report';
 import { isOutOfDescriptors } from './error-codes';
+import { pcapngSectionOptions } from './system-info';
 import { LEDGER } from './tokens';
 
 export interface FoundEntry {
@@ -128,7 +130,30 @@ export class DownloadsService {
     return { entry, stream, ...(knowsLength ? { contentLength: entry.uncompressedBytes } : {}) };
   }
 
-  /** A streamed zip of `<name>.qmdl` (decompressed), `<name>.ndjson` (the analysis report) and `<name>-gps.ndjson` where present. */
+  /**
+   * The recording converted to GSMTAP pcapng as it is read (the committed
+   * prefix of an active one), its `-gps.ndjson` fixes as packet comments.
+   * Both files are open before this resolves.
+   */
+  async openPcap(found: FoundEntry): Promise<Readable> {
+    const { entry } = found;
+    if (entry.qmdlSizeBytes === 0) throw new LedgerError('RECORDING_EMPTY', 'QMDL file is empty, try again in a bit!');
+    const paths = this.ledger.paths(entry.name, entry.compressed);
+    const qmdl = await this.open(() => openQmdlReadStream(paths.qmdl, { fileBytes: entry.qmdlSizeBytes, chunkSize: DOWNLOAD_CHUNK_BYTES }), entry.name);
+    let gps: Readable | undefined;
+    try {
+      gps = await this.openOptional(paths.gps);
+    } catch (error) {
+      qmdl.destroy();
+      throw error;
+    }
+    const exported = createPcapngExport({ ...pcapngSectionOptions(), ...(gps !== undefined ? { gpsFixes: readGpsFixes(gps) } : {}) });
+    // A read failure fails the pcap; a consumer that goes away closes the file.
+    pipeline(qmdl, exported.stream, () => gps?.destroy());
+    return exported.stream;
+  }
+
+  /** A streamed zip of `<name>.qmdl` (decompressed), `<name>.ndjson` (the analysis report), `<name>-gps.ndjson` where present and `<name>.pcapng`. */
   async openZip(found: FoundEntry): Promise<Readable> {
     const { entry } = found;
     if (entry.qmdlSizeBytes === 0) throw new LedgerError('RECORDING_EMPTY', 'QMDL file is empty, try again in a bit!');
@@ -141,6 +166,8 @@ export class DownloadsService {
       members.push({ name: `${entry.name}.ndjson`, stream: Readable.from([Buffer.from(analysisReport(entry))]) });
       const gps = await this.openOptional(paths.gps);
       if (gps !== undefined) members.push({ name: `${entry.name}-gps.ndjson`, stream: gps });
+      // Last, in the original's order; converted from its own read of the file when the zip gets to it.
+      members.push({ name: `${entry.name}.pcapng`, stream: await this.openPcap(found) });
     } catch (error) {
       for (const m of members) m.stream.destroy();
       throw error;

@@ -175,7 +175,7 @@ export class RayhunterController {
   }
 
   @Get('zip/:name')
-  @ApiOperation({ summary: 'Download a zip of <name>.qmdl (decompressed), <name>.ndjson and <name>-gps.ndjson (no pcapng: no GSMTAP converter yet)' })
+  @ApiOperation({ summary: 'Download a zip of <name>.qmdl (decompressed), <name>.ndjson (the analysis report), <name>-gps.ndjson where present and <name>.pcapng' })
   @ApiParam({ name: 'name', description: 'Recording name, optionally with .zip' })
   @ApiProduces('application/zip')
   @ApiResponse({ status: 200, description: 'Streamed zip' })
@@ -192,17 +192,21 @@ export class RayhunterController {
   }
 
   @Get('pcap/:name')
-  @ApiOperation({ summary: 'pcapng conversion: not implemented (qmdl-ledger has no GSMTAP converter yet)' })
-  @ApiParam({ name: 'name' })
-  @ApiResponse({ status: 501, description: 'NOT_IMPLEMENTED (text)' })
+  @ApiOperation({ summary: 'Download the recording as a GSMTAP pcapng for Wireshark, converted as it streams (a trailing .pcapng is stripped); the active recording up to its committed size' })
+  @ApiParam({ name: 'name', description: 'Recording name, optionally with .pcapng' })
+  @ApiProduces('application/vnd.tcpdump.pcap')
+  @ApiResponse({ status: 200, description: 'pcapng: LTE RRC, LTE NAS, LTE MAC RAR and GSM RR messages as GSMTAP v2 over UDP 4729, GPS fixes as packet comments' })
+  @ApiResponse({ status: 400, description: 'INVALID_RECORDING_NAME' })
   @ApiResponse({ status: 404, description: 'NO_SUCH_RECORDING' })
-  @ApiResponse({ status: 503, description: 'RECORDING_EMPTY' })
-  pcap(@Req() req: Request, @Param('name') raw: string): never {
+  @ApiResponse({ status: 503, description: 'RECORDING_EMPTY: qmdl_size_bytes is 0; TOO_MANY_DOWNLOADS (Retry-After)' })
+  async pcap(@Req() req: Request, @Res() res: Response, @Param('name') raw: string): Promise<void> {
     const name = parseRecordingName(raw, '.pcapng');
     const found = this.downloads.find(name);
     reflectSeq(req, found.seq);
-    if (found.entry.qmdlSizeBytes === 0) throw new LedgerError('RECORDING_EMPTY', 'QMDL file is empty, try again in a bit!');
-    throw new LedgerError('NOT_IMPLEMENTED', 'pcap conversion is not implemented: qmdl-ledger has no GSMTAP converter yet');
+    await this.streamed.send(res, `pcap ${name}`, async () => ({
+      headers: { 'Content-Type': 'application/vnd.tcpdump.pcap', 'Content-Disposition': `attachment; filename="${name}.pcapng"` },
+      streams: [await this.downloads.openPcap(found)],
+    }));
   }
 
   @Get('analysis')

@@ -18,12 +18,12 @@ export function runtimeMetadata(): RuntimeMetadata {
 
 /**
  * The section header options of every pcapng this service writes (the HTTP
- * export and the CLI alike), as the original fills them: the machine's
- * architecture, `<sysname> <release>`, `<app> <version>`.
+ * export and the CLI alike), as the original fills them from uname: the
+ * machine (`x86_64`, `aarch64`, `armv7l`), `<sysname> <release>`, `<app> <version>`.
  */
 export function pcapngSectionOptions(): { hardware: string; os: string; application: string } {
   const meta = runtimeMetadata();
-  return { hardware: meta.arch, os: meta.system_os, application: meta.rayhunter_version };
+  return { hardware: os.machine(), os: meta.system_os, application: meta.rayhunter_version };
 }
 
 /** Rayhunter's `humanize_kb`: "812K" below 1000 KiB, else MiB with one decimal ("28.3M"). */
