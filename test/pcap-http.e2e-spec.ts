@@ -9,7 +9,7 @@ import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { readPcapng, tsharkProblems } from './helpers/pcapng';
-import { eventually, MAIN_JS, readZip, REPO_ROOT, request, spawnServer, stopServer, tempDirs, type Manifest, type ManifestEntry, type SpawnedServer } from './helpers/server';
+import { eventually, MAIN_JS, readZip, REPO_ROOT, request, runCli, spawnServer, stopServer, tempDirs, type Manifest, type ManifestEntry, type SpawnedServer } from './helpers/server';
 
 jest.setTimeout(120_000);
 
@@ -74,6 +74,15 @@ describe('a real capture replayed into a recording', () => {
     expect(pcap.options.get(3)).toBe(`${os.type()} ${os.release()}`);
     expect(pcap.options.get(4)).toBe(`qmdl-ledger ${version}`);
     expect(pcap.linkType).toBe(228);
+  });
+
+  it('serves the same pcap as the CLI makes of the downloaded QMDL', async () => {
+    const qmdl = path.join(work, `${name}.qmdl`);
+    writeFileSync(qmdl, (await request(base, `/api/qmdl/${name}.qmdl`)).body);
+    const out = path.join(work, 'cli.pcapng');
+    const cli = await runCli(['pcap', qmdl, '-o', out], {}, 60_000);
+    expect(cli.code).toBe(0);
+    expect(readFileSync(out).equals((await request(base, `/api/pcap/${name}`)).body)).toBe(true);
   });
 
   it('zips .qmdl, .ndjson and .pcapng in the original\'s order, each the same bytes as its own endpoint', async () => {
@@ -141,6 +150,15 @@ describe('a live recording with GPS fixes', () => {
       expect(JSON.parse(packet.comment ?? 'null')).toEqual({ unix_ts: best.latest_packet_timestamp, lat: best.lat, lon: best.lon });
     }
     expect(members[3]?.data.equals((await request(base, `/api/pcap/${name}`)).body)).toBe(true);
+    // And the CLI, given the zip's QMDL and GPS file, writes the same pcap.
+    const qmdl = path.join(work, `${name}.qmdl`);
+    const gps = path.join(work, `${name}-gps.ndjson`);
+    writeFileSync(qmdl, members[0]?.data ?? Buffer.alloc(0));
+    writeFileSync(gps, members[2]?.data ?? Buffer.alloc(0));
+    const out = path.join(work, 'cli-gps.pcapng');
+    const cli = await runCli(['pcap', qmdl, '-o', out, '--gps', gps], {}, 60_000);
+    expect(cli.code).toBe(0);
+    expect(readFileSync(out).equals(members[3]?.data ?? Buffer.alloc(0))).toBe(true);
   });
 });
 
