@@ -264,7 +264,7 @@ describe('fleet ingest protocol (real PostgreSQL, two central instances)', () =>
       expect(await warnings.count()).toBe(2);
       expect(await warnings.first().locator('td').nth(1).textContent()).toBe('High');
       await page.selectOption('#severity', 'Low');
-      await page.waitForFunction("document.querySelectorAll('#warnings tbody tr').length === 1");
+      await eventually(async () => ((await warnings.count()) === 1 ? true : undefined), 30_000);
       expect(await warnings.first().locator('td').nth(4).textContent()).toBe('roaming identity request (packet 1)');
       await row.click();
       await page.locator('#recordings tbody tr', { hasText: device.recording }).waitFor();

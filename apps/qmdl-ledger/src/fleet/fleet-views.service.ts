@@ -101,7 +101,9 @@ export class FleetViewsService {
     const head = Number(device.head_seq);
     const atHead = device.state ?? initialState();
     if (at.seq === undefined && at.time === undefined) return atHead;
-    if (at.seq !== undefined && at.seq >= head) return atHead;
+    // As on the device: no state after an event that has not happened (a later time gives the head's).
+    if (at.seq !== undefined && at.seq > head) throw new LedgerError('SEQUENCE_PAST_HEAD', `event ${at.seq} is past the central head of this device (${head})`, { details: { seq: at.seq, head } });
+    if (at.seq !== undefined && at.seq === head) return atHead;
     const untilMs = at.time === undefined ? undefined : Date.parse(at.time);
     const fold = createFold(initialState());
     for await (const event of readCentralEvents(this.db.pool, storeId, { toSeq: at.seq ?? head })) {
