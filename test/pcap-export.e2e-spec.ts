@@ -15,10 +15,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import zlib from 'node:zlib';
-import { createPcapngExport, type PcapExportStats } from '@ledger/radio';
+import { createPcapngExport, decodeDiagMessage, encodeGsmtap, gsmtapOf, type PcapExportStats } from '@ledger/radio';
 import { assertBuilt, runCli } from './helpers/cli';
-import { countKeys, logFrameByHand, scanCapture } from './helpers/diag-scan';
-import { assertTshark, dissect, dissectionProblems } from './helpers/tshark';
+import { countKeys, logFrameByHand, logMessageByHand, scanCapture } from './helpers/diag-scan';
+import { assertTshark, dissect, dissectionProblems, tshark } from './helpers/tshark';
 
 jest.setTimeout(180_000);
 
@@ -177,6 +177,70 @@ describe('every 0xB0C0 layout version through Wireshark', () => {
     expect(problems.expertErrors).toHaveLength(1);
   });
 });
+
+describe('LTE MAC random access responses through Wireshark', () => {
+  // RACH attempt vectors (the original's tests, from SCAT) with msg1–msg3, and the fields the original parses from them.
+  const VECTORS = [
+    { body: '0101a06906022400010001071BFF98FF000001231A0400181C010007000600465C80BD0648000000', rapid: 27, ta: 4, grant: 72728, tcRnti: 6691 },
+    { body: '010100000632380001000100010713ffa0ffeb0000000001ad5a0500000146b412000420061f425dc9be41b400665300001800010000001a050000', rapid: 19, ta: 5, grant: 83636, tcRnti: 23213 },
+  ];
+
+  it("dissect as the RAR of their attempt: Wireshark's MAC-LTE reads the framed payload the export writes", async () => {
+    // tshark 4.0 does not hand GSMTAP type 15 to MAC-LTE, so the payloads after the GSMTAP header go in
+    // its UDP framing ("mac-lte" + the same context and payload tag), in a classic pcap built by hand.
+    const packets = VECTORS.map((v, i) => {
+      const log = logMessageByHand(0xb062, Buffer.from(v.body, 'hex'), 1_600_000_000_000_000n + BigInt(i) * 1000n);
+      const message = decodeDiagMessage(log, { index: i + 1, offset: 0 }).message;
+      if (message === undefined) throw new Error(`vector ${i} did not decode`);
+      return Buffer.concat([Buffer.from('mac-lte'), encodeGsmtap(gsmtapOf(message)).subarray(16)]);
+    });
+    const file = path.join(tmp, 'rar-udp.pcap');
+    await fs.writeFile(file, classicPcapOfUdp(packets));
+    const fields = tshark(['-r', file, '--enable-heuristic', 'mac_lte_udp', '-T', 'fields', '-e', 'mac-lte.rar.rapid', '-e', 'mac-lte.rar.ta', '-e', 'mac-lte.rar.ul-grant', '-e', 'mac-lte.rar.temporary-crnti']);
+    expect(fields.trim().split('\n').map((l) => l.split('\t').map(Number))).toEqual(VECTORS.map((v) => [v.rapid, v.ta, v.grant, v.tcRnti]));
+    expect(dissectionProblems(file).malformed).toBe(0);
+  });
+
+  it('export as GSMTAP "LTE MAC framed" packets that tshark reads without errors', async () => {
+    const qmdl = path.join(tmp, 'rar.qmdl');
+    const pcap = path.join(tmp, 'rar.pcapng');
+    await fs.writeFile(qmdl, Buffer.concat(VECTORS.map((v, i) => logFrameByHand(0xb062, Buffer.from(v.body, 'hex'), 1_600_000_000_000_000n + BigInt(i) * 1000n))));
+    const stats = await exportFile(qmdl, pcap);
+    expect(stats.convertedBy).toEqual({ 'LTE MAC RAR': 2 });
+    expect(dissect(pcap).map((p) => p.key)).toEqual(['type 15', 'type 15']);
+    expect(dissectionProblems(pcap)).toEqual({ malformed: 0, expertErrors: [] });
+  });
+});
+
+/** A classic pcap (raw IPv4) of UDP datagrams 13337 → 9999 on 127.0.0.1. */
+function classicPcapOfUdp(payloads: Buffer[]): Buffer {
+  const header = Buffer.alloc(24);
+  header.writeUInt32LE(0xa1b2c3d4, 0);
+  header.writeUInt16LE(2, 4);
+  header.writeUInt16LE(4, 6);
+  header.writeUInt32LE(65535, 16);
+  header.writeUInt32LE(228, 20);
+  const records = payloads.map((payload, i) => {
+    const packet = Buffer.alloc(28 + payload.length);
+    packet.writeUInt8(0x45, 0);
+    packet.writeUInt16BE(packet.length, 2);
+    packet.writeUInt16BE(0x4000, 6);
+    packet.writeUInt8(64, 8);
+    packet.writeUInt8(17, 9);
+    packet.writeUInt32BE(0x7f000001, 12);
+    packet.writeUInt32BE(0x7f000001, 16);
+    packet.writeUInt16BE(13337, 20);
+    packet.writeUInt16BE(9999, 22);
+    packet.writeUInt16BE(8 + payload.length, 24);
+    payload.copy(packet, 28);
+    const record = Buffer.alloc(16);
+    record.writeUInt32LE(1_600_000_000 + i, 0);
+    record.writeUInt32LE(packet.length, 8);
+    record.writeUInt32LE(packet.length, 12);
+    return Buffer.concat([record, packet]);
+  });
+  return Buffer.concat([header, ...records]);
+}
 
 describe('what the samples hold (README of ../shared/samples)', () => {
   it('converts all 0xB0C0 of each layout version, the 378 GSM RR frames of cmcc and the 0x98-wrapped messages of mi10', async () => {

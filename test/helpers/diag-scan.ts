@@ -116,6 +116,15 @@ export function countKeys(keys: readonly string[]): Record<string, number> {
 
 /** A diag log frame built by hand: header, body, CRC-16/X-25, HDLC escapes, flag. */
 export function logFrameByHand(logCode: number, body: Buffer, timeUs: bigint): Buffer {
+  const payload = logMessageByHand(logCode, body, timeUs);
+  const crc = crc16x25(payload);
+  const raw = [...payload, crc & 0xff, crc >> 8];
+  const escaped = raw.flatMap((b) => (b === 0x7e || b === 0x7d ? [0x7d, b ^ 0x20] : [b]));
+  return Buffer.from([...escaped, 0x7e]);
+}
+
+/** A diag log message (a frame's payload) built by hand: the 16-byte header (time in whole 1.25 ms ticks) and the body. */
+export function logMessageByHand(logCode: number, body: Buffer, timeUs: bigint): Buffer {
   const sinceEpochUs = timeUs - BigInt(Date.UTC(1980, 0, 6)) * 1000n;
   const ticks = sinceEpochUs / 1250n;
   const header = Buffer.alloc(16);
@@ -124,9 +133,5 @@ export function logFrameByHand(logCode: number, body: Buffer, timeUs: bigint): B
   header.writeUInt16LE(12 + body.length, 4);
   header.writeUInt16LE(logCode, 6);
   header.writeBigUInt64LE(ticks << 16n, 8);
-  const payload = Buffer.concat([header, body]);
-  const crc = crc16x25(payload);
-  const raw = [...payload, crc & 0xff, crc >> 8];
-  const escaped = raw.flatMap((b) => (b === 0x7e || b === 0x7d ? [0x7d, b ^ 0x20] : [b]));
-  return Buffer.from([...escaped, 0x7e]);
+  return Buffer.concat([header, body]);
 }
