@@ -1,3 +1,4 @@
+import type { AnalysisCompletedData, AnalysisFindingData, AnalysisStartedData } from './analysis.events';
 import type { EventDataMap, GpsMode, RecordingTotals, StopReason } from './events';
 
 /**
@@ -38,6 +39,11 @@ export interface CommandDataMap {
   ApplyMigration: { readonly id: string; readonly name: string };
   /** Carries exactly what SignInsFailed records (the HTTP app coalesces the failures per address and window). */
   RecordSignInFailures: EventDataMap['SignInsFailed'];
+  /** Analysis slice (`analysis.decider.ts`): begin an analysis of a live recording. */
+  StartRecordingAnalysis: AnalysisStartedData & { readonly name: string };
+  /** Record the coalesced findings of the windows up to `through` (a multiple of FINDING_WINDOW_PACKETS, or the last packet at the end). */
+  RecordAnalysisFindings: { readonly name: string; readonly analysisId: string; readonly through: number; readonly findings: readonly AnalysisFindingData[] };
+  CompleteRecordingAnalysis: AnalysisCompletedData & { readonly name: string };
 }
 
 export type CommandType = keyof CommandDataMap;
@@ -67,6 +73,12 @@ export type RefusalCode =
   | 'INVALID_SIGN_IN_FAILURES'
   | 'STORE_ALREADY_CREATED'
   | 'MIGRATION_ALREADY_APPLIED'
+  /** Analysis slice: findings or a completion for an analysis that is not the running one of the recording. */
+  | 'ANALYSIS_NOT_RUNNING'
+  /** Analysis slice: findings for a window already recorded (a resumed run repeating itself), nothing recorded twice. */
+  | 'ANALYSIS_FINDINGS_RECORDED'
+  /** Analysis slice: an analysis with no analyzers, a finding of Informational severity or with a count below 1, or out of its window. */
+  | 'INVALID_ANALYSIS'
   /** A time in the command cannot be used: non-finite/negative epoch ms, bad UTC offset, or not RFC 3339. */
   | 'INVALID_TIME'
   /** Set by the recorder's disk guard, not by `decide`: free space below --min-space-start-mb. */

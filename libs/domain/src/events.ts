@@ -1,3 +1,4 @@
+import type { AnalysisCompletedData, AnalysisFindingData, AnalysisStartedData } from './analysis.events';
 import type { NewEvent, StoredEvent } from './envelope';
 
 /** Why a recording stopped. */
@@ -111,6 +112,12 @@ export interface EventDataMap {
     readonly throttled: number;
   };
   MigrationApplied: { readonly id: string; readonly name: string };
+  /** The analysis reactor began analysing the recording with these analyzers (analysis slice, `analysis.events.ts`). */
+  RecordingAnalysisStarted: AnalysisStartedData;
+  /** One analyzer's findings of one severity above Informational in one window of packets, coalesced (`FINDING_WINDOW_PACKETS`). */
+  RecordingAnalysisFinding: AnalysisFindingData;
+  /** The report `<name>.ndjson` is written; the counts of the whole run. */
+  RecordingAnalysisCompleted: AnalysisCompletedData;
 }
 
 export type LedgerEventType = keyof EventDataMap;
@@ -120,6 +127,7 @@ export const EVENT_SCHEMA_VERSIONS: Readonly<Record<LedgerEventType, number>> = 
   StoreCreated: 1, ServiceStarted: 1, ServiceStopped: 1, RecordingStarted: 1, RecordingDataAppended: 1,
   RecordingStopped: 1, RecordingDeleted: 1, RecordingUploaded: 1, RecordingImported: 1, RecordingDamaged: 1,
   ClockOffsetSet: 1, GpsFixRecorded: 2, ConfigChanged: 1, MigrationApplied: 1, SignInsFailed: 1,
+  RecordingAnalysisStarted: 1, RecordingAnalysisFinding: 1, RecordingAnalysisCompleted: 1,
 };
 
 /**

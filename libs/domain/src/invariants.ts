@@ -1,3 +1,4 @@
+import { checkAnalysisEvent } from './analysis.invariants';
 import type { RecordingTotals } from './events';
 import { isRecordingName, lookup } from './naming';
 import { isCount } from './recording-entry';
@@ -37,6 +38,8 @@ export const TRANSITION_RULES = [
   'STORE_CREATED_ONCE',
   'MIGRATION_APPLIED_ONCE',
   'SIGN_IN_FAILURES_COUNTED',
+  // analysis slice (analysis.invariants.ts)
+  'ANALYSIS_FINDING_COUNTED',
 ] as const;
 
 export type StateRule = (typeof STATE_RULES)[number];
@@ -256,6 +259,14 @@ export function checkTransition(before: TransitionBefore, event: EvolvableEvent,
       }
       break;
     }
+    case 'RecordingAnalysisStarted':
+    case 'RecordingAnalysisFinding':
+    case 'RecordingAnalysisCompleted':
+      out.push(...checkAnalysisEvent(event, seq));
+      if (name !== undefined && lookup(before.names, name) === undefined) {
+        out.push(violation('UNKNOWN_RECORDING', `${event.type} names ${name}, never issued`, seq));
+      }
+      break;
     case 'RecordingDeleted':
     case 'RecordingUploaded':
     case 'RecordingDamaged':

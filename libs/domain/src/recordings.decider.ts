@@ -1,3 +1,4 @@
+import { decideAnalysis } from './analysis.decider';
 import type { Command, Refusal, RefusalCode } from './commands';
 import { LedgerError } from './errors';
 import type { DecidedEvent, DeleteReason, RecordingTotals, StopReason } from './events';
@@ -289,6 +290,11 @@ export function decide(command: Command, state: QmdlStoreState): Decision {
       if (applied !== undefined) return refuse('MIGRATION_ALREADY_APPLIED', `migration ${id} is already applied`, { id, name: applied });
       return accept({ type: 'MigrationApplied', data: { id, name } });
     }
+
+    case 'StartRecordingAnalysis':
+    case 'RecordAnalysisFindings':
+    case 'CompleteRecordingAnalysis':
+      return decideAnalysis(command, state);
 
     default: {
       const unknown: never = command;

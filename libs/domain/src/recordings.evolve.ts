@@ -1,3 +1,4 @@
+import { evolveAnalyses, forgetAnalyses } from './analysis.evolve';
 import type { DecidedEvent, LedgerEvent } from './events';
 import { lookup } from './naming';
 import { compact, entryFromImported, entryFromStarted } from './recording-entry';
@@ -176,6 +177,10 @@ function applyInPlace(draft: Draft, event: EvolvableEvent): void {
       if (s.current !== undefined && s.current.name === name) delete s.current;
       else if (lookup(s.entries, name) !== undefined) delete writableEntries(draft)[name];
       setOwn(writableNames(draft), name, 'deleted');
+      if (s.analyses !== undefined) {
+        const analyses = forgetAnalyses(s.analyses, name);
+        if (analyses !== undefined) s.analyses = analyses;
+      }
       return;
     }
 
@@ -222,6 +227,15 @@ function applyInPlace(draft: Draft, event: EvolvableEvent): void {
     case 'MigrationApplied':
       setOwn(writableMigrations(draft), event.data.id, event.data.name);
       return;
+
+    case 'RecordingAnalysisStarted':
+    case 'RecordingAnalysisFinding':
+    case 'RecordingAnalysisCompleted': {
+      // The analysis slice's own rules (analysis.evolve.ts); only `analyses` changes.
+      const analyses = evolveAnalyses(s, event);
+      if (analyses !== undefined) s.analyses = analyses;
+      return;
+    }
 
     default: {
       // Compile time: a new event type must be handled above. Run time: a type

@@ -1,3 +1,4 @@
+import type { RecordingAnalysis } from './analysis.events';
 import type { GpsFixSource, GpsMode } from './events';
 
 /** One recording as the QmdlStore knows it (Rayhunter's manifest entry, plus our totals). */
@@ -57,6 +58,8 @@ export interface QmdlStoreState {
   readonly migrations: Readonly<Record<string, string>>;
   /** Adjusted time of the last event applied. */
   readonly lastEventTime?: string;
+  /** Analysis slice: per live recording, its running and last completed analysis (absent until the first analysis event). */
+  readonly analyses?: Readonly<Record<string, RecordingAnalysis>>;
 }
 
 /** An invariant violation found by `checkInvariants` / `checkTransition`. */

@@ -11,6 +11,8 @@ export const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   INVALID_QUERY: 400,
   UNKNOWN_EVENT_TYPE: 400,
   SEQUENCE_PAST_HEAD: 400,
+  // analysis slice: refused by the decider, never expected from a request
+  INVALID_ANALYSIS: 400,
   UNAUTHORIZED: 401,
   READ_ONLY: 403,
   CROSS_ORIGIN_REFUSED: 403,
@@ -27,6 +29,8 @@ export const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   SEQUENCE_CONFLICT: 409,
   STORE_ALREADY_CREATED: 409,
   MIGRATION_ALREADY_APPLIED: 409,
+  ANALYSIS_NOT_RUNNING: 409,
+  ANALYSIS_FINDINGS_RECORDED: 409,
   // fleet ingest: the batch does not extend the central head (body carries `head`), an upload offset past the stored size (body carries `size`)
   CHAIN_MISMATCH: 409,
   OFFSET_MISMATCH: 409,
