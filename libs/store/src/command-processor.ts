@@ -38,10 +38,15 @@ export interface CommandProcessorOptions {
   readonly onCommitted?: (state: QmdlStoreState, events: readonly LedgerEvent[]) => void;
 }
 
+/** What one command of a job came to: how many of the job's events are its own, or its refusal. */
+type CommandOutcome = { readonly events: number } | { readonly refusal: Refusal };
+
 interface Planned {
   readonly job: Job;
+  /** Every event of the job, its commands' in order. */
   readonly events: readonly NewEvent[];
-  readonly refusal?: Refusal;
+  /** One per command of the job. */
+  readonly outcomes: readonly CommandOutcome[];
   /** The job already rejected (decide threw): nothing of it is appended. */
   readonly rejected?: true;
 }
@@ -51,9 +56,10 @@ function startsRecording(planned: Planned | undefined): boolean {
 }
 
 interface Job {
-  readonly command: Command;
+  /** Decided in order against the evolving state; their events are appended together (all or none). */
+  readonly commands: readonly Command[];
   readonly context: CommandContext;
-  readonly resolve: (result: CommandResult) => void;
+  readonly resolve: (results: readonly CommandResult[]) => void;
   readonly reject: (error: unknown) => void;
   /** Its group commit failed: it is decided and appended again, in a batch of its own. */
   readonly solo?: true;
@@ -104,9 +110,21 @@ export class CommandProcessor {
   }
 
   execute(command: Command, context: CommandContext): Promise<CommandResult> {
+    return this.executeAll([command], context).then((results) => results[0] as CommandResult);
+  }
+
+  /**
+   * Several commands as one unit: decided in order (each against the state the
+   * previous ones leave), and the events of those accepted appended in one
+   * atomic batch — all of them or none. A refused command refuses alone; a
+   * command whose decision throws rejects the whole unit. Reactors record their
+   * output this way, so a crash never leaves half of it.
+   */
+  executeAll(commands: readonly Command[], context: CommandContext): Promise<readonly CommandResult[]> {
     if (this.closed) return Promise.reject(new LedgerError('PROCESSOR_CLOSED', 'the store is shutting down'));
-    return new Promise<CommandResult>((resolve, reject) => {
-      this.queue.push({ command, context, resolve, reject });
+    if (commands.length === 0) return Promise.resolve([]);
+    return new Promise<readonly CommandResult[]>((resolve, reject) => {
+      this.queue.push({ commands, context, resolve, reject });
       if (!this.running) this.kick();
     });
   }
@@ -159,37 +177,13 @@ export class CommandProcessor {
         break;
       }
       try {
-        const now = this.options.clock();
-        const command = effects?.prepare ? effects.prepare(job.command, provisional, now) : job.command;
-        const refusal = effects?.guard ? await effects.guard(command, provisional) : undefined;
-        if (refusal) {
-          planned.push({ job, events: [], refusal });
-          continue;
-        }
-        const decision = decide(command, provisional);
-        if (!decision.ok) {
-          planned.push({ job, events: [], refusal: decision.refusal });
-          continue;
-        }
-        const decided = effects?.beforeCommit && decision.events.length > 0
-          ? await effects.beforeCommit(decision.events, provisional)
-          : decision.events;
-        const events = decided.map((event) => this.envelope(event, job.context, provisional, now));
-        const rejection = log.checkAppendable(events);
-        if (rejection?.code === EventRejectionCode.MALFORMED_EVENT) throw new TypeError(`command ${job.command.type} decided a malformed event: ${rejection.message}`);
-        if (rejection) {
-          // The log would refuse the whole batch for it (e.g. a config nested too deep): it is refused alone.
-          planned.push({ job, events: [], refusal: { code: rejection.code, message: `${job.command.type} cannot be recorded: ${rejection.message}` } });
-          continue;
-        }
-        for (const event of events) {
-          // Provisional sequences: the processor is the only writer, so the append lands exactly here (checked by expectedSeq).
-          provisional = evolve(provisional, { ...event, seq: nextSeq++, prev: '', hash: '' } as LedgerEvent);
-        }
-        planned.push({ job, events });
+        const plan = await this.plan(job, provisional, nextSeq);
+        provisional = plan.state;
+        nextSeq += plan.events.length;
+        planned.push({ job, events: plan.events, outcomes: plan.outcomes });
       } catch (error) {
         // A throw from decide means a broken invariant in the state: nothing of this job is appended.
-        planned.push({ job, events: [], rejected: true });
+        planned.push({ job, events: [], outcomes: [], rejected: true });
         job.reject(error);
       }
     }
@@ -221,14 +215,56 @@ export class CommandProcessor {
     for (const p of planned) {
       this.stats.commandsProcessed++;
       if (p.rejected) continue;
-      if (p.refusal) {
-        p.job.resolve({ ok: false, refusal: p.refusal, seq: this.state.seq });
+      p.job.resolve(
+        p.outcomes.map((outcome): CommandResult => {
+          if ('refusal' in outcome) return { ok: false, refusal: outcome.refusal, seq: this.state.seq };
+          const mine = stored.slice(offset, offset + outcome.events);
+          offset += outcome.events;
+          return { ok: true, events: mine, seq: this.state.seq };
+        }),
+      );
+    }
+  }
+
+  /** Decides a job's commands in order on top of `state`; throws when a decision does (nothing of the job is kept). */
+  private async plan(job: Job, state: QmdlStoreState, firstSeq: number): Promise<{ state: QmdlStoreState; events: NewEvent[]; outcomes: CommandOutcome[] }> {
+    const { effects, log } = this.options;
+    let provisional = state;
+    let nextSeq = firstSeq;
+    const events: NewEvent[] = [];
+    const outcomes: CommandOutcome[] = [];
+    for (const original of job.commands) {
+      const now = this.options.clock();
+      const command = effects?.prepare ? effects.prepare(original, provisional, now) : original;
+      const refusal = effects?.guard ? await effects.guard(command, provisional) : undefined;
+      if (refusal) {
+        outcomes.push({ refusal });
         continue;
       }
-      const mine = stored.slice(offset, offset + p.events.length);
-      offset += p.events.length;
-      p.job.resolve({ ok: true, events: mine, seq: this.state.seq });
+      const decision = decide(command, provisional);
+      if (!decision.ok) {
+        outcomes.push({ refusal: decision.refusal });
+        continue;
+      }
+      const decided = effects?.beforeCommit && decision.events.length > 0
+        ? await effects.beforeCommit(decision.events, provisional)
+        : decision.events;
+      const mine = decided.map((event) => this.envelope(event, job.context, provisional, now));
+      const rejection = log.checkAppendable(mine);
+      if (rejection?.code === EventRejectionCode.MALFORMED_EVENT) throw new TypeError(`command ${original.type} decided a malformed event: ${rejection.message}`);
+      if (rejection) {
+        // The log would refuse the whole batch for it (e.g. a config nested too deep): it is refused alone.
+        outcomes.push({ refusal: { code: rejection.code, message: `${original.type} cannot be recorded: ${rejection.message}` } });
+        continue;
+      }
+      for (const event of mine) {
+        // Provisional sequences: the processor is the only writer, so the append lands exactly here (checked by expectedSeq).
+        provisional = evolve(provisional, { ...event, seq: nextSeq++, prev: '', hash: '' } as LedgerEvent);
+      }
+      events.push(...mine);
+      outcomes.push({ events: mine.length });
     }
+    return { state: provisional, events, outcomes };
   }
 
   /**
@@ -244,9 +280,9 @@ export class CommandProcessor {
     for (const p of planned) {
       if (p.rejected) {
         this.stats.commandsProcessed++;
-      } else if (p.refusal) {
+      } else if (p.events.length === 0) {
         this.stats.commandsProcessed++;
-        p.job.resolve({ ok: false, refusal: p.refusal, seq: this.state.seq });
+        p.job.resolve(p.outcomes.map((outcome): CommandResult => ('refusal' in outcome ? { ok: false, refusal: outcome.refusal, seq: this.state.seq } : { ok: true, events: [], seq: this.state.seq })));
       } else if (!retry) {
         this.stats.commandsProcessed++;
         p.job.reject(error);

@@ -10,3 +10,4 @@ export * from './open-ledger';
 export * from './data-dir';
 export * from './fleet-target';
 export * from './shipper';
+export * from './reactor';

@@ -3,6 +3,7 @@ import type {
   Actor, Command, InvariantViolation, SpaceSettings, LedgerEvent, QmdlStoreState, Refusal, StoredEvent,
 } from '@ledger/domain';
 import type { EventLog, VerifyResult } from '@ledger/event-log';
+import type { Reactor, ReactorDefinition, ReactorStatus } from './reactor';
 
 /** Who issues a command, and the correlation id its events will share. */
 export interface CommandContext {
@@ -90,6 +91,16 @@ export interface Ledger {
   state(): QmdlStoreState;
   /** Run one command through the serial processor: decide → pre-commit effects → append → post-commit effects → evolve → publish. */
   execute(command: Command, context: CommandContext): Promise<CommandResult>;
+  /** Several commands as one unit: the events of those accepted are appended together, all or none (refused when read-only). */
+  executeAll(commands: readonly Command[], context: CommandContext): Promise<readonly CommandResult[]>;
+  /**
+   * Runs a reactor on this store (see `runReactor` in reactor.ts): from its
+   * checkpoint, at its own pace, stopped by `close()` before the final
+   * `StopService`. Not on a read-only store (TypeError: it could record nothing).
+   */
+  runReactor(definition: ReactorDefinition): Reactor;
+  /** Every reactor started on this store, with its position and lag. */
+  reactors(): readonly ReactorStatus[];
   /**
    * The projection as it was after event `seq`, or at the last event with time <= `time` (RFC 3339;
    * a time after the last event gives the head's). A `seq` past the head is refused: `SEQUENCE_PAST_HEAD`.

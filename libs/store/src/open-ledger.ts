@@ -19,6 +19,7 @@ import {
 import { Recorder } from './recorder';
 import { RecordingFiles } from './recording-files';
 import { reconcileAtStartup, type RecoveryReport } from './startup-recovery';
+import { runReactor, type Reactor, type ReactorDefinition, type ReactorStatus } from './reactor';
 import { initialState } from '@ledger/domain';
 
 /** Format of the data directory (LevelDB in `ledger/`, recordings in `qmdl/`). */
@@ -34,6 +35,8 @@ export interface OpenLedgerOptions extends LedgerOptions {
   readonly log?: EventLog;
   /** Persist the projection after this many events (and at close). */
   readonly snapshotEvery?: number;
+  /** Reactors to run once the store is open (writable stores only); `close()` stops them first. */
+  readonly reactors?: readonly ReactorDefinition[];
 }
 
 export interface OpenedLedger extends Ledger {
@@ -122,7 +125,9 @@ export async function openLedger(options: OpenLedgerOptions): Promise<OpenedLedg
         if (!result.ok) logger.warn(`auto-start refused: ${result.refusal.code}: ${result.refusal.message}`);
       }
     }
-    return new LevelLedger({ log, processor, projection, recorder, files, options, bootId, recovery, logger });
+    const ledger = new LevelLedger({ log, processor, projection, recorder, files, options, bootId, recovery, logger });
+    if (!options.readOnly) for (const definition of options.reactors ?? []) ledger.runReactor(definition);
+    return ledger;
   } catch (error) {
     if (!options.log) await log.close().catch(() => undefined);
     throw error;
@@ -162,6 +167,7 @@ class LevelLedger implements OpenedLedger {
   private readonly logger: LedgerLogger;
   private closing?: Promise<void>;
   private readonly pastStates = new PastStates(32);
+  private readonly running: Reactor[] = [];
   /** The last cleanly verified position and the state replayed up to it. */
   private verified?: { readonly seq: number; readonly state: QmdlStoreState };
 
@@ -192,6 +198,26 @@ class LevelLedger implements OpenedLedger {
       return Promise.resolve({ ok: false, refusal: { code: 'READ_ONLY', message: 'the store is open read-only' }, seq: this.state().seq });
     }
     return this.processor.execute(command, context);
+  }
+
+  executeAll(commands: readonly Command[], context: CommandContext): Promise<readonly CommandResult[]> {
+    if (this.options.readOnly) {
+      return Promise.resolve(commands.map((): CommandResult => ({ ok: false, refusal: { code: 'READ_ONLY', message: 'the store is open read-only' }, seq: this.state().seq })));
+    }
+    return this.processor.executeAll(commands, context);
+  }
+
+  runReactor(definition: ReactorDefinition): Reactor {
+    if (this.options.readOnly) throw new TypeError('reactors cannot run on a read-only store');
+    if (this.closing) throw new TypeError('the store is closing');
+    if (this.running.some((r) => r.name === definition.name)) throw new TypeError(`a reactor named ${definition.name} is already running`);
+    const reactor = runReactor({ logger: this.logger, ...definition, ledger: this });
+    this.running.push(reactor);
+    return reactor;
+  }
+
+  reactors(): readonly ReactorStatus[] {
+    return this.running.map((reactor) => reactor.status());
   }
 
   /**
@@ -280,6 +306,8 @@ class LevelLedger implements OpenedLedger {
   }
 
   private async doClose(signal: string | undefined): Promise<void> {
+    // Reactors first: each finishes (or abandons) the batch in hand while commands are still accepted.
+    await Promise.all(this.running.map((reactor) => reactor.stop()));
     try {
       if (!this.options.readOnly) {
         const result = await this.processor.execute(

@@ -14,6 +14,7 @@ import type { HttpConfig } from './http-config';
 import { MetricsController } from './metrics.controller';
 import { RayhunterController } from './rayhunter.controller';
 import { SignInThrottle } from './sign-in-throttle';
+import { ReactorsController } from './reactors.controller';
 import { ShippingController } from './shipping.controller';
 import { StreamedDownloads } from './streamed-download.service';
 import { HTTP_CONFIG, LEDGER } from './tokens';
@@ -45,7 +46,7 @@ export class AppModule {
   static forRoot(options: AppModuleOptions): DynamicModule {
     return {
       module: AppModule,
-      controllers: [RayhunterController, EventsController, AuthController, HealthController, MetricsController, AdminController, ShippingController],
+      controllers: [RayhunterController, EventsController, AuthController, HealthController, MetricsController, AdminController, ShippingController, ReactorsController],
       providers: [
         // Factories, not useValue: Nest serialises a dynamic module's metadata
         // (values included) to name it, and with the ledger in it that walked

@@ -79,7 +79,7 @@ export function statusFor(code: string, method: string, path: string): number {
 /** Our own endpoints answer `{code, message}` JSON; the Rayhunter-compatible ones answer text like the original. */
 export function answersJson(path: string): boolean {
   if (!path.startsWith('/api/')) return true;
-  return /^\/api\/(events|recordings|store|auth|docs|fleet|shipping)(\/|$|-)/.test(path);
+  return /^\/api\/(events|recordings|store|auth|docs|fleet|shipping|reactors)(\/|$|-)/.test(path);
 }
 
 /** EMFILE/ENFILE anywhere in an error's `cause` chain (or in a qmdl read error's `details.errno`). */

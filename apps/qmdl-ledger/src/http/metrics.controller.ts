@@ -5,6 +5,7 @@ import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Ledger, ShippingStatus } from '@ledger/store';
 import type { HttpConfig } from './http-config';
 import { EventStreams, registerEventStreamMetrics } from './event-stream.service';
+import { registerReactorMetrics } from './reactors.controller';
 import { SignInThrottle } from './sign-in-throttle';
 import { HTTP_CONFIG, LEDGER } from './tokens';
 
@@ -29,6 +30,7 @@ export class MetricsController {
   ) {
     const registers = [this.registry];
     registerEventStreamMetrics(this.registry, streams);
+    registerReactorMetrics(this.registry, ledger);
     const ledgerRef = this.ledger;
     new Counter({
       name: 'qmdl_ledger_sign_in_failures_total',
