@@ -10,7 +10,7 @@ import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { eventually, request, runCli, spawnServer, type SpawnedServer, tempDir } from './helpers/server';
+import { eventually, request, runCli, spawnServer, type SpawnedServer, startInProcess, tempDir } from './helpers/server';
 
 jest.setTimeout(180_000);
 
@@ -201,6 +201,34 @@ describe('serve under hostile load', () => {
       expect(await stalled.closed).toBeLessThan(RAW_BYTES);
     } finally {
       expect(await stop(server)).toBe(0);
+    }
+  });
+});
+
+describe('a download whose file disagrees with the recorded length', () => {
+  it('is cut, never sent whole: a body shorter or longer than its Content-Length does not complete', async () => {
+    const server = await startInProcess();
+    try {
+      expect((await request(server.baseUrl, '/api/start-recording', { method: 'POST' })).status).toBe(202);
+      await eventually(async () => ((await activeBytes(server.baseUrl)) > 0 ? true : undefined), 30_000);
+      expect((await request(server.baseUrl, '/api/stop-recording', { method: 'POST' })).status).toBe(202);
+      const manifest = (await request(server.baseUrl, '/api/qmdl-manifest')).json<{ entries: Array<{ name: string }> }>();
+      const name = manifest.entries[0]?.name ?? '';
+      const good = await request(server.baseUrl, `/api/qmdl/${name}`);
+      const length = Number(good.headers['content-length']);
+      expect([good.status, good.body.length]).toEqual([200, length]);
+      const file = path.join(server.dataDir, 'qmdl', `${name}.qmdl.gz`);
+      // Replaced behind the store's back (a disk that returns other bytes): fewer, then more bytes than recorded.
+      for (const raw of [Buffer.alloc(Math.max(1, Math.floor(length / 2)), 1), Buffer.alloc(length + 1024 * 1024, 1)]) {
+        writeFileSync(file, zlib.gzipSync(raw));
+        const outcome = await request(server.baseUrl, `/api/qmdl/${name}`).then(
+          (res) => ({ complete: res.body.length === Number(res.headers['content-length']) }),
+          () => ({ complete: false }),
+        );
+        expect(outcome).toEqual({ complete: false });
+      }
+    } finally {
+      await server.close();
     }
   });
 });

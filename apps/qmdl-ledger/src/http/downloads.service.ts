@@ -1,5 +1,5 @@
 import { createReadStream, promises as fs } from 'node:fs';
-import { pipeline, Readable, Transform, type TransformCallback } from 'node:stream';
+import { pipeline, Readable } from 'node:stream';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ZipFile } from 'yazl';
 import { isLedgerError, LedgerError, type QmdlStoreState, type RecordingEntry } from '@ledger/domain';
@@ -65,25 +65,6 @@ export async function primed(stream: Readable): Promise<void> {
   await new Promise<void>((resolve) => setImmediate(resolve));
 }
 
-/** Passes exactly `expected` bytes or fails the stream (rather than send a body that disagrees with Content-Length). */
-export class ExactLength extends Transform {
-  private seen = 0;
-
-  constructor(private readonly expected: number) {
-    super();
-  }
-
-  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-    this.seen += chunk.length;
-    if (this.seen > this.expected) callback(new Error(`stream longer than its Content-Length ${this.expected}`));
-    else callback(null, chunk);
-  }
-
-  override _flush(callback: TransformCallback): void {
-    callback(this.seen === this.expected ? null : new Error(`stream ended at ${this.seen} of ${this.expected} bytes`));
-  }
-}
-
 /** ENOENT from fs, or the qmdl lib's QMDL_READ_FAILED carrying it (details.errno / cause.code). */
 function isMissingFile(error: unknown): boolean {
   const e = error as { code?: unknown; details?: { errno?: unknown }; cause?: { code?: unknown } } | null;
@@ -110,13 +91,14 @@ export class DownloadsService {
     return { ...found, seq: state.seq };
   }
 
-  async openQmdl(found: FoundEntry): Promise<OpenedQmdl> {
+  /** `chunkBytes`: the read size, from `StreamedDownloads`' budget (default DOWNLOAD_CHUNK_BYTES). */
+  async openQmdl(found: FoundEntry, chunkBytes = DOWNLOAD_CHUNK_BYTES): Promise<OpenedQmdl> {
     const { entry, active } = found;
     const file = this.ledger.paths(entry.name, entry.compressed).qmdl;
     let stream: Readable;
     try {
       // Only the committed prefix: a live recording has bytes on disk no event covers yet.
-      stream = await this.open(() => openQmdlReadStream(file, { fileBytes: entry.qmdlSizeBytes, chunkSize: DOWNLOAD_CHUNK_BYTES }), entry.name);
+      stream = await this.open(() => openQmdlReadStream(file, { fileBytes: entry.qmdlSizeBytes, chunkSize: chunkBytes }), entry.name);
     } catch (error) {
       // A recording that never got a byte may have no file at all (the recorder opens it
       // after the start commits; a stop in the same group commit can come first). Zero
@@ -135,11 +117,11 @@ export class DownloadsService {
    * prefix of an active one), its `-gps.ndjson` fixes as packet comments.
    * Both files are open before this resolves.
    */
-  async openPcap(found: FoundEntry): Promise<Readable> {
+  async openPcap(found: FoundEntry, chunkBytes = DOWNLOAD_CHUNK_BYTES): Promise<Readable> {
     const { entry } = found;
     if (entry.qmdlSizeBytes === 0) throw new LedgerError('RECORDING_EMPTY', 'QMDL file is empty, try again in a bit!');
     const paths = this.ledger.paths(entry.name, entry.compressed);
-    const qmdl = await this.open(() => openQmdlReadStream(paths.qmdl, { fileBytes: entry.qmdlSizeBytes, chunkSize: DOWNLOAD_CHUNK_BYTES }), entry.name);
+    const qmdl = await this.open(() => openQmdlReadStream(paths.qmdl, { fileBytes: entry.qmdlSizeBytes, chunkSize: chunkBytes }), entry.name);
     let gps: Readable | undefined;
     try {
       gps = await this.openOptional(paths.gps);
@@ -154,20 +136,20 @@ export class DownloadsService {
   }
 
   /** A streamed zip of `<name>.qmdl` (decompressed), `<name>.ndjson` (the analysis report), `<name>-gps.ndjson` where present and `<name>.pcapng`. */
-  async openZip(found: FoundEntry): Promise<Readable> {
+  async openZip(found: FoundEntry, chunkBytes = DOWNLOAD_CHUNK_BYTES): Promise<Readable> {
     const { entry } = found;
     if (entry.qmdlSizeBytes === 0) throw new LedgerError('RECORDING_EMPTY', 'QMDL file is empty, try again in a bit!');
     const paths = this.ledger.paths(entry.name, entry.compressed);
     const members: Array<{ name: string; stream: Readable }> = [];
     try {
-      const qmdl = await this.open(() => openQmdlReadStream(paths.qmdl, { fileBytes: entry.qmdlSizeBytes, chunkSize: DOWNLOAD_CHUNK_BYTES }), entry.name);
+      const qmdl = await this.open(() => openQmdlReadStream(paths.qmdl, { fileBytes: entry.qmdlSizeBytes, chunkSize: chunkBytes }), entry.name);
       members.push({ name: `${entry.name}.qmdl`, stream: qmdl });
       // The report /api/analysis-report/{name} serves, so the zip and the endpoint agree.
       members.push({ name: `${entry.name}.ndjson`, stream: Readable.from([Buffer.from(analysisReport(entry))]) });
       const gps = await this.openOptional(paths.gps);
       if (gps !== undefined) members.push({ name: `${entry.name}-gps.ndjson`, stream: gps });
       // Last, in the original's order; converted from its own read of the file when the zip gets to it.
-      members.push({ name: `${entry.name}.pcapng`, stream: await this.openPcap(found) });
+      members.push({ name: `${entry.name}.pcapng`, stream: await this.openPcap(found, chunkBytes) });
     } catch (error) {
       for (const m of members) m.stream.destroy();
       throw error;

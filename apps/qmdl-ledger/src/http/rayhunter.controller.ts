@@ -7,7 +7,7 @@ import type { Ledger } from '@ledger/store';
 import { analysisReport } from './analysis-report';
 import { Mutation, RequiresAuth } from './auth.decorators';
 import { CommandRunner } from './command-runner.service';
-import { DownloadsService, ExactLength, findEntry } from './downloads.service';
+import { DownloadsService, findEntry } from './downloads.service';
 import type { HttpConfig } from './http-config';
 import { parseRecordingName } from './recording-name';
 import { reflectSeq } from './request-context';
@@ -166,11 +166,10 @@ export class RayhunterController {
     const name = parseRecordingName(raw, '.qmdl');
     const found = this.downloads.find(name);
     reflectSeq(req, found.seq);
-    await this.streamed.send(res, `qmdl ${name}`, async () => {
-      const opened = await this.downloads.openQmdl(found);
+    await this.streamed.send(res, `qmdl ${name}`, async ({ chunkBytes }) => {
+      const opened = await this.downloads.openQmdl(found, chunkBytes);
       const headers = { 'Content-Type': 'application/octet-stream', 'Content-Disposition': `attachment; filename="${name}.qmdl"` };
-      if (opened.contentLength === undefined) return { headers, streams: [opened.stream] };
-      return { headers: { ...headers, 'Content-Length': String(opened.contentLength) }, streams: [opened.stream, new ExactLength(opened.contentLength)] };
+      return { headers, streams: [opened.stream], ...(opened.contentLength === undefined ? {} : { contentLength: opened.contentLength }) };
     });
   }
 
@@ -185,9 +184,9 @@ export class RayhunterController {
     const name = parseRecordingName(raw, '.zip');
     const found = this.downloads.find(name);
     reflectSeq(req, found.seq);
-    await this.streamed.send(res, `zip ${name}`, async () => ({
+    await this.streamed.send(res, `zip ${name}`, async ({ chunkBytes }) => ({
       headers: { 'Content-Type': 'application/zip', 'Content-Disposition': `attachment; filename="${name}.zip"` },
-      streams: [await this.downloads.openZip(found)],
+      streams: [await this.downloads.openZip(found, chunkBytes)],
     }));
   }
 
@@ -203,9 +202,9 @@ export class RayhunterController {
     const name = parseRecordingName(raw, '.pcapng');
     const found = this.downloads.find(name);
     reflectSeq(req, found.seq);
-    await this.streamed.send(res, `pcap ${name}`, async () => ({
+    await this.streamed.send(res, `pcap ${name}`, async ({ chunkBytes }) => ({
       headers: { 'Content-Type': 'application/vnd.tcpdump.pcap', 'Content-Disposition': `attachment; filename="${name}.pcapng"` },
-      streams: [await this.downloads.openPcap(found)],
+      streams: [await this.downloads.openPcap(found, chunkBytes)],
     }));
   }
 

@@ -21,6 +21,32 @@ export interface OpenedDownload {
   readonly headers: Readonly<Record<string, string>>;
   /** The source, then any transforms, in order; the response is appended. */
   readonly streams: readonly [Readable, ...Duplex[]];
+  /**
+   * The body's exact length, when known: sent as Content-Length, and a body
+   * that turns out longer or shorter is cut rather than sent wrong.
+   */
+  readonly contentLength?: number;
+}
+
+/**
+ * What all downloads together may hold in their stream buffers. A stalled
+ * download holds about six chunks (file read, gunzip in and out, the re-emitting
+ * reader, the socket's write), so the chunk size offered to a new download
+ * shrinks as downloads multiply: 128 KiB (the fast size, DOWNLOAD_CHUNK_BYTES)
+ * up to ~32 at once, down to 16 KiB — with 200 stalled clients the streams
+ * hold tens of MB instead of ~150 MB (bench/downloads.bench.ts).
+ */
+export const DOWNLOAD_BUFFER_BUDGET_BYTES = 24 * 1024 * 1024;
+const CHUNKS_PER_DOWNLOAD = 6;
+const MIN_CHUNK_BYTES = 16 * 1024;
+const MAX_CHUNK_BYTES = 128 * 1024;
+
+/** The chunk size for a download starting while `streaming` (itself included) are streaming: a power of two in 16..128 KiB. */
+export function downloadChunkBytes(streaming: number): number {
+  const share = DOWNLOAD_BUFFER_BUDGET_BYTES / (CHUNKS_PER_DOWNLOAD * Math.max(1, streaming));
+  let chunk = MAX_CHUNK_BYTES;
+  while (chunk > MIN_CHUNK_BYTES && chunk > share) chunk /= 2;
+  return chunk;
 }
 
 /** Seconds a client refused for the cap is told to wait (a download of a big recording takes a while). */
@@ -36,7 +62,8 @@ const RETRY_AFTER_SECONDS = 5;
  *   `Retry-After`.
  * - **Bounded**: the streams are piped with backpressure into the socket, so a
  *   client that reads slowly holds only the streams' own buffers (a few chunks)
- *   and nothing is read ahead of it.
+ *   and nothing is read ahead of it; the opener is told the chunk size to read
+ *   in, smaller as more downloads stream (`DOWNLOAD_BUFFER_BUDGET_BYTES`).
  * - **Idle-timed**: when no chunk could be handed to the socket for
  *   `idleTimeoutMs` (a client that stopped reading, or reads a byte now and
  *   then), the connection is cut and everything is released.
@@ -45,9 +72,9 @@ const RETRY_AFTER_SECONDS = 5;
  *   truncated body, never a wrong one.
  *
  * @example
- * await this.streamed.send(res, `qmdl ${name}`, async () => ({
+ * await this.streamed.send(res, `qmdl ${name}`, async ({ chunkBytes }) => ({
  *   headers: { 'Content-Type': 'application/octet-stream' },
- *   streams: [await openSomething()],
+ *   streams: [await openSomething({ chunkBytes })],
  * }));
  */
 @Injectable()
@@ -66,11 +93,12 @@ export class StreamedDownloads {
   }
 
   /**
-   * Takes a slot (or refuses with `TOO_MANY_DOWNLOADS`), runs `open`, sends
+   * Takes a slot (or refuses with `TOO_MANY_DOWNLOADS`), runs `open` (with
+   * the chunk size its streams should read in, from the shared budget), sends
    * the 200 with its headers and streams the body. Errors from `open` (404,
    * 503 …) propagate before anything is sent, with the slot given back.
    */
-  async send(res: Response, what: string, open: () => Promise<OpenedDownload>): Promise<void> {
+  async send(res: Response, what: string, open: (budget: { readonly chunkBytes: number }) => Promise<OpenedDownload>): Promise<void> {
     if (this.streaming >= this.limits.maxDownloads) {
       throw new LedgerError('TOO_MANY_DOWNLOADS', `${this.limits.maxDownloads} downloads are already streaming; try again in a bit`, {
         details: { retryAfterSeconds: RETRY_AFTER_SECONDS },
@@ -85,13 +113,18 @@ export class StreamedDownloads {
     };
     let opened: OpenedDownload;
     try {
-      opened = await open();
+      opened = await open({ chunkBytes: downloadChunkBytes(this.streaming) });
     } catch (error) {
       release();
       throw error;
     }
     res.status(200);
     for (const [name, value] of Object.entries(opened.headers)) res.setHeader(name, value);
+    const last = opened.streams[opened.streams.length - 1] as Readable;
+    if (opened.contentLength !== undefined) {
+      res.setHeader('Content-Length', String(opened.contentLength));
+      checkLength(last, opened.contentLength, res, (message) => this.logger.warn(`${what}: ${message}`));
+    }
     // Socket inactivity: a write the client does not take in keeps the socket's
     // timer from being refreshed. The response's own 'timeout' listener keeps
     // Node from destroying the socket by itself, so we can say why.
@@ -104,4 +137,29 @@ export class StreamedDownloads {
       if (error && (error as { code?: unknown }).code !== 'ERR_STREAM_PREMATURE_CLOSE') this.logger.warn(`${what}: ${error.message}`);
     });
   }
+}
+
+/**
+ * Watches the last stream's chunks (an observer beside the pipe, not one more
+ * buffering stage: every stage holds a chunk or two while a client stalls) and
+ * cuts the response when the body disagrees with its Content-Length. The
+ * 'end' listener is added before the pipe's, so a short body is cut before
+ * the response could end normally.
+ */
+function checkLength(stream: Readable, expected: number, res: Response, warn: (message: string) => void): void {
+  let seen = 0;
+  stream.on('data', (chunk: Buffer) => {
+    seen += chunk.length;
+    if (seen > expected) {
+      warn(`longer than its Content-Length ${expected}; cut`);
+      res.destroy();
+      stream.destroy();
+    }
+  });
+  stream.prependListener('end', () => {
+    if (seen !== expected) {
+      warn(`ended at ${seen} of its Content-Length ${expected} bytes; cut`);
+      res.destroy();
+    }
+  });
 }
