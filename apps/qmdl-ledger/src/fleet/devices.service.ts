@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { PoolClient } from 'pg';
-import { LedgerError } from '@ledger/domain';
+import { LedgerError, type QmdlStoreState } from '@ledger/domain';
 import { newDeviceToken, tokenDigest } from './device-tokens';
 import { FleetDatabase, isUniqueViolation } from './fleet-database';
 import { FLEET_DB } from './fleet-tokens';
@@ -27,6 +27,8 @@ export interface DeviceRow {
   readonly store_id: string | null;
   readonly head_seq: string;
   readonly head_hash: string;
+  /** The device's projection at its central head (null before the first events). */
+  readonly state: QmdlStoreState | null;
 }
 
 /** Enrolment and device-token checks (tokens are stored as SHA-256 digests only). */
@@ -49,11 +51,16 @@ export class DevicesService {
   async authorize(client: PoolClient, request: DeviceRequest): Promise<DeviceRow> {
     const { token, storeId } = request;
     if (token === undefined) throw new LedgerError('UNAUTHORIZED', 'the fleet ingest API needs a device token (Authorization: Bearer <token>)');
-    const rows = (await client.query<DeviceRow>('SELECT id, label, store_id, head_seq, head_hash FROM fleet_devices WHERE token_hash = $1 FOR UPDATE', [tokenDigest(token)])).rows;
+    // One round trip: the UPDATE locks the row (as FOR UPDATE would) and records the visit; a refusal
+    // below rolls the visit back with the transaction.
+    const rows = (await client.query<DeviceRow>(
+      `UPDATE fleet_devices SET last_seen = now(), reported_head_seq = coalesce($2, reported_head_seq) WHERE token_hash = $1
+       RETURNING id, label, store_id, head_seq, head_hash, state`,
+      [tokenDigest(token), request.reportedHeadSeq ?? null],
+    )).rows;
     const device = rows[0];
     if (device === undefined) throw new LedgerError('UNAUTHORIZED', 'unknown device token');
     if (device.store_id !== null && device.store_id !== storeId) throw new LedgerError('WRONG_DEVICE', 'this device token belongs to another store');
-    await client.query('UPDATE fleet_devices SET last_seen = now(), reported_head_seq = coalesce($2, reported_head_seq) WHERE id = $1', [device.id, request.reportedHeadSeq ?? null]);
     if (device.store_id === storeId) return device;
     try {
       await client.query('UPDATE fleet_devices SET store_id = $2, bound_at = now() WHERE id = $1', [device.id, storeId]);

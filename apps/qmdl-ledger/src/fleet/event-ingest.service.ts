@@ -150,7 +150,7 @@ export class EventIngestService {
 
   /** The device's projection at the new head: the stored one at the old head, with the new events folded in. */
   private async foldOnto(client: PoolClient, device: DeviceRow, events: readonly StoredEvent[]): Promise<QmdlStoreState> {
-    const stored = (await client.query<{ state: QmdlStoreState | null }>('SELECT state FROM fleet_devices WHERE id = $1', [device.id])).rows[0]?.state ?? null;
+    const stored = device.state;
     const base = stored !== null && stored.seq === Number(device.head_seq) ? stored : initialState();
     const fold = createFold(base);
     if (base.seq < Number(device.head_seq) && device.store_id !== null) {

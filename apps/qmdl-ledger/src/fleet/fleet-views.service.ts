@@ -65,16 +65,15 @@ export class FleetViewsService {
 
   async devices(): Promise<FleetDeviceSummary[]> {
     const rows = await this.db.query<DeviceListRow>(
-      `SELECT d.store_id, d.label, d.enrolled_at, d.head_seq, d.head_hash, d.reported_head_seq, d.last_seen, d.active_recording, d.recordings,
+      // Forks and warnings aggregated once each and joined, not looked up per device.
+      `WITH f AS (SELECT store_id, min(seq) AS seq, min(detected_at) AS detected_at, count(*) AS n FROM fleet_forks GROUP BY store_id),
+            w AS (SELECT store_id, jsonb_object_agg(severity, n) AS by_severity
+                    FROM (SELECT store_id, severity, count(*)::int AS n FROM fleet_warnings GROUP BY store_id, severity) s GROUP BY store_id)
+       SELECT d.store_id, d.label, d.enrolled_at, d.head_seq, d.head_hash, d.reported_head_seq, d.last_seen, d.active_recording, d.recordings,
               f.seq AS fork_seq, f.detected_at AS fork_at, coalesce(f.n, 0) AS forks, coalesce(w.by_severity, '{}'::jsonb) AS warnings
          FROM fleet_devices d
-         LEFT JOIN LATERAL (
-           SELECT min(seq) AS seq, min(detected_at) AS detected_at, count(*) AS n FROM fleet_forks WHERE store_id = d.store_id
-         ) f ON true
-         LEFT JOIN LATERAL (
-           SELECT jsonb_object_agg(severity, n) AS by_severity
-             FROM (SELECT severity, count(*)::int AS n FROM fleet_warnings WHERE store_id = d.store_id GROUP BY severity) s
-         ) w ON true
+         LEFT JOIN f ON f.store_id = d.store_id
+         LEFT JOIN w ON w.store_id = d.store_id
         ORDER BY d.label, d.id`,
     );
     return rows.map((r) => ({

@@ -40,11 +40,7 @@ export class RecordingDataService {
     const { storeId, name, file, offset } = options;
     return this.db.transaction(async (client) => {
       const device = await this.devices.authorize(client, options);
-      const known = await client.query<{ known: boolean }>(
-        "SELECT (state->'names') ? $2 AS known FROM fleet_devices WHERE id = $1",
-        [device.id, name],
-      );
-      if (known.rows[0]?.known !== true) throw new LedgerError('NO_SUCH_RECORDING', `recording ${name} is not in the shipped log of this device (ship its events first)`);
+      if (device.state?.names[name] === undefined) throw new LedgerError('NO_SUCH_RECORDING', `recording ${name} is not in the shipped log of this device (ship its events first)`);
       await client.query('INSERT INTO fleet_recording_files (store_id, name, file) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [storeId, name, file]);
       const sized = await client.query<{ size: string }>('SELECT size FROM fleet_recording_files WHERE store_id = $1 AND name = $2 AND file = $3 FOR UPDATE', [storeId, name, file]);
       let size = Number(sized.rows[0]?.size ?? 0);
