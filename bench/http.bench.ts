@@ -12,7 +12,7 @@
  *      the head's cost), on the run's 1,000,000-event store.
  */
 import { spawn } from 'node:child_process';
-import { createReadStream, openSync, writeSync, closeSync, writeFileSync } from 'node:fs';
+import { createReadStream, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Writable } from 'node:stream';
@@ -20,44 +20,11 @@ import zlib from 'node:zlib';
 import type { RecordingTotals } from '@ledger/domain';
 import { type BenchContext, type BenchModule, type BenchResult, higherIsBetter, lowerIsBetter, medianOf } from './harness';
 import { bigStore } from './support/big-store';
-import { BUILD_ROOT, cannon, get, memoryOf, resetPeak, startServer } from './support/processes';
+import { BUILD_ROOT, cannon, get, peakRssDuring, peakRssResult, startServer } from './support/processes';
 import { buildStore } from './support/store-fixture';
-import { syntheticContainers } from './support/synthetic';
+import { writeLargeRecording } from './support/large-recording';
 
 const MB = 1e6;
-
-/**
- * A large .qmdl.gz made fast: one block of synthetic frames is deflated once
- * (level 6, ending in a sync flush) and repeated — each copy is a valid
- * stretch of deflate data because it refers to nothing before it — then a
- * final empty block and the gzip trailer over the whole input.
- */
-function writeLargeRecording(file: string, uncompressedTarget: number): RecordingTotals {
-  const parts = syntheticContainers(16 * 1024 * 1024, { seed: 11, rateMessagesPerSecond: 0 });
-  const block = Buffer.concat(parts);
-  const deflated = zlib.deflateRawSync(block, { level: 6, finishFlush: zlib.constants.Z_SYNC_FLUSH });
-  const copies = Math.max(1, Math.round(uncompressedTarget / block.length));
-  const fd = openSync(file, 'wx');
-  let crc = 0;
-  let size = 0;
-  const write = (b: Buffer): void => {
-    writeSync(fd, b);
-    size += b.length;
-  };
-  write(Buffer.from([0x1f, 0x8b, 0x08, 0x00, 0, 0, 0, 0, 0x00, 0x03]));
-  for (let i = 0; i < copies; i++) {
-    write(deflated);
-    crc = zlib.crc32(block, crc);
-  }
-  write(Buffer.from([0x03, 0x00])); // final, empty fixed-Huffman block
-  const total = block.length * copies;
-  const trailer = Buffer.alloc(8);
-  trailer.writeUInt32LE(crc >>> 0, 0);
-  trailer.writeUInt32LE(total % 0x100000000, 4);
-  write(trailer);
-  closeSync(fd);
-  return { qmdlSizeBytes: size, uncompressedBytes: total, containers: parts.length * copies };
-}
 
 async function gunzipFile(file: string): Promise<number> {
   let bytes = 0;
@@ -148,38 +115,12 @@ async function run(ctx: BenchContext): Promise<readonly BenchResult[]> {
       notes: `${rounds} interleaved rounds; MB of decompressed QMDL; the client counts and discards the body`,
     });
 
-    // (c) peak RSS with two downloads and an ingest at once. Reset the peak first
-    // ("5" to clear_refs, Linux >= 4.0): the figure is that of this phase, not of the load tests before.
-    const before = memoryOf(server.pid)?.rssMb ?? NaN;
-    const reset = resetPeak(server.pid);
-    const start = await get(`${server.baseUrl}/api/start-recording`, { method: 'POST' });
-    if (start.status !== 202) throw new Error(`start-recording: ${start.status}`);
-    const samples: number[] = [];
-    const sampler = setInterval(() => {
-      const m = memoryOf(server.pid);
-      if (m) samples.push(m.rssMb);
-    }, 100);
-    let downloaded = 0;
-    try {
-      const both = await Promise.all([0, 1].map(() => get(`${server.baseUrl}/api/qmdl/${largeName}`, { discard: true, timeoutMs: 300_000 })));
-      downloaded = both.reduce((a, r) => a + r.bytes, 0);
-      if (both.some((r) => r.status !== 200 || r.bytes !== large?.uncompressedBytes)) throw new Error('a concurrent download failed');
-    } finally {
-      clearInterval(sampler);
-    }
-    const peak = memoryOf(server.pid)?.hwmMb ?? NaN;
-    const stop = await get(`${server.baseUrl}/api/stop-recording`, { method: 'POST' });
-    const after = JSON.parse((await get(`${server.baseUrl}/api/qmdl-manifest`)).body.toString('utf8')) as { entries: Array<{ name: string; qmdl_size_bytes: number }> };
-    const ingested = after.entries[after.entries.length - 1]?.qmdl_size_bytes ?? 0;
-    ctx.log(`RSS: peak ${peak.toFixed(0)} MB (VmHWM), sampled max ${Math.max(...samples).toFixed(0)} MB; ${(downloaded / MB).toFixed(0)} MB downloaded, ${(ingested / MB).toFixed(1)} MB gzip ingested meanwhile (stop ${stop.status})`);
-    results.push({
-      name: 'server peak RSS, 2 large downloads + ingest at once',
-      measured: { unit: 'MB', value: peak },
-      baseline: { name: 'the 150 MB budget of issue 7', unit: 'MB', value: 150 },
-      ratio: lowerIsBetter(peak, 150),
-      target: { min: 1, note: 'peak RSS under 150 MB' },
-      notes: `VmHWM of the server process${reset ? ' since the phase began (reset through /proc/<pid>/clear_refs)' : ' over its whole life (clear_refs not writable)'}, RSS ${before.toFixed(0)} MB when it began; ingest from synthetic:rate=0 wrote ${(ingested / MB).toFixed(1)} MB gzip during the downloads`,
+    // (c) peak RSS with two downloads and an ingest at once.
+    const rss = await peakRssDuring(server, [`/api/qmdl/${largeName}`, `/api/qmdl/${largeName}`], (d) => {
+      if (d.status !== 200 || d.bytes !== large?.uncompressedBytes) throw new Error('a concurrent download failed');
     });
+    ctx.log(`RSS: peak ${rss.peakMb.toFixed(0)} MB (VmHWM), sampled max ${rss.sampledMaxMb.toFixed(0)} MB; ${(rss.downloaded / MB).toFixed(0)} MB downloaded, ${(rss.ingested / MB).toFixed(1)} MB gzip ingested meanwhile`);
+    results.push(peakRssResult('server peak RSS, 2 large downloads + ingest at once', rss, 'downloads'));
   } finally {
     await server.stop();
   }

@@ -6,6 +6,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
+import { type BenchResult, lowerIsBetter } from '../harness';
 
 /** The build the benchmarks run from (dist/ or any --outDir): `<root>/bench/support/processes.js`. */
 export const BUILD_ROOT = path.resolve(__dirname, '../..');
@@ -165,4 +166,63 @@ export async function cannon(url: string, options: { connections: number; second
     throw new Error(`autocannon ${url}: ${result.non2xx} non-2xx, ${result.errors} errors, ${result.timeouts} timeouts`);
   }
   return result;
+}
+
+export interface PeakRss {
+  /** VmHWM of the server after the phase (MB). */
+  readonly peakMb: number;
+  /** RSS when the phase began (MB). */
+  readonly beforeMb: number;
+  /** The largest RSS sampled every 100 ms (MB). */
+  readonly sampledMaxMb: number;
+  /** Whether VmHWM was reset when the phase began (else it covers the server's whole life). */
+  readonly reset: boolean;
+  /** Body bytes of every download. */
+  readonly downloaded: number;
+  /** Compressed bytes the ingest committed meanwhile. */
+  readonly ingested: number;
+}
+
+/**
+ * The server's peak RSS while `paths` download at once and a recording ingests
+ * (the server's source, started here and stopped after). The peak is reset
+ * first ("5" to clear_refs, Linux >= 4.0), so the figure is that of this phase,
+ * not of the load before it. `check` vets each download.
+ */
+export async function peakRssDuring(server: Server, paths: readonly string[], check: (download: Fetched, path: string) => void): Promise<PeakRss> {
+  const beforeMb = memoryOf(server.pid)?.rssMb ?? NaN;
+  const reset = resetPeak(server.pid);
+  const start = await get(`${server.baseUrl}/api/start-recording`, { method: 'POST' });
+  if (start.status !== 202) throw new Error(`start-recording: ${start.status}`);
+  const samples: number[] = [];
+  const sampler = setInterval(() => {
+    const m = memoryOf(server.pid);
+    if (m) samples.push(m.rssMb);
+  }, 100);
+  let downloaded = 0;
+  try {
+    const all = await Promise.all(paths.map((p) => get(`${server.baseUrl}${p}`, { discard: true, timeoutMs: 600_000 })));
+    all.forEach((d, i) => check(d, paths[i] as string));
+    downloaded = all.reduce((a, r) => a + r.bytes, 0);
+  } finally {
+    clearInterval(sampler);
+  }
+  const peakMb = memoryOf(server.pid)?.hwmMb ?? NaN;
+  const stop = await get(`${server.baseUrl}/api/stop-recording`, { method: 'POST' });
+  if (stop.status !== 202) throw new Error(`stop-recording: ${stop.status}`);
+  const after = JSON.parse((await get(`${server.baseUrl}/api/qmdl-manifest`)).body.toString('utf8')) as { entries: Array<{ qmdl_size_bytes: number }> };
+  const ingested = after.entries[after.entries.length - 1]?.qmdl_size_bytes ?? 0;
+  return { peakMb, beforeMb, sampledMaxMb: Math.max(...samples), reset, downloaded, ingested };
+}
+
+/** The bench row of a peak-RSS phase against the 150 MB budget. */
+export function peakRssResult(name: string, rss: PeakRss, during: string): BenchResult {
+  return {
+    name,
+    measured: { unit: 'MB', value: rss.peakMb },
+    baseline: { name: 'the 150 MB budget', unit: 'MB', value: 150 },
+    ratio: lowerIsBetter(rss.peakMb, 150),
+    target: { min: 1, note: 'peak RSS under 150 MB' },
+    notes: `VmHWM of the server process${rss.reset ? ' since the phase began (reset through /proc/<pid>/clear_refs)' : ' over its whole life (clear_refs not writable)'}, RSS ${rss.beforeMb.toFixed(0)} MB when it began; ingest from synthetic:rate=0 wrote ${(rss.ingested / 1e6).toFixed(1)} MB gzip during the ${during}`,
+  };
 }
