@@ -32,6 +32,39 @@ async function assertHistoryValid(log: EventLog, live: QmdlStoreState): Promise<
   expect((await log.verify()).ok).toBe(true);
 }
 
+describe('CommandProcessor.executeAll (a unit of several commands)', () => {
+  it('appends the accepted commands\' events in one batch, refuses a refused command alone, in order', async () => {
+    const log = await MemoryEventLog.open();
+    const processor = newProcessor(log, () => 1_700_000_000_000);
+    const results = await processor.executeAll(
+      [
+        { type: 'SetClockOffset', data: { offsetSeconds: 1 } },
+        { type: 'SetClockOffset', data: { offsetSeconds: Number.NaN } },
+        { type: 'RecordGpsFix', data: { lat: 1, lon: 2 } },
+      ],
+      context(1),
+    );
+    expect(results.map((r) => r.ok)).toEqual([true, false, true]);
+    expect(results[1]?.ok === false ? results[1].refusal.code : undefined).toBe('INVALID_CLOCK_OFFSET');
+    expect(results.flatMap((r) => (r.ok ? r.events.map((e) => e.type) : []))).toEqual(['ClockOffsetSet', 'GpsFixRecorded']);
+    expect(log.headSeq()).toBe(2);
+    // One unit, one append: both events went in the same batch.
+    expect((log as MemoryEventLog).stats().batches).toBe(1);
+    await log.close();
+  });
+
+  it('records nothing of a unit whose append fails, and every command of it learns so', async () => {
+    const log = await MemoryEventLog.open();
+    const processor = newProcessor(log, () => 1_700_000_000_000);
+    const realAppend = log.append.bind(log);
+    (log as { append: EventLog['append'] }).append = () => Promise.reject(new LedgerError('WRITE_FAILED', 'injected'));
+    await expect(processor.executeAll([{ type: 'SetClockOffset', data: { offsetSeconds: 1 } }, { type: 'SetClockOffset', data: { offsetSeconds: 2 } }], context(1))).rejects.toMatchObject({ code: 'WRITE_FAILED' });
+    expect(log.headSeq()).toBe(0);
+    (log as { append: EventLog['append'] }).append = realAppend;
+    await log.close();
+  });
+});
+
 describe('CommandProcessor', () => {
   let dir: string;
   beforeEach(() => {
