@@ -70,9 +70,12 @@ const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
  * Failures back off (doubling, capped); the send rate is bounded; the loop never
  * runs inside a command, so a slow or absent central side never slows one.
  *
- * The seam for the reactors issue (12): this is a reactor whose checkpoint is
- * remote. `step()` is its handler and `waitForWork()` its tail; when `runReactor`
- * is in this lib, `run()` becomes a `runReactor` call over the same step.
+ * Why this is not a `runReactor` reactor (reactor.ts): a reactor's checkpoint is
+ * local and only moves forward, but the shipper's position is whatever the
+ * central side holds — after a 409 it may be *behind* what was acknowledged
+ * (a central database restored from a backup), and shipping must resume from
+ * there. The seam: `step()` is the handler and `waitForWork()` the tail; on a
+ * reactor whose position the handler may set, `run()` becomes that reactor.
  *
  * @example
  * const shipper = new Shipper({ ledger, target: new HttpFleetTarget({ baseUrl, token, storeId: ledger.log.metadata.storeId }) }).start();
