@@ -1,0 +1,84 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { MemoryEventLog } from '@ledger/event-log';
+import type { ChainHead, DataAnswer, EventsAnswer, FleetTarget, ShippedFile } from './fleet-target';
+import { silentLogger } from './logger';
+import { openLedger } from './open-ledger';
+import { Shipper } from './shipper';
+
+const recorder = { source: 'none', autoStart: false, flushIntervalMs: 50, flushKiB: 16, minSpaceStartMb: 0, minSpaceContinueMb: 0 };
+const cli = { actor: { kind: 'cli' as const }, correlationId: 'c' };
+
+/** A central side in memory: it keeps what it is sent, with the protocol's head rules. */
+class MemoryTarget implements FleetTarget {
+  readonly url = 'http://central.test';
+  lines: string[] = [];
+  posts = 0;
+  constructor(private forcedHead?: ChainHead) {}
+  async head(): Promise<ChainHead> {
+    return this.forcedHead ?? this.current();
+  }
+  async sendEvents(ndjson: string): Promise<EventsAnswer> {
+    this.posts += 1;
+    const batch = ndjson.trim().split('\n');
+    const first = (JSON.parse(batch[0] as string) as { seq: number }).seq;
+    if (this.forcedHead !== undefined) return { ok: false, head: this.forcedHead };
+    if (first !== this.lines.length + 1) return { ok: false, head: this.current() };
+    this.lines.push(...batch);
+    return { ok: true, head: this.current() };
+  }
+  async fileSize(_name: string, _file: ShippedFile): Promise<number> {
+    return 0;
+  }
+  async putData(_name: string, _file: ShippedFile, offset: number, bytes: Buffer): Promise<DataAnswer> {
+    return { ok: true, size: offset + bytes.length };
+  }
+  private current(): ChainHead {
+    const last = this.lines[this.lines.length - 1];
+    return last === undefined ? { seq: 0, hash: '0'.repeat(64) } : { seq: this.lines.length, hash: (JSON.parse(last) as { hash: string }).hash };
+  }
+}
+
+async function until(check: () => boolean): Promise<void> {
+  for (let i = 0; i < 2000 && !check(); i++) await new Promise((r) => setTimeout(r, 10));
+  if (!check()) throw new Error('condition not met');
+}
+
+describe('Shipper', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'ledger-shipper-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('ships every event exactly as stored, from the central head, and follows new commits', async () => {
+    const log = await MemoryEventLog.open();
+    const ledger = await openLedger({ dataDir: dir, appVersion: 't', logger: silentLogger, recorder, log });
+    const target = new MemoryTarget();
+    const shipper = new Shipper({ ledger, target, batchEvents: 2 }).start();
+    await until(() => shipper.status().state === 'idle' && shipper.status().lagEvents === 0);
+    await ledger.execute({ type: 'SetClockOffset', data: { offsetSeconds: 3 } }, cli);
+    await until(() => target.lines.length === log.headSeq());
+    const stored: string[] = [];
+    for await (const { text } of log.readStored()) stored.push(text);
+    expect(target.lines).toEqual(stored);
+    expect(shipper.status()).toMatchObject({ shippedSeq: log.headSeq(), lagEvents: 0 });
+    await shipper.stop();
+    await ledger.close();
+    await log.close();
+  });
+
+  it('stops at forked, sending nothing more, when the central head is not an event of this log', async () => {
+    const log = await MemoryEventLog.open();
+    const ledger = await openLedger({ dataDir: dir, appVersion: 't', logger: silentLogger, recorder, log });
+    const target = new MemoryTarget({ seq: 1, hash: 'f'.repeat(64) });
+    const shipper = new Shipper({ ledger, target, backoff: { minMs: 10, maxMs: 50 } }).start();
+    await until(() => shipper.status().state === 'forked');
+    expect(shipper.status().lastError?.code).toBe('CHAIN_FORKED');
+    expect(target.posts).toBe(0);
+    await shipper.stop();
+    await ledger.close();
+    await log.close();
+  });
+});
