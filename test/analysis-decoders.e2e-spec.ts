@@ -1,6 +1,6 @@
 /**
  * The analysis decoders against a real dissector: each real capture of
- * /work/shared/samples is exported to GSMTAP pcapng by @ledger/radio, Debian's
+ * ../shared/samples is exported to GSMTAP pcapng by @ledger/radio, Debian's
  * tshark decodes the export, and every field the analyzers read must equal
  * tshark's, message by message (frame N of the export is the Nth radio message).
  *
@@ -17,8 +17,8 @@ import {
   EmmMessageType, decodeLteNas, decodeLteRrc, type LteRrcFacts, type NasFacts, type SibEntry,
 } from '@ledger/analysis';
 import { createPcapngExport, readRadioMessages, type RadioMessage } from '@ledger/radio';
+import { samplesDir } from './helpers/samples';
 
-const SAMPLES = '/work/shared/samples';
 const FIELDS = [
   'frame.number', 'gsmtap.type', 'gsmtap.rrc_sub_type', 'lte-rrc.c1',
   'lte-rrc.MCC_MNC_Digit', 'lte-rrc.trackingAreaCode', 'lte-rrc.cellIdentity', 'lte-rrc.schedulingInfoList',
@@ -62,7 +62,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 async function exportAndDissect(name: string): Promise<{ messages: RadioMessage[]; rows: Row[] }> {
   const qmdl = path.join(dir, `${name}.qmdl`);
-  copyFileSync(path.join(SAMPLES, `${name}.qmdl`), qmdl);
+  copyFileSync(path.join(samplesDir(), `${name}.qmdl`), qmdl);
   const pcap = path.join(dir, `${name}.pcapng`);
   const exp = createPcapngExport({ hardware: 'test', os: 'test', application: 'analysis-decoders' });
   await pipeline(createReadStream(qmdl), exp.stream, createWriteStream(pcap));

@@ -1,5 +1,5 @@
 /**
- * The analyzers over the real captures of /work/shared/samples, through the
+ * The analyzers over the real captures of ../shared/samples (test/helpers/samples.ts), through the
  * message layer as the service and the CLI run them: the findings a user would
  * see, cross-checked against tshark where a finding is a plain field test
  * (a null cipher is a ciphering field of 0; every SIB1 is one test event).
@@ -13,6 +13,7 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { AnalysisHarness, type AnalysisRow } from '@ledger/analysis';
 import { createPcapngExport, readRadioMessages } from '@ledger/radio';
+import { samplesDir } from './helpers/samples';
 
 let dir: string;
 beforeAll(() => {
@@ -30,7 +31,7 @@ interface Analysed {
 
 async function analyse(name: string): Promise<Analysed> {
   const qmdl = path.join(dir, `${name}.qmdl`);
-  copyFileSync(path.join('/work/shared/samples', `${name}.qmdl`), qmdl);
+  copyFileSync(path.join(samplesDir(), `${name}.qmdl`), qmdl);
   const pcap = path.join(dir, `${name}.pcapng`);
   await pipeline(createReadStream(qmdl), createPcapngExport({ hardware: 't', os: 't', application: 't' }).stream, createWriteStream(pcap));
   const harness = new AnalysisHarness({ config: { test_analyzer: true } });

@@ -11,6 +11,7 @@ import zlib from 'node:zlib';
 import { AnalysisHarness, type AnalysisRow } from '@ledger/analysis';
 import { readRadioMessages } from '@ledger/radio';
 import { assertBuilt, runCli } from './helpers/cli';
+import { samplePath } from './helpers/samples';
 
 let dir: string;
 let cmcc: string;
@@ -20,8 +21,8 @@ beforeAll(() => {
   dir = mkdtempSync(path.join(tmpdir(), 'cli-analyze-'));
   cmcc = path.join(dir, 'cmcc.qmdl');
   attach = path.join(dir, 'attach.qmdl');
-  copyFileSync('/work/shared/samples/cmcc-2015-lte-gsm.qmdl', cmcc);
-  copyFileSync('/work/shared/samples/attach-2020-lte.qmdl', attach);
+  copyFileSync(samplePath('cmcc-2015-lte-gsm'), cmcc);
+  copyFileSync(samplePath('attach-2020-lte'), attach);
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

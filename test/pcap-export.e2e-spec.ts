@@ -19,10 +19,10 @@ import { createPcapngExport, decodeDiagMessage, encodeGsmtap, gsmtapOf, type Pca
 import { assertBuilt, runCli } from './helpers/cli';
 import { countKeys, logFrameByHand, logMessageByHand, scanCapture } from './helpers/diag-scan';
 import { assertTshark, dissect, dissectionProblems, tshark } from './helpers/tshark';
+import { samplesDir } from './helpers/samples';
 
 jest.setTimeout(180_000);
 
-const SAMPLES = path.resolve(__dirname, '..', '..', '..', 'shared', 'samples');
 const CAPTURES = ['attach-2020-lte', 'cmcc-2015-lte-gsm', 'mi10-2020-lte-nr-0x98'];
 const SECTION = { hardware: 'test-hw', os: 'TestOS 1.0', application: 'qmdl-ledger test' };
 
@@ -81,7 +81,7 @@ beforeAll(async () => {
   assertBuilt();
   assertTshark();
   tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'qmdl-ledger-pcap-'));
-  for (const name of CAPTURES) await fs.copyFile(path.join(SAMPLES, `${name}.qmdl`), path.join(tmp, `${name}.qmdl`));
+  for (const name of CAPTURES) await fs.copyFile(path.join(samplesDir(), `${name}.qmdl`), path.join(tmp, `${name}.qmdl`));
 });
 
 afterAll(async () => {

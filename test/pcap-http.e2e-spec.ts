@@ -9,13 +9,11 @@ import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { readPcapng, tsharkProblems } from './helpers/pcapng';
-import { eventually, MAIN_JS, readZip, REPO_ROOT, request, runCli, spawnServer, stopServer, tempDirs, type Manifest, type ManifestEntry, type SpawnedServer } from './helpers/server';
+import { eventually, MAIN_JS, readZip, request, runCli, spawnServer, stopServer, tempDirs, type Manifest, type ManifestEntry, type SpawnedServer } from './helpers/server';
+import { samplePath } from './helpers/samples';
 
 jest.setTimeout(120_000);
 
-/** The third-party captures beside the repo (`../shared/samples`, seen from /work/main or a worktree below /work/wt); QMDL_SAMPLES overrides. */
-const SAMPLES = process.env['QMDL_SAMPLES'] ?? [path.resolve(REPO_ROOT, '../shared/samples'), path.resolve(REPO_ROOT, '../../shared/samples')].find((d) => existsSync(d)) ?? '../shared/samples';
-const SAMPLE = path.join(SAMPLES, 'attach-2020-lte.qmdl');
 
 type Entry = ManifestEntry;
 
@@ -45,7 +43,7 @@ describe('a real capture replayed into a recording', () => {
 
   beforeAll(async () => {
     const capture = path.join(work, 'capture.qmdl');
-    copyFileSync(SAMPLE, capture);
+    copyFileSync(samplePath('attach-2020-lte'), capture);
     server = await spawnServer(['--data-dir', path.join(work, 'data'), '--source', `qmdl:${capture}?pace=fast`]);
     base = server.baseUrl;
     const finished = await eventually(async () => (await manifest(base)).entries.find((e) => e.stop_reason === 'source-ended'), 60_000, 100);
