@@ -35,7 +35,7 @@ describe('with an admin token', () => {
   it('answers 401 to every mutation, the service log and the event API without the token', async () => {
     const closed: Array<[string, string]> = [
       ['POST', '/api/start-recording'], ['POST', '/api/stop-recording'], ['POST', '/api/delete-recording/1'], ['POST', '/api/delete-all-recordings'],
-      ['POST', '/api/time-offset'], ['POST', '/api/gps'], ['POST', '/api/config'], ['GET', '/api/log'],
+      ['POST', '/api/time-offset'], ['POST', '/api/gps'], ['POST', '/api/config'], ['POST', '/api/analysis/1'], ['GET', '/api/log'],
       ['GET', '/api/events'], ['GET', '/api/events/1'], ['GET', '/api/events/export'], ['GET', '/api/events/stream'],
       ['GET', '/api/recordings/1/history'], ['GET', '/api/store/verify'],
     ];

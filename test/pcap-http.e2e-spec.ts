@@ -48,6 +48,8 @@ describe('a real capture replayed into a recording', () => {
     base = server.baseUrl;
     const finished = await eventually(async () => (await manifest(base)).entries.find((e) => e.stop_reason === 'source-ended'), 60_000, 100);
     name = finished.name;
+    // The zip's .ndjson is compared with the served report: wait until the analysis reactor has written it.
+    await eventually(async () => ((await request(base, '/api/analysis')).json<{ finished: string[] }>().finished.includes(name) ? true : undefined), 60_000, 100);
   });
   afterAll(() => stopServer(server));
 

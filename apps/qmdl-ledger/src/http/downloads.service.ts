@@ -145,7 +145,7 @@ export class DownloadsService {
       const qmdl = await this.open(() => openQmdlReadStream(paths.qmdl, { fileBytes: entry.qmdlSizeBytes, chunkSize: chunkBytes }), entry.name);
       members.push({ name: `${entry.name}.qmdl`, stream: qmdl });
       // The report /api/analysis-report/{name} serves, so the zip and the endpoint agree.
-      members.push({ name: `${entry.name}.ndjson`, stream: Readable.from([Buffer.from(analysisReport(entry))]) });
+      members.push({ name: `${entry.name}.ndjson`, stream: await this.openReport(entry) });
       const gps = await this.openOptional(paths.gps);
       if (gps !== undefined) members.push({ name: `${entry.name}-gps.ndjson`, stream: gps });
       // Last, in the original's order; converted from its own read of the file when the zip gets to it.
@@ -167,6 +167,16 @@ export class DownloadsService {
     }
     zip.end();
     return output;
+  }
+
+  /**
+   * The recording's analysis report: `<name>.ndjson` as the analysis reactor
+   * wrote it (whole: it is renamed into place), or, until one is written, the
+   * metadata line alone. `GET /api/analysis-report/{name}` and the zip both serve this.
+   */
+  async openReport(entry: RecordingEntry): Promise<Readable> {
+    const written = await this.openOptional(this.ledger.paths(entry.name, entry.compressed).analysis);
+    return written ?? Readable.from([Buffer.from(analysisReport(entry))]);
   }
 
   private async open(make: () => Readable, name: string): Promise<Readable> {

@@ -1,4 +1,5 @@
 import type { ShippingStatus } from '@ledger/store';
+import type { AnalysisQueue } from '../analysis/analysis-reactor';
 import type { LogBuffer } from './log-buffer';
 import type { ServerLimits } from './server-limits';
 import type { StreamedDownloadLimits } from './streamed-download.service';
@@ -25,6 +26,8 @@ export interface HttpConfig {
   readonly logBuffer: LogBuffer;
   /** The shipper's status when `serve --ship-to` runs one (GET /api/shipping, /metrics). */
   readonly shipping?: () => ShippingStatus;
+  /** The analysis reactor's queue when `serve` runs one (not with --read-only): GET/POST /api/analysis. */
+  readonly analysis?: AnalysisQueue;
   /** End an SSE stream whose client does not read while more than this many events are committed past it (default 10,000). */
   readonly sseMaxBehind?: number;
   /** Limits of the HTTP server (defaults: DEFAULT_SERVER_LIMITS). */

@@ -4,6 +4,7 @@ import { ApiBody, ApiOperation, ApiParam, ApiProduces, ApiQuery, ApiResponse, Ap
 import type { HttpRequest as Request, HttpResponse as Response } from './http-types';
 import { formatRfc3339, LedgerError, parseRfc3339, redactRayhunterConfig, toRayhunterManifest, type QmdlStoreState } from '@ledger/domain';
 import type { Ledger } from '@ledger/store';
+import type { AnalysisStatus } from '../analysis/analysis-queue';
 import { analysisReport } from './analysis-report';
 import { Mutation, RequiresAuth } from './auth.decorators';
 import { CommandRunner } from './command-runner.service';
@@ -209,49 +210,56 @@ export class RayhunterController {
   }
 
   @Get('analysis')
-  @ApiOperation({ summary: 'Analysis status: no analyzers run here, so nothing is queued or running and every finished recording\'s (metadata-only) report is ready' })
-  @ApiResponse({ status: 200, description: '{queued: [], running: null, finished: [names of the finished recordings]}' })
-  analysis(@Req() req: Request): unknown {
+  @ApiOperation({ summary: 'The analysis queue: recordings waiting for the analysis reactor (in order), the one it analyses, and those whose report is current' })
+  @ApiResponse({ status: 200, description: '{queued: [names], running: name | null, finished: [names]}' })
+  analysis(@Req() req: Request): AnalysisStatus {
     const state = this.ledger.state();
     reflectSeq(req, state.seq);
-    return this.analysisStatus(state);
+    return this.analysisStatus();
   }
 
   @Post('analysis/:name')
   @HttpCode(202)
-  @ApiOperation({ summary: 'Re-analyze a recording: nothing to queue (no analyzers run here), so it answers the status with the recording finished' })
+  @Mutation()
+  @ApiOperation({ summary: 'Re-analyse a finished recording: queued first for the analysis reactor; answers the queue' })
   @ApiParam({ name: 'name', description: 'Recording name (decimal digits)' })
-  @ApiResponse({ status: 202, description: '{queued, running, finished}, as GET /api/analysis' })
+  @ApiResponse({ status: 202, description: '{queued, running, finished}, as GET /api/analysis, with the recording queued (or running)' })
   @ApiResponse({ status: 400, description: 'INVALID_RECORDING_NAME' })
-  @ApiResponse({ status: 404, description: 'NO_SUCH_RECORDING' })
-  reanalyze(@Req() req: Request, @Param('name') raw: string): unknown {
+  @ApiResponse({ status: 404, description: 'NO_SUCH_RECORDING (also the active recording: it is analysed once finished)' })
+  reanalyze(@Req() req: Request, @Param('name') raw: string): AnalysisStatus {
     const name = parseRecordingName(raw);
     const state = this.ledger.state();
     reflectSeq(req, state.seq);
-    if (findEntry(state, name) === undefined) throw new LedgerError('NO_SUCH_RECORDING', `couldn't find recording with name ${name}`);
-    return this.analysisStatus(state);
+    if (state.entries[name] === undefined || !Object.prototype.hasOwnProperty.call(state.entries, name)) {
+      throw new LedgerError('NO_SUCH_RECORDING', `couldn't find recording with name ${name}`);
+    }
+    this.config.analysis?.requeue(name);
+    return this.analysisStatus();
   }
 
   @Get('analysis-report/:name')
-  @ApiOperation({ summary: 'The analysis report (NDJSON): only the metadata line, as no analyzers run; `live` is the current recording' })
+  @ApiOperation({ summary: 'The analysis report (NDJSON, report format v2): the reactor\'s `<name>.ndjson`, or the metadata line alone until it is written; `live` is the current recording (metadata line)' })
   @ApiParam({ name: 'name', description: 'Recording name or `live`' })
   @ApiProduces('application/x-ndjson')
-  @ApiResponse({ status: 200, description: '{analyzers: [], rayhunter: {...}, report_version: 2}' })
+  @ApiResponse({ status: 200, description: 'metadata line {analyzers, rayhunter, report_version: 2}, then one row per skipped message or finding above Informational' })
   @ApiResponse({ status: 404, description: 'NO_SUCH_RECORDING' })
-  @ApiResponse({ status: 503, description: 'NOT_RECORDING: `live` while nothing records' })
-  analysisReport(@Req() req: Request, @Res() res: Response, @Param('name') raw: string): void {
+  @ApiResponse({ status: 503, description: 'NOT_RECORDING: `live` while nothing records; TOO_MANY_DOWNLOADS (Retry-After)' })
+  async analysisReport(@Req() req: Request, @Res() res: Response, @Param('name') raw: string): Promise<void> {
     const state = this.ledger.state();
     reflectSeq(req, state.seq);
-    let entry;
     if (raw === 'live') {
-      entry = state.current;
+      const entry = state.current;
       if (entry === undefined) throw new LedgerError('NOT_RECORDING', 'nothing is being recorded');
-    } else {
-      const name = parseRecordingName(raw);
-      entry = findEntry(state, name)?.entry;
-      if (entry === undefined) throw new LedgerError('NO_SUCH_RECORDING', `couldn't find recording with name ${name}`);
+      res.status(200).type('application/x-ndjson').send(analysisReport(entry));
+      return;
     }
-    res.status(200).type('application/x-ndjson').send(analysisReport(entry));
+    const name = parseRecordingName(raw);
+    const entry = findEntry(state, name)?.entry;
+    if (entry === undefined) throw new LedgerError('NO_SUCH_RECORDING', `couldn't find recording with name ${name}`);
+    await this.streamed.send(res, `analysis report ${name}`, async () => ({
+      headers: { 'Content-Type': 'application/x-ndjson; charset=utf-8' },
+      streams: [await this.downloads.openReport(entry)],
+    }));
   }
 
   @Get('system-stats')
@@ -409,11 +417,14 @@ export class RayhunterController {
   }
 
   /**
-   * Rayhunter's analysis status: nothing queued or running; every finished
-   * recording (not the current one) is finished. The UI only looks names up in
-   * it, so no sort: it is polled every second.
+   * Rayhunter's analysis status: the reactor's queue. Without a reactor
+   * (--read-only) nothing will run, so every finished recording is finished
+   * with the report it has: the UI shows a report only for names in
+   * `finished`, and spins forever on the others.
    */
-  private analysisStatus(state: QmdlStoreState): { queued: string[]; running: null; finished: string[] } {
-    return { queued: [], running: null, finished: Object.keys(state.entries) };
+  private analysisStatus(): AnalysisStatus {
+    const queue = this.config.analysis;
+    if (queue !== undefined) return queue.status();
+    return { queued: [], running: null, finished: Object.keys(this.ledger.state().entries) };
   }
 }

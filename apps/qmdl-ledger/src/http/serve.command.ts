@@ -5,11 +5,13 @@ import { buildUpcasters, MIGRATIONS } from '@ledger/migrations';
 import { EventLogErrorCode } from '@ledger/event-log';
 import { createDiagSource } from '@ledger/qmdl';
 import { DATA_DIR_UNUSABLE, HttpFleetTarget, openLedger, Shipper, type LedgerLogger } from '@ledger/store';
+import { AnalysisReactor } from '../analysis/analysis-reactor';
 import { BufferGovernor } from '../buffer-governor';
 import { APP_VERSION } from '../version';
 import { createHttpApp } from './create-app';
 import { DEFAULT_SSE_MAX_BEHIND } from './http-config';
 import { BufferedLogger, coalesced, LogBuffer } from './log-buffer';
+import { runtimeMetadata } from './system-info';
 import { descriptorSoftLimit, fitToDescriptorLimit, isLoopback, parseServeOptions, type RawServeOptions, SERVER_LIMIT_DEFAULTS, UsageError } from './serve-options';
 
 /** Exit codes of `serve`: 2 bad usage, 3 the store is in use by another process. */
@@ -133,6 +135,9 @@ async function serve(raw: RawServeOptions): Promise<void> {
     logger: ledgerLogger,
   });
 
+  // The analysis reactor writes reports and records findings: not in --read-only.
+  const analysis = options.readOnly ? undefined : new AnalysisReactor({ ledger, runtime: runtimeMetadata(), logger: ledgerLogger });
+
   let app;
   try {
     app = await createHttpApp({
@@ -147,6 +152,7 @@ async function serve(raw: RawServeOptions): Promise<void> {
         allowedOrigins: options.allowedOrigins,
         logBuffer,
         ...(shipper !== undefined ? { shipping: () => shipper.status() } : {}),
+        ...(analysis !== undefined ? { analysis } : {}),
         ...(options.rayhunterUi !== undefined ? { rayhunterUiDir: options.rayhunterUi } : {}),
         sseMaxBehind: options.sseMaxBehind,
         server: {
@@ -169,6 +175,7 @@ async function serve(raw: RawServeOptions): Promise<void> {
   }
   const ready = app;
   shipper?.start();
+  analysis?.start();
   const governorFailed = coalesced((message) => logger.warn(message, 'buffer-governor'));
   const governor = options.bufferLimitMb > 0
     ? new BufferGovernor({
@@ -196,6 +203,7 @@ async function serve(raw: RawServeOptions): Promise<void> {
     ready
       .close()
       .then(() => shipper?.stop())
+      .then(() => analysis?.stop())
       .then(() => ledger.close({ signal }))
       .then(() => {
         process.stdout.write('qmdl-ledger stopped\n');

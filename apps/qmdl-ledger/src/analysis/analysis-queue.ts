@@ -1,0 +1,78 @@
+import { ANALYZERS, DEFAULT_ANALYZER_CONFIG, type AnalyzerConfig } from '@ledger/analysis';
+import { analysisOf, compareRecordingsByStart, type AnalysisReason, type AnalyzerVersion, type QmdlStoreState } from '@ledger/domain';
+
+/** Rayhunter's `GET /api/analysis`: names queued (in order), the one being analysed, the ones whose report is current. */
+export interface AnalysisStatus {
+  readonly queued: string[];
+  readonly running: string | null;
+  readonly finished: string[];
+}
+
+/** One recording due for analysis; `resume` is the id of a started, never completed analysis (a crash) to continue. */
+export interface AnalysisJob {
+  readonly name: string;
+  readonly reason: AnalysisReason;
+  readonly resume?: string;
+}
+
+/** The config's `analyzers` switches over the defaults (ChangeConfig validated them; anything not boolean is ignored). */
+export function analyzerConfigOf(config: Readonly<Record<string, unknown>>): AnalyzerConfig {
+  const switches = config.analyzers;
+  const out: Record<string, boolean> = { ...DEFAULT_ANALYZER_CONFIG };
+  if (switches !== null && typeof switches === 'object') {
+    for (const key of Object.keys(DEFAULT_ANALYZER_CONFIG)) {
+      const value = (switches as Record<string, unknown>)[key];
+      if (typeof value === 'boolean') out[key] = value;
+    }
+  }
+  return out as unknown as AnalyzerConfig;
+}
+
+/** The enabled analyzers with their versions, in report order. */
+export function enabledAnalyzers(config: AnalyzerConfig): AnalyzerVersion[] {
+  return ANALYZERS.filter((a) => config[a.key]).map(({ key, name, version }) => ({ key, name, version }));
+}
+
+function sameAnalyzers(a: readonly AnalyzerVersion[], b: readonly AnalyzerVersion[]): boolean {
+  return a.length === b.length && a.every((x, i) => x.key === b[i]?.key && x.version === b[i]?.version);
+}
+
+/**
+ * What the reactor has to do, from the projection alone (its `analyses` are
+ * the reactor's checkpoint: what it recorded). A finished recording is due when
+ * it was never analysed ('new'), when its last report was made by other
+ * analyzers or other versions than the enabled ones ('analyzer-changed'), or
+ * when re-analysis was asked for ('requested', first, in the order asked). An
+ * analysis started with the enabled analyzers and never completed is resumed.
+ */
+export function dueAnalyses(state: QmdlStoreState, enabled: readonly AnalyzerVersion[], requested: readonly string[]): AnalysisJob[] {
+  const jobs: AnalysisJob[] = [];
+  const seen = new Set<string>();
+  for (const name of requested) {
+    if (seen.has(name) || state.entries[name] === undefined || !Object.prototype.hasOwnProperty.call(state.entries, name)) continue;
+    seen.add(name);
+    jobs.push({ name, reason: 'requested' });
+  }
+  const entries = Object.values(state.entries).sort(compareRecordingsByStart);
+  for (const entry of entries) {
+    if (seen.has(entry.name)) continue;
+    const analysis = analysisOf(state, entry.name);
+    const running = analysis?.running;
+    if (running !== undefined && sameAnalyzers(running.analyzers, enabled)) {
+      jobs.push({ name: entry.name, reason: running.reason, resume: running.analysisId });
+    } else if (analysis?.completed === undefined) {
+      jobs.push({ name: entry.name, reason: 'new' });
+    } else if (!sameAnalyzers(analysis.completed.analyzers, enabled)) {
+      jobs.push({ name: entry.name, reason: 'analyzer-changed' });
+    }
+  }
+  return jobs;
+}
+
+/** The status the original serves, for a state and what is running now. */
+export function analysisStatusOf(state: QmdlStoreState, jobs: readonly AnalysisJob[], running: string | undefined): AnalysisStatus {
+  const queued = jobs.map((j) => j.name).filter((n) => n !== running);
+  const pending = new Set([...queued, ...(running === undefined ? [] : [running])]);
+  const finished = Object.keys(state.entries).filter((name) => !pending.has(name) && analysisOf(state, name)?.completed !== undefined);
+  return { queued, running: running ?? null, finished };
+}

@@ -1,0 +1,237 @@
+import { randomUUID } from 'node:crypto';
+import { createWriteStream, promises as fs, type WriteStream } from 'node:fs';
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import { AnalysisHarness, type AnalysisRow, type RuntimeMetadata } from '@ledger/analysis';
+import { analysisOf, type Command, type RecordingEntry } from '@ledger/domain';
+import { openQmdlReadStream } from '@ledger/qmdl';
+import { RadioMessageReader } from '@ledger/radio';
+import { silentLogger, type Ledger, type LedgerLogger } from '@ledger/store';
+import { analysisStatusOf, analyzerConfigOf, dueAnalyses, enabledAnalyzers, type AnalysisJob, type AnalysisStatus } from './analysis-queue';
+import { FindingCoalescer } from './finding-coalescer';
+
+export interface AnalysisReactorOptions {
+  readonly ledger: Ledger;
+  /** Who analyses, for the reports' metadata line when a recording does not name its own build. */
+  readonly runtime: RuntimeMetadata;
+  readonly logger?: LedgerLogger;
+  /** Bytes read from a recording file at a time (default 64 KiB); the loop yields to the event loop after each. */
+  readonly chunkBytes?: number;
+}
+
+/** The queue as the HTTP app sees it. */
+export interface AnalysisQueue {
+  status(): AnalysisStatus;
+  /** Queue a finished recording for re-analysis; false when there is no such finished recording. */
+  requeue(name: string): boolean;
+}
+
+class Superseded extends Error {}
+
+async function write(out: WriteStream, text: string): Promise<void> {
+  if (!out.write(text)) await new Promise<void>((resolve, reject) => {
+    out.once('drain', resolve);
+    out.once('error', reject);
+  });
+}
+
+/**
+ * The analysis reactor: runs the analyzers over finished and imported
+ * recordings, one at a time, at its own pace, and records what it found.
+ *
+ * A checkpointed consumer of the log. Its checkpoint is what it recorded — the
+ * projection's `analyses` (analysis slice): which recording has a completed
+ * analysis by which analyzer versions, which one was started and not
+ * completed, and up to which packet its findings are recorded. It follows the
+ * log with the pull-based tail from the projection's seq, and re-reads the
+ * queue (`dueAnalyses`) whenever an event arrives. So a restart, even after
+ * SIGKILL, resumes an interrupted analysis under its id: the run starts again
+ * from the first byte (the analyzers are deterministic), rewrites the report
+ * file, and records only the finding windows after `findingsThrough`; the
+ * decider refuses any earlier window, so no finding is recorded twice.
+ *
+ * Bounded memory: the file is streamed (one chunk, one coalescing window of
+ * findings, the analyzers' state); the report goes to `<name>.ndjson.partial`
+ * with backpressure and is renamed over `<name>.ndjson` before the completion
+ * is recorded, so the served report is always a whole one.
+ *
+ * @example
+ * const reactor = new AnalysisReactor({ ledger, runtime: runtimeMetadata() }).start();
+ * reactor.status(); // { queued: ['1717236001'], running: '1717236000', finished: [] }
+ * reactor.requeue('1717236000');
+ * await reactor.stop();
+ */
+export class AnalysisReactor implements AnalysisQueue {
+  private readonly ledger: Ledger;
+  private readonly logger: LedgerLogger;
+  private readonly chunkBytes: number;
+  private readonly abort = new AbortController();
+  private requested: string[] = [];
+  private running?: string;
+  /** Recordings whose analysis failed (e.g. the file is unreadable), with the seq it failed at: retried only when asked (POST) or after a restart. */
+  private readonly failed = new Map<string, number>();
+  private loops?: Promise<void>;
+  private wake?: () => void;
+
+  constructor(private readonly options: AnalysisReactorOptions) {
+    this.ledger = options.ledger;
+    this.logger = options.logger ?? silentLogger;
+    this.chunkBytes = options.chunkBytes ?? 64 * 1024;
+  }
+
+  start(): this {
+    if (this.loops === undefined) this.loops = Promise.all([this.follow(), this.work()]).then(() => undefined);
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    this.abort.abort();
+    this.wake?.();
+    await this.loops;
+  }
+
+  status(): AnalysisStatus {
+    const state = this.ledger.state();
+    return analysisStatusOf(state, this.jobs(), this.running);
+  }
+
+  requeue(name: string): boolean {
+    if (!Object.prototype.hasOwnProperty.call(this.ledger.state().entries, name)) return false;
+    if (!this.requested.includes(name)) this.requested.push(name);
+    this.wake?.();
+    return true;
+  }
+
+  private jobs(): AnalysisJob[] {
+    const state = this.ledger.state();
+    const enabled = enabledAnalyzers(analyzerConfigOf(state.config));
+    return dueAnalyses(state, enabled, this.requested).filter((job) => job.reason === 'requested' || this.failed.get(job.name) === undefined);
+  }
+
+  /** The tail: every committed event may change the queue (a stop, an import, a config change, a deletion). */
+  private async follow(): Promise<void> {
+    try {
+      for await (const event of this.ledger.log.tail({ after: this.ledger.log.headSeq(), signal: this.abort.signal })) {
+        if (event.type !== 'RecordingDataAppended') this.wake?.();
+      }
+    } catch (error) {
+      if (!this.abort.signal.aborted) this.logger.warn(`analysis: the log tail ended: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+
+  private async work(): Promise<void> {
+    const signal = this.abort.signal;
+    while (!signal.aborted) {
+      const job = this.jobs()[0];
+      if (job === undefined) {
+        await this.idle(5000);
+        continue;
+      }
+      this.running = job.name;
+      this.requested = this.requested.filter((n) => n !== job.name);
+      try {
+        await this.analyse(job);
+        this.failed.delete(job.name);
+      } catch (error) {
+        if (signal.aborted) break;
+        if (!(error instanceof Superseded)) {
+          this.failed.set(job.name, this.ledger.state().seq);
+          this.logger.warn(`analysis of ${job.name} failed: ${error instanceof Error ? error.message : String(error)}`);
+        }
+      } finally {
+        this.running = undefined;
+      }
+    }
+  }
+
+  private async idle(ms: number): Promise<void> {
+    await new Promise<void>((resolve) => {
+      const signal = this.abort.signal;
+      const timer = setTimeout(done, ms);
+      const wake = (): void => done();
+      function done(): void {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', wake);
+        resolve();
+      }
+      this.wake = wake;
+      signal.addEventListener('abort', wake);
+    });
+    this.wake = undefined;
+  }
+
+  private async execute(command: Command, analysisId: string): Promise<void> {
+    const result = await this.ledger.execute(command, { actor: { kind: 'system' }, correlationId: `analysis-${analysisId}` });
+    if (result.ok) return;
+    if (result.refusal.code === 'ANALYSIS_NOT_RUNNING' || result.refusal.code === 'NO_SUCH_RECORDING') throw new Superseded(result.refusal.message);
+    throw new Error(`${command.type} refused: ${result.refusal.code} ${result.refusal.message}`);
+  }
+
+  private async analyse(job: AnalysisJob): Promise<void> {
+    const state = this.ledger.state();
+    const entry = state.entries[job.name] as RecordingEntry;
+    const config = analyzerConfigOf(state.config);
+    const analyzers = enabledAnalyzers(config);
+    const analysisId = job.resume ?? randomUUID();
+    if (job.resume === undefined) {
+      await this.execute({ type: 'StartRecordingAnalysis', data: { name: job.name, analysisId, reason: job.reason, analyzers } }, analysisId);
+    }
+    const findingsThrough = analysisOf(this.ledger.state(), job.name)?.running?.findingsThrough ?? 0;
+    this.logger.info(`analysis: ${job.resume === undefined ? 'analysing' : 'resuming'} ${job.name} (${job.reason})`);
+
+    const paths = this.ledger.paths(entry.name, entry.compressed);
+    const partial = `${paths.analysis}.partial`;
+    const harness = new AnalysisHarness({ config });
+    const coalescer = new FindingCoalescer({ analysisId, analyzers });
+    const reader = new RadioMessageReader();
+    const out = createWriteStream(partial);
+    let rows = 0;
+    const record = async (batch: ReturnType<FindingCoalescer['close']>): Promise<void> => {
+      if (batch === undefined || batch.through <= findingsThrough) return;
+      await this.execute({ type: 'RecordAnalysisFindings', data: { name: job.name, analysisId, through: batch.through, findings: batch.findings } }, analysisId);
+    };
+    const onRow = async (row: AnalysisRow, packet: number): Promise<void> => {
+      rows++;
+      await write(out, `${JSON.stringify(row)}\n`);
+      await record(coalescer.add(row, packet));
+    };
+    try {
+      await write(out, `${JSON.stringify(harness.metadata(this.runtimeOf(entry)))}\n`);
+      for await (const chunk of openQmdlReadStream(paths.qmdl, { chunkSize: this.chunkBytes })) {
+        if (this.abort.signal.aborted) throw new Superseded('stopping');
+        for (const message of reader.push(chunk as Buffer)) {
+          for (const row of harness.analyze(message)) await onRow(row, message.index);
+        }
+        await yieldToEventLoop();
+      }
+      reader.end();
+      await record(coalescer.close());
+      await new Promise<void>((resolve, reject) => out.end((error?: Error | null) => (error ? reject(error) : resolve())));
+      const handle = await fs.open(partial, 'r');
+      await handle.sync().finally(() => handle.close());
+      await fs.rename(partial, paths.analysis);
+    } catch (error) {
+      out.destroy();
+      await fs.rm(partial, { force: true });
+      throw error;
+    }
+    const stats = harness.stats();
+    await this.execute({
+      type: 'CompleteRecordingAnalysis',
+      data: {
+        name: job.name, analysisId, analyzers, messages: stats.messages, analysed: stats.elements, skipped: stats.skipped,
+        severities: stats.events, reportRows: rows,
+      },
+    }, analysisId);
+    this.logger.info(`analysis: ${job.name} done: ${stats.events.High} High, ${stats.events.Medium} Medium, ${stats.events.Low} Low`);
+  }
+
+  /** The build identity of the recording where it was recorded, as the metadata-only report has it. */
+  private runtimeOf(entry: RecordingEntry): RuntimeMetadata {
+    const now = this.options.runtime;
+    return {
+      rayhunter_version: entry.rayhunterVersion ?? now.rayhunter_version,
+      system_os: entry.systemOs ?? now.system_os,
+      arch: entry.arch ?? now.arch,
+    };
+  }
+}
