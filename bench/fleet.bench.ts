@@ -6,7 +6,10 @@
  *      vs raw batched INSERTs of the same rows into the same table layout by as
  *      many concurrent clients as the service's pool (target >= 0.5x);
  *  (b) the fleet devices list with 10,000 devices over HTTP vs a bare SELECT of
- *      the same rows (target: at most 2x the time, ratio >= 0.5).
+ *      the same rows (target: at most 2x the time, ratio >= 0.5);
+ *  (c) a device's command latency (POST /api/time-offset) while it records and
+ *      ships to the central service vs a device that records and does not ship
+ *      (target: at most 1.1x the latency, ratio >= 0.91).
  */
 import type { AddressInfo } from 'node:net';
 import { Client, Pool } from 'pg';
@@ -18,6 +21,8 @@ import { enrollDevice } from '../apps/qmdl-ledger/src/fleet/devices.service';
 import { FleetDatabase } from '../apps/qmdl-ledger/src/fleet/fleet-database';
 import { BenchContext, BenchModule, BenchResult, higherIsBetter, lowerIsBetter, medianOf } from './harness';
 import { startPostgres, type PgCluster } from './support/postgres';
+import { get, startServer } from './support/processes';
+import path from 'node:path';
 
 const POOL = 10;
 const BATCH_EVENTS = 10;
@@ -153,6 +158,37 @@ async function devicesList(url: string, devices: number, rounds: number): Promis
   }
 }
 
+/** Median latency of sequential commands on two recording devices, one shipping, interleaved by round. */
+async function commandLatency(url: string, tmpDir: string, rounds: number, perRound: number): Promise<{ shipping: number; plain: number }> {
+  const db = await FleetDatabase.open({ url, max: POOL });
+  const app = await createFleetApp({ db, upcasters: buildUpcasters(), config: {} });
+  await app.listen(0, '127.0.0.1');
+  const central = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
+  const { token } = await enrollDevice(db, 'bench-latency');
+  const shipping = await startServer({ dataDir: path.join(tmpDir, 'shipping'), source: 'synthetic:rate=300', args: ['--ship-to', central, '--ship-token', token] });
+  const plain = await startServer({ dataDir: path.join(tmpDir, 'plain'), source: 'synthetic:rate=300' });
+  try {
+    for (const server of [shipping, plain]) await get(`${server.baseUrl}/api/start-recording`, { method: 'POST', body: '{}' });
+    const times = { shipping: [] as number[], plain: [] as number[] };
+    for (let round = 0; round < rounds; round++) {
+      for (const [key, server] of (round % 2 === 0 ? [['shipping', shipping], ['plain', plain]] : [['plain', plain], ['shipping', shipping]]) as Array<['shipping' | 'plain', typeof plain]>) {
+        for (let i = 0; i < perRound; i++) {
+          const t = performance.now();
+          const res = await get(`${server.baseUrl}/api/time-offset`, { method: 'POST', body: JSON.stringify({ offset_seconds: i % 5 }) });
+          if (res.status !== 200) throw new Error(`time-offset answered ${res.status}`);
+          times[key].push(performance.now() - t);
+        }
+      }
+    }
+    return { shipping: medianOf(times.shipping), plain: medianOf(times.plain) };
+  } finally {
+    await shipping.stop();
+    await plain.stop();
+    await app.close();
+    await db.close();
+  }
+}
+
 const bench: BenchModule = {
   title: 'fleet service on PostgreSQL (ingest, devices list)',
   async run(ctx: BenchContext): Promise<BenchResult[]> {
@@ -173,6 +209,8 @@ const bench: BenchModule = {
       ctx.log(`ingest ${service.map((v) => v.toFixed(0)).join('/')} events/s vs raw ${raw.map((v) => v.toFixed(0)).join('/')}`);
       const list = await devicesList(await pg.createDatabase('bench_list'), listed, ctx.quick ? 3 : 7);
       ctx.log(`devices list ${list.http.toFixed(1)} ms vs bare select ${list.select.toFixed(1)} ms`);
+      const latency = await commandLatency(await pg.createDatabase('bench_latency'), ctx.tmpDir, ctx.quick ? 4 : 10, ctx.quick ? 50 : 100);
+      ctx.log(`command latency ${latency.shipping.toFixed(2)} ms shipping vs ${latency.plain.toFixed(2)} ms not shipping`);
       return [
         {
           name: `central ingest, ${devices} devices shipping concurrently (${eventsPerDevice} events each, batches of ${BATCH_EVENTS}), vs raw batched INSERTs of the same rows`,
@@ -187,6 +225,13 @@ const bench: BenchModule = {
           baseline: { name: 'SELECT of the rows (pg client)', value: list.select, unit: 'ms' },
           ratio: lowerIsBetter(list.http, list.select),
           target: { min: 0.5, note: 'at most 2x the time' },
+        },
+        {
+          name: 'a recording device\'s command latency (POST /api/time-offset, median) while it ships to the central service',
+          measured: { value: latency.shipping, unit: 'ms' },
+          baseline: { name: 'the same on a recording device that does not ship', value: latency.plain, unit: 'ms' },
+          ratio: lowerIsBetter(latency.shipping, latency.plain),
+          target: { min: 0.91, note: 'shipping adds at most 10%' },
         },
       ];
     } finally {

@@ -31,6 +31,12 @@ export interface ShipperOptions {
   readonly maxBytesPerSecond?: number;
   /** Backoff while the central side is down: from `minMs` doubling to `maxMs` (defaults 250 ms, 30 s). */
   readonly backoff?: { readonly minMs?: number; readonly maxMs?: number };
+  /**
+   * After a commit wakes an idle shipper, wait this long before sending (default 250 ms), so the
+   * events of a burst of commands go in one batch instead of one request each: shipping stays off
+   * the commands' way.
+   */
+  readonly coalesceMs?: number;
   /** Delete a recording locally once it is uploaded (the original's `delete_on_upload`). */
   readonly deleteAfterUpload?: boolean;
   readonly logger?: LedgerLogger;
@@ -163,7 +169,7 @@ export class Shipper {
       }
       if (!worked) {
         this.state = 'idle';
-        await this.waitForWork(1000);
+        if (await this.waitForWork(1000)) await sleep(this.options.coalesceMs ?? 250, signal);
       }
     }
   }
@@ -337,20 +343,22 @@ export class Shipper {
     await sleep(delay * (0.75 + Math.random() * 0.5), this.abort.signal);
   }
 
-  /** Until an event is committed (or `ms` passes: files of a finished recording may still be due). */
-  private async waitForWork(ms: number): Promise<void> {
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(done, ms);
+  /** Until an event is committed (true) or `ms` pass (false: files of a finished recording may still be due). */
+  private async waitForWork(ms: number): Promise<boolean> {
+    const woken = await new Promise<boolean>((resolve) => {
       const signal = this.abort.signal;
-      function done(): void {
+      const timer = setTimeout(() => done(false), ms);
+      const onAbort = (): void => done(false);
+      const done = (byCommit: boolean): void => {
         clearTimeout(timer);
-        signal.removeEventListener('abort', done);
-        resolve();
-      }
-      this.wake = done;
-      signal.addEventListener('abort', done);
+        signal.removeEventListener('abort', onAbort);
+        resolve(byCommit);
+      };
+      this.wake = () => done(true);
+      signal.addEventListener('abort', onAbort);
     });
     this.wake = undefined;
+    return woken;
   }
 }
 
