@@ -152,6 +152,58 @@ describe('a real capture replayed into a recording', () => {
     expect(await status(base)).toEqual({ queued: [], running: null, finished: [name] });
     expect((await events(base, 'RecordingAnalysisStarted')).length).toBe(before);
   });
+
+  it('honours the config switches: turning an analyzer on re-analyses the recording with it', async () => {
+    const config = (await request(base, '/api/config')).json<{ analyzers: Record<string, boolean> }>();
+    const changed = { ...config, analyzers: { ...config.analyzers, test_analyzer: true } };
+    const res = await request(base, '/api/config', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(changed) });
+    expect(res.status).toBe(202);
+    await analysed(base, name, 3);
+    const reasons = (await events(base, 'RecordingAnalysisStarted')).filter((e) => e.recording === name).map((e) => e.data['reason']);
+    expect(reasons).toEqual(['new', 'requested', 'analyzer-changed']);
+    const report = rowsOf((await request(base, `/api/analysis-report/${name}`)).body.toString('utf8'));
+    expect(report.metadata.analyzers.map((a) => a.name)).toContain('Test Analyzer');
+    const file = path.join(work, `${name}-switch.qmdl`);
+    writeFileSync(file, (await request(base, `/api/qmdl/${name}`)).body);
+    const cli = await runCli(['analyze', file, '--format', 'ndjson', '--enable', 'test_analyzer'], {}, 120_000);
+    expect(report.rows).toEqual(rowsOf(cli.stdout).rows);
+  });
+});
+
+describe('an analyzer version bump', () => {
+  it('re-analyses a recording whose report an older version of an enabled analyzer made; the log shows both analyses', async () => {
+    const work = temp.make('qmdl-ledger-analysis-bump-');
+    const data = path.join(work, 'data');
+    const capture = path.join(work, 'capture.qmdl');
+    copyFileSync(CMCC, capture);
+    let server: SpawnedServer | undefined = await spawnServer(['--data-dir', data, '--source', `qmdl:${capture}?pace=fast`]);
+    const name = (await eventually(async () => (await request(server!.baseUrl, '/api/qmdl-manifest')).json<Manifest>().entries.find((e) => e.stop_reason === 'source-ended'), 60_000, 100)).name;
+    await analysed(server.baseUrl, name, 1);
+    await stopServer(server);
+
+    // The report on disk as an older build made it: imsi_requested one version behind.
+    const ledger = await openLedger({ dataDir: data, appVersion: '0.0.0-test', logger: silentLogger, migrations: MIGRATIONS, upcasters: buildUpcasters(), recorder: { source: 'synthetic:rate=1', autoStart: false, flushIntervalMs: 100, flushKiB: 16, minSpaceStartMb: 0, minSpaceContinueMb: 0 } });
+    const older = enabledAnalyzers(analyzerConfigOf(ledger.state().config)).map((a) => (a.key === 'imsi_requested' ? { ...a, version: a.version - 1 } : a));
+    const context = { actor: { kind: 'system' as const }, correlationId: 'test-older-build' };
+    expect((await ledger.execute({ type: 'StartRecordingAnalysis', data: { name, analysisId: 'older-build', reason: 'new', analyzers: older } }, context)).ok).toBe(true);
+    expect((await ledger.execute({ type: 'CompleteRecordingAnalysis', data: { name, analysisId: 'older-build', analyzers: older, messages: 0, analysed: 0, skipped: {}, severities: {}, reportRows: 0 } }, context)).ok).toBe(true);
+    await ledger.close();
+
+    server = await spawnServer(['--data-dir', data, '--no-auto-start']);
+    try {
+      const base = server.baseUrl;
+      const done = await analysed(base, name, 3);
+      const started = (await events(base, 'RecordingAnalysisStarted')).filter((e) => e.recording === name);
+      expect(started.map((e) => e.data['reason'])).toEqual(['new', 'new', 'analyzer-changed']);
+      expect(done.map((e) => e.data['analysisId'])).toContain('older-build');
+      const latest = done.at(-1)?.data['analyzers'] as Array<{ key: string; version: number }>;
+      expect(latest.find((a) => a.key === 'imsi_requested')?.version).toBe(older.find((a) => a.key === 'imsi_requested')!.version + 1);
+      const report = rowsOf((await request(base, `/api/analysis-report/${name}`)).body.toString('utf8'));
+      expect(report.rows).toEqual(rowsOf(await cliReport(base, name, work)).rows);
+    } finally {
+      await stopServer(server);
+    }
+  });
 });
 
 describe('a crash in the middle of an analysis', () => {

@@ -133,6 +133,7 @@ export class AnalysisReactor implements AnalysisQueue {
         this.failed.delete(job.name);
       } catch (error) {
         if (signal.aborted) break;
+        await this.forgetIfDeleted(job.name);
         if (!(error instanceof Superseded)) {
           this.failed.set(job.name, this.ledger.state().seq);
           this.logger.warn(`analysis of ${job.name} failed: ${error instanceof Error ? error.message : String(error)}`);
@@ -223,6 +224,19 @@ export class AnalysisReactor implements AnalysisQueue {
       },
     }, analysisId);
     this.logger.info(`analysis: ${job.name} done: ${stats.events.High} High, ${stats.events.Medium} Medium, ${stats.events.Low} Low`);
+  }
+
+  /**
+   * A recording deleted while it was analysed: its files went with it, and the
+   * report this run may have renamed into place after that must go too.
+   */
+  private async forgetIfDeleted(name: string): Promise<void> {
+    if (this.ledger.state().names[name] !== 'deleted') return;
+    for (const compressed of [true, false]) {
+      const report = this.ledger.paths(name, compressed).analysis;
+      await fs.rm(report, { force: true });
+      await fs.rm(`${report}.partial`, { force: true });
+    }
   }
 
   /** The build identity of the recording where it was recorded, as the metadata-only report has it. */
