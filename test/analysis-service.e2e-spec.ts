@@ -269,3 +269,32 @@ describe('a crash in the middle of an analysis', () => {
     }
   });
 });
+
+describe('the active recording', () => {
+  it('is analysed as it is written: /api/analysis-report/live grows, and its rows are the start of the report made once it finished', async () => {
+    const work = temp.make('qmdl-ledger-analysis-live-');
+    const server = await spawnServer(['--data-dir', path.join(work, 'data'), '--source', 'synthetic:rate=200', '--flush-interval-ms', '100', '--no-auto-start']);
+    try {
+      const base = server.baseUrl;
+      // The test analyzer raises a Low finding at every SIB1, so the synthetic traffic gives report rows.
+      const config = (await request(base, '/api/config')).json<{ analyzers: Record<string, boolean> }>();
+      const body = JSON.stringify({ ...config, analyzers: { ...config.analyzers, test_analyzer: true } });
+      expect((await request(base, '/api/config', { method: 'POST', headers: { 'content-type': 'application/json' }, body })).status).toBe(202);
+      expect((await request(base, '/api/start-recording', { method: 'POST' })).status).toBe(202);
+      const lines = async (): Promise<string[]> => (await request(base, '/api/analysis-report/live')).body.toString('utf8').split('\n').filter((l) => l !== '');
+      const first = await eventually(async () => { const l = await lines(); return l.length >= 3 ? l : undefined; }, 60_000, 200);
+      const later = await eventually(async () => { const l = await lines(); return l.length > first.length ? l : undefined; }, 60_000, 200);
+      expect(later.slice(0, first.length)).toEqual(first);
+      const name = (await request(base, '/api/qmdl-manifest')).json<Manifest>().current_entry?.name as string;
+      expect((await request(base, `/api/analysis-report/${name}`)).body.toString('utf8').startsWith(later.slice(0, 2).join('\n'))).toBe(true);
+      expect((await request(base, '/api/stop-recording', { method: 'POST' })).status).toBe(202);
+      await analysed(base, name, 1);
+      const after = (await request(base, `/api/analysis-report/${name}`)).body.toString('utf8').split('\n').filter((l) => l !== '');
+      expect(after.length).toBeGreaterThanOrEqual(later.length);
+      expect(after.slice(1, later.length)).toEqual(later.slice(1));
+      expect(JSON.parse(after[0] as string)).toMatchObject({ report_version: 2 });
+    } finally {
+      await stopServer(server);
+    }
+  });
+});

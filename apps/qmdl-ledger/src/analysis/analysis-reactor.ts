@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createWriteStream, promises as fs, type WriteStream } from 'node:fs';
-import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import { setImmediate as yieldToEventLoop, setTimeout as sleep } from 'node:timers/promises';
+import { createGunzip, type Gunzip } from 'node:zlib';
 import { AnalysisHarness, type AnalysisRow, type RuntimeMetadata } from '@ledger/analysis';
 import { analysisOf, type Command, type RecordingEntry } from '@ledger/domain';
 import { openQmdlReadStream } from '@ledger/qmdl';
@@ -79,7 +80,7 @@ export class AnalysisReactor implements AnalysisQueue {
   }
 
   start(): this {
-    if (this.loops === undefined) this.loops = Promise.all([this.follow(), this.work()]).then(() => undefined);
+    if (this.loops === undefined) this.loops = Promise.all([this.follow(), this.work(), this.live()]).then(() => undefined);
     return this;
   }
 
@@ -227,6 +228,38 @@ export class AnalysisReactor implements AnalysisQueue {
   }
 
   /**
+   * The active recording, analysed as it is written: its committed bytes
+   * (`qmdlSizeBytes`, which always decompress) are read as they grow, about
+   * once a second, into one harness, and the rows appended to `<name>.ndjson`
+   * so `GET /api/analysis-report/live` grows. Report only: the findings are
+   * recorded as events by the analysis after the fact, which also replaces
+   * this file with the whole report once the recording has finished.
+   */
+  private async live(): Promise<void> {
+    const signal = this.abort.signal;
+    let session: LiveSession | undefined;
+    while (!signal.aborted) {
+      try {
+        const current = this.ledger.state().current;
+        if (session !== undefined && session.name !== current?.name) {
+          await session.close();
+          session = undefined;
+        }
+        if (current !== undefined) {
+          session ??= await LiveSession.open({ entry: current, ledger: this.ledger, runtime: this.runtimeOf(current) });
+          await session.catchUp(current.qmdlSizeBytes, this.chunkBytes);
+        }
+      } catch (error) {
+        this.logger.warn(`live analysis: ${error instanceof Error ? error.message : String(error)}`);
+        await session?.close().catch(() => undefined);
+        session = undefined;
+      }
+      await sleep(1000, undefined, { signal }).catch(() => undefined);
+    }
+    await session?.close().catch(() => undefined);
+  }
+
+  /**
    * A recording deleted while it was analysed: its files went with it, and the
    * report this run may have renamed into place after that must go too.
    */
@@ -247,5 +280,67 @@ export class AnalysisReactor implements AnalysisQueue {
       system_os: entry.systemOs ?? now.system_os,
       arch: entry.arch ?? now.arch,
     };
+  }
+}
+
+/** One active recording being analysed as it grows (see `AnalysisReactor.live`). */
+class LiveSession {
+  private offset = 0;
+  private readonly reader = new RadioMessageReader();
+  private pending: Promise<void> = Promise.resolve();
+
+  private constructor(
+    readonly name: string,
+    private readonly qmdl: string,
+    private readonly harness: AnalysisHarness,
+    private readonly out: WriteStream,
+    private readonly gunzip: Gunzip | undefined,
+  ) {
+    gunzip?.on('data', (chunk: Buffer) => this.analyse(chunk));
+  }
+
+  static async open(options: { entry: RecordingEntry; ledger: Ledger; runtime: RuntimeMetadata }): Promise<LiveSession> {
+    const { entry, ledger } = options;
+    const paths = ledger.paths(entry.name, entry.compressed);
+    const harness = new AnalysisHarness({ config: analyzerConfigOf(ledger.state().config) });
+    const out = createWriteStream(paths.analysis);
+    const session = new LiveSession(entry.name, paths.qmdl, harness, out, entry.compressed ? createGunzip() : undefined);
+    await write(out, `${JSON.stringify(harness.metadata(options.runtime))}\n`);
+    return session;
+  }
+
+  /** Reads the committed bytes not read yet. */
+  async catchUp(committed: number, chunkBytes: number): Promise<void> {
+    if (committed <= this.offset) return;
+    const handle = await fs.open(this.qmdl, 'r');
+    try {
+      while (this.offset < committed) {
+        const buffer = Buffer.allocUnsafe(Math.min(chunkBytes, committed - this.offset));
+        const { bytesRead } = await handle.read(buffer, 0, buffer.length, this.offset);
+        if (bytesRead === 0) break;
+        this.offset += bytesRead;
+        const bytes = buffer.subarray(0, bytesRead);
+        if (this.gunzip === undefined) this.analyse(bytes);
+        else await new Promise<void>((resolve, reject) => this.gunzip!.write(bytes, (error) => (error ? reject(error) : resolve())));
+        await this.pending;
+        await yieldToEventLoop();
+      }
+    } finally {
+      await handle.close();
+    }
+  }
+
+  private analyse(bytes: Buffer): void {
+    let text = '';
+    for (const message of this.reader.push(bytes)) {
+      for (const row of this.harness.analyze(message)) text += `${JSON.stringify(row)}\n`;
+    }
+    if (text !== '') this.pending = this.pending.then(() => write(this.out, text));
+  }
+
+  async close(): Promise<void> {
+    this.gunzip?.destroy();
+    await this.pending;
+    await new Promise<void>((resolve) => this.out.end(() => resolve()));
   }
 }

@@ -5,7 +5,6 @@ import type { HttpRequest as Request, HttpResponse as Response } from './http-ty
 import { formatRfc3339, LedgerError, parseRfc3339, redactRayhunterConfig, toRayhunterManifest, type QmdlStoreState } from '@ledger/domain';
 import type { Ledger } from '@ledger/store';
 import type { AnalysisStatus } from '../analysis/analysis-queue';
-import { analysisReport } from './analysis-report';
 import { Mutation, RequiresAuth } from './auth.decorators';
 import { CommandRunner } from './command-runner.service';
 import { DownloadsService, findEntry } from './downloads.service';
@@ -238,7 +237,7 @@ export class RayhunterController {
   }
 
   @Get('analysis-report/:name')
-  @ApiOperation({ summary: 'The analysis report (NDJSON, report format v2): the reactor\'s `<name>.ndjson`, or the metadata line alone until it is written; `live` is the current recording (metadata line)' })
+  @ApiOperation({ summary: 'The analysis report (NDJSON, report format v2): the reactor\'s `<name>.ndjson` (for the active recording, `live`, growing as it is written), or the metadata line alone until one is written' })
   @ApiParam({ name: 'name', description: 'Recording name or `live`' })
   @ApiProduces('application/x-ndjson')
   @ApiResponse({ status: 200, description: 'metadata line {analyzers, rayhunter, report_version: 2}, then one row per skipped message or finding above Informational' })
@@ -247,15 +246,16 @@ export class RayhunterController {
   async analysisReport(@Req() req: Request, @Res() res: Response, @Param('name') raw: string): Promise<void> {
     const state = this.ledger.state();
     reflectSeq(req, state.seq);
+    let entry;
     if (raw === 'live') {
-      const entry = state.current;
+      entry = state.current;
       if (entry === undefined) throw new LedgerError('NOT_RECORDING', 'nothing is being recorded');
-      res.status(200).type('application/x-ndjson').send(analysisReport(entry));
-      return;
+    } else {
+      const name = parseRecordingName(raw);
+      entry = findEntry(state, name)?.entry;
+      if (entry === undefined) throw new LedgerError('NO_SUCH_RECORDING', `couldn't find recording with name ${name}`);
     }
-    const name = parseRecordingName(raw);
-    const entry = findEntry(state, name)?.entry;
-    if (entry === undefined) throw new LedgerError('NO_SUCH_RECORDING', `couldn't find recording with name ${name}`);
+    const name = entry.name;
     await this.streamed.send(res, `analysis report ${name}`, async () => ({
       headers: { 'Content-Type': 'application/x-ndjson; charset=utf-8' },
       streams: [await this.downloads.openReport(entry)],
