@@ -171,11 +171,15 @@ export class DownloadsService {
 
   /**
    * The recording's analysis report: `<name>.ndjson` as the analysis reactor
-   * wrote it (whole: it is renamed into place), or, until one is written, the
+   * wrote it (whole: it is renamed into place; growing for the active
+   * recording), or, until one is written, the
    * metadata line alone. `GET /api/analysis-report/{name}` and the zip both serve this.
    */
   async openReport(entry: RecordingEntry): Promise<Readable> {
-    const written = await this.openOptional(this.ledger.paths(entry.name, entry.compressed).analysis);
+    const file = this.ledger.paths(entry.name, entry.compressed).analysis;
+    // The recorder creates the file empty, as the original does: empty is "not written yet".
+    const size = await fs.stat(file).then((s) => s.size, () => 0);
+    const written = size > 0 ? await this.openOptional(file) : undefined;
     return written ?? Readable.from([Buffer.from(analysisReport(entry))]);
   }
 
