@@ -256,7 +256,7 @@ describe('Rayhunter-compatible recording endpoints', () => {
     expect(later.json()).toEqual((await get('/api/qmdl-manifest')).json());
   });
 
-  it('answers analysis truthfully: no analyzers, nothing queued, every finished recording finished', async () => {
+  it('answers the analysis status in the Rayhunter shape: with no analysis reactor running (this in-process app), nothing queued and every recording finished', async () => {
     // The Rayhunter UI shows a recording's report (and its Re-analyze button) only
     // once its name is in `finished`; a name missing there spins "Loading..." forever.
     const entry = await finishedRecording();

@@ -2,6 +2,7 @@ import type { Command, StoredEvent } from '@ledger/domain';
 import type { CommandContext, CommandResult } from './ledger';
 import type { EventLog } from '@ledger/event-log';
 import { silentLogger, type LedgerLogger } from './logger';
+import { abortableSleep } from './abortable-sleep';
 
 /** What a reactor's handler may do besides reading its batch. */
 export interface ReactorBatchContext {
@@ -97,18 +98,6 @@ export async function reactorCheckpoint(log: EventLog, name: string): Promise<nu
   return Math.max(snapshot?.seq ?? 0, caused?.[1] !== undefined ? Number(caused[1]) : 0);
 }
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done);
-  });
-}
 
 /**
  * Runs a reactor: a checkpointed consumer of the log outside the commit loop.
@@ -183,7 +172,7 @@ export function runReactor(options: ReactorOptions): Reactor {
         lastError = { message: error instanceof Error ? error.message : String(error), at: new Date().toISOString() };
         logger.warn(`reactor ${name}: batch after ${position} failed (${lastError.message}); retrying in ${delay} ms`);
         state = 'backoff';
-        await sleep(delay, stopping.signal);
+        await abortableSleep(delay, stopping.signal);
         delay = Math.min(maxMs, delay * 2);
         // The failure may have come after the output was recorded (e.g. writing the snapshot):
         // resume from what the log says, so that batch is not handled twice.

@@ -3,6 +3,7 @@ import { compareRecordingsByStart, isLedgerError, LedgerError, type RecordingEnt
 import type { Ledger } from './ledger';
 import { silentLogger, type LedgerLogger } from './logger';
 import { ShippingErrorCode, type ChainHead, type FleetTarget, type ShippedFile } from './fleet-target';
+import { abortableSleep } from './abortable-sleep';
 
 /** What `GET /api/shipping` and /metrics show. */
 export interface ShippingStatus {
@@ -49,17 +50,6 @@ interface FileProgress {
   remote?: number;
 }
 
-const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
-  new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done);
-  });
 
 /**
  * Ships the log and the recordings to a fleet service: a checkpointed loop over
@@ -169,7 +159,7 @@ export class Shipper {
       }
       if (!worked) {
         this.state = 'idle';
-        if (await this.waitForWork(1000)) await sleep(this.options.coalesceMs ?? 250, signal);
+        if (await this.waitForWork(1000)) await abortableSleep(this.options.coalesceMs ?? 250, signal);
       }
     }
   }
@@ -322,7 +312,7 @@ export class Shipper {
     const now = Date.now();
     this.sentDebtMs = Math.max(0, this.sentDebtMs - (now - this.sentAt)) + (bytes / this.bytesPerSecond) * 1000;
     this.sentAt = now;
-    if (this.sentDebtMs > 50) await sleep(this.sentDebtMs, this.abort.signal);
+    if (this.sentDebtMs > 50) await abortableSleep(this.sentDebtMs, this.abort.signal);
   }
 
   private succeeded(): void {
@@ -340,7 +330,7 @@ export class Shipper {
     this.state = code === ShippingErrorCode.CHAIN_FORKED ? 'forked' : 'backoff';
     const exponent = Math.min(this.failures - 1, 16);
     const delay = code === ShippingErrorCode.SHIP_UNREACHABLE ? Math.min(this.maxBackoffMs, this.minBackoffMs * 2 ** exponent) : this.maxBackoffMs;
-    await sleep(delay * (0.75 + Math.random() * 0.5), this.abort.signal);
+    await abortableSleep(delay * (0.75 + Math.random() * 0.5), this.abort.signal);
   }
 
   /** Until an event is committed (true) or `ms` pass (false: files of a finished recording may still be due). */
