@@ -107,6 +107,12 @@ describe('SSE backpressure against a spawned server on a 60,000-event log', () =
   it('holds no more than a socket buffer per client that never reads, and ends them past --sse-max-behind with where to resume', async () => {
     expect(head).toBeGreaterThanOrEqual(60_000);
     const pid = server.proc.pid as number;
+    // The service's own analysis reactor records two events per fixture recording at start-up;
+    // they would count against --sse-max-behind like any commit. The test commits only after they are done.
+    await eventually(async () => {
+      const status = (await request(server.baseUrl, '/api/analysis')).json<{ queued: string[]; running: string | null }>();
+      return status.queued.length === 0 && status.running === null ? true : undefined;
+    }, 240_000, 200);
     const rssBefore = rssMb(pid);
     // The server's start-up recorded a few events of its own on top of the fixture.
     const connectedAt = await metric(server.baseUrl, 'qmdl_ledger_head_seq');
