@@ -7,7 +7,7 @@
  * analysis (SIGKILL, restart) resumes it without a duplicate finding.
  * No output is printed or snapshotted: cmcc carries an identity in clear text.
  */
-import { copyFileSync, existsSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { AnalysisHarness, type AnalysisRow } from '@ledger/analysis';
 import { FINDING_WINDOW_PACKETS } from '@ledger/domain';
@@ -17,12 +17,11 @@ import { RadioMessageReader } from '@ledger/radio';
 import { openLedger, silentLogger } from '@ledger/store';
 import { FindingCoalescer } from '../apps/qmdl-ledger/src/analysis/finding-coalescer';
 import { enabledAnalyzers, analyzerConfigOf } from '../apps/qmdl-ledger/src/analysis/analysis-queue';
-import { eventually, MAIN_JS, readZip, REPO_ROOT, request, runCli, spawnServer, stopServer, tempDirs, type Manifest, type SpawnedServer } from './helpers/server';
+import { eventually, MAIN_JS, readZip, request, runCli, spawnServer, stopServer, tempDirs, type Manifest, type SpawnedServer } from './helpers/server';
+import { replaySample } from './helpers/samples';
 
 jest.setTimeout(180_000);
 
-const SAMPLES = process.env['QMDL_SAMPLES'] ?? [path.resolve(REPO_ROOT, '../shared/samples'), path.resolve(REPO_ROOT, '../../shared/samples')].find((d) => existsSync(d)) ?? '../shared/samples';
-const CMCC = path.join(SAMPLES, 'cmcc-2015-lte-gsm.qmdl');
 const IMSI_REQUESTED = 'Identity (IMSI or IMEI) requested in suspicious manner';
 
 interface Status { queued: string[]; running: string | null; finished: string[] }
@@ -73,12 +72,8 @@ describe('a real capture replayed into a recording', () => {
   const work = temp.make('qmdl-ledger-analysis-');
 
   beforeAll(async () => {
-    const capture = path.join(work, 'capture.qmdl');
-    copyFileSync(CMCC, capture);
-    server = await spawnServer(['--data-dir', path.join(work, 'data'), '--source', `qmdl:${capture}?pace=fast`]);
+    ({ server, recording: name } = await replaySample('cmcc-2015-lte-gsm', work));
     base = server.baseUrl;
-    const finished = await eventually(async () => (await request(base, '/api/qmdl-manifest')).json<Manifest>().entries.find((e) => e.stop_reason === 'source-ended'), 60_000, 100);
-    name = finished.name;
     await analysed(base, name, 1);
   });
   afterAll(() => stopServer(server));
@@ -173,11 +168,9 @@ describe('a real capture replayed into a recording', () => {
 describe('an analyzer version bump', () => {
   it('re-analyses a recording whose report an older version of an enabled analyzer made; the log shows both analyses', async () => {
     const work = temp.make('qmdl-ledger-analysis-bump-');
-    const data = path.join(work, 'data');
-    const capture = path.join(work, 'capture.qmdl');
-    copyFileSync(CMCC, capture);
-    let server: SpawnedServer | undefined = await spawnServer(['--data-dir', data, '--source', `qmdl:${capture}?pace=fast`]);
-    const name = (await eventually(async () => (await request(server!.baseUrl, '/api/qmdl-manifest')).json<Manifest>().entries.find((e) => e.stop_reason === 'source-ended'), 60_000, 100)).name;
+    const replayed = await replaySample('cmcc-2015-lte-gsm', work);
+    const { dataDir: data, recording: name } = replayed;
+    let server: SpawnedServer | undefined = replayed.server;
     await analysed(server.baseUrl, name, 1);
     await stopServer(server);
 
@@ -209,11 +202,9 @@ describe('an analyzer version bump', () => {
 describe('a crash in the middle of an analysis', () => {
   it('resumes after SIGKILL and a restart without a duplicate finding, and the report is whole', async () => {
     const work = temp.make('qmdl-ledger-analysis-crash-');
-    const data = path.join(work, 'data');
-    const capture = path.join(work, 'capture.qmdl');
-    copyFileSync(CMCC, capture);
-    let server: SpawnedServer | undefined = await spawnServer(['--data-dir', data, '--source', `qmdl:${capture}?pace=fast`]);
-    const name = (await eventually(async () => (await request(server!.baseUrl, '/api/qmdl-manifest')).json<Manifest>().entries.find((e) => e.stop_reason === 'source-ended'), 60_000, 100)).name;
+    const replayed = await replaySample('cmcc-2015-lte-gsm', work);
+    const { dataDir: data, recording: name } = replayed;
+    let server: SpawnedServer | undefined = replayed.server;
     await analysed(server.baseUrl, name, 1);
     server.proc.kill('SIGKILL');
     await server.exited;

@@ -5,12 +5,12 @@
  * against the CLI's conversion of the downloaded QMDL; GPS comments; the active
  * recording up to its committed size; the original's 404 and 503.
  */
-import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { readPcapng, tsharkProblems } from './helpers/pcapng';
 import { eventually, MAIN_JS, readZip, request, runCli, spawnServer, stopServer, tempDirs, type Manifest, type ManifestEntry, type SpawnedServer } from './helpers/server';
-import { samplePath } from './helpers/samples';
+import { replaySample } from './helpers/samples';
 
 jest.setTimeout(120_000);
 
@@ -42,12 +42,8 @@ describe('a real capture replayed into a recording', () => {
   const work = dir('qmdl-ledger-pcap-');
 
   beforeAll(async () => {
-    const capture = path.join(work, 'capture.qmdl');
-    copyFileSync(samplePath('attach-2020-lte'), capture);
-    server = await spawnServer(['--data-dir', path.join(work, 'data'), '--source', `qmdl:${capture}?pace=fast`]);
+    ({ server, recording: name } = await replaySample('attach-2020-lte', work));
     base = server.baseUrl;
-    const finished = await eventually(async () => (await manifest(base)).entries.find((e) => e.stop_reason === 'source-ended'), 60_000, 100);
-    name = finished.name;
     // The zip's .ndjson is compared with the served report: wait until the analysis reactor has written it.
     await eventually(async () => ((await request(base, '/api/analysis')).json<{ finished: string[] }>().finished.includes(name) ? true : undefined), 60_000, 100);
   });

@@ -5,8 +5,9 @@
  * copy, and a missing directory fails loudly instead of skipping.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { eventually, request, spawnServer, type Manifest, type SpawnedServer } from './server';
 
 const REPO_ROOT = path.resolve(__dirname, '..', '..');
 
@@ -41,4 +42,17 @@ export function samplesDir(): string {
 /** The path of one sample capture (copy it before use: the originals are read-only). */
 export function samplePath(name: SampleName): string {
   return path.join(samplesDir(), `${name}.qmdl`);
+}
+
+/**
+ * A sample replayed into a new recording of a spawned `serve` (`qmdl:<copy>?pace=fast`),
+ * once that recording has finished (stopped as `source-ended`).
+ */
+export async function replaySample(name: SampleName, workDir: string): Promise<{ server: SpawnedServer; dataDir: string; recording: string }> {
+  const capture = path.join(workDir, 'capture.qmdl');
+  copyFileSync(samplePath(name), capture);
+  const dataDir = path.join(workDir, 'data');
+  const server = await spawnServer(['--data-dir', dataDir, '--source', `qmdl:${capture}?pace=fast`]);
+  const finished = await eventually(async () => (await request(server.baseUrl, '/api/qmdl-manifest')).json<Manifest>().entries.find((e) => e.stop_reason === 'source-ended'), 60_000, 100);
+  return { server, dataDir, recording: finished.name };
 }
