@@ -59,14 +59,21 @@ async function run(ctx: BenchContext): Promise<readonly BenchResult[]> {
   const dataDir = path.join(ctx.tmpDir, 'store');
   let totals: RecordingTotals | undefined;
   const fixture = await buildStore({
-    dataDir, recordings: 1, dataEventsPerRecording: 1,
+    dataDir,
+    recordings: 1,
+    dataEventsPerRecording: 1,
     realFile: { index: 0, write: (file) => (totals = writeRecording(file, 64 * 1024 * 1024)) },
   });
   const name = fixture.names[0] ?? '';
   if (totals === undefined) throw new Error('the recording was not written');
-  ctx.log(`recording ${name}: ${(totals.uncompressedBytes / MB).toFixed(0)} MB raw, ${(totals.qmdlSizeBytes / MB).toFixed(1)} MB gzip`);
+  ctx.log(
+    `recording ${name}: ${(totals.uncompressedBytes / MB).toFixed(0)} MB raw, ${(totals.qmdlSizeBytes / MB).toFixed(1)} MB gzip`,
+  );
 
-  const server = await startServer({ dataDir, args: ['--max-downloads', String(clients), '--download-idle-timeout-s', '600'] });
+  const server = await startServer({
+    dataDir,
+    args: ['--max-downloads', String(clients), '--download-idle-timeout-s', '600'],
+  });
   const held: Held[] = [];
   try {
     await sleep(1000);
@@ -75,7 +82,10 @@ async function run(ctx: BenchContext): Promise<readonly BenchResult[]> {
     for (let i = 0; i < clients; i++) held.push(stalled(server.baseUrl, name));
     const statuses = await Promise.all(held.map((h) => h.status));
     const streaming = statuses.filter((s) => s === 200).length;
-    if (streaming !== clients) throw new Error(`${clients - streaming} of ${clients} downloads did not start (${[...new Set(statuses)].join(', ')})`);
+    if (streaming !== clients)
+      throw new Error(
+        `${clients - streaming} of ${clients} downloads did not start (${[...new Set(statuses)].join(', ')})`,
+      );
     // Let every pipeline fill up to where its client's socket stops taking data.
     const samples: number[] = [];
     for (let i = 0; i < 30; i++) {
@@ -91,7 +101,9 @@ async function run(ctx: BenchContext): Promise<readonly BenchResult[]> {
       await sleep(100);
       after = Math.min(after, memoryOf(server.pid)?.rssMb ?? Number.POSITIVE_INFINITY);
     }
-    ctx.log(`RSS: ${before.toFixed(0)} MB before, peak ${peak.toFixed(0)} MB (VmHWM) with ${clients} stalled downloads (sampled max ${Math.max(...samples).toFixed(0)} MB), ${after.toFixed(0)} MB 5 s after they left`);
+    ctx.log(
+      `RSS: ${before.toFixed(0)} MB before, peak ${peak.toFixed(0)} MB (VmHWM) with ${clients} stalled downloads (sampled max ${Math.max(...samples).toFixed(0)} MB), ${after.toFixed(0)} MB 5 s after they left`,
+    );
     return [
       {
         name: `server peak RSS, ${clients} stalled downloads`,

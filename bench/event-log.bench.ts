@@ -69,7 +69,9 @@ async function run(ctx: BenchContext): Promise<readonly BenchResult[]> {
   const syncPuts = ctx.quick ? 100 : 400;
   const rounds = ctx.quick ? 1 : 5;
   const bytes = JSON.stringify(makeEvent(total)).length;
-  ctx.log(`${total} events of ~${bytes} bytes of JSON, ${APPENDERS} concurrent appenders, ${rounds} interleaved rounds (medians)`);
+  ctx.log(
+    `${total} events of ~${bytes} bytes of JSON, ${APPENDERS} concurrent appenders, ${rounds} interleaved rounds (medians)`,
+  );
 
   // Warm up the JIT on a throw-away store.
   await durableAppends(path.join(ctx.tmpDir, 'warmup'), Math.min(total, 2_000));

@@ -49,7 +49,12 @@ function sealedChain(storeId: string, count: number): string[] {
   return lines;
 }
 
-async function ingestThroughService(url: string, devices: number, eventsPerDevice: number, log: (m: string) => void): Promise<number> {
+async function ingestThroughService(
+  url: string,
+  devices: number,
+  eventsPerDevice: number,
+  log: (m: string) => void,
+): Promise<number> {
   const db = await FleetDatabase.open({ url, max: POOL });
   const app = await createFleetApp({ db, upcasters: buildUpcasters(), config: {} });
   await app.listen(0, '127.0.0.1');
@@ -58,30 +63,36 @@ async function ingestThroughService(url: string, devices: number, eventsPerDevic
     const shippers = [];
     for (let i = 0; i < devices; i++) {
       const storeId = `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`;
-      shippers.push({ storeId, token: (await enrollDevice(db, `bench-${i}`)).token, lines: sealedChain(storeId, eventsPerDevice) });
+      shippers.push({
+        storeId,
+        token: (await enrollDevice(db, `bench-${i}`)).token,
+        lines: sealedChain(storeId, eventsPerDevice),
+      });
     }
     let retries = 0;
     const started = performance.now();
-    await Promise.all(shippers.map(async (s) => {
-      for (let from = 0; from < s.lines.length; ) {
-        const res = await fetch(`${base}/api/fleet/v1/devices/${s.storeId}/events`, {
-          method: 'POST',
-          headers: { authorization: `Bearer ${s.token}`, 'content-type': 'application/x-ndjson' },
-          body: `${s.lines.slice(from, from + BATCH_EVENTS).join('\n')}\n`,
-        });
-        // With a thousand devices at once, requests wait for one of the pool's connections and may
-        // time out (503 DATABASE_UNAVAILABLE); a device backs off and resends, as the shipper does.
-        if (res.status === 503) {
-          retries += 1;
+    await Promise.all(
+      shippers.map(async (s) => {
+        for (let from = 0; from < s.lines.length;) {
+          const res = await fetch(`${base}/api/fleet/v1/devices/${s.storeId}/events`, {
+            method: 'POST',
+            headers: { authorization: `Bearer ${s.token}`, 'content-type': 'application/x-ndjson' },
+            body: `${s.lines.slice(from, from + BATCH_EVENTS).join('\n')}\n`,
+          });
+          // With a thousand devices at once, requests wait for one of the pool's connections and may
+          // time out (503 DATABASE_UNAVAILABLE); a device backs off and resends, as the shipper does.
+          if (res.status === 503) {
+            retries += 1;
+            await res.arrayBuffer();
+            await new Promise((r) => setTimeout(r, 100 + Math.random() * 200));
+            continue;
+          }
+          if (res.status !== 200) throw new Error(`ingest answered ${res.status}: ${await res.text()}`);
           await res.arrayBuffer();
-          await new Promise((r) => setTimeout(r, 100 + Math.random() * 200));
-          continue;
+          from += BATCH_EVENTS;
         }
-        if (res.status !== 200) throw new Error(`ingest answered ${res.status}: ${await res.text()}`);
-        await res.arrayBuffer();
-        from += BATCH_EVENTS;
-      }
-    }));
+      }),
+    );
     const perSecond = (devices * eventsPerDevice) / ((performance.now() - started) / 1000);
     log(`  service: ${perSecond.toFixed(0)} events/s, ${retries} batches resent after 503`);
     return perSecond;
@@ -108,16 +119,28 @@ async function rawInserts(url: string, devices: number, eventsPerDevice: number)
     }
     let next = 0;
     const started = performance.now();
-    await Promise.all(Array.from({ length: POOL }, async () => {
-      for (let b = batches[next++]; b !== undefined; b = batches[next++]) {
-        await pool.query(
-          `INSERT INTO fleet_events (store_id, seq, hash, type, recording, time, actor, actor_address, correlation_id, body)
+    await Promise.all(
+      Array.from({ length: POOL }, async () => {
+        for (let b = batches[next++]; b !== undefined; b = batches[next++]) {
+          await pool.query(
+            `INSERT INTO fleet_events (store_id, seq, hash, type, recording, time, actor, actor_address, correlation_id, body)
            SELECT $1, * FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[])`,
-          [b.storeId, b.events.map((e) => e.seq), b.events.map((e) => e.hash), b.events.map((e) => e.type), b.events.map(() => null), b.events.map((e) => e.time),
-            b.events.map((e) => e.metadata.actor.kind), b.events.map(() => null), b.events.map((e) => e.metadata.correlationId), b.lines],
-        );
-      }
-    }));
+            [
+              b.storeId,
+              b.events.map((e) => e.seq),
+              b.events.map((e) => e.hash),
+              b.events.map((e) => e.type),
+              b.events.map(() => null),
+              b.events.map((e) => e.time),
+              b.events.map((e) => e.metadata.actor.kind),
+              b.events.map(() => null),
+              b.events.map((e) => e.metadata.correlationId),
+              b.lines,
+            ],
+          );
+        }
+      }),
+    );
     return (devices * eventsPerDevice) / ((performance.now() - started) / 1000);
   } finally {
     await pool.end();
@@ -146,7 +169,9 @@ async function devicesList(url: string, devices: number, rounds: number): Promis
       if (list.length !== devices) throw new Error(`the list has ${list.length} devices`);
       http.push(performance.now() - t);
       t = performance.now();
-      const rows = await client.query('SELECT store_id, label, enrolled_at, head_seq, head_hash, reported_head_seq, last_seen, active_recording, recordings FROM fleet_devices ORDER BY label, id');
+      const rows = await client.query(
+        'SELECT store_id, label, enrolled_at, head_seq, head_hash, reported_head_seq, last_seen, active_recording, recordings FROM fleet_devices ORDER BY label, id',
+      );
       if (rows.rows.length !== devices) throw new Error('bare select missed rows');
       select.push(performance.now() - t);
     }
@@ -159,22 +184,43 @@ async function devicesList(url: string, devices: number, rounds: number): Promis
 }
 
 /** Median latency of sequential commands on two recording devices, one shipping, interleaved by round. */
-async function commandLatency(url: string, tmpDir: string, rounds: number, perRound: number): Promise<{ shipping: number; plain: number }> {
+async function commandLatency(
+  url: string,
+  tmpDir: string,
+  rounds: number,
+  perRound: number,
+): Promise<{ shipping: number; plain: number }> {
   const db = await FleetDatabase.open({ url, max: POOL });
   const app = await createFleetApp({ db, upcasters: buildUpcasters(), config: {} });
   await app.listen(0, '127.0.0.1');
   const central = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
   const { token } = await enrollDevice(db, 'bench-latency');
-  const shipping = await startServer({ dataDir: path.join(tmpDir, 'shipping'), source: 'synthetic:rate=300', args: ['--ship-to', central, '--ship-token', token] });
+  const shipping = await startServer({
+    dataDir: path.join(tmpDir, 'shipping'),
+    source: 'synthetic:rate=300',
+    args: ['--ship-to', central, '--ship-token', token],
+  });
   const plain = await startServer({ dataDir: path.join(tmpDir, 'plain'), source: 'synthetic:rate=300' });
   try {
-    for (const server of [shipping, plain]) await get(`${server.baseUrl}/api/start-recording`, { method: 'POST', body: '{}' });
+    for (const server of [shipping, plain])
+      await get(`${server.baseUrl}/api/start-recording`, { method: 'POST', body: '{}' });
     const times = { shipping: [] as number[], plain: [] as number[] };
     for (let round = 0; round < rounds; round++) {
-      for (const [key, server] of (round % 2 === 0 ? [['shipping', shipping], ['plain', plain]] : [['plain', plain], ['shipping', shipping]]) as Array<['shipping' | 'plain', typeof plain]>) {
+      for (const [key, server] of (round % 2 === 0
+        ? [
+            ['shipping', shipping],
+            ['plain', plain],
+          ]
+        : [
+            ['plain', plain],
+            ['shipping', shipping],
+          ]) as Array<['shipping' | 'plain', typeof plain]>) {
         for (let i = 0; i < perRound; i++) {
           const t = performance.now();
-          const res = await get(`${server.baseUrl}/api/time-offset`, { method: 'POST', body: JSON.stringify({ offset_seconds: i % 5 }) });
+          const res = await get(`${server.baseUrl}/api/time-offset`, {
+            method: 'POST',
+            body: JSON.stringify({ offset_seconds: i % 5 }),
+          });
           if (res.status !== 200) throw new Error(`time-offset answered ${res.status}`);
           times[key].push(performance.now() - t);
         }
@@ -203,14 +249,30 @@ const bench: BenchModule = {
       const raw: number[] = [];
       for (let round = 0; round < rounds; round++) {
         // Interleaved, each on a fresh database of the same cluster.
-        service.push(await ingestThroughService(await pg.createDatabase(`bench_ingest_${round}`), devices, eventsPerDevice, ctx.log));
+        service.push(
+          await ingestThroughService(
+            await pg.createDatabase(`bench_ingest_${round}`),
+            devices,
+            eventsPerDevice,
+            ctx.log,
+          ),
+        );
         raw.push(await rawInserts(await pg.createDatabase(`bench_raw_${round}`), devices, eventsPerDevice));
       }
-      ctx.log(`ingest ${service.map((v) => v.toFixed(0)).join('/')} events/s vs raw ${raw.map((v) => v.toFixed(0)).join('/')}`);
+      ctx.log(
+        `ingest ${service.map((v) => v.toFixed(0)).join('/')} events/s vs raw ${raw.map((v) => v.toFixed(0)).join('/')}`,
+      );
       const list = await devicesList(await pg.createDatabase('bench_list'), listed, ctx.quick ? 3 : 7);
       ctx.log(`devices list ${list.http.toFixed(1)} ms vs bare select ${list.select.toFixed(1)} ms`);
-      const latency = await commandLatency(await pg.createDatabase('bench_latency'), ctx.tmpDir, ctx.quick ? 4 : 10, ctx.quick ? 50 : 100);
-      ctx.log(`command latency ${latency.shipping.toFixed(2)} ms shipping vs ${latency.plain.toFixed(2)} ms not shipping`);
+      const latency = await commandLatency(
+        await pg.createDatabase('bench_latency'),
+        ctx.tmpDir,
+        ctx.quick ? 4 : 10,
+        ctx.quick ? 50 : 100,
+      );
+      ctx.log(
+        `command latency ${latency.shipping.toFixed(2)} ms shipping vs ${latency.plain.toFixed(2)} ms not shipping`,
+      );
       return [
         {
           name: `central ingest, ${devices} devices shipping concurrently (${eventsPerDevice} events each, batches of ${BATCH_EVENTS}), vs raw batched INSERTs of the same rows`,
@@ -227,7 +289,7 @@ const bench: BenchModule = {
           target: { min: 0.5, note: 'at most 2x the time' },
         },
         {
-          name: 'a recording device\'s command latency (POST /api/time-offset, median) while it ships to the central service',
+          name: "a recording device's command latency (POST /api/time-offset, median) while it ships to the central service",
           measured: { value: latency.shipping, unit: 'ms' },
           baseline: { name: 'the same on a recording device that does not ship', value: latency.plain, unit: 'ms' },
           ratio: lowerIsBetter(latency.shipping, latency.plain),

@@ -16,14 +16,27 @@ import zlib from 'node:zlib';
 import { filter, firstValueFrom } from 'rxjs';
 import type { Command } from '@ledger/domain';
 import { openLedger, silentLogger, type OpenedLedger, type RecorderSettings } from '@ledger/store';
-import { type BenchContext, type BenchModule, type BenchResult, higherIsBetter, lowerIsBetter, medianOf } from './harness';
+import {
+  type BenchContext,
+  type BenchModule,
+  type BenchResult,
+  higherIsBetter,
+  lowerIsBetter,
+  medianOf,
+} from './harness';
 import { buildStore } from './support/store-fixture';
 import { syntheticContainers } from './support/synthetic';
 
 const LEVEL = 6;
 const MB = 1e6;
 /** The service's defaults (serve --flush-interval-ms 1000 --flush-kib 256). */
-const RECORDER: Omit<RecorderSettings, 'source'> = { autoStart: false, flushIntervalMs: 1000, flushKiB: 256, minSpaceStartMb: 0, minSpaceContinueMb: 0 };
+const RECORDER: Omit<RecorderSettings, 'source'> = {
+  autoStart: false,
+  flushIntervalMs: 1000,
+  flushKiB: 256,
+  minSpaceStartMb: 0,
+  minSpaceContinueMb: 0,
+};
 const SYSTEM = { actor: { kind: 'system' as const }, correlationId: 'bench' };
 
 function percentile(values: readonly number[], p: number): number {
@@ -31,8 +44,17 @@ function percentile(values: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? 0;
 }
 
-async function wholePath(dataDir: string, source: string, expectedBytes: number): Promise<{ mbPerSecond: number; commits: number; compressed: number }> {
-  const ledger = await openLedger({ dataDir, appVersion: '0.1.0-bench', logger: silentLogger, recorder: { ...RECORDER, source } });
+async function wholePath(
+  dataDir: string,
+  source: string,
+  expectedBytes: number,
+): Promise<{ mbPerSecond: number; commits: number; compressed: number }> {
+  const ledger = await openLedger({
+    dataDir,
+    appVersion: '0.1.0-bench',
+    logger: silentLogger,
+    recorder: { ...RECORDER, source },
+  });
   try {
     const stopped = firstValueFrom(ledger.committed$.pipe(filter((e) => e.type === 'RecordingStopped')));
     const commitsBefore = ledger.metrics().commits;
@@ -41,22 +63,32 @@ async function wholePath(dataDir: string, source: string, expectedBytes: number)
     if (!result.ok) throw new Error(`start refused: ${result.refusal.code}`);
     const stop = await stopped;
     const seconds = (performance.now() - started) / 1000;
-    if (stop.type !== 'RecordingStopped' || stop.data.reason !== 'source-ended') throw new Error(`recording stopped: ${JSON.stringify(stop.data)}`);
-    if (stop.data.uncompressedBytes !== expectedBytes) throw new Error(`ingested ${stop.data.uncompressedBytes} of ${expectedBytes} bytes`);
-    return { mbPerSecond: expectedBytes / MB / seconds, commits: ledger.metrics().commits - commitsBefore, compressed: stop.data.qmdlSizeBytes };
+    if (stop.type !== 'RecordingStopped' || stop.data.reason !== 'source-ended')
+      throw new Error(`recording stopped: ${JSON.stringify(stop.data)}`);
+    if (stop.data.uncompressedBytes !== expectedBytes)
+      throw new Error(`ingested ${stop.data.uncompressedBytes} of ${expectedBytes} bytes`);
+    return {
+      mbPerSecond: expectedBytes / MB / seconds,
+      commits: ledger.metrics().commits - commitsBefore,
+      compressed: stop.data.qmdlSizeBytes,
+    };
   } finally {
     await ledger.close();
   }
 }
 
 async function ingest(ctx: BenchContext): Promise<BenchResult> {
-  const capture = Buffer.concat(syntheticContainers(ctx.quick ? 4 * MB : 48 * MB, { seed: 7, rateMessagesPerSecond: 0 }));
+  const capture = Buffer.concat(
+    syntheticContainers(ctx.quick ? 4 * MB : 48 * MB, { seed: 7, rateMessagesPerSecond: 0 }),
+  );
   const file = path.join(ctx.tmpDir, 'capture.qmdl');
   writeFileSync(file, capture);
   const source = `qmdl:${file}?pace=fast`;
   const rounds = ctx.quick ? 1 : 3;
   const mb = capture.length / MB;
-  ctx.log(`ingest: ${mb.toFixed(1)} MB of synthetic frames, level ${LEVEL}, flush window 1000 ms / 256 KiB, ${rounds} interleaved rounds`);
+  ctx.log(
+    `ingest: ${mb.toFixed(1)} MB of synthetic frames, level ${LEVEL}, flush window 1000 ms / 256 KiB, ${rounds} interleaved rounds`,
+  );
   await wholePath(path.join(ctx.tmpDir, 'warmup'), source, capture.length);
   const measured: number[] = [];
   const baseline: number[] = [];
@@ -68,7 +100,9 @@ async function ingest(ctx: BenchContext): Promise<BenchResult> {
     const t = performance.now();
     zlib.deflateSync(capture, { level: LEVEL });
     baseline.push(mb / ((performance.now() - t) / 1000));
-    ctx.log(`round ${round + 1}: whole path ${r.mbPerSecond.toFixed(1)} MB/s (${r.commits} commits, ${(r.compressed / MB).toFixed(1)} MB on disk), deflateSync ${baseline[round]?.toFixed(1)} MB/s`);
+    ctx.log(
+      `round ${round + 1}: whole path ${r.mbPerSecond.toFixed(1)} MB/s (${r.commits} commits, ${(r.compressed / MB).toFixed(1)} MB on disk), deflateSync ${baseline[round]?.toFixed(1)} MB/s`,
+    );
   }
   return {
     name: `ingest, whole path (source → gzip → file → durable events), ${mb.toFixed(0)} MB`,
@@ -80,11 +114,19 @@ async function ingest(ctx: BenchContext): Promise<BenchResult> {
   };
 }
 
-async function openWithRecordings(ctx: BenchContext, recordings: number): Promise<{ ledger: OpenedLedger; name: string }> {
+async function openWithRecordings(
+  ctx: BenchContext,
+  recordings: number,
+): Promise<{ ledger: OpenedLedger; name: string }> {
   const dataDir = path.join(ctx.tmpDir, `store-${recordings}`);
   const fixture = await buildStore({ dataDir, recordings, dataEventsPerRecording: 3 });
   ctx.log(`store with ${recordings} recordings: ${fixture.events} events built in ${fixture.seconds.toFixed(1)} s`);
-  const ledger = await openLedger({ dataDir, appVersion: '0.1.0-bench', logger: silentLogger, recorder: { ...RECORDER, source: 'none' } });
+  const ledger = await openLedger({
+    dataDir,
+    appVersion: '0.1.0-bench',
+    logger: silentLogger,
+    recorder: { ...RECORDER, source: 'none' },
+  });
   const result = await ledger.execute({ type: 'StartRecording', data: { atMs: 0, utcOffsetMinutes: 0 } }, SYSTEM);
   const name = ledger.state().current?.name;
   if (!result.ok || name === undefined) throw new Error('could not start a recording');
@@ -100,10 +142,21 @@ async function perWrite(ctx: BenchContext): Promise<BenchResult> {
   try {
     // Interleaved, one write at a time each: the disk's noise falls on both alike.
     for (let i = 1; i <= writes + 50; i++) {
-      for (const [key, store] of [['small', small], ['large', large]] as const) {
+      for (const [key, store] of [
+        ['small', small],
+        ['large', large],
+      ] as const) {
         const command: Command = {
           type: 'AppendRecordingData',
-          data: { name: store.name, totals: { qmdlSizeBytes: 10 + i * 4096, uncompressedBytes: i * 16384, containers: i * 10, lastMessageTime: new Date(Date.UTC(2024, 0, 1) + i * 1000).toISOString() } },
+          data: {
+            name: store.name,
+            totals: {
+              qmdlSizeBytes: 10 + i * 4096,
+              uncompressedBytes: i * 16384,
+              containers: i * 10,
+              lastMessageTime: new Date(Date.UTC(2024, 0, 1) + i * 1000).toISOString(),
+            },
+          },
         };
         const t = performance.now();
         const result = await store.ledger.execute(command, { actor: { kind: 'recorder' }, correlationId: `w${i}` });
@@ -118,7 +171,9 @@ async function perWrite(ctx: BenchContext): Promise<BenchResult> {
   }
   const m10 = medianOf(latencies.small);
   const mLarge = medianOf(latencies.large);
-  ctx.log(`per write: median ${m10.toFixed(3)} ms with 10 recordings, ${mLarge.toFixed(3)} ms with ${largeCount}; p90 ${percentile(latencies.small, 0.9).toFixed(3)} / ${percentile(latencies.large, 0.9).toFixed(3)} ms`);
+  ctx.log(
+    `per write: median ${m10.toFixed(3)} ms with 10 recordings, ${mLarge.toFixed(3)} ms with ${largeCount}; p90 ${percentile(latencies.small, 0.9).toFixed(3)} / ${percentile(latencies.large, 0.9).toFixed(3)} ms`,
+  );
   return {
     name: `AppendRecordingData commit latency, ${largeCount} recordings in the store`,
     measured: { unit: 'ms', value: mLarge },

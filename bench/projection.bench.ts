@@ -13,7 +13,14 @@ import { spawn } from 'node:child_process';
 import { ClassicLevel } from 'classic-level';
 import { LevelEventLog, SUBLEVELS } from '@ledger/event-log';
 import { ledgerLocation, rebuildProjection, replayWithInvariants } from '@ledger/store';
-import { type BenchContext, type BenchModule, type BenchResult, higherIsBetter, lowerIsBetter, medianOf } from './harness';
+import {
+  type BenchContext,
+  type BenchModule,
+  type BenchResult,
+  higherIsBetter,
+  lowerIsBetter,
+  medianOf,
+} from './harness';
 import { bigStore } from './support/big-store';
 import { get, startServer } from './support/processes';
 
@@ -89,9 +96,14 @@ function nodeOpenLevel(location: string): Promise<number> {
   const started = performance.now();
   const script = `const {ClassicLevel}=require('classic-level');const db=new ClassicLevel(process.argv[1]);db.open().then(()=>db.get('!meta!head')).then(()=>db.close()).then(()=>process.exit(0))`;
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['-e', script, location], { stdio: 'ignore', cwd: require.resolve('classic-level').replace(/node_modules.*$/, '') });
+    const child = spawn(process.execPath, ['-e', script, location], {
+      stdio: 'ignore',
+      cwd: require.resolve('classic-level').replace(/node_modules.*$/, ''),
+    });
     child.once('error', reject);
-    child.once('exit', (code) => (code === 0 ? resolve(performance.now() - started) : reject(new Error(`node -e exited ${String(code)}`))));
+    child.once('exit', (code) =>
+      code === 0 ? resolve(performance.now() - started) : reject(new Error(`node -e exited ${String(code)}`)),
+    );
   });
 }
 
@@ -114,7 +126,9 @@ async function run(ctx: BenchContext): Promise<readonly BenchResult[]> {
     rebuild.push(p.count / r.seconds);
     raw.push(p.count / p.seconds);
     checkedReplay.push(c.checked / c.seconds);
-    ctx.log(`round ${round + 1}: rebuild ${r.seconds.toFixed(2)} s (to seq ${r.seq}), raw iterate+parse ${p.seconds.toFixed(2)} s (${p.count} events), replay checking every rule ${c.seconds.toFixed(2)} s`);
+    ctx.log(
+      `round ${round + 1}: rebuild ${r.seconds.toFixed(2)} s (to seq ${r.seq}), raw iterate+parse ${p.seconds.toFixed(2)} s (${p.count} events), replay checking every rule ${c.seconds.toFixed(2)} s`,
+    );
   }
 
   const starts: Array<{ totalMs: number; listeningMs: number; entries: number }> = [];
@@ -122,7 +136,9 @@ async function run(ctx: BenchContext): Promise<readonly BenchResult[]> {
   for (let round = 0; round < (ctx.quick ? 2 : 4); round++) {
     const start = await coldStart(store.dataDir);
     bare.push(await nodeOpenLevel(location));
-    ctx.log(`cold start ${round + 1}: first manifest (${start.entries} entries) at ${start.totalMs.toFixed(0)} ms, listening at ${start.listeningMs.toFixed(0)} ms; node -e open LevelDB + get: ${bare[round]?.toFixed(0)} ms`);
+    ctx.log(
+      `cold start ${round + 1}: first manifest (${start.entries} entries) at ${start.totalMs.toFixed(0)} ms, listening at ${start.listeningMs.toFixed(0)} ms; node -e open LevelDB + get: ${bare[round]?.toFixed(0)} ms`,
+    );
     starts.push(start);
   }
   const cold = medianOf(starts.map((s) => s.totalMs));
@@ -143,7 +159,10 @@ async function run(ctx: BenchContext): Promise<readonly BenchResult[]> {
       measured: { unit: 'events/s', value: medianOf(checkedReplay) },
       baseline: { name: 'the projection rebuild of the same log', unit: 'events/s', value: medianOf(rebuild) },
       ratio: higherIsBetter(medianOf(checkedReplay), medianOf(rebuild)),
-      target: { min: 0.5, note: 'not an issue 7 target: checking every rule costs at most twice a rebuild (verify, bisect, /api/store/verify?full=true)' },
+      target: {
+        min: 0.5,
+        note: 'not an issue 7 target: checking every rule costs at most twice a rebuild (verify, bisect, /api/store/verify?full=true)',
+      },
       notes: `${rounds} interleaved rounds; replayWithInvariants = the rebuild's read and fold + checkTransition and the state rules of the recordings each step touched, then every state rule once`,
     },
     {

@@ -48,7 +48,9 @@ const bench: BenchModule = {
       }
       const totals = await writer.finish();
       const rate = mb / seconds(start);
-      ctx.log(`writer, flush every ${flushEveryBytes || 'container'}${flushEveryBytes ? ' B' : ''}: ${rate.toFixed(1)} MB/s, compressed to ${((100 * totals.compressedBytes) / all.length).toFixed(1)}%`);
+      ctx.log(
+        `writer, flush every ${flushEveryBytes || 'container'}${flushEveryBytes ? ' B' : ''}: ${rate.toFixed(1)} MB/s, compressed to ${((100 * totals.compressedBytes) / all.length).toFixed(1)}%`,
+      );
       rmSync(file, { force: true });
       return rate;
     };
@@ -75,7 +77,13 @@ const bench: BenchModule = {
     };
 
     // Interleave measured and baseline runs so load from other processes hits both alike.
-    const runs = { deflate: [] as number[], perContainer: [] as number[], perWindow: [] as number[], scan: [] as number[], split: [] as number[] };
+    const runs = {
+      deflate: [] as number[],
+      perContainer: [] as number[],
+      perWindow: [] as number[],
+      scan: [] as number[],
+      split: [] as number[],
+    };
     for (let round = 0; round < rounds; round++) {
       runs.deflate.push(await deflateAll());
       runs.perContainer.push(await writerRun(0)());

@@ -10,7 +10,14 @@ import { openLedger, silentLogger, type Ledger } from '@ledger/store';
 import { type BenchContext, type BenchModule, type BenchResult, lowerIsBetter, medianOf } from './harness';
 
 const HANDLER_MS_PER_EVENT = 50;
-const recorder = { source: 'none', autoStart: false, flushIntervalMs: 1000, flushKiB: 256, minSpaceStartMb: 0, minSpaceContinueMb: 0 };
+const recorder = {
+  source: 'none',
+  autoStart: false,
+  flushIntervalMs: 1000,
+  flushKiB: 256,
+  minSpaceStartMb: 0,
+  minSpaceContinueMb: 0,
+};
 const context = { actor: { kind: 'cli' as const }, correlationId: 'bench' };
 
 /** Latencies in ms of `count` sequential durable commands. */
@@ -26,7 +33,10 @@ async function commandLatency(ledger: Ledger, count: number): Promise<number[]> 
 }
 
 /** Sleeps 50 ms per event of the batch, then records one GPS fix for it (its output). */
-async function slowHandler(events: readonly StoredEvent[], { signal }: { signal: AbortSignal }): Promise<readonly Command[]> {
+async function slowHandler(
+  events: readonly StoredEvent[],
+  { signal }: { signal: AbortSignal },
+): Promise<readonly Command[]> {
   await new Promise<void>((resolve) => {
     const done = (): void => {
       clearTimeout(timer);
@@ -40,7 +50,12 @@ async function slowHandler(events: readonly StoredEvent[], { signal }: { signal:
 }
 
 async function run(ctx: BenchContext): Promise<BenchResult[]> {
-  const ledger = await openLedger({ dataDir: path.join(ctx.tmpDir, 'data'), appVersion: 'bench', logger: silentLogger, recorder });
+  const ledger = await openLedger({
+    dataDir: path.join(ctx.tmpDir, 'data'),
+    appVersion: 'bench',
+    logger: silentLogger,
+    recorder,
+  });
   const rounds = ctx.quick ? 2 : 6;
   const count = ctx.quick ? 200 : 1000;
   const without: number[][] = [];
@@ -56,7 +71,9 @@ async function run(ctx: BenchContext): Promise<BenchResult[]> {
       const batches = reactor.status().batches;
       await reactor.stop();
       if (round % 2 === 1) without.push(await commandLatency(ledger, count));
-      ctx.log(`round ${round + 1}: median ${medianOf(without[round] ?? []).toFixed(3)} ms without, ${medianOf(withReactor[round] ?? []).toFixed(3)} ms with a 50 ms/event reactor (${batches} batches handled, ${lag} events behind when the round ended)`);
+      ctx.log(
+        `round ${round + 1}: median ${medianOf(without[round] ?? []).toFixed(3)} ms without, ${medianOf(withReactor[round] ?? []).toFixed(3)} ms with a 50 ms/event reactor (${batches} batches handled, ${lag} events behind when the round ended)`,
+      );
     }
   } finally {
     await ledger.close();

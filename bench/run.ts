@@ -27,7 +27,12 @@ async function main(): Promise<void> {
       process.stderr.write(`\n== ${bench.title} (${file})\n`);
       const tmp = makeTmpDir('qmdl-ledger-bench-');
       try {
-        const results = await bench.run({ tmpDir: tmp.dir, runDir: runTmp.dir, quick, log: (m) => process.stderr.write(`   ${m}\n`) });
+        const results = await bench.run({
+          tmpDir: tmp.dir,
+          runDir: runTmp.dir,
+          quick,
+          log: (m) => process.stderr.write(`   ${m}\n`),
+        });
         for (const r of results) all.push({ ...r, module: file.replace(/\.bench\.js$/, '') });
       } finally {
         tmp.dispose();
@@ -42,7 +47,10 @@ async function main(): Promise<void> {
   mkdirSync(outDir, { recursive: true });
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   const out = path.join(outDir, `${stamp}.json`);
-  writeFileSync(out, JSON.stringify({ at: new Date().toISOString(), node: process.version, quick, results: all }, null, 2));
+  writeFileSync(
+    out,
+    JSON.stringify({ at: new Date().toISOString(), node: process.version, quick, results: all }, null, 2),
+  );
   process.stdout.write(`\nwrote ${path.relative(process.cwd(), out)}\n`);
   if (all.some((r) => r.target && r.ratio < r.target.min)) process.exitCode = 0; // a missed target is reported, not fatal
 }

@@ -21,11 +21,15 @@ async function metric(baseUrl: string, name: string): Promise<number> {
 /** An SSE client that never reads: its socket fills, then the server sees backpressure. */
 function stalledClient(baseUrl: string): Promise<http.ClientRequest> {
   return new Promise((resolve, reject) => {
-    const req = http.get(`${baseUrl}/api/events/stream?after=0`, { agent: false, headers: { accept: 'text/event-stream' } }, (res) => {
-      res.pause();
-      if (res.statusCode === 200) resolve(req);
-      else reject(new Error(`SSE answered ${res.statusCode ?? 0}`));
-    });
+    const req = http.get(
+      `${baseUrl}/api/events/stream?after=0`,
+      { agent: false, headers: { accept: 'text/event-stream' } },
+      (res) => {
+        res.pause();
+        if (res.statusCode === 200) resolve(req);
+        else reject(new Error(`SSE answered ${res.statusCode ?? 0}`));
+      },
+    );
     req.on('error', reject);
   });
 }
@@ -52,7 +56,9 @@ async function run(ctx: BenchContext): Promise<BenchResult[]> {
     }
     const buffered = await metric(server.baseUrl, 'qmdl_ledger_sse_buffered_bytes');
     const peak = memoryOf(server.pid)?.hwmMb ?? NaN;
-    ctx.log(`SSE: ${CLIENTS} stalled clients, peak ${peak.toFixed(0)} MB (VmHWM), RSS ${before.toFixed(0)} → ${Math.max(...samples).toFixed(0)} MB, ${(buffered / 1024).toFixed(0)} KiB buffered for them`);
+    ctx.log(
+      `SSE: ${CLIENTS} stalled clients, peak ${peak.toFixed(0)} MB (VmHWM), RSS ${before.toFixed(0)} → ${Math.max(...samples).toFixed(0)} MB, ${(buffered / 1024).toFixed(0)} KiB buffered for them`,
+    );
     return [
       {
         name: `server peak RSS, ${CLIENTS} stalled SSE clients from seq 0 (log of ${store.events})`,

@@ -11,14 +11,20 @@ const entry = path.join(root, 'dist', 'apps', 'qmdl-ledger', 'src', 'main.js');
 if (!fs.existsSync(entry)) {
   process.stderr.write('qmdl-ledger: first run, building (npm run build)...\n');
   try {
-    execFileSync(process.execPath, [path.join(root, 'scripts', 'build.js')], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+    execFileSync(process.execPath, [path.join(root, 'scripts', 'build.js')], {
+      cwd: root,
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
   } catch {
     process.stderr.write('qmdl-ledger: the build failed; run `npm run build` to see why\n');
     process.exit(1);
   }
 }
-require(entry).buildProgram().parseAsync(process.argv).catch((error) => {
-  const code = error && typeof error.code === 'string' ? ` (${error.code})` : '';
-  process.stderr.write(`qmdl-ledger: ${error && error.message ? error.message : String(error)}${code}\n`);
-  process.exitCode = process.exitCode || 1;
-});
+require(entry)
+  .buildProgram()
+  .parseAsync(process.argv)
+  .catch((error) => {
+    const code = error && typeof error.code === 'string' ? ` (${error.code})` : '';
+    process.stderr.write(`qmdl-ledger: ${error && error.message ? error.message : String(error)}${code}\n`);
+    process.exitCode = process.exitCode || 1;
+  });

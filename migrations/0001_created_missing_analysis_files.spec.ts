@@ -8,7 +8,12 @@ import { createdMissingAnalysisFiles } from './0001_created_missing_analysis_fil
 import { MIGRATIONS } from './index';
 
 const entry = (name: string, compressed = true): RecordingEntry => ({
-  name, startTime: '2024-05-01T08:00:00+00:00', qmdlSizeBytes: 3, uncompressedBytes: 0, containers: 0, compressed,
+  name,
+  startTime: '2024-05-01T08:00:00+00:00',
+  qmdlSizeBytes: 3,
+  uncompressedBytes: 0,
+  containers: 0,
+  compressed,
 });
 
 describe('0001_created_missing_analysis_files', () => {

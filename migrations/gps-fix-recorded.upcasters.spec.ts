@@ -5,7 +5,12 @@ import { EVENT_SCHEMA_VERSIONS, type StoredEvent } from '@ledger/domain';
 import { encodeSequenceKey, hashEvent, LevelEventLog, SUBLEVELS } from '@ledger/event-log';
 import { buildUpcasters } from './index';
 
-const metadata = { actor: { kind: 'http' as const, remoteAddress: '127.0.0.1' }, correlationId: 'c-1', bootId: 'b-1', appVersion: '0.0.1' };
+const metadata = {
+  actor: { kind: 'http' as const, remoteAddress: '127.0.0.1' },
+  correlationId: 'c-1',
+  bootId: 'b-1',
+  appVersion: '0.0.1',
+};
 
 describe('GpsFixRecorded v1 → v2 upcaster', () => {
   let location: string;
@@ -27,7 +32,14 @@ describe('GpsFixRecorded v1 → v2 upcaster', () => {
     const writer = await LevelEventLog.open({ location });
     const time = '2024-06-01T10:00:00.000Z';
     const [v1] = await writer.append([
-      { type: 'GpsFixRecorded', v: 1, time, systemTime: time, data: { lat: 52.5, lon: 13.4, fixTime: '2024-06-01T09:59:59Z' }, metadata },
+      {
+        type: 'GpsFixRecorded',
+        v: 1,
+        time,
+        systemTime: time,
+        data: { lat: 52.5, lon: 13.4, fixTime: '2024-06-01T09:59:59Z' },
+        metadata,
+      },
       { type: 'GpsFixRecorded', v: 2, time, systemTime: time, data: { lat: 1, lon: 2, source: 'device' }, metadata },
     ]);
     const events = writer.db.sublevel<string, string>(SUBLEVELS.events, { keyEncoding: 'utf8', valueEncoding: 'utf8' });
@@ -42,9 +54,13 @@ describe('GpsFixRecorded v1 → v2 upcaster', () => {
       expect(read.hash).toBe(v1!.hash);
       expect(read.prev).toBe(v1!.prev);
       // A v2 event is left as it is.
-      expect(((await log.get(2)) as StoredEvent<'GpsFixRecorded', Record<string, unknown>>).data['source']).toBe('device');
+      expect(((await log.get(2)) as StoredEvent<'GpsFixRecorded', Record<string, unknown>>).data['source']).toBe(
+        'device',
+      );
       // The stored bytes are untouched and still hash to the chain.
-      const raw = await log.db.sublevel<string, string>(SUBLEVELS.events, { keyEncoding: 'utf8', valueEncoding: 'utf8' }).get(encodeSequenceKey(1));
+      const raw = await log.db
+        .sublevel<string, string>(SUBLEVELS.events, { keyEncoding: 'utf8', valueEncoding: 'utf8' })
+        .get(encodeSequenceKey(1));
       expect(raw).toBe(rawBefore);
       const stored = JSON.parse(raw!) as StoredEvent;
       expect(stored.v).toBe(1);

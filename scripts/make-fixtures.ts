@@ -47,7 +47,12 @@ const APP_VERSION = '0.0.0-fixtures';
 const SOURCE = 'synthetic:rate=400,seed=7';
 
 const recorder = (source: string, autoStart: boolean) => ({
-  source, autoStart, flushIntervalMs: 25, flushKiB: 2, minSpaceStartMb: 0, minSpaceContinueMb: 0,
+  source,
+  autoStart,
+  flushIntervalMs: 25,
+  flushKiB: 2,
+  minSpaceStartMb: 0,
+  minSpaceContinueMb: 0,
 });
 
 const cli = { actor: { kind: 'cli' as const, command: 'make-fixtures' } };
@@ -73,7 +78,8 @@ async function waitForData(ledger: OpenedLedger, events: number, timeoutMs = 10_
   });
   try {
     while (seen < events) {
-      if (Date.now() - start > timeoutMs) throw new Error(`recording ${name}: only ${seen} data events after ${timeoutMs} ms`);
+      if (Date.now() - start > timeoutMs)
+        throw new Error(`recording ${name}: only ${seen} data events after ${timeoutMs} ms`);
       await sleep(10);
     }
   } finally {
@@ -88,7 +94,12 @@ async function waitForData(ledger: OpenedLedger, events: number, timeoutMs = 10_
  */
 async function makeIntact(dataDir: string): Promise<FixtureInfo & Record<string, unknown>> {
   const ledger = await openLedger({
-    dataDir, appVersion: APP_VERSION, recorder: recorder(SOURCE, false), migrations: MIGRATIONS, upcasters: buildUpcasters(), logger: silentLogger,
+    dataDir,
+    appVersion: APP_VERSION,
+    recorder: recorder(SOURCE, false),
+    migrations: MIGRATIONS,
+    upcasters: buildUpcasters(),
+    logger: silentLogger,
   });
   const names: string[] = [];
   await run(ledger, { type: 'StartRecording', data: { atMs: 0, utcOffsetMinutes: 0 } });
@@ -130,7 +141,8 @@ async function findEvent(log: LevelEventLog, type: string, nth: number): Promise
   let found = 0;
   for await (const [key, raw] of eventsOf(log).iterator()) {
     const event = JSON.parse(raw) as { type: string; data: { qmdlSizeBytes?: number } };
-    if (event.type === type && (event.data.qmdlSizeBytes ?? 1) > 1 && ++found === nth) return { seq: Number.parseInt(key, 16), raw };
+    if (event.type === type && (event.data.qmdlSizeBytes ?? 1) > 1 && ++found === nth)
+      return { seq: Number.parseInt(key, 16), raw };
   }
   throw new Error(`no ${type} #${nth}`);
 }
@@ -180,10 +192,21 @@ async function makeTornTail(base: string, dataDir: string): Promise<FixtureInfo>
   const headBefore = await withRawLog(dataDir, async (log) => {
     const head = log.headSeq();
     const now = new Date().toISOString();
-    await log.append([{
-      type: 'ClockOffsetSet', v: 1, time: now, systemTime: now, data: { offsetSeconds: 5 },
-      metadata: { actor: { kind: 'cli', command: 'make-fixtures' }, correlationId: randomUUID(), bootId: randomUUID(), appVersion: APP_VERSION },
-    }]);
+    await log.append([
+      {
+        type: 'ClockOffsetSet',
+        v: 1,
+        time: now,
+        systemTime: now,
+        data: { offsetSeconds: 5 },
+        metadata: {
+          actor: { kind: 'cli', command: 'make-fixtures' },
+          correlationId: randomUUID(),
+          bootId: randomUUID(),
+          appVersion: APP_VERSION,
+        },
+      },
+    ]);
     return head;
   });
   const logs = (await fs.readdir(location)).filter((f) => f.endsWith('.log')).sort();
@@ -193,12 +216,22 @@ async function makeTornTail(base: string, dataDir: string): Promise<FixtureInfo>
   const size = (await fs.stat(file)).size;
   const cut = 16;
   await fs.truncate(file, size - cut);
-  return { name: 'torn-tail', dir: dataDir, headBeforeTornWrite: headBefore, tornSeq: headBefore + 1, logFile: newest, sizeBefore: size, cutBytes: cut };
+  return {
+    name: 'torn-tail',
+    dir: dataDir,
+    headBeforeTornWrite: headBefore,
+    tornSeq: headBefore + 1,
+    logFile: newest,
+    sizeBefore: size,
+    cutBytes: cut,
+  };
 }
 
 /** Runs a child that records with a fast source and kills it (SIGKILL) mid-recording. */
 async function makeCrashed(dataDir: string): Promise<FixtureInfo> {
-  const child = spawn(process.execPath, [__filename, '--child-record', dataDir], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [__filename, '--child-record', dataDir], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const recording = await new Promise<string>((resolve, reject) => {
     let out = '';
     const timer = setTimeout(() => reject(new Error('the recording child did not report in 20 s')), 20_000);
@@ -223,7 +256,12 @@ async function makeCrashed(dataDir: string): Promise<FixtureInfo> {
 /** The child side of `crashed-mid-recording`: record until killed. */
 async function childRecord(dataDir: string): Promise<void> {
   const ledger = await openLedger({
-    dataDir, appVersion: APP_VERSION, recorder: recorder('synthetic:rate=2000,seed=11', true), migrations: MIGRATIONS, upcasters: buildUpcasters(), logger: silentLogger,
+    dataDir,
+    appVersion: APP_VERSION,
+    recorder: recorder('synthetic:rate=2000,seed=11', true),
+    migrations: MIGRATIONS,
+    upcasters: buildUpcasters(),
+    logger: silentLogger,
   });
   await waitForData(ledger, 5);
   process.stdout.write(`recording ${ledger.state().current?.name ?? ''}\n`);
@@ -233,12 +271,16 @@ async function childRecord(dataDir: string): Promise<void> {
 /** A Rayhunter 0.12 store whose manifest was cut mid-entry by a power loss, with junk after it. */
 async function makeRayhunter(dir: string): Promise<FixtureInfo> {
   await fs.mkdir(dir, { recursive: true });
-  const frames = Buffer.concat([encodeHdlcFrame(Buffer.from([1, 2, 3, 4])), encodeHdlcFrame(Buffer.from([0x7e, 0x7d, 5]))]);
+  const frames = Buffer.concat([
+    encodeHdlcFrame(Buffer.from([1, 2, 3, 4])),
+    encodeHdlcFrame(Buffer.from([0x7e, 0x7d, 5])),
+  ]);
   const gz = gzipSync(frames);
   const files: Record<string, Buffer | string> = {
     '1700000000.qmdl.gz': gz,
     '1700000000.ndjson': '',
-    '1700000000-gps.ndjson': '{"latest_packet_timestamp":"2023-11-14T22:13:25Z","system_time":"2023-11-14T22:13:25Z","lat":52.5,"lon":13.4}\n',
+    '1700000000-gps.ndjson':
+      '{"latest_packet_timestamp":"2023-11-14T22:13:25Z","system_time":"2023-11-14T22:13:25Z","lat":52.5,"lon":13.4}\n',
     '1700000100.qmdl': frames,
     '1700000200.qmdl.gz': gz,
     '1700000300.qmdl.gz': gz,
@@ -281,7 +323,10 @@ async function makeRayhunter(dir: string): Promise<FixtureInfo> {
 }
 
 /** Generates the named fixtures (all by default) under `outDir`; returns what was done to each. */
-export async function makeFixtures(options: { readonly outDir: string; readonly names?: readonly FixtureName[] }): Promise<Record<string, FixtureInfo>> {
+export async function makeFixtures(options: {
+  readonly outDir: string;
+  readonly names?: readonly FixtureName[];
+}): Promise<Record<string, FixtureInfo>> {
   const names = new Set<FixtureName>(options.names ?? FIXTURE_NAMES);
   const out: Record<string, FixtureInfo> = {};
   await fs.mkdir(options.outDir, { recursive: true });
@@ -303,7 +348,8 @@ export async function makeFixtures(options: { readonly outDir: string; readonly 
     if (names.has('torn-tail')) await record(await makeTornTail(base, at('torn-tail')));
     if (names.has('altered-event')) await record(await makeAltered(base, at('altered-event')));
     if (names.has('removed-event')) await record(await makeRemoved(base, at('removed-event')));
-    if (names.has('files-deleted-by-hand')) await record(await makeFilesDeleted(base, at('files-deleted-by-hand'), recordings[0] ?? ''));
+    if (names.has('files-deleted-by-hand'))
+      await record(await makeFilesDeleted(base, at('files-deleted-by-hand'), recordings[0] ?? ''));
     await fs.rm(base, { recursive: true, force: true });
   }
   if (names.has('crashed-mid-recording')) await record(await makeCrashed(at('crashed-mid-recording')));
@@ -325,14 +371,15 @@ async function main(argv: readonly string[]): Promise<void> {
     process.exitCode = 2;
     return;
   }
-  for (const name of rest.length > 0 ? rest : FIXTURE_NAMES) await fs.rm(path.join(outDir, name), { recursive: true, force: true });
+  for (const name of rest.length > 0 ? rest : FIXTURE_NAMES)
+    await fs.rm(path.join(outDir, name), { recursive: true, force: true });
   const made = await makeFixtures({ outDir, names: rest.length > 0 ? (rest as FixtureName[]) : FIXTURE_NAMES });
   for (const info of Object.values(made)) process.stdout.write(`${info.name}: ${info.dir}\n`);
 }
 
 if (require.main === module) {
   main(process.argv.slice(2)).catch((error: unknown) => {
-    process.stderr.write(`make-fixtures: ${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
+    process.stderr.write(`make-fixtures: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
     process.exitCode = 1;
   });
 }

@@ -23,7 +23,16 @@ import path from 'node:path';
 const MAIN_JS = path.resolve(__dirname, '../apps/qmdl-ledger/src/main.js');
 
 /** The endpoints the Rayhunter web UI polls (RAYHUNTER.md), every second. */
-const POLLED = ['/api/qmdl-manifest', '/api/system-stats', '/api/analysis', '/api/time', '/api/gps', '/api/config', '/api/log', '/api/update-status'];
+const POLLED = [
+  '/api/qmdl-manifest',
+  '/api/system-stats',
+  '/api/analysis',
+  '/api/time',
+  '/api/gps',
+  '/api/config',
+  '/api/log',
+  '/api/update-status',
+];
 
 interface Options {
   minutes: number;
@@ -40,7 +49,12 @@ function parseArgs(argv: readonly string[]): Options {
     if (!Number.isFinite(n) || n <= 0) throw new TypeError(`${name} must be a positive number`);
     return n;
   };
-  return { minutes: value('--minutes', 10), clients: Math.round(value('--clients', 20)), killEverySeconds: value('--kill-every', 30), keep: argv.includes('--keep') };
+  return {
+    minutes: value('--minutes', 10),
+    clients: Math.round(value('--clients', 20)),
+    killEverySeconds: value('--kill-every', 30),
+    keep: argv.includes('--keep'),
+  };
 }
 
 function freePort(): Promise<number> {
@@ -67,7 +81,17 @@ function request(port: number, method: string, pathname: string, body?: unknown)
   return new Promise((resolve, reject) => {
     const payload = body === undefined ? undefined : JSON.stringify(body);
     const req = http.request(
-      { host: '127.0.0.1', port, method, path: pathname, agent, headers: payload === undefined ? {} : { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(payload)) } },
+      {
+        host: '127.0.0.1',
+        port,
+        method,
+        path: pathname,
+        agent,
+        headers:
+          payload === undefined
+            ? {}
+            : { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(payload)) },
+      },
       (res) => {
         let text = '';
         res.setEncoding('utf8');
@@ -89,14 +113,33 @@ class Service {
   generation = 0;
   up = false;
 
-  constructor(private readonly dataDir: string, readonly port: number) {}
+  constructor(
+    private readonly dataDir: string,
+    readonly port: number,
+  ) {}
 
   async start(): Promise<number> {
     const started = Date.now();
-    const proc = spawn(process.execPath, [
-      MAIN_JS, 'serve', '--data-dir', this.dataDir, '--host', '127.0.0.1', '--port', String(this.port),
-      '--source', 'synthetic:rate=200', '--min-space-start-mb', '0', '--min-space-continue-mb', '0',
-    ], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn(
+      process.execPath,
+      [
+        MAIN_JS,
+        'serve',
+        '--data-dir',
+        this.dataDir,
+        '--host',
+        '127.0.0.1',
+        '--port',
+        String(this.port),
+        '--source',
+        'synthetic:rate=200',
+        '--min-space-start-mb',
+        '0',
+        '--min-space-continue-mb',
+        '0',
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     this.proc = proc;
     let out = '';
     let err = '';
@@ -165,7 +208,15 @@ async function main(): Promise<void> {
   const options = parseArgs(process.argv.slice(2));
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'qmdl-ledger-soak-'));
   const service = new Service(dataDir, await freePort());
-  const counters: Counters = { served: 0, errors: 0, cutByRestart: 0, skippedWhileDown: 0, commands: 0, byStatus: new Map(), firstErrors: [] };
+  const counters: Counters = {
+    served: 0,
+    errors: 0,
+    cutByRestart: 0,
+    skippedWhileDown: 0,
+    commands: 0,
+    byStatus: new Map(),
+    firstErrors: [],
+  };
   const error = (what: string): void => {
     counters.errors++;
     if (counters.firstErrors.length < 20) counters.firstErrors.push(what);
@@ -176,11 +227,18 @@ async function main(): Promise<void> {
   const began = Date.now();
   const until = began + options.minutes * 60_000;
   const elapsed = (): string => `${((Date.now() - began) / 1000).toFixed(0)}s`;
-  process.stdout.write(`soak: ${options.clients} clients, ${options.minutes} min, SIGKILL every ${options.killEverySeconds} s, data ${dataDir}, port ${service.port}\n`);
+  process.stdout.write(
+    `soak: ${options.clients} clients, ${options.minutes} min, SIGKILL every ${options.killEverySeconds} s, data ${dataDir}, port ${service.port}\n`,
+  );
   await service.start();
 
   /** One call; classifies the outcome. `ok` lists the statuses this call may answer. */
-  const call = async (method: string, pathname: string, ok: readonly number[], body?: unknown): Promise<Reply | undefined> => {
+  const call = async (
+    method: string,
+    pathname: string,
+    ok: readonly number[],
+    body?: unknown,
+  ): Promise<Reply | undefined> => {
     const generation = service.generation;
     if (!service.up) {
       counters.skippedWhileDown++;
@@ -191,7 +249,8 @@ async function main(): Promise<void> {
       const key = `${method} ${pathname.replace(/\/[0-9]+$/, '/<name>')} ${reply.status}`;
       counters.byStatus.set(key, (counters.byStatus.get(key) ?? 0) + 1);
       counters.served++;
-      if (!ok.includes(reply.status)) error(`${elapsed()} ${method} ${pathname}: ${reply.status} ${reply.body.slice(0, 200)}`);
+      if (!ok.includes(reply.status))
+        error(`${elapsed()} ${method} ${pathname}: ${reply.status} ${reply.body.slice(0, 200)}`);
       return reply;
     } catch (e) {
       if (generation !== service.generation || !service.up) counters.cutByRestart++;
@@ -208,8 +267,12 @@ async function main(): Promise<void> {
       const manifest = replies[0];
       if (manifest !== undefined && manifest.status === 200) {
         try {
-          const m = JSON.parse(manifest.body) as { entries: Array<{ name: string }>; current_entry: { name: string } | null };
-          if (!Array.isArray(m.entries) || m.entries.some((e) => typeof e.name !== 'string')) error(`${elapsed()} manifest malformed`);
+          const m = JSON.parse(manifest.body) as {
+            entries: Array<{ name: string }>;
+            current_entry: { name: string } | null;
+          };
+          if (!Array.isArray(m.entries) || m.entries.some((e) => typeof e.name !== 'string'))
+            error(`${elapsed()} manifest malformed`);
           names = m.entries.map((e) => e.name);
         } catch {
           error(`${elapsed()} manifest is not JSON`);
@@ -224,10 +287,17 @@ async function main(): Promise<void> {
         else if (pick < 0.5) await call('POST', '/api/stop-recording', [202]);
         else if (pick < 0.7 && names.length > 0) {
           // Another client may delete it first: "no recording with name" (400) is a correct answer then.
-          await call('POST', `/api/delete-recording/${names[Math.floor(Math.random() * names.length)] ?? '0'}`, [202, 400]);
-        } else if (pick < 0.8) await call('POST', '/api/gps', [200, 202], { lat: 52 + Math.random(), lon: 13 + Math.random() });
-        else if (pick < 0.9) await call('POST', '/api/time-offset', [200], { offset_seconds: Math.floor(Math.random() * 10) });
-        else if (pick < 0.98) await call('GET', `/api/qmdl/${names[names.length - 1] ?? '0'}`, names.length > 0 ? [200, 404] : [404]);
+          await call(
+            'POST',
+            `/api/delete-recording/${names[Math.floor(Math.random() * names.length)] ?? '0'}`,
+            [202, 400],
+          );
+        } else if (pick < 0.8)
+          await call('POST', '/api/gps', [200, 202], { lat: 52 + Math.random(), lon: 13 + Math.random() });
+        else if (pick < 0.9)
+          await call('POST', '/api/time-offset', [200], { offset_seconds: Math.floor(Math.random() * 10) });
+        else if (pick < 0.98)
+          await call('GET', `/api/qmdl/${names[names.length - 1] ?? '0'}`, names.length > 0 ? [200, 404] : [404]);
         else await call('POST', '/api/delete-all-recordings', [202]);
       }
       if (id === 0 && Date.now() - (rss[rss.length - 1]?.t ?? 0) >= 10_000) {
@@ -255,7 +325,9 @@ async function main(): Promise<void> {
       }
       if (ok) verified++;
       else error(`${elapsed()} verify after restart ${restarts}: ${verify?.body.slice(0, 300) ?? 'no answer'}`);
-      process.stdout.write(`${elapsed()}: SIGKILL + restart ${restarts} (listening after ${ms} ms), verify ${ok ? 'ok' : 'FAILED'}, RSS ${service.rssMb()?.toFixed(0) ?? '?'} MB, ${counters.served} requests, ${counters.errors} errors\n`);
+      process.stdout.write(
+        `${elapsed()}: SIGKILL + restart ${restarts} (listening after ${ms} ms), verify ${ok ? 'ok' : 'FAILED'}, RSS ${service.rssMb()?.toFixed(0) ?? '?'} MB, ${counters.served} requests, ${counters.errors} errors\n`,
+      );
     }
   };
 
@@ -268,13 +340,24 @@ async function main(): Promise<void> {
 
   const seconds = (Date.now() - began) / 1000;
   process.stdout.write(`\nsoak done in ${seconds.toFixed(0)} s\n`);
-  process.stdout.write(`requests served: ${counters.served} (${(counters.served / seconds).toFixed(0)}/s), commands issued: ${counters.commands}\n`);
+  process.stdout.write(
+    `requests served: ${counters.served} (${(counters.served / seconds).toFixed(0)}/s), commands issued: ${counters.commands}\n`,
+  );
   process.stdout.write(`errors: ${counters.errors}\n`);
-  process.stdout.write(`requests cut by a SIGKILL: ${counters.cutByRestart}; not sent while the service was down: ${counters.skippedWhileDown}\n`);
+  process.stdout.write(
+    `requests cut by a SIGKILL: ${counters.cutByRestart}; not sent while the service was down: ${counters.skippedWhileDown}\n`,
+  );
   process.stdout.write(`restarts survived: ${verified} of ${restarts} (each followed by GET /api/store/verify ok)\n`);
-  process.stdout.write(`RSS over time (MB): ${rss.map((s) => `${((s.t - began) / 1000).toFixed(0)}s=${s.mb.toFixed(0)}`).join(' ')}\n`);
+  process.stdout.write(
+    `RSS over time (MB): ${rss.map((s) => `${((s.t - began) / 1000).toFixed(0)}s=${s.mb.toFixed(0)}`).join(' ')}\n`,
+  );
   process.stdout.write(`RSS max ${Math.max(...rss.map((s) => s.mb)).toFixed(0)} MB\n`);
-  process.stdout.write(`statuses: ${[...counters.byStatus.entries()].sort().map(([k, v]) => `${k}: ${v}`).join('; ')}\n`);
+  process.stdout.write(
+    `statuses: ${[...counters.byStatus.entries()]
+      .sort()
+      .map(([k, v]) => `${k}: ${v}`)
+      .join('; ')}\n`,
+  );
   for (const e of counters.firstErrors) process.stdout.write(`  error: ${e}\n`);
   if (!options.keep) rmSync(dataDir, { recursive: true, force: true });
   process.exitCode = counters.errors > 0 ? 1 : 0;

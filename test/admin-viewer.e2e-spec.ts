@@ -54,7 +54,9 @@ async function freePort(): Promise<number> {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
     });
   });
 }
@@ -79,11 +81,24 @@ async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, tim
 /** One real server per describe: a fresh data dir, a free port, synthetic diag source. */
 async function startServer(options: { token?: string } = {}): Promise<LedgerServer> {
   if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run \`node scripts/build.js\` first`);
-  if (!existsSync(path.join(ROOT, 'dist/admin/index.html'))) throw new Error('dist/admin is missing: run `node scripts/build.js` first');
+  if (!existsSync(path.join(ROOT, 'dist/admin/index.html')))
+    throw new Error('dist/admin is missing: run `node scripts/build.js` first');
   const dataDir = mkdtempSync(path.join(tmpdir(), 'ledger-admin-e2e-'));
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
-  const args = [MAIN, 'serve', '--data-dir', dataDir, '--host', '127.0.0.1', '--port', String(port), '--source', 'synthetic', '--no-auto-start'];
+  const args = [
+    MAIN,
+    'serve',
+    '--data-dir',
+    dataDir,
+    '--host',
+    '127.0.0.1',
+    '--port',
+    String(port),
+    '--source',
+    'synthetic',
+    '--no-auto-start',
+  ];
   if (options.token) args.push('--admin-token', options.token);
   const child: ChildProcess = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
@@ -94,7 +109,8 @@ async function startServer(options: { token?: string } = {}): Promise<LedgerServ
   const auth: Record<string, string> = options.token ? { Authorization: `Bearer ${options.token}` } : {};
   const server: LedgerServer = {
     base,
-    api: (pathname, init = {}) => fetch(base + pathname, { ...init, headers: { ...auth, ...(init.headers as Record<string, string>) } }),
+    api: (pathname, init = {}) =>
+      fetch(base + pathname, { ...init, headers: { ...auth, ...(init.headers as Record<string, string>) } }),
     async json<T>(pathname: string): Promise<T> {
       const res = await server.api(pathname);
       if (!res.ok) throw new Error(`GET ${pathname} → ${res.status} ${await res.text()}`);
@@ -105,7 +121,10 @@ async function startServer(options: { token?: string } = {}): Promise<LedgerServ
       if (child.exitCode === null && child.signalCode === null) {
         child.kill('SIGTERM');
         let timer: ReturnType<typeof setTimeout> | undefined;
-        const killed = await Promise.race([exited.then(() => true), new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), 10_000)))]);
+        const killed = await Promise.race([
+          exited.then(() => true),
+          new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), 10_000))),
+        ]);
         clearTimeout(timer);
         if (!killed) {
           child.kill('SIGKILL');
@@ -151,16 +170,22 @@ async function eventsAfter(server: LedgerServer, after: number, type: string): P
 }
 
 async function activeRecording(server: LedgerServer): Promise<string> {
-  return waitFor('an active recording', async () => (await server.json<Manifest>('/api/qmdl-manifest')).current_entry?.name);
+  return waitFor(
+    'an active recording',
+    async () => (await server.json<Manifest>('/api/qmdl-manifest')).current_entry?.name,
+  );
 }
 
 const row = (page: Page, seq: number) => page.locator(`[data-testid=event-row][data-seq="${seq}"]`);
 
 /** The time-travel result heading, exactly "Manifest as of seq N". */
-const asOf = (page: Page, seq: number) => page.locator('[data-testid=tt-label]', { hasText: new RegExp(`^Manifest as of seq ${seq}$`) });
+const asOf = (page: Page, seq: number) =>
+  page.locator('[data-testid=tt-label]', { hasText: new RegExp(`^Manifest as of seq ${seq}$`) });
 
 async function rowTypes(page: Page): Promise<string[]> {
-  return page.locator('[data-testid=events-table] [data-testid=event-row]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-type') ?? ''));
+  return page
+    .locator('[data-testid=events-table] [data-testid=event-row]')
+    .evaluateAll((rows) => rows.map((r) => r.getAttribute('data-type') ?? ''));
 }
 
 async function newCount(page: Page): Promise<number> {
@@ -201,10 +226,14 @@ describe('admin viewer against a real server', () => {
       );
     }
     const badge = page.getByTestId('integrity-badge');
-    await waitFor('the integrity badge', async () => ((await badge.getAttribute('data-state')) === 'ok' ? true : undefined));
+    await waitFor('the integrity badge', async () =>
+      (await badge.getAttribute('data-state')) === 'ok' ? true : undefined,
+    );
     expect(await badge.textContent()).toMatch(/verifies to #\d+/);
     expect(await page.getByTestId('head-seq').textContent()).toMatch(/^#\d+$/);
-    await waitFor('the live tail', async () => ((await page.getByTestId('live-status').getAttribute('data-state')) === 'live' ? true : undefined));
+    await waitFor('the live tail', async () =>
+      (await page.getByTestId('live-status').getAttribute('data-state')) === 'live' ? true : undefined,
+    );
   });
 
   it('shows the events made by real API calls', async () => {
@@ -243,7 +272,9 @@ describe('admin viewer against a real server', () => {
 
     await post(server, '/api/stop-recording');
     await eventsAfter(server, before, 'RecordingStopped');
-    const first = await waitFor('the counter to count', async () => ((await newCount(page)) >= 1 ? newCount(page) : undefined));
+    const first = await waitFor('the counter to count', async () =>
+      (await newCount(page)) >= 1 ? newCount(page) : undefined,
+    );
     await post(server, '/api/start-recording');
     await waitFor('the counter to grow', async () => ((await newCount(page)) > first ? true : undefined));
 
@@ -298,7 +329,10 @@ describe('admin viewer against a real server', () => {
     expect(exportHref).toBe('/api/events/export?type=RecordingDeleted');
     const exported = await page.request.get(server.base + exportHref!);
     expect(exported.headers()['content-type']).toContain('application/x-ndjson');
-    const lines = (await exported.text()).split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as StoredEvent);
+    const lines = (await exported.text())
+      .split('\n')
+      .filter((l) => l !== '')
+      .map((l) => JSON.parse(l) as StoredEvent);
     expect(lines.length).toBeGreaterThanOrEqual(2);
     expect(new Set(lines.map((e) => e.type))).toEqual(new Set(['RecordingDeleted']));
   });
@@ -308,14 +342,20 @@ describe('admin viewer against a real server', () => {
     await page.waitForURL(new RegExp(`[?&]event=${deleted.deleteSeq}(&|$)`));
     const panel = page.getByTestId('detail-panel');
     await panel.getByTestId('correlated-row').first().waitFor();
-    const correlated = await server.json<EventsPage>(`/api/events?correlation=${encodeURIComponent(deleted.correlationId)}&order=asc`);
+    const correlated = await server.json<EventsPage>(
+      `/api/events?correlation=${encodeURIComponent(deleted.correlationId)}&order=asc`,
+    );
     await waitFor('every correlated row', async () =>
       (await panel.getByTestId('correlated-row').count()) === correlated.events.length ? true : undefined,
     );
-    const seqs = await panel.getByTestId('correlated-row').evaluateAll((rows) => rows.map((r) => Number(r.getAttribute('data-seq'))));
+    const seqs = await panel
+      .getByTestId('correlated-row')
+      .evaluateAll((rows) => rows.map((r) => Number(r.getAttribute('data-seq'))));
     expect(seqs).toEqual(correlated.events.map((e) => e.seq));
     expect(seqs).toEqual(expect.arrayContaining([deleted.stopSeq, deleted.deleteSeq]));
-    expect(await panel.locator(`[data-testid=correlated-row][data-seq="${deleted.stopSeq}"]`).getAttribute('data-type')).toBe('RecordingStopped');
+    expect(
+      await panel.locator(`[data-testid=correlated-row][data-seq="${deleted.stopSeq}"]`).getAttribute('data-type'),
+    ).toBe('RecordingStopped');
     const json = (await panel.getByTestId('detail-json').textContent()) ?? '';
     const shown = JSON.parse(json) as StoredEvent & { hash: string; prev: string };
     const stored = await server.json<StoredEvent & { hash: string; prev: string }>(`/api/events/${deleted.deleteSeq}`);
@@ -333,7 +373,9 @@ describe('admin viewer against a real server', () => {
     await page.waitForURL(new RegExp(`/admin/time-travel\\?at=${at}$`));
     await asOf(page, at).waitFor();
     // It was being recorded then (the manifest lists the active recording as current_entry only).
-    await page.locator(`[data-testid=manifest-current] [data-testid=manifest-row][data-name="${deleted.name}"]`).waitFor();
+    await page
+      .locator(`[data-testid=manifest-current] [data-testid=manifest-row][data-name="${deleted.name}"]`)
+      .waitFor();
 
     await page.getByTestId('tt-seq').fill(String(deleted.deleteSeq));
     await page.getByTestId('tt-submit').click();
@@ -345,12 +387,15 @@ describe('admin viewer against a real server', () => {
     await page.goto(`${server.base}/admin/recordings/${encodeURIComponent(deleted.name)}`);
     const timeline = page.getByTestId('recording-timeline');
     await timeline.waitFor();
-    const types = await timeline.getByTestId('timeline-item').evaluateAll((items) => items.map((i) => i.getAttribute('data-type')));
+    const types = await timeline
+      .getByTestId('timeline-item')
+      .evaluateAll((items) => items.map((i) => i.getAttribute('data-type')));
     expect(types[0]).toBe('RecordingStarted');
     expect(types.slice(-2)).toEqual(['RecordingStopped', 'RecordingDeleted']);
     expect(await page.getByTestId('recording-state').textContent()).toBe('deleted');
     expect(await page.getByTestId('download-qmdl').count()).toBe(0);
-    if (types.includes('RecordingDataAppended')) expect(await timeline.getByTestId('growth-chart').count()).toBeGreaterThan(0);
+    if (types.includes('RecordingDataAppended'))
+      expect(await timeline.getByTestId('growth-chart').count()).toBeGreaterThan(0);
 
     // The first recording of this run was stopped, not deleted: it has its files.
     const kept = (await server.json<Manifest>('/api/qmdl-manifest')).entries[0]!.name;
@@ -367,14 +412,18 @@ describe('admin viewer against a real server', () => {
     await post(server, '/api/start-recording');
     const name = await activeRecording(server);
     await waitFor('two data appends', async () => {
-      const page = await server.json<EventsPage>(`/api/events?order=asc&after=${before}&type=RecordingDataAppended&recording=${name}`);
+      const page = await server.json<EventsPage>(
+        `/api/events?order=asc&after=${before}&type=RecordingDataAppended&recording=${name}`,
+      );
       return page.events.length >= 2 ? true : undefined;
     });
     await page.goto(`${server.base}/admin/recordings/${encodeURIComponent(name)}`);
     await page.getByTestId('recording-timeline').waitFor();
     expect(await page.getByTestId('recording-state').textContent()).toBe('recording');
     await page.getByTestId('growth-chart').first().waitFor();
-    expect(await page.getByTestId('growth-chart').first().getAttribute('aria-label')).toMatch(/^qmdl_size_bytes grew from/);
+    expect(await page.getByTestId('growth-chart').first().getAttribute('aria-label')).toMatch(
+      /^qmdl_size_bytes grew from/,
+    );
     await page.getByTestId('download-zip').waitFor();
   });
 
@@ -389,9 +438,13 @@ describe('admin viewer against a real server', () => {
       const total = await head(server);
       await page.goto(`${server.base}/admin/?limit=4`);
       // The sentinel below the table stays in view, so pages load until the log's start.
-      await waitFor('every event in the table', async () => ((await page.locator('[data-testid=event-row]').count()) >= total ? true : undefined));
+      await waitFor('every event in the table', async () =>
+        (await page.locator('[data-testid=event-row]').count()) >= total ? true : undefined,
+      );
       await page.getByTestId('events-status').filter({ hasText: 'end of log' }).waitFor();
-      const seqs = await page.locator('[data-testid=event-row]').evaluateAll((rows) => rows.map((r) => Number(r.getAttribute('data-seq'))));
+      const seqs = await page
+        .locator('[data-testid=event-row]')
+        .evaluateAll((rows) => rows.map((r) => Number(r.getAttribute('data-seq'))));
       const tail = seqs.slice(seqs.indexOf(total));
       expect(tail).toEqual(Array.from({ length: total }, (_, i) => total - i));
       const pages = requests.filter((u) => u.searchParams.get('limit') === '4');
@@ -437,7 +490,8 @@ describe('admin viewer with --admin-token', () => {
     page = await browser.context.newPage();
     page.on('response', (res) => {
       const url = new URL(res.url());
-      if (url.pathname.startsWith('/api/') && !url.pathname.startsWith('/api/auth/')) dataResponses.push({ url: url.pathname + url.search, status: res.status() });
+      if (url.pathname.startsWith('/api/') && !url.pathname.startsWith('/api/auth/'))
+        dataResponses.push({ url: url.pathname + url.search, status: res.status() });
     });
   });
 
@@ -469,7 +523,9 @@ describe('admin viewer with --admin-token', () => {
     await page.getByTestId('signin-submit').click();
     await page.locator('[data-testid=event-row][data-type=RecordingStarted]').first().waitFor({ timeout: 10_000 });
     expect(new Set(await rowTypes(page))).toEqual(new Set(['RecordingStarted']));
-    await waitFor('the integrity badge', async () => ((await page.getByTestId('integrity-badge').getAttribute('data-state')) === 'ok' ? true : undefined));
+    await waitFor('the integrity badge', async () =>
+      (await page.getByTestId('integrity-badge').getAttribute('data-state')) === 'ok' ? true : undefined,
+    );
 
     await page.getByTestId('signout').click();
     await page.getByTestId('signin-form').waitFor();

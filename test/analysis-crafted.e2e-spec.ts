@@ -12,7 +12,12 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { craftedMessages, decodeLteNas, decodeLteRrc, type CraftedMessage } from '@ledger/analysis';
 import { LOG_CODE_LTE_RRC_OTA, buildDiagLogMessage, buildLteRrcOtaBody, encodeHdlcFrame } from '@ledger/qmdl';
-import { LOG_CODE_LTE_NAS_EMM_PLAIN_IN, LOG_CODE_LTE_NAS_EMM_PLAIN_OUT, createPcapngExport, readRadioMessages } from '@ledger/radio';
+import {
+  LOG_CODE_LTE_NAS_EMM_PLAIN_IN,
+  LOG_CODE_LTE_NAS_EMM_PLAIN_OUT,
+  createPcapngExport,
+  readRadioMessages,
+} from '@ledger/radio';
 
 /** PDU numbers of LTE RRC OTA layout version 15. */
 const PDU_V15: Record<string, number> = { 'BCCH-DL-SCH': 2, 'DL-DCCH': 7, 'UL-CCCH': 8, 'UL-DCCH': 9 };
@@ -20,13 +25,25 @@ const PDU_V15: Record<string, number> = { 'BCCH-DL-SCH': 2, 'DL-DCCH': 7, 'UL-CC
 function diagMessage(m: CraftedMessage, timeMs: number): Buffer {
   if (m.kind === 'lte-rrc') {
     const body = buildLteRrcOtaBody({
-      extHeaderVersion: 15, rrcRelMaj: 15, rrcRelMin: 0, bearerId: 0, phyCellId: 1, earfcn: 1300, sfnSubfn: 0,
-      pduNum: PDU_V15[m.channel] as number, sibMask: 0, payload: Buffer.from(m.payload),
+      extHeaderVersion: 15,
+      rrcRelMaj: 15,
+      rrcRelMin: 0,
+      bearerId: 0,
+      phyCellId: 1,
+      earfcn: 1300,
+      sfnSubfn: 0,
+      pduNum: PDU_V15[m.channel] as number,
+      sibMask: 0,
+      payload: Buffer.from(m.payload),
     });
     return buildDiagLogMessage({ logCode: LOG_CODE_LTE_RRC_OTA, body, timeMs });
   }
   const logCode = m.direction === 'uplink' ? LOG_CODE_LTE_NAS_EMM_PLAIN_OUT : LOG_CODE_LTE_NAS_EMM_PLAIN_IN;
-  return buildDiagLogMessage({ logCode, body: Buffer.concat([Buffer.from([1, 15, 0, 0]), Buffer.from(m.payload)]), timeMs });
+  return buildDiagLogMessage({
+    logCode,
+    body: Buffer.concat([Buffer.from([1, 15, 0, 0]), Buffer.from(m.payload)]),
+    timeMs,
+  });
 }
 
 const entries = Object.entries(craftedMessages) as [string, CraftedMessage][];
@@ -39,35 +56,59 @@ beforeAll(async () => {
   execFileSync('bash', [path.join(__dirname, '..', 'scripts', 'ensure-tshark.sh')], { stdio: 'ignore' });
   dir = mkdtempSync(path.join(tmpdir(), 'analysis-crafted-'));
   qmdl = path.join(dir, 'crafted.qmdl');
-  writeFileSync(qmdl, Buffer.concat(entries.map(([, m], i) => encodeHdlcFrame(diagMessage(m, 1_700_000_000_000 + i * 1000)))));
+  writeFileSync(
+    qmdl,
+    Buffer.concat(entries.map(([, m], i) => encodeHdlcFrame(diagMessage(m, 1_700_000_000_000 + i * 1000)))),
+  );
   const pcap = path.join(dir, 'crafted.pcapng');
   const exp = createPcapngExport({ hardware: 'test', os: 'test', application: 'analysis-crafted' });
   await pipeline(createReadStream(qmdl), exp.stream, createWriteStream(pcap));
-  const out = execFileSync('tshark', ['-r', pcap, '-T', 'fields', '-E', 'occurrence=a', '-E', 'aggregator=,', ...fields.flatMap((f) => ['-e', f])], {
-    encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'],
-  });
-  dissected = out.split('\n').filter((l) => l !== '').map((line) => Object.fromEntries(line.split('\t').map((v, i) => [fields[i] as string, v])));
+  const out = execFileSync(
+    'tshark',
+    ['-r', pcap, '-T', 'fields', '-E', 'occurrence=a', '-E', 'aggregator=,', ...fields.flatMap((f) => ['-e', f])],
+    {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    },
+  );
+  dissected = out
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((line) => Object.fromEntries(line.split('\t').map((v, i) => [fields[i] as string, v])));
 }, 120_000);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 test('tshark dissects every crafted message into the fields it declares', () => {
   expect(dissected).toHaveLength(entries.length);
-  const wrong = entries.flatMap(([name, m], i) => Object.entries(m.tshark)
-    .filter(([field, value]) => {
-      const got = dissected[i]?.[field] ?? '';
-      // the first occurrence is the message's own (e.g. its c1 index), later ones are nested choices
-      return field === 'lte-rrc.c1' ? got.split(',')[0] !== value : got !== value;
-    })
-    .map(([field, value]) => `${name}: ${field} = ${JSON.stringify(dissected[i]?.[field])}, declared ${JSON.stringify(value)}`));
+  const wrong = entries.flatMap(([name, m], i) =>
+    Object.entries(m.tshark)
+      .filter(([field, value]) => {
+        const got = dissected[i]?.[field] ?? '';
+        // the first occurrence is the message's own (e.g. its c1 index), later ones are nested choices
+        return field === 'lte-rrc.c1' ? got.split(',')[0] !== value : got !== value;
+      })
+      .map(
+        ([field, value]) =>
+          `${name}: ${field} = ${JSON.stringify(dissected[i]?.[field])}, declared ${JSON.stringify(value)}`,
+      ),
+  );
   expect(wrong).toEqual([]);
 });
 
 test('tshark reports no malformed packet among the crafted messages', () => {
   const pcap = path.join(dir, 'crafted.pcapng');
-  const out = execFileSync('tshark', ['-r', pcap, '-Y', '_ws.malformed || _ws.expert.severity == error', '-T', 'fields', '-e', 'frame.number'], {
-    encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'],
-  });
-  const bad = out.split('\n').filter((l) => l !== '').map((n) => entries[Number(n) - 1]?.[0]);
+  const out = execFileSync(
+    'tshark',
+    ['-r', pcap, '-Y', '_ws.malformed || _ws.expert.severity == error', '-T', 'fields', '-e', 'frame.number'],
+    {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    },
+  );
+  const bad = out
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((n) => entries[Number(n) - 1]?.[0]);
   expect(bad).toEqual([]);
 });
 

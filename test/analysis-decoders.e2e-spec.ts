@@ -14,19 +14,45 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import {
-  EmmMessageType, decodeLteNas, decodeLteRrc, type LteRrcFacts, type NasFacts, type SibEntry,
+  EmmMessageType,
+  decodeLteNas,
+  decodeLteRrc,
+  type LteRrcFacts,
+  type NasFacts,
+  type SibEntry,
 } from '@ledger/analysis';
 import { createPcapngExport, readRadioMessages, type RadioMessage } from '@ledger/radio';
 import { samplesDir } from './helpers/samples';
 
 const FIELDS = [
-  'frame.number', 'gsmtap.type', 'gsmtap.rrc_sub_type', 'lte-rrc.c1',
-  'lte-rrc.MCC_MNC_Digit', 'lte-rrc.trackingAreaCode', 'lte-rrc.cellIdentity', 'lte-rrc.schedulingInfoList',
-  'lte-rrc.cellReselectionPriority', 'lte-rrc.cipheringAlgorithm', 'lte-rrc.integrityProtAlgorithm',
-  'lte-rrc.releaseCause', 'lte-rrc.redirectedCarrierInfo', 'lte-rrc.establishmentCause',
-  'nas_eps.security_header_type', 'nas_eps.nas_msg_emm_type', 'nas_eps.nas_msg_esm_type', 'nas_eps.emm.toc', 'nas_eps.emm.toi',
-  'nas_eps.emm.cause', 'nas_eps.emm.id_type2', 'nas_eps.emm.detach_type_ul', 'nas_eps.emm.detach_type_dl',
-  'nas_eps.emm.service_type', 'nas_eps.emm.eps_att_type', 'e212.tai.mcc', 'e212.tai.mnc', 'nas_eps.emm.tai_tac',
+  'frame.number',
+  'gsmtap.type',
+  'gsmtap.rrc_sub_type',
+  'lte-rrc.c1',
+  'lte-rrc.MCC_MNC_Digit',
+  'lte-rrc.trackingAreaCode',
+  'lte-rrc.cellIdentity',
+  'lte-rrc.schedulingInfoList',
+  'lte-rrc.cellReselectionPriority',
+  'lte-rrc.cipheringAlgorithm',
+  'lte-rrc.integrityProtAlgorithm',
+  'lte-rrc.releaseCause',
+  'lte-rrc.redirectedCarrierInfo',
+  'lte-rrc.establishmentCause',
+  'nas_eps.security_header_type',
+  'nas_eps.nas_msg_emm_type',
+  'nas_eps.nas_msg_esm_type',
+  'nas_eps.emm.toc',
+  'nas_eps.emm.toi',
+  'nas_eps.emm.cause',
+  'nas_eps.emm.id_type2',
+  'nas_eps.emm.detach_type_ul',
+  'nas_eps.emm.detach_type_dl',
+  'nas_eps.emm.service_type',
+  'nas_eps.emm.eps_att_type',
+  'e212.tai.mcc',
+  'e212.tai.mnc',
+  'nas_eps.emm.tai_tac',
 ] as const;
 type Field = (typeof FIELDS)[number];
 type Row = Record<Field, string[]>;
@@ -35,15 +61,37 @@ type Row = Record<Field, string[]>;
 const C1: Record<string, readonly string[]> = {
   'BCCH-DL-SCH': ['systemInformation', 'systemInformationBlockType1'],
   'DL-DCCH': [
-    'csfbParametersResponseCDMA2000', 'dlInformationTransfer', 'handoverFromEUTRAPreparationRequest', 'mobilityFromEUTRACommand',
-    'rrcConnectionReconfiguration', 'rrcConnectionRelease', 'securityModeCommand', 'ueCapabilityEnquiry', 'counterCheck',
-    'ueInformationRequest-r9', 'loggedMeasurementConfiguration-r10', 'rnReconfiguration-r10', 'rrcConnectionResume-r13',
+    'csfbParametersResponseCDMA2000',
+    'dlInformationTransfer',
+    'handoverFromEUTRAPreparationRequest',
+    'mobilityFromEUTRACommand',
+    'rrcConnectionReconfiguration',
+    'rrcConnectionRelease',
+    'securityModeCommand',
+    'ueCapabilityEnquiry',
+    'counterCheck',
+    'ueInformationRequest-r9',
+    'loggedMeasurementConfiguration-r10',
+    'rnReconfiguration-r10',
+    'rrcConnectionResume-r13',
   ],
   'UL-DCCH': [
-    'csfbParametersRequestCDMA2000', 'measurementReport', 'rrcConnectionReconfigurationComplete', 'rrcConnectionReestablishmentComplete',
-    'rrcConnectionSetupComplete', 'securityModeComplete', 'securityModeFailure', 'ueCapabilityInformation', 'ulHandoverPreparationTransfer',
-    'ulInformationTransfer', 'counterCheckResponse', 'ueInformationResponse-r9', 'proximityIndication-r9', 'rnReconfigurationComplete-r10',
-    'mbmsCountingResponse-r10', 'interFreqRSTDMeasurementIndication-r10',
+    'csfbParametersRequestCDMA2000',
+    'measurementReport',
+    'rrcConnectionReconfigurationComplete',
+    'rrcConnectionReestablishmentComplete',
+    'rrcConnectionSetupComplete',
+    'securityModeComplete',
+    'securityModeFailure',
+    'ueCapabilityInformation',
+    'ulHandoverPreparationTransfer',
+    'ulInformationTransfer',
+    'counterCheckResponse',
+    'ueInformationResponse-r9',
+    'proximityIndication-r9',
+    'rnReconfigurationComplete-r10',
+    'mbmsCountingResponse-r10',
+    'interFreqRSTDMeasurementIndication-r10',
   ],
   'UL-CCCH': ['rrcConnectionReestablishmentRequest', 'rrcConnectionRequest'],
 };
@@ -51,7 +99,15 @@ const CIPHERING = ['eea0', 'eea1', 'eea2', 'eea3-v1130'];
 const INTEGRITY = ['eia0-v920', 'eia1', 'eia2', 'eia3-v1130'];
 const RELEASE_CAUSES = ['loadBalancingTAUrequired', 'other', 'cs-FallbackHighPriority-v1020', 'rrc-Suspend-v1320'];
 const REDIRECTS = ['eutra', 'geran', 'utra-FDD', 'utra-TDD', 'cdma2000-HRPD', 'cdma2000-1xRTT'];
-const CAUSES = ['emergency', 'highPriorityAccess', 'mt-Access', 'mo-Signalling', 'mo-Data', 'delayTolerantAccess-v1020', 'mo-VoiceCall-v1280'];
+const CAUSES = [
+  'emergency',
+  'highPriorityAccess',
+  'mt-Access',
+  'mo-Signalling',
+  'mo-Data',
+  'delayTolerantAccess-v1020',
+  'mo-VoiceCall-v1280',
+];
 
 let dir: string;
 beforeAll(() => {
@@ -68,13 +124,24 @@ async function exportAndDissect(name: string): Promise<{ messages: RadioMessage[
   await pipeline(createReadStream(qmdl), exp.stream, createWriteStream(pcap));
   const messages: RadioMessage[] = [];
   for await (const m of readRadioMessages(createReadStream(qmdl))) messages.push(m);
-  const out = execFileSync('tshark', ['-r', pcap, '-T', 'fields', '-E', 'occurrence=a', '-E', 'aggregator=,', ...FIELDS.flatMap((f) => ['-e', f])], {
-    encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, stdio: ['ignore', 'pipe', 'ignore'],
-  });
-  const rows = out.split('\n').filter((l) => l.length > 0).map((line) => {
-    const cells = line.split('\t');
-    return Object.fromEntries(FIELDS.map((f, i) => [f, (cells[i] ?? '') === '' ? [] : (cells[i] as string).split(',')])) as Row;
-  });
+  const out = execFileSync(
+    'tshark',
+    ['-r', pcap, '-T', 'fields', '-E', 'occurrence=a', '-E', 'aggregator=,', ...FIELDS.flatMap((f) => ['-e', f])],
+    {
+      encoding: 'utf8',
+      maxBuffer: 256 * 1024 * 1024,
+      stdio: ['ignore', 'pipe', 'ignore'],
+    },
+  );
+  const rows = out
+    .split('\n')
+    .filter((l) => l.length > 0)
+    .map((line) => {
+      const cells = line.split('\t');
+      return Object.fromEntries(
+        FIELDS.map((f, i) => [f, (cells[i] ?? '') === '' ? [] : (cells[i] as string).split(',')]),
+      ) as Row;
+    });
   return { messages, rows };
 }
 
@@ -85,12 +152,18 @@ function priorities(sibs: readonly SibEntry[]): number[] {
   const out: number[] = [];
   for (const sib of sibs) {
     if (sib.type === 'sib3') out.push(sib.value.cellReselectionServingFreqInfo.cellReselectionPriority);
-    if (sib.type === 'sib5') for (const c of sib.value.interFreqCarrierFreqList) if (c.cellReselectionPriority !== undefined) out.push(c.cellReselectionPriority);
+    if (sib.type === 'sib5')
+      for (const c of sib.value.interFreqCarrierFreqList)
+        if (c.cellReselectionPriority !== undefined) out.push(c.cellReselectionPriority);
     if (sib.type === 'sib6') {
-      for (const c of sib.value['carrierFreqListUTRA-FDD'] ?? []) if (c.cellReselectionPriority !== undefined) out.push(c.cellReselectionPriority);
-      for (const c of sib.value['carrierFreqListUTRA-TDD'] ?? []) if (c.cellReselectionPriority !== undefined) out.push(c.cellReselectionPriority);
+      for (const c of sib.value['carrierFreqListUTRA-FDD'] ?? [])
+        if (c.cellReselectionPriority !== undefined) out.push(c.cellReselectionPriority);
+      for (const c of sib.value['carrierFreqListUTRA-TDD'] ?? [])
+        if (c.cellReselectionPriority !== undefined) out.push(c.cellReselectionPriority);
     }
-    if (sib.type === 'sib7') for (const c of sib.value.carrierFreqsInfoList ?? []) if (c.commonInfo.cellReselectionPriority !== undefined) out.push(c.commonInfo.cellReselectionPriority);
+    if (sib.type === 'sib7')
+      for (const c of sib.value.carrierFreqsInfoList ?? [])
+        if (c.commonInfo.cellReselectionPriority !== undefined) out.push(c.commonInfo.cellReselectionPriority);
   }
   return out;
 }
@@ -99,14 +172,32 @@ function priorities(sibs: readonly SibEntry[]): number[] {
 function nasFields(nas: NasFacts, shtOuter: number): Partial<Record<Field, number[]>> {
   if (nas.message === 'esm') return { 'nas_eps.nas_msg_esm_type': [nas.messageType] };
   if (nas.message === 'serviceRequest') return { 'nas_eps.security_header_type': [shtOuter] };
-  const type = nas.message === 'emm' ? (nas.name.startsWith('0x') ? Number(nas.name) : EmmMessageType[nas.name as keyof typeof EmmMessageType]) : EmmMessageType[nas.message];
+  const type =
+    nas.message === 'emm'
+      ? nas.name.startsWith('0x')
+        ? Number(nas.name)
+        : EmmMessageType[nas.name as keyof typeof EmmMessageType]
+      : EmmMessageType[nas.message];
   const f: Partial<Record<Field, number[]>> = { 'nas_eps.nas_msg_emm_type': [type] };
   switch (nas.message) {
-    case 'securityModeCommand': f['nas_eps.emm.toc'] = [nas.cipheringAlgorithm]; f['nas_eps.emm.toi'] = [nas.integrityAlgorithm]; break;
-    case 'attachReject': case 'serviceReject': case 'trackingAreaUpdateReject': f['nas_eps.emm.cause'] = [nas.emmCause]; break;
-    case 'identityRequest': f['nas_eps.emm.id_type2'] = [['none', 'IMSI', 'IMEI', 'IMEISV', 'TMSI'].indexOf(nas.identityType)]; break;
-    case 'detachRequest': f[nas.direction === 'uplink' ? 'nas_eps.emm.detach_type_ul' : 'nas_eps.emm.detach_type_dl'] = [nas.detachType]; break;
-    case 'extendedServiceRequest': f['nas_eps.emm.service_type'] = [nas.serviceType]; break;
+    case 'securityModeCommand':
+      f['nas_eps.emm.toc'] = [nas.cipheringAlgorithm];
+      f['nas_eps.emm.toi'] = [nas.integrityAlgorithm];
+      break;
+    case 'attachReject':
+    case 'serviceReject':
+    case 'trackingAreaUpdateReject':
+      f['nas_eps.emm.cause'] = [nas.emmCause];
+      break;
+    case 'identityRequest':
+      f['nas_eps.emm.id_type2'] = [['none', 'IMSI', 'IMEI', 'IMEISV', 'TMSI'].indexOf(nas.identityType)];
+      break;
+    case 'detachRequest':
+      f[nas.direction === 'uplink' ? 'nas_eps.emm.detach_type_ul' : 'nas_eps.emm.detach_type_dl'] = [nas.detachType];
+      break;
+    case 'extendedServiceRequest':
+      f['nas_eps.emm.service_type'] = [nas.serviceType];
+      break;
     case 'attachRequest':
       f['nas_eps.emm.eps_att_type'] = [nas.attachType];
       if (nas.oldTaiPlmn !== undefined && nas.oldTaiTac !== undefined) {
@@ -115,7 +206,8 @@ function nasFields(nas: NasFacts, shtOuter: number): Partial<Record<Field, numbe
         f['nas_eps.emm.tai_tac'] = [nas.oldTaiTac];
       }
       break;
-    default: break;
+    default:
+      break;
   }
   return f;
 }
@@ -141,12 +233,14 @@ function rrcFields(channel: string, rrc: LteRrcFacts): Partial<Record<Field, num
       break;
     case 'rrcConnectionRelease':
       f['lte-rrc.releaseCause'] = [RELEASE_CAUSES.indexOf(rrc.releaseCause ?? '')];
-      if (rrc.redirectedCarrierInfo !== undefined) f['lte-rrc.redirectedCarrierInfo'] = [REDIRECTS.indexOf(rrc.redirectedCarrierInfo.type)];
+      if (rrc.redirectedCarrierInfo !== undefined)
+        f['lte-rrc.redirectedCarrierInfo'] = [REDIRECTS.indexOf(rrc.redirectedCarrierInfo.type)];
       break;
     case 'rrcConnectionRequest':
       f['lte-rrc.establishmentCause'] = [CAUSES.indexOf(rrc.establishmentCause ?? '')];
       break;
-    default: break;
+    default:
+      break;
   }
   return f;
 }
@@ -157,61 +251,75 @@ function theirs(row: Row, field: Field, ours: number[]): number[] {
   if (field === 'lte-rrc.c1') return num(values.slice(0, 1));
   if (field === 'lte-rrc.trackingAreaCode') return values.map((v) => parseInt(v.replace(/:/g, ''), 16));
   if (field === 'lte-rrc.cellIdentity') return values.map((v) => parseInt(v.replace(/:/g, ''), 16) >>> 4);
-  if (field === 'nas_eps.nas_msg_emm_type' || field === 'nas_eps.nas_msg_esm_type' || field === 'nas_eps.security_header_type') return num(values.slice(0, ours.length));
+  if (
+    field === 'nas_eps.nas_msg_emm_type' ||
+    field === 'nas_eps.nas_msg_esm_type' ||
+    field === 'nas_eps.security_header_type'
+  )
+    return num(values.slice(0, ours.length));
   if (field === 'nas_eps.emm.tai_tac') return values.slice(0, 1).map((v) => Number(v));
   if (field === 'e212.tai.mcc' || field === 'e212.tai.mnc') return num(values.slice(0, 1));
   return num(values);
 }
 
-describe.each([
-  ['attach-2020-lte'],
-  ['cmcc-2015-lte-gsm'],
-  ['mi10-2020-lte-nr-0x98'],
-])('decoded fields of %s equal tshark\'s', (name) => {
-  let compared: Record<string, number>;
-  let mismatches: string[];
-  beforeAll(async () => {
-    const { messages, rows } = await exportAndDissect(name);
-    expect(rows).toHaveLength(messages.length);
-    compared = {};
-    mismatches = [];
-    messages.forEach((m, i) => {
-      const row = rows[i] as Row;
-      let ours: Partial<Record<Field, number[]>> = {};
-      if (m.kind === 'lte-rrc' && C1[m.channel] !== undefined) {
-        const r = decodeLteRrc(m.channel, m.payload);
-        if (!r.ok) { mismatches.push(`frame ${i + 1}: ${m.channel} did not decode (${r.failure} at ${r.field})`); return; }
-        ours = rrcFields(m.channel, r.facts);
-        const carried = (r.facts.message === 'dlInformationTransfer' || r.facts.message === 'ulInformationTransfer') ? r.facts.nas : undefined;
-        if (carried !== undefined) {
-          const nas = decodeLteNas(carried, m.channel === 'UL-DCCH' ? 'uplink' : 'downlink');
-          // tshark cannot read ciphered NAS either; it still shows the outer header, which we do not compare
-          if (nas.ok) ours = { ...ours, ...nasFields(nas.facts, nas.securityHeaderType) };
+describe.each([['attach-2020-lte'], ['cmcc-2015-lte-gsm'], ['mi10-2020-lte-nr-0x98']])(
+  "decoded fields of %s equal tshark's",
+  (name) => {
+    let compared: Record<string, number>;
+    let mismatches: string[];
+    beforeAll(async () => {
+      const { messages, rows } = await exportAndDissect(name);
+      expect(rows).toHaveLength(messages.length);
+      compared = {};
+      mismatches = [];
+      messages.forEach((m, i) => {
+        const row = rows[i] as Row;
+        let ours: Partial<Record<Field, number[]>> = {};
+        if (m.kind === 'lte-rrc' && C1[m.channel] !== undefined) {
+          const r = decodeLteRrc(m.channel, m.payload);
+          if (!r.ok) {
+            mismatches.push(`frame ${i + 1}: ${m.channel} did not decode (${r.failure} at ${r.field})`);
+            return;
+          }
+          ours = rrcFields(m.channel, r.facts);
+          const carried =
+            r.facts.message === 'dlInformationTransfer' || r.facts.message === 'ulInformationTransfer'
+              ? r.facts.nas
+              : undefined;
+          if (carried !== undefined) {
+            const nas = decodeLteNas(carried, m.channel === 'UL-DCCH' ? 'uplink' : 'downlink');
+            // tshark cannot read ciphered NAS either; it still shows the outer header, which we do not compare
+            if (nas.ok) ours = { ...ours, ...nasFields(nas.facts, nas.securityHeaderType) };
+          }
+        } else if (m.kind === 'lte-nas') {
+          const nas = decodeLteNas(m.payload, m.direction);
+          if (!nas.ok) {
+            mismatches.push(`frame ${i + 1}: NAS did not decode (${nas.reason})`);
+            return;
+          }
+          ours = nasFields(nas.facts, nas.securityHeaderType);
         }
-      } else if (m.kind === 'lte-nas') {
-        const nas = decodeLteNas(m.payload, m.direction);
-        if (!nas.ok) { mismatches.push(`frame ${i + 1}: NAS did not decode (${nas.reason})`); return; }
-        ours = nasFields(nas.facts, nas.securityHeaderType);
-      }
-      for (const [field, value] of Object.entries(ours) as [Field, number[]][]) {
-        const key = `${m.kind === 'lte-rrc' ? m.channel : 'NAS'} ${field}`;
-        compared[key] = (compared[key] ?? 0) + 1;
-        const other = theirs(row, field, value);
-        if (JSON.stringify(other) !== JSON.stringify(value)) mismatches.push(`frame ${i + 1} ${key}: ours ${JSON.stringify(value)} tshark ${JSON.stringify(other)}`);
-      }
+        for (const [field, value] of Object.entries(ours) as [Field, number[]][]) {
+          const key = `${m.kind === 'lte-rrc' ? m.channel : 'NAS'} ${field}`;
+          compared[key] = (compared[key] ?? 0) + 1;
+          const other = theirs(row, field, value);
+          if (JSON.stringify(other) !== JSON.stringify(value))
+            mismatches.push(`frame ${i + 1} ${key}: ours ${JSON.stringify(value)} tshark ${JSON.stringify(other)}`);
+        }
+      });
+    }, 120_000);
+
+    test("every field the analyzers read equals tshark's decode of the same message", () => {
+      expect(mismatches).toEqual([]);
     });
-  }, 120_000);
 
-  test('every field the analyzers read equals tshark\'s decode of the same message', () => {
-    expect(mismatches).toEqual([]);
-  });
-
-  test('the comparison covered SIB1, SI reselection priorities, security mode commands and NAS message types', () => {
-    expect(compared['BCCH-DL-SCH lte-rrc.MCC_MNC_Digit']).toBeGreaterThan(0);
-    expect(compared['BCCH-DL-SCH lte-rrc.cellReselectionPriority']).toBeGreaterThan(0);
-    expect(compared['UL-CCCH lte-rrc.establishmentCause']).toBeGreaterThan(0);
-    expect(compared['BCCH-DL-SCH lte-rrc.cellIdentity']).toBeGreaterThan(0);
-    expect(compared['DL-DCCH lte-rrc.cipheringAlgorithm']).toBeGreaterThan(0);
-    expect(compared['NAS nas_eps.nas_msg_emm_type']).toBeGreaterThan(0);
-  });
-});
+    test('the comparison covered SIB1, SI reselection priorities, security mode commands and NAS message types', () => {
+      expect(compared['BCCH-DL-SCH lte-rrc.MCC_MNC_Digit']).toBeGreaterThan(0);
+      expect(compared['BCCH-DL-SCH lte-rrc.cellReselectionPriority']).toBeGreaterThan(0);
+      expect(compared['UL-CCCH lte-rrc.establishmentCause']).toBeGreaterThan(0);
+      expect(compared['BCCH-DL-SCH lte-rrc.cellIdentity']).toBeGreaterThan(0);
+      expect(compared['DL-DCCH lte-rrc.cipheringAlgorithm']).toBeGreaterThan(0);
+      expect(compared['NAS nas_eps.nas_msg_emm_type']).toBeGreaterThan(0);
+    });
+  },
+);

@@ -33,13 +33,21 @@ async function analyse(name: string): Promise<Analysed> {
   const qmdl = path.join(dir, `${name}.qmdl`);
   copyFileSync(path.join(samplesDir(), `${name}.qmdl`), qmdl);
   const pcap = path.join(dir, `${name}.pcapng`);
-  await pipeline(createReadStream(qmdl), createPcapngExport({ hardware: 't', os: 't', application: 't' }).stream, createWriteStream(pcap));
+  await pipeline(
+    createReadStream(qmdl),
+    createPcapngExport({ hardware: 't', os: 't', application: 't' }).stream,
+    createWriteStream(pcap),
+  );
   const harness = new AnalysisHarness({ config: { test_analyzer: true } });
   const rows: AnalysisRow[] = [];
   for await (const m of readRadioMessages(createReadStream(qmdl))) rows.push(...harness.analyze(m));
-  const tsharkCount = (filter: string): number => execFileSync('tshark', ['-r', pcap, '-Y', filter, '-T', 'fields', '-e', 'frame.number'], {
-    encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'],
-  }).split('\n').filter((l) => l !== '').length;
+  const tsharkCount = (filter: string): number =>
+    execFileSync('tshark', ['-r', pcap, '-Y', filter, '-T', 'fields', '-e', 'frame.number'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    })
+      .split('\n')
+      .filter((l) => l !== '').length;
   return { rows, keys: harness.analyzerKeys, tsharkCount };
 }
 
@@ -60,10 +68,16 @@ const SIB1 = 'lte-rrc.systemInformationBlockType1_element';
 
 describe('cmcc-2015-lte-gsm (China Mobile, LTE and GSM)', () => {
   let a: Analysed;
-  beforeAll(async () => { a = await analyse('cmcc-2015-lte-gsm'); }, 120_000);
+  beforeAll(async () => {
+    a = await analyse('cmcc-2015-lte-gsm');
+  }, 120_000);
 
   test('the identity request answered by a reject on a China Telecom cell is the Low, roaming variant, naming both networks', () => {
-    expect(events(a, 'imsi_requested')).toEqual([expect.stringMatching(/^Disconnected after an identity request without authentication; .*cell PLMN: 460-11, UE PLMN: 460-00 \(packet \d+\)$/)]);
+    expect(events(a, 'imsi_requested')).toEqual([
+      expect.stringMatching(
+        /^Disconnected after an identity request without authentication; .*cell PLMN: 460-11, UE PLMN: 460-00 \(packet \d+\)$/,
+      ),
+    ]);
     expect(events(a, 'imsi_requested', 'High')).toEqual([]);
   });
 
@@ -88,12 +102,16 @@ describe('cmcc-2015-lte-gsm (China Mobile, LTE and GSM)', () => {
 
 describe('attach-2020-lte (US carriers, many attaches)', () => {
   let a: Analysed;
-  beforeAll(async () => { a = await analyse('attach-2020-lte'); }, 120_000);
+  beforeAll(async () => {
+    a = await analyse('attach-2020-lte');
+  }, 120_000);
 
   test('cells ranking UTRA/GERAN (priority 6) above LTE (priority 4) are High at each following SIB1', () => {
     const high = events(a, 'lte_sib6_and_7_downgrade', 'High');
     expect(high.length).toBeGreaterThan(0);
-    expect(new Set(high.map((m) => m.replace(/ \(packet \d+\)$/, '')))).toEqual(new Set(['The cell ranks a 3G/2G frequency (priority 6) above its LTE frequencies (priority 4)']));
+    expect(new Set(high.map((m) => m.replace(/ \(packet \d+\)$/, '')))).toEqual(
+      new Set(['The cell ranks a 3G/2G frequency (priority 6) above its LTE frequencies (priority 4)']),
+    );
   });
 
   test('attaches with authentication raise no identity finding, and no null cipher either way', () => {
@@ -110,7 +128,9 @@ describe('attach-2020-lte (US carriers, many attaches)', () => {
 
 describe('mi10-2020-lte-nr-0x98 (multi-radio wrapper, LTE + NR)', () => {
   let a: Analysed;
-  beforeAll(async () => { a = await analyse('mi10-2020-lte-nr-0x98'); }, 120_000);
+  beforeAll(async () => {
+    a = await analyse('mi10-2020-lte-nr-0x98');
+  }, 120_000);
 
   test('messages inside the 0x98 wrapper are analysed: NAS EEA0 security mode commands agree with tshark', () => {
     expect(a.tsharkCount(SMC_EEA0_NAS)).toBeGreaterThan(0);

@@ -17,15 +17,35 @@ import { RadioMessageReader } from '@ledger/radio';
 import { openLedger, silentLogger } from '@ledger/store';
 import { FindingCoalescer } from '../apps/qmdl-ledger/src/analysis/finding-coalescer';
 import { enabledAnalyzers, analyzerConfigOf } from '../apps/qmdl-ledger/src/analysis/analysis-queue';
-import { eventually, MAIN_JS, readZip, request, runCli, spawnServer, stopServer, tempDirs, type Manifest, type SpawnedServer } from './helpers/server';
+import {
+  eventually,
+  MAIN_JS,
+  readZip,
+  request,
+  runCli,
+  spawnServer,
+  stopServer,
+  tempDirs,
+  type Manifest,
+  type SpawnedServer,
+} from './helpers/server';
 import { replaySample } from './helpers/samples';
 
 jest.setTimeout(180_000);
 
 const IMSI_REQUESTED = 'Identity (IMSI or IMEI) requested in suspicious manner';
 
-interface Status { queued: string[]; running: string | null; finished: string[] }
-interface EventJson { seq: number; type: string; recording?: string; data: Record<string, unknown> }
+interface Status {
+  queued: string[];
+  running: string | null;
+  finished: string[];
+}
+interface EventJson {
+  seq: number;
+  type: string;
+  recording?: string;
+  data: Record<string, unknown>;
+}
 
 const temp = tempDirs();
 afterAll(() => temp.removeAll());
@@ -40,14 +60,23 @@ const status = async (base: string): Promise<Status> => (await request(base, '/a
 
 /** Waits until the queue is empty and `name` is finished with `completions` completed analyses in the log. */
 async function analysed(base: string, name: string, completions: number): Promise<EventJson[]> {
-  return eventually(async () => {
-    const s = await status(base);
-    const done = (await events(base, 'RecordingAnalysisCompleted')).filter((e) => e.recording === name);
-    return s.queued.length === 0 && s.running === null && s.finished.includes(name) && done.length >= completions ? done : undefined;
-  }, 120_000, 200);
+  return eventually(
+    async () => {
+      const s = await status(base);
+      const done = (await events(base, 'RecordingAnalysisCompleted')).filter((e) => e.recording === name);
+      return s.queued.length === 0 && s.running === null && s.finished.includes(name) && done.length >= completions
+        ? done
+        : undefined;
+    },
+    120_000,
+    200,
+  );
 }
 
-function rowsOf(ndjson: string): { metadata: { analyzers: { name: string; version: number }[]; report_version: number }; rows: AnalysisRow[] } {
+function rowsOf(ndjson: string): {
+  metadata: { analyzers: { name: string; version: number }[]; report_version: number };
+  rows: AnalysisRow[];
+} {
   const [first, ...rest] = ndjson.trim().split('\n');
   return { metadata: JSON.parse(first as string), rows: rest.map((l) => JSON.parse(l) as AnalysisRow) };
 }
@@ -114,10 +143,14 @@ describe('a real capture replayed into a recording', () => {
     expect(String(low[0]?.data['message'])).not.toMatch(/\d{14,}/);
     // Coalesced: the counts of the finding events add up to the completion's per severity.
     for (const severity of ['Low', 'Medium', 'High']) {
-      const counted = findings.filter((f) => f.data['severity'] === severity).reduce((n, f) => n + Number(f.data['count']), 0);
+      const counted = findings
+        .filter((f) => f.data['severity'] === severity)
+        .reduce((n, f) => n + Number(f.data['count']), 0);
       expect(counted).toBe(severities[severity]);
     }
-    const keys = findings.map((f) => `${String(f.data['analyzer'])}|${String(f.data['severity'])}|${String(f.data['windowEnd'])}`);
+    const keys = findings.map(
+      (f) => `${String(f.data['analyzer'])}|${String(f.data['severity'])}|${String(f.data['windowEnd'])}`,
+    );
     expect(new Set(keys).size).toBe(keys.length);
   });
 
@@ -133,7 +166,9 @@ describe('a real capture replayed into a recording', () => {
     const done = await analysed(base, name, 2);
     expect(done).toHaveLength(2);
     expect(done[0]?.data['analysisId']).not.toBe(done[1]?.data['analysisId']);
-    const reasons = (await events(base, 'RecordingAnalysisStarted')).filter((e) => e.recording === name).map((e) => e.data['reason']);
+    const reasons = (await events(base, 'RecordingAnalysisStarted'))
+      .filter((e) => e.recording === name)
+      .map((e) => e.data['reason']);
     expect(reasons).toEqual(['new', 'requested']);
     expect((await request(base, `/api/analysis-report/${name}`)).body.equals(before)).toBe(true);
     expect((await request(base, '/api/analysis/1', { method: 'POST' })).status).toBe(404);
@@ -141,7 +176,10 @@ describe('a real capture replayed into a recording', () => {
 
   it('refuses a re-analysis asked from another origin (403, nothing queued or recorded)', async () => {
     const before = (await events(base, 'RecordingAnalysisStarted')).length;
-    const res = await request(base, `/api/analysis/${name}`, { method: 'POST', headers: { origin: 'http://attacker.example' } });
+    const res = await request(base, `/api/analysis/${name}`, {
+      method: 'POST',
+      headers: { origin: 'http://attacker.example' },
+    });
     expect(res.status).toBe(403);
     expect(res.headers['x-error-code']).toBe('CROSS_ORIGIN_REFUSED');
     expect(await status(base)).toEqual({ queued: [], running: null, finished: [name] });
@@ -151,10 +189,16 @@ describe('a real capture replayed into a recording', () => {
   it('honours the config switches: turning an analyzer on re-analyses the recording with it', async () => {
     const config = (await request(base, '/api/config')).json<{ analyzers: Record<string, boolean> }>();
     const changed = { ...config, analyzers: { ...config.analyzers, test_analyzer: true } };
-    const res = await request(base, '/api/config', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(changed) });
+    const res = await request(base, '/api/config', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(changed),
+    });
     expect(res.status).toBe(202);
     await analysed(base, name, 3);
-    const reasons = (await events(base, 'RecordingAnalysisStarted')).filter((e) => e.recording === name).map((e) => e.data['reason']);
+    const reasons = (await events(base, 'RecordingAnalysisStarted'))
+      .filter((e) => e.recording === name)
+      .map((e) => e.data['reason']);
     expect(reasons).toEqual(['new', 'requested', 'analyzer-changed']);
     const report = rowsOf((await request(base, `/api/analysis-report/${name}`)).body.toString('utf8'));
     expect(report.metadata.analyzers.map((a) => a.name)).toContain('Test Analyzer');
@@ -175,11 +219,56 @@ describe('an analyzer version bump', () => {
     await stopServer(server);
 
     // The report on disk as an older build made it: imsi_requested one version behind.
-    const ledger = await openLedger({ dataDir: data, appVersion: '0.0.0-test', logger: silentLogger, migrations: MIGRATIONS, upcasters: buildUpcasters(), recorder: { source: 'synthetic:rate=1', autoStart: false, flushIntervalMs: 100, flushKiB: 16, minSpaceStartMb: 0, minSpaceContinueMb: 0 } });
-    const older = enabledAnalyzers(analyzerConfigOf(ledger.state().config)).map((a) => (a.key === 'imsi_requested' ? { ...a, version: a.version - 1 } : a));
+    const ledger = await openLedger({
+      dataDir: data,
+      appVersion: '0.0.0-test',
+      logger: silentLogger,
+      migrations: MIGRATIONS,
+      upcasters: buildUpcasters(),
+      recorder: {
+        source: 'synthetic:rate=1',
+        autoStart: false,
+        flushIntervalMs: 100,
+        flushKiB: 16,
+        minSpaceStartMb: 0,
+        minSpaceContinueMb: 0,
+      },
+    });
+    const older = enabledAnalyzers(analyzerConfigOf(ledger.state().config)).map((a) =>
+      a.key === 'imsi_requested' ? { ...a, version: a.version - 1 } : a,
+    );
     const context = { actor: { kind: 'system' as const }, correlationId: 'test-older-build' };
-    expect((await ledger.execute({ type: 'StartRecordingAnalysis', data: { name, analysisId: 'older-build', reason: 'new', analyzers: older } }, context)).ok).toBe(true);
-    expect((await ledger.execute({ type: 'CompleteRecordingAnalysis', data: { name, analysisId: 'older-build', analyzers: older, messages: 0, analysed: 0, skipped: {}, severities: {}, reportRows: 0 } }, context)).ok).toBe(true);
+    expect(
+      (
+        await ledger.execute(
+          {
+            type: 'StartRecordingAnalysis',
+            data: { name, analysisId: 'older-build', reason: 'new', analyzers: older },
+          },
+          context,
+        )
+      ).ok,
+    ).toBe(true);
+    expect(
+      (
+        await ledger.execute(
+          {
+            type: 'CompleteRecordingAnalysis',
+            data: {
+              name,
+              analysisId: 'older-build',
+              analyzers: older,
+              messages: 0,
+              analysed: 0,
+              skipped: {},
+              severities: {},
+              reportRows: 0,
+            },
+          },
+          context,
+        )
+      ).ok,
+    ).toBe(true);
     await ledger.close();
 
     server = await spawnServer(['--data-dir', data, '--no-auto-start']);
@@ -190,7 +279,9 @@ describe('an analyzer version bump', () => {
       expect(started.map((e) => e.data['reason'])).toEqual(['new', 'new', 'analyzer-changed']);
       expect(done.map((e) => e.data['analysisId'])).toContain('older-build');
       const latest = done.at(-1)?.data['analyzers'] as Array<{ key: string; version: number }>;
-      expect(latest.find((a) => a.key === 'imsi_requested')?.version).toBe(older.find((a) => a.key === 'imsi_requested')!.version + 1);
+      expect(latest.find((a) => a.key === 'imsi_requested')?.version).toBe(
+        older.find((a) => a.key === 'imsi_requested')!.version + 1,
+      );
       const report = rowsOf((await request(base, `/api/analysis-report/${name}`)).body.toString('utf8'));
       expect(report.rows).toEqual(rowsOf(await cliReport(base, name, work)).rows);
     } finally {
@@ -211,12 +302,33 @@ describe('a crash in the middle of an analysis', () => {
 
     // Where a crash leaves an analysis: started, its first windows of findings recorded, no completion.
     // Recorded here with the reactor's own coalescer over the recording's own bytes.
-    const ledger = await openLedger({ dataDir: data, appVersion: '0.0.0-test', logger: silentLogger, migrations: MIGRATIONS, upcasters: buildUpcasters(), recorder: { source: 'synthetic:rate=1', autoStart: false, flushIntervalMs: 100, flushKiB: 16, minSpaceStartMb: 0, minSpaceContinueMb: 0 } });
+    const ledger = await openLedger({
+      dataDir: data,
+      appVersion: '0.0.0-test',
+      logger: silentLogger,
+      migrations: MIGRATIONS,
+      upcasters: buildUpcasters(),
+      recorder: {
+        source: 'synthetic:rate=1',
+        autoStart: false,
+        flushIntervalMs: 100,
+        flushKiB: 16,
+        minSpaceStartMb: 0,
+        minSpaceContinueMb: 0,
+      },
+    });
     const analysisId = 'crashed-analysis';
     const config = analyzerConfigOf(ledger.state().config);
     const analyzers = enabledAnalyzers(config);
     const context = { actor: { kind: 'system' as const }, correlationId: `test-${analysisId}` };
-    expect((await ledger.execute({ type: 'StartRecordingAnalysis', data: { name, analysisId, reason: 'requested', analyzers } }, context)).ok).toBe(true);
+    expect(
+      (
+        await ledger.execute(
+          { type: 'StartRecordingAnalysis', data: { name, analysisId, reason: 'requested', analyzers } },
+          context,
+        )
+      ).ok,
+    ).toBe(true);
     const harness = new AnalysisHarness({ config });
     const coalescer = new FindingCoalescer({ analysisId, analyzers });
     const reader = new RadioMessageReader();
@@ -228,7 +340,17 @@ describe('a crash in the middle of an analysis', () => {
           const closed = coalescer.add(row, message.index);
           if (closed !== undefined && recordedWindows < 1) {
             recordedWindows++;
-            expect((await ledger.execute({ type: 'RecordAnalysisFindings', data: { name, analysisId, through: closed.through, findings: closed.findings } }, context)).ok).toBe(true);
+            expect(
+              (
+                await ledger.execute(
+                  {
+                    type: 'RecordAnalysisFindings',
+                    data: { name, analysisId, through: closed.through, findings: closed.findings },
+                  },
+                  context,
+                )
+              ).ok,
+            ).toBe(true);
           }
         }
       }
@@ -240,16 +362,33 @@ describe('a crash in the middle of an analysis', () => {
     server = await spawnServer(['--data-dir', data, '--no-auto-start']);
     try {
       const base = server.baseUrl;
-      await eventually(async () => ((await events(base, 'RecordingAnalysisCompleted')).some((e) => e.data['analysisId'] === analysisId) ? true : undefined), 120_000, 200);
-      const started = (await events(base, 'RecordingAnalysisStarted')).filter((e) => e.data['analysisId'] === analysisId);
+      await eventually(
+        async () =>
+          (await events(base, 'RecordingAnalysisCompleted')).some((e) => e.data['analysisId'] === analysisId)
+            ? true
+            : undefined,
+        120_000,
+        200,
+      );
+      const started = (await events(base, 'RecordingAnalysisStarted')).filter(
+        (e) => e.data['analysisId'] === analysisId,
+      );
       expect(started).toHaveLength(1);
-      const findings = (await events(base, 'RecordingAnalysisFinding')).filter((e) => e.data['analysisId'] === analysisId);
-      const keys = findings.map((f) => `${String(f.data['analyzer'])}|${String(f.data['severity'])}|${String(f.data['windowEnd'])}`);
+      const findings = (await events(base, 'RecordingAnalysisFinding')).filter(
+        (e) => e.data['analysisId'] === analysisId,
+      );
+      const keys = findings.map(
+        (f) => `${String(f.data['analyzer'])}|${String(f.data['severity'])}|${String(f.data['windowEnd'])}`,
+      );
       expect(new Set(keys).size).toBe(keys.length);
-      const completed = (await events(base, 'RecordingAnalysisCompleted')).find((e) => e.data['analysisId'] === analysisId);
+      const completed = (await events(base, 'RecordingAnalysisCompleted')).find(
+        (e) => e.data['analysisId'] === analysisId,
+      );
       const severities = completed?.data['severities'] as Record<string, number>;
       for (const severity of ['Low', 'Medium', 'High']) {
-        expect(findings.filter((f) => f.data['severity'] === severity).reduce((n, f) => n + Number(f.data['count']), 0)).toBe(severities[severity]);
+        expect(
+          findings.filter((f) => f.data['severity'] === severity).reduce((n, f) => n + Number(f.data['count']), 0),
+        ).toBe(severities[severity]);
       }
       expect(findings.every((f) => Number(f.data['windowEnd']) % FINDING_WINDOW_PACKETS === 0)).toBe(true);
       const report = rowsOf((await request(base, `/api/analysis-report/${name}`)).body.toString('utf8'));
@@ -264,23 +403,59 @@ describe('a crash in the middle of an analysis', () => {
 describe('the active recording', () => {
   it('is analysed as it is written: /api/analysis-report/live grows, and its rows are the start of the report made once it finished', async () => {
     const work = temp.make('qmdl-ledger-analysis-live-');
-    const server = await spawnServer(['--data-dir', path.join(work, 'data'), '--source', 'synthetic:rate=200', '--flush-interval-ms', '100', '--no-auto-start']);
+    const server = await spawnServer([
+      '--data-dir',
+      path.join(work, 'data'),
+      '--source',
+      'synthetic:rate=200',
+      '--flush-interval-ms',
+      '100',
+      '--no-auto-start',
+    ]);
     try {
       const base = server.baseUrl;
       // The test analyzer raises a Low finding at every SIB1, so the synthetic traffic gives report rows.
       const config = (await request(base, '/api/config')).json<{ analyzers: Record<string, boolean> }>();
       const body = JSON.stringify({ ...config, analyzers: { ...config.analyzers, test_analyzer: true } });
-      expect((await request(base, '/api/config', { method: 'POST', headers: { 'content-type': 'application/json' }, body })).status).toBe(202);
+      expect(
+        (await request(base, '/api/config', { method: 'POST', headers: { 'content-type': 'application/json' }, body }))
+          .status,
+      ).toBe(202);
       expect((await request(base, '/api/start-recording', { method: 'POST' })).status).toBe(202);
-      const lines = async (): Promise<string[]> => (await request(base, '/api/analysis-report/live')).body.toString('utf8').split('\n').filter((l) => l !== '');
-      const first = await eventually(async () => { const l = await lines(); return l.length >= 3 ? l : undefined; }, 60_000, 200);
-      const later = await eventually(async () => { const l = await lines(); return l.length > first.length ? l : undefined; }, 60_000, 200);
+      const lines = async (): Promise<string[]> =>
+        (await request(base, '/api/analysis-report/live')).body
+          .toString('utf8')
+          .split('\n')
+          .filter((l) => l !== '');
+      const first = await eventually(
+        async () => {
+          const l = await lines();
+          return l.length >= 3 ? l : undefined;
+        },
+        60_000,
+        200,
+      );
+      const later = await eventually(
+        async () => {
+          const l = await lines();
+          return l.length > first.length ? l : undefined;
+        },
+        60_000,
+        200,
+      );
       expect(later.slice(0, first.length)).toEqual(first);
       const name = (await request(base, '/api/qmdl-manifest')).json<Manifest>().current_entry?.name as string;
-      expect((await request(base, `/api/analysis-report/${name}`)).body.toString('utf8').startsWith(later.slice(0, 2).join('\n'))).toBe(true);
+      expect(
+        (await request(base, `/api/analysis-report/${name}`)).body
+          .toString('utf8')
+          .startsWith(later.slice(0, 2).join('\n')),
+      ).toBe(true);
       expect((await request(base, '/api/stop-recording', { method: 'POST' })).status).toBe(202);
       await analysed(base, name, 1);
-      const after = (await request(base, `/api/analysis-report/${name}`)).body.toString('utf8').split('\n').filter((l) => l !== '');
+      const after = (await request(base, `/api/analysis-report/${name}`)).body
+        .toString('utf8')
+        .split('\n')
+        .filter((l) => l !== '');
       expect(after.length).toBeGreaterThanOrEqual(later.length);
       expect(after.slice(1, later.length)).toEqual(later.slice(1));
       expect(JSON.parse(after[0] as string)).toMatchObject({ report_version: 2 });

@@ -10,7 +10,12 @@ const TOKEN = 's3cret-token-for-e2e';
 
 describe('with an admin token', () => {
   let server: InProcessServer;
-  const call = (method: string, p: string, headers: Record<string, string> = {}, body?: unknown): Promise<RawResponse> =>
+  const call = (
+    method: string,
+    p: string,
+    headers: Record<string, string> = {},
+    body?: unknown,
+  ): Promise<RawResponse> =>
     request(server.baseUrl, p, {
       method,
       headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
@@ -26,7 +31,18 @@ describe('with an admin token', () => {
   });
 
   it('keeps the read-only Rayhunter endpoints open (the config redacted, GPS 404 until a fix, as the original)', async () => {
-    for (const p of ['/api/qmdl-manifest', '/api/system-stats', '/api/time', '/api/analysis', '/api/update-status', '/api/config', '/healthz', '/metrics', '/api/auth/status', '/api/docs-json']) {
+    for (const p of [
+      '/api/qmdl-manifest',
+      '/api/system-stats',
+      '/api/time',
+      '/api/analysis',
+      '/api/update-status',
+      '/api/config',
+      '/healthz',
+      '/metrics',
+      '/api/auth/status',
+      '/api/docs-json',
+    ]) {
       expect([p, (await call('GET', p)).status]).toEqual([p, 200]);
     }
     expect((await call('GET', '/api/gps')).status).toBe(404);
@@ -34,10 +50,21 @@ describe('with an admin token', () => {
 
   it('answers 401 to every mutation, the service log and the event API without the token', async () => {
     const closed: Array<[string, string]> = [
-      ['POST', '/api/start-recording'], ['POST', '/api/stop-recording'], ['POST', '/api/delete-recording/1'], ['POST', '/api/delete-all-recordings'],
-      ['POST', '/api/time-offset'], ['POST', '/api/gps'], ['POST', '/api/config'], ['POST', '/api/analysis/1'], ['GET', '/api/log'],
-      ['GET', '/api/events'], ['GET', '/api/events/1'], ['GET', '/api/events/export'], ['GET', '/api/events/stream'],
-      ['GET', '/api/recordings/1/history'], ['GET', '/api/store/verify'],
+      ['POST', '/api/start-recording'],
+      ['POST', '/api/stop-recording'],
+      ['POST', '/api/delete-recording/1'],
+      ['POST', '/api/delete-all-recordings'],
+      ['POST', '/api/time-offset'],
+      ['POST', '/api/gps'],
+      ['POST', '/api/config'],
+      ['POST', '/api/analysis/1'],
+      ['GET', '/api/log'],
+      ['GET', '/api/events'],
+      ['GET', '/api/events/1'],
+      ['GET', '/api/events/export'],
+      ['GET', '/api/events/stream'],
+      ['GET', '/api/recordings/1/history'],
+      ['GET', '/api/store/verify'],
     ];
     for (const [method, p] of closed) {
       const res = await call(method, p);
@@ -84,7 +111,11 @@ describe('in read-only mode', () => {
   beforeAll(async () => {
     // A store with history, then reopened read-only.
     const writer = await startInProcess({ keep: true });
-    await request(writer.baseUrl, '/api/time-offset', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"offset_seconds":7}' });
+    await request(writer.baseUrl, '/api/time-offset', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"offset_seconds":7}',
+    });
     await writer.close();
     server = await startInProcess({ dataDir: writer.dataDir, readOnly: true });
   });
@@ -94,8 +125,20 @@ describe('in read-only mode', () => {
 
   it('answers every mutation 403 (text, like the original debug mode) and changes nothing', async () => {
     const seq = server.ledger.state().seq;
-    for (const [p, body] of [['/api/start-recording'], ['/api/stop-recording'], ['/api/delete-recording/1'], ['/api/delete-all-recordings'], ['/api/time-offset', '{"offset_seconds":1}'], ['/api/gps', '{"lat":1,"lon":1}'], ['/api/config', '{}']] as Array<[string, string?]>) {
-      const res = await request(server.baseUrl, p, { method: 'POST', headers: { 'content-type': 'application/json' }, ...(body ? { body } : {}) });
+    for (const [p, body] of [
+      ['/api/start-recording'],
+      ['/api/stop-recording'],
+      ['/api/delete-recording/1'],
+      ['/api/delete-all-recordings'],
+      ['/api/time-offset', '{"offset_seconds":1}'],
+      ['/api/gps', '{"lat":1,"lon":1}'],
+      ['/api/config', '{}'],
+    ] as Array<[string, string?]>) {
+      const res = await request(server.baseUrl, p, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        ...(body ? { body } : {}),
+      });
       expect([p, res.status]).toEqual([p, 403]);
       expect(res.headers['content-type']).toMatch(/^text\/plain/);
     }
@@ -120,7 +163,9 @@ describe('a recording with no data yet', () => {
 
   it('answers zip and pcap 503 while qmdl_size_bytes is 0', async () => {
     expect((await request(server.baseUrl, '/api/start-recording', { method: 'POST' })).status).toBe(202);
-    const current = (await request(server.baseUrl, '/api/qmdl-manifest')).json<{ current_entry: { name: string; qmdl_size_bytes: number } | null }>().current_entry;
+    const current = (await request(server.baseUrl, '/api/qmdl-manifest')).json<{
+      current_entry: { name: string; qmdl_size_bytes: number } | null;
+    }>().current_entry;
     expect(current?.qmdl_size_bytes).toBe(0);
     const zip = await request(server.baseUrl, `/api/zip/${current?.name}`);
     expect(zip.status).toBe(503);

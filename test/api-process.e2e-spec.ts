@@ -30,7 +30,20 @@ describe('qmdl-ledger serve (spawned)', () => {
   it('lists its flags in --help', async () => {
     const { code, stdout } = await runCli(['serve', '--help']);
     expect(code).toBe(0);
-    for (const flag of ['--data-dir', '--port', '--host', '--source', '--no-auto-start', '--read-only', '--admin-token', '--min-space-start-mb', '--min-space-continue-mb', '--flush-interval-ms', '--flush-kib', '--rayhunter-ui']) {
+    for (const flag of [
+      '--data-dir',
+      '--port',
+      '--host',
+      '--source',
+      '--no-auto-start',
+      '--read-only',
+      '--admin-token',
+      '--min-space-start-mb',
+      '--min-space-continue-mb',
+      '--flush-interval-ms',
+      '--flush-kib',
+      '--rayhunter-ui',
+    ]) {
       expect(stdout).toContain(flag);
     }
   });
@@ -69,7 +82,10 @@ describe('qmdl-ledger serve (spawned)', () => {
     try {
       expect(server.stdout()).toMatch(/^qmdl-ledger listening on http:\/\/0\.0\.0\.0:\d+ \(data: .+, source: none\)$/m);
       // stderr is another pipe: the warning, written before the listening line, may arrive after it.
-      await eventually(() => (/without --admin-token/.test(server.stdout() + server.stderr()) ? true : undefined), 5_000);
+      await eventually(
+        () => (/without --admin-token/.test(server.stdout() + server.stderr()) ? true : undefined),
+        5_000,
+      );
     } finally {
       server.proc.kill('SIGTERM');
       expect(await server.exited).toBe(0);
@@ -110,7 +126,9 @@ describe('qmdl-ledger serve (spawned)', () => {
       // The LOCK is released and the shutdown was recorded: a new process opens the store.
       const again = await spawnServer(['--data-dir', dataDir, '--source', 'none', '--no-auto-start']);
       try {
-        const stopped = (await request(again.baseUrl, '/api/events?type=ServiceStopped&limit=1')).json<{ events: Array<{ data: { signal?: string } }> }>();
+        const stopped = (await request(again.baseUrl, '/api/events?type=ServiceStopped&limit=1')).json<{
+          events: Array<{ data: { signal?: string } }>;
+        }>();
         expect(stopped.events[0]?.data.signal).toBe(signal);
       } finally {
         again.proc.kill('SIGTERM');

@@ -6,13 +6,33 @@
 import { mkdirSync, readFileSync, statSync, writeFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { eventually, openSse, readZip, request, startInProcess, tempDir, type InProcessServer, type RawResponse } from './helpers/server';
+import {
+  eventually,
+  openSse,
+  readZip,
+  request,
+  startInProcess,
+  tempDir,
+  type InProcessServer,
+  type RawResponse,
+} from './helpers/server';
 import { LEDGER_EVENT_TYPES } from '@ledger/domain';
-
 
 jest.setTimeout(60_000);
 
-const ENTRY_KEYS = ['name', 'start_time', 'last_message_time', 'qmdl_size_bytes', 'rayhunter_version', 'system_os', 'arch', 'stop_reason', 'upload_time', 'gps_mode', 'compressed'];
+const ENTRY_KEYS = [
+  'name',
+  'start_time',
+  'last_message_time',
+  'qmdl_size_bytes',
+  'rayhunter_version',
+  'system_os',
+  'arch',
+  'stop_reason',
+  'upload_time',
+  'gps_mode',
+  'compressed',
+];
 
 interface Entry {
   name: string;
@@ -33,7 +53,8 @@ interface StoredEventJson {
 
 let server: InProcessServer;
 let adminDir: string;
-const get = (p: string, headers: Record<string, string> = {}): Promise<RawResponse> => request(server.baseUrl, p, { headers });
+const get = (p: string, headers: Record<string, string> = {}): Promise<RawResponse> =>
+  request(server.baseUrl, p, { headers });
 const post = (p: string, body?: unknown, headers: Record<string, string> = {}): Promise<RawResponse> =>
   request(server.baseUrl, p, {
     method: 'POST',
@@ -178,7 +199,13 @@ describe('Rayhunter-compatible recording endpoints', () => {
       expect(res.status).toBe(404);
       expect(res.headers['content-type']).toMatch(/^text\/plain/);
     }
-    for (const p of ['/api/qmdl/abc', '/api/zip/..%2f..%2fetc', '/api/qmdl/%2e%2e', '/api/analysis-report/1a', `/api/qmdl/${'9'.repeat(21)}`]) {
+    for (const p of [
+      '/api/qmdl/abc',
+      '/api/zip/..%2f..%2fetc',
+      '/api/qmdl/%2e%2e',
+      '/api/analysis-report/1a',
+      `/api/qmdl/${'9'.repeat(21)}`,
+    ]) {
       const res = await get(p);
       expect(res.status).toBe(400);
       expect(res.text()).toMatch(/^invalid recording name/);
@@ -201,12 +228,17 @@ describe('Rayhunter-compatible recording endpoints', () => {
   it('delete of the active recording stops it first, and every event of the request shares its X-Request-Id', async () => {
     expect((await post('/api/start-recording')).status).toBe(202);
     const current = (await manifest()).current_entry as Entry;
-    const res = await post(`/api/delete-recording/${current.name}`, undefined, { 'X-Request-Id': 'e2e-delete-active-1', 'User-Agent': 'api-e2e' });
+    const res = await post(`/api/delete-recording/${current.name}`, undefined, {
+      'X-Request-Id': 'e2e-delete-active-1',
+      'User-Agent': 'api-e2e',
+    });
     expect(res.status).toBe(202);
     expect(res.headers['x-request-id']).toBe('e2e-delete-active-1');
     const m = await manifest();
     expect(m.current_entry).toBeNull();
-    const page = (await get('/api/events?correlation=e2e-delete-active-1&order=asc')).json<{ events: StoredEventJson[] }>();
+    const page = (await get('/api/events?correlation=e2e-delete-active-1&order=asc')).json<{
+      events: StoredEventJson[];
+    }>();
     expect(page.events.map((e) => e.type)).toEqual(['RecordingStopped', 'RecordingDeleted']);
     for (const e of page.events) {
       expect(e.metadata.correlationId).toBe('e2e-delete-active-1');
@@ -231,7 +263,9 @@ describe('Rayhunter-compatible recording endpoints', () => {
   });
 
   it('answers the manifest as it was with ?at=<seq> and ?at=<RFC 3339>, 400 for anything else', async () => {
-    const page = (await get('/api/events?type=RecordingStarted&order=asc&limit=1')).json<{ events: StoredEventJson[] }>();
+    const page = (await get('/api/events?type=RecordingStarted&order=asc&limit=1')).json<{
+      events: StoredEventJson[];
+    }>();
     const first = page.events[0] as StoredEventJson;
     const then = await get(`/api/qmdl-manifest?at=${first.seq}`);
     expect(then.status).toBe(200);
@@ -245,7 +279,7 @@ describe('Rayhunter-compatible recording endpoints', () => {
     expect((await get('/api/qmdl-manifest?at=1&at=2')).status).toBe(400);
   });
 
-  it('refuses ?at= a sequence past the head (400 SEQUENCE_PAST_HEAD, as `state --at` does); a time after the last event is the head\'s manifest', async () => {
+  it("refuses ?at= a sequence past the head (400 SEQUENCE_PAST_HEAD, as `state --at` does); a time after the last event is the head's manifest", async () => {
     const now = await get('/api/qmdl-manifest');
     const head = Number(now.headers['x-ledger-seq']);
     const past = await get(`/api/qmdl-manifest?at=${head + 1000}`);
@@ -282,9 +316,22 @@ describe('Rayhunter-compatible recording endpoints', () => {
   it('reports real disk and memory figures in the original shape', async () => {
     const res = await get('/api/system-stats');
     expect(res.status).toBe(200);
-    const body = res.json<{ disk_stats: Record<string, unknown>; memory_stats: Record<string, unknown>; runtime_metadata: Record<string, unknown> }>();
-    expect(Object.keys(body.disk_stats)).toEqual(['partition', 'total_size', 'used_size', 'available_size', 'used_percent', 'mounted_on', 'available_bytes']);
-    for (const k of ['total_size', 'used_size', 'available_size']) expect(body.disk_stats[k]).toMatch(/^\d+(\.\d)?[KMGTP]?$/);
+    const body = res.json<{
+      disk_stats: Record<string, unknown>;
+      memory_stats: Record<string, unknown>;
+      runtime_metadata: Record<string, unknown>;
+    }>();
+    expect(Object.keys(body.disk_stats)).toEqual([
+      'partition',
+      'total_size',
+      'used_size',
+      'available_size',
+      'used_percent',
+      'mounted_on',
+      'available_bytes',
+    ]);
+    for (const k of ['total_size', 'used_size', 'available_size'])
+      expect(body.disk_stats[k]).toMatch(/^\d+(\.\d)?[KMGTP]?$/);
     expect(body.disk_stats['used_percent']).toMatch(/^\d{1,3}%$/);
     expect(typeof body.disk_stats['available_bytes']).toBe('number');
     expect(body.disk_stats['available_bytes'] as number).toBeGreaterThan(0);
@@ -298,11 +345,17 @@ describe('Rayhunter-compatible recording endpoints', () => {
     expect(Object.keys(before)).toEqual(['system_time', 'adjusted_time', 'offset_seconds']);
     const set = await post('/api/time-offset', { offset_seconds: 3600 });
     expect(set.status).toBe(200);
-    const after = (await get('/api/time')).json<{ system_time: string; adjusted_time: string; offset_seconds: number }>();
+    const after = (await get('/api/time')).json<{
+      system_time: string;
+      adjusted_time: string;
+      offset_seconds: number;
+    }>();
     expect(after.offset_seconds).toBe(3600);
     const delta = Date.parse(after.adjusted_time) - Date.parse(after.system_time);
     expect(Math.abs(delta - 3_600_000)).toBeLessThan(1000);
-    expect((await get('/api/events?type=ClockOffsetSet&limit=1')).json<{ events: StoredEventJson[] }>().events).toHaveLength(1);
+    expect(
+      (await get('/api/events?type=ClockOffsetSet&limit=1')).json<{ events: StoredEventJson[] }>().events,
+    ).toHaveLength(1);
     expect((await post('/api/time-offset', { offset_seconds: 0 })).status).toBe(200);
     for (const bad of [{}, { offset_seconds: 'x' }, { offset_seconds: 1.5 }, [1], 'null']) {
       expect((await post('/api/time-offset', bad)).status).toBe(400);
@@ -310,7 +363,7 @@ describe('Rayhunter-compatible recording endpoints', () => {
     expect((await post('/api/time-offset')).status).toBe(400);
   });
 
-  it('records GPS fixes and serves the last one in Rayhunter\'s shape', async () => {
+  it("records GPS fixes and serves the last one in Rayhunter's shape", async () => {
     // The original answers 404 while it has no fix.
     expect((await get('/api/gps')).status).toBe(404);
     // Rayhunter's body and status (200); the UI reads `latitude` / `longitude` (numbers) and `timestamp` (unix seconds).
@@ -318,7 +371,12 @@ describe('Rayhunter-compatible recording endpoints', () => {
     expect((await get('/api/gps')).json()).toMatchObject({ latitude: 48.8566, longitude: 2.3522 });
     expect((await post('/api/gps', { lat: 52.52, lon: 13.405, fix_time: '2026-01-02T03:04:05Z' })).status).toBe(200);
     const fix = (await get('/api/gps')).json<Record<string, unknown>>();
-    expect(fix).toMatchObject({ latitude: 52.52, longitude: 13.405, timestamp: Date.parse('2026-01-02T03:04:05Z') / 1000, fix_time: '2026-01-02T03:04:05Z' });
+    expect(fix).toMatchObject({
+      latitude: 52.52,
+      longitude: 13.405,
+      timestamp: Date.parse('2026-01-02T03:04:05Z') / 1000,
+      fix_time: '2026-01-02T03:04:05Z',
+    });
     expect(fix).not.toHaveProperty('lat');
     for (const bad of [{ lat: 91, lon: 0 }, { lat: 'x', lon: 0 }, { lon: 1 }, { lat: 1, lon: 1, fix_time: 'noon' }]) {
       const res = await post('/api/gps', bad);
@@ -340,27 +398,77 @@ describe('Rayhunter-compatible recording endpoints', () => {
     // `webdav` throws and the dialog never leaves "Loading config..."), and the
     // status poll reads gps_mode.
     const config = (await get('/api/config')).json<Record<string, unknown>>();
-    for (const key of ['device', 'ui_level', 'colorblind_mode', 'key_input_mode', 'ntfy_url', 'enabled_notifications', 'auto_check_updates', 'analyzers',
-      'min_space_to_start_recording_mb', 'min_space_to_continue_recording_mb', 'wifi_ssid', 'wifi_password', 'wifi_security', 'wifi_enabled', 'dns_servers',
-      'webdav', 'gps_mode', 'gps_fixed_latitude', 'gps_fixed_longitude']) {
+    for (const key of [
+      'device',
+      'ui_level',
+      'colorblind_mode',
+      'key_input_mode',
+      'ntfy_url',
+      'enabled_notifications',
+      'auto_check_updates',
+      'analyzers',
+      'min_space_to_start_recording_mb',
+      'min_space_to_continue_recording_mb',
+      'wifi_ssid',
+      'wifi_password',
+      'wifi_security',
+      'wifi_enabled',
+      'dns_servers',
+      'webdav',
+      'gps_mode',
+      'gps_fixed_latitude',
+      'gps_fixed_longitude',
+    ]) {
       expect(config).toHaveProperty(key);
     }
     expect(config['gps_mode']).toBe(0);
     expect(Array.isArray(config['enabled_notifications'])).toBe(true);
     const analyzers = config['analyzers'] as Record<string, unknown>;
-    for (const key of ['imsi_requested', 'connection_redirect_2g_downgrade', 'lte_sib6_and_7_downgrade', 'null_cipher', 'nas_null_cipher', 'incomplete_sib', 'test_analyzer', 'diagnostic_analyzer']) {
+    for (const key of [
+      'imsi_requested',
+      'connection_redirect_2g_downgrade',
+      'lte_sib6_and_7_downgrade',
+      'null_cipher',
+      'nas_null_cipher',
+      'incomplete_sib',
+      'test_analyzer',
+      'diagnostic_analyzer',
+    ]) {
       expect(typeof analyzers[key]).toBe('boolean');
     }
-    expect(config['webdav']).toEqual({ url: '', username: null, password: null, upload_timeout_secs: 300, poll_interval_secs: 3600, min_age_secs: 86400, delete_on_upload: false });
+    expect(config['webdav']).toEqual({
+      url: '',
+      username: null,
+      password: null,
+      upload_timeout_secs: 300,
+      poll_interval_secs: 3600,
+      min_age_secs: 86400,
+      delete_on_upload: false,
+    });
     // A recorded config missing nested keys still answers them (serde's #[serde(default)]).
-    expect((await post('/api/config', { ...config, webdav: { url: 'https://dav.example/' }, analyzers: { test_analyzer: true } })).status).toBe(202);
-    const merged = (await get('/api/config')).json<{ webdav: Record<string, unknown>; analyzers: Record<string, unknown> }>();
-    expect(merged.webdav).toMatchObject({ url: 'https://dav.example/', upload_timeout_secs: 300, delete_on_upload: false });
+    expect(
+      (
+        await post('/api/config', {
+          ...config,
+          webdav: { url: 'https://dav.example/' },
+          analyzers: { test_analyzer: true },
+        })
+      ).status,
+    ).toBe(202);
+    const merged = (await get('/api/config')).json<{
+      webdav: Record<string, unknown>;
+      analyzers: Record<string, unknown>;
+    }>();
+    expect(merged.webdav).toMatchObject({
+      url: 'https://dav.example/',
+      upload_timeout_secs: 300,
+      delete_on_upload: false,
+    });
     expect(merged.analyzers).toMatchObject({ test_analyzer: true, imsi_requested: true });
     expect((await post('/api/config', config)).status).toBe(202);
   });
 
-  it('answers the config dialog\'s device endpoints: Wi-Fi status, and 501 text for scan and test notification', async () => {
+  it("answers the config dialog's device endpoints: Wi-Fi status, and 501 text for scan and test notification", async () => {
     const wifi = await get('/api/wifi-status');
     expect(wifi.status).toBe(200);
     expect(wifi.json()).toEqual({ state: 'disabled' });
@@ -388,7 +496,9 @@ describe('HTTP conventions and errors', () => {
     expect(wrong.headers['allow']).toBe('POST');
     const del = await request(server.baseUrl, '/api/qmdl-manifest', { method: 'DELETE' });
     expect(del.status).toBe(405);
-    expect((await request(server.baseUrl, '/api/events', { method: 'PUT' })).json()).toMatchObject({ code: 'METHOD_NOT_ALLOWED' });
+    expect((await request(server.baseUrl, '/api/events', { method: 'PUT' })).json()).toMatchObject({
+      code: 'METHOD_NOT_ALLOWED',
+    });
     expect((await get('/api/nope')).status).toBe(404);
     expect((await get('/nope')).json()).toMatchObject({ code: 'NOT_FOUND' });
   });
@@ -413,7 +523,13 @@ describe('HTTP conventions and errors', () => {
     const headBefore = server.ledger.log.headSeq();
     const metrics = await get('/metrics');
     expect(metrics.status).toBe(200);
-    for (const name of ['qmdl_ledger_commit_latency_seconds_bucket', 'qmdl_ledger_commit_batch_size', 'qmdl_ledger_events_committed_total', 'qmdl_ledger_projection_lag_events', 'qmdl_ledger_active_recording_bytes']) {
+    for (const name of [
+      'qmdl_ledger_commit_latency_seconds_bucket',
+      'qmdl_ledger_commit_batch_size',
+      'qmdl_ledger_events_committed_total',
+      'qmdl_ledger_projection_lag_events',
+      'qmdl_ledger_active_recording_bytes',
+    ]) {
       expect(metrics.text()).toContain(name);
     }
     // Counters cover every committed event, start-up recovery included: the total equals the head.
@@ -425,14 +541,40 @@ describe('HTTP conventions and errors', () => {
   it('describes every endpoint in the OpenAPI document', async () => {
     const doc = (await get('/api/docs-json')).json<{ paths: Record<string, Record<string, { summary?: string }>> }>();
     const expected: Array<[string, string]> = [
-      ['/api/qmdl-manifest', 'get'], ['/api/start-recording', 'post'], ['/api/stop-recording', 'post'], ['/api/delete-recording/{name}', 'post'],
-      ['/api/delete-all-recordings', 'post'], ['/api/qmdl/{name}', 'get'], ['/api/zip/{name}', 'get'], ['/api/pcap/{name}', 'get'],
-      ['/api/analysis', 'get'], ['/api/analysis-report/{name}', 'get'], ['/api/system-stats', 'get'], ['/api/time', 'get'], ['/api/time-offset', 'post'],
-      ['/api/gps', 'get'], ['/api/gps', 'post'], ['/api/config', 'get'], ['/api/config', 'post'], ['/api/log', 'get'], ['/api/update-status', 'get'],
-      ['/api/analysis/{name}', 'post'], ['/api/wifi-status', 'get'], ['/api/wifi-scan', 'post'], ['/api/test-notification', 'post'],
-      ['/api/events', 'get'], ['/api/events/{seq}', 'get'], ['/api/events/export', 'get'], ['/api/events/stream', 'get'],
-      ['/api/recordings/{name}/history', 'get'], ['/api/store/verify', 'get'], ['/api/auth/status', 'get'], ['/api/auth/session', 'post'],
-      ['/api/auth/session', 'delete'], ['/healthz', 'get'], ['/metrics', 'get'],
+      ['/api/qmdl-manifest', 'get'],
+      ['/api/start-recording', 'post'],
+      ['/api/stop-recording', 'post'],
+      ['/api/delete-recording/{name}', 'post'],
+      ['/api/delete-all-recordings', 'post'],
+      ['/api/qmdl/{name}', 'get'],
+      ['/api/zip/{name}', 'get'],
+      ['/api/pcap/{name}', 'get'],
+      ['/api/analysis', 'get'],
+      ['/api/analysis-report/{name}', 'get'],
+      ['/api/system-stats', 'get'],
+      ['/api/time', 'get'],
+      ['/api/time-offset', 'post'],
+      ['/api/gps', 'get'],
+      ['/api/gps', 'post'],
+      ['/api/config', 'get'],
+      ['/api/config', 'post'],
+      ['/api/log', 'get'],
+      ['/api/update-status', 'get'],
+      ['/api/analysis/{name}', 'post'],
+      ['/api/wifi-status', 'get'],
+      ['/api/wifi-scan', 'post'],
+      ['/api/test-notification', 'post'],
+      ['/api/events', 'get'],
+      ['/api/events/{seq}', 'get'],
+      ['/api/events/export', 'get'],
+      ['/api/events/stream', 'get'],
+      ['/api/recordings/{name}/history', 'get'],
+      ['/api/store/verify', 'get'],
+      ['/api/auth/status', 'get'],
+      ['/api/auth/session', 'post'],
+      ['/api/auth/session', 'delete'],
+      ['/healthz', 'get'],
+      ['/metrics', 'get'],
     ];
     for (const [p, method] of expected) expect(doc.paths[p]?.[method]?.summary).toEqual(expect.any(String));
     expect((await get('/api/docs')).status).toBe(200);
@@ -473,7 +615,9 @@ describe('event API', () => {
   });
 
   it('filters by type, recording, actor and time, and searches free text', async () => {
-    const started = (await get('/api/events?type=RecordingStarted,RecordingDeleted&limit=1000')).json<{ events: StoredEventJson[] }>();
+    const started = (await get('/api/events?type=RecordingStarted,RecordingDeleted&limit=1000')).json<{
+      events: StoredEventJson[];
+    }>();
     expect(started.events.length).toBeGreaterThan(0);
     expect(new Set(started.events.map((e) => e.type))).toEqual(new Set(['RecordingStarted', 'RecordingDeleted']));
     const name = started.events.find((e) => e.type === 'RecordingStarted')?.recording as string;
@@ -488,7 +632,19 @@ describe('event API', () => {
   });
 
   it('rejects bad queries with 400 INVALID_QUERY', async () => {
-    for (const qs of ['limit=0', 'limit=1001', 'limit=x', 'order=sideways', 'after=-1', 'since=yesterday', 'type=%3Cscript%3E', 'recording=..', 'actor=root', `q=${'x'.repeat(300)}`, 'after=1&after=2']) {
+    for (const qs of [
+      'limit=0',
+      'limit=1001',
+      'limit=x',
+      'order=sideways',
+      'after=-1',
+      'since=yesterday',
+      'type=%3Cscript%3E',
+      'recording=..',
+      'actor=root',
+      `q=${'x'.repeat(300)}`,
+      'after=1&after=2',
+    ]) {
       const res = await get(`/api/events?${qs}`);
       expect([res.status, qs]).toEqual([400, qs]);
       expect(res.json<{ code: string }>().code).toMatch(/^INVALID_/);
@@ -496,7 +652,12 @@ describe('event API', () => {
   });
 
   it('refuses a type filter naming no event type with 400 UNKNOWN_EVENT_TYPE listing the known types, on every event endpoint', async () => {
-    for (const p of ['/api/events?type=Bogus', '/api/events?type=RecordingStarted,Bogus', '/api/events/export?type=Bogus', '/api/events/stream?type=Bogus']) {
+    for (const p of [
+      '/api/events?type=Bogus',
+      '/api/events?type=RecordingStarted,Bogus',
+      '/api/events/export?type=Bogus',
+      '/api/events/stream?type=Bogus',
+    ]) {
       const res = await get(p);
       expect([p, res.status]).toEqual([p, 400]);
       const body = res.json<{ code: string; message: string }>();
@@ -521,7 +682,11 @@ describe('event API', () => {
     const res = await get('/api/events/export?type=RecordingStarted');
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toMatch(/^application\/x-ndjson/);
-    const lines = res.text().trim().split('\n').map((l) => JSON.parse(l) as StoredEventJson);
+    const lines = res
+      .text()
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as StoredEventJson);
     expect(lines.length).toBeGreaterThan(0);
     expect(lines.every((e) => e.type === 'RecordingStarted')).toBe(true);
     const all = (await get('/api/events/export')).text().trim().split('\n');
@@ -553,14 +718,23 @@ describe('event API', () => {
 
   it('answers a recording history with its entry, and exists:false after delete', async () => {
     const entry = await finishedRecording();
-    const live = (await get(`/api/recordings/${entry.name}/history`)).json<{ name: string; exists: boolean; entry: Entry | null; events: StoredEventJson[] }>();
+    const live = (await get(`/api/recordings/${entry.name}/history`)).json<{
+      name: string;
+      exists: boolean;
+      entry: Entry | null;
+      events: StoredEventJson[];
+    }>();
     expect(live.name).toBe(entry.name);
     expect(live.exists).toBe(true);
     expect(live.entry?.name).toBe(entry.name);
     expect(Object.keys(live.entry ?? {})).toEqual(ENTRY_KEYS);
     expect(live.events[0]?.type).toBe('RecordingStarted');
     expect((await post(`/api/delete-recording/${entry.name}`)).status).toBe(202);
-    const gone = (await get(`/api/recordings/${entry.name}/history`)).json<{ exists: boolean; entry: Entry | null; events: StoredEventJson[] }>();
+    const gone = (await get(`/api/recordings/${entry.name}/history`)).json<{
+      exists: boolean;
+      entry: Entry | null;
+      events: StoredEventJson[];
+    }>();
     expect(gone.exists).toBe(false);
     expect(gone.entry).toBeNull();
     expect(gone.events[gone.events.length - 1]?.type).toBe('RecordingDeleted');

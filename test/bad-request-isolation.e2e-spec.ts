@@ -8,7 +8,16 @@
  * store verifies after a clean shutdown.
  */
 import { existsSync, rmSync } from 'node:fs';
-import { eventually, MAIN_JS, request, runCli, spawnServer, tempDir, type RawResponse, type SpawnedServer } from './helpers/server';
+import {
+  eventually,
+  MAIN_JS,
+  request,
+  runCli,
+  spawnServer,
+  tempDir,
+  type RawResponse,
+  type SpawnedServer,
+} from './helpers/server';
 
 const RUN_MS = 20_000;
 const BAD_CLIENTS = 8;
@@ -60,7 +69,16 @@ describe('one bad request fails alone (spawned server, synthetic source at full 
   });
 
   it('refuses deep and oversized config bodies with a coded 4xx while every valid GPS fix succeeds and the recording keeps growing', async () => {
-    server = await spawnServer(['--data-dir', dataDir, '--source', 'synthetic:rate=0', '--flush-interval-ms', '50', '--flush-kib', '16']);
+    server = await spawnServer([
+      '--data-dir',
+      dataDir,
+      '--source',
+      'synthetic:rate=0',
+      '--flush-interval-ms',
+      '50',
+      '--flush-kib',
+      '16',
+    ]);
     const { baseUrl } = server;
     const before = await eventually(async () => {
       const m = await manifest(baseUrl);
@@ -86,7 +104,11 @@ describe('one bad request fails alone (spawned server, synthetic source at full 
       for (let i = client; Date.now() < deadline; i++) {
         const bad = BAD_BODIES[i % BAD_BODIES.length] ?? BAD_BODIES[0];
         if (bad === undefined) return;
-        const res = await request(baseUrl, '/api/config', { method: 'POST', headers: { 'content-type': 'application/json' }, body: bad.body });
+        const res = await request(baseUrl, '/api/config', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: bad.body,
+        });
         record(bad.kind, res);
         const code = res.headers['x-error-code'];
         if (res.status < 400 || res.status > 499 || typeof code !== 'string' || !/^[A-Z][A-Z0-9_]*$/.test(code)) {
@@ -99,7 +121,11 @@ describe('one bad request fails alone (spawned server, synthetic source at full 
     const gpsClient = async (client: number): Promise<void> => {
       for (let i = 0; Date.now() < deadline; i++) {
         const body = JSON.stringify({ latitude: 52 + client / 100, longitude: 13 + i / 1e6 });
-        const res = await request(baseUrl, '/api/gps', { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+        const res = await request(baseUrl, '/api/gps', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body,
+        });
         if (res.status !== 200) fail(`gps: ${res.status}`, res);
         else goodOk++;
       }
@@ -113,14 +139,19 @@ describe('one bad request fails alone (spawned server, synthetic source at full 
     expect(goodOk).toBeGreaterThan(0);
     expect(badRefused).toBeGreaterThan(0);
     // Every kind of bad body was sent and refused.
-    for (const { kind } of BAD_BODIES) expect([...badStatuses.keys()].some((key) => key.startsWith(`${kind} → 4`))).toBe(true);
+    for (const { kind } of BAD_BODIES)
+      expect([...badStatuses.keys()].some((key) => key.startsWith(`${kind} → 4`))).toBe(true);
 
     // The recording that was active before is still the active one, and it keeps growing.
     const after = await manifest(baseUrl);
     expect(after.current_entry?.name).toBe(before.name);
     await eventually(async () => {
       const m = await manifest(baseUrl);
-      return m.current_entry !== null && m.current_entry.name === before.name && m.current_entry.qmdl_size_bytes > (after.current_entry?.qmdl_size_bytes ?? 0) ? true : undefined;
+      return m.current_entry !== null &&
+        m.current_entry.name === before.name &&
+        m.current_entry.qmdl_size_bytes > (after.current_entry?.qmdl_size_bytes ?? 0)
+        ? true
+        : undefined;
     }, 30_000);
     const stops = (await request(baseUrl, '/api/events?type=RecordingStopped&limit=10')).json<{ events: unknown[] }>();
     expect(stops.events).toEqual([]);
@@ -140,7 +171,10 @@ async function countEvents(baseUrl: string, type: string): Promise<number> {
   let count = 0;
   let after = 0;
   for (;;) {
-    const page = (await request(baseUrl, `/api/events?type=${type}&order=asc&limit=1000&after=${after}`)).json<{ events: unknown[]; next?: number }>();
+    const page = (await request(baseUrl, `/api/events?type=${type}&order=asc&limit=1000&after=${after}`)).json<{
+      events: unknown[];
+      next?: number;
+    }>();
     count += page.events.length;
     if (page.next === undefined) return count;
     after = page.next;

@@ -39,7 +39,10 @@ test('text: one line per finding with time, severity and analyzer, a summary, an
   const lines = r.stdout.trim().split('\n');
   const findings = lines.slice(0, -1);
   expect(findings).toHaveLength(4);
-  for (const line of findings) expect(line).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?\+00:00 {2}(Low|Medium|High) +[^:]+: .+ \(packet \d+\)$/);
+  for (const line of findings)
+    expect(line).toMatch(
+      /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?\+00:00 {2}(Low|Medium|High) +[^:]+: .+ \(packet \d+\)$/,
+    );
   expect(findings.filter((l) => l.includes('NAS Null Cipher Requested:'))).toHaveLength(3);
   expect(findings.filter((l) => l.includes('Identity (IMSI or IMEI) requested in suspicious manner:'))).toHaveLength(1);
   expect(lines.at(-1)).toMatch(/diag messages, \d+ analysed: 1 Low, 0 Medium, 3 High$/);
@@ -52,7 +55,9 @@ test('ndjson: the metadata line and exactly the rows of the same bytes analysed 
   const [first, ...rest] = r.stdout.trim().split('\n');
   const metadata = JSON.parse(first as string);
   expect(metadata.report_version).toBe(2);
-  expect(metadata.analyzers.map((a: { name: string }) => a.name)).toEqual(new AnalysisHarness().metadata({ rayhunter_version: '', system_os: '', arch: '' }).analyzers.map((a) => a.name));
+  expect(metadata.analyzers.map((a: { name: string }) => a.name)).toEqual(
+    new AnalysisHarness().metadata({ rayhunter_version: '', system_os: '', arch: '' }).analyzers.map((a) => a.name),
+  );
   expect(metadata.rayhunter.rayhunter_version).toMatch(/^qmdl-ledger /);
   expect(rest.map((l) => JSON.parse(l))).toEqual(await inProcessRows(cmcc));
 });
@@ -60,7 +65,10 @@ test('ndjson: the metadata line and exactly the rows of the same bytes analysed 
 test('a gzip capture gives the same report as the plain one', async () => {
   const gz = path.join(dir, 'cmcc.qmdl.gz');
   writeFileSync(gz, zlib.gzipSync(readFileSync(cmcc)));
-  const [plain, zipped] = await Promise.all([runCli(['analyze', cmcc, '--format', 'ndjson']), runCli(['analyze', gz, '--format', 'ndjson'])]);
+  const [plain, zipped] = await Promise.all([
+    runCli(['analyze', cmcc, '--format', 'ndjson']),
+    runCli(['analyze', gz, '--format', 'ndjson']),
+  ]);
   expect(zipped.code).toBe(1);
   expect(zipped.stdout.split('\n').slice(1)).toEqual(plain.stdout.split('\n').slice(1));
 });
@@ -75,11 +83,22 @@ test('--disable turns an analyzer off: without the SIB6/7 analyzer the attach ca
 });
 
 test('--enable test_analyzer adds its Low event per SIB1 and its column to the report', async () => {
-  const r = await runCli(['analyze', attach, '--format', 'ndjson', '--enable', 'test_analyzer', '--disable', 'lte_sib6_and_7_downgrade']);
+  const r = await runCli([
+    'analyze',
+    attach,
+    '--format',
+    'ndjson',
+    '--enable',
+    'test_analyzer',
+    '--disable',
+    'lte_sib6_and_7_downgrade',
+  ]);
   const [first, ...rows] = r.stdout.trim().split('\n');
   expect(JSON.parse(first as string).analyzers.map((a: { name: string }) => a.name)).toContain('Test Analyzer');
   expect(rows.length).toBeGreaterThan(0);
-  expect(rows.every((l) => (JSON.parse(l) as AnalysisRow).events.some((e) => e?.message.startsWith('SIB1 seen: ')))).toBe(true);
+  expect(
+    rows.every((l) => (JSON.parse(l) as AnalysisRow).events.some((e) => e?.message.startsWith('SIB1 seen: '))),
+  ).toBe(true);
 });
 
 test('usage errors exit 2, an unreadable file exits 1 with its code', async () => {

@@ -22,10 +22,27 @@ let base = '';
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function startServer(): Promise<void> {
-  server = spawn(process.execPath, [
-    CLI, 'serve', '--data-dir', dataDir, '--port', '0', '--source', 'synthetic:rate=40,seed=3', '--no-auto-start',
-    '--flush-interval-ms', '100', '--min-space-start-mb', '0', '--min-space-continue-mb', '0',
-  ], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  server = spawn(
+    process.execPath,
+    [
+      CLI,
+      'serve',
+      '--data-dir',
+      dataDir,
+      '--port',
+      '0',
+      '--source',
+      'synthetic:rate=40,seed=3',
+      '--no-auto-start',
+      '--flush-interval-ms',
+      '100',
+      '--min-space-start-mb',
+      '0',
+      '--min-space-continue-mb',
+      '0',
+    ],
+    { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let err = '';
   server.stderr!.on('data', (chunk: Buffer) => (err += chunk.toString()));
   base = await new Promise<string>((resolve, reject) => {
@@ -115,7 +132,10 @@ it('state --at <seq> equals the /api/qmdl-manifest body served at that X-Ledger-
     const result = await runCli(['state', dataDir, '--at', String(seq)]);
     expect(result.code).toBe(0);
     const expected = served.get(seq) ?? timeTravel.get(seq);
-    expect({ seq, manifest: JSON.parse(result.stdout) as unknown }).toEqual({ seq, manifest: JSON.parse(expected!) as unknown });
+    expect({ seq, manifest: JSON.parse(result.stdout) as unknown }).toEqual({
+      seq,
+      manifest: JSON.parse(expected!) as unknown,
+    });
     if (served.has(seq)) expect(result.stdout.trimEnd()).toBe(served.get(seq));
   }
 });

@@ -39,7 +39,9 @@ async function fingerprint(root: string): Promise<Record<string, string>> {
     if (!entry.isFile()) continue;
     const file = path.join(entry.parentPath ?? (entry as unknown as { path: string }).path, entry.name);
     const stat = await fs.stat(file);
-    out[path.relative(root, file)] = `${stat.size} ${stat.mtimeMs} ${createHash('sha256').update(await fs.readFile(file)).digest('hex')}`;
+    out[path.relative(root, file)] = `${stat.size} ${stat.mtimeMs} ${createHash('sha256')
+      .update(await fs.readFile(file))
+      .digest('hex')}`;
   }
   return out;
 }
@@ -66,10 +68,27 @@ describe('intact store', () => {
   it('events --json is one parseable event per line and honours the filters', async () => {
     const all = await runCli(['events', dir('intact'), '--json']);
     expect(all.code).toBe(0);
-    const events = all.stdout.trim().split('\n').map((line) => JSON.parse(line) as Json);
-    expect(events.map((e) => e['seq'])).toEqual(Array.from({ length: info('intact')['headSeq'] as number }, (_, i) => i + 1));
-    const started = await runCli(['events', dir('intact'), '--json', '--type', 'RecordingStarted,RecordingDeleted', '--newest-first', '--limit', '2']);
-    const picked = started.stdout.trim().split('\n').map((line) => JSON.parse(line) as Json);
+    const events = all.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Json);
+    expect(events.map((e) => e['seq'])).toEqual(
+      Array.from({ length: info('intact')['headSeq'] as number }, (_, i) => i + 1),
+    );
+    const started = await runCli([
+      'events',
+      dir('intact'),
+      '--json',
+      '--type',
+      'RecordingStarted,RecordingDeleted',
+      '--newest-first',
+      '--limit',
+      '2',
+    ]);
+    const picked = started.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Json);
     expect(picked.map((e) => e['type'])).toEqual(['RecordingDeleted', 'RecordingStarted']);
     expect(picked[0]!['seq']).toBeGreaterThan(picked[1]!['seq']);
     const gps = await runCli(['events', dir('intact'), '--json', '--type', 'GpsFixRecorded']);
@@ -85,7 +104,10 @@ describe('intact store', () => {
     expect(types[types.length - 1]).toBe('RecordingStopped');
     const gone = await runJson<Json>(['timeline', dir('intact'), '--recording', info('intact')['deleted'] as string]);
     expect(gone['status']).toBe('deleted');
-    expect((gone['events'] as Json[]).slice(-2).map((e) => e['type'])).toEqual(['RecordingStopped', 'RecordingDeleted']);
+    expect((gone['events'] as Json[]).slice(-2).map((e) => e['type'])).toEqual([
+      'RecordingStopped',
+      'RecordingDeleted',
+    ]);
     const unknown = await runCli(['timeline', dir('intact'), '--recording', '42']);
     expect(unknown.code).toBe(1);
   });
@@ -96,15 +118,29 @@ describe('intact store', () => {
     const manifest = JSON.parse(head.stdout) as Json;
     expect(manifest['entries'].map((e: Json) => e['name'])).toEqual(info('intact')['recordings']);
     expect(Object.keys(manifest['entries'][0])).toEqual([
-      'name', 'start_time', 'last_message_time', 'qmdl_size_bytes', 'rayhunter_version', 'system_os', 'arch', 'stop_reason', 'upload_time', 'gps_mode', 'compressed',
+      'name',
+      'start_time',
+      'last_message_time',
+      'qmdl_size_bytes',
+      'rayhunter_version',
+      'system_os',
+      'arch',
+      'stop_reason',
+      'upload_time',
+      'gps_mode',
+      'compressed',
     ]);
     expect(manifest['current_entry']).toBeNull();
     const empty = JSON.parse((await runCli(['state', dir('intact'), '--at', '0'])).stdout) as Json;
     expect(empty).toEqual({ entries: [], current_entry: null });
-    const started = (JSON.parse((await runCli(['events', dir('intact'), '--json', '--type', 'RecordingStarted', '--limit', '1'])).stdout)) as Json;
+    const started = JSON.parse(
+      (await runCli(['events', dir('intact'), '--json', '--type', 'RecordingStarted', '--limit', '1'])).stdout,
+    ) as Json;
     const atStart = JSON.parse((await runCli(['state', dir('intact'), '--at', String(started['seq'])])).stdout) as Json;
     expect(atStart['current_entry']['name']).toBe(started['recording']);
-    const byTime = JSON.parse((await runCli(['state', dir('intact'), '--at', started['time'] as string])).stdout) as Json;
+    const byTime = JSON.parse(
+      (await runCli(['state', dir('intact'), '--at', started['time'] as string])).stdout,
+    ) as Json;
     expect(byTime['current_entry']['name']).toBe(started['recording']);
   });
 
@@ -116,7 +152,14 @@ describe('intact store', () => {
 
   it('the read commands leave every file of the store untouched', async () => {
     const before = await fingerprint(dir('intact'));
-    for (const args of [['inspect'], ['verify'], ['state'], ['events'], ['bisect'], ['timeline', '--recording', (info('intact')['recordings'] as string[])[0]!]]) {
+    for (const args of [
+      ['inspect'],
+      ['verify'],
+      ['state'],
+      ['events'],
+      ['bisect'],
+      ['timeline', '--recording', (info('intact')['recordings'] as string[])[0]!],
+    ]) {
       const [command, ...rest] = args;
       expect((await runCli([command!, dir('intact'), ...rest])).code).toBe(0);
     }
@@ -148,8 +191,16 @@ describe('damaged stores', () => {
     const inspect = await runJson<Json>(['inspect', copy]);
     expect(inspect['active']).toBeNull();
     expect(inspect['boots'].map((b: Json) => b['ended'])).toEqual(['unclean', 'clean']);
-    const life = await runJson<Json>(['timeline', copy, '--recording', info('crashed-mid-recording')['recording'] as string]);
-    expect((life['events'] as Json[]).at(-1)).toMatchObject({ type: 'RecordingStopped', data: { reason: 'interrupted' } });
+    const life = await runJson<Json>([
+      'timeline',
+      copy,
+      '--recording',
+      info('crashed-mid-recording')['recording'] as string,
+    ]);
+    expect((life['events'] as Json[]).at(-1)).toMatchObject({
+      type: 'RecordingStopped',
+      data: { reason: 'interrupted' },
+    });
     expect((await runJson<Json>(['verify', copy]))['ok']).toBe(true);
   });
 
@@ -167,7 +218,9 @@ describe('damaged stores', () => {
     const report = await runJson<Json>(['verify', dir('altered-event')], 1);
     expect(report['ok']).toBe(false);
     expect(report['firstBad']).toMatchObject({ seq: altered['seq'], code: 'BAD_HASH', check: 'chain' });
-    expect(report['findings']).toContainEqual(expect.objectContaining({ check: 'invariants', code: 'SIZE_NEVER_DECREASES', seq: altered['seq'] }));
+    expect(report['findings']).toContainEqual(
+      expect.objectContaining({ check: 'invariants', code: 'SIZE_NEVER_DECREASES', seq: altered['seq'] }),
+    );
     const text = await runCli(['verify', dir('altered-event')]);
     expect(text.code).toBe(1);
     expect(text.stdout).toContain(`FIRST BAD    seq ${altered['seq']}: BAD_HASH`);
@@ -220,7 +273,14 @@ describe('exit codes', () => {
       expect([type, result.code]).toEqual([type, 2]);
       expect(result.stdout).toBe('');
       expect(result.stderr).toContain('Bogus');
-      for (const known of ['StoreCreated', 'RecordingStarted', 'RecordingStopped', 'GpsFixRecorded', 'MigrationApplied']) expect(result.stderr).toContain(known);
+      for (const known of [
+        'StoreCreated',
+        'RecordingStarted',
+        'RecordingStopped',
+        'GpsFixRecorded',
+        'MigrationApplied',
+      ])
+        expect(result.stderr).toContain(known);
     }
   });
 
@@ -243,7 +303,10 @@ describe('exit codes', () => {
     let holder: ChildProcess;
     beforeAll(async () => {
       const script = `const { ClassicLevel } = require('classic-level'); const db = new ClassicLevel(process.argv[1]); db.open().then(() => process.stdout.write('locked\\n')); setInterval(() => {}, 1000);`;
-      holder = spawn(process.execPath, ['-e', script, path.join(dir('intact'), 'ledger')], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+      holder = spawn(process.execPath, ['-e', script, path.join(dir('intact'), 'ledger')], {
+        cwd: ROOT,
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
       await new Promise<void>((resolve) => holder.stdout!.once('data', () => resolve()));
     });
     afterAll(() => {
@@ -253,7 +316,9 @@ describe('exit codes', () => {
     it('read commands exit 3 with a plain message; --snapshot works on a copy', async () => {
       const locked = await runCli(['verify', dir('intact')]);
       expect(locked.code).toBe(3);
-      expect(locked.stderr.trim()).toBe('qmdl-ledger: store is in use by another process (is qmdl-ledger serve running?); use --snapshot to work on a copy');
+      expect(locked.stderr.trim()).toBe(
+        'qmdl-ledger: store is in use by another process (is qmdl-ledger serve running?); use --snapshot to work on a copy',
+      );
       expect((await runCli(['verify', dir('intact'), '--snapshot'])).code).toBe(0);
     });
 
@@ -290,7 +355,10 @@ async function rawEntries(location: string): Promise<Array<[string, string]>> {
   try {
     return (await db.iterator().all())
       .filter(([key]) => !key.startsWith('!snapshots!'))
-      .map(([key, value]) => [key, key === '!meta!store' ? JSON.stringify({ ...(JSON.parse(value) as object), createdAt: undefined }) : value]);
+      .map(([key, value]) => [
+        key,
+        key === '!meta!store' ? JSON.stringify({ ...(JSON.parse(value) as object), createdAt: undefined }) : value,
+      ]);
   } finally {
     await db.close();
   }
@@ -347,14 +415,34 @@ describe('Rayhunter stores', () => {
     for (const name of rh['fromManifest'] as string[]) expect(from[name]).toBe('manifest');
     for (const name of rh['fromFileName'] as string[]) expect(from[name]).toBe('file-name');
     const files = await fs.readdir(path.join(target, 'qmdl'));
-    expect(files).toEqual(expect.arrayContaining(['1700000000.qmdl.gz', '1700000000-gps.ndjson', '1700000100.qmdl', '1700000100.ndjson', '1700000300.qmdl.gz']));
+    expect(files).toEqual(
+      expect.arrayContaining([
+        '1700000000.qmdl.gz',
+        '1700000000-gps.ndjson',
+        '1700000100.qmdl',
+        '1700000100.ndjson',
+        '1700000300.qmdl.gz',
+      ]),
+    );
 
     const state = JSON.parse((await runCli(['state', target])).stdout) as Json;
-    expect(state['entries'][0]).toMatchObject({ name: '1700000000', start_time: '2023-11-14T23:13:20+01:00', rayhunter_version: '0.12.0', gps_mode: 2, stop_reason: 'requested', compressed: true });
+    expect(state['entries'][0]).toMatchObject({
+      name: '1700000000',
+      start_time: '2023-11-14T23:13:20+01:00',
+      rayhunter_version: '0.12.0',
+      gps_mode: 2,
+      stop_reason: 'requested',
+      compressed: true,
+    });
     expect(state['entries'][1]).toMatchObject({ name: '1700000100', compressed: false });
     expect(state['entries'][3]).toMatchObject({ name: '1700000300', start_time: '2023-11-14T22:18:20+00:00' });
-    const events = (await runCli(['events', target, '--json', '--type', 'RecordingImported'])).stdout.trim().split('\n').map((l) => JSON.parse(l) as Json);
-    expect(events.map((e) => e['metadata']['actor'])).toEqual(Array(4).fill({ kind: 'cli', command: 'import-rayhunter' }));
+    const events = (await runCli(['events', target, '--json', '--type', 'RecordingImported'])).stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Json);
+    expect(events.map((e) => e['metadata']['actor'])).toEqual(
+      Array(4).fill({ kind: 'cli', command: 'import-rayhunter' }),
+    );
     expect((await runJson<Json>(['verify', target]))['ok']).toBe(true);
 
     const twice = await runJson<Json>(['import-rayhunter', dir('rayhunter-corrupt-manifest'), target]);
@@ -369,9 +457,16 @@ describe('Rayhunter stores', () => {
     const manifest = parseToml(await fs.readFile(path.join(out, 'manifest.toml'), 'utf8')) as Json;
     expect(manifest['entries']).toHaveLength(4);
     expect(manifest['entries'][0]).toEqual({
-      name: '1700000000', start_time: '2023-11-14T23:13:20+01:00', last_message_time: '2023-11-14T23:14:00+01:00',
-      qmdl_size_bytes: expect.any(Number), rayhunter_version: '0.12.0', system_os: 'Linux 3.18.48', arch: 'armv7l',
-      stop_reason: 'requested', gps_mode: 2, compressed: true,
+      name: '1700000000',
+      start_time: '2023-11-14T23:13:20+01:00',
+      last_message_time: '2023-11-14T23:14:00+01:00',
+      qmdl_size_bytes: expect.any(Number),
+      rayhunter_version: '0.12.0',
+      system_os: 'Linux 3.18.48',
+      arch: 'armv7l',
+      stop_reason: 'requested',
+      gps_mode: 2,
+      compressed: true,
     });
     expect(manifest['entries'][1]).not.toHaveProperty('upload_time');
     for (const entry of manifest['entries'] as Json[]) {

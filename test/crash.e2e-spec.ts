@@ -16,16 +16,27 @@ import { mulberry32 } from '@ledger/qmdl';
 
 const KILLS = 22;
 
-
 async function getJson<T>(url: string): Promise<T> {
   const response = await fetch(url);
   if (!response.ok) throw new Error(`${url}: ${response.status} ${await response.text()}`);
   return (await response.json()) as T;
 }
 
-interface Page { events: StoredEvent[]; next?: number; head: number }
-interface ManifestEntry { name: string; qmdl_size_bytes: number; stop_reason: string | null; compressed: boolean }
-interface Manifest { entries: ManifestEntry[]; current_entry: ManifestEntry | null }
+interface Page {
+  events: StoredEvent[];
+  next?: number;
+  head: number;
+}
+interface ManifestEntry {
+  name: string;
+  qmdl_size_bytes: number;
+  stop_reason: string | null;
+  compressed: boolean;
+}
+interface Manifest {
+  entries: ManifestEntry[];
+  current_entry: ManifestEntry | null;
+}
 
 async function allEvents(baseUrl: string): Promise<StoredEvent[]> {
   const out: StoredEvent[] = [];
@@ -42,8 +53,18 @@ describe('crash safety under SIGKILL during ingest (real service)', () => {
   let dataDir: string;
   let server: SpawnedServer | undefined;
   const args = (): string[] => [
-    '--data-dir', dataDir, '--source', 'synthetic:rate=0,seed=21', '--flush-interval-ms', '20', '--flush-kib', '16',
-    '--min-space-start-mb', '0', '--min-space-continue-mb', '0',
+    '--data-dir',
+    dataDir,
+    '--source',
+    'synthetic:rate=0,seed=21',
+    '--flush-interval-ms',
+    '20',
+    '--flush-kib',
+    '16',
+    '--min-space-start-mb',
+    '0',
+    '--min-space-continue-mb',
+    '0',
   ];
 
   beforeAll(() => {
@@ -106,7 +127,10 @@ describe('crash safety under SIGKILL during ingest (real service)', () => {
     const boots = events.filter((e) => e.type === 'ServiceStarted');
     expect(boots).toHaveLength(KILLS + 2);
     expect(boots[boots.length - 1]?.data).toMatchObject({ previousShutdownClean: true });
-    expect(events.filter((e) => e.type === 'RecordingStopped' && (e.data as { reason: string }).reason === 'interrupted').length).toBeGreaterThanOrEqual(KILLS / 2);
+    expect(
+      events.filter((e) => e.type === 'RecordingStopped' && (e.data as { reason: string }).reason === 'interrupted')
+        .length,
+    ).toBeGreaterThanOrEqual(KILLS / 2);
     server.proc.kill('SIGTERM');
     await server.exited;
   }, 240_000);

@@ -13,7 +13,15 @@ import type { StoredEvent } from '@ledger/domain';
 import { FLEET_SCHEMA } from '../apps/qmdl-ledger/src/fleet/fleet-schema';
 import { launchBrowser } from './helpers/browser';
 import { startPostgres, type PgCluster } from './helpers/postgres';
-import { eventually, request, runCli, spawnService, startInProcess, tempDir, type SpawnedServer } from './helpers/server';
+import {
+  eventually,
+  request,
+  runCli,
+  spawnService,
+  startInProcess,
+  tempDir,
+  type SpawnedServer,
+} from './helpers/server';
 
 jest.setTimeout(180_000);
 
@@ -39,7 +47,9 @@ async function makeDevice(): Promise<Device> {
   const out = path.join(tempDir('qmdl-ledger-fleet-export-'), 'events.ndjson');
   const exported = await runCli(['export', dataDir, '--out', out]);
   if (exported.code !== 0) throw new Error(`export failed: ${exported.stderr}`);
-  const lines = readFileSync(out, 'utf8').split('\n').filter((l) => l !== '');
+  const lines = readFileSync(out, 'utf8')
+    .split('\n')
+    .filter((l) => l !== '');
   return { dataDir, storeId, lines, recording };
 }
 
@@ -75,7 +85,11 @@ describe('fleet ingest protocol (real PostgreSQL, two central instances)', () =>
   const central = (i: number): string => centrals[i % centrals.length]?.baseUrl ?? '';
   const auth = (t: string): Record<string, string> => ({ authorization: `Bearer ${t}` });
   const ship = (i: number, lines: readonly string[], t = token, storeId = device.storeId) =>
-    request(central(i), `/api/fleet/v1/devices/${storeId}/events`, { method: 'POST', headers: { ...auth(t), 'content-type': 'application/x-ndjson' }, body: ndjson(lines) });
+    request(central(i), `/api/fleet/v1/devices/${storeId}/events`, {
+      method: 'POST',
+      headers: { ...auth(t), 'content-type': 'application/x-ndjson' },
+      body: ndjson(lines),
+    });
   const countRows = async (table: string): Promise<number> => {
     const client = new Client({ connectionString: db });
     await client.connect();
@@ -124,7 +138,10 @@ describe('fleet ingest protocol (real PostgreSQL, two central instances)', () =>
     const cut = Math.floor(lines.length / 2);
     const first = await ship(0, lines.slice(0, cut));
     expect(first.status).toBe(200);
-    expect(first.json()).toEqual({ head: { seq: cut, hash: (JSON.parse(lines[cut - 1] as string) as StoredEvent).hash }, stored: cut });
+    expect(first.json()).toEqual({
+      head: { seq: cut, hash: (JSON.parse(lines[cut - 1] as string) as StoredEvent).hash },
+      stored: cut,
+    });
     const again = await ship(1, lines.slice(0, cut));
     expect(again.status).toBe(200);
     expect(again.json()).toMatchObject({ head: { seq: cut }, stored: 0 });
@@ -133,7 +150,9 @@ describe('fleet ingest protocol (real PostgreSQL, two central instances)', () =>
     expect(overlapping.json()).toMatchObject({ head: { seq: lines.length }, stored: lines.length - cut });
     expect(await countRows('fleet_events')).toBe(lines.length);
     const head = await request(central(0), `/api/fleet/v1/devices/${device.storeId}/head`, { headers: auth(token) });
-    expect(head.json()).toEqual({ head: { seq: lines.length, hash: (JSON.parse(lines[lines.length - 1] as string) as StoredEvent).hash } });
+    expect(head.json()).toEqual({
+      head: { seq: lines.length, hash: (JSON.parse(lines[lines.length - 1] as string) as StoredEvent).hash },
+    });
   });
 
   test("the central copy is the device's: events byte for byte as `export` wrote them, the manifest as `state` prints it (also ?at=)", async () => {
@@ -173,14 +192,23 @@ describe('fleet ingest protocol (real PostgreSQL, two central instances)', () =>
 
   test('a replayed batch with a changed body (re-sealed) is a fork: 409, recorded and shown, never merged', async () => {
     const from = 5;
-    const other = resealed(device.lines, from, (e) => ({ ...e, metadata: { ...e.metadata, correlationId: 'rewritten' } }));
+    const other = resealed(device.lines, from, (e) => ({
+      ...e,
+      metadata: { ...e.metadata, correlationId: 'rewritten' },
+    }));
     const res = await ship(0, other.slice(from - 1, from + 3));
     expect(res.status).toBe(409);
-    expect(res.json()).toMatchObject({ code: 'CHAIN_MISMATCH', head: { seq: device.lines.length }, fork: { seq: from + 1 } });
+    expect(res.json()).toMatchObject({
+      code: 'CHAIN_MISMATCH',
+      head: { seq: device.lines.length },
+      fork: { seq: from + 1 },
+    });
     const exported = await request(central(1), `/api/fleet/devices/${device.storeId}/events/export`);
     expect(exported.text()).toBe(ndjson(device.lines));
     const list = await request(central(1), '/api/fleet/devices');
-    const row = (list.json() as Array<{ storeId: string; chain: string; fork?: { seq: number } }>).find((d) => d.storeId === device.storeId);
+    const row = (list.json() as Array<{ storeId: string; chain: string; fork?: { seq: number } }>).find(
+      (d) => d.storeId === device.storeId,
+    );
     expect(row).toMatchObject({ chain: 'forked', fork: { seq: from + 1 } });
   });
 
@@ -199,7 +227,11 @@ describe('fleet ingest protocol (real PostgreSQL, two central instances)', () =>
   test('recording bytes: idempotent by offset, 409 OFFSET_MISMATCH with the size past it, served back decompressed exactly', async () => {
     const file = await fs.readFile(path.join(device.dataDir, 'qmdl', `${device.recording}.qmdl.gz`));
     const put = (i: number, offset: number, body: Buffer) =>
-      request(central(i), `/api/fleet/v1/devices/${device.storeId}/recordings/${device.recording}/data?offset=${offset}`, { method: 'PUT', headers: { ...auth(token), 'content-type': 'application/octet-stream' }, body });
+      request(
+        central(i),
+        `/api/fleet/v1/devices/${device.storeId}/recordings/${device.recording}/data?offset=${offset}`,
+        { method: 'PUT', headers: { ...auth(token), 'content-type': 'application/octet-stream' }, body },
+      );
     const half = Math.floor(file.length / 2);
     expect((await put(0, 0, file.subarray(0, half))).json()).toEqual({ size: half });
     const past = await put(1, half + 10, file.subarray(half + 10));
@@ -213,35 +245,75 @@ describe('fleet ingest protocol (real PostgreSQL, two central instances)', () =>
     expect(qmdl.body.equals(zlib.gunzipSync(file))).toBe(true);
     const stale = await put(0, 0, Buffer.from('x'));
     expect(stale.json()).toEqual({ size: file.length });
-    const notShipped = await request(central(0), `/api/fleet/v1/devices/${device.storeId}/recordings/99999/data?offset=0`, { method: 'PUT', headers: auth(token), body: 'x' });
+    const notShipped = await request(
+      central(0),
+      `/api/fleet/v1/devices/${device.storeId}/recordings/99999/data?offset=0`,
+      { method: 'PUT', headers: auth(token), body: 'x' },
+    );
     expect(notShipped.status).toBe(404);
   });
 
   test('the analysis findings of shipped reports are the fleet warnings: newest first, by severity and device, counted per device', async () => {
     const report = [
-      { analyzers: [{ name: 'x', description: 'y', version: 1 }], rayhunter: { rayhunter_version: '0.12', system_os: 'linux', arch: 'x64' }, report_version: 2 },
-      { packet_timestamp: '2024-06-01T10:00:00Z', skipped_message_reason: null, events: [null, { event_type: 'Low', message: 'roaming identity request (packet 1)' }] },
-      { packet_timestamp: '2024-06-01T10:00:05Z', skipped_message_reason: null, events: [{ event_type: 'Informational', message: 'seen' }, { event_type: 'High', message: 'The cell chose the null cipher (EEA0) — ünïcode (packet 2)' }] },
-    ].map((l) => `${JSON.stringify(l)}\n`).join('');
+      {
+        analyzers: [{ name: 'x', description: 'y', version: 1 }],
+        rayhunter: { rayhunter_version: '0.12', system_os: 'linux', arch: 'x64' },
+        report_version: 2,
+      },
+      {
+        packet_timestamp: '2024-06-01T10:00:00Z',
+        skipped_message_reason: null,
+        events: [null, { event_type: 'Low', message: 'roaming identity request (packet 1)' }],
+      },
+      {
+        packet_timestamp: '2024-06-01T10:00:05Z',
+        skipped_message_reason: null,
+        events: [
+          { event_type: 'Informational', message: 'seen' },
+          { event_type: 'High', message: 'The cell chose the null cipher (EEA0) — ünïcode (packet 2)' },
+        ],
+      },
+    ]
+      .map((l) => `${JSON.stringify(l)}\n`)
+      .join('');
     const bytes = Buffer.from(report, 'utf8');
     // Two uploads split inside a multi-byte character and a line: the index reads the whole report.
     const cut = bytes.indexOf(Buffer.from('ü')) + 1;
     const put = (offset: number, body: Buffer) =>
-      request(central(0), `/api/fleet/v1/devices/${device.storeId}/recordings/${device.recording}/data?offset=${offset}&file=analysis`, { method: 'PUT', headers: auth(token), body });
+      request(
+        central(0),
+        `/api/fleet/v1/devices/${device.storeId}/recordings/${device.recording}/data?offset=${offset}&file=analysis`,
+        { method: 'PUT', headers: auth(token), body },
+      );
     expect((await put(0, bytes.subarray(0, cut))).json()).toEqual({ size: cut });
     expect((await put(cut, bytes.subarray(cut))).json()).toEqual({ size: bytes.length });
-    const all = (await request(central(1), '/api/fleet/warnings')).json<Array<{ severity: string; message: string; storeId: string; recording: string; packetTimestamp: string }>>();
-    expect(all.map((w) => [w.severity, w.packetTimestamp])).toEqual([['High', '2024-06-01T10:00:05.000Z'], ['Low', '2024-06-01T10:00:00.000Z']]);
-    expect(all[0]).toMatchObject({ storeId: device.storeId, recording: device.recording, message: 'The cell chose the null cipher (EEA0) — ünïcode (packet 2)' });
+    const all = (await request(central(1), '/api/fleet/warnings')).json<
+      Array<{ severity: string; message: string; storeId: string; recording: string; packetTimestamp: string }>
+    >();
+    expect(all.map((w) => [w.severity, w.packetTimestamp])).toEqual([
+      ['High', '2024-06-01T10:00:05.000Z'],
+      ['Low', '2024-06-01T10:00:00.000Z'],
+    ]);
+    expect(all[0]).toMatchObject({
+      storeId: device.storeId,
+      recording: device.recording,
+      message: 'The cell chose the null cipher (EEA0) — ünïcode (packet 2)',
+    });
     expect((await request(central(0), '/api/fleet/warnings?severity=High')).json<unknown[]>()).toHaveLength(1);
-    expect((await request(central(0), `/api/fleet/warnings?device=${device.storeId}&severity=Low,Medium`)).json<unknown[]>()).toHaveLength(1);
-    expect((await request(central(0), '/api/fleet/warnings?device=00000000-0000-4000-8000-000000000000')).json<unknown[]>()).toEqual([]);
+    expect(
+      (await request(central(0), `/api/fleet/warnings?device=${device.storeId}&severity=Low,Medium`)).json<unknown[]>(),
+    ).toHaveLength(1);
+    expect(
+      (await request(central(0), '/api/fleet/warnings?device=00000000-0000-4000-8000-000000000000')).json<unknown[]>(),
+    ).toEqual([]);
     expect((await request(central(0), '/api/fleet/warnings?severity=Bad')).status).toBe(400);
-    const list = (await request(central(1), '/api/fleet/devices')).json<Array<{ storeId: string; warnings: Record<string, number> }>>();
+    const list = (await request(central(1), '/api/fleet/devices')).json<
+      Array<{ storeId: string; warnings: Record<string, number> }>
+    >();
     expect(list.find((d) => d.storeId === device.storeId)?.warnings).toEqual({ High: 1, Low: 1 });
   });
 
-  test('the /fleet page (headless Chromium): sign-in, devices with health and lag, warnings across the fleet, a device\'s recordings and audit log', async () => {
+  test("the /fleet page (headless Chromium): sign-in, devices with health and lag, warnings across the fleet, a device's recordings and audit log", async () => {
     const guarded = await spawnService('fleet', ['--db', db, '--admin-token', 'fleet-admin-secret']);
     centrals.push(guarded);
     expect((await request(guarded.baseUrl, '/api/fleet/devices')).status).toBe(401);
@@ -256,9 +328,18 @@ describe('fleet ingest protocol (real PostgreSQL, two central instances)', () =>
       await row.waitFor();
       const cells = await row.locator('td').allTextContents();
       // label, store id, chain, health, central head, lag, last seen, active, recordings, warnings
-      expect(cells.slice(0, 5)).toEqual(['newsroom-1', device.storeId, 'forked', 'forked at seq 6', String(device.lines.length)]);
+      expect(cells.slice(0, 5)).toEqual([
+        'newsroom-1',
+        device.storeId,
+        'forked',
+        'forked at seq 6',
+        String(device.lines.length),
+      ]);
       expect(cells[9]).toBe('High 1, Low 1');
-      await page.locator('#devices tbody tr', { hasText: 'newsroom-2' }).locator('td', { hasText: 'never shipped' }).waitFor();
+      await page
+        .locator('#devices tbody tr', { hasText: 'newsroom-2' })
+        .locator('td', { hasText: 'never shipped' })
+        .waitFor();
       const warnings = page.locator('#warnings tbody tr');
       await warnings.first().waitFor();
       expect(await warnings.count()).toBe(2);
@@ -271,7 +352,10 @@ describe('fleet ingest protocol (real PostgreSQL, two central instances)', () =>
       const audit = page.locator('#audit tbody tr');
       await audit.first().waitFor();
       expect(await audit.first().locator('td').first().textContent()).toBe(String(device.lines.length));
-      const href = await page.locator('#recordings tbody tr', { hasText: device.recording }).locator('a', { hasText: 'qmdl' }).getAttribute('href');
+      const href = await page
+        .locator('#recordings tbody tr', { hasText: device.recording })
+        .locator('a', { hasText: 'qmdl' })
+        .getAttribute('href');
       expect(href).toBe(`/api/fleet/devices/${device.storeId}/qmdl/${device.recording}`);
     } finally {
       await browser.close();

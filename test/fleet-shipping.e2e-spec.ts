@@ -58,30 +58,49 @@ describe('fleet shipping: three devices, two central instances, one PostgreSQL, 
   const devices: Device[] = [];
   const ports = (): number[] => centrals.map((c) => Number(new URL(c.baseUrl).port));
 
-  const json = async <T>(base: string, p: string, method = 'GET'): Promise<T> => (await request(base, p, { method })).json<T>();
+  const json = async <T>(base: string, p: string, method = 'GET'): Promise<T> =>
+    (await request(base, p, { method })).json<T>();
   const shipping = (d: Device): Promise<Shipping> => json<Shipping>(d.server.baseUrl, '/api/shipping');
   const centralUrl = (): string => centrals[0]?.baseUrl ?? '';
 
   async function startDevice(d: Omit<Device, 'server' | 'storeId'>): Promise<Device> {
     const server = await spawnServer([
-      '--data-dir', d.dataDir, '--source', 'synthetic:rate=300', '--flush-interval-ms', '200', '--flush-kib', '16',
-      '--ship-to', proxy.url, '--ship-token', d.token, ...(d.deleteAfterUpload ? ['--delete-after-upload'] : []),
+      '--data-dir',
+      d.dataDir,
+      '--source',
+      'synthetic:rate=300',
+      '--flush-interval-ms',
+      '200',
+      '--flush-kib',
+      '16',
+      '--ship-to',
+      proxy.url,
+      '--ship-token',
+      d.token,
+      ...(d.deleteAfterUpload ? ['--delete-after-upload'] : []),
     ]);
-    const events = await json<{ events: Array<{ data: { storeId?: string } }> }>(server.baseUrl, '/api/events?order=asc&limit=1');
+    const events = await json<{ events: Array<{ data: { storeId?: string } }> }>(
+      server.baseUrl,
+      '/api/events?order=asc&limit=1',
+    );
     return { ...d, server, storeId: events.events[0]?.data.storeId ?? '' };
   }
 
   /** Every committed event and byte acknowledged, and every finished recording recorded as uploaded. */
   async function settled(d: Device): Promise<Shipping> {
-    return eventually(async () => {
-      const s = await shipping(d);
-      if (s.lagEvents !== 0 || s.lagBytes !== 0 || s.state !== 'idle') return undefined;
-      const manifest = await json<Manifest>(d.server.baseUrl, '/api/qmdl-manifest');
-      if (manifest.current_entry !== null || manifest.entries.some((e) => e.upload_time === null)) return undefined;
-      // The upload events themselves are shipped too.
-      const again = await shipping(d);
-      return again.lagEvents === 0 && again.headSeq === s.headSeq ? again : undefined;
-    }, WAIT, 250);
+    return eventually(
+      async () => {
+        const s = await shipping(d);
+        if (s.lagEvents !== 0 || s.lagBytes !== 0 || s.state !== 'idle') return undefined;
+        const manifest = await json<Manifest>(d.server.baseUrl, '/api/qmdl-manifest');
+        if (manifest.current_entry !== null || manifest.entries.some((e) => e.upload_time === null)) return undefined;
+        // The upload events themselves are shipped too.
+        const again = await shipping(d);
+        return again.lagEvents === 0 && again.headSeq === s.headSeq ? again : undefined;
+      },
+      WAIT,
+      250,
+    );
   }
 
   beforeAll(async () => {
@@ -92,7 +111,14 @@ describe('fleet shipping: three devices, two central instances, one PostgreSQL, 
     for (const [i, label] of ['city-north', 'city-south', 'city-east'].entries()) {
       const enrolled = await runCli(['fleet', 'enroll', '--db', db, '--label', label]);
       expect(enrolled.code).toBe(0);
-      devices.push(await startDevice({ label, dataDir: tempDir('qmdl-ledger-fleet-device-'), token: enrolled.stdout.trim(), deleteAfterUpload: i === 2 }));
+      devices.push(
+        await startDevice({
+          label,
+          dataDir: tempDir('qmdl-ledger-fleet-device-'),
+          token: enrolled.stdout.trim(),
+          deleteAfterUpload: i === 2,
+        }),
+      );
     }
   });
 
@@ -116,7 +142,8 @@ describe('fleet shipping: three devices, two central instances, one PostgreSQL, 
       await scenario();
     } catch (error) {
       // What the processes said is the first thing to read when this fails.
-      for (const d of devices) process.stderr.write(`--- ${d.label} (${d.server.baseUrl}) stderr:\n${d.server.stderr().slice(-4000)}\n`);
+      for (const d of devices)
+        process.stderr.write(`--- ${d.label} (${d.server.baseUrl}) stderr:\n${d.server.stderr().slice(-4000)}\n`);
       for (const c of centrals) process.stderr.write(`--- central ${c.baseUrl} stderr:\n${c.stderr().slice(-4000)}\n`);
       throw error;
     }
@@ -126,7 +153,10 @@ describe('fleet shipping: three devices, two central instances, one PostgreSQL, 
     const cycle = async (d: Device): Promise<void> => {
       await request(d.server.baseUrl, '/api/start-recording', { method: 'POST' });
     };
-    const someShipped = (min: number) => Promise.all(devices.map((d) => eventually(async () => ((await shipping(d)).shippedSeq >= min ? true : undefined), WAIT)));
+    const someShipped = (min: number) =>
+      Promise.all(
+        devices.map((d) => eventually(async () => ((await shipping(d)).shippedSeq >= min ? true : undefined), WAIT)),
+      );
     await someShipped(5);
     await Promise.all(devices.map(cycle));
 
@@ -141,9 +171,19 @@ describe('fleet shipping: three devices, two central instances, one PostgreSQL, 
     const before = await Promise.all(devices.map(shipping));
     await pg.kill();
     await Promise.all(devices.map(cycle));
-    await eventually(async () => ((await shipping(devices[0] as Device)).lastError !== undefined ? true : undefined), WAIT);
+    await eventually(
+      async () => ((await shipping(devices[0] as Device)).lastError !== undefined ? true : undefined),
+      WAIT,
+    );
     await pg.start();
-    await Promise.all(devices.map((d, i) => eventually(async () => ((await shipping(d)).shippedSeq > (before[i]?.shippedSeq ?? 0) ? true : undefined), WAIT)));
+    await Promise.all(
+      devices.map((d, i) =>
+        eventually(
+          async () => ((await shipping(d)).shippedSeq > (before[i]?.shippedSeq ?? 0) ? true : undefined),
+          WAIT,
+        ),
+      ),
+    );
 
     // A device is cut off (paused) while the others go on, then comes back.
     const paused = devices[1] as Device;
@@ -186,14 +226,23 @@ describe('fleet shipping: three devices, two central instances, one PostgreSQL, 
 
     // --delete-after-upload: the device deleted each uploaded recording (the audit log says why); the central copy serves it.
     const deleter = devices[2] as Device;
-    const deletions = await json<{ events: Array<{ recording: string; data: { reason: string } }> }>(deleter.server.baseUrl, '/api/events?type=RecordingDeleted&limit=100');
+    const deletions = await json<{ events: Array<{ recording: string; data: { reason: string } }> }>(
+      deleter.server.baseUrl,
+      '/api/events?type=RecordingDeleted&limit=100',
+    );
     expect(deletions.events.length).toBeGreaterThanOrEqual(4);
-    const uploads = await json<{ events: Array<{ recording: string; data: { sizeBytes: number; target: string } }> }>(deleter.server.baseUrl, '/api/events?type=RecordingUploaded&limit=100');
+    const uploads = await json<{ events: Array<{ recording: string; data: { sizeBytes: number; target: string } }> }>(
+      deleter.server.baseUrl,
+      '/api/events?type=RecordingUploaded&limit=100',
+    );
     for (const deleted of deletions.events) {
       expect(deleted.data.reason).toBe('uploaded');
       const upload = uploads.events.find((u) => u.recording === deleted.recording);
       expect(upload?.data.target).toBe(proxy.url);
-      const stopped = await json<{ events: Array<{ data: { uncompressedBytes: number } }> }>(deleter.server.baseUrl, `/api/events?type=RecordingStopped&recording=${deleted.recording}`);
+      const stopped = await json<{ events: Array<{ data: { uncompressedBytes: number } }> }>(
+        deleter.server.baseUrl,
+        `/api/events?type=RecordingStopped&recording=${deleted.recording}`,
+      );
       const central = await request(centralUrl(), `/api/fleet/devices/${deleter.storeId}/qmdl/${deleted.recording}`);
       expect(central.status).toBe(200);
       expect(central.body.length).toBe(stopped.events[0]?.data.uncompressedBytes);
@@ -203,12 +252,37 @@ describe('fleet shipping: three devices, two central instances, one PostgreSQL, 
     // Nothing doubled in the database: one row per (device, seq), as many as each device has events.
     const client = new Client({ connectionString: db });
     await client.connect();
-    const rows = (await client.query('SELECT store_id, count(*)::int AS n, max(seq)::int AS head FROM fleet_events GROUP BY store_id')).rows as Array<{ store_id: string; n: number; head: number }>;
+    const rows = (
+      await client.query(
+        'SELECT store_id, count(*)::int AS n, max(seq)::int AS head FROM fleet_events GROUP BY store_id',
+      )
+    ).rows as Array<{ store_id: string; n: number; head: number }>;
     await client.end();
-    for (const [i, d] of devices.entries()) expect(rows.find((r) => r.store_id === d.storeId)).toEqual({ store_id: d.storeId, n: statuses[i]?.headSeq, head: statuses[i]?.headSeq });
+    for (const [i, d] of devices.entries())
+      expect(rows.find((r) => r.store_id === d.storeId)).toEqual({
+        store_id: d.storeId,
+        n: statuses[i]?.headSeq,
+        head: statuses[i]?.headSeq,
+      });
 
     // The fleet list shows every device healthy, none forked.
-    const list = await json<Array<{ storeId: string; chain: string; head: { seq: number }; deviceHeadSeq: number; lagEvents: number; activeRecording: string | null }>>(centralUrl(), '/api/fleet/devices');
-    for (const [i, d] of devices.entries()) expect(list.find((x) => x.storeId === d.storeId)).toMatchObject({ chain: 'ok', head: { seq: statuses[i]?.headSeq }, deviceHeadSeq: statuses[i]?.headSeq, lagEvents: 0, activeRecording: null });
+    const list = await json<
+      Array<{
+        storeId: string;
+        chain: string;
+        head: { seq: number };
+        deviceHeadSeq: number;
+        lagEvents: number;
+        activeRecording: string | null;
+      }>
+    >(centralUrl(), '/api/fleet/devices');
+    for (const [i, d] of devices.entries())
+      expect(list.find((x) => x.storeId === d.storeId)).toMatchObject({
+        chain: 'ok',
+        head: { seq: statuses[i]?.headSeq },
+        deviceHeadSeq: statuses[i]?.headSeq,
+        lagEvents: 0,
+        activeRecording: null,
+      });
   }
 });

@@ -33,10 +33,14 @@ const NAMES: Record<string, RegExp> = {
   'RRC:PCCH': /^Paging/,
   'RRC:DL-CCCH': /^RRCConnection(Setup|Reject|Reestablishment)/,
   'RRC:UL-CCCH': /^RRCConnection(Reestablishment)?Request/,
-  'RRC:DL-DCCH': /^(DLInformationTransfer|RRCConnectionReconfiguration|RRCConnectionRelease|SecurityModeCommand|UECapabilityEnquiry|UEInformationRequest|MobilityFromEUTRACommand|CounterCheck|HandoverFromEUTRAPreparationRequest|LoggedMeasurementConfiguration)/,
-  'RRC:UL-DCCH': /^(Measurement|RRCConnection(Reconfiguration|Setup|Reestablishment)Complete|SecurityMode(Complete|Failure)|UECapabilityInformation|ULInformationTransfer|UEInformationResponse|SCGFailureInformation|UEAssistanceInformation|ProximityIndication|ULHandoverPreparationTransfer|CounterCheckResponse|InDeviceCoexIndication|FailureInformation)/,
-  'NAS:uplink': /^(Attach|Detach|Tracking area update|Service request|Extended service request|Authentication|Security mode|Identity|ESM|PDN|Activate|Deactivate|Modify|Uplink NAS|Bearer resource)/,
-  'NAS:downlink': /^(Attach|Detach|Tracking area update|Service reject|Authentication|Security mode|Identity|EMM information|ESM|PDN|Activate|Deactivate|Modify|Downlink NAS)/,
+  'RRC:DL-DCCH':
+    /^(DLInformationTransfer|RRCConnectionReconfiguration|RRCConnectionRelease|SecurityModeCommand|UECapabilityEnquiry|UEInformationRequest|MobilityFromEUTRACommand|CounterCheck|HandoverFromEUTRAPreparationRequest|LoggedMeasurementConfiguration)/,
+  'RRC:UL-DCCH':
+    /^(Measurement|RRCConnection(Reconfiguration|Setup|Reestablishment)Complete|SecurityMode(Complete|Failure)|UECapabilityInformation|ULInformationTransfer|UEInformationResponse|SCGFailureInformation|UEAssistanceInformation|ProximityIndication|ULHandoverPreparationTransfer|CounterCheckResponse|InDeviceCoexIndication|FailureInformation)/,
+  'NAS:uplink':
+    /^(Attach|Detach|Tracking area update|Service request|Extended service request|Authentication|Security mode|Identity|ESM|PDN|Activate|Deactivate|Modify|Uplink NAS|Bearer resource)/,
+  'NAS:downlink':
+    /^(Attach|Detach|Tracking area update|Service reject|Authentication|Security mode|Identity|EMM information|ESM|PDN|Activate|Deactivate|Modify|Downlink NAS)/,
   'UM:1': /^\(CCCH\) \(RR\) System Information Type/,
   'UM:2': /^\(CCCH\) \(RR\) (Paging Request|Immediate Assignment)/,
   'UM:8': /\(DTAP\) \((RR|MM|CC)\) [A-Z]/,
@@ -45,7 +49,8 @@ const NAMES: Record<string, RegExp> = {
 
 /** PDU numbers of the 8 LTE channels under each known version (RAYHUNTER.md). */
 const LTE = ['BCCH-BCH', 'BCCH-DL-SCH', 'MCCH', 'PCCH', 'DL-CCCH', 'DL-DCCH', 'UL-CCCH', 'UL-DCCH'];
-const pdus = (numbers: number[]): Record<string, number> => Object.fromEntries(LTE.map((c, i) => [c, numbers[i] as number]));
+const pdus = (numbers: number[]): Record<string, number> =>
+  Object.fromEntries(LTE.map((c, i) => [c, numbers[i] as number]));
 const VERSION_PDUS: Array<[number, Record<string, number>]> = [
   ...[2, 3, 4, 6, 7, 8, 13, 22].map((v): [number, Record<string, number>] => [v, pdus([1, 2, 3, 4, 5, 6, 7, 8])]),
   ...[9, 12].map((v): [number, Record<string, number>] => [v, pdus([8, 9, 10, 11, 12, 13, 14, 15])]),
@@ -64,13 +69,26 @@ function rrcBodyByHand(version: number, pdu: number, payload: Buffer): Buffer {
 /** The first RRC payload of each channel in a (version 15) capture, found by the independent scan's rules. */
 function rrcPayloadsByChannel(bytes: Buffer): Map<string, Buffer> {
   const found = new Map<string, Buffer>();
-  const pduChannel = new Map([[1, 'BCCH-BCH'], [2, 'BCCH-DL-SCH'], [4, 'MCCH'], [5, 'PCCH'], [6, 'DL-CCCH'], [7, 'DL-DCCH'], [8, 'UL-CCCH'], [9, 'UL-DCCH']]);
+  const pduChannel = new Map([
+    [1, 'BCCH-BCH'],
+    [2, 'BCCH-DL-SCH'],
+    [4, 'MCCH'],
+    [5, 'PCCH'],
+    [6, 'DL-CCCH'],
+    [7, 'DL-DCCH'],
+    [8, 'UL-CCCH'],
+    [9, 'UL-DCCH'],
+  ]);
   for (const piece of bytes.toString('latin1').split('~')) {
-    const frame = Buffer.from(piece.replace(/}([\x5d\x5e])/g, (_m, c: string) => String.fromCharCode(c.charCodeAt(0) ^ 0x20)), 'latin1');
+    const frame = Buffer.from(
+      piece.replace(/}([\x5d\x5e])/g, (_m, c: string) => String.fromCharCode(c.charCodeAt(0) ^ 0x20)),
+      'latin1',
+    );
     if (frame.length < 40 || frame[0] !== 0x10 || frame.readUInt16LE(6) !== 0xb0c0 || frame[16] !== 15) continue;
     const channel = pduChannel.get(frame[16 + 12] as number);
     const length = frame.readUInt16LE(16 + 17);
-    if (channel !== undefined && !found.has(channel) && 16 + 19 + length <= frame.length - 2) found.set(channel, frame.subarray(16 + 19, 16 + 19 + length));
+    if (channel !== undefined && !found.has(channel) && 16 + 19 + length <= frame.length - 2)
+      found.set(channel, frame.subarray(16 + 19, 16 + 19 + length));
   }
   return found;
 }
@@ -81,7 +99,8 @@ beforeAll(async () => {
   assertBuilt();
   assertTshark();
   tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'qmdl-ledger-pcap-'));
-  for (const name of CAPTURES) await fs.copyFile(path.join(samplesDir(), `${name}.qmdl`), path.join(tmp, `${name}.qmdl`));
+  for (const name of CAPTURES)
+    await fs.copyFile(path.join(samplesDir(), `${name}.qmdl`), path.join(tmp, `${name}.qmdl`));
 });
 
 afterAll(async () => {
@@ -181,8 +200,20 @@ describe('every 0xB0C0 layout version through Wireshark', () => {
 describe('LTE MAC random access responses through Wireshark', () => {
   // RACH attempt vectors (the original's tests, from SCAT) with msg1–msg3, and the fields the original parses from them.
   const VECTORS = [
-    { body: '0101a06906022400010001071BFF98FF000001231A0400181C010007000600465C80BD0648000000', rapid: 27, ta: 4, grant: 72728, tcRnti: 6691 },
-    { body: '010100000632380001000100010713ffa0ffeb0000000001ad5a0500000146b412000420061f425dc9be41b400665300001800010000001a050000', rapid: 19, ta: 5, grant: 83636, tcRnti: 23213 },
+    {
+      body: '0101a06906022400010001071BFF98FF000001231A0400181C010007000600465C80BD0648000000',
+      rapid: 27,
+      ta: 4,
+      grant: 72728,
+      tcRnti: 6691,
+    },
+    {
+      body: '010100000632380001000100010713ffa0ffeb0000000001ad5a0500000146b412000420061f425dc9be41b400665300001800010000001a050000',
+      rapid: 19,
+      ta: 5,
+      grant: 83636,
+      tcRnti: 23213,
+    },
   ];
 
   it("dissect as the RAR of their attempt: Wireshark's MAC-LTE reads the framed payload the export writes", async () => {
@@ -196,15 +227,42 @@ describe('LTE MAC random access responses through Wireshark', () => {
     });
     const file = path.join(tmp, 'rar-udp.pcap');
     await fs.writeFile(file, classicPcapOfUdp(packets));
-    const fields = tshark(['-r', file, '--enable-heuristic', 'mac_lte_udp', '-T', 'fields', '-e', 'mac-lte.rar.rapid', '-e', 'mac-lte.rar.ta', '-e', 'mac-lte.rar.ul-grant', '-e', 'mac-lte.rar.temporary-crnti']);
-    expect(fields.trim().split('\n').map((l) => l.split('\t').map(Number))).toEqual(VECTORS.map((v) => [v.rapid, v.ta, v.grant, v.tcRnti]));
+    const fields = tshark([
+      '-r',
+      file,
+      '--enable-heuristic',
+      'mac_lte_udp',
+      '-T',
+      'fields',
+      '-e',
+      'mac-lte.rar.rapid',
+      '-e',
+      'mac-lte.rar.ta',
+      '-e',
+      'mac-lte.rar.ul-grant',
+      '-e',
+      'mac-lte.rar.temporary-crnti',
+    ]);
+    expect(
+      fields
+        .trim()
+        .split('\n')
+        .map((l) => l.split('\t').map(Number)),
+    ).toEqual(VECTORS.map((v) => [v.rapid, v.ta, v.grant, v.tcRnti]));
     expect(dissectionProblems(file).malformed).toBe(0);
   });
 
   it('export as GSMTAP "LTE MAC framed" packets that tshark reads without errors', async () => {
     const qmdl = path.join(tmp, 'rar.qmdl');
     const pcap = path.join(tmp, 'rar.pcapng');
-    await fs.writeFile(qmdl, Buffer.concat(VECTORS.map((v, i) => logFrameByHand(0xb062, Buffer.from(v.body, 'hex'), 1_600_000_000_000_000n + BigInt(i) * 1000n))));
+    await fs.writeFile(
+      qmdl,
+      Buffer.concat(
+        VECTORS.map((v, i) =>
+          logFrameByHand(0xb062, Buffer.from(v.body, 'hex'), 1_600_000_000_000_000n + BigInt(i) * 1000n),
+        ),
+      ),
+    );
     const stats = await exportFile(qmdl, pcap);
     expect(stats.convertedBy).toEqual({ 'LTE MAC RAR': 2 });
     expect(dissect(pcap).map((p) => p.key)).toEqual(['type 15', 'type 15']);
@@ -244,9 +302,16 @@ function classicPcapOfUdp(payloads: Buffer[]): Buffer {
 
 describe('what the samples hold (README of ../shared/samples)', () => {
   it('converts all 0xB0C0 of each layout version, the 378 GSM RR frames of cmcc and the 0x98-wrapped messages of mi10', async () => {
-    const byKey = async (name: string): Promise<Record<string, number>> => countKeys(scanCapture(await fs.readFile(path.join(tmp, `${name}.qmdl`))).packets.map((p) => p.key.split(':')[0] as string));
+    const byKey = async (name: string): Promise<Record<string, number>> =>
+      countKeys(
+        scanCapture(await fs.readFile(path.join(tmp, `${name}.qmdl`))).packets.map(
+          (p) => p.key.split(':')[0] as string,
+        ),
+      );
     const cmcc = await exportFile(path.join(tmp, 'cmcc-2015-lte-gsm.qmdl'), path.join(tmp, 'cmcc-again.pcapng'));
-    const gsm = Object.entries(cmcc.convertedBy).filter(([k]) => k.startsWith('GSM Um')).reduce((n, [, v]) => n + v, 0);
+    const gsm = Object.entries(cmcc.convertedBy)
+      .filter(([k]) => k.startsWith('GSM Um'))
+      .reduce((n, [, v]) => n + v, 0);
     expect(gsm).toBe(378);
     expect((await byKey('attach-2020-lte')).RRC).toBe(3044);
     expect((await byKey('cmcc-2015-lte-gsm')).RRC).toBe(4343);
@@ -276,7 +341,12 @@ describe('qmdl-ledger pcap', () => {
     expect(afterSectionHeader(await fs.readFile(fromGzip)).equals(library)).toBe(true);
     const summary = JSON.parse(gzip.stdout) as { stats: PcapExportStats; output: string };
     expect(summary.output).toBe(fromGzip);
-    expect(summary.stats).toMatchObject({ converted: 3583, messages: 5058, damagedFrames: 0, skipped: { LOG_CODE_NOT_CONVERTED: 1475 } });
+    expect(summary.stats).toMatchObject({
+      converted: 3583,
+      messages: 5058,
+      damagedFrames: 0,
+      skipped: { LOG_CODE_NOT_CONVERTED: 1475 },
+    });
     expect(plain.stdout).toMatch(/3583 packet\(s\) from 5058 diag message\(s\)/);
     expect(plain.stdout).toMatch(/LOG_CODE_NOT_CONVERTED: 1475 \(.*0xb0c1 653/);
     expect(plain.stderr).toBe('');
@@ -327,7 +397,10 @@ describe('qmdl-ledger pcap', () => {
     const out = path.join(tmp, 'bad-gzip.pcapng');
     const result = await runCli(['pcap', file, '-o', out, '--json']);
     expect(result.code).toBe(1);
-    const report = JSON.parse(result.stdout) as { stats: PcapExportStats; readError: { code: string; afterBytes: number } };
+    const report = JSON.parse(result.stdout) as {
+      stats: PcapExportStats;
+      readError: { code: string; afterBytes: number };
+    };
     expect(report.readError.code).toBe('QMDL_READ_FAILED');
     expect(report.stats.bytesRead).toBe(report.readError.afterBytes);
     expect(result.stderr).toContain(`past byte ${report.readError.afterBytes}`);
@@ -340,14 +413,19 @@ describe('qmdl-ledger pcap', () => {
     const firstUs = scanCapture(await fs.readFile(qmdl)).packets[0]?.timeUs ?? 0n;
     const s0 = Number(firstUs / 1_000_000n);
     const gps = path.join(tmp, 'mi10-gps.ndjson');
-    await fs.writeFile(gps, `${JSON.stringify({ latest_packet_timestamp: s0, system_time: s0, lat: 39.9, lon: 116.4 })}\n${JSON.stringify({ latest_packet_timestamp: s0 + 100, system_time: s0 + 100, lat: 40, lon: 116.5 })}\n`);
+    await fs.writeFile(
+      gps,
+      `${JSON.stringify({ latest_packet_timestamp: s0, system_time: s0, lat: 39.9, lon: 116.4 })}\n${JSON.stringify({ latest_packet_timestamp: s0 + 100, system_time: s0 + 100, lat: 40, lon: 116.5 })}\n`,
+    );
     const out = path.join(tmp, 'gps.pcapng');
     const result = await runCli(['pcap', qmdl, '-o', out, '--gps', gps, '--json']);
     expect(result.code).toBe(0);
     const { stats } = JSON.parse(result.stdout) as { stats: PcapExportStats };
     expect(stats.withGps).toBe(stats.converted);
     const { tshark } = await import('./helpers/tshark');
-    const comments = tshark(['-r', out, '-T', 'fields', '-e', 'frame.comment']).split('\n').filter((l) => l !== '');
+    const comments = tshark(['-r', out, '-T', 'fields', '-e', 'frame.comment'])
+      .split('\n')
+      .filter((l) => l !== '');
     expect(comments[0]).toBe(`{"unix_ts":${s0},"lat":39.9,"lon":116.4}`);
     expect(comments.at(-1)).toBe(`{"unix_ts":${s0 + 100},"lat":40.0,"lon":116.5}`);
   });

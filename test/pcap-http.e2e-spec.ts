@@ -9,18 +9,30 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { readPcapng, tsharkProblems } from './helpers/pcapng';
-import { eventually, MAIN_JS, readZip, request, runCli, spawnServer, stopServer, tempDirs, type Manifest, type ManifestEntry, type SpawnedServer } from './helpers/server';
+import {
+  eventually,
+  MAIN_JS,
+  readZip,
+  request,
+  runCli,
+  spawnServer,
+  stopServer,
+  tempDirs,
+  type Manifest,
+  type ManifestEntry,
+  type SpawnedServer,
+} from './helpers/server';
 import { replaySample } from './helpers/samples';
 
 jest.setTimeout(120_000);
-
 
 type Entry = ManifestEntry;
 
 const temp = tempDirs();
 const dir = (prefix: string): string => temp.make(prefix);
 
-const manifest = async (base: string): Promise<Manifest> => (await request(base, '/api/qmdl-manifest')).json<Manifest>();
+const manifest = async (base: string): Promise<Manifest> =>
+  (await request(base, '/api/qmdl-manifest')).json<Manifest>();
 
 /** HDLC frames in raw QMDL: each ends with the one unescaped 0x7E. */
 function frameCount(qmdl: Buffer): number {
@@ -45,7 +57,14 @@ describe('a real capture replayed into a recording', () => {
     ({ server, recording: name } = await replaySample('attach-2020-lte', work));
     base = server.baseUrl;
     // The zip's .ndjson is compared with the served report: wait until the analysis reactor has written it.
-    await eventually(async () => ((await request(base, '/api/analysis')).json<{ finished: string[] }>().finished.includes(name) ? true : undefined), 60_000, 100);
+    await eventually(
+      async () =>
+        (await request(base, '/api/analysis')).json<{ finished: string[] }>().finished.includes(name)
+          ? true
+          : undefined,
+      60_000,
+      100,
+    );
   });
   afterAll(() => stopServer(server));
 
@@ -65,7 +84,8 @@ describe('a real capture replayed into a recording', () => {
 
   it('writes the section header from the host: machine, "<sysname> <release>", "qmdl-ledger <version>"', async () => {
     const pcap = readPcapng((await request(base, `/api/pcap/${name}`)).body);
-    const version = (JSON.parse(readFileSync(path.join(__dirname, '../package.json'), 'utf8')) as { version: string }).version;
+    const version = (JSON.parse(readFileSync(path.join(__dirname, '../package.json'), 'utf8')) as { version: string })
+      .version;
     expect(pcap.options.get(2)).toBe(os.machine());
     expect(pcap.options.get(3)).toBe(`${os.type()} ${os.release()}`);
     expect(pcap.options.get(4)).toBe(`qmdl-ledger ${version}`);
@@ -81,7 +101,7 @@ describe('a real capture replayed into a recording', () => {
     expect(readFileSync(out).equals((await request(base, `/api/pcap/${name}`)).body)).toBe(true);
   });
 
-  it('zips .qmdl, .ndjson and .pcapng in the original\'s order, each the same bytes as its own endpoint', async () => {
+  it("zips .qmdl, .ndjson and .pcapng in the original's order, each the same bytes as its own endpoint", async () => {
     const res = await request(base, `/api/zip/${name}.zip`);
     expect(res.status).toBe(200);
     const members = readZip(res.body);
@@ -98,7 +118,14 @@ describe('a live recording with GPS fixes', () => {
   const work = dir('qmdl-ledger-pcap-gps-');
 
   beforeAll(async () => {
-    server = await spawnServer(['--data-dir', path.join(work, 'data'), '--source', 'synthetic:rate=200', '--flush-interval-ms', '100']);
+    server = await spawnServer([
+      '--data-dir',
+      path.join(work, 'data'),
+      '--source',
+      'synthetic:rate=200',
+      '--flush-interval-ms',
+      '100',
+    ]);
     base = server.baseUrl;
   });
   afterAll(() => stopServer(server));
@@ -122,19 +149,39 @@ describe('a live recording with GPS fixes', () => {
     expect(pcap.packets.length).toBeLessThanOrEqual(after);
   });
 
-  it('comments every packet with the fix of the recording nearest its second (ties: the earlier), from the recording\'s -gps.ndjson', async () => {
-    const fixes: Array<[number, number]> = [[52.52, 13.405], [48.8566, 2.3522], [40.4168, -3.7038]];
+  it("comments every packet with the fix of the recording nearest its second (ties: the earlier), from the recording's -gps.ndjson", async () => {
+    const fixes: Array<[number, number]> = [
+      [52.52, 13.405],
+      [48.8566, 2.3522],
+      [40.4168, -3.7038],
+    ];
     for (const [latitude, longitude] of fixes) {
       const at = await eventually(newestSecond, 30_000);
-      expect((await request(base, '/api/gps', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ latitude, longitude }) })).status).toBe(200);
+      expect(
+        (
+          await request(base, '/api/gps', {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ latitude, longitude }),
+          })
+        ).status,
+      ).toBe(200);
       // The next fix a few packet-seconds later, so the packets between them have a nearest one to find.
       await eventually(async () => ((await newestSecond()) ?? 0) >= at + 3 || undefined, 30_000);
     }
     const name = (await manifest(base)).current_entry?.name as string;
     expect((await request(base, '/api/stop-recording', { method: 'POST' })).status).toBe(202);
     const members = readZip((await request(base, `/api/zip/${name}`)).body);
-    expect(members.map((m) => m.name)).toEqual([`${name}.qmdl`, `${name}.ndjson`, `${name}-gps.ndjson`, `${name}.pcapng`]);
-    const stored = (members[2]?.data.toString('utf8') ?? '').trim().split('\n').map((l) => JSON.parse(l) as { latest_packet_timestamp: number; lat: number; lon: number });
+    expect(members.map((m) => m.name)).toEqual([
+      `${name}.qmdl`,
+      `${name}.ndjson`,
+      `${name}-gps.ndjson`,
+      `${name}.pcapng`,
+    ]);
+    const stored = (members[2]?.data.toString('utf8') ?? '')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { latest_packet_timestamp: number; lat: number; lon: number });
     expect(stored.map((f) => [f.lat, f.lon])).toEqual(fixes);
     expect(stored.every((f) => Number.isInteger(f.latest_packet_timestamp))).toBe(true);
     const pcap = readPcapng(members[3]?.data ?? Buffer.alloc(0));
@@ -142,8 +189,13 @@ describe('a live recording with GPS fixes', () => {
     for (const packet of pcap.packets) {
       const second = Number(packet.timeUs / 1_000_000n);
       let best = stored[0] as (typeof stored)[number];
-      for (const f of stored) if (Math.abs(f.latest_packet_timestamp - second) < Math.abs(best.latest_packet_timestamp - second)) best = f;
-      expect(JSON.parse(packet.comment ?? 'null')).toEqual({ unix_ts: best.latest_packet_timestamp, lat: best.lat, lon: best.lon });
+      for (const f of stored)
+        if (Math.abs(f.latest_packet_timestamp - second) < Math.abs(best.latest_packet_timestamp - second)) best = f;
+      expect(JSON.parse(packet.comment ?? 'null')).toEqual({
+        unix_ts: best.latest_packet_timestamp,
+        lat: best.lat,
+        lon: best.lon,
+      });
     }
     expect(members[3]?.data.equals((await request(base, `/api/pcap/${name}`)).body)).toBe(true);
     // And the CLI, given the zip's QMDL and GPS file, writes the same pcap.
@@ -158,7 +210,7 @@ describe('a live recording with GPS fixes', () => {
   });
 });
 
-describe('the original\'s errors', () => {
+describe("the original's errors", () => {
   let server: SpawnedServer | undefined;
   let base = '';
 
@@ -177,7 +229,9 @@ describe('the original\'s errors', () => {
       expect([p, res.status, res.headers['content-type']]).toEqual([p, 503, 'text/plain; charset=utf-8']);
       expect(res.text()).toBe('QMDL file is empty, try again in a bit!');
     }
-    for (const p of ['/api/pcap/1', '/api/pcap/1.pcapng']) expect([p, (await request(base, p)).status]).toEqual([p, 404]);
-    for (const p of ['/api/pcap/abc', '/api/pcap/1.pcap', '/api/pcap/..%2f1']) expect([p, (await request(base, p)).status]).toEqual([p, 400]);
+    for (const p of ['/api/pcap/1', '/api/pcap/1.pcapng'])
+      expect([p, (await request(base, p)).status]).toEqual([p, 404]);
+    for (const p of ['/api/pcap/abc', '/api/pcap/1.pcap', '/api/pcap/..%2f1'])
+      expect([p, (await request(base, p)).status]).toEqual([p, 400]);
   });
 });

@@ -10,7 +10,20 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import type { Download, Page } from 'playwright-core';
 import { launchBrowser, type TestBrowser } from './helpers/browser';
-import { eventually, MAIN_JS, readZip, REPO_ROOT, request, runCli, spawnServer, stopServer, tempDirs, type Manifest, type ManifestEntry, type SpawnedServer } from './helpers/server';
+import {
+  eventually,
+  MAIN_JS,
+  readZip,
+  REPO_ROOT,
+  request,
+  runCli,
+  spawnServer,
+  stopServer,
+  tempDirs,
+  type Manifest,
+  type ManifestEntry,
+  type SpawnedServer,
+} from './helpers/server';
 
 jest.setTimeout(90_000);
 
@@ -37,7 +50,17 @@ describe('serve --rayhunter-ui refuses a directory it cannot serve', () => {
       [file, 'is not a directory'],
       [empty, 'has no index.html'],
     ] as const) {
-      const { code, stderr } = await runCli(['serve', '--port', '0', '--source', 'none', '--data-dir', dir('qmdl-ledger-ui-data-'), '--rayhunter-ui', target]);
+      const { code, stderr } = await runCli([
+        'serve',
+        '--port',
+        '0',
+        '--source',
+        'none',
+        '--data-dir',
+        dir('qmdl-ledger-ui-data-'),
+        '--rayhunter-ui',
+        target,
+      ]);
       expect([target, code]).toEqual([target, 2]);
       expect(stderr).toContain(`--rayhunter-ui: ${target} ${needle}`);
       expect(stderr).not.toMatch(/\n\s+at /);
@@ -72,7 +95,15 @@ describe('the build output of Rayhunter (index.html gzipped as index.html.gz)', 
     copyFileSync(path.join(STANDIN, 'standin.js'), path.join(build, 'standin.js'));
     mkdirSync(path.join(build, '_app/immutable'), { recursive: true });
     writeFileSync(path.join(build, '_app/immutable/entry.abc123.js'), 'export {};');
-    server = await spawnServer(['--data-dir', dir('qmdl-ledger-ui-data-'), '--source', 'none', '--no-auto-start', '--rayhunter-ui', build]);
+    server = await spawnServer([
+      '--data-dir',
+      dir('qmdl-ledger-ui-data-'),
+      '--source',
+      'none',
+      '--no-auto-start',
+      '--rayhunter-ui',
+      build,
+    ]);
   });
   afterAll(() => stopServer(server));
 
@@ -80,7 +111,12 @@ describe('the build output of Rayhunter (index.html gzipped as index.html.gz)', 
     const base = (server as SpawnedServer).baseUrl;
     for (const p of ['/', '/index.html', '/a/client/route']) {
       const gz = await request(base, p, { headers: { 'accept-encoding': 'gzip, deflate, br' } });
-      expect([p, gz.status, gz.headers['content-encoding'], gz.headers['content-type']]).toEqual([p, 200, 'gzip', 'text/html; charset=utf-8']);
+      expect([p, gz.status, gz.headers['content-encoding'], gz.headers['content-type']]).toEqual([
+        p,
+        200,
+        'gzip',
+        'text/html; charset=utf-8',
+      ]);
       expect(zlib.gunzipSync(gz.body).equals(html)).toBe(true);
       expect(gz.headers['cache-control']).toBe('no-cache');
       const plain = await request(base, p);
@@ -92,7 +128,11 @@ describe('the build output of Rayhunter (index.html gzipped as index.html.gz)', 
   it('serves the other files of the build, caching only the content-hashed ones for good, and 404s a missing asset', async () => {
     const base = (server as SpawnedServer).baseUrl;
     const js = await request(base, '/standin.js');
-    expect([js.status, js.headers['content-type'], js.headers['cache-control']]).toEqual([200, 'text/javascript; charset=utf-8', 'no-cache']);
+    expect([js.status, js.headers['content-type'], js.headers['cache-control']]).toEqual([
+      200,
+      'text/javascript; charset=utf-8',
+      'no-cache',
+    ]);
     expect(js.body.equals(readFileSync(path.join(STANDIN, 'standin.js')))).toBe(true);
     const hashed = await request(base, '/_app/immutable/entry.abc123.js');
     expect([hashed.status, hashed.headers['cache-control']]).toEqual([200, 'public, max-age=31536000, immutable']);
@@ -137,13 +177,19 @@ describe('the stand-in UI in headless Chromium, same origin as the API', () => {
   let finished = '';
 
   const call = (method: string, url: string, body?: unknown): Promise<Answer> =>
-    page.evaluate(([m, u, b]) => (globalThis as unknown as { standIn: StandIn }).standIn.req(m as string, u as string, b), [method, url, body] as const);
+    page.evaluate(
+      ([m, u, b]) => (globalThis as unknown as { standIn: StandIn }).standIn.req(m as string, u as string, b),
+      [method, url, body] as const,
+    );
   const gps = (): Promise<Answer> => page.evaluate(() => (globalThis as unknown as { standIn: StandIn }).standIn.gps());
   const manifest = async (): Promise<Manifest> => (await request(base, '/api/qmdl-manifest')).json<Manifest>();
 
   /** Click a download link of the rendered table and wait for the browser to save what it got. */
   async function download(name: string, kind: 'pcap' | 'qmdl' | 'zip'): Promise<{ file: string; bytes: Buffer }> {
-    const [saved] = await Promise.all([page.waitForEvent('download', { timeout: 30_000 }), page.click(`tr[data-name="${name}"] a.${kind}`)]);
+    const [saved] = await Promise.all([
+      page.waitForEvent('download', { timeout: 30_000 }),
+      page.click(`tr[data-name="${name}"] a.${kind}`),
+    ]);
     const d: Download = saved;
     expect(await d.failure()).toBeNull();
     const local = await d.path();
@@ -156,7 +202,16 @@ describe('the stand-in UI in headless Chromium, same origin as the API', () => {
   }
 
   beforeAll(async () => {
-    server = await spawnServer(['--data-dir', dir('qmdl-ledger-ui-data-'), '--source', 'synthetic:rate=500', '--flush-interval-ms', '100', '--rayhunter-ui', STANDIN]);
+    server = await spawnServer([
+      '--data-dir',
+      dir('qmdl-ledger-ui-data-'),
+      '--source',
+      'synthetic:rate=500',
+      '--flush-interval-ms',
+      '100',
+      '--rayhunter-ui',
+      STANDIN,
+    ]);
     base = server.baseUrl;
     browser = await launchBrowser();
     page = await browser.context.newPage();
@@ -195,10 +250,16 @@ describe('the stand-in UI in headless Chromium, same origin as the API', () => {
 
   it('reads the analysis status and report, and re-analyzes', async () => {
     // The analysis reactor analyses a finished recording by itself; the UI shows its report once it is in `finished`.
-    const status = await eventually(async () => {
-      const res = await call('GET', '/api/analysis');
-      return res.status === 200 && (JSON.parse(res.body) as { finished: string[] }).finished.includes(finished) ? res : undefined;
-    }, 60_000, 100);
+    const status = await eventually(
+      async () => {
+        const res = await call('GET', '/api/analysis');
+        return res.status === 200 && (JSON.parse(res.body) as { finished: string[] }).finished.includes(finished)
+          ? res
+          : undefined;
+      },
+      60_000,
+      100,
+    );
     expect(status.status).toBe(200);
     const report = await call('GET', `/api/analysis-report/${finished}`);
     expect([report.status, report.type]).toEqual([200, 'application/x-ndjson; charset=utf-8']);
@@ -223,7 +284,10 @@ describe('the stand-in UI in headless Chromium, same origin as the API', () => {
     const none = await gps();
     // "No fix" is 404 in the original and 200 `null` in earlier qmdl-ledger; the UI takes both.
     expect(none.status === 404 || (none.status === 200 && none.body === 'null')).toBe(true);
-    expect(await call('POST', '/api/gps', { latitude: 52.5, longitude: 13.4 })).toMatchObject({ status: 200, body: 'ok' });
+    expect(await call('POST', '/api/gps', { latitude: 52.5, longitude: 13.4 })).toMatchObject({
+      status: 200,
+      body: 'ok',
+    });
     const fix = await gps();
     expect(fix.status).toBe(200);
     expect(JSON.parse(fix.body)).toMatchObject({ latitude: 52.5, longitude: 13.4 });
@@ -238,7 +302,9 @@ describe('the stand-in UI in headless Chromium, same origin as the API', () => {
   });
 
   it('downloads the pcap, the QMDL and the zip from their links and stays on the dashboard', async () => {
-    expect(await page.evaluate(() => (globalThis as unknown as { standIn: StandIn }).standIn.render())).toContain(finished);
+    expect(await page.evaluate(() => (globalThis as unknown as { standIn: StandIn }).standIn.render())).toContain(
+      finished,
+    );
     const pcap = await download(finished, 'pcap');
     expect(pcap.file).toBe(`${finished}.pcapng`);
     expect(pcap.bytes.readUInt32BE(0)).toBe(0x0a0d0d0a);

@@ -61,9 +61,16 @@ const recorder = { source: 'none', autoStart: false, flushIntervalMs: 50, flushK
 })().catch((e) => { process.stderr.write(String(e && e.stack || e)); process.exit(1); });
 `;
 
-function runChild(script: string, env: Record<string, string>, killOn?: string): Promise<{ code: number | string; stdout: string }> {
+function runChild(
+  script: string,
+  env: Record<string, string>,
+  killOn?: string,
+): Promise<{ code: number | string; stdout: string }> {
   return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, [script], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn(process.execPath, [script], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     const timer = setTimeout(() => {
@@ -89,31 +96,35 @@ describe('a reactor killed in the middle of a batch (real process, LevelDB)', ()
   it.each([
     ['while its handler runs', 'in-handler', 'IN_HANDLER'],
     ['after its output was committed, before its checkpoint snapshot', 'before-checkpoint', 'OUTPUT_COMMITTED'],
-  ])('killed %s: after a restart every input is handled exactly once in the recorded output', async (_when, hang, marker) => {
-    const dir = tempDir('qmdl-ledger-reactor-crash-');
-    const dataDir = path.join(dir, 'data');
-    const script = path.join(dir, 'child.js');
-    writeFileSync(script, CHILD);
-    try {
-      await runChild(script, { DATA_DIR: dataDir, MODE: 'seed' });
-      const killed = await runChild(script, { DATA_DIR: dataDir, HANG: hang }, marker);
-      expect(killed.code).toBe('SIGKILL');
-      const restarted = await runChild(script, { DATA_DIR: dataDir });
-      expect(restarted.stdout).toContain('CAUGHT_UP');
-
-      const log = await LevelEventLog.open({ location: ledgerLocation(dataDir) });
+  ])(
+    'killed %s: after a restart every input is handled exactly once in the recorded output',
+    async (_when, hang, marker) => {
+      const dir = tempDir('qmdl-ledger-reactor-crash-');
+      const dataDir = path.join(dir, 'data');
+      const script = path.join(dir, 'child.js');
+      writeFileSync(script, CHILD);
       try {
-        const inputs: number[] = [];
-        for await (const event of log.read({ types: ['ClockOffsetSet'] })) inputs.push(event.seq);
-        const handled: number[] = [];
-        for await (const event of log.read({ correlationId: reactorCorrelationId(NAME) })) handled.push(inputSeqOf(event.data));
-        expect(inputs).toHaveLength(300);
-        expect(handled).toEqual(inputs);
+        await runChild(script, { DATA_DIR: dataDir, MODE: 'seed' });
+        const killed = await runChild(script, { DATA_DIR: dataDir, HANG: hang }, marker);
+        expect(killed.code).toBe('SIGKILL');
+        const restarted = await runChild(script, { DATA_DIR: dataDir });
+        expect(restarted.stdout).toContain('CAUGHT_UP');
+
+        const log = await LevelEventLog.open({ location: ledgerLocation(dataDir) });
+        try {
+          const inputs: number[] = [];
+          for await (const event of log.read({ types: ['ClockOffsetSet'] })) inputs.push(event.seq);
+          const handled: number[] = [];
+          for await (const event of log.read({ correlationId: reactorCorrelationId(NAME) }))
+            handled.push(inputSeqOf(event.data));
+          expect(inputs).toHaveLength(300);
+          expect(handled).toEqual(inputs);
+        } finally {
+          await log.close();
+        }
       } finally {
-        await log.close();
+        rmSync(dir, { recursive: true, force: true });
       }
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
+    },
+  );
 });

@@ -26,10 +26,16 @@ describe('reactor status over HTTP', () => {
         if (calls === 2) await held;
       },
     });
-    for (let i = 0; i < 5; i++) await server.ledger.execute({ type: 'SetClockOffset', data: { offsetSeconds: i } }, { actor: { kind: 'cli' }, correlationId: 'probe' });
+    for (let i = 0; i < 5; i++)
+      await server.ledger.execute(
+        { type: 'SetClockOffset', data: { offsetSeconds: i } },
+        { actor: { kind: 'cli' }, correlationId: 'probe' },
+      );
     while (calls < 2) await new Promise((resolve) => setTimeout(resolve, 10));
 
-    const body = (await request(server.baseUrl, '/api/reactors')).json<{ reactors: Array<{ name: string; position: number; headSeq: number; lagEvents: number; state: string }> }>();
+    const body = (await request(server.baseUrl, '/api/reactors')).json<{
+      reactors: Array<{ name: string; position: number; headSeq: number; lagEvents: number; state: string }>;
+    }>();
     const status = body.reactors.find((r) => r.name === 'http-probe');
     expect(status).toBeDefined();
     expect(status?.position).toBe(reactor.status().position);
@@ -37,7 +43,9 @@ describe('reactor status over HTTP', () => {
     expect(status?.lagEvents).toBeGreaterThan(0);
 
     const metrics = (await request(server.baseUrl, '/metrics')).text();
-    expect(metrics).toMatch(new RegExp(`^qmdl_ledger_reactor_position\\{reactor="http-probe"\\} ${status?.position ?? -1}$`, 'm'));
+    expect(metrics).toMatch(
+      new RegExp(`^qmdl_ledger_reactor_position\\{reactor="http-probe"\\} ${status?.position ?? -1}$`, 'm'),
+    );
     expect(metrics).toMatch(/^qmdl_ledger_reactor_lag_events\{reactor="http-probe"\} [1-9][0-9]*$/m);
     release();
     await reactor.stop();

@@ -48,7 +48,9 @@ describe('recorder write path (real files, LevelDB)', () => {
     const current = ledger.state().current!;
     const file = path.join(dir, 'qmdl', `${name}.qmdl.gz`);
     const prefix = readFileSync(file).subarray(0, current.qmdlSizeBytes);
-    expect(zlib.gunzipSync(prefix, { finishFlush: zlib.constants.Z_SYNC_FLUSH }).length).toBe(current.uncompressedBytes);
+    expect(zlib.gunzipSync(prefix, { finishFlush: zlib.constants.Z_SYNC_FLUSH }).length).toBe(
+      current.uncompressedBytes,
+    );
     await ledger.execute({ type: 'StopRecording', data: { reason: 'requested' } }, cli);
     const entry = ledger.state().entries[name]!;
     expect(entry.stopReason).toBe('requested');
@@ -66,7 +68,12 @@ describe('recorder write path (real files, LevelDB)', () => {
     const capture = generateCapture({ seed: 11, messages: 3000 });
     const input = path.join(dir, 'input.qmdl');
     writeFileSync(input, capture);
-    const ledger = await openLedger({ dataDir: path.join(dir, 'data'), appVersion: 't', logger: silentLogger, recorder: settings({ source: `qmdl:${input}?pace=fast` }) });
+    const ledger = await openLedger({
+      dataDir: path.join(dir, 'data'),
+      appVersion: 't',
+      logger: silentLogger,
+      recorder: settings({ source: `qmdl:${input}?pace=fast` }),
+    });
     await ledger.execute({ type: 'StartRecording', data: { atMs: 0, utcOffsetMinutes: 0 } }, cli);
     const name = ledger.state().current?.name ?? '';
     await waitFor('source-ended stop', () => ledger.state().entries[name]?.stopReason === 'source-ended', 20_000);
@@ -85,7 +92,12 @@ describe('recorder write path (real files, LevelDB)', () => {
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const port = (server.address() as net.AddressInfo).port;
-    const ledger = await openLedger({ dataDir: dir, appVersion: 't', logger: silentLogger, recorder: settings({ source: `tcp:127.0.0.1:${port}` }) });
+    const ledger = await openLedger({
+      dataDir: dir,
+      appVersion: 't',
+      logger: silentLogger,
+      recorder: settings({ source: `tcp:127.0.0.1:${port}` }),
+    });
     await ledger.execute({ type: 'StartRecording', data: { atMs: 0, utcOffsetMinutes: 0 } }, cli);
     const name = ledger.state().current?.name ?? '';
     await waitFor('all frames', () => (ledger.state().current?.uncompressedBytes ?? 0) >= frames.length);
@@ -102,12 +114,17 @@ describe('recorder write path (real files, LevelDB)', () => {
   it('refuses to start below --min-space-start-mb with the original message, and stops with disk-low below --min-space-continue-mb', async () => {
     let free = 10 * 1024 * 1024;
     const ledger = await openLedger({
-      dataDir: dir, appVersion: 't', logger: silentLogger,
+      dataDir: dir,
+      appVersion: 't',
+      logger: silentLogger,
       recorder: settings({ minSpaceStartMb: 50, minSpaceContinueMb: 5 }),
       availableBytes: async () => free,
     });
     const refused = await ledger.execute({ type: 'StartRecording', data: { atMs: 0, utcOffsetMinutes: 0 } }, cli);
-    expect(refused).toMatchObject({ ok: false, refusal: { code: 'INSUFFICIENT_DISK_SPACE', message: 'Insufficient disk space: 10MB available, 50MB required' } });
+    expect(refused).toMatchObject({
+      ok: false,
+      refusal: { code: 'INSUFFICIENT_DISK_SPACE', message: 'Insufficient disk space: 10MB available, 50MB required' },
+    });
     free = 100 * 1024 * 1024;
     await ledger.execute({ type: 'StartRecording', data: { atMs: 0, utcOffsetMinutes: 0 } }, cli);
     const name = ledger.state().current?.name ?? '';
@@ -150,7 +167,10 @@ describe('start-up recovery (real files, LevelDB)', () => {
     expect(ledger.recovery).toMatchObject({ removedDeleted: [a], damaged: [b], adopted: ['1600000000'] });
     expect(existsSync(path.join(qmdl, `${a}.qmdl.gz`))).toBe(false);
     expect(ledger.state().entries[b]?.damaged?.missing).toEqual([path.join(qmdl, `${b}.qmdl.gz`)]);
-    expect(ledger.state().entries['1600000000']).toMatchObject({ compressed: false, qmdlSizeBytes: statSync(path.join(qmdl, '1600000000.qmdl')).size });
+    expect(ledger.state().entries['1600000000']).toMatchObject({
+      compressed: false,
+      qmdlSizeBytes: statSync(path.join(qmdl, '1600000000.qmdl')).size,
+    });
     expect(ledger.state().entries[c]).toBeDefined();
     expect((await ledger.verify()).ok).toBe(true);
     await ledger.close();
@@ -188,28 +208,34 @@ describe('a full disk (tmpfs of a few MB)', () => {
     rmSync(mountPoint, { recursive: true, force: true });
   });
 
-  maybe('ends in a stopped recording with a reason and a working store: delete still works', async () => {
-    const dataDir = path.join(mountPoint, 'data');
-    mkdirSync(dataDir);
-    const ledger = await openLedger({
-      dataDir, appVersion: 't', logger: silentLogger,
-      // rate 0 = as fast as possible; no continue guard, so the disk really fills and the write fails.
-      recorder: settings({ source: 'synthetic:rate=0,seed=9', flushKiB: 64 }),
-    });
-    await ledger.execute({ type: 'StartRecording', data: { atMs: 0, utcOffsetMinutes: 0 } }, cli);
-    const name = ledger.state().current?.name ?? '';
-    await waitFor('write-failed stop', () => ledger.state().entries[name]?.stopReason, 60_000);
-    const entry = ledger.state().entries[name]!;
-    expect(entry.stopReason).toBe('write-failed');
-    expect(entry.stopDetail).toMatch(/ENOSPC/);
-    // The file is a valid prefix of exactly its committed size.
-    const file = path.join(dataDir, 'qmdl', `${name}.qmdl.gz`);
-    expect(statSync(file).size).toBe(entry.qmdlSizeBytes);
-    expect(gunzipPrefix(file).length).toBe(entry.uncompressedBytes);
-    const deleted = await ledger.execute({ type: 'DeleteRecording', data: { name } }, cli);
-    expect(deleted.ok).toBe(true);
-    expect(existsSync(file)).toBe(false);
-    expect((await ledger.verify()).ok).toBe(true);
-    await ledger.close();
-  }, 90_000);
+  maybe(
+    'ends in a stopped recording with a reason and a working store: delete still works',
+    async () => {
+      const dataDir = path.join(mountPoint, 'data');
+      mkdirSync(dataDir);
+      const ledger = await openLedger({
+        dataDir,
+        appVersion: 't',
+        logger: silentLogger,
+        // rate 0 = as fast as possible; no continue guard, so the disk really fills and the write fails.
+        recorder: settings({ source: 'synthetic:rate=0,seed=9', flushKiB: 64 }),
+      });
+      await ledger.execute({ type: 'StartRecording', data: { atMs: 0, utcOffsetMinutes: 0 } }, cli);
+      const name = ledger.state().current?.name ?? '';
+      await waitFor('write-failed stop', () => ledger.state().entries[name]?.stopReason, 60_000);
+      const entry = ledger.state().entries[name]!;
+      expect(entry.stopReason).toBe('write-failed');
+      expect(entry.stopDetail).toMatch(/ENOSPC/);
+      // The file is a valid prefix of exactly its committed size.
+      const file = path.join(dataDir, 'qmdl', `${name}.qmdl.gz`);
+      expect(statSync(file).size).toBe(entry.qmdlSizeBytes);
+      expect(gunzipPrefix(file).length).toBe(entry.uncompressedBytes);
+      const deleted = await ledger.execute({ type: 'DeleteRecording', data: { name } }, cli);
+      expect(deleted.ok).toBe(true);
+      expect(existsSync(file)).toBe(false);
+      expect((await ledger.verify()).ok).toBe(true);
+      await ledger.close();
+    },
+    90_000,
+  );
 });

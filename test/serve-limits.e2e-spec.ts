@@ -10,7 +10,15 @@ import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { eventually, request, runCli, spawnServer, type SpawnedServer, startInProcess, tempDir } from './helpers/server';
+import {
+  eventually,
+  request,
+  runCli,
+  spawnServer,
+  type SpawnedServer,
+  startInProcess,
+  tempDir,
+} from './helpers/server';
 
 jest.setTimeout(180_000);
 
@@ -25,7 +33,10 @@ const RAW_BYTES = 64 * 1024 * 1024;
 function storeWithLargeRecording(): string {
   const dataDir = tempDir('qmdl-ledger-limits-');
   mkdirSync(path.join(dataDir, 'qmdl'), { recursive: true });
-  writeFileSync(path.join(dataDir, 'qmdl', `${RECORDING}.qmdl.gz`), zlib.gzipSync(Buffer.alloc(RAW_BYTES, 0x7e), { level: 1 }));
+  writeFileSync(
+    path.join(dataDir, 'qmdl', `${RECORDING}.qmdl.gz`),
+    zlib.gzipSync(Buffer.alloc(RAW_BYTES, 0x7e), { level: 1 }),
+  );
   return dataDir;
 }
 
@@ -88,7 +99,9 @@ function idleConnection(baseUrl: string): net.Socket {
 }
 
 async function activeBytes(baseUrl: string): Promise<number> {
-  const manifest = (await request(baseUrl, '/api/qmdl-manifest')).json<{ current_entry: { qmdl_size_bytes: number } | null }>();
+  const manifest = (await request(baseUrl, '/api/qmdl-manifest')).json<{
+    current_entry: { qmdl_size_bytes: number } | null;
+  }>();
   return manifest.current_entry?.qmdl_size_bytes ?? 0;
 }
 
@@ -107,16 +120,28 @@ describe('serve under hostile load', () => {
     ['with its default caps (lowered to fit the limit)', [], true],
     // Caps far above what 256 descriptors allow: accepts and file opens really fail with EMFILE
     // (every download may then be refused: that is the degradation asked for).
-    ['with caps above the limit, so descriptors really run out', ['--max-connections', '5000', '--max-downloads', '1000'], false],
+    [
+      'with caps above the limit, so descriptors really run out',
+      ['--max-connections', '5000', '--max-downloads', '1000'],
+      false,
+    ],
   ] as const) {
     it(`stays alive under ulimit -n 256 with 600 idle connections and 100 slow downloads, ${name}; then serves, records and verifies`, async () => {
       const dataDir = storeWithLargeRecording();
       dirs.push(dataDir);
-      const server = await spawnServer(['--data-dir', dataDir, '--source', 'synthetic:rate=200', '--flush-interval-ms', '100', ...caps], {}, 30_000, { openFilesLimit: 256 });
+      const server = await spawnServer(
+        ['--data-dir', dataDir, '--source', 'synthetic:rate=200', '--flush-interval-ms', '100', ...caps],
+        {},
+        30_000,
+        { openFilesLimit: 256 },
+      );
       const idle: net.Socket[] = [];
       const downloads: HeldDownload[] = [];
       try {
-        const before = await eventually(async () => ((await activeBytes(server.baseUrl)) > 0 ? activeBytes(server.baseUrl) : undefined), 30_000);
+        const before = await eventually(
+          async () => ((await activeBytes(server.baseUrl)) > 0 ? activeBytes(server.baseUrl) : undefined),
+          30_000,
+        );
         for (let i = 0; i < 100; i++) downloads.push(stalledDownload(server.baseUrl));
         for (let i = 0; i < 600; i++) idle.push(idleConnection(server.baseUrl));
         const statuses = await Promise.all(downloads.map((d) => d.status));
@@ -129,16 +154,24 @@ describe('serve under hostile load', () => {
         for (const d of downloads) d.close();
         await Promise.all(downloads.map((d) => d.closed));
 
-        const health = await eventually(async () => {
-          const res = await request(server.baseUrl, '/healthz', { timeoutMs: 5_000 }).catch(() => undefined);
-          return res?.status === 200 ? res : undefined;
-        }, 60_000, 250);
+        const health = await eventually(
+          async () => {
+            const res = await request(server.baseUrl, '/healthz', { timeoutMs: 5_000 }).catch(() => undefined);
+            return res?.status === 200 ? res : undefined;
+          },
+          60_000,
+          250,
+        );
         expect(health.status).toBe(200);
         // The same recording is still active and still growing.
-        const grown = await eventually(async () => {
-          const bytes = await activeBytes(server.baseUrl);
-          return bytes > before ? bytes : undefined;
-        }, 30_000, 250);
+        const grown = await eventually(
+          async () => {
+            const bytes = await activeBytes(server.baseUrl);
+            return bytes > before ? bytes : undefined;
+          },
+          30_000,
+          250,
+        );
         expect(grown).toBeGreaterThan(before);
         const log = (await request(server.baseUrl, '/api/events?type=RecordingStopped')).json<{ events: unknown[] }>();
         expect(log.events).toEqual([]);
@@ -173,10 +206,14 @@ describe('serve under hostile load', () => {
       expect((await request(server.baseUrl, '/api/qmdl-manifest')).status).toBe(200);
       held[0]?.close();
       await held[0]?.closed;
-      const again = await eventually(async () => {
-        const res = await request(server.baseUrl, `/api/qmdl/${RECORDING}`, { timeoutMs: 60_000 });
-        return res.status === 200 ? res : undefined;
-      }, 30_000, 100);
+      const again = await eventually(
+        async () => {
+          const res = await request(server.baseUrl, `/api/qmdl/${RECORDING}`, { timeoutMs: 60_000 });
+          return res.status === 200 ? res : undefined;
+        },
+        30_000,
+        100,
+      );
       expect(again.body.length).toBe(RAW_BYTES);
     } finally {
       for (const d of held) d.close();
@@ -187,13 +224,25 @@ describe('serve under hostile load', () => {
   it('ends a download whose client stopped reading after --download-idle-timeout-s, and frees its slot', async () => {
     const dataDir = storeWithLargeRecording();
     dirs.push(dataDir);
-    const server = await spawnServer(['--data-dir', dataDir, '--source', 'none', '--max-downloads', '1', '--download-idle-timeout-s', '1']);
+    const server = await spawnServer([
+      '--data-dir',
+      dataDir,
+      '--source',
+      'none',
+      '--max-downloads',
+      '1',
+      '--download-idle-timeout-s',
+      '1',
+    ]);
     try {
       const stalled = stalledDownload(server.baseUrl);
       expect(await stalled.status).toBe(200);
       // The server gives up on it (its FIN waits behind the bytes the client never read):
       // with --max-downloads 1, the next download is taken only once that slot is free.
-      await eventually(() => (/read nothing for 1 s; download ended/.test(server.stdout() + server.stderr()) ? true : undefined), 30_000);
+      await eventually(
+        () => (/read nothing for 1 s; download ended/.test(server.stdout() + server.stderr()) ? true : undefined),
+        30_000,
+      );
       const next = await request(server.baseUrl, `/api/qmdl/${RECORDING}`, { timeoutMs: 60_000 });
       expect([next.status, next.body.length]).toEqual([200, RAW_BYTES]);
       // Reading again, the stalled client gets what was already in flight, then the cut: a truncated body.
@@ -212,7 +261,9 @@ describe('a download whose file disagrees with the recorded length', () => {
       expect((await request(server.baseUrl, '/api/start-recording', { method: 'POST' })).status).toBe(202);
       await eventually(async () => ((await activeBytes(server.baseUrl)) > 0 ? true : undefined), 30_000);
       expect((await request(server.baseUrl, '/api/stop-recording', { method: 'POST' })).status).toBe(202);
-      const manifest = (await request(server.baseUrl, '/api/qmdl-manifest')).json<{ entries: Array<{ name: string }> }>();
+      const manifest = (await request(server.baseUrl, '/api/qmdl-manifest')).json<{
+        entries: Array<{ name: string }>;
+      }>();
       const name = manifest.entries[0]?.name ?? '';
       const good = await request(server.baseUrl, `/api/qmdl/${name}`);
       const length = Number(good.headers['content-length']);

@@ -49,9 +49,18 @@ describe('serve start-up and modes', () => {
   it('--read-only changes no file in the data directory while it serves requests', async () => {
     const dataDir = dir();
     // A store with history and a recording whose data was committed.
-    const writer = await spawnServer(['--data-dir', dataDir, '--source', 'synthetic:rate=500', '--flush-interval-ms', '50']);
+    const writer = await spawnServer([
+      '--data-dir',
+      dataDir,
+      '--source',
+      'synthetic:rate=500',
+      '--flush-interval-ms',
+      '50',
+    ]);
     await eventually(async () => {
-      const manifest = (await request(writer.baseUrl, '/api/qmdl-manifest')).json<{ current_entry: { qmdl_size_bytes: number } | null }>();
+      const manifest = (await request(writer.baseUrl, '/api/qmdl-manifest')).json<{
+        current_entry: { qmdl_size_bytes: number } | null;
+      }>();
       return (manifest.current_entry?.qmdl_size_bytes ?? 0) > 0 ? true : undefined;
     }, 30_000);
     expect((await request(writer.baseUrl, '/api/stop-recording', { method: 'POST' })).status).toBe(202);
@@ -62,7 +71,9 @@ describe('serve start-up and modes', () => {
     expect(Object.keys(before)).toEqual(expect.arrayContaining(['ledger/CURRENT', 'ledger/LOG']));
     const reader = await spawnServer(['--data-dir', dataDir, '--read-only']);
     try {
-      const manifest = (await request(reader.baseUrl, '/api/qmdl-manifest')).json<{ entries: Array<{ name: string }> }>();
+      const manifest = (await request(reader.baseUrl, '/api/qmdl-manifest')).json<{
+        entries: Array<{ name: string }>;
+      }>();
       const name = manifest.entries[0]?.name;
       expect(name).toBeDefined();
       expect((await request(reader.baseUrl, `/api/qmdl/${name}`)).status).toBe(200);
@@ -112,7 +123,15 @@ describe('serve start-up and modes', () => {
   it('exits 2 when the qmdl: source file does not exist, before creating the store', async () => {
     const dataDir = path.join(dir(), 'store');
     const missing = path.join(dir(), 'missing.qmdl.gz');
-    const { code, stderr } = await runCli(['serve', '--port', '0', '--data-dir', dataDir, '--source', `qmdl:${missing}`]);
+    const { code, stderr } = await runCli([
+      'serve',
+      '--port',
+      '0',
+      '--data-dir',
+      dataDir,
+      '--source',
+      `qmdl:${missing}`,
+    ]);
     expect(code).toBe(2);
     expect(stderr).toContain(missing);
     expect(stderr).toContain('--source');
@@ -126,7 +145,17 @@ describe('serve start-up and modes', () => {
     const port = (holder.address() as net.AddressInfo).port;
     const dataDir = path.join(dir(), 'store');
     try {
-      const { code, stderr } = await runCli(['serve', '--port', String(port), '--host', '127.0.0.1', '--data-dir', dataDir, '--source', 'none']);
+      const { code, stderr } = await runCli([
+        'serve',
+        '--port',
+        String(port),
+        '--host',
+        '127.0.0.1',
+        '--data-dir',
+        dataDir,
+        '--source',
+        'none',
+      ]);
       expect(code).toBe(2);
       expect(stderr).toContain(`127.0.0.1:${port}`);
       expect(stderr).toContain('address in use');

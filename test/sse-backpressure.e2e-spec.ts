@@ -9,7 +9,15 @@ import { readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { buildStore } from '../bench/support/store-fixture';
-import { eventually, parseSseBlock, request, spawnServer, tempDir, type SpawnedServer, type SseMessage } from './helpers/server';
+import {
+  eventually,
+  parseSseBlock,
+  request,
+  spawnServer,
+  tempDir,
+  type SpawnedServer,
+  type SseMessage,
+} from './helpers/server';
 
 const STALLED_CLIENTS = 10;
 const MAX_BEHIND = 100;
@@ -27,49 +35,76 @@ function parseFrames(text: string): SseMessage[] {
   return text.split('\n\n').flatMap((block) => parseSseBlock(block) ?? []);
 }
 
-function openStalled(baseUrl: string, rawPath: string, headers: Readonly<Record<string, string>> = {}): Promise<StalledClient> {
+function openStalled(
+  baseUrl: string,
+  rawPath: string,
+  headers: Readonly<Record<string, string>> = {},
+): Promise<StalledClient> {
   const url = new URL(baseUrl);
   return new Promise((resolve, reject) => {
-    const req = http.get({ host: url.hostname, port: url.port, path: rawPath, headers: { accept: 'text/event-stream', ...headers }, agent: false }, (res) => {
-      if (res.statusCode !== 200) return reject(new Error(`SSE answered ${res.statusCode ?? 0}`));
-      res.pause();
-      resolve({
-        drain: () =>
-          new Promise<SseMessage[]>((done, fail) => {
-            const chunks: Buffer[] = [];
-            res.on('data', (c: Buffer) => chunks.push(c));
-            res.on('end', () => done(parseFrames(Buffer.concat(chunks).toString('utf8'))));
-            res.on('error', fail);
-            res.resume();
-          }),
-        close: () => req.destroy(),
-      });
-    });
+    const req = http.get(
+      {
+        host: url.hostname,
+        port: url.port,
+        path: rawPath,
+        headers: { accept: 'text/event-stream', ...headers },
+        agent: false,
+      },
+      (res) => {
+        if (res.statusCode !== 200) return reject(new Error(`SSE answered ${res.statusCode ?? 0}`));
+        res.pause();
+        resolve({
+          drain: () =>
+            new Promise<SseMessage[]>((done, fail) => {
+              const chunks: Buffer[] = [];
+              res.on('data', (c: Buffer) => chunks.push(c));
+              res.on('end', () => done(parseFrames(Buffer.concat(chunks).toString('utf8'))));
+              res.on('error', fail);
+              res.resume();
+            }),
+          close: () => req.destroy(),
+        });
+      },
+    );
     req.on('error', reject);
   });
 }
 
 /** Reads an SSE stream until `until` has been received, then closes it. */
-function readUntil(baseUrl: string, rawPath: string, headers: Readonly<Record<string, string>>, until: number): Promise<SseMessage[]> {
+function readUntil(
+  baseUrl: string,
+  rawPath: string,
+  headers: Readonly<Record<string, string>>,
+  until: number,
+): Promise<SseMessage[]> {
   const url = new URL(baseUrl);
   return new Promise((resolve, reject) => {
-    const req = http.get({ host: url.hostname, port: url.port, path: rawPath, headers: { accept: 'text/event-stream', ...headers }, agent: false }, (res) => {
-      // Chunks kept apart (re-scanning one growing string would cost the square of its size).
-      const chunks: Buffer[] = [];
-      const last = `id: ${until}\n`;
-      let tail = '';
-      res.on('data', (chunk: Buffer) => {
-        chunks.push(chunk);
-        tail = (tail + chunk.toString('latin1')).slice(-(last.length + 4096));
-        const at = tail.indexOf(last);
-        if (at >= 0 && tail.indexOf('\n\n', at) >= 0) {
-          req.destroy();
-          const text = Buffer.concat(chunks).toString('utf8');
-          resolve(parseFrames(text.slice(0, text.indexOf('\n\n', text.lastIndexOf(last)) + 2)));
-        }
-      });
-      res.on('end', () => reject(new Error('the resumed stream ended early')));
-    });
+    const req = http.get(
+      {
+        host: url.hostname,
+        port: url.port,
+        path: rawPath,
+        headers: { accept: 'text/event-stream', ...headers },
+        agent: false,
+      },
+      (res) => {
+        // Chunks kept apart (re-scanning one growing string would cost the square of its size).
+        const chunks: Buffer[] = [];
+        const last = `id: ${until}\n`;
+        let tail = '';
+        res.on('data', (chunk: Buffer) => {
+          chunks.push(chunk);
+          tail = (tail + chunk.toString('latin1')).slice(-(last.length + 4096));
+          const at = tail.indexOf(last);
+          if (at >= 0 && tail.indexOf('\n\n', at) >= 0) {
+            req.destroy();
+            const text = Buffer.concat(chunks).toString('utf8');
+            resolve(parseFrames(text.slice(0, text.indexOf('\n\n', text.lastIndexOf(last)) + 2)));
+          }
+        });
+        res.on('end', () => reject(new Error('the resumed stream ended early')));
+      },
+    );
     req.on('error', (error) => (req.destroyed ? undefined : reject(error)));
   });
 }
@@ -95,7 +130,15 @@ describe('SSE backpressure against a spawned server on a 60,000-event log', () =
   beforeAll(async () => {
     dataDir = path.join(tempDir('qmdl-ledger-sse-'), 'data');
     head = (await buildStore({ dataDir, recordings: 600, dataEventsPerRecording: 98 })).events;
-    server = await spawnServer(['--data-dir', dataDir, '--source', 'none', '--no-auto-start', '--sse-max-behind', String(MAX_BEHIND)]);
+    server = await spawnServer([
+      '--data-dir',
+      dataDir,
+      '--source',
+      'none',
+      '--no-auto-start',
+      '--sse-max-behind',
+      String(MAX_BEHIND),
+    ]);
   });
 
   afterAll(async () => {
@@ -109,19 +152,35 @@ describe('SSE backpressure against a spawned server on a 60,000-event log', () =
     const pid = server.proc.pid as number;
     // The service's own analysis reactor records two events per fixture recording at start-up;
     // they would count against --sse-max-behind like any commit. The test commits only after they are done.
-    await eventually(async () => {
-      const status = (await request(server.baseUrl, '/api/analysis')).json<{ queued: string[]; running: string | null }>();
-      return status.queued.length === 0 && status.running === null ? true : undefined;
-    }, 240_000, 200);
+    await eventually(
+      async () => {
+        const status = (await request(server.baseUrl, '/api/analysis')).json<{
+          queued: string[];
+          running: string | null;
+        }>();
+        return status.queued.length === 0 && status.running === null ? true : undefined;
+      },
+      240_000,
+      200,
+    );
     const rssBefore = rssMb(pid);
     // The server's start-up recorded a few events of its own on top of the fixture.
     const connectedAt = await metric(server.baseUrl, 'qmdl_ledger_head_seq');
-    const clients = await Promise.all(Array.from({ length: STALLED_CLIENTS }, () => openStalled(server.baseUrl, '/api/events/stream?after=0')));
+    const clients = await Promise.all(
+      Array.from({ length: STALLED_CLIENTS }, () => openStalled(server.baseUrl, '/api/events/stream?after=0')),
+    );
 
     // Every stream is waiting for its client: the server stopped reading the log for it.
-    await eventually(async () => ((await metric(server.baseUrl, 'qmdl_ledger_sse_streams_stalled')) === STALLED_CLIENTS ? true : undefined), 120_000, 200);
+    await eventually(
+      async () =>
+        (await metric(server.baseUrl, 'qmdl_ledger_sse_streams_stalled')) === STALLED_CLIENTS ? true : undefined,
+      120_000,
+      200,
+    );
     expect(await metric(server.baseUrl, 'qmdl_ledger_sse_streams')).toBe(STALLED_CLIENTS);
-    expect(await metric(server.baseUrl, 'qmdl_ledger_sse_buffered_bytes')).toBeLessThanOrEqual(STALLED_CLIENTS * BUFFERED_PER_STREAM);
+    expect(await metric(server.baseUrl, 'qmdl_ledger_sse_buffered_bytes')).toBeLessThanOrEqual(
+      STALLED_CLIENTS * BUFFERED_PER_STREAM,
+    );
     // Pushing the catch-up regardless (as before) grew the server by hundreds of MB for ten such clients.
     expect(rssMb(pid) - rssBefore).toBeLessThan(100);
 
@@ -131,14 +190,29 @@ describe('SSE backpressure against a spawned server on a 60,000-event log', () =
       // Eight at a time: they share group commits.
       const answers = await Promise.all(
         Array.from({ length: 8 }, (_, i) =>
-          request(server.baseUrl, '/api/time-offset', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ offset_seconds: i }) }),
+          request(server.baseUrl, '/api/time-offset', {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ offset_seconds: i }),
+          }),
         ),
       );
       expect(answers.map((res) => res.status)).toEqual(answers.map(() => 200));
       newHead = Math.max(...answers.map((res) => Number(res.headers['x-ledger-seq'])));
     }
-    await eventually(async () => ((await metric(server.baseUrl, 'qmdl_ledger_sse_streams_ended_behind_total')) === STALLED_CLIENTS ? true : undefined), 60_000, 200);
-    await eventually(async () => ((await metric(server.baseUrl, 'qmdl_ledger_sse_streams')) === 0 ? true : undefined), 60_000, 200);
+    await eventually(
+      async () =>
+        (await metric(server.baseUrl, 'qmdl_ledger_sse_streams_ended_behind_total')) === STALLED_CLIENTS
+          ? true
+          : undefined,
+      60_000,
+      200,
+    );
+    await eventually(
+      async () => ((await metric(server.baseUrl, 'qmdl_ledger_sse_streams')) === 0 ? true : undefined),
+      60_000,
+      200,
+    );
 
     // A client that reads again gets a gapless prefix, then the end message naming its last event…
     for (const client of clients.slice(2)) client.close();
@@ -155,7 +229,12 @@ describe('SSE backpressure against a spawned server on a 60,000-event log', () =
       expect(end?.id).toBe(String(message.lastEventId));
 
       // …and resuming from it continues with the next event: nothing missed, nothing twice.
-      const resumed = await readUntil(server.baseUrl, '/api/events/stream', { 'Last-Event-ID': String(message.lastEventId) }, newHead);
+      const resumed = await readUntil(
+        server.baseUrl,
+        '/api/events/stream',
+        { 'Last-Event-ID': String(message.lastEventId) },
+        newHead,
+      );
       const rest = resumed.map((f) => Number(f.id));
       expect([...received, ...rest]).toEqual(Array.from({ length: newHead }, (_, i) => i + 1));
     }

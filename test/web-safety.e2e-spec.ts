@@ -83,7 +83,9 @@ function formPost(path, enctype, fields) {
 async function serveAttacker(target: string): Promise<{ server: Server; origin: string }> {
   const server = createServer((req, res) => {
     if (req.url?.startsWith('/frame')) {
-      res.writeHead(200, { 'content-type': 'text/html' }).end(`<!doctype html><iframe id="admin" src="${target}/admin"></iframe>`);
+      res
+        .writeHead(200, { 'content-type': 'text/html' })
+        .end(`<!doctype html><iframe id="admin" src="${target}/admin"></iframe>`);
       return;
     }
     res.writeHead(200, { 'content-type': 'text/html' }).end(attackPage(target));
@@ -96,13 +98,16 @@ function auth(token: string | undefined): Record<string, string> {
   return token ? { authorization: `Bearer ${token}` } : {};
 }
 
-async function snapshot(base: string, token: string | undefined): Promise<{ seq: number; manifest: Manifest; config: unknown; time: unknown }> {
+async function snapshot(
+  base: string,
+  token: string | undefined,
+): Promise<{ seq: number; manifest: Manifest; config: unknown; time: unknown }> {
   const health = (await request(base, '/healthz')).json<{ seq: number }>();
   return {
     seq: health.seq,
     manifest: (await request(base, '/api/qmdl-manifest')).json<Manifest>(),
     config: (await request(base, '/api/config', { headers: auth(token) })).json(),
-    time: ((await request(base, '/api/time')).json<{ offset_seconds: number }>()).offset_seconds,
+    time: (await request(base, '/api/time')).json<{ offset_seconds: number }>().offset_seconds,
   };
 }
 
@@ -123,7 +128,14 @@ describe.each([
 
   beforeAll(async () => {
     dataDir = tempDir('ledger-csrf-');
-    server = await spawnServer(['--data-dir', dataDir, '--source', 'none', '--no-auto-start', ...(token ? ['--admin-token', token] : [])]);
+    server = await spawnServer([
+      '--data-dir',
+      dataDir,
+      '--source',
+      'none',
+      '--no-auto-start',
+      ...(token ? ['--admin-token', token] : []),
+    ]);
     // Scripts (no Origin, no Sec-Fetch-Site) keep working: make two recordings, one active.
     for (const p of ['/api/start-recording', '/api/start-recording']) {
       expect((await request(server.baseUrl, p, { method: 'POST', headers: auth(token) })).status).toBe(202);
@@ -144,7 +156,17 @@ describe.each([
     if (token) {
       // Signed in as the admin would be: the session cookie is SameSite=Strict, and another port is the same site.
       await page.goto(`${server.baseUrl}/admin`);
-      const signedIn = await page.evaluate(async (t) => (await fetch('/api/auth/session', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ token: t }) })).status, token);
+      const signedIn = await page.evaluate(
+        async (t) =>
+          (
+            await fetch('/api/auth/session', {
+              method: 'POST',
+              headers: { 'Content-Type': 'application/json' },
+              body: JSON.stringify({ token: t }),
+            })
+          ).status,
+        token,
+      );
       expect(signedIn).toBe(204);
     }
     const before = await snapshot(server.baseUrl, token);
@@ -158,17 +180,39 @@ describe.each([
   });
 
   it('answers such requests 403 CROSS_ORIGIN_REFUSED, also when only Sec-Fetch-Site tells', async () => {
-    const crossOrigin = await request(server.baseUrl, '/api/stop-recording', { method: 'POST', headers: { ...auth(token), origin: attacker.origin } });
+    const crossOrigin = await request(server.baseUrl, '/api/stop-recording', {
+      method: 'POST',
+      headers: { ...auth(token), origin: attacker.origin },
+    });
     expect(crossOrigin.status).toBe(403);
     expect(crossOrigin.text()).toMatch(/origin/);
-    const events = await request(server.baseUrl, '/api/auth/session', { method: 'DELETE', headers: { origin: attacker.origin } });
+    const events = await request(server.baseUrl, '/api/auth/session', {
+      method: 'DELETE',
+      headers: { origin: attacker.origin },
+    });
     expect(events.status).toBe(403);
     expect(events.json()).toMatchObject({ code: 'CROSS_ORIGIN_REFUSED' });
     for (const site of ['same-site', 'cross-site']) {
-      expect((await request(server.baseUrl, '/api/stop-recording', { method: 'POST', headers: { ...auth(token), 'sec-fetch-site': site } })).status).toBe(403);
+      expect(
+        (
+          await request(server.baseUrl, '/api/stop-recording', {
+            method: 'POST',
+            headers: { ...auth(token), 'sec-fetch-site': site },
+          })
+        ).status,
+      ).toBe(403);
     }
-    expect((await request(server.baseUrl, '/api/stop-recording', { method: 'POST', headers: { ...auth(token), origin: 'null' } })).status).toBe(403);
-    expect((await request(server.baseUrl, '/api/qmdl-manifest', { headers: { origin: attacker.origin } })).status).toBe(200);
+    expect(
+      (
+        await request(server.baseUrl, '/api/stop-recording', {
+          method: 'POST',
+          headers: { ...auth(token), origin: 'null' },
+        })
+      ).status,
+    ).toBe(403);
+    expect((await request(server.baseUrl, '/api/qmdl-manifest', { headers: { origin: attacker.origin } })).status).toBe(
+      200,
+    );
   });
 
   it('may not frame the admin viewer', async () => {
@@ -177,19 +221,27 @@ describe.each([
     const frame = await (await page.waitForSelector('#admin')).contentFrame();
     // Chromium replaces a refused frame by its error page: the viewer's app never boots in it.
     await page.waitForTimeout(500);
-    const booted = frame === null ? false : await frame.evaluate('document.querySelector("#app") !== null').catch(() => false);
+    const booted =
+      frame === null ? false : await frame.evaluate('document.querySelector("#app") !== null').catch(() => false);
     expect(booted).toBe(false);
     await page.close();
   });
 
-  it('the server\'s own pages still work: the Rayhunter UI\'s calls (bodiless POSTs, JSON POSTs) from its origin', async () => {
+  it("the server's own pages still work: the Rayhunter UI's calls (bodiless POSTs, JSON POSTs) from its origin", async () => {
     const page = await browser.context.newPage();
     // Any page of the server's own origin; not /admin, whose CSP is the viewer's.
     await page.goto(`${server.baseUrl}/api/update-status`);
     const statuses = await page.evaluate(async (t) => {
       // The shape of Rayhunter's own `req(method, url, json_body?)`: a body only for JSON.
       const req = async (method: string, url: string, body?: unknown): Promise<number> =>
-        (await fetch(url, body === undefined ? { method } : { method, body: JSON.stringify(body), headers: { 'Content-Type': 'application/json' } })).status;
+        (
+          await fetch(
+            url,
+            body === undefined
+              ? { method }
+              : { method, body: JSON.stringify(body), headers: { 'Content-Type': 'application/json' } },
+          )
+        ).status;
       const out: Record<string, number> = {};
       if (t !== null) out['signin'] = await req('POST', '/api/auth/session', { token: t });
       const config = JSON.parse(await (await fetch('/api/config')).text()) as Record<string, unknown>;
@@ -204,7 +256,16 @@ describe.each([
       out['deleteAll'] = await req('POST', '/api/delete-all-recordings');
       return out;
     }, token ?? null);
-    expect(statuses).toEqual({ ...(token ? { signin: 204 } : {}), stop: 202, start: 202, config: 202, offset: 200, gps: 200, delete: 202, deleteAll: 202 });
+    expect(statuses).toEqual({
+      ...(token ? { signin: 204 } : {}),
+      stop: 202,
+      start: 202,
+      config: 202,
+      offset: 200,
+      gps: 200,
+      delete: 202,
+      deleteAll: 202,
+    });
     const state = await snapshot(server.baseUrl, token);
     expect(state.time).toBe(5);
     expect((state.config as Record<string, unknown>)['ui_level']).toBe(2);
@@ -219,7 +280,20 @@ describe('--allow-origin', () => {
 
   beforeAll(async () => {
     dataDir = tempDir('ledger-allow-origin-');
-    server = await spawnServer(['--data-dir', dataDir, '--source', 'none', '--no-auto-start', '--allow-origin', 'http://ui.example:8080', '--allow-origin', 'https://a.example,https://b.example,http://named.example'], { LEDGER_ALLOW_ORIGIN: 'http://env.example' });
+    server = await spawnServer(
+      [
+        '--data-dir',
+        dataDir,
+        '--source',
+        'none',
+        '--no-auto-start',
+        '--allow-origin',
+        'http://ui.example:8080',
+        '--allow-origin',
+        'https://a.example,https://b.example,http://named.example',
+      ],
+      { LEDGER_ALLOW_ORIGIN: 'http://env.example' },
+    );
   });
   afterAll(async () => {
     await stop(server);
@@ -227,22 +301,52 @@ describe('--allow-origin', () => {
   });
 
   it('accepts state changes from the listed origins (flag, comma list, environment) and no other', async () => {
-    for (const origin of ['http://ui.example:8080', 'https://a.example', 'https://b.example', 'http://env.example', server.baseUrl]) {
-      expect([origin, (await request(server.baseUrl, '/api/stop-recording', { method: 'POST', headers: { origin } })).status]).toEqual([origin, 202]);
+    for (const origin of [
+      'http://ui.example:8080',
+      'https://a.example',
+      'https://b.example',
+      'http://env.example',
+      server.baseUrl,
+    ]) {
+      expect([
+        origin,
+        (await request(server.baseUrl, '/api/stop-recording', { method: 'POST', headers: { origin } })).status,
+      ]).toEqual([origin, 202]);
     }
     for (const origin of ['http://ui.example:8081', 'http://evil.example', 'https://ui.example:8080']) {
-      expect([origin, (await request(server.baseUrl, '/api/stop-recording', { method: 'POST', headers: { origin } })).status]).toEqual([origin, 403]);
+      expect([
+        origin,
+        (await request(server.baseUrl, '/api/stop-recording', { method: 'POST', headers: { origin } })).status,
+      ]).toEqual([origin, 403]);
     }
   });
 
-  it('takes a page under another host name for the server\'s own only when that name is listed (DNS rebinding)', async () => {
+  it("takes a page under another host name for the server's own only when that name is listed (DNS rebinding)", async () => {
     // A hostile domain re-pointed at 127.0.0.1: Host and Origin agree, as for a real same-origin page.
-    const rebound = await request(server.baseUrl, '/api/stop-recording', { method: 'POST', headers: { host: 'rebound.example', origin: 'http://rebound.example' } });
+    const rebound = await request(server.baseUrl, '/api/stop-recording', {
+      method: 'POST',
+      headers: { host: 'rebound.example', origin: 'http://rebound.example' },
+    });
     expect(rebound.status).toBe(403);
-    expect((await request(server.baseUrl, '/api/stop-recording', { method: 'POST', headers: { host: 'named.example', origin: 'http://named.example' } })).status).toBe(202);
+    expect(
+      (
+        await request(server.baseUrl, '/api/stop-recording', {
+          method: 'POST',
+          headers: { host: 'named.example', origin: 'http://named.example' },
+        })
+      ).status,
+    ).toBe(202);
     const port = new URL(server.baseUrl).port;
     for (const host of [`127.0.0.1:${port}`, `localhost:${port}`, `ui.localhost:${port}`]) {
-      expect([host, (await request(server.baseUrl, '/api/stop-recording', { method: 'POST', headers: { host, origin: `http://${host}` } })).status]).toEqual([host, 202]);
+      expect([
+        host,
+        (
+          await request(server.baseUrl, '/api/stop-recording', {
+            method: 'POST',
+            headers: { host, origin: `http://${host}` },
+          })
+        ).status,
+      ]).toEqual([host, 202]);
     }
   });
 
@@ -264,11 +368,25 @@ function chunkedPost(base: string, path: string, contentType: string, totalBytes
   const url = new URL(base);
   return new Promise((resolve, reject) => {
     let status: number | undefined;
-    const settle = (error?: Error): void => (status !== undefined ? resolve({ status }) : reject(error ?? new Error('no response')));
-    const req = http.request({ host: url.hostname, port: url.port, method: 'POST', path, headers: { 'content-type': contentType }, agent: false }, (res) => {
-      status = res.statusCode ?? 0;
-      res.resume().on('end', () => settle()).on('error', settle);
-    });
+    const settle = (error?: Error): void =>
+      status !== undefined ? resolve({ status }) : reject(error ?? new Error('no response'));
+    const req = http.request(
+      {
+        host: url.hostname,
+        port: url.port,
+        method: 'POST',
+        path,
+        headers: { 'content-type': contentType },
+        agent: false,
+      },
+      (res) => {
+        status = res.statusCode ?? 0;
+        res
+          .resume()
+          .on('end', () => settle())
+          .on('error', settle);
+      },
+    );
     req.on('error', settle);
     let sent = 0;
     const chunk = Buffer.alloc(64 * 1024, 0x20);
@@ -304,7 +422,10 @@ describe('request bodies and security headers', () => {
     for (const [type, body] of [
       ['text/plain', '{"offset_seconds":9}'],
       ['application/x-www-form-urlencoded', 'offset_seconds=9'],
-      ['multipart/form-data; boundary=x', '--x\r\nContent-Disposition: form-data; name="offset_seconds"\r\n\r\n9\r\n--x--\r\n'],
+      [
+        'multipart/form-data; boundary=x',
+        '--x\r\nContent-Disposition: form-data; name="offset_seconds"\r\n\r\n9\r\n--x--\r\n',
+      ],
       ['application/jsonx', '{"offset_seconds":9}'],
     ] as const) {
       for (const p of ['/api/time-offset', '/api/config', '/api/start-recording']) {
@@ -318,7 +439,15 @@ describe('request bodies and security headers', () => {
     // A POST with no body (how the Rayhunter UI starts and stops) and a JSON one still pass.
     expect((await request(server.baseUrl, '/api/start-recording', { method: 'POST' })).status).toBe(202);
     expect((await request(server.baseUrl, '/api/stop-recording', { method: 'POST', body: '' })).status).toBe(202);
-    expect((await request(server.baseUrl, '/api/time-offset', { method: 'POST', headers: { 'content-type': 'application/json; charset=utf-8' }, body: '{"offset_seconds":9}' })).status).toBe(200);
+    expect(
+      (
+        await request(server.baseUrl, '/api/time-offset', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json; charset=utf-8' },
+          body: '{"offset_seconds":9}',
+        })
+      ).status,
+    ).toBe(200);
   });
 
   it('counts streamed bytes: a chunked 10 MB body is a 413, whatever it claims to be', async () => {
@@ -331,9 +460,20 @@ describe('request bodies and security headers', () => {
   });
 
   it('sends nosniff and no Referer on every response, and a strict CSP that forbids framing on /admin', async () => {
-    for (const [method, p] of [['GET', '/api/qmdl-manifest'], ['GET', '/healthz'], ['GET', '/nope'], ['POST', '/api/time-offset'], ['GET', '/api/qmdl/1'], ['GET', '/admin']] as const) {
+    for (const [method, p] of [
+      ['GET', '/api/qmdl-manifest'],
+      ['GET', '/healthz'],
+      ['GET', '/nope'],
+      ['POST', '/api/time-offset'],
+      ['GET', '/api/qmdl/1'],
+      ['GET', '/admin'],
+    ] as const) {
       const res = await request(server.baseUrl, p, { method });
-      expect([p, res.headers['x-content-type-options'], res.headers['referrer-policy']]).toEqual([p, 'nosniff', 'no-referrer']);
+      expect([p, res.headers['x-content-type-options'], res.headers['referrer-policy']]).toEqual([
+        p,
+        'nosniff',
+        'no-referrer',
+      ]);
     }
     for (const p of ['/admin', '/admin/', '/admin/anything', '/ADMIN', '/admin?x=1']) {
       const csp = String((await request(server.baseUrl, p)).headers['content-security-policy']);

@@ -36,4 +36,3 @@ export function writeLargeRecording(file: string, uncompressedTarget: number): R
   closeSync(fd);
   return { qmdlSizeBytes: size, uncompressedBytes: total, containers: parts.length * copies };
 }
-

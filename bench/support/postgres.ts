@@ -31,7 +31,10 @@ export interface PgCluster {
 }
 
 function binDir(): string {
-  const out = execFileSync('bash', [path.join(repoRoot(), 'scripts/ensure-postgres.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  const out = execFileSync('bash', [path.join(repoRoot(), 'scripts/ensure-postgres.sh')], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const dir = out.trim().split('\n').pop() ?? '';
   if (dir === '') throw new Error('scripts/ensure-postgres.sh found no PostgreSQL binaries');
   return dir;
@@ -54,7 +57,10 @@ const asRoot = process.getuid?.() === 0;
 function run(bin: string, args: readonly string[]): void {
   const [cmd, argv] = asRoot ? ['runuser', ['-u', 'postgres', '--', bin, ...args]] : [bin, [...args]];
   const result = spawnSync(cmd, argv as string[], { encoding: 'utf8' });
-  if (result.status !== 0) throw new Error(`${path.basename(bin)} ${args.join(' ')} failed (${result.status}): ${result.stderr}${result.stdout}`);
+  if (result.status !== 0)
+    throw new Error(
+      `${path.basename(bin)} ${args.join(' ')} failed (${result.status}): ${result.stderr}${result.stdout}`,
+    );
 }
 
 function pidsOf(pid: number): number[] {
@@ -89,11 +95,32 @@ export async function startPostgres(): Promise<PgCluster> {
   }
   const data = path.join(root, 'data');
   const port = await freePort();
-  run(path.join(bin, 'initdb'), ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-locale', '--no-sync']);
+  run(path.join(bin, 'initdb'), [
+    '-D',
+    data,
+    '-U',
+    'postgres',
+    '--auth=trust',
+    '-E',
+    'UTF8',
+    '--no-locale',
+    '--no-sync',
+  ]);
   const options = `-p ${port} -k ${root} -h 127.0.0.1 -c fsync=on -c max_connections=200 -c shared_buffers=32MB`;
   let running = false;
   const start = async (): Promise<void> => {
-    run(path.join(bin, 'pg_ctl'), ['-D', data, '-o', options, '-l', path.join(root, 'log'), '-w', '-t', '120', 'start']);
+    run(path.join(bin, 'pg_ctl'), [
+      '-D',
+      data,
+      '-o',
+      options,
+      '-l',
+      path.join(root, 'log'),
+      '-w',
+      '-t',
+      '120',
+      'start',
+    ]);
     running = true;
   };
   await start();

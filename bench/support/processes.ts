@@ -44,13 +44,32 @@ export interface Server {
 }
 
 /** `node main.js serve` on 127.0.0.1, a free port, no auto-start and no disk guards unless `args` say otherwise. */
-export async function startServer(options: { dataDir: string; source?: string; args?: readonly string[]; port?: number; timeoutMs?: number }): Promise<Server> {
+export async function startServer(options: {
+  dataDir: string;
+  source?: string;
+  args?: readonly string[];
+  port?: number;
+  timeoutMs?: number;
+}): Promise<Server> {
   const spawnedAt = performance.now();
   const proc = spawn(
     process.execPath,
     [
-      MAIN_JS, 'serve', '--data-dir', options.dataDir, '--host', '127.0.0.1', '--port', String(options.port ?? 0),
-      '--source', options.source ?? 'none', '--no-auto-start', '--min-space-start-mb', '0', '--min-space-continue-mb', '0',
+      MAIN_JS,
+      'serve',
+      '--data-dir',
+      options.dataDir,
+      '--host',
+      '127.0.0.1',
+      '--port',
+      String(options.port ?? 0),
+      '--source',
+      options.source ?? 'none',
+      '--no-auto-start',
+      '--min-space-start-mb',
+      '0',
+      '--min-space-continue-mb',
+      '0',
       ...(options.args ?? []),
     ],
     { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_ENV: 'production' } },
@@ -61,7 +80,10 @@ export async function startServer(options: { dataDir: string; source?: string; a
   proc.stderr?.setEncoding('utf8').on('data', (c: string) => (err += c.length + err.length > 100_000 ? '' : c));
   const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
   const baseUrl = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start in time:\n${out}\n${err}`)), options.timeoutMs ?? 60_000);
+    const timer = setTimeout(
+      () => reject(new Error(`server did not start in time:\n${out}\n${err}`)),
+      options.timeoutMs ?? 60_000,
+    );
     const check = (): void => {
       const m = /listening on (http:\/\/\S+)/.exec(out);
       if (m?.[1] !== undefined) {
@@ -73,13 +95,19 @@ export async function startServer(options: { dataDir: string; source?: string; a
     proc.stdout?.on('data', check);
     void exited.then(() => {
       clearTimeout(timer);
-      reject(new Error(`server exited (${String(proc.exitCode ?? proc.signalCode)}) before listening:\n${out}\n${err}`));
+      reject(
+        new Error(`server exited (${String(proc.exitCode ?? proc.signalCode)}) before listening:\n${out}\n${err}`),
+      );
     });
   });
   const listeningMs = performance.now() - spawnedAt;
   const pid = proc.pid ?? -1;
   return {
-    proc, pid, baseUrl, listeningMs, spawnedAt,
+    proc,
+    pid,
+    baseUrl,
+    listeningMs,
+    spawnedAt,
     stderr: () => err,
     async stop(graceMs = 10_000) {
       if (proc.exitCode !== null || proc.signalCode !== null) return;
@@ -105,22 +133,40 @@ export interface Fetched {
 const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
 
 /** One request; the body is kept unless `discard` (then only counted). */
-export function get(url: string, options: { method?: string; body?: string; discard?: boolean; timeoutMs?: number; headers?: Record<string, string> } = {}): Promise<Fetched> {
+export function get(
+  url: string,
+  options: {
+    method?: string;
+    body?: string;
+    discard?: boolean;
+    timeoutMs?: number;
+    headers?: Record<string, string>;
+  } = {},
+): Promise<Fetched> {
   return new Promise((resolve, reject) => {
-    const req = http.request(url, {
-      method: options.method ?? 'GET',
-      agent,
-      headers: { ...(options.body !== undefined ? { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(options.body)) } : {}), ...options.headers },
-    }, (res) => {
-      const chunks: Buffer[] = [];
-      let bytes = 0;
-      res.on('data', (c: Buffer) => {
-        bytes += c.length;
-        if (!options.discard) chunks.push(c);
-      });
-      res.on('error', reject);
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, bytes, body: Buffer.concat(chunks) }));
-    });
+    const req = http.request(
+      url,
+      {
+        method: options.method ?? 'GET',
+        agent,
+        headers: {
+          ...(options.body !== undefined
+            ? { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(options.body)) }
+            : {}),
+          ...options.headers,
+        },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        let bytes = 0;
+        res.on('data', (c: Buffer) => {
+          bytes += c.length;
+          if (!options.discard) chunks.push(c);
+        });
+        res.on('error', reject);
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, bytes, body: Buffer.concat(chunks) }));
+      },
+    );
     req.setTimeout(options.timeoutMs ?? 120_000, () => req.destroy(new Error(`timeout: ${url}`)));
     req.on('error', reject);
     if (options.body !== undefined) req.write(options.body);
@@ -159,11 +205,16 @@ interface AutocannonResult {
 }
 
 /** autocannon against a loopback URL for `seconds`; throws when any request failed. */
-export async function cannon(url: string, options: { connections: number; seconds: number }): Promise<AutocannonResult> {
+export async function cannon(
+  url: string,
+  options: { connections: number; seconds: number },
+): Promise<AutocannonResult> {
   const autocannon = require('autocannon') as (opts: Record<string, unknown>) => Promise<AutocannonResult>;
   const result = await autocannon({ url, connections: options.connections, duration: options.seconds, pipelining: 1 });
   if (result.non2xx > 0 || result.errors > 0 || result.timeouts > 0) {
-    throw new Error(`autocannon ${url}: ${result.non2xx} non-2xx, ${result.errors} errors, ${result.timeouts} timeouts`);
+    throw new Error(
+      `autocannon ${url}: ${result.non2xx} non-2xx, ${result.errors} errors, ${result.timeouts} timeouts`,
+    );
   }
   return result;
 }
@@ -189,7 +240,11 @@ export interface PeakRss {
  * first ("5" to clear_refs, Linux >= 4.0), so the figure is that of this phase,
  * not of the load before it. `check` vets each download.
  */
-export async function peakRssDuring(server: Server, paths: readonly string[], check: (download: Fetched, path: string) => void): Promise<PeakRss> {
+export async function peakRssDuring(
+  server: Server,
+  paths: readonly string[],
+  check: (download: Fetched, path: string) => void,
+): Promise<PeakRss> {
   const beforeMb = memoryOf(server.pid)?.rssMb ?? NaN;
   const reset = resetPeak(server.pid);
   const start = await get(`${server.baseUrl}/api/start-recording`, { method: 'POST' });
@@ -201,7 +256,9 @@ export async function peakRssDuring(server: Server, paths: readonly string[], ch
   }, 100);
   let downloaded = 0;
   try {
-    const all = await Promise.all(paths.map((p) => get(`${server.baseUrl}${p}`, { discard: true, timeoutMs: 600_000 })));
+    const all = await Promise.all(
+      paths.map((p) => get(`${server.baseUrl}${p}`, { discard: true, timeoutMs: 600_000 })),
+    );
     all.forEach((d, i) => check(d, paths[i] as string));
     downloaded = all.reduce((a, r) => a + r.bytes, 0);
   } finally {
@@ -210,7 +267,9 @@ export async function peakRssDuring(server: Server, paths: readonly string[], ch
   const peakMb = memoryOf(server.pid)?.hwmMb ?? NaN;
   const stop = await get(`${server.baseUrl}/api/stop-recording`, { method: 'POST' });
   if (stop.status !== 202) throw new Error(`stop-recording: ${stop.status}`);
-  const after = JSON.parse((await get(`${server.baseUrl}/api/qmdl-manifest`)).body.toString('utf8')) as { entries: Array<{ qmdl_size_bytes: number }> };
+  const after = JSON.parse((await get(`${server.baseUrl}/api/qmdl-manifest`)).body.toString('utf8')) as {
+    entries: Array<{ qmdl_size_bytes: number }>;
+  };
   const ingested = after.entries[after.entries.length - 1]?.qmdl_size_bytes ?? 0;
   return { peakMb, beforeMb, sampledMaxMb: Math.max(...samples), reset, downloaded, ingested };
 }

@@ -11,12 +11,25 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import {
-  decide, evolve, EVENT_SCHEMA_VERSIONS, initialState,
-  type Command, type LedgerEvent, type NewEvent, type QmdlStoreState, type RecordingTotals,
+  decide,
+  evolve,
+  EVENT_SCHEMA_VERSIONS,
+  initialState,
+  type Command,
+  type LedgerEvent,
+  type NewEvent,
+  type QmdlStoreState,
+  type RecordingTotals,
 } from '@ledger/domain';
 import { LevelEventLog } from '@ledger/event-log';
 import { MIGRATIONS } from '@ledger/migrations';
-import { ledgerLocation, PROJECTION_SNAPSHOT, PROJECTION_VERSION, recordingsDir, STORE_FORMAT_VERSION } from '@ledger/store';
+import {
+  ledgerLocation,
+  PROJECTION_SNAPSHOT,
+  PROJECTION_VERSION,
+  recordingsDir,
+  STORE_FORMAT_VERSION,
+} from '@ledger/store';
 
 export interface FixtureOptions {
   readonly dataDir: string;
@@ -63,7 +76,8 @@ export async function buildStore(options: FixtureOptions): Promise<Fixture> {
 
   const run = (command: Command, actor: NewEvent['metadata']['actor'] = { kind: 'system' }): void => {
     const decision = decide(command, state);
-    if (!decision.ok) throw new Error(`fixture: ${command.type} refused: ${decision.refusal.code}: ${decision.refusal.message}`);
+    if (!decision.ok)
+      throw new Error(`fixture: ${command.type} refused: ${decision.refusal.code}: ${decision.refusal.message}`);
     const time = new Date(clock).toISOString();
     const correlationId = randomUUID();
     for (const event of decision.events) {
@@ -96,7 +110,13 @@ export async function buildStore(options: FixtureOptions): Promise<Fixture> {
       clock += 3_600_000;
       run({
         type: 'StartRecording',
-        data: { atMs: clock, utcOffsetMinutes: 0, rayhunterVersion: 'qmdl-ledger 0.1.0-bench', systemOs: 'Linux 6.1', arch: 'x86_64' },
+        data: {
+          atMs: clock,
+          utcOffsetMinutes: 0,
+          rayhunterVersion: 'qmdl-ledger 0.1.0-bench',
+          systemOs: 'Linux 6.1',
+          arch: 'x86_64',
+        },
       });
       const name = state.current?.name;
       if (name === undefined) throw new Error('fixture: no active recording after StartRecording');
@@ -107,14 +127,29 @@ export async function buildStore(options: FixtureOptions): Promise<Fixture> {
       for (let d = 1; d <= dataEventsPerRecording; d++) {
         clock += 1000;
         const totals: RecordingTotals = real
-          ? d === dataEventsPerRecording ? real : { qmdlSizeBytes: Math.floor((real.qmdlSizeBytes * d) / (dataEventsPerRecording + 1)), uncompressedBytes: Math.floor((real.uncompressedBytes * d) / (dataEventsPerRecording + 1)), containers: d }
-          : { qmdlSizeBytes: 10 + d * 4096, uncompressedBytes: d * 16384, containers: d * 12, lastMessageTime: new Date(clock).toISOString().replace('Z', '+00:00') };
+          ? d === dataEventsPerRecording
+            ? real
+            : {
+                qmdlSizeBytes: Math.floor((real.qmdlSizeBytes * d) / (dataEventsPerRecording + 1)),
+                uncompressedBytes: Math.floor((real.uncompressedBytes * d) / (dataEventsPerRecording + 1)),
+                containers: d,
+              }
+          : {
+              qmdlSizeBytes: 10 + d * 4096,
+              uncompressedBytes: d * 16384,
+              containers: d * 12,
+              lastMessageTime: new Date(clock).toISOString().replace('Z', '+00:00'),
+            };
         run({ type: 'AppendRecordingData', data: { name, totals } }, { kind: 'recorder' });
       }
       clock += 1000;
-      run({ type: 'StopRecording', data: { reason: 'requested' } }, { kind: 'http', remoteAddress: '127.0.0.1', userAgent: 'bench' });
+      run(
+        { type: 'StopRecording', data: { reason: 'requested' } },
+        { kind: 'http', remoteAddress: '127.0.0.1', userAgent: 'bench' },
+      );
       await flush(false);
-      if (options.log && r > 0 && r % Math.max(1, Math.floor(recordings / 4)) === 0) options.log(`fixture: ${r}/${recordings} recordings, ${seq} events`);
+      if (options.log && r > 0 && r % Math.max(1, Math.floor(recordings / 4)) === 0)
+        options.log(`fixture: ${r}/${recordings} recordings, ${seq} events`);
     }
     run({ type: 'StopService', data: { bootId } });
     await flush(true);

@@ -16,7 +16,8 @@ export interface CliResult {
 
 export function assertBuilt(): void {
   for (const file of [CLI, MAKE_FIXTURES]) {
-    if (!existsSync(file)) throw new Error(`${path.relative(ROOT, file)} is missing: run \`node scripts/build.js\` first`);
+    if (!existsSync(file))
+      throw new Error(`${path.relative(ROOT, file)} is missing: run \`node scripts/build.js\` first`);
   }
 }
 
@@ -41,7 +42,9 @@ export function runCli(args: readonly string[], options: { readonly timeoutMs?: 
 export async function runJson<T = Record<string, unknown>>(args: readonly string[], expectedCode = 0): Promise<T> {
   const result = await runCli([...args, '--json']);
   if (result.code !== expectedCode) {
-    throw new Error(`qmdl-ledger ${args.join(' ')} exited ${String(result.code)} (expected ${expectedCode})\n${result.stderr}\n${result.stdout}`);
+    throw new Error(
+      `qmdl-ledger ${args.join(' ')} exited ${String(result.code)} (expected ${expectedCode})\n${result.stderr}\n${result.stdout}`,
+    );
   }
   return JSON.parse(result.stdout) as T;
 }

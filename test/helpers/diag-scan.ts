@@ -39,8 +39,10 @@ function rrcChannel(version: number, pdu: number): string | undefined {
   if ([2, 3, 4, 6, 7, 8, 13, 22].includes(version)) return pick([1, 2, 3, 4, 5, 6, 7, 8], RRC_ORDER);
   if ([9, 12].includes(version)) return pick([8, 9, 10, 11, 12, 13, 14, 15], RRC_ORDER);
   if ([14, 15, 16].includes(version)) return pick([1, 2, 4, 5, 6, 7, 8, 9], RRC_ORDER);
-  if ([20, 24, 25].includes(version)) return pick([1, 2, 4, 5, 6, 7, 8, 9, 54, 55, 56, 57, 58, 59, 61], [...RRC_ORDER, ...NB_ORDER]);
-  if ([19, 26, 27].includes(version)) return pick([1, 3, 6, 7, 8, 9, 10, 11, 45, 46, 47, 48, 49, 50, 52], [...RRC_ORDER, ...NB_ORDER]);
+  if ([20, 24, 25].includes(version))
+    return pick([1, 2, 4, 5, 6, 7, 8, 9, 54, 55, 56, 57, 58, 59, 61], [...RRC_ORDER, ...NB_ORDER]);
+  if ([19, 26, 27].includes(version))
+    return pick([1, 3, 6, 7, 8, 9, 10, 11, 45, 46, 47, 48, 49, 50, 52], [...RRC_ORDER, ...NB_ORDER]);
   return undefined;
 }
 
@@ -71,7 +73,11 @@ export function scanCapture(bytes: Buffer): CaptureScan {
   for (let end = bytes.indexOf(0x7e); end >= 0; start = end + 1, end = bytes.indexOf(0x7e, start)) {
     if (end === start) continue;
     const frame = unescape(bytes.subarray(start, end));
-    if (frame === undefined || frame.length < 3 || crc16x25(frame.subarray(0, frame.length - 2)) !== frame.readUInt16LE(frame.length - 2)) {
+    if (
+      frame === undefined ||
+      frame.length < 3 ||
+      crc16x25(frame.subarray(0, frame.length - 2)) !== frame.readUInt16LE(frame.length - 2)
+    ) {
       badFrames++;
       continue;
     }

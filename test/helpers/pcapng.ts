@@ -35,14 +35,16 @@ function options(buf: Buffer, at: number, end: number): Map<number, string> {
 }
 
 export function readPcapng(buf: Buffer): Pcapng {
-  if (buf.readUInt32BE(0) !== SHB || buf.readUInt32BE(8) !== 0x1a2b3c4d) throw new Error('pcapng: not a big-endian section header');
+  if (buf.readUInt32BE(0) !== SHB || buf.readUInt32BE(8) !== 0x1a2b3c4d)
+    throw new Error('pcapng: not a big-endian section header');
   let shbOptions = new Map<number, string>();
   let linkType = -1;
   const packets: PcapngPacket[] = [];
-  for (let at = 0; at < buf.length; ) {
+  for (let at = 0; at < buf.length;) {
     const type = buf.readUInt32BE(at);
     const length = buf.readUInt32BE(at + 4);
-    if (length < 12 || length % 4 !== 0 || at + length > buf.length || buf.readUInt32BE(at + length - 4) !== length) throw new Error(`pcapng: bad block at ${at}`);
+    if (length < 12 || length % 4 !== 0 || at + length > buf.length || buf.readUInt32BE(at + length - 4) !== length)
+      throw new Error(`pcapng: bad block at ${at}`);
     const end = at + length - 4;
     if (type === SHB) shbOptions = options(buf, at + 24, end);
     else if (type === IDB) linkType = buf.readUInt16BE(at + 8);
@@ -76,7 +78,22 @@ export async function tsharkProblems(file: string): Promise<{ frames: number; gs
   const all = await tshark(['-r', file, '-T', 'fields', '-e', 'frame.number', '-e', 'gsmtap.type']);
   if (all.code !== 0) throw new Error(`tshark -r ${file} exited ${String(all.code)}: ${all.stderr}`);
   const rows = all.stdout.split('\n').filter((l) => l !== '');
-  const bad = await tshark(['-r', file, '-Y', '_ws.malformed || _ws.expert.severity >= "Error"', '-T', 'fields', '-e', 'frame.number', '-e', '_ws.col.Info']);
+  const bad = await tshark([
+    '-r',
+    file,
+    '-Y',
+    '_ws.malformed || _ws.expert.severity >= "Error"',
+    '-T',
+    'fields',
+    '-e',
+    'frame.number',
+    '-e',
+    '_ws.col.Info',
+  ]);
   if (bad.code !== 0) throw new Error(`tshark -Y exited ${String(bad.code)}: ${bad.stderr}`);
-  return { frames: rows.length, gsmtap: rows.filter((r) => /\t\d+$/.test(r)).length, problems: bad.stdout.split('\n').filter((l) => l !== '') };
+  return {
+    frames: rows.length,
+    gsmtap: rows.filter((r) => /\t\d+$/.test(r)).length,
+    problems: bad.stdout.split('\n').filter((l) => l !== ''),
+  };
 }

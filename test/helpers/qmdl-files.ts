@@ -7,7 +7,12 @@ export function gunzipPrefix(file: string): Buffer {
   return zlib.gunzipSync(readFileSync(file), { finishFlush: zlib.constants.Z_SYNC_FLUSH });
 }
 
-export async function waitFor<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 10_000, everyMs = 25): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  probe: () => T | undefined | Promise<T | undefined>,
+  timeoutMs = 10_000,
+  everyMs = 25,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();

@@ -16,9 +16,15 @@ export type SampleName = 'attach-2020-lte' | 'cmcc-2015-lte-gsm' | 'mi10-2020-lt
 function locate(): string {
   const fromEnv = process.env['QMDL_SAMPLES'];
   // The repository's sibling `shared/`; a git worktree one level further down sees it two levels up.
-  const candidates = fromEnv !== undefined ? [fromEnv] : [path.resolve(REPO_ROOT, '..', 'shared', 'samples'), path.resolve(REPO_ROOT, '..', '..', 'shared', 'samples')];
+  const candidates =
+    fromEnv !== undefined
+      ? [fromEnv]
+      : [path.resolve(REPO_ROOT, '..', 'shared', 'samples'), path.resolve(REPO_ROOT, '..', '..', 'shared', 'samples')];
   const found = candidates.find((dir) => existsSync(path.join(dir, 'SHA256SUMS')));
-  if (found === undefined) throw new Error(`the real captures are missing: looked for SHA256SUMS in ${candidates.join(', ')} (set QMDL_SAMPLES to their directory)`);
+  if (found === undefined)
+    throw new Error(
+      `the real captures are missing: looked for SHA256SUMS in ${candidates.join(', ')} (set QMDL_SAMPLES to their directory)`,
+    );
   return found;
 }
 
@@ -32,7 +38,9 @@ export function samplesDir(): string {
     const match = /^([0-9a-f]{64})\s+\*?(.+)$/.exec(line.trim());
     if (!match) continue;
     const [, expected, file] = match as unknown as [string, string, string];
-    const actual = createHash('sha256').update(readFileSync(path.join(dir, file))).digest('hex');
+    const actual = createHash('sha256')
+      .update(readFileSync(path.join(dir, file)))
+      .digest('hex');
     if (actual !== expected) throw new Error(`sample ${file} in ${dir} does not match its SHA256SUMS entry`);
   }
   verified = dir;
@@ -48,11 +56,21 @@ export function samplePath(name: SampleName): string {
  * A sample replayed into a new recording of a spawned `serve` (`qmdl:<copy>?pace=fast`),
  * once that recording has finished (stopped as `source-ended`).
  */
-export async function replaySample(name: SampleName, workDir: string): Promise<{ server: SpawnedServer; dataDir: string; recording: string }> {
+export async function replaySample(
+  name: SampleName,
+  workDir: string,
+): Promise<{ server: SpawnedServer; dataDir: string; recording: string }> {
   const capture = path.join(workDir, 'capture.qmdl');
   copyFileSync(samplePath(name), capture);
   const dataDir = path.join(workDir, 'data');
   const server = await spawnServer(['--data-dir', dataDir, '--source', `qmdl:${capture}?pace=fast`]);
-  const finished = await eventually(async () => (await request(server.baseUrl, '/api/qmdl-manifest')).json<Manifest>().entries.find((e) => e.stop_reason === 'source-ended'), 60_000, 100);
+  const finished = await eventually(
+    async () =>
+      (await request(server.baseUrl, '/api/qmdl-manifest'))
+        .json<Manifest>()
+        .entries.find((e) => e.stop_reason === 'source-ended'),
+    60_000,
+    100,
+  );
   return { server, dataDir, recording: finished.name };
 }

@@ -122,7 +122,10 @@ export function request(baseUrl: string, rawPath: string, options: RawRequest = 
         port: url.port,
         method: options.method ?? 'GET',
         path: rawPath,
-        headers: { ...(options.body !== undefined ? { 'content-length': String(Buffer.byteLength(options.body)) } : {}), ...options.headers },
+        headers: {
+          ...(options.body !== undefined ? { 'content-length': String(Buffer.byteLength(options.body)) } : {}),
+          ...options.headers,
+        },
         agent: false,
       },
       (res) => {
@@ -141,7 +144,9 @@ export function request(baseUrl: string, rawPath: string, options: RawRequest = 
         });
       },
     );
-    req.setTimeout(options.timeoutMs ?? 30_000, () => req.destroy(new Error(`timeout: ${options.method ?? 'GET'} ${rawPath.slice(0, 100)}`)));
+    req.setTimeout(options.timeoutMs ?? 30_000, () =>
+      req.destroy(new Error(`timeout: ${options.method ?? 'GET'} ${rawPath.slice(0, 100)}`)),
+    );
     req.on('error', reject);
     if (options.body !== undefined) req.write(options.body);
     req.end();
@@ -174,7 +179,9 @@ export function parseSseBlock(block: string): SseMessage | undefined {
     else if (line.startsWith('event:')) event = line.slice(6).trim();
     else if (line.startsWith('data:')) data.push(line.slice(5).replace(/^ /, ''));
   }
-  return data.length > 0 ? { ...(id !== undefined ? { id } : {}), ...(event !== undefined ? { event } : {}), data: data.join('\n') } : undefined;
+  return data.length > 0
+    ? { ...(id !== undefined ? { id } : {}), ...(event !== undefined ? { event } : {}), data: data.join('\n') }
+    : undefined;
 }
 
 /** A minimal EventSource over http.get: parses `id:`, `event:` and `data:` fields. */
@@ -186,28 +193,37 @@ export function openSse(baseUrl: string, rawPath: string, headers: Readonly<Reco
   let resolveEnded!: () => void;
   const status = new Promise<number>((r) => (resolveStatus = r));
   const ended = new Promise<void>((r) => (resolveEnded = r));
-  const req = http.get({ host: url.hostname, port: url.port, path: rawPath, headers: { accept: 'text/event-stream', ...headers }, agent: false }, (res) => {
-    resolveStatus(res.statusCode ?? 0);
-    let buffer = '';
-    res.setEncoding('utf8');
-    res.on('data', (chunk: string) => {
-      buffer += chunk;
-      let cut: number;
-      while ((cut = buffer.indexOf('\n\n')) >= 0) {
-        const message = parseSseBlock(buffer.slice(0, cut));
-        buffer = buffer.slice(cut + 2);
-        if (message !== undefined) messages.push(message);
-      }
-      for (const w of [...waiters]) {
-        if (messages.length >= w.n) {
-          waiters.splice(waiters.indexOf(w), 1);
-          w.resolve(messages.slice());
+  const req = http.get(
+    {
+      host: url.hostname,
+      port: url.port,
+      path: rawPath,
+      headers: { accept: 'text/event-stream', ...headers },
+      agent: false,
+    },
+    (res) => {
+      resolveStatus(res.statusCode ?? 0);
+      let buffer = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        buffer += chunk;
+        let cut: number;
+        while ((cut = buffer.indexOf('\n\n')) >= 0) {
+          const message = parseSseBlock(buffer.slice(0, cut));
+          buffer = buffer.slice(cut + 2);
+          if (message !== undefined) messages.push(message);
         }
-      }
-    });
-    res.on('end', () => resolveEnded());
-    res.on('close', () => resolveEnded());
-  });
+        for (const w of [...waiters]) {
+          if (messages.length >= w.n) {
+            waiters.splice(waiters.indexOf(w), 1);
+            w.resolve(messages.slice());
+          }
+        }
+      });
+      res.on('end', () => resolveEnded());
+      res.on('close', () => resolveEnded());
+    },
+  );
   req.on('error', () => {
     resolveStatus(0);
     resolveEnded();
@@ -219,7 +235,10 @@ export function openSse(baseUrl: string, rawPath: string, headers: Readonly<Reco
     waitFor(n, timeoutMs = 10_000) {
       if (messages.length >= n) return Promise.resolve(messages.slice());
       return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`SSE: ${messages.length} of ${n} messages after ${timeoutMs} ms`)), timeoutMs);
+        const timer = setTimeout(
+          () => reject(new Error(`SSE: ${messages.length} of ${n} messages after ${timeoutMs} ms`)),
+          timeoutMs,
+        );
         waiters.push({ n, resolve: (m) => (clearTimeout(timer), resolve(m)) });
       });
     },
@@ -242,23 +261,42 @@ export interface SpawnOptions {
 }
 
 /** Run the built binary: `node MAIN_JS serve <args>` with `--port 0`; resolves once it prints its listening line. */
-export async function spawnServer(args: readonly string[], env: Readonly<Record<string, string>> = {}, timeoutMs = 20_000, options: SpawnOptions = {}): Promise<SpawnedServer> {
+export async function spawnServer(
+  args: readonly string[],
+  env: Readonly<Record<string, string>> = {},
+  timeoutMs = 20_000,
+  options: SpawnOptions = {},
+): Promise<SpawnedServer> {
   return spawnService('serve', args, env, timeoutMs, options);
 }
 
 /** `node MAIN_JS <command> --port 0 <args>` for a service command (`serve`, `fleet`); resolves once it prints its listening line. */
-export async function spawnService(command: 'serve' | 'fleet', args: readonly string[], env: Readonly<Record<string, string>> = {}, timeoutMs = 20_000, options: SpawnOptions = {}): Promise<SpawnedServer> {
+export async function spawnService(
+  command: 'serve' | 'fleet',
+  args: readonly string[],
+  env: Readonly<Record<string, string>> = {},
+  timeoutMs = 20_000,
+  options: SpawnOptions = {},
+): Promise<SpawnedServer> {
   const argv = [MAIN_JS, command, '--port', '0', ...args];
   const limit = options.openFilesLimit;
-  const [file, fileArgs] = limit === undefined ? [process.execPath, argv] : ['bash', ['-c', 'ulimit -n "$0" && exec "$@"', String(limit), process.execPath, ...argv]];
+  const [file, fileArgs] =
+    limit === undefined
+      ? [process.execPath, argv]
+      : ['bash', ['-c', 'ulimit -n "$0" && exec "$@"', String(limit), process.execPath, ...argv]];
   const proc = spawn(file, fileArgs, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   proc.stdout?.setEncoding('utf8').on('data', (c: string) => (out += c));
   proc.stderr?.setEncoding('utf8').on('data', (c: string) => (err += c));
-  const exited = new Promise<number | string>((resolve) => proc.on('exit', (code, signal) => resolve(code ?? signal ?? -1)));
+  const exited = new Promise<number | string>((resolve) =>
+    proc.on('exit', (code, signal) => resolve(code ?? signal ?? -1)),
+  );
   const baseUrl = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start in ${timeoutMs} ms:\n${out}\n${err}`)), timeoutMs);
+    const timer = setTimeout(
+      () => reject(new Error(`server did not start in ${timeoutMs} ms:\n${out}\n${err}`)),
+      timeoutMs,
+    );
     const check = (): void => {
       const m = /listening on (http:\/\/\S+)/.exec(out);
       if (m?.[1] !== undefined) {
@@ -276,9 +314,16 @@ export async function spawnService(command: 'serve' | 'fleet', args: readonly st
 }
 
 /** Run the CLI to completion. */
-export function runCli(args: readonly string[], env: Readonly<Record<string, string>> = {}, timeoutMs = 20_000): Promise<{ code: number | string; stdout: string; stderr: string }> {
+export function runCli(
+  args: readonly string[],
+  env: Readonly<Record<string, string>> = {},
+  timeoutMs = 20_000,
+): Promise<{ code: number | string; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, [MAIN_JS, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn(process.execPath, [MAIN_JS, ...args], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     proc.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
@@ -295,7 +340,11 @@ export function runCli(args: readonly string[], env: Readonly<Record<string, str
 }
 
 /** Poll until `check` returns a value (not undefined) or time runs out. */
-export async function eventually<T>(check: () => Promise<T | undefined> | T | undefined, timeoutMs = 10_000, everyMs = 50): Promise<T> {
+export async function eventually<T>(
+  check: () => Promise<T | undefined> | T | undefined,
+  timeoutMs = 10_000,
+  everyMs = 50,
+): Promise<T> {
   const until = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();

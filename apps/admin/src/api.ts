@@ -36,7 +36,11 @@ export async function request<T>(path: string, init: RequestInit = {}): Promise<
   const res = await fetch(path, {
     credentials: 'same-origin',
     ...init,
-    headers: { Accept: 'application/json', ...(init.body ? { 'Content-Type': 'application/json' } : {}), ...init.headers },
+    headers: {
+      Accept: 'application/json',
+      ...(init.body ? { 'Content-Type': 'application/json' } : {}),
+      ...init.headers,
+    },
   });
   const header = res.headers.get('X-Ledger-Seq');
   const seq = header === null || header === '' ? undefined : Number(header);

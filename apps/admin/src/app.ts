@@ -59,13 +59,20 @@ function routeOf(url: URL): { view: 'events' | 'recording' | 'time-travel' | 'mi
 }
 
 /** The page after sign-in; returns a function that tears it all down. */
-export function startApp(root: HTMLElement, options: { authRequired: boolean; onSignedOut: (message?: string) => void }): () => void {
+export function startApp(
+  root: HTMLElement,
+  options: { authRequired: boolean; onSignedOut: (message?: string) => void },
+): () => void {
   const session = new AbortController();
   const { signal } = session;
   let headSeq = 0;
 
   const headEl = h('span', { class: 'mono', 'data-testid': 'head-seq' }, '…');
-  const liveEl = h('span', { class: 'live', 'data-testid': 'live-status', 'data-state': 'connecting', role: 'status' }, LIVE_LABELS.connecting);
+  const liveEl = h(
+    'span',
+    { class: 'live', 'data-testid': 'live-status', 'data-state': 'connecting', role: 'status' },
+    LIVE_LABELS.connecting,
+  );
   const badge = integrityBadge(signal);
 
   function noteHead(seq: number): void {
@@ -90,7 +97,12 @@ export function startApp(root: HTMLElement, options: { authRequired: boolean; on
   });
 
   const main = h('main', { class: 'view', id: 'main' });
-  const drawer = h('aside', { class: 'drawer', 'aria-label': 'Event detail', hidden: true, 'data-testid': 'detail-panel' });
+  const drawer = h('aside', {
+    class: 'drawer',
+    'aria-label': 'Event detail',
+    hidden: true,
+    'data-testid': 'detail-panel',
+  });
   let view: View | undefined;
   let viewKey = '';
   let detail: View | undefined;
@@ -154,7 +166,16 @@ export function startApp(root: HTMLElement, options: { authRequired: boolean; on
       if (route.view === 'events') view = eventsView(ctx, params);
       else if (route.view === 'recording' && route.name !== undefined) view = recordingView(ctx, route.name);
       else if (route.view === 'time-travel') view = timeTravelView(ctx, params);
-      else view = { el: h('section', { class: 'empty' }, h('h2', null, 'Not found'), ctx.link(`${BASE}/`, null, 'Back to events')), destroy: () => undefined };
+      else
+        view = {
+          el: h(
+            'section',
+            { class: 'empty' },
+            h('h2', null, 'Not found'),
+            ctx.link(`${BASE}/`, null, 'Back to events'),
+          ),
+          destroy: () => undefined,
+        };
       replaceChildren(main, view.el);
       navEvents.toggleAttribute('aria-current', route.view === 'events');
       navTravel.toggleAttribute('aria-current', route.view === 'time-travel');
@@ -197,7 +218,13 @@ export function startApp(root: HTMLElement, options: { authRequired: boolean; on
     h('span', { class: 'head', title: 'Log head: the newest sequence number' }, 'head ', headEl),
     liveEl,
     badge.el,
-    options.authRequired ? h('button', { type: 'button', class: 'ghost', 'data-testid': 'signout', onclick: () => void signOut() }, 'Sign out') : null,
+    options.authRequired
+      ? h(
+          'button',
+          { type: 'button', class: 'ghost', 'data-testid': 'signout', onclick: () => void signOut() },
+          'Sign out',
+        )
+      : null,
   );
 
   const onPop = (): void => render();

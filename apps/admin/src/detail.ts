@@ -16,9 +16,24 @@ function field(label: string, value: Node | string, mono = false): HTMLElement[]
 export function detailView(ctx: Ctx, seq: number, close: () => void): View {
   const abort = new AbortController();
   const body = h('div', { class: 'drawer-body' }, h('p', { class: 'status' }, `Loading event #${seq}…`));
-  const closeBtn = h('button', { type: 'button', class: 'icon', 'aria-label': 'Close event detail', 'data-testid': 'detail-close', onclick: close }, '✕');
+  const closeBtn = h(
+    'button',
+    {
+      type: 'button',
+      class: 'icon',
+      'aria-label': 'Close event detail',
+      'data-testid': 'detail-close',
+      onclick: close,
+    },
+    '✕',
+  );
   const title = h('h2', { id: 'detail-title' }, `Event #${seq}`);
-  const el = h('div', { class: 'detail', role: 'region', 'aria-labelledby': 'detail-title' }, h('div', { class: 'drawer-head' }, title, closeBtn), body);
+  const el = h(
+    'div',
+    { class: 'detail', role: 'region', 'aria-labelledby': 'detail-title' },
+    h('div', { class: 'drawer-head' }, title, closeBtn),
+    body,
+  );
 
   async function load(): Promise<void> {
     let event: StoredEvent;
@@ -26,7 +41,10 @@ export function detailView(ctx: Ctx, seq: number, close: () => void): View {
       event = await getJson<StoredEvent>(`/api/events/${seq}`, abort.signal);
     } catch (err) {
       if (isAbort(err)) return;
-      const text = err instanceof ApiError && err.code === 'NO_SUCH_EVENT' ? `There is no event #${seq}.` : `Could not load event #${seq}: ${errorText(err)}`;
+      const text =
+        err instanceof ApiError && err.code === 'NO_SUCH_EVENT'
+          ? `There is no event #${seq}.`
+          : `Could not load event #${seq}: ${errorText(err)}`;
       replaceChildren(body, h('p', { class: 'status error' }, text));
       return;
     }
@@ -41,7 +59,10 @@ export function detailView(ctx: Ctx, seq: number, close: () => void): View {
         { class: 'fields' },
         field('Time', formatTime(event.time)),
         field('System time', formatTime(event.systemTime)),
-        field('Recording', event.recording ? ctx.link(`${BASE}/recordings/${seg(event.recording)}`, null, event.recording) : '—'),
+        field(
+          'Recording',
+          event.recording ? ctx.link(`${BASE}/recordings/${seg(event.recording)}`, null, event.recording) : '—',
+        ),
         field('Actor', formatActor(m.actor) + (actorTitle(m.actor) ? ` — ${actorTitle(m.actor)}` : '')),
         field('Correlation', m.correlationId ?? '—', true),
         field('Causation', m.causationId ?? '—', true),
@@ -51,12 +72,25 @@ export function detailView(ctx: Ctx, seq: number, close: () => void): View {
       h(
         'p',
         { class: 'links' },
-        ctx.link(`${BASE}/time-travel?at=${Math.max(0, event.seq - 1)}`, { 'data-testid': 'detail-before' }, `Manifest before #${event.seq}`),
+        ctx.link(
+          `${BASE}/time-travel?at=${Math.max(0, event.seq - 1)}`,
+          { 'data-testid': 'detail-before' },
+          `Manifest before #${event.seq}`,
+        ),
         ' · ',
         ctx.link(`${BASE}/time-travel?at=${event.seq}`, null, `Manifest as of #${event.seq}`),
       ),
       h('h3', null, 'Same correlation id (what this request did)'),
-      h('table', { class: 'events compact', 'data-testid': 'correlated-table', 'aria-label': 'Events with the same correlation id' }, eventTableHead(), correlated),
+      h(
+        'table',
+        {
+          class: 'events compact',
+          'data-testid': 'correlated-table',
+          'aria-label': 'Events with the same correlation id',
+        },
+        eventTableHead(),
+        correlated,
+      ),
       correlatedNote,
       h('h3', null, 'Data'),
       jsonBlock(event.data, 'detail-data'),
@@ -86,7 +120,9 @@ export function detailView(ctx: Ctx, seq: number, close: () => void): View {
       replaceChildren(
         correlatedNote,
         page.next !== undefined ? 'More than 1000 events share this id: ' : '',
-        page.next !== undefined ? ctx.link(`${BASE}/?${new URLSearchParams({ correlation: m.correlationId })}`, null, 'show them all') : '',
+        page.next !== undefined
+          ? ctx.link(`${BASE}/?${new URLSearchParams({ correlation: m.correlationId })}`, null, 'show them all')
+          : '',
       );
     } catch (err) {
       if (isAbort(err)) return;

@@ -1,7 +1,15 @@
 import { errorText, getJson, isAbort } from './api';
 import type { Ctx, View } from './app';
 import { h, replaceChildren } from './dom';
-import { filtersFromQuery, filtersToQuery, fromLocalInput, isFiltered, matches, toLocalInput, type Filters } from './filters';
+import {
+  filtersFromQuery,
+  filtersToQuery,
+  fromLocalInput,
+  isFiltered,
+  matches,
+  toLocalInput,
+  type Filters,
+} from './filters';
 import { BASE, actorTitle, formatActor, formatTime, shortId, typeChip } from './format';
 import { EVENT_TYPES, type EventsPage, type StoredEvent } from './types';
 
@@ -21,20 +29,39 @@ export function eventRow(ctx: Ctx, e: StoredEvent, options: { correlationLinks?:
   const correlation = e.metadata?.correlationId;
   const tr = h(
     'tr',
-    { 'data-testid': 'event-row', 'data-seq': e.seq, 'data-type': e.type, onclick: (ev: Event) => {
-      if ((ev.target as Element).closest('a, button')) return;
-      ctx.navigate(ctx.eventHref(e.seq));
-    } },
-    h('td', { class: 'num' }, ctx.link(ctx.eventHref(e.seq), { 'aria-label': `Event ${e.seq} details` }, String(e.seq))),
+    {
+      'data-testid': 'event-row',
+      'data-seq': e.seq,
+      'data-type': e.type,
+      onclick: (ev: Event) => {
+        if ((ev.target as Element).closest('a, button')) return;
+        ctx.navigate(ctx.eventHref(e.seq));
+      },
+    },
+    h(
+      'td',
+      { class: 'num' },
+      ctx.link(ctx.eventHref(e.seq), { 'aria-label': `Event ${e.seq} details` }, String(e.seq)),
+    ),
     h('td', { class: 'time', title: `time ${e.time}\nsystem time ${e.systemTime}` }, formatTime(e.time)),
     h('td', null, typeChip(e.type)),
-    h('td', { class: 'rec' }, e.recording ? ctx.link(`${BASE}/recordings/${encodeURIComponent(e.recording)}`, { title: 'Recording history' }, e.recording) : '—'),
+    h(
+      'td',
+      { class: 'rec' },
+      e.recording
+        ? ctx.link(`${BASE}/recordings/${encodeURIComponent(e.recording)}`, { title: 'Recording history' }, e.recording)
+        : '—',
+    ),
     h('td', { title: actorTitle(actor) }, formatActor(actor)),
     h(
       'td',
       { class: 'mono', title: correlation },
       correlation && options.correlationLinks !== false
-        ? ctx.link(`${BASE}/?${new URLSearchParams({ correlation })}`, { title: `Filter by correlation ${correlation}` }, shortId(correlation))
+        ? ctx.link(
+            `${BASE}/?${new URLSearchParams({ correlation })}`,
+            { title: `Filter by correlation ${correlation}` },
+            shortId(correlation),
+          )
         : shortId(correlation),
     ),
   );
@@ -45,25 +72,58 @@ export function eventTableHead(): HTMLTableSectionElement {
   return h(
     'thead',
     null,
-    h('tr', null, ...['Seq', 'Time (UTC)', 'Type', 'Recording', 'Actor', 'Correlation'].map((t) => h('th', { scope: 'col' }, t))),
+    h(
+      'tr',
+      null,
+      ...['Seq', 'Time (UTC)', 'Type', 'Recording', 'Actor', 'Correlation'].map((t) => h('th', { scope: 'col' }, t)),
+    ),
   );
 }
 
 function filterForm(ctx: Ctx, f: Filters, limit: number, signal: AbortSignal): HTMLFormElement {
   const types = [...EVENT_TYPES, ...f.types.filter((t) => !EVENT_TYPES.includes(t))];
   const boxes = types.map((t) =>
-    h('input', { type: 'checkbox', id: `type-${t}`, name: 'type', value: t, checked: f.types.includes(t), 'data-testid': `type-${t}` }),
+    h('input', {
+      type: 'checkbox',
+      id: `type-${t}`,
+      name: 'type',
+      value: t,
+      checked: f.types.includes(t),
+      'data-testid': `type-${t}`,
+    }),
   );
-  const summary = h('summary', { 'data-testid': 'filter-type' }, f.types.length ? `Type: ${f.types.join(', ')}` : 'Type: all');
+  const summary = h(
+    'summary',
+    { 'data-testid': 'filter-type' },
+    f.types.length ? `Type: ${f.types.join(', ')}` : 'Type: all',
+  );
   const input = (id: string, label: string, attrs: Record<string, string>): [HTMLLabelElement, HTMLInputElement] => [
     h('label', { for: id }, label),
     h('input', { id, name: id, 'data-testid': id, ...attrs }),
   ];
   const [recL, rec] = input('filter-recording', 'Recording', { value: f.recording, placeholder: 'name', size: '14' });
-  const [actL, act] = input('filter-actor', 'Actor', { value: f.actor, placeholder: 'http, http:ADDR, recorder…', list: 'actor-kinds', size: '14' });
-  const [corL, cor] = input('filter-correlation', 'Correlation', { value: f.correlation, placeholder: 'id', size: '10', class: 'mono' });
-  const [sinceL, since] = input('filter-since', 'Since', { type: 'datetime-local', step: '1', value: f.since ? toLocalInput(f.since) : '' });
-  const [untilL, until] = input('filter-until', 'Until', { type: 'datetime-local', step: '1', value: f.until ? toLocalInput(f.until) : '' });
+  const [actL, act] = input('filter-actor', 'Actor', {
+    value: f.actor,
+    placeholder: 'http, http:ADDR, recorder…',
+    list: 'actor-kinds',
+    size: '14',
+  });
+  const [corL, cor] = input('filter-correlation', 'Correlation', {
+    value: f.correlation,
+    placeholder: 'id',
+    size: '10',
+    class: 'mono',
+  });
+  const [sinceL, since] = input('filter-since', 'Since', {
+    type: 'datetime-local',
+    step: '1',
+    value: f.since ? toLocalInput(f.since) : '',
+  });
+  const [untilL, until] = input('filter-until', 'Until', {
+    type: 'datetime-local',
+    step: '1',
+    value: f.until ? toLocalInput(f.until) : '',
+  });
   const [qL, q] = input('filter-q', 'Text', { type: 'search', value: f.q, placeholder: 'free text', size: '14' });
 
   const typeList = h(
@@ -75,7 +135,11 @@ function filterForm(ctx: Ctx, f: Filters, limit: number, signal: AbortSignal): H
       null,
       h('legend', null, 'Event types'),
       ...types.map((t, i) => h('div', { class: 'check' }, boxes[i], h('label', { for: `type-${t}` }, t))),
-      h('div', { class: 'fieldset-actions' }, h('button', { type: 'submit', class: 'primary', 'data-testid': 'filter-types-apply' }, 'Apply')),
+      h(
+        'div',
+        { class: 'fieldset-actions' },
+        h('button', { type: 'submit', class: 'primary', 'data-testid': 'filter-types-apply' }, 'Apply'),
+      ),
     ),
   );
   // The list floats over the table: close it on a click elsewhere or Escape, like a menu.
@@ -97,7 +161,11 @@ function filterForm(ctx: Ctx, f: Filters, limit: number, signal: AbortSignal): H
     h('span', { class: 'field' }, qL, q),
     h('span', { class: 'field' }, recL, rec),
     h('span', { class: 'field' }, actL, act),
-    h('datalist', { id: 'actor-kinds' }, ...['http', 'recorder', 'system', 'cli'].map((k) => h('option', { value: k }))),
+    h(
+      'datalist',
+      { id: 'actor-kinds' },
+      ...['http', 'recorder', 'system', 'cli'].map((k) => h('option', { value: k })),
+    ),
     h('span', { class: 'field' }, corL, cor),
     h('span', { class: 'field' }, sinceL, since),
     h('span', { class: 'field' }, untilL, until),
@@ -145,9 +213,18 @@ export function eventsView(ctx: Ctx, params: URLSearchParams): View {
   const tbody = h('tbody');
   const status = h('span', { class: 'status', 'data-testid': 'events-status', role: 'status' }, 'Loading…');
   const counter = h('span', { class: 'counter', 'data-testid': 'new-count', 'aria-live': 'polite', hidden: true });
-  const pauseBtn = h('button', { type: 'button', 'data-testid': 'live-pause', 'aria-pressed': 'false', onclick: () => togglePause() });
+  const pauseBtn = h('button', {
+    type: 'button',
+    'data-testid': 'live-pause',
+    'aria-pressed': 'false',
+    onclick: () => togglePause(),
+  });
   const exportHref = `/api/events/export${query.toString() ? `?${query}` : ''}`;
-  const moreBtn = h('button', { type: 'button', 'data-testid': 'load-more', hidden: true, onclick: () => void loadPage() }, 'Load older events');
+  const moreBtn = h(
+    'button',
+    { type: 'button', 'data-testid': 'load-more', hidden: true, onclick: () => void loadPage() },
+    'Load older events',
+  );
   const sentinel = h('div', { class: 'sentinel', 'aria-hidden': 'true' });
   const banner = h(
     'div',
@@ -159,7 +236,12 @@ export function eventsView(ctx: Ctx, params: URLSearchParams): View {
     'div',
     { class: 'scroller' },
     banner,
-    h('table', { class: 'events', 'data-testid': 'events-table', 'aria-label': 'Events, newest first' }, eventTableHead(), tbody),
+    h(
+      'table',
+      { class: 'events', 'data-testid': 'events-table', 'aria-label': 'Events, newest first' },
+      eventTableHead(),
+      tbody,
+    ),
     h('div', { class: 'more' }, moreBtn),
     sentinel,
   );
@@ -175,7 +257,11 @@ export function eventsView(ctx: Ctx, params: URLSearchParams): View {
       h('span', { class: 'spacer' }),
       counter,
       pauseBtn,
-      h('a', { class: 'button', href: exportHref, download: 'events.ndjson', 'data-testid': 'export-link' }, isFiltered(filters) ? 'Export filtered (NDJSON)' : 'Export all (NDJSON)'),
+      h(
+        'a',
+        { class: 'button', href: exportHref, download: 'events.ndjson', 'data-testid': 'export-link' },
+        isFiltered(filters) ? 'Export filtered (NDJSON)' : 'Export all (NDJSON)',
+      ),
     ),
     scroller,
   );
@@ -191,8 +277,13 @@ export function eventsView(ctx: Ctx, params: URLSearchParams): View {
   function updateStatus(): void {
     const n = tbody.rows.length;
     const filtered = isFiltered(filters) ? ' matching' : '';
-    if (n === 0 && exhausted) replaceChildren(status, isFiltered(filters) ? 'No events match this filter.' : 'The log is empty.');
-    else replaceChildren(status, `${n}${filtered} event${n === 1 ? '' : 's'} shown, newest first${exhausted ? ' — end of log' : ''}`);
+    if (n === 0 && exhausted)
+      replaceChildren(status, isFiltered(filters) ? 'No events match this filter.' : 'The log is empty.');
+    else
+      replaceChildren(
+        status,
+        `${n}${filtered} event${n === 1 ? '' : 's'} shown, newest first${exhausted ? ' — end of log' : ''}`,
+      );
     moreBtn.hidden = exhausted;
   }
 
@@ -248,12 +339,14 @@ export function eventsView(ctx: Ctx, params: URLSearchParams): View {
         onLiveBatch(early.filter((e) => e.seq > head));
         early = [];
       }
-      const rows = page.events.filter((e) => !shown.has(e.seq)).map((e) => {
-        shown.add(e.seq);
-        const tr = eventRow(ctx, e);
-        if (e.seq === selected) tr.setAttribute('aria-selected', 'true');
-        return tr;
-      });
+      const rows = page.events
+        .filter((e) => !shown.has(e.seq))
+        .map((e) => {
+          shown.add(e.seq);
+          const tr = eventRow(ctx, e);
+          if (e.seq === selected) tr.setAttribute('aria-selected', 'true');
+          return tr;
+        });
       tbody.append(...rows);
       // Stop when the server gives no cursor, or one that does not move back.
       const cursor = typeof page.next === 'number' && (next === undefined || page.next < next) ? page.next : undefined;

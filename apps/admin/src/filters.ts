@@ -18,7 +18,15 @@ export interface Filters {
   readonly q: string;
 }
 
-export const NO_FILTERS: Filters = { types: [], recording: '', actor: '', correlation: '', since: '', until: '', q: '' };
+export const NO_FILTERS: Filters = {
+  types: [],
+  recording: '',
+  actor: '',
+  correlation: '',
+  since: '',
+  until: '',
+  q: '',
+};
 
 export function filtersFromQuery(params: URLSearchParams): Filters {
   const text = (key: string): string => (params.get(key) ?? '').trim();

@@ -14,10 +14,21 @@ const THROTTLE_MS = 15_000;
  */
 export function integrityBadge(signal: AbortSignal): { el: HTMLElement; refresh(): void; refreshSoon(): void } {
   const label = h('span', { class: 'badge-text', 'data-testid': 'integrity-text' }, 'Checking chain…');
-  const badge = h('span', { class: 'badge', 'data-testid': 'integrity-badge', 'data-state': 'checking', role: 'status' }, label);
+  const badge = h(
+    'span',
+    { class: 'badge', 'data-testid': 'integrity-badge', 'data-state': 'checking', role: 'status' },
+    label,
+  );
   const button = h(
     'button',
-    { type: 'button', class: 'icon', 'aria-label': 'Verify the chain again', title: 'Verify again', 'data-testid': 'integrity-refresh', onclick: () => refresh() },
+    {
+      type: 'button',
+      class: 'icon',
+      'aria-label': 'Verify the chain again',
+      title: 'Verify again',
+      'data-testid': 'integrity-refresh',
+      onclick: () => refresh(),
+    },
     '↻',
   );
   const el = h('span', { class: 'integrity' }, badge, button);

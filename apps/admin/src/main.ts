@@ -22,7 +22,12 @@ async function boot(): Promise<void> {
   } catch (err) {
     replaceChildren(
       root,
-      h('main', { class: 'signin-page' }, h('p', { class: 'status error', role: 'alert' }, `The server did not answer: ${errorText(err)}`), h('button', { type: 'button', onclick: () => void boot() }, 'Try again')),
+      h(
+        'main',
+        { class: 'signin-page' },
+        h('p', { class: 'status error', role: 'alert' }, `The server did not answer: ${errorText(err)}`),
+        h('button', { type: 'button', onclick: () => void boot() }, 'Try again'),
+      ),
     );
     return;
   }

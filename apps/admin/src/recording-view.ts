@@ -32,10 +32,20 @@ export function growthChart(points: readonly Point[]): SVGSVGElement {
   const label = `qmdl_size_bytes grew from ${formatBytes(first?.size)} to ${formatBytes(last?.size)} over ${points.length} points`;
   return svg(
     'svg',
-    { class: 'chart', viewBox: `0 0 ${W} ${H}`, width: W, height: H, role: 'img', 'aria-label': label, 'data-testid': 'growth-chart' },
+    {
+      class: 'chart',
+      viewBox: `0 0 ${W} ${H}`,
+      width: W,
+      height: H,
+      role: 'img',
+      'aria-label': label,
+      'data-testid': 'growth-chart',
+    },
     svg('title', null, label),
     svg('line', { x1: PAD, y1: H - PAD, x2: W - PAD, y2: H - PAD, class: 'axis' }),
-    coords.length > 1 ? svg('polygon', { points: `${PAD},${H - PAD} ${coords.join(' ')} ${W - PAD},${H - PAD}`, class: 'area' }) : null,
+    coords.length > 1
+      ? svg('polygon', { points: `${PAD},${H - PAD} ${coords.join(' ')} ${W - PAD},${H - PAD}`, class: 'area' })
+      : null,
     svg('polyline', { points: coords.join(' '), class: 'line' }),
     svg('text', { x: PAD + 2, y: 12, class: 'tick' }, formatBytes(max)),
   );
@@ -62,7 +72,17 @@ function timelineItem(ctx: Ctx, item: Item, allPoints: readonly Point[]): HTMLLI
     return h(
       'li',
       { 'data-testid': 'timeline-item', 'data-type': e.type, class: `tl tl-${e.type}` },
-      h('div', { class: 'tl-head' }, typeChip(e.type), ' ', ctx.link(ctx.eventHref(e.seq), null, `#${e.seq}`), ' ', h('span', { class: 'time' }, formatTime(e.time)), ' ', h('span', { class: 'muted' }, `by ${formatActor(e.metadata?.actor)}`)),
+      h(
+        'div',
+        { class: 'tl-head' },
+        typeChip(e.type),
+        ' ',
+        ctx.link(ctx.eventHref(e.seq), null, `#${e.seq}`),
+        ' ',
+        h('span', { class: 'time' }, formatTime(e.time)),
+        ' ',
+        h('span', { class: 'muted' }, `by ${formatActor(e.metadata?.actor)}`),
+      ),
       h('div', { class: 'tl-body' }, summarize(e)),
     );
   }
@@ -98,7 +118,13 @@ export function recordingView(ctx: Ctx, name: string): View {
   const el = h(
     'section',
     { class: 'page', 'data-testid': 'recording-view', 'aria-labelledby': 'rec-title' },
-    h('p', { class: 'crumbs' }, ctx.link(`${BASE}/`, null, '← Events'), ' · ', ctx.link(`${BASE}/?${new URLSearchParams({ recording: name })}`, null, 'this recording in the event table')),
+    h(
+      'p',
+      { class: 'crumbs' },
+      ctx.link(`${BASE}/`, null, '← Events'),
+      ' · ',
+      ctx.link(`${BASE}/?${new URLSearchParams({ recording: name })}`, null, 'this recording in the event table'),
+    ),
     h('h2', { id: 'rec-title' }, 'Recording ', h('span', { class: 'mono' }, name)),
     body,
   );
@@ -113,7 +139,9 @@ export function recordingView(ctx: Ctx, name: string): View {
       const active = hist.exists && (lastOf('RecordingStarted')?.seq ?? 0) > (stopped?.seq ?? 0);
       const state = active ? 'recording' : hist.exists ? 'stored' : deleted ? 'deleted' : 'not found';
       const points: Point[] = events
-        .filter((e) => e.type === 'RecordingStarted' || e.type === 'RecordingDataAppended' || e.type === 'RecordingStopped')
+        .filter(
+          (e) => e.type === 'RecordingStarted' || e.type === 'RecordingDataAppended' || e.type === 'RecordingStopped',
+        )
         .map((e) => ({ t: Date.parse(e.time), size: e.type === 'RecordingStarted' ? 0 : (sizeOf(e) ?? 0) }));
       replaceChildren(
         body,
@@ -130,20 +158,45 @@ export function recordingView(ctx: Ctx, name: string): View {
           ? h(
               'p',
               { class: 'downloads' },
-              h('a', { class: 'button', href: `/api/qmdl/${seg(name)}`, download: `${name}.qmdl`, 'data-testid': 'download-qmdl' }, 'Download QMDL'),
+              h(
+                'a',
+                {
+                  class: 'button',
+                  href: `/api/qmdl/${seg(name)}`,
+                  download: `${name}.qmdl`,
+                  'data-testid': 'download-qmdl',
+                },
+                'Download QMDL',
+              ),
               ' ',
-              h('a', { class: 'button', href: `/api/zip/${seg(name)}`, download: `${name}.zip`, 'data-testid': 'download-zip' }, 'Download ZIP'),
+              h(
+                'a',
+                {
+                  class: 'button',
+                  href: `/api/zip/${seg(name)}`,
+                  download: `${name}.zip`,
+                  'data-testid': 'download-zip',
+                },
+                'Download ZIP',
+              ),
             )
           : h('p', { class: 'muted' }, 'The files are gone: no downloads.'),
         hist.entry ? [h('h3', null, 'Manifest entry now'), manifestTable(ctx, [hist.entry], 'recording-entry')] : null,
         h('h3', null, 'Timeline'),
         events.length
-          ? h('ol', { class: 'timeline', 'data-testid': 'recording-timeline' }, group(events).map((item) => timelineItem(ctx, item, points)))
+          ? h(
+              'ol',
+              { class: 'timeline', 'data-testid': 'recording-timeline' },
+              group(events).map((item) => timelineItem(ctx, item, points)),
+            )
           : h('p', { class: 'muted' }, 'The log has no event for this name.'),
       );
     } catch (err) {
       if (isAbort(err)) return;
-      const text = err instanceof ApiError && err.status === 404 ? `No recording named “${name}”.` : `Could not load the history: ${errorText(err)}`;
+      const text =
+        err instanceof ApiError && err.status === 404
+          ? `No recording named “${name}”.`
+          : `Could not load the history: ${errorText(err)}`;
       replaceChildren(body, h('p', { class: 'status error' }, text));
     }
   }

@@ -6,8 +6,18 @@ import { h, replaceChildren } from './dom';
  * event request is made until the server has set the session cookie.
  */
 export function showSignIn(root: HTMLElement, onSignedIn: () => void, message?: string): void {
-  const token = h('input', { id: 'signin-token', type: 'password', autocomplete: 'current-password', required: true, 'data-testid': 'signin-token' });
-  const error = h('p', { class: 'status error', role: 'alert', 'data-testid': 'signin-error', hidden: !message }, message ?? '');
+  const token = h('input', {
+    id: 'signin-token',
+    type: 'password',
+    autocomplete: 'current-password',
+    required: true,
+    'data-testid': 'signin-token',
+  });
+  const error = h(
+    'p',
+    { class: 'status error', role: 'alert', 'data-testid': 'signin-error', hidden: !message },
+    message ?? '',
+  );
   const submit = h('button', { type: 'submit', class: 'primary', 'data-testid': 'signin-submit' }, 'Sign in');
   const form = h(
     'form',
@@ -28,7 +38,12 @@ export function showSignIn(root: HTMLElement, onSignedIn: () => void, message?: 
       .catch((err: unknown) => {
         submit.disabled = false;
         error.hidden = false;
-        replaceChildren(error, err instanceof ApiError && err.status === 401 ? 'That token is not right.' : `Could not sign in: ${errorText(err)}`);
+        replaceChildren(
+          error,
+          err instanceof ApiError && err.status === 401
+            ? 'That token is not right.'
+            : `Could not sign in: ${errorText(err)}`,
+        );
         token.select();
       });
   });

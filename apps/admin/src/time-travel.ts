@@ -9,11 +9,30 @@ const GPS_MODES: Readonly<Record<number, string>> = { 0: 'off', 1: 'fixed', 2: '
 
 /** Rayhunter manifest entries as a table; names lead to the recording's history. */
 export function manifestTable(ctx: Ctx, entries: readonly ManifestEntry[], testId: string): HTMLTableElement {
-  const cols = ['Name', 'Started', 'Last message', 'Size', 'Stop reason', 'Uploaded', 'Rayhunter', 'OS / arch', 'GPS', 'gzip'];
+  const cols = [
+    'Name',
+    'Started',
+    'Last message',
+    'Size',
+    'Stop reason',
+    'Uploaded',
+    'Rayhunter',
+    'OS / arch',
+    'GPS',
+    'gzip',
+  ];
   return h(
     'table',
     { class: 'events manifest', 'data-testid': testId },
-    h('thead', null, h('tr', null, cols.map((c) => h('th', { scope: 'col' }, c)))),
+    h(
+      'thead',
+      null,
+      h(
+        'tr',
+        null,
+        cols.map((c) => h('th', { scope: 'col' }, c)),
+      ),
+    ),
     h(
       'tbody',
       null,
@@ -44,8 +63,22 @@ export function timeTravelView(ctx: Ctx, params: URLSearchParams): View {
   const abort = new AbortController();
   const at = (params.get('at') ?? '').trim();
   const isSeq = /^\d+$/.test(at);
-  const seqInput = h('input', { id: 'tt-seq', type: 'number', min: 0, step: 1, value: isSeq ? at : '', placeholder: 'e.g. 42', 'data-testid': 'tt-seq' });
-  const timeInput = h('input', { id: 'tt-time', type: 'datetime-local', step: 1, value: at && !isSeq ? toLocalInput(at) : '', 'data-testid': 'tt-time' });
+  const seqInput = h('input', {
+    id: 'tt-seq',
+    type: 'number',
+    min: 0,
+    step: 1,
+    value: isSeq ? at : '',
+    placeholder: 'e.g. 42',
+    'data-testid': 'tt-seq',
+  });
+  const timeInput = h('input', {
+    id: 'tt-time',
+    type: 'datetime-local',
+    step: 1,
+    value: at && !isSeq ? toLocalInput(at) : '',
+    'data-testid': 'tt-time',
+  });
   const result = h('div', { 'data-testid': 'tt-result' }, h('p', { class: 'status' }, 'Loading manifest…'));
   const form = h(
     'form',
@@ -79,7 +112,9 @@ export function timeTravelView(ctx: Ctx, params: URLSearchParams): View {
 
   async function load(): Promise<void> {
     try {
-      const res = await request<Manifest>(`/api/qmdl-manifest${at ? `?${new URLSearchParams({ at })}` : ''}`, { signal: abort.signal });
+      const res = await request<Manifest>(`/api/qmdl-manifest${at ? `?${new URLSearchParams({ at })}` : ''}`, {
+        signal: abort.signal,
+      });
       const m = res.body;
       // X-Ledger-Seq is the seq the shown state reflects.
       const label = !at
@@ -91,13 +126,18 @@ export function timeTravelView(ctx: Ctx, params: URLSearchParams): View {
         result,
         h('h3', { class: 'asof', 'data-testid': 'tt-label' }, label),
         h('h4', null, 'Current entry (recording in progress)'),
-        m.current_entry ? manifestTable(ctx, [m.current_entry], 'manifest-current') : h('p', { class: 'muted', 'data-testid': 'manifest-current' }, 'None: nothing was recording.'),
+        m.current_entry
+          ? manifestTable(ctx, [m.current_entry], 'manifest-current')
+          : h('p', { class: 'muted', 'data-testid': 'manifest-current' }, 'None: nothing was recording.'),
         h('h4', null, `Finished entries (${m.entries.length})`),
         manifestTable(ctx, m.entries, 'manifest-table'),
       );
     } catch (err) {
       if (isAbort(err)) return;
-      replaceChildren(result, h('p', { class: 'status error', role: 'alert' }, `Could not load the manifest: ${errorText(err)}`));
+      replaceChildren(
+        result,
+        h('p', { class: 'status error', role: 'alert' }, `Could not load the manifest: ${errorText(err)}`),
+      );
     }
   }
   void load();

@@ -80,13 +80,27 @@ export interface AuthStatus {
 
 /** The known event types (libs/domain/src/events.ts), offered by the type filter. */
 export const EVENT_TYPES: readonly string[] = [
-  'StoreCreated', 'ServiceStarted', 'ServiceStopped', 'RecordingStarted', 'RecordingDataAppended',
-  'RecordingStopped', 'RecordingDeleted', 'RecordingUploaded', 'RecordingImported', 'RecordingDamaged',
-  'ClockOffsetSet', 'GpsFixRecorded', 'ConfigChanged', 'MigrationApplied', 'SignInsFailed',
+  'StoreCreated',
+  'ServiceStarted',
+  'ServiceStopped',
+  'RecordingStarted',
+  'RecordingDataAppended',
+  'RecordingStopped',
+  'RecordingDeleted',
+  'RecordingUploaded',
+  'RecordingImported',
+  'RecordingDamaged',
+  'ClockOffsetSet',
+  'GpsFixRecorded',
+  'ConfigChanged',
+  'MigrationApplied',
+  'SignInsFailed',
 ];
 
 export function isStoredEvent(value: unknown): value is StoredEvent {
   if (typeof value !== 'object' || value === null) return false;
   const e = value as Record<string, unknown>;
-  return typeof e.seq === 'number' && typeof e.type === 'string' && typeof e.metadata === 'object' && e.metadata !== null;
+  return (
+    typeof e.seq === 'number' && typeof e.type === 'string' && typeof e.metadata === 'object' && e.metadata !== null
+  );
 }

@@ -37,7 +37,10 @@ describe('BufferGovernor', () => {
   });
 
   it('starts at most one mark-compact per interval', () => {
-    const { governor, calls, advance } = governed(Array.from({ length: 8 }, () => 40 * MB), { minMajorIntervalMs: 250 });
+    const { governor, calls, advance } = governed(
+      Array.from({ length: 8 }, () => 40 * MB),
+      { minMajorIntervalMs: 250 },
+    );
     for (let i = 0; i < 8; i++) {
       governor.tick();
       advance(20);
@@ -77,14 +80,16 @@ describe('BufferGovernor', () => {
       busyIntervalMs: 1,
       arrayBufferBytes: () => {
         samples += 1;
-        if (samples <= 3) throw Object.assign(new Error('EMFILE: too many open files, uv_resident_set_memory'), { code: 'EMFILE' });
+        if (samples <= 3)
+          throw Object.assign(new Error('EMFILE: too many open files, uv_resident_set_memory'), { code: 'EMFILE' });
         return 0;
       },
       collect: () => undefined,
       onError: (error) => errors.push(error),
     }).start();
     try {
-      for (let waited = 0; samples < 6 && waited < 10_000; waited += 5) await new Promise((resolve) => setTimeout(resolve, 5));
+      for (let waited = 0; samples < 6 && waited < 10_000; waited += 5)
+        await new Promise((resolve) => setTimeout(resolve, 5));
     } finally {
       governor.stop();
     }

@@ -65,7 +65,8 @@ export class BufferGovernor {
   private readonly now: () => number;
 
   constructor(private readonly options: BufferGovernorOptions) {
-    if (!(Number.isFinite(options.limitBytes) && options.limitBytes > 0)) throw new TypeError('BufferGovernor: limitBytes must be > 0');
+    if (!(Number.isFinite(options.limitBytes) && options.limitBytes > 0))
+      throw new TypeError('BufferGovernor: limitBytes must be > 0');
     this.busyMs = options.busyIntervalMs ?? 20;
     this.idleMs = options.idleIntervalMs ?? 100;
     this.minMajorMs = options.minMajorIntervalMs ?? 250;

@@ -38,7 +38,9 @@ const REQUIRED_OPTIONS_HELP: Partial<Help> = {
     if (required.length === 0) return usage;
     const name = command.name();
     const at = usage.indexOf(`${name} `);
-    return at < 0 ? `${usage} ${required.join(' ')}` : `${usage.slice(0, at + name.length)} ${required.join(' ')}${usage.slice(at + name.length)}`;
+    return at < 0
+      ? `${usage} ${required.join(' ')}`
+      : `${usage.slice(0, at + name.length)} ${required.join(' ')}${usage.slice(at + name.length)}`;
   },
   optionDescription(this: Help, option: Option): string {
     const description = Help.prototype.optionDescription.call(this, option);
@@ -65,7 +67,9 @@ if (require.main === module) {
     .parseAsync(process.argv)
     .catch((error: unknown) => {
       const code = (error as { code?: unknown }).code;
-      process.stderr.write(`qmdl-ledger: ${error instanceof Error ? error.message : String(error)}${typeof code === 'string' ? ` (${code})` : ''}\n`);
+      process.stderr.write(
+        `qmdl-ledger: ${error instanceof Error ? error.message : String(error)}${typeof code === 'string' ? ` (${code})` : ''}\n`,
+      );
       process.exitCode = process.exitCode || 1;
     });
 }

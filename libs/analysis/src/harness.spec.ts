@@ -42,38 +42,63 @@ describe('the report harness (format v2)', () => {
 
   test('only rows with a finding above Informational or a skip reason are written; events[i] belongs to analyzers[i]', () => {
     const harness = new AnalysisHarness();
-    const rows = analyse(harness, capture('sib1OneSiMessage', 'identityRequestImsi', 'securityModeCommandEea0', 'siLte5Geran2'));
+    const rows = analyse(
+      harness,
+      capture('sib1OneSiMessage', 'identityRequestImsi', 'securityModeCommandEea0', 'siLte5Geran2'),
+    );
     // the SIB1 (incomplete: Informational) and the identity request (diagnostic: Informational) write nothing
-    expect(rows).toEqual([{
-      packet_timestamp: formatPacketTimestamp(T0 + 2_000_000),
-      skipped_message_reason: null,
-      events: [null, null, null, { event_type: 'High', message: 'The cell chose the null cipher (EEA0) for RRC (packet 3)' }, null, null, null],
-    }]);
+    expect(rows).toEqual([
+      {
+        packet_timestamp: formatPacketTimestamp(T0 + 2_000_000),
+        skipped_message_reason: null,
+        events: [
+          null,
+          null,
+          null,
+          { event_type: 'High', message: 'The cell chose the null cipher (EEA0) for RRC (packet 3)' },
+          null,
+          null,
+          null,
+        ],
+      },
+    ]);
     expect(harness.stats().events).toEqual({ Informational: 2, Low: 0, Medium: 0, High: 1 });
   });
 
-  test('packet N is the diag message\'s position in the capture, counting messages the analysis never sees', () => {
+  test("packet N is the diag message's position in the capture, counting messages the analysis never sees", () => {
     const [m] = capture('releaseRedirectGeran');
     const rows = new AnalysisHarness().analyze({ ...(m as AnalysisMessage), index: 4711 });
     expect(rows[0]?.events.find((e) => e !== null)?.message).toMatch(/ \(packet 4711\)$/);
   });
 
-  test('a ciphered NAS message is a skipped row with the original\'s reason, and counted', () => {
+  test("a ciphered NAS message is a skipped row with the original's reason, and counted", () => {
     const harness = new AnalysisHarness();
     const rows = analyse(harness, capture('ciphered'));
-    expect(rows).toEqual([{ packet_timestamp: formatPacketTimestamp(T0), skipped_message_reason: 'NASDecodingError(EncryptedNASMessage)', events: [] }]);
+    expect(rows).toEqual([
+      {
+        packet_timestamp: formatPacketTimestamp(T0),
+        skipped_message_reason: 'NASDecodingError(EncryptedNASMessage)',
+        events: [],
+      },
+    ]);
     expect(harness.stats().skipped).toEqual({ 'NASDecodingError(EncryptedNASMessage)': 1 });
   });
 
   test('an RRC message that does not decode is a skipped row with where it stopped, and the stream goes on', () => {
     const harness = new AnalysisHarness();
-    const cut: AnalysisMessage = { kind: 'lte-rrc', channel: 'BCCH-DL-SCH', payload: craftedMessages.sib1TwoSiMessages.payload.subarray(0, 3), index: 1, timeUs: T0 };
+    const cut: AnalysisMessage = {
+      kind: 'lte-rrc',
+      channel: 'BCCH-DL-SCH',
+      payload: craftedMessages.sib1TwoSiMessages.payload.subarray(0, 3),
+      index: 1,
+      timeUs: T0,
+    };
     const [skipped] = harness.analyze(cut);
     expect(skipped?.skipped_message_reason).toMatch(/^RRCDecodingError\(TRUNCATED at /);
     expect(harness.analyze({ ...craftedMessages.securityModeCommandEea0, index: 2, timeUs: T0 })).toHaveLength(1);
   });
 
-  test('NAS carried in RRC is analysed when the device logs no NAS, and the NAS log\'s copy of it is not analysed again', () => {
+  test("NAS carried in RRC is analysed when the device logs no NAS, and the NAS log's copy of it is not analysed again", () => {
     // an identity request that arrives in a DL information transfer and again in the NAS log
     const fresh = new AnalysisHarness();
     const viaRrc = analyse(fresh, [
@@ -93,17 +118,29 @@ describe('the report harness (format v2)', () => {
     analyse(harness, capture('attachRequestGuti', 'authenticationResponse'));
     const rows = harness.analyze({ ...craftedMessages.dlInformationTransferIdentityRequest, index: 3, timeUs: T0 });
     expect(rows).toEqual([]); // the High "identity after authentication" would fire if the carried copy were analysed
-    expect(harness.analyze({ ...craftedMessages.identityRequestImsi, index: 4, timeUs: T0 })[0]?.events[0]?.event_type).toBe('High');
+    expect(
+      harness.analyze({ ...craftedMessages.identityRequestImsi, index: 4, timeUs: T0 })[0]?.events[0]?.event_type,
+    ).toBe('High');
   });
 
   test('MAC random access responses are skipped as the original skips them; GSM RR gives no row', () => {
     const harness = new AnalysisHarness();
-    expect(harness.analyze({ kind: 'lte-mac-rach-response', index: 1, timeUs: T0 })[0]?.skipped_message_reason).toBe('UnsupportedGsmtapType(LteMac)');
+    expect(harness.analyze({ kind: 'lte-mac-rach-response', index: 1, timeUs: T0 })[0]?.skipped_message_reason).toBe(
+      'UnsupportedGsmtapType(LteMac)',
+    );
     expect(harness.analyze({ kind: 'gsm-rr', index: 2, timeUs: T0 })).toEqual([]);
   });
 
   test('the same messages give the same report (analysis is deterministic)', () => {
-    const messages = capture('sib1ThreeDigitMnc', 'attachRequestGuti', 'identityRequestImsi', 'tauRejectCause22', 'siLte3Geran5', 'sib1TwoSiMessages', 'ciphered');
+    const messages = capture(
+      'sib1ThreeDigitMnc',
+      'attachRequestGuti',
+      'identityRequestImsi',
+      'tauRejectCause22',
+      'siLte3Geran5',
+      'sib1TwoSiMessages',
+      'ciphered',
+    );
     expect(analyse(new AnalysisHarness(), messages)).toEqual(analyse(new AnalysisHarness(), messages));
   });
 });
@@ -112,6 +149,8 @@ describe('packet timestamps', () => {
   test('are RFC 3339 with a +00:00 offset and the fraction trimmed to 0, 3 or 6 digits', () => {
     expect(formatPacketTimestamp(Date.UTC(2020, 4, 8, 17, 24, 13) * 1000)).toBe('2020-05-08T17:24:13+00:00');
     expect(formatPacketTimestamp(Date.UTC(2020, 4, 8, 17, 24, 13, 345) * 1000)).toBe('2020-05-08T17:24:13.345+00:00');
-    expect(formatPacketTimestamp(Date.UTC(2020, 4, 8, 17, 24, 13, 345) * 1000 + 678)).toBe('2020-05-08T17:24:13.345678+00:00');
+    expect(formatPacketTimestamp(Date.UTC(2020, 4, 8, 17, 24, 13, 345) * 1000 + 678)).toBe(
+      '2020-05-08T17:24:13.345678+00:00',
+    );
   });
 });

@@ -1,6 +1,11 @@
 import {
-  DEFAULT_ANALYZER_CONFIG, SEVERITIES,
-  type Analyzer, type AnalyzerConfig, type AnalyzerEvent, type InformationElement, type Severity,
+  DEFAULT_ANALYZER_CONFIG,
+  SEVERITIES,
+  type Analyzer,
+  type AnalyzerConfig,
+  type AnalyzerEvent,
+  type InformationElement,
+  type Severity,
 } from './analyzers/analyzer';
 import { connectionRedirect2gDowngradeAnalyzer } from './analyzers/connection-redirect-2g-downgrade.analyzer';
 import { diagnosticAnalyzer } from './analyzers/diagnostic.analyzer';
@@ -35,8 +40,20 @@ export const ANALYZERS: readonly Analyzer<unknown>[] = [
  * "packet N"; `timeUs` is the diag time in microseconds since the Unix epoch.
  */
 export type AnalysisMessage =
-  | { readonly kind: 'lte-rrc'; readonly index: number; readonly timeUs: number; readonly channel: LteRrcChannelName; readonly payload: Uint8Array }
-  | { readonly kind: 'lte-nas'; readonly index: number; readonly timeUs: number; readonly direction: NasDirection; readonly payload: Uint8Array }
+  | {
+      readonly kind: 'lte-rrc';
+      readonly index: number;
+      readonly timeUs: number;
+      readonly channel: LteRrcChannelName;
+      readonly payload: Uint8Array;
+    }
+  | {
+      readonly kind: 'lte-nas';
+      readonly index: number;
+      readonly timeUs: number;
+      readonly direction: NasDirection;
+      readonly payload: Uint8Array;
+    }
   | { readonly kind: 'lte-mac-rach-response' | 'gsm-rr'; readonly index: number; readonly timeUs: number };
 
 export interface AnalyzerMetadata {
@@ -130,7 +147,12 @@ export class AnalysisHarness {
   private nasLogSeen = false;
   private recentRrcNas: { readonly index: number; readonly pdu: string }[] = [];
   private readonly counters: AnalysisStats = {
-    messages: 0, elements: 0, skipped: {}, events: { Informational: 0, Low: 0, Medium: 0, High: 0 }, duplicateNas: 0, partial: {},
+    messages: 0,
+    elements: 0,
+    skipped: {},
+    events: { Informational: 0, Low: 0, Medium: 0, High: 0 },
+    duplicateNas: 0,
+    partial: {},
   };
 
   constructor(options: AnalysisHarnessOptions = {}) {
@@ -184,14 +206,21 @@ export class AnalysisHarness {
     if (!decoded.ok) return [this.skip(time, `RRCDecodingError(${decoded.failure} at ${decoded.field})`)];
     const rrc = decoded.facts;
     this.notePartial(rrc);
-    const rows = this.rowIfNotable(time, this.runAnalyzers({ kind: 'lte-rrc', channel: message.channel, rrc }, message.index));
-    const carried = (rrc.message === 'dlInformationTransfer' || rrc.message === 'ulInformationTransfer') ? rrc.nas : undefined;
+    const rows = this.rowIfNotable(
+      time,
+      this.runAnalyzers({ kind: 'lte-rrc', channel: message.channel, rrc }, message.index),
+    );
+    const carried =
+      rrc.message === 'dlInformationTransfer' || rrc.message === 'ulInformationTransfer' ? rrc.nas : undefined;
     if (carried !== undefined && !this.nasLogSeen) {
       const direction: NasDirection = message.channel === 'UL-DCCH' ? 'uplink' : 'downlink';
       this.recentRrcNas.push({ index: message.index, pdu: hex(carried) });
       if (this.recentRrcNas.length > 8) this.recentRrcNas.shift();
       const nas = decodeLteNas(carried, direction);
-      if (nas.ok) rows.push(...this.rowIfNotable(time, this.runAnalyzers({ kind: 'lte-nas', direction, nas: nas.facts }, message.index)));
+      if (nas.ok)
+        rows.push(
+          ...this.rowIfNotable(time, this.runAnalyzers({ kind: 'lte-nas', direction, nas: nas.facts }, message.index)),
+        );
       else this.count(`NASDecodingError(${nas.reason})`);
     }
     return rows;
@@ -211,7 +240,10 @@ export class AnalysisHarness {
     }
     const nas = decodeLteNas(message.payload, message.direction);
     if (!nas.ok) return [this.skip(time, `NASDecodingError(${nas.reason})`)];
-    return this.rowIfNotable(time, this.runAnalyzers({ kind: 'lte-nas', direction: message.direction, nas: nas.facts }, message.index));
+    return this.rowIfNotable(
+      time,
+      this.runAnalyzers({ kind: 'lte-nas', direction: message.direction, nas: nas.facts }, message.index),
+    );
   }
 
   private runAnalyzers(element: InformationElement, packet: number): (AnalyzerEvent | null)[] {
@@ -241,7 +273,11 @@ export class AnalysisHarness {
 
   private notePartial(rrc: LteRrcFacts): void {
     let key: string | undefined;
-    if (rrc.message === 'rrcConnectionReconfiguration' && rrc.security?.unreachedBecauseOf !== undefined && rrc.security.present.securityConfigHO) {
+    if (
+      rrc.message === 'rrcConnectionReconfiguration' &&
+      rrc.security?.unreachedBecauseOf !== undefined &&
+      rrc.security.present.securityConfigHO
+    ) {
       key = `rrcConnectionReconfiguration:${rrc.security.unreachedBecauseOf}`;
     } else if (rrc.message === 'systemInformation' && rrc.unreadFrom !== undefined) {
       key = `systemInformation:${rrc.unreadFrom}`;

@@ -1,4 +1,10 @@
-import { FINDING_SEVERITIES, FINDING_WINDOW_PACKETS, type AnalysisFindingData, type AnalyzerVersion, type RecordingAnalysis } from './analysis.events';
+import {
+  FINDING_SEVERITIES,
+  FINDING_WINDOW_PACKETS,
+  type AnalysisFindingData,
+  type AnalyzerVersion,
+  type RecordingAnalysis,
+} from './analysis.events';
 import type { CommandDataMap, RefusalCode } from './commands';
 import type { DecidedEvent } from './events';
 import { lookup } from './naming';
@@ -8,7 +14,10 @@ import type { QmdlStoreState } from './state';
 
 /** The commands of the analysis slice. */
 export type AnalysisCommand = {
-  [K in 'StartRecordingAnalysis' | 'RecordAnalysisFindings' | 'CompleteRecordingAnalysis']: { readonly type: K; readonly data: CommandDataMap[K] };
+  [K in 'StartRecordingAnalysis' | 'RecordAnalysisFindings' | 'CompleteRecordingAnalysis']: {
+    readonly type: K;
+    readonly data: CommandDataMap[K];
+  };
 }['StartRecordingAnalysis' | 'RecordAnalysisFindings' | 'CompleteRecordingAnalysis'];
 
 function refuse(code: RefusalCode, message: string, details: Record<string, unknown>): Decision {
@@ -21,20 +30,30 @@ export function analysisOf(state: Pick<QmdlStoreState, 'analyses'>, name: string
 }
 
 function validAnalyzers(analyzers: readonly AnalyzerVersion[]): boolean {
-  return Array.isArray(analyzers) && analyzers.length > 0 &&
-    analyzers.every((a) => typeof a.key === 'string' && typeof a.name === 'string' && isCount(a.version));
+  return (
+    Array.isArray(analyzers) &&
+    analyzers.length > 0 &&
+    analyzers.every((a) => typeof a.key === 'string' && typeof a.name === 'string' && isCount(a.version))
+  );
 }
 
 /** Why a finding cannot be recorded as the window `through` closes, or undefined when it can. */
 function findingProblem(finding: AnalysisFindingData, through: number): string | undefined {
-  if (!FINDING_SEVERITIES.includes(finding.severity)) return `severity ${String(finding.severity)} is not recorded per finding`;
+  if (!FINDING_SEVERITIES.includes(finding.severity))
+    return `severity ${String(finding.severity)} is not recorded per finding`;
   if (!isCount(finding.count) || finding.count < 1) return `count ${String(finding.count)} is below 1`;
-  if (!isCount(finding.packet) || finding.packet < 1 || finding.lastPacket < finding.packet) return `packets ${String(finding.packet)}..${String(finding.lastPacket)} are not a range`;
+  if (!isCount(finding.packet) || finding.packet < 1 || finding.lastPacket < finding.packet)
+    return `packets ${String(finding.packet)}..${String(finding.lastPacket)} are not a range`;
   const windowStart = finding.windowEnd - FINDING_WINDOW_PACKETS + 1;
-  if (finding.windowEnd % FINDING_WINDOW_PACKETS !== 0 || finding.packet < windowStart || finding.lastPacket > finding.windowEnd) {
+  if (
+    finding.windowEnd % FINDING_WINDOW_PACKETS !== 0 ||
+    finding.packet < windowStart ||
+    finding.lastPacket > finding.windowEnd
+  ) {
     return `packets ${finding.packet}..${finding.lastPacket} are not in the window ending at ${finding.windowEnd}`;
   }
-  if (finding.windowEnd > through + FINDING_WINDOW_PACKETS - 1 || finding.lastPacket > through) return `window ending at ${finding.windowEnd} is not closed at ${through}`;
+  if (finding.windowEnd > through + FINDING_WINDOW_PACKETS - 1 || finding.lastPacket > through)
+    return `window ending at ${finding.windowEnd} is not closed at ${through}`;
   return undefined;
 }
 
@@ -49,28 +68,44 @@ function findingProblem(finding: AnalysisFindingData, through: number): string |
 export function decideAnalysis(command: AnalysisCommand, state: QmdlStoreState): Decision {
   const name = command.data.name;
   const details = { name, analysisId: command.data.analysisId };
-  if (lookup(state.names, name) !== 'live') return refuse('NO_SUCH_RECORDING', `couldn't find recording with name ${name}`, details);
+  if (lookup(state.names, name) !== 'live')
+    return refuse('NO_SUCH_RECORDING', `couldn't find recording with name ${name}`, details);
   const running = analysisOf(state, name)?.running;
   switch (command.type) {
     case 'StartRecordingAnalysis': {
       const { analysisId, reason, analyzers } = command.data;
       if (typeof analysisId !== 'string' || analysisId === '' || !validAnalyzers(analyzers)) {
-        return refuse('INVALID_ANALYSIS', 'an analysis needs an id and at least one analyzer with a name and a version', details);
+        return refuse(
+          'INVALID_ANALYSIS',
+          'an analysis needs an id and at least one analyzer with a name and a version',
+          details,
+        );
       }
       // A start while another analysis runs supersedes it (its findings stay in the log, its completion will be refused).
-      return { ok: true, events: [{ type: 'RecordingAnalysisStarted', recording: name, data: { analysisId, reason, analyzers } }] };
+      return {
+        ok: true,
+        events: [{ type: 'RecordingAnalysisStarted', recording: name, data: { analysisId, reason, analyzers } }],
+      };
     }
     case 'RecordAnalysisFindings': {
       const { analysisId, through, findings } = command.data;
-      if (running?.analysisId !== analysisId) return refuse('ANALYSIS_NOT_RUNNING', `analysis ${analysisId} of ${name} is not running`, details);
-      if (!isCount(through)) return refuse('INVALID_ANALYSIS', `through must be a packet number, got ${String(through)}`, details);
+      if (running?.analysisId !== analysisId)
+        return refuse('ANALYSIS_NOT_RUNNING', `analysis ${analysisId} of ${name} is not running`, details);
+      if (!isCount(through))
+        return refuse('INVALID_ANALYSIS', `through must be a packet number, got ${String(through)}`, details);
       const events: DecidedEvent[] = [];
       for (const finding of findings) {
-        if (finding.analysisId !== analysisId) return refuse('INVALID_ANALYSIS', `a finding of analysis ${finding.analysisId} in ${analysisId}`, details);
+        if (finding.analysisId !== analysisId)
+          return refuse('INVALID_ANALYSIS', `a finding of analysis ${finding.analysisId} in ${analysisId}`, details);
         const problem = findingProblem(finding, through);
-        if (problem !== undefined) return refuse('INVALID_ANALYSIS', `finding of ${finding.analyzer}: ${problem}`, details);
+        if (problem !== undefined)
+          return refuse('INVALID_ANALYSIS', `finding of ${finding.analyzer}: ${problem}`, details);
         if (finding.packet <= running.findingsThrough) {
-          return refuse('ANALYSIS_FINDINGS_RECORDED', `findings of ${name} up to packet ${running.findingsThrough} are recorded`, { ...details, findingsThrough: running.findingsThrough });
+          return refuse(
+            'ANALYSIS_FINDINGS_RECORDED',
+            `findings of ${name} up to packet ${running.findingsThrough} are recorded`,
+            { ...details, findingsThrough: running.findingsThrough },
+          );
         }
         events.push({ type: 'RecordingAnalysisFinding', recording: name, data: finding });
       }
@@ -79,8 +114,14 @@ export function decideAnalysis(command: AnalysisCommand, state: QmdlStoreState):
     case 'CompleteRecordingAnalysis': {
       const { name: _name, ...data } = command.data;
       void _name;
-      if (running?.analysisId !== data.analysisId) return refuse('ANALYSIS_NOT_RUNNING', `analysis ${data.analysisId} of ${name} is not running`, details);
-      if (!validAnalyzers(data.analyzers) || !isCount(data.messages) || !isCount(data.analysed) || !isCount(data.reportRows)) {
+      if (running?.analysisId !== data.analysisId)
+        return refuse('ANALYSIS_NOT_RUNNING', `analysis ${data.analysisId} of ${name} is not running`, details);
+      if (
+        !validAnalyzers(data.analyzers) ||
+        !isCount(data.messages) ||
+        !isCount(data.analysed) ||
+        !isCount(data.reportRows)
+      ) {
         return refuse('INVALID_ANALYSIS', 'a completion needs its analyzers and counts', details);
       }
       return { ok: true, events: [{ type: 'RecordingAnalysisCompleted', recording: name, data }] };

@@ -78,5 +78,9 @@ export interface RecordingAnalysis {
     readonly findingsThrough: number;
   };
   /** The last completed analysis: which analyzer versions made the report on disk. */
-  readonly completed?: { readonly analysisId: string; readonly analyzers: readonly AnalyzerVersion[]; readonly severities: Readonly<Record<string, number>> };
+  readonly completed?: {
+    readonly analysisId: string;
+    readonly analyzers: readonly AnalyzerVersion[];
+    readonly severities: Readonly<Record<string, number>>;
+  };
 }

@@ -1,4 +1,9 @@
-import type { AnalysisCompletedData, AnalysisFindingData, AnalysisStartedData, RecordingAnalysis } from './analysis.events';
+import type {
+  AnalysisCompletedData,
+  AnalysisFindingData,
+  AnalysisStartedData,
+  RecordingAnalysis,
+} from './analysis.events';
 import { lookup } from './naming';
 import type { QmdlStoreState } from './state';
 
@@ -17,7 +22,10 @@ function next(previous: RecordingAnalysis | undefined, event: AnalysisEvent): Re
     case 'RecordingAnalysisFinding': {
       const running = previous?.running;
       if (running === undefined || running.analysisId !== event.data.analysisId) return previous;
-      return { ...previous, running: { ...running, findingsThrough: Math.max(running.findingsThrough, event.data.windowEnd) } };
+      return {
+        ...previous,
+        running: { ...running, findingsThrough: Math.max(running.findingsThrough, event.data.windowEnd) },
+      };
     }
     case 'RecordingAnalysisCompleted': {
       if (previous?.running?.analysisId !== event.data.analysisId) return previous;
@@ -37,7 +45,10 @@ function next(previous: RecordingAnalysis | undefined, event: AnalysisEvent): Re
  * record (the others are shared), or the same one when the event does not fit
  * (an unknown recording, a finding of a superseded run). Never throws.
  */
-export function evolveAnalyses(state: Pick<QmdlStoreState, 'analyses' | 'names'>, event: AnalysisEvent): QmdlStoreState['analyses'] {
+export function evolveAnalyses(
+  state: Pick<QmdlStoreState, 'analyses' | 'names'>,
+  event: AnalysisEvent,
+): QmdlStoreState['analyses'] {
   const name = event.recording;
   if (name === undefined || lookup(state.names, name) !== 'live') return state.analyses;
   const previous = state.analyses === undefined ? undefined : lookup(state.analyses, name);

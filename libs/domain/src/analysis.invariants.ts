@@ -12,10 +12,20 @@ import type { InvariantViolation } from './state';
 export function checkAnalysisEvent(event: AnalysisEvent, seq: number): InvariantViolation[] {
   if (event.type !== 'RecordingAnalysisFinding') return [];
   const { severity, count, packet, lastPacket } = event.data;
-  if (FINDING_SEVERITIES.includes(severity) && isCount(count) && count >= 1 && isCount(packet) && isCount(lastPacket) && packet <= lastPacket) return [];
-  return [{
-    rule: 'ANALYSIS_FINDING_COUNTED',
-    message: `RecordingAnalysisFinding of ${String(event.data.analyzer)}: ${String(severity)} × ${String(count)} at packets ${String(packet)}..${String(lastPacket)}: a finding event counts at least one finding above Informational`,
-    seq,
-  }];
+  if (
+    FINDING_SEVERITIES.includes(severity) &&
+    isCount(count) &&
+    count >= 1 &&
+    isCount(packet) &&
+    isCount(lastPacket) &&
+    packet <= lastPacket
+  )
+    return [];
+  return [
+    {
+      rule: 'ANALYSIS_FINDING_COUNTED',
+      message: `RecordingAnalysisFinding of ${String(event.data.analyzer)}: ${String(severity)} × ${String(count)} at packets ${String(packet)}..${String(lastPacket)}: a finding event counts at least one finding above Informational`,
+      seq,
+    },
+  ];
 }

@@ -29,7 +29,12 @@ export interface CommandDataMap {
   DeleteAllRecordings: Record<string, never>;
   /** Committed totals of the active recording after a flush window. */
   AppendRecordingData: { readonly name: string; readonly totals: RecordingTotals };
-  MarkRecordingUploaded: { readonly name: string; readonly uploadTime: string; readonly target?: string; readonly sizeBytes?: number };
+  MarkRecordingUploaded: {
+    readonly name: string;
+    readonly uploadTime: string;
+    readonly target?: string;
+    readonly sizeBytes?: number;
+  };
   /** Carries exactly what RecordingImported records. */
   ImportRecording: EventDataMap['RecordingImported'];
   MarkRecordingDamaged: { readonly name: string; readonly missing: readonly string[]; readonly detail: string };
@@ -42,7 +47,12 @@ export interface CommandDataMap {
   /** Analysis slice (`analysis.decider.ts`): begin an analysis of a live recording. */
   StartRecordingAnalysis: AnalysisStartedData & { readonly name: string };
   /** Record the coalesced findings of the windows up to `through` (a multiple of FINDING_WINDOW_PACKETS, or the last packet at the end). */
-  RecordAnalysisFindings: { readonly name: string; readonly analysisId: string; readonly through: number; readonly findings: readonly AnalysisFindingData[] };
+  RecordAnalysisFindings: {
+    readonly name: string;
+    readonly analysisId: string;
+    readonly through: number;
+    readonly findings: readonly AnalysisFindingData[];
+  };
   CompleteRecordingAnalysis: AnalysisCompletedData & { readonly name: string };
 }
 

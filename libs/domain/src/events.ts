@@ -14,7 +14,15 @@ export type StopReason =
   | 'source-ended';
 
 export const STOP_REASONS: readonly StopReason[] = [
-  'requested', 'restarted', 'deleted', 'all-deleted', 'shutdown', 'interrupted', 'disk-low', 'write-failed', 'source-ended',
+  'requested',
+  'restarted',
+  'deleted',
+  'all-deleted',
+  'shutdown',
+  'interrupted',
+  'disk-low',
+  'write-failed',
+  'source-ended',
 ];
 
 /** Where a GPS fix came from (GpsFixRecorded v2). */
@@ -124,10 +132,24 @@ export type LedgerEventType = keyof EventDataMap;
 
 /** The current schema version of each event type's `data`. Older versions are upcast on read. */
 export const EVENT_SCHEMA_VERSIONS: Readonly<Record<LedgerEventType, number>> = {
-  StoreCreated: 1, ServiceStarted: 1, ServiceStopped: 1, RecordingStarted: 1, RecordingDataAppended: 1,
-  RecordingStopped: 1, RecordingDeleted: 1, RecordingUploaded: 1, RecordingImported: 1, RecordingDamaged: 1,
-  ClockOffsetSet: 1, GpsFixRecorded: 2, ConfigChanged: 1, MigrationApplied: 1, SignInsFailed: 1,
-  RecordingAnalysisStarted: 1, RecordingAnalysisFinding: 1, RecordingAnalysisCompleted: 1,
+  StoreCreated: 1,
+  ServiceStarted: 1,
+  ServiceStopped: 1,
+  RecordingStarted: 1,
+  RecordingDataAppended: 1,
+  RecordingStopped: 1,
+  RecordingDeleted: 1,
+  RecordingUploaded: 1,
+  RecordingImported: 1,
+  RecordingDamaged: 1,
+  ClockOffsetSet: 1,
+  GpsFixRecorded: 2,
+  ConfigChanged: 1,
+  MigrationApplied: 1,
+  SignInsFailed: 1,
+  RecordingAnalysisStarted: 1,
+  RecordingAnalysisFinding: 1,
+  RecordingAnalysisCompleted: 1,
 };
 
 /**

@@ -1,6 +1,18 @@
 import {
-  checkHistory, checkInvariants, checkTransition, createHistoryChecker, evolve, foldEvents, initialState, STATE_RULES, TRANSITION_RULES,
-  type DecidedEvent, type EvolvableEvent, type InvariantViolation, type QmdlStoreState, type RecordingEntry,
+  checkHistory,
+  checkInvariants,
+  checkTransition,
+  createHistoryChecker,
+  evolve,
+  foldEvents,
+  initialState,
+  STATE_RULES,
+  TRANSITION_RULES,
+  type DecidedEvent,
+  type EvolvableEvent,
+  type InvariantViolation,
+  type QmdlStoreState,
+  type RecordingEntry,
 } from '@ledger/domain';
 import { appended, deleted, imported, NAME0, started, stopped } from './testing/recording-events.fixtures';
 import { randomHistory } from './testing/random-history';
@@ -8,7 +20,13 @@ import { randomHistory } from './testing/random-history';
 const NAME1 = '1717236001';
 const TOTALS = { qmdlSizeBytes: 1000, uncompressedBytes: 4000, containers: 7 };
 const entry = (name: string, extra: Partial<RecordingEntry> = {}): RecordingEntry => ({
-  name, startTime: '2024-06-01T10:00:00Z', qmdlSizeBytes: 0, uncompressedBytes: 0, containers: 0, compressed: true, ...extra,
+  name,
+  startTime: '2024-06-01T10:00:00Z',
+  qmdlSizeBytes: 0,
+  uncompressedBytes: 0,
+  containers: 0,
+  compressed: true,
+  ...extra,
 });
 
 const rules = (violations: readonly { rule: string }[]): string[] => violations.map((v) => v.rule);
@@ -26,7 +44,10 @@ describe('checkInvariants', () => {
   });
 
   it.each<[string, Partial<QmdlStoreState>]>([
-    ['ACTIVE_NOT_IN_ENTRIES', { current: entry(NAME0), entries: { [NAME0]: entry(NAME0) }, names: { [NAME0]: 'live' } }],
+    [
+      'ACTIVE_NOT_IN_ENTRIES',
+      { current: entry(NAME0), entries: { [NAME0]: entry(NAME0) }, names: { [NAME0]: 'live' } },
+    ],
     ['ACTIVE_NAME_LIVE', { current: entry(NAME0), names: { [NAME0]: 'deleted' } }],
     ['ACTIVE_NAME_LIVE', { current: entry(NAME0) }],
     ['ENTRY_KEY_MATCHES_NAME', { entries: { [NAME0]: entry(NAME1) }, names: { [NAME0]: 'live', [NAME1]: 'deleted' } }],
@@ -52,15 +73,17 @@ describe('checkTransition flags histories decide never produces', () => {
 
   it('data for a recording that is not active: DATA_NAMES_ACTIVE', () => {
     expect(stepRules([], appended(NAME0, TOTALS))).toEqual(['DATA_NAMES_ACTIVE']);
-    expect(stepRules([started(NAME0), stopped(NAME0, 'requested'), started(NAME1)], appended(NAME0, TOTALS))).toEqual(['DATA_NAMES_ACTIVE']);
+    expect(stepRules([started(NAME0), stopped(NAME0, 'requested'), started(NAME1)], appended(NAME0, TOTALS))).toEqual([
+      'DATA_NAMES_ACTIVE',
+    ]);
   });
 
   it('an event naming a recording after its RecordingDeleted: NO_EVENT_AFTER_DELETE', () => {
     const gone = [started(NAME0), stopped(NAME0, 'deleted'), deleted(NAME0)];
     expect(stepRules(gone, appended(NAME0, TOTALS))).toEqual(['NO_EVENT_AFTER_DELETE', 'DATA_NAMES_ACTIVE']);
-    expect(stepRules(gone, { type: 'RecordingUploaded', recording: NAME0, data: { uploadTime: '2024-06-02T00:00:00Z' } })).toEqual([
-      'NO_EVENT_AFTER_DELETE',
-    ]);
+    expect(
+      stepRules(gone, { type: 'RecordingUploaded', recording: NAME0, data: { uploadTime: '2024-06-02T00:00:00Z' } }),
+    ).toEqual(['NO_EVENT_AFTER_DELETE']);
     expect(stepRules(gone, deleted(NAME0))).toEqual(['NO_EVENT_AFTER_DELETE']);
     expect(stepRules(gone, started(NAME0))).toEqual(['NO_EVENT_AFTER_DELETE', 'NAME_NEVER_REUSED']);
   });
@@ -68,7 +91,9 @@ describe('checkTransition flags histories decide never produces', () => {
   it('a size that decreases while recording: SIZE_NEVER_DECREASES (and TOTALS_NEVER_DECREASE for the other counts)', () => {
     const recording = [started(NAME0), appended(NAME0, TOTALS)];
     expect(stepRules(recording, appended(NAME0, { ...TOTALS, qmdlSizeBytes: 999 }))).toEqual(['SIZE_NEVER_DECREASES']);
-    expect(stepRules(recording, stopped(NAME0, 'requested', { ...TOTALS, qmdlSizeBytes: 10 }))).toEqual(['SIZE_NEVER_DECREASES']);
+    expect(stepRules(recording, stopped(NAME0, 'requested', { ...TOTALS, qmdlSizeBytes: 10 }))).toEqual([
+      'SIZE_NEVER_DECREASES',
+    ]);
     expect(stepRules(recording, appended(NAME0, { ...TOTALS, containers: 1 }))).toEqual(['TOTALS_NEVER_DECREASE']);
     expect(stepRules(recording, appended(NAME0, { ...TOTALS, qmdlSizeBytes: 1000.5 }))).toEqual(['TOTALS_ARE_COUNTS']);
   });
@@ -79,7 +104,9 @@ describe('checkTransition flags histories decide never produces', () => {
 
   it('a name issued twice: NAME_NEVER_REUSED', () => {
     expect(stepRules([started(NAME0), stopped(NAME0, 'requested')], started(NAME0))).toEqual(['NAME_NEVER_REUSED']);
-    expect(stepRules([imported(NAME0, '2024-06-01T10:00:00Z')], imported(NAME0, '2024-06-01T10:00:00Z'))).toEqual(['NAME_NEVER_REUSED']);
+    expect(stepRules([imported(NAME0, '2024-06-01T10:00:00Z')], imported(NAME0, '2024-06-01T10:00:00Z'))).toEqual([
+      'NAME_NEVER_REUSED',
+    ]);
   });
 
   it('a gap or repeat in seq: SEQ_GAPLESS', () => {
@@ -100,7 +127,10 @@ describe('checkTransition flags histories decide never produces', () => {
   });
 
   it('a recording event without its recording: EVENT_NAMES_ITS_RECORDING', () => {
-    expect(stepRules([started(NAME0)], { type: 'RecordingDataAppended', data: TOTALS })).toEqual(['EVENT_NAMES_ITS_RECORDING', 'DATA_NAMES_ACTIVE']);
+    expect(stepRules([started(NAME0)], { type: 'RecordingDataAppended', data: TOTALS })).toEqual([
+      'EVENT_NAMES_ITS_RECORDING',
+      'DATA_NAMES_ACTIVE',
+    ]);
     expect(stepRules([], { ...started(NAME0), recording: NAME1 })).toEqual(['EVENT_NAMES_ITS_RECORDING']);
   });
 
@@ -112,23 +142,39 @@ describe('checkTransition flags histories decide never produces', () => {
   });
 
   it('a sign-in failure report that counts nothing, or more throttled than counted: SIGN_IN_FAILURES_COUNTED', () => {
-    const report = (count: number, throttled: number): DecidedEvent => ({ type: 'SignInsFailed', data: { remoteAddress: '192.0.2.1', count, throttled, firstAt: '2024-06-01T10:00:00Z', lastAt: '2024-06-01T10:00:01Z' } });
+    const report = (count: number, throttled: number): DecidedEvent => ({
+      type: 'SignInsFailed',
+      data: {
+        remoteAddress: '192.0.2.1',
+        count,
+        throttled,
+        firstAt: '2024-06-01T10:00:00Z',
+        lastAt: '2024-06-01T10:00:01Z',
+      },
+    });
     expect(stepRules([], report(3, 1))).toEqual([]);
     expect(stepRules([], report(0, 0))).toEqual(['SIGN_IN_FAILURES_COUNTED']);
     expect(stepRules([], report(2, 3))).toEqual(['SIGN_IN_FAILURES_COUNTED']);
   });
 
   it('every rule reported is a documented transition rule', () => {
-    expect(TRANSITION_RULES).toEqual(expect.arrayContaining(['SEQ_GAPLESS', 'ONE_ACTIVE_RECORDING', 'NO_EVENT_AFTER_DELETE', 'SIZE_NEVER_DECREASES']));
+    expect(TRANSITION_RULES).toEqual(
+      expect.arrayContaining(['SEQ_GAPLESS', 'ONE_ACTIVE_RECORDING', 'NO_EVENT_AFTER_DELETE', 'SIZE_NEVER_DECREASES']),
+    );
   });
 });
 
 describe('checkHistory', () => {
   it('finds the first event that broke a rule, and reports a broken state once', () => {
     const history: EvolvableEvent[] = [
-      started(NAME0), appended(NAME0, TOTALS), stopped(NAME0, 'requested', TOTALS), deleted(NAME0),
+      started(NAME0),
+      appended(NAME0, TOTALS),
+      stopped(NAME0, 'requested', TOTALS),
+      deleted(NAME0),
       appended(NAME0, TOTALS), // seq 5: data for a deleted recording
-      started(NAME1), appended(NAME1, TOTALS), appended(NAME1, { ...TOTALS, qmdlSizeBytes: 1 }), // seq 8: shrinks
+      started(NAME1),
+      appended(NAME1, TOTALS),
+      appended(NAME1, { ...TOTALS, qmdlSizeBytes: 1 }), // seq 8: shrinks
     ].map((e, i) => ({ ...e, seq: i + 1 }));
     const { violations, state } = checkHistory(history);
     expect(violations.map((v) => [v.seq, v.rule])).toEqual([
@@ -141,7 +187,10 @@ describe('checkHistory', () => {
 
   it('reports a state violation at the seq where it first appears', () => {
     // A RecordingStarted that reuses a finished recording's name leaves it both active and finished.
-    const history = [imported(NAME0, '2024-06-01T10:00:00Z'), started(NAME0), appended(NAME0, TOTALS)].map((e, i) => ({ ...e, seq: i + 1 }));
+    const history = [imported(NAME0, '2024-06-01T10:00:00Z'), started(NAME0), appended(NAME0, TOTALS)].map((e, i) => ({
+      ...e,
+      seq: i + 1,
+    }));
     expect(checkHistory(history).violations.map((v) => [v.seq, v.rule])).toEqual([
       [2, 'NAME_NEVER_REUSED'],
       [2, 'ACTIVE_NOT_IN_ENTRIES'],
@@ -153,28 +202,34 @@ describe('createHistoryChecker: every rule at every step, at O(1) per event', ()
   const key = (v: InvariantViolation): string => `${v.rule} ${v.message}`;
 
   it.each([
-    [11, 0], [12, 0.05], [13, 0.2], [14, 0.5],
-  ])('seed %i (stray rate %f): the transition violations checkTransition finds with whole states, and every state violation a step introduces', (seed, strayRate) => {
-    const { events, states } = randomHistory(seed, 1500, strayRate);
-    const checker = createHistoryChecker();
-    let before = initialState();
-    let broken = 0;
-    events.forEach((event, i) => {
-      const after = states[i] as QmdlStoreState;
-      const found = checker.step(event);
-      const transition = found.filter((v) => TRANSITION_RULES.includes(v.rule as never));
-      const state = found.filter((v) => STATE_RULES.includes(v.rule as never));
-      expect(transition).toEqual(checkTransition(before, event, after));
-      const previously = new Set(checkInvariants(before).map(key));
-      const full = checkInvariants(after);
-      const introduced = full.filter((v) => !previously.has(key(v))).map(key);
-      expect(state.map(key)).toEqual(expect.arrayContaining(introduced));
-      expect(full.map(key)).toEqual(expect.arrayContaining(state.map(key)));
-      broken += found.length;
-      before = after;
-    });
-    expect(checker.result()).toEqual(before);
-    expect(checker.checkAll()).toEqual(checkInvariants(before));
-    if (strayRate > 0) expect(broken).toBeGreaterThan(0); // the strays do break rules: the comparison is not vacuous
-  });
+    [11, 0],
+    [12, 0.05],
+    [13, 0.2],
+    [14, 0.5],
+  ])(
+    'seed %i (stray rate %f): the transition violations checkTransition finds with whole states, and every state violation a step introduces',
+    (seed, strayRate) => {
+      const { events, states } = randomHistory(seed, 1500, strayRate);
+      const checker = createHistoryChecker();
+      let before = initialState();
+      let broken = 0;
+      events.forEach((event, i) => {
+        const after = states[i] as QmdlStoreState;
+        const found = checker.step(event);
+        const transition = found.filter((v) => TRANSITION_RULES.includes(v.rule as never));
+        const state = found.filter((v) => STATE_RULES.includes(v.rule as never));
+        expect(transition).toEqual(checkTransition(before, event, after));
+        const previously = new Set(checkInvariants(before).map(key));
+        const full = checkInvariants(after);
+        const introduced = full.filter((v) => !previously.has(key(v))).map(key);
+        expect(state.map(key)).toEqual(expect.arrayContaining(introduced));
+        expect(full.map(key)).toEqual(expect.arrayContaining(state.map(key)));
+        broken += found.length;
+        before = after;
+      });
+      expect(checker.result()).toEqual(before);
+      expect(checker.checkAll()).toEqual(checkInvariants(before));
+      if (strayRate > 0) expect(broken).toBeGreaterThan(0); // the strays do break rules: the comparison is not vacuous
+    },
+  );
 });

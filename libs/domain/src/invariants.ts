@@ -52,11 +52,23 @@ function violation(rule: InvariantRule, message: string, seq?: number): Invarian
 
 function checkEntryShape(entry: RecordingEntry, where: string, seq: number, out: InvariantViolation[]): void {
   if (!isRecordingName(entry.name)) {
-    out.push(violation('RECORDING_NAME_FORMAT', `${where} recording name ${JSON.stringify(entry.name)} is not decimal digits`, seq));
+    out.push(
+      violation(
+        'RECORDING_NAME_FORMAT',
+        `${where} recording name ${JSON.stringify(entry.name)} is not decimal digits`,
+        seq,
+      ),
+    );
   }
   for (const key of ['qmdlSizeBytes', 'uncompressedBytes', 'containers'] as const) {
     if (!isCount(entry[key])) {
-      out.push(violation('SIZES_NON_NEGATIVE', `${where} recording ${entry.name}: ${key} = ${String(entry[key])} is not a non-negative integer`, seq));
+      out.push(
+        violation(
+          'SIZES_NON_NEGATIVE',
+          `${where} recording ${entry.name}: ${key} = ${String(entry[key])} is not a non-negative integer`,
+          seq,
+        ),
+      );
     }
   }
 }
@@ -65,7 +77,8 @@ function checkEntryShape(entry: RecordingEntry, where: string, seq: number, out:
 export function checkActiveInvariants(state: QmdlStoreState): InvariantViolation[] {
   const out: InvariantViolation[] = [];
   const seq = state.seq;
-  if (!Number.isSafeInteger(seq) || seq < 0) out.push(violation('SEQ_VALID', `seq ${String(seq)} is not a non-negative integer`, seq));
+  if (!Number.isSafeInteger(seq) || seq < 0)
+    out.push(violation('SEQ_VALID', `seq ${String(seq)} is not a non-negative integer`, seq));
   const current = state.current;
   if (current !== undefined) {
     if (lookup(state.entries, current.name) !== undefined) {
@@ -73,7 +86,13 @@ export function checkActiveInvariants(state: QmdlStoreState): InvariantViolation
     }
     const status = lookup(state.names, current.name);
     if (status !== 'live') {
-      out.push(violation('ACTIVE_NAME_LIVE', `active recording ${current.name} has name status ${String(status)}, not live`, seq));
+      out.push(
+        violation(
+          'ACTIVE_NAME_LIVE',
+          `active recording ${current.name} has name status ${String(status)}, not live`,
+          seq,
+        ),
+      );
     }
     checkEntryShape(current, 'active', seq, out);
   }
@@ -111,9 +130,11 @@ export function checkInvariantsOf(state: QmdlStoreState, names: Iterable<string>
 
 function checkEntry(state: QmdlStoreState, key: string, entry: RecordingEntry, out: InvariantViolation[]): void {
   const seq = state.seq;
-  if (entry.name !== key) out.push(violation('ENTRY_KEY_MATCHES_NAME', `entry under ${key} is named ${entry.name}`, seq));
+  if (entry.name !== key)
+    out.push(violation('ENTRY_KEY_MATCHES_NAME', `entry under ${key} is named ${entry.name}`, seq));
   const status = lookup(state.names, key);
-  if (status !== 'live') out.push(violation('ENTRY_NAME_LIVE', `entry ${key} has name status ${String(status)}, not live`, seq));
+  if (status !== 'live')
+    out.push(violation('ENTRY_NAME_LIVE', `entry ${key} has name status ${String(status)}, not live`, seq));
   checkEntryShape(entry, 'finished', seq, out);
 }
 
@@ -129,21 +150,27 @@ function checkNameStatus(state: QmdlStoreState, name: string, status: unknown, o
 function checkBootCounts(state: QmdlStoreState, out: InvariantViolation[]): void {
   const { bootCount, uncleanShutdowns } = state;
   if (!isCount(bootCount) || !isCount(uncleanShutdowns) || uncleanShutdowns > bootCount) {
-    out.push(violation('BOOT_COUNTS_CONSISTENT', `bootCount ${String(bootCount)} / uncleanShutdowns ${String(uncleanShutdowns)}`, state.seq));
+    out.push(
+      violation(
+        'BOOT_COUNTS_CONSISTENT',
+        `bootCount ${String(bootCount)} / uncleanShutdowns ${String(uncleanShutdowns)}`,
+        state.seq,
+      ),
+    );
   }
 }
 
 const NAMING_TYPES: ReadonlySet<string> = new Set([
-  'RecordingStarted', 'RecordingDataAppended', 'RecordingStopped', 'RecordingDeleted',
-  'RecordingUploaded', 'RecordingImported', 'RecordingDamaged',
+  'RecordingStarted',
+  'RecordingDataAppended',
+  'RecordingStopped',
+  'RecordingDeleted',
+  'RecordingUploaded',
+  'RecordingImported',
+  'RecordingDamaged',
 ]);
 
-function checkTotals(
-  totals: RecordingTotals,
-  current: RecordingEntry,
-  seq: number,
-  out: InvariantViolation[],
-): void {
+function checkTotals(totals: RecordingTotals, current: RecordingEntry, seq: number, out: InvariantViolation[]): void {
   for (const key of ['qmdlSizeBytes', 'uncompressedBytes', 'containers'] as const) {
     const value = totals[key];
     if (!isCount(value)) {
@@ -168,7 +195,11 @@ function checkTotals(
 export type TransitionBefore = Pick<QmdlStoreState, 'seq' | 'current' | 'storeId' | 'names' | 'migrations'>;
 
 /** The names a step can change the entry or status of: the event's recording, and the active one before and after. */
-function touchedNames(event: EvolvableEvent, beforeActive: string | undefined, afterActive: string | undefined): Set<string> {
+function touchedNames(
+  event: EvolvableEvent,
+  beforeActive: string | undefined,
+  afterActive: string | undefined,
+): Set<string> {
   const touched = new Set<string>();
   for (const name of [recordingNamedBy(event), beforeActive, afterActive]) if (name !== undefined) touched.add(name);
   return touched;
@@ -208,11 +239,21 @@ export function transitionBefore(state: QmdlStoreState, event: EvolvableEvent): 
  * Meant for replaying recorded history (forensics `verify`/`bisect`), so it
  * reports events that `decide` would never have produced.
  */
-export function checkTransition(before: TransitionBefore, event: EvolvableEvent, after: Pick<QmdlStoreState, 'seq'>): InvariantViolation[] {
+export function checkTransition(
+  before: TransitionBefore,
+  event: EvolvableEvent,
+  after: Pick<QmdlStoreState, 'seq'>,
+): InvariantViolation[] {
   const out: InvariantViolation[] = [];
   const seq = event.seq;
   if (seq !== before.seq + 1 || after.seq !== seq) {
-    out.push(violation('SEQ_GAPLESS', `event seq ${String(seq)} after ${String(before.seq)} (state now at ${String(after.seq)})`, seq));
+    out.push(
+      violation(
+        'SEQ_GAPLESS',
+        `event seq ${String(seq)} after ${String(before.seq)} (state now at ${String(after.seq)})`,
+        seq,
+      ),
+    );
   }
   const name = recordingNamedBy(event);
   const current = before.current;
@@ -220,8 +261,17 @@ export function checkTransition(before: TransitionBefore, event: EvolvableEvent,
   if (NAMING_TYPES.has(event.type)) {
     if (event.recording === undefined) {
       out.push(violation('EVENT_NAMES_ITS_RECORDING', `${event.type} names no recording`, seq));
-    } else if ((event.type === 'RecordingStarted' || event.type === 'RecordingImported') && event.recording !== event.data.name) {
-      out.push(violation('EVENT_NAMES_ITS_RECORDING', `${event.type} names ${event.recording} but carries ${event.data.name}`, seq));
+    } else if (
+      (event.type === 'RecordingStarted' || event.type === 'RecordingImported') &&
+      event.recording !== event.data.name
+    ) {
+      out.push(
+        violation(
+          'EVENT_NAMES_ITS_RECORDING',
+          `${event.type} names ${event.recording} but carries ${event.data.name}`,
+          seq,
+        ),
+      );
     }
   }
   if (name !== undefined && lookup(before.names, name) === 'deleted') {
@@ -235,7 +285,8 @@ export function checkTransition(before: TransitionBefore, event: EvolvableEvent,
         out.push(violation('ONE_ACTIVE_RECORDING', `${event.data.name} started while ${current.name} is active`, seq));
       }
       const status = lookup(before.names, event.data.name);
-      if (status !== undefined) out.push(violation('NAME_NEVER_REUSED', `${event.type} reuses name ${event.data.name} (${status})`, seq));
+      if (status !== undefined)
+        out.push(violation('NAME_NEVER_REUSED', `${event.type} reuses name ${event.data.name} (${status})`, seq));
       if (event.type === 'RecordingImported' && !isCount(event.data.qmdlSizeBytes)) {
         out.push(violation('TOTALS_ARE_COUNTS', `imported qmdlSizeBytes = ${String(event.data.qmdlSizeBytes)}`, seq));
       }
@@ -245,7 +296,8 @@ export function checkTransition(before: TransitionBefore, event: EvolvableEvent,
     case 'RecordingStopped': {
       const stopping = event.type === 'RecordingStopped';
       // Mirrors evolve: a stop without a name stops the active recording; data without one is ignored.
-      const applies = current !== undefined && (event.recording === current.name || (stopping && event.recording === undefined));
+      const applies =
+        current !== undefined && (event.recording === current.name || (stopping && event.recording === undefined));
       if (!applies || current === undefined) {
         out.push(
           violation(
@@ -274,11 +326,14 @@ export function checkTransition(before: TransitionBefore, event: EvolvableEvent,
         out.push(violation('UNKNOWN_RECORDING', `${event.type} names ${name}, never issued`, seq));
       }
       if (event.type === 'RecordingDeleted' && current !== undefined && current.name === name) {
-        out.push(violation('DELETE_STOPS_FIRST', `active recording ${name} deleted without RecordingStopped first`, seq));
+        out.push(
+          violation('DELETE_STOPS_FIRST', `active recording ${name} deleted without RecordingStopped first`, seq),
+        );
       }
       break;
     case 'StoreCreated':
-      if (before.storeId !== undefined) out.push(violation('STORE_CREATED_ONCE', `store ${before.storeId} created again`, seq));
+      if (before.storeId !== undefined)
+        out.push(violation('STORE_CREATED_ONCE', `store ${before.storeId} created again`, seq));
       break;
     case 'MigrationApplied':
       if (lookup(before.migrations, event.data.id) !== undefined) {
@@ -292,8 +347,19 @@ export function checkTransition(before: TransitionBefore, event: EvolvableEvent,
     case 'ConfigChanged':
       break;
     case 'SignInsFailed':
-      if (!isCount(event.data.count) || event.data.count < 1 || !isCount(event.data.throttled) || event.data.throttled > event.data.count) {
-        out.push(violation('SIGN_IN_FAILURES_COUNTED', `SignInsFailed counts ${String(event.data.count)} failures (${String(event.data.throttled)} throttled): a report counts at least one, at most all throttled`, seq));
+      if (
+        !isCount(event.data.count) ||
+        event.data.count < 1 ||
+        !isCount(event.data.throttled) ||
+        event.data.throttled > event.data.count
+      ) {
+        out.push(
+          violation(
+            'SIGN_IN_FAILURES_COUNTED',
+            `SignInsFailed counts ${String(event.data.count)} failures (${String(event.data.throttled)} throttled): a report counts at least one, at most all throttled`,
+            seq,
+          ),
+        );
       }
       break;
     default: {
@@ -343,7 +409,10 @@ export function createHistoryChecker(state: QmdlStoreState = initialState()): Hi
       const before = transitionBefore(fold.peek(), event);
       fold.apply(event);
       const after = fold.peek();
-      return [...checkTransition(before, event, after), ...checkInvariantsOf(after, touchedNames(event, before.current?.name, after.current?.name))];
+      return [
+        ...checkTransition(before, event, after),
+        ...checkInvariantsOf(after, touchedNames(event, before.current?.name, after.current?.name)),
+      ];
     },
     result: () => fold.result(),
     peek: () => fold.peek(),

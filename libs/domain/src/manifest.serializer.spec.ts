@@ -2,17 +2,39 @@ import { foldEvents, toRayhunterEntry, toRayhunterManifest, type DecidedEvent } 
 import { appended, imported, started, stopped } from './testing/recording-events.fixtures';
 
 const KEYS = [
-  'name', 'start_time', 'last_message_time', 'qmdl_size_bytes', 'rayhunter_version', 'system_os', 'arch', 'stop_reason',
-  'upload_time', 'gps_mode', 'compressed',
+  'name',
+  'start_time',
+  'last_message_time',
+  'qmdl_size_bytes',
+  'rayhunter_version',
+  'system_os',
+  'arch',
+  'stop_reason',
+  'upload_time',
+  'gps_mode',
+  'compressed',
 ];
 
 const history: DecidedEvent[] = [
   {
     type: 'RecordingStarted',
     recording: '1717236000',
-    data: { name: '1717236000', startTime: '2024-06-01T12:00:00+02:00', rayhunterVersion: '0.12.0', systemOs: 'Linux', arch: 'armv7l', gpsMode: 1, compressed: true },
+    data: {
+      name: '1717236000',
+      startTime: '2024-06-01T12:00:00+02:00',
+      rayhunterVersion: '0.12.0',
+      systemOs: 'Linux',
+      arch: 'armv7l',
+      gpsMode: 1,
+      compressed: true,
+    },
   },
-  appended('1717236000', { qmdlSizeBytes: 2048, uncompressedBytes: 9000, containers: 3, lastMessageTime: '2024-06-01T12:00:09.5+02:00' }),
+  appended('1717236000', {
+    qmdlSizeBytes: 2048,
+    uncompressedBytes: 9000,
+    containers: 3,
+    lastMessageTime: '2024-06-01T12:00:09.5+02:00',
+  }),
   stopped('1717236000', 'requested', { qmdlSizeBytes: 4096, uncompressedBytes: 18000, containers: 6 }),
   { type: 'RecordingUploaded', recording: '1717236000', data: { uploadTime: '2024-06-02T00:00:00Z' } },
   imported('1800000000', '2020-01-01T00:00:00Z', 10),
@@ -46,7 +68,10 @@ describe('toRayhunterManifest', () => {
 
   it('orders equal start times by name', () => {
     const same = foldEvents(
-      [imported('20', '2024-01-01T00:00:00Z'), imported('3', '2024-01-01T01:00:00+01:00')].map((e, i) => ({ ...e, seq: i + 1 })),
+      [imported('20', '2024-01-01T00:00:00Z'), imported('3', '2024-01-01T01:00:00+01:00')].map((e, i) => ({
+        ...e,
+        seq: i + 1,
+      })),
     );
     expect(toRayhunterManifest(same).entries.map((e) => e.name)).toEqual(['3', '20']);
   });
@@ -54,7 +79,15 @@ describe('toRayhunterManifest', () => {
 
 describe('toRayhunterEntry', () => {
   it('keeps gps_mode 0 and compressed false (falsy is not absent)', () => {
-    const entry = toRayhunterEntry({ name: '1', startTime: '2024-01-01T00:00:00Z', qmdlSizeBytes: 0, uncompressedBytes: 0, containers: 0, gpsMode: 0, compressed: false });
+    const entry = toRayhunterEntry({
+      name: '1',
+      startTime: '2024-01-01T00:00:00Z',
+      qmdlSizeBytes: 0,
+      uncompressedBytes: 0,
+      containers: 0,
+      gpsMode: 0,
+      compressed: false,
+    });
     expect(entry.gps_mode).toBe(0);
     expect(entry.compressed).toBe(false);
   });

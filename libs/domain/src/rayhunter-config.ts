@@ -12,10 +12,33 @@ export type SecretKind = 'value' | 'url' | 'url-path';
 export type ConfigField =
   | { readonly kind: 'boolean'; readonly default: boolean }
   | { readonly kind: 'integer'; readonly min: number; readonly max: number; readonly default: number }
-  | { readonly kind: 'number'; readonly min: number; readonly max: number; readonly nullable: true; readonly default: null }
-  | { readonly kind: 'string'; readonly maxLength: number; readonly nullable: boolean; readonly default: string | null; readonly secret?: SecretKind }
-  | { readonly kind: 'enum'; readonly values: readonly (string | number)[]; readonly nullable: boolean; readonly default: string | number | null }
-  | { readonly kind: 'list'; readonly of: { readonly values?: readonly string[]; readonly maxLength?: number }; readonly maxItems: number; readonly nullable: boolean; readonly default: readonly string[] | null }
+  | {
+      readonly kind: 'number';
+      readonly min: number;
+      readonly max: number;
+      readonly nullable: true;
+      readonly default: null;
+    }
+  | {
+      readonly kind: 'string';
+      readonly maxLength: number;
+      readonly nullable: boolean;
+      readonly default: string | null;
+      readonly secret?: SecretKind;
+    }
+  | {
+      readonly kind: 'enum';
+      readonly values: readonly (string | number)[];
+      readonly nullable: boolean;
+      readonly default: string | number | null;
+    }
+  | {
+      readonly kind: 'list';
+      readonly of: { readonly values?: readonly string[]; readonly maxLength?: number };
+      readonly maxItems: number;
+      readonly nullable: boolean;
+      readonly default: readonly string[] | null;
+    }
   | { readonly kind: 'object'; readonly fields: Readonly<Record<string, ConfigField>> };
 
 const bool = (value: boolean): ConfigField => ({ kind: 'boolean', default: value });
@@ -28,12 +51,23 @@ export const RAYHUNTER_CONFIG_FIELDS: Readonly<Record<string, ConfigField>> = {
   qmdl_store_path: { kind: 'string', maxLength: 4096, nullable: false, default: '/data/rayhunter/qmdl' },
   port: { kind: 'integer', min: 0, max: 65_535, default: 8080 },
   debug_mode: bool(false),
-  device: { kind: 'enum', values: ['orbic', 'tplink', 'tmobile', 'wingtech', 'pinephone', 'uz801', 'moxee'], nullable: false, default: 'orbic' },
+  device: {
+    kind: 'enum',
+    values: ['orbic', 'tplink', 'tmobile', 'wingtech', 'pinephone', 'uz801', 'moxee'],
+    nullable: false,
+    default: 'orbic',
+  },
   ui_level: { kind: 'enum', values: [0, 1, 2, 3, 4, 128], nullable: false, default: 1 },
   colorblind_mode: bool(false),
   key_input_mode: { kind: 'enum', values: [0, 1], nullable: false, default: 0 },
   ntfy_url: { kind: 'string', maxLength: 2048, nullable: true, default: null, secret: 'url-path' },
-  enabled_notifications: { kind: 'list', of: { values: ['Warning', 'LowBattery', 'Update'] }, maxItems: 3, nullable: false, default: ['Warning', 'LowBattery'] },
+  enabled_notifications: {
+    kind: 'list',
+    of: { values: ['Warning', 'LowBattery', 'Update'] },
+    maxItems: 3,
+    nullable: false,
+    default: ['Warning', 'LowBattery'],
+  },
   auto_check_updates: bool(true),
   analyzers: {
     kind: 'object',
@@ -82,7 +116,12 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 function defaultsOf(fields: Readonly<Record<string, ConfigField>>): Record<string, Json> {
   const out: Record<string, Json> = {};
   for (const [key, field] of Object.entries(fields)) {
-    out[key] = field.kind === 'object' ? defaultsOf(field.fields) : field.kind === 'list' && field.default !== null ? [...field.default] : field.default;
+    out[key] =
+      field.kind === 'object'
+        ? defaultsOf(field.fields)
+        : field.kind === 'list' && field.default !== null
+          ? [...field.default]
+          : field.default;
   }
   return out;
 }
@@ -106,7 +145,10 @@ function describe(field: ConfigField): string {
     case 'enum':
       return orNull(`one of ${field.values.map((v) => JSON.stringify(v)).join(', ')}`, field.nullable);
     case 'list':
-      return orNull(`a list of at most ${field.maxItems} ${field.of.values ? `of ${field.of.values.map((v) => JSON.stringify(v)).join(', ')}` : `strings of at most ${field.of.maxLength ?? 0} characters`}`, field.nullable);
+      return orNull(
+        `a list of at most ${field.maxItems} ${field.of.values ? `of ${field.of.values.map((v) => JSON.stringify(v)).join(', ')}` : `strings of at most ${field.of.maxLength ?? 0} characters`}`,
+        field.nullable,
+      );
     case 'object':
       return `an object of ${Object.keys(field.fields).join(', ')}`;
     default: {
@@ -123,16 +165,27 @@ function valid(field: Exclude<ConfigField, { kind: 'object' }>, value: unknown):
     case 'integer':
       return typeof value === 'number' && Number.isSafeInteger(value) && value >= field.min && value <= field.max;
     case 'number':
-      return (value === null && field.nullable) || (typeof value === 'number' && Number.isFinite(value) && value >= field.min && value <= field.max);
+      return (
+        (value === null && field.nullable) ||
+        (typeof value === 'number' && Number.isFinite(value) && value >= field.min && value <= field.max)
+      );
     case 'string':
       return (value === null && field.nullable) || (typeof value === 'string' && value.length <= field.maxLength);
     case 'enum':
-      return (value === null && field.nullable) || ((typeof value === 'string' || typeof value === 'number') && field.values.includes(value));
+      return (
+        (value === null && field.nullable) ||
+        ((typeof value === 'string' || typeof value === 'number') && field.values.includes(value))
+      );
     case 'list': {
       if (value === null) return field.nullable;
       if (!Array.isArray(value) || value.length > field.maxItems) return false;
       const { values, maxLength } = field.of;
-      return value.every((item) => typeof item === 'string' && (values === undefined || values.includes(item)) && (maxLength === undefined || item.length <= maxLength));
+      return value.every(
+        (item) =>
+          typeof item === 'string' &&
+          (values === undefined || values.includes(item)) &&
+          (maxLength === undefined || item.length <= maxLength),
+      );
     }
     default: {
       const unknown: never = field;
@@ -141,7 +194,12 @@ function valid(field: Exclude<ConfigField, { kind: 'object' }>, value: unknown):
   }
 }
 
-function check(fields: Readonly<Record<string, ConfigField>>, value: Record<string, unknown>, prefix: string, problems: string[]): void {
+function check(
+  fields: Readonly<Record<string, ConfigField>>,
+  value: Record<string, unknown>,
+  prefix: string,
+  problems: string[],
+): void {
   for (const [key, item] of Object.entries(value)) {
     const name = `${prefix}${key}`;
     const field = Object.prototype.hasOwnProperty.call(fields, key) ? fields[key] : undefined;
@@ -192,7 +250,10 @@ function redactValue(field: ConfigField, value: unknown): unknown {
   return field.secret === 'value' ? null : redactUrl(value, field.secret);
 }
 
-function redactFields(fields: Readonly<Record<string, ConfigField>>, config: Readonly<Record<string, unknown>>): Record<string, unknown> {
+function redactFields(
+  fields: Readonly<Record<string, ConfigField>>,
+  config: Readonly<Record<string, unknown>>,
+): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(config)) {
     const field = Object.prototype.hasOwnProperty.call(fields, key) ? fields[key] : undefined;
@@ -210,14 +271,24 @@ export function redactRayhunterConfig(config: Readonly<Record<string, unknown>>)
   return redactFields(RAYHUNTER_CONFIG_FIELDS, config);
 }
 
-function keepFields(fields: Readonly<Record<string, ConfigField>>, posted: Readonly<Record<string, unknown>>, recorded: Readonly<Record<string, unknown>>): Record<string, unknown> {
+function keepFields(
+  fields: Readonly<Record<string, ConfigField>>,
+  posted: Readonly<Record<string, unknown>>,
+  recorded: Readonly<Record<string, unknown>>,
+): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(posted)) {
     const field = fields[key];
     const before = Object.prototype.hasOwnProperty.call(recorded, key) ? recorded[key] : undefined;
     if (field?.kind === 'object' && isPlainObject(value)) {
       out[key] = keepFields(field.fields, value, isPlainObject(before) ? before : {});
-    } else if (field?.kind === 'string' && field.secret !== undefined && typeof before === 'string' && before !== value && redactValue(field, before) === value) {
+    } else if (
+      field?.kind === 'string' &&
+      field.secret !== undefined &&
+      typeof before === 'string' &&
+      before !== value &&
+      redactValue(field, before) === value
+    ) {
       out[key] = before;
     } else {
       out[key] = value;
@@ -232,7 +303,10 @@ function keepFields(fields: Readonly<Record<string, ConfigField>>, posted: Reado
  * the config dialog, which posts back what `GET /api/config` showed, keeps the
  * passwords. A secret that differs from what was shown is a change.
  */
-export function keepUnchangedSecrets(posted: Readonly<Record<string, unknown>>, recorded: Readonly<Record<string, unknown>>): Record<string, unknown> {
+export function keepUnchangedSecrets(
+  posted: Readonly<Record<string, unknown>>,
+  recorded: Readonly<Record<string, unknown>>,
+): Record<string, unknown> {
   return keepFields(RAYHUNTER_CONFIG_FIELDS, posted, recorded);
 }
 
@@ -254,7 +328,10 @@ function recordedMb(config: Readonly<Record<string, unknown>>, key: string): num
  * it sets them (a change through `POST /api/config` takes effect at once), else
  * the service's own settings (`--min-space-start-mb`, `--min-space-continue-mb`).
  */
-export function spaceSettingsInForce(config: Readonly<Record<string, unknown>>, fallback: SpaceSettings): SpaceSettings {
+export function spaceSettingsInForce(
+  config: Readonly<Record<string, unknown>>,
+  fallback: SpaceSettings,
+): SpaceSettings {
   return {
     minSpaceStartMb: recordedMb(config, 'min_space_to_start_recording_mb') ?? fallback.minSpaceStartMb,
     minSpaceContinueMb: recordedMb(config, 'min_space_to_continue_recording_mb') ?? fallback.minSpaceContinueMb,

@@ -57,7 +57,11 @@ function assertDecidable(state: QmdlStoreState): void {
 }
 
 function invalidTotals(totals: RecordingTotals, current: RecordingEntry): string | undefined {
-  const counts = { qmdlSizeBytes: totals.qmdlSizeBytes, uncompressedBytes: totals.uncompressedBytes, containers: totals.containers };
+  const counts = {
+    qmdlSizeBytes: totals.qmdlSizeBytes,
+    uncompressedBytes: totals.uncompressedBytes,
+    containers: totals.containers,
+  };
   for (const [key, value] of Object.entries(counts)) {
     if (!isCount(value)) return `${key} must be a non-negative integer, got ${String(value)}`;
     if (value < current[key as keyof typeof counts]) {
@@ -87,7 +91,10 @@ export function decide(command: Command, state: QmdlStoreState): Decision {
       if (state.storeId !== undefined) {
         return refuse('STORE_ALREADY_CREATED', `store ${state.storeId} already exists`, { storeId: state.storeId });
       }
-      return accept({ type: 'StoreCreated', data: { storeId: command.data.storeId, formatVersion: command.data.formatVersion } });
+      return accept({
+        type: 'StoreCreated',
+        data: { storeId: command.data.storeId, formatVersion: command.data.formatVersion },
+      });
 
     case 'StartService': {
       const { bootId, version, pid, source } = command.data;
@@ -105,17 +112,24 @@ export function decide(command: Command, state: QmdlStoreState): Decision {
     case 'StopService': {
       const events: DecidedEvent[] = [];
       if (state.current !== undefined) events.push(stopped(state.current, 'shutdown'));
-      events.push({ type: 'ServiceStopped', data: compact({ bootId: command.data.bootId, signal: command.data.signal }) });
+      events.push({
+        type: 'ServiceStopped',
+        data: compact({ bootId: command.data.bootId, signal: command.data.signal }),
+      });
       return accept(...events);
     }
 
     case 'StartRecording': {
       const { atMs, utcOffsetMinutes, rayhunterVersion, systemOs, arch, gpsMode, compressed } = command.data;
       if (!(atMs >= 0) || !canFormatRfc3339(atMs, utcOffsetMinutes)) {
-        return refuse('INVALID_TIME', 'atMs must be a non-negative epoch time and utcOffsetMinutes a whole offset within ±23:59', {
-          atMs,
-          utcOffsetMinutes,
-        });
+        return refuse(
+          'INVALID_TIME',
+          'atMs must be a non-negative epoch time and utcOffsetMinutes a whole offset within ±23:59',
+          {
+            atMs,
+            utcOffsetMinutes,
+          },
+        );
       }
       const events: DecidedEvent[] = [];
       if (state.current !== undefined) events.push(stopped(state.current, 'restarted'));
@@ -170,7 +184,11 @@ export function decide(command: Command, state: QmdlStoreState): Decision {
       const { name, totals } = command.data;
       const current = state.current;
       if (current === undefined || current.name !== name) {
-        return refuse('RECORDING_NOT_ACTIVE', `recording ${name} is not the active recording`, compact({ name, active: current?.name }));
+        return refuse(
+          'RECORDING_NOT_ACTIVE',
+          `recording ${name} is not the active recording`,
+          compact({ name, active: current?.name }),
+        );
       }
       const problem = invalidTotals(totals, current);
       if (problem !== undefined) return refuse('INVALID_TOTALS', problem, { name });
@@ -194,34 +212,54 @@ export function decide(command: Command, state: QmdlStoreState): Decision {
 
     case 'MarkRecordingUploaded': {
       const { name, uploadTime, target, sizeBytes } = command.data;
-      if (liveRecording(state, name) === undefined) return refuse('NO_SUCH_RECORDING', `no recording with name ${name}`, { name });
-      if (parseRfc3339(uploadTime) === undefined) return refuse('INVALID_TIME', `uploadTime is not RFC 3339: ${uploadTime}`, { name });
+      if (liveRecording(state, name) === undefined)
+        return refuse('NO_SUCH_RECORDING', `no recording with name ${name}`, { name });
+      if (parseRfc3339(uploadTime) === undefined)
+        return refuse('INVALID_TIME', `uploadTime is not RFC 3339: ${uploadTime}`, { name });
       return accept({
         type: 'RecordingUploaded',
         recording: name,
-        data: { uploadTime, ...(target !== undefined ? { target } : {}), ...(sizeBytes !== undefined ? { sizeBytes } : {}) },
+        data: {
+          uploadTime,
+          ...(target !== undefined ? { target } : {}),
+          ...(sizeBytes !== undefined ? { sizeBytes } : {}),
+        },
       });
     }
 
     case 'MarkRecordingDamaged': {
       const { name, missing, detail } = command.data;
-      if (liveRecording(state, name) === undefined) return refuse('NO_SUCH_RECORDING', `no recording with name ${name}`, { name });
+      if (liveRecording(state, name) === undefined)
+        return refuse('NO_SUCH_RECORDING', `no recording with name ${name}`, { name });
       return accept({ type: 'RecordingDamaged', recording: name, data: { missing: [...missing], detail } });
     }
 
     case 'ImportRecording': {
       const d = command.data;
       if (!isRecordingName(d.name)) {
-        return refuse('INVALID_RECORDING_NAME', `recording names are decimal digits, got ${JSON.stringify(d.name)}`, { name: d.name });
+        return refuse('INVALID_RECORDING_NAME', `recording names are decimal digits, got ${JSON.stringify(d.name)}`, {
+          name: d.name,
+        });
       }
       const known = lookup(state.names, d.name);
       if (known !== undefined) {
-        return refuse('RECORDING_EXISTS', `name ${d.name} is already taken (${known})`, { name: d.name, status: known });
+        return refuse('RECORDING_EXISTS', `name ${d.name} is already taken (${known})`, {
+          name: d.name,
+          status: known,
+        });
       }
       if (!isCount(d.qmdlSizeBytes)) {
-        return refuse('INVALID_TOTALS', `qmdlSizeBytes must be a non-negative integer, got ${String(d.qmdlSizeBytes)}`, { name: d.name });
+        return refuse(
+          'INVALID_TOTALS',
+          `qmdlSizeBytes must be a non-negative integer, got ${String(d.qmdlSizeBytes)}`,
+          { name: d.name },
+        );
       }
-      for (const [key, value] of [['startTime', d.startTime], ['lastMessageTime', d.lastMessageTime], ['uploadTime', d.uploadTime]] as const) {
+      for (const [key, value] of [
+        ['startTime', d.startTime],
+        ['lastMessageTime', d.lastMessageTime],
+        ['uploadTime', d.uploadTime],
+      ] as const) {
         if (value !== undefined && parseRfc3339(value) === undefined) {
           return refuse('INVALID_TIME', `${key} is not RFC 3339: ${value}`, { name: d.name, field: key });
         }
@@ -249,10 +287,18 @@ export function decide(command: Command, state: QmdlStoreState): Decision {
 
     case 'SetClockOffset': {
       const { offsetSeconds } = command.data;
-      if (typeof offsetSeconds !== 'number' || !Number.isFinite(offsetSeconds) || Math.abs(offsetSeconds) > MAX_CLOCK_OFFSET_SECONDS) {
-        return refuse('INVALID_CLOCK_OFFSET', `offset must be a finite number of seconds within ±10 years, got ${String(offsetSeconds)}`, {
-          offsetSeconds,
-        });
+      if (
+        typeof offsetSeconds !== 'number' ||
+        !Number.isFinite(offsetSeconds) ||
+        Math.abs(offsetSeconds) > MAX_CLOCK_OFFSET_SECONDS
+      ) {
+        return refuse(
+          'INVALID_CLOCK_OFFSET',
+          `offset must be a finite number of seconds within ±10 years, got ${String(offsetSeconds)}`,
+          {
+            offsetSeconds,
+          },
+        );
       }
       return accept({ type: 'ClockOffsetSet', data: { offsetSeconds } });
     }
@@ -260,16 +306,36 @@ export function decide(command: Command, state: QmdlStoreState): Decision {
     case 'RecordGpsFix': {
       const { lat, lon, fixTime } = command.data;
       const valid =
-        typeof lat === 'number' && typeof lon === 'number' && Number.isFinite(lat) && Number.isFinite(lon) &&
-        lat >= -90 && lat <= 90 && lon >= -180 && lon <= 180;
-      if (!valid) return refuse('INVALID_GPS_FIX', `lat must be in [-90, 90] and lon in [-180, 180], got ${String(lat)}, ${String(lon)}`, { lat, lon });
-      return accept(compact({ type: 'GpsFixRecorded' as const, recording: state.current?.name, data: compact({ lat, lon, fixTime, source: 'api' as const }) }));
+        typeof lat === 'number' &&
+        typeof lon === 'number' &&
+        Number.isFinite(lat) &&
+        Number.isFinite(lon) &&
+        lat >= -90 &&
+        lat <= 90 &&
+        lon >= -180 &&
+        lon <= 180;
+      if (!valid)
+        return refuse(
+          'INVALID_GPS_FIX',
+          `lat must be in [-90, 90] and lon in [-180, 180], got ${String(lat)}, ${String(lon)}`,
+          { lat, lon },
+        );
+      return accept(
+        compact({
+          type: 'GpsFixRecorded' as const,
+          recording: state.current?.name,
+          data: compact({ lat, lon, fixTime, source: 'api' as const }),
+        }),
+      );
     }
 
     case 'ChangeConfig': {
       const problems = rayhunterConfigProblems(command.data.config);
       if (problems.length > 0) return refuse('INVALID_CONFIG', `invalid config: ${problems.join('; ')}`, { problems });
-      return accept({ type: 'ConfigChanged', data: { config: keepUnchangedSecrets(command.data.config, state.config) } });
+      return accept({
+        type: 'ConfigChanged',
+        data: { config: keepUnchangedSecrets(command.data.config, state.config) },
+      });
     }
 
     case 'RecordSignInFailures': {
@@ -277,17 +343,33 @@ export function decide(command: Command, state: QmdlStoreState): Decision {
       const first = parseRfc3339(firstAt);
       const last = parseRfc3339(lastAt);
       const valid =
-        typeof remoteAddress === 'string' && remoteAddress.length > 0 && remoteAddress.length <= 64 &&
-        isCount(count) && count >= 1 && isCount(throttled) && throttled <= count;
-      if (!valid) return refuse('INVALID_SIGN_IN_FAILURES', `a sign-in failure report needs an address, a count of at least 1 and at most that many throttled, got ${String(count)} / ${String(throttled)}`, { remoteAddress });
-      if (first === undefined || last === undefined || first > last) return refuse('INVALID_TIME', `firstAt and lastAt must be RFC 3339 times in order, got ${String(firstAt)} .. ${String(lastAt)}`, { remoteAddress });
+        typeof remoteAddress === 'string' &&
+        remoteAddress.length > 0 &&
+        remoteAddress.length <= 64 &&
+        isCount(count) &&
+        count >= 1 &&
+        isCount(throttled) &&
+        throttled <= count;
+      if (!valid)
+        return refuse(
+          'INVALID_SIGN_IN_FAILURES',
+          `a sign-in failure report needs an address, a count of at least 1 and at most that many throttled, got ${String(count)} / ${String(throttled)}`,
+          { remoteAddress },
+        );
+      if (first === undefined || last === undefined || first > last)
+        return refuse(
+          'INVALID_TIME',
+          `firstAt and lastAt must be RFC 3339 times in order, got ${String(firstAt)} .. ${String(lastAt)}`,
+          { remoteAddress },
+        );
       return accept({ type: 'SignInsFailed', data: { remoteAddress, count, firstAt, lastAt, throttled } });
     }
 
     case 'ApplyMigration': {
       const { id, name } = command.data;
       const applied = lookup(state.migrations, id);
-      if (applied !== undefined) return refuse('MIGRATION_ALREADY_APPLIED', `migration ${id} is already applied`, { id, name: applied });
+      if (applied !== undefined)
+        return refuse('MIGRATION_ALREADY_APPLIED', `migration ${id} is already applied`, { id, name: applied });
       return accept({ type: 'MigrationApplied', data: { id, name } });
     }
 

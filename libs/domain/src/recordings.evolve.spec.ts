@@ -1,8 +1,26 @@
 import {
-  checkHistory, checkInvariants, checkTransition, decide, evolve, foldEvents, initialState, toRayhunterManifest,
-  type DecidedEvent, type EvolvableEvent,
+  checkHistory,
+  checkInvariants,
+  checkTransition,
+  decide,
+  evolve,
+  foldEvents,
+  initialState,
+  toRayhunterManifest,
+  type DecidedEvent,
+  type EvolvableEvent,
 } from '@ledger/domain';
-import { appended, deleted, imported, NAME0, serviceStarted, serviceStopped, started, stopped, T0 } from './testing/recording-events.fixtures';
+import {
+  appended,
+  deleted,
+  imported,
+  NAME0,
+  serviceStarted,
+  serviceStopped,
+  started,
+  stopped,
+  T0,
+} from './testing/recording-events.fixtures';
 import { prng } from './testing/prng';
 import { randomCommand } from './testing/random-history';
 
@@ -10,7 +28,11 @@ const TOTALS = { qmdlSizeBytes: 1000, uncompressedBytes: 4000, containers: 7, la
 
 /** Gives decided events consecutive seqs (from `from`) and a time, as the log would. */
 function numbered(events: readonly DecidedEvent[], from = 1): EvolvableEvent[] {
-  return events.map((event, i) => ({ ...event, seq: from + i, time: `2024-06-01T10:00:${String(i % 60).padStart(2, '0')}Z` }));
+  return events.map((event, i) => ({
+    ...event,
+    seq: from + i,
+    time: `2024-06-01T10:00:${String(i % 60).padStart(2, '0')}Z`,
+  }));
 }
 
 function deepFreeze<T>(value: T): T {
@@ -24,7 +46,14 @@ function deepFreeze<T>(value: T): T {
 describe('initialState', () => {
   it('is the empty store', () => {
     expect(initialState()).toEqual({
-      seq: 0, entries: {}, names: {}, clockOffsetSeconds: 0, config: {}, bootCount: 0, uncleanShutdowns: 0, migrations: {},
+      seq: 0,
+      entries: {},
+      names: {},
+      clockOffsetSeconds: 0,
+      config: {},
+      bootCount: 0,
+      uncleanShutdowns: 0,
+      migrations: {},
     });
   });
 });
@@ -40,14 +69,23 @@ describe('evolve', () => {
   it('RecordingStarted makes the recording current and its name live', () => {
     const state = foldEvents(numbered([started(NAME0)]));
     expect(state.current).toEqual({
-      name: NAME0, startTime: '2024-06-01T10:00:00+00:00', qmdlSizeBytes: 0, uncompressedBytes: 0, containers: 0, compressed: true,
+      name: NAME0,
+      startTime: '2024-06-01T10:00:00+00:00',
+      qmdlSizeBytes: 0,
+      uncompressedBytes: 0,
+      containers: 0,
+      compressed: true,
     });
     expect(state.names).toEqual({ [NAME0]: 'live' });
     expect(state.entries).toEqual({});
   });
 
   it('RecordingDataAppended replaces only current: entries and names are not copied (O(1))', () => {
-    const history = numbered([imported('1', '2020-01-01T00:00:00Z'), imported('2', '2020-01-02T00:00:00Z'), started(NAME0)]);
+    const history = numbered([
+      imported('1', '2020-01-01T00:00:00Z'),
+      imported('2', '2020-01-02T00:00:00Z'),
+      started(NAME0),
+    ]);
     const before = foldEvents(history);
     const after = evolve(before, { ...appended(NAME0, TOTALS), seq: before.seq + 1 });
     expect(after.entries).toBe(before.entries);
@@ -57,7 +95,9 @@ describe('evolve', () => {
 
   it('RecordingDataAppended keeps the last message time when the new totals carry none', () => {
     const { lastMessageTime: _t, ...bare } = TOTALS;
-    const state = foldEvents(numbered([started(NAME0), appended(NAME0, TOTALS), appended(NAME0, { ...bare, containers: 8 })]));
+    const state = foldEvents(
+      numbered([started(NAME0), appended(NAME0, TOTALS), appended(NAME0, { ...bare, containers: 8 })]),
+    );
     expect(state.current?.lastMessageTime).toBe(TOTALS.lastMessageTime);
     expect(state.current?.containers).toBe(8);
   });
@@ -78,7 +118,12 @@ describe('evolve', () => {
   it('RecordingImported adds a finished entry and a live name', () => {
     const state = foldEvents(numbered([imported('1500000000', '2017-07-14T02:40:00Z', 77)]));
     expect(state.entries['1500000000']).toEqual({
-      name: '1500000000', startTime: '2017-07-14T02:40:00Z', qmdlSizeBytes: 77, uncompressedBytes: 0, containers: 0, compressed: true,
+      name: '1500000000',
+      startTime: '2017-07-14T02:40:00Z',
+      qmdlSizeBytes: 77,
+      uncompressedBytes: 0,
+      containers: 0,
+      compressed: true,
     });
     expect(state.names['1500000000']).toBe('live');
   });
@@ -97,7 +142,14 @@ describe('evolve', () => {
   });
 
   it('ServiceStarted/ServiceStopped track the running boot, boots and unclean shutdowns', () => {
-    const running = foldEvents(numbered([serviceStarted('b1', true), serviceStopped('b1'), serviceStarted('b2', true), serviceStarted('b3', false)]));
+    const running = foldEvents(
+      numbered([
+        serviceStarted('b1', true),
+        serviceStopped('b1'),
+        serviceStarted('b2', true),
+        serviceStarted('b3', false),
+      ]),
+    );
     expect(running.runningBootId).toBe('b3');
     expect(running.bootCount).toBe(3);
     expect(running.uncleanShutdowns).toBe(1);
@@ -116,7 +168,11 @@ describe('evolve', () => {
       ]),
     );
     expect(state).toMatchObject({
-      storeId: 's1', formatVersion: 1, lastGpsFix: { lat: 1, lon: 2, source: 'device', time: '2024-06-01T10:00:01Z' }, config: { a: 1 }, migrations: { '0001': 'x' },
+      storeId: 's1',
+      formatVersion: 1,
+      lastGpsFix: { lat: 1, lon: 2, source: 'device', time: '2024-06-01T10:00:01Z' },
+      config: { a: 1 },
+      migrations: { '0001': 'x' },
     });
   });
 
@@ -124,7 +180,13 @@ describe('evolve', () => {
     const before = deepFreeze(foldEvents(numbered([imported('1', '2020-01-01T00:00:00Z'), started(NAME0)])));
     const snapshot = JSON.stringify(before);
     const events = numbered(
-      [appended(NAME0, TOTALS), stopped(NAME0, 'requested', TOTALS), deleted(NAME0), deleted('1'), serviceStarted('b', false)],
+      [
+        appended(NAME0, TOTALS),
+        stopped(NAME0, 'requested', TOTALS),
+        deleted(NAME0),
+        deleted('1'),
+        serviceStarted('b', false),
+      ],
       before.seq + 1,
     );
     expect(() => foldEvents(events, before)).not.toThrow();
@@ -154,14 +216,19 @@ describe('evolve', () => {
 
   it('applying the same events twice from initialState gives equal states', () => {
     const events = numbered([
-      serviceStarted('b1', true), started(NAME0), appended(NAME0, TOTALS), stopped(NAME0, 'requested', TOTALS),
-      imported('1', '2020-01-01T00:00:00Z'), started('1717236100'), stopped('1717236100', 'deleted'), deleted('1717236100'),
+      serviceStarted('b1', true),
+      started(NAME0),
+      appended(NAME0, TOTALS),
+      stopped(NAME0, 'requested', TOTALS),
+      imported('1', '2020-01-01T00:00:00Z'),
+      started('1717236100'),
+      stopped('1717236100', 'deleted'),
+      deleted('1717236100'),
     ]);
     expect(foldEvents(events)).toEqual(foldEvents(events));
     expect(JSON.stringify(foldEvents(events))).toBe(JSON.stringify(foldEvents(events)));
   });
 });
-
 
 describe('a long random valid history (decide driven by a seeded PRNG)', () => {
   it.each([1, 2, 3])('seed %i: every state keeps its invariants and every step its transition rules', (seed) => {
@@ -189,7 +256,9 @@ describe('a long random valid history (decide driven by a seeded PRNG)', () => {
     }
     // The run exercised the interesting paths, refusals included.
     expect(log.length).toBeGreaterThan(1500);
-    expect([...refusals]).toEqual(expect.arrayContaining(['RECORDING_NOT_ACTIVE', 'INVALID_TOTALS', 'NO_SUCH_RECORDING', 'INVALID_GPS_FIX']));
+    expect([...refusals]).toEqual(
+      expect.arrayContaining(['RECORDING_NOT_ACTIVE', 'INVALID_TOTALS', 'NO_SUCH_RECORDING', 'INVALID_GPS_FIX']),
+    );
     expect(log.some((e) => e.type === 'RecordingStopped' && e.data.reason === 'restarted')).toBe(true);
     expect(log.some((e) => e.type === 'RecordingDeleted' && e.data.reason === 'all-deleted')).toBe(true);
     // Rebuilding from the log gives the same projection, and so does a JSON round trip of it.
@@ -198,7 +267,9 @@ describe('a long random valid history (decide driven by a seeded PRNG)', () => {
     expect(JSON.parse(JSON.stringify(state))).toEqual(state);
     expect(checkHistory(log).violations).toEqual([]);
     // Names were never reused.
-    const startedNames = log.flatMap((e) => (e.type === 'RecordingStarted' || e.type === 'RecordingImported' ? [e.data.name] : []));
+    const startedNames = log.flatMap((e) =>
+      e.type === 'RecordingStarted' || e.type === 'RecordingImported' ? [e.data.name] : [],
+    );
     expect(new Set(startedNames).size).toBe(startedNames.length);
   });
 });

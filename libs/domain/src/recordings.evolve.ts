@@ -85,12 +85,17 @@ function writableMigrations(draft: Draft): Record<string, string> {
  * record's prototype.
  */
 function setOwn<T>(record: Record<string, T>, key: string, value: T): void {
-  if (key === '__proto__') Object.defineProperty(record, key, { value, writable: true, enumerable: true, configurable: true });
+  if (key === '__proto__')
+    Object.defineProperty(record, key, { value, writable: true, enumerable: true, configurable: true });
   else record[key] = value;
 }
 
 /** Applies `update` to the named recording, active or finished; unknown names leave the state as it is. */
-function updateRecording(draft: Draft, name: string | undefined, update: (entry: RecordingEntry) => RecordingEntry): void {
+function updateRecording(
+  draft: Draft,
+  name: string | undefined,
+  update: (entry: RecordingEntry) => RecordingEntry,
+): void {
   if (name === undefined) return;
   const s = draft.state;
   if (s.current !== undefined && s.current.name === name) {

@@ -1,7 +1,6 @@
 import { canFormatRfc3339, civilFromDays, daysFromCivil, formatRfc3339, parseRfc3339 } from '@ledger/domain';
 import { prng } from './testing/prng';
 
-
 describe('formatRfc3339', () => {
   it('writes the local time with its offset, without fraction when ms = 0', () => {
     expect(formatRfc3339(1717236000000, 120)).toBe('2024-06-01T12:00:00+02:00');

@@ -1,5 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import type { AbstractBatchOperation, AbstractBatchOptions, AbstractChainedBatchWriteOptions, AbstractPutOptions } from 'abstract-level';
+import type {
+  AbstractBatchOperation,
+  AbstractBatchOptions,
+  AbstractChainedBatchWriteOptions,
+  AbstractPutOptions,
+} from 'abstract-level';
 import type { Observable } from 'rxjs';
 import { GENESIS_HASH, isLedgerError, LedgerError, type NewEvent, type StoredEvent } from '@ledger/domain';
 import type {
@@ -19,7 +24,14 @@ import type {
 } from './event-log.port';
 import { EventLogErrorCode, EventRejectedError, logClosedError, openError, readError, writeError } from './errors';
 import { GroupCommit, type Outcome } from './group-commit';
-import { INDEX_SEPARATOR, indexEntries, META_KEYS, STORE_FORMAT_VERSION, SUBLEVELS, type IndexSublevel } from './layout';
+import {
+  INDEX_SEPARATOR,
+  indexEntries,
+  META_KEYS,
+  STORE_FORMAT_VERSION,
+  SUBLEVELS,
+  type IndexSublevel,
+} from './layout';
 import type { LevelDatabase, LevelSublevel } from './level-types';
 import { chunksOf, parseStoredEvent, queryEventChunks, READ_CHUNK, type IndexStores } from './reader';
 import { encodeSequenceKey, isSequence } from './sequence-key';
@@ -80,7 +92,8 @@ type BatchOp = AbstractBatchOperation<LevelDatabase, string, string>;
  * classic-level's `sync` write option (fsync before the write resolves). The
  * abstract-level types do not declare it; other databases ignore it.
  */
-interface SyncWriteOptions extends AbstractBatchOptions<string, string>, AbstractPutOptions<string, string>, AbstractChainedBatchWriteOptions {
+interface SyncWriteOptions
+  extends AbstractBatchOptions<string, string>, AbstractPutOptions<string, string>, AbstractChainedBatchWriteOptions {
   readonly sync?: boolean;
 }
 
@@ -91,7 +104,13 @@ function syncOption(sync: boolean): SyncWriteOptions {
 function sublevelsOf(db: LevelDatabase): Sublevels {
   const sub = (name: string): LevelSublevel =>
     db.sublevel<string, string>(name, { keyEncoding: 'utf8', valueEncoding: 'utf8' }) as unknown as LevelSublevel;
-  const indexNames: IndexSublevel[] = [SUBLEVELS.byType, SUBLEVELS.byRecording, SUBLEVELS.byActor, SUBLEVELS.byCorrelation, SUBLEVELS.byTime];
+  const indexNames: IndexSublevel[] = [
+    SUBLEVELS.byType,
+    SUBLEVELS.byRecording,
+    SUBLEVELS.byActor,
+    SUBLEVELS.byCorrelation,
+    SUBLEVELS.byTime,
+  ];
   return {
     meta: sub(SUBLEVELS.meta),
     events: sub(SUBLEVELS.events),
@@ -112,7 +131,13 @@ function parseMetadata(raw: string): StoreMetadata {
     throw notAStore('the store metadata is not valid JSON', error);
   }
   const m = parsed as Partial<StoreMetadata> | null;
-  if (m === null || typeof m !== 'object' || typeof m.storeId !== 'string' || typeof m.createdAt !== 'string' || !Number.isSafeInteger(m.formatVersion)) {
+  if (
+    m === null ||
+    typeof m !== 'object' ||
+    typeof m.storeId !== 'string' ||
+    typeof m.createdAt !== 'string' ||
+    !Number.isSafeInteger(m.formatVersion)
+  ) {
     throw notAStore('the store metadata is malformed');
   }
   if ((m.formatVersion as number) > STORE_FORMAT_VERSION) {
@@ -143,7 +168,11 @@ async function prepareStore(db: LevelDatabase, subs: Sublevels): Promise<StoreSt
     if (rawMetadata === undefined) {
       const anyKey = await db.keys({ limit: 1 }).all();
       if (anyKey.length > 0) throw notAStore('the database holds data but no event-log store metadata');
-      const metadata: StoreMetadata = { storeId: randomUUID(), createdAt: new Date().toISOString(), formatVersion: STORE_FORMAT_VERSION };
+      const metadata: StoreMetadata = {
+        storeId: randomUUID(),
+        createdAt: new Date().toISOString(),
+        formatVersion: STORE_FORMAT_VERSION,
+      };
       const head: Head = { seq: 0, hash: GENESIS_HASH };
       const ops: BatchOp[] = [
         { type: 'put', sublevel: subs.meta, key: META_KEYS.store, value: JSON.stringify(metadata) },
@@ -233,7 +262,9 @@ const indexPrefixCache = new WeakMap<Sublevels, Readonly<Record<IndexSublevel, s
 function indexPrefixesOf(subs: Sublevels): Readonly<Record<IndexSublevel, string>> {
   let prefixes = indexPrefixCache.get(subs);
   if (prefixes === undefined) {
-    const entries = (Object.keys(subs.indexes) as IndexSublevel[]).map((name) => [name, subs.indexes[name].prefix] as const);
+    const entries = (Object.keys(subs.indexes) as IndexSublevel[]).map(
+      (name) => [name, subs.indexes[name].prefix] as const,
+    );
     prefixes = Object.fromEntries(entries) as Record<IndexSublevel, string>;
     indexPrefixCache.set(subs, prefixes);
   }
@@ -317,8 +348,13 @@ export class AbstractLevelEventLog implements EventLog {
     try {
       if (!Array.isArray(events)) throw new TypeError('events must be an array');
       const expectedSeq = checkOptionalSequence(options.expectedSeq, 'expectedSeq');
-      if (options.sync !== undefined && typeof options.sync !== 'boolean') throw new TypeError('sync must be a boolean');
-      request = { events: events.map((event: unknown, i) => prepareEvent(event, i)), expectedSeq, sync: options.sync ?? true };
+      if (options.sync !== undefined && typeof options.sync !== 'boolean')
+        throw new TypeError('sync must be a boolean');
+      request = {
+        events: events.map((event: unknown, i) => prepareEvent(event, i)),
+        expectedSeq,
+        sync: options.sync ?? true,
+      };
     } catch (error) {
       return Promise.reject(error);
     }
@@ -351,9 +387,13 @@ export class AbstractLevelEventLog implements EventLog {
       if (request.expectedSeq !== undefined && request.expectedSeq !== seq) {
         outcomes.push({
           ok: false,
-          error: new LedgerError(EventLogErrorCode.SEQUENCE_CONFLICT, `expected the head at ${request.expectedSeq}, but it is at ${seq}`, {
-            details: { expectedSeq: request.expectedSeq, actualSeq: seq },
-          }),
+          error: new LedgerError(
+            EventLogErrorCode.SEQUENCE_CONFLICT,
+            `expected the head at ${request.expectedSeq}, but it is at ${seq}`,
+            {
+              details: { expectedSeq: request.expectedSeq, actualSeq: seq },
+            },
+          ),
         });
         continue;
       }
@@ -439,12 +479,24 @@ export class AbstractLevelEventLog implements EventLog {
     }
   }
 
-  private async *stream(filter: EventFilter, fromSeq: number, toSeq: number | undefined, reverse: boolean, limit?: number): AsyncGenerator<StoredEvent> {
+  private async *stream(
+    filter: EventFilter,
+    fromSeq: number,
+    toSeq: number | undefined,
+    reverse: boolean,
+    limit?: number,
+  ): AsyncGenerator<StoredEvent> {
     for await (const chunk of this.streamChunks(filter, fromSeq, toSeq, reverse, limit)) yield* chunk;
   }
 
   /** Upcast events in the chunks the store reads them (non-empty). */
-  private async *streamChunks(filter: EventFilter, fromSeq: number, toSeq: number | undefined, reverse: boolean, limit?: number): AsyncGenerator<StoredEvent[]> {
+  private async *streamChunks(
+    filter: EventFilter,
+    fromSeq: number,
+    toSeq: number | undefined,
+    reverse: boolean,
+    limit?: number,
+  ): AsyncGenerator<StoredEvent[]> {
     if (this.closing) throw logClosedError();
     const head = this.head.seq;
     const query = { filter, from: Math.max(1, fromSeq), to: Math.min(toSeq ?? head, head), reverse, limit };
@@ -461,7 +513,8 @@ export class AbstractLevelEventLog implements EventLog {
   async page(options: PageOptions = {}): Promise<EventPage> {
     const { after, before, order = 'asc', limit = PAGE_LIMIT.default, ...rest } = options;
     if (order !== 'asc' && order !== 'desc') throw new TypeError("order must be 'asc' or 'desc'");
-    if (!Number.isSafeInteger(limit) || limit < 1 || limit > PAGE_LIMIT.max) throw new TypeError(`limit must be an integer in 1..${PAGE_LIMIT.max}`);
+    if (!Number.isSafeInteger(limit) || limit < 1 || limit > PAGE_LIMIT.max)
+      throw new TypeError(`limit must be an integer in 1..${PAGE_LIMIT.max}`);
     checkOptionalSequence(after, 'after');
     checkOptionalSequence(before, 'before');
     const head = this.head.seq;
@@ -469,7 +522,8 @@ export class AbstractLevelEventLog implements EventLog {
     const toSeq = before === undefined ? head : before - 1;
     const events: StoredEvent[] = [];
     if (fromSeq <= toSeq) {
-      for await (const event of this.read({ ...rest, fromSeq, toSeq, reverse: order === 'desc', limit: limit + 1 })) events.push(event);
+      for await (const event of this.read({ ...rest, fromSeq, toSeq, reverse: order === 'desc', limit: limit + 1 }))
+        events.push(event);
     }
     const more = events.length > limit;
     if (more) events.length = limit;
@@ -498,8 +552,14 @@ export class AbstractLevelEventLog implements EventLog {
     const filter = checkFilter(rest);
     const from = checkOptionalSequence(after, 'after') ?? 0;
     if (signal !== undefined && !(signal instanceof AbortSignal)) throw new TypeError('signal must be an AbortSignal');
-    if (maxBatch !== undefined && (!Number.isSafeInteger(maxBatch) || maxBatch < 1)) throw new TypeError('maxBatch must be a positive integer');
-    const query = { after: from, filter, maxBatch: maxBatch ?? READ_CHUNK, ...(signal !== undefined ? { signal } : {}) };
+    if (maxBatch !== undefined && (!Number.isSafeInteger(maxBatch) || maxBatch < 1))
+      throw new TypeError('maxBatch must be a positive integer');
+    const query = {
+      after: from,
+      filter,
+      maxBatch: maxBatch ?? READ_CHUNK,
+      ...(signal !== undefined ? { signal } : {}),
+    };
     return { [Symbol.asyncIterator]: () => tailLog(this.liveSource(), query) };
   }
 
@@ -516,21 +576,31 @@ export class AbstractLevelEventLog implements EventLog {
         return () => this.listeners.delete(listener);
       },
       catchUp: (afterSeq, to, f) => ({ [Symbol.asyncIterator]: () => this.stream(f, afterSeq + 1, to, false) }),
-      catchUpChunks: (afterSeq, to, f, limit) => ({ [Symbol.asyncIterator]: () => this.streamChunks(f, afterSeq + 1, to, false, limit) }),
+      catchUpChunks: (afterSeq, to, f, limit) => ({
+        [Symbol.asyncIterator]: () => this.streamChunks(f, afterSeq + 1, to, false, limit),
+      }),
       upcast: (event) => this.upcasters.upcast(event),
     };
   }
 
-  async verify(options: { readonly from?: number; readonly to?: number; readonly onProgress?: (seq: number) => void } = {}): Promise<VerifyResult> {
+  async verify(
+    options: { readonly from?: number; readonly to?: number; readonly onProgress?: (seq: number) => void } = {},
+  ): Promise<VerifyResult> {
     const from = checkOptionalSequence(options.from, 'from') ?? 1;
     const to = checkOptionalSequence(options.to, 'to') ?? this.head.seq;
     if (from < 1) throw new TypeError('from must be >= 1');
-    if (options.onProgress !== undefined && typeof options.onProgress !== 'function') throw new TypeError('onProgress must be a function');
+    if (options.onProgress !== undefined && typeof options.onProgress !== 'function')
+      throw new TypeError('onProgress must be a function');
     if (this.closing) throw logClosedError();
     const chain = await verifyEvents(this.subs.events, { from, to, head: this.head, onProgress: options.onProgress });
     if (!chain.ok || from > to) return chain;
     // Once the chain holds: the indexes queries run on (strays only on a whole-log check, which walks every index).
-    const firstBad = await verifyIndexes(this.subs.events, this.subs.indexes, { from, to, strays: from === 1, head: () => this.head.seq });
+    const firstBad = await verifyIndexes(this.subs.events, this.subs.indexes, {
+      from,
+      to,
+      strays: from === 1,
+      head: () => this.head.seq,
+    });
     return firstBad === undefined ? chain : { ...chain, ok: false, firstBad };
   }
 
@@ -546,10 +616,14 @@ export class AbstractLevelEventLog implements EventLog {
     if (raw === undefined) return undefined;
     try {
       const snapshot = JSON.parse(raw) as Snapshot<T>;
-      if (!isSequence(snapshot.seq) || !Number.isSafeInteger(snapshot.version)) throw new Error('missing seq or version');
+      if (!isSequence(snapshot.seq) || !Number.isSafeInteger(snapshot.version))
+        throw new Error('missing seq or version');
       return snapshot;
     } catch (error) {
-      throw new LedgerError(EventLogErrorCode.CORRUPT_SNAPSHOT, `snapshot ${JSON.stringify(name)} cannot be read`, { cause: error, details: { name } });
+      throw new LedgerError(EventLogErrorCode.CORRUPT_SNAPSHOT, `snapshot ${JSON.stringify(name)} cannot be read`, {
+        cause: error,
+        details: { name },
+      });
     }
   }
 
@@ -563,7 +637,9 @@ export class AbstractLevelEventLog implements EventLog {
     try {
       await this.subs.snapshots.put(name, value, syncOption(true));
     } catch (error) {
-      throw new LedgerError(EventLogErrorCode.WRITE_FAILED, `snapshot ${JSON.stringify(name)} was not written`, { cause: error });
+      throw new LedgerError(EventLogErrorCode.WRITE_FAILED, `snapshot ${JSON.stringify(name)} was not written`, {
+        cause: error,
+      });
     }
   }
 

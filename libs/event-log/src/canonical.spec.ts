@@ -5,7 +5,9 @@ import { prepareEvent } from './validation';
 
 describe('canonical encoding', () => {
   it('writes object keys in sorted order at every depth, without whitespace', () => {
-    expect(canonicalEncode({ b: 1, a: { d: [3, { z: 1, y: 2 }], c: 'x' } })).toBe('{"a":{"c":"x","d":[3,{"y":2,"z":1}]},"b":1}');
+    expect(canonicalEncode({ b: 1, a: { d: [3, { z: 1, y: 2 }], c: 'x' } })).toBe(
+      '{"a":{"c":"x","d":[3,{"y":2,"z":1}]},"b":1}',
+    );
   });
 
   it('sorts integer-like keys as strings, unlike JSON.stringify', () => {
@@ -13,12 +15,23 @@ describe('canonical encoding', () => {
   });
 
   it('follows JSON.stringify for undefined, non-finite numbers, toJSON and boxed primitives', () => {
-    const value = { u: undefined, f: () => 1, list: [undefined, NaN, Infinity, -0], at: new Date(0), n: Object(5) as number };
+    const value = {
+      u: undefined,
+      f: () => 1,
+      list: [undefined, NaN, Infinity, -0],
+      at: new Date(0),
+      n: Object(5) as number,
+    };
     expect(canonicalEncode(value)).toBe('{"at":"1970-01-01T00:00:00.000Z","list":[null,null,null,0],"n":5}');
   });
 
   it('re-encodes a value read back from JSON to the same bytes', () => {
-    const value = { text: 'lone \ud800 surrogate, "quotes", \u0000 and é', n: 0.1 + 0.2, big: 2 ** 60, nested: { list: [true, false, null] } };
+    const value = {
+      text: 'lone \ud800 surrogate, "quotes", \u0000 and é',
+      n: 0.1 + 0.2,
+      big: 2 ** 60,
+      nested: { list: [true, false, null] },
+    };
     const encoded = canonicalEncode(value);
     expect(canonicalEncode(JSON.parse(encoded))).toBe(encoded);
     expect(canonicalEncode(JSON.parse(JSON.stringify(value)))).toBe(encoded);
@@ -52,7 +65,11 @@ describe('canonical encoding', () => {
     expect(JSON.parse(value)).toEqual(event);
     expect(hashEvent({ ...event, seq: 8 })).not.toBe(hash);
     expect(hashEvent({ ...event, prev: hash })).not.toBe(hash);
-    const withoutRecording = sealEvent(prepareEvent({ ...prepared.event, recording: undefined }, 0), 1, GENESIS_HASH).event;
+    const withoutRecording = sealEvent(
+      prepareEvent({ ...prepared.event, recording: undefined }, 0),
+      1,
+      GENESIS_HASH,
+    ).event;
     expect(hashEvent(withoutRecording as StoredEvent)).toBe(withoutRecording.hash);
   });
 });

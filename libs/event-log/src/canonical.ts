@@ -47,7 +47,10 @@ function encode(input: unknown, depth: number): string | undefined {
 }
 
 function encodeObject(value: object, depth: number): string {
-  if (depth >= CANONICAL_MAX_DEPTH) throw new TypeError(`cannot canonically encode a cyclic structure or one nested deeper than ${CANONICAL_MAX_DEPTH}`);
+  if (depth >= CANONICAL_MAX_DEPTH)
+    throw new TypeError(
+      `cannot canonically encode a cyclic structure or one nested deeper than ${CANONICAL_MAX_DEPTH}`,
+    );
   if (Array.isArray(value)) {
     let out = '[';
     for (let i = 0; i < value.length; i++) {
@@ -73,7 +76,9 @@ const oneShotHash = (crypto as { hash?: (algorithm: string, data: string, encodi
 
 /** Hex SHA-256 of a UTF-8 string. */
 export function sha256Hex(text: string): string {
-  return oneShotHash !== undefined ? oneShotHash('sha256', text, 'hex') : createHash('sha256').update(text, 'utf8').digest('hex');
+  return oneShotHash !== undefined
+    ? oneShotHash('sha256', text, 'hex')
+    : createHash('sha256').update(text, 'utf8').digest('hex');
 }
 
 /**

@@ -58,7 +58,9 @@ export class EventRejectedError extends TypeError {
 }
 
 /** An error and its `cause` chain (objects only, at most 8 deep). */
-function* causeChain(error: unknown): Generator<{ readonly code?: unknown; readonly message?: unknown; readonly cause?: unknown }> {
+function* causeChain(
+  error: unknown,
+): Generator<{ readonly code?: unknown; readonly message?: unknown; readonly cause?: unknown }> {
   let current: unknown = error;
   for (let depth = 0; depth < 8 && current !== null && typeof current === 'object'; depth++) {
     yield current;
@@ -88,7 +90,10 @@ export function openError(error: unknown): LedgerError {
 export function writeError(error: unknown): LedgerError {
   const diskFull = levelErrorCodes(error).includes('ENOSPC') || /No space left on device/.test(messagesOf(error));
   return diskFull
-    ? new LedgerError(EventLogErrorCode.WRITE_FAILED, 'the append was not written: no space left on device (ENOSPC)', { cause: error, details: { errno: 'ENOSPC' } })
+    ? new LedgerError(EventLogErrorCode.WRITE_FAILED, 'the append was not written: no space left on device (ENOSPC)', {
+        cause: error,
+        details: { errno: 'ENOSPC' },
+      })
     : new LedgerError(EventLogErrorCode.WRITE_FAILED, 'the append was not written', { cause: error });
 }
 

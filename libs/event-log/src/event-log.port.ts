@@ -194,7 +194,11 @@ export interface EventLog {
    */
   tailBatches(options?: TailBatchOptions): AsyncIterable<readonly StoredEvent[]>;
   /** Check sequence continuity and the hash chain over [from, to]. */
-  verify(options?: { readonly from?: number; readonly to?: number; readonly onProgress?: (seq: number) => void }): Promise<VerifyResult>;
+  verify(options?: {
+    readonly from?: number;
+    readonly to?: number;
+    readonly onProgress?: (seq: number) => void;
+  }): Promise<VerifyResult>;
   readSnapshot<T>(name: string): Promise<Snapshot<T> | undefined>;
   writeSnapshot<T>(name: string, snapshot: Snapshot<T>): Promise<void>;
   close(): Promise<void>;

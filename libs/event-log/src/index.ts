@@ -9,7 +9,16 @@ export { UpcasterRegistry } from './upcasters';
 export type { Upcaster } from './upcasters';
 export { canonicalEncode, hashEvent } from './canonical';
 export { encodeSequenceKey, decodeSequenceKey, SEQUENCE_KEY_LENGTH } from './sequence-key';
-export { indexEntries, indexKey, normalizeTime, seqOfIndexKey, INDEX_SEPARATOR, META_KEYS, STORE_FORMAT_VERSION, SUBLEVELS } from './layout';
+export {
+  indexEntries,
+  indexKey,
+  normalizeTime,
+  seqOfIndexKey,
+  INDEX_SEPARATOR,
+  META_KEYS,
+  STORE_FORMAT_VERSION,
+  SUBLEVELS,
+} from './layout';
 export type { IndexSublevel } from './layout';
 export { EventLogErrorCode, EventRejectedError, EventRejectionCode } from './errors';
 export { MAX_EVENT_BYTES } from './validation';

@@ -39,7 +39,8 @@ export function indexKey(value: string, seq: number): string {
 
 /** The sequence at the end of an index key, or undefined when malformed. */
 export function seqOfIndexKey(key: string): number | undefined {
-  if (key.length <= SEQUENCE_KEY_LENGTH || key[key.length - SEQUENCE_KEY_LENGTH - 1] !== INDEX_SEPARATOR) return undefined;
+  if (key.length <= SEQUENCE_KEY_LENGTH || key[key.length - SEQUENCE_KEY_LENGTH - 1] !== INDEX_SEPARATOR)
+    return undefined;
   return decodeSequenceKey(key.slice(-SEQUENCE_KEY_LENGTH));
 }
 
@@ -59,7 +60,10 @@ export function normalizeTime(time: string): string | undefined {
 }
 
 /** The index entries one event gets: `[sublevel, value]` pairs. */
-export function indexEntries(event: StoredEvent, timeKey = normalizeTime(event.time) ?? event.time): Array<readonly [IndexSublevel, string]> {
+export function indexEntries(
+  event: StoredEvent,
+  timeKey = normalizeTime(event.time) ?? event.time,
+): Array<readonly [IndexSublevel, string]> {
   const entries: Array<readonly [IndexSublevel, string]> = [[SUBLEVELS.byType, event.type]];
   if (event.recording !== undefined) entries.push([SUBLEVELS.byRecording, event.recording]);
   const actor = event.metadata.actor;

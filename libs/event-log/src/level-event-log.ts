@@ -47,7 +47,8 @@ export class LevelEventLog extends AbstractLevelEventLog {
 
   private static async openCopy(options: LevelEventLogOptions, location: string): Promise<LevelEventLog> {
     checkLocation(location, false);
-    if (await isLevelLocked(location)) throw new LedgerError(EventLogErrorCode.STORE_LOCKED, 'store is in use by another process');
+    if (await isLevelLocked(location))
+      throw new LedgerError(EventLogErrorCode.STORE_LOCKED, 'store is in use by another process');
     const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'qmdl-ledger-read-only-'));
     try {
       const copy = path.join(tmp, 'ledger');
@@ -89,13 +90,19 @@ export class LevelEventLog extends AbstractLevelEventLog {
  */
 function checkLocation(location: string, createIfMissing: boolean): void {
   if (!existsSync(location)) {
-    if (!createIfMissing) throw new LedgerError(EventLogErrorCode.STORE_NOT_FOUND, `there is no event store at ${location}`);
+    if (!createIfMissing)
+      throw new LedgerError(EventLogErrorCode.STORE_NOT_FOUND, `there is no event store at ${location}`);
     return;
   }
-  if (!statSync(location).isDirectory()) throw new LedgerError(EventLogErrorCode.NOT_A_STORE, `${location} is not a directory`);
+  if (!statSync(location).isDirectory())
+    throw new LedgerError(EventLogErrorCode.NOT_A_STORE, `${location} is not a directory`);
   const entries = readdirSync(location);
   if (entries.length > 0 && !existsSync(path.join(location, 'CURRENT'))) {
-    throw new LedgerError(EventLogErrorCode.NOT_A_STORE, `${location} is a non-empty directory that is not a LevelDB store`);
+    throw new LedgerError(
+      EventLogErrorCode.NOT_A_STORE,
+      `${location} is a non-empty directory that is not a LevelDB store`,
+    );
   }
-  if (entries.length === 0 && !createIfMissing) throw new LedgerError(EventLogErrorCode.STORE_NOT_FOUND, `there is no event store at ${location}`);
+  if (entries.length === 0 && !createIfMissing)
+    throw new LedgerError(EventLogErrorCode.STORE_NOT_FOUND, `there is no event store at ${location}`);
 }

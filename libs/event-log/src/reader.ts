@@ -34,12 +34,17 @@ export type Driver =
  * time range (whose seqs must be sorted before use). No filter: scan the log.
  */
 export function chooseDriver(filter: EventFilter): Driver {
-  if (filter.correlationId !== undefined) return { kind: 'index', sublevel: SUBLEVELS.byCorrelation, values: [filter.correlationId] };
-  if (filter.recording !== undefined) return { kind: 'index', sublevel: SUBLEVELS.byRecording, values: [filter.recording] };
-  if (filter.actor?.startsWith('http:') === true) return { kind: 'index', sublevel: SUBLEVELS.byActor, values: [filter.actor] };
-  if (filter.types !== undefined) return { kind: 'index', sublevel: SUBLEVELS.byType, values: [...new Set(filter.types)] };
+  if (filter.correlationId !== undefined)
+    return { kind: 'index', sublevel: SUBLEVELS.byCorrelation, values: [filter.correlationId] };
+  if (filter.recording !== undefined)
+    return { kind: 'index', sublevel: SUBLEVELS.byRecording, values: [filter.recording] };
+  if (filter.actor?.startsWith('http:') === true)
+    return { kind: 'index', sublevel: SUBLEVELS.byActor, values: [filter.actor] };
+  if (filter.types !== undefined)
+    return { kind: 'index', sublevel: SUBLEVELS.byType, values: [...new Set(filter.types)] };
   if (filter.actor !== undefined) return { kind: 'index', sublevel: SUBLEVELS.byActor, values: [filter.actor] };
-  if (filter.since !== undefined || filter.until !== undefined) return { kind: 'time', since: filter.since, until: filter.until };
+  if (filter.since !== undefined || filter.until !== undefined)
+    return { kind: 'time', since: filter.since, until: filter.until };
   return { kind: 'scan' };
 }
 
@@ -69,10 +74,15 @@ export function parseStoredEvent(raw: string, seq: number): StoredEvent {
   try {
     parsed = JSON.parse(raw);
   } catch (error) {
-    throw new LedgerError(EventLogErrorCode.CORRUPT_EVENT, `event ${seq} is not valid JSON`, { cause: error, details: { seq } });
+    throw new LedgerError(EventLogErrorCode.CORRUPT_EVENT, `event ${seq} is not valid JSON`, {
+      cause: error,
+      details: { seq },
+    });
   }
   if (parsed === null || typeof parsed !== 'object' || typeof (parsed as { seq?: unknown }).seq !== 'number') {
-    throw new LedgerError(EventLogErrorCode.CORRUPT_EVENT, `event ${seq} is not an event envelope`, { details: { seq } });
+    throw new LedgerError(EventLogErrorCode.CORRUPT_EVENT, `event ${seq} is not an event envelope`, {
+      details: { seq },
+    });
   }
   return parsed as StoredEvent;
 }
@@ -82,7 +92,11 @@ export function parseStoredEvent(raw: string, seq: number): StoredEvent {
  * (or reverse), seeking straight to `from`/`to` in the driving index: the cost
  * depends on what is read, not on how deep in the log it lies.
  */
-export async function* queryEvents(events: LevelSublevel, indexes: IndexStores, query: Query): AsyncGenerator<StoredEvent> {
+export async function* queryEvents(
+  events: LevelSublevel,
+  indexes: IndexStores,
+  query: Query,
+): AsyncGenerator<StoredEvent> {
   for await (const chunk of queryEventChunks(events, indexes, query)) yield* chunk;
 }
 
@@ -91,7 +105,11 @@ export async function* queryEvents(events: LevelSublevel, indexes: IndexStores, 
  * `yield` of an async generator costs a few promise jobs, which per event was
  * half the cost of a full replay, so the hot paths hand over arrays.
  */
-export async function* queryEventChunks(events: LevelSublevel, indexes: IndexStores, query: Query): AsyncGenerator<StoredEvent[]> {
+export async function* queryEventChunks(
+  events: LevelSublevel,
+  indexes: IndexStores,
+  query: Query,
+): AsyncGenerator<StoredEvent[]> {
   const { from, to, reverse, limit, filter } = query;
   if (from > to || limit === 0) return;
   const chunk = Math.max(1, Math.min(READ_CHUNK, limit ?? READ_CHUNK));
@@ -99,7 +117,16 @@ export async function* queryEventChunks(events: LevelSublevel, indexes: IndexSto
   const source =
     driver.kind === 'scan'
       ? scanEvents(events, from, to, reverse, chunk)
-      : eventsForSeqs(events, driver.kind === 'time' ? timeSeqs(indexes[SUBLEVELS.byTime], driver, from, to, reverse) : mergeSeqs(driver.values.map((value) => indexSeqs(indexes[driver.sublevel], value, from, to, reverse)), reverse), chunk);
+      : eventsForSeqs(
+          events,
+          driver.kind === 'time'
+            ? timeSeqs(indexes[SUBLEVELS.byTime], driver, from, to, reverse)
+            : mergeSeqs(
+                driver.values.map((value) => indexSeqs(indexes[driver.sublevel], value, from, to, reverse)),
+                reverse,
+              ),
+          chunk,
+        );
   const unfiltered = driver.kind === 'scan' && isEmptyFilter(filter);
   let count = 0;
   for await (const read of source) {
@@ -115,8 +142,14 @@ export async function* queryEventChunks(events: LevelSublevel, indexes: IndexSto
 }
 
 function isEmptyFilter(filter: EventFilter): boolean {
-  return filter.types === undefined && filter.recording === undefined && filter.correlationId === undefined &&
-    filter.actor === undefined && filter.since === undefined && filter.until === undefined;
+  return (
+    filter.types === undefined &&
+    filter.recording === undefined &&
+    filter.correlationId === undefined &&
+    filter.actor === undefined &&
+    filter.since === undefined &&
+    filter.until === undefined
+  );
 }
 
 /**
@@ -145,7 +178,13 @@ export async function* chunksOf<T>(
   }
 }
 
-async function* scanEvents(events: LevelSublevel, from: number, to: number, reverse: boolean, chunk: number): AsyncGenerator<StoredEvent[]> {
+async function* scanEvents(
+  events: LevelSublevel,
+  from: number,
+  to: number,
+  reverse: boolean,
+  chunk: number,
+): AsyncGenerator<StoredEvent[]> {
   const iterator = events.iterator({ gte: encodeSequenceKey(from), lte: encodeSequenceKey(to), reverse });
   for await (const entries of chunksOf(iterator, READ_CHUNK, chunk)) {
     const out: StoredEvent[] = new Array<StoredEvent>(entries.length);
@@ -158,7 +197,13 @@ async function* scanEvents(events: LevelSublevel, from: number, to: number, reve
 }
 
 /** Sequences listed in one value's range of an index, in order. */
-async function* indexSeqs(index: LevelSublevel, value: string, from: number, to: number, reverse: boolean): AsyncGenerator<number> {
+async function* indexSeqs(
+  index: LevelSublevel,
+  value: string,
+  from: number,
+  to: number,
+  reverse: boolean,
+): AsyncGenerator<number> {
   const iterator = index.keys({ gte: indexKey(value, from), lte: indexKey(value, to), reverse });
   for await (const keys of chunksOf(iterator, READ_CHUNK)) {
     for (const key of keys) {
@@ -227,7 +272,11 @@ async function* timeSeqs(
 }
 
 /** Fetches the events of a sequence stream in chunks (`getMany`). A dangling index entry is skipped. */
-async function* eventsForSeqs(events: LevelSublevel, seqs: AsyncIterable<number>, chunk: number): AsyncGenerator<StoredEvent[]> {
+async function* eventsForSeqs(
+  events: LevelSublevel,
+  seqs: AsyncIterable<number>,
+  chunk: number,
+): AsyncGenerator<StoredEvent[]> {
   let pending: number[] = [];
   let size = chunk;
   const fetch = async (batch: readonly number[]): Promise<StoredEvent[]> => {

@@ -109,7 +109,10 @@ export interface TailQuery {
  * holds neither events nor a store iterator. Ends (returns) when the consumer
  * returns, `signal` aborts, or the log closes.
  */
-export async function* tailLog(source: LiveSource, query: TailQuery): AsyncGenerator<readonly StoredEvent[], void, undefined> {
+export async function* tailLog(
+  source: LiveSource,
+  query: TailQuery,
+): AsyncGenerator<readonly StoredEvent[], void, undefined> {
   const { filter, signal, maxBatch } = query;
   if (source.closed || signal?.aborted === true) return;
   let position = query.after;

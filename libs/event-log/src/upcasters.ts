@@ -28,7 +28,8 @@ export class UpcasterRegistry {
   register(upcaster: Upcaster): this {
     const { type, fromVersion, upcast } = upcaster;
     if (typeof type !== 'string' || type === '') throw new TypeError('upcaster type must be a non-empty string');
-    if (!Number.isSafeInteger(fromVersion) || fromVersion < 1) throw new TypeError('upcaster fromVersion must be an integer >= 1');
+    if (!Number.isSafeInteger(fromVersion) || fromVersion < 1)
+      throw new TypeError('upcaster fromVersion must be an integer >= 1');
     if (typeof upcast !== 'function') throw new TypeError('upcaster upcast must be a function');
     let versions = this.byType.get(type);
     if (versions === undefined) {
@@ -59,10 +60,14 @@ export class UpcasterRegistry {
       try {
         data = step(data);
       } catch (error) {
-        throw new LedgerError(EventLogErrorCode.UPCAST_FAILED, `upcasting ${event.type} v${v} (seq ${event.seq}) failed`, {
-          cause: error,
-          details: { seq: event.seq, type: event.type, fromVersion: v },
-        });
+        throw new LedgerError(
+          EventLogErrorCode.UPCAST_FAILED,
+          `upcasting ${event.type} v${v} (seq ${event.seq}) failed`,
+          {
+            cause: error,
+            details: { seq: event.seq, type: event.type, fromVersion: v },
+          },
+        );
       }
       v += 1;
     }

@@ -74,8 +74,10 @@ function prepare(event: unknown, index: number): PreparedEvent {
   const actor = m['actor'];
   if (actor === null || typeof actor !== 'object') fail(`${at}metadata.actor must be an object`);
   const kind = (actor as Record<string, unknown>)['kind'];
-  if (typeof kind !== 'string' || !ACTOR_KINDS.has(kind)) fail(`${at}metadata.actor.kind must be one of ${[...ACTOR_KINDS].join(', ')}`);
-  if (kind === 'http') indexable((actor as Record<string, unknown>)['remoteAddress'], 'metadata.actor.remoteAddress', at);
+  if (typeof kind !== 'string' || !ACTOR_KINDS.has(kind))
+    fail(`${at}metadata.actor.kind must be one of ${[...ACTOR_KINDS].join(', ')}`);
+  if (kind === 'http')
+    indexable((actor as Record<string, unknown>)['remoteAddress'], 'metadata.actor.remoteAddress', at);
   indexable(m['correlationId'], 'metadata.correlationId', at);
   if (typeof m['bootId'] !== 'string') fail(`${at}metadata.bootId must be a string`);
   if (typeof m['appVersion'] !== 'string') fail(`${at}metadata.appVersion must be a string`);
@@ -85,13 +87,21 @@ function prepare(event: unknown, index: number): PreparedEvent {
     dataJson = canonicalEncode(e['data']);
     metadataJson = canonicalEncode(metadata);
   } catch (error) {
-    throw new EventRejectedError(EventRejectionCode.EVENT_NOT_REPRESENTABLE, `events[${index}] is not representable as JSON: ${(error as Error).message}`, index);
+    throw new EventRejectedError(
+      EventRejectionCode.EVENT_NOT_REPRESENTABLE,
+      `events[${index}] is not representable as JSON: ${(error as Error).message}`,
+      index,
+    );
   }
   // Bytes are counted only past the cheap bound: a UTF-8 encoding takes at most 3 bytes per UTF-16 unit.
   if ((dataJson.length + metadataJson.length) * 3 > MAX_EVENT_BYTES) {
     const bytes = Buffer.byteLength(dataJson) + Buffer.byteLength(metadataJson);
     if (bytes > MAX_EVENT_BYTES) {
-      throw new EventRejectedError(EventRejectionCode.EVENT_TOO_LARGE, `events[${index}] takes ${bytes} bytes as JSON, more than ${MAX_EVENT_BYTES}`, index);
+      throw new EventRejectedError(
+        EventRejectionCode.EVENT_TOO_LARGE,
+        `events[${index}] takes ${bytes} bytes as JSON, more than ${MAX_EVENT_BYTES}`,
+        index,
+      );
     }
   }
   // Copies as they will read back: callers may keep mutating what they passed in.
@@ -123,7 +133,8 @@ export function checkFilter(filter: EventFilter): EventFilter {
   if (recording !== undefined) indexable(recording, 'recording');
   if (actor !== undefined) {
     indexable(actor, 'actor');
-    if (!ACTOR_KINDS.has(actor) && !(actor.startsWith('http:') && actor.length > 5)) fail(`actor must be an actor kind or http:<remoteAddress>`);
+    if (!ACTOR_KINDS.has(actor) && !(actor.startsWith('http:') && actor.length > 5))
+      fail(`actor must be an actor kind or http:<remoteAddress>`);
   }
   if (correlationId !== undefined) indexable(correlationId, 'correlationId');
   const normalized: { -readonly [K in keyof EventFilter]: EventFilter[K] } = { types, recording, actor, correlationId };

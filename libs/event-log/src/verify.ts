@@ -55,7 +55,8 @@ function parseEnvelope(raw: string): Envelope | string {
   }
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return 'not a JSON object';
   const e = parsed as Record<string, unknown>;
-  if (typeof e['seq'] !== 'number' || typeof e['prev'] !== 'string' || typeof e['hash'] !== 'string') return 'missing seq, prev or hash';
+  if (typeof e['seq'] !== 'number' || typeof e['prev'] !== 'string' || typeof e['hash'] !== 'string')
+    return 'missing seq, prev or hash';
   return parsed as Envelope;
 }
 
@@ -70,7 +71,14 @@ export async function verifyEvents(events: LevelSublevel, range: VerifyRange): P
   const { from, to, head, onProgress } = range;
   let checked = 0;
   let prevHash = GENESIS_HASH;
-  const result = (firstBad?: VerifyFinding): VerifyResult => ({ ok: firstBad === undefined, from, to, checked, headHash: prevHash, ...(firstBad ? { firstBad } : {}) });
+  const result = (firstBad?: VerifyFinding): VerifyResult => ({
+    ok: firstBad === undefined,
+    from,
+    to,
+    checked,
+    headHash: prevHash,
+    ...(firstBad ? { firstBad } : {}),
+  });
 
   if (from > 1) {
     let raw: string | undefined;
@@ -79,41 +87,76 @@ export async function verifyEvents(events: LevelSublevel, range: VerifyRange): P
     } catch (error) {
       throw readError(error);
     }
-    if (raw === undefined) return result({ seq: from - 1, code: VerifyCode.SEQUENCE_GAP, message: `event ${from - 1} (the link into the range) is missing` });
+    if (raw === undefined)
+      return result({
+        seq: from - 1,
+        code: VerifyCode.SEQUENCE_GAP,
+        message: `event ${from - 1} (the link into the range) is missing`,
+      });
     const before = parseEnvelope(raw);
-    if (typeof before === 'string') return result({ seq: from - 1, code: VerifyCode.UNREADABLE, message: `event ${from - 1} (the link into the range) is ${before}` });
+    if (typeof before === 'string')
+      return result({
+        seq: from - 1,
+        code: VerifyCode.UNREADABLE,
+        message: `event ${from - 1} (the link into the range) is ${before}`,
+      });
     prevHash = before.hash;
   }
   if (from > to) return result();
 
   let expected = from;
-  for await (const entries of chunksOf(events.iterator({ gte: encodeSequenceKey(from), lte: encodeSequenceKey(to) }), READ_CHUNK)) {
+  for await (const entries of chunksOf(
+    events.iterator({ gte: encodeSequenceKey(from), lte: encodeSequenceKey(to) }),
+    READ_CHUNK,
+  )) {
     for (const [key, raw] of entries) {
       const seq = decodeSequenceKey(key);
-      if (seq === undefined) return result({ seq: expected, code: VerifyCode.BAD_KEY, message: `key ${JSON.stringify(key)} is not a sequence key` });
+      if (seq === undefined)
+        return result({
+          seq: expected,
+          code: VerifyCode.BAD_KEY,
+          message: `key ${JSON.stringify(key)} is not a sequence key`,
+        });
       if (seq !== expected) {
         return result({ seq, code: VerifyCode.SEQUENCE_GAP, message: `events ${expected}..${seq - 1} are missing` });
       }
       const event = parseEnvelope(raw);
-      if (typeof event === 'string') return result({ seq, code: VerifyCode.UNREADABLE, message: `event ${seq} is ${event}` });
-      if (event.seq !== seq) return result({ seq, code: VerifyCode.BAD_KEY, message: `key says ${seq} but the event says ${event.seq}` });
+      if (typeof event === 'string')
+        return result({ seq, code: VerifyCode.UNREADABLE, message: `event ${seq} is ${event}` });
+      if (event.seq !== seq)
+        return result({ seq, code: VerifyCode.BAD_KEY, message: `key says ${seq} but the event says ${event.seq}` });
       let hash: string;
       try {
         hash = hashEvent(event as unknown as Parameters<typeof hashEvent>[0]);
       } catch (error) {
-        return result({ seq, code: VerifyCode.UNREADABLE, message: `event ${seq} cannot be encoded: ${(error as Error).message}` });
+        return result({
+          seq,
+          code: VerifyCode.UNREADABLE,
+          message: `event ${seq} cannot be encoded: ${(error as Error).message}`,
+        });
       }
-      if (hash !== event.hash) return result({ seq, code: VerifyCode.BAD_HASH, message: `event ${seq} does not match its hash` });
-      if (event.prev !== prevHash) return result({ seq, code: VerifyCode.BAD_PREV, message: `event ${seq} does not link to the hash of event ${seq - 1}` });
+      if (hash !== event.hash)
+        return result({ seq, code: VerifyCode.BAD_HASH, message: `event ${seq} does not match its hash` });
+      if (event.prev !== prevHash)
+        return result({
+          seq,
+          code: VerifyCode.BAD_PREV,
+          message: `event ${seq} does not link to the hash of event ${seq - 1}`,
+        });
       prevHash = event.hash;
       checked += 1;
       expected += 1;
       if (onProgress !== undefined && checked % VERIFY_PROGRESS_EVERY === 0) onProgress(seq);
     }
   }
-  if (expected <= to) return result({ seq: expected, code: VerifyCode.SEQUENCE_GAP, message: `events ${expected}..${to} are missing` });
+  if (expected <= to)
+    return result({ seq: expected, code: VerifyCode.SEQUENCE_GAP, message: `events ${expected}..${to} are missing` });
   if (to === head.seq && prevHash !== head.hash) {
-    return result({ seq: to, code: VerifyCode.BAD_HEAD, message: `the head pointer's hash differs from event ${to}'s` });
+    return result({
+      seq: to,
+      code: VerifyCode.BAD_HEAD,
+      message: `the head pointer's hash differs from event ${to}'s`,
+    });
   }
   onProgress?.(to);
   return result();
@@ -134,7 +177,10 @@ export async function verifyIndexes(
 ): Promise<VerifyFinding | undefined> {
   const { from, to } = range;
   const expected = new Map<IndexSublevel, number>();
-  for await (const entries of chunksOf(events.iterator({ gte: encodeSequenceKey(from), lte: encodeSequenceKey(to) }), INDEX_CHECK_CHUNK)) {
+  for await (const entries of chunksOf(
+    events.iterator({ gte: encodeSequenceKey(from), lte: encodeSequenceKey(to) }),
+    INDEX_CHECK_CHUNK,
+  )) {
     const wanted = new Map<IndexSublevel, Array<{ readonly key: string; readonly seq: number }>>();
     for (const [, raw] of entries) {
       const event = JSON.parse(raw) as StoredEvent;
@@ -157,7 +203,11 @@ export async function verifyIndexes(
       found[n]?.forEach((value, i) => {
         const k = keys[i];
         if (value === undefined && k !== undefined && (first === undefined || k.seq < first.seq)) {
-          first = { seq: k.seq, code: VerifyCode.INDEX_MISMATCH, message: `event ${k.seq} has no ${index} entry ${JSON.stringify(k.key.split(INDEX_SEPARATOR)[0])}` };
+          first = {
+            seq: k.seq,
+            code: VerifyCode.INDEX_MISMATCH,
+            message: `event ${k.seq} has no ${index} entry ${JSON.stringify(k.key.split(INDEX_SEPARATOR)[0])}`,
+          };
         }
       });
     });
@@ -183,7 +233,11 @@ export async function verifyIndexes(
     if (beyond !== undefined && (seqOfIndexKey(beyond) ?? 0) <= head) beyond = undefined;
     malformed ??= beyond;
     if (malformed !== undefined) {
-      return { seq: seqOfIndexKey(malformed) ?? to, code: VerifyCode.INDEX_MISMATCH, message: `${index} holds ${JSON.stringify(malformed)}, which names no event of the log` };
+      return {
+        seq: seqOfIndexKey(malformed) ?? to,
+        code: VerifyCode.INDEX_MISMATCH,
+        message: `${index} holds ${JSON.stringify(malformed)}, which names no event of the log`,
+      };
     }
     if (count === (expected.get(index) ?? 0)) continue;
     // More entries than the events give: find the first one no event gives (a walk in
@@ -203,14 +257,27 @@ export async function verifyIndexes(
       }
       candidates.forEach(({ key, seq }, i) => {
         const raw = raws[i];
-        const gives = raw === undefined ? [] : indexEntries(JSON.parse(raw) as StoredEvent).filter(([e]) => e === index).map(([, value]) => indexKey(value, seq));
+        const gives =
+          raw === undefined
+            ? []
+            : indexEntries(JSON.parse(raw) as StoredEvent)
+                .filter(([e]) => e === index)
+                .map(([, value]) => indexKey(value, seq));
         if (!gives.includes(key) && (stray === undefined || seq < stray.seq)) {
-          stray = { seq, code: VerifyCode.INDEX_MISMATCH, message: `${index} entry ${JSON.stringify(key.split(INDEX_SEPARATOR)[0])} for event ${seq}, which does not give it` };
+          stray = {
+            seq,
+            code: VerifyCode.INDEX_MISMATCH,
+            message: `${index} entry ${JSON.stringify(key.split(INDEX_SEPARATOR)[0])} for event ${seq}, which does not give it`,
+          };
         }
       });
     }
     if (stray !== undefined) return stray;
-    return { seq: to, code: VerifyCode.INDEX_MISMATCH, message: `${index} holds ${count} entries for events ${from}..${to}; the events give ${expected.get(index) ?? 0}` };
+    return {
+      seq: to,
+      code: VerifyCode.INDEX_MISMATCH,
+      message: `${index} holds ${count} entries for events ${from}..${to}; the events give ${expected.get(index) ?? 0}`,
+    };
   }
   return undefined;
 }

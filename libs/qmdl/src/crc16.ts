@@ -34,7 +34,11 @@ export function crc16X25(data: Uint8Array, start = 0, end = data.length): number
   let i = start;
   for (const end4 = end - 3; i < end4; i += 4) {
     const x = crc ^ ((data[i] as number) | ((data[i + 1] as number) << 8));
-    crc = (T3[x & 0xff] as number) ^ (T2[x >>> 8] as number) ^ (T1[data[i + 2] as number] as number) ^ (T0[data[i + 3] as number] as number);
+    crc =
+      (T3[x & 0xff] as number) ^
+      (T2[x >>> 8] as number) ^
+      (T1[data[i + 2] as number] as number) ^
+      (T0[data[i + 3] as number] as number);
   }
   for (; i < end; i++) crc = (crc >>> 8) ^ (T0[(crc ^ (data[i] as number)) & 0xff] as number);
   return (crc ^ 0xffff) & 0xffff;

@@ -16,7 +16,10 @@ describe('/dev/diag containers', () => {
   });
 
   it('handles an empty container and other data types', () => {
-    expect(parseDiagContainer(buildDiagContainer({ messages: [], dataType: 7 }))).toEqual({ dataType: 7, messages: [] });
+    expect(parseDiagContainer(buildDiagContainer({ messages: [], dataType: 7 }))).toEqual({
+      dataType: 7,
+      messages: [],
+    });
   });
 
   it('reports every kind of truncation as DIAG_CONTAINER_TRUNCATED', () => {

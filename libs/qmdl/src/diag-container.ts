@@ -17,19 +17,23 @@ export interface DiagContainer {
 export function parseDiagContainer(data: Buffer): DiagContainer {
   if (!Buffer.isBuffer(data)) throw new TypeError('parseDiagContainer: data must be a Buffer');
   const truncated = (what: string, details: Record<string, unknown>) =>
-    qmdlError(QmdlErrorCode.DIAG_CONTAINER_TRUNCATED, `diag container truncated: ${what}`, { details: { length: data.length, ...details } });
+    qmdlError(QmdlErrorCode.DIAG_CONTAINER_TRUNCATED, `diag container truncated: ${what}`, {
+      details: { length: data.length, ...details },
+    });
   if (data.length < 8) throw truncated(`${data.length} bytes, the header needs 8`, {});
   const dataType = data.readUInt32LE(0);
   const count = data.readUInt32LE(4);
   // Each message needs at least its 4-byte length: reject absurd counts before allocating.
-  if (count * 4 > data.length - 8) throw truncated(`${count} messages cannot fit in ${data.length} bytes`, { numMessages: count });
+  if (count * 4 > data.length - 8)
+    throw truncated(`${count} messages cannot fit in ${data.length} bytes`, { numMessages: count });
   const messages: Buffer[] = [];
   let at = 8;
   for (let i = 0; i < count; i++) {
     if (at + 4 > data.length) throw truncated(`message ${i} has no length`, { message: i, offset: at });
     const len = data.readUInt32LE(at);
     at += 4;
-    if (at + len > data.length) throw truncated(`message ${i} declares ${len} bytes, ${data.length - at} remain`, { message: i, offset: at });
+    if (at + len > data.length)
+      throw truncated(`message ${i} declares ${len} bytes, ${data.length - at} remain`, { message: i, offset: at });
     messages.push(data.subarray(at, at + len));
     at += len;
   }
@@ -37,9 +41,13 @@ export function parseDiagContainer(data: Buffer): DiagContainer {
 }
 
 /** Builds a container of `messages` (data_type defaults to 32, user space). */
-export function buildDiagContainer(options: { readonly messages: readonly Buffer[]; readonly dataType?: number }): Buffer {
+export function buildDiagContainer(options: {
+  readonly messages: readonly Buffer[];
+  readonly dataType?: number;
+}): Buffer {
   const { messages, dataType = DIAG_DATA_TYPE_USER_SPACE } = options;
-  if (!Number.isInteger(dataType) || dataType < 0 || dataType > 0xffffffff) throw new TypeError('buildDiagContainer: dataType must be a u32');
+  if (!Number.isInteger(dataType) || dataType < 0 || dataType > 0xffffffff)
+    throw new TypeError('buildDiagContainer: dataType must be a u32');
   let total = 8;
   for (const m of messages) {
     if (!Buffer.isBuffer(m)) throw new TypeError('buildDiagContainer: messages must be Buffers');

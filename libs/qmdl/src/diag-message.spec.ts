@@ -1,6 +1,16 @@
 import {
-  DIAG_EPOCH_MS, LOG_CODE_LTE_RRC_OTA, buildDiagLogMessage, buildLteRrcOtaBody, diagLogTimeMs, diagTimestampToEpochMs,
-  epochMsToDiagTimestamp, parseDiagLogMessage, parseLteRrcOtaBody, parseLteRrcOtaBodyAnyVersion, unwrapMultiRadio, type LteRrcOtaPacket,
+  DIAG_EPOCH_MS,
+  LOG_CODE_LTE_RRC_OTA,
+  buildDiagLogMessage,
+  buildLteRrcOtaBody,
+  diagLogTimeMs,
+  diagTimestampToEpochMs,
+  epochMsToDiagTimestamp,
+  parseDiagLogMessage,
+  parseLteRrcOtaBody,
+  parseLteRrcOtaBodyAnyVersion,
+  unwrapMultiRadio,
+  type LteRrcOtaPacket,
 } from './diag-message';
 import { decodeHdlcFrame, encodeHdlcFrame } from './hdlc';
 import { DIAG_FRAME_VECTOR } from './test-vectors';
@@ -14,8 +24,16 @@ describe('diag log messages', () => {
     expect(new Date(message.timeMs).toISOString()).toBe('2023-12-06T04:04:26.227Z');
     expect(message.body.length).toBe(20);
     expect(parseLteRrcOtaBody(message.body)).toEqual({
-      extHeaderVersion: 20, rrcRelMaj: 14, rrcRelMin: 48, bearerId: 0, phyCellId: 160, earfcn: 2050,
-      sfnSubfn: 4057, pduNum: 5, sibMask: 0, payload: Buffer.from([0x0a]),
+      extHeaderVersion: 20,
+      rrcRelMaj: 14,
+      rrcRelMin: 48,
+      bearerId: 0,
+      phyCellId: 160,
+      earfcn: 2050,
+      sfnSubfn: 4057,
+      pduNum: 5,
+      sibMask: 0,
+      payload: Buffer.from([0x0a]),
     });
   });
 
@@ -33,7 +51,13 @@ describe('diag log messages', () => {
     expect(diagTimestampToEpochMs(40960n)).toBe(DIAG_EPOCH_MS + 1);
     expect(diagTimestampToEpochMs((4n << 16n) | 20480n)).toBe(DIAG_EPOCH_MS + 5.5);
     // Whole milliseconds round-trip exactly, both ways.
-    for (const ms of [DIAG_EPOCH_MS, DIAG_EPOCH_MS + 1, DIAG_EPOCH_MS + 3, Date.parse('2024-05-01T12:34:56.789Z'), Date.parse('2031-01-01T00:00:00.001Z')]) {
+    for (const ms of [
+      DIAG_EPOCH_MS,
+      DIAG_EPOCH_MS + 1,
+      DIAG_EPOCH_MS + 3,
+      Date.parse('2024-05-01T12:34:56.789Z'),
+      Date.parse('2031-01-01T00:00:00.001Z'),
+    ]) {
       const ts = epochMsToDiagTimestamp(ms);
       expect(ts & 0xffffn).toBeLessThan(51200n);
       expect(diagTimestampToEpochMs(ts)).toBe(ms);
@@ -71,8 +95,16 @@ describe('diag log messages', () => {
 
 describe('LTE RRC OTA bodies', () => {
   const packet: LteRrcOtaPacket = {
-    extHeaderVersion: 20, rrcRelMaj: 15, rrcRelMin: 48, bearerId: 2, phyCellId: 503, earfcn: 66486,
-    sfnSubfn: 0xabcd, pduNum: 8, sibMask: 0x12345678, payload: Buffer.from([0x7e, 0x7d, 1, 2, 3]),
+    extHeaderVersion: 20,
+    rrcRelMaj: 15,
+    rrcRelMin: 48,
+    bearerId: 2,
+    phyCellId: 503,
+    earfcn: 66486,
+    sfnSubfn: 0xabcd,
+    pduNum: 8,
+    sibMask: 0x12345678,
+    payload: Buffer.from([0x7e, 0x7d, 1, 2, 3]),
   };
 
   it('round-trips every field', () => {
@@ -99,17 +131,77 @@ describe('LTE RRC OTA bodies of other ext header versions', () => {
     // version, rel maj/min, [nr maj/min], bearer, pci u16, earfcn u16|u32, sfn_subfn u16, pdu, [sib_mask u32], len u16, payload
     const v3 = Buffer.from([3, 9, 1, 2, 0x10, 0x00, 0x34, 0x12, 0x21, 0x43, 5, 2, 0, ...payload]);
     const v6 = Buffer.from([6, 9, 1, 2, 0x10, 0x00, 0x34, 0x12, 0x21, 0x43, 5, 1, 0, 0, 0, 2, 0, ...payload]);
-    const v26 = Buffer.from([26, 15, 1, 16, 2, 3, 0x10, 0x00, 0x0c, 0xd5, 0, 0, 0x21, 0x43, 7, 0, 0, 0, 0, 2, 0, ...payload]);
-    const pick = (p: LteRrcOtaPacket): unknown[] => [p.extHeaderVersion, p.bearerId, p.phyCellId, p.earfcn, p.sfnSubfn, p.pduNum, p.sibMask, p.nrRrcRelMaj, p.nrRrcRelMin, p.payload.toString('hex')];
-    expect(pick(parseLteRrcOtaBodyAnyVersion(v3))).toEqual([3, 2, 16, 0x1234, 0x4321, 5, 0, undefined, undefined, 'aabb']);
-    expect(pick(parseLteRrcOtaBodyAnyVersion(v6))).toEqual([6, 2, 16, 0x1234, 0x4321, 5, 1, undefined, undefined, 'aabb']);
+    const v26 = Buffer.from([
+      26,
+      15,
+      1,
+      16,
+      2,
+      3,
+      0x10,
+      0x00,
+      0x0c,
+      0xd5,
+      0,
+      0,
+      0x21,
+      0x43,
+      7,
+      0,
+      0,
+      0,
+      0,
+      2,
+      0,
+      ...payload,
+    ]);
+    const pick = (p: LteRrcOtaPacket): unknown[] => [
+      p.extHeaderVersion,
+      p.bearerId,
+      p.phyCellId,
+      p.earfcn,
+      p.sfnSubfn,
+      p.pduNum,
+      p.sibMask,
+      p.nrRrcRelMaj,
+      p.nrRrcRelMin,
+      p.payload.toString('hex'),
+    ];
+    expect(pick(parseLteRrcOtaBodyAnyVersion(v3))).toEqual([
+      3,
+      2,
+      16,
+      0x1234,
+      0x4321,
+      5,
+      0,
+      undefined,
+      undefined,
+      'aabb',
+    ]);
+    expect(pick(parseLteRrcOtaBodyAnyVersion(v6))).toEqual([
+      6,
+      2,
+      16,
+      0x1234,
+      0x4321,
+      5,
+      1,
+      undefined,
+      undefined,
+      'aabb',
+    ]);
     expect(pick(parseLteRrcOtaBodyAnyVersion(v26))).toEqual([26, 3, 16, 54540, 0x4321, 7, 0, 16, 2, 'aabb']);
     expect(codeOf(() => parseLteRrcOtaBodyAnyVersion(v26.subarray(0, 20)))).toBe('LTE_RRC_TRUNCATED');
     expect(codeOf(() => parseLteRrcOtaBody(v26))).toBe('LTE_RRC_UNSUPPORTED_VERSION');
   });
 
   it('opens the multi-radio wrapper (0x98) and nothing else', () => {
-    const inner = buildDiagLogMessage({ logCode: LOG_CODE_LTE_RRC_OTA, body: Buffer.from([1]), timeMs: Date.UTC(2024, 0, 1) });
+    const inner = buildDiagLogMessage({
+      logCode: LOG_CODE_LTE_RRC_OTA,
+      body: Buffer.from([1]),
+      timeMs: Date.UTC(2024, 0, 1),
+    });
     const wrapped = Buffer.concat([Buffer.from([0x98, 1, 0, 0, 2, 0, 0, 0]), inner]);
     expect(unwrapMultiRadio(wrapped)).toEqual({ radioId: 2, inner });
     expect(unwrapMultiRadio(inner)).toBeUndefined();

@@ -67,10 +67,13 @@ function readTimeMs(payload: Buffer, at: number): number {
 /** Builds a diag log message: the 16-byte header (outer and inner length = total − 4) and `body`. */
 export function buildDiagLogMessage(options: BuildDiagLogMessageOptions): Buffer {
   const { logCode, body, timeMs, timestamp, pending = 0 } = options;
-  if (!Number.isInteger(logCode) || logCode < 0 || logCode > 0xffff) throw new TypeError('buildDiagLogMessage: logCode must be a u16');
+  if (!Number.isInteger(logCode) || logCode < 0 || logCode > 0xffff)
+    throw new TypeError('buildDiagLogMessage: logCode must be a u16');
   if (!Buffer.isBuffer(body)) throw new TypeError('buildDiagLogMessage: body must be a Buffer');
-  if (!Number.isInteger(pending) || pending < 0 || pending > 0xff) throw new TypeError('buildDiagLogMessage: pending must be a u8');
-  if ((timeMs === undefined) === (timestamp === undefined)) throw new TypeError('buildDiagLogMessage: give exactly one of timeMs and timestamp');
+  if (!Number.isInteger(pending) || pending < 0 || pending > 0xff)
+    throw new TypeError('buildDiagLogMessage: pending must be a u8');
+  if ((timeMs === undefined) === (timestamp === undefined))
+    throw new TypeError('buildDiagLogMessage: give exactly one of timeMs and timestamp');
   const raw = timestamp ?? epochMsToDiagTimestamp(timeMs as number);
   const length = DIAG_LOG_HEADER_BYTES + body.length;
   if (length - 4 > 0xffff) throw new TypeError('buildDiagLogMessage: body too long for a u16 length');
@@ -92,20 +95,32 @@ export function buildDiagLogMessage(options: BuildDiagLogMessageOptions): Buffer
 export function parseDiagLogMessage(payload: Buffer): DiagLogMessage {
   if (!Buffer.isBuffer(payload)) throw new TypeError('parseDiagLogMessage: payload must be a Buffer');
   if (payload.length >= 1 && payload[0] !== DIAG_LOG_CMD) {
-    throw qmdlError(QmdlErrorCode.DIAG_NOT_LOG, `diag command 0x${(payload[0] as number).toString(16)} is not a log message`, {
-      details: { command: payload[0] },
-    });
+    throw qmdlError(
+      QmdlErrorCode.DIAG_NOT_LOG,
+      `diag command 0x${(payload[0] as number).toString(16)} is not a log message`,
+      {
+        details: { command: payload[0] },
+      },
+    );
   }
   if (payload.length < DIAG_LOG_HEADER_BYTES) {
-    throw qmdlError(QmdlErrorCode.DIAG_TRUNCATED, `diag log message of ${payload.length} bytes is shorter than its header`, {
-      details: { length: payload.length },
-    });
+    throw qmdlError(
+      QmdlErrorCode.DIAG_TRUNCATED,
+      `diag log message of ${payload.length} bytes is shorter than its header`,
+      {
+        details: { length: payload.length },
+      },
+    );
   }
   const outerLength = payload.readUInt16LE(2);
   if (outerLength + 4 > payload.length || outerLength + 4 < DIAG_LOG_HEADER_BYTES) {
-    throw qmdlError(QmdlErrorCode.DIAG_TRUNCATED, `diag log message declares ${outerLength + 4} bytes, has ${payload.length}`, {
-      details: { length: payload.length, outerLength },
-    });
+    throw qmdlError(
+      QmdlErrorCode.DIAG_TRUNCATED,
+      `diag log message declares ${outerLength + 4} bytes, has ${payload.length}`,
+      {
+        details: { length: payload.length, outerLength },
+      },
+    );
   }
   const timestamp = payload.readBigUInt64LE(8);
   return {
@@ -168,13 +183,18 @@ const MIN_EXT_VERSION = 8;
 const MAX_EXT_VERSION = 24;
 
 function checkUint(name: string, value: number, max: number): void {
-  if (!Number.isInteger(value) || value < 0 || value > max) throw new TypeError(`buildLteRrcOtaBody: ${name} out of range`);
+  if (!Number.isInteger(value) || value < 0 || value > max)
+    throw new TypeError(`buildLteRrcOtaBody: ${name} out of range`);
 }
 
 /** Builds an LTE RRC OTA body: u8 ext_header_version, u8 rrc_rel_maj, u8 rrc_rel_min, u8 bearer_id, u16 phy_cell_id, u32 earfcn, u16 sfn_subfn, u8 pdu_num, u32 sib_mask, u16 len, payload. */
 export function buildLteRrcOtaBody(packet: LteRrcOtaPacket): Buffer {
   const p = packet;
-  if (p.extHeaderVersion < MIN_EXT_VERSION || p.extHeaderVersion > MAX_EXT_VERSION || !Number.isInteger(p.extHeaderVersion)) {
+  if (
+    p.extHeaderVersion < MIN_EXT_VERSION ||
+    p.extHeaderVersion > MAX_EXT_VERSION ||
+    !Number.isInteger(p.extHeaderVersion)
+  ) {
     throw new TypeError('buildLteRrcOtaBody: extHeaderVersion must be 8–24');
   }
   checkUint('rrcRelMaj', p.rrcRelMaj, 0xff);
@@ -185,7 +205,8 @@ export function buildLteRrcOtaBody(packet: LteRrcOtaPacket): Buffer {
   checkUint('sfnSubfn', p.sfnSubfn, 0xffff);
   checkUint('pduNum', p.pduNum, 0xff);
   checkUint('sibMask', p.sibMask, 0xffffffff);
-  if (!Buffer.isBuffer(p.payload) || p.payload.length > 0xffff) throw new TypeError('buildLteRrcOtaBody: payload must be a Buffer of at most 65535 bytes');
+  if (!Buffer.isBuffer(p.payload) || p.payload.length > 0xffff)
+    throw new TypeError('buildLteRrcOtaBody: payload must be a Buffer of at most 65535 bytes');
   const out = Buffer.allocUnsafe(LTE_RRC_OTA_HEADER_BYTES + p.payload.length);
   out[0] = p.extHeaderVersion;
   out[1] = p.rrcRelMaj;
@@ -210,9 +231,13 @@ export function parseLteRrcOtaBody(body: Buffer): LteRrcOtaPacket {
   if (body.length < 1) throw qmdlError(QmdlErrorCode.LTE_RRC_TRUNCATED, 'empty LTE RRC OTA body');
   const version = body[0] as number;
   if (version < MIN_EXT_VERSION || version > MAX_EXT_VERSION) {
-    throw qmdlError(QmdlErrorCode.LTE_RRC_UNSUPPORTED_VERSION, `LTE RRC OTA ext header version ${version} is not supported (8–24)`, {
-      details: { extHeaderVersion: version },
-    });
+    throw qmdlError(
+      QmdlErrorCode.LTE_RRC_UNSUPPORTED_VERSION,
+      `LTE RRC OTA ext header version ${version} is not supported (8–24)`,
+      {
+        details: { extHeaderVersion: version },
+      },
+    );
   }
   return parseLteRrcOtaBodyAnyVersion(body);
 }
@@ -247,11 +272,16 @@ export function parseLteRrcOtaBodyAnyVersion(body: Buffer): LteRrcOtaPacket {
   if (body.length < 1) throw qmdlError(QmdlErrorCode.LTE_RRC_TRUNCATED, 'empty LTE RRC OTA body');
   const version = body[0] as number;
   const layout = layoutOf(version);
-  const headerBytes = 1 + 2 + (layout.nrRelease ? 2 : 0) + 1 + 2 + layout.earfcnBytes + 2 + 1 + (layout.sibMask ? 4 : 0) + 2;
+  const headerBytes =
+    1 + 2 + (layout.nrRelease ? 2 : 0) + 1 + 2 + layout.earfcnBytes + 2 + 1 + (layout.sibMask ? 4 : 0) + 2;
   if (body.length < headerBytes) {
-    throw qmdlError(QmdlErrorCode.LTE_RRC_TRUNCATED, `LTE RRC OTA body of ${body.length} bytes is shorter than its header (${headerBytes}, version ${version})`, {
-      details: { extHeaderVersion: version },
-    });
+    throw qmdlError(
+      QmdlErrorCode.LTE_RRC_TRUNCATED,
+      `LTE RRC OTA body of ${body.length} bytes is shorter than its header (${headerBytes}, version ${version})`,
+      {
+        details: { extHeaderVersion: version },
+      },
+    );
   }
   let at = 3;
   // One object shape for every layout (absent fields undefined): a conditional spread made callers megamorphic.
@@ -271,9 +301,13 @@ export function parseLteRrcOtaBodyAnyVersion(body: Buffer): LteRrcOtaPacket {
   const len = body.readUInt16LE(at);
   at += 2;
   if (at + len > body.length) {
-    throw qmdlError(QmdlErrorCode.LTE_RRC_TRUNCATED, `LTE RRC OTA payload declares ${len} bytes, has ${body.length - at}`, {
-      details: { extHeaderVersion: version },
-    });
+    throw qmdlError(
+      QmdlErrorCode.LTE_RRC_TRUNCATED,
+      `LTE RRC OTA payload declares ${len} bytes, has ${body.length - at}`,
+      {
+        details: { extHeaderVersion: version },
+      },
+    );
   }
   return {
     extHeaderVersion: version,

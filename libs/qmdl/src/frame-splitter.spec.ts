@@ -19,7 +19,7 @@ describe('FrameSplitter', () => {
     const random = mulberry32(9);
     const splitter = new FrameSplitter();
     const pieces: HdlcFrame[] = [];
-    for (let at = 0; at < capture.length; ) {
+    for (let at = 0; at < capture.length;) {
       const n = 1 + Math.floor(random() * 700);
       pieces.push(...splitter.push(capture.subarray(at, at + n)));
       at += n;
@@ -36,7 +36,11 @@ describe('FrameSplitter', () => {
     const stream: Buffer[] = [];
     for (let i = 0; i < 3000; i++) {
       // Escape-heavy payloads of up to 2 KiB: every one takes the unescaping path.
-      const payload = Buffer.from(Array.from({ length: 1 + Math.floor(random() * 2048) }, () => (random() < 0.2 ? 0x7d + Math.floor(random() * 2) : Math.floor(random() * 256))));
+      const payload = Buffer.from(
+        Array.from({ length: 1 + Math.floor(random() * 2048) }, () =>
+          random() < 0.2 ? 0x7d + Math.floor(random() * 2) : Math.floor(random() * 256),
+        ),
+      );
       expected.push(payload);
       stream.push(encodeHdlcFrame(payload));
       if (random() < 0.01) stream.push(Buffer.from([0x7d, 0x7d, 0x7e])); // a bad escape between them
@@ -53,7 +57,13 @@ describe('FrameSplitter', () => {
     const garbage = Buffer.from([0x01, 0x02, 0x7d, 0x99, 0x7e]);
     const splitter = new FrameSplitter();
     const frames = splitter.push(Buffer.concat([a, garbage, b, Buffer.from([0xaa, 0xbb, 0xcc, 0x7e]), c]));
-    expect(payloads(frames)).toEqual(payloads([{ raw: a, payload: Buffer.from('first frame') }, { raw: b, payload: Buffer.from([0x7e, 0x7d, 0x7e, 1, 2]) }, { raw: c, payload: Buffer.from('third') }]));
+    expect(payloads(frames)).toEqual(
+      payloads([
+        { raw: a, payload: Buffer.from('first frame') },
+        { raw: b, payload: Buffer.from([0x7e, 0x7d, 0x7e, 1, 2]) },
+        { raw: c, payload: Buffer.from('third') },
+      ]),
+    );
     expect(splitter.stats()).toEqual({ framesOk: 3, framesBad: 2, bytesSkipped: garbage.length + 4 });
   });
 

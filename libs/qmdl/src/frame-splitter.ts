@@ -195,5 +195,8 @@ export function joinFrames(frames: readonly HdlcFrame[]): Buffer {
     total += f.raw.length;
   }
   if (contiguous) return Buffer.from(first.raw.buffer, first.raw.byteOffset, total);
-  return Buffer.concat(frames.map((f) => f.raw), total);
+  return Buffer.concat(
+    frames.map((f) => f.raw),
+    total,
+  );
 }

@@ -4,7 +4,6 @@ import { mulberry32 } from './synthetic';
 import { DIAG_FRAME_VECTOR, SMALL_FRAME, SMALL_PAYLOAD } from './test-vectors';
 import { codeOf } from './test-util';
 
-
 describe('CRC-16/X-25', () => {
   it('has the catalogue check value 0x906E for "123456789"', () => {
     expect(crc16X25(Buffer.from('123456789', 'ascii'))).toBe(0x906e);
@@ -30,7 +29,11 @@ describe('HDLC framing', () => {
 
   it('escapes 0x7E and 0x7D in the payload and in the CRC', () => {
     expect(encodeHdlcFrame(Buffer.from([0x7e, 0x7d, 0x00]))).toEqual(
-      Buffer.concat([Buffer.from([0x7d, 0x5e, 0x7d, 0x5d, 0x00]), crcBytesEscaped(Buffer.from([0x7e, 0x7d, 0x00])), Buffer.from([0x7e])]),
+      Buffer.concat([
+        Buffer.from([0x7d, 0x5e, 0x7d, 0x5d, 0x00]),
+        crcBytesEscaped(Buffer.from([0x7e, 0x7d, 0x00])),
+        Buffer.from([0x7e]),
+      ]),
     );
     // Find a payload whose CRC contains a byte that needs escaping, and check it round-trips.
     const random = mulberry32(11);
@@ -54,7 +57,8 @@ describe('HDLC framing', () => {
       const length = Math.floor(random() * 300);
       const payload = Buffer.alloc(length);
       // Bias towards the special bytes so escapes are common.
-      for (let j = 0; j < length; j++) payload[j] = random() < 0.2 ? (random() < 0.5 ? 0x7e : 0x7d) : Math.floor(random() * 256);
+      for (let j = 0; j < length; j++)
+        payload[j] = random() < 0.2 ? (random() < 0.5 ? 0x7e : 0x7d) : Math.floor(random() * 256);
       const frame = encodeHdlcFrame(payload);
       expect(frame.indexOf(0x7e)).toBe(frame.length - 1);
       expect(decodeHdlcFrame(frame)).toEqual(payload);

@@ -37,7 +37,8 @@ export function encodeHdlcFrame(payload: Buffer): Buffer {
   const crc = crc16X25(payload);
   const crcLo = crc & 0xff;
   const crcHi = crc >>> 8;
-  const crcExtra = (crcLo === HDLC_FLAG || crcLo === HDLC_ESCAPE ? 1 : 0) + (crcHi === HDLC_FLAG || crcHi === HDLC_ESCAPE ? 1 : 0);
+  const crcExtra =
+    (crcLo === HDLC_FLAG || crcLo === HDLC_ESCAPE ? 1 : 0) + (crcHi === HDLC_FLAG || crcHi === HDLC_ESCAPE ? 1 : 0);
   const bodyLength = escapedLength(payload, 0, payload.length);
   const out = Buffer.allocUnsafe(bodyLength + 2 + crcExtra + 1);
   let at: number;
@@ -106,7 +107,9 @@ export function decodeHdlcFrame(frame: Buffer): Buffer {
   if (!Buffer.isBuffer(frame)) throw new TypeError('decodeHdlcFrame: frame must be a Buffer');
   const result = tryDecodeHdlcFrame(frame);
   if (typeof result === 'string') {
-    throw qmdlError(result, `invalid HDLC frame (${result}) of ${frame.length} bytes`, { details: { length: frame.length } });
+    throw qmdlError(result, `invalid HDLC frame (${result}) of ${frame.length} bytes`, {
+      details: { length: frame.length },
+    });
   }
   return result;
 }

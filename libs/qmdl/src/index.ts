@@ -4,9 +4,22 @@ export { HDLC_ESCAPE, HDLC_FLAG, decodeHdlcFrame, encodeHdlcFrame } from './hdlc
 export { DEFAULT_MAX_FRAME_BYTES, FrameSplitter, joinFrames } from './frame-splitter';
 export type { FrameDamage, FrameSplitterOptions, FrameSplitterStats, HdlcFrame } from './frame-splitter';
 export {
-  DIAG_EPOCH_MS, DIAG_LOG_CMD, DIAG_LOG_HEADER_BYTES, DIAG_MULTI_RADIO_CMD, DIAG_MULTI_RADIO_HEADER_BYTES, LOG_CODE_LTE_RRC_OTA,
-  LTE_RRC_OTA_HEADER_BYTES, buildDiagLogMessage, buildLteRrcOtaBody, diagLogTimeMs, diagTimestampToEpochMs, epochMsToDiagTimestamp,
-  parseDiagLogMessage, parseLteRrcOtaBody, parseLteRrcOtaBodyAnyVersion, unwrapMultiRadio,
+  DIAG_EPOCH_MS,
+  DIAG_LOG_CMD,
+  DIAG_LOG_HEADER_BYTES,
+  DIAG_MULTI_RADIO_CMD,
+  DIAG_MULTI_RADIO_HEADER_BYTES,
+  LOG_CODE_LTE_RRC_OTA,
+  LTE_RRC_OTA_HEADER_BYTES,
+  buildDiagLogMessage,
+  buildLteRrcOtaBody,
+  diagLogTimeMs,
+  diagTimestampToEpochMs,
+  epochMsToDiagTimestamp,
+  parseDiagLogMessage,
+  parseLteRrcOtaBody,
+  parseLteRrcOtaBodyAnyVersion,
+  unwrapMultiRadio,
 } from './diag-message';
 export type { BuildDiagLogMessageOptions, DiagLogMessage, LteRrcOtaPacket, MultiRadioMessage } from './diag-message';
 export { DIAG_DATA_TYPE_USER_SPACE, buildDiagContainer, containerFrames, parseDiagContainer } from './diag-container';

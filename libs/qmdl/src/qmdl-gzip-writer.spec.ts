@@ -31,7 +31,9 @@ describe('QmdlGzipWriter', () => {
     const writer = await QmdlGzipWriter.create({ path: file });
     const generator = new SyntheticDiagGenerator({ seed: 1 });
     const written: Buffer[] = [];
-    const points: Array<{ totals: QmdlWriteTotals; bytes: Buffer }> = [{ totals: writer.totals, bytes: Buffer.alloc(0) }];
+    const points: Array<{ totals: QmdlWriteTotals; bytes: Buffer }> = [
+      { totals: writer.totals, bytes: Buffer.alloc(0) },
+    ];
     for (let i = 0; i < 60; i++) {
       const { frames } = generator.nextContainer();
       written.push(frames);
@@ -126,7 +128,9 @@ describe('QmdlGzipWriter', () => {
       if (i % 97 === 0) expect(t.uncompressedBytes).toBe(upTo);
       if (checked.has(t.compressedBytes)) return;
       checked.add(t.compressedBytes);
-      expect(bytesOf(inflatePrefix(onDisk.subarray(0, t.compressedBytes)))).toEqual(bytesOf(Buffer.concat(all).subarray(0, t.uncompressedBytes)));
+      expect(bytesOf(inflatePrefix(onDisk.subarray(0, t.compressedBytes)))).toEqual(
+        bytesOf(Buffer.concat(all).subarray(0, t.uncompressedBytes)),
+      );
     });
     expect(checked.size).toBeGreaterThan(8); // flushed by size as well as by request
     await writer.finish();
@@ -156,7 +160,10 @@ describe('QmdlGzipWriter', () => {
     const aborting = writer.abort();
     const queuedError: unknown = await queued.catch((e: unknown) => e);
     await aborting;
-    const settled = await inFlight.then((t) => t, (e: unknown) => e);
+    const settled = await inFlight.then(
+      (t) => t,
+      (e: unknown) => e,
+    );
     expect(isLedgerError(queuedError, 'QMDL_WRITER_CLOSED')).toBe(true);
     expect(settled).toMatchObject({ uncompressedBytes: first.length });
     expect(bytesOf(await readAll(file))).toEqual(bytesOf(first));
@@ -167,7 +174,9 @@ describe('QmdlGzipWriter', () => {
     writeFileSync(file, 'precious');
     await expect(QmdlGzipWriter.create({ path: file })).rejects.toMatchObject({ code: 'QMDL_FILE_EXISTS' });
     expect(readFileSync(file, 'utf8')).toBe('precious');
-    await expect(QmdlGzipWriter.create({ path: path.join(dir, 'missing', 'x.qmdl.gz') })).rejects.toMatchObject({ code: 'QMDL_WRITE_FAILED' });
+    await expect(QmdlGzipWriter.create({ path: path.join(dir, 'missing', 'x.qmdl.gz') })).rejects.toMatchObject({
+      code: 'QMDL_WRITE_FAILED',
+    });
   });
 
   it('refuses writes after finish or abort: QMDL_WRITER_CLOSED', async () => {
@@ -186,7 +195,9 @@ describe('QmdlGzipWriter', () => {
     const generator = new SyntheticDiagGenerator({ seed: 8 });
     const all = Array.from({ length: 30 }, () => generator.nextContainer().frames);
     const totals = await Promise.all(all.map((f) => writer.write(f)));
-    expect(totals.map((t) => t.uncompressedBytes)).toEqual(all.map((_, i) => Buffer.concat(all.slice(0, i + 1)).length));
+    expect(totals.map((t) => t.uncompressedBytes)).toEqual(
+      all.map((_, i) => Buffer.concat(all.slice(0, i + 1)).length),
+    );
     await writer.finish();
     expect(bytesOf(zlib.gunzipSync(readFileSync(file)))).toEqual(bytesOf(Buffer.concat(all)));
   });

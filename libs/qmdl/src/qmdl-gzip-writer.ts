@@ -112,9 +112,12 @@ export class QmdlGzipWriter {
    */
   static async create(options: QmdlGzipWriterOptions): Promise<QmdlGzipWriter> {
     const { path, level = 6, maxPendingBytes = DEFAULT_MAX_PENDING } = options;
-    if (typeof path !== 'string' || path === '') throw new TypeError('QmdlGzipWriter.create: path must be a non-empty string');
-    if (!Number.isInteger(level) || level < 0 || level > 9) throw new TypeError('QmdlGzipWriter.create: level must be 0–9');
-    if (!Number.isInteger(maxPendingBytes) || maxPendingBytes < 0) throw new TypeError('QmdlGzipWriter.create: maxPendingBytes must be >= 0');
+    if (typeof path !== 'string' || path === '')
+      throw new TypeError('QmdlGzipWriter.create: path must be a non-empty string');
+    if (!Number.isInteger(level) || level < 0 || level > 9)
+      throw new TypeError('QmdlGzipWriter.create: level must be 0–9');
+    if (!Number.isInteger(maxPendingBytes) || maxPendingBytes < 0)
+      throw new TypeError('QmdlGzipWriter.create: maxPendingBytes must be >= 0');
     let file: FileHandle;
     try {
       file = await fsp.open(path, fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL, 0o644);
@@ -332,12 +335,16 @@ export class QmdlGzipWriter {
   }
 
   private fail(error: unknown, what: string): unknown {
-    if (error instanceof Error && 'code' in error && typeof error.code === 'string' && error.code.startsWith('QMDL_')) return error;
+    if (error instanceof Error && 'code' in error && typeof error.code === 'string' && error.code.startsWith('QMDL_'))
+      return error;
     this.failure ??= error;
     this.state = 'failed';
     this.deflate.destroy();
     void this.file.close().catch(() => undefined);
-    return qmdlError(QmdlErrorCode.QMDL_WRITE_FAILED, `${what}: ${this.path}`, { cause: error, details: { path: this.path } });
+    return qmdlError(QmdlErrorCode.QMDL_WRITE_FAILED, `${what}: ${this.path}`, {
+      cause: error,
+      details: { path: this.path },
+    });
   }
 }
 

@@ -61,7 +61,15 @@ describe('openQmdlReadStream', () => {
     expect(full.length).toBe(flushedAt);
     const all = Buffer.concat(written);
     const allFrames = new FrameSplitter().push(all).map((f) => f.raw.toString('hex'));
-    for (const cut of [10, 11, 40, Math.floor(full.length / 3), Math.floor(full.length / 2), full.length - 7, full.length - 1]) {
+    for (const cut of [
+      10,
+      11,
+      40,
+      Math.floor(full.length / 3),
+      Math.floor(full.length / 2),
+      full.length - 7,
+      full.length - 1,
+    ]) {
       const cutFile = path.join(dir, `cut-${cut}.qmdl.gz`);
       writeFileSync(cutFile, full.subarray(0, cut));
       const out = await readAll(cutFile); // must not throw
@@ -119,7 +127,8 @@ describe('openQmdlReadStream', () => {
     // bound first (or everything would be decompressed): that fails at once.
     const inner = (): Duplex | undefined => (stream as unknown as { inner?: Duplex }).inner;
     await waitFor(() => {
-      if (stream.readableLength > 2 * chunkSize) throw new Error(`${stream.readableLength} bytes buffered while paused`);
+      if (stream.readableLength > 2 * chunkSize)
+        throw new Error(`${stream.readableLength} bytes buffered while paused`);
       const gunzip = inner();
       return gunzip !== undefined && gunzip.isPaused() && gunzip.writableNeedDrain;
     });
@@ -135,12 +144,16 @@ describe('openQmdlReadStream', () => {
 
   it('reports progress in bytes of the file read (compressed for gzip), up to its size, without changing the bytes', async () => {
     const capture = generateCapture({ seed: 6, messages: 3000 });
-    for (const [name, content] of [['p.qmdl', capture], ['p.qmdl.gz', zlib.gzipSync(capture)]] as const) {
+    for (const [name, content] of [
+      ['p.qmdl', capture],
+      ['p.qmdl.gz', zlib.gzipSync(capture)],
+    ] as const) {
       const file = path.join(dir, name);
       writeFileSync(file, content);
       const progress: number[] = [];
       const chunks: Buffer[] = [];
-      for await (const chunk of openQmdlReadStream(file, { chunkSize: 4096, onFileProgress: (n) => progress.push(n) })) chunks.push(chunk as Buffer);
+      for await (const chunk of openQmdlReadStream(file, { chunkSize: 4096, onFileProgress: (n) => progress.push(n) }))
+        chunks.push(chunk as Buffer);
       expect(bytesOf(Buffer.concat(chunks))).toEqual(bytesOf(capture));
       expect(progress.at(-1)).toBe(content.length);
       expect(progress.every((n, i) => i === 0 || n > (progress[i - 1] as number))).toBe(true);

@@ -60,13 +60,16 @@ export interface QmdlReadOptions {
  * await pipeline(openQmdlReadStream(file, { chunkSize: 256 * 1024 }), res); // a download
  */
 export function openQmdlReadStream(path: string, options: QmdlReadOptions = {}): Readable {
-  if (typeof path !== 'string' || path === '') throw new TypeError('openQmdlReadStream: path must be a non-empty string');
+  if (typeof path !== 'string' || path === '')
+    throw new TypeError('openQmdlReadStream: path must be a non-empty string');
   if (options.fileBytes !== undefined && !(Number.isInteger(options.fileBytes) && options.fileBytes >= 0)) {
     throw new TypeError('openQmdlReadStream: fileBytes must be a non-negative integer');
   }
   const chunkSize = options.chunkSize ?? options.highWaterMark ?? DEFAULT_QMDL_READ_CHUNK_BYTES;
-  if (!Number.isInteger(chunkSize) || chunkSize < 1024) throw new TypeError('openQmdlReadStream: chunkSize must be an integer >= 1024');
-  if (options.onFileProgress !== undefined && typeof options.onFileProgress !== 'function') throw new TypeError('openQmdlReadStream: onFileProgress must be a function');
+  if (!Number.isInteger(chunkSize) || chunkSize < 1024)
+    throw new TypeError('openQmdlReadStream: chunkSize must be an integer >= 1024');
+  if (options.onFileProgress !== undefined && typeof options.onFileProgress !== 'function')
+    throw new TypeError('openQmdlReadStream: onFileProgress must be a function');
   return new QmdlReadStream(path, chunkSize, options.fileBytes, options.onFileProgress);
 }
 
@@ -98,7 +101,10 @@ class QmdlReadStream extends Readable {
   }
 
   override _construct(callback: (error?: Error | null) => void): void {
-    this.open().then(() => callback(), (error: unknown) => callback(this.readFailed(error)));
+    this.open().then(
+      () => callback(),
+      (error: unknown) => callback(this.readFailed(error)),
+    );
   }
 
   override _read(): void {
@@ -112,7 +118,11 @@ class QmdlReadStream extends Readable {
     const file = this.file;
     this.file = undefined;
     if (file === undefined) callback(error);
-    else void file.close().catch(() => undefined).then(() => callback(error));
+    else
+      void file
+        .close()
+        .catch(() => undefined)
+        .then(() => callback(error));
   }
 
   private async open(): Promise<void> {
@@ -121,7 +131,12 @@ class QmdlReadStream extends Readable {
     this.file = file;
     const gzip = (await encodingOf(file, this.path)) === 'gzip';
     if (this.destroyed) return;
-    const source = file.createReadStream({ start: 0, autoClose: false, highWaterMark: this.chunkSize, ...(this.fileBytes === undefined ? {} : { end: this.fileBytes - 1 }) });
+    const source = file.createReadStream({
+      start: 0,
+      autoClose: false,
+      highWaterMark: this.chunkSize,
+      ...(this.fileBytes === undefined ? {} : { end: this.fileBytes - 1 }),
+    });
     let inner: Readable = source;
     if (gzip) {
       // finishFlush: Z_SYNC_FLUSH makes a missing trailer a normal end (documented for truncated input).
@@ -150,20 +165,30 @@ class QmdlReadStream extends Readable {
 
   private readFailed(error: unknown): Error {
     if (error instanceof LedgerError) return error;
-    return qmdlError(QmdlErrorCode.QMDL_READ_FAILED, `cannot read ${this.path}`, { cause: error, details: { path: this.path } });
+    return qmdlError(QmdlErrorCode.QMDL_READ_FAILED, `cannot read ${this.path}`, {
+      cause: error,
+      details: { path: this.path },
+    });
   }
 }
 
 /** zlib's complaint about a stream that ends without its trailer: the normal end of a live or cut recording. */
 function isUnexpectedEnd(error: unknown): boolean {
-  return error instanceof Error && (error as NodeJS.ErrnoException).code === 'Z_BUF_ERROR' && error.message === 'unexpected end of file';
+  return (
+    error instanceof Error &&
+    (error as NodeJS.ErrnoException).code === 'Z_BUF_ERROR' &&
+    error.message === 'unexpected end of file'
+  );
 }
 
 async function openForRead(path: string): Promise<FileHandle> {
   try {
     return await fsp.open(path, 'r');
   } catch (error) {
-    throw qmdlError(QmdlErrorCode.QMDL_READ_FAILED, `cannot open ${path}`, { cause: error, details: { path, errno: (error as NodeJS.ErrnoException).code } });
+    throw qmdlError(QmdlErrorCode.QMDL_READ_FAILED, `cannot open ${path}`, {
+      cause: error,
+      details: { path, errno: (error as NodeJS.ErrnoException).code },
+    });
   }
 }
 

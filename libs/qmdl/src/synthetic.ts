@@ -1,6 +1,10 @@
 import { buildDiagContainer } from './diag-container';
 import {
-  LOG_CODE_LTE_RRC_OTA, buildDiagLogMessage, buildLteRrcOtaBody, diagTimestampToEpochMs, epochMsToDiagTimestamp,
+  LOG_CODE_LTE_RRC_OTA,
+  buildDiagLogMessage,
+  buildLteRrcOtaBody,
+  diagTimestampToEpochMs,
+  epochMsToDiagTimestamp,
 } from './diag-message';
 import { encodeHdlcFrame } from './hdlc';
 
@@ -61,10 +65,17 @@ export class SyntheticDiagGenerator {
   private index = 0;
 
   constructor(options: SyntheticOptions = {}) {
-    const { seed = 1, startTimeMs = DEFAULT_START_MS, rateMessagesPerSecond = 50, maxMessagesPerContainer = 6 } = options;
+    const {
+      seed = 1,
+      startTimeMs = DEFAULT_START_MS,
+      rateMessagesPerSecond = 50,
+      maxMessagesPerContainer = 6,
+    } = options;
     if (!Number.isFinite(seed)) throw new TypeError('SyntheticDiagGenerator: seed must be a finite number');
-    if (!Number.isFinite(rateMessagesPerSecond) || rateMessagesPerSecond < 0) throw new TypeError('SyntheticDiagGenerator: rate must be >= 0');
-    if (!Number.isInteger(maxMessagesPerContainer) || maxMessagesPerContainer < 1) throw new TypeError('SyntheticDiagGenerator: maxMessagesPerContainer must be >= 1');
+    if (!Number.isFinite(rateMessagesPerSecond) || rateMessagesPerSecond < 0)
+      throw new TypeError('SyntheticDiagGenerator: rate must be >= 0');
+    if (!Number.isInteger(maxMessagesPerContainer) || maxMessagesPerContainer < 1)
+      throw new TypeError('SyntheticDiagGenerator: maxMessagesPerContainer must be >= 1');
     if (!Number.isFinite(startTimeMs)) throw new TypeError('SyntheticDiagGenerator: startTimeMs must be finite');
     this.random = mulberry32(seed);
     this.intervalMs = rateMessagesPerSecond > 0 ? 1000 / rateMessagesPerSecond : 0.05;
@@ -78,7 +89,8 @@ export class SyntheticDiagGenerator {
       this.templates.push(template);
     }
     this.cells = [];
-    for (let c = 0; c < 4; c++) this.cells.push({ pci: this.int(504), earfcn: EARFCNS[this.int(EARFCNS.length)] as number });
+    for (let c = 0; c < 4; c++)
+      this.cells.push({ pci: this.int(504), earfcn: EARFCNS[this.int(EARFCNS.length)] as number });
   }
 
   /** Messages generated so far. */
@@ -151,7 +163,8 @@ export class SyntheticDiagGenerator {
 /** A deterministic capture of `messages` LTE RRC OTA frames (QMDL bytes), for tests. */
 export function generateCapture(options: SyntheticOptions & { readonly messages: number }): Buffer {
   const { messages, ...rest } = options;
-  if (!Number.isInteger(messages) || messages < 0) throw new TypeError('generateCapture: messages must be a non-negative integer');
+  if (!Number.isInteger(messages) || messages < 0)
+    throw new TypeError('generateCapture: messages must be a non-negative integer');
   const gen = new SyntheticDiagGenerator(rest);
   const frames: Buffer[] = [];
   for (let i = 0; i < messages; i++) frames.push(gen.nextFrame().frame);

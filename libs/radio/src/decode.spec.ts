@@ -19,13 +19,33 @@ function rrc(options: Parameters<typeof rrcBody>[0]): RadioMessage & { kind: 'lt
 
 /** The PDU-number-to-channel tables as RAYHUNTER.md states them, one row per group of versions. */
 const ORDER: LteRrcChannel[] = ['BCCH-BCH', 'BCCH-DL-SCH', 'MCCH', 'PCCH', 'DL-CCCH', 'DL-DCCH', 'UL-CCCH', 'UL-DCCH'];
-const NB: LteRrcChannel[] = ['BCCH-BCH-NB', 'BCCH-DL-SCH-NB', 'PCCH-NB', 'DL-CCCH-NB', 'DL-DCCH-NB', 'UL-CCCH-NB', 'UL-DCCH-NB'];
+const NB: LteRrcChannel[] = [
+  'BCCH-BCH-NB',
+  'BCCH-DL-SCH-NB',
+  'PCCH-NB',
+  'DL-CCCH-NB',
+  'DL-DCCH-NB',
+  'UL-CCCH-NB',
+  'UL-DCCH-NB',
+];
 const EXPECTED: Array<{ versions: number[]; pdus: Array<[number, LteRrcChannel]> }> = [
   { versions: [2, 3, 4, 6, 7, 8, 13, 22], pdus: ORDER.map((c, i) => [1 + i, c]) },
   { versions: [9, 12], pdus: ORDER.map((c, i) => [8 + i, c]) },
   { versions: [14, 15, 16], pdus: [1, 2, 4, 5, 6, 7, 8, 9].map((p, i) => [p, ORDER[i] as LteRrcChannel]) },
-  { versions: [20, 24, 25], pdus: [...[1, 2, 4, 5, 6, 7, 8, 9].map((p, i): [number, LteRrcChannel] => [p, ORDER[i] as LteRrcChannel]), ...[54, 55, 56, 57, 58, 59, 61].map((p, i): [number, LteRrcChannel] => [p, NB[i] as LteRrcChannel])] },
-  { versions: [19, 26, 27], pdus: [...[1, 3, 6, 7, 8, 9, 10, 11].map((p, i): [number, LteRrcChannel] => [p, ORDER[i] as LteRrcChannel]), ...[45, 46, 47, 48, 49, 50, 52].map((p, i): [number, LteRrcChannel] => [p, NB[i] as LteRrcChannel])] },
+  {
+    versions: [20, 24, 25],
+    pdus: [
+      ...[1, 2, 4, 5, 6, 7, 8, 9].map((p, i): [number, LteRrcChannel] => [p, ORDER[i] as LteRrcChannel]),
+      ...[54, 55, 56, 57, 58, 59, 61].map((p, i): [number, LteRrcChannel] => [p, NB[i] as LteRrcChannel]),
+    ],
+  },
+  {
+    versions: [19, 26, 27],
+    pdus: [
+      ...[1, 3, 6, 7, 8, 9, 10, 11].map((p, i): [number, LteRrcChannel] => [p, ORDER[i] as LteRrcChannel]),
+      ...[45, 46, 47, 48, 49, 50, 52].map((p, i): [number, LteRrcChannel] => [p, NB[i] as LteRrcChannel]),
+    ],
+  },
 ];
 
 describe('LTE RRC OTA: every layout version the original knows', () => {
@@ -37,18 +57,40 @@ describe('LTE RRC OTA: every layout version the original knows', () => {
     it(`maps every PDU number of versions ${group.versions.join(', ')} to its channel, in the version's own body layout`, () => {
       for (const version of group.versions) {
         for (const [pdu, channel] of group.pdus) {
-          expect([version, pdu, rrc({ version, pdu, earfcn: 1850, sfnSubfn: 0x1234 }).channel]).toEqual([version, pdu, channel]);
+          expect([version, pdu, rrc({ version, pdu, earfcn: 1850, sfnSubfn: 0x1234 }).channel]).toEqual([
+            version,
+            pdu,
+            channel,
+          ]);
           expect(lteRrcChannelOf(version, pdu)).toBe(channel);
         }
-        const fields = rrc({ version, pdu: group.pdus[0]?.[0] as number, earfcn: 1850, sfnSubfn: 0x1234, pci: 321, payload: Buffer.from([1, 2, 3]) });
-        expect([fields.earfcn, fields.sfn, fields.subframe, fields.phyCellId, fields.payload.toString('hex')]).toEqual([1850, 0x123, 4, 321, '010203']);
+        const fields = rrc({
+          version,
+          pdu: group.pdus[0]?.[0] as number,
+          earfcn: 1850,
+          sfnSubfn: 0x1234,
+          pci: 321,
+          payload: Buffer.from([1, 2, 3]),
+        });
+        expect([fields.earfcn, fields.sfn, fields.subframe, fields.phyCellId, fields.payload.toString('hex')]).toEqual([
+          1850,
+          0x123,
+          4,
+          321,
+          '010203',
+        ]);
       }
     });
   }
 
   it("v24: sfn_subfn 56329 gives frame number 3520, sub-slot 9; PDU 5 is PCCH, GSMTAP sub-type 6 (the original's vector)", () => {
     const gsmtap = gsmtapOf(rrc({ version: 24, pdu: 5, sfnSubfn: 56329 }));
-    expect({ frame: gsmtap.frameNumber, subslot: gsmtap.subslot, type: gsmtap.type, subtype: gsmtap.subtype }).toEqual({ frame: 3520, subslot: 9, type: 0x0d, subtype: 6 });
+    expect({ frame: gsmtap.frameNumber, subslot: gsmtap.subslot, type: gsmtap.type, subtype: gsmtap.subtype }).toEqual({
+      frame: 3520,
+      subslot: 9,
+      type: 0x0d,
+      subtype: 6,
+    });
   });
 
   it("v19: PDU 50 is UL-CCCH-NB, GSMTAP sub-type 16 (the original's vector)", () => {
@@ -73,17 +115,33 @@ describe('LTE RRC OTA: every layout version the original knows', () => {
     expect(decodeBody(LOG_CODE_LTE_RRC_OTA, rrcBody({ version: 28, pdu: 1 })).skipped).toBe('LTE_RRC_UNKNOWN_VERSION');
     expect(decodeBody(LOG_CODE_LTE_RRC_OTA, rrcBody({ version: 20, pdu: 3 })).skipped).toBe('LTE_RRC_UNKNOWN_PDU');
     expect(decodeBody(LOG_CODE_LTE_RRC_OTA, rrcBody({ version: 9, pdu: 1 })).skipped).toBe('LTE_RRC_UNKNOWN_PDU');
-    expect(decodeBody(LOG_CODE_LTE_RRC_OTA, rrcBody({ version: 20, pdu: 2 }).subarray(0, 12)).skipped).toBe('MESSAGE_TRUNCATED');
-    expect(decodeBody(LOG_CODE_LTE_RRC_OTA, rrcBody({ version: 20, pdu: 2, payload: Buffer.alloc(0) })).skipped).toBe('EMPTY_PAYLOAD');
+    expect(decodeBody(LOG_CODE_LTE_RRC_OTA, rrcBody({ version: 20, pdu: 2 }).subarray(0, 12)).skipped).toBe(
+      'MESSAGE_TRUNCATED',
+    );
+    expect(decodeBody(LOG_CODE_LTE_RRC_OTA, rrcBody({ version: 20, pdu: 2, payload: Buffer.alloc(0) })).skipped).toBe(
+      'EMPTY_PAYLOAD',
+    );
   });
 
-  it("reads the 39-byte frame of RAYHUNTER.md: v20, PDU 5 → PCCH, EARFCN 2050, PCI 160", () => {
-    const frame = Buffer.from([16, 0, 32, 0, 32, 0, 192, 176, 26, 165, 245, 135, 118, 35, 2, 1, 20, 14, 48, 0, 160, 0, 2, 8, 0, 0, 217, 15, 5, 0, 0, 0, 0, 1, 0, 10, 13, 196, 126]);
+  it('reads the 39-byte frame of RAYHUNTER.md: v20, PDU 5 → PCCH, EARFCN 2050, PCI 160', () => {
+    const frame = Buffer.from([
+      16, 0, 32, 0, 32, 0, 192, 176, 26, 165, 245, 135, 118, 35, 2, 1, 20, 14, 48, 0, 160, 0, 2, 8, 0, 0, 217, 15, 5, 0,
+      0, 0, 0, 1, 0, 10, 13, 196, 126,
+    ]);
     const message = decodeDiagMessage(decodeHdlcFrame(frame), at).message;
-    expect(message).toMatchObject({ kind: 'lte-rrc', channel: 'PCCH', earfcn: 2050, phyCellId: 160, sfn: 4057 >> 4, subframe: 4057 & 0xf });
+    expect(message).toMatchObject({
+      kind: 'lte-rrc',
+      channel: 'PCCH',
+      earfcn: 2050,
+      phyCellId: 160,
+      sfn: 4057 >> 4,
+      subframe: 4057 & 0xf,
+    });
     const raw = 72659535985485082n; // bytes 8–15 of the frame, little-endian
     expect(message?.timestamp).toBe(raw);
-    expect(BigInt(message?.timeUs ?? 0)).toBe(BigInt(DIAG_EPOCH_MS) * 1000n + (raw >> 16n) * 1250n + ((raw & 0xffffn) * 1000n) / 40960n);
+    expect(BigInt(message?.timeUs ?? 0)).toBe(
+      BigInt(DIAG_EPOCH_MS) * 1000n + (raw >> 16n) * 1250n + ((raw & 0xffffn) * 1000n) / 40960n,
+    );
     expect(Math.floor((message?.timeUs ?? 0) / 1000)).toBe(Date.UTC(2023, 11, 6, 4, 4, 26, 227));
   });
 });
@@ -97,7 +155,10 @@ describe('diag time', () => {
       const expected = BigInt(DIAG_EPOCH_MS) * 1000n + upper * 1250n + (lower * 1000n) / 40960n;
       if (expected <= BigInt(Number.MAX_SAFE_INTEGER)) expect(BigInt(diagTimestampToUnixMicros(raw))).toBe(expected);
     }
-    const decoded = decodeDiagMessage(buildDiagLogMessage({ logCode: 0xb0e2, body: Buffer.from([1, 2, 3, 4, 7]), timestamp: 72659535985485082n }), at).message;
+    const decoded = decodeDiagMessage(
+      buildDiagLogMessage({ logCode: 0xb0e2, body: Buffer.from([1, 2, 3, 4, 7]), timestamp: 72659535985485082n }),
+      at,
+    ).message;
     expect(decoded?.timeUs).toBe(diagTimestampToUnixMicros(72659535985485082n));
   });
 });
@@ -107,11 +168,15 @@ describe('LTE NAS plain messages', () => {
     const body = Buffer.from([1, 9, 0, 0, 0x07, 0x41, 0x72]);
     const got = [0xb0e2, 0xb0e3, 0xb0ec, 0xb0ed].map((code) => {
       const m = decodeBody(code, body).message;
-      return m?.kind === 'lte-nas' ? [m.protocol, m.direction, m.payload.toString('hex'), gsmtapOf(m).type, gsmtapOf(m).uplink] : undefined;
+      return m?.kind === 'lte-nas'
+        ? [m.protocol, m.direction, m.payload.toString('hex'), gsmtapOf(m).type, gsmtapOf(m).uplink]
+        : undefined;
     });
     expect(got).toEqual([
-      ['esm', 'downlink', '074172', 0x12, false], ['esm', 'uplink', '074172', 0x12, true],
-      ['emm', 'downlink', '074172', 0x12, false], ['emm', 'uplink', '074172', 0x12, true],
+      ['esm', 'downlink', '074172', 0x12, false],
+      ['esm', 'uplink', '074172', 0x12, true],
+      ['emm', 'downlink', '074172', 0x12, false],
+      ['emm', 'uplink', '074172', 0x12, true],
     ]);
     expect(decodeBody(0xb0ec, Buffer.from([1, 2])).skipped).toBe('MESSAGE_TRUNCATED');
     expect(decodeBody(0xb0ec, Buffer.from([1, 2, 3, 4])).skipped).toBe('EMPTY_PAYLOAD');
@@ -127,7 +192,10 @@ describe('the multi-radio wrapper (0x98)', () => {
   it('opens the 8-byte header and decodes the log message inside, keeping the radio id', () => {
     const wrapped = decodeHdlcFrame(multiRadioFrame(2, 0xb0ed, Buffer.from([1, 9, 0, 0, 0x07, 0x48])));
     expect(decodeDiagMessage(wrapped, at).message).toMatchObject({ kind: 'lte-nas', radioId: 2, direction: 'uplink' });
-    const plain = decodeDiagMessage(decodeHdlcFrame(logFrame(0xb0ed, Buffer.from([1, 9, 0, 0, 0x07, 0x48]))), at).message;
+    const plain = decodeDiagMessage(
+      decodeHdlcFrame(logFrame(0xb0ed, Buffer.from([1, 9, 0, 0, 0x07, 0x48]))),
+      at,
+    ).message;
     expect(plain?.radioId).toBeUndefined();
   });
 
@@ -157,8 +225,12 @@ describe('GSM RR signalling (0x512F) as GSMTAP Um', () => {
     const l3 = Buffer.from('060d00', 'hex');
     const dcch = um(0x00, l3);
     const sacch = um(0x84, l3);
-    expect(typeof dcch === 'string' ? dcch : [dcch.subtype, dcch.uplink, Buffer.concat(dcch.payload).toString('hex')]).toEqual([0x08, true, '01030d060d00']);
-    expect(typeof sacch === 'string' ? sacch : [sacch.subtype, sacch.uplink, Buffer.concat(sacch.payload).toString('hex')]).toEqual([0x88, false, '000001030d060d00']);
+    expect(
+      typeof dcch === 'string' ? dcch : [dcch.subtype, dcch.uplink, Buffer.concat(dcch.payload).toString('hex')],
+    ).toEqual([0x08, true, '01030d060d00']);
+    expect(
+      typeof sacch === 'string' ? sacch : [sacch.subtype, sacch.uplink, Buffer.concat(sacch.payload).toString('hex')],
+    ).toEqual([0x88, false, '000001030d060d00']);
   });
 
   it('skips unknown channels, lengths that disagree with the bytes, and DCCH messages too long for LAPDm', () => {

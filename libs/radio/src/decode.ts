@@ -1,5 +1,10 @@
 import {
-  DIAG_EPOCH_MS, DIAG_LOG_CMD, DIAG_LOG_HEADER_BYTES, LOG_CODE_LTE_RRC_OTA, parseLteRrcOtaBodyAnyVersion, unwrapMultiRadio,
+  DIAG_EPOCH_MS,
+  DIAG_LOG_CMD,
+  DIAG_LOG_HEADER_BYTES,
+  LOG_CODE_LTE_RRC_OTA,
+  parseLteRrcOtaBodyAnyVersion,
+  unwrapMultiRadio,
 } from '@ledger/qmdl';
 import { LOG_CODE_GSM_RR_SIGNALLING, parseGsmRrLog } from './gsm-rr';
 import { LOG_CODE_LTE_MAC_RACH_RESPONSE, parseRachAttempt } from './lte-mac-rach';
@@ -70,7 +75,8 @@ export function decodeDiagMessage(payload: Buffer, position: DiagMessagePosition
   if (message.length < DIAG_LOG_HEADER_BYTES) return { skipped: SkipReason.MESSAGE_TRUNCATED };
   const declared = message.readUInt16LE(2) + 4;
   const logCode = message.readUInt16LE(6);
-  if (declared > message.length || declared < DIAG_LOG_HEADER_BYTES) return { skipped: SkipReason.MESSAGE_TRUNCATED, logCode };
+  if (declared > message.length || declared < DIAG_LOG_HEADER_BYTES)
+    return { skipped: SkipReason.MESSAGE_TRUNCATED, logCode };
   // Every message object is built with the same fields in the same order (radioId included, undefined
   // when absent): spreading a shared origin object made each kind megamorphic and cost most of the export's time.
   const origin: RadioMessageOrigin = {
@@ -99,8 +105,16 @@ function decodeLogBody(logCode: number, body: Buffer, origin: RadioMessageOrigin
       const emm = logCode === LOG_CODE_LTE_NAS_EMM_PLAIN_IN || logCode === LOG_CODE_LTE_NAS_EMM_PLAIN_OUT;
       const uplink = logCode === LOG_CODE_LTE_NAS_ESM_PLAIN_OUT || logCode === LOG_CODE_LTE_NAS_EMM_PLAIN_OUT;
       return {
-        index: origin.index, offset: origin.offset, logCode: origin.logCode, timestamp: origin.timestamp, timeUs: origin.timeUs, radioId: origin.radioId,
-        kind: 'lte-nas', protocol: emm ? 'emm' : 'esm', direction: uplink ? 'uplink' : 'downlink', payload: body.subarray(NAS_LOG_HEADER_BYTES),
+        index: origin.index,
+        offset: origin.offset,
+        logCode: origin.logCode,
+        timestamp: origin.timestamp,
+        timeUs: origin.timeUs,
+        radioId: origin.radioId,
+        kind: 'lte-nas',
+        protocol: emm ? 'emm' : 'esm',
+        direction: uplink ? 'uplink' : 'downlink',
+        payload: body.subarray(NAS_LOG_HEADER_BYTES),
       };
     }
     case LOG_CODE_LTE_MAC_RACH_RESPONSE: {
@@ -108,9 +122,19 @@ function decodeLogBody(logCode: number, body: Buffer, origin: RadioMessageOrigin
       if (attempt === 'malformed') return SkipReason.LTE_MAC_RACH_MALFORMED;
       if (attempt === 'incomplete') return SkipReason.LTE_MAC_RACH_INCOMPLETE;
       return {
-        index: origin.index, offset: origin.offset, logCode: origin.logCode, timestamp: origin.timestamp, timeUs: origin.timeUs, radioId: origin.radioId,
-        kind: 'lte-mac-rach-response', direction: 'downlink', subpacketVersion: attempt.subpacketVersion, preambleIndex: attempt.preambleIndex,
-        timingAdvance: attempt.timingAdvance, ulGrant: attempt.ulGrant, tcRnti: attempt.tcRnti,
+        index: origin.index,
+        offset: origin.offset,
+        logCode: origin.logCode,
+        timestamp: origin.timestamp,
+        timeUs: origin.timeUs,
+        radioId: origin.radioId,
+        kind: 'lte-mac-rach-response',
+        direction: 'downlink',
+        subpacketVersion: attempt.subpacketVersion,
+        preambleIndex: attempt.preambleIndex,
+        timingAdvance: attempt.timingAdvance,
+        ulGrant: attempt.ulGrant,
+        tcRnti: attempt.tcRnti,
       };
     }
     case LOG_CODE_GSM_RR_SIGNALLING: {
@@ -120,10 +144,20 @@ function decodeLogBody(logCode: number, body: Buffer, origin: RadioMessageOrigin
       if (log === 'bad-length') return SkipReason.GSM_RR_BAD_LENGTH;
       if (log.payload.length === 0) return SkipReason.EMPTY_PAYLOAD;
       // DCCH and SACCH get a LAPDm header whose length field has 6 bits.
-      if ((log.channel === 'DCCH' || log.channel === 'SACCH') && log.payload.length > 63) return SkipReason.GSM_RR_BAD_LENGTH;
+      if ((log.channel === 'DCCH' || log.channel === 'SACCH') && log.payload.length > 63)
+        return SkipReason.GSM_RR_BAD_LENGTH;
       return {
-        index: origin.index, offset: origin.offset, logCode: origin.logCode, timestamp: origin.timestamp, timeUs: origin.timeUs, radioId: origin.radioId,
-        kind: 'gsm-rr', channel: log.channel, direction: log.direction, messageType: log.messageType, payload: log.payload,
+        index: origin.index,
+        offset: origin.offset,
+        logCode: origin.logCode,
+        timestamp: origin.timestamp,
+        timeUs: origin.timeUs,
+        radioId: origin.radioId,
+        kind: 'gsm-rr',
+        channel: log.channel,
+        direction: log.direction,
+        messageType: log.messageType,
+        payload: log.payload,
       };
     }
     default:
@@ -144,7 +178,12 @@ function decodeLteRrc(body: Buffer, origin: RadioMessageOrigin): RadioMessage | 
   if (channel === 'unknown-pdu') return SkipReason.LTE_RRC_UNKNOWN_PDU;
   if (packet.payload.length === 0) return SkipReason.EMPTY_PAYLOAD;
   return {
-    index: origin.index, offset: origin.offset, logCode: origin.logCode, timestamp: origin.timestamp, timeUs: origin.timeUs, radioId: origin.radioId,
+    index: origin.index,
+    offset: origin.offset,
+    logCode: origin.logCode,
+    timestamp: origin.timestamp,
+    timeUs: origin.timeUs,
+    radioId: origin.radioId,
     kind: 'lte-rrc',
     channel,
     direction: lteRrcDirectionOf(channel),

@@ -13,7 +13,10 @@ describe('GPS fixes', () => {
     ].join('\n');
     const fixes = [];
     for await (const fix of readGpsFixes(Readable.from([text]))) fixes.push(fix);
-    expect(fixes).toEqual([{ unixTs: 1700000000, lat: 52.52, lon: 13.4 }, { unixTs: 1700000009, lat: -33.9, lon: 151.2 }]);
+    expect(fixes).toEqual([
+      { unixTs: 1700000000, lat: 52.52, lon: 13.4 },
+      { unixTs: 1700000009, lat: -33.9, lon: 151.2 },
+    ]);
     expect(parseGpsFixLine('[]')).toBeUndefined();
   });
 
@@ -22,8 +25,13 @@ describe('GPS fixes', () => {
   });
 
   it('picks the nearest fix like the original: before all → first, after all → last, tie → earlier', () => {
-    const m = new GpsFixMatcher([{ unixTs: 200, lat: 2, lon: 0 }, { unixTs: 100, lat: 1, lon: 0 }]);
-    expect([50, 100, 130, 150, 170, 200, 300].map((t) => m.nearest(t)?.unixTs)).toEqual([100, 100, 100, 100, 200, 200, 200]);
+    const m = new GpsFixMatcher([
+      { unixTs: 200, lat: 2, lon: 0 },
+      { unixTs: 100, lat: 1, lon: 0 },
+    ]);
+    expect([50, 100, 130, 150, 170, 200, 300].map((t) => m.nearest(t)?.unixTs)).toEqual([
+      100, 100, 100, 100, 200, 200, 200,
+    ]);
     expect(new GpsFixMatcher([]).nearest(5)).toBeUndefined();
   });
 });

@@ -24,7 +24,8 @@ export function parseGpsFixLine(line: string): GpsFix | undefined {
   }
   if (typeof value !== 'object' || value === null) return undefined;
   const { latest_packet_timestamp: unixTs, lat, lon } = value as Record<string, unknown>;
-  if (typeof unixTs !== 'number' || !Number.isFinite(unixTs) || typeof lat !== 'number' || typeof lon !== 'number') return undefined;
+  if (typeof unixTs !== 'number' || !Number.isFinite(unixTs) || typeof lat !== 'number' || typeof lon !== 'number')
+    return undefined;
   if (!Number.isFinite(lat) || !Number.isFinite(lon)) return undefined;
   return { unixTs: Math.trunc(unixTs), lat, lon };
 }

@@ -11,12 +11,31 @@ export const GsmtapType = { UM: 0x01, LTE_RRC: 0x0d, LTE_MAC_FRAMED: 0x0f, LTE_N
 
 /** LTE RRC sub-types (libosmocore numbering). */
 const LTE_RRC_SUBTYPE: Readonly<Record<LteRrcChannel, number>> = {
-  'DL-CCCH': 0, 'DL-DCCH': 1, 'UL-CCCH': 2, 'UL-DCCH': 3, 'BCCH-BCH': 4, 'BCCH-DL-SCH': 5, PCCH: 6, MCCH: 7,
-  'DL-CCCH-NB': 14, 'DL-DCCH-NB': 15, 'UL-CCCH-NB': 16, 'UL-DCCH-NB': 17, 'BCCH-BCH-NB': 18, 'BCCH-DL-SCH-NB': 20, 'PCCH-NB': 21,
+  'DL-CCCH': 0,
+  'DL-DCCH': 1,
+  'UL-CCCH': 2,
+  'UL-DCCH': 3,
+  'BCCH-BCH': 4,
+  'BCCH-DL-SCH': 5,
+  PCCH: 6,
+  MCCH: 7,
+  'DL-CCCH-NB': 14,
+  'DL-DCCH-NB': 15,
+  'UL-CCCH-NB': 16,
+  'UL-DCCH-NB': 17,
+  'BCCH-BCH-NB': 18,
+  'BCCH-DL-SCH-NB': 20,
+  'PCCH-NB': 21,
 };
 
 /** GSM Um channel sub-types (libosmocore's GSMTAP_CHANNEL_*); 0x80 marks the associated control channel. */
-const UM_SUBTYPE: Readonly<Record<GsmRrChannel, number>> = { BCCH: 0x01, CCCH: 0x02, RACH: 0x03, DCCH: 0x08, SACCH: 0x88 };
+const UM_SUBTYPE: Readonly<Record<GsmRrChannel, number>> = {
+  BCCH: 0x01,
+  CCCH: 0x02,
+  RACH: 0x03,
+  DCCH: 0x08,
+  SACCH: 0x88,
+};
 
 /** A GSMTAP v2 packet: header fields and the payload after the header. */
 export interface GsmtapPacket {
@@ -47,15 +66,44 @@ export function gsmtapOf(message: RadioMessage): GsmtapPacket {
   switch (message.kind) {
     case 'lte-rrc':
       return {
-        type: GsmtapType.LTE_RRC, subtype: LTE_RRC_SUBTYPE[message.channel], arfcn: message.earfcn & 0x3fff,
-        uplink: message.direction === 'uplink', frameNumber: message.sfn, subslot: message.subframe, payload: [message.payload],
+        type: GsmtapType.LTE_RRC,
+        subtype: LTE_RRC_SUBTYPE[message.channel],
+        arfcn: message.earfcn & 0x3fff,
+        uplink: message.direction === 'uplink',
+        frameNumber: message.sfn,
+        subslot: message.subframe,
+        payload: [message.payload],
       };
     case 'lte-nas':
-      return { type: GsmtapType.LTE_NAS, subtype: 0, arfcn: 0, uplink: message.direction === 'uplink', frameNumber: 0, subslot: 0, payload: [message.payload] };
+      return {
+        type: GsmtapType.LTE_NAS,
+        subtype: 0,
+        arfcn: 0,
+        uplink: message.direction === 'uplink',
+        frameNumber: 0,
+        subslot: 0,
+        payload: [message.payload],
+      };
     case 'lte-mac-rach-response':
-      return { type: GsmtapType.LTE_MAC_FRAMED, subtype: 0, arfcn: 0, uplink: false, frameNumber: 0, subslot: 0, payload: [rachResponseMacPdu(message)] };
+      return {
+        type: GsmtapType.LTE_MAC_FRAMED,
+        subtype: 0,
+        arfcn: 0,
+        uplink: false,
+        frameNumber: 0,
+        subslot: 0,
+        payload: [rachResponseMacPdu(message)],
+      };
     case 'gsm-rr':
-      return { type: GsmtapType.UM, subtype: UM_SUBTYPE[message.channel], arfcn: 0, uplink: message.direction === 'uplink', frameNumber: 0, subslot: 0, payload: umPayload(message) };
+      return {
+        type: GsmtapType.UM,
+        subtype: UM_SUBTYPE[message.channel],
+        arfcn: 0,
+        uplink: message.direction === 'uplink',
+        frameNumber: 0,
+        subslot: 0,
+        payload: umPayload(message),
+      };
     default: {
       const never: never = message;
       throw new TypeError(`gsmtapOf: unknown radio message ${JSON.stringify((never as { kind?: unknown }).kind)}`);
@@ -66,7 +114,9 @@ export function gsmtapOf(message: RadioMessage): GsmtapPacket {
 function umPayload(message: Extract<RadioMessage, { kind: 'gsm-rr' }>): Buffer[] {
   if (message.channel !== 'DCCH' && message.channel !== 'SACCH') return [message.payload];
   const length = Buffer.from([(message.payload.length << 2) | 0x01]);
-  return message.channel === 'SACCH' ? [SACCH_L1, LAPDM_UI, length, message.payload] : [LAPDM_UI, length, message.payload];
+  return message.channel === 'SACCH'
+    ? [SACCH_L1, LAPDM_UI, length, message.payload]
+    : [LAPDM_UI, length, message.payload];
 }
 
 /** Total bytes of a GSMTAP packet, header included. */

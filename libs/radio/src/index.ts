@@ -1,11 +1,23 @@
 export { LTE_RRC_KNOWN_VERSIONS, lteRrcChannelOf, lteRrcDirectionOf } from './lte-rrc-channels';
 export { SkipReason } from './radio-message';
 export type {
-  Direction, GsmRrChannel, GsmRrMessage, LteMacRachResponse, LteNasMessage, LteRrcChannel, LteRrcMessage, RadioMessage, RadioMessageOrigin,
+  Direction,
+  GsmRrChannel,
+  GsmRrMessage,
+  LteMacRachResponse,
+  LteNasMessage,
+  LteRrcChannel,
+  LteRrcMessage,
+  RadioMessage,
+  RadioMessageOrigin,
 } from './radio-message';
 export {
-  LOG_CODE_LTE_NAS_EMM_PLAIN_IN, LOG_CODE_LTE_NAS_EMM_PLAIN_OUT, LOG_CODE_LTE_NAS_ESM_PLAIN_IN, LOG_CODE_LTE_NAS_ESM_PLAIN_OUT,
-  decodeDiagMessage, diagTimestampToUnixMicros,
+  LOG_CODE_LTE_NAS_EMM_PLAIN_IN,
+  LOG_CODE_LTE_NAS_EMM_PLAIN_OUT,
+  LOG_CODE_LTE_NAS_ESM_PLAIN_IN,
+  LOG_CODE_LTE_NAS_ESM_PLAIN_OUT,
+  decodeDiagMessage,
+  diagTimestampToUnixMicros,
 } from './decode';
 export type { DecodeOutcome, DiagMessagePosition } from './decode';
 export { LOG_CODE_LTE_MAC_RACH_RESPONSE, parseRachAttempt, rachResponseMacPdu } from './lte-mac-rach';
@@ -16,7 +28,13 @@ export { MAX_REPORTED_DAMAGE, RadioMessageReader, readRadioMessages } from './ra
 export type { RadioMessageReaderOptions, RadioReadStats } from './radio-message-reader';
 export { GSMTAP_HEADER_BYTES, GSMTAP_PORT, GsmtapType, encodeGsmtap, gsmtapOf } from './gsmtap';
 export type { GsmtapPacket } from './gsmtap';
-export { GSMTAP_SOURCE_PORT, LINKTYPE_IPV4, PCAPNG_SNAPLEN, encodeInterfaceDescription, encodeSectionHeader } from './pcapng';
+export {
+  GSMTAP_SOURCE_PORT,
+  LINKTYPE_IPV4,
+  PCAPNG_SNAPLEN,
+  encodeInterfaceDescription,
+  encodeSectionHeader,
+} from './pcapng';
 export type { SectionHeaderOptions } from './pcapng';
 export { GpsFixMatcher, gpsComment, parseGpsFixLine, readGpsFixes } from './gps';
 export type { GpsFix } from './gps';

@@ -70,7 +70,9 @@ export function parseRachAttempt(body: Buffer): RachAttempt | 'incomplete' | 'ma
  * and the RAR (1 reserved bit, 11-bit TA, 20-bit UL grant, 16-bit TC-RNTI),
  * big-endian.
  */
-export function rachResponseMacPdu(attempt: Pick<RachAttempt, 'preambleIndex' | 'timingAdvance' | 'ulGrant' | 'tcRnti'>): Buffer {
+export function rachResponseMacPdu(
+  attempt: Pick<RachAttempt, 'preambleIndex' | 'timingAdvance' | 'ulGrant' | 'tcRnti'>,
+): Buffer {
   const out = Buffer.allocUnsafe(11);
   out[0] = 1; // FDD
   out[1] = 1; // downlink

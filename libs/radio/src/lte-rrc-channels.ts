@@ -7,7 +7,16 @@ import type { LteRrcChannel } from './radio-message';
  */
 type PduTable = ReadonlyMap<number, LteRrcChannel>;
 
-const LTE_ORDER: readonly LteRrcChannel[] = ['BCCH-BCH', 'BCCH-DL-SCH', 'MCCH', 'PCCH', 'DL-CCCH', 'DL-DCCH', 'UL-CCCH', 'UL-DCCH'];
+const LTE_ORDER: readonly LteRrcChannel[] = [
+  'BCCH-BCH',
+  'BCCH-DL-SCH',
+  'MCCH',
+  'PCCH',
+  'DL-CCCH',
+  'DL-DCCH',
+  'UL-CCCH',
+  'UL-DCCH',
+];
 
 function table(entries: ReadonlyArray<readonly [number, LteRrcChannel]>): PduTable {
   return new Map(entries);
@@ -19,20 +28,49 @@ function consecutive(first: number): Array<[number, LteRrcChannel]> {
 }
 
 /** BCCH-BCH, BCCH-DL-SCH at 1, 2, then MCCH … UL-DCCH from 4 (3 unused). */
-const GAP_AT_3 = table([[1, 'BCCH-BCH'], [2, 'BCCH-DL-SCH'], [4, 'MCCH'], [5, 'PCCH'], [6, 'DL-CCCH'], [7, 'DL-DCCH'], [8, 'UL-CCCH'], [9, 'UL-DCCH']]);
+const GAP_AT_3 = table([
+  [1, 'BCCH-BCH'],
+  [2, 'BCCH-DL-SCH'],
+  [4, 'MCCH'],
+  [5, 'PCCH'],
+  [6, 'DL-CCCH'],
+  [7, 'DL-DCCH'],
+  [8, 'UL-CCCH'],
+  [9, 'UL-DCCH'],
+]);
 
 const NB_FROM_54: Array<[number, LteRrcChannel]> = [
-  [54, 'BCCH-BCH-NB'], [55, 'BCCH-DL-SCH-NB'], [56, 'PCCH-NB'], [57, 'DL-CCCH-NB'], [58, 'DL-DCCH-NB'], [59, 'UL-CCCH-NB'], [61, 'UL-DCCH-NB'],
+  [54, 'BCCH-BCH-NB'],
+  [55, 'BCCH-DL-SCH-NB'],
+  [56, 'PCCH-NB'],
+  [57, 'DL-CCCH-NB'],
+  [58, 'DL-DCCH-NB'],
+  [59, 'UL-CCCH-NB'],
+  [61, 'UL-DCCH-NB'],
 ];
 const NB_FROM_45: Array<[number, LteRrcChannel]> = [
-  [45, 'BCCH-BCH-NB'], [46, 'BCCH-DL-SCH-NB'], [47, 'PCCH-NB'], [48, 'DL-CCCH-NB'], [49, 'DL-DCCH-NB'], [50, 'UL-CCCH-NB'], [52, 'UL-DCCH-NB'],
+  [45, 'BCCH-BCH-NB'],
+  [46, 'BCCH-DL-SCH-NB'],
+  [47, 'PCCH-NB'],
+  [48, 'DL-CCCH-NB'],
+  [49, 'DL-DCCH-NB'],
+  [50, 'UL-CCCH-NB'],
+  [52, 'UL-DCCH-NB'],
 ];
 
 const FROM_1 = table(consecutive(1));
 const FROM_8 = table(consecutive(8));
 const GAP_AT_3_NB = table([...GAP_AT_3, ...NB_FROM_54]);
 const WIDE_NB = table([
-  [1, 'BCCH-BCH'], [3, 'BCCH-DL-SCH'], [6, 'MCCH'], [7, 'PCCH'], [8, 'DL-CCCH'], [9, 'DL-DCCH'], [10, 'UL-CCCH'], [11, 'UL-DCCH'], ...NB_FROM_45,
+  [1, 'BCCH-BCH'],
+  [3, 'BCCH-DL-SCH'],
+  [6, 'MCCH'],
+  [7, 'PCCH'],
+  [8, 'DL-CCCH'],
+  [9, 'DL-DCCH'],
+  [10, 'UL-CCCH'],
+  [11, 'UL-DCCH'],
+  ...NB_FROM_45,
 ]);
 
 const BY_VERSION: ReadonlyMap<number, PduTable> = new Map<number, PduTable>([
@@ -55,7 +93,10 @@ export const LTE_RRC_KNOWN_VERSIONS: readonly number[] = [...BY_VERSION.keys()].
  * lteRrcChannelOf(24, 5); // 'PCCH'
  * lteRrcChannelOf(19, 50); // 'UL-CCCH-NB'
  */
-export function lteRrcChannelOf(extHeaderVersion: number, pduNum: number): LteRrcChannel | 'unknown-version' | 'unknown-pdu' {
+export function lteRrcChannelOf(
+  extHeaderVersion: number,
+  pduNum: number,
+): LteRrcChannel | 'unknown-version' | 'unknown-pdu' {
   const pdus = BY_VERSION.get(extHeaderVersion);
   if (pdus === undefined) return 'unknown-version';
   return pdus.get(pduNum) ?? 'unknown-pdu';

@@ -14,19 +14,44 @@ const T0 = Date.UTC(2024, 0, 2, 3, 4, 5, 0);
 function capture(n: number): Buffer {
   const frames: Buffer[] = [];
   for (let i = 0; i < n; i++) {
-    const body = rrcBody({ version: 20, pdu: 1 + (i % 2), earfcn: 6300, sfnSubfn: i * 16, payload: Buffer.from([0x7e, 0x7d, i & 0xff]) });
-    frames.push(i % 2 === 0 ? logFrame(LOG_CODE_LTE_RRC_OTA, body, T0 + i * 250) : multiRadioFrame(1, LOG_CODE_LTE_RRC_OTA, body, T0 + i * 250));
+    const body = rrcBody({
+      version: 20,
+      pdu: 1 + (i % 2),
+      earfcn: 6300,
+      sfnSubfn: i * 16,
+      payload: Buffer.from([0x7e, 0x7d, i & 0xff]),
+    });
+    frames.push(
+      i % 2 === 0
+        ? logFrame(LOG_CODE_LTE_RRC_OTA, body, T0 + i * 250)
+        : multiRadioFrame(1, LOG_CODE_LTE_RRC_OTA, body, T0 + i * 250),
+    );
   }
   return Buffer.concat(frames);
 }
 
-async function exportOf(input: Buffer, options: { gpsFixes?: Iterable<GpsFix> | AsyncIterable<GpsFix>; chunk?: number } = {}): Promise<{ out: Buffer; stats: PcapExportStats }> {
-  const exp = createPcapngExport({ ...SECTION, ...(options.gpsFixes === undefined ? {} : { gpsFixes: options.gpsFixes }) });
+async function exportOf(
+  input: Buffer,
+  options: { gpsFixes?: Iterable<GpsFix> | AsyncIterable<GpsFix>; chunk?: number } = {},
+): Promise<{ out: Buffer; stats: PcapExportStats }> {
+  const exp = createPcapngExport({
+    ...SECTION,
+    ...(options.gpsFixes === undefined ? {} : { gpsFixes: options.gpsFixes }),
+  });
   const chunk = options.chunk ?? 97;
   const pieces: Buffer[] = [];
   for (let at = 0; at < input.length; at += chunk) pieces.push(input.subarray(at, at + chunk));
   const out: Buffer[] = [];
-  await pipeline(Readable.from(pieces), exp.stream, new Writable({ write: (c: Buffer, _e, cb) => { out.push(c); cb(); } }));
+  await pipeline(
+    Readable.from(pieces),
+    exp.stream,
+    new Writable({
+      write: (c: Buffer, _e, cb) => {
+        out.push(c);
+        cb();
+      },
+    }),
+  );
   return { out: Buffer.concat(out), stats: exp.stats() };
 }
 
@@ -37,7 +62,12 @@ describe('pcapng export', () => {
     expect(Object.fromEntries(file.shbOptions)).toEqual({ 2: SECTION.hardware, 3: SECTION.os, 4: SECTION.application });
     expect(file.interfaces).toEqual([{ linkType: 228, snapLen: 65535 }]);
     expect(file.packets).toHaveLength(10);
-    expect(stats).toMatchObject({ converted: 10, messages: 10, convertedBy: { 'LTE RRC BCCH-BCH': 5, 'LTE RRC BCCH-DL-SCH': 5 }, bytesWritten: out.length });
+    expect(stats).toMatchObject({
+      converted: 10,
+      messages: 10,
+      convertedBy: { 'LTE RRC BCCH-BCH': 5, 'LTE RRC BCCH-DL-SCH': 5 },
+      bytesWritten: out.length,
+    });
   });
 
   it('timestamps each packet with the diag time in microseconds, and sends IPv4/UDP 13337 → 4729 with valid checksums and counting IP ids', async () => {
@@ -46,7 +76,14 @@ describe('pcapng export', () => {
       expect(p.timeUs).toBe(BigInt(T0 + i * 250) * 1000n);
       expect(p.originalLength).toBe(p.data.length);
       const ip = unpackGsmtap(p.data);
-      expect({ ...ip, gsmtap: undefined }).toEqual({ ipId: i, srcPort: 13337, dstPort: 4729, gsmtap: undefined, ipChecksumOk: true, udpChecksumOk: true });
+      expect({ ...ip, gsmtap: undefined }).toEqual({
+        ipId: i,
+        srcPort: 13337,
+        dstPort: 4729,
+        gsmtap: undefined,
+        ipChecksumOk: true,
+        udpChecksumOk: true,
+      });
       expect([...ip.gsmtap.subarray(0, 4)]).toEqual([2, 4, 0x0d, 0]);
       expect(ip.gsmtap.readUInt16BE(4)).toBe(6300);
       expect(ip.gsmtap.readUInt32BE(8)).toBe(i);
@@ -61,7 +98,9 @@ describe('pcapng export', () => {
   });
 
   it('is a valid pcapng with only its headers when nothing converts', async () => {
-    const { out, stats } = await exportOf(Buffer.concat([logFrame(0xb0c1, Buffer.alloc(10)), Buffer.from('not a frame at all')]));
+    const { out, stats } = await exportOf(
+      Buffer.concat([logFrame(0xb0c1, Buffer.alloc(10)), Buffer.from('not a frame at all')]),
+    );
     const file = readPcapng(out);
     expect(file.interfaces).toHaveLength(1);
     expect(file.packets).toHaveLength(0);
@@ -79,7 +118,9 @@ describe('pcapng export', () => {
     broken[fifthStart + 4] = (broken[fifthStart + 4] as number) ^ 0x01; // the CRC of frame 5 no longer matches
     const { out, stats } = await exportOf(broken);
     expect(readPcapng(out).packets).toHaveLength(11);
-    expect(stats.damage).toEqual([{ offset: fifthStart, length: (frames[4] as number) - fifthStart, reason: 'HDLC_BAD_CRC' }]);
+    expect(stats.damage).toEqual([
+      { offset: fifthStart, length: (frames[4] as number) - fifthStart, reason: 'HDLC_BAD_CRC' },
+    ]);
     expect(stats.damagedFrames).toBe(1);
   });
 
@@ -120,9 +161,12 @@ describe('GPS fixes as packet comments', () => {
   it('gives every packet the fix nearest its second, ties to the earlier fix, in the original format', async () => {
     const { out, stats } = await exportOf(capture(20), { gpsFixes: fixes });
     const got = comments(out);
-    const c = (f: GpsFix): string => JSON.stringify({ unix_ts: f.unixTs, lat: f.lat, lon: f.lon }).replace(/"lat":1,"lon":2/, '"lat":1.0,"lon":2.0');
+    const c = (f: GpsFix): string =>
+      JSON.stringify({ unix_ts: f.unixTs, lat: f.lat, lon: f.lon }).replace(/"lat":1,"lon":2/, '"lat":1.0,"lon":2.0');
     // seconds 0..4: 0 → fix 1 (1 s away; fix 0 is 10 s), 1 → fix 1, 2 → fix 1 (tie 1 s/1 s: earlier), 3 → fix 2, 4 → fix 2
-    const expected = Array.from({ length: 20 }, (_, i) => Math.floor(i / 4)).map((sec) => c(sec <= 2 ? (fixes[1] as GpsFix) : (fixes[2] as GpsFix)));
+    const expected = Array.from({ length: 20 }, (_, i) => Math.floor(i / 4)).map((sec) =>
+      c(sec <= 2 ? (fixes[1] as GpsFix) : (fixes[2] as GpsFix)),
+    );
     expect(got).toEqual(expected);
     expect(stats.withGps).toBe(20);
     expect(got[0]).toBe(`{"unix_ts":${s0 + 1},"lat":52.5,"lon":13.25}`);
@@ -185,7 +229,10 @@ describe('readRadioMessages', () => {
     let final: PcapExportStats['skipped'] | undefined;
     const seen: number[] = [];
     const input = Buffer.concat([capture(5), logFrame(0xb0c1, Buffer.alloc(4))]);
-    for await (const m of readRadioMessages(Readable.from([input.subarray(0, 50), input.subarray(50)]), { onEnd: (s) => (final = s.skipped) })) seen.push(m.index);
+    for await (const m of readRadioMessages(Readable.from([input.subarray(0, 50), input.subarray(50)]), {
+      onEnd: (s) => (final = s.skipped),
+    }))
+      seen.push(m.index);
     expect(seen).toEqual([1, 2, 3, 4, 5]);
     expect(final).toEqual({ LOG_CODE_NOT_CONVERTED: 1 });
   });
@@ -199,7 +246,15 @@ describe('RadioMessageReader', () => {
     const reader = new RadioMessageReader();
     const messages = [...reader.push(Buffer.concat([a, bad])), ...reader.push(a)];
     reader.end();
-    expect(messages.map((m) => [m.index, m.offset])).toEqual([[1, 0], [3, 2 * a.length]]);
-    expect(reader.stats()).toMatchObject({ messages: 2, decoded: 2, damagedFrames: 1, damage: [{ offset: a.length, length: a.length, reason: 'HDLC_BAD_CRC' }] });
+    expect(messages.map((m) => [m.index, m.offset])).toEqual([
+      [1, 0],
+      [3, 2 * a.length],
+    ]);
+    expect(reader.stats()).toMatchObject({
+      messages: 2,
+      decoded: 2,
+      damagedFrames: 1,
+      damage: [{ offset: a.length, length: a.length, reason: 'HDLC_BAD_CRC' }],
+    });
   });
 });

@@ -1,7 +1,14 @@
 import { Transform, type TransformCallback } from 'node:stream';
 import { GpsFixMatcher, gpsComment, type GpsFix } from './gps';
 import { gsmtapOf, type GsmtapPacket } from './gsmtap';
-import { encodeInterfaceDescription, encodeSectionHeader, enhancedPacketLength, packetLength, writeEnhancedPacket, type SectionHeaderOptions } from './pcapng';
+import {
+  encodeInterfaceDescription,
+  encodeSectionHeader,
+  enhancedPacketLength,
+  packetLength,
+  writeEnhancedPacket,
+  type SectionHeaderOptions,
+} from './pcapng';
 import { RadioMessageReader, type RadioMessageReaderOptions, type RadioReadStats } from './radio-message-reader';
 import type { RadioMessage } from './radio-message';
 
@@ -97,13 +104,21 @@ class PcapngExportTransform extends Transform {
 
   constructor(options: PcapngExportOptions) {
     super({ readableHighWaterMark: 256 * 1024 });
-    this.reader = new RadioMessageReader(options.maxFrameBytes === undefined ? {} : { maxFrameBytes: options.maxFrameBytes });
+    this.reader = new RadioMessageReader(
+      options.maxFrameBytes === undefined ? {} : { maxFrameBytes: options.maxFrameBytes },
+    );
     this.gps = options.gpsFixes === undefined ? undefined : new GpsFixMatcher(options.gpsFixes);
     this.header = Buffer.concat([encodeSectionHeader(options), encodeInterfaceDescription()]);
   }
 
   stats(): PcapExportStats {
-    return { ...this.reader.stats(), converted: this.converted, convertedBy: { ...this.convertedBy }, withGps: this.withGps, bytesWritten: this.bytesWritten };
+    return {
+      ...this.reader.stats(),
+      converted: this.converted,
+      convertedBy: { ...this.convertedBy },
+      withGps: this.withGps,
+      bytesWritten: this.bytesWritten,
+    };
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
@@ -115,7 +130,11 @@ class PcapngExportTransform extends Transform {
       return;
     }
     const written = this.packets(messages);
-    if (written instanceof Promise) written.then((out) => callback(null, out), (error: unknown) => callback(error as Error));
+    if (written instanceof Promise)
+      written.then(
+        (out) => callback(null, out),
+        (error: unknown) => callback(error as Error),
+      );
     else callback(null, written);
   }
 
@@ -131,7 +150,11 @@ class PcapngExportTransform extends Transform {
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
     const closed = this.gps?.close();
     if (closed === undefined) callback(error);
-    else closed.then(() => callback(error), () => callback(error));
+    else
+      closed.then(
+        () => callback(error),
+        () => callback(error),
+      );
   }
 
   private takeHeader(): Buffer {
@@ -154,7 +177,12 @@ class PcapngExportTransform extends Transform {
     return this.encode(messages, batch);
   }
 
-  private async packetsAfterGps(waiting: Promise<void>, messages: RadioMessage[], from: number, batch: Batch): Promise<Buffer> {
+  private async packetsAfterGps(
+    waiting: Promise<void>,
+    messages: RadioMessage[],
+    from: number,
+    batch: Batch,
+  ): Promise<Buffer> {
     await waiting;
     for (let i = from; i < messages.length; i++) {
       const message = messages[i] as RadioMessage;
@@ -195,7 +223,11 @@ class PcapngExportTransform extends Transform {
     let at = header.copy(out, 0);
     for (let i = 0; i < batch.gsmtap.length; i++) {
       const comment = batch.comments[i];
-      const options = { timeUs: (messages[i] as RadioMessage).timeUs, gsmtap: batch.gsmtap[i] as GsmtapPacket, ipId: this.ipId };
+      const options = {
+        timeUs: (messages[i] as RadioMessage).timeUs,
+        gsmtap: batch.gsmtap[i] as GsmtapPacket,
+        ipId: this.ipId,
+      };
       at = writeEnhancedPacket(comment === undefined ? options : { ...options, comment }, out, at);
       this.ipId = (this.ipId + 1) & 0xffff;
     }

@@ -57,7 +57,8 @@ export function encodeSectionHeader(options: SectionHeaderOptions): Buffer {
     [SHB_OS, Buffer.from(options.os, 'utf8')],
     [SHB_USERAPPL, Buffer.from(options.application, 'utf8')],
   ] as const;
-  for (const [, value] of values) if (value.length > 0xffff) throw new TypeError('encodeSectionHeader: an option is longer than 65535 bytes');
+  for (const [, value] of values)
+    if (value.length > 0xffff) throw new TypeError('encodeSectionHeader: an option is longer than 65535 bytes');
   const optionsLength = values.reduce((n, [, value]) => n + optionBytes(value), 0) + 4;
   const total = 8 + 4 + 4 + 8 + optionsLength + 4;
   const out = Buffer.alloc(total);

@@ -52,7 +52,14 @@ function hexCode(code: number): string {
 export class RadioMessageReader {
   private readonly splitter: FrameSplitter;
   private readonly counters: RadioReadStats = {
-    bytesRead: 0, messages: 0, decoded: 0, skipped: {}, notConvertedLogCodes: {}, damagedFrames: 0, bytesSkipped: 0, damage: [],
+    bytesRead: 0,
+    messages: 0,
+    decoded: 0,
+    skipped: {},
+    notConvertedLogCodes: {},
+    damagedFrames: 0,
+    bytesSkipped: 0,
+    damage: [],
   };
   /** Frames read, valid or damaged: the index of the next message is this plus one. */
   private framesSeen = 0;

@@ -3,8 +3,21 @@ export type Direction = 'uplink' | 'downlink';
 
 /** LTE RRC logical channels (and their NB-IoT forms) an LTE RRC OTA log can carry. */
 export type LteRrcChannel =
-  | 'BCCH-BCH' | 'BCCH-DL-SCH' | 'MCCH' | 'PCCH' | 'DL-CCCH' | 'DL-DCCH' | 'UL-CCCH' | 'UL-DCCH'
-  | 'BCCH-BCH-NB' | 'BCCH-DL-SCH-NB' | 'PCCH-NB' | 'DL-CCCH-NB' | 'DL-DCCH-NB' | 'UL-CCCH-NB' | 'UL-DCCH-NB';
+  | 'BCCH-BCH'
+  | 'BCCH-DL-SCH'
+  | 'MCCH'
+  | 'PCCH'
+  | 'DL-CCCH'
+  | 'DL-DCCH'
+  | 'UL-CCCH'
+  | 'UL-DCCH'
+  | 'BCCH-BCH-NB'
+  | 'BCCH-DL-SCH-NB'
+  | 'PCCH-NB'
+  | 'DL-CCCH-NB'
+  | 'DL-DCCH-NB'
+  | 'UL-CCCH-NB'
+  | 'UL-DCCH-NB';
 
 /** GSM RR signalling channels of the GSM RR log (0x512F), by the log's channel number 0–4. */
 export type GsmRrChannel = 'DCCH' | 'BCCH' | 'RACH' | 'CCCH' | 'SACCH';

@@ -2,8 +2,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import {
-  checkInvariants, checkTransition, evolve, initialState,
-  type Command, type LedgerEvent, type QmdlStoreState,
+  checkInvariants,
+  checkTransition,
+  evolve,
+  initialState,
+  type Command,
+  type LedgerEvent,
+  type QmdlStoreState,
 } from '@ledger/domain';
 import { LedgerError } from '@ledger/domain';
 import { LevelEventLog, MAX_EVENT_BYTES, MemoryEventLog, type EventLog } from '@ledger/event-log';
@@ -13,7 +18,6 @@ import type { CommandContext } from './ledger';
 import { mulberry32 } from '@ledger/qmdl';
 
 const context = (n: number): CommandContext => ({ actor: { kind: 'cli' }, correlationId: `c-${n}` });
-
 
 function newProcessor(log: EventLog, clock: () => number): CommandProcessor {
   return new CommandProcessor({ log, initialState: initialState(), bootId: 'boot-1', appVersion: 'test', clock });
@@ -33,7 +37,7 @@ async function assertHistoryValid(log: EventLog, live: QmdlStoreState): Promise<
 }
 
 describe('CommandProcessor.executeAll (a unit of several commands)', () => {
-  it('appends the accepted commands\' events in one batch, refuses a refused command alone, in order', async () => {
+  it("appends the accepted commands' events in one batch, refuses a refused command alone, in order", async () => {
     const log = await MemoryEventLog.open();
     const processor = newProcessor(log, () => 1_700_000_000_000);
     const results = await processor.executeAll(
@@ -46,7 +50,10 @@ describe('CommandProcessor.executeAll (a unit of several commands)', () => {
     );
     expect(results.map((r) => r.ok)).toEqual([true, false, true]);
     expect(results[1]?.ok === false ? results[1].refusal.code : undefined).toBe('INVALID_CLOCK_OFFSET');
-    expect(results.flatMap((r) => (r.ok ? r.events.map((e) => e.type) : []))).toEqual(['ClockOffsetSet', 'GpsFixRecorded']);
+    expect(results.flatMap((r) => (r.ok ? r.events.map((e) => e.type) : []))).toEqual([
+      'ClockOffsetSet',
+      'GpsFixRecorded',
+    ]);
     expect(log.headSeq()).toBe(2);
     // One unit, one append: both events went in the same batch.
     expect((log as MemoryEventLog).stats().batches).toBe(1);
@@ -58,7 +65,15 @@ describe('CommandProcessor.executeAll (a unit of several commands)', () => {
     const processor = newProcessor(log, () => 1_700_000_000_000);
     const realAppend = log.append.bind(log);
     (log as { append: EventLog['append'] }).append = () => Promise.reject(new LedgerError('WRITE_FAILED', 'injected'));
-    await expect(processor.executeAll([{ type: 'SetClockOffset', data: { offsetSeconds: 1 } }, { type: 'SetClockOffset', data: { offsetSeconds: 2 } }], context(1))).rejects.toMatchObject({ code: 'WRITE_FAILED' });
+    await expect(
+      processor.executeAll(
+        [
+          { type: 'SetClockOffset', data: { offsetSeconds: 1 } },
+          { type: 'SetClockOffset', data: { offsetSeconds: 2 } },
+        ],
+        context(1),
+      ),
+    ).rejects.toMatchObject({ code: 'WRITE_FAILED' });
     expect(log.headSeq()).toBe(0);
     (log as { append: EventLog['append'] }).append = realAppend;
     await log.close();
@@ -93,7 +108,10 @@ describe('CommandProcessor', () => {
         const name = state.current?.name ?? '1';
         const size = (sizes.get(name) ?? 0) + 100;
         sizes.set(name, size);
-        command = { type: 'AppendRecordingData', data: { name, totals: { qmdlSizeBytes: size, uncompressedBytes: size * 3, containers: size / 100 } } };
+        command = {
+          type: 'AppendRecordingData',
+          data: { name, totals: { qmdlSizeBytes: size, uncompressedBytes: size * 3, containers: size / 100 } },
+        };
       }
       return processor.execute(command, context(i));
     };
@@ -101,7 +119,7 @@ describe('CommandProcessor', () => {
     for (let round = 0; round < 5; round++) {
       const results = await Promise.all(Array.from({ length: 600 }, (_, i) => fire(round * 600 + i)));
       for (const result of results as Array<{ ok: boolean; refusal?: { code: string } }>) {
-        const key = result.ok ? 'ok' : result.refusal?.code ?? '?';
+        const key = result.ok ? 'ok' : (result.refusal?.code ?? '?');
         outcomes.set(key, (outcomes.get(key) ?? 0) + 1);
       }
     }
@@ -110,7 +128,8 @@ describe('CommandProcessor', () => {
     expect(outcomes.get('ok') ?? 0).toBeGreaterThan(500);
     const types = new Set<string>();
     for await (const event of log.read({})) types.add(event.type);
-    for (const type of ['RecordingStarted', 'RecordingDataAppended', 'RecordingStopped', 'RecordingDeleted']) expect(types).toContain(type);
+    for (const type of ['RecordingStarted', 'RecordingDataAppended', 'RecordingStopped', 'RecordingDeleted'])
+      expect(types).toContain(type);
     expect(processor.stats.commits).toBeLessThan(processor.stats.commandsProcessed);
     expect(processor.current().seq).toBe(log.headSeq());
     await assertHistoryValid(log, processor.current());
@@ -121,10 +140,16 @@ describe('CommandProcessor', () => {
     const log = await MemoryEventLog.open();
     const processor = newProcessor(log, () => 1_700_000_000_000);
     await processor.execute({ type: 'SetClockOffset', data: { offsetSeconds: 3600 } }, context(1));
-    await processor.execute({ type: 'StartRecording', data: { atMs: 1_700_003_600_000, utcOffsetMinutes: 0 } }, context(2));
+    await processor.execute(
+      { type: 'StartRecording', data: { atMs: 1_700_003_600_000, utcOffsetMinutes: 0 } },
+      context(2),
+    );
     const started = processor.current().current;
     expect(started).toBeDefined();
-    const result = await processor.execute({ type: 'DeleteRecording', data: { name: started?.name ?? '' } }, context(3));
+    const result = await processor.execute(
+      { type: 'DeleteRecording', data: { name: started?.name ?? '' } },
+      context(3),
+    );
     expect(result.ok).toBe(true);
     if (!result.ok) return;
     expect(result.events.map((e) => e.type)).toEqual(['RecordingStopped', 'RecordingDeleted']);
@@ -146,12 +171,20 @@ describe('CommandProcessor', () => {
   it('lets a pre-commit effect fill the final size into RecordingStopped', async () => {
     const log = await MemoryEventLog.open();
     const processor = new CommandProcessor({
-      log, initialState: initialState(), bootId: 'b', appVersion: 't', clock: () => 1_700_000_000_000,
+      log,
+      initialState: initialState(),
+      bootId: 'b',
+      appVersion: 't',
+      clock: () => 1_700_000_000_000,
       effects: {
-        beforeCommit: async (events) => events.map((e) => (e.type === 'RecordingStopped' ? { ...e, data: { ...e.data, qmdlSizeBytes: 999 } } : e)),
+        beforeCommit: async (events) =>
+          events.map((e) => (e.type === 'RecordingStopped' ? { ...e, data: { ...e.data, qmdlSizeBytes: 999 } } : e)),
       },
     });
-    await processor.execute({ type: 'StartRecording', data: { atMs: 1_700_000_000_000, utcOffsetMinutes: 0 } }, context(1));
+    await processor.execute(
+      { type: 'StartRecording', data: { atMs: 1_700_000_000_000, utcOffsetMinutes: 0 } },
+      context(1),
+    );
     const stop = await processor.execute({ type: 'StopRecording', data: { reason: 'requested' } }, context(2));
     expect(stop.ok && stop.events[0]?.type === 'RecordingStopped' && stop.events[0].data.qmdlSizeBytes).toBe(999);
     expect(Object.values(processor.current().entries)[0]?.qmdlSizeBytes).toBe(999);
@@ -160,10 +193,16 @@ describe('CommandProcessor', () => {
 
   describe('one command cannot fail another', () => {
     const nested = (depth: number): Record<string, unknown> => (depth === 0 ? { leaf: 1 } : { a: nested(depth - 1) });
-    const data = (size: number): Command => ({ type: 'AppendRecordingData', data: { name: '', totals: { qmdlSizeBytes: size, uncompressedBytes: size * 3, containers: size } } });
+    const data = (size: number): Command => ({
+      type: 'AppendRecordingData',
+      data: { name: '', totals: { qmdlSizeBytes: size, uncompressedBytes: size * 3, containers: size } },
+    });
 
     async function recording(processor: CommandProcessor): Promise<string> {
-      await processor.execute({ type: 'StartRecording', data: { atMs: 1_700_000_000_000, utcOffsetMinutes: 0 } }, context(0));
+      await processor.execute(
+        { type: 'StartRecording', data: { atMs: 1_700_000_000_000, utcOffsetMinutes: 0 } },
+        context(0),
+      );
       const name = processor.current().current?.name;
       if (name === undefined) throw new Error('no recording started');
       return name;
@@ -188,12 +227,26 @@ describe('CommandProcessor', () => {
         { type: 'ChangeConfig', data: { config: { analyzers: { null_cipher: false } } } },
       ];
       const results = await Promise.all(commands.map((command, i) => processor.execute(command, context(i + 1))));
-      expect(results.map((r) => (r.ok ? 'ok' : r.refusal.code))).toEqual(['ok', 'ok', 'EVENT_NOT_REPRESENTABLE', 'ok', 'EVENT_TOO_LARGE', 'ok', 'ok']);
+      expect(results.map((r) => (r.ok ? 'ok' : r.refusal.code))).toEqual([
+        'ok',
+        'ok',
+        'EVENT_NOT_REPRESENTABLE',
+        'ok',
+        'EVENT_TOO_LARGE',
+        'ok',
+        'ok',
+      ]);
       expect(processor.stats.commits - commitsBefore).toBe(2);
       expect(processor.current().current?.qmdlSizeBytes).toBe(200);
       const types: string[] = [];
       for await (const event of log.read({ fromSeq: 2 })) types.push(event.type);
-      expect(types).toEqual(['ClockOffsetSet', 'RecordingDataAppended', 'GpsFixRecorded', 'RecordingDataAppended', 'ConfigChanged']);
+      expect(types).toEqual([
+        'ClockOffsetSet',
+        'RecordingDataAppended',
+        'GpsFixRecorded',
+        'RecordingDataAppended',
+        'ConfigChanged',
+      ]);
       await assertHistoryValid(log, processor.current());
       await log.close();
     });
@@ -204,7 +257,12 @@ describe('CommandProcessor', () => {
       let failedAppends = 0;
       // A write failure the checks cannot foresee, tied to one command's events.
       log.append = (events, options) => {
-        if (events.some((e) => e.type === 'ConfigChanged' && (e.data as { config: Record<string, unknown> }).config['ui_level'] === 128)) {
+        if (
+          events.some(
+            (e) =>
+              e.type === 'ConfigChanged' && (e.data as { config: Record<string, unknown> }).config['ui_level'] === 128,
+          )
+        ) {
           failedAppends++;
           return Promise.reject(new LedgerError('WRITE_FAILED', 'the append was not written'));
         }
@@ -220,8 +278,16 @@ describe('CommandProcessor', () => {
         { type: 'RecordGpsFix', data: { lat: 1, lon: 2 } },
         forRecording(name, data(300)),
       ];
-      const settled = await Promise.allSettled(commands.map((command, i) => processor.execute(command, context(i + 1))));
-      const outcomes = settled.map((s) => (s.status === 'rejected' ? `rejected ${(s.reason as LedgerError).code}` : s.value.ok ? 'ok' : s.value.refusal.code));
+      const settled = await Promise.allSettled(
+        commands.map((command, i) => processor.execute(command, context(i + 1))),
+      );
+      const outcomes = settled.map((s) =>
+        s.status === 'rejected'
+          ? `rejected ${(s.reason as LedgerError).code}`
+          : s.value.ok
+            ? 'ok'
+            : s.value.refusal.code,
+      );
       expect(outcomes).toEqual(['ok', 'ok', 'rejected WRITE_FAILED', 'NO_SUCH_RECORDING', 'ok', 'ok']);
       // Once in the shared batch, once alone.
       expect(failedAppends).toBe(2);
@@ -231,14 +297,19 @@ describe('CommandProcessor', () => {
       expect(types).toEqual(['ClockOffsetSet', 'RecordingDataAppended', 'GpsFixRecorded', 'RecordingDataAppended']);
       await assertHistoryValid(log, processor.current());
       // The processor is not stuck: the next command commits.
-      expect((await processor.execute({ type: 'StopRecording', data: { reason: 'requested' } }, context(9))).ok).toBe(true);
+      expect((await processor.execute({ type: 'StopRecording', data: { reason: 'requested' } }, context(9))).ok).toBe(
+        true,
+      );
       await log.close();
     });
 
     it('fails a command alone in a failed append with the error, and keeps a refused one in that batch its refusal', async () => {
       const log = await MemoryEventLog.open();
       const append = log.append.bind(log);
-      log.append = (events, options) => (events.some((e) => e.type === 'GpsFixRecorded') ? Promise.reject(new LedgerError('WRITE_FAILED', 'disk full')) : append(events, options));
+      log.append = (events, options) =>
+        events.some((e) => e.type === 'GpsFixRecorded')
+          ? Promise.reject(new LedgerError('WRITE_FAILED', 'disk full'))
+          : append(events, options);
       const processor = newProcessor(log, () => 1_700_000_000_000);
       await processor.execute({ type: 'SetClockOffset', data: { offsetSeconds: 1 } }, context(1));
       const [gps, refused] = await Promise.allSettled([
@@ -246,7 +317,10 @@ describe('CommandProcessor', () => {
         processor.execute({ type: 'DeleteRecording', data: { name: 'not-there' } }, context(3)),
       ]);
       expect(gps).toMatchObject({ status: 'rejected', reason: { code: 'WRITE_FAILED' } });
-      expect(refused).toMatchObject({ status: 'fulfilled', value: { ok: false, refusal: { code: 'NO_SUCH_RECORDING' } } });
+      expect(refused).toMatchObject({
+        status: 'fulfilled',
+        value: { ok: false, refusal: { code: 'NO_SUCH_RECORDING' } },
+      });
       expect(log.headSeq()).toBe(1);
       await log.close();
     });

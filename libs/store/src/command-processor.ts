@@ -1,7 +1,15 @@
 import { Subject } from 'rxjs';
 import {
-  decide, evolve, EVENT_SCHEMA_VERSIONS, LedgerError,
-  type Command, type DecidedEvent, type LedgerEvent, type NewEvent, type QmdlStoreState, type Refusal,
+  decide,
+  evolve,
+  EVENT_SCHEMA_VERSIONS,
+  LedgerError,
+  type Command,
+  type DecidedEvent,
+  type LedgerEvent,
+  type NewEvent,
+  type QmdlStoreState,
+  type Refusal,
 } from '@ledger/domain';
 import { EventRejectionCode, type EventLog } from '@ledger/event-log';
 import type { CommandContext, CommandResult } from './ledger';
@@ -96,7 +104,14 @@ export class CommandProcessor {
   private markIdle: () => void = () => undefined;
   private state: QmdlStoreState;
   private readonly events$ = new Subject<LedgerEvent>();
-  readonly stats: ProcessorStats = { commits: 0, eventsCommitted: 0, commandsProcessed: 0, lastBatchSize: 0, lastCommitMs: 0, recentCommitMs: [] };
+  readonly stats: ProcessorStats = {
+    commits: 0,
+    eventsCommitted: 0,
+    commandsProcessed: 0,
+    lastBatchSize: 0,
+    lastCommitMs: 0,
+    recentCommitMs: [],
+  };
 
   constructor(private readonly options: CommandProcessorOptions) {
     this.state = options.initialState;
@@ -227,7 +242,11 @@ export class CommandProcessor {
   }
 
   /** Decides a job's commands in order on top of `state`; throws when a decision does (nothing of the job is kept). */
-  private async plan(job: Job, state: QmdlStoreState, firstSeq: number): Promise<{ state: QmdlStoreState; events: NewEvent[]; outcomes: CommandOutcome[] }> {
+  private async plan(
+    job: Job,
+    state: QmdlStoreState,
+    firstSeq: number,
+  ): Promise<{ state: QmdlStoreState; events: NewEvent[]; outcomes: CommandOutcome[] }> {
     const { effects, log } = this.options;
     let provisional = state;
     let nextSeq = firstSeq;
@@ -246,15 +265,19 @@ export class CommandProcessor {
         outcomes.push({ refusal: decision.refusal });
         continue;
       }
-      const decided = effects?.beforeCommit && decision.events.length > 0
-        ? await effects.beforeCommit(decision.events, provisional)
-        : decision.events;
+      const decided =
+        effects?.beforeCommit && decision.events.length > 0
+          ? await effects.beforeCommit(decision.events, provisional)
+          : decision.events;
       const mine = decided.map((event) => this.envelope(event, job.context, provisional, now));
       const rejection = log.checkAppendable(mine);
-      if (rejection?.code === EventRejectionCode.MALFORMED_EVENT) throw new TypeError(`command ${original.type} decided a malformed event: ${rejection.message}`);
+      if (rejection?.code === EventRejectionCode.MALFORMED_EVENT)
+        throw new TypeError(`command ${original.type} decided a malformed event: ${rejection.message}`);
       if (rejection) {
         // The log would refuse the whole batch for it (e.g. a config nested too deep): it is refused alone.
-        outcomes.push({ refusal: { code: rejection.code, message: `${original.type} cannot be recorded: ${rejection.message}` } });
+        outcomes.push({
+          refusal: { code: rejection.code, message: `${original.type} cannot be recorded: ${rejection.message}` },
+        });
         continue;
       }
       for (const event of mine) {
@@ -282,7 +305,13 @@ export class CommandProcessor {
         this.stats.commandsProcessed++;
       } else if (p.events.length === 0) {
         this.stats.commandsProcessed++;
-        p.job.resolve(p.outcomes.map((outcome): CommandResult => ('refusal' in outcome ? { ok: false, refusal: outcome.refusal, seq: this.state.seq } : { ok: true, events: [], seq: this.state.seq })));
+        p.job.resolve(
+          p.outcomes.map((outcome): CommandResult =>
+            'refusal' in outcome
+              ? { ok: false, refusal: outcome.refusal, seq: this.state.seq }
+              : { ok: true, events: [], seq: this.state.seq },
+          ),
+        );
       } else if (!retry) {
         this.stats.commandsProcessed++;
         p.job.reject(error);

@@ -8,7 +8,11 @@ export const DATA_DIR_UNUSABLE = 'DATA_DIR_UNUSABLE';
 
 function unusable(dir: string, reason: string, cause?: unknown): LedgerError {
   const errno = (cause as NodeJS.ErrnoException | undefined)?.code;
-  return new LedgerError(DATA_DIR_UNUSABLE, `cannot use ${dir} as a data directory: ${reason}${errno ? ` (${errno})` : ''}`, cause === undefined ? {} : { cause });
+  return new LedgerError(
+    DATA_DIR_UNUSABLE,
+    `cannot use ${dir} as a data directory: ${reason}${errno ? ` (${errno})` : ''}`,
+    cause === undefined ? {} : { cause },
+  );
 }
 
 /**

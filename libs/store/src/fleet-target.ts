@@ -73,7 +73,9 @@ export class HttpFleetTarget implements FleetTarget {
   async sendEvents(ndjson: string): Promise<EventsAnswer> {
     const res = await this.call('POST', '/events', ndjson, 'application/x-ndjson', [409]);
     const body = (await res.json()) as { head: ChainHead; fork?: { seq: number } };
-    return res.status === 409 ? { ok: false, head: body.head, ...(body.fork ? { fork: body.fork } : {}) } : { ok: true, head: body.head };
+    return res.status === 409
+      ? { ok: false, head: body.head, ...(body.fork ? { fork: body.fork } : {}) }
+      : { ok: true, head: body.head };
   }
 
   async fileSize(name: string, file: ShippedFile): Promise<number> {
@@ -82,12 +84,24 @@ export class HttpFleetTarget implements FleetTarget {
   }
 
   async putData(name: string, file: ShippedFile, offset: number, bytes: Buffer): Promise<DataAnswer> {
-    const res = await this.call('PUT', `/recordings/${name}/data?offset=${offset}&file=${file}`, bytes, 'application/octet-stream', [409]);
+    const res = await this.call(
+      'PUT',
+      `/recordings/${name}/data?offset=${offset}&file=${file}`,
+      bytes,
+      'application/octet-stream',
+      [409],
+    );
     const body = (await res.json()) as { size: number };
     return { ok: res.status === 200, size: body.size };
   }
 
-  private async call(method: string, path: string, body?: string | Buffer, contentType?: string, expected: readonly number[] = []): Promise<Response> {
+  private async call(
+    method: string,
+    path: string,
+    body?: string | Buffer,
+    contentType?: string,
+    expected: readonly number[] = [],
+  ): Promise<Response> {
     let res: Response;
     try {
       res = await fetch(`${this.base}${path}`, {
@@ -101,7 +115,11 @@ export class HttpFleetTarget implements FleetTarget {
         signal: AbortSignal.timeout(this.options.timeoutMs ?? 30_000),
       });
     } catch (error) {
-      throw new LedgerError(ShippingErrorCode.SHIP_UNREACHABLE, `${method} ${this.url}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+      throw new LedgerError(
+        ShippingErrorCode.SHIP_UNREACHABLE,
+        `${method} ${this.url}: ${error instanceof Error ? error.message : String(error)}`,
+        { cause: error },
+      );
     }
     if (res.ok || expected.includes(res.status)) return res;
     const text = await res.text().catch(() => '');
@@ -111,7 +129,12 @@ export class HttpFleetTarget implements FleetTarget {
     } catch {
       code = '';
     }
-    const shippingCode = res.status >= 500 || res.status === 408 || res.status === 429 ? ShippingErrorCode.SHIP_UNREACHABLE : ShippingErrorCode.SHIP_REFUSED;
-    throw new LedgerError(shippingCode, `${method} ${path} answered ${res.status}${code ? ` ${code}` : ''}`, { details: { status: res.status, code } });
+    const shippingCode =
+      res.status >= 500 || res.status === 408 || res.status === 429
+        ? ShippingErrorCode.SHIP_UNREACHABLE
+        : ShippingErrorCode.SHIP_REFUSED;
+    throw new LedgerError(shippingCode, `${method} ${path} answered ${res.status}${code ? ` ${code}` : ''}`, {
+      details: { status: res.status, code },
+    });
   }
 }

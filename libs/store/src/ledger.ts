@@ -1,6 +1,13 @@
 import type { Observable } from 'rxjs';
 import type {
-  Actor, Command, InvariantViolation, SpaceSettings, LedgerEvent, QmdlStoreState, Refusal, StoredEvent,
+  Actor,
+  Command,
+  InvariantViolation,
+  SpaceSettings,
+  LedgerEvent,
+  QmdlStoreState,
+  Refusal,
+  StoredEvent,
 } from '@ledger/domain';
 import type { EventLog, VerifyResult } from '@ledger/event-log';
 import type { Reactor, ReactorDefinition, ReactorStatus } from './reactor';
@@ -109,7 +116,10 @@ export interface Ledger {
   /** Every event that names the recording, oldest first. */
   history(name: string): Promise<readonly StoredEvent[]>;
   /** Hash chain, invariants after every event, stored vs rebuilt projection. */
-  verify(options?: { readonly full?: boolean; readonly onProgress?: (seq: number) => void }): Promise<StoreVerifyReport>;
+  verify(options?: {
+    readonly full?: boolean;
+    readonly onProgress?: (seq: number) => void;
+  }): Promise<StoreVerifyReport>;
   /** Paths of a recording's files (the name must already be validated). */
   paths(name: string, compressed?: boolean): RecordingPaths;
   /** Events as they are committed (live only). */
@@ -131,5 +141,10 @@ export interface LedgerMetrics {
   readonly commitLatencyMsHistogram: readonly number[];
   readonly lastBatchSize: number;
   readonly activeRecordingBytes: number;
-  readonly sourceStats?: { readonly framesOk: number; readonly framesBad: number; readonly bytesSkipped: number; readonly reconnects: number };
+  readonly sourceStats?: {
+    readonly framesOk: number;
+    readonly framesBad: number;
+    readonly bytesSkipped: number;
+    readonly reconnects: number;
+  };
 }

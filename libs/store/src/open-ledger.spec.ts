@@ -6,7 +6,14 @@ import { encodeSequenceKey, MemoryEventLog } from '@ledger/event-log';
 import { openLedger } from './open-ledger';
 import { silentLogger } from './logger';
 
-const recorder = { source: 'none', autoStart: false, flushIntervalMs: 50, flushKiB: 16, minSpaceStartMb: 0, minSpaceContinueMb: 0 };
+const recorder = {
+  source: 'none',
+  autoStart: false,
+  flushIntervalMs: 50,
+  flushKiB: 16,
+  minSpaceStartMb: 0,
+  minSpaceContinueMb: 0,
+};
 const cli = { actor: { kind: 'cli' as const }, correlationId: 'c' };
 
 describe('Ledger.verify', () => {
@@ -24,11 +31,17 @@ describe('Ledger.verify', () => {
     expect(first).toMatchObject({ ok: true, scope: 'full', from: 1, checked: ledger.state().seq });
     await ledger.execute({ type: 'StopRecording', data: { reason: 'requested' } }, cli);
     const second = await ledger.verify();
-    expect(second).toMatchObject({ ok: true, scope: 'incremental', from: first.head + 1, checked: 1, projection: { ok: true } });
+    expect(second).toMatchObject({
+      ok: true,
+      scope: 'incremental',
+      from: first.head + 1,
+      checked: 1,
+      projection: { ok: true },
+    });
 
     // Tamper with an event that was already verified: only a full verification reads it again.
     const key = `!events!${encodeSequenceKey(2)}`;
-    const stored = JSON.parse(await log.db.get(key) as string) as { data: Record<string, unknown> };
+    const stored = JSON.parse((await log.db.get(key)) as string) as { data: Record<string, unknown> };
     await log.db.put(key, JSON.stringify({ ...stored, data: { ...stored.data, version: 'edited' } }));
     expect((await ledger.verify()).ok).toBe(true);
     const full = await ledger.verify({ full: true });
@@ -47,7 +60,13 @@ describe('Ledger.verify', () => {
     let size = 0;
     for (let i = 0; i < 300; i++) {
       size += 10;
-      await ledger.execute({ type: 'AppendRecordingData', data: { name, totals: { qmdlSizeBytes: size, uncompressedBytes: size, containers: size } } }, cli);
+      await ledger.execute(
+        {
+          type: 'AppendRecordingData',
+          data: { name, totals: { qmdlSizeBytes: size, uncompressedBytes: size, containers: size } },
+        },
+        cli,
+      );
     }
     const reports = await Promise.all(verifications);
     expect(reports.every((r) => r.head < ledger.state().seq)).toBe(true);
@@ -84,13 +103,16 @@ describe('Ledger.stateAt', () => {
     await log.close();
   });
 
-  it('refuses a sequence past the head (no state after an event that has not happened); a later time gives the head\'s', async () => {
+  it("refuses a sequence past the head (no state after an event that has not happened); a later time gives the head's", async () => {
     const log = await MemoryEventLog.open();
     const ledger = await openLedger({ dataDir: dir, appVersion: 't', logger: silentLogger, recorder, log });
     await ledger.execute({ type: 'StartRecording', data: { atMs: 0, utcOffsetMinutes: 0 } }, cli);
     const head = ledger.state().seq;
     expect(JSON.stringify(await ledger.stateAt({ seq: head }))).toBe(JSON.stringify(ledger.state()));
-    const past = await ledger.stateAt({ seq: head + 1 }).then(() => undefined, (error: unknown) => error);
+    const past = await ledger.stateAt({ seq: head + 1 }).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
     expect(isLedgerError(past, 'SEQUENCE_PAST_HEAD')).toBe(true);
     expect(JSON.stringify(await ledger.stateAt({ time: '2999-01-01T00:00:00Z' }))).toBe(JSON.stringify(ledger.state()));
     await ledger.close();
@@ -105,23 +127,35 @@ describe('clock offset', () => {
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-  it.each([3600, -3600])('keeps a synthetic recording\'s last message time after its start time with a clock offset of %i s', async (offsetSeconds) => {
-    const log = await MemoryEventLog.open();
-    const ledger = await openLedger({ dataDir: dir, appVersion: 't', logger: silentLogger, recorder: { ...recorder, source: 'synthetic:rate=500' }, log });
-    await ledger.execute({ type: 'SetClockOffset', data: { offsetSeconds } }, cli);
-    await ledger.execute({ type: 'StartRecording', data: { atMs: 0, utcOffsetMinutes: 0 } }, cli);
-    for (const until = Date.now() + 30_000; ledger.state().current?.lastMessageTime === undefined && Date.now() < until; ) {
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
-    const current = ledger.state().current;
-    const start = parseRfc3339(current?.startTime ?? '');
-    const last = parseRfc3339(current?.lastMessageTime ?? '');
-    expect(start).toBeDefined();
-    expect(last).toBeDefined();
-    // Both on the adjusted clock: the last message is after the start, and not an offset away from it.
-    expect(last).toBeGreaterThanOrEqual(start ?? Infinity);
-    expect((last ?? 0) - (start ?? 0)).toBeLessThan(Math.abs(offsetSeconds) * 1000);
-    await ledger.close();
-    await log.close();
-  });
+  it.each([3600, -3600])(
+    "keeps a synthetic recording's last message time after its start time with a clock offset of %i s",
+    async (offsetSeconds) => {
+      const log = await MemoryEventLog.open();
+      const ledger = await openLedger({
+        dataDir: dir,
+        appVersion: 't',
+        logger: silentLogger,
+        recorder: { ...recorder, source: 'synthetic:rate=500' },
+        log,
+      });
+      await ledger.execute({ type: 'SetClockOffset', data: { offsetSeconds } }, cli);
+      await ledger.execute({ type: 'StartRecording', data: { atMs: 0, utcOffsetMinutes: 0 } }, cli);
+      for (
+        const until = Date.now() + 30_000;
+        ledger.state().current?.lastMessageTime === undefined && Date.now() < until;
+      ) {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      const current = ledger.state().current;
+      const start = parseRfc3339(current?.startTime ?? '');
+      const last = parseRfc3339(current?.lastMessageTime ?? '');
+      expect(start).toBeDefined();
+      expect(last).toBeDefined();
+      // Both on the adjusted clock: the last message is after the start, and not an offset away from it.
+      expect(last).toBeGreaterThanOrEqual(start ?? Infinity);
+      expect((last ?? 0) - (start ?? 0)).toBeLessThan(Math.abs(offsetSeconds) * 1000);
+      await ledger.close();
+      await log.close();
+    },
+  );
 });

@@ -3,19 +3,29 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Observable } from 'rxjs';
 import {
-  LedgerError, spaceSettingsInForce, type Command, type LedgerEvent, type QmdlStoreState, type SpaceSettings, type StoredEvent,
+  LedgerError,
+  spaceSettingsInForce,
+  type Command,
+  type LedgerEvent,
+  type QmdlStoreState,
+  type SpaceSettings,
+  type StoredEvent,
 } from '@ledger/domain';
 import { LevelEventLog, type EventLog, type UpcasterRegistry } from '@ledger/event-log';
 import { CommandProcessor } from './command-processor';
 import { ensureWritableDirectory } from './data-dir';
 import type {
-  CommandContext, CommandResult, Ledger, LedgerMetrics, LedgerOptions, RecordingPaths, StoreVerifyReport,
+  CommandContext,
+  CommandResult,
+  Ledger,
+  LedgerMetrics,
+  LedgerOptions,
+  RecordingPaths,
+  StoreVerifyReport,
 } from './ledger';
 import { consoleLogger, type LedgerLogger } from './logger';
 import type { Migration } from './migration';
-import {
-  diffProjections, foldLog, QmdlStoreProjection, replayWithInvariants,
-} from './qmdl-store.projection';
+import { diffProjections, foldLog, QmdlStoreProjection, replayWithInvariants } from './qmdl-store.projection';
 import { Recorder } from './recorder';
 import { RecordingFiles } from './recording-files';
 import { reconcileAtStartup, type RecoveryReport } from './startup-recovery';
@@ -64,13 +74,15 @@ export async function openLedger(options: OpenLedgerOptions): Promise<OpenedLedg
   const clock = options.clock ?? Date.now;
   const bootId = randomUUID();
   if (!options.readOnly && !options.log) await ensureWritableDirectory(options.dataDir);
-  const log = options.log ?? (await LevelEventLog.open({
-    location: ledgerLocation(options.dataDir),
-    createIfMissing: !options.readOnly,
-    // Read-only opens a private copy of the LevelDB directory: nothing in the data directory changes.
-    readOnly: options.readOnly === true,
-    ...(options.upcasters ? { upcasters: options.upcasters } : {}),
-  }));
+  const log =
+    options.log ??
+    (await LevelEventLog.open({
+      location: ledgerLocation(options.dataDir),
+      createIfMissing: !options.readOnly,
+      // Read-only opens a private copy of the LevelDB directory: nothing in the data directory changes.
+      readOnly: options.readOnly === true,
+      ...(options.upcasters ? { upcasters: options.upcasters } : {}),
+    }));
   try {
     const projection = await QmdlStoreProjection.load(log);
     if (projection.loadReport.from === 'rebuild' && log.headSeq() > 0) {
@@ -93,12 +105,15 @@ export async function openLedger(options: OpenLedgerOptions): Promise<OpenedLedg
       onCommitted: (state) => {
         projection.advance(state);
         if (!options.readOnly) {
-          projection.persist({ minEvents: options.snapshotEvery ?? 1000 }).catch((error: unknown) => logger.warn(`projection snapshot failed: ${String(error)}`));
+          projection
+            .persist({ minEvents: options.snapshotEvery ?? 1000 })
+            .catch((error: unknown) => logger.warn(`projection snapshot failed: ${String(error)}`));
         }
       },
     });
     // For the recorder and start-up, which exist only when the store is writable (LevelLedger.execute refuses when read-only).
-    const execute = (command: Command, context: CommandContext): Promise<CommandResult> => processor.execute(command, context);
+    const execute = (command: Command, context: CommandContext): Promise<CommandResult> =>
+      processor.execute(command, context);
     let recovery: RecoveryReport | undefined;
     if (!options.readOnly) {
       recorder = new Recorder({
@@ -113,15 +128,25 @@ export async function openLedger(options: OpenLedgerOptions): Promise<OpenedLedg
       });
       recovery = await reconcileAtStartup(
         {
-          log, dataDir: options.dataDir, files, logger, state: () => processor.current(), execute,
-          correlationId: randomUUID(), migrations: options.migrations ?? [], formatVersion: STORE_FORMAT_VERSION,
+          log,
+          dataDir: options.dataDir,
+          files,
+          logger,
+          state: () => processor.current(),
+          execute,
+          correlationId: randomUUID(),
+          migrations: options.migrations ?? [],
+          formatVersion: STORE_FORMAT_VERSION,
         },
         { bootId, version: options.appVersion, source: options.recorder.source },
       );
       await projection.persist({ force: true });
       await recorder.ensureReserve();
       if (options.recorder.autoStart && options.recorder.source !== 'none') {
-        const result = await execute({ type: 'StartRecording', data: { atMs: 0, utcOffsetMinutes: 0 } }, { actor: { kind: 'system' }, correlationId: randomUUID() });
+        const result = await execute(
+          { type: 'StartRecording', data: { atMs: 0, utcOffsetMinutes: 0 } },
+          { actor: { kind: 'system' }, correlationId: randomUUID() },
+        );
         if (!result.ok) logger.warn(`auto-start refused: ${result.refusal.code}: ${result.refusal.message}`);
       }
     }
@@ -172,8 +197,15 @@ class LevelLedger implements OpenedLedger {
   private verified?: { readonly seq: number; readonly state: QmdlStoreState };
 
   constructor(parts: {
-    log: EventLog; processor: CommandProcessor; projection: QmdlStoreProjection; recorder: Recorder | undefined;
-    files: RecordingFiles; options: OpenLedgerOptions; bootId: string; recovery: RecoveryReport | undefined; logger: LedgerLogger;
+    log: EventLog;
+    processor: CommandProcessor;
+    projection: QmdlStoreProjection;
+    recorder: Recorder | undefined;
+    files: RecordingFiles;
+    options: OpenLedgerOptions;
+    bootId: string;
+    recovery: RecoveryReport | undefined;
+    logger: LedgerLogger;
   }) {
     this.log = parts.log;
     this.processor = parts.processor;
@@ -195,14 +227,24 @@ class LevelLedger implements OpenedLedger {
 
   execute(command: Command, context: CommandContext): Promise<CommandResult> {
     if (this.options.readOnly) {
-      return Promise.resolve({ ok: false, refusal: { code: 'READ_ONLY', message: 'the store is open read-only' }, seq: this.state().seq });
+      return Promise.resolve({
+        ok: false,
+        refusal: { code: 'READ_ONLY', message: 'the store is open read-only' },
+        seq: this.state().seq,
+      });
     }
     return this.processor.execute(command, context);
   }
 
   executeAll(commands: readonly Command[], context: CommandContext): Promise<readonly CommandResult[]> {
     if (this.options.readOnly) {
-      return Promise.resolve(commands.map((): CommandResult => ({ ok: false, refusal: { code: 'READ_ONLY', message: 'the store is open read-only' }, seq: this.state().seq })));
+      return Promise.resolve(
+        commands.map((): CommandResult => ({
+          ok: false,
+          refusal: { code: 'READ_ONLY', message: 'the store is open read-only' },
+          seq: this.state().seq,
+        })),
+      );
     }
     return this.processor.executeAll(commands, context);
   }
@@ -210,7 +252,8 @@ class LevelLedger implements OpenedLedger {
   runReactor(definition: ReactorDefinition): Reactor {
     if (this.options.readOnly) throw new TypeError('reactors cannot run on a read-only store');
     if (this.closing) throw new TypeError('the store is closing');
-    if (this.running.some((r) => r.name === definition.name)) throw new TypeError(`a reactor named ${definition.name} is already running`);
+    if (this.running.some((r) => r.name === definition.name))
+      throw new TypeError(`a reactor named ${definition.name} is already running`);
     const reactor = runReactor({ logger: this.logger, ...definition, ledger: this });
     this.running.push(reactor);
     return reactor;
@@ -230,7 +273,10 @@ class LevelLedger implements OpenedLedger {
     if (at.seq !== undefined) {
       if (!Number.isInteger(at.seq) || at.seq < 0) throw new TypeError('seq must be a non-negative integer');
       // No state after an event that has not happened: answering the head's would claim it had (the CLI's `state --at` agrees).
-      if (at.seq > head) throw new LedgerError('SEQUENCE_PAST_HEAD', `event ${at.seq} is past the head of the log (${head})`, { details: { seq: at.seq, head } });
+      if (at.seq > head)
+        throw new LedgerError('SEQUENCE_PAST_HEAD', `event ${at.seq} is past the head of the log (${head})`, {
+          details: { seq: at.seq, head },
+        });
       if (at.seq === head) return this.state();
       const state = await foldLog(this.log, this.pastStates.nearest(at.seq), { toSeq: at.seq });
       this.pastStates.add(state);
@@ -251,15 +297,24 @@ class LevelLedger implements OpenedLedger {
    * against the replayed one. Repeated calls only check what was appended since
    * the last clean verification (chained to its verified hash), unless `full`.
    */
-  async verify(options: { readonly full?: boolean; readonly onProgress?: (seq: number) => void } = {}): Promise<StoreVerifyReport> {
+  async verify(
+    options: { readonly full?: boolean; readonly onProgress?: (seq: number) => void } = {},
+  ): Promise<StoreVerifyReport> {
     // The projection as of the head being verified (states are immutable; the live one moves on while we read).
     const live = this.state();
     const head = live.seq;
     const base = options.full ? undefined : this.verified;
     const from = (base?.seq ?? 0) + 1;
-    const chain = await this.log.verify({ from, to: head, ...(options.onProgress ? { onProgress: options.onProgress } : {}) });
+    const chain = await this.log.verify({
+      from,
+      to: head,
+      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+    });
     const replay = await replayWithInvariants(this.log, { toSeq: head, ...(base ? { from: base.state } : {}) });
-    const diff = replay.state.seq === live.seq ? diffProjections(replay.state, live) : `replayed to seq ${replay.state.seq}, live at ${live.seq}`;
+    const diff =
+      replay.state.seq === live.seq
+        ? diffProjections(replay.state, live)
+        : `replayed to seq ${replay.state.seq}, live at ${live.seq}`;
     const projection = diff === undefined ? { ok: true } : { ok: false, detail: diff };
     const ok = chain.ok && replay.violations.length === 0 && projection.ok;
     if (ok) this.verified = { seq: head, state: replay.state };

@@ -2,7 +2,13 @@ import { initialState } from '@ledger/domain';
 import { MemoryEventLog } from '@ledger/event-log';
 import { CommandProcessor } from './command-processor';
 import {
-  diffProjections, foldLog, PROJECTION_SNAPSHOT, PROJECTION_VERSION, projectionFingerprint, QmdlStoreProjection, rebuildProjection,
+  diffProjections,
+  foldLog,
+  PROJECTION_SNAPSHOT,
+  PROJECTION_VERSION,
+  projectionFingerprint,
+  QmdlStoreProjection,
+  rebuildProjection,
 } from './qmdl-store.projection';
 
 const ctx = { actor: { kind: 'cli' as const }, correlationId: 'c' };
@@ -10,13 +16,28 @@ const ctx = { actor: { kind: 'cli' as const }, correlationId: 'c' };
 async function logWithHistory(): Promise<{ log: MemoryEventLog; processor: CommandProcessor }> {
   const log = await MemoryEventLog.open();
   let now = 1_700_000_000_000;
-  const processor = new CommandProcessor({ log, initialState: initialState(), bootId: 'b', appVersion: 't', clock: () => (now += 1000) });
+  const processor = new CommandProcessor({
+    log,
+    initialState: initialState(),
+    bootId: 'b',
+    appVersion: 't',
+    clock: () => (now += 1000),
+  });
   for (let i = 0; i < 5; i++) {
     await processor.execute({ type: 'StartRecording', data: { atMs: now, utcOffsetMinutes: 0 } }, ctx);
     const name = processor.current().current?.name ?? '';
-    await processor.execute({ type: 'AppendRecordingData', data: { name, totals: { qmdlSizeBytes: 10 * (i + 1), uncompressedBytes: 30, containers: 1 } } }, ctx);
+    await processor.execute(
+      {
+        type: 'AppendRecordingData',
+        data: { name, totals: { qmdlSizeBytes: 10 * (i + 1), uncompressedBytes: 30, containers: 1 } },
+      },
+      ctx,
+    );
   }
-  await processor.execute({ type: 'DeleteRecording', data: { name: Object.keys(processor.current().entries)[0] ?? '' } }, ctx);
+  await processor.execute(
+    { type: 'DeleteRecording', data: { name: Object.keys(processor.current().entries)[0] ?? '' } },
+    ctx,
+  );
   return { log, processor };
 }
 
@@ -36,7 +57,11 @@ describe('QmdlStoreProjection', () => {
     const head = log.headSeq();
     await log.writeSnapshot(PROJECTION_SNAPSHOT, { seq: 3, version: PROJECTION_VERSION + 1, value: initialState() });
     expect((await QmdlStoreProjection.load(log)).loadReport).toMatchObject({ from: 'rebuild', replayed: head });
-    await log.writeSnapshot(PROJECTION_SNAPSHOT, { seq: head + 5, version: PROJECTION_VERSION, value: { ...initialState(), seq: head + 5 } });
+    await log.writeSnapshot(PROJECTION_SNAPSHOT, {
+      seq: head + 5,
+      version: PROJECTION_VERSION,
+      value: { ...initialState(), seq: head + 5 },
+    });
     const projection = await QmdlStoreProjection.load(log);
     expect(projection.loadReport).toMatchObject({ from: 'rebuild' });
     expect(projection.state().seq).toBe(head);

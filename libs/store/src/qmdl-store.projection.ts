@@ -1,6 +1,11 @@
 import {
-  createFold, createHistoryChecker, initialState,
-  type InvariantViolation, type LedgerEvent, type QmdlStoreState, type StoredEvent,
+  createFold,
+  createHistoryChecker,
+  initialState,
+  type InvariantViolation,
+  type LedgerEvent,
+  type QmdlStoreState,
+  type StoredEvent,
 } from '@ledger/domain';
 import { canonicalEncode, type EventLog } from '@ledger/event-log';
 
@@ -24,26 +29,36 @@ export class QmdlStoreProjection {
   private current: QmdlStoreState;
   private lastPersistedSeq: number;
 
-  private constructor(private readonly log: EventLog, state: QmdlStoreState, persistedSeq: number, readonly loadReport: ProjectionLoadReport) {
+  private constructor(
+    private readonly log: EventLog,
+    state: QmdlStoreState,
+    persistedSeq: number,
+    readonly loadReport: ProjectionLoadReport,
+  ) {
     this.current = state;
     this.lastPersistedSeq = persistedSeq;
   }
 
   /** Load the stored projection and catch up from the log; rebuild when it is missing, of another version, or ahead of the log. */
-  static async load(log: EventLog, options: { readonly onProgress?: (seq: number) => void } = {}): Promise<QmdlStoreProjection> {
+  static async load(
+    log: EventLog,
+    options: { readonly onProgress?: (seq: number) => void } = {},
+  ): Promise<QmdlStoreProjection> {
     const head = log.headSeq();
     const snapshot = await log.readSnapshot<QmdlStoreState>(PROJECTION_SNAPSHOT);
     let reason: string | undefined;
     if (!snapshot) reason = 'no stored projection';
-    else if (snapshot.version !== PROJECTION_VERSION) reason = `stored projection version ${snapshot.version} != ${PROJECTION_VERSION}`;
+    else if (snapshot.version !== PROJECTION_VERSION)
+      reason = `stored projection version ${snapshot.version} != ${PROJECTION_VERSION}`;
     else if (snapshot.seq > head) reason = `stored projection is at seq ${snapshot.seq}, past the log head ${head}`;
     else if (snapshot.value.seq !== snapshot.seq) reason = 'stored projection disagrees with its own sequence';
     const base = reason === undefined && snapshot ? snapshot.value : initialState();
     const start = base.seq;
     const state = await foldLog(log, base, { toSeq: head, onProgress: options.onProgress });
-    const report: ProjectionLoadReport = reason === undefined
-      ? { from: 'snapshot', snapshotSeq: start, replayed: head - start }
-      : { from: 'rebuild', snapshotSeq: 0, replayed: head, reason };
+    const report: ProjectionLoadReport =
+      reason === undefined
+        ? { from: 'snapshot', snapshotSeq: start, replayed: head - start }
+        : { from: 'rebuild', snapshotSeq: 0, replayed: head, reason };
     return new QmdlStoreProjection(log, state, reason === undefined ? start : 0, report);
   }
 
@@ -95,7 +110,10 @@ export async function foldLog(
 }
 
 /** Rebuild the projection from the whole log. */
-export function rebuildProjection(log: EventLog, options: { readonly toSeq?: number; readonly onProgress?: (seq: number) => void } = {}): Promise<QmdlStoreState> {
+export function rebuildProjection(
+  log: EventLog,
+  options: { readonly toSeq?: number; readonly onProgress?: (seq: number) => void } = {},
+): Promise<QmdlStoreState> {
   return foldLog(log, initialState(), options);
 }
 
@@ -129,8 +147,16 @@ function truncate(s: string | undefined): string {
  */
 export async function replayWithInvariants(
   log: EventLog,
-  options: { readonly from?: QmdlStoreState; readonly toSeq?: number; readonly onProgress?: (seq: number) => void } = {},
-): Promise<{ readonly state: QmdlStoreState; readonly violations: readonly InvariantViolation[]; readonly checked: number }> {
+  options: {
+    readonly from?: QmdlStoreState;
+    readonly toSeq?: number;
+    readonly onProgress?: (seq: number) => void;
+  } = {},
+): Promise<{
+  readonly state: QmdlStoreState;
+  readonly violations: readonly InvariantViolation[];
+  readonly checked: number;
+}> {
   const from = options.from ?? initialState();
   let checked = 0;
   const toSeq = options.toSeq ?? log.headSeq();
@@ -142,7 +168,12 @@ export async function replayWithInvariants(
   for await (const event of log.read({ fromSeq: from.seq + 1, toSeq })) {
     checked++;
     const violations = checker.step(event as LedgerEvent);
-    if (violations.length > 0) return { state: checker.result(), violations: violations.map((v) => ({ ...v, seq: v.seq ?? event.seq })), checked };
+    if (violations.length > 0)
+      return {
+        state: checker.result(),
+        violations: violations.map((v) => ({ ...v, seq: v.seq ?? event.seq })),
+        checked,
+      };
     if (options.onProgress && event.seq % 10_000 === 0) options.onProgress(event.seq);
   }
   const state = checker.result();

@@ -9,7 +9,14 @@ import { openLedger } from './open-ledger';
 import { reactorCheckpoint, reactorCorrelationId } from './reactor';
 import { inputCommands, inputSeqOf, inputsOf, outputFor } from './testing/reactor.fixtures';
 
-const recorder = { source: 'none', autoStart: false, flushIntervalMs: 50, flushKiB: 16, minSpaceStartMb: 0, minSpaceContinueMb: 0 };
+const recorder = {
+  source: 'none',
+  autoStart: false,
+  flushIntervalMs: 50,
+  flushKiB: 16,
+  minSpaceStartMb: 0,
+  minSpaceContinueMb: 0,
+};
 const cli = { actor: { kind: 'cli' as const }, correlationId: 'seed' };
 
 async function until(check: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
@@ -33,12 +40,15 @@ async function handledSeqs(log: EventLog, name: string): Promise<number[]> {
   return out;
 }
 
-const adapters: Array<[string, (dir: string) => Promise<{ ledger: Ledger; log: EventLog; reopen: () => Promise<Ledger> }>]> = [
+const adapters: Array<
+  [string, (dir: string) => Promise<{ ledger: Ledger; log: EventLog; reopen: () => Promise<Ledger> }>]
+> = [
   [
     'MemoryEventLog',
     async (dir) => {
       const log = await MemoryEventLog.open();
-      const open = (): Promise<Ledger> => openLedger({ dataDir: dir, appVersion: 't', logger: silentLogger, recorder, log });
+      const open = (): Promise<Ledger> =>
+        openLedger({ dataDir: dir, appVersion: 't', logger: silentLogger, recorder, log });
       return { ledger: await open(), log, reopen: open };
     },
   ],
@@ -69,10 +79,17 @@ describe.each(adapters)('reactors on %s', (_adapter, make) => {
 
   it('handles every input once, catching up and then live, and records its output with its checkpoint', async () => {
     await ledger.executeAll(inputCommands(250), cli);
-    const reactor = ledger.runReactor({ name: 'echo', batchSize: 40, handle: (events) => inputsOf(events).map(outputFor) });
+    const reactor = ledger.runReactor({
+      name: 'echo',
+      batchSize: 40,
+      handle: (events) => inputsOf(events).map(outputFor),
+    });
     for (let i = 0; i < 5; i++) await ledger.executeAll(inputCommands(10), cli);
     const inputs = await inputSeqs(log);
-    await until(() => reactor.status().lagEvents === 0 && reactor.status().position >= log.headSeq(), 'the reactor to catch up');
+    await until(
+      () => reactor.status().lagEvents === 0 && reactor.status().position >= log.headSeq(),
+      'the reactor to catch up',
+    );
     expect(await handledSeqs(log, 'echo')).toEqual(inputs);
     expect(reactor.status()).toMatchObject({ name: 'echo', state: 'live', failures: 0, lagEvents: 0 });
     expect(ledger.reactors().map((s) => s.name)).toEqual(['echo']);
@@ -109,7 +126,12 @@ describe.each(adapters)('reactors on %s', (_adapter, make) => {
       }
       return realWrite(name, snapshot);
     };
-    const reactor = ledger.runReactor({ name: 'snap', batchSize: 10, backoff: { minMs: 1, maxMs: 4 }, handle: (events) => inputsOf(events).map(outputFor) });
+    const reactor = ledger.runReactor({
+      name: 'snap',
+      batchSize: 10,
+      backoff: { minMs: 1, maxMs: 4 },
+      handle: (events) => inputsOf(events).map(outputFor),
+    });
     await until(() => reactor.status().lagEvents === 0, 'the reactor to catch up');
     expect(failed).toBe(true);
     expect(reactor.status().failures).toBe(1);
@@ -134,14 +156,18 @@ describe.each(adapters)('reactors on %s', (_adapter, make) => {
     const partial = await handledSeqs(log, 'stopper');
     const inputs = await inputSeqs(log);
     // The first batch only: the interrupted one recorded nothing.
-    expect(partial).toEqual(inputs.filter((seq) => seq <= (first.status().position)));
+    expect(partial).toEqual(inputs.filter((seq) => seq <= first.status().position));
     expect(partial.length).toBeGreaterThan(0);
     expect(partial.length).toBeLessThan(inputs.length);
 
     await ledger.close();
     ledger = await reopen();
     log = ledger.log;
-    const second = ledger.runReactor({ name: 'stopper', batchSize: 10, handle: (events: readonly StoredEvent[]) => inputsOf(events).map(outputFor) });
+    const second = ledger.runReactor({
+      name: 'stopper',
+      batchSize: 10,
+      handle: (events: readonly StoredEvent[]) => inputsOf(events).map(outputFor),
+    });
     await until(() => second.status().lagEvents === 0, 'the second run to catch up');
     expect(await handledSeqs(log, 'stopper')).toEqual(inputs);
   });
@@ -155,8 +181,13 @@ describe.each(adapters)('reactors on %s', (_adapter, make) => {
   });
 
   it('does not slow commands down: a handler that never finishes holds no command back', async () => {
-    ledger.runReactor({ name: 'stuck', handle: (_events, { signal }) => new Promise((resolve) => signal.addEventListener('abort', () => resolve(undefined))) });
-    for (let i = 0; i < 20; i++) expect((await ledger.execute({ type: 'SetClockOffset', data: { offsetSeconds: i } }, cli)).ok).toBe(true);
+    ledger.runReactor({
+      name: 'stuck',
+      handle: (_events, { signal }) =>
+        new Promise((resolve) => signal.addEventListener('abort', () => resolve(undefined))),
+    });
+    for (let i = 0; i < 20; i++)
+      expect((await ledger.execute({ type: 'SetClockOffset', data: { offsetSeconds: i } }, cli)).ok).toBe(true);
     expect(ledger.reactors()[0]?.lagEvents).toBeGreaterThan(0);
   });
 });

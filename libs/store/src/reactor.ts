@@ -21,7 +21,10 @@ export interface ReactorBatchContext {
  * Its own output events come back to it in later batches (ignore them by
  * `metadata.correlationId === reactorCorrelationId(name)` if they matter).
  */
-export type ReactorHandler = (events: readonly StoredEvent[], context: ReactorBatchContext) => Promise<readonly Command[] | void> | readonly Command[] | void;
+export type ReactorHandler = (
+  events: readonly StoredEvent[],
+  context: ReactorBatchContext,
+) => Promise<readonly Command[] | void> | readonly Command[] | void;
 
 /** What a reactor needs from the store: its log, and atomic execution of several commands. */
 export interface ReactorLedger {
@@ -98,7 +101,6 @@ export async function reactorCheckpoint(log: EventLog, name: string): Promise<nu
   return Math.max(snapshot?.seq ?? 0, caused?.[1] !== undefined ? Number(caused[1]) : 0);
 }
 
-
 /**
  * Runs a reactor: a checkpointed consumer of the log outside the commit loop.
  * It reads the log with the pull-based tail from its durable checkpoint
@@ -141,7 +143,11 @@ export function runReactor(options: ReactorOptions): Reactor {
     const commands = (await handle(batch, { name, signal: stopping.signal })) ?? [];
     if (stopping.signal.aborted) return;
     if (commands.length > 0) {
-      const context: CommandContext = { actor: { kind: 'system' }, correlationId: reactorCorrelationId(name), causationId: `${reactorCorrelationId(name)}@${last}` };
+      const context: CommandContext = {
+        actor: { kind: 'system' },
+        correlationId: reactorCorrelationId(name),
+        causationId: `${reactorCorrelationId(name)}@${last}`,
+      };
       const results = await ledger.executeAll(commands, context);
       results.forEach((result, i) => {
         if (!result.ok) options.onRefused?.(commands[i] as Command, result);
@@ -201,7 +207,16 @@ export function runReactor(options: ReactorOptions): Reactor {
     done,
     status: () => {
       const headSeq = log.headSeq();
-      return { name, state, position, headSeq, lagEvents: Math.max(0, headSeq - position), batches, failures, ...(lastError ? { lastError } : {}) };
+      return {
+        name,
+        state,
+        position,
+        headSeq,
+        lagEvents: Math.max(0, headSeq - position),
+        batches,
+        failures,
+        ...(lastError ? { lastError } : {}),
+      };
     },
     stop: async () => {
       stopping.abort();

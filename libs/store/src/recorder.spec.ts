@@ -16,7 +16,7 @@ describe('Recorder', () => {
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('does not report data as dropped when a stop committed first: the stop\'s final size covers the late data commit', async () => {
+  it("does not report data as dropped when a stop committed first: the stop's final size covers the late data commit", async () => {
     const log = await MemoryEventLog.open();
     const files = new RecordingFiles(path.join(dir, 'qmdl'));
     mkdirSync(files.dir);
@@ -32,28 +32,47 @@ describe('Recorder', () => {
     let stopped: CommandResult | undefined;
     const execute = async (command: Command, context: CommandContext): Promise<CommandResult> => {
       if (command.type !== 'AppendRecordingData' || stopped !== undefined) return processor.execute(command, context);
-      stopped = await processor.execute({ type: 'StopRecording', data: { reason: 'requested' } }, { actor: { kind: 'cli' }, correlationId: 'stop' });
+      stopped = await processor.execute(
+        { type: 'StopRecording', data: { reason: 'requested' } },
+        { actor: { kind: 'cli' }, correlationId: 'stop' },
+      );
       const result = await processor.execute(command, context);
       late = { totals: command.data.totals.qmdlSizeBytes, result };
       return result;
     };
     const recorder = new Recorder({
       files,
-      settings: { source: 'synthetic:rate=0', autoStart: false, flushIntervalMs: 3_600_000, flushKiB: 16, minSpaceStartMb: 0, minSpaceContinueMb: 0, reserveKiB: 0 },
+      settings: {
+        source: 'synthetic:rate=0',
+        autoStart: false,
+        flushIntervalMs: 3_600_000,
+        flushKiB: 16,
+        minSpaceStartMb: 0,
+        minSpaceContinueMb: 0,
+        reserveKiB: 0,
+      },
       logger,
       clock: Date.now,
       execute,
       newCorrelationId: randomUUID,
     });
     const processor = new CommandProcessor({
-      log, initialState: initialState(), bootId: 'boot', appVersion: 'test', clock: Date.now,
+      log,
+      initialState: initialState(),
+      bootId: 'boot',
+      appVersion: 'test',
+      clock: Date.now,
       effects: {
         beforeCommit: (events) => recorder.beforeCommit(events),
         afterCommit: (events, state) => recorder.afterCommit(events, state),
       },
     });
-    await processor.execute({ type: 'StartRecording', data: { atMs: Date.now(), utcOffsetMinutes: 0 } }, { actor: { kind: 'cli' }, correlationId: 'start' });
-    for (const until = Date.now() + 30_000; late === undefined && Date.now() < until; ) await new Promise((resolve) => setTimeout(resolve, 10));
+    await processor.execute(
+      { type: 'StartRecording', data: { atMs: Date.now(), utcOffsetMinutes: 0 } },
+      { actor: { kind: 'cli' }, correlationId: 'start' },
+    );
+    for (const until = Date.now() + 30_000; late === undefined && Date.now() < until;)
+      await new Promise((resolve) => setTimeout(resolve, 10));
     await recorder.close();
 
     expect(late?.result).toMatchObject({ ok: false, refusal: { code: 'RECORDING_NOT_ACTIVE' } });

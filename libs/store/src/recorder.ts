@@ -1,8 +1,15 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import {
-  formatRfc3339, parseRfc3339, spaceSettingsInForce,
-  type Command, type DecidedEvent, type LedgerEvent, type QmdlStoreState, type RecordingTotals, type Refusal,
+  formatRfc3339,
+  parseRfc3339,
+  spaceSettingsInForce,
+  type Command,
+  type DecidedEvent,
+  type LedgerEvent,
+  type QmdlStoreState,
+  type RecordingTotals,
+  type Refusal,
 } from '@ledger/domain';
 import { createDiagSource, QmdlGzipWriter, type DiagSource, type DiagSourceStats } from '@ledger/qmdl';
 import type { CommandEffects } from './command-processor';
@@ -81,7 +88,8 @@ export class Recorder implements CommandEffects {
 
   /** The free space (MB) needed to start, or to keep recording: the recorded config's value, else the setting. */
   private minSpaceMb(which: 'start' | 'continue', state: QmdlStoreState | undefined = this.options.state?.()): number {
-    const settings = state === undefined ? this.options.settings : spaceSettingsInForce(state.config, this.options.settings);
+    const settings =
+      state === undefined ? this.options.settings : spaceSettingsInForce(state.config, this.options.settings);
     return which === 'start' ? settings.minSpaceStartMb : settings.minSpaceContinueMb;
   }
 
@@ -104,7 +112,14 @@ export class Recorder implements CommandEffects {
       if (event.type === 'RecordingStopped' && this.active && event.recording === this.active.name) {
         // After a write failure the trailer cannot be trusted to fit: keep the committed prefix instead.
         const totals = await this.finalizeActive({ abandon: event.data.reason === 'write-failed' });
-        out.push({ ...event, data: { ...event.data, ...totals.totals, ...(totals.detail ? { detail: joinDetail(event.data.detail, totals.detail) } : {}) } });
+        out.push({
+          ...event,
+          data: {
+            ...event.data,
+            ...totals.totals,
+            ...(totals.detail ? { detail: joinDetail(event.data.detail, totals.detail) } : {}),
+          },
+        });
       } else {
         out.push(event);
       }
@@ -117,7 +132,8 @@ export class Recorder implements CommandEffects {
     for (const event of events) {
       switch (event.type) {
         case 'RecordingStarted':
-          if (state.current?.name === event.data.name && !this.closing) await this.open(event.data.name, event.data.compressed, state.clockOffsetSeconds);
+          if (state.current?.name === event.data.name && !this.closing)
+            await this.open(event.data.name, event.data.compressed, state.clockOffsetSeconds);
           break;
         case 'RecordingDeleted':
           if (event.recording) await this.options.files.remove(event.recording);
@@ -143,7 +159,15 @@ export class Recorder implements CommandEffects {
     const writer = await QmdlGzipWriter.create({ path: paths.qmdl });
     await fs.writeFile(paths.analysis, '', { flag: 'a' });
     const zero: RecordingTotals = { qmdlSizeBytes: 0, uncompressedBytes: 0, containers: 0 };
-    const active: ActiveRecording = { name, writer, abort: new AbortController(), written: zero, committed: zero, lastFlushAt: this.options.clock(), pendingRaw: 0 };
+    const active: ActiveRecording = {
+      name,
+      writer,
+      abort: new AbortController(),
+      written: zero,
+      committed: zero,
+      lastFlushAt: this.options.clock(),
+      pendingRaw: 0,
+    };
     this.active = active;
     // Fixed for the recording: a later offset change must not make a paced source wait (or race) by it.
     const source = createDiagSource(this.options.settings.source, { clockOffsetMs: clockOffsetSeconds * 1000 });
@@ -185,7 +209,10 @@ export class Recorder implements CommandEffects {
           ...(chunk.lastMessageTimeMs !== undefined ? { lastMessageTime: localRfc3339(chunk.lastMessageTimeMs) } : {}),
         };
         // A failure matters while this recording is still the active one (a stop closes the writer).
-        const written = compressed.then(() => undefined, (error: unknown) => (this.active === active ? Promise.reject(error) : undefined));
+        const written = compressed.then(
+          () => undefined,
+          (error: unknown) => (this.active === active ? Promise.reject(error) : undefined),
+        );
         written.catch(() => undefined); // observed through settle() below
         // Counted when handed over (not when compressed), so the commit window keeps its configured size.
         active.pendingRaw += chunk.frames.length;
@@ -237,7 +264,11 @@ export class Recorder implements CommandEffects {
       active.pendingRaw = 0;
       await active.writer.sync();
       totals = { ...handed, qmdlSizeBytes: flushed.compressedBytes, uncompressedBytes: flushed.uncompressedBytes };
-      active.written = { ...active.written, qmdlSizeBytes: flushed.compressedBytes, uncompressedBytes: flushed.uncompressedBytes };
+      active.written = {
+        ...active.written,
+        qmdlSizeBytes: flushed.compressedBytes,
+        uncompressedBytes: flushed.uncompressedBytes,
+      };
     });
     if (!totals) return;
     const result = await this.options.execute(
@@ -254,11 +285,15 @@ export class Recorder implements CommandEffects {
     if (low > 0 && this.active === active) {
       // The data is committed: a free-space probe that fails (e.g. EMFILE) skips this check, it does not fail the write.
       const free = await this.freeBytes().catch((error: unknown) => {
-        this.options.logger.warn(`free space of ${this.options.files.dir} unknown (${errorDetail(error)}); checked again at the next commit`);
+        this.options.logger.warn(
+          `free space of ${this.options.files.dir} unknown (${errorDetail(error)}); checked again at the next commit`,
+        );
         return Number.POSITIVE_INFINITY;
       });
       if (free < low * MB) {
-        this.options.logger.warn(`free space ${Math.floor(free / MB)}MB below ${low}MB: stopping recording ${active.name}`);
+        this.options.logger.warn(
+          `free space ${Math.floor(free / MB)}MB below ${low}MB: stopping recording ${active.name}`,
+        );
         await this.stop('disk-low', `${Math.floor(free / MB)}MB available, ${low}MB required to continue`);
       }
     }
@@ -289,7 +324,9 @@ export class Recorder implements CommandEffects {
     if (this.active !== active) return;
     // Give back the reserved space so the stop (and later deletes) can be committed on a full disk.
     await this.releaseReserve();
-    this.options.logger.error(`recording ${active.name}: write failed: ${error instanceof Error ? error.message : String(error)}`);
+    this.options.logger.error(
+      `recording ${active.name}: write failed: ${error instanceof Error ? error.message : String(error)}`,
+    );
     await this.stop('write-failed', errorDetail(error));
   }
 
@@ -340,7 +377,9 @@ export class Recorder implements CommandEffects {
    * write error (e.g. ENOSPC) the file is cut back to the last committed size,
    * which is still a valid gzip prefix: a stop never fails.
    */
-  private async finalizeActive(options: { readonly abandon?: boolean } = {}): Promise<{ totals: RecordingTotals; detail?: string }> {
+  private async finalizeActive(
+    options: { readonly abandon?: boolean } = {},
+  ): Promise<{ totals: RecordingTotals; detail?: string }> {
     const active = this.active;
     if (!active) throw new TypeError('no active recording to finalize');
     active.abort.abort();
@@ -422,7 +461,10 @@ export class Recorder implements CommandEffects {
 
   private withLock<T>(fn: () => Promise<T>): Promise<T> {
     const run = this.lock.then(fn, fn);
-    this.lock = run.then(() => undefined, () => undefined);
+    this.lock = run.then(
+      () => undefined,
+      () => undefined,
+    );
     return run;
   }
 

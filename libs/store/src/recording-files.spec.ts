@@ -11,7 +11,16 @@ describe('RecordingFiles.scan', () => {
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
   it('groups the Rayhunter layout by recording, oldest first, and ignores everything else', async () => {
-    for (const f of ['1700000010.qmdl.gz', '1700000010.ndjson', '1700000010-gps.ndjson', '999.qmdl', '1700000002.ndjson', 'notes.txt', '12a.qmdl', '1700000003.qmdl.gz.tmp']) {
+    for (const f of [
+      '1700000010.qmdl.gz',
+      '1700000010.ndjson',
+      '1700000010-gps.ndjson',
+      '999.qmdl',
+      '1700000002.ndjson',
+      'notes.txt',
+      '12a.qmdl',
+      '1700000003.qmdl.gz.tmp',
+    ]) {
       writeFileSync(path.join(dir, f), 'x');
     }
     mkdirSync(path.join(dir, '1700000004.qmdl'));
@@ -19,7 +28,10 @@ describe('RecordingFiles.scan', () => {
     const found = await files.scan();
     expect([...found.keys()]).toEqual(['999', '1700000002', '1700000010']);
     expect(found.get('1700000010')?.qmdl).toEqual([{ file: path.join(dir, '1700000010.qmdl.gz'), compressed: true }]);
-    expect([...(found.get('1700000010')?.other ?? [])].sort()).toEqual([path.join(dir, '1700000010-gps.ndjson'), path.join(dir, '1700000010.ndjson')]);
+    expect([...(found.get('1700000010')?.other ?? [])].sort()).toEqual([
+      path.join(dir, '1700000010-gps.ndjson'),
+      path.join(dir, '1700000010.ndjson'),
+    ]);
     expect(found.get('999')?.qmdl).toEqual([{ file: path.join(dir, '999.qmdl'), compressed: false }]);
     expect(found.get('1700000002')).toEqual({ qmdl: [], other: [path.join(dir, '1700000002.ndjson')] });
   });

@@ -8,7 +8,10 @@ export const RECORDING_NAME = /^[0-9]{1,20}$/;
 
 export function assertRecordingName(name: string): void {
   if (!RECORDING_NAME.test(name)) {
-    throw new LedgerError('INVALID_RECORDING_NAME', `invalid recording name ${JSON.stringify(name.slice(0, 64))}: expected 1 to 20 decimal digits`);
+    throw new LedgerError(
+      'INVALID_RECORDING_NAME',
+      `invalid recording name ${JSON.stringify(name.slice(0, 64))}: expected 1 to 20 decimal digits`,
+    );
   }
 }
 
@@ -67,7 +70,8 @@ export class RecordingFiles {
         files = { qmdl: [], other: [] };
         found.set(name, files);
       }
-      if (match[2] === '.qmdl' || match[2] === '.qmdl.gz') files.qmdl.push({ file, compressed: match[2] === '.qmdl.gz' });
+      if (match[2] === '.qmdl' || match[2] === '.qmdl.gz')
+        files.qmdl.push({ file, compressed: match[2] === '.qmdl.gz' });
       else files.other.push(file);
     }
     // Oldest recording first (names are unix seconds), whatever order the directory had.

@@ -7,7 +7,14 @@ import { silentLogger } from './logger';
 import { openLedger } from './open-ledger';
 import { Shipper } from './shipper';
 
-const recorder = { source: 'none', autoStart: false, flushIntervalMs: 50, flushKiB: 16, minSpaceStartMb: 0, minSpaceContinueMb: 0 };
+const recorder = {
+  source: 'none',
+  autoStart: false,
+  flushIntervalMs: 50,
+  flushKiB: 16,
+  minSpaceStartMb: 0,
+  minSpaceContinueMb: 0,
+};
 const cli = { actor: { kind: 'cli' as const }, correlationId: 'c' };
 
 /** A central side in memory: it keeps what it is sent, with the protocol's head rules. */
@@ -36,7 +43,9 @@ class MemoryTarget implements FleetTarget {
   }
   private current(): ChainHead {
     const last = this.lines[this.lines.length - 1];
-    return last === undefined ? { seq: 0, hash: '0'.repeat(64) } : { seq: this.lines.length, hash: (JSON.parse(last) as { hash: string }).hash };
+    return last === undefined
+      ? { seq: 0, hash: '0'.repeat(64) }
+      : { seq: this.lines.length, hash: (JSON.parse(last) as { hash: string }).hash };
   }
 }
 

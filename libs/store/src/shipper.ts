@@ -50,7 +50,6 @@ interface FileProgress {
   remote?: number;
 }
 
-
 /**
  * Ships the log and the recordings to a fleet service: a checkpointed loop over
  * the log. The checkpoint is the central head itself — asked at start and after
@@ -183,7 +182,10 @@ export class Shipper {
     this.state = 'shipping';
     const lines: string[] = [];
     let bytes = 0;
-    for await (const { text } of this.ledger.log.readStored({ fromSeq: after + 1, toSeq: Math.min(head, after + this.batchEvents) })) {
+    for await (const { text } of this.ledger.log.readStored({
+      fromSeq: after + 1,
+      toSeq: Math.min(head, after + this.batchEvents),
+    })) {
       lines.push(text);
       bytes += text.length + 1;
       if (bytes >= this.chunkBytes) break;
@@ -203,7 +205,8 @@ export class Shipper {
 
   /** The central head must be a point of our own history; otherwise the device forked (e.g. a restored backup). */
   private async checkFork(head: ChainHead, forkSeq?: number): Promise<void> {
-    if (forkSeq !== undefined) throw this.forked(`the central history of this device differs from the local one at seq ${forkSeq}`);
+    if (forkSeq !== undefined)
+      throw this.forked(`the central history of this device differs from the local one at seq ${forkSeq}`);
     if (head.seq === 0 || head.seq > this.ledger.log.headSeq()) return;
     for await (const { text } of this.ledger.log.readStored({ fromSeq: head.seq, toSeq: head.seq })) {
       if ((JSON.parse(text) as { hash?: unknown }).hash === head.hash) return;
@@ -214,14 +217,18 @@ export class Shipper {
   /** The central side holds more than this device: send our head event so the central side can tell a stale copy from a fork. */
   private async probeBehind(local: number): Promise<void> {
     const lines: string[] = [];
-    for await (const { text } of this.ledger.log.readStored({ fromSeq: Math.max(1, local), toSeq: local })) lines.push(text);
+    for await (const { text } of this.ledger.log.readStored({ fromSeq: Math.max(1, local), toSeq: local }))
+      lines.push(text);
     if (lines.length > 0) {
       const answer = await this.target.sendEvents(`${lines.join('\n')}\n`);
-      if (!answer.ok && answer.fork !== undefined) throw this.forked(`the central history of this device differs from the local one at seq ${answer.fork.seq}`);
+      if (!answer.ok && answer.fork !== undefined)
+        throw this.forked(`the central history of this device differs from the local one at seq ${answer.fork.seq}`);
     }
     const centralSeq = this.central?.seq;
     this.central = undefined;
-    throw this.forked(`the central service holds seq ${centralSeq} past this device's head ${local} (restored from an old backup?)`);
+    throw this.forked(
+      `the central service holds seq ${centralSeq} past this device's head ${local} (restored from an old backup?)`,
+    );
   }
 
   private forked(message: string): LedgerError {
@@ -231,7 +238,10 @@ export class Shipper {
   /** Live recordings in log order: the committed bytes of each file the central side does not hold yet. */
   private async shipRecordings(): Promise<boolean> {
     const state = this.ledger.state();
-    const live: Array<{ entry: RecordingEntry; active: boolean }> = Object.values(state.entries).map((entry) => ({ entry, active: false }));
+    const live: Array<{ entry: RecordingEntry; active: boolean }> = Object.values(state.entries).map((entry) => ({
+      entry,
+      active: false,
+    }));
     if (state.current !== undefined) live.push({ entry: state.current, active: true });
     live.sort((a, b) => compareRecordingsByStart(a.entry, b.entry));
     for (const { entry, active } of live) {
@@ -240,8 +250,14 @@ export class Shipper {
       if (await this.shipFile(entry.name, 'qmdl', paths.qmdl, entry.qmdlSizeBytes)) return true;
       if (active) continue;
       // The side files are final once the recording is: their size on disk is what there is.
-      for (const [file, location] of [['gps', paths.gps], ['analysis', paths.analysis]] as const) {
-        const size = await fs.stat(location).then((s) => s.size, () => 0);
+      for (const [file, location] of [
+        ['gps', paths.gps],
+        ['analysis', paths.analysis],
+      ] as const) {
+        const size = await fs.stat(location).then(
+          (s) => s.size,
+          () => 0,
+        );
         if (await this.shipFile(entry.name, file, location, size)) return true;
       }
       await this.recordUploaded(entry);
@@ -279,7 +295,10 @@ export class Shipper {
     const context = { actor: { kind: 'system' as const }, correlationId: `ship-${entry.name}-${this.clock()}` };
     const uploadTime = new Date(this.clock() + this.ledger.state().clockOffsetSeconds * 1000).toISOString();
     const result = await this.ledger.execute(
-      { type: 'MarkRecordingUploaded', data: { name: entry.name, uploadTime, target: this.target.url, sizeBytes: entry.qmdlSizeBytes } },
+      {
+        type: 'MarkRecordingUploaded',
+        data: { name: entry.name, uploadTime, target: this.target.url, sizeBytes: entry.qmdlSizeBytes },
+      },
       context,
     );
     if (!result.ok) {
@@ -289,7 +308,10 @@ export class Shipper {
     this.uploaded += 1;
     this.logger.info(`shipping: recording ${entry.name} uploaded to ${this.target.url} (${entry.qmdlSizeBytes} bytes)`);
     if (this.options.deleteAfterUpload) {
-      const deleted = await this.ledger.execute({ type: 'DeleteRecording', data: { name: entry.name, reason: 'uploaded' } }, { ...context, causationId: context.correlationId });
+      const deleted = await this.ledger.execute(
+        { type: 'DeleteRecording', data: { name: entry.name, reason: 'uploaded' } },
+        { ...context, causationId: context.correlationId },
+      );
       if (!deleted.ok) this.logger.warn(`shipping: could not delete uploaded ${entry.name}: ${deleted.refusal.code}`);
       for (const file of ['qmdl', 'gps', 'analysis']) this.files.delete(`${entry.name}/${file}`);
     }
@@ -329,7 +351,10 @@ export class Shipper {
     this.central = undefined;
     this.state = code === ShippingErrorCode.CHAIN_FORKED ? 'forked' : 'backoff';
     const exponent = Math.min(this.failures - 1, 16);
-    const delay = code === ShippingErrorCode.SHIP_UNREACHABLE ? Math.min(this.maxBackoffMs, this.minBackoffMs * 2 ** exponent) : this.maxBackoffMs;
+    const delay =
+      code === ShippingErrorCode.SHIP_UNREACHABLE
+        ? Math.min(this.maxBackoffMs, this.minBackoffMs * 2 ** exponent)
+        : this.maxBackoffMs;
     await abortableSleep(delay * (0.75 + Math.random() * 0.5), this.abort.signal);
   }
 

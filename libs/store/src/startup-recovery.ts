@@ -39,7 +39,10 @@ const SYSTEM: CommandContext['actor'] = { kind: 'system' };
  * committed size, finish deletes a crash cut short, mark missing files damaged,
  * adopt orphan files — and record the boot, which stops an interrupted recording.
  */
-export async function reconcileAtStartup(options: RecoveryOptions, boot: { bootId: string; version: string; source?: string }): Promise<RecoveryReport> {
+export async function reconcileAtStartup(
+  options: RecoveryOptions,
+  boot: { bootId: string; version: string; source?: string },
+): Promise<RecoveryReport> {
   const { files, logger } = options;
   const context: CommandContext = { actor: SYSTEM, correlationId: options.correlationId };
   const run = async (command: Command): Promise<CommandResult> => {
@@ -50,7 +53,10 @@ export async function reconcileAtStartup(options: RecoveryOptions, boot: { bootI
 
   let createdStore = false;
   if (options.state().storeId === undefined) {
-    await run({ type: 'CreateStore', data: { storeId: options.log.metadata.storeId, formatVersion: options.formatVersion } });
+    await run({
+      type: 'CreateStore',
+      data: { storeId: options.log.metadata.storeId, formatVersion: options.formatVersion },
+    });
     createdStore = true;
   }
 
@@ -79,7 +85,9 @@ export async function reconcileAtStartup(options: RecoveryOptions, boot: { bootI
       if (size > current.qmdlSizeBytes) {
         await fs.truncate(f.file, current.qmdlSizeBytes);
         truncated.push({ name: current.name, from: size, to: current.qmdlSizeBytes });
-        logger.warn(`recording ${current.name}: cut ${size - current.qmdlSizeBytes} uncommitted bytes (${size} → ${current.qmdlSizeBytes})`);
+        logger.warn(
+          `recording ${current.name}: cut ${size - current.qmdlSizeBytes} uncommitted bytes (${size} → ${current.qmdlSizeBytes})`,
+        );
       }
     }
   }
@@ -101,7 +109,10 @@ export async function reconcileAtStartup(options: RecoveryOptions, boot: { bootI
     const present = (onDisk.get(entry.name)?.qmdl ?? []).some((f) => f.compressed === entry.compressed);
     if (present) continue;
     const missing = [files.paths(entry.name, entry.compressed).qmdl];
-    await run({ type: 'MarkRecordingDamaged', data: { name: entry.name, missing, detail: 'QMDL file missing on disk at start-up' } });
+    await run({
+      type: 'MarkRecordingDamaged',
+      data: { name: entry.name, missing, detail: 'QMDL file missing on disk at start-up' },
+    });
     damaged.push(entry.name);
   }
 
@@ -131,8 +142,25 @@ export async function reconcileAtStartup(options: RecoveryOptions, boot: { bootI
 
   const previousShutdownClean = options.state().runningBootId === undefined;
   const interrupted = options.state().current?.name;
-  await run({ type: 'StartService', data: { bootId: boot.bootId, version: boot.version, pid: process.pid, ...(boot.source ? { source: boot.source } : {}) } });
+  await run({
+    type: 'StartService',
+    data: {
+      bootId: boot.bootId,
+      version: boot.version,
+      pid: process.pid,
+      ...(boot.source ? { source: boot.source } : {}),
+    },
+  });
   if (interrupted) logger.warn(`recording ${interrupted} was active when the previous run died: stopped (interrupted)`);
 
-  return { createdStore, migrationsApplied, truncated, removedDeleted, damaged, adopted, previousShutdownClean, ...(interrupted ? { interrupted } : {}) };
+  return {
+    createdStore,
+    migrationsApplied,
+    truncated,
+    removedDeleted,
+    damaged,
+    adopted,
+    previousShutdownClean,
+    ...(interrupted ? { interrupted } : {}),
+  };
 }

@@ -7,12 +7,26 @@ function fold(events: DecidedEvent[]): QmdlStoreState {
   return events.reduce((state, event, i) => evolve(state, { ...event, seq: i + 1 }), initialState());
 }
 const imported = (name: string): DecidedEvent => ({
-  type: 'RecordingImported', recording: name, data: { name, startTime: `2024-06-01T10:00:0${name.slice(-1)}+00:00`, qmdlSizeBytes: 10, compressed: true, recoveredFrom: 'manifest' },
+  type: 'RecordingImported',
+  recording: name,
+  data: {
+    name,
+    startTime: `2024-06-01T10:00:0${name.slice(-1)}+00:00`,
+    qmdlSizeBytes: 10,
+    compressed: true,
+    recoveredFrom: 'manifest',
+  },
 });
 const enabled = enabledAnalyzers(analyzerConfigOf({}));
-const started = (name: string, analysisId: string, analyzers = enabled): DecidedEvent => ({ type: 'RecordingAnalysisStarted', recording: name, data: { analysisId, reason: 'new', analyzers } });
+const started = (name: string, analysisId: string, analyzers = enabled): DecidedEvent => ({
+  type: 'RecordingAnalysisStarted',
+  recording: name,
+  data: { analysisId, reason: 'new', analyzers },
+});
 const completed = (name: string, analysisId: string, analyzers = enabled): DecidedEvent => ({
-  type: 'RecordingAnalysisCompleted', recording: name, data: { analysisId, analyzers, messages: 1, analysed: 1, skipped: {}, severities: {}, reportRows: 0 },
+  type: 'RecordingAnalysisCompleted',
+  recording: name,
+  data: { analysisId, analyzers, messages: 1, analysed: 1, skipped: {}, severities: {}, reportRows: 0 },
 });
 
 describe('the analysis queue', () => {
@@ -24,16 +38,27 @@ describe('the analysis queue', () => {
   });
 
   it('queues never-analysed recordings in start order, and not those with a current report', () => {
-    const state = fold([imported('1717236002'), imported('1717236001'), started('1717236002', 'a'), completed('1717236002', 'a')]);
+    const state = fold([
+      imported('1717236002'),
+      imported('1717236001'),
+      started('1717236002', 'a'),
+      completed('1717236002', 'a'),
+    ]);
     expect(dueAnalyses(state, enabled, [])).toEqual([{ name: '1717236001', reason: 'new' }]);
   });
 
   it('re-analyses a report made by an older version of an enabled analyzer, or by another set of analyzers', () => {
     const older = enabled.map((a, i) => (i === 0 ? { ...a, version: a.version - 1 } : a));
-    const state = fold([imported('1717236001'), started('1717236001', 'a', older), completed('1717236001', 'a', older)]);
+    const state = fold([
+      imported('1717236001'),
+      started('1717236001', 'a', older),
+      completed('1717236001', 'a', older),
+    ]);
     expect(dueAnalyses(state, enabled, [])).toEqual([{ name: '1717236001', reason: 'analyzer-changed' }]);
     const current = fold([imported('1717236001'), started('1717236001', 'a'), completed('1717236001', 'a')]);
-    expect(dueAnalyses(current, enabledAnalyzers(analyzerConfigOf({ analyzers: { test_analyzer: true } })), [])).toEqual([{ name: '1717236001', reason: 'analyzer-changed' }]);
+    expect(
+      dueAnalyses(current, enabledAnalyzers(analyzerConfigOf({ analyzers: { test_analyzer: true } })), []),
+    ).toEqual([{ name: '1717236001', reason: 'analyzer-changed' }]);
   });
 
   it('resumes an analysis started and never completed, under its id; asked re-analyses come first', () => {
@@ -42,27 +67,64 @@ describe('the analysis queue', () => {
       { name: '1717236002', reason: 'requested' },
       { name: '1717236001', reason: 'new', resume: 'crashed' },
     ]);
-    expect(analysisStatusOf(state, dueAnalyses(state, enabled, []), '1717236001')).toEqual({ queued: ['1717236002'], running: '1717236001', finished: [] });
+    expect(analysisStatusOf(state, dueAnalyses(state, enabled, []), '1717236001')).toEqual({
+      queued: ['1717236002'],
+      running: '1717236001',
+      finished: [],
+    });
   });
 });
 
 describe('finding coalescing', () => {
-  const analyzers = [{ key: 'imsi_requested', name: 'I' }, { key: 'null_cipher', name: 'N' }];
-  const row = (events: Array<{ event_type: 'Informational' | 'Low' | 'High'; message: string } | null>) => ({ packet_timestamp: '2024-06-01T10:00:00+00:00', skipped_message_reason: null, events });
+  const analyzers = [
+    { key: 'imsi_requested', name: 'I' },
+    { key: 'null_cipher', name: 'N' },
+  ];
+  const row = (events: Array<{ event_type: 'Informational' | 'Low' | 'High'; message: string } | null>) => ({
+    packet_timestamp: '2024-06-01T10:00:00+00:00',
+    skipped_message_reason: null,
+    events,
+  });
 
   it('keeps one finding per analyzer and severity per 1000-packet window, with the count, and no Informational one', () => {
     const c = new FindingCoalescer({ analysisId: 'x', analyzers });
-    expect(c.add(row([{ event_type: 'High', message: 'a (packet 5)' }, { event_type: 'Informational', message: 'i' }]), 5)).toBeUndefined();
+    expect(
+      c.add(
+        row([
+          { event_type: 'High', message: 'a (packet 5)' },
+          { event_type: 'Informational', message: 'i' },
+        ]),
+        5,
+      ),
+    ).toBeUndefined();
     expect(c.add(row([{ event_type: 'High', message: 'b (packet 7)' }, null]), 7)).toBeUndefined();
     const closed = c.add(row([null, { event_type: 'High', message: 'c (packet 1001)' }]), 1001);
-    expect(closed).toEqual({ through: 1000, findings: [expect.objectContaining({ analyzer: 'imsi_requested', severity: 'High', message: 'a (packet 5)', packet: 5, count: 2, lastPacket: 7, windowEnd: 1000 })] });
-    expect(c.close()).toEqual({ through: 2000, findings: [expect.objectContaining({ analyzer: 'null_cipher', count: 1, packet: 1001, windowEnd: 2000 })] });
+    expect(closed).toEqual({
+      through: 1000,
+      findings: [
+        expect.objectContaining({
+          analyzer: 'imsi_requested',
+          severity: 'High',
+          message: 'a (packet 5)',
+          packet: 5,
+          count: 2,
+          lastPacket: 7,
+          windowEnd: 1000,
+        }),
+      ],
+    });
+    expect(c.close()).toEqual({
+      through: 2000,
+      findings: [expect.objectContaining({ analyzer: 'null_cipher', count: 1, packet: 1001, windowEnd: 2000 })],
+    });
     expect(c.close()).toBeUndefined();
   });
 
   it('ignores skipped-message rows', () => {
     const c = new FindingCoalescer({ analysisId: 'x', analyzers });
-    expect(c.add({ packet_timestamp: 't', skipped_message_reason: 'NASDecodingError(EncryptedNASMessage)', events: [] }, 3)).toBeUndefined();
+    expect(
+      c.add({ packet_timestamp: 't', skipped_message_reason: 'NASDecodingError(EncryptedNASMessage)', events: [] }, 3),
+    ).toBeUndefined();
     expect(c.close()).toBeUndefined();
   });
 });

@@ -1,5 +1,11 @@
 import { ANALYZERS, DEFAULT_ANALYZER_CONFIG, type AnalyzerConfig } from '@ledger/analysis';
-import { analysisOf, compareRecordingsByStart, type AnalysisReason, type AnalyzerVersion, type QmdlStoreState } from '@ledger/domain';
+import {
+  analysisOf,
+  compareRecordingsByStart,
+  type AnalysisReason,
+  type AnalyzerVersion,
+  type QmdlStoreState,
+} from '@ledger/domain';
 
 /** Rayhunter's `GET /api/analysis`: names queued (in order), the one being analysed, the ones whose report is current. */
 export interface AnalysisStatus {
@@ -45,11 +51,20 @@ function sameAnalyzers(a: readonly AnalyzerVersion[], b: readonly AnalyzerVersio
  * when re-analysis was asked for ('requested', first, in the order asked). An
  * analysis started with the enabled analyzers and never completed is resumed.
  */
-export function dueAnalyses(state: QmdlStoreState, enabled: readonly AnalyzerVersion[], requested: readonly string[]): AnalysisJob[] {
+export function dueAnalyses(
+  state: QmdlStoreState,
+  enabled: readonly AnalyzerVersion[],
+  requested: readonly string[],
+): AnalysisJob[] {
   const jobs: AnalysisJob[] = [];
   const seen = new Set<string>();
   for (const name of requested) {
-    if (seen.has(name) || state.entries[name] === undefined || !Object.prototype.hasOwnProperty.call(state.entries, name)) continue;
+    if (
+      seen.has(name) ||
+      state.entries[name] === undefined ||
+      !Object.prototype.hasOwnProperty.call(state.entries, name)
+    )
+      continue;
     seen.add(name);
     jobs.push({ name, reason: 'requested' });
   }
@@ -70,9 +85,15 @@ export function dueAnalyses(state: QmdlStoreState, enabled: readonly AnalyzerVer
 }
 
 /** The status the original serves, for a state and what is running now. */
-export function analysisStatusOf(state: QmdlStoreState, jobs: readonly AnalysisJob[], running: string | undefined): AnalysisStatus {
+export function analysisStatusOf(
+  state: QmdlStoreState,
+  jobs: readonly AnalysisJob[],
+  running: string | undefined,
+): AnalysisStatus {
   const queued = jobs.map((j) => j.name).filter((n) => n !== running);
   const pending = new Set([...queued, ...(running === undefined ? [] : [running])]);
-  const finished = Object.keys(state.entries).filter((name) => !pending.has(name) && analysisOf(state, name)?.completed !== undefined);
+  const finished = Object.keys(state.entries).filter(
+    (name) => !pending.has(name) && analysisOf(state, name)?.completed !== undefined,
+  );
   return { queued, running: running ?? null, finished };
 }

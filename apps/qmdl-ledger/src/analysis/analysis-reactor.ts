@@ -7,7 +7,14 @@ import { analysisOf, type Command, type RecordingEntry } from '@ledger/domain';
 import { openQmdlReadStream } from '@ledger/qmdl';
 import { RadioMessageReader } from '@ledger/radio';
 import { silentLogger, type Ledger, type LedgerLogger } from '@ledger/store';
-import { analysisStatusOf, analyzerConfigOf, dueAnalyses, enabledAnalyzers, type AnalysisJob, type AnalysisStatus } from './analysis-queue';
+import {
+  analysisStatusOf,
+  analyzerConfigOf,
+  dueAnalyses,
+  enabledAnalyzers,
+  type AnalysisJob,
+  type AnalysisStatus,
+} from './analysis-queue';
 import { FindingCoalescer } from './finding-coalescer';
 
 export interface AnalysisReactorOptions {
@@ -29,10 +36,11 @@ export interface AnalysisQueue {
 class Superseded extends Error {}
 
 async function write(out: WriteStream, text: string): Promise<void> {
-  if (!out.write(text)) await new Promise<void>((resolve, reject) => {
-    out.once('drain', resolve);
-    out.once('error', reject);
-  });
+  if (!out.write(text))
+    await new Promise<void>((resolve, reject) => {
+      out.once('drain', resolve);
+      out.once('error', reject);
+    });
 }
 
 /**
@@ -80,7 +88,8 @@ export class AnalysisReactor implements AnalysisQueue {
   }
 
   start(): this {
-    if (this.loops === undefined) this.loops = Promise.all([this.follow(), this.work(), this.live()]).then(() => undefined);
+    if (this.loops === undefined)
+      this.loops = Promise.all([this.follow(), this.work(), this.live()]).then(() => undefined);
     return this;
   }
 
@@ -105,7 +114,9 @@ export class AnalysisReactor implements AnalysisQueue {
   private jobs(): AnalysisJob[] {
     const state = this.ledger.state();
     const enabled = enabledAnalyzers(analyzerConfigOf(state.config));
-    return dueAnalyses(state, enabled, this.requested).filter((job) => job.reason === 'requested' || this.failed.get(job.name) === undefined);
+    return dueAnalyses(state, enabled, this.requested).filter(
+      (job) => job.reason === 'requested' || this.failed.get(job.name) === undefined,
+    );
   }
 
   /** The tail: every committed event may change the queue (a stop, an import, a config change, a deletion). */
@@ -115,7 +126,8 @@ export class AnalysisReactor implements AnalysisQueue {
         if (event.type !== 'RecordingDataAppended') this.wake?.();
       }
     } catch (error) {
-      if (!this.abort.signal.aborted) this.logger.warn(`analysis: the log tail ended: ${error instanceof Error ? error.message : String(error)}`);
+      if (!this.abort.signal.aborted)
+        this.logger.warn(`analysis: the log tail ended: ${error instanceof Error ? error.message : String(error)}`);
     }
   }
 
@@ -162,9 +174,13 @@ export class AnalysisReactor implements AnalysisQueue {
   }
 
   private async execute(command: Command, analysisId: string): Promise<void> {
-    const result = await this.ledger.execute(command, { actor: { kind: 'system' }, correlationId: `analysis-${analysisId}` });
+    const result = await this.ledger.execute(command, {
+      actor: { kind: 'system' },
+      correlationId: `analysis-${analysisId}`,
+    });
     if (result.ok) return;
-    if (result.refusal.code === 'ANALYSIS_NOT_RUNNING' || result.refusal.code === 'NO_SUCH_RECORDING') throw new Superseded(result.refusal.message);
+    if (result.refusal.code === 'ANALYSIS_NOT_RUNNING' || result.refusal.code === 'NO_SUCH_RECORDING')
+      throw new Superseded(result.refusal.message);
     throw new Error(`${command.type} refused: ${result.refusal.code} ${result.refusal.message}`);
   }
 
@@ -175,7 +191,10 @@ export class AnalysisReactor implements AnalysisQueue {
     const analyzers = enabledAnalyzers(config);
     const analysisId = job.resume ?? randomUUID();
     if (job.resume === undefined) {
-      await this.execute({ type: 'StartRecordingAnalysis', data: { name: job.name, analysisId, reason: job.reason, analyzers } }, analysisId);
+      await this.execute(
+        { type: 'StartRecordingAnalysis', data: { name: job.name, analysisId, reason: job.reason, analyzers } },
+        analysisId,
+      );
     }
     const findingsThrough = analysisOf(this.ledger.state(), job.name)?.running?.findingsThrough ?? 0;
     this.logger.info(`analysis: ${job.resume === undefined ? 'analysing' : 'resuming'} ${job.name} (${job.reason})`);
@@ -189,7 +208,13 @@ export class AnalysisReactor implements AnalysisQueue {
     let rows = 0;
     const record = async (batch: ReturnType<FindingCoalescer['close']>): Promise<void> => {
       if (batch === undefined || batch.through <= findingsThrough) return;
-      await this.execute({ type: 'RecordAnalysisFindings', data: { name: job.name, analysisId, through: batch.through, findings: batch.findings } }, analysisId);
+      await this.execute(
+        {
+          type: 'RecordAnalysisFindings',
+          data: { name: job.name, analysisId, through: batch.through, findings: batch.findings },
+        },
+        analysisId,
+      );
     };
     const onRow = async (row: AnalysisRow, packet: number): Promise<void> => {
       rows++;
@@ -207,7 +232,9 @@ export class AnalysisReactor implements AnalysisQueue {
       }
       reader.end();
       await record(coalescer.close());
-      await new Promise<void>((resolve, reject) => out.end((error?: Error | null) => (error ? reject(error) : resolve())));
+      await new Promise<void>((resolve, reject) =>
+        out.end((error?: Error | null) => (error ? reject(error) : resolve())),
+      );
       const handle = await fs.open(partial, 'r');
       await handle.sync().finally(() => handle.close());
       await fs.rename(partial, paths.analysis);
@@ -217,14 +244,25 @@ export class AnalysisReactor implements AnalysisQueue {
       throw error;
     }
     const stats = harness.stats();
-    await this.execute({
-      type: 'CompleteRecordingAnalysis',
-      data: {
-        name: job.name, analysisId, analyzers, messages: stats.messages, analysed: stats.elements, skipped: stats.skipped,
-        severities: stats.events, reportRows: rows,
+    await this.execute(
+      {
+        type: 'CompleteRecordingAnalysis',
+        data: {
+          name: job.name,
+          analysisId,
+          analyzers,
+          messages: stats.messages,
+          analysed: stats.elements,
+          skipped: stats.skipped,
+          severities: stats.events,
+          reportRows: rows,
+        },
       },
-    }, analysisId);
-    this.logger.info(`analysis: ${job.name} done: ${stats.events.High} High, ${stats.events.Medium} Medium, ${stats.events.Low} Low`);
+      analysisId,
+    );
+    this.logger.info(
+      `analysis: ${job.name} done: ${stats.events.High} High, ${stats.events.Medium} Medium, ${stats.events.Low} Low`,
+    );
   }
 
   /**
@@ -299,12 +337,22 @@ class LiveSession {
     gunzip?.on('data', (chunk: Buffer) => this.analyse(chunk));
   }
 
-  static async open(options: { entry: RecordingEntry; ledger: Ledger; runtime: RuntimeMetadata }): Promise<LiveSession> {
+  static async open(options: {
+    entry: RecordingEntry;
+    ledger: Ledger;
+    runtime: RuntimeMetadata;
+  }): Promise<LiveSession> {
     const { entry, ledger } = options;
     const paths = ledger.paths(entry.name, entry.compressed);
     const harness = new AnalysisHarness({ config: analyzerConfigOf(ledger.state().config) });
     const out = createWriteStream(paths.analysis);
-    const session = new LiveSession(entry.name, paths.qmdl, harness, out, entry.compressed ? createGunzip() : undefined);
+    const session = new LiveSession(
+      entry.name,
+      paths.qmdl,
+      harness,
+      out,
+      entry.compressed ? createGunzip() : undefined,
+    );
     await write(out, `${JSON.stringify(harness.metadata(options.runtime))}\n`);
     return session;
   }
@@ -321,7 +369,10 @@ class LiveSession {
         this.offset += bytesRead;
         const bytes = buffer.subarray(0, bytesRead);
         if (this.gunzip === undefined) this.analyse(bytes);
-        else await new Promise<void>((resolve, reject) => this.gunzip!.write(bytes, (error) => (error ? reject(error) : resolve())));
+        else
+          await new Promise<void>((resolve, reject) =>
+            this.gunzip!.write(bytes, (error) => (error ? reject(error) : resolve())),
+          );
         await this.pending;
         await yieldToEventLoop();
       }

@@ -1,5 +1,11 @@
 import {
-  ANALYZER_KEYS, AnalysisHarness, type AnalysisRow, type AnalysisStats, type AnalyzerConfig, type ReportMetadata, type RuntimeMetadata,
+  ANALYZER_KEYS,
+  AnalysisHarness,
+  type AnalysisRow,
+  type AnalysisStats,
+  type AnalyzerConfig,
+  type ReportMetadata,
+  type RuntimeMetadata,
 } from '@ledger/analysis';
 import { openQmdlReadStream } from '@ledger/qmdl';
 import { RadioMessageReader, type RadioReadStats } from '@ledger/radio';
@@ -33,7 +39,10 @@ export async function analyzeQmdlFile(file: string, options: AnalyzeFileOptions)
   const metadata = harness.metadata(options.runtime);
   await options.onMetadata?.(metadata);
   const reader = new RadioMessageReader();
-  const stream = openQmdlReadStream(file, { chunkSize: 256 * 1024, ...(options.onFileProgress === undefined ? {} : { onFileProgress: options.onFileProgress }) });
+  const stream = openQmdlReadStream(file, {
+    chunkSize: 256 * 1024,
+    ...(options.onFileProgress === undefined ? {} : { onFileProgress: options.onFileProgress }),
+  });
   for await (const chunk of stream) {
     for (const message of reader.push(chunk as Buffer)) {
       for (const row of harness.analyze(message)) await options.onRow(row);
@@ -44,7 +53,10 @@ export async function analyzeQmdlFile(file: string, options: AnalyzeFileOptions)
 }
 
 /** Parses `--enable`/`--disable` lists of analyzer keys; unknown keys are reported, not ignored. */
-export function analyzerConfigFrom(enable: readonly string[], disable: readonly string[]): { config: Partial<AnalyzerConfig> } | { unknown: string[] } {
+export function analyzerConfigFrom(
+  enable: readonly string[],
+  disable: readonly string[],
+): { config: Partial<AnalyzerConfig> } | { unknown: string[] } {
   const known = new Set<string>(ANALYZER_KEYS);
   const unknown = [...enable, ...disable].filter((k) => !known.has(k));
   if (unknown.length > 0) return { unknown };

@@ -14,7 +14,13 @@ interface AnalyzeOptions {
   readonly disable?: string;
 }
 
-const list = (value: string | undefined): string[] => (value === undefined ? [] : value.split(',').map((s) => s.trim()).filter((s) => s !== ''));
+const list = (value: string | undefined): string[] =>
+  value === undefined
+    ? []
+    : value
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s !== '');
 
 /** Writes to stdout, waiting for it to drain when its buffer is full (a slow pipe slows the analysis, not memory). */
 async function write(text: string): Promise<void> {
@@ -22,9 +28,13 @@ async function write(text: string): Promise<void> {
 }
 
 function textLine(row: AnalysisRow, metadata: ReportMetadata): string[] {
-  return row.events.flatMap((event, i) => (event === null || event.event_type === 'Informational'
-    ? []
-    : [`${row.packet_timestamp ?? '-'}  ${event.event_type.padEnd(6)} ${metadata.analyzers[i]?.name ?? '?'}: ${event.message}`]));
+  return row.events.flatMap((event, i) =>
+    event === null || event.event_type === 'Informational'
+      ? []
+      : [
+          `${row.packet_timestamp ?? '-'}  ${event.event_type.padEnd(6)} ${metadata.analyzers[i]?.name ?? '?'}: ${event.message}`,
+        ],
+  );
 }
 
 /**
@@ -36,18 +46,31 @@ export function registerAnalyzeCommand(program: Command): void {
   usageExits(
     program
       .command('analyze')
-      .description('run the IMSI-catcher heuristics over a QMDL file (.qmdl or .qmdl.gz): findings as text, or the Rayhunter v2 report as NDJSON')
+      .description(
+        'run the IMSI-catcher heuristics over a QMDL file (.qmdl or .qmdl.gz): findings as text, or the Rayhunter v2 report as NDJSON',
+      )
       .argument('<file>', 'a QMDL capture, plain or gzip (detected by its bytes)')
-      .option('--format <format>', 'text: one line per finding (time, severity, analyzer); ndjson: the exact report', 'text')
+      .option(
+        '--format <format>',
+        'text: one line per finding (time, severity, analyzer); ndjson: the exact report',
+        'text',
+      )
       .option('--enable <keys>', `analyzers to turn on, comma-separated (${ANALYZER_KEYS.join(', ')})`)
       .option('--disable <keys>', 'analyzers to turn off, comma-separated'),
   ).action(
     action(async (file: string, options: AnalyzeOptions) => {
-      if (!(FORMATS as readonly string[]).includes(options.format)) throw new UsageError(`--format must be text or ndjson, got ${JSON.stringify(options.format)}`);
+      if (!(FORMATS as readonly string[]).includes(options.format))
+        throw new UsageError(`--format must be text or ndjson, got ${JSON.stringify(options.format)}`);
       const format = options.format as Format;
       const parsed = analyzerConfigFrom(list(options.enable), list(options.disable));
-      if ('unknown' in parsed) throw new UsageError(`unknown analyzer key(s): ${parsed.unknown.join(', ')} (known: ${ANALYZER_KEYS.join(', ')})`);
-      const size = await stat(file).then((s) => s.size, () => 0);
+      if ('unknown' in parsed)
+        throw new UsageError(
+          `unknown analyzer key(s): ${parsed.unknown.join(', ')} (known: ${ANALYZER_KEYS.join(', ')})`,
+        );
+      const size = await stat(file).then(
+        (s) => s.size,
+        () => 0,
+      );
       const bar = progressBar('analyze', size);
       let metadata: ReportMetadata | undefined;
       let findings = 0;
@@ -67,9 +90,15 @@ export function registerAnalyzeCommand(program: Command): void {
       });
       bar.finish();
       if (format === 'text') {
-        const bySeverity = SEVERITIES.filter((s) => s !== 'Informational').map((s) => `${result.analysis.events[s]} ${s}`).join(', ');
-        const skipped = Object.entries(result.analysis.skipped).map(([reason, n]) => `${n} ${reason}`).join(', ');
-        await write(`${result.read.messages} diag messages, ${result.analysis.elements} analysed: ${bySeverity}${skipped === '' ? '' : `; skipped: ${skipped}`}\n`);
+        const bySeverity = SEVERITIES.filter((s) => s !== 'Informational')
+          .map((s) => `${result.analysis.events[s]} ${s}`)
+          .join(', ');
+        const skipped = Object.entries(result.analysis.skipped)
+          .map(([reason, n]) => `${n} ${reason}`)
+          .join(', ');
+        await write(
+          `${result.read.messages} diag messages, ${result.analysis.elements} analysed: ${bySeverity}${skipped === '' ? '' : `; skipped: ${skipped}`}\n`,
+        );
       }
       return findings > 0 ? ExitCode.FAILED : ExitCode.OK;
     }),

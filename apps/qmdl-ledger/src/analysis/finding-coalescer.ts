@@ -12,7 +12,12 @@ export class FindingCoalescer {
   private windowEnd = 0;
   private open = new Map<string, { -readonly [K in keyof AnalysisFindingData]: AnalysisFindingData[K] }>();
 
-  constructor(private readonly options: { readonly analysisId: string; readonly analyzers: readonly { readonly key: string; readonly name: string }[] }) {}
+  constructor(
+    private readonly options: {
+      readonly analysisId: string;
+      readonly analyzers: readonly { readonly key: string; readonly name: string }[];
+    },
+  ) {}
 
   /**
    * Adds a row of the message numbered `packet`; returns the findings of the
@@ -36,8 +41,16 @@ export class FindingCoalescer {
         return;
       }
       this.open.set(key, {
-        analysisId: this.options.analysisId, analyzer: analyzer.key, analyzerName: analyzer.name, severity, message: event.message,
-        packet, packetTime: row.packet_timestamp as string, count: 1, lastPacket: packet, windowEnd: end,
+        analysisId: this.options.analysisId,
+        analyzer: analyzer.key,
+        analyzerName: analyzer.name,
+        severity,
+        message: event.message,
+        packet,
+        packetTime: row.packet_timestamp as string,
+        count: 1,
+        lastPacket: packet,
+        windowEnd: end,
       });
     });
     return closed;

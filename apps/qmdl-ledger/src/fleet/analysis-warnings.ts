@@ -26,7 +26,10 @@ export function warningsOfLine(text: string, line: number): Warning[] {
     return [];
   }
   if (row === null || typeof row !== 'object' || !Array.isArray(row.events)) return [];
-  const time = typeof row.packet_timestamp === 'string' && !Number.isNaN(Date.parse(row.packet_timestamp)) ? row.packet_timestamp : null;
+  const time =
+    typeof row.packet_timestamp === 'string' && !Number.isNaN(Date.parse(row.packet_timestamp))
+      ? row.packet_timestamp
+      : null;
   const out: Warning[] = [];
   row.events.forEach((event: unknown, idx: number) => {
     const e = event as { event_type?: unknown; message?: unknown } | null;
@@ -52,7 +55,15 @@ export async function indexWarnings(client: PoolClient, storeId: string, name: s
     await client.query(
       `INSERT INTO fleet_warnings (store_id, name, line, idx, packet_timestamp, severity, message)
        SELECT $1, $2, * FROM unnest($3::int[], $4::int[], $5::timestamptz[], $6::text[], $7::text[])`,
-      [storeId, name, pending.map((w) => w.line), pending.map((w) => w.idx), pending.map((w) => w.packetTimestamp), pending.map((w) => w.severity), pending.map((w) => w.message)],
+      [
+        storeId,
+        name,
+        pending.map((w) => w.line),
+        pending.map((w) => w.idx),
+        pending.map((w) => w.packetTimestamp),
+        pending.map((w) => w.severity),
+        pending.map((w) => w.message),
+      ],
     );
     total += pending.length;
     pending = [];
@@ -68,10 +79,12 @@ export async function indexWarnings(client: PoolClient, storeId: string, name: s
     if (pending.length >= 1000) await flush();
   };
   for (;;) {
-    const rows = (await client.query<{ offset: string; data: Buffer }>(
-      "SELECT \"offset\", data FROM fleet_recording_chunks WHERE store_id = $1 AND name = $2 AND file = 'analysis' AND \"offset\" >= $3 ORDER BY \"offset\" LIMIT 4",
-      [storeId, name, from],
-    )).rows;
+    const rows = (
+      await client.query<{ offset: string; data: Buffer }>(
+        'SELECT "offset", data FROM fleet_recording_chunks WHERE store_id = $1 AND name = $2 AND file = \'analysis\' AND "offset" >= $3 ORDER BY "offset" LIMIT 4',
+        [storeId, name, from],
+      )
+    ).rows;
     for (const row of rows) {
       const parts = (carry + decoder.write(row.data)).split('\n');
       carry = parts.pop() ?? '';

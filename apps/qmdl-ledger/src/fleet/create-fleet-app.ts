@@ -22,15 +22,23 @@ export interface CreateFleetAppOptions {
  * streamed), the one exception filter, the OpenAPI document.
  */
 export async function createFleetApp(options: CreateFleetAppOptions): Promise<NestExpressApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(FleetModule.forRoot(options), nestAppOptions(options.logger));
+  const app = await NestFactory.create<NestExpressApplication>(
+    FleetModule.forRoot(options),
+    nestAppOptions(options.logger),
+  );
   applyHttpConventions(app);
   const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()
       .setTitle('qmdl-ledger fleet')
-      .setDescription('The central service: devices ship their logs and recordings to /api/fleet/v1 (device token); the fleet views (admin token).')
+      .setDescription(
+        'The central service: devices ship their logs and recordings to /api/fleet/v1 (device token); the fleet views (admin token).',
+      )
       .setVersion(APP_VERSION)
-      .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'A device token (qmdl-ledger fleet enroll)' }, 'device')
+      .addBearerAuth(
+        { type: 'http', scheme: 'bearer', description: 'A device token (qmdl-ledger fleet enroll)' },
+        'device',
+      )
       .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'The admin token (--admin-token)' }, 'bearer')
       .build(),
   );

@@ -9,7 +9,8 @@ import { FLEET_DB } from './fleet-tokens';
 const STORE_ID = /^[A-Za-z0-9-]{1,64}$/;
 
 export function parseStoreId(raw: unknown): string {
-  if (typeof raw !== 'string' || !STORE_ID.test(raw)) throw new LedgerError('INVALID_STORE_ID', 'the store id must be 1-64 letters, digits or dashes');
+  if (typeof raw !== 'string' || !STORE_ID.test(raw))
+    throw new LedgerError('INVALID_STORE_ID', 'the store id must be 1-64 letters, digits or dashes');
   return raw;
 }
 
@@ -50,22 +51,33 @@ export class DevicesService {
    */
   async authorize(client: PoolClient, request: DeviceRequest): Promise<DeviceRow> {
     const { token, storeId } = request;
-    if (token === undefined) throw new LedgerError('UNAUTHORIZED', 'the fleet ingest API needs a device token (Authorization: Bearer <token>)');
+    if (token === undefined)
+      throw new LedgerError(
+        'UNAUTHORIZED',
+        'the fleet ingest API needs a device token (Authorization: Bearer <token>)',
+      );
     // One round trip: the UPDATE locks the row (as FOR UPDATE would) and records the visit; a refusal
     // below rolls the visit back with the transaction.
-    const rows = (await client.query<DeviceRow>(
-      `UPDATE fleet_devices SET last_seen = now(), reported_head_seq = coalesce($2, reported_head_seq) WHERE token_hash = $1
+    const rows = (
+      await client.query<DeviceRow>(
+        `UPDATE fleet_devices SET last_seen = now(), reported_head_seq = coalesce($2, reported_head_seq) WHERE token_hash = $1
        RETURNING id, label, store_id, head_seq, head_hash, state`,
-      [tokenDigest(token), request.reportedHeadSeq ?? null],
-    )).rows;
+        [tokenDigest(token), request.reportedHeadSeq ?? null],
+      )
+    ).rows;
     const device = rows[0];
     if (device === undefined) throw new LedgerError('UNAUTHORIZED', 'unknown device token');
-    if (device.store_id !== null && device.store_id !== storeId) throw new LedgerError('WRONG_DEVICE', 'this device token belongs to another store');
+    if (device.store_id !== null && device.store_id !== storeId)
+      throw new LedgerError('WRONG_DEVICE', 'this device token belongs to another store');
     if (device.store_id === storeId) return device;
     try {
-      await client.query('UPDATE fleet_devices SET store_id = $2, bound_at = now() WHERE id = $1', [device.id, storeId]);
+      await client.query('UPDATE fleet_devices SET store_id = $2, bound_at = now() WHERE id = $1', [
+        device.id,
+        storeId,
+      ]);
     } catch (error) {
-      if (isUniqueViolation(error)) throw new LedgerError('WRONG_DEVICE', 'another device token is already bound to this store', { cause: error });
+      if (isUniqueViolation(error))
+        throw new LedgerError('WRONG_DEVICE', 'another device token is already bound to this store', { cause: error });
       throw error;
     }
     return { ...device, store_id: storeId };
@@ -73,9 +85,16 @@ export class DevicesService {
 }
 
 /** `qmdl-ledger fleet enroll` and the service share this. */
-export async function enrollDevice(db: FleetDatabase, label: string): Promise<{ readonly id: string; readonly token: string }> {
-  if (label.trim() === '' || label.length > 200) throw new LedgerError('INVALID_LABEL', 'the label must be 1-200 characters');
+export async function enrollDevice(
+  db: FleetDatabase,
+  label: string,
+): Promise<{ readonly id: string; readonly token: string }> {
+  if (label.trim() === '' || label.length > 200)
+    throw new LedgerError('INVALID_LABEL', 'the label must be 1-200 characters');
   const token = newDeviceToken();
-  const rows = await db.query<{ id: string }>('INSERT INTO fleet_devices (label, token_hash) VALUES ($1, $2) RETURNING id', [label.trim(), tokenDigest(token)]);
+  const rows = await db.query<{ id: string }>(
+    'INSERT INTO fleet_devices (label, token_hash) VALUES ($1, $2) RETURNING id',
+    [label.trim(), tokenDigest(token)],
+  );
   return { id: rows[0]?.id ?? '', token };
 }

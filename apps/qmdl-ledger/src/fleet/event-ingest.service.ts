@@ -1,7 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { PoolClient } from 'pg';
 import {
-  createFold, GENESIS_HASH, initialState, LedgerError, type LedgerEvent, type QmdlStoreState, type StoredEvent,
+  createFold,
+  GENESIS_HASH,
+  initialState,
+  LedgerError,
+  type LedgerEvent,
+  type QmdlStoreState,
+  type StoredEvent,
 } from '@ledger/domain';
 import { hashEvent, type UpcasterRegistry } from '@ledger/event-log';
 import { DevicesService, type DeviceRequest, type DeviceRow } from './devices.service';
@@ -40,29 +46,54 @@ export function parseBatch(text: string): ShippedEvent[] {
     lineNo += 1;
     const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
     if (line.trim() === '') continue;
-    if (shipped.length >= MAX_BATCH_EVENTS) throw new LedgerError('PAYLOAD_TOO_LARGE', `a batch holds at most ${MAX_BATCH_EVENTS} events`);
+    if (shipped.length >= MAX_BATCH_EVENTS)
+      throw new LedgerError('PAYLOAD_TOO_LARGE', `a batch holds at most ${MAX_BATCH_EVENTS} events`);
     let event: StoredEvent;
     try {
       event = JSON.parse(line) as StoredEvent;
     } catch {
       throw new LedgerError('INVALID_EVENT_BATCH', `line ${lineNo} is not JSON`);
     }
-    if (event === null || typeof event !== 'object' || !Number.isSafeInteger(event.seq) || event.seq < 1 || typeof event.hash !== 'string' || typeof event.prev !== 'string'
-      || typeof event.type !== 'string' || typeof event.time !== 'string' || event.metadata === null || typeof event.metadata !== 'object'
-      || typeof event.metadata.correlationId !== 'string' || event.metadata.actor === null || typeof event.metadata.actor !== 'object') {
+    if (
+      event === null ||
+      typeof event !== 'object' ||
+      !Number.isSafeInteger(event.seq) ||
+      event.seq < 1 ||
+      typeof event.hash !== 'string' ||
+      typeof event.prev !== 'string' ||
+      typeof event.type !== 'string' ||
+      typeof event.time !== 'string' ||
+      event.metadata === null ||
+      typeof event.metadata !== 'object' ||
+      typeof event.metadata.correlationId !== 'string' ||
+      event.metadata.actor === null ||
+      typeof event.metadata.actor !== 'object'
+    ) {
       throw new LedgerError('INVALID_EVENT_BATCH', `line ${lineNo} is not a stored event envelope`);
     }
     const previous = shipped[shipped.length - 1]?.event;
-    if (previous !== undefined && event.seq !== previous.seq + 1) throw new LedgerError('INVALID_EVENT_BATCH', `line ${lineNo}: seq ${event.seq} does not follow ${previous.seq}`);
+    if (previous !== undefined && event.seq !== previous.seq + 1)
+      throw new LedgerError('INVALID_EVENT_BATCH', `line ${lineNo}: seq ${event.seq} does not follow ${previous.seq}`);
     let hash: string;
     try {
       hash = hashEvent(event);
     } catch (error) {
       throw new LedgerError('INVALID_EVENT_BATCH', `line ${lineNo} cannot be canonically encoded`, { cause: error });
     }
-    if (hash !== event.hash) throw new LedgerError('EVENT_HASH_MISMATCH', `event ${event.seq} does not match its hash`, { details: { body: { seq: event.seq } } });
-    if (previous !== undefined && event.prev !== previous.hash) throw new LedgerError('EVENT_HASH_MISMATCH', `event ${event.seq} does not link to the hash of event ${previous.seq}`, { details: { body: { seq: event.seq } } });
-    if (event.seq === 1 && event.prev !== GENESIS_HASH) throw new LedgerError('EVENT_HASH_MISMATCH', 'event 1 does not link to the genesis hash', { details: { body: { seq: 1 } } });
+    if (hash !== event.hash)
+      throw new LedgerError('EVENT_HASH_MISMATCH', `event ${event.seq} does not match its hash`, {
+        details: { body: { seq: event.seq } },
+      });
+    if (previous !== undefined && event.prev !== previous.hash)
+      throw new LedgerError(
+        'EVENT_HASH_MISMATCH',
+        `event ${event.seq} does not link to the hash of event ${previous.seq}`,
+        { details: { body: { seq: event.seq } } },
+      );
+    if (event.seq === 1 && event.prev !== GENESIS_HASH)
+      throw new LedgerError('EVENT_HASH_MISMATCH', 'event 1 does not link to the genesis hash', {
+        details: { body: { seq: 1 } },
+      });
     shipped.push({ event, line });
   }
   return shipped;
@@ -97,13 +128,20 @@ export class EventIngestService {
     const result = await this.db.transaction(async (client) => {
       const device = await this.devices.authorize(client, request);
       // After the token check: an unknown token learns nothing about the batch.
-      if (first?.seq === 1 && first.type === 'StoreCreated' && (first.data as { storeId?: unknown }).storeId !== storeId) {
+      if (
+        first?.seq === 1 &&
+        first.type === 'StoreCreated' &&
+        (first.data as { storeId?: unknown }).storeId !== storeId
+      ) {
         throw new LedgerError('STORE_ID_MISMATCH', `event 1 creates another store than ${storeId}`);
       }
       const head = headOf(device);
       if (first === undefined) return { head, stored: 0 };
       if (first.seq > head.seq + 1) {
-        throw chainMismatch(head, `the batch starts at seq ${first.seq}; the central head of this device is ${head.seq}`);
+        throw chainMismatch(
+          head,
+          `the batch starts at seq ${first.seq}; the central head of this device is ${head.seq}`,
+        );
       }
       const overlap = batch.filter((s) => s.event.seq <= head.seq);
       if (overlap.length > 0) {
@@ -130,10 +168,21 @@ export class EventIngestService {
       await insertEvents(client, storeId, fresh);
       const last = fresh[fresh.length - 1]?.event ?? start;
       const newHead = { seq: last.seq, hash: last.hash };
-      const state = await this.foldOnto(client, device, fresh.map((s) => s.event));
+      const state = await this.foldOnto(
+        client,
+        device,
+        fresh.map((s) => s.event),
+      );
       await client.query(
         'UPDATE fleet_devices SET head_seq = $2, head_hash = $3, state = $4, active_recording = $5, recordings = $6 WHERE id = $1',
-        [device.id, newHead.seq, newHead.hash, JSON.stringify(state), state.current?.name ?? null, Object.keys(state.entries).length + (state.current ? 1 : 0)],
+        [
+          device.id,
+          newHead.seq,
+          newHead.hash,
+          JSON.stringify(state),
+          state.current?.name ?? null,
+          Object.keys(state.entries).length + (state.current ? 1 : 0),
+        ],
       );
       return { head: newHead, stored: fresh.length };
     });
@@ -143,18 +192,29 @@ export class EventIngestService {
         'INSERT INTO fleet_forks (store_id, seq, central_hash, offered_hash, central_head_seq) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING',
         [storeId, found.seq, found.central, found.offered, found.head.seq],
       );
-      throw chainMismatch(found.head, `the history of this device differs from the central copy at seq ${found.seq} (a fork: recorded, not merged)`, { fork: { seq: found.seq } });
+      throw chainMismatch(
+        found.head,
+        `the history of this device differs from the central copy at seq ${found.seq} (a fork: recorded, not merged)`,
+        { fork: { seq: found.seq } },
+      );
     }
     return result;
   }
 
   /** The device's projection at the new head: the stored one at the old head, with the new events folded in. */
-  private async foldOnto(client: PoolClient, device: DeviceRow, events: readonly StoredEvent[]): Promise<QmdlStoreState> {
+  private async foldOnto(
+    client: PoolClient,
+    device: DeviceRow,
+    events: readonly StoredEvent[],
+  ): Promise<QmdlStoreState> {
     const stored = device.state;
     const base = stored !== null && stored.seq === Number(device.head_seq) ? stored : initialState();
     const fold = createFold(base);
     if (base.seq < Number(device.head_seq) && device.store_id !== null) {
-      for await (const event of readCentralEvents(client, device.store_id, { fromSeq: base.seq + 1, toSeq: Number(device.head_seq) })) {
+      for await (const event of readCentralEvents(client, device.store_id, {
+        fromSeq: base.seq + 1,
+        toSeq: Number(device.head_seq),
+      })) {
         fold.apply(this.upcasters.upcast(event) as LedgerEvent);
       }
     }
@@ -168,7 +228,17 @@ export function headOf(device: Pick<DeviceRow, 'head_seq' | 'head_hash'>): Chain
 }
 
 async function insertEvents(client: PoolClient, storeId: string, shipped: readonly ShippedEvent[]): Promise<void> {
-  const cols = { seq: [] as number[], hash: [] as string[], type: [] as string[], recording: [] as (string | null)[], time: [] as string[], actor: [] as string[], address: [] as (string | null)[], correlation: [] as string[], body: [] as string[] };
+  const cols = {
+    seq: [] as number[],
+    hash: [] as string[],
+    type: [] as string[],
+    recording: [] as (string | null)[],
+    time: [] as string[],
+    actor: [] as string[],
+    address: [] as (string | null)[],
+    correlation: [] as string[],
+    body: [] as string[],
+  };
   for (const { event, line } of shipped) {
     cols.seq.push(event.seq);
     cols.hash.push(event.hash);
@@ -183,7 +253,18 @@ async function insertEvents(client: PoolClient, storeId: string, shipped: readon
   await client.query(
     `INSERT INTO fleet_events (store_id, seq, hash, type, recording, time, actor, actor_address, correlation_id, body)
      SELECT $1, * FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[])`,
-    [storeId, cols.seq, cols.hash, cols.type, cols.recording, cols.time, cols.actor, cols.address, cols.correlation, cols.body],
+    [
+      storeId,
+      cols.seq,
+      cols.hash,
+      cols.type,
+      cols.recording,
+      cols.time,
+      cols.actor,
+      cols.address,
+      cols.correlation,
+      cols.body,
+    ],
   );
 }
 
@@ -196,10 +277,12 @@ export async function* readCentralEvents(
   let after = (range.fromSeq ?? 1) - 1;
   const to = range.toSeq ?? Number.MAX_SAFE_INTEGER;
   for (;;) {
-    const rows = (await client.query<{ seq: string; body: string }>(
-      'SELECT seq, body FROM fleet_events WHERE store_id = $1 AND seq > $2 AND seq <= $3 ORDER BY seq LIMIT 1000',
-      [storeId, after, to],
-    )).rows;
+    const rows = (
+      await client.query<{ seq: string; body: string }>(
+        'SELECT seq, body FROM fleet_events WHERE store_id = $1 AND seq > $2 AND seq <= $3 ORDER BY seq LIMIT 1000',
+        [storeId, after, to],
+      )
+    ).rows;
     for (const row of rows) yield JSON.parse(row.body) as StoredEvent;
     if (rows.length < 1000) return;
     after = Number(rows[rows.length - 1]?.seq);

@@ -20,10 +20,12 @@ function isGzip(first: Buffer | undefined): boolean {
 async function decompressed(chunks: AsyncGenerator<Buffer>): Promise<Readable> {
   const first = await chunks.next();
   const head = first.done ? undefined : first.value;
-  const source = Readable.from((async function* all() {
-    if (head !== undefined) yield head;
-    yield* chunks;
-  })());
+  const source = Readable.from(
+    (async function* all() {
+      if (head !== undefined) yield head;
+      yield* chunks;
+    })(),
+  );
   if (!isGzip(head)) return source;
   const gunzip = zlib.createGunzip({ finishFlush: zlib.constants.Z_SYNC_FLUSH });
   return pipeline(source, gunzip, () => undefined);
@@ -40,23 +42,39 @@ export class FleetDevicesController {
   constructor(private readonly views: FleetViewsService) {}
 
   @Get()
-  @ApiOperation({ summary: 'Every enrolled device: store id, label, head, last seen, chain status, active recording, recordings, warnings' })
+  @ApiOperation({
+    summary:
+      'Every enrolled device: store id, label, head, last seen, chain status, active recording, recordings, warnings',
+  })
   async list(): Promise<FleetDeviceSummary[]> {
     return this.views.devices();
   }
 
   @Get(':storeId/qmdl-manifest')
-  @ApiQuery({ name: 'at', required: false, description: 'The manifest as it was: after event <seq>, or at an RFC 3339 time' })
+  @ApiQuery({
+    name: 'at',
+    required: false,
+    description: 'The manifest as it was: after event <seq>, or at an RFC 3339 time',
+  })
   @ApiOperation({ summary: 'Exactly the JSON the device served at the shipped head (or at `at`)' })
-  async manifest(@Param('storeId') storeIdRaw: string, @Query('at') atRaw: unknown, @Res() res: Response): Promise<void> {
+  async manifest(
+    @Param('storeId') storeIdRaw: string,
+    @Query('at') atRaw: unknown,
+    @Res() res: Response,
+  ): Promise<void> {
     const storeId = parseStoreId(storeIdRaw);
     let state: QmdlStoreState;
     if (atRaw === undefined || atRaw === '') state = await this.views.stateOf(storeId);
-    else if (typeof atRaw === 'string' && /^[0-9]{1,15}$/.test(atRaw)) state = await this.views.stateOf(storeId, { seq: Number(atRaw) });
-    else if (typeof atRaw === 'string' && atRaw.length <= 64 && parseRfc3339(atRaw) !== undefined) state = await this.views.stateOf(storeId, { time: atRaw });
+    else if (typeof atRaw === 'string' && /^[0-9]{1,15}$/.test(atRaw))
+      state = await this.views.stateOf(storeId, { seq: Number(atRaw) });
+    else if (typeof atRaw === 'string' && atRaw.length <= 64 && parseRfc3339(atRaw) !== undefined)
+      state = await this.views.stateOf(storeId, { time: atRaw });
     else throw new LedgerError('INVALID_QUERY', 'at must be an event sequence or an RFC 3339 time');
     res.setHeader('X-Ledger-Seq', String(state.seq));
-    res.status(200).type('application/json; charset=utf-8').send(Buffer.from(JSON.stringify(toRayhunterManifest(state)), 'utf8'));
+    res
+      .status(200)
+      .type('application/json; charset=utf-8')
+      .send(Buffer.from(JSON.stringify(toRayhunterManifest(state)), 'utf8'));
   }
 
   @Get(':storeId/events')
@@ -72,17 +90,29 @@ export class FleetDevicesController {
     await this.views.headSeq(storeId);
     const lines = this.views.exportLines(storeId);
     res.status(200).type('application/x-ndjson');
-    pipeline(Readable.from((async function* withNewlines() {
-      for await (const line of lines) yield `${line}\n`;
-    })()), res, (error) => {
-      if (error) this.logger.warn(`export ${storeId}: ${error.message}`);
-    });
+    pipeline(
+      Readable.from(
+        (async function* withNewlines() {
+          for await (const line of lines) yield `${line}\n`;
+        })(),
+      ),
+      res,
+      (error) => {
+        if (error) this.logger.warn(`export ${storeId}: ${error.message}`);
+      },
+    );
   }
 
   @Get(':storeId/qmdl/:name')
-  @ApiOperation({ summary: "A recording's QMDL (decompressed) from the central copy, also after the device deleted it" })
+  @ApiOperation({
+    summary: "A recording's QMDL (decompressed) from the central copy, also after the device deleted it",
+  })
   @ApiResponse({ status: 404, description: 'NO_SUCH_RECORDING: no bytes of it were shipped' })
-  async qmdl(@Param('storeId') storeIdRaw: string, @Param('name') nameRaw: string, @Res() res: Response): Promise<void> {
+  async qmdl(
+    @Param('storeId') storeIdRaw: string,
+    @Param('name') nameRaw: string,
+    @Res() res: Response,
+  ): Promise<void> {
     const storeId = parseStoreId(storeIdRaw);
     const name = parseRecordingName(nameRaw, '.qmdl');
     await this.requireShipped(storeId, name);
@@ -102,10 +132,21 @@ export class FleetDevicesController {
     await this.requireShipped(storeId, name);
     const zip = new ZipFile();
     const mtime = new Date();
-    zip.addReadStream(await decompressed(this.views.fileChunks(storeId, name, 'qmdl')), `${name}.qmdl`, { compress: false, mtime, mode: 0o100644 });
-    for (const [file, member] of [['analysis', `${name}.ndjson`], ['gps', `${name}-gps.ndjson`]] as const) {
+    zip.addReadStream(await decompressed(this.views.fileChunks(storeId, name, 'qmdl')), `${name}.qmdl`, {
+      compress: false,
+      mtime,
+      mode: 0o100644,
+    });
+    for (const [file, member] of [
+      ['analysis', `${name}.ndjson`],
+      ['gps', `${name}-gps.ndjson`],
+    ] as const) {
       if ((await this.views.fileSize(storeId, name, file)) > 0) {
-        zip.addReadStream(Readable.from(this.views.fileChunks(storeId, name, file)), member, { compress: false, mtime, mode: 0o100644 });
+        zip.addReadStream(Readable.from(this.views.fileChunks(storeId, name, file)), member, {
+          compress: false,
+          mtime,
+          mode: 0o100644,
+        });
       }
     }
     zip.end();
@@ -118,6 +159,7 @@ export class FleetDevicesController {
 
   private async requireShipped(storeId: string, name: string): Promise<void> {
     await this.views.headSeq(storeId);
-    if ((await this.views.fileSize(storeId, name, 'qmdl')) === 0) throw new LedgerError('NO_SUCH_RECORDING', `no bytes of recording ${name} were shipped from ${storeId}`);
+    if ((await this.views.fileSize(storeId, name, 'qmdl')) === 0)
+      throw new LedgerError('NO_SUCH_RECORDING', `no bytes of recording ${name} were shipped from ${storeId}`);
   }
 }

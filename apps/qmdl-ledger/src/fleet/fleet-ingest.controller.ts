@@ -13,7 +13,8 @@ export const MAX_BATCH_BYTES = 16 * 1024 * 1024;
 
 async function readBody(req: Request, limit: number): Promise<string> {
   const declared = Number(req.headers['content-length']);
-  if (Number.isFinite(declared) && declared > limit) throw new LedgerError('PAYLOAD_TOO_LARGE', `a batch is at most ${limit} bytes`);
+  if (Number.isFinite(declared) && declared > limit)
+    throw new LedgerError('PAYLOAD_TOO_LARGE', `a batch is at most ${limit} bytes`);
   const chunks: Buffer[] = [];
   let total = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
@@ -31,11 +32,16 @@ async function readBody(req: Request, limit: number): Promise<string> {
 function deviceRequest(req: Request, storeIdRaw: string): DeviceRequest {
   const reported = req.headers['x-ledger-head-seq'];
   const reportedHeadSeq = typeof reported === 'string' && /^[0-9]{1,15}$/.test(reported) ? Number(reported) : undefined;
-  return { token: bearerToken(req.headers.authorization), storeId: parseStoreId(storeIdRaw), ...(reportedHeadSeq !== undefined ? { reportedHeadSeq } : {}) };
+  return {
+    token: bearerToken(req.headers.authorization),
+    storeId: parseStoreId(storeIdRaw),
+    ...(reportedHeadSeq !== undefined ? { reportedHeadSeq } : {}),
+  };
 }
 
 function offsetOf(raw: unknown): number {
-  if (typeof raw !== 'string' || !/^[0-9]{1,15}$/.test(raw)) throw new LedgerError('INVALID_QUERY', 'offset must be a non-negative integer');
+  if (typeof raw !== 'string' || !/^[0-9]{1,15}$/.test(raw))
+    throw new LedgerError('INVALID_QUERY', 'offset must be a non-negative integer');
   return Number(raw);
 }
 
@@ -60,10 +66,19 @@ export class FleetIngestController {
   @HttpCode(200)
   @ApiConsumes('application/x-ndjson')
   @ApiOperation({ summary: 'Append sealed events (NDJSON, exactly as `qmdl-ledger export` writes them)' })
-  @ApiResponse({ status: 200, description: '{head: {seq, hash}, stored}: appended, or already stored (acknowledged again, not stored twice)' })
-  @ApiResponse({ status: 409, description: 'CHAIN_MISMATCH {head, fork?}: the batch does not extend the central head (a fork is recorded)' })
+  @ApiResponse({
+    status: 200,
+    description: '{head: {seq, hash}, stored}: appended, or already stored (acknowledged again, not stored twice)',
+  })
+  @ApiResponse({
+    status: 409,
+    description: 'CHAIN_MISMATCH {head, fork?}: the batch does not extend the central head (a fork is recorded)',
+  })
   @ApiResponse({ status: 422, description: 'EVENT_HASH_MISMATCH: a hash does not verify; nothing stored' })
-  async append(@Req() req: Request, @Param('storeId') storeIdRaw: string): Promise<{ head: ChainHead; stored: number }> {
+  async append(
+    @Req() req: Request,
+    @Param('storeId') storeIdRaw: string,
+  ): Promise<{ head: ChainHead; stored: number }> {
     const request = deviceRequest(req, storeIdRaw);
     const text = await readBody(req, MAX_BATCH_BYTES);
     return this.events.ingest(request, text);
@@ -93,7 +108,18 @@ export class FleetIngestController {
 
   @Get('recordings/:name/data/size')
   @ApiOperation({ summary: 'The stored size of a recording file (where an upload resumes)' })
-  async size(@Req() req: Request, @Param('storeId') storeIdRaw: string, @Param('name') nameRaw: string, @Query('file') fileRaw: unknown): Promise<{ size: number }> {
-    return { size: await this.data.size(deviceRequest(req, storeIdRaw), parseRecordingName(nameRaw), parseRecordingFile(fileRaw)) };
+  async size(
+    @Req() req: Request,
+    @Param('storeId') storeIdRaw: string,
+    @Param('name') nameRaw: string,
+    @Query('file') fileRaw: unknown,
+  ): Promise<{ size: number }> {
+    return {
+      size: await this.data.size(
+        deviceRequest(req, storeIdRaw),
+        parseRecordingName(nameRaw),
+        parseRecordingFile(fileRaw),
+      ),
+    };
   }
 }

@@ -19,7 +19,10 @@ export interface RawFleetOptions {
 /** A postgres:// or postgresql:// URL (the only form pg and libpq share without surprises). */
 export function parseDatabaseUrl(raw: unknown): string {
   const url = typeof raw === 'string' ? raw.trim() : '';
-  if (!/^postgres(ql)?:\/\/[^\s]+$/.test(url)) throw new UsageError("--db must be a postgres:// URL (env LEDGER_FLEET_DB), e.g. 'postgres://user@127.0.0.1:5432/fleet'");
+  if (!/^postgres(ql)?:\/\/[^\s]+$/.test(url))
+    throw new UsageError(
+      "--db must be a postgres:// URL (env LEDGER_FLEET_DB), e.g. 'postgres://user@127.0.0.1:5432/fleet'",
+    );
   return url;
 }
 
@@ -27,9 +30,11 @@ export function parseDatabaseUrl(raw: unknown): string {
 export function parseFleetOptions(raw: RawFleetOptions, env: NodeJS.ProcessEnv = process.env): FleetOptions {
   const db = parseDatabaseUrl(raw.db ?? env['LEDGER_FLEET_DB']);
   const portRaw = String(raw.port ?? env['PORT'] ?? '8090').trim();
-  if (!/^[0-9]{1,5}$/.test(portRaw) || Number(portRaw) > 65535) throw new UsageError(`--port must be an integer in 0..65535, got '${portRaw}'`);
+  if (!/^[0-9]{1,5}$/.test(portRaw) || Number(portRaw) > 65535)
+    throw new UsageError(`--port must be an integer in 0..65535, got '${portRaw}'`);
   const host = String(raw.host ?? env['HOST'] ?? '127.0.0.1').trim();
-  if (host === '' || (host !== 'localhost' && isIP(host) === 0 && !/^[A-Za-z0-9.-]{1,253}$/.test(host))) throw new UsageError(`--host must be an IP address or host name, got '${host}'`);
+  if (host === '' || (host !== 'localhost' && isIP(host) === 0 && !/^[A-Za-z0-9.-]{1,253}$/.test(host)))
+    throw new UsageError(`--host must be an IP address or host name, got '${host}'`);
   const adminToken = parseAdminToken(raw.adminToken ?? env['ADMIN_TOKEN']);
   return { db, port: Number(portRaw), host, ...(adminToken !== undefined ? { adminToken } : {}) };
 }

@@ -3,7 +3,8 @@ import { ApiExcludeController } from '@nestjs/swagger';
 import { FLEET_PAGE_HTML, FLEET_PAGE_JS } from './fleet-page';
 
 /** The page is public (it holds no data); its data comes from the views, which need the admin token. */
-const CSP = "default-src 'none'; script-src 'self'; style-src 'unsafe-inline'; connect-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+const CSP =
+  "default-src 'none'; script-src 'self'; style-src 'unsafe-inline'; connect-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 @ApiExcludeController()
 @Controller('fleet')

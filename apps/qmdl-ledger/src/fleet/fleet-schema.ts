@@ -111,18 +111,28 @@ export const FLEET_SCHEMA: readonly FleetSchemaMigration[] = [
 export const FLEET_SCHEMA_LOCK = 0x71_6d_64_6c_66_6c_74; // "qmdlflt"
 
 /** Brings the schema to the newest version in one transaction; returns the versions it applied. */
-export async function migrateFleetSchema(client: PoolClient, migrations: readonly FleetSchemaMigration[] = FLEET_SCHEMA): Promise<number[]> {
+export async function migrateFleetSchema(
+  client: PoolClient,
+  migrations: readonly FleetSchemaMigration[] = FLEET_SCHEMA,
+): Promise<number[]> {
   const applied: number[] = [];
   await client.query('BEGIN');
   try {
     await client.query('SELECT pg_advisory_xact_lock($1)', [FLEET_SCHEMA_LOCK]);
     await client.query(`CREATE TABLE IF NOT EXISTS fleet_schema_migrations (
       version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
-    const done = new Set((await client.query<{ version: number }>('SELECT version FROM fleet_schema_migrations')).rows.map((r) => r.version));
+    const done = new Set(
+      (await client.query<{ version: number }>('SELECT version FROM fleet_schema_migrations')).rows.map(
+        (r) => r.version,
+      ),
+    );
     for (const migration of migrations) {
       if (done.has(migration.version)) continue;
       await client.query(migration.sql);
-      await client.query('INSERT INTO fleet_schema_migrations (version, name) VALUES ($1, $2)', [migration.version, migration.name]);
+      await client.query('INSERT INTO fleet_schema_migrations (version, name) VALUES ($1, $2)', [
+        migration.version,
+        migration.name,
+      ]);
       applied.push(migration.version);
     }
     await client.query('COMMIT');

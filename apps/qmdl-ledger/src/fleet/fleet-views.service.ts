@@ -1,6 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import {
-  createFold, initialState, LedgerError, type LedgerEvent, type QmdlStoreState, type StoredEvent,
+  createFold,
+  initialState,
+  LedgerError,
+  type LedgerEvent,
+  type QmdlStoreState,
+  type StoredEvent,
 } from '@ledger/domain';
 import type { UpcasterRegistry } from '@ledger/event-log';
 import type { EventQuery } from '../http/event-query';
@@ -85,7 +90,9 @@ export class FleetViewsService {
       lagEvents: r.reported_head_seq === null ? null : Math.max(0, Number(r.reported_head_seq) - Number(r.head_seq)),
       lastSeen: r.last_seen?.toISOString() ?? null,
       chain: r.store_id === null ? 'unbound' : Number(r.forks) > 0 ? 'forked' : 'ok',
-      ...(Number(r.forks) > 0 && r.fork_at !== null ? { fork: { seq: Number(r.fork_seq), detectedAt: r.fork_at.toISOString(), count: Number(r.forks) } } : {}),
+      ...(Number(r.forks) > 0 && r.fork_at !== null
+        ? { fork: { seq: Number(r.fork_seq), detectedAt: r.fork_at.toISOString(), count: Number(r.forks) } }
+        : {}),
       activeRecording: r.active_recording,
       recordings: r.recordings,
       warnings: r.warnings,
@@ -94,14 +101,20 @@ export class FleetViewsService {
 
   /** The device's projection at its central head, or as it was after `seq` / at `time` (the device's own `?at=` rules). */
   async stateOf(storeId: string, at: { readonly seq?: number; readonly time?: string } = {}): Promise<QmdlStoreState> {
-    const rows = await this.db.query<{ head_seq: string; state: QmdlStoreState | null }>('SELECT head_seq, state FROM fleet_devices WHERE store_id = $1', [storeId]);
+    const rows = await this.db.query<{ head_seq: string; state: QmdlStoreState | null }>(
+      'SELECT head_seq, state FROM fleet_devices WHERE store_id = $1',
+      [storeId],
+    );
     const device = rows[0];
     if (device === undefined) throw new LedgerError('NO_SUCH_DEVICE', `no device has shipped store ${storeId}`);
     const head = Number(device.head_seq);
     const atHead = device.state ?? initialState();
     if (at.seq === undefined && at.time === undefined) return atHead;
     // As on the device: no state after an event that has not happened (a later time gives the head's).
-    if (at.seq !== undefined && at.seq > head) throw new LedgerError('SEQUENCE_PAST_HEAD', `event ${at.seq} is past the central head of this device (${head})`, { details: { seq: at.seq, head } });
+    if (at.seq !== undefined && at.seq > head)
+      throw new LedgerError('SEQUENCE_PAST_HEAD', `event ${at.seq} is past the central head of this device (${head})`, {
+        details: { seq: at.seq, head },
+      });
     if (at.seq !== undefined && at.seq === head) return atHead;
     const untilMs = at.time === undefined ? undefined : Date.parse(at.time);
     const fold = createFold(initialState());
@@ -113,7 +126,12 @@ export class FleetViewsService {
   }
 
   /** The analysis findings of every device (or one), newest first (by packet time), optionally of some severities only. */
-  async warnings(query: { readonly severities?: readonly string[]; readonly storeId?: string; readonly limit: number; readonly before?: string }): Promise<FleetWarning[]> {
+  async warnings(query: {
+    readonly severities?: readonly string[];
+    readonly storeId?: string;
+    readonly limit: number;
+    readonly before?: string;
+  }): Promise<FleetWarning[]> {
     const where: string[] = [];
     const params: unknown[] = [];
     const param = (value: unknown): string => {
@@ -123,7 +141,15 @@ export class FleetViewsService {
     if (query.severities !== undefined) where.push(`w.severity = ANY(${param(query.severities)}::text[])`);
     if (query.storeId !== undefined) where.push(`w.store_id = ${param(query.storeId)}`);
     if (query.before !== undefined) where.push(`w.packet_timestamp < ${param(query.before)}`);
-    const rows = await this.db.query<{ store_id: string; label: string; name: string; line: number; packet_timestamp: Date | null; severity: string; message: string }>(
+    const rows = await this.db.query<{
+      store_id: string;
+      label: string;
+      name: string;
+      line: number;
+      packet_timestamp: Date | null;
+      severity: string;
+      message: string;
+    }>(
       `SELECT w.store_id, d.label, w.name, w.line, w.packet_timestamp, w.severity, w.message
          FROM fleet_warnings w JOIN fleet_devices d ON d.store_id = w.store_id
         ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
@@ -155,7 +181,8 @@ export class FleetViewsService {
     if (filter.types !== undefined) where.push(`type = ANY(${param(filter.types)}::text[])`);
     if (filter.recording !== undefined) where.push(`recording = ${param(filter.recording)}`);
     if (filter.actor !== undefined) {
-      if (filter.actor.startsWith('http:')) where.push(`actor = 'http' AND actor_address = ${param(filter.actor.slice(5))}`);
+      if (filter.actor.startsWith('http:'))
+        where.push(`actor = 'http' AND actor_address = ${param(filter.actor.slice(5))}`);
       else where.push(`actor = ${param(filter.actor)}`);
     }
     if (filter.correlationId !== undefined) where.push(`correlation_id = ${param(filter.correlationId)}`);
@@ -179,7 +206,12 @@ export class FleetViewsService {
     return (async function* lines() {
       let after = 0;
       for (;;) {
-        const rows = (await pool.query<{ seq: string; body: string }>('SELECT seq, body FROM fleet_events WHERE store_id = $1 AND seq > $2 ORDER BY seq LIMIT 1000', [storeId, after])).rows;
+        const rows = (
+          await pool.query<{ seq: string; body: string }>(
+            'SELECT seq, body FROM fleet_events WHERE store_id = $1 AND seq > $2 ORDER BY seq LIMIT 1000',
+            [storeId, after],
+          )
+        ).rows;
         for (const row of rows) yield row.body;
         if (rows.length < 1000) return;
         after = Number(rows[rows.length - 1]?.seq);
@@ -188,14 +220,19 @@ export class FleetViewsService {
   }
 
   async headSeq(storeId: string): Promise<number> {
-    const rows = await this.db.query<{ head_seq: string }>('SELECT head_seq FROM fleet_devices WHERE store_id = $1', [storeId]);
+    const rows = await this.db.query<{ head_seq: string }>('SELECT head_seq FROM fleet_devices WHERE store_id = $1', [
+      storeId,
+    ]);
     if (rows[0] === undefined) throw new LedgerError('NO_SUCH_DEVICE', `no device has shipped store ${storeId}`);
     return Number(rows[0].head_seq);
   }
 
   /** The stored size of a recording file (0 when none arrived). */
   async fileSize(storeId: string, name: string, file: string): Promise<number> {
-    const rows = await this.db.query<{ size: string }>('SELECT size FROM fleet_recording_files WHERE store_id = $1 AND name = $2 AND file = $3', [storeId, name, file]);
+    const rows = await this.db.query<{ size: string }>(
+      'SELECT size FROM fleet_recording_files WHERE store_id = $1 AND name = $2 AND file = $3',
+      [storeId, name, file],
+    );
     return Number(rows[0]?.size ?? 0);
   }
 
@@ -205,10 +242,12 @@ export class FleetViewsService {
     return (async function* chunks() {
       let from = 0;
       for (;;) {
-        const rows = (await pool.query<{ offset: string; data: Buffer }>(
-          'SELECT "offset", data FROM fleet_recording_chunks WHERE store_id = $1 AND name = $2 AND file = $3 AND "offset" >= $4 ORDER BY "offset" LIMIT 4',
-          [storeId, name, file, from],
-        )).rows;
+        const rows = (
+          await pool.query<{ offset: string; data: Buffer }>(
+            'SELECT "offset", data FROM fleet_recording_chunks WHERE store_id = $1 AND name = $2 AND file = $3 AND "offset" >= $4 ORDER BY "offset" LIMIT 4',
+            [storeId, name, file, from],
+          )
+        ).rows;
         for (const row of rows) {
           yield row.data;
           from = Number(row.offset) + row.data.length;

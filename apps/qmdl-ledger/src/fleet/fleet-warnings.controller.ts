@@ -25,19 +25,28 @@ export class FleetWarningsController {
   @ApiQuery({ name: 'severity', required: false, description: 'Comma-separated: Low,Medium,High' })
   @ApiQuery({ name: 'device', required: false, description: 'A store id' })
   @ApiQuery({ name: 'limit', required: false, description: '1..1000, default 100' })
-  @ApiQuery({ name: 'before', required: false, description: 'Findings of packets before this RFC 3339 time (the cursor: the last packetTimestamp seen)' })
+  @ApiQuery({
+    name: 'before',
+    required: false,
+    description: 'Findings of packets before this RFC 3339 time (the cursor: the last packetTimestamp seen)',
+  })
   async list(@Query() query: Record<string, unknown>): Promise<FleetWarning[]> {
     const severityRaw = one(query['severity'], 'severity');
     const severities = severityRaw?.split(',').map((s) => s.trim());
     if (severities !== undefined && severities.some((s) => !(WARNING_SEVERITIES as readonly string[]).includes(s))) {
-      throw new LedgerError('INVALID_QUERY', `severity must be a comma-separated list of ${WARNING_SEVERITIES.join(', ')}`);
+      throw new LedgerError(
+        'INVALID_QUERY',
+        `severity must be a comma-separated list of ${WARNING_SEVERITIES.join(', ')}`,
+      );
     }
     const device = one(query['device'], 'device');
     const limitRaw = one(query['limit'], 'limit') ?? '100';
-    if (!/^[0-9]{1,4}$/.test(limitRaw) || Number(limitRaw) < 1 || Number(limitRaw) > 1000) throw new LedgerError('INVALID_QUERY', 'limit must be an integer in 1..1000');
+    if (!/^[0-9]{1,4}$/.test(limitRaw) || Number(limitRaw) < 1 || Number(limitRaw) > 1000)
+      throw new LedgerError('INVALID_QUERY', 'limit must be an integer in 1..1000');
     const before = one(query['before'], 'before');
     const beforeMs = before === undefined ? undefined : before.length <= 64 ? parseRfc3339(before) : undefined;
-    if (before !== undefined && beforeMs === undefined) throw new LedgerError('INVALID_QUERY', 'before must be an RFC 3339 time');
+    if (before !== undefined && beforeMs === undefined)
+      throw new LedgerError('INVALID_QUERY', 'before must be an RFC 3339 time');
     return this.views.warnings({
       limit: Number(limitRaw),
       ...(severities !== undefined ? { severities } : {}),

@@ -30,7 +30,9 @@ async function guarded(work: () => Promise<void>): Promise<void> {
 export function registerFleetCommand(program: Command): void {
   const fleet = program
     .command('fleet')
-    .description('run the central fleet service on PostgreSQL: devices ship their logs and recordings to it (see README "Fleet")')
+    .description(
+      'run the central fleet service on PostgreSQL: devices ship their logs and recordings to it (see README "Fleet")',
+    )
     .option('--db <url>', 'PostgreSQL URL, postgres://user@host:port/database (env LEDGER_FLEET_DB)')
     .option('--port <port>', 'TCP port, 0 for any free one (env PORT; default 8090)')
     .option('--host <host>', 'address to bind (env HOST; default 127.0.0.1)')
@@ -38,35 +40,49 @@ export function registerFleetCommand(program: Command): void {
     .action((raw: RawFleetOptions) => guarded(() => runFleet(raw)));
   fleet
     .command('enroll')
-    .description('enrol a device: prints a new device token (only its hash is stored); its first shipment binds it to that store')
+    .description(
+      'enrol a device: prints a new device token (only its hash is stored); its first shipment binds it to that store',
+    )
     .option('--db <url>', 'PostgreSQL URL (env LEDGER_FLEET_DB)')
     .requiredOption('--label <label>', 'a name for the device, shown in the fleet view')
     .option('--json', 'print {id, label, token} as JSON')
-    .action((raw: { db?: string; label: string; json?: boolean }) => guarded(async () => {
-      const db = await FleetDatabase.open({ url: parseDatabaseUrl(raw.db ?? process.env['LEDGER_FLEET_DB']), max: 1 });
-      try {
-        const { id, token } = await enrollDevice(db, raw.label);
-        process.stdout.write(raw.json ? `${JSON.stringify({ id, label: raw.label.trim(), token })}\n` : `${token}\n`);
-      } finally {
-        await db.close();
-      }
-    }));
+    .action((raw: { db?: string; label: string; json?: boolean }) =>
+      guarded(async () => {
+        const db = await FleetDatabase.open({
+          url: parseDatabaseUrl(raw.db ?? process.env['LEDGER_FLEET_DB']),
+          max: 1,
+        });
+        try {
+          const { id, token } = await enrollDevice(db, raw.label);
+          process.stdout.write(raw.json ? `${JSON.stringify({ id, label: raw.label.trim(), token })}\n` : `${token}\n`);
+        } finally {
+          await db.close();
+        }
+      }),
+    );
 }
 
 async function runFleet(raw: RawFleetOptions): Promise<void> {
   const options = parseFleetOptions(raw);
   process.on('unhandledRejection', (reason) => {
-    process.stderr.write(`qmdl-ledger fleet: unhandled rejection: ${reason instanceof Error ? reason.message : String(reason)}\n`);
+    process.stderr.write(
+      `qmdl-ledger fleet: unhandled rejection: ${reason instanceof Error ? reason.message : String(reason)}\n`,
+    );
   });
   const db = await FleetDatabase.open({ url: options.db });
   let app;
   try {
-    app = await createFleetApp({ db, upcasters: buildUpcasters(), config: options.adminToken !== undefined ? { adminToken: options.adminToken } : {} });
+    app = await createFleetApp({
+      db,
+      upcasters: buildUpcasters(),
+      config: options.adminToken !== undefined ? { adminToken: options.adminToken } : {},
+    });
     await app.listen(options.port, options.host);
   } catch (error) {
     await app?.close().catch(() => undefined);
     await db.close().catch(() => undefined);
-    if ((error as { code?: unknown }).code === 'EADDRINUSE') throw new UsageError(`cannot listen on ${options.host}:${options.port}: address in use`);
+    if ((error as { code?: unknown }).code === 'EADDRINUSE')
+      throw new UsageError(`cannot listen on ${options.host}:${options.port}: address in use`);
     throw error;
   }
   const ready = app;
@@ -87,7 +103,9 @@ async function runFleet(raw: RawFleetOptions): Promise<void> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   if (!isLoopback(options.host) && options.adminToken === undefined) {
-    process.stderr.write(`qmdl-ledger fleet: warning: listening on ${options.host} without --admin-token: anyone who can reach it can read the fleet's recordings\n`);
+    process.stderr.write(
+      `qmdl-ledger fleet: warning: listening on ${options.host} without --admin-token: anyone who can reach it can read the fleet's recordings\n`,
+    );
   }
   const address = app.getHttpServer().address() as AddressInfo | null;
   const shownHost = options.host.includes(':') ? `[${options.host}]` : options.host;

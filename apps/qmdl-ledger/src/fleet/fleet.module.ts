@@ -25,7 +25,13 @@ export class FleetModule {
   static forRoot(options: FleetModuleOptions): DynamicModule {
     return {
       module: FleetModule,
-      controllers: [FleetIngestController, FleetDevicesController, FleetWarningsController, FleetHealthController, FleetPageController],
+      controllers: [
+        FleetIngestController,
+        FleetDevicesController,
+        FleetWarningsController,
+        FleetHealthController,
+        FleetPageController,
+      ],
       providers: [
         { provide: FLEET_DB, useFactory: () => options.db },
         { provide: FLEET_CONFIG, useFactory: () => options.config },

@@ -31,20 +31,35 @@ export class RecordingDataService {
     private readonly devices: DevicesService,
   ) {}
 
-  async append(options: DeviceRequest & {
-    readonly name: string;
-    readonly file: RecordingFile;
-    readonly offset: number;
-    readonly body: AsyncIterable<Buffer>;
-  }): Promise<{ readonly size: number }> {
+  async append(
+    options: DeviceRequest & {
+      readonly name: string;
+      readonly file: RecordingFile;
+      readonly offset: number;
+      readonly body: AsyncIterable<Buffer>;
+    },
+  ): Promise<{ readonly size: number }> {
     const { storeId, name, file, offset } = options;
     return this.db.transaction(async (client) => {
       const device = await this.devices.authorize(client, options);
-      if (device.state?.names[name] === undefined) throw new LedgerError('NO_SUCH_RECORDING', `recording ${name} is not in the shipped log of this device (ship its events first)`);
-      await client.query('INSERT INTO fleet_recording_files (store_id, name, file) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [storeId, name, file]);
-      const sized = await client.query<{ size: string }>('SELECT size FROM fleet_recording_files WHERE store_id = $1 AND name = $2 AND file = $3 FOR UPDATE', [storeId, name, file]);
+      if (device.state?.names[name] === undefined)
+        throw new LedgerError(
+          'NO_SUCH_RECORDING',
+          `recording ${name} is not in the shipped log of this device (ship its events first)`,
+        );
+      await client.query(
+        'INSERT INTO fleet_recording_files (store_id, name, file) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING',
+        [storeId, name, file],
+      );
+      const sized = await client.query<{ size: string }>(
+        'SELECT size FROM fleet_recording_files WHERE store_id = $1 AND name = $2 AND file = $3 FOR UPDATE',
+        [storeId, name, file],
+      );
       let size = Number(sized.rows[0]?.size ?? 0);
-      if (offset > size) throw new LedgerError('OFFSET_MISMATCH', `offset ${offset} is past the stored size ${size}`, { details: { body: { size } } });
+      if (offset > size)
+        throw new LedgerError('OFFSET_MISMATCH', `offset ${offset} is past the stored size ${size}`, {
+          details: { body: { size } },
+        });
       let position = offset;
       let pending: Buffer[] = [];
       let pendingBytes = 0;
@@ -53,7 +68,10 @@ export class RecordingDataService {
         const data = pending.length === 1 ? (pending[0] as Buffer) : Buffer.concat(pending, pendingBytes);
         pending = [];
         pendingBytes = 0;
-        await client.query('INSERT INTO fleet_recording_chunks (store_id, name, file, "offset", data) VALUES ($1, $2, $3, $4, $5)', [storeId, name, file, size, data]);
+        await client.query(
+          'INSERT INTO fleet_recording_chunks (store_id, name, file, "offset", data) VALUES ($1, $2, $3, $4, $5)',
+          [storeId, name, file, size, data],
+        );
         size += data.length;
       };
       for await (const chunk of options.body) {
@@ -69,7 +87,10 @@ export class RecordingDataService {
         position = end;
       }
       await flush();
-      await client.query('UPDATE fleet_recording_files SET size = $4, updated_at = now() WHERE store_id = $1 AND name = $2 AND file = $3', [storeId, name, file, size]);
+      await client.query(
+        'UPDATE fleet_recording_files SET size = $4, updated_at = now() WHERE store_id = $1 AND name = $2 AND file = $3',
+        [storeId, name, file, size],
+      );
       if (file === 'analysis') await indexWarnings(client, storeId, name);
       return { size };
     });
@@ -80,7 +101,10 @@ export class RecordingDataService {
     const { storeId } = request;
     return this.db.transaction(async (client) => {
       await this.devices.authorize(client, request);
-      const rows = await client.query<{ size: string }>('SELECT size FROM fleet_recording_files WHERE store_id = $1 AND name = $2 AND file = $3', [storeId, name, file]);
+      const rows = await client.query<{ size: string }>(
+        'SELECT size FROM fleet_recording_files WHERE store_id = $1 AND name = $2 AND file = $3',
+        [storeId, name, file],
+      );
       return Number(rows.rows[0]?.size ?? 0);
     });
   }

@@ -1,5 +1,11 @@
 import type { Command } from 'commander';
-import { initialState, toRayhunterManifest, type InvariantViolation, type RayhunterManifest, type StoredEvent } from '@ledger/domain';
+import {
+  initialState,
+  toRayhunterManifest,
+  type InvariantViolation,
+  type RayhunterManifest,
+  type StoredEvent,
+} from '@ledger/domain';
 import { action, ExitCode, withCommonOptions, writeJson, writeLine, type CommonOptions } from './cli-support';
 import { replay, type ReadFailure } from './replay';
 import { withStoreCopy } from './store-access';
@@ -26,7 +32,9 @@ export function registerBisectCommand(program: Command): void {
   withCommonOptions(
     program
       .command('bisect')
-      .description('replay event by event; stop at the first event after which an invariant fails and show it with the state before and after')
+      .description(
+        'replay event by event; stop at the first event after which an invariant fails and show it with the state before and after',
+      )
       .argument('<data-dir>', 'the data directory'),
     { snapshot: true },
   ).action(
@@ -39,7 +47,14 @@ export function registerBisectCommand(program: Command): void {
           progress: 'bisect',
           onStep: ({ before, beforeSeq, event, after, violations }) => {
             if (violations.length === 0) return true;
-            firstBad = { seq: event.seq, event, violations, before: toRayhunterManifest(before ?? initialState()), after: toRayhunterManifest(after), beforeSeq };
+            firstBad = {
+              seq: event.seq,
+              event,
+              violations,
+              before: toRayhunterManifest(before ?? initialState()),
+              after: toRayhunterManifest(after),
+              beforeSeq,
+            };
             return false;
           },
         });
@@ -61,7 +76,9 @@ export function registerBisectCommand(program: Command): void {
 function printBisect(report: BisectReport): void {
   const bad = report.firstBad;
   if (bad) {
-    writeLine(`first bad event: seq ${bad.seq} (${bad.event.type}${bad.event.recording ? ` ${bad.event.recording}` : ''}), after ${report.replayed - 1} good event(s)`);
+    writeLine(
+      `first bad event: seq ${bad.seq} (${bad.event.type}${bad.event.recording ? ` ${bad.event.recording}` : ''}), after ${report.replayed - 1} good event(s)`,
+    );
     for (const v of bad.violations) writeLine(`  broke ${v.rule}: ${v.message}`);
     writeLine('');
     writeLine('event:');
@@ -75,7 +92,9 @@ function printBisect(report: BisectReport): void {
     return;
   }
   if (report.unreadable) {
-    writeLine(`replay stopped at seq ${report.unreadable.seq}: ${report.unreadable.message} (${report.unreadable.code}), after ${report.replayed} good event(s)`);
+    writeLine(
+      `replay stopped at seq ${report.unreadable.seq}: ${report.unreadable.message} (${report.unreadable.code}), after ${report.replayed} good event(s)`,
+    );
     return;
   }
   writeLine(`no invariant fails: ${report.replayed} event(s) replayed up to seq ${report.head}`);

@@ -26,7 +26,10 @@ export class UsageError extends Error {
 /** An error already explained to the user; only the exit status is left to set. */
 export class CommandFailed extends Error {
   override readonly name = 'CommandFailed';
-  constructor(message: string, readonly exitCode: number = ExitCode.FAILED) {
+  constructor(
+    message: string,
+    readonly exitCode: number = ExitCode.FAILED,
+  ) {
     super(message);
   }
 }
@@ -47,7 +50,10 @@ export function usageExits(command: Command): Command {
 export function withCommonOptions(command: Command, options: { readonly snapshot: boolean }): Command {
   command.option('--json', 'machine-readable output (JSON)');
   if (options.snapshot) {
-    command.option('--snapshot', 'work on a copy of the store even when a running service holds it (the copy may miss its newest writes)');
+    command.option(
+      '--snapshot',
+      'work on a copy of the store even when a running service holds it (the copy may miss its newest writes)',
+    );
   }
   return usageExits(command);
 }
@@ -109,7 +115,8 @@ export function writeLine(line = ''): void {
 /** Parses a non-negative integer option; UsageError otherwise. */
 export function parseSeqOption(value: string | undefined, what: string): number | undefined {
   if (value === undefined) return undefined;
-  if (!/^[0-9]{1,15}$/.test(value)) throw new UsageError(`${what} must be a non-negative integer, got ${JSON.stringify(value)}`);
+  if (!/^[0-9]{1,15}$/.test(value))
+    throw new UsageError(`${what} must be a non-negative integer, got ${JSON.stringify(value)}`);
   return Number(value);
 }
 

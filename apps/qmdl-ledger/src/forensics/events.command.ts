@@ -1,7 +1,15 @@
 import type { Command } from 'commander';
 import { LEDGER_EVENT_TYPES, unknownEventTypes, type ActorKind, type StoredEvent } from '@ledger/domain';
 import type { ReadOptions } from '@ledger/event-log';
-import { action, ExitCode, parseSeqOption, UsageError, withCommonOptions, writeLine, type CommonOptions } from './cli-support';
+import {
+  action,
+  ExitCode,
+  parseSeqOption,
+  UsageError,
+  withCommonOptions,
+  writeLine,
+  type CommonOptions,
+} from './cli-support';
 import { formatEventLine } from './format';
 import { withStoreCopy } from './store-access';
 
@@ -18,7 +26,10 @@ interface EventsOptions extends CommonOptions {
   readonly newestFirst?: boolean;
 }
 
-const collect = (value: string, previous: string[] = []): string[] => [...previous, ...value.split(',').filter((v) => v !== '')];
+const collect = (value: string, previous: string[] = []): string[] => [
+  ...previous,
+  ...value.split(',').filter((v) => v !== ''),
+];
 
 export function registerEventsCommand(program: Command): void {
   withCommonOptions(
@@ -40,7 +51,10 @@ export function registerEventsCommand(program: Command): void {
   ).action(
     action(async (dataDir: string, options: EventsOptions) => {
       const unknown = unknownEventTypes(options.type ?? []);
-      if (unknown.length > 0) throw new UsageError(`--type: unknown event type ${unknown.join(', ')}; the known types are ${LEDGER_EVENT_TYPES.join(', ')}`);
+      if (unknown.length > 0)
+        throw new UsageError(
+          `--type: unknown event type ${unknown.join(', ')}; the known types are ${LEDGER_EVENT_TYPES.join(', ')}`,
+        );
       const read: ReadOptions = {
         ...(options.type ? { types: options.type } : {}),
         ...(options.recording !== undefined ? { recording: options.recording } : {}),
@@ -78,6 +92,7 @@ function optional<K extends string>(key: K, value: number | undefined): Partial<
 }
 
 function checkTime(value: string, what: string): string {
-  if (!Number.isFinite(Date.parse(value))) throw new UsageError(`${what} must be an ISO 8601 / RFC 3339 time, got ${JSON.stringify(value)}`);
+  if (!Number.isFinite(Date.parse(value)))
+    throw new UsageError(`${what} must be an ISO 8601 / RFC 3339 time, got ${JSON.stringify(value)}`);
   return value;
 }

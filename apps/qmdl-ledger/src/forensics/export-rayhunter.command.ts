@@ -2,7 +2,15 @@ import { constants as fsConstants, existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { toRayhunterEntry, type RayhunterManifestEntry } from '@ledger/domain';
-import { action, CommandFailed, ExitCode, withCommonOptions, writeJson, writeLine, type CommonOptions } from './cli-support';
+import {
+  action,
+  CommandFailed,
+  ExitCode,
+  withCommonOptions,
+  writeJson,
+  writeLine,
+  type CommonOptions,
+} from './cli-support';
 import { toManifestToml } from './rayhunter-store';
 import { replay } from './replay';
 import { withStoreCopy } from './store-access';
@@ -11,16 +19,20 @@ export function registerExportRayhunterCommand(program: Command): void {
   withCommonOptions(
     program
       .command('export-rayhunter')
-      .description('write a Rayhunter store: manifest.toml plus the files of every live recording (the active one included)')
+      .description(
+        'write a Rayhunter store: manifest.toml plus the files of every live recording (the active one included)',
+      )
       .argument('<data-dir>', 'the data directory')
       .argument('<out-dir>', 'a directory that does not exist or is empty'),
     { snapshot: true },
   ).action(
     action(async (dataDir: string, outDir: string, options: CommonOptions) => {
-      if (existsSync(outDir) && (await fs.readdir(outDir)).length > 0) throw new CommandFailed(`${outDir} is not empty`);
+      if (existsSync(outDir) && (await fs.readdir(outDir)).length > 0)
+        throw new CommandFailed(`${outDir} is not empty`);
       const report = await withStoreCopy(dataDir, options, async (store) => {
         const result = await replay(store.log, { progress: 'export-rayhunter' });
-        if (result.failure) throw new CommandFailed(`event ${result.failure.seq} cannot be read (${result.failure.code}); run verify`);
+        if (result.failure)
+          throw new CommandFailed(`event ${result.failure.seq} cannot be read (${result.failure.code}); run verify`);
         const state = result.state;
         const live = [...Object.values(state.entries), ...(state.current ? [state.current] : [])];
         const entries: RayhunterManifestEntry[] = [];
@@ -32,8 +44,14 @@ export function registerExportRayhunterCommand(program: Command): void {
             missing.push(entry.name);
             continue;
           }
-          await copyIfPresent(path.join(store.recordingsDir, `${entry.name}.ndjson`), path.join(outDir, `${entry.name}.ndjson`));
-          await copyIfPresent(path.join(store.recordingsDir, `${entry.name}-gps.ndjson`), path.join(outDir, `${entry.name}-gps.ndjson`));
+          await copyIfPresent(
+            path.join(store.recordingsDir, `${entry.name}.ndjson`),
+            path.join(outDir, `${entry.name}.ndjson`),
+          );
+          await copyIfPresent(
+            path.join(store.recordingsDir, `${entry.name}-gps.ndjson`),
+            path.join(outDir, `${entry.name}-gps.ndjson`),
+          );
           // The daemon reads qmdl_size_bytes as the file's size: the copy's size is what it will find.
           const size = (await fs.stat(path.join(outDir, qmdl))).size;
           entries.push({ ...toRayhunterEntry(entry), qmdl_size_bytes: size });
@@ -41,7 +59,12 @@ export function registerExportRayhunterCommand(program: Command): void {
         const manifest = path.join(outDir, 'manifest.toml');
         await fs.writeFile(`${manifest}.tmp`, toManifestToml(entries), { flag: 'wx' });
         await fs.rename(`${manifest}.tmp`, manifest);
-        return { outDir, entries: entries.map((e) => e.name), missing, ...(state.current ? { active: state.current.name } : {}) };
+        return {
+          outDir,
+          entries: entries.map((e) => e.name),
+          missing,
+          ...(state.current ? { active: state.current.name } : {}),
+        };
       });
       if (options.json) writeJson(report);
       else {

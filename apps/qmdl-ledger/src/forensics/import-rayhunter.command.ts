@@ -15,7 +15,12 @@ export interface ImportRayhunterReport {
   readonly source: string;
   readonly dataDir: string;
   readonly manifest: 'ok' | 'missing' | 'damaged';
-  readonly imported: ReadonlyArray<{ readonly name: string; readonly seq: number; readonly recoveredFrom: string; readonly files: readonly string[] }>;
+  readonly imported: ReadonlyArray<{
+    readonly name: string;
+    readonly seq: number;
+    readonly recoveredFrom: string;
+    readonly files: readonly string[];
+  }>;
   /** Already in the store (a second run, or adopted before). */
   readonly skipped: readonly string[];
   /** The command was refused (code). */
@@ -29,13 +34,19 @@ export function registerImportRayhunterCommand(program: Command): void {
   usageExits(
     program
       .command('import-rayhunter')
-      .description('bring a Rayhunter store in: manifest.toml entries (recovered from file names where the manifest is missing or damaged), files copied, one RecordingImported each; a second run imports nothing twice')
-      .argument('<rayhunter-qmdl-dir>', "the Rayhunter daemon's qmdl store directory (manifest.toml and <name>.qmdl[.gz] files)")
+      .description(
+        'bring a Rayhunter store in: manifest.toml entries (recovered from file names where the manifest is missing or damaged), files copied, one RecordingImported each; a second run imports nothing twice',
+      )
+      .argument(
+        '<rayhunter-qmdl-dir>',
+        "the Rayhunter daemon's qmdl store directory (manifest.toml and <name>.qmdl[.gz] files)",
+      )
       .argument('<data-dir>', 'the qmdl-ledger data directory (created when missing)')
       .option('--json', 'machine-readable output (JSON)'),
   ).action(
     action(async (sourceDir: string, dataDir: string, options: ImportRayhunterOptions) => {
-      if (!existsSync(sourceDir) || !(await fs.stat(sourceDir)).isDirectory()) throw new CommandFailed(`${sourceDir} is not a directory`);
+      if (!existsSync(sourceDir) || !(await fs.stat(sourceDir)).isDirectory())
+        throw new CommandFailed(`${sourceDir} is not a directory`);
       const scan = await scanRayhunterStore(sourceDir);
       const ledger = await openWritableLedger(dataDir, { verbose: false });
       const imported: Array<ImportRayhunterReport['imported'][number]> = [];
@@ -67,7 +78,12 @@ export function registerImportRayhunterCommand(program: Command): void {
             { actor: { kind: 'cli', command: 'import-rayhunter' }, correlationId },
           );
           if (result.ok) {
-            imported.push({ name: recording.name, seq: result.seq, recoveredFrom: recording.recoveredFrom, files: copied.map((f) => path.basename(f)) });
+            imported.push({
+              name: recording.name,
+              seq: result.seq,
+              recoveredFrom: recording.recoveredFrom,
+              files: copied.map((f) => path.basename(f)),
+            });
           } else {
             for (const file of copied) await fs.rm(file, { force: true });
             refused.push({ name: recording.name, code: result.refusal.code, message: result.refusal.message });
@@ -77,7 +93,14 @@ export function registerImportRayhunterCommand(program: Command): void {
         await ledger.close();
       }
       const report: ImportRayhunterReport = {
-        source: sourceDir, dataDir, manifest: scan.manifest, imported, skipped, refused, missingFiles: scan.missingFiles, problems: scan.problems,
+        source: sourceDir,
+        dataDir,
+        manifest: scan.manifest,
+        imported,
+        skipped,
+        refused,
+        missingFiles: scan.missingFiles,
+        problems: scan.problems,
       };
       if (options.json) writeJson(report);
       else printReport(report);
@@ -88,7 +111,15 @@ export function registerImportRayhunterCommand(program: Command): void {
 
 function optionalFields(r: RayhunterRecording): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const key of ['lastMessageTime', 'rayhunterVersion', 'systemOs', 'arch', 'stopReason', 'uploadTime', 'gpsMode'] as const) {
+  for (const key of [
+    'lastMessageTime',
+    'rayhunterVersion',
+    'systemOs',
+    'arch',
+    'stopReason',
+    'uploadTime',
+    'gpsMode',
+  ] as const) {
     if (r[key] !== undefined) out[key] = r[key];
   }
   return out;

@@ -15,7 +15,9 @@ export function registerImportCommand(program: Command): void {
   usageExits(
     program
       .command('import')
-      .description('write an NDJSON export into a NEW data directory (sequence, hashes and metadata preserved), then verify it')
+      .description(
+        'write an NDJSON export into a NEW data directory (sequence, hashes and metadata preserved), then verify it',
+      )
       .argument('<file.ndjson>', 'an export written by `qmdl-ledger export`')
       .argument('<new-data-dir>', 'a data directory that does not exist or is empty')
       .option('--json', 'machine-readable output (JSON)'),
@@ -34,18 +36,36 @@ export function registerImportCommand(program: Command): void {
         try {
           const chain = await log.verify();
           if (!chain.ok || chain.headHash !== imported.headHash || log.headSeq() !== imported.events) {
-            throw new CommandFailed(`the imported store does not verify: ${chain.firstBad ? `seq ${chain.firstBad.seq} ${chain.firstBad.code}` : `head ${log.headSeq()}/${chain.headHash}`}`);
+            throw new CommandFailed(
+              `the imported store does not verify: ${chain.firstBad ? `seq ${chain.firstBad.seq} ${chain.firstBad.code}` : `head ${log.headSeq()}/${chain.headHash}`}`,
+            );
           }
           const rebuilt = await replay(log, { progress: 'import: projection' });
-          if (rebuilt.failure) throw new CommandFailed(`the imported event ${rebuilt.failure.seq} cannot be read back (${rebuilt.failure.code})`);
-          await log.writeSnapshot(PROJECTION_SNAPSHOT, { seq: rebuilt.state.seq, version: PROJECTION_VERSION, value: rebuilt.state });
+          if (rebuilt.failure)
+            throw new CommandFailed(
+              `the imported event ${rebuilt.failure.seq} cannot be read back (${rebuilt.failure.code})`,
+            );
+          await log.writeSnapshot(PROJECTION_SNAPSHOT, {
+            seq: rebuilt.state.seq,
+            version: PROJECTION_VERSION,
+            value: rebuilt.state,
+          });
         } finally {
           await log.close();
         }
         await fs.mkdir(`${dataDir}/qmdl`, { recursive: true });
-        const report = { dataDir, events: imported.events, headHash: imported.headHash, storeId: imported.storeId, verified: true };
+        const report = {
+          dataDir,
+          events: imported.events,
+          headHash: imported.headHash,
+          storeId: imported.storeId,
+          verified: true,
+        };
         if (options.json) writeJson(report);
-        else writeLine(`imported ${report.events} event(s) into ${dataDir} (store ${report.storeId}, head hash ${report.headHash}); verified. Recordings are not part of an export: copy <old-data-dir>/qmdl/ yourself.`);
+        else
+          writeLine(
+            `imported ${report.events} event(s) into ${dataDir} (store ${report.storeId}, head hash ${report.headHash}); verified. Recordings are not part of an export: copy <old-data-dir>/qmdl/ yourself.`,
+          );
         return ExitCode.OK;
       } catch (error) {
         // Leave nothing half-imported behind.

@@ -50,7 +50,9 @@ export function registerInspectCommand(program: Command): void {
         const log = store.log;
         let eventCount = 0;
         let firstSeq = 0;
-        for await (const key of log.db.sublevel<string, string>(SUBLEVELS.events, { keyEncoding: 'utf8', valueEncoding: 'utf8' }).keys()) {
+        for await (const key of log.db
+          .sublevel<string, string>(SUBLEVELS.events, { keyEncoding: 'utf8', valueEncoding: 'utf8' })
+          .keys()) {
           if (eventCount === 0) firstSeq = Number.parseInt(key, 16);
           eventCount += 1;
         }
@@ -62,7 +64,14 @@ export function registerInspectCommand(program: Command): void {
             if (e.type === 'ServiceStarted') {
               const previous = boots[boots.length - 1];
               if (previous && previous.ended === 'open') previous.ended = 'unclean';
-              boots.push({ bootId: e.data.bootId, seq: e.seq, time: e.time, version: e.data.version, ...(e.data.source ? { source: e.data.source } : {}), ended: 'open' });
+              boots.push({
+                bootId: e.data.bootId,
+                seq: e.seq,
+                time: e.time,
+                version: e.data.version,
+                ...(e.data.source ? { source: e.data.source } : {}),
+                ended: 'open',
+              });
             } else if (e.type === 'ServiceStopped') {
               const boot = boots.find((b) => b.bootId === e.data.bootId);
               if (boot) {
@@ -84,7 +93,11 @@ export function registerInspectCommand(program: Command): void {
           firstSeq,
           headSeq: log.headSeq(),
           headHash: log.headHash(),
-          recordings: { finished: names.length, deleted: Object.values(state.names).filter((s) => s === 'deleted').length, names },
+          recordings: {
+            finished: names.length,
+            deleted: Object.values(state.names).filter((s) => s === 'deleted').length,
+            names,
+          },
           active: state.current?.name ?? null,
           boots,
           uncleanShutdowns: boots.filter((b) => b.ended === 'unclean').length,
@@ -103,15 +116,30 @@ export function registerInspectCommand(program: Command): void {
 
 function printInspect(r: InspectReport, state: QmdlStoreState): void {
   writeLine(`store        ${r.storeId} (format ${r.formatVersion}, created ${r.createdAt})`);
-  writeLine(`events       ${r.eventCount} stored, seq ${r.firstSeq}..${r.headSeq}${r.eventCount !== r.headSeq ? `  (head says ${r.headSeq}: run verify)` : ''}`);
+  writeLine(
+    `events       ${r.eventCount} stored, seq ${r.firstSeq}..${r.headSeq}${r.eventCount !== r.headSeq ? `  (head says ${r.headSeq}: run verify)` : ''}`,
+  );
   writeLine(`head hash    ${r.headHash}`);
-  writeLine(`projection   ${r.projectionSnapshot ? `snapshot at seq ${r.projectionSnapshot.seq} (v${r.projectionSnapshot.version})` : 'no stored snapshot'}`);
-  writeLine(`recordings   ${r.recordings.finished} finished, ${r.active ? '1 active' : 'none active'}, ${r.recordings.deleted} deleted`);
-  for (const entry of Object.values(state.entries).sort((a, b) => a.name.localeCompare(b.name))) writeLine(`  ${formatEntry(entry)}`);
+  writeLine(
+    `projection   ${r.projectionSnapshot ? `snapshot at seq ${r.projectionSnapshot.seq} (v${r.projectionSnapshot.version})` : 'no stored snapshot'}`,
+  );
+  writeLine(
+    `recordings   ${r.recordings.finished} finished, ${r.active ? '1 active' : 'none active'}, ${r.recordings.deleted} deleted`,
+  );
+  for (const entry of Object.values(state.entries).sort((a, b) => a.name.localeCompare(b.name)))
+    writeLine(`  ${formatEntry(entry)}`);
   if (state.current) writeLine(`  ${formatEntry(state.current)}  ACTIVE`);
   writeLine(`boots        ${r.boots.length} (${r.uncleanShutdowns} unclean)`);
-  for (const b of r.boots) writeLine(`  seq ${String(b.seq).padStart(6)}  ${b.time}  ${b.bootId}  v${b.version}  ${b.ended}${b.stoppedSeq ? ` (stopped at seq ${b.stoppedSeq})` : ''}`);
+  for (const b of r.boots)
+    writeLine(
+      `  seq ${String(b.seq).padStart(6)}  ${b.time}  ${b.bootId}  v${b.version}  ${b.ended}${b.stoppedSeq ? ` (stopped at seq ${b.stoppedSeq})` : ''}`,
+    );
   const migrations = Object.entries(r.migrations);
-  writeLine(`migrations   ${migrations.length === 0 ? 'none applied' : migrations.map(([id, name]) => `${id}_${name}`).join(', ')}`);
-  if (r.replayStoppedAt) writeLine(`WARNING      replay stopped at seq ${r.replayStoppedAt.seq} (${r.replayStoppedAt.code}): the figures above cover the log up to it; run verify`);
+  writeLine(
+    `migrations   ${migrations.length === 0 ? 'none applied' : migrations.map(([id, name]) => `${id}_${name}`).join(', ')}`,
+  );
+  if (r.replayStoppedAt)
+    writeLine(
+      `WARNING      replay stopped at seq ${r.replayStoppedAt.seq} (${r.replayStoppedAt.code}): the figures above cover the log up to it; run verify`,
+    );
 }

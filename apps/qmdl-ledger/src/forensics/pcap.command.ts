@@ -6,7 +6,16 @@ import { isLedgerError } from '@ledger/domain';
 import { QmdlErrorCode, openQmdlReadStream } from '@ledger/qmdl';
 import { createPcapngExport, readGpsFixes, type PcapExportStats } from '@ledger/radio';
 import { pcapngSectionOptions } from '../http/system-info';
-import { action, CommandFailed, ExitCode, progressBar, usageExits, UsageError, writeJson, writeLine } from './cli-support';
+import {
+  action,
+  CommandFailed,
+  ExitCode,
+  progressBar,
+  usageExits,
+  UsageError,
+  writeJson,
+  writeLine,
+} from './cli-support';
 
 interface PcapOptions {
   readonly out: string;
@@ -28,7 +37,9 @@ export function registerPcapCommand(program: Command): void {
   usageExits(
     program
       .command('pcap')
-      .description('convert a QMDL capture (.qmdl, or gzip: detected by its magic) to a GSMTAP pcapng file for Wireshark')
+      .description(
+        'convert a QMDL capture (.qmdl, or gzip: detected by its magic) to a GSMTAP pcapng file for Wireshark',
+      )
       .argument('<file>', 'a .qmdl or .qmdl.gz file from any source')
       .requiredOption('-o, --out <out.pcapng>', 'the pcapng file to write')
       .option('--gps <file>', "a recording's -gps.ndjson: each packet gets the nearest fix as a comment")
@@ -40,7 +51,9 @@ export function registerPcapCommand(program: Command): void {
       if (options.json) writeJson(report);
       else writeSummary(report);
       if (report.readError !== undefined) {
-        process.stderr.write(`qmdl-ledger: ${report.input} could not be read past byte ${report.readError.afterBytes} of its QMDL data (${report.readError.code}); the pcapng holds everything before it\n`);
+        process.stderr.write(
+          `qmdl-ledger: ${report.input} could not be read past byte ${report.readError.afterBytes} of its QMDL data (${report.readError.code}); the pcapng holds everything before it\n`,
+        );
         return ExitCode.FAILED;
       }
       return ExitCode.OK;
@@ -58,7 +71,8 @@ async function convert(file: string, options: PcapOptions): Promise<PcapReport> 
       throw new UsageError(`cannot read the GPS file ${options.gps}`);
     });
   }
-  if (!options.force && (await exists(options.out))) throw new CommandFailed(`${options.out} exists; use --force to overwrite it`);
+  if (!options.force && (await exists(options.out)))
+    throw new CommandFailed(`${options.out} exists; use --force to overwrite it`);
   // Written beside the target and renamed at the end: a failed run leaves no half-written pcapng under the given name.
   const temp = path.join(path.dirname(options.out), `.${path.basename(options.out)}.${process.pid}.tmp`);
   const exportStream = createPcapngExport({
@@ -90,7 +104,12 @@ async function convert(file: string, options: PcapOptions): Promise<PcapReport> 
   } finally {
     bar.finish();
   }
-  return { input: file, output: options.out, stats: exportStream.stats(), ...(readError === undefined ? {} : { readError }) };
+  return {
+    input: file,
+    output: options.out,
+    stats: exportStream.stats(),
+    ...(readError === undefined ? {} : { readError }),
+  };
 }
 
 async function exists(file: string): Promise<boolean> {
@@ -104,19 +123,29 @@ async function exists(file: string): Promise<boolean> {
 
 function writeSummary(report: PcapReport): void {
   const s = report.stats;
-  writeLine(`${report.output}: ${s.converted} packet(s) from ${s.messages} diag message(s) of ${report.input} (${s.bytesRead} bytes of QMDL)`);
-  for (const [key, count] of Object.entries(s.convertedBy).sort(([a], [b]) => a.localeCompare(b))) writeLine(`  ${key}: ${count}`);
+  writeLine(
+    `${report.output}: ${s.converted} packet(s) from ${s.messages} diag message(s) of ${report.input} (${s.bytesRead} bytes of QMDL)`,
+  );
+  for (const [key, count] of Object.entries(s.convertedBy).sort(([a], [b]) => a.localeCompare(b)))
+    writeLine(`  ${key}: ${count}`);
   const skipped = Object.entries(s.skipped).sort(([a], [b]) => a.localeCompare(b));
   if (skipped.length > 0) {
     writeLine(`skipped ${s.messages - s.converted} message(s):`);
     for (const [reason, count] of skipped) {
-      const codes = reason === 'LOG_CODE_NOT_CONVERTED' ? ` (${Object.entries(s.notConvertedLogCodes).map(([code, n]) => `${code} ${n}`).join(', ')})` : '';
+      const codes =
+        reason === 'LOG_CODE_NOT_CONVERTED'
+          ? ` (${Object.entries(s.notConvertedLogCodes)
+              .map(([code, n]) => `${code} ${n}`)
+              .join(', ')})`
+          : '';
       writeLine(`  ${reason}: ${count}${codes}`);
     }
   }
   if (s.damagedFrames > 0) {
     const first = s.damage[0];
-    writeLine(`damaged: ${s.damagedFrames} stretch(es), ${s.bytesSkipped} byte(s) skipped; first at byte ${first?.offset} (${first?.reason}, ${first?.length} bytes)`);
+    writeLine(
+      `damaged: ${s.damagedFrames} stretch(es), ${s.bytesSkipped} byte(s) skipped; first at byte ${first?.offset} (${first?.reason}, ${first?.length} bytes)`,
+    );
     for (const d of s.damage.slice(1, 10)) writeLine(`  at byte ${d.offset}: ${d.reason}, ${d.length} bytes`);
   }
   if (s.withGps > 0) writeLine(`GPS: ${s.withGps} packet(s) carry the nearest fix`);

@@ -2,7 +2,14 @@ import { createReadStream, promises as fs } from 'node:fs';
 import readline from 'node:readline';
 import { GENESIS_HASH, type StoredEvent } from '@ledger/domain';
 import {
-  encodeSequenceKey, hashEvent, indexEntries, indexKey, LevelEventLog, META_KEYS, STORE_FORMAT_VERSION, SUBLEVELS,
+  encodeSequenceKey,
+  hashEvent,
+  indexEntries,
+  indexKey,
+  LevelEventLog,
+  META_KEYS,
+  STORE_FORMAT_VERSION,
+  SUBLEVELS,
 } from '@ledger/event-log';
 import { CommandFailed } from './cli-support';
 
@@ -27,7 +34,11 @@ const BATCH_EVENTS = 500;
 export type ImportFailureCode = 'NOT_JSON' | 'NOT_AN_EVENT' | 'SEQUENCE_GAP' | 'BAD_HASH' | 'BAD_PREV' | 'EMPTY';
 
 export class ImportRejected extends CommandFailed {
-  constructor(readonly code: ImportFailureCode, readonly line: number, message: string) {
+  constructor(
+    readonly code: ImportFailureCode,
+    readonly line: number,
+    message: string,
+  ) {
     super(`line ${line}: ${message} (${code})`);
   }
 }
@@ -40,13 +51,29 @@ export function checkExportLine(raw: string, line: number, expectedSeq: number, 
   } catch {
     throw new ImportRejected('NOT_JSON', line, 'not valid JSON');
   }
-  if (event === null || typeof event !== 'object' || typeof event.seq !== 'number' || typeof event.hash !== 'string' || typeof event.prev !== 'string'
-    || typeof event.type !== 'string' || typeof event.time !== 'string' || event.metadata === null || typeof event.metadata !== 'object') {
+  if (
+    event === null ||
+    typeof event !== 'object' ||
+    typeof event.seq !== 'number' ||
+    typeof event.hash !== 'string' ||
+    typeof event.prev !== 'string' ||
+    typeof event.type !== 'string' ||
+    typeof event.time !== 'string' ||
+    event.metadata === null ||
+    typeof event.metadata !== 'object'
+  ) {
     throw new ImportRejected('NOT_AN_EVENT', line, 'not a stored event envelope');
   }
-  if (event.seq !== expectedSeq) throw new ImportRejected('SEQUENCE_GAP', line, `expected seq ${expectedSeq}, found ${event.seq}`);
-  if (hashEvent(event) !== event.hash) throw new ImportRejected('BAD_HASH', line, `event ${event.seq} does not match its hash`);
-  if (event.prev !== prevHash) throw new ImportRejected('BAD_PREV', line, `event ${event.seq} does not link to the hash of event ${event.seq - 1}`);
+  if (event.seq !== expectedSeq)
+    throw new ImportRejected('SEQUENCE_GAP', line, `expected seq ${expectedSeq}, found ${event.seq}`);
+  if (hashEvent(event) !== event.hash)
+    throw new ImportRejected('BAD_HASH', line, `event ${event.seq} does not match its hash`);
+  if (event.prev !== prevHash)
+    throw new ImportRejected(
+      'BAD_PREV',
+      line,
+      `event ${event.seq} does not link to the hash of event ${event.seq - 1}`,
+    );
   return event;
 }
 
@@ -59,11 +86,19 @@ type Op = { type: 'put'; sublevel: unknown; key: string; value: string };
 export async function importStoredEvents(file: string, location: string): Promise<RawImportResult> {
   const log = await LevelEventLog.open({ location, createIfMissing: true });
   const db = log.db;
-  const sub = (name: string): unknown => db.sublevel<string, string>(name, { keyEncoding: 'utf8', valueEncoding: 'utf8' });
+  const sub = (name: string): unknown =>
+    db.sublevel<string, string>(name, { keyEncoding: 'utf8', valueEncoding: 'utf8' });
   const events = sub(SUBLEVELS.events);
   const meta = sub(SUBLEVELS.meta);
   const indexes = new Map<string, unknown>();
-  for (const name of [SUBLEVELS.byType, SUBLEVELS.byRecording, SUBLEVELS.byActor, SUBLEVELS.byCorrelation, SUBLEVELS.byTime]) indexes.set(name, sub(name));
+  for (const name of [
+    SUBLEVELS.byType,
+    SUBLEVELS.byRecording,
+    SUBLEVELS.byActor,
+    SUBLEVELS.byCorrelation,
+    SUBLEVELS.byTime,
+  ])
+    indexes.set(name, sub(name));
   let seq = 0;
   let hash = GENESIS_HASH;
   let storeId = log.metadata.storeId;
@@ -90,7 +125,8 @@ export async function importStoredEvents(file: string, location: string): Promis
         createdAt = event.time;
       }
       ops.push({ type: 'put', sublevel: events, key: encodeSequenceKey(event.seq), value: raw });
-      for (const [index, value] of indexEntries(event)) ops.push({ type: 'put', sublevel: indexes.get(index), key: indexKey(value, event.seq), value: '' });
+      for (const [index, value] of indexEntries(event))
+        ops.push({ type: 'put', sublevel: indexes.get(index), key: indexKey(value, event.seq), value: '' });
       seq = event.seq;
       hash = event.hash;
       if (++pending >= BATCH_EVENTS) await flush();
@@ -100,7 +136,12 @@ export async function importStoredEvents(file: string, location: string): Promis
     // The head and the store identity last: until they are written the store reads as empty.
     await db.batch(
       [
-        { type: 'put', sublevel: meta, key: META_KEYS.store, value: JSON.stringify({ storeId, createdAt, formatVersion: STORE_FORMAT_VERSION }) },
+        {
+          type: 'put',
+          sublevel: meta,
+          key: META_KEYS.store,
+          value: JSON.stringify({ storeId, createdAt, formatVersion: STORE_FORMAT_VERSION }),
+        },
         { type: 'put', sublevel: meta, key: META_KEYS.head, value: JSON.stringify({ seq, hash }) },
       ] as never,
       { sync: true } as never,
@@ -112,7 +153,11 @@ export async function importStoredEvents(file: string, location: string): Promis
 }
 
 /** Writes every stored event's value, exactly as stored, one per line. Returns the count. */
-export async function exportStoredEvents(log: LevelEventLog, out: string, onEvent?: (seq: number) => void): Promise<number> {
+export async function exportStoredEvents(
+  log: LevelEventLog,
+  out: string,
+  onEvent?: (seq: number) => void,
+): Promise<number> {
   const handle = await fs.open(out, 'wx');
   let count = 0;
   try {

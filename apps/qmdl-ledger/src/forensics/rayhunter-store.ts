@@ -80,23 +80,26 @@ export async function scanRayhunterStore(dir: string): Promise<RayhunterScan> {
     }
     const manifestSize = typeof table['qmdl_size_bytes'] === 'number' ? table['qmdl_size_bytes'] : undefined;
     const gpsMode = table['gps_mode'];
-    byName.set(name, compactRecording({
+    byName.set(
       name,
-      startTime,
-      lastMessageTime: timeField(table['last_message_time']),
-      qmdlSizeBytes: found.qmdl.size,
-      manifestSize,
-      rayhunterVersion: stringField(table['rayhunter_version']),
-      systemOs: stringField(table['system_os']),
-      arch: stringField(table['arch']),
-      stopReason: stringField(table['stop_reason']),
-      uploadTime: timeField(table['upload_time']),
-      gpsMode: gpsMode === 0 || gpsMode === 1 || gpsMode === 2 ? gpsMode : undefined,
-      // The file decides: a `.gz` file is gzip whatever the manifest says.
-      compressed: found.qmdl.compressed,
-      recoveredFrom: manifestSize === undefined ? 'file-name' : 'manifest',
-      files: { qmdl: found.qmdl.path, analysis: found.analysis, gps: found.gps },
-    }));
+      compactRecording({
+        name,
+        startTime,
+        lastMessageTime: timeField(table['last_message_time']),
+        qmdlSizeBytes: found.qmdl.size,
+        manifestSize,
+        rayhunterVersion: stringField(table['rayhunter_version']),
+        systemOs: stringField(table['system_os']),
+        arch: stringField(table['arch']),
+        stopReason: stringField(table['stop_reason']),
+        uploadTime: timeField(table['upload_time']),
+        gpsMode: gpsMode === 0 || gpsMode === 1 || gpsMode === 2 ? gpsMode : undefined,
+        // The file decides: a `.gz` file is gzip whatever the manifest says.
+        compressed: found.qmdl.compressed,
+        recoveredFrom: manifestSize === undefined ? 'file-name' : 'manifest',
+        files: { qmdl: found.qmdl.path, analysis: found.analysis, gps: found.gps },
+      }),
+    );
   }
   for (const [name, found] of files) {
     if (byName.has(name) || !found.qmdl) continue;
@@ -105,14 +108,17 @@ export async function scanRayhunterStore(dir: string): Promise<RayhunterScan> {
       problems.push(`${found.qmdl.path}: the name is no representable start time; not imported`);
       continue;
     }
-    byName.set(name, compactRecording({
+    byName.set(
       name,
-      startTime,
-      qmdlSizeBytes: found.qmdl.size,
-      compressed: found.qmdl.compressed,
-      recoveredFrom: 'file-name',
-      files: { qmdl: found.qmdl.path, analysis: found.analysis, gps: found.gps },
-    }));
+      compactRecording({
+        name,
+        startTime,
+        qmdlSizeBytes: found.qmdl.size,
+        compressed: found.qmdl.compressed,
+        recoveredFrom: 'file-name',
+        files: { qmdl: found.qmdl.path, analysis: found.analysis, gps: found.gps },
+      }),
+    );
   }
   const recordings = [...byName.values()].sort((a, b) => Number(BigInt(a.name) - BigInt(b.name)) || 0);
   return { recordings, manifest, missingFiles, problems };
@@ -136,7 +142,8 @@ function recoverTables(text: string, problems: string[]): Table[] {
       const parsed = tryParse(lines.slice(0, keep).join('\n'));
       const entries = parsed?.['entries'];
       if (Array.isArray(entries) && entries[0] !== undefined) {
-        if (keep < lines.length) problems.push(`dropped ${lines.length - keep} damaged line(s) of an [[entries]] table`);
+        if (keep < lines.length)
+          problems.push(`dropped ${lines.length - keep} damaged line(s) of an [[entries]] table`);
         out.push(entries[0] as Table);
         break;
       }
@@ -182,8 +189,13 @@ async function listFiles(dir: string): Promise<Map<string, FoundFiles>> {
 }
 
 function compactRecording(r: RayhunterRecording): RayhunterRecording {
-  const files = Object.fromEntries(Object.entries(r.files).filter(([, v]) => v !== undefined)) as unknown as RayhunterRecording['files'];
-  return { ...(Object.fromEntries(Object.entries(r).filter(([, v]) => v !== undefined)) as unknown as RayhunterRecording), files };
+  const files = Object.fromEntries(
+    Object.entries(r.files).filter(([, v]) => v !== undefined),
+  ) as unknown as RayhunterRecording['files'];
+  return {
+    ...(Object.fromEntries(Object.entries(r).filter(([, v]) => v !== undefined)) as unknown as RayhunterRecording),
+    files,
+  };
 }
 
 /**

@@ -1,6 +1,11 @@
 import {
-  createFold, createHistoryChecker, isLedgerError,
-  type InvariantViolation, type LedgerEvent, type QmdlStoreState, type StoredEvent,
+  createFold,
+  createHistoryChecker,
+  isLedgerError,
+  type InvariantViolation,
+  type LedgerEvent,
+  type QmdlStoreState,
+  type StoredEvent,
 } from '@ledger/domain';
 import type { EventLog } from '@ledger/event-log';
 import { progressBar } from './cli-support';
@@ -85,13 +90,27 @@ export async function replay(log: EventLog, options: ReplayOptions = {}): Promis
       steps += 1;
       lastSeq = event.seq;
       bar?.update(event.seq);
-      const step: ReplayStep = { ...(options.keepBefore ? { before } : {}), beforeSeq, event, after: state(), violations };
+      const step: ReplayStep = {
+        ...(options.keepBefore ? { before } : {}),
+        beforeSeq,
+        event,
+        after: state(),
+        violations,
+      };
       if (options.onStep?.(step) === false) return { state: walk.result(), steps, stopped: true };
     }
   } catch (error) {
-    const seq = isLedgerError(error) && typeof error.details?.['seq'] === 'number' ? (error.details['seq'] as number) : lastSeq + 1;
+    const seq =
+      isLedgerError(error) && typeof error.details?.['seq'] === 'number'
+        ? (error.details['seq'] as number)
+        : lastSeq + 1;
     const code = isLedgerError(error) ? error.code : 'READ_FAILED';
-    return { state: walk.result(), steps, stopped: false, failure: { seq, code, message: error instanceof Error ? error.message : String(error) } };
+    return {
+      state: walk.result(),
+      steps,
+      stopped: false,
+      failure: { seq, code, message: error instanceof Error ? error.message : String(error) },
+    };
   } finally {
     bar?.finish();
   }

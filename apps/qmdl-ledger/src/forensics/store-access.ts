@@ -67,7 +67,11 @@ export async function openStoreCopy(dataDir: string, options: OpenStoreOptions =
 }
 
 /** Runs `body` on a working copy and always removes the copy. */
-export async function withStoreCopy<T>(dataDir: string, options: OpenStoreOptions, body: (store: OpenedStore) => Promise<T>): Promise<T> {
+export async function withStoreCopy<T>(
+  dataDir: string,
+  options: OpenStoreOptions,
+  body: (store: OpenedStore) => Promise<T>,
+): Promise<T> {
   const store = await openStoreCopy(dataDir, options);
   try {
     return await body(store);
@@ -80,7 +84,10 @@ export async function withStoreCopy<T>(dataDir: string, options: OpenStoreOption
 export function checkStoreDir(dataDir: string): string {
   const location = ledgerLocation(dataDir);
   if (!existsSync(path.join(location, 'CURRENT'))) {
-    throw new LedgerError(EventLogErrorCode.STORE_NOT_FOUND, `there is no qmdl-ledger store in ${dataDir} (no ${path.join('ledger', 'CURRENT')})`);
+    throw new LedgerError(
+      EventLogErrorCode.STORE_NOT_FOUND,
+      `there is no qmdl-ledger store in ${dataDir} (no ${path.join('ledger', 'CURRENT')})`,
+    );
   }
   return location;
 }

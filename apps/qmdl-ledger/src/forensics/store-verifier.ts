@@ -65,26 +65,53 @@ export async function verifyStore(log: EventLog, options: { readonly recordingsD
   const bar = progressBar('verify: hash chain', head);
   const chain = await log.verify({ onProgress: (seq) => bar.update(seq) });
   bar.finish();
-  if (chain.firstBad) findings.push({ check: 'chain', code: chain.firstBad.code, seq: chain.firstBad.seq, message: chain.firstBad.message });
+  if (chain.firstBad)
+    findings.push({
+      check: 'chain',
+      code: chain.firstBad.code,
+      seq: chain.firstBad.seq,
+      message: chain.firstBad.message,
+    });
 
   let snapshot: Awaited<ReturnType<EventLog['readSnapshot']>> | undefined;
   try {
     snapshot = await log.readSnapshot<QmdlStoreState>(PROJECTION_SNAPSHOT);
   } catch (error) {
-    findings.push({ check: 'projection', code: 'PROJECTION_UNREADABLE', message: `the stored projection cannot be read: ${(error as Error).message}` });
+    findings.push({
+      check: 'projection',
+      code: 'PROJECTION_UNREADABLE',
+      message: `the stored projection cannot be read: ${(error as Error).message}`,
+    });
   }
-  if (snapshot === undefined) notes.push({ code: 'NO_STORED_PROJECTION', message: 'no stored projection (it is rebuilt at the next start)' });
+  if (snapshot === undefined)
+    notes.push({ code: 'NO_STORED_PROJECTION', message: 'no stored projection (it is rebuilt at the next start)' });
   else if (snapshot.version !== PROJECTION_VERSION) {
-    notes.push({ code: 'PROJECTION_VERSION_CHANGED', message: `stored projection version ${snapshot.version}, this build uses ${PROJECTION_VERSION} (rebuilt at the next start)` });
+    notes.push({
+      code: 'PROJECTION_VERSION_CHANGED',
+      message: `stored projection version ${snapshot.version}, this build uses ${PROJECTION_VERSION} (rebuilt at the next start)`,
+    });
   } else if (snapshot.seq > head) {
-    findings.push({ check: 'projection', code: 'PROJECTION_AHEAD', seq: head, message: `the stored projection is at seq ${snapshot.seq}, past the log head ${head}` });
+    findings.push({
+      check: 'projection',
+      code: 'PROJECTION_AHEAD',
+      seq: head,
+      message: `the stored projection is at seq ${snapshot.seq}, past the log head ${head}`,
+    });
   }
-  const compareAt = snapshot !== undefined && snapshot.version === PROJECTION_VERSION && snapshot.seq <= head ? snapshot.seq : undefined;
+  const compareAt =
+    snapshot !== undefined && snapshot.version === PROJECTION_VERSION && snapshot.seq <= head
+      ? snapshot.seq
+      : undefined;
   const compare = (state: QmdlStoreState): void => {
     if (compareAt === undefined || snapshot === undefined) return;
     const diff = diffProjections(state, snapshot.value as QmdlStoreState);
     if (diff !== undefined) {
-      findings.push({ check: 'projection', code: 'PROJECTION_MISMATCH', seq: compareAt, message: `the stored projection (seq ${compareAt}) differs from the one rebuilt from the log: ${diff}` });
+      findings.push({
+        check: 'projection',
+        code: 'PROJECTION_MISMATCH',
+        seq: compareAt,
+        message: `the stored projection (seq ${compareAt}) differs from the one rebuilt from the log: ${diff}`,
+      });
     }
   };
   if (compareAt === 0) compare(initialState());
@@ -113,13 +140,20 @@ export async function verifyStore(log: EventLog, options: { readonly recordingsD
   });
   reportViolations(result.finalViolations ?? [], result.state.seq);
   if (result.failure) {
-    findings.push({ check: 'invariants', code: 'UNREADABLE', seq: result.failure.seq, message: `replay stopped: ${result.failure.message} (${result.failure.code})` });
+    findings.push({
+      check: 'invariants',
+      code: 'UNREADABLE',
+      seq: result.failure.seq,
+      message: `replay stopped: ${result.failure.message} (${result.failure.code})`,
+    });
   }
 
   // Files are judged against the state the whole log leads to; after a read failure that state is partial.
   if (!result.failure) await checkFiles(result.state, options.recordingsDir, lastNaming, findings, notes);
 
-  const ordered = [...findings].sort((a, b) => (a.seq ?? Infinity) - (b.seq ?? Infinity) || CHECK_ORDER[a.check] - CHECK_ORDER[b.check]);
+  const ordered = [...findings].sort(
+    (a, b) => (a.seq ?? Infinity) - (b.seq ?? Infinity) || CHECK_ORDER[a.check] - CHECK_ORDER[b.check],
+  );
   const firstBad = ordered[0];
   return {
     ok: findings.length === 0,
@@ -164,13 +198,26 @@ async function checkFiles(
     const at = seq === undefined ? {} : { seq };
     if (size === undefined) {
       if (entry.damaged) {
-        notes.push({ code: 'RECORDING_DAMAGED', recording: entry.name, message: `recording ${entry.name} is recorded as damaged: ${entry.damaged.detail}` });
+        notes.push({
+          code: 'RECORDING_DAMAGED',
+          recording: entry.name,
+          message: `recording ${entry.name} is recorded as damaged: ${entry.damaged.detail}`,
+        });
       } else {
-        add({ check: 'files', code: 'FILE_MISSING', recording: entry.name, ...at, message: `${path.basename(file)} of recording ${entry.name} is missing` });
+        add({
+          check: 'files',
+          code: 'FILE_MISSING',
+          recording: entry.name,
+          ...at,
+          message: `${path.basename(file)} of recording ${entry.name} is missing`,
+        });
       }
     } else if (size !== entry.qmdlSizeBytes) {
       add({
-        check: 'files', code: 'FILE_SIZE_MISMATCH', recording: entry.name, ...at,
+        check: 'files',
+        code: 'FILE_SIZE_MISMATCH',
+        recording: entry.name,
+        ...at,
         message: `${path.basename(file)} is ${size} bytes, the log says ${entry.qmdlSizeBytes}`,
       });
     }
@@ -182,10 +229,19 @@ async function checkFiles(
     const seq = lastNaming.get(current.name);
     const at = seq === undefined ? {} : { seq };
     if (size === undefined) {
-      add({ check: 'files', code: 'FILE_MISSING', recording: current.name, ...at, message: `${path.basename(file)} of the active recording ${current.name} is missing` });
+      add({
+        check: 'files',
+        code: 'FILE_MISSING',
+        recording: current.name,
+        ...at,
+        message: `${path.basename(file)} of the active recording ${current.name} is missing`,
+      });
     } else if (size < current.qmdlSizeBytes) {
       add({
-        check: 'files', code: 'FILE_SHORTER_THAN_COMMITTED', recording: current.name, ...at,
+        check: 'files',
+        code: 'FILE_SHORTER_THAN_COMMITTED',
+        recording: current.name,
+        ...at,
         message: `${path.basename(file)} is ${size} bytes, shorter than the committed ${current.qmdlSizeBytes}`,
       });
     } else {
@@ -213,11 +269,19 @@ async function checkFiles(
     const seq = lastNaming.get(name);
     if (status === 'deleted') {
       add({
-        check: 'files', code: 'DELETED_FILES_PRESENT', recording: name, ...(seq === undefined ? {} : { seq }),
+        check: 'files',
+        code: 'DELETED_FILES_PRESENT',
+        recording: name,
+        ...(seq === undefined ? {} : { seq }),
         message: `recording ${name} was deleted but ${files.join(', ')} remain`,
       });
     } else if (status === undefined && files.some((f) => f.includes('.qmdl'))) {
-      add({ check: 'files', code: 'ORPHAN_FILE', recording: name, message: `${files.join(', ')} belong to no recording in the log` });
+      add({
+        check: 'files',
+        code: 'ORPHAN_FILE',
+        recording: name,
+        message: `${files.join(', ')} belong to no recording in the log`,
+      });
     }
   }
 }

@@ -1,6 +1,15 @@
 import type { Command } from 'commander';
 import type { StoredEvent } from '@ledger/domain';
-import { action, CommandFailed, ExitCode, UsageError, withCommonOptions, writeJson, writeLine, type CommonOptions } from './cli-support';
+import {
+  action,
+  CommandFailed,
+  ExitCode,
+  UsageError,
+  withCommonOptions,
+  writeJson,
+  writeLine,
+  type CommonOptions,
+} from './cli-support';
 import { formatActor, summarize } from './format';
 import { replay } from './replay';
 import { withStoreCopy } from './store-access';
@@ -27,13 +36,15 @@ export function registerTimelineCommand(program: Command): void {
   ).action(
     action(async (dataDir: string, options: TimelineOptions) => {
       const name = options.recording ?? '';
-      if (!/^[0-9]{1,20}$/.test(name)) throw new UsageError(`--recording must be a recording name (decimal digits), got ${JSON.stringify(name)}`);
+      if (!/^[0-9]{1,20}$/.test(name))
+        throw new UsageError(`--recording must be a recording name (decimal digits), got ${JSON.stringify(name)}`);
       const report = await withStoreCopy(dataDir, options, async (store) => {
         const events: StoredEvent[] = [];
         for await (const event of store.log.read({ recording: name })) events.push(event);
         if (events.length === 0) throw new CommandFailed(`no recording with name ${name}`);
         const { state } = await replay(store.log, { progress: 'timeline' });
-        const status = state.current?.name === name ? 'active' : state.names[name] === 'deleted' ? 'deleted' : 'finished';
+        const status =
+          state.current?.name === name ? 'active' : state.names[name] === 'deleted' ? 'deleted' : 'finished';
         return { recording: name, status, events } satisfies TimelineReport;
       });
       if (options.json) {
@@ -46,7 +57,9 @@ export function registerTimelineCommand(program: Command): void {
         const ms = Date.parse(event.time);
         const gap = previousMs === undefined ? '' : ` (+${((ms - previousMs) / 1000).toFixed(3)} s)`;
         previousMs = ms;
-        writeLine(`${String(event.seq).padStart(7)}  ${event.time}${gap}  ${event.type}  by ${formatActor(event.metadata.actor)}  ${summarize(event.data, 120)}`);
+        writeLine(
+          `${String(event.seq).padStart(7)}  ${event.time}${gap}  ${event.type}  by ${formatActor(event.metadata.actor)}  ${summarize(event.data, 120)}`,
+        );
       }
       return ExitCode.OK;
     }),

@@ -7,12 +7,16 @@ export function registerVerifyCommand(program: Command): void {
   withCommonOptions(
     program
       .command('verify')
-      .description('gapless sequence, hash chain, invariants after every event, stored vs rebuilt projection, files on disk vs the log; exit 1 on any finding')
+      .description(
+        'gapless sequence, hash chain, invariants after every event, stored vs rebuilt projection, files on disk vs the log; exit 1 on any finding',
+      )
       .argument('<data-dir>', 'the data directory'),
     { snapshot: true },
   ).action(
     action(async (dataDir: string, options: CommonOptions) => {
-      const report = await withStoreCopy(dataDir, options, (store) => verifyStore(store.log, { recordingsDir: store.recordingsDir }));
+      const report = await withStoreCopy(dataDir, options, (store) =>
+        verifyStore(store.log, { recordingsDir: store.recordingsDir }),
+      );
       if (options.json) {
         writeJson(report);
       } else {
@@ -24,10 +28,15 @@ export function registerVerifyCommand(program: Command): void {
           writeLine('OK           no findings');
         } else {
           const first = report.firstBad;
-          if (first) writeLine(`FIRST BAD    ${first.seq !== undefined ? `seq ${first.seq}` : '(no seq)'}: ${first.code} (${first.check}) — ${first.message}`);
+          if (first)
+            writeLine(
+              `FIRST BAD    ${first.seq !== undefined ? `seq ${first.seq}` : '(no seq)'}: ${first.code} (${first.check}) — ${first.message}`,
+            );
           writeLine(`findings     ${report.findings.length}`);
           for (const f of report.findings) {
-            writeLine(`  ${f.check.padEnd(10)} ${f.code.padEnd(28)} ${f.seq !== undefined ? `seq ${f.seq}` : ''}${f.recording ? ` recording ${f.recording}` : ''}: ${f.message}`);
+            writeLine(
+              `  ${f.check.padEnd(10)} ${f.code.padEnd(28)} ${f.seq !== undefined ? `seq ${f.seq}` : ''}${f.recording ? ` recording ${f.recording}` : ''}: ${f.message}`,
+            );
           }
         }
       }

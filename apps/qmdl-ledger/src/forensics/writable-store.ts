@@ -7,7 +7,12 @@ import { CommandFailed, ExitCode, STORE_IN_USE_WRITE_MESSAGE } from './cli-suppo
 
 /** No diag source, no recording: the CLI only runs commands through the processor. */
 export const NO_RECORDER: RecorderSettings = {
-  source: 'none', autoStart: false, flushIntervalMs: 1000, flushKiB: 64, minSpaceStartMb: 0, minSpaceContinueMb: 0,
+  source: 'none',
+  autoStart: false,
+  flushIntervalMs: 1000,
+  flushKiB: 64,
+  minSpaceStartMb: 0,
+  minSpaceContinueMb: 0,
 };
 
 /** Start-up messages go to stderr (stdout carries the command's output). */
@@ -26,7 +31,10 @@ export function stderrLogger(verbose: boolean): LedgerLogger {
  * migrations, reconciliation, ServiceStarted; ServiceStopped at close), with no
  * recorder. Only `migrate`, `import` and `import-rayhunter` write.
  */
-export async function openWritableLedger(dataDir: string, options: { readonly verbose: boolean }): Promise<OpenedLedger> {
+export async function openWritableLedger(
+  dataDir: string,
+  options: { readonly verbose: boolean },
+): Promise<OpenedLedger> {
   try {
     return await openLedger({
       dataDir,
@@ -37,7 +45,8 @@ export async function openWritableLedger(dataDir: string, options: { readonly ve
       logger: stderrLogger(options.verbose),
     });
   } catch (error) {
-    if (isLedgerError(error, EventLogErrorCode.STORE_LOCKED)) throw new CommandFailed(STORE_IN_USE_WRITE_MESSAGE, ExitCode.LOCKED);
+    if (isLedgerError(error, EventLogErrorCode.STORE_LOCKED))
+      throw new CommandFailed(STORE_IN_USE_WRITE_MESSAGE, ExitCode.LOCKED);
     throw error;
   }
 }

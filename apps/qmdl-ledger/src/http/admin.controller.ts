@@ -47,7 +47,8 @@ export class AdminController {
   }
 
   private async serve(req: Request, res: Response, relative: string): Promise<void> {
-    if (siteIndex(this.root) === undefined) throw new LedgerError('NOT_FOUND', 'the admin viewer is not built (npm run build)');
+    if (siteIndex(this.root) === undefined)
+      throw new LedgerError('NOT_FOUND', 'the admin viewer is not built (npm run build)');
     await this.site.send(req, res, relative);
   }
 }

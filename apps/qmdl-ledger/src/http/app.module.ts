@@ -46,7 +46,16 @@ export class AppModule {
   static forRoot(options: AppModuleOptions): DynamicModule {
     return {
       module: AppModule,
-      controllers: [RayhunterController, EventsController, AuthController, HealthController, MetricsController, AdminController, ShippingController, ReactorsController],
+      controllers: [
+        RayhunterController,
+        EventsController,
+        AuthController,
+        HealthController,
+        MetricsController,
+        AdminController,
+        ShippingController,
+        ReactorsController,
+      ],
       providers: [
         // Factories, not useValue: Nest serialises a dynamic module's metadata
         // (values included) to name it, and with the ledger in it that walked

@@ -19,7 +19,9 @@ export class AuthController {
 
   @Post('session')
   @HttpCode(204)
-  @ApiOperation({ summary: 'Exchange the admin token for a session cookie (ledger_session; HttpOnly; SameSite=Strict)' })
+  @ApiOperation({
+    summary: 'Exchange the admin token for a session cookie (ledger_session; HttpOnly; SameSite=Strict)',
+  })
   @ApiBody({ schema: { type: 'object', required: ['token'], properties: { token: { type: 'string' } } } })
   @ApiResponse({ status: 204, description: 'signed in (Set-Cookie)' })
   @ApiResponse({ status: 401, description: 'UNAUTHORIZED: wrong token' })

@@ -10,7 +10,9 @@ export const RequiresAuth = (): MethodDecorator & ClassDecorator =>
     SetMetadata(REQUIRES_AUTH, true),
     ApiSecurity('bearer'),
     ApiSecurity('session'),
-    ApiUnauthorizedResponse({ description: 'UNAUTHORIZED: an admin token is set and the request carries neither it nor a session cookie' }),
+    ApiUnauthorizedResponse({
+      description: 'UNAUTHORIZED: an admin token is set and the request carries neither it nor a session cookie',
+    }),
   );
 
 /** The endpoint changes the store: it needs the token (when set) and answers 403 in read-only mode. */

@@ -19,10 +19,14 @@ export class AuthGuard implements CanActivate {
   canActivate(context: ExecutionContext): boolean {
     const targets = [context.getHandler(), context.getClass()];
     const mutation = this.reflector.getAllAndOverride<boolean | undefined>(MUTATION, targets) === true;
-    const requiresAuth = mutation || this.reflector.getAllAndOverride<boolean | undefined>(REQUIRES_AUTH, targets) === true;
+    const requiresAuth =
+      mutation || this.reflector.getAllAndOverride<boolean | undefined>(REQUIRES_AUTH, targets) === true;
     const req = context.switchToHttp().getRequest<IncomingMessage>();
     if (requiresAuth && !this.auth.isAuthenticated(req)) {
-      throw new LedgerError('UNAUTHORIZED', 'this endpoint needs the admin token (Authorization: Bearer <token>, or a session from POST /api/auth/session)');
+      throw new LedgerError(
+        'UNAUTHORIZED',
+        'this endpoint needs the admin token (Authorization: Bearer <token>, or a session from POST /api/auth/session)',
+      );
     }
     if (mutation && this.config.readOnly) {
       throw new LedgerError('READ_ONLY', 'the service runs in read-only mode: recordings cannot be changed');

@@ -64,7 +64,12 @@ export class AuthService {
   isAuthenticated(req: IncomingMessage): boolean {
     if (!this.required) return true;
     const authorization = req.headers.authorization;
-    if (typeof authorization === 'string' && /^Bearer /i.test(authorization) && this.signIn(req, authorization.slice(7).trim())) return true;
+    if (
+      typeof authorization === 'string' &&
+      /^Bearer /i.test(authorization) &&
+      this.signIn(req, authorization.slice(7).trim())
+    )
+      return true;
     const session = readCookie(req.headers.cookie, SESSION_COOKIE);
     return session !== undefined && this.sessionValid(session);
   }

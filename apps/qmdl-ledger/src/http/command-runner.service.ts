@@ -15,17 +15,27 @@ export class CommandRunner {
 
   constructor(@Inject(LEDGER) private readonly ledger: Ledger) {}
 
-  async run(req: unknown, command: Command, options: { readonly accept?: readonly RefusalCode[] } = {}): Promise<CommandResult> {
+  async run(
+    req: unknown,
+    command: Command,
+    options: { readonly accept?: readonly RefusalCode[] } = {},
+  ): Promise<CommandResult> {
     const context = contextOf(req);
     const result = await this.ledger.execute(command, { actor: context.actor, correlationId: context.correlationId });
     reflectSeq(req, result.seq);
     const who = context.actor.kind === 'http' ? context.actor.remoteAddress : context.actor.kind;
     if (result.ok) {
-      this.logger.log(`${command.type} by ${who} (${context.correlationId}): ${result.events.map((e) => e.type).join(', ') || 'no events'} → seq ${result.seq}`);
+      this.logger.log(
+        `${command.type} by ${who} (${context.correlationId}): ${result.events.map((e) => e.type).join(', ') || 'no events'} → seq ${result.seq}`,
+      );
       return result;
     }
     this.logger.log(`${command.type} by ${who} (${context.correlationId}) refused: ${result.refusal.code}`);
     if (options.accept?.includes(result.refusal.code)) return result;
-    throw new LedgerError(result.refusal.code, result.refusal.message, result.refusal.details ? { details: { ...result.refusal.details } } : {});
+    throw new LedgerError(
+      result.refusal.code,
+      result.refusal.message,
+      result.refusal.details ? { details: { ...result.refusal.details } } : {},
+    );
   }
 }

@@ -50,7 +50,10 @@ export function applyHttpConventions(app: NestExpressApplication): void {
  * `serve` and the e2e tests both build the app here.
  */
 export async function createHttpApp(options: CreateHttpAppOptions): Promise<NestExpressApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot({ ledger: options.ledger, config: options.config }), nestAppOptions(options.logger));
+  const app = await NestFactory.create<NestExpressApplication>(
+    AppModule.forRoot({ ledger: options.ledger, config: options.config }),
+    nestAppOptions(options.logger),
+  );
   applyServerLimits(app.getHttpServer() as Server, options.config.server ?? {}, options.logger || new Logger('http'));
   app.use(requestContextMiddleware(options.ledger));
   app.use(webSafetyMiddleware({ allowedOrigins: options.config.allowedOrigins ?? [], host: options.config.host }));
@@ -62,9 +65,14 @@ export async function createHttpApp(options: CreateHttpAppOptions): Promise<Nest
     app,
     new DocumentBuilder()
       .setTitle('qmdl-ledger')
-      .setDescription('Rayhunter-compatible recording API, the event API (audit log, live stream, history, verify), auth and service endpoints. See apps/qmdl-ledger/src/http/README.md for error codes.')
+      .setDescription(
+        'Rayhunter-compatible recording API, the event API (audit log, live stream, history, verify), auth and service endpoints. See apps/qmdl-ledger/src/http/README.md for error codes.',
+      )
       .setVersion(APP_VERSION)
-      .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'The admin token (--admin-token / ADMIN_TOKEN)' }, 'bearer')
+      .addBearerAuth(
+        { type: 'http', scheme: 'bearer', description: 'The admin token (--admin-token / ADMIN_TOKEN)' },
+        'bearer',
+      )
       .addCookieAuth('ledger_session', { type: 'apiKey', in: 'cookie', name: 'ledger_session' }, 'session')
       .build(),
   );

@@ -98,7 +98,10 @@ export class DownloadsService {
     let stream: Readable;
     try {
       // Only the committed prefix: a live recording has bytes on disk no event covers yet.
-      stream = await this.open(() => openQmdlReadStream(file, { fileBytes: entry.qmdlSizeBytes, chunkSize: chunkBytes }), entry.name);
+      stream = await this.open(
+        () => openQmdlReadStream(file, { fileBytes: entry.qmdlSizeBytes, chunkSize: chunkBytes }),
+        entry.name,
+      );
     } catch (error) {
       // A recording that never got a byte may have no file at all (the recorder opens it
       // after the start commits; a stop in the same group commit can come first). Zero
@@ -121,7 +124,10 @@ export class DownloadsService {
     const { entry } = found;
     if (entry.qmdlSizeBytes === 0) throw new LedgerError('RECORDING_EMPTY', 'QMDL file is empty, try again in a bit!');
     const paths = this.ledger.paths(entry.name, entry.compressed);
-    const qmdl = await this.open(() => openQmdlReadStream(paths.qmdl, { fileBytes: entry.qmdlSizeBytes, chunkSize: chunkBytes }), entry.name);
+    const qmdl = await this.open(
+      () => openQmdlReadStream(paths.qmdl, { fileBytes: entry.qmdlSizeBytes, chunkSize: chunkBytes }),
+      entry.name,
+    );
     let gps: Readable | undefined;
     try {
       gps = await this.openOptional(paths.gps);
@@ -129,7 +135,10 @@ export class DownloadsService {
       qmdl.destroy();
       throw error;
     }
-    const exported = createPcapngExport({ ...pcapngSectionOptions(), ...(gps !== undefined ? { gpsFixes: readGpsFixes(gps) } : {}) });
+    const exported = createPcapngExport({
+      ...pcapngSectionOptions(),
+      ...(gps !== undefined ? { gpsFixes: readGpsFixes(gps) } : {}),
+    });
     // A read failure fails the pcap; a consumer that goes away closes the file.
     pipeline(qmdl, exported.stream, () => gps?.destroy());
     return exported.stream;
@@ -142,7 +151,10 @@ export class DownloadsService {
     const paths = this.ledger.paths(entry.name, entry.compressed);
     const members: Array<{ name: string; stream: Readable }> = [];
     try {
-      const qmdl = await this.open(() => openQmdlReadStream(paths.qmdl, { fileBytes: entry.qmdlSizeBytes, chunkSize: chunkBytes }), entry.name);
+      const qmdl = await this.open(
+        () => openQmdlReadStream(paths.qmdl, { fileBytes: entry.qmdlSizeBytes, chunkSize: chunkBytes }),
+        entry.name,
+      );
       members.push({ name: `${entry.name}.qmdl`, stream: qmdl });
       // The report /api/analysis-report/{name} serves, so the zip and the endpoint agree.
       members.push({ name: `${entry.name}.ndjson`, stream: await this.openReport(entry) });
@@ -159,7 +171,9 @@ export class DownloadsService {
     const mtime = new Date();
     for (const m of members) {
       m.stream.on('error', (error: unknown) => {
-        this.logger.warn(`zip ${entry.name}: reading ${m.name} failed: ${error instanceof Error ? error.message : String(error)}`);
+        this.logger.warn(
+          `zip ${entry.name}: reading ${m.name} failed: ${error instanceof Error ? error.message : String(error)}`,
+        );
         output.destroy(error instanceof Error ? error : new Error(String(error)));
       });
       // Stored like the original: the QMDL is read once and the device has little CPU.
@@ -178,7 +192,10 @@ export class DownloadsService {
   async openReport(entry: RecordingEntry): Promise<Readable> {
     const file = this.ledger.paths(entry.name, entry.compressed).analysis;
     // The recorder creates the file empty, as the original does: empty is "not written yet".
-    const size = await fs.stat(file).then((s) => s.size, () => 0);
+    const size = await fs.stat(file).then(
+      (s) => s.size,
+      () => 0,
+    );
     const written = size > 0 ? await this.openOptional(file) : undefined;
     return written ?? Readable.from([Buffer.from(analysisReport(entry))]);
   }
@@ -190,8 +207,14 @@ export class DownloadsService {
       await primed(stream);
       return stream;
     } catch (error) {
-      if (isMissingFile(error)) throw new LedgerError('NO_SUCH_RECORDING', `the files of recording ${name} are missing`);
-      if (isOutOfDescriptors(error)) throw new LedgerError('OUT_OF_DESCRIPTORS', `no file descriptor left to open recording ${name}; try again in a moment`, { cause: error, details: { retryAfterSeconds: 1 } });
+      if (isMissingFile(error))
+        throw new LedgerError('NO_SUCH_RECORDING', `the files of recording ${name} are missing`);
+      if (isOutOfDescriptors(error))
+        throw new LedgerError(
+          'OUT_OF_DESCRIPTORS',
+          `no file descriptor left to open recording ${name}; try again in a moment`,
+          { cause: error, details: { retryAfterSeconds: 1 } },
+        );
       throw error;
     }
   }

@@ -64,9 +64,12 @@ export const STATUS_BY_CODE: Readonly<Record<string, number>> = {
  * Per-route exceptions to the table, where the Rayhunter API fixed a different
  * status: deleting an unknown recording is 400 there, not 404.
  */
-export const STATUS_OVERRIDES: ReadonlyArray<{ readonly method: string; readonly path: RegExp; readonly code: string; readonly status: number }> = [
-  { method: 'POST', path: /^\/api\/delete-recording\//, code: 'NO_SUCH_RECORDING', status: 400 },
-];
+export const STATUS_OVERRIDES: ReadonlyArray<{
+  readonly method: string;
+  readonly path: RegExp;
+  readonly code: string;
+  readonly status: number;
+}> = [{ method: 'POST', path: /^\/api\/delete-recording\//, code: 'NO_SUCH_RECORDING', status: 400 }];
 
 export function statusFor(code: string, method: string, path: string): number {
   for (const o of STATUS_OVERRIDES) if (o.code === code && o.method === method && o.path.test(path)) return o.status;
@@ -84,8 +87,13 @@ export function answersJson(path: string): boolean {
 
 /** EMFILE/ENFILE anywhere in an error's `cause` chain (or in a qmdl read error's `details.errno`). */
 export function isOutOfDescriptors(error: unknown): boolean {
-  for (let e = error as { code?: unknown; details?: { errno?: unknown }; cause?: unknown } | null | undefined, depth = 0; e && depth < 8; e = e.cause as typeof e, depth++) {
-    if (e.code === 'EMFILE' || e.code === 'ENFILE' || e.details?.errno === 'EMFILE' || e.details?.errno === 'ENFILE') return true;
+  for (
+    let e = error as { code?: unknown; details?: { errno?: unknown }; cause?: unknown } | null | undefined, depth = 0;
+    e && depth < 8;
+    e = e.cause as typeof e, depth++
+  ) {
+    if (e.code === 'EMFILE' || e.code === 'ENFILE' || e.details?.errno === 'EMFILE' || e.details?.errno === 'ENFILE')
+      return true;
   }
   return false;
 }

@@ -45,15 +45,22 @@ export function parseEventFilter(query: Query): EventFilter {
   const filter: { -readonly [K in keyof EventFilter]: EventFilter[K] } = {};
   const type = one(query, 'type');
   if (type !== undefined) {
-    const types = type.split(',').map((t) => t.trim()).filter((t) => t !== '');
+    const types = type
+      .split(',')
+      .map((t) => t.trim())
+      .filter((t) => t !== '');
     if (types.length === 0 || types.length > 32 || types.some((t) => !/^[A-Za-z][A-Za-z0-9]{0,63}$/.test(t))) {
       throw new LedgerError('INVALID_QUERY', 'type must be a comma-separated list of event types');
     }
     const unknown = unknownEventTypes(types);
     if (unknown.length > 0) {
-      throw new LedgerError('UNKNOWN_EVENT_TYPE', `unknown event type ${unknown.join(', ')}; the known types are ${LEDGER_EVENT_TYPES.join(', ')}`, {
-        details: { unknown, known: [...LEDGER_EVENT_TYPES] },
-      });
+      throw new LedgerError(
+        'UNKNOWN_EVENT_TYPE',
+        `unknown event type ${unknown.join(', ')}; the known types are ${LEDGER_EVENT_TYPES.join(', ')}`,
+        {
+          details: { unknown, known: [...LEDGER_EVENT_TYPES] },
+        },
+      );
     }
     filter.types = types;
   }
@@ -62,13 +69,14 @@ export function parseEventFilter(query: Query): EventFilter {
   const actor = one(query, 'actor');
   if (actor !== undefined) {
     if (!/^(http|recorder|system|cli)$/.test(actor) && !/^http:[0-9A-Za-z.:%_-]{1,100}$/.test(actor)) {
-      throw new LedgerError('INVALID_QUERY', "actor must be http, recorder, system, cli or http:<remote address>");
+      throw new LedgerError('INVALID_QUERY', 'actor must be http, recorder, system, cli or http:<remote address>');
     }
     filter.actor = actor as EventFilter['actor'];
   }
   const correlation = one(query, 'correlation');
   if (correlation !== undefined) {
-    if (!/^[A-Za-z0-9._:@+=/-]{1,128}$/.test(correlation)) throw new LedgerError('INVALID_QUERY', 'correlation must be a request id');
+    if (!/^[A-Za-z0-9._:@+=/-]{1,128}$/.test(correlation))
+      throw new LedgerError('INVALID_QUERY', 'correlation must be a request id');
     filter.correlationId = correlation;
   }
   const since = timeParam(query, 'since');
@@ -94,10 +102,20 @@ export function parseEventQuery(query: Query): EventQuery {
   const before = seqParam(query, 'before');
   const q = one(query, 'q');
   if (q !== undefined && q.length > 256) throw new LedgerError('INVALID_QUERY', 'q must be at most 256 characters');
-  return { filter, order: orderRaw, limit, ...(after !== undefined ? { after } : {}), ...(before !== undefined ? { before } : {}), ...(q !== undefined ? { q } : {}) };
+  return {
+    filter,
+    order: orderRaw,
+    limit,
+    ...(after !== undefined ? { after } : {}),
+    ...(before !== undefined ? { before } : {}),
+    ...(q !== undefined ? { q } : {}),
+  };
 }
 
-export function pageOptions(query: EventQuery, overrides: { limit?: number; after?: number; before?: number } = {}): PageOptions {
+export function pageOptions(
+  query: EventQuery,
+  overrides: { limit?: number; after?: number; before?: number } = {},
+): PageOptions {
   const after = overrides.after ?? query.after;
   const before = overrides.before ?? query.before;
   return {

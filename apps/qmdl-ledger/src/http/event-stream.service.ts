@@ -101,7 +101,12 @@ export class EventStreams {
     let lastId = request.after;
     const behind = (): number => log.headSeq() - Math.max(lastId, connectedAt);
     try {
-      for await (const batch of log.tailBatches({ ...request.filter, after: request.after, signal: aborted.signal, maxBatch: STREAM_BATCH })) {
+      for await (const batch of log.tailBatches({
+        ...request.filter,
+        after: request.after,
+        signal: aborted.signal,
+        maxBatch: STREAM_BATCH,
+      })) {
         // One write per batch: fewer, larger socket writes than one per event.
         const room = res.write(batch.map(frame).join(''));
         lastId = batch[batch.length - 1]?.seq ?? lastId;
@@ -146,9 +151,9 @@ export class EventStreams {
       // Live only (after the head): told of each commit while the client does not read.
       commits.add(
         this.ledger.log.subscribe({ after: this.ledger.log.headSeq() }).subscribe({
-        next: () => {
-          if (behind() > this.maxBehind) finish('behind');
-        },
+          next: () => {
+            if (behind() > this.maxBehind) finish('behind');
+          },
           complete: () => finish('closed'),
         }),
       );
@@ -157,7 +162,9 @@ export class EventStreams {
 
   private endBehind(res: Response, lastId: number, behindBy: number): void {
     this.endedBehind += 1;
-    this.logger.warn(`event stream ended: the client is ${behindBy} events behind (more than ${this.maxBehind}); it may resume after ${lastId}`);
+    this.logger.warn(
+      `event stream ended: the client is ${behindBy} events behind (more than ${this.maxBehind}); it may resume after ${lastId}`,
+    );
     const message = {
       code: SSE_BEHIND_CODE,
       message: `the client fell more than ${this.maxBehind} events behind; reconnect with Last-Event-ID: ${lastId} (or ?after=${lastId})`,
@@ -187,7 +194,11 @@ export function registerEventStreamMetrics(registry: Registry, streams: EventStr
   };
   gauge('qmdl_ledger_sse_streams', 'Open SSE event streams (GET /api/events/stream)', (s) => s.open);
   gauge('qmdl_ledger_sse_streams_stalled', 'Open SSE event streams waiting for their client to read', (s) => s.stalled);
-  gauge('qmdl_ledger_sse_buffered_bytes', 'Bytes written to open SSE streams that their clients have not read yet', (s) => s.bufferedBytes);
+  gauge(
+    'qmdl_ledger_sse_buffered_bytes',
+    'Bytes written to open SSE streams that their clients have not read yet',
+    (s) => s.bufferedBytes,
+  );
   new Counter({
     name: 'qmdl_ledger_sse_streams_ended_behind_total',
     help: 'SSE streams ended because their client fell more than --sse-max-behind events behind',

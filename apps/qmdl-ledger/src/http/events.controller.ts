@@ -47,7 +47,10 @@ export class EventsController {
   ) {}
 
   @Get('events')
-  @ApiOperation({ summary: 'One page of events with a cursor (constant cost per page however deep)', description: `With \`q\`, at most ${Q_SCAN_BUDGET} events are examined per request; when the budget runs out the page may hold fewer than \`limit\` events and \`next\` continues the scan.` })
+  @ApiOperation({
+    summary: 'One page of events with a cursor (constant cost per page however deep)',
+    description: `With \`q\`, at most ${Q_SCAN_BUDGET} events are examined per request; when the budget runs out the page may hold fewer than \`limit\` events and \`next\` continues the scan.`,
+  })
   @ApiQuery({ name: 'order', required: false, enum: ['desc', 'asc'], description: 'Default desc (newest first)' })
   @ApiQuery({ name: 'limit', required: false, description: '1..1000, default 100' })
   @ApiQuery({ name: 'before', required: false, description: 'seq < before (the cursor for desc)' })
@@ -123,7 +126,8 @@ export class EventsController {
     res.status(200).type('application/x-ndjson');
     res.setHeader('Content-Disposition', 'attachment; filename="events.ndjson"');
     pipeline(Readable.from(lines()), res, (error) => {
-      if (error && (error as { code?: unknown }).code !== 'ERR_STREAM_PREMATURE_CLOSE') this.logger.warn(`export: ${error.message}`);
+      if (error && (error as { code?: unknown }).code !== 'ERR_STREAM_PREMATURE_CLOSE')
+        this.logger.warn(`export: ${error.message}`);
     });
   }
 
@@ -133,12 +137,21 @@ export class EventsController {
     description:
       'Written at the client\'s pace (the next event is read when the socket drains). A client that does not read while more than `--sse-max-behind` events are committed past it gets a last `event: end` message (`data: {code: "STREAM_BEHIND", lastEventId}`, `id:` the last event sent) and the stream ends: reconnect with that Last-Event-ID.',
   })
-  @ApiQuery({ name: 'after', required: false, description: 'Start after this seq (Last-Event-ID wins when both are given); default: live only from the head' })
+  @ApiQuery({
+    name: 'after',
+    required: false,
+    description: 'Start after this seq (Last-Event-ID wins when both are given); default: live only from the head',
+  })
   @ApiEventFilters()
   @ApiProduces('text/event-stream')
   @ApiResponse({ status: 200, description: 'event stream' })
   @ApiResponse({ status: 400, description: 'INVALID_QUERY' })
-  async stream(@Req() req: Request, @Res() res: Response, @Query() query: Record<string, unknown>, @Headers('last-event-id') lastEventId: string | undefined): Promise<void> {
+  async stream(
+    @Req() req: Request,
+    @Res() res: Response,
+    @Query() query: Record<string, unknown>,
+    @Headers('last-event-id') lastEventId: string | undefined,
+  ): Promise<void> {
     const filter = parseEventFilter(query);
     const raw = lastEventId !== undefined && lastEventId !== '' ? lastEventId : query['after'];
     let after: number;
@@ -178,14 +191,25 @@ export class EventsController {
     const events = await this.ledger.history(name);
     reflectSeq(req, state.seq);
     const manifest = toRayhunterManifest(state);
-    const entry = [...manifest.entries, ...(manifest.current_entry ? [manifest.current_entry] : [])].find((e) => e.name === name) ?? null;
+    const entry =
+      [...manifest.entries, ...(manifest.current_entry ? [manifest.current_entry] : [])].find((e) => e.name === name) ??
+      null;
     return { name, exists: state.names[name] === 'live', entry, events };
   }
 
   @Get('store/verify')
-  @ApiOperation({ summary: 'Verify the hash chain, the invariants after every event, and the stored projection against a rebuild' })
-  @ApiResponse({ status: 200, description: 'StoreVerifyReport {ok, scope, from, head, headHash, checked, firstBad?, invariants, projection}' })
-  @ApiQuery({ name: 'full', required: false, description: 'true: re-check the whole log; default: only what was appended since the last clean verification' })
+  @ApiOperation({
+    summary: 'Verify the hash chain, the invariants after every event, and the stored projection against a rebuild',
+  })
+  @ApiResponse({
+    status: 200,
+    description: 'StoreVerifyReport {ok, scope, from, head, headHash, checked, firstBad?, invariants, projection}',
+  })
+  @ApiQuery({
+    name: 'full',
+    required: false,
+    description: 'true: re-check the whole log; default: only what was appended since the last clean verification',
+  })
   async verify(@Req() req: Request, @Query('full') full?: string): Promise<StoreVerifyReport> {
     const report = await this.ledger.verify({ full: full === 'true' || full === '1' });
     reflectSeq(req, report.head);

@@ -13,14 +13,17 @@ describe('recording names are checked before any path is built', () => {
     expect(parseRecordingName('1.zip', '.zip')).toBe('1');
   });
 
-  it.each(['', '..', '../1', '1/..', '1\0', '-1', '1.5', ' 1', '１', '9'.repeat(21), 'a'.repeat(10_000)])('refuses %j as INVALID_RECORDING_NAME', (raw) => {
-    try {
-      parseRecordingName(raw, '.qmdl');
-      throw new Error('accepted');
-    } catch (error) {
-      expect(isLedgerError(error, 'INVALID_RECORDING_NAME')).toBe(true);
-    }
-  });
+  it.each(['', '..', '../1', '1/..', '1\0', '-1', '1.5', ' 1', '１', '9'.repeat(21), 'a'.repeat(10_000)])(
+    'refuses %j as INVALID_RECORDING_NAME',
+    (raw) => {
+      try {
+        parseRecordingName(raw, '.qmdl');
+        throw new Error('accepted');
+      } catch (error) {
+        expect(isLedgerError(error, 'INVALID_RECORDING_NAME')).toBe(true);
+      }
+    },
+  );
 });
 
 describe('the code → status table', () => {
@@ -36,7 +39,7 @@ describe('the code → status table', () => {
     expect(statusFor('SOMETHING_NEW', 'GET', '/')).toBe(500);
   });
 
-  it('refuses what the event log cannot store as the client\'s fault: 400 for a body nested too deep, 413 for a too large event', () => {
+  it("refuses what the event log cannot store as the client's fault: 400 for a body nested too deep, 413 for a too large event", () => {
     expect(statusFor('JSON_TOO_DEEP', 'POST', '/api/config')).toBe(400);
     expect(statusFor('EVENT_NOT_REPRESENTABLE', 'POST', '/api/config')).toBe(400);
     expect(statusFor('EVENT_TOO_LARGE', 'POST', '/api/config')).toBe(413);
@@ -75,7 +78,8 @@ describe('request bodies nest at most MAX_JSON_DEPTH levels', () => {
 describe('request ids', () => {
   it('keeps a sane X-Request-Id and replaces anything else', () => {
     expect(correlationIdFrom('abc-123')).toBe('abc-123');
-    for (const bad of [undefined, '', 'a b', 'x'.repeat(129), 'é', '\n']) expect(correlationIdFrom(bad)).toMatch(/^[0-9a-f-]{36}$/);
+    for (const bad of [undefined, '', 'a b', 'x'.repeat(129), 'é', '\n'])
+      expect(correlationIdFrom(bad)).toMatch(/^[0-9a-f-]{36}$/);
   });
 });
 

@@ -19,7 +19,8 @@ export function nestsDeeperThan(value: unknown, max: number): boolean {
     if (top.value === null || typeof top.value !== 'object') continue;
     const depth = top.depth + 1;
     if (depth > max) return true;
-    for (const child of Object.values(top.value)) if (child !== null && typeof child === 'object') stack.push({ value: child, depth });
+    for (const child of Object.values(top.value))
+      if (child !== null && typeof child === 'object') stack.push({ value: child, depth });
   }
   return false;
 }
@@ -43,13 +44,20 @@ export function jsonBodyParser(limit: string, limitBytes: number): Middleware {
     parse(req, res, (error?: unknown) => {
       if (error === undefined || error === null) {
         if (nestsDeeperThan((req as { body?: unknown }).body, MAX_JSON_DEPTH)) {
-          return next(new LedgerError('JSON_TOO_DEEP', `the request body nests arrays and objects deeper than ${MAX_JSON_DEPTH} levels`));
+          return next(
+            new LedgerError(
+              'JSON_TOO_DEEP',
+              `the request body nests arrays and objects deeper than ${MAX_JSON_DEPTH} levels`,
+            ),
+          );
         }
         return next();
       }
       const type = (error as { type?: unknown }).type;
-      if (type === 'entity.parse.failed') return next(new LedgerError('MALFORMED_JSON', 'the request body is not valid JSON'));
-      if (type === 'entity.too.large') return next(new LedgerError('PAYLOAD_TOO_LARGE', `the request body is larger than ${limit}`));
+      if (type === 'entity.parse.failed')
+        return next(new LedgerError('MALFORMED_JSON', 'the request body is not valid JSON'));
+      if (type === 'entity.too.large')
+        return next(new LedgerError('PAYLOAD_TOO_LARGE', `the request body is larger than ${limit}`));
       if (type === 'encoding.unsupported' || type === 'charset.unsupported') {
         return next(new LedgerError('UNSUPPORTED_MEDIA_TYPE', 'unsupported content encoding or charset'));
       }

@@ -42,7 +42,10 @@ export class LedgerExceptionFilter implements ExceptionFilter {
     const res = ctx.getResponse<Response>();
     const mapped = this.map(exception, req);
     if (mapped.status >= 500 && mapped.code === 'INTERNAL') {
-      this.logger.error(`${req.method} ${req.originalUrl.slice(0, 200)}: ${exception instanceof Error ? exception.message : String(exception)}`, exception instanceof Error ? exception.stack : undefined);
+      this.logger.error(
+        `${req.method} ${req.originalUrl.slice(0, 200)}: ${exception instanceof Error ? exception.message : String(exception)}`,
+        exception instanceof Error ? exception.stack : undefined,
+      );
     }
     if (res.headersSent) {
       // A stream failed after the headers went out: all we can do is cut it.
@@ -82,7 +85,12 @@ export class LedgerExceptionFilter implements ExceptionFilter {
     }
     if (isOutOfDescriptors(exception)) {
       // The process ran out of file descriptors (too many connections or open files): a moment later it may not be.
-      return { status: 503, code: 'OUT_OF_DESCRIPTORS', message: 'the service is out of file descriptors; try again in a moment', headers: { 'Retry-After': '1' } };
+      return {
+        status: 503,
+        code: 'OUT_OF_DESCRIPTORS',
+        message: 'the service is out of file descriptors; try again in a moment',
+        headers: { 'Retry-After': '1' },
+      };
     }
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
@@ -93,10 +101,15 @@ export class LedgerExceptionFilter implements ExceptionFilter {
     }
     const raw = exception as { type?: unknown; status?: unknown; statusCode?: unknown; message?: unknown } | null;
     if (raw !== null && typeof raw === 'object') {
-      const status = typeof raw.status === 'number' ? raw.status : typeof raw.statusCode === 'number' ? raw.statusCode : undefined;
+      const status =
+        typeof raw.status === 'number' ? raw.status : typeof raw.statusCode === 'number' ? raw.statusCode : undefined;
       // express's own 4xx (e.g. a malformed %-escape in a path: URIError with status 400)
       if (status !== undefined && status >= 400 && status < 500) {
-        return { status, code: codeForStatus(status), message: status === 400 ? 'bad request' : String(raw.message ?? 'request error') };
+        return {
+          status,
+          code: codeForStatus(status),
+          message: status === 400 ? 'bad request' : String(raw.message ?? 'request error'),
+        };
       }
     }
     return { status: 500, code: 'INTERNAL', message: 'internal error' };
@@ -107,7 +120,8 @@ export class LedgerExceptionFilter implements ExceptionFilter {
     try {
       for (const layer of this.routerLayers()) {
         if (layer.route !== undefined && layer.match(req.path)) {
-          for (const [method, on] of Object.entries(layer.route.methods)) if (on && method !== '_all') allowed.add(method.toUpperCase());
+          for (const [method, on] of Object.entries(layer.route.methods))
+            if (on && method !== '_all') allowed.add(method.toUpperCase());
         }
       }
     } catch {
@@ -115,7 +129,12 @@ export class LedgerExceptionFilter implements ExceptionFilter {
     }
     if (allowed.size > 0 && !allowed.has(req.method)) {
       const allow = [...allowed].sort().join(', ');
-      return { status: 405, code: 'METHOD_NOT_ALLOWED', message: `method ${req.method} not allowed (allowed: ${allow})`, headers: { Allow: allow } };
+      return {
+        status: 405,
+        code: 'METHOD_NOT_ALLOWED',
+        message: `method ${req.method} not allowed (allowed: ${allow})`,
+        headers: { Allow: allow },
+      };
     }
     return { status: 404, code: 'NOT_FOUND', message: `no such endpoint: ${req.method} ${req.path.slice(0, 200)}` };
   }

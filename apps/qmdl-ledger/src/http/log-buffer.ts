@@ -42,7 +42,12 @@ export class BufferedLogger extends ConsoleLogger {
     if (logLevel === 'log' && QUIET_CONTEXTS.has(context)) return;
     const time = new Date().toISOString();
     for (const message of messages) {
-      const text = typeof message === 'string' ? message : message instanceof Error ? (message.stack ?? message.message) : JSON.stringify(message);
+      const text =
+        typeof message === 'string'
+          ? message
+          : message instanceof Error
+            ? (message.stack ?? message.message)
+            : JSON.stringify(message);
       this.buffer.push(`${time} ${logLevel.toUpperCase()} ${context ? `[${context}] ` : ''}${text}`);
     }
     if (!this.quiet) super.printMessages(messages, context, logLevel, writeStreamType);

@@ -62,11 +62,25 @@ export class MetricsController {
           },
         });
       };
-      gauge('qmdl_ledger_ship_shipped_seq', 'Sequence the fleet service has acknowledged (the shipper checkpoint)', (s) => s.shippedSeq);
+      gauge(
+        'qmdl_ledger_ship_shipped_seq',
+        'Sequence the fleet service has acknowledged (the shipper checkpoint)',
+        (s) => s.shippedSeq,
+      );
       gauge('qmdl_ledger_ship_lag_events', 'Committed events the fleet service does not hold yet', (s) => s.lagEvents);
-      gauge('qmdl_ledger_ship_lag_bytes', 'Committed recording bytes (compressed) the fleet service does not hold yet', (s) => s.lagBytes);
-      gauge('qmdl_ledger_ship_uploaded_recordings', 'Recordings recorded as uploaded since the service started', (s) => s.uploadedRecordings);
-      gauge('qmdl_ledger_ship_failing', '1 while the last shipping attempt failed (backoff or fork), else 0', (s) => (s.state === 'backoff' || s.state === 'forked' ? 1 : 0));
+      gauge(
+        'qmdl_ledger_ship_lag_bytes',
+        'Committed recording bytes (compressed) the fleet service does not hold yet',
+        (s) => s.lagBytes,
+      );
+      gauge(
+        'qmdl_ledger_ship_uploaded_recordings',
+        'Recordings recorded as uploaded since the service started',
+        (s) => s.uploadedRecordings,
+      );
+      gauge('qmdl_ledger_ship_failing', '1 while the last shipping attempt failed (backoff or fork), else 0', (s) =>
+        s.state === 'backoff' || s.state === 'forked' ? 1 : 0,
+      );
     }
     this.commitLatency = new Histogram({
       name: 'qmdl_ledger_commit_latency_seconds',
@@ -128,13 +142,16 @@ export class MetricsController {
   }
 
   @Get('metrics')
-  @ApiOperation({ summary: 'Prometheus metrics: commit latency, batch size, events committed, projection lag, active recording bytes' })
+  @ApiOperation({
+    summary: 'Prometheus metrics: commit latency, batch size, events committed, projection lag, active recording bytes',
+  })
   @ApiProduces('text/plain')
   @ApiResponse({ status: 200, description: 'Prometheus text exposition format' })
   async metrics(@Res() res: Response): Promise<void> {
     const m = this.ledger.metrics();
     const fresh = Math.min(Math.max(0, m.commits - this.seenCommits), m.commitLatencyMsHistogram.length);
-    for (const ms of m.commitLatencyMsHistogram.slice(m.commitLatencyMsHistogram.length - fresh)) this.commitLatency.observe(ms / 1000);
+    for (const ms of m.commitLatencyMsHistogram.slice(m.commitLatencyMsHistogram.length - fresh))
+      this.commitLatency.observe(ms / 1000);
     this.seenCommits = m.commits;
     const body = await this.registry.metrics();
     res.status(200).type(this.registry.contentType).send(body);

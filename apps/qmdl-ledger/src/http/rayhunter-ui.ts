@@ -17,7 +17,10 @@ type Middleware = (req: Request, res: Response, next: (error?: unknown) => void)
  */
 export function rayhunterUiMiddleware(dir: string | undefined): Middleware {
   // SvelteKit puts content-hashed files under _app/immutable; the images beside index.html keep their names.
-  const site = dir === undefined ? undefined : new StaticSite({ root: dir, immutable: (relative) => relative.startsWith('_app/immutable/') });
+  const site =
+    dir === undefined
+      ? undefined
+      : new StaticSite({ root: dir, immutable: (relative) => relative.startsWith('_app/immutable/') });
   return (req, res, next) => {
     if ((req.method !== 'GET' && req.method !== 'HEAD') || SERVICE_PATHS.test(req.path)) return next();
     if (site === undefined) {

@@ -2,7 +2,14 @@ import path from 'node:path';
 import { Body, Controller, Get, Header, HttpCode, Inject, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiBody, ApiOperation, ApiParam, ApiProduces, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { HttpRequest as Request, HttpResponse as Response } from './http-types';
-import { formatRfc3339, LedgerError, parseRfc3339, redactRayhunterConfig, toRayhunterManifest, type QmdlStoreState } from '@ledger/domain';
+import {
+  formatRfc3339,
+  LedgerError,
+  parseRfc3339,
+  redactRayhunterConfig,
+  toRayhunterManifest,
+  type QmdlStoreState,
+} from '@ledger/domain';
 import type { Ledger } from '@ledger/store';
 import type { AnalysisStatus } from '../analysis/analysis-queue';
 import { Mutation, RequiresAuth } from './auth.decorators';
@@ -51,9 +58,18 @@ export class RayhunterController {
 
   @Get('qmdl-manifest')
   @ApiOperation({ summary: 'The recording manifest: finished entries (ascending start) and the current recording' })
-  @ApiQuery({ name: 'at', required: false, description: 'The manifest as it was: after event <seq>, or at an RFC 3339 time (the last event at or before it; a later time gives the head\'s)' })
+  @ApiQuery({
+    name: 'at',
+    required: false,
+    description:
+      "The manifest as it was: after event <seq>, or at an RFC 3339 time (the last event at or before it; a later time gives the head's)",
+  })
   @ApiResponse({ status: 200, description: '{entries, current_entry}; each entry has the 11 Rayhunter keys' })
-  @ApiResponse({ status: 400, description: 'INVALID_QUERY: `at` is neither a sequence nor an RFC 3339 time; SEQUENCE_PAST_HEAD: `at` is a sequence past the head' })
+  @ApiResponse({
+    status: 400,
+    description:
+      'INVALID_QUERY: `at` is neither a sequence nor an RFC 3339 time; SEQUENCE_PAST_HEAD: `at` is a sequence past the head',
+  })
   async manifest(@Req() req: Request, @Res() res: Response, @Query('at') atRaw: unknown): Promise<void> {
     const at = single(atRaw, 'at');
     let state: QmdlStoreState;
@@ -122,7 +138,11 @@ export class RayhunterController {
   @ApiProduces('text/plain')
   @ApiResponse({ status: 202, description: 'ok' })
   async stopRecording(@Req() req: Request): Promise<string> {
-    await this.commands.run(req, { type: 'StopRecording', data: { reason: 'requested' } }, { accept: ['RECORDING_NOT_ACTIVE'] });
+    await this.commands.run(
+      req,
+      { type: 'StopRecording', data: { reason: 'requested' } },
+      { accept: ['RECORDING_NOT_ACTIVE'] },
+    );
     return OK;
   }
 
@@ -134,10 +154,17 @@ export class RayhunterController {
   @ApiParam({ name: 'name', description: 'Recording name (decimal digits)' })
   @ApiProduces('text/plain')
   @ApiResponse({ status: 202, description: 'ok' })
-  @ApiResponse({ status: 400, description: '`no recording with name X` (NO_SUCH_RECORDING), or INVALID_RECORDING_NAME' })
+  @ApiResponse({
+    status: 400,
+    description: '`no recording with name X` (NO_SUCH_RECORDING), or INVALID_RECORDING_NAME',
+  })
   async deleteRecording(@Req() req: Request, @Param('name') raw: string): Promise<string> {
     const name = parseRecordingName(raw);
-    const result = await this.commands.run(req, { type: 'DeleteRecording', data: { name } }, { accept: ['NO_SUCH_RECORDING'] });
+    const result = await this.commands.run(
+      req,
+      { type: 'DeleteRecording', data: { name } },
+      { accept: ['NO_SUCH_RECORDING'] },
+    );
     if (!result.ok) throw new LedgerError('NO_SUCH_RECORDING', `no recording with name ${name}`);
     return OK;
   }
@@ -168,13 +195,23 @@ export class RayhunterController {
     reflectSeq(req, found.seq);
     await this.streamed.send(res, `qmdl ${name}`, async ({ chunkBytes }) => {
       const opened = await this.downloads.openQmdl(found, chunkBytes);
-      const headers = { 'Content-Type': 'application/octet-stream', 'Content-Disposition': `attachment; filename="${name}.qmdl"` };
-      return { headers, streams: [opened.stream], ...(opened.contentLength === undefined ? {} : { contentLength: opened.contentLength }) };
+      const headers = {
+        'Content-Type': 'application/octet-stream',
+        'Content-Disposition': `attachment; filename="${name}.qmdl"`,
+      };
+      return {
+        headers,
+        streams: [opened.stream],
+        ...(opened.contentLength === undefined ? {} : { contentLength: opened.contentLength }),
+      };
     });
   }
 
   @Get('zip/:name')
-  @ApiOperation({ summary: 'Download a zip of <name>.qmdl (decompressed), <name>.ndjson (the analysis report), <name>-gps.ndjson where present and <name>.pcapng' })
+  @ApiOperation({
+    summary:
+      'Download a zip of <name>.qmdl (decompressed), <name>.ndjson (the analysis report), <name>-gps.ndjson where present and <name>.pcapng',
+  })
   @ApiParam({ name: 'name', description: 'Recording name, optionally with .zip' })
   @ApiProduces('application/zip')
   @ApiResponse({ status: 200, description: 'Streamed zip' })
@@ -191,10 +228,17 @@ export class RayhunterController {
   }
 
   @Get('pcap/:name')
-  @ApiOperation({ summary: 'Download the recording as a GSMTAP pcapng for Wireshark, converted as it streams (a trailing .pcapng is stripped); the active recording up to its committed size' })
+  @ApiOperation({
+    summary:
+      'Download the recording as a GSMTAP pcapng for Wireshark, converted as it streams (a trailing .pcapng is stripped); the active recording up to its committed size',
+  })
   @ApiParam({ name: 'name', description: 'Recording name, optionally with .pcapng' })
   @ApiProduces('application/vnd.tcpdump.pcap')
-  @ApiResponse({ status: 200, description: 'pcapng: LTE RRC, LTE NAS, LTE MAC RAR and GSM RR messages as GSMTAP v2 over UDP 4729, GPS fixes as packet comments' })
+  @ApiResponse({
+    status: 200,
+    description:
+      'pcapng: LTE RRC, LTE NAS, LTE MAC RAR and GSM RR messages as GSMTAP v2 over UDP 4729, GPS fixes as packet comments',
+  })
   @ApiResponse({ status: 400, description: 'INVALID_RECORDING_NAME' })
   @ApiResponse({ status: 404, description: 'NO_SUCH_RECORDING' })
   @ApiResponse({ status: 503, description: 'RECORDING_EMPTY: qmdl_size_bytes is 0; TOO_MANY_DOWNLOADS (Retry-After)' })
@@ -203,13 +247,19 @@ export class RayhunterController {
     const found = this.downloads.find(name);
     reflectSeq(req, found.seq);
     await this.streamed.send(res, `pcap ${name}`, async ({ chunkBytes }) => ({
-      headers: { 'Content-Type': 'application/vnd.tcpdump.pcap', 'Content-Disposition': `attachment; filename="${name}.pcapng"` },
+      headers: {
+        'Content-Type': 'application/vnd.tcpdump.pcap',
+        'Content-Disposition': `attachment; filename="${name}.pcapng"`,
+      },
       streams: [await this.downloads.openPcap(found, chunkBytes)],
     }));
   }
 
   @Get('analysis')
-  @ApiOperation({ summary: 'The analysis queue: recordings waiting for the analysis reactor (in order), the one it analyses, and those whose report is current' })
+  @ApiOperation({
+    summary:
+      'The analysis queue: recordings waiting for the analysis reactor (in order), the one it analyses, and those whose report is current',
+  })
   @ApiResponse({ status: 200, description: '{queued: [names], running: name | null, finished: [names]}' })
   analysis(@Req() req: Request): AnalysisStatus {
     const state = this.ledger.state();
@@ -220,11 +270,19 @@ export class RayhunterController {
   @Post('analysis/:name')
   @HttpCode(202)
   @Mutation()
-  @ApiOperation({ summary: 'Re-analyse a finished recording: queued first for the analysis reactor; answers the queue' })
+  @ApiOperation({
+    summary: 'Re-analyse a finished recording: queued first for the analysis reactor; answers the queue',
+  })
   @ApiParam({ name: 'name', description: 'Recording name (decimal digits)' })
-  @ApiResponse({ status: 202, description: '{queued, running, finished}, as GET /api/analysis, with the recording queued (or running)' })
+  @ApiResponse({
+    status: 202,
+    description: '{queued, running, finished}, as GET /api/analysis, with the recording queued (or running)',
+  })
   @ApiResponse({ status: 400, description: 'INVALID_RECORDING_NAME' })
-  @ApiResponse({ status: 404, description: 'NO_SUCH_RECORDING (also the active recording: it is analysed once finished)' })
+  @ApiResponse({
+    status: 404,
+    description: 'NO_SUCH_RECORDING (also the active recording: it is analysed once finished)',
+  })
   reanalyze(@Req() req: Request, @Param('name') raw: string): AnalysisStatus {
     const name = parseRecordingName(raw);
     const state = this.ledger.state();
@@ -237,12 +295,22 @@ export class RayhunterController {
   }
 
   @Get('analysis-report/:name')
-  @ApiOperation({ summary: 'The analysis report (NDJSON, report format v2): the reactor\'s `<name>.ndjson` (for the active recording, `live`, growing as it is written), or the metadata line alone until one is written' })
+  @ApiOperation({
+    summary:
+      "The analysis report (NDJSON, report format v2): the reactor's `<name>.ndjson` (for the active recording, `live`, growing as it is written), or the metadata line alone until one is written",
+  })
   @ApiParam({ name: 'name', description: 'Recording name or `live`' })
   @ApiProduces('application/x-ndjson')
-  @ApiResponse({ status: 200, description: 'metadata line {analyzers, rayhunter, report_version: 2}, then one row per skipped message or finding above Informational' })
+  @ApiResponse({
+    status: 200,
+    description:
+      'metadata line {analyzers, rayhunter, report_version: 2}, then one row per skipped message or finding above Informational',
+  })
   @ApiResponse({ status: 404, description: 'NO_SUCH_RECORDING' })
-  @ApiResponse({ status: 503, description: 'NOT_RECORDING: `live` while nothing records; TOO_MANY_DOWNLOADS (Retry-After)' })
+  @ApiResponse({
+    status: 503,
+    description: 'NOT_RECORDING: `live` while nothing records; TOO_MANY_DOWNLOADS (Retry-After)',
+  })
   async analysisReport(@Req() req: Request, @Res() res: Response, @Param('name') raw: string): Promise<void> {
     const state = this.ledger.state();
     reflectSeq(req, state.seq);
@@ -289,7 +357,9 @@ export class RayhunterController {
   @Header('Content-Type', TEXT)
   @Mutation()
   @ApiOperation({ summary: 'Set the clock offset (recorded as an event; survives restarts)' })
-  @ApiBody({ schema: { type: 'object', required: ['offset_seconds'], properties: { offset_seconds: { type: 'integer' } } } })
+  @ApiBody({
+    schema: { type: 'object', required: ['offset_seconds'], properties: { offset_seconds: { type: 'integer' } } },
+  })
   @ApiResponse({ status: 200, description: 'ok' })
   @ApiResponse({ status: 400, description: 'INVALID_BODY / INVALID_CLOCK_OFFSET' })
   async setTimeOffset(@Req() req: Request, @Body() body: unknown): Promise<string> {
@@ -302,8 +372,11 @@ export class RayhunterController {
   }
 
   @Get('gps')
-  @ApiOperation({ summary: 'The last GPS fix recorded (Rayhunter\'s {latitude, longitude})' })
-  @ApiResponse({ status: 200, description: '{latitude, longitude, timestamp (unix seconds of the fix, 0 if unknown), fix_time, recorded_time}' })
+  @ApiOperation({ summary: "The last GPS fix recorded (Rayhunter's {latitude, longitude})" })
+  @ApiResponse({
+    status: 200,
+    description: '{latitude, longitude, timestamp (unix seconds of the fix, 0 if unknown), fix_time, recorded_time}',
+  })
   @ApiResponse({ status: 404, description: 'NO_GPS_FIX: no fix recorded yet (as the original)' })
   gps(@Req() req: Request, @Res() res: Response): void {
     const state = this.ledger.state();
@@ -325,8 +398,20 @@ export class RayhunterController {
   @HttpCode(200)
   @Header('Content-Type', TEXT)
   @Mutation()
-  @ApiOperation({ summary: 'Record a GPS fix (an event; the recorder appends it to the recording\'s -gps.ndjson)' })
-  @ApiBody({ schema: { type: 'object', required: ['latitude', 'longitude'], properties: { latitude: { type: 'number' }, longitude: { type: 'number' }, lat: { type: 'number' }, lon: { type: 'number' }, fix_time: { type: 'string', format: 'date-time' } } } })
+  @ApiOperation({ summary: "Record a GPS fix (an event; the recorder appends it to the recording's -gps.ndjson)" })
+  @ApiBody({
+    schema: {
+      type: 'object',
+      required: ['latitude', 'longitude'],
+      properties: {
+        latitude: { type: 'number' },
+        longitude: { type: 'number' },
+        lat: { type: 'number' },
+        lon: { type: 'number' },
+        fix_time: { type: 'string', format: 'date-time' },
+      },
+    },
+  })
   @ApiResponse({ status: 200, description: 'ok' })
   @ApiResponse({ status: 400, description: 'INVALID_BODY / INVALID_GPS_FIX' })
   async recordGps(@Req() req: Request, @Body() body: unknown): Promise<string> {
@@ -334,19 +419,39 @@ export class RayhunterController {
     const lat = fields['lat'] ?? fields['latitude'];
     const lon = fields['lon'] ?? fields['longitude'];
     const fixTime = fields['fix_time'] ?? fields['timestamp'];
-    if (typeof lat !== 'number' || typeof lon !== 'number' || !Number.isFinite(lat) || !Number.isFinite(lon) || Math.abs(lat) > 90 || Math.abs(lon) > 180) {
+    if (
+      typeof lat !== 'number' ||
+      typeof lon !== 'number' ||
+      !Number.isFinite(lat) ||
+      !Number.isFinite(lon) ||
+      Math.abs(lat) > 90 ||
+      Math.abs(lon) > 180
+    ) {
       throw new LedgerError('INVALID_GPS_FIX', 'lat must be a number in [-90, 90] and lon in [-180, 180]');
     }
-    if (fixTime !== undefined && (typeof fixTime !== 'string' || fixTime.length > 64 || parseRfc3339(fixTime) === undefined)) {
+    if (
+      fixTime !== undefined &&
+      (typeof fixTime !== 'string' || fixTime.length > 64 || parseRfc3339(fixTime) === undefined)
+    ) {
       throw new LedgerError('INVALID_GPS_FIX', 'fix_time must be an RFC 3339 time');
     }
-    await this.commands.run(req, { type: 'RecordGpsFix', data: { lat, lon, ...(fixTime !== undefined ? { fixTime } : {}) } });
+    await this.commands.run(req, {
+      type: 'RecordGpsFix',
+      data: { lat, lon, ...(fixTime !== undefined ? { fixTime } : {}) },
+    });
     return OK;
   }
 
   @Get('config')
-  @ApiOperation({ summary: 'The configuration in force: Rayhunter defaults with the recorded changes over them, every secret redacted (open, so the Rayhunter UI renders for any visitor)' })
-  @ApiResponse({ status: 200, description: 'Rayhunter config object; passwords and user names null, URLs without credentials, query or (ntfy) topic' })
+  @ApiOperation({
+    summary:
+      'The configuration in force: Rayhunter defaults with the recorded changes over them, every secret redacted (open, so the Rayhunter UI renders for any visitor)',
+  })
+  @ApiResponse({
+    status: 200,
+    description:
+      'Rayhunter config object; passwords and user names null, URLs without credentials, query or (ntfy) topic',
+  })
   getConfig(@Req() req: Request): unknown {
     const state = this.ledger.state();
     reflectSeq(req, state.seq);
@@ -365,14 +470,21 @@ export class RayhunterController {
   @HttpCode(202)
   @Header('Content-Type', TEXT)
   @Mutation()
-  @ApiOperation({ summary: 'Replace the configuration with a Rayhunter 0.12 config (keys left out take their defaults; recorded as ConfigChanged; no restart, no new recording). A secret posted back as GET showed it (redacted) keeps its recorded value.' })
+  @ApiOperation({
+    summary:
+      'Replace the configuration with a Rayhunter 0.12 config (keys left out take their defaults; recorded as ConfigChanged; no restart, no new recording). A secret posted back as GET showed it (redacted) keeps its recorded value.',
+  })
   @ApiBody({ schema: { type: 'object', additionalProperties: false } })
   @ApiResponse({ status: 202, description: 'ok' })
-  @ApiResponse({ status: 400, description: 'INVALID_BODY (no JSON object), INVALID_CONFIG (names each unknown key and bad value)' })
+  @ApiResponse({
+    status: 400,
+    description: 'INVALID_BODY (no JSON object), INVALID_CONFIG (names each unknown key and bad value)',
+  })
   @ApiResponse({ status: 415, description: 'UNSUPPORTED_MEDIA_TYPE: the body is not application/json' })
   async setConfig(@Req() req: Request, @Body() body: unknown): Promise<string> {
     // The body parser leaves `{}` for a bodiless request, which would reset the whole config to its defaults.
-    if (!hasBody(req)) throw new LedgerError('INVALID_BODY', 'expected a JSON object body (Content-Type: application/json)');
+    if (!hasBody(req))
+      throw new LedgerError('INVALID_BODY', 'expected a JSON object body (Content-Type: application/json)');
     const config = objectBody(body);
     await this.commands.run(req, { type: 'ChangeConfig', data: { config } });
     return OK;
@@ -381,7 +493,7 @@ export class RayhunterController {
   @Get('log')
   @Header('Content-Type', TEXT)
   @RequiresAuth()
-  @ApiOperation({ summary: 'The last ~200 lines of this service\'s log' })
+  @ApiOperation({ summary: "The last ~200 lines of this service's log" })
   @ApiProduces('text/plain')
   @ApiResponse({ status: 200, description: 'log text' })
   log(): string {
@@ -413,7 +525,10 @@ export class RayhunterController {
   @ApiOperation({ summary: 'Send a test notification: not implemented (this service sends no ntfy notifications)' })
   @ApiResponse({ status: 501, description: 'NOT_IMPLEMENTED (text)' })
   testNotification(): never {
-    throw new LedgerError('NOT_IMPLEMENTED', 'notifications are not implemented: qmdl-ledger sends no ntfy notifications');
+    throw new LedgerError(
+      'NOT_IMPLEMENTED',
+      'notifications are not implemented: qmdl-ledger sends no ntfy notifications',
+    );
   }
 
   /**

@@ -13,8 +13,14 @@ export class ReactorsController {
   constructor(@Inject(LEDGER) private readonly ledger: Ledger) {}
 
   @Get('reactors')
-  @ApiOperation({ summary: 'Every reactor: name, state, position (its checkpoint), head, lag in events, batches, failures, last error' })
-  @ApiResponse({ status: 200, description: '{reactors: [{name, state, position, headSeq, lagEvents, batches, failures, lastError?}]}' })
+  @ApiOperation({
+    summary:
+      'Every reactor: name, state, position (its checkpoint), head, lag in events, batches, failures, last error',
+  })
+  @ApiResponse({
+    status: 200,
+    description: '{reactors: [{name, state, position, headSeq, lagEvents, batches, failures, lastError?}]}',
+  })
   list(): { reactors: readonly ReactorStatus[] } {
     return { reactors: this.ledger.reactors() };
   }

@@ -13,7 +13,10 @@ export function parseRecordingName(raw: unknown, suffix?: string): string {
   if (suffix !== undefined && name.endsWith(suffix)) name = name.slice(0, -suffix.length);
   if (!RECORDING_NAME.test(name)) {
     const shown = name.length > 64 ? `${name.slice(0, 64)}…` : name;
-    throw new LedgerError('INVALID_RECORDING_NAME', `invalid recording name ${JSON.stringify(shown)}: expected 1-20 decimal digits`);
+    throw new LedgerError(
+      'INVALID_RECORDING_NAME',
+      `invalid recording name ${JSON.stringify(shown)}: expected 1-20 decimal digits`,
+    );
   }
   return name;
 }

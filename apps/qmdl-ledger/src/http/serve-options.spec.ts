@@ -4,38 +4,108 @@ import { fitToDescriptorLimit, isLoopback, parseBoolean, parseServeOptions, Usag
 describe('serve options', () => {
   it('defaults as documented', () => {
     const o = parseServeOptions({}, {});
-    expect(o).toMatchObject({ port: 8080, host: '127.0.0.1', source: 'synthetic', autoStart: true, readOnly: false, minSpaceStartMb: 1, minSpaceContinueMb: 1, flushIntervalMs: 1000, flushKiB: 256, bufferLimitMb: 16, sseMaxBehind: 10_000 });
-    expect(o).toMatchObject({ maxConnections: 512, maxDownloads: 64, downloadIdleTimeoutS: 60, headersTimeoutS: 20, requestTimeoutS: 30, keepAliveTimeoutS: 5 });
+    expect(o).toMatchObject({
+      port: 8080,
+      host: '127.0.0.1',
+      source: 'synthetic',
+      autoStart: true,
+      readOnly: false,
+      minSpaceStartMb: 1,
+      minSpaceContinueMb: 1,
+      flushIntervalMs: 1000,
+      flushKiB: 256,
+      bufferLimitMb: 16,
+      sseMaxBehind: 10_000,
+    });
+    expect(o).toMatchObject({
+      maxConnections: 512,
+      maxDownloads: 64,
+      downloadIdleTimeoutS: 60,
+      headersTimeoutS: 20,
+      requestTimeoutS: 30,
+      keepAliveTimeoutS: 5,
+    });
     expect(o.adminToken).toBeUndefined();
     expect(o.dataDir).toMatch(/\/data$/);
   });
 
   it('takes the environment when no flag is given', () => {
-    const o = parseServeOptions({}, { LEDGER_DATA_DIR: '/tmp/x', PORT: '0', HOST: '::1', LEDGER_SOURCE: 'none', LEDGER_READ_ONLY: 'yes', ADMIN_TOKEN: 'abc' });
-    expect(o).toMatchObject({ dataDir: '/tmp/x', port: 0, host: '::1', source: 'none', readOnly: true, adminToken: 'abc' });
+    const o = parseServeOptions(
+      {},
+      {
+        LEDGER_DATA_DIR: '/tmp/x',
+        PORT: '0',
+        HOST: '::1',
+        LEDGER_SOURCE: 'none',
+        LEDGER_READ_ONLY: 'yes',
+        ADMIN_TOKEN: 'abc',
+      },
+    );
+    expect(o).toMatchObject({
+      dataDir: '/tmp/x',
+      port: 0,
+      host: '::1',
+      source: 'none',
+      readOnly: true,
+      adminToken: 'abc',
+    });
   });
 
   it.each([
-    [{ port: 'x' }], [{ port: '65536' }], [{ port: '-1' }], [{ flushKib: '0' }], [{ flushIntervalMs: '1.5' }], [{ bufferLimitMb: '-1' }], [{ bufferLimitMb: 'big' }], [{ sseMaxBehind: '0' }], [{ sseMaxBehind: 'all' }], [{ minSpaceStartMb: 'lots' }],
-    [{ maxConnections: '0' }], [{ maxDownloads: 'many' }], [{ downloadIdleTimeoutS: '0' }], [{ headersTimeoutS: '40', requestTimeoutS: '30' }],
-    [{ source: 'pigeon:' }], [{ host: 'bad host' }], [{ adminToken: 'has space' }], [{ dataDir: '' }],
+    [{ port: 'x' }],
+    [{ port: '65536' }],
+    [{ port: '-1' }],
+    [{ flushKib: '0' }],
+    [{ flushIntervalMs: '1.5' }],
+    [{ bufferLimitMb: '-1' }],
+    [{ bufferLimitMb: 'big' }],
+    [{ sseMaxBehind: '0' }],
+    [{ sseMaxBehind: 'all' }],
+    [{ minSpaceStartMb: 'lots' }],
+    [{ maxConnections: '0' }],
+    [{ maxDownloads: 'many' }],
+    [{ downloadIdleTimeoutS: '0' }],
+    [{ headersTimeoutS: '40', requestTimeoutS: '30' }],
+    [{ source: 'pigeon:' }],
+    [{ host: 'bad host' }],
+    [{ adminToken: 'has space' }],
+    [{ dataDir: '' }],
   ])('refuses %j with a UsageError', (raw) => {
     expect(() => parseServeOptions(raw, {})).toThrow(UsageError);
   });
 
   it('takes extra allowed origins from repeated flags, comma lists and LEDGER_ALLOW_ORIGIN, normalised', () => {
-    const o = parseServeOptions({ allowOrigin: ['http://192.168.1.5:8080', 'HTTPS://Example.org:443,http://a.test'] }, { LEDGER_ALLOW_ORIGIN: 'http://b.test:81' });
-    expect(o.allowedOrigins).toEqual(['http://192.168.1.5:8080', 'https://example.org', 'http://a.test', 'http://b.test:81']);
+    const o = parseServeOptions(
+      { allowOrigin: ['http://192.168.1.5:8080', 'HTTPS://Example.org:443,http://a.test'] },
+      { LEDGER_ALLOW_ORIGIN: 'http://b.test:81' },
+    );
+    expect(o.allowedOrigins).toEqual([
+      'http://192.168.1.5:8080',
+      'https://example.org',
+      'http://a.test',
+      'http://b.test:81',
+    ]);
     expect(parseServeOptions({}, {}).allowedOrigins).toEqual([]);
   });
 
-  it.each(['*', 'null', 'example.org', 'ftp://a.test', 'http://a.test/path', 'http://user:pw@a.test'])('refuses --allow-origin %s with a UsageError', (origin) => {
-    expect(() => parseServeOptions({ allowOrigin: [origin] }, {})).toThrow(UsageError);
-  });
+  it.each(['*', 'null', 'example.org', 'ftp://a.test', 'http://a.test/path', 'http://user:pw@a.test'])(
+    'refuses --allow-origin %s with a UsageError',
+    (origin) => {
+      expect(() => parseServeOptions({ allowOrigin: [origin] }, {})).toThrow(UsageError);
+    },
+  );
 
   it('lowers the connection and download caps to fit the descriptor limit, leaving room for the store', () => {
-    expect(fitToDescriptorLimit({ maxConnections: 512, maxDownloads: 64 }, 1024)).toEqual({ maxConnections: 512, maxDownloads: 64, lowered: false });
-    expect(fitToDescriptorLimit({ maxConnections: 512, maxDownloads: 64 }, undefined)).toEqual({ maxConnections: 512, maxDownloads: 64, lowered: false });
+    expect(fitToDescriptorLimit({ maxConnections: 512, maxDownloads: 64 }, 1024)).toEqual({
+      maxConnections: 512,
+      maxDownloads: 64,
+      lowered: false,
+    });
+    expect(fitToDescriptorLimit({ maxConnections: 512, maxDownloads: 64 }, undefined)).toEqual({
+      maxConnections: 512,
+      maxDownloads: 64,
+      lowered: false,
+    });
     for (const limit of [256, 600, 100]) {
       const fit = fitToDescriptorLimit({ maxConnections: 512, maxDownloads: 64 }, limit);
       expect(fit.lowered).toBe(true);
@@ -56,7 +126,7 @@ describe('serve options', () => {
     expect(['0.0.0.0', '192.168.1.1', '::'].some(isLoopback)).toBe(false);
   });
 
-  it('takes --rayhunter-ui only for a directory holding index.html (or the build\'s index.html.gz)', () => {
+  it("takes --rayhunter-ui only for a directory holding index.html (or the build's index.html.gz)", () => {
     const standIn = path.resolve(__dirname, '../../../../test/fixtures/rayhunter-ui-standin');
     expect(parseServeOptions({ rayhunterUi: standIn }, {}).rayhunterUi).toBe(standIn);
     expect(parseServeOptions({}, { LEDGER_RAYHUNTER_UI: standIn }).rayhunterUi).toBe(standIn);

@@ -26,7 +26,12 @@ export interface ServeOptions {
   /** Origins besides the server's own that may make state-changing requests, normalised. */
   readonly allowedOrigins: readonly string[];
   /** `--ship-to`: ship the log and the recordings to this fleet service (with `ship.token`). */
-  readonly ship?: { readonly to: string; readonly token: string; readonly deleteAfterUpload: boolean; readonly rateKiB: number };
+  readonly ship?: {
+    readonly to: string;
+    readonly token: string;
+    readonly deleteAfterUpload: boolean;
+    readonly rateKiB: number;
+  };
   /** End an SSE stream whose client does not read while more than this many events are committed past it. */
   readonly sseMaxBehind: number;
   /** Open connections at most; more are closed as they arrive. */
@@ -95,7 +100,8 @@ function text(value: unknown, fallback: string): string {
 function integer(value: unknown, flag: string, min: number, max: number, fallback: number): number {
   if (value === undefined) return fallback;
   const s = String(value).trim();
-  if (!/^[0-9]+$/.test(s) || Number(s) < min || Number(s) > max) throw new UsageError(`${flag} must be an integer in ${min}..${max}, got '${String(value)}'`);
+  if (!/^[0-9]+$/.test(s) || Number(s) < min || Number(s) > max)
+    throw new UsageError(`${flag} must be an integer in ${min}..${max}, got '${String(value)}'`);
   return Number(s);
 }
 
@@ -103,7 +109,8 @@ function number(value: unknown, flag: string, min: number, max: number, fallback
   if (value === undefined) return fallback;
   const s = String(value).trim();
   const n = Number(s);
-  if (s === '' || !/^[0-9.]+$/.test(s) || !Number.isFinite(n) || n < min || n > max) throw new UsageError(`${flag} must be a number in ${min}..${max}, got '${String(value)}'`);
+  if (s === '' || !/^[0-9.]+$/.test(s) || !Number.isFinite(n) || n < min || n > max)
+    throw new UsageError(`${flag} must be a number in ${min}..${max}, got '${String(value)}'`);
   return n;
 }
 
@@ -152,18 +159,25 @@ function rayhunterUiDir(value: string): string {
 export function parseAdminToken(raw: unknown): string | undefined {
   if (raw === undefined || raw === '') return undefined;
   const token = String(raw);
-  if (token.length > 512 || !/^[\x21-\x7e]+$/.test(token)) throw new UsageError('--admin-token must be 1-512 printable ASCII characters without spaces');
+  if (token.length > 512 || !/^[\x21-\x7e]+$/.test(token))
+    throw new UsageError('--admin-token must be 1-512 printable ASCII characters without spaces');
   return token;
 }
 
 /** `--allow-origin` values and LEDGER_ALLOW_ORIGIN, each a comma list, as normalised origins (a bad one is a UsageError). */
 export function parseAllowedOrigins(flags: unknown, env: string | undefined): string[] {
-  const values = [...(Array.isArray(flags) ? flags : flags === undefined ? [] : [flags]), ...(env !== undefined ? [env] : [])];
+  const values = [
+    ...(Array.isArray(flags) ? flags : flags === undefined ? [] : [flags]),
+    ...(env !== undefined ? [env] : []),
+  ];
   const origins = new Set<string>();
   for (const item of values.flatMap((value) => String(value).split(','))) {
     if (item.trim() === '') continue;
     const origin = normaliseOrigin(item);
-    if (origin === undefined) throw new UsageError(`--allow-origin must be an origin like http://192.168.1.1:8080 (scheme, host, optional port; no path), got '${item.trim()}'`);
+    if (origin === undefined)
+      throw new UsageError(
+        `--allow-origin must be an origin like http://192.168.1.1:8080 (scheme, host, optional port; no path), got '${item.trim()}'`,
+      );
     origins.add(origin);
   }
   return [...origins];
@@ -174,11 +188,20 @@ function serverLimits(raw: RawServeOptions): Pick<ServeOptions, keyof typeof SER
   const headersTimeoutS = integer(raw.headersTimeoutS, '--headers-timeout-s', 1, 3600, d.headersTimeoutS);
   const requestTimeoutS = integer(raw.requestTimeoutS, '--request-timeout-s', 1, 3600, d.requestTimeoutS);
   // Node refuses a headers timeout longer than the request timeout.
-  if (headersTimeoutS > requestTimeoutS) throw new UsageError(`--headers-timeout-s (${headersTimeoutS}) must not exceed --request-timeout-s (${requestTimeoutS})`);
+  if (headersTimeoutS > requestTimeoutS)
+    throw new UsageError(
+      `--headers-timeout-s (${headersTimeoutS}) must not exceed --request-timeout-s (${requestTimeoutS})`,
+    );
   return {
     maxConnections: integer(raw.maxConnections, '--max-connections', 1, 1_000_000, d.maxConnections),
     maxDownloads: integer(raw.maxDownloads, '--max-downloads', 1, 100_000, d.maxDownloads),
-    downloadIdleTimeoutS: integer(raw.downloadIdleTimeoutS, '--download-idle-timeout-s', 1, 86_400, d.downloadIdleTimeoutS),
+    downloadIdleTimeoutS: integer(
+      raw.downloadIdleTimeoutS,
+      '--download-idle-timeout-s',
+      1,
+      86_400,
+      d.downloadIdleTimeoutS,
+    ),
     headersTimeoutS,
     requestTimeoutS,
     keepAliveTimeoutS: integer(raw.keepAliveTimeoutS, '--keep-alive-timeout-s', 1, 3600, d.keepAliveTimeoutS),
@@ -205,7 +228,8 @@ export function parseServeOptions(raw: RawServeOptions, env: NodeJS.ProcessEnv =
   const uiRaw = raw.rayhunterUi ?? env['LEDGER_RAYHUNTER_UI'];
   const rayhunterUi = uiRaw === undefined || uiRaw === '' ? undefined : rayhunterUiDir(String(uiRaw));
   const ship = parseShipping(raw, env);
-  if (ship !== undefined && readOnly) throw new UsageError('--ship-to records RecordingUploaded events: it cannot run with --read-only');
+  if (ship !== undefined && readOnly)
+    throw new UsageError('--ship-to records RecordingUploaded events: it cannot run with --read-only');
   return {
     dataDir: path.resolve(dataDir),
     port,
@@ -233,7 +257,8 @@ function parseShipping(raw: RawServeOptions, env: NodeJS.ProcessEnv): ServeOptio
   const tokenRaw = raw.shipToken ?? env['LEDGER_SHIP_TOKEN'];
   const deleteAfterUpload = raw.deleteAfterUpload === true;
   if (toRaw === undefined || toRaw === '') {
-    if (tokenRaw !== undefined && tokenRaw !== '' && raw.shipToken !== undefined) throw new UsageError('--ship-token needs --ship-to');
+    if (tokenRaw !== undefined && tokenRaw !== '' && raw.shipToken !== undefined)
+      throw new UsageError('--ship-token needs --ship-to');
     if (deleteAfterUpload) throw new UsageError('--delete-after-upload needs --ship-to');
     return undefined;
   }
@@ -241,12 +266,23 @@ function parseShipping(raw: RawServeOptions, env: NodeJS.ProcessEnv): ServeOptio
   try {
     url = new URL(String(toRaw));
   } catch {
-    throw new UsageError(`--ship-to must be the fleet service's base URL (http:// or https://), got '${String(toRaw)}'`);
+    throw new UsageError(
+      `--ship-to must be the fleet service's base URL (http:// or https://), got '${String(toRaw)}'`,
+    );
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError(`--ship-to must be an http:// or https:// URL, got '${String(toRaw)}'`);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new UsageError(`--ship-to must be an http:// or https:// URL, got '${String(toRaw)}'`);
   const token = tokenRaw === undefined ? '' : String(tokenRaw);
-  if (token === '' || token.length > 512 || !/^[\x21-\x7e]+$/.test(token)) throw new UsageError('--ship-to needs --ship-token (env LEDGER_SHIP_TOKEN): the device token `qmdl-ledger fleet enroll` printed');
-  return { to: url.toString().replace(/\/+$/, ''), token, deleteAfterUpload, rateKiB: integer(raw.shipRateKib, '--ship-rate-kib', 1, 1_048_576, 4096) };
+  if (token === '' || token.length > 512 || !/^[\x21-\x7e]+$/.test(token))
+    throw new UsageError(
+      '--ship-to needs --ship-token (env LEDGER_SHIP_TOKEN): the device token `qmdl-ledger fleet enroll` printed',
+    );
+  return {
+    to: url.toString().replace(/\/+$/, ''),
+    token,
+    deleteAfterUpload,
+    rateKiB: integer(raw.shipRateKib, '--ship-rate-kib', 1, 1_048_576, 4096),
+  };
 }
 
 /** Descriptors kept for everything that is not a client: LevelDB's files, the recording, logs, the diag source. */
@@ -264,13 +300,19 @@ export function fitToDescriptorLimit(
   caps: { readonly maxConnections: number; readonly maxDownloads: number },
   softLimit: number | undefined,
 ): { readonly maxConnections: number; readonly maxDownloads: number; readonly lowered: boolean } {
-  if (softLimit === undefined || caps.maxConnections + FILES_PER_DOWNLOAD * caps.maxDownloads + RESERVED_DESCRIPTORS <= softLimit) {
+  if (
+    softLimit === undefined ||
+    caps.maxConnections + FILES_PER_DOWNLOAD * caps.maxDownloads + RESERVED_DESCRIPTORS <= softLimit
+  ) {
     return { ...caps, lowered: false };
   }
   const spare = Math.max(0, softLimit - RESERVED_DESCRIPTORS);
   // Downloads get at most a quarter of what is spare (each costs a socket and up to 3 files).
   const maxDownloads = Math.max(1, Math.min(caps.maxDownloads, Math.floor(spare / (4 * (1 + FILES_PER_DOWNLOAD)))));
-  const maxConnections = Math.max(maxDownloads + 1, Math.min(caps.maxConnections, spare - FILES_PER_DOWNLOAD * maxDownloads));
+  const maxConnections = Math.max(
+    maxDownloads + 1,
+    Math.min(caps.maxConnections, spare - FILES_PER_DOWNLOAD * maxDownloads),
+  );
   return { maxConnections, maxDownloads, lowered: true };
 }
 

@@ -14,7 +14,12 @@ export interface ServerLimits {
   readonly keepAliveTimeoutMs: number;
 }
 
-export const DEFAULT_SERVER_LIMITS: ServerLimits = { maxConnections: 512, headersTimeoutMs: 20_000, requestTimeoutMs: 30_000, keepAliveTimeoutMs: 5_000 };
+export const DEFAULT_SERVER_LIMITS: ServerLimits = {
+  maxConnections: 512,
+  headersTimeoutMs: 20_000,
+  requestTimeoutMs: 30_000,
+  keepAliveTimeoutMs: 5_000,
+};
 
 /**
  * Applies the limits, and keeps errors of the listening socket from ending
@@ -24,7 +29,11 @@ export const DEFAULT_SERVER_LIMITS: ServerLimits = { maxConnections: 512, header
  * uncaught exception. They are logged (coalesced) and the server goes on
  * accepting once descriptors are free again.
  */
-export function applyServerLimits(server: Server, limits: Partial<ServerLimits>, logger: Pick<LoggerService, 'warn'>): void {
+export function applyServerLimits(
+  server: Server,
+  limits: Partial<ServerLimits>,
+  logger: Pick<LoggerService, 'warn'>,
+): void {
   const l = { ...DEFAULT_SERVER_LIMITS, ...limits };
   server.maxConnections = l.maxConnections;
   server.headersTimeout = l.headersTimeoutMs;
@@ -34,6 +43,8 @@ export function applyServerLimits(server: Server, limits: Partial<ServerLimits>,
   server.on('error', (error: NodeJS.ErrnoException) => {
     // Before listening, errors (EADDRINUSE) belong to listen(), which reports them.
     if (!server.listening) return;
-    warn(`server: ${error.syscall ?? 'socket'} failed: ${error.code ?? error.message}; connections are refused until descriptors free up`);
+    warn(
+      `server: ${error.syscall ?? 'socket'} failed: ${error.code ?? error.message}; connections are refused until descriptors free up`,
+    );
   });
 }

@@ -14,7 +14,11 @@ export class ShippingController {
 
   @Get('shipping')
   @ApiOperation({ summary: 'The shipper: target, state, shipped seq, head seq, lag in events and bytes, last error' })
-  @ApiResponse({ status: 200, description: '{enabled: false} without --ship-to; else {enabled: true, target, state, shippedSeq, headSeq, lagEvents, lagBytes, uploadedRecordings, lastError?, lastSuccessAt?}' })
+  @ApiResponse({
+    status: 200,
+    description:
+      '{enabled: false} without --ship-to; else {enabled: true, target, state, shippedSeq, headSeq, lagEvents, lagBytes, uploadedRecordings, lastError?, lastSuccessAt?}',
+  })
   status(): { enabled: false } | ({ enabled: true } & ShippingStatus) {
     const shipping = this.config.shipping;
     return shipping === undefined ? { enabled: false } : { enabled: true, ...shipping() };

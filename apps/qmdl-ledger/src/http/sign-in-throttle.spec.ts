@@ -21,17 +21,21 @@ describe('failed sign-ins', () => {
     expect(limiter.throttled).toBe(3);
   });
 
-  it('coalesces an address\'s failures into one report per window, with the count and how many were throttled', () => {
+  it("coalesces an address's failures into one report per window, with the count and how many were throttled", () => {
     const limiter = new SignInLimiter({ burst: 2, refillMs: 60_000, windowMs: 60_000, maxAddresses: 10 });
     for (let i = 0; i < 500; i += 1) {
       if (limiter.retryAfterSeconds('a', T0 + i) === undefined) limiter.failed('a', T0 + i);
     }
     expect(limiter.closedWindows(T0 + 59_999)).toEqual([]);
-    expect(limiter.closedWindows(T0 + 60_000)).toEqual([{ remoteAddress: 'a', count: 500, throttled: 498, firstAtMs: T0, lastAtMs: T0 + 499 }]);
+    expect(limiter.closedWindows(T0 + 60_000)).toEqual([
+      { remoteAddress: 'a', count: 500, throttled: 498, firstAtMs: T0, lastAtMs: T0 + 499 },
+    ]);
     // Reported once: the next window starts with the next failure.
     expect(limiter.closedWindows(T0 + 120_000)).toEqual([]);
     limiter.failed('a', T0 + 70_000);
-    expect(limiter.closedWindows(T0 + 70_000, { all: true })).toEqual([{ remoteAddress: 'a', count: 1, throttled: 0, firstAtMs: T0 + 70_000, lastAtMs: T0 + 70_000 }]);
+    expect(limiter.closedWindows(T0 + 70_000, { all: true })).toEqual([
+      { remoteAddress: 'a', count: 1, throttled: 0, firstAtMs: T0 + 70_000, lastAtMs: T0 + 70_000 },
+    ]);
   });
 
   it('tracks at most maxAddresses: the rest share one bucket and one report', () => {

@@ -40,7 +40,12 @@ export interface SignInThrottleOptions {
   readonly maxAddresses: number;
 }
 
-export const DEFAULT_SIGN_IN_THROTTLE: SignInThrottleOptions = { burst: 10, refillMs: 6000, windowMs: 60_000, maxAddresses: 4096 };
+export const DEFAULT_SIGN_IN_THROTTLE: SignInThrottleOptions = {
+  burst: 10,
+  refillMs: 6000,
+  windowMs: 60_000,
+  maxAddresses: 4096,
+};
 
 /** The shared key of addresses seen once `maxAddresses` are tracked. */
 export const OTHER_ADDRESSES = 'other-addresses';
@@ -58,7 +63,10 @@ export function clientOf(remoteAddress: string): string {
   const left = head === '' ? [] : head.split(':');
   const right = remoteAddress.includes('::') ? (tail === '' ? [] : tail.split(':')) : [];
   const groups = [...left, ...Array<string>(Math.max(0, 8 - left.length - right.length)).fill('0'), ...right];
-  return `${groups.slice(0, 4).map((g) => g.replace(/^0+(?=.)/, '')).join(':')}::/64`;
+  return `${groups
+    .slice(0, 4)
+    .map((g) => g.replace(/^0+(?=.)/, ''))
+    .join(':')}::/64`;
 }
 
 /**
@@ -77,7 +85,9 @@ export class SignInLimiter {
   private key(remoteAddress: string): string {
     const address = clientOf(remoteAddress);
     if (this.buckets.has(address) || this.windows.has(address)) return address;
-    return this.buckets.size >= this.options.maxAddresses || this.windows.size >= this.options.maxAddresses ? OTHER_ADDRESSES : address;
+    return this.buckets.size >= this.options.maxAddresses || this.windows.size >= this.options.maxAddresses
+      ? OTHER_ADDRESSES
+      : address;
   }
 
   private level(key: string, now: number): number {
@@ -155,7 +165,11 @@ export class SignInThrottle implements OnModuleInit, BeforeApplicationShutdown {
   check(remoteAddress: string): void {
     const wait = this.limiter.retryAfterSeconds(remoteAddress, Date.now());
     if (wait !== undefined) {
-      throw new LedgerError('SIGN_IN_THROTTLED', `too many failed sign-ins from ${remoteAddress}: try again in ${wait} s`, { details: { retryAfterSeconds: wait } });
+      throw new LedgerError(
+        'SIGN_IN_THROTTLED',
+        `too many failed sign-ins from ${remoteAddress}: try again in ${wait} s`,
+        { details: { retryAfterSeconds: wait } },
+      );
     }
   }
 
@@ -180,10 +194,15 @@ export class SignInThrottle implements OnModuleInit, BeforeApplicationShutdown {
             },
             { actor: { kind: 'http', remoteAddress: report.remoteAddress }, correlationId: randomUUID() },
           );
-          if (!result.ok) this.logger.warn(`${report.count} failed sign-ins from ${report.remoteAddress} not recorded: ${result.refusal.code}`);
+          if (!result.ok)
+            this.logger.warn(
+              `${report.count} failed sign-ins from ${report.remoteAddress} not recorded: ${result.refusal.code}`,
+            );
         } catch (error) {
           // A closed or failing store must not end the process from a timer.
-          this.logger.warn(`${report.count} failed sign-ins from ${report.remoteAddress} not recorded: ${error instanceof Error ? error.message : String(error)}`);
+          this.logger.warn(
+            `${report.count} failed sign-ins from ${report.remoteAddress} not recorded: ${error instanceof Error ? error.message : String(error)}`,
+          );
         }
       }
     });

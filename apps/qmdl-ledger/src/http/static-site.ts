@@ -37,7 +37,10 @@ export interface StaticSiteOptions {
 
 /** The file that serves as a site's index.html: itself, or a precompressed `index.html.gz`; undefined if neither. */
 export function siteIndex(root: string): { readonly file: string; readonly gzipped: boolean } | undefined {
-  for (const [name, gzipped] of [['index.html', false], ['index.html.gz', true]] as const) {
+  for (const [name, gzipped] of [
+    ['index.html', false],
+    ['index.html.gz', true],
+  ] as const) {
     const file = path.join(root, name);
     try {
       if (statSync(file).isFile()) return { file, gzipped };
@@ -66,10 +69,15 @@ export class StaticSite {
   /** Answer GET/HEAD `relative` (the request path below the site's mount point, without its leading slash). */
   async send(req: Request, res: Response, relative: string): Promise<void> {
     const found = await this.resolve(relative);
-    const type = CONTENT_TYPES[path.extname(found.gzipped ? found.file.slice(0, -3) : found.file).toLowerCase()] ?? 'application/octet-stream';
+    const type =
+      CONTENT_TYPES[path.extname(found.gzipped ? found.file.slice(0, -3) : found.file).toLowerCase()] ??
+      'application/octet-stream';
     res.status(200).setHeader('Content-Type', type);
     // Hashed assets may be cached; index.html must not be (it names the current hashes).
-    res.setHeader('Cache-Control', !found.isIndex && this.options.immutable(relative) ? 'public, max-age=31536000, immutable' : 'no-cache');
+    res.setHeader(
+      'Cache-Control',
+      !found.isIndex && this.options.immutable(relative) ? 'public, max-age=31536000, immutable' : 'no-cache',
+    );
     if (found.gzipped) res.setHeader('Vary', 'Accept-Encoding');
     const sendGzip = found.gzipped && /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''));
     if (sendGzip) res.setHeader('Content-Encoding', 'gzip');
@@ -91,7 +99,8 @@ export class StaticSite {
       const candidate = path.resolve(this.root, relative);
       if (candidate.startsWith(this.root + path.sep)) {
         if (await isFile(candidate)) return { file: candidate, isIndex: candidate === index.file, gzipped: false };
-        if (await isFile(`${candidate}.gz`)) return { file: `${candidate}.gz`, isIndex: `${candidate}.gz` === index.file, gzipped: true };
+        if (await isFile(`${candidate}.gz`))
+          return { file: `${candidate}.gz`, isIndex: `${candidate}.gz` === index.file, gzipped: true };
       }
       if (/\.[A-Za-z0-9]{1,12}$/.test(relative)) throw new LedgerError('NOT_FOUND', 'no such asset');
     }

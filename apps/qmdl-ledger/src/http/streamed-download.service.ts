@@ -98,11 +98,19 @@ export class StreamedDownloads {
    * the 200 with its headers and streams the body. Errors from `open` (404,
    * 503 …) propagate before anything is sent, with the slot given back.
    */
-  async send(res: Response, what: string, open: (budget: { readonly chunkBytes: number }) => Promise<OpenedDownload>): Promise<void> {
+  async send(
+    res: Response,
+    what: string,
+    open: (budget: { readonly chunkBytes: number }) => Promise<OpenedDownload>,
+  ): Promise<void> {
     if (this.streaming >= this.limits.maxDownloads) {
-      throw new LedgerError('TOO_MANY_DOWNLOADS', `${this.limits.maxDownloads} downloads are already streaming; try again in a bit`, {
-        details: { retryAfterSeconds: RETRY_AFTER_SECONDS },
-      });
+      throw new LedgerError(
+        'TOO_MANY_DOWNLOADS',
+        `${this.limits.maxDownloads} downloads are already streaming; try again in a bit`,
+        {
+          details: { retryAfterSeconds: RETRY_AFTER_SECONDS },
+        },
+      );
     }
     this.streaming += 1;
     let released = false;
@@ -129,12 +137,15 @@ export class StreamedDownloads {
     // timer from being refreshed. The response's own 'timeout' listener keeps
     // Node from destroying the socket by itself, so we can say why.
     res.setTimeout(this.limits.idleTimeoutMs, () => {
-      this.logger.warn(`${what}: the client read nothing for ${Math.round(this.limits.idleTimeoutMs / 1000)} s; download ended`);
+      this.logger.warn(
+        `${what}: the client read nothing for ${Math.round(this.limits.idleTimeoutMs / 1000)} s; download ended`,
+      );
       res.destroy();
     });
     pipeline([...opened.streams, res] as unknown as [NodeJS.ReadableStream, NodeJS.WritableStream], (error) => {
       release();
-      if (error && (error as { code?: unknown }).code !== 'ERR_STREAM_PREMATURE_CLOSE') this.logger.warn(`${what}: ${error.message}`);
+      if (error && (error as { code?: unknown }).code !== 'ERR_STREAM_PREMATURE_CLOSE')
+        this.logger.warn(`${what}: ${error.message}`);
     });
   }
 }

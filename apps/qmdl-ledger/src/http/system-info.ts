@@ -13,7 +13,11 @@ export interface RuntimeMetadata {
 
 /** This service's identity, written the way the ledger records it on RecordingStarted. */
 export function runtimeMetadata(): RuntimeMetadata {
-  return { rayhunter_version: `qmdl-ledger ${APP_VERSION}`, system_os: `${os.type()} ${os.release()}`, arch: os.arch() };
+  return {
+    rayhunter_version: `qmdl-ledger ${APP_VERSION}`,
+    system_os: `${os.type()} ${os.release()}`,
+    arch: os.arch(),
+  };
 }
 
 /**

@@ -37,7 +37,14 @@ export function normaliseOrigin(value: string): string | undefined {
     return undefined;
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') return undefined;
-  if (url.username !== '' || url.password !== '' || (url.pathname !== '/' && url.pathname !== '') || url.search !== '' || url.hash !== '') return undefined;
+  if (
+    url.username !== '' ||
+    url.password !== '' ||
+    (url.pathname !== '/' && url.pathname !== '') ||
+    url.search !== '' ||
+    url.hash !== ''
+  )
+    return undefined;
   return url.origin;
 }
 
@@ -149,17 +156,38 @@ export function webSafetyMiddleware(options: WebSafetyOptions): Middleware {
       const ownTrusted = own !== undefined && trustedHostName(new URL(own).hostname, options.host);
       const normalised = normaliseOrigin(origin);
       if (normalised === undefined || !((normalised === own && ownTrusted) || allowed.has(normalised))) {
-        return refuseAfterBody(req, next, new LedgerError('CROSS_ORIGIN_REFUSED', `refused: a ${req.method ?? ''} from origin ${origin.slice(0, 200)} (only this server's own origin${allowed.size > 0 ? ' and --allow-origin' : ''} may change anything)`));
+        return refuseAfterBody(
+          req,
+          next,
+          new LedgerError(
+            'CROSS_ORIGIN_REFUSED',
+            `refused: a ${req.method ?? ''} from origin ${origin.slice(0, 200)} (only this server's own origin${allowed.size > 0 ? ' and --allow-origin' : ''} may change anything)`,
+          ),
+        );
       }
     } else {
       const site = header(req, 'sec-fetch-site');
       if (site !== undefined && site !== 'same-origin' && site !== 'none') {
-        return refuseAfterBody(req, next, new LedgerError('CROSS_ORIGIN_REFUSED', `refused: a ${req.method ?? ''} from a ${site.slice(0, 40)} page (only this server's own pages may change anything)`));
+        return refuseAfterBody(
+          req,
+          next,
+          new LedgerError(
+            'CROSS_ORIGIN_REFUSED',
+            `refused: a ${req.method ?? ''} from a ${site.slice(0, 40)} page (only this server's own pages may change anything)`,
+          ),
+        );
       }
     }
 
     if (hasBody(req) && !isJson(header(req, 'content-type'))) {
-      return refuseAfterBody(req, next, new LedgerError('UNSUPPORTED_MEDIA_TYPE', 'the body of a request that changes anything must be application/json'));
+      return refuseAfterBody(
+        req,
+        next,
+        new LedgerError(
+          'UNSUPPORTED_MEDIA_TYPE',
+          'the body of a request that changes anything must be application/json',
+        ),
+      );
     }
     return next();
   };

@@ -3,7 +3,11 @@ import { connectionRedirect2gDowngradeAnalyzer as analyzer } from './connection-
 
 describe('connection_redirect_2g_downgrade: a release redirecting to GERAN', () => {
   test('keeps the original name, version and key', () => {
-    expect([analyzer.key, analyzer.name, analyzer.version]).toEqual(['connection_redirect_2g_downgrade', 'Connection Release/Redirected Carrier 2G Downgrade', 1]);
+    expect([analyzer.key, analyzer.name, analyzer.version]).toEqual([
+      'connection_redirect_2g_downgrade',
+      'Connection Release/Redirected Carrier 2G Downgrade',
+      1,
+    ]);
   });
   test('a release redirecting to a GERAN carrier is High', () => {
     expect(given(analyzer).when('releaseRedirectGeran')[0]?.event_type).toBe('High');
@@ -16,6 +20,10 @@ describe('connection_redirect_2g_downgrade: a release redirecting to GERAN', () 
     expect(utra?.message).toContain('utra-FDD');
   });
   test('a release without a redirect, and any other message, raise nothing', () => {
-    expect(given(analyzer).when('releaseNoRedirect', 'securityModeCommandEea0', 'sib1TwoSiMessages')).toEqual([undefined, undefined, undefined]);
+    expect(given(analyzer).when('releaseNoRedirect', 'securityModeCommandEea0', 'sib1TwoSiMessages')).toEqual([
+      undefined,
+      undefined,
+      undefined,
+    ]);
   });
 });

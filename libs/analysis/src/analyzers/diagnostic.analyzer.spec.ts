@@ -3,7 +3,11 @@ import { diagnosticAnalyzer as analyzer } from './diagnostic.analyzer';
 
 describe('diagnostic_analyzer: messages that may lead to IMSI exposure', () => {
   test('keeps the original name, version and key', () => {
-    expect([analyzer.key, analyzer.name, analyzer.version]).toEqual(['diagnostic_analyzer', 'Diagnostic detector for messages which might lead to IMSI exposure', 1]);
+    expect([analyzer.key, analyzer.name, analyzer.version]).toEqual([
+      'diagnostic_analyzer',
+      'Diagnostic detector for messages which might lead to IMSI exposure',
+      1,
+    ]);
   });
   test.each([
     ['identityRequestImsi', 'IMSI'],
@@ -18,7 +22,13 @@ describe('diagnostic_analyzer: messages that may lead to IMSI exposure', () => {
     expect(event?.message).toContain(why);
   });
   test.each([
-    'attachRejectCause17', 'tauRejectCause22', 'serviceRejectCause22', 'detachRequestNetworkImsiDetach', 'detachRequestUe', 'attachRequestGuti', 'releaseRedirectGeran',
+    'attachRejectCause17',
+    'tauRejectCause22',
+    'serviceRejectCause22',
+    'detachRequestNetworkImsiDetach',
+    'detachRequestUe',
+    'attachRequestGuti',
+    'releaseRedirectGeran',
   ] as const)('%s raises nothing (negative twin)', (name) => {
     expect(given(analyzer).when(name)).toEqual([undefined]);
   });

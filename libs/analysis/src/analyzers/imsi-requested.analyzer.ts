@@ -21,7 +21,9 @@ const ATTACH_REJECT_LIKELY_VALID = 8;
 
 function nextPhase(ie: InformationElement): Next | undefined {
   if (ie.kind === 'lte-rrc') {
-    return ie.rrc.message === 'rrcConnectionRequest' || ie.rrc.message === 'rrcConnectionReestablishmentRequest' ? 'AttachRequest' : undefined;
+    return ie.rrc.message === 'rrcConnectionRequest' || ie.rrc.message === 'rrcConnectionReestablishmentRequest'
+      ? 'AttachRequest'
+      : undefined;
   }
   const nas = ie.nas;
   switch (nas.message) {
@@ -50,20 +52,39 @@ function transition(s: ImsiRequestedState, next: Next): { state: ImsiRequestedSt
   const moved = { ...s, phase };
   if (next === 'AuthAccept') return { state: { ...moved, sinceIdentityRequest: 0 } };
   if (s.phase === 'AuthAccept' && next === 'IdentityRequest') {
-    return { state: moved, event: { event_type: 'High', message: 'The network asked for an identity after the UE had already authenticated' } };
+    return {
+      state: moved,
+      event: {
+        event_type: 'High',
+        message: 'The network asked for an identity after the UE had already authenticated',
+      },
+    };
   }
   if (s.phase === 'Disconnect' && next === 'IdentityRequest') {
-    return { state: moved, event: { event_type: 'High', message: 'The network asked for an identity with no attach in progress' } };
+    return {
+      state: moved,
+      event: { event_type: 'High', message: 'The network asked for an identity with no attach in progress' },
+    };
   }
   if (s.phase === 'IdentityRequest' && next === 'LikelyValidAttachReject') {
     return {
       state: moved,
-      event: { event_type: 'Low', message: 'An identity request without authentication ended in an attach reject: expected for a SIM without an active plan, suspicious otherwise' },
+      event: {
+        event_type: 'Low',
+        message:
+          'An identity request without authentication ended in an attach reject: expected for a SIM without an active plan, suspicious otherwise',
+      },
     };
   }
   if (s.phase === 'IdentityRequest' && next === 'Disconnect') {
     if (s.uePlmn !== undefined && s.cellPlmns.includes(s.uePlmn)) {
-      return { state: moved, event: { event_type: 'High', message: 'Disconnected after an identity request without authentication, on the home network' } };
+      return {
+        state: moved,
+        event: {
+          event_type: 'High',
+          message: 'Disconnected after an identity request without authentication, on the home network',
+        },
+      };
     }
     const cell = s.cellPlmns.length === 0 ? 'Unknown' : s.cellPlmns.join(', ');
     return {

@@ -3,7 +3,11 @@ import { lteSib6And7DowngradeAnalyzer as analyzer } from './lte-sib6-and-7-downg
 
 describe('lte_sib6_and_7_downgrade: 3G/2G reselection priority above LTE, judged at each SIB1', () => {
   test('keeps the original name, version and key', () => {
-    expect([analyzer.key, analyzer.name, analyzer.version]).toEqual(['lte_sib6_and_7_downgrade', 'LTE SIB 6/7 Downgrade', 2]);
+    expect([analyzer.key, analyzer.name, analyzer.version]).toEqual([
+      'lte_sib6_and_7_downgrade',
+      'LTE SIB 6/7 Downgrade',
+      2,
+    ]);
   });
   test('a GERAN (SIB7) priority above the LTE (SIB3) one is High at the next SIB1', () => {
     const [si, sib1] = given(analyzer).when('siLte3Geran5', 'sib1TwoSiMessages');

@@ -24,9 +24,13 @@ export const lteSib6And7DowngradeAnalyzer: Analyzer<Sib6And7State> = {
     if (ie.rrc.message === 'systemInformationBlockType1') {
       let event: AnalyzerEvent | undefined;
       if (state.legacy !== undefined && (state.lte === undefined || state.legacy > state.lte)) {
-        event = state.lte === undefined
-          ? { event_type: 'Informational', message: 'The cell lists 3G/2G neighbour frequencies but no LTE ones' }
-          : { event_type: 'High', message: `The cell ranks a 3G/2G frequency (priority ${state.legacy}) above its LTE frequencies (priority ${state.lte})` };
+        event =
+          state.lte === undefined
+            ? { event_type: 'Informational', message: 'The cell lists 3G/2G neighbour frequencies but no LTE ones' }
+            : {
+                event_type: 'High',
+                message: `The cell ranks a 3G/2G frequency (priority ${state.legacy}) above its LTE frequencies (priority ${state.lte})`,
+              };
       }
       return event === undefined ? { state: {} } : { state: {}, event };
     }
@@ -41,11 +45,14 @@ export const lteSib6And7DowngradeAnalyzer: Analyzer<Sib6And7State> = {
           for (const carrier of sib.value.interFreqCarrierFreqList) lte = higher(lte, carrier.cellReselectionPriority);
           break;
         case 'sib6':
-          for (const carrier of sib.value['carrierFreqListUTRA-FDD'] ?? []) legacy = higher(legacy, carrier.cellReselectionPriority);
-          for (const carrier of sib.value['carrierFreqListUTRA-TDD'] ?? []) legacy = higher(legacy, carrier.cellReselectionPriority);
+          for (const carrier of sib.value['carrierFreqListUTRA-FDD'] ?? [])
+            legacy = higher(legacy, carrier.cellReselectionPriority);
+          for (const carrier of sib.value['carrierFreqListUTRA-TDD'] ?? [])
+            legacy = higher(legacy, carrier.cellReselectionPriority);
           break;
         case 'sib7':
-          for (const carrier of sib.value.carrierFreqsInfoList ?? []) legacy = higher(legacy, carrier.commonInfo.cellReselectionPriority);
+          for (const carrier of sib.value.carrierFreqsInfoList ?? [])
+            legacy = higher(legacy, carrier.commonInfo.cellReselectionPriority);
           break;
         default:
           break;

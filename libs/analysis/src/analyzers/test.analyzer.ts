@@ -4,7 +4,8 @@ import { stateless, type Analyzer } from './analyzer';
 export const testAnalyzer: Analyzer<undefined> = {
   key: 'test_analyzer',
   name: 'Test Analyzer',
-  description: 'Raises a Low event for every SIB1 (cell broadcast) it sees, to show that analysis is running. Very noisy: leave it off when hunting.',
+  description:
+    'Raises a Low event for every SIB1 (cell broadcast) it sees, to show that analysis is running. Very noisy: leave it off when hunting.',
   version: 1,
   initial: () => undefined,
   analyze(_state, ie) {
@@ -12,6 +13,9 @@ export const testAnalyzer: Analyzer<undefined> = {
     const { cellIdentity, trackingAreaCode, plmns } = ie.rrc.sib1;
     const plmn = plmns[0];
     const shown = plmn === undefined ? 'none' : `${plmn.mcc ?? 'nomcc'}-${plmn.mnc}`;
-    return stateless({ event_type: 'Low', message: `SIB1 seen: cell id ${cellIdentity}, TAC ${trackingAreaCode}, PLMN ${shown}` });
+    return stateless({
+      event_type: 'Low',
+      message: `SIB1 seen: cell id ${cellIdentity}, TAC ${trackingAreaCode}, PLMN ${shown}`,
+    });
   },
 };

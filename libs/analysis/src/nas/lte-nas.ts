@@ -48,19 +48,28 @@ export const EmmMessageType = {
   uplinkNasTransport: 0x63,
 } as const;
 export type EmmMessageName = keyof typeof EmmMessageType;
-const EMM_NAMES = new Map<number, EmmMessageName>(Object.entries(EmmMessageType).map(([k, v]) => [v, k as EmmMessageName]));
+const EMM_NAMES = new Map<number, EmmMessageName>(
+  Object.entries(EmmMessageType).map(([k, v]) => [v, k as EmmMessageName]),
+);
 
 /** Mobile identity types (24.008 10.5.1.4, 24.301 9.9.3.12). */
 export type IdentityType = 'IMSI' | 'IMEI' | 'IMEISV' | 'TMSI' | 'GUTI' | 'none' | `reserved(${number})`;
 function identityTypeName(code: number): IdentityType {
   switch (code) {
-    case 0: return 'none';
-    case 1: return 'IMSI';
-    case 2: return 'IMEI';
-    case 3: return 'IMEISV';
-    case 4: return 'TMSI';
-    case 6: return 'GUTI';
-    default: return `reserved(${code})`;
+    case 0:
+      return 'none';
+    case 1:
+      return 'IMSI';
+    case 2:
+      return 'IMEI';
+    case 3:
+      return 'IMEISV';
+    case 4:
+      return 'TMSI';
+    case 6:
+      return 'GUTI';
+    default:
+      return `reserved(${code})`;
   }
 }
 
@@ -74,30 +83,34 @@ export type NasFacts =
   | { readonly message: 'identityRequest'; readonly identityType: IdentityType }
   | { readonly message: 'identityResponse'; readonly identityType: IdentityType }
   | {
-    readonly message: 'attachRequest';
-    readonly attachType: number;
-    readonly identityType: IdentityType;
-    /** The PLMN of the old GUTI, when the UE identified itself with one. */
-    readonly oldGutiPlmn?: NasPlmn;
-    /** The PLMN of the last visited registered TAI, when present. */
-    readonly oldTaiPlmn?: NasPlmn;
-    readonly oldTaiTac?: number;
-  }
+      readonly message: 'attachRequest';
+      readonly attachType: number;
+      readonly identityType: IdentityType;
+      /** The PLMN of the old GUTI, when the UE identified itself with one. */
+      readonly oldGutiPlmn?: NasPlmn;
+      /** The PLMN of the last visited registered TAI, when present. */
+      readonly oldTaiPlmn?: NasPlmn;
+      readonly oldTaiTac?: number;
+    }
   | { readonly message: 'attachAccept'; readonly attachResult: number; readonly emmCause?: number }
   | { readonly message: 'attachReject'; readonly emmCause: number }
   | { readonly message: 'authenticationRequest'; readonly nasKeySetIdentifier: number }
   | { readonly message: 'authenticationResponse' }
-  | { readonly message: 'securityModeCommand'; readonly cipheringAlgorithm: number; readonly integrityAlgorithm: number }
+  | {
+      readonly message: 'securityModeCommand';
+      readonly cipheringAlgorithm: number;
+      readonly integrityAlgorithm: number;
+    }
   | { readonly message: 'serviceReject'; readonly emmCause: number }
   | { readonly message: 'trackingAreaUpdateReject'; readonly emmCause: number }
   | {
-    readonly message: 'detachRequest';
-    readonly direction: NasDirection;
-    /** Type of detach, 3 bits (uplink: 1 EPS, 2 IMSI, 3 combined; downlink: 1 re-attach required, 2 not required, 3 IMSI detach). */
-    readonly detachType: number;
-    readonly switchOff?: boolean;
-    readonly emmCause?: number;
-  }
+      readonly message: 'detachRequest';
+      readonly direction: NasDirection;
+      /** Type of detach, 3 bits (uplink: 1 EPS, 2 IMSI, 3 combined; downlink: 1 re-attach required, 2 not required, 3 IMSI detach). */
+      readonly detachType: number;
+      readonly switchOff?: boolean;
+      readonly emmCause?: number;
+    }
   | { readonly message: 'extendedServiceRequest'; readonly serviceType: number }
   | { readonly message: 'serviceRequest' }
   /** Any other EMM message: its name (or type code) only. */
@@ -117,7 +130,11 @@ export type NasFailure = 'EncryptedNASMessage' | 'Truncated' | 'UnknownProtocolD
 class NasTruncated extends Error {}
 
 class Octets {
-  constructor(private readonly data: Uint8Array, public pos: number, private readonly end: number = data.length) {}
+  constructor(
+    private readonly data: Uint8Array,
+    public pos: number,
+    private readonly end: number = data.length,
+  ) {}
   get left(): number {
     return this.end - this.pos;
   }
@@ -142,7 +159,9 @@ class Octets {
 
 function plmnOf(b: Uint8Array): NasPlmn {
   const d = (x: number): string => (x <= 9 ? String(x) : '');
-  const b0 = b[0] as number; const b1 = b[1] as number; const b2 = b[2] as number;
+  const b0 = b[0] as number;
+  const b1 = b[1] as number;
+  const b2 = b[2] as number;
   const mcc = d(b0 & 0xf) + d(b0 >> 4) + d(b1 & 0xf);
   const mnc3 = b1 >> 4;
   const mnc = d(b2 & 0xf) + d(b2 >> 4) + (mnc3 === 0xf ? '' : d(mnc3));
@@ -200,7 +219,9 @@ function decodeEmm(o: Octets, direction: NasDirection): NasFacts {
         attachType,
         identityType,
         ...(identityType === 'GUTI' && identity.length >= 4 ? { oldGutiPlmn: plmnOf(identity.subarray(1, 4)) } : {}),
-        ...(tai !== undefined && tai.length === 5 ? { oldTaiPlmn: plmnOf(tai), oldTaiTac: ((tai[3] as number) << 8) | (tai[4] as number) } : {}),
+        ...(tai !== undefined && tai.length === 5
+          ? { oldTaiPlmn: plmnOf(tai), oldTaiTac: ((tai[3] as number) << 8) | (tai[4] as number) }
+          : {}),
       };
     }
     case 'attachAccept': {
@@ -209,7 +230,9 @@ function decodeEmm(o: Octets, direction: NasDirection): NasFacts {
       o.lv(); // TAI list
       o.lve(); // ESM message container
       const cause = optionalIes(o, ATTACH_ACCEPT_TV).get(0x53);
-      return cause === undefined || cause.length !== 1 ? { message: 'attachAccept', attachResult } : { message: 'attachAccept', attachResult, emmCause: cause[0] as number };
+      return cause === undefined || cause.length !== 1
+        ? { message: 'attachAccept', attachResult }
+        : { message: 'attachAccept', attachResult, emmCause: cause[0] as number };
     }
     case 'attachReject':
       return { message: 'attachReject', emmCause: o.u8() };
@@ -219,7 +242,11 @@ function decodeEmm(o: Octets, direction: NasDirection): NasFacts {
       return { message: 'authenticationResponse' };
     case 'securityModeCommand': {
       const algorithms = o.u8();
-      return { message: 'securityModeCommand', cipheringAlgorithm: (algorithms >> 4) & 0x7, integrityAlgorithm: algorithms & 0x7 };
+      return {
+        message: 'securityModeCommand',
+        cipheringAlgorithm: (algorithms >> 4) & 0x7,
+        integrityAlgorithm: algorithms & 0x7,
+      };
     }
     case 'serviceReject':
       return { message: 'serviceReject', emmCause: o.u8() };
@@ -228,9 +255,12 @@ function decodeEmm(o: Octets, direction: NasDirection): NasFacts {
     case 'detachRequest': {
       const octet = o.u8();
       const detachType = octet & 0x7;
-      if (direction === 'uplink') return { message: 'detachRequest', direction, detachType, switchOff: (octet & 0x8) !== 0 };
+      if (direction === 'uplink')
+        return { message: 'detachRequest', direction, detachType, switchOff: (octet & 0x8) !== 0 };
       const cause = optionalIes(o, DETACH_REQUEST_DL_TV).get(0x53);
-      return cause === undefined || cause.length !== 1 ? { message: 'detachRequest', direction, detachType } : { message: 'detachRequest', direction, detachType, emmCause: cause[0] as number };
+      return cause === undefined || cause.length !== 1
+        ? { message: 'detachRequest', direction, detachType }
+        : { message: 'detachRequest', direction, detachType, emmCause: cause[0] as number };
     }
     case 'extendedServiceRequest':
       return { message: 'extendedServiceRequest', serviceType: o.u8() & 0xf };

@@ -17,7 +17,9 @@ export type FieldSpec = Per<unknown> | OptionalField<unknown>;
 type Decoded<S> = S extends Per<infer T> ? T : S extends OptionalField<infer T> ? T : never;
 type RequiredKeys<F> = { [K in keyof F]: F[K] extends OptionalField<unknown> ? never : K }[keyof F];
 type OptionalKeys<F> = { [K in keyof F]: F[K] extends OptionalField<unknown> ? K : never }[keyof F];
-export type SeqValue<F> = { readonly [K in RequiredKeys<F>]: Decoded<F[K]> } & { readonly [K in OptionalKeys<F>]?: Decoded<F[K]> };
+export type SeqValue<F> = { readonly [K in RequiredKeys<F>]: Decoded<F[K]> } & {
+  readonly [K in OptionalKeys<F>]?: Decoded<F[K]>;
+};
 
 /** The value of an extension alternative of a CHOICE or ENUMERATED we do not decode (skipped by its length). */
 export interface UnknownExtension {
@@ -92,7 +94,10 @@ export interface ChoiceOptions {
 }
 
 /** CHOICE: extension bit, then the index of a root alternative, or of an addition in an open type (X.691 23). */
-export function choice<A extends Record<string, Per<unknown>>>(alternatives: A, options: ChoiceOptions = {}): Per<ChoiceValue<A>> {
+export function choice<A extends Record<string, Per<unknown>>>(
+  alternatives: A,
+  options: ChoiceOptions = {},
+): Per<ChoiceValue<A>> {
   const entries = Object.entries(alternatives);
   return (r) => {
     if (options.extensible === true && r.bit()) {
@@ -111,7 +116,10 @@ export function choice<A extends Record<string, Per<unknown>>>(alternatives: A, 
 }
 
 /** ENUMERATED: the root index, or (extensible, bit set) a normally small index of an addition. */
-export function enumerated<const V extends readonly string[]>(values: V, options: { extensible?: boolean } = {}): Per<V[number] | '...'> {
+export function enumerated<const V extends readonly string[]>(
+  values: V,
+  options: { extensible?: boolean } = {},
+): Per<V[number] | '...'> {
   return (r) => {
     if (options.extensible === true && r.bit()) {
       r.normallySmallNumber();

@@ -6,7 +6,17 @@
  * `unreadTail` marks where we stop because nothing needed follows.
  */
 import {
-  bitsNumber, bool, choice, enumerated, int, nul, octetString, opt, seq, seqOf, type Per,
+  bitsNumber,
+  bool,
+  choice,
+  enumerated,
+  int,
+  nul,
+  octetString,
+  opt,
+  seq,
+  seqOf,
+  type Per,
 } from '../per/per-schema';
 import type { PerReader } from '../per/per-reader';
 
@@ -23,7 +33,8 @@ const maxCellInter = 16;
 const maxCellBlack = 16;
 const maxMBSFNAllocations = 8;
 
-const spares = (n: number): Record<string, Per<null>> => Object.fromEntries(Array.from({ length: n }, (_, i) => [`spare${n - i}`, nul]));
+const spares = (n: number): Record<string, Per<null>> =>
+  Object.fromEntries(Array.from({ length: n }, (_, i) => [`spare${n - i}`, nul]));
 
 // ---- common IEs ----
 export const ArfcnValueEutra = int(0, 65535);
@@ -36,8 +47,37 @@ const QRxLevMin = int(-70, -22);
 const PMax = int(-30, 33);
 const PhysCellId = int(0, 503);
 const QOffsetRange = enumerated([
-  'dB-24', 'dB-22', 'dB-20', 'dB-18', 'dB-16', 'dB-14', 'dB-12', 'dB-10', 'dB-8', 'dB-6', 'dB-5', 'dB-4', 'dB-3', 'dB-2', 'dB-1',
-  'dB0', 'dB1', 'dB2', 'dB3', 'dB4', 'dB5', 'dB6', 'dB8', 'dB10', 'dB12', 'dB14', 'dB16', 'dB18', 'dB20', 'dB22', 'dB24',
+  'dB-24',
+  'dB-22',
+  'dB-20',
+  'dB-18',
+  'dB-16',
+  'dB-14',
+  'dB-12',
+  'dB-10',
+  'dB-8',
+  'dB-6',
+  'dB-5',
+  'dB-4',
+  'dB-3',
+  'dB-2',
+  'dB-1',
+  'dB0',
+  'dB1',
+  'dB2',
+  'dB3',
+  'dB4',
+  'dB5',
+  'dB6',
+  'dB8',
+  'dB10',
+  'dB12',
+  'dB14',
+  'dB16',
+  'dB18',
+  'dB20',
+  'dB22',
+  'dB24',
 ]);
 const AllowedMeasBandwidth = enumerated(['mbw6', 'mbw15', 'mbw25', 'mbw50', 'mbw75', 'mbw100']);
 const SpeedStateScaleFactors = seq({
@@ -46,7 +86,26 @@ const SpeedStateScaleFactors = seq({
 });
 const PhysCellIdRange = seq({
   start: PhysCellId,
-  range: opt(enumerated(['n4', 'n8', 'n12', 'n16', 'n24', 'n32', 'n48', 'n64', 'n84', 'n96', 'n128', 'n168', 'n252', 'n504', 'spare2', 'spare1'])),
+  range: opt(
+    enumerated([
+      'n4',
+      'n8',
+      'n12',
+      'n16',
+      'n24',
+      'n32',
+      'n48',
+      'n64',
+      'n84',
+      'n96',
+      'n128',
+      'n168',
+      'n252',
+      'n504',
+      'spare2',
+      'spare1',
+    ]),
+  ),
 });
 const MccMncDigit = int(0, 9);
 export const PlmnIdentity = seq({
@@ -62,15 +121,54 @@ export const CarrierFreqsGeran = seq({
     variableBitMapOfARFCNs: octetString({ lb: 1, ub: 16 }),
   }),
 });
-const BandclassCdma2000 = enumerated([
-  'bc0', 'bc1', 'bc2', 'bc3', 'bc4', 'bc5', 'bc6', 'bc7', 'bc8', 'bc9', 'bc10', 'bc11', 'bc12', 'bc13', 'bc14', 'bc15', 'bc16', 'bc17',
-  'bc18-v9a0', 'bc19-v9a0', 'bc20-v9a0', 'bc21-v9a0', 'spare10', 'spare9', 'spare8', 'spare7', 'spare6', 'spare5', 'spare4', 'spare3', 'spare2', 'spare1',
-], { extensible: true });
+const BandclassCdma2000 = enumerated(
+  [
+    'bc0',
+    'bc1',
+    'bc2',
+    'bc3',
+    'bc4',
+    'bc5',
+    'bc6',
+    'bc7',
+    'bc8',
+    'bc9',
+    'bc10',
+    'bc11',
+    'bc12',
+    'bc13',
+    'bc14',
+    'bc15',
+    'bc16',
+    'bc17',
+    'bc18-v9a0',
+    'bc19-v9a0',
+    'bc20-v9a0',
+    'bc21-v9a0',
+    'spare10',
+    'spare9',
+    'spare8',
+    'spare7',
+    'spare6',
+    'spare5',
+    'spare4',
+    'spare3',
+    'spare2',
+    'spare1',
+  ],
+  { extensible: true },
+);
 const CarrierFreqCdma2000 = seq({ bandClass: BandclassCdma2000, arfcn: int(0, 2047) });
-export const CipheringAlgorithmR12 = enumerated(['eea0', 'eea1', 'eea2', 'eea3-v1130', 'spare4', 'spare3', 'spare2', 'spare1'], { extensible: true });
+export const CipheringAlgorithmR12 = enumerated(
+  ['eea0', 'eea1', 'eea2', 'eea3-v1130', 'spare4', 'spare3', 'spare2', 'spare1'],
+  { extensible: true },
+);
 export const SecurityAlgorithmConfig = seq({
   cipheringAlgorithm: CipheringAlgorithmR12,
-  integrityProtAlgorithm: enumerated(['eia0-v920', 'eia1', 'eia2', 'eia3-v1130', 'spare4', 'spare3', 'spare2', 'spare1'], { extensible: true }),
+  integrityProtAlgorithm: enumerated(
+    ['eia0-v920', 'eia1', 'eia2', 'eia3-v1130', 'spare4', 'spare3', 'spare2', 'spare1'],
+    { extensible: true },
+  ),
 });
 const RrcTransactionIdentifier = int(0, 3);
 const DedicatedInfoNas = octetString();
@@ -81,28 +179,42 @@ const FreqPriorityEutra = seq({ carrierFreq: ArfcnValueEutra, cellReselectionPri
 const FreqsPriorityGeran = seq({ carrierFreqs: CarrierFreqsGeran, cellReselectionPriority: CellReselectionPriority });
 const FreqPriorityUtra = seq({ carrierFreq: ArfcnValueUtra, cellReselectionPriority: CellReselectionPriority });
 const BandClassPriority = seq({ bandClass: BandclassCdma2000, cellReselectionPriority: CellReselectionPriority });
-export const IdleModeMobilityControlInfo = seq({
-  freqPriorityListEUTRA: opt(seqOf(FreqPriorityEutra, 1, maxFreq)),
-  freqPriorityListGERAN: opt(seqOf(FreqsPriorityGeran, 1, maxGNFG)),
-  'freqPriorityListUTRA-FDD': opt(seqOf(FreqPriorityUtra, 1, maxUtraFddCarrier)),
-  'freqPriorityListUTRA-TDD': opt(seqOf(FreqPriorityUtra, 1, maxUtraTddCarrier)),
-  bandClassPriorityListHRPD: opt(seqOf(BandClassPriority, 1, maxCdmaBandClass)),
-  bandClassPriorityList1XRTT: opt(seqOf(BandClassPriority, 1, maxCdmaBandClass)),
-  t320: opt(enumerated(['min5', 'min10', 'min20', 'min30', 'min60', 'min120', 'min180', 'spare1'])),
-}, { extensible: true });
-export const RedirectedCarrierInfo = choice({
-  eutra: ArfcnValueEutra,
-  geran: CarrierFreqsGeran,
-  'utra-FDD': ArfcnValueUtra,
-  'utra-TDD': ArfcnValueUtra,
-  'cdma2000-HRPD': CarrierFreqCdma2000,
-  'cdma2000-1xRTT': CarrierFreqCdma2000,
-}, { extensible: true, extensionNames: ['utra-TDD-r10', 'nr-r15'] });
-const RrcConnectionReleaseR8Ies = seq({
-  releaseCause: enumerated(['loadBalancingTAUrequired', 'other', 'cs-FallbackHighPriority-v1020', 'rrc-Suspend-v1320']),
-  redirectedCarrierInfo: opt(RedirectedCarrierInfo),
-  idleModeMobilityControlInfo: opt(IdleModeMobilityControlInfo),
-}, { unreadTail: { optionals: 1 } });
+export const IdleModeMobilityControlInfo = seq(
+  {
+    freqPriorityListEUTRA: opt(seqOf(FreqPriorityEutra, 1, maxFreq)),
+    freqPriorityListGERAN: opt(seqOf(FreqsPriorityGeran, 1, maxGNFG)),
+    'freqPriorityListUTRA-FDD': opt(seqOf(FreqPriorityUtra, 1, maxUtraFddCarrier)),
+    'freqPriorityListUTRA-TDD': opt(seqOf(FreqPriorityUtra, 1, maxUtraTddCarrier)),
+    bandClassPriorityListHRPD: opt(seqOf(BandClassPriority, 1, maxCdmaBandClass)),
+    bandClassPriorityList1XRTT: opt(seqOf(BandClassPriority, 1, maxCdmaBandClass)),
+    t320: opt(enumerated(['min5', 'min10', 'min20', 'min30', 'min60', 'min120', 'min180', 'spare1'])),
+  },
+  { extensible: true },
+);
+export const RedirectedCarrierInfo = choice(
+  {
+    eutra: ArfcnValueEutra,
+    geran: CarrierFreqsGeran,
+    'utra-FDD': ArfcnValueUtra,
+    'utra-TDD': ArfcnValueUtra,
+    'cdma2000-HRPD': CarrierFreqCdma2000,
+    'cdma2000-1xRTT': CarrierFreqCdma2000,
+  },
+  { extensible: true, extensionNames: ['utra-TDD-r10', 'nr-r15'] },
+);
+const RrcConnectionReleaseR8Ies = seq(
+  {
+    releaseCause: enumerated([
+      'loadBalancingTAUrequired',
+      'other',
+      'cs-FallbackHighPriority-v1020',
+      'rrc-Suspend-v1320',
+    ]),
+    redirectedCarrierInfo: opt(RedirectedCarrierInfo),
+    idleModeMobilityControlInfo: opt(IdleModeMobilityControlInfo),
+  },
+  { unreadTail: { optionals: 1 } },
+);
 const RrcConnectionRelease = seq({
   'rrc-TransactionIdentifier': RrcTransactionIdentifier,
   criticalExtensions: choice({
@@ -116,9 +228,12 @@ const SecurityModeCommand = seq({
   'rrc-TransactionIdentifier': RrcTransactionIdentifier,
   criticalExtensions: choice({
     c1: choice({
-      'securityModeCommand-r8': seq({
-        securityConfigSMC: seq({ securityAlgorithmConfig: SecurityAlgorithmConfig }, { extensible: true }),
-      }, { unreadTail: { optionals: 1 } }),
+      'securityModeCommand-r8': seq(
+        {
+          securityConfigSMC: seq({ securityAlgorithmConfig: SecurityAlgorithmConfig }, { extensible: true }),
+        },
+        { unreadTail: { optionals: 1 } },
+      ),
       ...spares(3),
     }),
     criticalExtensionsFuture: seq({}),
@@ -151,19 +266,22 @@ export interface ReconfigurationSecurity {
   /** The field that kept us from reaching securityConfigHO (or the NAS list), if any. */
   readonly unreachedBecauseOf?: 'measConfig' | 'mobilityControlInfo' | 'radioResourceConfigDedicated';
 }
-const SecurityConfigHo = seq({
-  handoverType: choice({
-    intraLTE: seq({
-      securityAlgorithmConfig: opt(SecurityAlgorithmConfig),
-      keyChangeIndicator: bool,
-      nextHopChainingCount: int(0, 7),
+const SecurityConfigHo = seq(
+  {
+    handoverType: choice({
+      intraLTE: seq({
+        securityAlgorithmConfig: opt(SecurityAlgorithmConfig),
+        keyChangeIndicator: bool,
+        nextHopChainingCount: int(0, 7),
+      }),
+      interRAT: seq({
+        securityAlgorithmConfig: SecurityAlgorithmConfig,
+        'nas-SecurityParamToEUTRA': octetString({ lb: 6, ub: 6 }),
+      }),
     }),
-    interRAT: seq({
-      securityAlgorithmConfig: SecurityAlgorithmConfig,
-      'nas-SecurityParamToEUTRA': octetString({ lb: 6, ub: 6 }),
-    }),
-  }),
-}, { extensible: true });
+  },
+  { extensible: true },
+);
 function rrcConnectionReconfigurationR8(r: PerReader): ReconfigurationSecurity {
   const measConfig = r.bit();
   const mobilityControlInfo = r.bit();
@@ -171,7 +289,13 @@ function rrcConnectionReconfigurationR8(r: PerReader): ReconfigurationSecurity {
   const radioResourceConfigDedicated = r.bit();
   const securityConfigHO = r.bit();
   r.bit(); // nonCriticalExtension
-  const present = { measConfig, mobilityControlInfo, dedicatedInfoNASList, radioResourceConfigDedicated, securityConfigHO };
+  const present = {
+    measConfig,
+    mobilityControlInfo,
+    dedicatedInfoNASList,
+    radioResourceConfigDedicated,
+    securityConfigHO,
+  };
   const blocker = measConfig ? 'measConfig' : mobilityControlInfo ? 'mobilityControlInfo' : undefined;
   if (blocker !== undefined) {
     r.loseTrack();
@@ -201,7 +325,10 @@ function rrcConnectionReconfigurationR8(r: PerReader): ReconfigurationSecurity {
   const algorithms = type.value.securityAlgorithmConfig;
   return {
     ...withNas,
-    securityConfigHO: algorithms === undefined ? { handoverType: type.type } : { handoverType: type.type, securityAlgorithmConfig: algorithms },
+    securityConfigHO:
+      algorithms === undefined
+        ? { handoverType: type.type }
+        : { handoverType: type.type, securityAlgorithmConfig: algorithms },
   };
 }
 const RrcConnectionReconfiguration = seq({
@@ -223,7 +350,10 @@ const DlInformationTransfer = seq({
   criticalExtensions: choice({
     c1: choice({
       'dlInformationTransfer-r8': seq({ dedicatedInfoType: DedicatedInfoType }, { unreadTail: { optionals: 1 } }),
-      'dlInformationTransfer-r15': seq({ 'dedicatedInfoType-r15': opt(DedicatedInfoType) }, { unreadTail: { optionals: 2 } }),
+      'dlInformationTransfer-r15': seq(
+        { 'dedicatedInfoType-r15': opt(DedicatedInfoType) },
+        { unreadTail: { optionals: 2 } },
+      ),
       ...spares(2),
     }),
     criticalExtensionsFuture: seq({}),
@@ -296,8 +426,20 @@ const RrcConnectionRequest = seq({
   criticalExtensions: choice({
     'rrcConnectionRequest-r8': seq({
       // The identity itself is read past, never kept: it is the UE's (temporary) identity.
-      'ue-Identity': choice({ 's-TMSI': (r: PerReader) => r.skipBits(40), randomValue: (r: PerReader) => r.skipBits(40) }),
-      establishmentCause: enumerated(['emergency', 'highPriorityAccess', 'mt-Access', 'mo-Signalling', 'mo-Data', 'delayTolerantAccess-v1020', 'mo-VoiceCall-v1280', 'spare1']),
+      'ue-Identity': choice({
+        's-TMSI': (r: PerReader) => r.skipBits(40),
+        randomValue: (r: PerReader) => r.skipBits(40),
+      }),
+      establishmentCause: enumerated([
+        'emergency',
+        'highPriorityAccess',
+        'mt-Access',
+        'mo-Signalling',
+        'mo-Data',
+        'delayTolerantAccess-v1020',
+        'mo-VoiceCall-v1280',
+        'spare1',
+      ]),
       spare: bitsNumber(1),
     }),
     criticalExtensionsFuture: seq({}),
@@ -326,188 +468,363 @@ export const UlCcchMessage = seq({
 // ---- BCCH-DL-SCH: SystemInformationBlockType1 ----
 const SchedulingInfo = seq({
   'si-Periodicity': enumerated(['rf8', 'rf16', 'rf32', 'rf64', 'rf128', 'rf256', 'rf512']),
-  'sib-MappingInfo': seqOf(enumerated([
-    'sibType3', 'sibType4', 'sibType5', 'sibType6', 'sibType7', 'sibType8', 'sibType9', 'sibType10', 'sibType11',
-    'sibType12-v920', 'sibType13-v920', 'sibType14-v1130', 'sibType15-v1130', 'sibType16-v1130', 'sibType17-v1250', 'sibType18-v1250',
-  ], { extensible: true }), 0, maxSIB - 1),
+  'sib-MappingInfo': seqOf(
+    enumerated(
+      [
+        'sibType3',
+        'sibType4',
+        'sibType5',
+        'sibType6',
+        'sibType7',
+        'sibType8',
+        'sibType9',
+        'sibType10',
+        'sibType11',
+        'sibType12-v920',
+        'sibType13-v920',
+        'sibType14-v1130',
+        'sibType15-v1130',
+        'sibType16-v1130',
+        'sibType17-v1250',
+        'sibType18-v1250',
+      ],
+      { extensible: true },
+    ),
+    0,
+    maxSIB - 1,
+  ),
 });
-export const SystemInformationBlockType1 = seq({
-  cellAccessRelatedInfo: seq({
-    'plmn-IdentityList': seqOf(seq({
-      'plmn-Identity': PlmnIdentity,
-      cellReservedForOperatorUse: enumerated(['reserved', 'notReserved']),
-    }), 1, maxPLMN),
-    trackingAreaCode: bitsNumber(16),
-    cellIdentity: bitsNumber(28),
-    cellBarred: enumerated(['barred', 'notBarred']),
-    intraFreqReselection: enumerated(['allowed', 'notAllowed']),
-    'csg-Indication': bool,
-    'csg-Identity': opt(bitsNumber(27)),
-  }),
-  cellSelectionInfo: seq({ 'q-RxLevMin': QRxLevMin, 'q-RxLevMinOffset': opt(int(1, 8)) }),
-  'p-Max': opt(PMax),
-  freqBandIndicator: int(1, 64),
-  schedulingInfoList: seqOf(SchedulingInfo, 1, maxSIMessage),
-}, { unreadTail: { optionals: 2 } }); // tdd-Config, nonCriticalExtension
+export const SystemInformationBlockType1 = seq(
+  {
+    cellAccessRelatedInfo: seq({
+      'plmn-IdentityList': seqOf(
+        seq({
+          'plmn-Identity': PlmnIdentity,
+          cellReservedForOperatorUse: enumerated(['reserved', 'notReserved']),
+        }),
+        1,
+        maxPLMN,
+      ),
+      trackingAreaCode: bitsNumber(16),
+      cellIdentity: bitsNumber(28),
+      cellBarred: enumerated(['barred', 'notBarred']),
+      intraFreqReselection: enumerated(['allowed', 'notAllowed']),
+      'csg-Indication': bool,
+      'csg-Identity': opt(bitsNumber(27)),
+    }),
+    cellSelectionInfo: seq({ 'q-RxLevMin': QRxLevMin, 'q-RxLevMinOffset': opt(int(1, 8)) }),
+    'p-Max': opt(PMax),
+    freqBandIndicator: int(1, 64),
+    schedulingInfoList: seqOf(SchedulingInfo, 1, maxSIMessage),
+  },
+  { unreadTail: { optionals: 2 } },
+); // tdd-Config, nonCriticalExtension
 
 // ---- BCCH-DL-SCH: SystemInformation and the SIBs up to SIB7 ----
 const AcBarringConfig = seq({
-  'ac-BarringFactor': enumerated(['p00', 'p05', 'p10', 'p15', 'p20', 'p25', 'p30', 'p40', 'p50', 'p60', 'p70', 'p75', 'p80', 'p85', 'p90', 'p95']),
+  'ac-BarringFactor': enumerated([
+    'p00',
+    'p05',
+    'p10',
+    'p15',
+    'p20',
+    'p25',
+    'p30',
+    'p40',
+    'p50',
+    'p60',
+    'p70',
+    'p75',
+    'p80',
+    'p85',
+    'p90',
+    'p95',
+  ]),
   'ac-BarringTime': enumerated(['s4', 's8', 's16', 's32', 's64', 's128', 's256', 's512']),
   'ac-BarringForSpecialAC': bitsNumber(5),
 });
-const RachConfigCommon = seq({
-  preambleInfo: seq({
-    numberOfRAPreambles: enumerated(['n4', 'n8', 'n12', 'n16', 'n20', 'n24', 'n28', 'n32', 'n36', 'n40', 'n44', 'n48', 'n52', 'n56', 'n60', 'n64']),
-    preamblesGroupAConfig: opt(seq({
-      sizeOfRAPreamblesGroupA: enumerated(['n4', 'n8', 'n12', 'n16', 'n20', 'n24', 'n28', 'n32', 'n36', 'n40', 'n44', 'n48', 'n52', 'n56', 'n60']),
-      messageSizeGroupA: enumerated(['b56', 'b144', 'b208', 'b256']),
-      messagePowerOffsetGroupB: enumerated(['minusinfinity', 'dB0', 'dB5', 'dB8', 'dB10', 'dB12', 'dB15', 'dB18']),
-    }, { extensible: true })),
-  }),
-  powerRampingParameters: seq({
-    powerRampingStep: enumerated(['dB0', 'dB2', 'dB4', 'dB6']),
-    preambleInitialReceivedTargetPower: int(0, 15), // ENUMERATED dBm-120 … dBm-90 (16 values)
-  }),
-  'ra-SupervisionInfo': seq({
-    preambleTransMax: int(0, 10), // ENUMERATED n3 … n200 (11 values)
-    'ra-ResponseWindowSize': int(0, 7),
-    'mac-ContentionResolutionTimer': int(0, 7),
-  }),
-  'maxHARQ-Msg3Tx': int(1, 8),
-}, { extensible: true });
-const RadioResourceConfigCommonSib = seq({
-  'rach-ConfigCommon': RachConfigCommon,
-  'bcch-Config': seq({ modificationPeriodCoeff: int(0, 3) }),
-  'pcch-Config': seq({ defaultPagingCycle: int(0, 3), nB: int(0, 7) }),
-  'prach-Config': seq({
-    rootSequenceIndex: int(0, 837),
-    'prach-ConfigInfo': seq({ 'prach-ConfigIndex': int(0, 63), highSpeedFlag: bool, zeroCorrelationZoneConfig: int(0, 15), 'prach-FreqOffset': int(0, 94) }),
-  }),
-  'pdsch-ConfigCommon': seq({ referenceSignalPower: int(-60, 50), 'p-b': int(0, 3) }),
-  'pusch-ConfigCommon': seq({
-    'pusch-ConfigBasic': seq({ 'n-SB': int(1, 4), hoppingMode: int(0, 1), 'pusch-HoppingOffset': int(0, 98), enable64QAM: bool }),
-    'ul-ReferenceSignalsPUSCH': seq({ groupHoppingEnabled: bool, groupAssignmentPUSCH: int(0, 29), sequenceHoppingEnabled: bool, cyclicShift: int(0, 7) }),
-  }),
-  'pucch-ConfigCommon': seq({ 'deltaPUCCH-Shift': int(0, 2), 'nRB-CQI': int(0, 98), 'nCS-AN': int(0, 7), 'n1PUCCH-AN': int(0, 2047) }),
-  'soundingRS-UL-ConfigCommon': choice({
-    release: nul,
-    setup: seq({
-      'srs-BandwidthConfig': int(0, 7),
-      'srs-SubframeConfig': int(0, 15),
-      'ackNackSRS-SimultaneousTransmission': bool,
-      'srs-MaxUpPts': opt(enumerated(['true'])),
+const RachConfigCommon = seq(
+  {
+    preambleInfo: seq({
+      numberOfRAPreambles: enumerated([
+        'n4',
+        'n8',
+        'n12',
+        'n16',
+        'n20',
+        'n24',
+        'n28',
+        'n32',
+        'n36',
+        'n40',
+        'n44',
+        'n48',
+        'n52',
+        'n56',
+        'n60',
+        'n64',
+      ]),
+      preamblesGroupAConfig: opt(
+        seq(
+          {
+            sizeOfRAPreamblesGroupA: enumerated([
+              'n4',
+              'n8',
+              'n12',
+              'n16',
+              'n20',
+              'n24',
+              'n28',
+              'n32',
+              'n36',
+              'n40',
+              'n44',
+              'n48',
+              'n52',
+              'n56',
+              'n60',
+            ]),
+            messageSizeGroupA: enumerated(['b56', 'b144', 'b208', 'b256']),
+            messagePowerOffsetGroupB: enumerated([
+              'minusinfinity',
+              'dB0',
+              'dB5',
+              'dB8',
+              'dB10',
+              'dB12',
+              'dB15',
+              'dB18',
+            ]),
+          },
+          { extensible: true },
+        ),
+      ),
     }),
-  }),
-  uplinkPowerControlCommon: seq({
-    'p0-NominalPUSCH': int(-126, 24),
-    alpha: int(0, 7),
-    'p0-NominalPUCCH': int(-127, -96),
-    'deltaFList-PUCCH': seq({ f1: int(0, 2), f1b: int(0, 2), f2: int(0, 3), f2a: int(0, 2), f2b: int(0, 2) }),
-    deltaPreambleMsg3: int(-1, 6),
-  }),
-  'ul-CyclicPrefixLength': int(0, 1),
-}, { extensible: true });
-const Sib2 = seq({
-  'ac-BarringInfo': opt(seq({
-    'ac-BarringForEmergency': bool,
-    'ac-BarringForMO-Signalling': opt(AcBarringConfig),
-    'ac-BarringForMO-Data': opt(AcBarringConfig),
-  })),
-  radioResourceConfigCommon: RadioResourceConfigCommonSib,
-  'ue-TimersAndConstants': seq({ t300: int(0, 7), t301: int(0, 7), t310: int(0, 6), n310: int(0, 7), t311: int(0, 6), n311: int(0, 7) }, { extensible: true }),
-  freqInfo: seq({ 'ul-CarrierFreq': opt(ArfcnValueEutra), 'ul-Bandwidth': opt(int(0, 5)), additionalSpectrumEmission: int(1, 32) }),
-  'mbsfn-SubframeConfigList': opt(seqOf(seq({
-    radioframeAllocationPeriod: int(0, 5),
-    radioframeAllocationOffset: int(0, 7),
-    subframeAllocation: choice({ oneFrame: bitsNumber(6), fourFrames: bitsNumber(24) }),
-  }), 1, maxMBSFNAllocations)),
-  timeAlignmentTimerCommon: int(0, 7),
-}, { extensible: true });
-const Sib3 = seq({
-  cellReselectionInfoCommon: seq({
-    'q-Hyst': int(0, 15),
-    speedStateReselectionPars: opt(seq({
-      mobilityStateParameters: seq({ 't-Evaluation': int(0, 7), 't-HystNormal': int(0, 7), 'n-CellChangeMedium': int(1, 16), 'n-CellChangeHigh': int(1, 16) }),
-      'q-HystSF': seq({ 'sf-Medium': int(0, 3), 'sf-High': int(0, 3) }),
-    })),
-  }),
-  cellReselectionServingFreqInfo: seq({
-    's-NonIntraSearch': opt(ReselectionThreshold),
-    threshServingLow: ReselectionThreshold,
-    cellReselectionPriority: CellReselectionPriority,
-  }),
-  intraFreqCellReselectionInfo: seq({
+    powerRampingParameters: seq({
+      powerRampingStep: enumerated(['dB0', 'dB2', 'dB4', 'dB6']),
+      preambleInitialReceivedTargetPower: int(0, 15), // ENUMERATED dBm-120 … dBm-90 (16 values)
+    }),
+    'ra-SupervisionInfo': seq({
+      preambleTransMax: int(0, 10), // ENUMERATED n3 … n200 (11 values)
+      'ra-ResponseWindowSize': int(0, 7),
+      'mac-ContentionResolutionTimer': int(0, 7),
+    }),
+    'maxHARQ-Msg3Tx': int(1, 8),
+  },
+  { extensible: true },
+);
+const RadioResourceConfigCommonSib = seq(
+  {
+    'rach-ConfigCommon': RachConfigCommon,
+    'bcch-Config': seq({ modificationPeriodCoeff: int(0, 3) }),
+    'pcch-Config': seq({ defaultPagingCycle: int(0, 3), nB: int(0, 7) }),
+    'prach-Config': seq({
+      rootSequenceIndex: int(0, 837),
+      'prach-ConfigInfo': seq({
+        'prach-ConfigIndex': int(0, 63),
+        highSpeedFlag: bool,
+        zeroCorrelationZoneConfig: int(0, 15),
+        'prach-FreqOffset': int(0, 94),
+      }),
+    }),
+    'pdsch-ConfigCommon': seq({ referenceSignalPower: int(-60, 50), 'p-b': int(0, 3) }),
+    'pusch-ConfigCommon': seq({
+      'pusch-ConfigBasic': seq({
+        'n-SB': int(1, 4),
+        hoppingMode: int(0, 1),
+        'pusch-HoppingOffset': int(0, 98),
+        enable64QAM: bool,
+      }),
+      'ul-ReferenceSignalsPUSCH': seq({
+        groupHoppingEnabled: bool,
+        groupAssignmentPUSCH: int(0, 29),
+        sequenceHoppingEnabled: bool,
+        cyclicShift: int(0, 7),
+      }),
+    }),
+    'pucch-ConfigCommon': seq({
+      'deltaPUCCH-Shift': int(0, 2),
+      'nRB-CQI': int(0, 98),
+      'nCS-AN': int(0, 7),
+      'n1PUCCH-AN': int(0, 2047),
+    }),
+    'soundingRS-UL-ConfigCommon': choice({
+      release: nul,
+      setup: seq({
+        'srs-BandwidthConfig': int(0, 7),
+        'srs-SubframeConfig': int(0, 15),
+        'ackNackSRS-SimultaneousTransmission': bool,
+        'srs-MaxUpPts': opt(enumerated(['true'])),
+      }),
+    }),
+    uplinkPowerControlCommon: seq({
+      'p0-NominalPUSCH': int(-126, 24),
+      alpha: int(0, 7),
+      'p0-NominalPUCCH': int(-127, -96),
+      'deltaFList-PUCCH': seq({ f1: int(0, 2), f1b: int(0, 2), f2: int(0, 3), f2a: int(0, 2), f2b: int(0, 2) }),
+      deltaPreambleMsg3: int(-1, 6),
+    }),
+    'ul-CyclicPrefixLength': int(0, 1),
+  },
+  { extensible: true },
+);
+const Sib2 = seq(
+  {
+    'ac-BarringInfo': opt(
+      seq({
+        'ac-BarringForEmergency': bool,
+        'ac-BarringForMO-Signalling': opt(AcBarringConfig),
+        'ac-BarringForMO-Data': opt(AcBarringConfig),
+      }),
+    ),
+    radioResourceConfigCommon: RadioResourceConfigCommonSib,
+    'ue-TimersAndConstants': seq(
+      { t300: int(0, 7), t301: int(0, 7), t310: int(0, 6), n310: int(0, 7), t311: int(0, 6), n311: int(0, 7) },
+      { extensible: true },
+    ),
+    freqInfo: seq({
+      'ul-CarrierFreq': opt(ArfcnValueEutra),
+      'ul-Bandwidth': opt(int(0, 5)),
+      additionalSpectrumEmission: int(1, 32),
+    }),
+    'mbsfn-SubframeConfigList': opt(
+      seqOf(
+        seq({
+          radioframeAllocationPeriod: int(0, 5),
+          radioframeAllocationOffset: int(0, 7),
+          subframeAllocation: choice({ oneFrame: bitsNumber(6), fourFrames: bitsNumber(24) }),
+        }),
+        1,
+        maxMBSFNAllocations,
+      ),
+    ),
+    timeAlignmentTimerCommon: int(0, 7),
+  },
+  { extensible: true },
+);
+const Sib3 = seq(
+  {
+    cellReselectionInfoCommon: seq({
+      'q-Hyst': int(0, 15),
+      speedStateReselectionPars: opt(
+        seq({
+          mobilityStateParameters: seq({
+            't-Evaluation': int(0, 7),
+            't-HystNormal': int(0, 7),
+            'n-CellChangeMedium': int(1, 16),
+            'n-CellChangeHigh': int(1, 16),
+          }),
+          'q-HystSF': seq({ 'sf-Medium': int(0, 3), 'sf-High': int(0, 3) }),
+        }),
+      ),
+    }),
+    cellReselectionServingFreqInfo: seq({
+      's-NonIntraSearch': opt(ReselectionThreshold),
+      threshServingLow: ReselectionThreshold,
+      cellReselectionPriority: CellReselectionPriority,
+    }),
+    intraFreqCellReselectionInfo: seq({
+      'q-RxLevMin': QRxLevMin,
+      'p-Max': opt(PMax),
+      's-IntraSearch': opt(ReselectionThreshold),
+      allowedMeasBandwidth: opt(AllowedMeasBandwidth),
+      presenceAntennaPort1: bool,
+      neighCellConfig: bitsNumber(2),
+      't-ReselectionEUTRA': TReselection,
+      't-ReselectionEUTRA-SF': opt(SpeedStateScaleFactors),
+    }),
+  },
+  { extensible: true },
+);
+const Sib4 = seq(
+  {
+    intraFreqNeighCellList: opt(
+      seqOf(seq({ physCellId: PhysCellId, 'q-OffsetCell': QOffsetRange }, { extensible: true }), 1, maxCellIntra),
+    ),
+    intraFreqBlackCellList: opt(seqOf(PhysCellIdRange, 1, maxCellBlack)),
+    'csg-PhysCellIdRange': opt(PhysCellIdRange),
+  },
+  { extensible: true },
+);
+const InterFreqCarrierFreqInfo = seq(
+  {
+    'dl-CarrierFreq': ArfcnValueEutra,
     'q-RxLevMin': QRxLevMin,
     'p-Max': opt(PMax),
-    's-IntraSearch': opt(ReselectionThreshold),
-    allowedMeasBandwidth: opt(AllowedMeasBandwidth),
-    presenceAntennaPort1: bool,
-    neighCellConfig: bitsNumber(2),
     't-ReselectionEUTRA': TReselection,
     't-ReselectionEUTRA-SF': opt(SpeedStateScaleFactors),
-  }),
-}, { extensible: true });
-const Sib4 = seq({
-  intraFreqNeighCellList: opt(seqOf(seq({ physCellId: PhysCellId, 'q-OffsetCell': QOffsetRange }, { extensible: true }), 1, maxCellIntra)),
-  intraFreqBlackCellList: opt(seqOf(PhysCellIdRange, 1, maxCellBlack)),
-  'csg-PhysCellIdRange': opt(PhysCellIdRange),
-}, { extensible: true });
-const InterFreqCarrierFreqInfo = seq({
-  'dl-CarrierFreq': ArfcnValueEutra,
-  'q-RxLevMin': QRxLevMin,
-  'p-Max': opt(PMax),
-  't-ReselectionEUTRA': TReselection,
-  't-ReselectionEUTRA-SF': opt(SpeedStateScaleFactors),
-  'threshX-High': ReselectionThreshold,
-  'threshX-Low': ReselectionThreshold,
-  allowedMeasBandwidth: AllowedMeasBandwidth,
-  presenceAntennaPort1: bool,
-  cellReselectionPriority: opt(CellReselectionPriority),
-  neighCellConfig: bitsNumber(2),
-  'q-OffsetFreq': opt(QOffsetRange), // DEFAULT dB0
-  interFreqNeighCellList: opt(seqOf(seq({ physCellId: PhysCellId, 'q-OffsetCell': QOffsetRange }), 1, maxCellInter)),
-  interFreqBlackCellList: opt(seqOf(PhysCellIdRange, 1, maxCellBlack)),
-}, { extensible: true });
+    'threshX-High': ReselectionThreshold,
+    'threshX-Low': ReselectionThreshold,
+    allowedMeasBandwidth: AllowedMeasBandwidth,
+    presenceAntennaPort1: bool,
+    cellReselectionPriority: opt(CellReselectionPriority),
+    neighCellConfig: bitsNumber(2),
+    'q-OffsetFreq': opt(QOffsetRange), // DEFAULT dB0
+    interFreqNeighCellList: opt(seqOf(seq({ physCellId: PhysCellId, 'q-OffsetCell': QOffsetRange }), 1, maxCellInter)),
+    interFreqBlackCellList: opt(seqOf(PhysCellIdRange, 1, maxCellBlack)),
+  },
+  { extensible: true },
+);
 const Sib5 = seq({ interFreqCarrierFreqList: seqOf(InterFreqCarrierFreqInfo, 1, maxFreq) }, { extensible: true });
-const CarrierFreqUtraFdd = seq({
-  carrierFreq: ArfcnValueUtra,
-  cellReselectionPriority: opt(CellReselectionPriority),
-  'threshX-High': ReselectionThreshold,
-  'threshX-Low': ReselectionThreshold,
-  'q-RxLevMin': int(-60, -13),
-  'p-MaxUTRA': int(-50, 33),
-  'q-QualMin': int(-24, 0),
-}, { extensible: true });
-const CarrierFreqUtraTdd = seq({
-  carrierFreq: ArfcnValueUtra,
-  cellReselectionPriority: opt(CellReselectionPriority),
-  'threshX-High': ReselectionThreshold,
-  'threshX-Low': ReselectionThreshold,
-  'q-RxLevMin': int(-60, -13),
-  'p-MaxUTRA': int(-50, 33),
-}, { extensible: true });
-const Sib6 = seq({
-  'carrierFreqListUTRA-FDD': opt(seqOf(CarrierFreqUtraFdd, 1, maxUtraFddCarrier)),
-  'carrierFreqListUTRA-TDD': opt(seqOf(CarrierFreqUtraTdd, 1, maxUtraTddCarrier)),
-  't-ReselectionUTRA': TReselection,
-  't-ReselectionUTRA-SF': opt(SpeedStateScaleFactors),
-}, { extensible: true });
-const Sib7 = seq({
-  't-ReselectionGERAN': TReselection,
-  't-ReselectionGERAN-SF': opt(SpeedStateScaleFactors),
-  carrierFreqsInfoList: opt(seqOf(seq({
-    carrierFreqs: CarrierFreqsGeran,
-    commonInfo: seq({
-      cellReselectionPriority: opt(CellReselectionPriority),
-      'ncc-Permitted': bitsNumber(8),
-      'q-RxLevMin': int(0, 45),
-      'p-MaxGERAN': opt(int(0, 39)),
-      'threshX-High': ReselectionThreshold,
-      'threshX-Low': ReselectionThreshold,
-    }),
-  }, { extensible: true }), 1, maxGNFG)),
-}, { extensible: true });
+const CarrierFreqUtraFdd = seq(
+  {
+    carrierFreq: ArfcnValueUtra,
+    cellReselectionPriority: opt(CellReselectionPriority),
+    'threshX-High': ReselectionThreshold,
+    'threshX-Low': ReselectionThreshold,
+    'q-RxLevMin': int(-60, -13),
+    'p-MaxUTRA': int(-50, 33),
+    'q-QualMin': int(-24, 0),
+  },
+  { extensible: true },
+);
+const CarrierFreqUtraTdd = seq(
+  {
+    carrierFreq: ArfcnValueUtra,
+    cellReselectionPriority: opt(CellReselectionPriority),
+    'threshX-High': ReselectionThreshold,
+    'threshX-Low': ReselectionThreshold,
+    'q-RxLevMin': int(-60, -13),
+    'p-MaxUTRA': int(-50, 33),
+  },
+  { extensible: true },
+);
+const Sib6 = seq(
+  {
+    'carrierFreqListUTRA-FDD': opt(seqOf(CarrierFreqUtraFdd, 1, maxUtraFddCarrier)),
+    'carrierFreqListUTRA-TDD': opt(seqOf(CarrierFreqUtraTdd, 1, maxUtraTddCarrier)),
+    't-ReselectionUTRA': TReselection,
+    't-ReselectionUTRA-SF': opt(SpeedStateScaleFactors),
+  },
+  { extensible: true },
+);
+const Sib7 = seq(
+  {
+    't-ReselectionGERAN': TReselection,
+    't-ReselectionGERAN-SF': opt(SpeedStateScaleFactors),
+    carrierFreqsInfoList: opt(
+      seqOf(
+        seq(
+          {
+            carrierFreqs: CarrierFreqsGeran,
+            commonInfo: seq({
+              cellReselectionPriority: opt(CellReselectionPriority),
+              'ncc-Permitted': bitsNumber(8),
+              'q-RxLevMin': int(0, 45),
+              'p-MaxGERAN': opt(int(0, 39)),
+              'threshX-High': ReselectionThreshold,
+              'threshX-Low': ReselectionThreshold,
+            }),
+          },
+          { extensible: true },
+        ),
+        1,
+        maxGNFG,
+      ),
+    ),
+  },
+  { extensible: true },
+);
 
 export type Sib3Value = ReturnType<typeof Sib3>;
 export type Sib5Value = ReturnType<typeof Sib5>;
@@ -548,15 +865,31 @@ function systemInformationR8(r: PerReader): SystemInformationValue {
       r.path.pop();
       continue;
     }
-    const alternative = SIB_ALTERNATIVES[r.constrainedWholeNumber(0, SIB_ALTERNATIVES.length - 1)] as (typeof SIB_ALTERNATIVES)[number];
+    const alternative = SIB_ALTERNATIVES[
+      r.constrainedWholeNumber(0, SIB_ALTERNATIVES.length - 1)
+    ] as (typeof SIB_ALTERNATIVES)[number];
     r.path.push(alternative);
     switch (alternative) {
-      case 'sib2': Sib2(r); sibs.push({ type: 'sib2' }); break;
-      case 'sib3': sibs.push({ type: 'sib3', value: Sib3(r) }); break;
-      case 'sib4': Sib4(r); sibs.push({ type: 'sib4' }); break;
-      case 'sib5': sibs.push({ type: 'sib5', value: Sib5(r) }); break;
-      case 'sib6': sibs.push({ type: 'sib6', value: Sib6(r) }); break;
-      case 'sib7': sibs.push({ type: 'sib7', value: Sib7(r) }); break;
+      case 'sib2':
+        Sib2(r);
+        sibs.push({ type: 'sib2' });
+        break;
+      case 'sib3':
+        sibs.push({ type: 'sib3', value: Sib3(r) });
+        break;
+      case 'sib4':
+        Sib4(r);
+        sibs.push({ type: 'sib4' });
+        break;
+      case 'sib5':
+        sibs.push({ type: 'sib5', value: Sib5(r) });
+        break;
+      case 'sib6':
+        sibs.push({ type: 'sib6', value: Sib6(r) });
+        break;
+      case 'sib7':
+        sibs.push({ type: 'sib7', value: Sib7(r) });
+        break;
       default:
         r.loseTrack();
         return { sibs, unreadFrom: alternative };
@@ -586,4 +919,3 @@ export type DlDcchMessageValue = ReturnType<typeof DlDcchMessage>;
 export type UlDcchMessageValue = ReturnType<typeof UlDcchMessage>;
 export type UlCcchMessageValue = ReturnType<typeof UlCcchMessage>;
 export type BcchDlSchMessageValue = ReturnType<typeof BcchDlSchMessage>;
-

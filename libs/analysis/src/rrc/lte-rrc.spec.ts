@@ -2,12 +2,24 @@ import { craftedMessages } from '../vectors/crafted-messages';
 import { PerWriter } from '../vectors/per-writer';
 import { decodeLteRrc } from './lte-rrc';
 
-describe('LTE RRC decoding of the analyzers\' paths', () => {
+describe("LTE RRC decoding of the analyzers' paths", () => {
   test('SIB1: PLMNs, TAC, cell id and scheduling list', () => {
     const r = decodeLteRrc('BCCH-DL-SCH', craftedMessages.sib1ThreeDigitMnc.payload);
     expect(r).toEqual({
-      ok: true, channel: 'BCCH-DL-SCH',
-      facts: { message: 'systemInformationBlockType1', sib1: { plmns: [{ mcc: '311', mnc: '480' }], trackingAreaCode: 58891, cellIdentity: 58989057, schedulingInfo: [{ periodicity: 'rf16', sibs: [] }, { periodicity: 'rf16', sibs: ['sibType3', 'sibType5'] }] } },
+      ok: true,
+      channel: 'BCCH-DL-SCH',
+      facts: {
+        message: 'systemInformationBlockType1',
+        sib1: {
+          plmns: [{ mcc: '311', mnc: '480' }],
+          trackingAreaCode: 58891,
+          cellIdentity: 58989057,
+          schedulingInfo: [
+            { periodicity: 'rf16', sibs: [] },
+            { periodicity: 'rf16', sibs: ['sibType3', 'sibType5'] },
+          ],
+        },
+      },
     });
   });
 
@@ -26,7 +38,8 @@ describe('LTE RRC decoding of the analyzers\' paths', () => {
     const w = new PerWriter().bit(0).int(0, 0, 1).bit(0).bit(0).int(2, 1, 32);
     w.bit(1).bits(0, 7).length(2).octets([0x12, 0x34]);
     const bitsAfterHeader = 2 + 1 + 1 + 5;
-    for (let i = bitsAfterHeader; i < sib7Si.length * 8; i++) w.bits(((sib7Si[i >>> 3] as number) >>> (7 - (i & 7))) & 1, 1);
+    for (let i = bitsAfterHeader; i < sib7Si.length * 8; i++)
+      w.bits(((sib7Si[i >>> 3] as number) >>> (7 - (i & 7))) & 1, 1);
     const r = decodeLteRrc('BCCH-DL-SCH', w.toBytes());
     if (!r.ok || r.facts.message !== 'systemInformation') throw new Error(`not decoded: ${JSON.stringify(r)}`);
     expect(r.facts.sibs.map((s) => s.type)).toEqual(['extension', 'sib7']);
@@ -34,12 +47,17 @@ describe('LTE RRC decoding of the analyzers\' paths', () => {
 
   test('a SIB without a schema (sib8) stops the list where it starts, said so, not guessed past', () => {
     const w = new PerWriter().bit(0).int(0, 0, 1).bit(0).bit(0).int(1, 1, 32).bit(0).int(6, 0, 9).bits(0, 16);
-    expect(decodeLteRrc('BCCH-DL-SCH', w.toBytes())).toEqual({ ok: true, channel: 'BCCH-DL-SCH', facts: { message: 'systemInformation', sibs: [], unreadFrom: 'sib8' } });
+    expect(decodeLteRrc('BCCH-DL-SCH', w.toBytes())).toEqual({
+      ok: true,
+      channel: 'BCCH-DL-SCH',
+      facts: { message: 'systemInformation', sibs: [], unreadFrom: 'sib8' },
+    });
   });
 
   test('RRC connection release: cause and redirect target', () => {
     expect(decodeLteRrc('DL-DCCH', craftedMessages.releaseRedirectGeran.payload)).toMatchObject({
-      ok: true, facts: { message: 'rrcConnectionRelease', releaseCause: 'other', redirectedCarrierInfo: { type: 'geran' } },
+      ok: true,
+      facts: { message: 'rrcConnectionRelease', releaseCause: 'other', redirectedCarrierInfo: { type: 'geran' } },
     });
   });
 
@@ -59,38 +77,61 @@ describe('LTE RRC decoding of the analyzers\' paths', () => {
 
   test('security mode command: ciphering and integrity algorithms', () => {
     expect(decodeLteRrc('DL-DCCH', craftedMessages.securityModeCommandEea0.payload)).toMatchObject({
-      ok: true, facts: { message: 'securityModeCommand', cipheringAlgorithm: 'eea0', integrityProtAlgorithm: 'eia2' },
+      ok: true,
+      facts: { message: 'securityModeCommand', cipheringAlgorithm: 'eea0', integrityProtAlgorithm: 'eia2' },
     });
   });
 
   test('reconfiguration: the handover security config, or which undecoded part keeps it out of reach', () => {
     expect(decodeLteRrc('DL-DCCH', craftedMessages.handoverSecurityEea0.payload)).toMatchObject({
-      ok: true, facts: { message: 'rrcConnectionReconfiguration', security: { securityConfigHO: { handoverType: 'intraLTE', securityAlgorithmConfig: { cipheringAlgorithm: 'eea0' } } } },
+      ok: true,
+      facts: {
+        message: 'rrcConnectionReconfiguration',
+        security: {
+          securityConfigHO: { handoverType: 'intraLTE', securityAlgorithmConfig: { cipheringAlgorithm: 'eea0' } },
+        },
+      },
     });
     const blocked = decodeLteRrc('DL-DCCH', craftedMessages.handoverSecurityEea0AfterMeasConfig.payload);
-    expect(blocked).toMatchObject({ ok: true, facts: { security: { present: { securityConfigHO: true }, unreachedBecauseOf: 'measConfig' } } });
-    expect(blocked.ok && blocked.facts.message === 'rrcConnectionReconfiguration' && blocked.facts.security?.securityConfigHO).toBeUndefined();
+    expect(blocked).toMatchObject({
+      ok: true,
+      facts: { security: { present: { securityConfigHO: true }, unreachedBecauseOf: 'measConfig' } },
+    });
+    expect(
+      blocked.ok &&
+        blocked.facts.message === 'rrcConnectionReconfiguration' &&
+        blocked.facts.security?.securityConfigHO,
+    ).toBeUndefined();
   });
 
   test('DL information transfer: the NAS PDU it carries', () => {
     const r = decodeLteRrc('DL-DCCH', craftedMessages.dlInformationTransferIdentityRequest.payload);
-    expect(r.ok && r.facts.message === 'dlInformationTransfer' && Array.from(r.facts.nas ?? [])).toEqual([0x07, 0x55, 0x01]);
+    expect(r.ok && r.facts.message === 'dlInformationTransfer' && Array.from(r.facts.nas ?? [])).toEqual([
+      0x07, 0x55, 0x01,
+    ]);
   });
 
   test('UL-CCCH connection request: its establishment cause, not its identity', () => {
     expect(decodeLteRrc('UL-CCCH', craftedMessages.rrcConnectionRequest.payload)).toEqual({
-      ok: true, channel: 'UL-CCCH', facts: { message: 'rrcConnectionRequest', establishmentCause: 'mo-Signalling' },
+      ok: true,
+      channel: 'UL-CCCH',
+      facts: { message: 'rrcConnectionRequest', establishmentCause: 'mo-Signalling' },
     });
   });
 
   test('channels the analyzers do not read still give a message (it counts towards timeouts)', () => {
-    expect(decodeLteRrc('PCCH', Uint8Array.of(0x40))).toEqual({ ok: true, channel: 'PCCH', facts: { message: 'other', name: 'PCCH' } });
+    expect(decodeLteRrc('PCCH', Uint8Array.of(0x40))).toEqual({
+      ok: true,
+      channel: 'PCCH',
+      facts: { message: 'other', name: 'PCCH' },
+    });
   });
 
   test('every truncation of a crafted PDU fails cleanly or decodes; nothing throws', () => {
     for (const m of Object.values(craftedMessages)) {
       if (m.kind !== 'lte-rrc') continue;
-      for (let n = 0; n < m.payload.length; n++) expect(() => decodeLteRrc(m.channel, m.payload.subarray(0, n))).not.toThrow();
+      for (let n = 0; n < m.payload.length; n++)
+        expect(() => decodeLteRrc(m.channel, m.payload.subarray(0, n))).not.toThrow();
     }
   });
 });

@@ -1,14 +1,31 @@
 import { decodePer, type Per } from '../per/per-schema';
 import type { PerFailure } from '../per/per-reader';
 import {
-  BcchDlSchMessage, DlDcchMessage, UlCcchMessage, UlDcchMessage,
-  type ReconfigurationSecurity, type SibEntry,
+  BcchDlSchMessage,
+  DlDcchMessage,
+  UlCcchMessage,
+  UlDcchMessage,
+  type ReconfigurationSecurity,
+  type SibEntry,
 } from './lte-rrc.schema';
 
 /** The LTE RRC logical channels of an LTE RRC OTA log (the message layer's names). */
 export type LteRrcChannelName =
-  | 'BCCH-BCH' | 'BCCH-DL-SCH' | 'MCCH' | 'PCCH' | 'DL-CCCH' | 'DL-DCCH' | 'UL-CCCH' | 'UL-DCCH'
-  | 'BCCH-BCH-NB' | 'BCCH-DL-SCH-NB' | 'PCCH-NB' | 'DL-CCCH-NB' | 'DL-DCCH-NB' | 'UL-CCCH-NB' | 'UL-DCCH-NB';
+  | 'BCCH-BCH'
+  | 'BCCH-DL-SCH'
+  | 'MCCH'
+  | 'PCCH'
+  | 'DL-CCCH'
+  | 'DL-DCCH'
+  | 'UL-CCCH'
+  | 'UL-DCCH'
+  | 'BCCH-BCH-NB'
+  | 'BCCH-DL-SCH-NB'
+  | 'PCCH-NB'
+  | 'DL-CCCH-NB'
+  | 'DL-DCCH-NB'
+  | 'UL-CCCH-NB'
+  | 'UL-DCCH-NB';
 
 /** A PLMN as SIB1 gives it: MCC digits (absent when the list's previous MCC applies) and 2 or 3 MNC digits. */
 export interface RrcPlmn {
@@ -24,20 +41,33 @@ export interface Sib1Facts {
   readonly schedulingInfo: readonly { readonly periodicity: string; readonly sibs: readonly string[] }[];
 }
 
-export type RedirectTarget = 'eutra' | 'geran' | 'utra-FDD' | 'utra-TDD' | 'cdma2000-HRPD' | 'cdma2000-1xRTT' | 'utra-TDD-r10' | 'nr-r15' | 'unknown-extension';
+export type RedirectTarget =
+  | 'eutra'
+  | 'geran'
+  | 'utra-FDD'
+  | 'utra-TDD'
+  | 'cdma2000-HRPD'
+  | 'cdma2000-1xRTT'
+  | 'utra-TDD-r10'
+  | 'nr-r15'
+  | 'unknown-extension';
 
 /** What the analyzers read from one LTE RRC message, by message. */
 export type LteRrcFacts =
   | { readonly message: 'systemInformationBlockType1'; readonly sib1: Sib1Facts }
   | { readonly message: 'systemInformation'; readonly sibs: readonly SibEntry[]; readonly unreadFrom?: string }
   | {
-    readonly message: 'rrcConnectionRelease';
-    /** Absent for a criticalExtensionsFuture release. */
-    readonly releaseCause?: string;
-    readonly redirectedCarrierInfo?: { readonly type: RedirectTarget; readonly value?: unknown };
-    readonly idleModeMobilityControlInfo?: unknown;
-  }
-  | { readonly message: 'securityModeCommand'; readonly cipheringAlgorithm?: string; readonly integrityProtAlgorithm?: string }
+      readonly message: 'rrcConnectionRelease';
+      /** Absent for a criticalExtensionsFuture release. */
+      readonly releaseCause?: string;
+      readonly redirectedCarrierInfo?: { readonly type: RedirectTarget; readonly value?: unknown };
+      readonly idleModeMobilityControlInfo?: unknown;
+    }
+  | {
+      readonly message: 'securityModeCommand';
+      readonly cipheringAlgorithm?: string;
+      readonly integrityProtAlgorithm?: string;
+    }
   | { readonly message: 'rrcConnectionReconfiguration'; readonly security?: ReconfigurationSecurity }
   | { readonly message: 'dlInformationTransfer' | 'ulInformationTransfer'; readonly nas?: Uint8Array }
   | { readonly message: 'rrcConnectionRequest'; readonly establishmentCause?: string }
@@ -51,7 +81,8 @@ export type LteRrcDecodeResult =
 
 /** The value inside a decoded CHOICE alternative, when it is the named one. */
 function alt<V extends { readonly type: unknown }, K extends string>(
-  value: V | undefined, type: K,
+  value: V | undefined,
+  type: K,
 ): (Extract<V, { readonly type: K }> extends { readonly value: infer T } ? T : never) | undefined {
   if (value === undefined || value.type !== type) return undefined;
   return (value as unknown as { value: never }).value;
@@ -66,17 +97,24 @@ function sib1Facts(v: ReturnType<typeof BcchDlSchMessage>): LteRrcFacts | undefi
   if (c1 === undefined) return undefined;
   if (c1.type === 'systemInformation') {
     const si = c1.value;
-    return si.unreadFrom === undefined ? { message: 'systemInformation', sibs: si.sibs } : { message: 'systemInformation', sibs: si.sibs, unreadFrom: si.unreadFrom };
+    return si.unreadFrom === undefined
+      ? { message: 'systemInformation', sibs: si.sibs }
+      : { message: 'systemInformation', sibs: si.sibs, unreadFrom: si.unreadFrom };
   }
   if (c1.type === 'systemInformationBlockType1') {
     const info = c1.value.cellAccessRelatedInfo;
     return {
       message: 'systemInformationBlockType1',
       sib1: {
-        plmns: info['plmn-IdentityList'].map(({ 'plmn-Identity': p }) => (p.mcc === undefined ? { mnc: digits(p.mnc) } : { mcc: digits(p.mcc), mnc: digits(p.mnc) })),
+        plmns: info['plmn-IdentityList'].map(({ 'plmn-Identity': p }) =>
+          p.mcc === undefined ? { mnc: digits(p.mnc) } : { mcc: digits(p.mcc), mnc: digits(p.mnc) },
+        ),
         trackingAreaCode: info.trackingAreaCode,
         cellIdentity: info.cellIdentity,
-        schedulingInfo: c1.value.schedulingInfoList.map((s) => ({ periodicity: s['si-Periodicity'], sibs: s['sib-MappingInfo'] })),
+        schedulingInfo: c1.value.schedulingInfoList.map((s) => ({
+          periodicity: s['si-Periodicity'],
+          sibs: s['sib-MappingInfo'],
+        })),
       },
     };
   }
@@ -94,27 +132,40 @@ function dlDcchFacts(v: ReturnType<typeof DlDcchMessage>): LteRrcFacts {
       return {
         message: 'rrcConnectionRelease',
         releaseCause: r8.releaseCause,
-        ...(redirect === undefined ? {} : {
-          redirectedCarrierInfo: redirect.type === '...'
-            ? { type: (redirect.name ?? 'unknown-extension') as RedirectTarget }
-            : { type: redirect.type, value: redirect.value },
-        }),
-        ...(r8.idleModeMobilityControlInfo === undefined ? {} : { idleModeMobilityControlInfo: r8.idleModeMobilityControlInfo }),
+        ...(redirect === undefined
+          ? {}
+          : {
+              redirectedCarrierInfo:
+                redirect.type === '...'
+                  ? { type: (redirect.name ?? 'unknown-extension') as RedirectTarget }
+                  : { type: redirect.type, value: redirect.value },
+            }),
+        ...(r8.idleModeMobilityControlInfo === undefined
+          ? {}
+          : { idleModeMobilityControlInfo: r8.idleModeMobilityControlInfo }),
       };
     }
     case 'securityModeCommand': {
       const r8 = alt(alt(c1.value.criticalExtensions, 'c1'), 'securityModeCommand-r8');
       if (r8 === undefined) return { message: 'securityModeCommand' };
       const algorithms = r8.securityConfigSMC.securityAlgorithmConfig;
-      return { message: 'securityModeCommand', cipheringAlgorithm: algorithms.cipheringAlgorithm, integrityProtAlgorithm: algorithms.integrityProtAlgorithm };
+      return {
+        message: 'securityModeCommand',
+        cipheringAlgorithm: algorithms.cipheringAlgorithm,
+        integrityProtAlgorithm: algorithms.integrityProtAlgorithm,
+      };
     }
     case 'rrcConnectionReconfiguration': {
       const r8 = alt(alt(c1.value.criticalExtensions, 'c1'), 'rrcConnectionReconfiguration-r8');
-      return r8 === undefined ? { message: 'rrcConnectionReconfiguration' } : { message: 'rrcConnectionReconfiguration', security: r8 };
+      return r8 === undefined
+        ? { message: 'rrcConnectionReconfiguration' }
+        : { message: 'rrcConnectionReconfiguration', security: r8 };
     }
     case 'dlInformationTransfer': {
       const c1x = alt(c1.value.criticalExtensions, 'c1');
-      const type = alt(c1x, 'dlInformationTransfer-r8')?.dedicatedInfoType ?? alt(c1x, 'dlInformationTransfer-r15')?.['dedicatedInfoType-r15'];
+      const type =
+        alt(c1x, 'dlInformationTransfer-r8')?.dedicatedInfoType ??
+        alt(c1x, 'dlInformationTransfer-r15')?.['dedicatedInfoType-r15'];
       const nas = alt(type, 'dedicatedInfoNAS');
       return nas === undefined ? { message: 'dlInformationTransfer' } : { message: 'dlInformationTransfer', nas };
     }
@@ -139,7 +190,9 @@ function ulCcchFacts(v: ReturnType<typeof UlCcchMessage>): LteRrcFacts {
   if (c1 === undefined) return { message: 'other', name: 'messageClassExtension' };
   if (c1.type === 'rrcConnectionRequest') {
     const r8 = alt(c1.value.criticalExtensions, 'rrcConnectionRequest-r8');
-    return r8 === undefined ? { message: 'rrcConnectionRequest' } : { message: 'rrcConnectionRequest', establishmentCause: r8.establishmentCause };
+    return r8 === undefined
+      ? { message: 'rrcConnectionRequest' }
+      : { message: 'rrcConnectionRequest', establishmentCause: r8.establishmentCause };
   }
   if (c1.type === 'rrcConnectionReestablishmentRequest') {
     const r8 = alt(c1.value.criticalExtensions, 'rrcConnectionReestablishmentRequest-r8');
@@ -150,7 +203,12 @@ function ulCcchFacts(v: ReturnType<typeof UlCcchMessage>): LteRrcFacts {
   return { message: 'other', name: String((c1 as { type: string }).type) };
 }
 
-function decodeWith<T>(channel: LteRrcChannelName, per: Per<T>, payload: Uint8Array, facts: (value: T) => LteRrcFacts | undefined): LteRrcDecodeResult {
+function decodeWith<T>(
+  channel: LteRrcChannelName,
+  per: Per<T>,
+  payload: Uint8Array,
+  facts: (value: T) => LteRrcFacts | undefined,
+): LteRrcDecodeResult {
   const result = decodePer(per, payload);
   if (!result.ok) return { ok: false, channel, failure: result.failure, field: result.field };
   return { ok: true, channel, facts: facts(result.value) ?? { message: 'other', name: 'messageClassExtension' } };
@@ -168,11 +226,16 @@ function decodeWith<T>(channel: LteRrcChannelName, per: Per<T>, payload: Uint8Ar
  */
 export function decodeLteRrc(channel: LteRrcChannelName, payload: Uint8Array): LteRrcDecodeResult {
   switch (channel) {
-    case 'BCCH-DL-SCH': return decodeWith(channel, BcchDlSchMessage, payload, sib1Facts);
-    case 'DL-DCCH': return decodeWith(channel, DlDcchMessage, payload, dlDcchFacts);
-    case 'UL-DCCH': return decodeWith(channel, UlDcchMessage, payload, ulDcchFacts);
-    case 'UL-CCCH': return decodeWith(channel, UlCcchMessage, payload, ulCcchFacts);
-    default: return { ok: true, channel, facts: { message: 'other', name: channel } };
+    case 'BCCH-DL-SCH':
+      return decodeWith(channel, BcchDlSchMessage, payload, sib1Facts);
+    case 'DL-DCCH':
+      return decodeWith(channel, DlDcchMessage, payload, dlDcchFacts);
+    case 'UL-DCCH':
+      return decodeWith(channel, UlDcchMessage, payload, ulDcchFacts);
+    case 'UL-CCCH':
+      return decodeWith(channel, UlCcchMessage, payload, ulCcchFacts);
+    default:
+      return { ok: true, channel, facts: { message: 'other', name: channel } };
   }
 }
 

@@ -17,7 +17,10 @@ export function elementOf(name: CraftedName): InformationElement {
 }
 
 /** Feeds `given` then `when` (packets numbered from 1) and returns the events `when` raised. */
-export function given<S>(analyzer: Analyzer<S>, ...before: (CraftedName | InformationElement)[]): { when(...then: (CraftedName | InformationElement)[]): (AnalyzerEvent | undefined)[] } {
+export function given<S>(
+  analyzer: Analyzer<S>,
+  ...before: (CraftedName | InformationElement)[]
+): { when(...then: (CraftedName | InformationElement)[]): (AnalyzerEvent | undefined)[] } {
   let state = analyzer.initial();
   let packet = 0;
   const feed = (x: CraftedName | InformationElement): AnalyzerEvent | undefined => {

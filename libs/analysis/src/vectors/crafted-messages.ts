@@ -23,23 +23,39 @@ export interface CraftedNas {
 }
 export type CraftedMessage = CraftedRrc | CraftedNas;
 
-const hex = (s: string): Uint8Array => Uint8Array.from((s.replace(/\s+/g, '').match(/../g) ?? []).map((b) => parseInt(b, 16)));
+const hex = (s: string): Uint8Array =>
+  Uint8Array.from((s.replace(/\s+/g, '').match(/../g) ?? []).map((b) => parseInt(b, 16)));
 
 /** DL-DCCH c1 indices (36.331 order). */
-const DL_DCCH = { dlInformationTransfer: 1, rrcConnectionReconfiguration: 4, rrcConnectionRelease: 5, securityModeCommand: 6 };
+const DL_DCCH = {
+  dlInformationTransfer: 1,
+  rrcConnectionReconfiguration: 4,
+  rrcConnectionRelease: 5,
+  securityModeCommand: 6,
+};
 
 function dlDcch(index: number): PerWriter {
   return new PerWriter().bit(0).int(index, 0, 15);
 }
 
 function carrierFreqsGeran(w: PerWriter, startingArfcn: number): PerWriter {
-  return w.int(startingArfcn, 0, 1023).bit(0) /* dcs1800 */.int(0, 0, 2) /* explicitListOfARFCNs */.int(0, 0, 31);
+  return w
+    .int(startingArfcn, 0, 1023)
+    .bit(0) /* dcs1800 */
+    .int(0, 0, 2) /* explicitListOfARFCNs */
+    .int(0, 0, 31);
 }
 
-type Redirect = { type: 'geran'; arfcn: number } | { type: 'eutra'; arfcn: number } | { type: 'utra-FDD'; arfcn: number } | { type: 'none' };
+type Redirect =
+  | { type: 'geran'; arfcn: number }
+  | { type: 'eutra'; arfcn: number }
+  | { type: 'utra-FDD'; arfcn: number }
+  | { type: 'none' };
 function rrcConnectionRelease(redirect: Redirect): Uint8Array {
   const w = dlDcch(DL_DCCH.rrcConnectionRelease).int(0, 0, 3).bit(0).int(0, 0, 3);
-  w.bit(redirect.type !== 'none').bit(0).bit(0); // redirectedCarrierInfo, idleModeMobilityControlInfo, nonCriticalExtension
+  w.bit(redirect.type !== 'none')
+    .bit(0)
+    .bit(0); // redirectedCarrierInfo, idleModeMobilityControlInfo, nonCriticalExtension
   w.int(1, 0, 3); // releaseCause: other
   if (redirect.type === 'geran') carrierFreqsGeran(w.bit(0).int(1, 0, 5), redirect.arfcn);
   if (redirect.type === 'eutra') w.bit(0).int(0, 0, 5).int(redirect.arfcn, 0, 65535);
@@ -68,11 +84,27 @@ function reconfigurationWithHandoverSecurity(options: { eea: number; measConfig:
 }
 
 function dlInformationTransfer(nas: Uint8Array): Uint8Array {
-  return dlDcch(DL_DCCH.dlInformationTransfer).int(0, 0, 3).bit(0).int(0, 0, 3).bit(0).int(0, 0, 2).length(nas.length).octets(nas).toBytes();
+  return dlDcch(DL_DCCH.dlInformationTransfer)
+    .int(0, 0, 3)
+    .bit(0)
+    .int(0, 0, 3)
+    .bit(0)
+    .int(0, 0, 2)
+    .length(nas.length)
+    .octets(nas)
+    .toBytes();
 }
 
-interface Plmn { mcc: string; mnc: string }
-function sib1(options: { plmn: Plmn; tac: number; cellIdentity: number; schedulingInfo: readonly (readonly number[])[] }): Uint8Array {
+interface Plmn {
+  mcc: string;
+  mnc: string;
+}
+function sib1(options: {
+  plmn: Plmn;
+  tac: number;
+  cellIdentity: number;
+  schedulingInfo: readonly (readonly number[])[];
+}): Uint8Array {
   const w = new PerWriter().bit(0).int(1, 0, 1); // c1, systemInformationBlockType1
   w.bit(0).bit(0).bit(0); // p-Max, tdd-Config, nonCriticalExtension
   w.bit(0 /* csg-Identity */).int(1, 1, 6);
@@ -91,9 +123,17 @@ function sib1(options: { plmn: Plmn; tac: number; cellIdentity: number; scheduli
   return w.int(3, 0, 6 /* ms10 */).int(7, 0, 31).toBytes();
 }
 
-type SibSpec = { type: 'sib3'; priority: number } | { type: 'sib7'; priority: number; arfcn: number } | { type: 'sib6'; priority: number; uarfcn: number };
+type SibSpec =
+  | { type: 'sib3'; priority: number }
+  | { type: 'sib7'; priority: number; arfcn: number }
+  | { type: 'sib6'; priority: number; uarfcn: number };
 function systemInformation(sibs: readonly SibSpec[]): Uint8Array {
-  const w = new PerWriter().bit(0).int(0, 0, 1).bit(0 /* r8 */).bit(0 /* nonCriticalExtension */).int(sibs.length, 1, 32);
+  const w = new PerWriter()
+    .bit(0)
+    .int(0, 0, 1)
+    .bit(0 /* r8 */)
+    .bit(0 /* nonCriticalExtension */)
+    .int(sibs.length, 1, 32);
   for (const sib of sibs) {
     if (sib.type === 'sib3') {
       w.bit(0).int(1, 0, 9).bit(0);
@@ -103,7 +143,15 @@ function systemInformation(sibs: readonly SibSpec[]): Uint8Array {
     } else if (sib.type === 'sib6') {
       w.bit(0).int(4, 0, 9).bit(0);
       w.bit(1).bit(0).bit(0).int(1, 1, 16); // FDD list of one carrier
-      w.bit(0 /* ext */).bit(1).int(sib.uarfcn, 0, 16383).int(sib.priority, 0, 7).int(4, 0, 31).int(2, 0, 31).int(-50, -60, -13).int(21, -50, 33).int(-18, -24, 0);
+      w.bit(0 /* ext */)
+        .bit(1)
+        .int(sib.uarfcn, 0, 16383)
+        .int(sib.priority, 0, 7)
+        .int(4, 0, 31)
+        .int(2, 0, 31)
+        .int(-50, -60, -13)
+        .int(21, -50, 33)
+        .int(-18, -24, 0);
       w.int(2, 0, 7); // t-ReselectionUTRA
     } else {
       w.bit(0).int(5, 0, 9).bit(0);
@@ -116,7 +164,16 @@ function systemInformation(sibs: readonly SibSpec[]): Uint8Array {
 }
 
 function rrcConnectionRequest(): Uint8Array {
-  return new PerWriter().bit(0).int(1, 0, 1).bit(0).bit(1).bits(0x12345678, 32).bits(0x9a, 8).int(3, 0, 7 /* mo-Signalling */).bit(0).toBytes();
+  return new PerWriter()
+    .bit(0)
+    .int(1, 0, 1)
+    .bit(0)
+    .bit(1)
+    .bits(0x12345678, 32)
+    .bits(0x9a, 8)
+    .int(3, 0, 7 /* mo-Signalling */)
+    .bit(0)
+    .toBytes();
 }
 
 const GUTI_310_260 = '0bf6 130062 8001 01 01020304';
@@ -141,58 +198,203 @@ const NAS = {
   ciphered: hex('27 11223344 05 0102030405'),
 };
 
-const rrc = (channel: LteRrcChannelName, payload: Uint8Array, tshark: Record<string, string>): CraftedRrc => ({ kind: 'lte-rrc', channel, payload, tshark });
-const nas = (direction: NasDirection, payload: Uint8Array, tshark: Record<string, string>): CraftedNas => ({ kind: 'lte-nas', direction, payload, tshark });
+const rrc = (channel: LteRrcChannelName, payload: Uint8Array, tshark: Record<string, string>): CraftedRrc => ({
+  kind: 'lte-rrc',
+  channel,
+  payload,
+  tshark,
+});
+const nas = (direction: NasDirection, payload: Uint8Array, tshark: Record<string, string>): CraftedNas => ({
+  kind: 'lte-nas',
+  direction,
+  payload,
+  tshark,
+});
 
 /** The crafted messages by name. */
 export const craftedMessages = {
-  releaseRedirectGeran: rrc('DL-DCCH', rrcConnectionRelease({ type: 'geran', arfcn: 20 }), { 'lte-rrc.c1': '5', 'lte-rrc.releaseCause': '1', 'lte-rrc.redirectedCarrierInfo': '1', 'lte-rrc.startingARFCN': '20' }),
-  releaseRedirectEutra: rrc('DL-DCCH', rrcConnectionRelease({ type: 'eutra', arfcn: 1300 }), { 'lte-rrc.c1': '5', 'lte-rrc.redirectedCarrierInfo': '0', 'lte-rrc.eutra': '1300' }),
-  releaseRedirectUtra: rrc('DL-DCCH', rrcConnectionRelease({ type: 'utra-FDD', arfcn: 10700 }), { 'lte-rrc.c1': '5', 'lte-rrc.redirectedCarrierInfo': '2', 'lte-rrc.utra_FDD': '10700' }),
-  releaseNoRedirect: rrc('DL-DCCH', rrcConnectionRelease({ type: 'none' }), { 'lte-rrc.c1': '5', 'lte-rrc.releaseCause': '1', 'lte-rrc.redirectedCarrierInfo': '' }),
-  securityModeCommandEea0: rrc('DL-DCCH', securityModeCommand(0, 2), { 'lte-rrc.c1': '6', 'lte-rrc.cipheringAlgorithm': '0', 'lte-rrc.integrityProtAlgorithm': '2' }),
-  securityModeCommandEea2: rrc('DL-DCCH', securityModeCommand(2, 2), { 'lte-rrc.c1': '6', 'lte-rrc.cipheringAlgorithm': '2', 'lte-rrc.integrityProtAlgorithm': '2' }),
-  handoverSecurityEea0: rrc('DL-DCCH', reconfigurationWithHandoverSecurity({ eea: 0, measConfig: false }), { 'lte-rrc.c1': '4', 'lte-rrc.cipheringAlgorithm': '0', 'lte-rrc.nextHopChainingCount': '3' }),
-  handoverSecurityEea1: rrc('DL-DCCH', reconfigurationWithHandoverSecurity({ eea: 1, measConfig: false }), { 'lte-rrc.c1': '4', 'lte-rrc.cipheringAlgorithm': '1' }),
-  handoverSecurityEea0AfterMeasConfig: rrc('DL-DCCH', reconfigurationWithHandoverSecurity({ eea: 0, measConfig: true }), { 'lte-rrc.c1': '4', 'lte-rrc.cipheringAlgorithm': '0' }),
-  dlInformationTransferIdentityRequest: rrc('DL-DCCH', dlInformationTransfer(NAS.identityRequestImsi), { 'lte-rrc.c1': '1', 'nas_eps.nas_msg_emm_type': '0x55', 'nas_eps.emm.id_type2': '1' }),
-  sib1TwoSiMessages: rrc('BCCH-DL-SCH', sib1({ plmn: { mcc: '310', mnc: '260' }, tac: 0xa4fb, cellIdentity: 6508556, schedulingInfo: [[], [3]] }), {
-    'lte-rrc.c1': '1', 'lte-rrc.MCC_MNC_Digit': '3,1,0,2,6,0', 'lte-rrc.trackingAreaCode': 'a4fb', 'lte-rrc.schedulingInfoList': '2',
+  releaseRedirectGeran: rrc('DL-DCCH', rrcConnectionRelease({ type: 'geran', arfcn: 20 }), {
+    'lte-rrc.c1': '5',
+    'lte-rrc.releaseCause': '1',
+    'lte-rrc.redirectedCarrierInfo': '1',
+    'lte-rrc.startingARFCN': '20',
   }),
-  sib1OneSiMessage: rrc('BCCH-DL-SCH', sib1({ plmn: { mcc: '001', mnc: '01' }, tac: 1, cellIdentity: 1, schedulingInfo: [[]] }), {
-    'lte-rrc.c1': '1', 'lte-rrc.MCC_MNC_Digit': '0,0,1,0,1', 'lte-rrc.schedulingInfoList': '1',
+  releaseRedirectEutra: rrc('DL-DCCH', rrcConnectionRelease({ type: 'eutra', arfcn: 1300 }), {
+    'lte-rrc.c1': '5',
+    'lte-rrc.redirectedCarrierInfo': '0',
+    'lte-rrc.eutra': '1300',
   }),
-  sib1ThreeDigitMnc: rrc('BCCH-DL-SCH', sib1({ plmn: { mcc: '311', mnc: '480' }, tac: 58891, cellIdentity: 58989057, schedulingInfo: [[], [3, 5]] }), {
-    'lte-rrc.MCC_MNC_Digit': '3,1,1,4,8,0', 'lte-rrc.schedulingInfoList': '2',
+  releaseRedirectUtra: rrc('DL-DCCH', rrcConnectionRelease({ type: 'utra-FDD', arfcn: 10700 }), {
+    'lte-rrc.c1': '5',
+    'lte-rrc.redirectedCarrierInfo': '2',
+    'lte-rrc.utra_FDD': '10700',
   }),
-  siLte3Geran5: rrc('BCCH-DL-SCH', systemInformation([{ type: 'sib3', priority: 3 }, { type: 'sib7', priority: 5, arfcn: 20 }]), {
-    'lte-rrc.c1': '0', 'lte-rrc.cellReselectionPriority': '3,5',
+  releaseNoRedirect: rrc('DL-DCCH', rrcConnectionRelease({ type: 'none' }), {
+    'lte-rrc.c1': '5',
+    'lte-rrc.releaseCause': '1',
+    'lte-rrc.redirectedCarrierInfo': '',
   }),
-  siLte5Geran2: rrc('BCCH-DL-SCH', systemInformation([{ type: 'sib3', priority: 5 }, { type: 'sib7', priority: 2, arfcn: 20 }]), {
-    'lte-rrc.cellReselectionPriority': '5,2',
+  securityModeCommandEea0: rrc('DL-DCCH', securityModeCommand(0, 2), {
+    'lte-rrc.c1': '6',
+    'lte-rrc.cipheringAlgorithm': '0',
+    'lte-rrc.integrityProtAlgorithm': '2',
   }),
-  siLte2Utra6: rrc('BCCH-DL-SCH', systemInformation([{ type: 'sib3', priority: 2 }, { type: 'sib6', priority: 6, uarfcn: 10700 }]), {
-    'lte-rrc.cellReselectionPriority': '2,6',
+  securityModeCommandEea2: rrc('DL-DCCH', securityModeCommand(2, 2), {
+    'lte-rrc.c1': '6',
+    'lte-rrc.cipheringAlgorithm': '2',
+    'lte-rrc.integrityProtAlgorithm': '2',
   }),
-  siGeranOnly: rrc('BCCH-DL-SCH', systemInformation([{ type: 'sib7', priority: 1, arfcn: 30 }]), { 'lte-rrc.cellReselectionPriority': '1' }),
-  rrcConnectionRequest: rrc('UL-CCCH', rrcConnectionRequest(), { 'lte-rrc.c1': '1', 'lte-rrc.establishmentCause': '3' }),
-  identityRequestImsi: nas('downlink', NAS.identityRequestImsi, { 'nas_eps.nas_msg_emm_type': '0x55', 'nas_eps.emm.id_type2': '1' }),
-  identityRequestImei: nas('downlink', NAS.identityRequestImei, { 'nas_eps.nas_msg_emm_type': '0x55', 'nas_eps.emm.id_type2': '2' }),
-  attachRequestGuti: nas('uplink', NAS.attachRequestGuti, { 'nas_eps.nas_msg_emm_type': '0x41', 'nas_eps.emm.eps_att_type': '1', 'e212.tai.mcc': '310', 'e212.tai.mnc': '260', 'nas_eps.emm.tai_tac': '42235' }),
+  handoverSecurityEea0: rrc('DL-DCCH', reconfigurationWithHandoverSecurity({ eea: 0, measConfig: false }), {
+    'lte-rrc.c1': '4',
+    'lte-rrc.cipheringAlgorithm': '0',
+    'lte-rrc.nextHopChainingCount': '3',
+  }),
+  handoverSecurityEea1: rrc('DL-DCCH', reconfigurationWithHandoverSecurity({ eea: 1, measConfig: false }), {
+    'lte-rrc.c1': '4',
+    'lte-rrc.cipheringAlgorithm': '1',
+  }),
+  handoverSecurityEea0AfterMeasConfig: rrc(
+    'DL-DCCH',
+    reconfigurationWithHandoverSecurity({ eea: 0, measConfig: true }),
+    { 'lte-rrc.c1': '4', 'lte-rrc.cipheringAlgorithm': '0' },
+  ),
+  dlInformationTransferIdentityRequest: rrc('DL-DCCH', dlInformationTransfer(NAS.identityRequestImsi), {
+    'lte-rrc.c1': '1',
+    'nas_eps.nas_msg_emm_type': '0x55',
+    'nas_eps.emm.id_type2': '1',
+  }),
+  sib1TwoSiMessages: rrc(
+    'BCCH-DL-SCH',
+    sib1({ plmn: { mcc: '310', mnc: '260' }, tac: 0xa4fb, cellIdentity: 6508556, schedulingInfo: [[], [3]] }),
+    {
+      'lte-rrc.c1': '1',
+      'lte-rrc.MCC_MNC_Digit': '3,1,0,2,6,0',
+      'lte-rrc.trackingAreaCode': 'a4fb',
+      'lte-rrc.schedulingInfoList': '2',
+    },
+  ),
+  sib1OneSiMessage: rrc(
+    'BCCH-DL-SCH',
+    sib1({ plmn: { mcc: '001', mnc: '01' }, tac: 1, cellIdentity: 1, schedulingInfo: [[]] }),
+    {
+      'lte-rrc.c1': '1',
+      'lte-rrc.MCC_MNC_Digit': '0,0,1,0,1',
+      'lte-rrc.schedulingInfoList': '1',
+    },
+  ),
+  sib1ThreeDigitMnc: rrc(
+    'BCCH-DL-SCH',
+    sib1({ plmn: { mcc: '311', mnc: '480' }, tac: 58891, cellIdentity: 58989057, schedulingInfo: [[], [3, 5]] }),
+    {
+      'lte-rrc.MCC_MNC_Digit': '3,1,1,4,8,0',
+      'lte-rrc.schedulingInfoList': '2',
+    },
+  ),
+  siLte3Geran5: rrc(
+    'BCCH-DL-SCH',
+    systemInformation([
+      { type: 'sib3', priority: 3 },
+      { type: 'sib7', priority: 5, arfcn: 20 },
+    ]),
+    {
+      'lte-rrc.c1': '0',
+      'lte-rrc.cellReselectionPriority': '3,5',
+    },
+  ),
+  siLte5Geran2: rrc(
+    'BCCH-DL-SCH',
+    systemInformation([
+      { type: 'sib3', priority: 5 },
+      { type: 'sib7', priority: 2, arfcn: 20 },
+    ]),
+    {
+      'lte-rrc.cellReselectionPriority': '5,2',
+    },
+  ),
+  siLte2Utra6: rrc(
+    'BCCH-DL-SCH',
+    systemInformation([
+      { type: 'sib3', priority: 2 },
+      { type: 'sib6', priority: 6, uarfcn: 10700 },
+    ]),
+    {
+      'lte-rrc.cellReselectionPriority': '2,6',
+    },
+  ),
+  siGeranOnly: rrc('BCCH-DL-SCH', systemInformation([{ type: 'sib7', priority: 1, arfcn: 30 }]), {
+    'lte-rrc.cellReselectionPriority': '1',
+  }),
+  rrcConnectionRequest: rrc('UL-CCCH', rrcConnectionRequest(), {
+    'lte-rrc.c1': '1',
+    'lte-rrc.establishmentCause': '3',
+  }),
+  identityRequestImsi: nas('downlink', NAS.identityRequestImsi, {
+    'nas_eps.nas_msg_emm_type': '0x55',
+    'nas_eps.emm.id_type2': '1',
+  }),
+  identityRequestImei: nas('downlink', NAS.identityRequestImei, {
+    'nas_eps.nas_msg_emm_type': '0x55',
+    'nas_eps.emm.id_type2': '2',
+  }),
+  attachRequestGuti: nas('uplink', NAS.attachRequestGuti, {
+    'nas_eps.nas_msg_emm_type': '0x41',
+    'nas_eps.emm.eps_att_type': '1',
+    'e212.tai.mcc': '310',
+    'e212.tai.mnc': '260',
+    'nas_eps.emm.tai_tac': '42235',
+  }),
   authenticationResponse: nas('uplink', NAS.authenticationResponse, { 'nas_eps.nas_msg_emm_type': '0x53' }),
   attachComplete: nas('uplink', NAS.attachComplete, { 'nas_eps.nas_msg_emm_type': '0x43' }),
-  nasSecurityModeCommandEea0: nas('downlink', NAS.securityModeCommandEea0, { 'nas_eps.nas_msg_emm_type': '0x5d', 'nas_eps.emm.toc': '0', 'nas_eps.emm.toi': '2' }),
-  nasSecurityModeCommandEea1: nas('downlink', NAS.securityModeCommandEea1, { 'nas_eps.nas_msg_emm_type': '0x5d', 'nas_eps.emm.toc': '1', 'nas_eps.emm.toi': '2' }),
-  attachRejectCause8: nas('downlink', NAS.attachRejectCause8, { 'nas_eps.nas_msg_emm_type': '0x44', 'nas_eps.emm.cause': '8' }),
-  attachRejectCause17: nas('downlink', NAS.attachRejectCause17, { 'nas_eps.nas_msg_emm_type': '0x44', 'nas_eps.emm.cause': '17' }),
-  tauRejectCause3: nas('downlink', NAS.tauRejectCause3, { 'nas_eps.nas_msg_emm_type': '0x4b', 'nas_eps.emm.cause': '3' }),
-  tauRejectCause22: nas('downlink', NAS.tauRejectCause22, { 'nas_eps.nas_msg_emm_type': '0x4b', 'nas_eps.emm.cause': '22' }),
-  serviceRejectCause9: nas('downlink', NAS.serviceRejectCause9, { 'nas_eps.nas_msg_emm_type': '0x4e', 'nas_eps.emm.cause': '9' }),
-  serviceRejectCause22: nas('downlink', NAS.serviceRejectCause22, { 'nas_eps.nas_msg_emm_type': '0x4e', 'nas_eps.emm.cause': '22' }),
-  detachRequestNetworkReattach: nas('downlink', NAS.detachRequestNetworkReattach, { 'nas_eps.nas_msg_emm_type': '0x45', 'nas_eps.emm.detach_type_dl': '1' }),
-  detachRequestNetworkImsiDetach: nas('downlink', NAS.detachRequestNetworkImsiDetach, { 'nas_eps.nas_msg_emm_type': '0x45', 'nas_eps.emm.detach_type_dl': '3' }),
-  detachRequestUe: nas('uplink', NAS.detachRequestUe, { 'nas_eps.nas_msg_emm_type': '0x45', 'nas_eps.emm.detach_type_ul': '1' }),
-  extendedServiceRequest: nas('uplink', NAS.extendedServiceRequest, { 'nas_eps.nas_msg_emm_type': '0x4c', 'nas_eps.emm.service_type': '0' }),
+  nasSecurityModeCommandEea0: nas('downlink', NAS.securityModeCommandEea0, {
+    'nas_eps.nas_msg_emm_type': '0x5d',
+    'nas_eps.emm.toc': '0',
+    'nas_eps.emm.toi': '2',
+  }),
+  nasSecurityModeCommandEea1: nas('downlink', NAS.securityModeCommandEea1, {
+    'nas_eps.nas_msg_emm_type': '0x5d',
+    'nas_eps.emm.toc': '1',
+    'nas_eps.emm.toi': '2',
+  }),
+  attachRejectCause8: nas('downlink', NAS.attachRejectCause8, {
+    'nas_eps.nas_msg_emm_type': '0x44',
+    'nas_eps.emm.cause': '8',
+  }),
+  attachRejectCause17: nas('downlink', NAS.attachRejectCause17, {
+    'nas_eps.nas_msg_emm_type': '0x44',
+    'nas_eps.emm.cause': '17',
+  }),
+  tauRejectCause3: nas('downlink', NAS.tauRejectCause3, {
+    'nas_eps.nas_msg_emm_type': '0x4b',
+    'nas_eps.emm.cause': '3',
+  }),
+  tauRejectCause22: nas('downlink', NAS.tauRejectCause22, {
+    'nas_eps.nas_msg_emm_type': '0x4b',
+    'nas_eps.emm.cause': '22',
+  }),
+  serviceRejectCause9: nas('downlink', NAS.serviceRejectCause9, {
+    'nas_eps.nas_msg_emm_type': '0x4e',
+    'nas_eps.emm.cause': '9',
+  }),
+  serviceRejectCause22: nas('downlink', NAS.serviceRejectCause22, {
+    'nas_eps.nas_msg_emm_type': '0x4e',
+    'nas_eps.emm.cause': '22',
+  }),
+  detachRequestNetworkReattach: nas('downlink', NAS.detachRequestNetworkReattach, {
+    'nas_eps.nas_msg_emm_type': '0x45',
+    'nas_eps.emm.detach_type_dl': '1',
+  }),
+  detachRequestNetworkImsiDetach: nas('downlink', NAS.detachRequestNetworkImsiDetach, {
+    'nas_eps.nas_msg_emm_type': '0x45',
+    'nas_eps.emm.detach_type_dl': '3',
+  }),
+  detachRequestUe: nas('uplink', NAS.detachRequestUe, {
+    'nas_eps.nas_msg_emm_type': '0x45',
+    'nas_eps.emm.detach_type_ul': '1',
+  }),
+  extendedServiceRequest: nas('uplink', NAS.extendedServiceRequest, {
+    'nas_eps.nas_msg_emm_type': '0x4c',
+    'nas_eps.emm.service_type': '0',
+  }),
   ciphered: nas('downlink', NAS.ciphered, { 'nas_eps.security_header_type': '2' }),
 } satisfies Record<string, CraftedMessage>;
 

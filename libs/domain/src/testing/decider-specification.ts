@@ -66,7 +66,8 @@ export function sameData(a: unknown, b: unknown): boolean {
   if (Object.is(a, b)) return true;
   if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
   if (Array.isArray(a) !== Array.isArray(b)) return false;
-  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((value, i) => sameData(value, b[i]));
+  if (Array.isArray(a) && Array.isArray(b))
+    return a.length === b.length && a.every((value, i) => sameData(value, b[i]));
   const ra = a as Record<string, unknown>;
   const rb = b as Record<string, unknown>;
   const keys = new Set([...Object.keys(ra), ...Object.keys(rb)]);
@@ -105,7 +106,8 @@ function whenFor<TState>(decider: Decider<TState>, state: TState): DeciderGiven<
         thenRefused(code) {
           const decision = run();
           if (decision.ok) fail(`${command.type} was accepted`, { refused: code }, decision.events);
-          if (decision.refusal.code !== code) fail(`${command.type} was refused with another code`, code, decision.refusal);
+          if (decision.refusal.code !== code)
+            fail(`${command.type} was refused with another code`, code, decision.refusal);
         },
         thenThrows(code) {
           let decision: Decision;

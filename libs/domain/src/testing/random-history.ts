@@ -17,7 +17,12 @@ import { prng } from './prng';
 const REASONS: readonly StopReason[] = ['requested', 'disk-low', 'write-failed', 'source-ended'];
 
 /** A random command in `state`, mostly plausible, sometimes not (refusals are part of the test). */
-export function randomCommand(random: () => number, state: QmdlStoreState, clock: { ms: number }, step: number): Command {
+export function randomCommand(
+  random: () => number,
+  state: QmdlStoreState,
+  clock: { ms: number },
+  step: number,
+): Command {
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
   const anyName = (): string => {
     const names = Object.keys(state.names);
@@ -30,8 +35,13 @@ export function randomCommand(random: () => number, state: QmdlStoreState, clock
   clock.ms = Math.max(0, clock.ms);
 
   const roll = random() * 100;
-  if (roll < 12) return { type: 'StartRecording', data: { atMs: clock.ms, utcOffsetMinutes: pick([0, 60, 120, -300, 330]), gpsMode: pick([0, 1, 2] as const) } };
-  if (roll < 18) return { type: 'StopRecording', data: { reason: pick(REASONS), ...(random() < 0.3 ? { detail: 'because' } : {}) } };
+  if (roll < 12)
+    return {
+      type: 'StartRecording',
+      data: { atMs: clock.ms, utcOffsetMinutes: pick([0, 60, 120, -300, 330]), gpsMode: pick([0, 1, 2] as const) },
+    };
+  if (roll < 18)
+    return { type: 'StopRecording', data: { reason: pick(REASONS), ...(random() < 0.3 ? { detail: 'because' } : {}) } };
   if (roll < 55) {
     const current = state.current;
     const name = current !== undefined && random() < 0.9 ? current.name : anyName();
@@ -59,20 +69,41 @@ export function randomCommand(random: () => number, state: QmdlStoreState, clock
     const name = random() < 0.5 ? anyName() : String(Math.floor(clock.ms / 1000) - Math.floor(random() * 1e6));
     return {
       type: 'ImportRecording',
-      data: { name, startTime: `2023-0${String(1 + Math.floor(random() * 9))}-01T00:00:00Z`, qmdlSizeBytes: Math.floor(random() * 1e6), compressed: random() < 0.5, recoveredFrom: 'orphan-file' },
+      data: {
+        name,
+        startTime: `2023-0${String(1 + Math.floor(random() * 9))}-01T00:00:00Z`,
+        qmdlSizeBytes: Math.floor(random() * 1e6),
+        compressed: random() < 0.5,
+        recoveredFrom: 'orphan-file',
+      },
     };
   }
-  if (roll < 78) return { type: 'MarkRecordingUploaded', data: { name: anyName(), uploadTime: '2024-06-02T00:00:00Z' } };
+  if (roll < 78)
+    return { type: 'MarkRecordingUploaded', data: { name: anyName(), uploadTime: '2024-06-02T00:00:00Z' } };
   if (roll < 80) return { type: 'MarkRecordingDamaged', data: { name: anyName(), missing: ['x'], detail: 'missing' } };
   if (roll < 84) return { type: 'SetClockOffset', data: { offsetSeconds: (random() - 0.5) * 1e9 } };
   if (roll < 92) return { type: 'RecordGpsFix', data: { lat: (random() - 0.5) * 200, lon: (random() - 0.5) * 400 } };
   // No further draws in these two: the seeded histories stay what the specs were written against.
-  if (roll < 93) return { type: 'ChangeConfig', data: { config: step % 5 === 0 ? { step } : { min_space_to_start_recording_mb: step } } };
+  if (roll < 93)
+    return {
+      type: 'ChangeConfig',
+      data: { config: step % 5 === 0 ? { step } : { min_space_to_start_recording_mb: step } },
+    };
   if (roll < 94) {
     const count = step % 3;
-    return { type: 'RecordSignInFailures', data: { remoteAddress: '127.0.0.1', count, throttled: Math.floor(count / 2), firstAt: '2024-06-01T10:00:00Z', lastAt: '2024-06-01T10:00:59Z' } };
+    return {
+      type: 'RecordSignInFailures',
+      data: {
+        remoteAddress: '127.0.0.1',
+        count,
+        throttled: Math.floor(count / 2),
+        firstAt: '2024-06-01T10:00:00Z',
+        lastAt: '2024-06-01T10:00:59Z',
+      },
+    };
   }
-  if (roll < 97) return { type: 'ApplyMigration', data: { id: String(Math.floor(random() * 5)).padStart(4, '0'), name: 'm' } };
+  if (roll < 97)
+    return { type: 'ApplyMigration', data: { id: String(Math.floor(random() * 5)).padStart(4, '0'), name: 'm' } };
   return { type: 'CreateStore', data: { storeId: `store-${String(step)}`, formatVersion: 1 } };
 }
 
@@ -91,13 +122,48 @@ export function randomStrayEvent(random: () => number, state: QmdlStoreState, se
   const time = `s${String(seq)}`;
   const totals = { qmdlSizeBytes: Math.floor(random() * 100), uncompressedBytes: 0, containers: 0 };
   const roll = random() * 100;
-  if (roll < 15) return { type: 'RecordingStarted', recording: name, data: { name, startTime: '2024-06-01T10:00:00Z', compressed: true }, seq, time };
-  if (roll < 25) return { type: 'RecordingImported', recording: name, data: { name, startTime: '2023-01-01T00:00:00Z', qmdlSizeBytes: 5, compressed: false, recoveredFrom: 'orphan-file' }, seq, time };
+  if (roll < 15)
+    return {
+      type: 'RecordingStarted',
+      recording: name,
+      data: { name, startTime: '2024-06-01T10:00:00Z', compressed: true },
+      seq,
+      time,
+    };
+  if (roll < 25)
+    return {
+      type: 'RecordingImported',
+      recording: name,
+      data: {
+        name,
+        startTime: '2023-01-01T00:00:00Z',
+        qmdlSizeBytes: 5,
+        compressed: false,
+        recoveredFrom: 'orphan-file',
+      },
+      seq,
+      time,
+    };
   if (roll < 40) return { type: 'RecordingDataAppended', recording: name, data: totals, seq, time };
-  if (roll < 50) return { type: 'RecordingStopped', ...(random() < 0.5 ? { recording: name } : {}), data: { reason: 'requested', ...totals }, seq, time };
-  if (roll < 62) return { type: 'RecordingDeleted', ...(random() < 0.9 ? { recording: name } : {}), data: { reason: 'requested' }, seq, time };
+  if (roll < 50)
+    return {
+      type: 'RecordingStopped',
+      ...(random() < 0.5 ? { recording: name } : {}),
+      data: { reason: 'requested', ...totals },
+      seq,
+      time,
+    };
+  if (roll < 62)
+    return {
+      type: 'RecordingDeleted',
+      ...(random() < 0.9 ? { recording: name } : {}),
+      data: { reason: 'requested' },
+      seq,
+      time,
+    };
   if (roll < 70) return { type: 'RecordingUploaded', recording: name, data: { uploadTime: time }, seq };
-  if (roll < 78) return { type: 'RecordingDamaged', recording: name, data: { missing: [name], detail: 'gone' }, seq, time };
+  if (roll < 78)
+    return { type: 'RecordingDamaged', recording: name, data: { missing: [name], detail: 'gone' }, seq, time };
   if (roll < 84) return { type: 'StoreCreated', data: { storeId: time, formatVersion: 9 }, seq, time };
   if (roll < 88) return { type: 'ServiceStopped', data: { bootId: 'stray' }, seq, time };
   if (roll < 94) return { type: 'MigrationApplied', data: { id: name, name: 'stray' }, seq, time };
@@ -109,7 +175,11 @@ export function randomStrayEvent(random: () => number, state: QmdlStoreState, se
  * produces mixed in (`strayRate` of them), and the state `evolve` gives after
  * each event: `states[i]` is the state after `events[0..i]`.
  */
-export function randomHistory(seed: number, steps: number, strayRate: number): { events: EvolvableEvent[]; states: QmdlStoreState[] } {
+export function randomHistory(
+  seed: number,
+  steps: number,
+  strayRate: number,
+): { events: EvolvableEvent[]; states: QmdlStoreState[] } {
   const random = prng(seed);
   const clock = { ms: T0 };
   const events: EvolvableEvent[] = [];

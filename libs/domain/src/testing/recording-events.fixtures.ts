@@ -12,7 +12,11 @@ export const NAME0 = '1717236000';
 export const ZERO: RecordingTotals = { qmdlSizeBytes: 0, uncompressedBytes: 0, containers: 0 };
 
 /** A RecordingStarted; the start time defaults to the name's second at +00:00. */
-export const started = (name: string, startTime = formatRfc3339(Number(name) * 1000, 0), compressed = true): DecidedEvent => ({
+export const started = (
+  name: string,
+  startTime = formatRfc3339(Number(name) * 1000, 0),
+  compressed = true,
+): DecidedEvent => ({
   type: 'RecordingStarted',
   recording: name,
   data: { name, startTime, compressed },
@@ -24,7 +28,12 @@ export const appended = (name: string, totals: RecordingTotals): DecidedEvent =>
   data: totals,
 });
 
-export const stopped = (name: string, reason: StopReason, totals: RecordingTotals = ZERO, detail?: string): DecidedEvent => ({
+export const stopped = (
+  name: string,
+  reason: StopReason,
+  totals: RecordingTotals = ZERO,
+  detail?: string,
+): DecidedEvent => ({
   type: 'RecordingStopped',
   recording: name,
   data: detail === undefined ? { reason, ...totals } : { reason, detail, ...totals },

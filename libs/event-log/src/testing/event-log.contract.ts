@@ -65,7 +65,12 @@ function rawEventKey(seq: number): string {
 function mixedEvents(count: number): NewEvent[] {
   const types = ['RecordingStarted', 'RecordingDataAppended', 'RecordingStopped'];
   return range(1, count).map((n) => {
-    const actor: Actor = n % 5 === 0 ? { kind: 'http', remoteAddress: n % 10 === 0 ? '10.0.0.1' : '10.0.0.2' } : n % 3 === 0 ? { kind: 'cli' } : { kind: 'recorder' };
+    const actor: Actor =
+      n % 5 === 0
+        ? { kind: 'http', remoteAddress: n % 10 === 0 ? '10.0.0.1' : '10.0.0.2' }
+        : n % 3 === 0
+          ? { kind: 'cli' }
+          : { kind: 'recorder' };
     const base = makeEvent(n === 7 ? 2 : n, { type: types[n % 3] ?? 'X' }, actor);
     return {
       ...base,
@@ -98,7 +103,8 @@ export function describeEventLogContract(name: string, makeSubject: () => Contra
         expect(encodeSequenceKey(2 ** 32 - 1)).toBe('00000000ffffffff');
         expect(encodeSequenceKey(2 ** 32)).toBe('0000000100000000');
         expect(encodeSequenceKey(2 ** 40)).toBe('0000010000000000');
-        for (const n of [0, 1, 2 ** 32 - 1, 2 ** 32, 2 ** 40, Number.MAX_SAFE_INTEGER]) expect(decodeSequenceKey(encodeSequenceKey(n))).toBe(n);
+        for (const n of [0, 1, 2 ** 32 - 1, 2 ** 32, 2 ** 40, Number.MAX_SAFE_INTEGER])
+          expect(decodeSequenceKey(encodeSequenceKey(n))).toBe(n);
         expect(decodeSequenceKey('00000000FFFFFFFF')).toBeUndefined();
         expect(decodeSequenceKey('1')).toBeUndefined();
         expect(() => encodeSequenceKey(-1)).toThrow(TypeError);
@@ -107,9 +113,14 @@ export function describeEventLogContract(name: string, makeSubject: () => Contra
 
       it('iterates in numeric order in the database', async () => {
         const log = await open();
-        const scratch = log.db.sublevel<string, string>('contract-key-order', { keyEncoding: 'utf8', valueEncoding: 'utf8' });
+        const scratch = log.db.sublevel<string, string>('contract-key-order', {
+          keyEncoding: 'utf8',
+          valueEncoding: 'utf8',
+        });
         const numbers = [2 ** 40, 1, 2 ** 32, 255, 2 ** 32 - 1, 256, 16, 2 ** 32 + 1];
-        await scratch.batch(numbers.map((n) => ({ type: 'put' as const, key: encodeSequenceKey(n), value: String(n) })));
+        await scratch.batch(
+          numbers.map((n) => ({ type: 'put' as const, key: encodeSequenceKey(n), value: String(n) })),
+        );
         const keys = await scratch.keys().all();
         expect(keys.map((k) => decodeSequenceKey(k))).toEqual([...numbers].sort((a, b) => a - b));
       });
@@ -144,7 +155,11 @@ export function describeEventLogContract(name: string, makeSubject: () => Contra
 
       it('returns the events as they read back (JSON form, envelope fields only)', async () => {
         const log = await open();
-        const event = { ...makeEvent(1), data: { keep: 1, dropped: undefined }, extra: 'not part of the envelope' } as NewEvent;
+        const event = {
+          ...makeEvent(1),
+          data: { keep: 1, dropped: undefined },
+          extra: 'not part of the envelope',
+        } as NewEvent;
         const [stored] = await log.append([event]);
         expect(stored?.data).toEqual({ keep: 1 });
         expect(stored).not.toHaveProperty('extra');
@@ -175,7 +190,11 @@ export function describeEventLogContract(name: string, makeSubject: () => Contra
           [[makeEvent(1), { ...makeEvent(2), data: deep(200) }], undefined, undefined],
           [[makeEvent(1), { ...makeEvent(2), data: deep(300) }], 'EVENT_NOT_REPRESENTABLE', 1],
           [[{ ...makeEvent(1), data: { big: 1n } }], 'EVENT_NOT_REPRESENTABLE', 0],
-          [[makeEvent(1), makeEvent(2), { ...makeEvent(3), data: { text: 'x'.repeat(MAX_EVENT_BYTES) } }], 'EVENT_TOO_LARGE', 2],
+          [
+            [makeEvent(1), makeEvent(2), { ...makeEvent(3), data: { text: 'x'.repeat(MAX_EVENT_BYTES) } }],
+            'EVENT_TOO_LARGE',
+            2,
+          ],
           // Multi-byte characters count as the bytes they take in UTF-8.
           [[{ ...makeEvent(1), data: { text: 'é'.repeat(MAX_EVENT_BYTES / 2) } }], 'EVENT_TOO_LARGE', 0],
           [[{ ...makeEvent(1), data: { text: 'x'.repeat(MAX_EVENT_BYTES - 1024) } }], undefined, undefined],
@@ -187,7 +206,10 @@ export function describeEventLogContract(name: string, makeSubject: () => Contra
           if (code === undefined) continue;
           // append refuses the same events with the same code, and writes nothing.
           const head = log.headSeq();
-          const error = await log.append(events).then(() => undefined, (e: unknown) => e);
+          const error = await log.append(events).then(
+            () => undefined,
+            (e: unknown) => e,
+          );
           expect(error).toBeInstanceOf(EventRejectedError);
           expect(error).toBeInstanceOf(TypeError);
           expect([(error as EventRejectedError).code, (error as EventRejectedError).index]).toEqual([code, index]);
@@ -226,7 +248,11 @@ export function describeEventLogContract(name: string, makeSubject: () => Contra
         const diskFull = new Error('injected: disk full');
         let staged = 0;
         db.batch = (...args: unknown[]) => {
-          const batch = realBatch.apply(log.db, args) as { length: number; write: () => Promise<void>; close: () => Promise<void> };
+          const batch = realBatch.apply(log.db, args) as {
+            length: number;
+            write: () => Promise<void>;
+            close: () => Promise<void>;
+          };
           batch.write = async () => {
             staged += batch.length;
             await batch.close();
@@ -235,7 +261,11 @@ export function describeEventLogContract(name: string, makeSubject: () => Contra
           return batch;
         };
         try {
-          const calls = [log.append([makeEvent(2), makeEvent(3), makeEvent(4)]), log.append([makeEvent(5)]), log.append([makeEvent(6)])];
+          const calls = [
+            log.append([makeEvent(2), makeEvent(3), makeEvent(4)]),
+            log.append([makeEvent(5)]),
+            log.append([makeEvent(6)]),
+          ];
           for (const call of calls) {
             const error = await expectCode(call, 'WRITE_FAILED');
             expect((error as Error).cause).toBe(diskFull);
@@ -269,7 +299,9 @@ export function describeEventLogContract(name: string, makeSubject: () => Contra
           expect(stored).toHaveLength(((i + 1) % 3) + 1);
           const first = stored[0]?.seq ?? 0;
           expect(seqs(stored)).toEqual(range(first, first + stored.length - 1));
-          expect(stored.map((e) => (e.data as { n: number }).n)).toEqual(range(1, stored.length).map((j) => (i + 1) * 10 + j));
+          expect(stored.map((e) => (e.data as { n: number }).n)).toEqual(
+            range(1, stored.length).map((j) => (i + 1) * 10 + j),
+          );
         }
         const all = results.flat();
         expect(seqs(all).sort((a, b) => a - b)).toEqual(range(2, log.headSeq()));
@@ -301,7 +333,9 @@ export function describeEventLogContract(name: string, makeSubject: () => Contra
         expect(seqs(await collect(log.read()))).toEqual(range(1, 120));
         expect(seqs(await collect(log.read({ reverse: true })))).toEqual(range(1, 120).reverse());
         expect(seqs(await collect(log.read({ fromSeq: 10, toSeq: 20 })))).toEqual(range(10, 20));
-        expect(seqs(await collect(log.read({ fromSeq: 10, toSeq: 20, reverse: true })))).toEqual(range(10, 20).reverse());
+        expect(seqs(await collect(log.read({ fromSeq: 10, toSeq: 20, reverse: true })))).toEqual(
+          range(10, 20).reverse(),
+        );
         expect(seqs(await collect(log.read({ limit: 5 })))).toEqual([1, 2, 3, 4, 5]);
         expect(seqs(await collect(log.read({ reverse: true, limit: 3 })))).toEqual([120, 119, 118]);
         expect(seqs(await collect(log.read({ fromSeq: 200 })))).toEqual([]);
@@ -319,16 +353,39 @@ export function describeEventLogContract(name: string, makeSubject: () => Contra
 
       const filters: Array<[string, Record<string, unknown>, (e: StoredEvent) => boolean]> = [
         ['one type', { types: ['RecordingStopped'] }, (e) => e.type === 'RecordingStopped'],
-        ['several types', { types: ['RecordingStopped', 'RecordingStarted'] }, (e) => e.type !== 'RecordingDataAppended'],
+        [
+          'several types',
+          { types: ['RecordingStopped', 'RecordingStarted'] },
+          (e) => e.type !== 'RecordingDataAppended',
+        ],
         ['recording', { recording: 'rec-2' }, (e) => e.recording === 'rec-2'],
         ['actor kind', { actor: 'cli' }, (e) => e.metadata.actor.kind === 'cli'],
         ['http actor', { actor: 'http' }, (e) => e.metadata.actor.kind === 'http'],
-        ['http remote address', { actor: 'http:10.0.0.1' }, (e) => e.metadata.actor.kind === 'http' && e.metadata.actor.remoteAddress === '10.0.0.1'],
+        [
+          'http remote address',
+          { actor: 'http:10.0.0.1' },
+          (e) => e.metadata.actor.kind === 'http' && e.metadata.actor.remoteAddress === '10.0.0.1',
+        ],
         ['correlation id', { correlationId: 'corr-7' }, (e) => e.metadata.correlationId === 'corr-7'],
         ['since', { since: '2024-01-01T00:01:00.000Z' }, (e) => e.time >= '2024-01-01T00:01:00.000Z'],
-        ['since and until', { since: '2024-01-01T00:00:02Z', until: '2024-01-01T00:00:09.000Z' }, (e) => e.time >= '2024-01-01T00:00:02.000Z' && e.time < '2024-01-01T00:00:09.000Z'],
-        ['recording and types', { recording: 'rec-1', types: ['RecordingStarted', 'RecordingStopped'] }, (e) => e.recording === 'rec-1' && e.type !== 'RecordingDataAppended'],
-        ['types, actor and time', { types: ['RecordingDataAppended'], actor: 'recorder', until: '2024-01-01T00:01:00.000Z' }, (e) => e.type === 'RecordingDataAppended' && e.metadata.actor.kind === 'recorder' && e.time < '2024-01-01T00:01:00.000Z'],
+        [
+          'since and until',
+          { since: '2024-01-01T00:00:02Z', until: '2024-01-01T00:00:09.000Z' },
+          (e) => e.time >= '2024-01-01T00:00:02.000Z' && e.time < '2024-01-01T00:00:09.000Z',
+        ],
+        [
+          'recording and types',
+          { recording: 'rec-1', types: ['RecordingStarted', 'RecordingStopped'] },
+          (e) => e.recording === 'rec-1' && e.type !== 'RecordingDataAppended',
+        ],
+        [
+          'types, actor and time',
+          { types: ['RecordingDataAppended'], actor: 'recorder', until: '2024-01-01T00:01:00.000Z' },
+          (e) =>
+            e.type === 'RecordingDataAppended' &&
+            e.metadata.actor.kind === 'recorder' &&
+            e.time < '2024-01-01T00:01:00.000Z',
+        ],
       ];
       it.each(filters)('filters by %s', async (_name, filter, predicate) => {
         const expected = seqs(all.filter(predicate));
@@ -336,14 +393,18 @@ export function describeEventLogContract(name: string, makeSubject: () => Contra
         expect(expected.length).toBeLessThan(all.length);
         expect(seqs(await collect(log.read(filter)))).toEqual(expected);
         expect(seqs(await collect(log.read({ ...filter, reverse: true })))).toEqual([...expected].reverse());
-        expect(seqs(await collect(log.read({ ...filter, fromSeq: 30, toSeq: 90, limit: 4 })))).toEqual(expected.filter((s) => s >= 30 && s <= 90).slice(0, 4));
+        expect(seqs(await collect(log.read({ ...filter, fromSeq: 30, toSeq: 90, limit: 4 })))).toEqual(
+          expected.filter((s) => s >= 30 && s <= 90).slice(0, 4),
+        );
       });
 
       it('drives a filtered read from an index: events it does not select are never read', async () => {
         const victim = all.find((e) => e.recording !== 'rec-2' && e.seq > 1);
         await log.db.put(rawEventKey(victim?.seq ?? 0), '{not json');
         await expectCode(collect(log.read()), 'CORRUPT_EVENT');
-        expect(seqs(await collect(log.read({ recording: 'rec-2' })))).toEqual(seqs(all.filter((e) => e.recording === 'rec-2')));
+        expect(seqs(await collect(log.read({ recording: 'rec-2' })))).toEqual(
+          seqs(all.filter((e) => e.recording === 'rec-2')),
+        );
         expect((await log.page({ recording: 'rec-2', order: 'desc', limit: 5 })).events).toHaveLength(5);
       });
 
@@ -359,14 +420,30 @@ export function describeEventLogContract(name: string, makeSubject: () => Contra
       it('walks the whole log with cursors in both directions, with and without a filter, no duplicate, no gap', async () => {
         const log = await open();
         const all = await log.append(mixedEvents(250));
-        for (const filter of [{}, { types: ['RecordingStarted'] }, { recording: 'rec-3', actor: 'recorder' as const }]) {
-          const expected = seqs(all.filter((e) => (filter.types === undefined || filter.types.includes(e.type)) && (filter.recording === undefined || (e.recording === filter.recording && e.metadata.actor.kind === 'recorder'))));
+        for (const filter of [
+          {},
+          { types: ['RecordingStarted'] },
+          { recording: 'rec-3', actor: 'recorder' as const },
+        ]) {
+          const expected = seqs(
+            all.filter(
+              (e) =>
+                (filter.types === undefined || filter.types.includes(e.type)) &&
+                (filter.recording === undefined ||
+                  (e.recording === filter.recording && e.metadata.actor.kind === 'recorder')),
+            ),
+          );
           for (const order of ['asc', 'desc'] as const) {
             const seen: number[] = [];
             let cursor: number | undefined;
             let pages = 0;
             do {
-              const page = await log.page({ ...filter, order, limit: 17, ...(cursor === undefined ? {} : order === 'asc' ? { after: cursor } : { before: cursor }) });
+              const page = await log.page({
+                ...filter,
+                order,
+                limit: 17,
+                ...(cursor === undefined ? {} : order === 'asc' ? { after: cursor } : { before: cursor }),
+              });
               expect(page.head).toBe(250);
               expect(page.events.length).toBeLessThanOrEqual(17);
               seen.push(...seqs(page.events));
@@ -401,8 +478,12 @@ export function describeEventLogContract(name: string, makeSubject: () => Contra
         await log.append(range(1, 300).map((n) => makeEvent(n)));
         await log.db.put(rawEventKey(5), '{not json');
         expect(seqs((await log.page({ after: 250, limit: 10 })).events)).toEqual(range(251, 260));
-        expect(seqs((await log.page({ before: 200, order: 'desc', limit: 10 })).events)).toEqual(range(190, 199).reverse());
-        expect(seqs((await log.page({ types: ['ClockOffsetSet'], after: 250, limit: 10 })).events)).toEqual(range(251, 260));
+        expect(seqs((await log.page({ before: 200, order: 'desc', limit: 10 })).events)).toEqual(
+          range(190, 199).reverse(),
+        );
+        expect(seqs((await log.page({ types: ['ClockOffsetSet'], after: 250, limit: 10 })).events)).toEqual(
+          range(251, 260),
+        );
         await expectCode(log.page({ before: 10, order: 'desc' }), 'CORRUPT_EVENT');
       });
     });
@@ -465,8 +546,13 @@ export function describeEventLogContract(name: string, makeSubject: () => Contra
         const log = await open();
         const first = await log.append(mixedEvents(60));
         const expectedCatchUp = seqs(first.filter((e) => e.seq > 20 && e.recording === 'rec-1'));
-        const events = firstValueFrom(log.subscribe({ after: 20, recording: 'rec-1' }).pipe(take(expectedCatchUp.length + 2), toArray()));
-        await log.append([{ ...makeEvent(61), recording: 'rec-9' }, { ...makeEvent(62), recording: 'rec-1' }]);
+        const events = firstValueFrom(
+          log.subscribe({ after: 20, recording: 'rec-1' }).pipe(take(expectedCatchUp.length + 2), toArray()),
+        );
+        await log.append([
+          { ...makeEvent(61), recording: 'rec-9' },
+          { ...makeEvent(62), recording: 'rec-1' },
+        ]);
         await log.append([{ ...makeEvent(63), recording: 'rec-1' }]);
         expect(seqs(await events)).toEqual([...expectedCatchUp, 62, 63]);
       });
@@ -524,7 +610,11 @@ export function describeEventLogContract(name: string, makeSubject: () => Contra
 
     describe('stored text', () => {
       it('readStored yields each event exactly as written (never upcast), in range, and its hash recomputes', async () => {
-        const upcasters = new UpcasterRegistry().register({ type: 'ClockOffsetSet', fromVersion: 1, upcast: (d) => ({ ...(d as object), offsetSeconds: 0 }) });
+        const upcasters = new UpcasterRegistry().register({
+          type: 'ClockOffsetSet',
+          fromVersion: 1,
+          upcast: (d) => ({ ...(d as object), offsetSeconds: 0 }),
+        });
         const log = await open({ upcasters });
         await log.append([makeEvent(1), makeEvent(2), makeEvent(3), makeEvent(4)]);
         const all = await collect(log.readStored());
@@ -542,13 +632,20 @@ export function describeEventLogContract(name: string, makeSubject: () => Contra
 
     describe('tail (pull-based)', () => {
       /** Counts what the store hands out: events fetched by iterators, iterators opened and closed. */
-      function meterReads(log: AbstractLevelEventLog): { fetched: () => number; open: () => number; restore: () => void } {
+      function meterReads(log: AbstractLevelEventLog): {
+        fetched: () => number;
+        open: () => number;
+        restore: () => void;
+      } {
         const db = log.db as unknown as { iterator: (...args: unknown[]) => unknown };
         const realIterator = db.iterator;
         let fetched = 0;
         let open = 0;
         db.iterator = (...args: unknown[]) => {
-          const iterator = realIterator.apply(log.db, args) as { nextv: (...a: unknown[]) => Promise<unknown[]>; close: () => Promise<void> };
+          const iterator = realIterator.apply(log.db, args) as {
+            nextv: (...a: unknown[]) => Promise<unknown[]>;
+            close: () => Promise<void>;
+          };
           const realNextv = iterator.nextv.bind(iterator);
           const realClose = iterator.close.bind(iterator);
           open += 1;
@@ -596,7 +693,7 @@ export function describeEventLogContract(name: string, makeSubject: () => Contra
         expect(headWhenCaughtUp).toBeGreaterThan(600);
       });
 
-      it('reads at the consumer\'s pace: a consumer that stops pulling makes the log read nothing more', async () => {
+      it("reads at the consumer's pace: a consumer that stops pulling makes the log read nothing more", async () => {
         const log = await open();
         await log.append(range(1, 2000).map((n) => makeEvent(n)));
         const meter = meterReads(log);
@@ -624,7 +721,10 @@ export function describeEventLogContract(name: string, makeSubject: () => Contra
             if (batch[batch.length - 1]?.seq === 603) break;
           }
         })();
-        await log.append([{ ...makeEvent(601), recording: 'rec-9' }, { ...makeEvent(602), recording: 'rec-1' }]);
+        await log.append([
+          { ...makeEvent(601), recording: 'rec-9' },
+          { ...makeEvent(602), recording: 'rec-1' },
+        ]);
         await log.append([{ ...makeEvent(603), recording: 'rec-1' }]);
         await consuming;
         expect(batches.flat()).toEqual([...expected, 602, 603]);
@@ -672,7 +772,8 @@ export function describeEventLogContract(name: string, makeSubject: () => Contra
         await expect(waitingLive).resolves.toEqual({ done: true, value: undefined });
         // Mid catch-up: at most the chunk already read, then the end; never an error.
         const rest = [];
-        for (let step = await catchingUp.next(); step.done !== true; step = await catchingUp.next()) rest.push(step.value.seq);
+        for (let step = await catchingUp.next(); step.done !== true; step = await catchingUp.next())
+          rest.push(step.value.seq);
         expect(rest.length).toBeLessThan(300);
         await expect(collect(log.tail())).resolves.toEqual([]);
       });
@@ -689,9 +790,16 @@ export function describeEventLogContract(name: string, makeSubject: () => Contra
       it('reads old shapes as the newest version on every read path; the stored form keeps verifying', async () => {
         const upcasters = new UpcasterRegistry()
           .register({ type: 'ClockOffsetSet', fromVersion: 1, upcast: (d) => ({ ...(d as object), offsetSeconds: 0 }) })
-          .register({ type: 'ClockOffsetSet', fromVersion: 2, upcast: (d) => ({ ...(d as object), source: 'upcast' }) });
+          .register({
+            type: 'ClockOffsetSet',
+            fromVersion: 2,
+            upcast: (d) => ({ ...(d as object), source: 'upcast' }),
+          });
         const log = await open({ upcasters });
-        const [stored] = await log.append([makeEvent(1), { ...makeEvent(2), v: 3, data: { n: 2, offsetSeconds: 5, source: 'cli' } }]);
+        const [stored] = await log.append([
+          makeEvent(1),
+          { ...makeEvent(2), v: 3, data: { n: 2, offsetSeconds: 5, source: 'cli' } },
+        ]);
         expect(stored?.v).toBe(1);
         const v3 = { n: 1, offsetSeconds: 0, source: 'upcast' };
         expect(await log.get(1)).toMatchObject({ v: 3, data: v3, hash: stored?.hash });
@@ -723,7 +831,13 @@ export function describeEventLogContract(name: string, makeSubject: () => Contra
 
       it('passes an intact log, whole or in part, and reports progress', async () => {
         const progress: number[] = [];
-        expect(await log.verify({ onProgress: (seq) => progress.push(seq) })).toEqual({ ok: true, from: 1, to: 10, checked: 10, headHash: log.headHash() });
+        expect(await log.verify({ onProgress: (seq) => progress.push(seq) })).toEqual({
+          ok: true,
+          from: 1,
+          to: 10,
+          checked: 10,
+          headHash: log.headHash(),
+        });
         expect(progress.at(-1)).toBe(10);
         expect(await log.verify({ from: 4, to: 6 })).toMatchObject({ ok: true, checked: 3, headHash: stored(6).hash });
       });
@@ -778,7 +892,8 @@ export function describeEventLogContract(name: string, makeSubject: () => Contra
         log = await open();
         await log.append(mixedEvents(20));
       });
-      const indexKeyOf = (index: string, value: string, seq: number): string => `!${index}!${value}\u0000${encodeSequenceKey(seq)}`;
+      const indexKeyOf = (index: string, value: string, seq: number): string =>
+        `!${index}!${value}\u0000${encodeSequenceKey(seq)}`;
 
       it('passes intact indexes, whole and in part', async () => {
         expect((await log.verify()).ok).toBe(true);
@@ -813,7 +928,11 @@ export function describeEventLogContract(name: string, makeSubject: () => Contra
         expect(await log.readSnapshot('store')).toBeUndefined();
         await log.writeSnapshot('store', { seq: 3, version: 1, value: { active: 'rec-1', names: ['a', 'b'] } });
         await log.writeSnapshot('other', { seq: 1, version: 2, value: 42 });
-        expect(await log.readSnapshot('store')).toEqual({ seq: 3, version: 1, value: { active: 'rec-1', names: ['a', 'b'] } });
+        expect(await log.readSnapshot('store')).toEqual({
+          seq: 3,
+          version: 1,
+          value: { active: 'rec-1', names: ['a', 'b'] },
+        });
         await log.writeSnapshot('store', { seq: 4, version: 1, value: null });
         expect(await log.readSnapshot('store')).toEqual({ seq: 4, version: 1, value: null });
         expect(await log.readSnapshot<number>('other')).toEqual({ seq: 1, version: 2, value: 42 });

@@ -7,18 +7,55 @@ describe('createDiagSource', () => {
   });
 
   it('accepts every documented spec and keeps it as the source spec', () => {
-    for (const spec of ['synthetic', 'synthetic:rate=2000,seed=7', 'synthetic:rate=0,pace=fast', 'qmdl:/tmp/x.qmdl.gz', 'qmdl:/tmp/x.qmdl?pace=fast', 'fifo:/tmp/diag.fifo', 'tcp:127.0.0.1:4000', 'tcp:localhost:1', 'tcp:[::1]:65535']) {
+    for (const spec of [
+      'synthetic',
+      'synthetic:rate=2000,seed=7',
+      'synthetic:rate=0,pace=fast',
+      'qmdl:/tmp/x.qmdl.gz',
+      'qmdl:/tmp/x.qmdl?pace=fast',
+      'fifo:/tmp/diag.fifo',
+      'tcp:127.0.0.1:4000',
+      'tcp:localhost:1',
+      'tcp:[::1]:65535',
+    ]) {
       expect(createDiagSource(spec)?.spec).toBe(spec);
     }
   });
 
   it('refuses malformed specs with INVALID_SOURCE', () => {
-    for (const spec of ['', 'bogus', 'none:x', 'synthetic:rate=-1', 'synthetic:rate=abc', 'synthetic:speed=3', 'synthetic:rate', 'synthetic:seed=1.5', 'synthetic:rate=1,rate=2', 'qmdl:', 'qmdl:?pace=fast', 'qmdl:/x?pace=slow', 'qmdl:/x?foo=1', 'fifo:', 'tcp:', 'tcp:host', 'tcp:host:0', 'tcp:host:70000', 'tcp::80', 'tcp:[nothost]:80', 'tcp:a:b']) {
+    for (const spec of [
+      '',
+      'bogus',
+      'none:x',
+      'synthetic:rate=-1',
+      'synthetic:rate=abc',
+      'synthetic:speed=3',
+      'synthetic:rate',
+      'synthetic:seed=1.5',
+      'synthetic:rate=1,rate=2',
+      'qmdl:',
+      'qmdl:?pace=fast',
+      'qmdl:/x?pace=slow',
+      'qmdl:/x?foo=1',
+      'fifo:',
+      'tcp:',
+      'tcp:host',
+      'tcp:host:0',
+      'tcp:host:70000',
+      'tcp::80',
+      'tcp:[nothost]:80',
+      'tcp:a:b',
+    ]) {
       expect([spec, codeOf(() => createDiagSource(spec))]).toEqual([spec, 'INVALID_SOURCE']);
     }
   });
 
   it('starts every source with zeroed stats', () => {
-    expect(createDiagSource('tcp:127.0.0.1:9')?.stats()).toEqual({ framesOk: 0, framesBad: 0, bytesSkipped: 0, reconnects: 0 });
+    expect(createDiagSource('tcp:127.0.0.1:9')?.stats()).toEqual({
+      framesOk: 0,
+      framesBad: 0,
+      bytesSkipped: 0,
+      reconnects: 0,
+    });
   });
 });

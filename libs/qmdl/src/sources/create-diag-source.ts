@@ -73,9 +73,12 @@ export function createDiagSource(spec: string, options: DiagSourceOptions = {}):
       const paceText = params.get('pace');
       return new SyntheticDiagSource({
         spec: trimmed,
-        rateMessagesPerSecond: rateText !== undefined ? parseNumber(spec, 'rate', rateText, false) : options.rateMessagesPerSecond ?? DEFAULT_RATE,
-        seed: seedText !== undefined ? parseNumber(spec, 'seed', seedText, true) : options.seed ?? 1,
-        pace: paceText !== undefined ? parsePace(spec, paceText) : options.pace ?? 'realtime',
+        rateMessagesPerSecond:
+          rateText !== undefined
+            ? parseNumber(spec, 'rate', rateText, false)
+            : (options.rateMessagesPerSecond ?? DEFAULT_RATE),
+        seed: seedText !== undefined ? parseNumber(spec, 'seed', seedText, true) : (options.seed ?? 1),
+        pace: paceText !== undefined ? parsePace(spec, paceText) : (options.pace ?? 'realtime'),
         ...(options.clockOffsetMs === undefined ? {} : { clockOffsetMs: options.clockOffsetMs }),
       });
     }
@@ -89,14 +92,18 @@ export function createDiagSource(spec: string, options: DiagSourceOptions = {}):
       return new QmdlFileDiagSource({
         spec: trimmed,
         path,
-        pace: paceText !== undefined ? parsePace(spec, paceText) : options.pace ?? 'realtime',
+        pace: paceText !== undefined ? parsePace(spec, paceText) : (options.pace ?? 'realtime'),
         maxReplayGapMs: options.maxReplayGapMs ?? 5000,
         ...(maxFrameBytes === undefined ? {} : { maxFrameBytes }),
       });
     }
     case 'fifo': {
       if (rest === undefined || rest === '') return invalid(spec, 'expected fifo:<path>');
-      return new FifoDiagSource({ spec: trimmed, path: rest, ...(maxFrameBytes === undefined ? {} : { maxFrameBytes }) });
+      return new FifoDiagSource({
+        spec: trimmed,
+        path: rest,
+        ...(maxFrameBytes === undefined ? {} : { maxFrameBytes }),
+      });
     }
     case 'tcp': {
       const match = /^(?:\[([^\]]+)\]|([^:[\]]+)):(\d{1,5})$/.exec(rest ?? '');
@@ -107,7 +114,8 @@ export function createDiagSource(spec: string, options: DiagSourceOptions = {}):
       if (!Number.isInteger(port) || port < 1 || port > 65535) invalid(spec, 'port must be 1–65535');
       const initial = options.reconnectInitialMs ?? 100;
       const max = options.reconnectMaxMs ?? 5000;
-      if (!(initial > 0) || !(max >= initial)) throw new TypeError('createDiagSource: need 0 < reconnectInitialMs <= reconnectMaxMs');
+      if (!(initial > 0) || !(max >= initial))
+        throw new TypeError('createDiagSource: need 0 < reconnectInitialMs <= reconnectMaxMs');
       return new TcpDiagSource({
         spec: trimmed,
         host,

@@ -66,6 +66,8 @@ describe('fifo source', () => {
   });
 
   it('fails on a missing path with SOURCE_OPEN_FAILED', async () => {
-    await expect(drain(createDiagSource(`fifo:${path.join(dir, 'nope')}`))).rejects.toMatchObject({ code: 'SOURCE_OPEN_FAILED' });
+    await expect(drain(createDiagSource(`fifo:${path.join(dir, 'nope')}`))).rejects.toMatchObject({
+      code: 'SOURCE_OPEN_FAILED',
+    });
   });
 });

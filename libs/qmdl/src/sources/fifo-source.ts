@@ -27,7 +27,9 @@ export class FifoDiagSource implements DiagSource {
 
   constructor(private readonly options: FifoSourceOptions) {
     this.spec = options.spec;
-    this.splitter = new FrameSplitter(options.maxFrameBytes === undefined ? {} : { maxFrameBytes: options.maxFrameBytes });
+    this.splitter = new FrameSplitter(
+      options.maxFrameBytes === undefined ? {} : { maxFrameBytes: options.maxFrameBytes },
+    );
   }
 
   stats(): DiagSourceStats {
@@ -53,7 +55,10 @@ export class FifoDiagSource implements DiagSource {
       return createReadStream(path, { fd, autoClose: true });
     } catch (error) {
       if (fd !== undefined) closeQuietly(fd);
-      throw qmdlError(QmdlErrorCode.SOURCE_OPEN_FAILED, `cannot open ${path} for reading`, { cause: error, details: { path } });
+      throw qmdlError(QmdlErrorCode.SOURCE_OPEN_FAILED, `cannot open ${path} for reading`, {
+        cause: error,
+        details: { path },
+      });
     }
   }
 }

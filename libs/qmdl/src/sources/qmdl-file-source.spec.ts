@@ -79,7 +79,9 @@ describe('qmdl replay source', () => {
     // 12 messages 20 ms apart span 220 ms. No chunk comes before its message time (a bound a slow
     // machine cannot break)...
     expect(elapsed).toBeGreaterThanOrEqual(200);
-    chunks.forEach((chunk, i) => expect(arrivals[i]).toBeGreaterThanOrEqual((chunk.lastMessageTimeMs ?? 0) - startTimeMs - MIN_WAIT_SLACK_MS));
+    chunks.forEach((chunk, i) =>
+      expect(arrivals[i]).toBeGreaterThanOrEqual((chunk.lastMessageTimeMs ?? 0) - startTimeMs - MIN_WAIT_SLACK_MS),
+    );
     // ...and the replay takes the span, not more: beyond it only what the fast replay of the same
     // file took in this run (scaled, as pacing reads the file in smaller steps) and timer slack.
     expect(elapsed).toBeLessThan(220 + 4 * fastElapsed + 1000);
@@ -104,6 +106,8 @@ describe('qmdl replay source', () => {
   });
 
   it('fails on a missing file with QMDL_READ_FAILED', async () => {
-    await expect(drain(createDiagSource(`qmdl:${path.join(dir, 'missing.qmdl')}`))).rejects.toMatchObject({ code: 'QMDL_READ_FAILED' });
+    await expect(drain(createDiagSource(`qmdl:${path.join(dir, 'missing.qmdl')}`))).rejects.toMatchObject({
+      code: 'QMDL_READ_FAILED',
+    });
   });
 });

@@ -29,7 +29,9 @@ export class QmdlFileDiagSource implements DiagSource {
 
   constructor(private readonly options: QmdlFileSourceOptions) {
     this.spec = options.spec;
-    this.splitter = new FrameSplitter(options.maxFrameBytes === undefined ? {} : { maxFrameBytes: options.maxFrameBytes });
+    this.splitter = new FrameSplitter(
+      options.maxFrameBytes === undefined ? {} : { maxFrameBytes: options.maxFrameBytes },
+    );
   }
 
   stats(): DiagSourceStats {
@@ -41,7 +43,8 @@ export class QmdlFileDiagSource implements DiagSource {
     const path = this.options.path;
     try {
       const stat = await fs.stat(path);
-      if (!stat.isFile()) throw qmdlError(QmdlErrorCode.SOURCE_OPEN_FAILED, `${path} is not a regular file`, { details: { path } });
+      if (!stat.isFile())
+        throw qmdlError(QmdlErrorCode.SOURCE_OPEN_FAILED, `${path} is not a regular file`, { details: { path } });
       await fs.access(path, fsConstants.R_OK);
     } catch (error) {
       if ((error as { code?: unknown }).code === QmdlErrorCode.SOURCE_OPEN_FAILED) throw error;

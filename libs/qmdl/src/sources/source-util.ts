@@ -47,7 +47,11 @@ export function destroyOnAbort(signal: AbortSignal, target: { destroy(): unknown
  * when the signal aborts or the consumer stops; a read error after an abort
  * ends the walk quietly.
  */
-export async function* framesOf(stream: Readable, splitter: FrameSplitter, signal: AbortSignal): AsyncGenerator<HdlcFrame[]> {
+export async function* framesOf(
+  stream: Readable,
+  splitter: FrameSplitter,
+  signal: AbortSignal,
+): AsyncGenerator<HdlcFrame[]> {
   const stopListening = destroyOnAbort(signal, stream);
   try {
     for await (const data of stream) yield splitter.push(data as Buffer);

@@ -34,7 +34,11 @@ describe('synthetic source', () => {
     const two = await take('synthetic:seed=9,pace=fast', 20, { rateMessagesPerSecond: 5 });
     // Timestamps differ (they start at the wall clock); the RRC messages do not.
     const rrc = (chunks: DiagChunk[]) =>
-      chunks.flatMap((c) => new FrameSplitter().push(c.frames).map((f) => parseLteRrcOtaBody(parseDiagLogMessage(f.payload).body).payload.toString('hex')));
+      chunks.flatMap((c) =>
+        new FrameSplitter()
+          .push(c.frames)
+          .map((f) => parseLteRrcOtaBody(parseDiagLogMessage(f.payload).body).payload.toString('hex')),
+      );
     expect(rrc(one.chunks)).toEqual(rrc(two.chunks));
     expect(one.chunks.map((c) => c.frameCount)).toEqual(two.chunks.map((c) => c.frameCount));
   });

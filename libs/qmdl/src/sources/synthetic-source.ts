@@ -34,7 +34,11 @@ export class SyntheticDiagSource implements DiagSource {
     // A modem stamps messages with its own clock; this one plays a modem whose clock is the
     // store's adjusted one, so message times agree with the recording's start time.
     const offset = this.options.clockOffsetMs ?? 0;
-    const generator = new SyntheticDiagGenerator({ seed, rateMessagesPerSecond: rate, startTimeMs: Date.now() + offset });
+    const generator = new SyntheticDiagGenerator({
+      seed,
+      rateMessagesPerSecond: rate,
+      startTimeMs: Date.now() + offset,
+    });
     const paced = pace === 'realtime' && rate > 0;
     while (!signal.aborted) {
       const container = generator.nextContainer();
@@ -46,7 +50,11 @@ export class SyntheticDiagSource implements DiagSource {
         if (signal.aborted) return;
       }
       this.counters.framesOk += container.frameCount;
-      yield { frames: container.frames, frameCount: container.frameCount, lastMessageTimeMs: container.lastMessageTimeMs };
+      yield {
+        frames: container.frames,
+        frameCount: container.frameCount,
+        lastMessageTimeMs: container.lastMessageTimeMs,
+      };
     }
   }
 }

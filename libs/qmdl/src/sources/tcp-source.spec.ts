@@ -11,7 +11,10 @@ afterEach(async () => {
   await Promise.all(servers.splice(0).map((s) => new Promise((resolve) => s.close(resolve))));
 });
 
-async function listen(handler: (socket: Socket, index: number) => void, port = 0): Promise<{ server: Server; port: number }> {
+async function listen(
+  handler: (socket: Socket, index: number) => void,
+  port = 0,
+): Promise<{ server: Server; port: number }> {
   let index = 0;
   const server = createServer((socket) => handler(socket, index++));
   servers.push(server);
@@ -40,7 +43,12 @@ describe('tcp source', () => {
       if (frames >= 70) controller.abort();
     }
     expect(bytesOf(Buffer.concat(received.map((c) => c.frames)))).toEqual(bytesOf(Buffer.concat([first, second])));
-    expect(source?.stats()).toEqual({ framesOk: 70, framesBad: 2, bytesSkipped: garbage.length + cut.length, reconnects: 1 });
+    expect(source?.stats()).toEqual({
+      framesOk: 70,
+      framesBad: 2,
+      bytesSkipped: garbage.length + cut.length,
+      reconnects: 1,
+    });
   });
 
   it('keeps retrying with backoff while nobody listens, then connects', async () => {

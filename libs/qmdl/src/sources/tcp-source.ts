@@ -26,7 +26,9 @@ export class TcpDiagSource implements DiagSource {
 
   constructor(private readonly options: TcpSourceOptions) {
     this.spec = options.spec;
-    this.splitter = new FrameSplitter(options.maxFrameBytes === undefined ? {} : { maxFrameBytes: options.maxFrameBytes });
+    this.splitter = new FrameSplitter(
+      options.maxFrameBytes === undefined ? {} : { maxFrameBytes: options.maxFrameBytes },
+    );
   }
 
   stats(): DiagSourceStats {

@@ -4,7 +4,14 @@ import { buildDiagLogMessage, encodeHdlcFrame } from '@ledger/qmdl';
  * LTE RRC OTA bodies laid out by hand per ext header version (0–4, 5–7, 8–24,
  * 25+), so the specs do not build their input with the parser's own layout.
  */
-export function rrcBody(options: { version: number; pdu: number; earfcn?: number; sfnSubfn?: number; pci?: number; payload?: Buffer }): Buffer {
+export function rrcBody(options: {
+  version: number;
+  pdu: number;
+  earfcn?: number;
+  sfnSubfn?: number;
+  pci?: number;
+  payload?: Buffer;
+}): Buffer {
   const { version, pdu, earfcn = 100, sfnSubfn = 0, pci = 1, payload = Buffer.from([0x40, 0x01]) } = options;
   const bytes: number[] = [version, 15, 2];
   if (version >= 25) bytes.push(16, 1);

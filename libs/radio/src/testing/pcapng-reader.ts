@@ -42,7 +42,12 @@ export function readPcapng(file: Buffer): PcapngFile {
       const timeUs = (BigInt(block.readUInt32BE(12)) << 32n) | BigInt(block.readUInt32BE(16));
       const data = block.subarray(28, 28 + captured);
       const comment = options(block, 28 + ((captured + 3) & ~3), total - 4).get(1);
-      result.packets.push({ timeUs, data, originalLength: block.readUInt32BE(24), ...(comment === undefined ? {} : { comment: comment.toString('utf8') }) });
+      result.packets.push({
+        timeUs,
+        data,
+        originalLength: block.readUInt32BE(24),
+        ...(comment === undefined ? {} : { comment: comment.toString('utf8') }),
+      });
     } else {
       throw new Error(`unexpected block type ${type}`);
     }
@@ -59,11 +64,21 @@ function onesComplement(data: Buffer, initial = 0): number {
 }
 
 /** The parts of a raw-IPv4 packet carrying GSMTAP, with both checksums verified. */
-export function unpackGsmtap(packet: Buffer): { ipId: number; srcPort: number; dstPort: number; gsmtap: Buffer; ipChecksumOk: boolean; udpChecksumOk: boolean } {
+export function unpackGsmtap(packet: Buffer): {
+  ipId: number;
+  srcPort: number;
+  dstPort: number;
+  gsmtap: Buffer;
+  ipChecksumOk: boolean;
+  udpChecksumOk: boolean;
+} {
   const ihl = ((packet[0] as number) & 0x0f) * 4;
   const udp = packet.subarray(ihl);
   const udpLength = udp.readUInt16BE(4);
-  const pseudo = Buffer.concat([packet.subarray(12, 20), Buffer.from([0, packet[9] as number, udpLength >> 8, udpLength & 0xff])]);
+  const pseudo = Buffer.concat([
+    packet.subarray(12, 20),
+    Buffer.from([0, packet[9] as number, udpLength >> 8, udpLength & 0xff]),
+  ]);
   return {
     ipId: packet.readUInt16BE(4),
     srcPort: udp.readUInt16BE(0),
@@ -71,6 +86,7 @@ export function unpackGsmtap(packet: Buffer): { ipId: number; srcPort: number; d
     gsmtap: udp.subarray(8, udpLength),
     ipChecksumOk: onesComplement(packet.subarray(0, ihl)) === 0xffff && packet.readUInt16BE(2) === packet.length,
     // 0 means "no checksum" for UDP over IPv4; any other value must verify.
-    udpChecksumOk: udp.readUInt16BE(6) === 0 || onesComplement(Buffer.concat([pseudo, udp.subarray(0, udpLength)])) === 0xffff,
+    udpChecksumOk:
+      udp.readUInt16BE(6) === 0 || onesComplement(Buffer.concat([pseudo, udp.subarray(0, udpLength)])) === 0xffff,
   };
 }

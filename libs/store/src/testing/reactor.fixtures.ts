@@ -8,7 +8,10 @@ import type { Command, StoredEvent } from '@ledger/domain';
 
 /** Inputs: one SetClockOffset per event (offset = its index), any number of them in one unit. */
 export function inputCommands(count: number): Command[] {
-  return Array.from({ length: count }, (_, i): Command => ({ type: 'SetClockOffset', data: { offsetSeconds: i % 1000 } }));
+  return Array.from({ length: count }, (_, i): Command => ({
+    type: 'SetClockOffset',
+    data: { offsetSeconds: i % 1000 },
+  }));
 }
 
 /** The output for one input event: a GPS fix whose latitude encodes the input's seq (seq / 1000, at most 90,000). */
