@@ -8,32 +8,7 @@ import { LiveFeed, type LiveStatus } from './live';
 import { recordingView } from './recording-view';
 import { timeTravelView } from './time-travel';
 import type { EventsPage } from './types';
-
-/** A screen (or the detail drawer): its root element and how to let it go. */
-export interface View {
-  readonly el: HTMLElement;
-  destroy(): void;
-  /** The event shown in the drawer, so a table can highlight its row. */
-  select?(seq: number | undefined): void;
-}
-
-/** What views get from the shell. */
-export interface Ctx {
-  /** Aborted when the session ends (sign-out, 401). */
-  readonly signal: AbortSignal;
-  readonly live: LiveFeed;
-  /** Live-tail pause, shared by every table view. */
-  readonly tail: { paused: boolean };
-  navigate(href: string, options?: { replace?: boolean }): void;
-  /** Rebuilds the current view from its URL (e.g. back to the newest events). */
-  reload(): void;
-  /** An in-app link: a real href (new tab works) that navigates without reloading. */
-  link(href: string, attrs: Attrs | null, ...children: Child[]): HTMLAnchorElement;
-  /** The current URL with the detail drawer on this event. */
-  eventHref(seq: number): string;
-  /** Head seq seen so far (from responses and the live tail). */
-  head(): number;
-}
+import type { Ctx, View } from './view';
 
 const LIVE_LABELS: Readonly<Record<LiveStatus, string>> = {
   connecting: 'Connecting…',

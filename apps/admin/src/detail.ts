@@ -1,9 +1,9 @@
 import { ApiError, errorText, getJson, isAbort, seg } from './api';
-import type { Ctx, View } from './app';
 import { h, jsonBlock, replaceChildren } from './dom';
 import { eventRow, eventTableHead } from './events-view';
 import { BASE, actorTitle, formatActor, formatTime, typeChip } from './format';
 import type { EventsPage, StoredEvent } from './types';
+import type { Ctx, View } from './view';
 
 function field(label: string, value: Node | string, mono = false): HTMLElement[] {
   return [h('dt', null, label), h('dd', { class: mono ? 'mono' : undefined }, value)];

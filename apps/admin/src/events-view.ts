@@ -1,5 +1,4 @@
 import { errorText, getJson, isAbort } from './api';
-import type { Ctx, View } from './app';
 import { h, replaceChildren } from './dom';
 import {
   filtersFromQuery,
@@ -12,6 +11,7 @@ import {
 } from './filters';
 import { BASE, actorTitle, formatActor, formatTime, shortId, typeChip } from './format';
 import { EVENT_TYPES, type EventsPage, type StoredEvent } from './types';
+import type { Ctx, View } from './view';
 
 const PAGE_SIZE = 200;
 

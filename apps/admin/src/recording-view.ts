@@ -1,9 +1,9 @@
 import { ApiError, errorText, getJson, isAbort, seg } from './api';
-import type { Ctx, View } from './app';
 import { h, replaceChildren, svg } from './dom';
 import { BASE, formatActor, formatBytes, formatTime, summarize, typeChip } from './format';
 import { manifestTable } from './time-travel';
 import type { RecordingHistory, StoredEvent } from './types';
+import type { Ctx, View } from './view';
 
 interface Point {
   readonly t: number;

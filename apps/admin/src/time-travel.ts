@@ -1,9 +1,9 @@
 import { errorText, isAbort, request, seg } from './api';
-import type { Ctx, View } from './app';
 import { h, replaceChildren } from './dom';
 import { fromLocalInput, toLocalInput } from './filters';
 import { BASE, formatBytes, formatTime } from './format';
 import type { Manifest, ManifestEntry } from './types';
+import type { Ctx, View } from './view';
 
 const GPS_MODES: Readonly<Record<number, string>> = { 0: 'off', 1: 'fixed', 2: 'api' };
 
