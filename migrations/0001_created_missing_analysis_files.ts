@@ -1,5 +1,6 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { isRecordingName, recordingFileNames } from '@ledger/domain';
 import type { Migration } from '@ledger/store';
 
 /**
@@ -22,11 +23,12 @@ export const createdMissingAnalysisFiles: Migration = {
     let created = 0;
     for (const entry of live) {
       // Names are decimal digits (an invariant), but a path is built from them: check anyway.
-      if (!/^[0-9]{1,20}$/.test(entry.name)) continue;
-      const qmdl = path.join(dir, `${entry.name}.qmdl${entry.compressed ? '.gz' : ''}`);
+      if (!isRecordingName(entry.name)) continue;
+      const files = recordingFileNames(entry.name, entry.compressed);
+      const qmdl = path.join(dir, files.qmdl);
       if (!(await exists(qmdl))) continue; // a damaged recording stays as it is
       try {
-        await fs.writeFile(path.join(dir, `${entry.name}.ndjson`), '', { flag: 'wx' });
+        await fs.writeFile(path.join(dir, files.analysis), '', { flag: 'wx' });
         created += 1;
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;

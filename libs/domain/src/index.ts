@@ -8,6 +8,7 @@ export * from './commands';
 export * from './state';
 export * from './rfc3339';
 export * from './naming';
+export * from './recording-layout';
 export * from './recording-entry';
 export * from './recordings.evolve';
 export * from './recordings.decider';

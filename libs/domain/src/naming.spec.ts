@@ -1,4 +1,15 @@
-import { compareRecordingsByStart, isRecordingName, lookup, nextFreeName, startTimeOfName } from '@ledger/domain';
+import {
+  compareRecordingsByStart,
+  isRecordingName,
+  lookup,
+  nextFreeName,
+  parseRecordingFileName,
+  parseRecordingName,
+  qmdlFileName,
+  RECORDING_NAME_MAX_DIGITS,
+  recordingFileNames,
+  startTimeOfName,
+} from '@ledger/domain';
 
 describe('recording names', () => {
   it('a name is the floored unix second of the start', () => {
@@ -10,6 +21,33 @@ describe('recording names', () => {
   it('only decimal digits make a name', () => {
     expect(isRecordingName('1717236000')).toBe(true);
     for (const bad of ['', 'abc', '12a', '-1', '1.5', ' 1', '1e9']) expect(isRecordingName(bad)).toBe(false);
+  });
+  it('a name is bounded: at most RECORDING_NAME_MAX_DIGITS digits, checked before a path is built', () => {
+    expect(isRecordingName('9'.repeat(RECORDING_NAME_MAX_DIGITS))).toBe(true);
+    expect(isRecordingName('9'.repeat(RECORDING_NAME_MAX_DIGITS + 1))).toBe(false);
+    expect(parseRecordingName('1717236000')).toBe('1717236000');
+    for (const bad of ['9'.repeat(RECORDING_NAME_MAX_DIGITS + 1), '../1', '1\0', 42, undefined]) {
+      expect(() => parseRecordingName(bad)).toThrow(expect.objectContaining({ code: 'INVALID_RECORDING_NAME' }));
+    }
+  });
+  it('the file layout: <name>.qmdl.gz or .qmdl, <name>.ndjson, <name>-gps.ndjson, and nothing else', () => {
+    expect(recordingFileNames('1717236000', true)).toEqual({
+      qmdl: '1717236000.qmdl.gz',
+      analysis: '1717236000.ndjson',
+      gps: '1717236000-gps.ndjson',
+    });
+    expect(qmdlFileName('1717236000', false)).toBe('1717236000.qmdl');
+    const names = recordingFileNames('7', false);
+    expect(parseRecordingFileName(recordingFileNames('7', true).qmdl)).toEqual({
+      name: '7',
+      kind: 'qmdl',
+      compressed: true,
+    });
+    expect(parseRecordingFileName(names.qmdl)).toEqual({ name: '7', kind: 'qmdl', compressed: false });
+    expect(parseRecordingFileName(names.analysis)).toEqual({ name: '7', kind: 'analysis', compressed: false });
+    expect(parseRecordingFileName(names.gps)).toEqual({ name: '7', kind: 'gps', compressed: false });
+    for (const other of ['7.pcapng', 'manifest.toml', '7.qmdl.tmp', 'a.qmdl', `${'9'.repeat(21)}.qmdl`, '7.ndjson.tmp'])
+      expect(parseRecordingFileName(other)).toBeUndefined();
   });
   it('lookup does not find Object.prototype members', () => {
     expect(lookup({}, 'constructor')).toBeUndefined();

@@ -1,3 +1,4 @@
+import { LedgerError } from './errors';
 import { canFormatRfc3339, formatRfc3339, parseRfc3339 } from './rfc3339';
 
 /**
@@ -7,11 +8,39 @@ import { canFormatRfc3339, formatRfc3339, parseRfc3339 } from './rfc3339';
  * backwards, get the next free second instead of truncating an older recording.
  */
 
-const RECORDING_NAME = /^[0-9]+$/;
+/**
+ * The most digits a recording name may have. Unix seconds need 10 until 2286;
+ * 20 holds any unsigned 64-bit number (the original's names) and keeps a name
+ * short enough to check before it becomes part of a path.
+ */
+export const RECORDING_NAME_MAX_DIGITS = 20;
 
-/** True for a name made of decimal digits only (Rayhunter's `<unix seconds>`). */
-export function isRecordingName(value: string): boolean {
+/**
+ * The recording-name rule as an unanchored regex source, to build the patterns
+ * that contain a name (file names, OpenAPI parameters) from this one rule.
+ */
+export const RECORDING_NAME_PATTERN = `[0-9]{1,${RECORDING_NAME_MAX_DIGITS}}`;
+
+const RECORDING_NAME = new RegExp(`^${RECORDING_NAME_PATTERN}$`);
+
+/** True for a recording name: 1 to {@link RECORDING_NAME_MAX_DIGITS} decimal digits (Rayhunter's `<unix seconds>`). */
+export function isRecordingName(value: unknown): value is string {
   return typeof value === 'string' && RECORDING_NAME.test(value);
+}
+
+/**
+ * `value` as a recording name, or a LedgerError INVALID_RECORDING_NAME. Every
+ * name that arrives from outside (a URL, a CLI argument, a file name) passes
+ * here before a path is built from it, so `../`, NUL and the like never become one.
+ */
+export function parseRecordingName(value: unknown): string {
+  if (isRecordingName(value)) return value;
+  const text = typeof value === 'string' ? value : '';
+  const shown = text.length > 64 ? `${text.slice(0, 64)}…` : text;
+  throw new LedgerError(
+    'INVALID_RECORDING_NAME',
+    `invalid recording name ${JSON.stringify(shown)}: expected 1 to ${RECORDING_NAME_MAX_DIGITS} decimal digits`,
+  );
 }
 
 /**

@@ -1,30 +1,18 @@
 import { type Dirent, promises as fs } from 'node:fs';
 import path from 'node:path';
-import { LedgerError } from '@ledger/domain';
+import { parseRecordingFileName, parseRecordingName, recordingFileNames } from '@ledger/domain';
 import type { RecordingPaths } from './ledger';
 
-/** Recording names are unix seconds: decimal digits only, bounded length. Checked before any path is built. */
-export const RECORDING_NAME = /^[0-9]{1,20}$/;
-
-export function assertRecordingName(name: string): void {
-  if (!RECORDING_NAME.test(name)) {
-    throw new LedgerError(
-      'INVALID_RECORDING_NAME',
-      `invalid recording name ${JSON.stringify(name.slice(0, 64))}: expected 1 to 20 decimal digits`,
-    );
-  }
-}
-
-/** The Rayhunter layout: `<dir>/<name>.qmdl.gz` (or `.qmdl`), `<name>.ndjson`, `<name>-gps.ndjson`. */
+/** The recordings of one directory, in the Rayhunter layout (the domain's `recordingFileNames`). */
 export class RecordingFiles {
   constructor(readonly dir: string) {}
 
   paths(name: string, compressed = true): RecordingPaths {
-    assertRecordingName(name);
+    const files = recordingFileNames(parseRecordingName(name), compressed);
     return {
-      qmdl: path.join(this.dir, `${name}.qmdl${compressed ? '.gz' : ''}`),
-      analysis: path.join(this.dir, `${name}.ndjson`),
-      gps: path.join(this.dir, `${name}-gps.ndjson`),
+      qmdl: path.join(this.dir, files.qmdl),
+      analysis: path.join(this.dir, files.analysis),
+      gps: path.join(this.dir, files.gps),
     };
   }
 
@@ -60,18 +48,17 @@ export class RecordingFiles {
       throw error;
     }
     for (const entry of entries) {
-      const match = RECORDING_FILE.exec(entry.name);
-      if (!match?.[1]) continue;
+      const layout = parseRecordingFileName(entry.name);
+      if (layout === undefined) continue;
       const file = path.join(this.dir, entry.name);
       if (!entry.isFile() && !(entry.isSymbolicLink() && (await isRegularFile(file)))) continue;
-      const name = match[1];
+      const name = layout.name;
       let files = found.get(name);
       if (files === undefined) {
         files = { qmdl: [], other: [] };
         found.set(name, files);
       }
-      if (match[2] === '.qmdl' || match[2] === '.qmdl.gz')
-        files.qmdl.push({ file, compressed: match[2] === '.qmdl.gz' });
+      if (layout.kind === 'qmdl') files.qmdl.push({ file, compressed: layout.compressed });
       else files.other.push(file);
     }
     // Oldest recording first (names are unix seconds), whatever order the directory had.
@@ -89,8 +76,6 @@ export interface FilesOnDisk {
   readonly qmdl: Array<{ readonly file: string; readonly compressed: boolean }>;
   readonly other: string[];
 }
-
-const RECORDING_FILE = /^([0-9]{1,20})(\.qmdl|\.qmdl\.gz|\.ndjson|-gps\.ndjson)$/;
 
 async function isRegularFile(file: string): Promise<boolean> {
   try {

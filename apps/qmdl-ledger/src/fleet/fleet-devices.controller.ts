@@ -3,10 +3,16 @@ import zlib from 'node:zlib';
 import { Controller, Get, Logger, Param, Query, Res, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { ZipFile } from 'yazl';
-import { LedgerError, parseRfc3339, toRayhunterManifest, type QmdlStoreState } from '@ledger/domain';
+import {
+  LedgerError,
+  parseRfc3339,
+  recordingFileNames,
+  toRayhunterManifest,
+  type QmdlStoreState,
+} from '@ledger/domain';
 import type { HttpResponse as Response } from '../http/http-types';
 import { parseEventQuery } from '../http/event-query';
-import { parseRecordingName } from '../http/recording-name';
+import { parseRecordingName, RECORDING_NAME_PARAM, recordingRoute } from '../http/recording-name';
 import { parseStoreId } from './devices.service';
 import { FleetAdminGuard } from './fleet-admin.guard';
 import { FleetViewsService, type FleetDeviceSummary } from './fleet-views.service';
@@ -103,14 +109,14 @@ export class FleetDevicesController {
     );
   }
 
-  @Get(':storeId/qmdl/:name')
+  @Get(recordingRoute(':storeId/qmdl'))
   @ApiOperation({
     summary: "A recording's QMDL (decompressed) from the central copy, also after the device deleted it",
   })
   @ApiResponse({ status: 404, description: 'NO_SUCH_RECORDING: no bytes of it were shipped' })
   async qmdl(
     @Param('storeId') storeIdRaw: string,
-    @Param('name') nameRaw: string,
+    @Param(RECORDING_NAME_PARAM) nameRaw: string,
     @Res() res: Response,
   ): Promise<void> {
     const storeId = parseStoreId(storeIdRaw);
@@ -124,22 +130,27 @@ export class FleetDevicesController {
     });
   }
 
-  @Get(':storeId/zip/:name')
+  @Get(recordingRoute(':storeId/zip'))
   @ApiOperation({ summary: 'A zip of the QMDL (decompressed), the analysis and the GPS file, from the central copy' })
-  async zip(@Param('storeId') storeIdRaw: string, @Param('name') nameRaw: string, @Res() res: Response): Promise<void> {
+  async zip(
+    @Param('storeId') storeIdRaw: string,
+    @Param(RECORDING_NAME_PARAM) nameRaw: string,
+    @Res() res: Response,
+  ): Promise<void> {
     const storeId = parseStoreId(storeIdRaw);
     const name = parseRecordingName(nameRaw, '.zip');
     await this.requireShipped(storeId, name);
     const zip = new ZipFile();
     const mtime = new Date();
-    zip.addReadStream(await decompressed(this.views.fileChunks(storeId, name, 'qmdl')), `${name}.qmdl`, {
+    const files = recordingFileNames(name, false);
+    zip.addReadStream(await decompressed(this.views.fileChunks(storeId, name, 'qmdl')), files.qmdl, {
       compress: false,
       mtime,
       mode: 0o100644,
     });
     for (const [file, member] of [
-      ['analysis', `${name}.ndjson`],
-      ['gps', `${name}-gps.ndjson`],
+      ['analysis', files.analysis],
+      ['gps', files.gps],
     ] as const) {
       if ((await this.views.fileSize(storeId, name, file)) > 0) {
         zip.addReadStream(Readable.from(this.views.fileChunks(storeId, name, file)), member, {

@@ -2,7 +2,7 @@ import { Controller, Get, HttpCode, Param, Post, Put, Query, Req } from '@nestjs
 import { ApiBearerAuth, ApiConsumes, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { LedgerError } from '@ledger/domain';
 import type { HttpRequest as Request } from '../http/http-types';
-import { parseRecordingName } from '../http/recording-name';
+import { parseRecordingName, RECORDING_NAME_PARAM, recordingRoute } from '../http/recording-name';
 import { bearerToken } from './device-tokens';
 import { parseStoreId, type DeviceRequest } from './devices.service';
 import { EventIngestService, type ChainHead } from './event-ingest.service';
@@ -84,7 +84,7 @@ export class FleetIngestController {
     return this.events.ingest(request, text);
   }
 
-  @Put('recordings/:name/data')
+  @Put(recordingRoute('recordings', 'data'))
   @HttpCode(200)
   @ApiConsumes('application/octet-stream')
   @ApiOperation({ summary: "A recording file's bytes from `offset` (qmdl: the .qmdl.gz as committed; gps; analysis)" })
@@ -93,7 +93,7 @@ export class FleetIngestController {
   async put(
     @Req() req: Request,
     @Param('storeId') storeIdRaw: string,
-    @Param('name') nameRaw: string,
+    @Param(RECORDING_NAME_PARAM) nameRaw: string,
     @Query('offset') offsetRaw: unknown,
     @Query('file') fileRaw: unknown,
   ): Promise<{ size: number }> {
@@ -106,12 +106,12 @@ export class FleetIngestController {
     });
   }
 
-  @Get('recordings/:name/data/size')
+  @Get(recordingRoute('recordings', 'data/size'))
   @ApiOperation({ summary: 'The stored size of a recording file (where an upload resumes)' })
   async size(
     @Req() req: Request,
     @Param('storeId') storeIdRaw: string,
-    @Param('name') nameRaw: string,
+    @Param(RECORDING_NAME_PARAM) nameRaw: string,
     @Query('file') fileRaw: unknown,
   ): Promise<{ size: number }> {
     return {

@@ -1,7 +1,7 @@
 import { constants as fsConstants, existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { toRayhunterEntry, type RayhunterManifestEntry } from '@ledger/domain';
+import { recordingFileNames, toRayhunterEntry, type RayhunterManifestEntry } from '@ledger/domain';
 import {
   action,
   CommandFailed,
@@ -39,21 +39,15 @@ export function registerExportRayhunterCommand(program: Command): void {
         const missing: string[] = [];
         await fs.mkdir(outDir, { recursive: true });
         for (const entry of live.sort((a, b) => Number(BigInt(a.name) - BigInt(b.name)) || 0)) {
-          const qmdl = `${entry.name}.qmdl${entry.compressed ? '.gz' : ''}`;
-          if (!(await copyIfPresent(path.join(store.recordingsDir, qmdl), path.join(outDir, qmdl)))) {
+          const files = recordingFileNames(entry.name, entry.compressed);
+          if (!(await copyIfPresent(path.join(store.recordingsDir, files.qmdl), path.join(outDir, files.qmdl)))) {
             missing.push(entry.name);
             continue;
           }
-          await copyIfPresent(
-            path.join(store.recordingsDir, `${entry.name}.ndjson`),
-            path.join(outDir, `${entry.name}.ndjson`),
-          );
-          await copyIfPresent(
-            path.join(store.recordingsDir, `${entry.name}-gps.ndjson`),
-            path.join(outDir, `${entry.name}-gps.ndjson`),
-          );
+          await copyIfPresent(path.join(store.recordingsDir, files.analysis), path.join(outDir, files.analysis));
+          await copyIfPresent(path.join(store.recordingsDir, files.gps), path.join(outDir, files.gps));
           // The daemon reads qmdl_size_bytes as the file's size: the copy's size is what it will find.
-          const size = (await fs.stat(path.join(outDir, qmdl))).size;
+          const size = (await fs.stat(path.join(outDir, files.qmdl))).size;
           entries.push({ ...toRayhunterEntry(entry), qmdl_size_bytes: size });
         }
         const manifest = path.join(outDir, 'manifest.toml');

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { constants as fsConstants, existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
+import { recordingFileNames } from '@ledger/domain';
 import { recordingsDir } from '@ledger/store';
 import { action, CommandFailed, ExitCode, usageExits, writeJson, writeLine } from './cli-support';
 import { scanRayhunterStore, type RayhunterRecording } from './rayhunter-store';
@@ -134,7 +135,7 @@ function optionalFields(r: RayhunterRecording): Record<string, unknown> {
 async function copyFiles(recording: RayhunterRecording, target: string): Promise<string[]> {
   const copied: string[] = [];
   if (recording.files.analysis === undefined) {
-    const analysis = path.join(target, `${recording.name}.ndjson`);
+    const analysis = path.join(target, recordingFileNames(recording.name, true).analysis);
     try {
       await fs.writeFile(analysis, '', { flag: 'wx' });
       copied.push(analysis);

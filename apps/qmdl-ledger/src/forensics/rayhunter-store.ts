@@ -1,7 +1,13 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { parse as parseToml } from 'smol-toml';
-import { startTimeOfName, type EventDataMap, type RayhunterManifestEntry } from '@ledger/domain';
+import {
+  isRecordingName,
+  parseRecordingFileName,
+  startTimeOfName,
+  type EventDataMap,
+  type RayhunterManifestEntry,
+} from '@ledger/domain';
 
 /**
  * One recording found in a Rayhunter store directory: what RecordingImported
@@ -27,8 +33,6 @@ export interface RayhunterScan {
 }
 
 type Table = Record<string, unknown>;
-
-const NAME = /^[0-9]{1,20}$/;
 
 /**
  * Reads a Rayhunter store directory (`manifest.toml` + `<name>.qmdl[.gz]`,
@@ -69,7 +73,7 @@ export async function scanRayhunterStore(dir: string): Promise<RayhunterScan> {
   for (const table of tables) {
     const name = stringField(table['name']);
     const startTime = timeField(table['start_time']);
-    if (name === undefined || !NAME.test(name) || startTime === undefined) {
+    if (name === undefined || !isRecordingName(name) || startTime === undefined) {
       problems.push(`manifest entry ${JSON.stringify(name ?? '?')} lacks a valid name or start_time`);
       continue;
     }
@@ -173,17 +177,17 @@ interface FoundFiles {
 async function listFiles(dir: string): Promise<Map<string, FoundFiles>> {
   const out = new Map<string, FoundFiles>();
   for (const file of await fs.readdir(dir)) {
-    const match = /^([0-9]{1,20})(\.qmdl\.gz|\.qmdl|\.ndjson|-gps\.ndjson)$/.exec(file);
-    if (!match?.[1] || !match[2]) continue;
+    const layout = parseRecordingFileName(file);
+    if (layout === undefined) continue;
     const full = path.join(dir, file);
     const stat = await fs.stat(full);
     if (!stat.isFile()) continue;
-    const found = out.get(match[1]) ?? {};
-    if (match[2] === '.qmdl.gz') found.qmdl = { path: full, size: stat.size, compressed: true };
-    else if (match[2] === '.qmdl') found.qmdl ??= { path: full, size: stat.size, compressed: false };
-    else if (match[2] === '.ndjson') found.analysis = full;
+    const found = out.get(layout.name) ?? {};
+    if (layout.kind === 'qmdl' && layout.compressed) found.qmdl = { path: full, size: stat.size, compressed: true };
+    else if (layout.kind === 'qmdl') found.qmdl ??= { path: full, size: stat.size, compressed: false };
+    else if (layout.kind === 'analysis') found.analysis = full;
     else found.gps = full;
-    out.set(match[1], found);
+    out.set(layout.name, found);
   }
   return out;
 }

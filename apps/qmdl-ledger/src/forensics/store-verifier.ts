@@ -1,6 +1,13 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { initialState, type InvariantViolation, type QmdlStoreState, type RecordingEntry } from '@ledger/domain';
+import {
+  initialState,
+  parseRecordingFileName,
+  qmdlFileName,
+  type InvariantViolation,
+  type QmdlStoreState,
+  type RecordingEntry,
+} from '@ledger/domain';
 import type { EventLog } from '@ledger/event-log';
 import { diffProjections, PROJECTION_SNAPSHOT, PROJECTION_VERSION } from '@ledger/store';
 import { progressBar } from './cli-support';
@@ -177,7 +184,7 @@ async function sizeOf(file: string): Promise<number | undefined> {
 }
 
 function qmdlFile(dir: string, entry: Pick<RecordingEntry, 'name' | 'compressed'>): string {
-  return path.join(dir, `${entry.name}.qmdl${entry.compressed ? '.gz' : ''}`);
+  return path.join(dir, qmdlFileName(entry.name, entry.compressed));
 }
 
 async function checkFiles(
@@ -260,9 +267,9 @@ async function checkFiles(
   }
   const byName = new Map<string, string[]>();
   for (const file of names) {
-    const match = /^([0-9]{1,20})(\.qmdl|\.qmdl\.gz|\.ndjson|-gps\.ndjson)$/.exec(file);
-    if (!match?.[1]) continue;
-    byName.set(match[1], [...(byName.get(match[1]) ?? []), file]);
+    const layout = parseRecordingFileName(file);
+    if (layout === undefined) continue;
+    byName.set(layout.name, [...(byName.get(layout.name) ?? []), file]);
   }
   for (const [name, files] of byName) {
     const status = state.names[name];

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { StoredEvent } from '@ledger/domain';
+import { isRecordingName, type StoredEvent } from '@ledger/domain';
 import {
   action,
   CommandFailed,
@@ -36,7 +36,7 @@ export function registerTimelineCommand(program: Command): void {
   ).action(
     action(async (dataDir: string, options: TimelineOptions) => {
       const name = options.recording ?? '';
-      if (!/^[0-9]{1,20}$/.test(name))
+      if (!isRecordingName(name))
         throw new UsageError(`--recording must be a recording name (decimal digits), got ${JSON.stringify(name)}`);
       const report = await withStoreCopy(dataDir, options, async (store) => {
         const events: StoredEvent[] = [];

@@ -1,7 +1,9 @@
+import { RECORDING_NAME_PATTERN } from '@ledger/domain';
 import type { HttpRequest as Request } from './http-types';
 
 /** The download routes the Rayhunter web UI links to with a plain `<a href>`. */
 const DOWNLOAD_PATH = /^\/api\/(qmdl|zip|pcap)\/([^/]*)$/;
+const LEADING_NAME = new RegExp(`^${RECORDING_NAME_PATTERN}`);
 
 /**
  * A browser following a link, as opposed to a script or a fetch(): Fetch
@@ -28,6 +30,6 @@ export function downloadErrorFileName(req: Request): string | undefined {
   const match = DOWNLOAD_PATH.exec(req.path);
   if (match === null) return undefined;
   const kind = match[1] as string;
-  const name = /^[0-9]{1,20}/.exec(match[2] ?? '')?.[0];
+  const name = LEADING_NAME.exec(match[2] ?? '')?.[0];
   return name === undefined ? `${kind}-error.txt` : `${name}-${kind}-error.txt`;
 }

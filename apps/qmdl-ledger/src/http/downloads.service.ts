@@ -2,7 +2,13 @@ import { createReadStream, promises as fs } from 'node:fs';
 import { pipeline, Readable } from 'node:stream';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ZipFile } from 'yazl';
-import { isLedgerError, LedgerError, type QmdlStoreState, type RecordingEntry } from '@ledger/domain';
+import {
+  isLedgerError,
+  LedgerError,
+  recordingFileNames,
+  type QmdlStoreState,
+  type RecordingEntry,
+} from '@ledger/domain';
 import { openQmdlReadStream } from '@ledger/qmdl';
 import { createPcapngExport, readGpsFixes } from '@ledger/radio';
 import type { Ledger } from '@ledger/store';
@@ -149,17 +155,19 @@ export class DownloadsService {
     const { entry } = found;
     if (entry.qmdlSizeBytes === 0) throw new LedgerError('RECORDING_EMPTY', 'QMDL file is empty, try again in a bit!');
     const paths = this.ledger.paths(entry.name, entry.compressed);
+    // The members have the layout's names, the QMDL as the uncompressed file.
+    const files = recordingFileNames(entry.name, false);
     const members: Array<{ name: string; stream: Readable }> = [];
     try {
       const qmdl = await this.open(
         () => openQmdlReadStream(paths.qmdl, { fileBytes: entry.qmdlSizeBytes, chunkSize: chunkBytes }),
         entry.name,
       );
-      members.push({ name: `${entry.name}.qmdl`, stream: qmdl });
+      members.push({ name: files.qmdl, stream: qmdl });
       // The report /api/analysis-report/{name} serves, so the zip and the endpoint agree.
-      members.push({ name: `${entry.name}.ndjson`, stream: await this.openReport(entry) });
+      members.push({ name: files.analysis, stream: await this.openReport(entry) });
       const gps = await this.openOptional(paths.gps);
-      if (gps !== undefined) members.push({ name: `${entry.name}-gps.ndjson`, stream: gps });
+      if (gps !== undefined) members.push({ name: files.gps, stream: gps });
       // Last, in the original's order; converted from its own read of the file when the zip gets to it.
       members.push({ name: `${entry.name}.pcapng`, stream: await this.openPcap(found, chunkBytes) });
     } catch (error) {

@@ -9,7 +9,7 @@ import { toRayhunterManifest } from '@ledger/domain';
 import { RequiresAuth } from './auth.decorators';
 import { EventStreams } from './event-stream.service';
 import { eventMatches, pageOptions, parseEventFilter, parseEventQuery, Q_SCAN_BUDGET } from './event-query';
-import { parseRecordingName } from './recording-name';
+import { ApiRecordingNameParam, parseRecordingName, RECORDING_NAME_PARAM, recordingRoute } from './recording-name';
 import { reflectSeq } from './request-context';
 import { LEDGER } from './tokens';
 
@@ -180,12 +180,12 @@ export class EventsController {
     return event;
   }
 
-  @Get('recordings/:name/history')
+  @Get(recordingRoute('recordings', 'history'))
   @ApiOperation({ summary: 'Every event naming a recording, oldest first, and its manifest entry if it still exists' })
-  @ApiParam({ name: 'name' })
+  @ApiRecordingNameParam()
   @ApiResponse({ status: 200, description: '{name, exists, entry (Rayhunter entry or null), events}' })
   @ApiResponse({ status: 400, description: 'INVALID_RECORDING_NAME' })
-  async history(@Req() req: Request, @Param('name') raw: string): Promise<unknown> {
+  async history(@Req() req: Request, @Param(RECORDING_NAME_PARAM) raw: string): Promise<unknown> {
     const name = parseRecordingName(raw);
     const state = this.ledger.state();
     const events = await this.ledger.history(name);

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { Body, Controller, Get, Header, HttpCode, Inject, Param, Post, Query, Req, Res } from '@nestjs/common';
-import { ApiBody, ApiOperation, ApiParam, ApiProduces, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiOperation, ApiProduces, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { HttpRequest as Request, HttpResponse as Response } from './http-types';
 import {
   formatRfc3339,
@@ -16,7 +16,7 @@ import { Mutation, RequiresAuth } from './auth.decorators';
 import { CommandRunner } from './command-runner.service';
 import { DownloadsService, findEntry } from './downloads.service';
 import type { HttpConfig } from './http-config';
-import { parseRecordingName } from './recording-name';
+import { ApiRecordingNameParam, parseRecordingName, RECORDING_NAME_PARAM, recordingRoute } from './recording-name';
 import { reflectSeq } from './request-context';
 import { StreamedDownloads } from './streamed-download.service';
 import { localUtcOffsetMinutes, rayhunterConfig, systemStats } from './system-info';
@@ -146,19 +146,19 @@ export class RayhunterController {
     return OK;
   }
 
-  @Post('delete-recording/:name')
+  @Post(recordingRoute('delete-recording'))
   @HttpCode(202)
   @Header('Content-Type', TEXT)
   @Mutation()
   @ApiOperation({ summary: 'Delete a recording (the active one is stopped first, and recording stays stopped)' })
-  @ApiParam({ name: 'name', description: 'Recording name (decimal digits)' })
+  @ApiRecordingNameParam()
   @ApiProduces('text/plain')
   @ApiResponse({ status: 202, description: 'ok' })
   @ApiResponse({
     status: 400,
     description: '`no recording with name X` (NO_SUCH_RECORDING), or INVALID_RECORDING_NAME',
   })
-  async deleteRecording(@Req() req: Request, @Param('name') raw: string): Promise<string> {
+  async deleteRecording(@Req() req: Request, @Param(RECORDING_NAME_PARAM) raw: string): Promise<string> {
     const name = parseRecordingName(raw);
     const result = await this.commands.run(
       req,
@@ -181,15 +181,15 @@ export class RayhunterController {
     return OK;
   }
 
-  @Get('qmdl/:name')
+  @Get(recordingRoute('qmdl'))
   @ApiOperation({ summary: 'Download the decompressed QMDL bytes of a recording (a trailing .qmdl is stripped)' })
-  @ApiParam({ name: 'name', description: 'Recording name, optionally with .qmdl' })
+  @ApiRecordingNameParam({ suffix: '.qmdl' })
   @ApiProduces('application/octet-stream')
   @ApiResponse({ status: 200, description: 'Raw QMDL (HDLC frames); Content-Length for finished recordings' })
   @ApiResponse({ status: 400, description: 'INVALID_RECORDING_NAME' })
   @ApiResponse({ status: 404, description: 'NO_SUCH_RECORDING: unknown name or missing file' })
   @ApiResponse({ status: 503, description: 'TOO_MANY_DOWNLOADS (Retry-After): --max-downloads are streaming' })
-  async qmdl(@Req() req: Request, @Res() res: Response, @Param('name') raw: string): Promise<void> {
+  async qmdl(@Req() req: Request, @Res() res: Response, @Param(RECORDING_NAME_PARAM) raw: string): Promise<void> {
     const name = parseRecordingName(raw, '.qmdl');
     const found = this.downloads.find(name);
     reflectSeq(req, found.seq);
@@ -207,17 +207,17 @@ export class RayhunterController {
     });
   }
 
-  @Get('zip/:name')
+  @Get(recordingRoute('zip'))
   @ApiOperation({
     summary:
       'Download a zip of <name>.qmdl (decompressed), <name>.ndjson (the analysis report), <name>-gps.ndjson where present and <name>.pcapng',
   })
-  @ApiParam({ name: 'name', description: 'Recording name, optionally with .zip' })
+  @ApiRecordingNameParam({ suffix: '.zip' })
   @ApiProduces('application/zip')
   @ApiResponse({ status: 200, description: 'Streamed zip' })
   @ApiResponse({ status: 404, description: 'NO_SUCH_RECORDING' })
   @ApiResponse({ status: 503, description: 'RECORDING_EMPTY: qmdl_size_bytes is 0; TOO_MANY_DOWNLOADS (Retry-After)' })
-  async zip(@Req() req: Request, @Res() res: Response, @Param('name') raw: string): Promise<void> {
+  async zip(@Req() req: Request, @Res() res: Response, @Param(RECORDING_NAME_PARAM) raw: string): Promise<void> {
     const name = parseRecordingName(raw, '.zip');
     const found = this.downloads.find(name);
     reflectSeq(req, found.seq);
@@ -227,12 +227,12 @@ export class RayhunterController {
     }));
   }
 
-  @Get('pcap/:name')
+  @Get(recordingRoute('pcap'))
   @ApiOperation({
     summary:
       'Download the recording as a GSMTAP pcapng for Wireshark, converted as it streams (a trailing .pcapng is stripped); the active recording up to its committed size',
   })
-  @ApiParam({ name: 'name', description: 'Recording name, optionally with .pcapng' })
+  @ApiRecordingNameParam({ suffix: '.pcapng' })
   @ApiProduces('application/vnd.tcpdump.pcap')
   @ApiResponse({
     status: 200,
@@ -242,7 +242,7 @@ export class RayhunterController {
   @ApiResponse({ status: 400, description: 'INVALID_RECORDING_NAME' })
   @ApiResponse({ status: 404, description: 'NO_SUCH_RECORDING' })
   @ApiResponse({ status: 503, description: 'RECORDING_EMPTY: qmdl_size_bytes is 0; TOO_MANY_DOWNLOADS (Retry-After)' })
-  async pcap(@Req() req: Request, @Res() res: Response, @Param('name') raw: string): Promise<void> {
+  async pcap(@Req() req: Request, @Res() res: Response, @Param(RECORDING_NAME_PARAM) raw: string): Promise<void> {
     const name = parseRecordingName(raw, '.pcapng');
     const found = this.downloads.find(name);
     reflectSeq(req, found.seq);
@@ -267,13 +267,13 @@ export class RayhunterController {
     return this.analysisStatus();
   }
 
-  @Post('analysis/:name')
+  @Post(recordingRoute('analysis'))
   @HttpCode(202)
   @Mutation()
   @ApiOperation({
     summary: 'Re-analyse a finished recording: queued first for the analysis reactor; answers the queue',
   })
-  @ApiParam({ name: 'name', description: 'Recording name (decimal digits)' })
+  @ApiRecordingNameParam()
   @ApiResponse({
     status: 202,
     description: '{queued, running, finished}, as GET /api/analysis, with the recording queued (or running)',
@@ -283,7 +283,7 @@ export class RayhunterController {
     status: 404,
     description: 'NO_SUCH_RECORDING (also the active recording: it is analysed once finished)',
   })
-  reanalyze(@Req() req: Request, @Param('name') raw: string): AnalysisStatus {
+  reanalyze(@Req() req: Request, @Param(RECORDING_NAME_PARAM) raw: string): AnalysisStatus {
     const name = parseRecordingName(raw);
     const state = this.ledger.state();
     reflectSeq(req, state.seq);
@@ -294,12 +294,12 @@ export class RayhunterController {
     return this.analysisStatus();
   }
 
-  @Get('analysis-report/:name')
+  @Get(recordingRoute('analysis-report'))
   @ApiOperation({
     summary:
       "The analysis report (NDJSON, report format v2): the reactor's `<name>.ndjson` (for the active recording, `live`, growing as it is written), or the metadata line alone until one is written",
   })
-  @ApiParam({ name: 'name', description: 'Recording name or `live`' })
+  @ApiRecordingNameParam({ orLive: true, description: 'Recording name or `live`' })
   @ApiProduces('application/x-ndjson')
   @ApiResponse({
     status: 200,
@@ -311,7 +311,11 @@ export class RayhunterController {
     status: 503,
     description: 'NOT_RECORDING: `live` while nothing records; TOO_MANY_DOWNLOADS (Retry-After)',
   })
-  async analysisReport(@Req() req: Request, @Res() res: Response, @Param('name') raw: string): Promise<void> {
+  async analysisReport(
+    @Req() req: Request,
+    @Res() res: Response,
+    @Param(RECORDING_NAME_PARAM) raw: string,
+  ): Promise<void> {
     const state = this.ledger.state();
     reflectSeq(req, state.seq);
     let entry;
