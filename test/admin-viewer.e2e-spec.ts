@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { launchBrowser, type TestBrowser } from './helpers/browser';
+import { errorOf } from './helpers/http-errors';
 
 jest.setTimeout(60_000);
 
@@ -502,8 +503,12 @@ describe('admin viewer with --admin-token', () => {
 
   it('a browser without the session sees the sign-in form and no event data', async () => {
     const anonymous = await fetch(`${server.base}/api/events`);
-    expect(anonymous.status).toBe(401);
-    expect(((await anonymous.json()) as { code: string }).code).toBe('UNAUTHORIZED');
+    const answer = {
+      status: anonymous.status,
+      headers: Object.fromEntries(anonymous.headers),
+      body: await anonymous.text(),
+    };
+    expect(errorOf(answer)).toEqual({ status: 401, code: 'UNAUTHORIZED' });
 
     await page.goto(`${server.base}/admin/?type=RecordingStarted`);
     await page.getByTestId('signin-form').waitFor();

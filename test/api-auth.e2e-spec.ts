@@ -3,6 +3,7 @@
  * answers, each on its own real app and LevelDB store.
  */
 import { openSse, request, startInProcess, type InProcessServer, type RawResponse } from './helpers/server';
+import { errorOf } from './helpers/http-errors';
 
 jest.setTimeout(60_000);
 
@@ -71,9 +72,10 @@ describe('with an admin token', () => {
       expect([method, p, res.status]).toEqual([method, p, 401]);
     }
     const json = await call('GET', '/api/events');
-    expect(json.json()).toMatchObject({ code: 'UNAUTHORIZED', message: expect.any(String) });
+    expect(errorOf(json)).toEqual({ status: 401, code: 'UNAUTHORIZED' });
+    expect(json.json()).toMatchObject({ message: expect.any(String) });
     const wrong = await call('GET', '/api/events', { Authorization: 'Bearer nope' });
-    expect(wrong.status).toBe(401);
+    expect(errorOf(wrong)).toEqual({ status: 401, code: 'UNAUTHORIZED' });
     expect(server.ledger.state().current).toBeUndefined();
   });
 
@@ -87,8 +89,7 @@ describe('with an admin token', () => {
   it('exchanges the token for an HttpOnly session cookie that works for the API and SSE, until signed out', async () => {
     expect((await call('GET', '/api/auth/status')).json()).toEqual({ required: true, authenticated: false });
     const wrong = await call('POST', '/api/auth/session', {}, { token: 'wrong' });
-    expect(wrong.status).toBe(401);
-    expect(wrong.json()).toMatchObject({ code: 'UNAUTHORIZED' });
+    expect(errorOf(wrong)).toEqual({ status: 401, code: 'UNAUTHORIZED' });
     const ok = await call('POST', '/api/auth/session', {}, { token: TOKEN });
     expect(ok.status).toBe(204);
     const setCookie = ok.headers['set-cookie']?.[0] ?? '';

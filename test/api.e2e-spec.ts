@@ -16,6 +16,7 @@ import {
   type InProcessServer,
   type RawResponse,
 } from './helpers/server';
+import { errorOf } from './helpers/http-errors';
 import { LEDGER_EVENT_TYPES } from '@ledger/domain';
 
 jest.setTimeout(60_000);
@@ -207,14 +208,14 @@ describe('Rayhunter-compatible recording endpoints', () => {
       `/api/qmdl/${'9'.repeat(21)}`,
     ]) {
       const res = await get(p);
-      expect(res.status).toBe(400);
+      expect(errorOf(res)).toEqual({ status: 400, code: 'INVALID_RECORDING_NAME' });
       expect(res.text()).toMatch(/^invalid recording name/);
     }
   });
 
   it('delete-recording answers 400 "no recording with name X" for an unknown name, 202 and removes the files otherwise', async () => {
     const unknown = await post('/api/delete-recording/12345');
-    expect(unknown.status).toBe(400);
+    expect(errorOf(unknown)).toEqual({ status: 400, code: 'NO_SUCH_RECORDING' });
     expect(unknown.text()).toBe('no recording with name 12345');
     const entry = (await manifest()).entries[0] as Entry;
     const res = await post(`/api/delete-recording/${entry.name}`);
@@ -283,8 +284,7 @@ describe('Rayhunter-compatible recording endpoints', () => {
     const now = await get('/api/qmdl-manifest');
     const head = Number(now.headers['x-ledger-seq']);
     const past = await get(`/api/qmdl-manifest?at=${head + 1000}`);
-    expect(past.status).toBe(400);
-    expect(past.headers['x-error-code']).toBe('SEQUENCE_PAST_HEAD');
+    expect(errorOf(past)).toEqual({ status: 400, code: 'SEQUENCE_PAST_HEAD' });
     const later = await get('/api/qmdl-manifest?at=2999-01-01T00:00:00Z');
     expect(later.status).toBe(200);
     expect(later.json()).toEqual((await get('/api/qmdl-manifest')).json());
@@ -496,24 +496,23 @@ describe('HTTP conventions and errors', () => {
     expect(wrong.headers['allow']).toBe('POST');
     const del = await request(server.baseUrl, '/api/qmdl-manifest', { method: 'DELETE' });
     expect(del.status).toBe(405);
-    expect((await request(server.baseUrl, '/api/events', { method: 'PUT' })).json()).toMatchObject({
+    expect(errorOf(await request(server.baseUrl, '/api/events', { method: 'PUT' }))).toEqual({
+      status: 405,
       code: 'METHOD_NOT_ALLOWED',
     });
     expect((await get('/api/nope')).status).toBe(404);
-    expect((await get('/nope')).json()).toMatchObject({ code: 'NOT_FOUND' });
+    expect(errorOf(await get('/nope'))).toEqual({ status: 404, code: 'NOT_FOUND' });
   });
 
   it('answers malformed JSON 400 MALFORMED_JSON and bodies over 64 KiB 413 PAYLOAD_TOO_LARGE', async () => {
     const bad = await post('/api/auth/session', '{"token":');
-    expect(bad.status).toBe(400);
-    expect(bad.json()).toMatchObject({ code: 'MALFORMED_JSON' });
+    expect(errorOf(bad)).toEqual({ status: 400, code: 'MALFORMED_JSON' });
     const badText = await post('/api/time-offset', '{oops');
     expect(badText.status).toBe(400);
     expect(badText.headers['x-request-id']).toBeDefined();
     expect(badText.headers['x-ledger-seq']).toBeDefined();
     const huge = await post('/api/auth/session', JSON.stringify({ token: 'x'.repeat(70 * 1024) }));
-    expect(huge.status).toBe(413);
-    expect(huge.json()).toMatchObject({ code: 'PAYLOAD_TOO_LARGE' });
+    expect(errorOf(huge)).toEqual({ status: 413, code: 'PAYLOAD_TOO_LARGE' });
   });
 
   it('answers /healthz with the seq, and /metrics in Prometheus text', async () => {
@@ -646,8 +645,7 @@ describe('event API', () => {
       'after=1&after=2',
     ]) {
       const res = await get(`/api/events?${qs}`);
-      expect([res.status, qs]).toEqual([400, qs]);
-      expect(res.json<{ code: string }>().code).toMatch(/^INVALID_/);
+      expect([errorOf(res), qs]).toEqual([{ status: 400, code: expect.stringMatching(/^INVALID_/) }, qs]);
     }
   });
 
@@ -659,9 +657,8 @@ describe('event API', () => {
       '/api/events/stream?type=Bogus',
     ]) {
       const res = await get(p);
-      expect([p, res.status]).toEqual([p, 400]);
-      const body = res.json<{ code: string; message: string }>();
-      expect(body.code).toBe('UNKNOWN_EVENT_TYPE');
+      expect([p, errorOf(res)]).toEqual([p, { status: 400, code: 'UNKNOWN_EVENT_TYPE' }]);
+      const body = res.json<{ message: string }>();
       expect(body.message).toContain('Bogus');
       for (const known of LEDGER_EVENT_TYPES) expect(body.message).toContain(known);
     }
@@ -673,8 +670,7 @@ describe('event API', () => {
     expect(one.status).toBe(200);
     expect(one.json<StoredEventJson>()).toMatchObject({ seq: 1, type: 'StoreCreated' });
     const missing = await get('/api/events/999999999');
-    expect(missing.status).toBe(404);
-    expect(missing.json()).toMatchObject({ code: 'NO_SUCH_EVENT' });
+    expect(errorOf(missing)).toEqual({ status: 404, code: 'NO_SUCH_EVENT' });
     expect((await get('/api/events/abc')).status).toBe(400);
   });
 

@@ -18,6 +18,7 @@ import {
   type RawResponse,
   type SpawnedServer,
 } from './helpers/server';
+import { errorOf } from './helpers/http-errors';
 
 const RUN_MS = 20_000;
 const BAD_CLIENTS = 8;
@@ -96,7 +97,7 @@ describe('one bad request fails alone (spawned server, synthetic source at full 
     let badRefused = 0;
     const deadline = Date.now() + RUN_MS;
     const record = (what: string, res: RawResponse): void => {
-      const key = `${what} → ${res.status} ${String(res.headers['x-error-code'] ?? '')}`;
+      const key = `${what} → ${res.status} ${errorOf(res).code ?? ''}`;
       badStatuses.set(key, (badStatuses.get(key) ?? 0) + 1);
     };
 
@@ -110,9 +111,9 @@ describe('one bad request fails alone (spawned server, synthetic source at full 
           body: bad.body,
         });
         record(bad.kind, res);
-        const code = res.headers['x-error-code'];
-        if (res.status < 400 || res.status > 499 || typeof code !== 'string' || !/^[A-Z][A-Z0-9_]*$/.test(code)) {
-          fail(`${bad.kind}: ${res.status} ${String(code)}`, res);
+        const { status, code } = errorOf(res);
+        if (status < 400 || status > 499 || code === undefined || !/^[A-Z][A-Z0-9_]*$/.test(code)) {
+          fail(`${bad.kind}: ${status} ${String(code)}`, res);
         } else {
           badRefused++;
         }

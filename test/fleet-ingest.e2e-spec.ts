@@ -22,6 +22,7 @@ import {
   tempDir,
   type SpawnedServer,
 } from './helpers/server';
+import { errorOf } from './helpers/http-errors';
 
 jest.setTimeout(180_000);
 
@@ -174,8 +175,8 @@ describe('fleet ingest protocol (real PostgreSQL, two central instances)', () =>
     const skipped = { ...next, seq: next.seq + 2 };
     const sealed = JSON.stringify({ ...skipped, hash: hashEvent(skipped) });
     const res = await ship(0, [sealed]);
-    expect(res.status).toBe(409);
-    expect(res.json()).toMatchObject({ code: 'CHAIN_MISMATCH', head: { seq: device.lines.length, hash: next.hash } });
+    expect(errorOf(res)).toEqual({ status: 409, code: 'CHAIN_MISMATCH' });
+    expect(res.json()).toMatchObject({ head: { seq: device.lines.length, hash: next.hash } });
     expect(await countRows('fleet_events')).toBe(device.lines.length);
   });
 
@@ -185,8 +186,8 @@ describe('fleet ingest protocol (real PostgreSQL, two central instances)', () =>
     const sealed = { ...honest, hash: hashEvent(honest) };
     const forged = { ...sealed, seq: sealed.seq + 1, prev: sealed.hash, data: { offsetSeconds: 2 }, hash: sealed.hash };
     const res = await ship(1, [JSON.stringify(sealed), JSON.stringify(forged)]);
-    expect(res.status).toBe(422);
-    expect(res.json()).toMatchObject({ code: 'EVENT_HASH_MISMATCH', seq: forged.seq });
+    expect(errorOf(res)).toEqual({ status: 422, code: 'EVENT_HASH_MISMATCH' });
+    expect(res.json()).toMatchObject({ seq: forged.seq });
     expect(await countRows('fleet_events')).toBe(device.lines.length);
   });
 
@@ -197,9 +198,8 @@ describe('fleet ingest protocol (real PostgreSQL, two central instances)', () =>
       metadata: { ...e.metadata, correlationId: 'rewritten' },
     }));
     const res = await ship(0, other.slice(from - 1, from + 3));
-    expect(res.status).toBe(409);
+    expect(errorOf(res)).toEqual({ status: 409, code: 'CHAIN_MISMATCH' });
     expect(res.json()).toMatchObject({
-      code: 'CHAIN_MISMATCH',
       head: { seq: device.lines.length },
       fork: { seq: from + 1 },
     });
@@ -215,8 +215,7 @@ describe('fleet ingest protocol (real PostgreSQL, two central instances)', () =>
   test('a token is refused for any other store than the one its first shipment bound it to (403), an unknown token is 401', async () => {
     const second = (await runCli(['fleet', 'enroll', '--db', db, '--label', 'newsroom-2'])).stdout.trim();
     const foreign = await ship(0, device.lines.slice(0, 2), second);
-    expect(foreign.status).toBe(403);
-    expect(foreign.json()).toMatchObject({ code: 'WRONG_DEVICE' });
+    expect(errorOf(foreign)).toEqual({ status: 403, code: 'WRONG_DEVICE' });
     const otherStore = await ship(1, device.lines.slice(0, 2), token, '00000000-0000-4000-8000-000000000000');
     expect(otherStore.status).toBe(403);
     const unknown = await ship(0, device.lines.slice(0, 2), 'qlf_not-a-token');
@@ -235,8 +234,8 @@ describe('fleet ingest protocol (real PostgreSQL, two central instances)', () =>
     const half = Math.floor(file.length / 2);
     expect((await put(0, 0, file.subarray(0, half))).json()).toEqual({ size: half });
     const past = await put(1, half + 10, file.subarray(half + 10));
-    expect(past.status).toBe(409);
-    expect(past.json()).toMatchObject({ code: 'OFFSET_MISMATCH', size: half });
+    expect(errorOf(past)).toEqual({ status: 409, code: 'OFFSET_MISMATCH' });
+    expect(past.json()).toMatchObject({ size: half });
     // A resend from an earlier offset stores only what is new.
     expect((await put(1, 100, file.subarray(100))).json()).toEqual({ size: file.length });
     expect((await put(0, 0, file)).json()).toEqual({ size: file.length });

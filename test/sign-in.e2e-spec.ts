@@ -8,6 +8,7 @@
 import http from 'node:http';
 import { rmSync } from 'node:fs';
 import { request, spawnServer, tempDir, type SpawnedServer } from './helpers/server';
+import { errorOf } from './helpers/http-errors';
 
 jest.setTimeout(60_000);
 
@@ -90,8 +91,7 @@ describe('failed sign-ins', () => {
     expect(statuses).toEqual(Array(10).fill(401));
 
     const throttled = await from('127.0.0.1', base, '/api/events', { headers: { authorization: 'Bearer guess-10' } });
-    expect(throttled.status).toBe(429);
-    expect(JSON.parse(throttled.body)).toMatchObject({ code: 'SIGN_IN_THROTTLED' });
+    expect(errorOf(throttled)).toEqual({ status: 429, code: 'SIGN_IN_THROTTLED' });
     expect(Number(throttled.headers['retry-after'])).toBeGreaterThanOrEqual(1);
     // While it waits, the address cannot even try the right token (or the sign-in form).
     expect(

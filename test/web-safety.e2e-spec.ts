@@ -14,6 +14,7 @@ import type { AddressInfo } from 'node:net';
 import { rmSync } from 'node:fs';
 import { launchBrowser, type TestBrowser } from './helpers/browser';
 import { request, spawnServer, tempDir, type SpawnedServer } from './helpers/server';
+import { errorOf } from './helpers/http-errors';
 
 jest.setTimeout(120_000);
 
@@ -190,8 +191,7 @@ describe.each([
       method: 'DELETE',
       headers: { origin: attacker.origin },
     });
-    expect(events.status).toBe(403);
-    expect(events.json()).toMatchObject({ code: 'CROSS_ORIGIN_REFUSED' });
+    expect(errorOf(events)).toEqual({ status: 403, code: 'CROSS_ORIGIN_REFUSED' });
     for (const site of ['same-site', 'cross-site']) {
       expect(
         (

@@ -16,3 +16,4 @@ export * from './invariants';
 export * from './manifest.serializer';
 export * from './rayhunter-config';
 export * from './testing/decider-specification';
+export * from './testing/error-code';

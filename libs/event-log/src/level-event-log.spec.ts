@@ -2,7 +2,7 @@ import { fork } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { isLedgerError } from '@ledger/domain';
+import { errorCodeOf } from '@ledger/domain';
 import { LevelEventLog } from './level-event-log';
 import { levelErrorCodes } from './errors';
 import { collect, describeEventLogContract, makeEvent } from './testing/event-log.contract';
@@ -29,11 +29,6 @@ describe('LevelEventLog on disk', () => {
     opened.push(log);
     return log;
   };
-  const openError = (options: Partial<Parameters<typeof LevelEventLog.open>[0]> = {}): Promise<unknown> =>
-    open(options).then(
-      () => undefined,
-      (error: unknown) => error,
-    );
 
   beforeEach(() => {
     dir = tempDir();
@@ -66,10 +61,11 @@ describe('LevelEventLog on disk', () => {
 
   it('refuses a second open of the same location (STORE_LOCKED, Level error as cause)', async () => {
     await open();
-    const error = await openError();
-    expect(isLedgerError(error, 'STORE_LOCKED')).toBe(true);
-    expect((error as Error).message).toBe('store is in use by another process');
-    expect(levelErrorCodes((error as Error).cause)).toContain('LEVEL_LOCKED');
+    const opening = open();
+    expect(await errorCodeOf(opening)).toBe('STORE_LOCKED');
+    const error = (await opening.catch((e: unknown) => e)) as Error;
+    expect(error.message).toBe('store is in use by another process');
+    expect(levelErrorCodes(error.cause)).toContain('LEVEL_LOCKED');
   });
 
   it('refuses to open a store another process holds (STORE_LOCKED)', async () => {
@@ -86,8 +82,7 @@ describe('LevelEventLog on disk', () => {
     try {
       const message = await new Promise((resolve) => child.once('message', resolve));
       expect(message).toBe('locked');
-      const error = await openError();
-      expect(isLedgerError(error, 'STORE_LOCKED')).toBe(true);
+      expect(await errorCodeOf(open())).toBe('STORE_LOCKED');
     } finally {
       const exited = new Promise((resolve) => child.once('exit', resolve));
       child.send('release');
@@ -99,10 +94,10 @@ describe('LevelEventLog on disk', () => {
   it('refuses a location that is not a store (NOT_A_STORE)', async () => {
     mkdirSync(location);
     writeFileSync(path.join(location, 'notes.txt'), 'hello');
-    expect(isLedgerError(await openError(), 'NOT_A_STORE')).toBe(true);
+    expect(await errorCodeOf(open())).toBe('NOT_A_STORE');
     const file = path.join(dir, 'file');
     writeFileSync(file, 'x');
-    expect(isLedgerError(await openError({ location: file }), 'NOT_A_STORE')).toBe(true);
+    expect(await errorCodeOf(open({ location: file }))).toBe('NOT_A_STORE');
   });
 
   it('refuses a LevelDB database that holds other data (NOT_A_STORE)', async () => {
@@ -110,17 +105,17 @@ describe('LevelEventLog on disk', () => {
     const foreign = new ClassicLevel<string, string>(location);
     await foreign.put('someone', 'else');
     await foreign.close();
-    expect(isLedgerError(await openError(), 'NOT_A_STORE')).toBe(true);
+    expect(await errorCodeOf(open())).toBe('NOT_A_STORE');
   });
 
   it('refuses a store of a newer format version (UNSUPPORTED_FORMAT_VERSION)', async () => {
     const log = await open();
     await log.db.put('!meta!store', JSON.stringify({ ...log.metadata, formatVersion: 2 }));
     await log.close();
-    expect(isLedgerError(await openError(), 'UNSUPPORTED_FORMAT_VERSION')).toBe(true);
+    expect(await errorCodeOf(open())).toBe('UNSUPPORTED_FORMAT_VERSION');
   });
 
   it('does not create a store when createIfMissing is false (STORE_NOT_FOUND)', async () => {
-    expect(isLedgerError(await openError({ createIfMissing: false }), 'STORE_NOT_FOUND')).toBe(true);
+    expect(await errorCodeOf(open({ createIfMissing: false }))).toBe('STORE_NOT_FOUND');
   });
 });

@@ -1,6 +1,6 @@
 import { DIAG_DATA_TYPE_USER_SPACE, buildDiagContainer, containerFrames, parseDiagContainer } from './diag-container';
 import { DIAG_FRAME_VECTOR, SMALL_FRAME } from './test-vectors';
-import { codeOf } from './test-util';
+import { errorCodeOf } from '@ledger/domain';
 
 describe('/dev/diag containers', () => {
   it('lay out u32 data_type, u32 num_messages, then {u32 len, data} and parse back', () => {
@@ -25,11 +25,11 @@ describe('/dev/diag containers', () => {
   it('reports every kind of truncation as DIAG_CONTAINER_TRUNCATED', () => {
     const container = buildDiagContainer({ messages: [DIAG_FRAME_VECTOR, SMALL_FRAME] });
     for (const cut of [0, 4, 7, 8, 10, 12, 50, container.length - 1]) {
-      expect(codeOf(() => parseDiagContainer(container.subarray(0, cut)))).toBe('DIAG_CONTAINER_TRUNCATED');
+      expect(errorCodeOf(() => parseDiagContainer(container.subarray(0, cut)))).toBe('DIAG_CONTAINER_TRUNCATED');
     }
     const absurd = Buffer.alloc(16);
     absurd.writeUInt32LE(32, 0);
     absurd.writeUInt32LE(0xffffffff, 4);
-    expect(codeOf(() => parseDiagContainer(absurd))).toBe('DIAG_CONTAINER_TRUNCATED');
+    expect(errorCodeOf(() => parseDiagContainer(absurd))).toBe('DIAG_CONTAINER_TRUNCATED');
   });
 });

@@ -14,7 +14,7 @@ import {
 } from './diag-message';
 import { decodeHdlcFrame, encodeHdlcFrame } from './hdlc';
 import { DIAG_FRAME_VECTOR } from './test-vectors';
-import { codeOf } from './test-util';
+import { errorCodeOf } from '@ledger/domain';
 
 describe('diag log messages', () => {
   it('parses the 39-byte vector as an LTE RRC OTA log message (0xB0C0) of 2023-12-06T04:04:26.227Z', () => {
@@ -84,10 +84,10 @@ describe('diag log messages', () => {
   });
 
   it('reports non-log and short messages by code; diagLogTimeMs just says undefined', () => {
-    expect(codeOf(() => parseDiagLogMessage(Buffer.from([0x4b, 0, 0, 0])))).toBe('DIAG_NOT_LOG');
-    expect(codeOf(() => parseDiagLogMessage(Buffer.from([0x10, 0, 12, 0])))).toBe('DIAG_TRUNCATED');
+    expect(errorCodeOf(() => parseDiagLogMessage(Buffer.from([0x4b, 0, 0, 0])))).toBe('DIAG_NOT_LOG');
+    expect(errorCodeOf(() => parseDiagLogMessage(Buffer.from([0x10, 0, 12, 0])))).toBe('DIAG_TRUNCATED');
     const message = decodeHdlcFrame(DIAG_FRAME_VECTOR);
-    expect(codeOf(() => parseDiagLogMessage(message.subarray(0, 30)))).toBe('DIAG_TRUNCATED');
+    expect(errorCodeOf(() => parseDiagLogMessage(message.subarray(0, 30)))).toBe('DIAG_TRUNCATED');
     expect(diagLogTimeMs(Buffer.from([0x4b, 0, 0, 0]))).toBeUndefined();
     expect(diagLogTimeMs(message.subarray(0, 10))).toBeUndefined();
   });
@@ -117,9 +117,9 @@ describe('LTE RRC OTA bodies', () => {
     const body = buildLteRrcOtaBody(packet);
     const old = Buffer.from(body);
     old[0] = 7;
-    expect(codeOf(() => parseLteRrcOtaBody(old))).toBe('LTE_RRC_UNSUPPORTED_VERSION');
-    expect(codeOf(() => parseLteRrcOtaBody(body.subarray(0, 10)))).toBe('LTE_RRC_TRUNCATED');
-    expect(codeOf(() => parseLteRrcOtaBody(body.subarray(0, body.length - 1)))).toBe('LTE_RRC_TRUNCATED');
+    expect(errorCodeOf(() => parseLteRrcOtaBody(old))).toBe('LTE_RRC_UNSUPPORTED_VERSION');
+    expect(errorCodeOf(() => parseLteRrcOtaBody(body.subarray(0, 10)))).toBe('LTE_RRC_TRUNCATED');
+    expect(errorCodeOf(() => parseLteRrcOtaBody(body.subarray(0, body.length - 1)))).toBe('LTE_RRC_TRUNCATED');
     expect(() => buildLteRrcOtaBody({ ...packet, extHeaderVersion: 25 })).toThrow(TypeError);
     expect(() => buildLteRrcOtaBody({ ...packet, phyCellId: 70000 })).toThrow(TypeError);
   });
@@ -192,8 +192,8 @@ describe('LTE RRC OTA bodies of other ext header versions', () => {
       'aabb',
     ]);
     expect(pick(parseLteRrcOtaBodyAnyVersion(v26))).toEqual([26, 3, 16, 54540, 0x4321, 7, 0, 16, 2, 'aabb']);
-    expect(codeOf(() => parseLteRrcOtaBodyAnyVersion(v26.subarray(0, 20)))).toBe('LTE_RRC_TRUNCATED');
-    expect(codeOf(() => parseLteRrcOtaBody(v26))).toBe('LTE_RRC_UNSUPPORTED_VERSION');
+    expect(errorCodeOf(() => parseLteRrcOtaBodyAnyVersion(v26.subarray(0, 20)))).toBe('LTE_RRC_TRUNCATED');
+    expect(errorCodeOf(() => parseLteRrcOtaBody(v26))).toBe('LTE_RRC_UNSUPPORTED_VERSION');
   });
 
   it('opens the multi-radio wrapper (0x98) and nothing else', () => {

@@ -2,7 +2,7 @@ import { crc16X25 } from './crc16';
 import { decodeHdlcFrame, encodeHdlcFrame } from './hdlc';
 import { mulberry32 } from './synthetic';
 import { DIAG_FRAME_VECTOR, SMALL_FRAME, SMALL_PAYLOAD } from './test-vectors';
-import { codeOf } from './test-util';
+import { errorCodeOf } from '@ledger/domain';
 
 describe('CRC-16/X-25', () => {
   it('has the catalogue check value 0x906E for "123456789"', () => {
@@ -74,23 +74,23 @@ describe('HDLC framing', () => {
   it('rejects a frame whose CRC does not match: HDLC_BAD_CRC', () => {
     const frame = Buffer.from(DIAG_FRAME_VECTOR);
     frame[20] = (frame[20] ?? 0) ^ 0x01;
-    expect(codeOf(() => decodeHdlcFrame(frame))).toBe('HDLC_BAD_CRC');
+    expect(errorCodeOf(() => decodeHdlcFrame(frame))).toBe('HDLC_BAD_CRC');
   });
 
   it('rejects 0x7D followed by anything but 5E/5D, or at the end: HDLC_BAD_ESCAPE', () => {
-    expect(codeOf(() => decodeHdlcFrame(Buffer.from([1, 0x7d, 0x01, 2, 3, 0x7e])))).toBe('HDLC_BAD_ESCAPE');
-    expect(codeOf(() => decodeHdlcFrame(Buffer.from([1, 2, 3, 0x7d, 0x7e])))).toBe('HDLC_BAD_ESCAPE');
+    expect(errorCodeOf(() => decodeHdlcFrame(Buffer.from([1, 0x7d, 0x01, 2, 3, 0x7e])))).toBe('HDLC_BAD_ESCAPE');
+    expect(errorCodeOf(() => decodeHdlcFrame(Buffer.from([1, 2, 3, 0x7d, 0x7e])))).toBe('HDLC_BAD_ESCAPE');
   });
 
   it('rejects fewer than 3 bytes: HDLC_TOO_SHORT', () => {
-    expect(codeOf(() => decodeHdlcFrame(Buffer.from([0x7e])))).toBe('HDLC_TOO_SHORT');
-    expect(codeOf(() => decodeHdlcFrame(Buffer.from([0x12, 0x7e])))).toBe('HDLC_TOO_SHORT');
+    expect(errorCodeOf(() => decodeHdlcFrame(Buffer.from([0x7e])))).toBe('HDLC_TOO_SHORT');
+    expect(errorCodeOf(() => decodeHdlcFrame(Buffer.from([0x12, 0x7e])))).toBe('HDLC_TOO_SHORT');
   });
 
   it('rejects a frame without its closing flag, or with a flag inside: HDLC_BAD_FLAG', () => {
-    expect(codeOf(() => decodeHdlcFrame(Buffer.from([1, 2, 3, 4, 0x91, 0x39])))).toBe('HDLC_BAD_FLAG');
-    expect(codeOf(() => decodeHdlcFrame(Buffer.from([1, 0x7e, 3, 4, 0x91, 0x39, 0x7e])))).toBe('HDLC_BAD_FLAG');
-    expect(codeOf(() => decodeHdlcFrame(Buffer.alloc(0)))).toBe('HDLC_BAD_FLAG');
+    expect(errorCodeOf(() => decodeHdlcFrame(Buffer.from([1, 2, 3, 4, 0x91, 0x39])))).toBe('HDLC_BAD_FLAG');
+    expect(errorCodeOf(() => decodeHdlcFrame(Buffer.from([1, 0x7e, 3, 4, 0x91, 0x39, 0x7e])))).toBe('HDLC_BAD_FLAG');
+    expect(errorCodeOf(() => decodeHdlcFrame(Buffer.alloc(0)))).toBe('HDLC_BAD_FLAG');
   });
 
   it('treats a non-Buffer argument as a programming error (TypeError)', () => {

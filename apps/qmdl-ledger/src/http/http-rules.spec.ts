@@ -1,4 +1,4 @@
-import { isLedgerError } from '@ledger/domain';
+import { errorCodeOf } from '@ledger/domain';
 import { answersJson, statusFor } from './error-codes';
 import { MAX_JSON_DEPTH, nestsDeeperThan } from './json-body';
 import { parseRecordingName } from './recording-name';
@@ -16,12 +16,7 @@ describe('recording names are checked before any path is built', () => {
   it.each(['', '..', '../1', '1/..', '1\0', '-1', '1.5', ' 1', '１', '9'.repeat(21), 'a'.repeat(10_000)])(
     'refuses %j as INVALID_RECORDING_NAME',
     (raw) => {
-      try {
-        parseRecordingName(raw, '.qmdl');
-        throw new Error('accepted');
-      } catch (error) {
-        expect(isLedgerError(error, 'INVALID_RECORDING_NAME')).toBe(true);
-      }
+      expect(errorCodeOf(() => parseRecordingName(raw, '.qmdl'))).toBe('INVALID_RECORDING_NAME');
     },
   );
 });

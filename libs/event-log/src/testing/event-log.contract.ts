@@ -4,7 +4,7 @@
  * lib's index: it imports jest globals.
  */
 import { firstValueFrom, lastValueFrom, take, toArray } from 'rxjs';
-import { GENESIS_HASH, isLedgerError, type Actor, type NewEvent, type StoredEvent } from '@ledger/domain';
+import { errorCodeOf, GENESIS_HASH, type Actor, type NewEvent, type StoredEvent } from '@ledger/domain';
 import type { AbstractLevelEventLog, EventLogOptions } from '../abstract-level-event-log';
 import { hashEvent } from '../canonical';
 import { EventRejectedError } from '../errors';
@@ -45,15 +45,6 @@ function seqs(events: readonly StoredEvent[]): number[] {
 
 function range(from: number, to: number): number[] {
   return Array.from({ length: Math.max(0, to - from + 1) }, (_, i) => from + i);
-}
-
-async function expectCode(promise: Promise<unknown>, code: string): Promise<unknown> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(isLedgerError(error, code) ? code : error).toBe(code);
-  return error;
 }
 
 /** Raw access to the documented key layout (README "Key layout"), as forensics tooling would do it. */
@@ -220,7 +211,7 @@ export function describeEventLogContract(name: string, makeSubject: () => Contra
       it('refuses an append whose expectedSeq is not the head (SEQUENCE_CONFLICT)', async () => {
         const log = await open();
         await log.append([makeEvent(1)], { expectedSeq: 0 });
-        await expectCode(log.append([makeEvent(2)], { expectedSeq: 0 }), 'SEQUENCE_CONFLICT');
+        expect(await errorCodeOf(log.append([makeEvent(2)], { expectedSeq: 0 }))).toBe('SEQUENCE_CONFLICT');
         expect(log.headSeq()).toBe(1);
         await expect(log.append([makeEvent(2)], { expectedSeq: 1 })).resolves.toHaveLength(1);
       });
@@ -233,7 +224,7 @@ export function describeEventLogContract(name: string, makeSubject: () => Contra
         const d = log.append([makeEvent(5)]);
         expect(seqs(await a)).toEqual([1, 2]);
         expect(seqs(await b)).toEqual([3]);
-        await expectCode(c, 'SEQUENCE_CONFLICT');
+        expect(await errorCodeOf(c)).toBe('SEQUENCE_CONFLICT');
         expect(seqs(await d)).toEqual([4]);
         expect((await log.verify()).ok).toBe(true);
       });
@@ -267,8 +258,8 @@ export function describeEventLogContract(name: string, makeSubject: () => Contra
             log.append([makeEvent(6)]),
           ];
           for (const call of calls) {
-            const error = await expectCode(call, 'WRITE_FAILED');
-            expect((error as Error).cause).toBe(diskFull);
+            expect(await errorCodeOf(call)).toBe('WRITE_FAILED');
+            await expect(call).rejects.toHaveProperty('cause', diskFull);
           }
         } finally {
           db.batch = realBatch;
@@ -312,12 +303,12 @@ export function describeEventLogContract(name: string, makeSubject: () => Contra
         const log = await open();
         const accepted = log.append([makeEvent(1)]);
         const closing = log.close();
-        await expectCode(log.append([makeEvent(2)]), 'LOG_CLOSED');
+        expect(await errorCodeOf(log.append([makeEvent(2)]))).toBe('LOG_CLOSED');
         expect(seqs(await accepted)).toEqual([1]);
         await closing;
         await expect(log.close()).resolves.toBeUndefined();
-        await expectCode(log.append([makeEvent(3)]), 'LOG_CLOSED');
-        await expectCode(log.get(1), 'LOG_CLOSED');
+        expect(await errorCodeOf(log.append([makeEvent(3)]))).toBe('LOG_CLOSED');
+        expect(await errorCodeOf(log.get(1))).toBe('LOG_CLOSED');
       });
     });
 
@@ -401,7 +392,7 @@ export function describeEventLogContract(name: string, makeSubject: () => Contra
       it('drives a filtered read from an index: events it does not select are never read', async () => {
         const victim = all.find((e) => e.recording !== 'rec-2' && e.seq > 1);
         await log.db.put(rawEventKey(victim?.seq ?? 0), '{not json');
-        await expectCode(collect(log.read()), 'CORRUPT_EVENT');
+        expect(await errorCodeOf(collect(log.read()))).toBe('CORRUPT_EVENT');
         expect(seqs(await collect(log.read({ recording: 'rec-2' })))).toEqual(
           seqs(all.filter((e) => e.recording === 'rec-2')),
         );
@@ -484,7 +475,7 @@ export function describeEventLogContract(name: string, makeSubject: () => Contra
         expect(seqs((await log.page({ types: ['ClockOffsetSet'], after: 250, limit: 10 })).events)).toEqual(
           range(251, 260),
         );
-        await expectCode(log.page({ before: 10, order: 'desc' }), 'CORRUPT_EVENT');
+        expect(await errorCodeOf(log.page({ before: 10, order: 'desc' }))).toBe('CORRUPT_EVENT');
       });
     });
 

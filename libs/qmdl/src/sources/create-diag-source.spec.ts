@@ -1,5 +1,5 @@
 import { createDiagSource } from './create-diag-source';
-import { codeOf } from '../test-util';
+import { errorCodeOf } from '@ledger/domain';
 
 describe('createDiagSource', () => {
   it("gives no source for 'none'", () => {
@@ -46,7 +46,7 @@ describe('createDiagSource', () => {
       'tcp:[nothost]:80',
       'tcp:a:b',
     ]) {
-      expect([spec, codeOf(() => createDiagSource(spec))]).toEqual([spec, 'INVALID_SOURCE']);
+      expect([spec, errorCodeOf(() => createDiagSource(spec))]).toEqual([spec, 'INVALID_SOURCE']);
     }
   });
 
