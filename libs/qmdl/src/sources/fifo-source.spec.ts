@@ -2,10 +2,33 @@ import { execFileSync } from 'node:child_process';
 import { createWriteStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { errorCodeOf } from '@ledger/domain';
 import { generateCapture } from '../synthetic';
 import { bytesOf } from '../test-util';
 import { createDiagSource } from './create-diag-source';
 import type { DiagChunk, DiagSource } from './diag-source';
+
+/**
+ * Whether this machine can make a named pipe, decided once when the file is collected: where
+ * it cannot (no mkfifo, a file system without fifos), the pipe tests are reported as skipped,
+ * with the reason, instead of passing without having run.
+ */
+function fifoUnsupportedReason(): string | undefined {
+  const probeDir = mkdtempSync(path.join(tmpdir(), 'qmdl-fifo-probe-'));
+  try {
+    execFileSync('mkfifo', [path.join(probeDir, 'probe.fifo')], { stdio: 'pipe' });
+    return undefined;
+  } catch (error) {
+    return `mkfifo failed: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`;
+  } finally {
+    rmSync(probeDir, { recursive: true, force: true });
+  }
+}
+
+const noFifo = fifoUnsupportedReason();
+if (noFifo !== undefined) console.warn(`fifo-source.spec: named-pipe tests skipped (${noFifo})`);
+const withFifo = (name: string, test: () => Promise<void>): void =>
+  noFifo === undefined ? it(name, test) : it.skip(`${name} [skipped: ${noFifo}]`, test);
 
 let dir: string;
 beforeEach(() => {
@@ -13,13 +36,8 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-function makeFifo(file: string): boolean {
-  try {
-    execFileSync('mkfifo', [file]);
-    return true;
-  } catch {
-    return false;
-  }
+function makeFifo(file: string): void {
+  execFileSync('mkfifo', [file]);
 }
 
 async function drain(source: DiagSource | undefined, signal = new AbortController().signal): Promise<DiagChunk[]> {
@@ -30,9 +48,9 @@ async function drain(source: DiagSource | undefined, signal = new AbortControlle
 }
 
 describe('fifo source', () => {
-  it('reads a named pipe until the writer closes it, skipping garbage', async () => {
+  withFifo('reads a named pipe until the writer closes it, skipping garbage', async () => {
     const fifo = path.join(dir, 'diag.fifo');
-    if (!makeFifo(fifo)) return; // no mkfifo on this platform
+    makeFifo(fifo);
     const capture = generateCapture({ seed: 21, messages: 300 });
     const source = createDiagSource(`fifo:${fifo}`);
     const reading = drain(source);
@@ -48,9 +66,9 @@ describe('fifo source', () => {
     expect(source?.stats()).toEqual({ framesOk: 300, framesBad: 1, bytesSkipped: 4, reconnects: 0 });
   });
 
-  it('stops when aborted while no writer has come (it does not wait for one)', async () => {
+  withFifo('stops when aborted while no writer has come (it does not wait for one)', async () => {
     const fifo = path.join(dir, 'idle.fifo');
-    if (!makeFifo(fifo)) return;
+    makeFifo(fifo);
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 50);
     // No writer ever comes: a source that waited for one would never end (the test's timeout fails it).
@@ -66,8 +84,6 @@ describe('fifo source', () => {
   });
 
   it('fails on a missing path with SOURCE_OPEN_FAILED', async () => {
-    await expect(drain(createDiagSource(`fifo:${path.join(dir, 'nope')}`))).rejects.toMatchObject({
-      code: 'SOURCE_OPEN_FAILED',
-    });
+    expect(await errorCodeOf(drain(createDiagSource(`fifo:${path.join(dir, 'nope')}`)))).toBe('SOURCE_OPEN_FAILED');
   });
 });
