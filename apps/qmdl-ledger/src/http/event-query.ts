@@ -1,8 +1,9 @@
+import { SEVERITIES, type Severity } from '@ledger/analysis';
 import { LEDGER_EVENT_TYPES, LedgerError, parseRfc3339, unknownEventTypes, type StoredEvent } from '@ledger/domain';
 import type { EventFilter, PageOptions } from '@ledger/event-log';
 import { parseRecordingName } from './recording-name';
 
-/** At most this many events are examined per `q` (free-text) page request; `next` continues the scan. */
+/** At most this many events are examined per `q` (free-text) or `severity` page request; `next` continues the scan. */
 export const Q_SCAN_BUDGET = 10_000;
 
 export interface EventQuery {
@@ -13,6 +14,36 @@ export interface EventQuery {
   readonly before?: number;
   /** Free text, matched case-insensitively against each event's JSON. */
   readonly q?: string;
+  /** Only analysis events at or above this severity (see {@link eventSeverity}). */
+  readonly severity?: Severity;
+}
+
+/** The event types that carry a severity (see {@link eventSeverity}). */
+export const SEVERITY_EVENT_TYPES: readonly string[] = ['RecordingAnalysisFinding', 'RecordingAnalysisCompleted'];
+
+const rank = (severity: unknown): number => SEVERITIES.indexOf(severity as Severity);
+
+/**
+ * An event's severity, for the `severity` filter: a finding's own, and for a
+ * completed analysis the worst severity it counted (Informational included),
+ * so a recording's report can be found by what it holds. Every other event,
+ * and a completion that counted nothing, has none.
+ */
+export function eventSeverity(event: Pick<StoredEvent, 'type' | 'data'>): Severity | undefined {
+  const data = event.data as Record<string, unknown> | null;
+  if (data === null || typeof data !== 'object') return undefined;
+  if (event.type === 'RecordingAnalysisFinding')
+    return rank(data.severity) >= 0 ? (data.severity as Severity) : undefined;
+  if (event.type !== 'RecordingAnalysisCompleted' || data.severities === null || typeof data.severities !== 'object')
+    return undefined;
+  const counts = data.severities as Record<string, unknown>;
+  return [...SEVERITIES].reverse().find((s) => typeof counts[s] === 'number' && counts[s] > 0);
+}
+
+/** Whether an event passes the query's post-filters (`q`, `severity`), which the log's indexes cannot answer. */
+export function queryMatches(event: StoredEvent, query: Pick<EventQuery, 'q' | 'severity'>): boolean {
+  if (query.severity !== undefined && !(rank(eventSeverity(event)) >= rank(query.severity))) return false;
+  return query.q === undefined || eventMatches(event, query.q);
 }
 
 type Query = Readonly<Record<string, unknown>>;
@@ -87,7 +118,7 @@ export function parseEventFilter(query: Query): EventFilter {
 }
 
 export function parseEventQuery(query: Query): EventQuery {
-  const filter = parseEventFilter(query);
+  let filter = parseEventFilter(query);
   const orderRaw = one(query, 'order') ?? 'desc';
   if (orderRaw !== 'asc' && orderRaw !== 'desc') throw new LedgerError('INVALID_QUERY', 'order must be asc or desc');
   const limitRaw = one(query, 'limit');
@@ -102,6 +133,22 @@ export function parseEventQuery(query: Query): EventQuery {
   const before = seqParam(query, 'before');
   const q = one(query, 'q');
   if (q !== undefined && q.length > 256) throw new LedgerError('INVALID_QUERY', 'q must be at most 256 characters');
+  const severityRaw = one(query, 'severity');
+  let severity: Severity | undefined;
+  if (severityRaw !== undefined) {
+    severity = SEVERITIES.find((s) => s === severityRaw);
+    if (severity === undefined)
+      throw new LedgerError('INVALID_QUERY', `severity must be one of ${SEVERITIES.join(', ')}`);
+    // Only these types can match: asking the log for them alone keeps the scan to analysis events.
+    const types = (filter.types ?? SEVERITY_EVENT_TYPES).filter((t) => SEVERITY_EVENT_TYPES.includes(t));
+    if (types.length === 0) {
+      throw new LedgerError(
+        'INVALID_QUERY',
+        `severity filters analysis events: type must name ${SEVERITY_EVENT_TYPES.join(' or ')} with it`,
+      );
+    }
+    filter = { ...filter, types };
+  }
   return {
     filter,
     order: orderRaw,
@@ -109,6 +156,7 @@ export function parseEventQuery(query: Query): EventQuery {
     ...(after !== undefined ? { after } : {}),
     ...(before !== undefined ? { before } : {}),
     ...(q !== undefined ? { q } : {}),
+    ...(severity !== undefined ? { severity } : {}),
   };
 }
 
@@ -128,6 +176,6 @@ export function pageOptions(
 }
 
 /** Case-insensitive match of free text against the event's JSON. */
-export function eventMatches(event: StoredEvent, q: string): boolean {
+function eventMatches(event: StoredEvent, q: string): boolean {
   return JSON.stringify(event).toLowerCase().includes(q.toLowerCase());
 }

@@ -2,13 +2,14 @@ import { Readable, pipeline } from 'node:stream';
 import { Controller, Get, Headers, Inject, Logger, Param, Query, Req, Res } from '@nestjs/common';
 import { ApiOperation, ApiParam, ApiProduces, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { HttpRequest as Request, HttpResponse as Response } from './http-types';
+import { SEVERITIES } from '@ledger/analysis';
 import { LedgerError, type StoredEvent } from '@ledger/domain';
 import type { EventPage } from '@ledger/event-log';
 import type { Ledger, StoreVerifyReport } from '@ledger/store';
 import { toRayhunterManifest } from '@ledger/domain';
 import { RequiresAuth } from './auth.decorators';
 import { EventStreams } from './event-stream.service';
-import { eventMatches, pageOptions, parseEventFilter, parseEventQuery, Q_SCAN_BUDGET } from './event-query';
+import { pageOptions, parseEventFilter, parseEventQuery, Q_SCAN_BUDGET, queryMatches } from './event-query';
 import { ApiRecordingNameParam, parseRecordingName, RECORDING_NAME_PARAM, recordingRoute } from './recording-name';
 import { reflectSeq } from './request-context';
 import { LEDGER } from './tokens';
@@ -26,6 +27,17 @@ function ApiEventFilters(): MethodDecorator {
   return (target, key, descriptor) => {
     for (const q of FILTER_QUERIES) ApiQuery({ ...q, required: false })(target, key, descriptor);
   };
+}
+
+/** `severity`, on the page and the export (the live stream has no post-filters: the viewer matches live events itself). */
+function ApiSeverityFilter(): MethodDecorator {
+  return ApiQuery({
+    name: 'severity',
+    required: false,
+    enum: [...SEVERITIES],
+    description:
+      'Analysis events at or above this severity: findings of it or worse, completed analyses whose worst count is it or worse',
+  });
 }
 
 export interface EventPageResponse {
@@ -49,31 +61,32 @@ export class EventsController {
   @Get('events')
   @ApiOperation({
     summary: 'One page of events with a cursor (constant cost per page however deep)',
-    description: `With \`q\`, at most ${Q_SCAN_BUDGET} events are examined per request; when the budget runs out the page may hold fewer than \`limit\` events and \`next\` continues the scan.`,
+    description: `With \`q\` or \`severity\`, at most ${Q_SCAN_BUDGET} events are examined per request; when the budget runs out the page may hold fewer than \`limit\` events and \`next\` continues the scan.`,
   })
   @ApiQuery({ name: 'order', required: false, enum: ['desc', 'asc'], description: 'Default desc (newest first)' })
   @ApiQuery({ name: 'limit', required: false, description: '1..1000, default 100' })
   @ApiQuery({ name: 'before', required: false, description: 'seq < before (the cursor for desc)' })
   @ApiQuery({ name: 'after', required: false, description: 'seq > after (the cursor for asc)' })
   @ApiQuery({ name: 'q', required: false, description: 'Free text matched against the event JSON (bounded scan)' })
+  @ApiSeverityFilter()
   @ApiEventFilters()
   @ApiResponse({ status: 200, description: '{events, next?, head}; pass `next` as `before` (desc) or `after` (asc)' })
   @ApiResponse({ status: 400, description: 'INVALID_QUERY' })
   async page(@Req() req: Request, @Query() query: Record<string, unknown>): Promise<EventPageResponse> {
     const parsed = parseEventQuery(query);
     let response: EventPageResponse;
-    if (parsed.q === undefined) {
+    if (parsed.q === undefined && parsed.severity === undefined) {
       const page = await this.ledger.log.page(pageOptions(parsed));
       response = { events: page.events, ...(page.next !== undefined ? { next: page.next } : {}), head: page.head };
     } else {
-      response = await this.search(parsed, parsed.q);
+      response = await this.search(parsed);
     }
     reflectSeq(req, response.head);
     return response;
   }
 
-  /** Free-text search: scan pages of the filtered log, keep matches, stop at `limit` matches or the scan budget. */
-  private async search(parsed: ReturnType<typeof parseEventQuery>, q: string): Promise<EventPageResponse> {
+  /** Free-text or severity search: scan pages of the filtered log, keep matches, stop at `limit` matches or the scan budget. */
+  private async search(parsed: ReturnType<typeof parseEventQuery>): Promise<EventPageResponse> {
     const events: StoredEvent[] = [];
     let scanned = 0;
     let cursor: { after?: number; before?: number } = {};
@@ -84,7 +97,7 @@ export class EventsController {
       head = page.head;
       for (const event of page.events) {
         scanned += 1;
-        if (eventMatches(event, q)) {
+        if (queryMatches(event, parsed)) {
           events.push(event);
           if (events.length === parsed.limit) {
             const last = page.events[page.events.length - 1];
@@ -106,6 +119,7 @@ export class EventsController {
   @ApiQuery({ name: 'after', required: false })
   @ApiQuery({ name: 'before', required: false })
   @ApiQuery({ name: 'q', required: false })
+  @ApiSeverityFilter()
   @ApiEventFilters()
   @ApiProduces('application/x-ndjson')
   @ApiResponse({ status: 200, description: 'one event per line' })
@@ -114,13 +128,12 @@ export class EventsController {
     const head = this.ledger.log.headSeq();
     reflectSeq(req, head);
     const log = this.ledger.log;
-    const q = parsed.q;
     async function* lines(): AsyncGenerator<string> {
       const fromSeq = (parsed.after ?? 0) + 1;
       const toSeq = Math.min(head, parsed.before !== undefined ? parsed.before - 1 : head);
       if (toSeq < fromSeq) return;
       for await (const event of log.read({ ...parsed.filter, fromSeq, toSeq, reverse: parsed.order === 'desc' })) {
-        if (q === undefined || eventMatches(event, q)) yield `${JSON.stringify(event)}\n`;
+        if (queryMatches(event, parsed)) yield `${JSON.stringify(event)}\n`;
       }
     }
     res.status(200).type('application/x-ndjson');
