@@ -2,8 +2,11 @@
  * The HTTP API end to end: the real Nest app on a LevelDB store in a temp dir,
  * driven over HTTP (paths sent byte for byte). Rayhunter compatibility, the
  * event API with its live stream, headers, errors and the admin assets.
+ *
+ * Every test gets a server on a fresh store of its own and makes the history it
+ * reads, so the tests hold in any order (`jest --randomize`).
  */
-import { mkdirSync, readFileSync, statSync, writeFileSync, existsSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import {
@@ -66,11 +69,7 @@ const manifest = async (): Promise<Manifest> => (await get('/api/qmdl-manifest')
 
 /** Start, let data flow, stop: a finished recording with bytes. */
 async function finishedRecording(): Promise<Entry> {
-  expect((await post('/api/start-recording')).status).toBe(202);
-  const current = await eventually(async () => {
-    const m = await manifest();
-    return m.current_entry && m.current_entry.qmdl_size_bytes > 0 ? m.current_entry : undefined;
-  });
+  const current = await activeRecording();
   expect((await post('/api/stop-recording')).status).toBe(202);
   const m = await manifest();
   const entry = m.entries.find((e) => e.name === current.name);
@@ -82,15 +81,41 @@ function gunzipFile(file: string): Buffer {
   return zlib.gunzipSync(readFileSync(file), { finishFlush: zlib.constants.Z_SYNC_FLUSH });
 }
 
-beforeAll(async () => {
+/** Start a recording and wait until it has bytes: the active recording. */
+async function activeRecording(): Promise<Entry> {
+  expect((await post('/api/start-recording')).status).toBe(202);
+  return eventually(async () => {
+    const m = await manifest();
+    return m.current_entry && m.current_entry.qmdl_size_bytes > 0 ? m.current_entry : undefined;
+  });
+}
+
+/** Start a recording and delete it while active, in one request with this X-Request-Id. */
+async function deleteActive(requestId: string): Promise<RawResponse> {
+  const current = await activeRecording();
+  return post(`/api/delete-recording/${current.name}`, undefined, {
+    'X-Request-Id': requestId,
+    'User-Agent': 'api-e2e',
+  });
+}
+
+beforeAll(() => {
+  // The admin viewer's assets: a read-only fixture every server serves.
   adminDir = tempDir('qmdl-ledger-admin-');
   mkdirSync(path.join(adminDir, 'assets'));
   writeFileSync(path.join(adminDir, 'index.html'), '<!doctype html><title>admin</title>');
   writeFileSync(path.join(adminDir, 'assets', 'app.js'), 'console.log(1)');
+});
+
+afterAll(() => {
+  rmSync(adminDir, { recursive: true, force: true });
+});
+
+beforeEach(async () => {
   server = await startInProcess({ adminDir });
 });
 
-afterAll(async () => {
+afterEach(async () => {
   await server?.close();
 });
 
@@ -124,6 +149,7 @@ describe('Rayhunter-compatible recording endpoints', () => {
   });
 
   it('analysis-report/live is the metadata line while recording, 503 when nothing records', async () => {
+    await activeRecording();
     const live = await get('/api/analysis-report/live');
     expect(live.status).toBe(200);
     expect(live.headers['content-type']).toMatch(/^application\/x-ndjson/);
@@ -165,7 +191,7 @@ describe('Rayhunter-compatible recording endpoints', () => {
   });
 
   it('zips <name>.qmdl (decompressed), <name>.ndjson (the analysis report it serves) and <name>.pcapng (the pcap it serves), stripping .zip', async () => {
-    const entry = (await manifest()).entries[0] as Entry;
+    const entry = await finishedRecording();
     const res = await get(`/api/zip/${entry.name}.zip`);
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toBe('application/zip');
@@ -178,7 +204,7 @@ describe('Rayhunter-compatible recording endpoints', () => {
   });
 
   it('serves the pcapng with and without .pcapng as an attachment, 404 for an unknown recording', async () => {
-    const entry = (await manifest()).entries[0] as Entry;
+    const entry = await finishedRecording();
     const plain = await get(`/api/pcap/${entry.name}`);
     const suffixed = await get(`/api/pcap/${entry.name}.pcapng`);
     for (const res of [plain, suffixed]) {
@@ -217,7 +243,7 @@ describe('Rayhunter-compatible recording endpoints', () => {
     const unknown = await post('/api/delete-recording/12345');
     expect(errorOf(unknown)).toEqual({ status: 400, code: 'NO_SUCH_RECORDING' });
     expect(unknown.text()).toBe('no recording with name 12345');
-    const entry = (await manifest()).entries[0] as Entry;
+    const entry = await finishedRecording();
     const res = await post(`/api/delete-recording/${entry.name}`);
     expect(res.status).toBe(202);
     expect(res.text()).toBe('ok');
@@ -227,12 +253,7 @@ describe('Rayhunter-compatible recording endpoints', () => {
   });
 
   it('delete of the active recording stops it first, and every event of the request shares its X-Request-Id', async () => {
-    expect((await post('/api/start-recording')).status).toBe(202);
-    const current = (await manifest()).current_entry as Entry;
-    const res = await post(`/api/delete-recording/${current.name}`, undefined, {
-      'X-Request-Id': 'e2e-delete-active-1',
-      'User-Agent': 'api-e2e',
-    });
+    const res = await deleteActive('e2e-delete-active-1');
     expect(res.status).toBe(202);
     expect(res.headers['x-request-id']).toBe('e2e-delete-active-1');
     const m = await manifest();
@@ -264,6 +285,7 @@ describe('Rayhunter-compatible recording endpoints', () => {
   });
 
   it('answers the manifest as it was with ?at=<seq> and ?at=<RFC 3339>, 400 for anything else', async () => {
+    await finishedRecording();
     const page = (await get('/api/events?type=RecordingStarted&order=asc&limit=1')).json<{
       events: StoredEventJson[];
     }>();
@@ -594,6 +616,14 @@ describe('HTTP conventions and errors', () => {
 
 describe('event API', () => {
   it('pages newest first by default and oldest first with order=asc, without gaps or duplicates', async () => {
+    // More than two pages of 97: a recording with its data events, and a burst of clock offsets.
+    await finishedRecording();
+    for (let burst = 0; burst < 10; burst++) {
+      const offsets = await Promise.all(
+        Array.from({ length: 20 }, (_, i) => post('/api/time-offset', { offset_seconds: burst * 20 + i })),
+      );
+      expect(offsets.map((r) => r.status)).toEqual(Array(20).fill(200));
+    }
     const head = server.ledger.log.headSeq();
     const desc = (await get('/api/events?limit=5')).json<{ events: StoredEventJson[]; next?: number; head: number }>();
     expect(desc.head).toBeGreaterThanOrEqual(head);
@@ -614,6 +644,8 @@ describe('event API', () => {
   });
 
   it('filters by type, recording, actor and time, and searches free text', async () => {
+    await finishedRecording();
+    expect((await deleteActive('e2e-delete-active-1')).status).toBe(202);
     const started = (await get('/api/events?type=RecordingStarted,RecordingDeleted&limit=1000')).json<{
       events: StoredEventJson[];
     }>();
@@ -675,6 +707,8 @@ describe('event API', () => {
   });
 
   it('exports matching events as NDJSON', async () => {
+    await finishedRecording();
+    await activeRecording();
     const res = await get('/api/events/export?type=RecordingStarted');
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toMatch(/^application\/x-ndjson/);
