@@ -1,6 +1,7 @@
 import type { ShippingStatus } from '@ledger/store';
 import type { AnalysisQueue } from '../analysis/analysis-reactor';
 import type { LogBuffer } from './log-buffer';
+import type { SignInThrottleOptions } from './sign-in-throttle';
 import type { ServerLimits } from './server-limits';
 import type { StreamedDownloadLimits } from './streamed-download.service';
 
@@ -30,6 +31,8 @@ export interface HttpConfig {
   readonly analysis?: AnalysisQueue;
   /** End an SSE stream whose client does not read while more than this many events are committed past it (default 10,000). */
   readonly sseMaxBehind?: number;
+  /** The failed sign-in throttle (defaults: DEFAULT_SIGN_IN_THROTTLE). */
+  readonly signInThrottle?: Partial<SignInThrottleOptions>;
   /** Limits of the HTTP server (defaults: DEFAULT_SERVER_LIMITS). */
   readonly server?: Partial<ServerLimits>;
   /** Limits of streamed downloads (defaults: DEFAULT_DOWNLOAD_LIMITS). */

@@ -16,6 +16,7 @@ describe('serve options', () => {
       flushKiB: 256,
       bufferLimitMb: 16,
       sseMaxBehind: 10_000,
+      signInThrottle: { burst: 10, refillMs: 6000 },
     });
     expect(o).toMatchObject({
       maxConnections: 512,
@@ -61,6 +62,8 @@ describe('serve options', () => {
     [{ bufferLimitMb: 'big' }],
     [{ sseMaxBehind: '0' }],
     [{ sseMaxBehind: 'all' }],
+    [{ signInBurst: '0' }],
+    [{ signInRetryS: '1.5' }],
     [{ minSpaceStartMb: 'lots' }],
     [{ maxConnections: '0' }],
     [{ maxDownloads: 'many' }],

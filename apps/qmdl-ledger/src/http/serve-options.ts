@@ -5,6 +5,7 @@ import { createDiagSource } from '@ledger/qmdl';
 import { siteIndex } from './static-site';
 import { normaliseOrigin } from './web-safety';
 import { DEFAULT_SSE_MAX_BEHIND } from './http-config';
+import { DEFAULT_SIGN_IN_THROTTLE } from './sign-in-throttle';
 
 /** Validated settings of `qmdl-ledger serve`. */
 export interface ServeOptions {
@@ -34,6 +35,8 @@ export interface ServeOptions {
   };
   /** End an SSE stream whose client does not read while more than this many events are committed past it. */
   readonly sseMaxBehind: number;
+  /** `--sign-in-burst`, `--sign-in-retry-s`: the failed sign-in throttle. */
+  readonly signInThrottle: { readonly burst: number; readonly refillMs: number };
   /** Open connections at most; more are closed as they arrive. */
   readonly maxConnections: number;
   /** Downloads streaming at once; more answer 503 TOO_MANY_DOWNLOADS. */
@@ -75,6 +78,8 @@ export interface RawServeOptions {
   readonly deleteAfterUpload?: unknown;
   readonly shipRateKib?: unknown;
   readonly sseMaxBehind?: unknown;
+  readonly signInBurst?: unknown;
+  readonly signInRetryS?: unknown;
   readonly maxConnections?: unknown;
   readonly maxDownloads?: unknown;
   readonly downloadIdleTimeoutS?: unknown;
@@ -248,6 +253,11 @@ export function parseServeOptions(raw: RawServeOptions, env: NodeJS.ProcessEnv =
     ...serverLimits(raw),
     ...(ship !== undefined ? { ship } : {}),
     sseMaxBehind: integer(raw.sseMaxBehind, '--sse-max-behind', 1, 100_000_000, DEFAULT_SSE_MAX_BEHIND),
+    signInThrottle: {
+      burst: integer(raw.signInBurst, '--sign-in-burst', 1, 1_000_000, DEFAULT_SIGN_IN_THROTTLE.burst),
+      refillMs:
+        integer(raw.signInRetryS, '--sign-in-retry-s', 1, 86_400, DEFAULT_SIGN_IN_THROTTLE.refillMs / 1000) * 1000,
+    },
   };
 }
 

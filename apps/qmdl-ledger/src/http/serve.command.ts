@@ -10,6 +10,7 @@ import { BufferGovernor } from '../buffer-governor';
 import { APP_VERSION } from '../version';
 import { createHttpApp } from './create-app';
 import { DEFAULT_SSE_MAX_BEHIND } from './http-config';
+import { DEFAULT_SIGN_IN_THROTTLE } from './sign-in-throttle';
 import { BufferedLogger, coalesced, LogBuffer } from './log-buffer';
 import { runtimeMetadata } from './system-info';
 import {
@@ -83,6 +84,14 @@ export function registerServeCommand(program: Command): void {
     .option('--ship-token <token>', 'the device token of `qmdl-ledger fleet enroll` (env LEDGER_SHIP_TOKEN)')
     .option('--delete-after-upload', 'delete a recording locally once the fleet service holds all of it')
     .option('--ship-rate-kib <kib>', 'upper bound of what shipping sends per second, in KiB', '4096')
+    .option(
+      '--sign-in-burst <n>',
+      `failed sign-ins an address may make in a row before it must wait (default ${DEFAULT_SIGN_IN_THROTTLE.burst})`,
+    )
+    .option(
+      '--sign-in-retry-s <s>',
+      `once throttled, an address may try once more per this many seconds (default ${DEFAULT_SIGN_IN_THROTTLE.refillMs / 1000})`,
+    )
     .option(
       '--sse-max-behind <events>',
       'end an SSE event stream whose client does not read while more than this many events are committed past it (it resumes with Last-Event-ID)',
@@ -236,6 +245,7 @@ async function serve(raw: RawServeOptions): Promise<void> {
         ...(analysis !== undefined ? { analysis } : {}),
         ...(options.rayhunterUi !== undefined ? { rayhunterUiDir: options.rayhunterUi } : {}),
         sseMaxBehind: options.sseMaxBehind,
+        signInThrottle: options.signInThrottle,
         server: {
           maxConnections: fitted.maxConnections,
           headersTimeoutMs: options.headersTimeoutS * 1000,

@@ -3,7 +3,8 @@ import { isIP } from 'node:net';
 import { type BeforeApplicationShutdown, Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { formatRfc3339, LedgerError } from '@ledger/domain';
 import type { Ledger } from '@ledger/store';
-import { LEDGER } from './tokens';
+import type { HttpConfig } from './http-config';
+import { HTTP_CONFIG, LEDGER } from './tokens';
 
 /** One address's failures in the current audit window. */
 interface Window {
@@ -145,11 +146,16 @@ export class SignInLimiter {
 @Injectable()
 export class SignInThrottle implements OnModuleInit, BeforeApplicationShutdown {
   private readonly logger = new Logger('auth');
-  readonly limiter = new SignInLimiter();
+  readonly limiter: SignInLimiter;
   private timer?: NodeJS.Timeout;
   private writing: Promise<void> = Promise.resolve();
 
-  constructor(@Inject(LEDGER) private readonly ledger: Ledger) {}
+  constructor(
+    @Inject(LEDGER) private readonly ledger: Ledger,
+    @Inject(HTTP_CONFIG) config: HttpConfig,
+  ) {
+    this.limiter = new SignInLimiter({ ...DEFAULT_SIGN_IN_THROTTLE, ...config.signInThrottle });
+  }
 
   onModuleInit(): void {
     this.timer = setInterval(() => void this.record(), 5000);
