@@ -338,11 +338,6 @@ export class AbstractLevelEventLog implements EventLog {
     return { ...this.counters };
   }
 
-  /** True once `close()` was called. */
-  get isClosed(): boolean {
-    return this.closing;
-  }
-
   append(events: readonly NewEvent[], options: AppendOptions = {}): Promise<readonly StoredEvent[]> {
     let request: AppendRequest;
     try {

@@ -150,11 +150,6 @@ export class CommandProcessor {
     await this.idle;
   }
 
-  /** Accept commands again after `drain` (used for the final shutdown command). */
-  reopen(): void {
-    this.closed = false;
-  }
-
   private kick(): void {
     this.running = true;
     this.idle = new Promise((resolve) => (this.markIdle = resolve));

@@ -71,13 +71,6 @@ export class QmdlStoreProjection {
     this.current = state;
   }
 
-  apply(events: readonly LedgerEvent[]): QmdlStoreState {
-    const fold = createFold(this.current);
-    fold.applyAll(events);
-    this.current = fold.result();
-    return this.current;
-  }
-
   /** Persist the projection with the sequence it reflects (cheap to call often; writes only when it moved). */
   async persist(options: { readonly force?: boolean; readonly minEvents?: number } = {}): Promise<void> {
     const state = this.current;
@@ -115,11 +108,6 @@ export function rebuildProjection(
   options: { readonly toSeq?: number; readonly onProgress?: (seq: number) => void } = {},
 ): Promise<QmdlStoreState> {
   return foldLog(log, initialState(), options);
-}
-
-/** A stable JSON encoding for comparing projections (key order independent): the log's canonical encoding. */
-export function projectionFingerprint(state: QmdlStoreState): string {
-  return canonicalEncode(state);
 }
 
 /** First difference between two projections, for a readable report; undefined when equal. */
