@@ -182,7 +182,8 @@ export class AnalysisHarness {
   /** Analyses one message; returns the rows it adds to the report (none, one, or two when RRC carried NAS). */
   analyze(message: AnalysisMessage): AnalysisRow[] {
     this.counters.messages++;
-    const time = formatPacketTimestamp(message.timeUs);
+    // Formatted only for a message that makes a row (few do).
+    const time = message.timeUs;
     switch (message.kind) {
       case 'lte-rrc':
         return this.analyzeRrc(message, time);
@@ -200,7 +201,7 @@ export class AnalysisHarness {
     }
   }
 
-  private analyzeRrc(message: Extract<AnalysisMessage, { kind: 'lte-rrc' }>, time: string): AnalysisRow[] {
+  private analyzeRrc(message: Extract<AnalysisMessage, { kind: 'lte-rrc' }>, time: number): AnalysisRow[] {
     if (message.channel.endsWith('-NB')) return [this.skip(time, `UnsupportedGsmtapType(LteRrc(${message.channel}))`)];
     const decoded = decodeLteRrc(message.channel, message.payload);
     if (!decoded.ok) return [this.skip(time, `RRCDecodingError(${decoded.failure} at ${decoded.field})`)];
@@ -226,7 +227,7 @@ export class AnalysisHarness {
     return rows;
   }
 
-  private analyzeNasLog(message: Extract<AnalysisMessage, { kind: 'lte-nas' }>, time: string): AnalysisRow[] {
+  private analyzeNasLog(message: Extract<AnalysisMessage, { kind: 'lte-nas' }>, time: number): AnalysisRow[] {
     this.nasLogSeen = true;
     if (this.recentRrcNas.length > 0) {
       const pdu = hex(message.payload);
@@ -257,14 +258,14 @@ export class AnalysisHarness {
     });
   }
 
-  private rowIfNotable(time: string, events: (AnalyzerEvent | null)[]): AnalysisRow[] {
+  private rowIfNotable(time: number, events: (AnalyzerEvent | null)[]): AnalysisRow[] {
     const notable = events.some((e) => e !== null && SEVERITIES.indexOf(e.event_type) > 0);
-    return notable ? [{ packet_timestamp: time, skipped_message_reason: null, events }] : [];
+    return notable ? [{ packet_timestamp: formatPacketTimestamp(time), skipped_message_reason: null, events }] : [];
   }
 
-  private skip(time: string, reason: string): AnalysisRow {
+  private skip(time: number, reason: string): AnalysisRow {
     this.count(reason);
-    return { packet_timestamp: time, skipped_message_reason: reason, events: [] };
+    return { packet_timestamp: formatPacketTimestamp(time), skipped_message_reason: reason, events: [] };
   }
 
   private count(reason: string): void {

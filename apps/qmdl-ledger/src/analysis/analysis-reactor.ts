@@ -16,13 +16,14 @@ import {
   type AnalysisStatus,
 } from './analysis-queue';
 import { FindingCoalescer } from './finding-coalescer';
+import { FindingRecorder, type FindingBatch } from './finding-recorder';
 
 export interface AnalysisReactorOptions {
   readonly ledger: Ledger;
   /** Who analyses, for the reports' metadata line when a recording does not name its own build. */
   readonly runtime: RuntimeMetadata;
   readonly logger?: LedgerLogger;
-  /** Bytes read from a recording file at a time (default 64 KiB); the loop yields to the event loop after each. */
+  /** Bytes read from a recording file at a time (default 256 KiB); the loop yields to the event loop after each. */
   readonly chunkBytes?: number;
 }
 
@@ -84,7 +85,7 @@ export class AnalysisReactor implements AnalysisQueue {
   constructor(private readonly options: AnalysisReactorOptions) {
     this.ledger = options.ledger;
     this.logger = options.logger ?? silentLogger;
-    this.chunkBytes = options.chunkBytes ?? 64 * 1024;
+    this.chunkBytes = options.chunkBytes ?? 256 * 1024;
   }
 
   start(): this {
@@ -206,16 +207,18 @@ export class AnalysisReactor implements AnalysisQueue {
     const reader = new RadioMessageReader();
     const out = createWriteStream(partial);
     let rows = 0;
-    const record = async (batch: ReturnType<FindingCoalescer['close']>): Promise<void> => {
-      if (batch === undefined || batch.through <= findingsThrough) return;
-      await this.execute(
+    // Windows already recorded by an interrupted run of this analysis are not sent again.
+    const recorder = new FindingRecorder((batch) =>
+      this.execute(
         {
           type: 'RecordAnalysisFindings',
           data: { name: job.name, analysisId, through: batch.through, findings: batch.findings },
         },
         analysisId,
-      );
-    };
+      ),
+    );
+    const record = (batch: FindingBatch | undefined): Promise<void> =>
+      recorder.add(batch === undefined || batch.through <= findingsThrough ? undefined : batch);
     const onRow = async (row: AnalysisRow, packet: number): Promise<void> => {
       rows++;
       await write(out, `${JSON.stringify(row)}\n`);
@@ -232,6 +235,7 @@ export class AnalysisReactor implements AnalysisQueue {
       }
       reader.end();
       await record(coalescer.close());
+      await recorder.drain();
       await new Promise<void>((resolve, reject) =>
         out.end((error?: Error | null) => (error ? reject(error) : resolve())),
       );
@@ -240,6 +244,7 @@ export class AnalysisReactor implements AnalysisQueue {
       await fs.rename(partial, paths.analysis);
     } catch (error) {
       out.destroy();
+      await recorder.drain().catch(() => undefined); // nothing of this run is still being committed when the next starts
       await fs.rm(partial, { force: true });
       throw error;
     }
@@ -326,6 +331,7 @@ class LiveSession {
   private offset = 0;
   private readonly reader = new RadioMessageReader();
   private pending: Promise<void> = Promise.resolve();
+  private handle: fs.FileHandle | undefined;
 
   private constructor(
     readonly name: string,
@@ -360,24 +366,22 @@ class LiveSession {
   /** Reads the committed bytes not read yet. */
   async catchUp(committed: number, chunkBytes: number): Promise<void> {
     if (committed <= this.offset) return;
-    const handle = await fs.open(this.qmdl, 'r');
-    try {
-      while (this.offset < committed) {
-        const buffer = Buffer.allocUnsafe(Math.min(chunkBytes, committed - this.offset));
-        const { bytesRead } = await handle.read(buffer, 0, buffer.length, this.offset);
-        if (bytesRead === 0) break;
-        this.offset += bytesRead;
-        const bytes = buffer.subarray(0, bytesRead);
-        if (this.gunzip === undefined) this.analyse(bytes);
-        else
-          await new Promise<void>((resolve, reject) =>
-            this.gunzip!.write(bytes, (error) => (error ? reject(error) : resolve())),
-          );
-        await this.pending;
-        await yieldToEventLoop();
-      }
-    } finally {
-      await handle.close();
+    // One handle for the session: the file is read about once a second, for as long as it is recorded.
+    this.handle ??= await fs.open(this.qmdl, 'r');
+    const handle = this.handle;
+    while (this.offset < committed) {
+      const buffer = Buffer.allocUnsafe(Math.min(chunkBytes, committed - this.offset));
+      const { bytesRead } = await handle.read(buffer, 0, buffer.length, this.offset);
+      if (bytesRead === 0) break;
+      this.offset += bytesRead;
+      const bytes = buffer.subarray(0, bytesRead);
+      if (this.gunzip === undefined) this.analyse(bytes);
+      else
+        await new Promise<void>((resolve, reject) =>
+          this.gunzip!.write(bytes, (error) => (error ? reject(error) : resolve())),
+        );
+      await this.pending;
+      await yieldToEventLoop();
     }
   }
 
@@ -390,6 +394,8 @@ class LiveSession {
   }
 
   async close(): Promise<void> {
+    await this.handle?.close();
+    this.handle = undefined;
     this.gunzip?.destroy();
     await this.pending;
     await new Promise<void>((resolve) => this.out.end(() => resolve()));

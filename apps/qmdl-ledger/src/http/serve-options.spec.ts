@@ -9,6 +9,7 @@ describe('serve options', () => {
       host: '127.0.0.1',
       source: 'synthetic',
       autoStart: true,
+      analysis: true,
       readOnly: false,
       minSpaceStartMb: 1,
       minSpaceContinueMb: 1,
@@ -28,6 +29,11 @@ describe('serve options', () => {
     });
     expect(o.adminToken).toBeUndefined();
     expect(o.dataDir).toMatch(/\/data$/);
+  });
+
+  it('runs the analyzers unless --no-analysis or --read-only', () => {
+    expect(parseServeOptions({ analysis: false }, {}).analysis).toBe(false);
+    expect(parseServeOptions({ readOnly: true }, {}).analysis).toBe(false);
   });
 
   it('takes the environment when no flag is given', () => {

@@ -14,6 +14,8 @@ export interface ServeOptions {
   readonly host: string;
   readonly source: string;
   readonly autoStart: boolean;
+  /** Run the analysis reactor (reports and findings); off with --no-analysis, and always off in --read-only. */
+  readonly analysis: boolean;
   readonly readOnly: boolean;
   readonly adminToken?: string;
   readonly minSpaceStartMb: number;
@@ -63,6 +65,7 @@ export interface RawServeOptions {
   readonly host?: unknown;
   readonly source?: unknown;
   readonly autoStart?: unknown;
+  readonly analysis?: unknown;
   readonly readOnly?: unknown;
   readonly adminToken?: unknown;
   readonly minSpaceStartMb?: unknown;
@@ -241,6 +244,7 @@ export function parseServeOptions(raw: RawServeOptions, env: NodeJS.ProcessEnv =
     host,
     source,
     autoStart: raw.autoStart !== false,
+    analysis: raw.analysis !== false && !readOnly,
     readOnly,
     ...(adminToken !== undefined ? { adminToken } : {}),
     minSpaceStartMb: number(raw.minSpaceStartMb, '--min-space-start-mb', 0, 1_000_000, 1),

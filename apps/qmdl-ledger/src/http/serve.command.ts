@@ -56,6 +56,7 @@ export function registerServeCommand(program: Command): void {
       process.env['LEDGER_SOURCE'] ?? 'synthetic',
     )
     .option('--no-auto-start', 'do not start a recording at boot')
+    .option('--no-analysis', 'do not run the analyzers (no reports beyond the metadata line, no findings)')
     .option('--read-only', 'answer every mutation 403 and never write to the store (env LEDGER_READ_ONLY)')
     .option(
       '--admin-token <token>',
@@ -223,8 +224,8 @@ async function serve(raw: RawServeOptions): Promise<void> {
           logger: ledgerLogger,
         });
 
-  // The analysis reactor writes reports and records findings: not in --read-only.
-  const analysis = options.readOnly
+  // The analysis reactor writes reports and records findings: not in --read-only, nor with --no-analysis.
+  const analysis = !options.analysis
     ? undefined
     : new AnalysisReactor({ ledger, runtime: runtimeMetadata(), logger: ledgerLogger });
 

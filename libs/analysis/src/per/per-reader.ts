@@ -48,7 +48,13 @@ export class PerReader {
   }
 
   fail(failure: PerFailure): never {
-    throw new PerDecodeError(failure, this.path.join('.') || '(top)');
+    // Caught at the message boundary and turned into data: a stack trace would never be read, and capturing
+    // one is most of what a failed decode costs (random or damaged payloads fail often).
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
+    const error = new PerDecodeError(failure, this.path.join('.') || '(top)');
+    Error.stackTraceLimit = limit;
+    throw error;
   }
 
   /** Marks the rest of the PDU as unreadable: used after a part we chose not to decode. */
@@ -61,13 +67,19 @@ export class PerReader {
     if (this.lost) this.fail('POSITION_UNKNOWN');
     if (count === 0) return 0;
     if (this.bitPos + count > this.bitEnd) this.fail('TRUNCATED');
+    // Whole bytes at a time: the head of the first byte, full bytes, then the tail of the last one.
     let value = 0;
-    for (let i = 0; i < count; i++) {
-      const pos = this.bitPos + i;
-      const bit = ((this.data[pos >>> 3] as number) >>> (7 - (pos & 7))) & 1;
-      value = value * 2 + bit;
+    let pos = this.bitPos;
+    let left = count;
+    while (left > 0) {
+      const offset = pos & 7;
+      const take = Math.min(8 - offset, left);
+      const byte = this.data[pos >>> 3] as number;
+      value = value * (1 << take) + ((byte >>> (8 - offset - take)) & ((1 << take) - 1));
+      pos += take;
+      left -= take;
     }
-    this.bitPos += count;
+    this.bitPos = pos;
     return value;
   }
 
@@ -140,6 +152,7 @@ export class PerReader {
 
 /** Bits needed to encode a constrained whole number whose range holds `range` values. */
 export function bitsFor(range: number): number {
+  if (range <= 0x100000000) return range <= 1 ? 0 : 32 - Math.clz32(range - 1);
   let n = 0;
   while (2 ** n < range) n++;
   return n;
