@@ -20,11 +20,5 @@ if (!fs.existsSync(entry)) {
     process.exit(1);
   }
 }
-require(entry)
-  .buildProgram()
-  .parseAsync(process.argv)
-  .catch((error) => {
-    const code = error && typeof error.code === 'string' ? ` (${error.code})` : '';
-    process.stderr.write(`qmdl-ledger: ${error && error.message ? error.message : String(error)}${code}\n`);
-    process.exitCode = process.exitCode || 1;
-  });
+// main.js parses the arguments and reports a failure (as when run directly).
+require(entry).runCli(process.argv);

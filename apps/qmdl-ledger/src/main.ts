@@ -2,24 +2,11 @@
  * `qmdl-ledger`: one binary for the service (`serve`) and the forensics tools.
  * Each command group registers itself; `--help` lists everything.
  */
-import v8 from 'node:v8';
-// `serve` runs V8 with two heap settings for a small, steady footprint (bench/README.md, peak RSS):
-// - the young generation stays at its initial 2 × 1 MiB instead of growing to 2 × 16 MiB
-//   (--semi-space-growth-factor=1): streamed buffers die in frequent scavenges, and a full-size
-//   young generation held ~30 MB more;
-// - the old generation may grow to 1.5× what survived the last mark-compact before the next one
-//   (--heap-growing-percent=50; V8 lets a small heap grow up to 4×): under 50 connections polling
-//   the manifest the heap otherwise swelled from ~20 to ~50 MB of pages it kept afterwards; with
-//   it, RSS after that load 96 instead of 113–134 MB, and the two-downloads-plus-ingest peak
-//   106–118 instead of 136–160 MB. The live heap is ~17 MB, so the extra mark-compacts are cheap.
-// Both flags are read whenever V8 sizes a space, so setting them here, before anything else
-// loads, works (the usual --max-semi-space-size is read only when the heap is created and would
-// need a re-exec). See SemiSpaceNewSpace::Grow and MemoryController::GrowingFactor in V8 11.3
-// (Node 20): https://github.com/v8/v8/blob/11.3.244.8/src/heap/. The forensic commands keep V8's defaults.
-if (process.argv[2] === 'serve') v8.setFlagsFromString('--semi-space-growth-factor=1 --heap-growing-percent=50');
+// First, before anything else loads: `serve`'s V8 heap settings (why first: see there).
+import './serve/v8-flags';
 import 'reflect-metadata';
 import { Command, Help, type Option } from 'commander';
-import { registerServeCommand } from './http/serve.command';
+import { registerServeCommand } from './serve/serve.command';
 import { registerAnalyzeCommand } from './analysis/analyze.command';
 import { registerForensicCommands } from './forensics/forensic.commands';
 import { registerFleetCommand } from './fleet/fleet.command';
@@ -62,9 +49,11 @@ export function buildProgram(): Command {
   return program;
 }
 
-if (require.main === module) {
-  buildProgram()
-    .parseAsync(process.argv)
+/** Runs the CLI on `argv` (process.argv's shape), here and from bin/qmdl-ledger.js. */
+export function runCli(argv: readonly string[]): Promise<void> {
+  return buildProgram()
+    .parseAsync([...argv])
+    .then(() => undefined)
     .catch((error: unknown) => {
       const code = (error as { code?: unknown }).code;
       process.stderr.write(
@@ -73,3 +62,5 @@ if (require.main === module) {
       process.exitCode = process.exitCode || 1;
     });
 }
+
+if (require.main === module) void runCli(process.argv);

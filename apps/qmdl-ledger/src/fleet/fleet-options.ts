@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import { parseAdminToken, UsageError } from '../http/serve-options';
+import { parseAdminToken, UsageError } from '../serve/serve-options';
 
 /** Validated settings of `qmdl-ledger fleet`. */
 export interface FleetOptions {

@@ -1,3 +1,4 @@
+import type { Registry } from 'prom-client';
 import type { ShippingStatus } from '@ledger/store';
 import type { AnalysisQueue } from '../analysis/analysis-reactor';
 import type { LogBuffer } from './log-buffer';
@@ -29,6 +30,8 @@ export interface HttpConfig {
   readonly shipping?: () => ShippingStatus;
   /** The analysis reactor's queue when `serve` runs one (not with --read-only): GET/POST /api/analysis. */
   readonly analysis?: AnalysisQueue;
+  /** Adds the metrics of the process that runs the app (`serve`'s buffer governor) to `/metrics`. */
+  readonly registerMetrics?: (registry: Registry) => void;
   /** End an SSE stream whose client does not read while more than this many events are committed past it (default 10,000). */
   readonly sseMaxBehind?: number;
   /** The failed sign-in throttle (defaults: DEFAULT_SIGN_IN_THROTTLE). */

@@ -31,6 +31,7 @@ export class MetricsController {
     const registers = [this.registry];
     registerEventStreamMetrics(this.registry, streams);
     registerReactorMetrics(this.registry, ledger);
+    config.registerMetrics?.(this.registry);
     const ledgerRef = this.ledger;
     new Counter({
       name: 'qmdl_ledger_sign_in_failures_total',

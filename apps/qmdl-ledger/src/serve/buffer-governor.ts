@@ -19,15 +19,28 @@ export interface BufferGovernorOptions {
    * sample and keeps its schedule. Default: ignored.
    */
   readonly onError?: (error: unknown) => void;
+  /**
+   * What collects: V8's own `gc` in `serve` (`exposeGc()`), a recorder in tests.
+   * Passed in, so nothing in this module turns on V8's `gc` extension behind its caller's back.
+   */
+  readonly collect: CollectGarbage;
   /** Injectable for tests. */
   readonly arrayBufferBytes?: () => number;
-  readonly collect?: CollectGarbage;
   readonly now?: () => number;
 }
 
+/** What the governor did since it was made (served in `/metrics`). */
 export interface BufferGovernorStats {
+  /** The limit it holds ArrayBuffer memory to. */
+  readonly limitBytes: number;
+  /** ArrayBuffer memory at the last sample (0 before the first). */
+  readonly lastSampleBytes: number;
+  /** Scavenges it asked for. */
   readonly minor: number;
+  /** Mark-compacts it started. */
   readonly major: number;
+  /** Samples skipped because reading the memory failed. */
+  readonly failedSamples: number;
 }
 
 /**
@@ -47,14 +60,15 @@ export interface BufferGovernorStats {
  * bring them under the limit by the next sample, the dead buffers are old ones
  * and it starts an incremental mark-compact (at most one per 250 ms).
  *
- * `gc` is V8's extension, made available at run time the way jest's leak
- * detector does it (`--expose-gc` set through v8.setFlagsFromString, the
- * function read from a fresh context); it acts on the whole isolate.
+ * `serve` passes V8's `gc` extension as the collector (`exposeGc()`); it acts on
+ * the whole isolate.
  */
 export class BufferGovernor {
   private timer: NodeJS.Timeout | undefined;
   private minor = 0;
   private major = 0;
+  private failedSamples = 0;
+  private lastSampleBytes = 0;
   private lastMajorAt = Number.NEGATIVE_INFINITY;
   private scavengedLastTick = false;
   private readonly busyMs: number;
@@ -71,7 +85,7 @@ export class BufferGovernor {
     this.idleMs = options.idleIntervalMs ?? 100;
     this.minMajorMs = options.minMajorIntervalMs ?? 250;
     this.bytes = options.arrayBufferBytes ?? (() => process.memoryUsage().arrayBuffers);
-    this.collect = options.collect ?? exposeGc();
+    this.collect = options.collect;
     this.now = options.now ?? (() => performance.now());
   }
 
@@ -86,12 +100,19 @@ export class BufferGovernor {
   }
 
   get stats(): BufferGovernorStats {
-    return { minor: this.minor, major: this.major };
+    return {
+      limitBytes: this.options.limitBytes,
+      lastSampleBytes: this.lastSampleBytes,
+      minor: this.minor,
+      major: this.major,
+      failedSamples: this.failedSamples,
+    };
   }
 
   /** One sample: collect if needed; returns the delay until the next one. */
   tick(): number {
     const bytes = this.bytes();
+    this.lastSampleBytes = bytes;
     const limit = this.options.limitBytes;
     if (bytes <= limit) {
       this.scavengedLastTick = false;
@@ -118,6 +139,7 @@ export class BufferGovernor {
       } catch (error) {
         // A timer callback that throws ends the process: a failed sample is only a skipped one.
         this.scavengedLastTick = false;
+        this.failedSamples += 1;
         this.options.onError?.(error);
       }
       this.schedule(next);
@@ -126,13 +148,12 @@ export class BufferGovernor {
   }
 }
 
-let exposed: CollectGarbage | undefined;
-
-/** V8's `gc` function, without starting Node with --expose-gc. */
+/**
+ * V8's `gc` function, without starting Node with --expose-gc: the flag set at
+ * run time adds `gc` to contexts created afterwards, so it is read from a fresh
+ * one (the way jest's leak detector does it).
+ */
 export function exposeGc(): CollectGarbage {
-  if (exposed === undefined) {
-    v8.setFlagsFromString('--expose-gc');
-    exposed = vm.runInNewContext('gc') as CollectGarbage;
-  }
-  return exposed;
+  v8.setFlagsFromString('--expose-gc');
+  return vm.runInNewContext('gc') as CollectGarbage;
 }

@@ -33,7 +33,13 @@ describe('BufferGovernor', () => {
     governor.tick(); // the (incremental) mark-compact is under way: scavenge meanwhile
     governor.tick();
     expect(calls).toEqual(['minor', 'minor', 'major', 'minor']);
-    expect(governor.stats).toEqual({ minor: 3, major: 1 });
+    expect(governor.stats).toEqual({
+      limitBytes: 16 * MB,
+      lastSampleBytes: 2 * MB,
+      minor: 3,
+      major: 1,
+      failedSamples: 0,
+    });
   });
 
   it('starts at most one mark-compact per interval', () => {
@@ -95,5 +101,6 @@ describe('BufferGovernor', () => {
     }
     expect(samples).toBeGreaterThanOrEqual(6);
     expect(errors.map((e) => (e as { code?: string }).code)).toEqual(['EMFILE', 'EMFILE', 'EMFILE']);
+    expect(governor.stats.failedSamples).toBe(3);
   });
 });

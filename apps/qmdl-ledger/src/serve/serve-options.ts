@@ -2,10 +2,10 @@ import { accessSync, constants, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { isIP } from 'node:net';
 import { createDiagSource } from '@ledger/qmdl';
-import { siteIndex } from './static-site';
-import { normaliseOrigin } from './web-safety';
-import { DEFAULT_SSE_MAX_BEHIND } from './http-config';
-import { DEFAULT_SIGN_IN_THROTTLE } from './sign-in-throttle';
+import { siteIndex } from '../http/static-site';
+import { normaliseOrigin } from '../http/web-safety';
+import { DEFAULT_SSE_MAX_BEHIND } from '../http/http-config';
+import { DEFAULT_SIGN_IN_THROTTLE } from '../http/sign-in-throttle';
 
 /** Validated settings of `qmdl-ledger serve`. */
 export interface ServeOptions {

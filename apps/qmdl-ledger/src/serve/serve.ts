@@ -1,146 +1,32 @@
 import { createServer, type AddressInfo } from 'node:net';
-import type { Command } from 'commander';
-import { isLedgerError } from '@ledger/domain';
 import { buildUpcasters, MIGRATIONS } from '@ledger/migrations';
-import { EventLogErrorCode } from '@ledger/event-log';
 import { createDiagSource } from '@ledger/qmdl';
-import { DATA_DIR_UNUSABLE, HttpFleetTarget, openLedger, Shipper, type LedgerLogger } from '@ledger/store';
+import { HttpFleetTarget, openLedger, Shipper, type LedgerLogger } from '@ledger/store';
 import { AnalysisReactor } from '../analysis/analysis-reactor';
-import { BufferGovernor } from '../buffer-governor';
+import { createHttpApp } from '../http/create-app';
+import { BufferedLogger, coalesced, LogBuffer } from '../http/log-buffer';
+import { runtimeMetadata } from '../http/system-info';
 import { APP_VERSION } from '../version';
-import { createHttpApp } from './create-app';
-import { DEFAULT_SSE_MAX_BEHIND } from './http-config';
-import { DEFAULT_SIGN_IN_THROTTLE } from './sign-in-throttle';
-import { BufferedLogger, coalesced, LogBuffer } from './log-buffer';
-import { runtimeMetadata } from './system-info';
+import { BufferGovernor, exposeGc } from './buffer-governor';
+import { registerBufferGovernorMetrics } from './buffer-governor.metrics';
 import {
   descriptorSoftLimit,
   fitToDescriptorLimit,
   isLoopback,
   parseServeOptions,
   type RawServeOptions,
-  SERVER_LIMIT_DEFAULTS,
   UsageError,
 } from './serve-options';
 
-/** Exit codes of `serve`: 2 bad usage, 3 the store is in use by another process. */
-export const EXIT_USAGE = 2;
-export const EXIT_STORE_LOCKED = 3;
 /** A clean shutdown must finish within this; past it the process exits anyway (code 1). */
 const SHUTDOWN_DEADLINE_MS = 4500;
 
-/** Open failures that mean the data directory given cannot serve: a usage error (exit 2), not a crash. */
-const UNUSABLE_DATA_DIR_CODES: ReadonlySet<string> = new Set([
-  DATA_DIR_UNUSABLE,
-  EventLogErrorCode.STORE_NOT_FOUND,
-  EventLogErrorCode.NOT_A_STORE,
-  EventLogErrorCode.UNSUPPORTED_FORMAT_VERSION,
-]);
-
-function fail(message: string, code: number): void {
-  process.stderr.write(`qmdl-ledger: ${message}\n`);
-  process.exitCode = code;
-}
-
-/** Registers `qmdl-ledger serve` (owned by the HTTP app). */
-export function registerServeCommand(program: Command): void {
-  program
-    .command('serve')
-    .description('run the recording service and its HTTP API (Rayhunter-compatible, event API, admin viewer)')
-    .option('--data-dir <dir>', 'data directory (env LEDGER_DATA_DIR)', process.env['LEDGER_DATA_DIR'] ?? './data')
-    .option('--port <port>', 'TCP port, 0 for any free one (env PORT)', process.env['PORT'] ?? '8080')
-    .option('--host <host>', 'address to bind (env HOST)', process.env['HOST'] ?? '127.0.0.1')
-    .option(
-      '--source <spec>',
-      'diag source: synthetic[:rate=N,seed=N,pace=fast], qmdl:<path>, fifo:<path>, tcp:<host>:<port>, none (env LEDGER_SOURCE)',
-      process.env['LEDGER_SOURCE'] ?? 'synthetic',
-    )
-    .option('--no-auto-start', 'do not start a recording at boot')
-    .option('--no-analysis', 'do not run the analyzers (no reports beyond the metadata line, no findings)')
-    .option('--read-only', 'answer every mutation 403 and never write to the store (env LEDGER_READ_ONLY)')
-    .option(
-      '--admin-token <token>',
-      'require this token for mutations, /api/config and the event API (env ADMIN_TOKEN)',
-    )
-    .option('--min-space-start-mb <mb>', 'refuse to start a recording below this much free space', '1')
-    .option('--min-space-continue-mb <mb>', 'stop the recording below this much free space', '1')
-    .option('--flush-interval-ms <ms>', 'commit written data at least this often', '1000')
-    .option('--flush-kib <kib>', 'or as soon as this many KiB of QMDL are pending', '256')
-    .option(
-      '--allow-origin <origin>',
-      'also accept state-changing requests from this origin (repeatable, or a comma list; env LEDGER_ALLOW_ORIGIN)',
-      (value: string, previous: string[]) => [...previous, value],
-      [] as string[],
-    )
-    .option(
-      '--buffer-limit-mb <mb>',
-      'collect garbage once Buffers hold more than this many MB, bounding peak memory while streaming (0: leave it to V8)',
-      '16',
-    )
-    .option(
-      '--rayhunter-ui <dir>',
-      'serve a built Rayhunter web UI (the build/ directory of its daemon/web `npm run build`) at /, same origin as the API (env LEDGER_RAYHUNTER_UI)',
-    )
-    .option('--ship-to <url>', 'ship the log and the recordings to this fleet service (env LEDGER_SHIP_TO)')
-    .option('--ship-token <token>', 'the device token of `qmdl-ledger fleet enroll` (env LEDGER_SHIP_TOKEN)')
-    .option('--delete-after-upload', 'delete a recording locally once the fleet service holds all of it')
-    .option('--ship-rate-kib <kib>', 'upper bound of what shipping sends per second, in KiB', '4096')
-    .option(
-      '--sign-in-burst <n>',
-      `failed sign-ins an address may make in a row before it must wait (default ${DEFAULT_SIGN_IN_THROTTLE.burst})`,
-    )
-    .option(
-      '--sign-in-retry-s <s>',
-      `once throttled, an address may try once more per this many seconds (default ${DEFAULT_SIGN_IN_THROTTLE.refillMs / 1000})`,
-    )
-    .option(
-      '--sse-max-behind <events>',
-      'end an SSE event stream whose client does not read while more than this many events are committed past it (it resumes with Last-Event-ID)',
-      String(DEFAULT_SSE_MAX_BEHIND),
-    )
-    .option(
-      '--max-connections <n>',
-      `open connections at most (default ${SERVER_LIMIT_DEFAULTS.maxConnections}, lowered to fit the open-files limit when not given)`,
-    )
-    .option(
-      '--max-downloads <n>',
-      `downloads streaming at once, more answer 503 TOO_MANY_DOWNLOADS with Retry-After (default ${SERVER_LIMIT_DEFAULTS.maxDownloads}, lowered like --max-connections)`,
-    )
-    .option(
-      '--download-idle-timeout-s <s>',
-      'end a download whose client took no data for this long',
-      String(SERVER_LIMIT_DEFAULTS.downloadIdleTimeoutS),
-    )
-    .option(
-      '--headers-timeout-s <s>',
-      'time a client has to send its request headers',
-      String(SERVER_LIMIT_DEFAULTS.headersTimeoutS),
-    )
-    .option(
-      '--request-timeout-s <s>',
-      'time a client has to send its whole request',
-      String(SERVER_LIMIT_DEFAULTS.requestTimeoutS),
-    )
-    .option(
-      '--keep-alive-timeout-s <s>',
-      'close an idle keep-alive connection after this',
-      String(SERVER_LIMIT_DEFAULTS.keepAliveTimeoutS),
-    )
-    .action(async (raw: RawServeOptions) => {
-      try {
-        await serve(raw);
-      } catch (error) {
-        if (error instanceof UsageError) return fail(error.message, EXIT_USAGE);
-        if (isLedgerError(error, 'STORE_LOCKED')) return fail(error.message, EXIT_STORE_LOCKED);
-        if (isLedgerError(error) && UNUSABLE_DATA_DIR_CODES.has(error.code))
-          return fail(`${error.message} (${error.code})`, EXIT_USAGE);
-        if (isLedgerError(error)) return fail(`${error.message} (${error.code})`, 1);
-        throw error;
-      }
-    });
-}
-
-async function serve(raw: RawServeOptions): Promise<void> {
+/**
+ * Runs the service until a signal: everything that can be refused is refused
+ * first (a UsageError), then the store opens, the HTTP server listens, and the
+ * shipper, the analysis reactor and the buffer governor start.
+ */
+export async function serve(raw: RawServeOptions): Promise<void> {
   const options = parseServeOptions({ ...raw, adminToken: raw.adminToken ?? process.env['ADMIN_TOKEN'] });
   // Everything that can be refused is refused before the store is opened, so a
   // bad start writes nothing (no ServiceStarted, no auto-started recording).
@@ -229,6 +115,17 @@ async function serve(raw: RawServeOptions): Promise<void> {
     ? undefined
     : new AnalysisReactor({ ledger, runtime: runtimeMetadata(), logger: ledgerLogger });
 
+  const governorFailed = coalesced((message) => logger.warn(message, 'buffer-governor'));
+  const governor =
+    options.bufferLimitMb > 0
+      ? new BufferGovernor({
+          limitBytes: options.bufferLimitMb * 1024 * 1024,
+          collect: exposeGc(),
+          onError: (error) =>
+            governorFailed(`sample skipped: ${error instanceof Error ? error.message : String(error)}`),
+        })
+      : undefined;
+
   let app;
   try {
     app = await createHttpApp({
@@ -247,6 +144,9 @@ async function serve(raw: RawServeOptions): Promise<void> {
         ...(options.rayhunterUi !== undefined ? { rayhunterUiDir: options.rayhunterUi } : {}),
         sseMaxBehind: options.sseMaxBehind,
         signInThrottle: options.signInThrottle,
+        ...(governor !== undefined
+          ? { registerMetrics: (registry) => registerBufferGovernorMetrics(registry, governor) }
+          : {}),
         server: {
           maxConnections: fitted.maxConnections,
           headersTimeoutMs: options.headersTimeoutS * 1000,
@@ -269,15 +169,7 @@ async function serve(raw: RawServeOptions): Promise<void> {
   const ready = app;
   shipper?.start();
   analysis?.start();
-  const governorFailed = coalesced((message) => logger.warn(message, 'buffer-governor'));
-  const governor =
-    options.bufferLimitMb > 0
-      ? new BufferGovernor({
-          limitBytes: options.bufferLimitMb * 1024 * 1024,
-          onError: (error) =>
-            governorFailed(`sample skipped: ${error instanceof Error ? error.message : String(error)}`),
-        }).start()
-      : undefined;
+  governor?.start();
   // Signals are handled here rather than by enableShutdownHooks(): Nest's hook
   // re-raises the signal after closing, so the process would die by the signal
   // (exit 130/143) instead of exiting 0 after a clean shutdown.
