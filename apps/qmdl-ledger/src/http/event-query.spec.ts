@@ -1,4 +1,4 @@
-import { LedgerError, type StoredEvent } from '@ledger/domain';
+import { errorCodeOf, type StoredEvent } from '@ledger/domain';
 import { eventSeverity, parseEventQuery, queryMatches } from './event-query';
 
 const finding = (severity: string) => ({ type: 'RecordingAnalysisFinding', data: { severity, count: 1 } });
@@ -7,15 +7,6 @@ const completed = (severities: Record<string, number>) => ({
   data: { severities },
 });
 const stored = (e: { type: string; data: unknown }): StoredEvent => e as unknown as StoredEvent;
-
-function codeOf(run: () => unknown): string | undefined {
-  try {
-    run();
-  } catch (err) {
-    return err instanceof LedgerError ? err.code : 'NOT_A_LEDGER_ERROR';
-  }
-  return undefined;
-}
 
 describe('the severity filter of the event API', () => {
   it('a finding has its own severity; a completed analysis the worst it counted; other events none', () => {
@@ -50,9 +41,9 @@ describe('the severity filter of the event API', () => {
   });
 
   it('refuses an unknown severity, and a type list none of whose types has one', () => {
-    expect(codeOf(() => parseEventQuery({ severity: 'high' }))).toBe('INVALID_QUERY');
-    expect(codeOf(() => parseEventQuery({ severity: ['Low', 'High'] }))).toBe('INVALID_QUERY');
-    expect(codeOf(() => parseEventQuery({ severity: 'Low', type: 'RecordingStarted' }))).toBe('INVALID_QUERY');
-    expect(codeOf(() => parseEventQuery({ severity: 'Low' }))).toBeUndefined();
+    expect(errorCodeOf(() => parseEventQuery({ severity: 'high' }))).toBe('INVALID_QUERY');
+    expect(errorCodeOf(() => parseEventQuery({ severity: ['Low', 'High'] }))).toBe('INVALID_QUERY');
+    expect(errorCodeOf(() => parseEventQuery({ severity: 'Low', type: 'RecordingStarted' }))).toBe('INVALID_QUERY');
+    expect(errorCodeOf(() => parseEventQuery({ severity: 'Low' }))).toBeUndefined();
   });
 });
