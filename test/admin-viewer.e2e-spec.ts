@@ -183,6 +183,44 @@ const row = (page: Page, seq: number) => page.locator(`[data-testid=event-row][d
 const asOf = (page: Page, seq: number) =>
   page.locator('[data-testid=tt-label]', { hasText: new RegExp(`^Manifest as of seq ${seq}$`) });
 
+/**
+ * The seqs the event table stands for, in its order: an event row's own, and
+ * for a group of data appends every seq from its newest to its oldest (a group
+ * is consecutive in the log when no filter is set, which the check asserts).
+ */
+async function shownSeqs(page: Page): Promise<number[]> {
+  const items = await page
+    .locator(
+      '[data-testid=events-table] tr[data-testid=event-row]:not(.member), [data-testid=events-table] tr[data-testid=append-group]',
+    )
+    .evaluateAll((rows) =>
+      rows.map((r) => ({
+        seq: Number(r.getAttribute('data-seq')),
+        group: r.getAttribute('data-testid') === 'append-group',
+        count: Number(r.getAttribute('data-count')),
+        newest: Number(r.getAttribute('data-newest-seq')),
+        oldest: Number(r.getAttribute('data-oldest-seq')),
+      })),
+    );
+  return items.flatMap((item) => {
+    if (!item.group) return [item.seq];
+    expect(item.newest - item.oldest + 1).toBe(item.count);
+    return Array.from({ length: item.count }, (_, i) => item.newest - i);
+  });
+}
+
+/** Whether the table shows this event: as its own row, or inside its recording's group of data appends. */
+async function isShown(page: Page, e: StoredEvent): Promise<boolean> {
+  if ((await row(page, e.seq).count()) > 0) return true;
+  if (e.type !== 'RecordingDataAppended') return false;
+  const groups = await page
+    .locator(`[data-testid=append-group][data-recording="${e.recording}"]`)
+    .evaluateAll((gs) =>
+      gs.map((g) => [Number(g.getAttribute('data-oldest-seq')), Number(g.getAttribute('data-newest-seq'))]),
+    );
+  return groups.some(([oldest, newest]) => oldest! <= e.seq && e.seq <= newest!);
+}
+
 async function rowTypes(page: Page): Promise<string[]> {
   return page
     .locator('[data-testid=events-table] [data-testid=event-row]')
@@ -270,6 +308,7 @@ describe('admin viewer against a real server', () => {
     await page.getByTestId('new-count').waitFor();
     const before = await head(server);
     const rowsBefore = await page.locator('[data-testid=event-row]').count();
+    const shownBefore = await shownSeqs(page);
 
     await post(server, '/api/stop-recording');
     await eventsAfter(server, before, 'RecordingStopped');
@@ -280,12 +319,17 @@ describe('admin viewer against a real server', () => {
     await waitFor('the counter to grow', async () => ((await newCount(page)) > first ? true : undefined));
 
     const made = await eventsAfter(server, before, 'RecordingStarted');
-    for (const e of made) expect(await row(page, e.seq).count()).toBe(0);
+    for (const e of made) expect(await isShown(page, e)).toBe(false);
     expect(await page.locator('[data-testid=event-row]').count()).toBe(rowsBefore);
+    expect(await shownSeqs(page)).toEqual(shownBefore);
 
     await pause.click();
     expect(await pause.getAttribute('aria-pressed')).toBe('false');
-    for (const e of made) await row(page, e.seq).waitFor({ timeout: 10_000 });
+    // Data appends show inside their recording's group row, every other event as its own row.
+    for (const e of made)
+      await waitFor(`#${e.seq} ${e.type} shown`, async () => ((await isShown(page, e)) ? true : undefined));
+    for (const e of made.filter((m) => m.type !== 'RecordingDataAppended'))
+      await row(page, e.seq).waitFor({ timeout: 10_000 });
     await page.getByTestId('new-count').waitFor({ state: 'hidden' });
   });
 
@@ -438,14 +482,13 @@ describe('admin viewer against a real server', () => {
     try {
       const total = await head(server);
       await page.goto(`${server.base}/admin/?limit=4`);
-      // The sentinel below the table stays in view, so pages load until the log's start.
+      // The sentinel below the table stays in view, so pages load until the log's start
+      // (data appends in their groups' rows: every seq of the log is still accounted for).
       await waitFor('every event in the table', async () =>
-        (await page.locator('[data-testid=event-row]').count()) >= total ? true : undefined,
+        (await shownSeqs(page)).length >= total ? true : undefined,
       );
       await page.getByTestId('events-status').filter({ hasText: 'end of log' }).waitFor();
-      const seqs = await page
-        .locator('[data-testid=event-row]')
-        .evaluateAll((rows) => rows.map((r) => Number(r.getAttribute('data-seq'))));
+      const seqs = await shownSeqs(page);
       const tail = seqs.slice(seqs.indexOf(total));
       expect(tail).toEqual(Array.from({ length: total }, (_, i) => total - i));
       const pages = requests.filter((u) => u.searchParams.get('limit') === '4');

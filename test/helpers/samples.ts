@@ -54,16 +54,23 @@ export function samplePath(name: SampleName): string {
 
 /**
  * A sample replayed into a new recording of a spawned `serve` (`qmdl:<copy>?pace=fast`),
- * once that recording has finished (stopped as `source-ended`).
+ * once that recording has finished (stopped as `source-ended`). `serveArgs` go to `serve` as well.
  */
 export async function replaySample(
   name: SampleName,
   workDir: string,
+  options: { serveArgs?: readonly string[] } = {},
 ): Promise<{ server: SpawnedServer; dataDir: string; recording: string }> {
   const capture = path.join(workDir, 'capture.qmdl');
   copyFileSync(samplePath(name), capture);
   const dataDir = path.join(workDir, 'data');
-  const server = await spawnServer(['--data-dir', dataDir, '--source', `qmdl:${capture}?pace=fast`]);
+  const server = await spawnServer([
+    '--data-dir',
+    dataDir,
+    '--source',
+    `qmdl:${capture}?pace=fast`,
+    ...(options.serveArgs ?? []),
+  ]);
   const finished = await eventually(
     async () =>
       (await request(server.baseUrl, '/api/qmdl-manifest'))

@@ -6,6 +6,7 @@ import { BASE } from './format';
 import { integrityBadge } from './integrity';
 import { LiveFeed, type LiveStatus } from './live';
 import { recordingView } from './recording-view';
+import { recordingsView } from './recordings-view';
 import { timeTravelView } from './time-travel';
 import type { EventsPage } from './types';
 import type { Ctx, View } from './view';
@@ -18,9 +19,13 @@ const LIVE_LABELS: Readonly<Record<LiveStatus, string>> = {
 };
 
 /** Where a path points, below BASE. */
-function routeOf(url: URL): { view: 'events' | 'recording' | 'time-travel' | 'missing'; name?: string } {
+function routeOf(url: URL): {
+  view: 'events' | 'recordings' | 'recording' | 'time-travel' | 'missing';
+  name?: string;
+} {
   const rest = url.pathname.startsWith(BASE) ? url.pathname.slice(BASE.length) : url.pathname;
   if (rest === '' || rest === '/' || rest === '/index.html') return { view: 'events' };
+  if (rest === '/recordings' || rest === '/recordings/') return { view: 'recordings' };
   if (rest === '/time-travel' || rest === '/time-travel/') return { view: 'time-travel' };
   const m = /^\/recordings\/([^/]+)\/?$/.exec(rest);
   if (m?.[1]) {
@@ -126,6 +131,7 @@ export function startApp(
   const ctx: Ctx = { signal, live, tail: { paused: false }, navigate, reload, link, eventHref, head: () => headSeq };
 
   const navEvents = link(`${BASE}/`, { class: 'tab', 'data-testid': 'nav-events' }, 'Events');
+  const navRecordings = link(`${BASE}/recordings`, { class: 'tab', 'data-testid': 'nav-recordings' }, 'Recordings');
   const navTravel = link(`${BASE}/time-travel`, { class: 'tab', 'data-testid': 'nav-time-travel' }, 'Time travel');
 
   function render(): void {
@@ -139,6 +145,7 @@ export function startApp(
       viewKey = key;
       view?.destroy();
       if (route.view === 'events') view = eventsView(ctx, params);
+      else if (route.view === 'recordings') view = recordingsView(ctx);
       else if (route.view === 'recording' && route.name !== undefined) view = recordingView(ctx, route.name);
       else if (route.view === 'time-travel') view = timeTravelView(ctx, params);
       else
@@ -152,10 +159,14 @@ export function startApp(
           destroy: () => undefined,
         };
       replaceChildren(main, view.el);
-      navEvents.toggleAttribute('aria-current', route.view === 'events');
-      navTravel.toggleAttribute('aria-current', route.view === 'time-travel');
-      if (navEvents.hasAttribute('aria-current')) navEvents.setAttribute('aria-current', 'page');
-      if (navTravel.hasAttribute('aria-current')) navTravel.setAttribute('aria-current', 'page');
+      for (const [tab, on] of [
+        [navEvents, route.view === 'events'],
+        [navRecordings, route.view === 'recordings'],
+        [navTravel, route.view === 'time-travel'],
+      ] as const) {
+        if (on) tab.setAttribute('aria-current', 'page');
+        else tab.removeAttribute('aria-current');
+      }
       detailSeq = undefined;
     }
     const seq = eventParam !== null && /^\d+$/.test(eventParam) ? Number(eventParam) : undefined;
@@ -188,7 +199,7 @@ export function startApp(
     'header',
     { class: 'top' },
     h('h1', null, link(`${BASE}/`, { class: 'brand' }, 'qmdl-ledger'), h('span', { class: 'sub' }, 'audit log')),
-    h('nav', { 'aria-label': 'Views' }, navEvents, navTravel),
+    h('nav', { 'aria-label': 'Views' }, navEvents, navRecordings, navTravel),
     h('div', { class: 'spacer' }),
     h('span', { class: 'head', title: 'Log head: the newest sequence number' }, 'head ', headEl),
     liveEl,

@@ -1,3 +1,4 @@
+import { SEVERITIES, eventSeverity, severityChip, type Severity } from './analysis';
 import { errorText, getJson, isAbort } from './api';
 import { h, replaceChildren } from './dom';
 import {
@@ -9,7 +10,7 @@ import {
   toLocalInput,
   type Filters,
 } from './filters';
-import { BASE, actorTitle, formatActor, formatTime, shortId, typeChip } from './format';
+import { BASE, actorTitle, formatActor, formatBytes, formatTime, shortId, summarize, typeChip } from './format';
 import { EVENT_TYPES, type EventsPage, type StoredEvent } from './types';
 import type { Ctx, View } from './view';
 
@@ -27,12 +28,16 @@ const MAX_ROWS = 4000;
 export function eventRow(ctx: Ctx, e: StoredEvent, options: { correlationLinks?: boolean } = {}): HTMLTableRowElement {
   const actor = e.metadata?.actor;
   const correlation = e.metadata?.correlationId;
+  const severity = eventSeverity(e);
   const tr = h(
     'tr',
     {
       'data-testid': 'event-row',
       'data-seq': e.seq,
       'data-type': e.type,
+      'data-severity': severity,
+      class: severity ? `sev-row-${severity}` : undefined,
+      title: severity ? summarize(e) : undefined,
       onclick: (ev: Event) => {
         if ((ev.target as Element).closest('a, button')) return;
         ctx.navigate(ctx.eventHref(e.seq));
@@ -44,7 +49,7 @@ export function eventRow(ctx: Ctx, e: StoredEvent, options: { correlationLinks?:
       ctx.link(ctx.eventHref(e.seq), { 'aria-label': `Event ${e.seq} details` }, String(e.seq)),
     ),
     h('td', { class: 'time', title: `time ${e.time}\nsystem time ${e.systemTime}` }, formatTime(e.time)),
-    h('td', null, typeChip(e.type)),
+    h('td', null, typeChip(e.type), severity ? severityChip(severity) : null),
     h(
       'td',
       { class: 'rec' },
@@ -125,6 +130,12 @@ function filterForm(ctx: Ctx, f: Filters, limit: number, signal: AbortSignal): H
     value: f.until ? toLocalInput(f.until) : '',
   });
   const [qL, q] = input('filter-q', 'Text', { type: 'search', value: f.q, placeholder: 'free text', size: '14' });
+  const severity = h(
+    'select',
+    { id: 'filter-severity', name: 'severity', 'data-testid': 'filter-severity' },
+    h('option', { value: '', selected: f.severity === '' }, 'any'),
+    SEVERITIES.map((s) => h('option', { value: s, selected: f.severity === s }, s === 'High' ? 'High' : `≥ ${s}`)),
+  );
 
   const typeList = h(
     'details',
@@ -159,6 +170,12 @@ function filterForm(ctx: Ctx, f: Filters, limit: number, signal: AbortSignal): H
     { class: 'filters', 'aria-label': 'Filter events', 'data-testid': 'filter-form', role: 'search' },
     typeList,
     h('span', { class: 'field' }, qL, q),
+    h(
+      'span',
+      { class: 'field', title: 'Analysis findings (and completed analyses) at or above this severity' },
+      h('label', { for: 'filter-severity' }, 'Severity'),
+      severity,
+    ),
     h('span', { class: 'field' }, recL, rec),
     h('span', { class: 'field' }, actL, act),
     h(
@@ -182,6 +199,7 @@ function filterForm(ctx: Ctx, f: Filters, limit: number, signal: AbortSignal): H
       since: fromLocalInput(since.value),
       until: fromLocalInput(until.value),
       q: q.value.trim(),
+      severity: (SEVERITIES as readonly string[]).includes(severity.value) ? (severity.value as Severity) : '',
     };
     const params = filtersToQuery(next);
     if (limit !== PAGE_SIZE) params.set('limit', String(limit));
@@ -191,16 +209,90 @@ function filterForm(ctx: Ctx, f: Filters, limit: number, signal: AbortSignal): H
   return form;
 }
 
+const DATA_APPENDED = 'RecordingDataAppended';
+/** Members of a group fetched per click when it is expanded. */
+const MEMBER_PAGE = 200;
+/**
+ * Pages keep loading by themselves while the sentinel is in view, but only
+ * until this many events in a row added no row (they all extended one group
+ * of data appends): the button goes on from there, so a long recording is
+ * never walked to its start unasked.
+ */
+const IDLE_EVENTS = 1000;
+
+/** One end of a group: enough to label it. */
+interface Edge {
+  readonly seq: number;
+  readonly time: string;
+  readonly size: number | undefined;
+}
+
+function edgeOf(e: StoredEvent): Edge {
+  const size = (e.data as { qmdlSizeBytes?: unknown } | null)?.qmdlSizeBytes;
+  return { seq: e.seq, time: e.time, size: typeof size === 'number' ? size : undefined };
+}
+
+/** One event as its own row. */
+interface Single {
+  readonly kind: 'single';
+  readonly event: StoredEvent;
+  readonly tr: HTMLTableRowElement;
+}
+
+/**
+ * Consecutive data appends of one recording (consecutive among the rows the
+ * filter shows) as one row. Only its two ends are kept; its members are
+ * fetched from the event API when it is expanded (the same filter, narrowed to
+ * this recording's data appends between the two ends), so a group of any size
+ * costs one row and two edges.
+ */
+interface Group {
+  readonly kind: 'group';
+  readonly recording: string;
+  count: number;
+  newest: Edge;
+  oldest: Edge;
+  readonly tr: HTMLTableRowElement;
+  readonly toggle: HTMLButtonElement;
+  readonly summary: HTMLTableCellElement;
+  readonly time: HTMLTableCellElement;
+  expanded: boolean;
+  /** Member rows shown, newest first, and the `before` cursor of the next member page. */
+  members: HTMLTableRowElement[];
+  membersBefore: number;
+  membersDone: boolean;
+  more: HTMLTableRowElement | undefined;
+  loading: AbortController | undefined;
+}
+
+type Item = Single | Group;
+
+/** "10:01:02–10:08:55" (UTC, like the time column), with the dates when they differ, one time when they are equal. */
+function span(from: string, to: string): string {
+  const a = formatTime(from);
+  const b = formatTime(to);
+  if (a.slice(0, 10) !== b.slice(0, 10)) return `${a.slice(0, 19)}–${b.slice(0, 19)}`;
+  const [x, y] = [a.slice(11, 19), b.slice(11, 19)];
+  return x === y ? x : `${x}–${y}`;
+}
+
 /**
  * The event table: newest first, walked back page by page with the `before`
- * cursor (never an offset), the live tail prepended on top.
+ * cursor (never an offset), the live tail prepended on top. Runs of the
+ * recorder's data appends fold into one expandable row per recording, so
+ * findings and what people did stand out.
  */
 export function eventsView(ctx: Ctx, params: URLSearchParams): View {
   const filters = filtersFromQuery(params);
   const query = filtersToQuery(filters);
   const limit = pageSize(params);
   const abort = new AbortController();
-  const shown = new Set<number>();
+  const itemOf = new WeakMap<HTMLTableRowElement, Item>();
+  let top: Item | undefined;
+  let bottom: Item | undefined;
+  /** Newest seq in the table (live events must be newer) and the events the table stands for. */
+  let newestSeq = 0;
+  let eventCount = 0;
   let pending: StoredEvent[] = [];
   let early: StoredEvent[] = [];
   let loadedHead: number | undefined;
@@ -208,6 +300,7 @@ export function eventsView(ctx: Ctx, params: URLSearchParams): View {
   let exhausted = false;
   let loading = false;
   let trimmedTop = false;
+  let idleEvents = 0;
   let selected: number | undefined;
 
   const tbody = h('tbody');
@@ -222,7 +315,15 @@ export function eventsView(ctx: Ctx, params: URLSearchParams): View {
   const exportHref = `/api/events/export${query.toString() ? `?${query}` : ''}`;
   const moreBtn = h(
     'button',
-    { type: 'button', 'data-testid': 'load-more', hidden: true, onclick: () => void loadPage() },
+    {
+      type: 'button',
+      'data-testid': 'load-more',
+      hidden: true,
+      onclick: () => {
+        idleEvents = 0;
+        void loadPage();
+      },
+    },
     'Load older events',
   );
   const sentinel = h('div', { class: 'sentinel', 'aria-hidden': 'true' });
@@ -275,27 +376,250 @@ export function eventsView(ctx: Ctx, params: URLSearchParams): View {
   }
 
   function updateStatus(): void {
-    const n = tbody.rows.length;
     const filtered = isFiltered(filters) ? ' matching' : '';
-    if (n === 0 && exhausted)
+    if (eventCount === 0 && exhausted)
       replaceChildren(status, isFiltered(filters) ? 'No events match this filter.' : 'The log is empty.');
     else
       replaceChildren(
         status,
-        `${n}${filtered} event${n === 1 ? '' : 's'} shown, newest first${exhausted ? ' — end of log' : ''}`,
+        `${eventCount}${filtered} event${eventCount === 1 ? '' : 's'} shown, newest first${exhausted ? ' — end of log' : ''}`,
       );
     moreBtn.hidden = exhausted;
   }
 
-  function prepend(events: StoredEvent[]): void {
-    const fresh = events.filter((e) => !shown.has(e.seq)).sort((a, b) => a.seq - b.seq);
-    for (const e of fresh) {
-      shown.add(e.seq);
-      const tr = eventRow(ctx, e);
-      tr.classList.add('fresh');
-      if (e.seq === selected) tr.setAttribute('aria-selected', 'true');
-      tbody.prepend(tr);
+  function singleRow(e: StoredEvent): Single {
+    const tr = eventRow(ctx, e);
+    if (e.seq === selected) tr.setAttribute('aria-selected', 'true');
+    const item: Single = { kind: 'single', event: e, tr };
+    itemOf.set(tr, item);
+    return item;
+  }
+
+  function renderGroup(g: Group): void {
+    g.tr.dataset.count = String(g.count);
+    g.tr.dataset.newestSeq = String(g.newest.seq);
+    g.tr.dataset.oldestSeq = String(g.oldest.seq);
+    replaceChildren(g.toggle, `${g.expanded ? '▾' : '▸'} ${g.count}`);
+    g.toggle.setAttribute('aria-expanded', String(g.expanded));
+    g.toggle.setAttribute(
+      'aria-label',
+      `${g.expanded ? 'Hide' : 'Show'} the ${g.count} data appends of recording ${g.recording}`,
+    );
+    const sizes =
+      g.oldest.size !== undefined && g.newest.size !== undefined
+        ? g.count > 1
+          ? `${formatBytes(g.oldest.size)} → ${formatBytes(g.newest.size)}`
+          : formatBytes(g.newest.size)
+        : 'size unknown';
+    replaceChildren(
+      g.summary,
+      `${g.count} data append${g.count === 1 ? '' : 's'}, ${sizes}, ${span(g.oldest.time, g.newest.time)}`,
+    );
+    replaceChildren(g.time, formatTime(g.newest.time));
+    g.time.title = `#${g.oldest.seq} ${g.oldest.time}\n#${g.newest.seq} ${g.newest.time}`;
+  }
+
+  function newGroup(e: StoredEvent): Group {
+    const toggle = h('button', { type: 'button', class: 'toggle', 'data-testid': 'group-toggle' });
+    const summary = h('td', { colspan: 2, class: 'group-summary', 'data-testid': 'group-summary' });
+    const time = h('td', { class: 'time' });
+    const recording = e.recording ?? '';
+    const tr = h(
+      'tr',
+      { class: 'group', 'data-testid': 'append-group', 'data-recording': recording },
+      h('td', { class: 'num' }, toggle),
+      time,
+      h('td', null, typeChip(DATA_APPENDED)),
+      h(
+        'td',
+        { class: 'rec' },
+        ctx.link(`${BASE}/recordings/${encodeURIComponent(recording)}`, { title: 'Recording history' }, recording),
+      ),
+      summary,
+    );
+    const edge = edgeOf(e);
+    const g: Group = {
+      kind: 'group',
+      recording,
+      count: 1,
+      newest: edge,
+      oldest: edge,
+      tr,
+      toggle,
+      summary,
+      time,
+      expanded: false,
+      members: [],
+      membersBefore: e.seq + 1,
+      membersDone: false,
+      more: undefined,
+      loading: undefined,
+    };
+    tr.addEventListener('click', (ev) => {
+      if ((ev.target as Element).closest('a')) return;
+      setExpanded(g, !g.expanded);
+    });
+    itemOf.set(tr, g);
+    renderGroup(g);
+    return g;
+  }
+
+  /** A lone data append joined by its neighbour: its row becomes a group (of one, until the caller adds the other). */
+  function groupFrom(single: Single): Group {
+    const g = newGroup(single.event);
+    single.tr.replaceWith(g.tr);
+    if (top === single) top = g;
+    if (bottom === single) bottom = g;
+    return g;
+  }
+
+  const isAppend = (e: StoredEvent): boolean => e.type === DATA_APPENDED && e.recording !== undefined;
+  const joins = (item: Item | undefined, e: StoredEvent): boolean =>
+    item !== undefined &&
+    isAppend(e) &&
+    (item.kind === 'group'
+      ? item.recording === e.recording
+      : isAppend(item.event) && item.event.recording === e.recording);
+
+  /** The last row an item occupies (its member rows follow a group's own row). */
+  function lastRowOf(item: Item): HTMLTableRowElement {
+    if (item.kind === 'single') return item.tr;
+    return item.more ?? item.members[item.members.length - 1] ?? item.tr;
+  }
+
+  function memberRow(e: StoredEvent): HTMLTableRowElement {
+    const tr = eventRow(ctx, e);
+    tr.classList.add('member');
+    if (e.seq === selected) tr.setAttribute('aria-selected', 'true');
+    return tr;
+  }
+
+  function renderMore(g: Group): void {
+    const left = g.count - g.members.length;
+    if (!g.expanded || g.membersDone || left <= 0) {
+      g.more?.remove();
+      g.more = undefined;
+      return;
     }
+    if (!g.more) {
+      g.more = h(
+        'tr',
+        { class: 'member-more' },
+        h(
+          'td',
+          { colspan: 6 },
+          h('button', { type: 'button', 'data-testid': 'group-more', onclick: () => void loadMembers(g) }),
+        ),
+      );
+      (g.members[g.members.length - 1] ?? g.tr).after(g.more);
+    }
+    const button = g.more.querySelector('button');
+    if (button) replaceChildren(button, `Show ${Math.min(left, MEMBER_PAGE)} more of ${left} hidden`);
+  }
+
+  function setExpanded(g: Group, expanded: boolean): void {
+    if (g.expanded === expanded) return;
+    g.expanded = expanded;
+    if (!expanded) {
+      g.loading?.abort();
+      g.loading = undefined;
+      for (const tr of g.members) tr.remove();
+      g.members = [];
+      g.membersBefore = g.newest.seq + 1;
+      g.membersDone = false;
+      renderMore(g);
+      renderGroup(g);
+      return;
+    }
+    renderGroup(g);
+    void loadMembers(g);
+  }
+
+  /** The next page of a group's members: the table's filter, this recording's data appends, within the group's ends. */
+  async function loadMembers(g: Group): Promise<void> {
+    if (g.loading || g.membersDone) return;
+    const loader = new AbortController();
+    g.loading = loader;
+    const p = new URLSearchParams(query);
+    p.set('type', DATA_APPENDED);
+    p.set('recording', g.recording);
+    p.set('order', 'desc');
+    p.set('limit', String(MEMBER_PAGE));
+    p.set('after', String(g.oldest.seq - 1));
+    p.set('before', String(g.membersBefore));
+    const stop = (): void => loader.abort();
+    abort.signal.addEventListener('abort', stop);
+    try {
+      const page = await getJson<EventsPage>(`/api/events?${p}`, loader.signal);
+      if (!g.expanded || g.loading !== loader) return;
+      const rows = page.events.filter((e) => e.seq < g.membersBefore && e.seq >= g.oldest.seq).map(memberRow);
+      (g.members[g.members.length - 1] ?? g.tr).after(...rows);
+      g.members.push(...rows);
+      const cursor = typeof page.next === 'number' && page.next < g.membersBefore ? page.next : undefined;
+      const lowest = page.events[page.events.length - 1]?.seq;
+      g.membersBefore = cursor ?? lowest ?? g.membersBefore;
+      g.membersDone = cursor === undefined;
+    } catch (err) {
+      if (isAbort(err)) return;
+      replaceChildren(status, `Could not load the data appends of ${g.recording}: ${errorText(err)}`);
+    } finally {
+      abort.signal.removeEventListener('abort', stop);
+      if (g.loading === loader) g.loading = undefined;
+    }
+    renderMore(g);
+  }
+
+  /** A newer event on top: it extends the top group or joins a lone append, else gets its own row. */
+  function addOnTop(e: StoredEvent): void {
+    newestSeq = Math.max(newestSeq, e.seq);
+    eventCount += 1;
+    if (joins(top, e)) {
+      const g = top!.kind === 'group' ? top! : groupFrom(top!);
+      g.count += 1;
+      g.newest = edgeOf(e);
+      if (g.expanded) {
+        const tr = memberRow(e);
+        tr.classList.add('fresh');
+        g.tr.after(tr);
+        g.members.unshift(tr);
+      }
+      g.tr.classList.remove('fresh');
+      void g.tr.offsetWidth;
+      g.tr.classList.add('fresh');
+      renderGroup(g);
+      return;
+    }
+    const item = singleRow(e);
+    item.tr.classList.add('fresh');
+    tbody.prepend(item.tr);
+    top = item;
+    bottom ??= item;
+    idleEvents = 0;
+  }
+
+  /** An older event at the bottom (from a page): the same, at the other end. */
+  function addAtBottom(e: StoredEvent): boolean {
+    newestSeq = Math.max(newestSeq, e.seq);
+    eventCount += 1;
+    if (joins(bottom, e)) {
+      const g = bottom!.kind === 'group' ? bottom! : groupFrom(bottom!);
+      g.count += 1;
+      g.oldest = edgeOf(e);
+      g.membersDone = false;
+      renderGroup(g);
+      renderMore(g);
+      return false;
+    }
+    const item = singleRow(e);
+    tbody.append(item.tr);
+    bottom = item;
+    top ??= item;
+    return true;
+  }
+
+  function prepend(events: StoredEvent[]): void {
+    const fresh = events.filter((e) => e.seq > newestSeq).sort((a, b) => a.seq - b.seq);
+    for (const e of fresh) addOnTop(e);
     if (fresh.length) updateStatus();
   }
 
@@ -314,7 +638,7 @@ export function eventsView(ctx: Ctx, params: URLSearchParams): View {
       early.push(e);
       return;
     }
-    if (e.seq <= loadedHead || shown.has(e.seq)) return;
+    if (e.seq <= loadedHead || e.seq <= newestSeq) return;
     if (ctx.tail.paused || trimmedTop) {
       pending.push(e);
       renderPause();
@@ -333,21 +657,21 @@ export function eventsView(ctx: Ctx, params: URLSearchParams): View {
     if (next !== undefined) p.set('before', String(next));
     try {
       const page = await getJson<EventsPage>(`/api/events?${p}`, abort.signal);
-      if (loadedHead === undefined) {
-        loadedHead = page.head;
+      const first = loadedHead === undefined;
+      if (first) loadedHead = page.head;
+      // Pages go back in seq: below the cursor, and on the first page below what the tail already put on top.
+      const floor = next ?? Infinity;
+      const ceiling = first ? Infinity : floor;
+      for (const e of page.events) {
+        if (e.seq >= ceiling) continue;
+        if (addAtBottom(e)) idleEvents = 0;
+        else idleEvents += 1;
+      }
+      if (first) {
         const head = page.head;
         onLiveBatch(early.filter((e) => e.seq > head));
         early = [];
       }
-      const rows = page.events
-        .filter((e) => !shown.has(e.seq))
-        .map((e) => {
-          shown.add(e.seq);
-          const tr = eventRow(ctx, e);
-          if (e.seq === selected) tr.setAttribute('aria-selected', 'true');
-          return tr;
-        });
-      tbody.append(...rows);
       // Stop when the server gives no cursor, or one that does not move back.
       const cursor = typeof page.next === 'number' && (next === undefined || page.next < next) ? page.next : undefined;
       next = cursor;
@@ -363,21 +687,29 @@ export function eventsView(ctx: Ctx, params: URLSearchParams): View {
       moreBtn.disabled = false;
     }
     // The sentinel may still be on screen after a short page: look again.
-    if (!exhausted && !abort.signal.aborted && sentinelVisible()) void loadPage();
+    if (!exhausted && !abort.signal.aborted && idleEvents < IDLE_EVENTS && sentinelVisible()) void loadPage();
   }
 
   function onLiveBatch(events: StoredEvent[]): void {
     for (const e of events) onLive(e);
   }
 
+  /** Drops whole items from the top (the newest) while the table holds more rows than it should. */
   function trim(): void {
-    const excess = tbody.rows.length - MAX_ROWS;
-    if (excess <= 0) return;
-    for (let i = 0; i < excess; i++) {
+    if (tbody.rows.length <= MAX_ROWS) return;
+    while (tbody.rows.length > MAX_ROWS) {
       const row = tbody.rows[0];
-      if (!row) break;
-      shown.delete(Number(row.dataset.seq));
-      row.remove();
+      const item = row ? itemOf.get(row) : undefined;
+      if (!row || !item || item === bottom) break;
+      const after = lastRowOf(item).nextElementSibling as HTMLTableRowElement | null;
+      if (item.kind === 'group') {
+        item.loading?.abort();
+        for (const tr of item.members) tr.remove();
+        item.more?.remove();
+        eventCount -= item.count;
+      } else eventCount -= 1;
+      item.tr.remove();
+      top = after ? itemOf.get(after) : undefined;
     }
     trimmedTop = true;
     banner.hidden = false;

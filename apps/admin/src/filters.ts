@@ -1,3 +1,4 @@
+import { isSeverity, severityAtLeast, type Severity } from './analysis';
 import type { StoredEvent } from './types';
 
 /**
@@ -16,6 +17,8 @@ export interface Filters {
   /** RFC 3339, exclusive */
   readonly until: string;
   readonly q: string;
+  /** Analysis events at or above this severity ('' for every event). */
+  readonly severity: Severity | '';
 }
 
 export const NO_FILTERS: Filters = {
@@ -26,6 +29,7 @@ export const NO_FILTERS: Filters = {
   since: '',
   until: '',
   q: '',
+  severity: '',
 };
 
 export function filtersFromQuery(params: URLSearchParams): Filters {
@@ -42,6 +46,7 @@ export function filtersFromQuery(params: URLSearchParams): Filters {
     since: text('since'),
     until: text('until'),
     q: text('q'),
+    severity: isSeverity(text('severity')) ? (text('severity') as Severity) : '',
   };
 }
 
@@ -55,6 +60,7 @@ export function filtersToQuery(f: Filters): URLSearchParams {
   if (f.since) params.set('since', f.since);
   if (f.until) params.set('until', f.until);
   if (f.q) params.set('q', f.q);
+  if (f.severity) params.set('severity', f.severity);
   return params;
 }
 
@@ -80,6 +86,7 @@ export function matches(f: Filters, e: StoredEvent): boolean {
   // `until` is exclusive on the server (time < until): same here.
   if (f.until && !(time < Date.parse(f.until))) return false;
   if (f.q && !JSON.stringify(e).toLowerCase().includes(f.q.toLowerCase())) return false;
+  if (f.severity && !severityAtLeast(e, f.severity)) return false;
   return true;
 }
 

@@ -61,6 +61,9 @@ const TYPE_TONES: Readonly<Record<string, string>> = {
   ConfigChanged: 'config',
   GpsFixRecorded: 'config',
   SignInsFailed: 'delete',
+  RecordingAnalysisStarted: 'analysis',
+  RecordingAnalysisFinding: 'analysis',
+  RecordingAnalysisCompleted: 'analysis',
 };
 
 export function typeChip(type: string): HTMLSpanElement {
@@ -93,6 +96,18 @@ export function summarize(e: StoredEvent): string {
       return `imported from ${String(d.recoveredFrom ?? '?')}, ${formatBytes(d.qmdlSizeBytes as number)}`;
     case 'ServiceStarted':
       return `version ${String(d.version ?? '?')}${d.previousShutdownClean === false ? ', previous run did not shut down cleanly' : ''}`;
+    case 'RecordingAnalysisStarted':
+      return `analysis started (${String(d.reason ?? '?')}) with ${Array.isArray(d.analyzers) ? d.analyzers.map((a) => `${String((a as { key?: unknown }).key ?? '?')} v${String((a as { version?: unknown }).version ?? '?')}`).join(', ') : '?'}`;
+    case 'RecordingAnalysisFinding':
+      return `${String(d.severity ?? '?')} · ${String(d.analyzer ?? '?')}: ${String(d.message ?? '')}${typeof d.count === 'number' && d.count > 1 ? ` (×${d.count}, packets ${String(d.packet ?? '?')}–${String(d.lastPacket ?? '?')})` : ` (packet ${String(d.packet ?? '?')})`}`;
+    case 'RecordingAnalysisCompleted': {
+      const sev = (typeof d.severities === 'object' && d.severities !== null ? d.severities : {}) as Record<
+        string,
+        unknown
+      >;
+      const counts = ['High', 'Medium', 'Low', 'Informational'].map((s) => `${String(sev[s] ?? '?')} ${s}`).join(', ');
+      return `analysis completed: ${counts}; ${String(d.analysed ?? '?')} of ${String(d.messages ?? '?')} messages analysed`;
+    }
     case 'SignInsFailed':
       return `${String(d.count ?? '?')} failed sign-ins from ${String(d.remoteAddress ?? '?')}${typeof d.throttled === 'number' && d.throttled > 0 ? ` (${String(d.throttled)} throttled)` : ''}`;
     default:

@@ -1,3 +1,14 @@
+import {
+  ANALYSIS_COMPLETED,
+  ANALYSIS_FINDING,
+  ANALYSIS_STARTED,
+  analysisBadge,
+  eventSeverity,
+  foldAnalysis,
+  isClean,
+  severityChip,
+  type AnalysisState,
+} from './analysis';
 import { ApiError, errorText, getJson, isAbort, seg } from './api';
 import { h, replaceChildren, svg } from './dom';
 import { BASE, formatActor, formatBytes, formatTime, summarize, typeChip } from './format';
@@ -69,13 +80,20 @@ function group(events: readonly StoredEvent[]): Item[] {
 function timelineItem(ctx: Ctx, item: Item, allPoints: readonly Point[]): HTMLLIElement {
   if (item.kind === 'event') {
     const e = item.event;
+    const severity = eventSeverity(e);
     return h(
       'li',
-      { 'data-testid': 'timeline-item', 'data-type': e.type, class: `tl tl-${e.type}` },
+      {
+        'data-testid': 'timeline-item',
+        'data-type': e.type,
+        'data-severity': severity,
+        class: `tl tl-${e.type}${severity ? ` tl-sev-${severity}` : ''}`,
+      },
       h(
         'div',
         { class: 'tl-head' },
         typeChip(e.type),
+        severity ? severityChip(severity) : null,
         ' ',
         ctx.link(ctx.eventHref(e.seq), null, `#${e.seq}`),
         ' ',
@@ -111,6 +129,125 @@ function timelineItem(ctx: Ctx, item: Item, allPoints: readonly Point[]): HTMLLI
   );
 }
 
+function dataOf(e: StoredEvent | undefined): Record<string, unknown> {
+  return e && typeof e.data === 'object' && e.data !== null ? (e.data as Record<string, unknown>) : {};
+}
+
+/** "key v4, key v2": the analyzers an analysis ran with. */
+function analyzersText(value: unknown): string {
+  if (!Array.isArray(value) || value.length === 0) return '?';
+  return value
+    .map((a) => {
+      const x = (typeof a === 'object' && a !== null ? a : {}) as Record<string, unknown>;
+      return `${String(x.key ?? '?')} v${String(x.version ?? '?')}`;
+    })
+    .join(', ');
+}
+
+/** The warnings of one analysis: its finding events (each stands for `count` findings of one analyzer in one window of packets). */
+function warningsTable(ctx: Ctx, findings: readonly StoredEvent[]): HTMLTableElement {
+  const cols = ['Severity', 'Analyzer', 'Message', 'Packets', 'Packet time', 'Event'];
+  return h(
+    'table',
+    { class: 'events warnings', 'data-testid': 'warnings-table' },
+    h(
+      'thead',
+      null,
+      h(
+        'tr',
+        null,
+        cols.map((c) => h('th', { scope: 'col' }, c)),
+      ),
+    ),
+    h(
+      'tbody',
+      null,
+      findings.map((e) => {
+        const d = dataOf(e);
+        const severity = eventSeverity(e);
+        const count = typeof d.count === 'number' ? d.count : 1;
+        return h(
+          'tr',
+          {
+            'data-testid': 'warning-row',
+            'data-severity': severity,
+            'data-analyzer': String(d.analyzer ?? ''),
+            class: severity ? `sev-row-${severity}` : undefined,
+          },
+          h('td', null, severity ? severityChip(severity) : '?'),
+          h('td', { title: String(d.analyzerName ?? '') }, String(d.analyzer ?? '?')),
+          h('td', { class: 'msg', 'data-testid': 'warning-message' }, String(d.message ?? '')),
+          h(
+            'td',
+            { class: 'num' },
+            count > 1
+              ? `${count} in ${String(d.packet ?? '?')}–${String(d.lastPacket ?? '?')}`
+              : String(d.packet ?? '?'),
+          ),
+          h('td', { class: 'time' }, formatTime(typeof d.packetTime === 'string' ? d.packetTime : undefined)),
+          h('td', { class: 'num' }, ctx.link(ctx.eventHref(e.seq), null, `#${e.seq}`)),
+        );
+      }),
+    ),
+  );
+}
+
+/** What the analyses of this recording found: its badge, the run's facts, the warnings of the newest analysis. */
+function analysisSection(
+  ctx: Ctx,
+  name: string,
+  events: readonly StoredEvent[],
+  state: AnalysisState,
+  active: boolean,
+): HTMLElement {
+  const shownId = state.state === 'not-analysed' ? undefined : state.analysisId;
+  const findings = events.filter((e) => e.type === ANALYSIS_FINDING && dataOf(e).analysisId === shownId);
+  const started = events.find((e) => e.type === ANALYSIS_STARTED && dataOf(e).analysisId === shownId);
+  const completed = events.find((e) => e.type === ANALYSIS_COMPLETED && dataOf(e).analysisId === shownId);
+  const runs = events.filter((e) => e.type === ANALYSIS_STARTED).length;
+  const c = dataOf(completed);
+  const skipped = (typeof c.skipped === 'object' && c.skipped !== null ? c.skipped : {}) as Record<string, unknown>;
+  const facts: string[] = [];
+  if (state.state === 'analysing')
+    facts.push(
+      `An analysis started at #${state.seq} (${String(dataOf(started).reason ?? '?')}) has not completed: the warnings below are those recorded so far.`,
+    );
+  if (started || completed) facts.push(`Analyzers: ${analyzersText(c.analyzers ?? dataOf(started).analyzers)}.`);
+  if (completed) {
+    facts.push(`${String(c.analysed ?? '?')} of ${String(c.messages ?? '?')} messages analysed`);
+    const reasons = Object.entries(skipped).map(([reason, n]) => `${reason}: ${String(n)}`);
+    if (reasons.length) facts.push(`skipped — ${reasons.join(', ')}`);
+  }
+  if (runs > 1) facts.push(`${runs} analyses in the log (the older ones are in the timeline).`);
+  let warnings: HTMLElement;
+  if (findings.length) warnings = warningsTable(ctx, findings);
+  else if (isClean(state)) warnings = h('p', { class: 'muted', 'data-testid': 'no-warnings' }, 'No warnings.');
+  else
+    warnings = h(
+      'p',
+      { class: 'muted' },
+      state.state === 'not-analysed' ? 'Not analysed yet.' : 'No warnings recorded so far.',
+    );
+  return h(
+    'section',
+    { class: 'analysis', 'data-testid': 'recording-analysis', 'aria-labelledby': 'analysis-title' },
+    h('h3', { id: 'analysis-title' }, 'Analysis ', analysisBadge(state, { recording: active })),
+    facts.length ? h('p', { class: 'analysis-facts', 'data-testid': 'analysis-facts' }, facts.join(' · ')) : null,
+    warnings,
+    active || state.state === 'not-analysed'
+      ? null
+      : h(
+          'p',
+          null,
+          h(
+            'a',
+            { href: `/api/analysis-report/${seg(name)}`, download: `${name}.ndjson`, 'data-testid': 'analysis-report' },
+            'Analysis report (NDJSON, every finding)',
+          ),
+        ),
+  );
+}
+
 /** One recording's whole life, from the log, with its files while they exist. */
 export function recordingView(ctx: Ctx, name: string): View {
   const abort = new AbortController();
@@ -138,6 +275,7 @@ export function recordingView(ctx: Ctx, name: string): View {
       const stopped = lastOf('RecordingStopped');
       const active = hist.exists && (lastOf('RecordingStarted')?.seq ?? 0) > (stopped?.seq ?? 0);
       const state = active ? 'recording' : hist.exists ? 'stored' : deleted ? 'deleted' : 'not found';
+      const analysis = foldAnalysis(events);
       const points: Point[] = events
         .filter(
           (e) => e.type === 'RecordingStarted' || e.type === 'RecordingDataAppended' || e.type === 'RecordingStopped',
@@ -181,7 +319,16 @@ export function recordingView(ctx: Ctx, name: string): View {
               ),
             )
           : h('p', { class: 'muted' }, 'The files are gone: no downloads.'),
-        hist.entry ? [h('h3', null, 'Manifest entry now'), manifestTable(ctx, [hist.entry], 'recording-entry')] : null,
+        hist.exists ? analysisSection(ctx, name, events, analysis, active) : null,
+        hist.entry
+          ? [
+              h('h3', null, 'Manifest entry now'),
+              manifestTable(ctx, [hist.entry], 'recording-entry', {
+                analyses: new Map([[name, analysis]]),
+                current: active,
+              }),
+            ]
+          : null,
         h('h3', null, 'Timeline'),
         events.length
           ? h(

@@ -1,3 +1,4 @@
+import { analysisBadge, loadAnalysisStates, type AnalysisState } from './analysis';
 import { errorText, isAbort, request, seg } from './api';
 import { h, replaceChildren } from './dom';
 import { fromLocalInput, toLocalInput } from './filters';
@@ -7,10 +8,21 @@ import type { Ctx, View } from './view';
 
 const GPS_MODES: Readonly<Record<number, string>> = { 0: 'off', 1: 'fixed', 2: 'api' };
 
-/** Rayhunter manifest entries as a table; names lead to the recording's history. */
-export function manifestTable(ctx: Ctx, entries: readonly ManifestEntry[], testId: string): HTMLTableElement {
+/**
+ * Rayhunter manifest entries as a table; names lead to the recording's history.
+ * With `analyses`, an Analysis column holds each recording's badge (a name
+ * missing from the map shows a placeholder until {@link showAnalyses} fills it).
+ */
+export function manifestTable(
+  ctx: Ctx,
+  entries: readonly ManifestEntry[],
+  testId: string,
+  options: { analyses?: ReadonlyMap<string, AnalysisState>; current?: boolean } = {},
+): HTMLTableElement {
+  const withAnalysis = options.analyses !== undefined;
   const cols = [
     'Name',
+    ...(withAnalysis ? ['Analysis'] : []),
     'Started',
     'Last message',
     'Size',
@@ -43,6 +55,9 @@ export function manifestTable(ctx: Ctx, entries: readonly ManifestEntry[], testI
               'tr',
               { 'data-testid': 'manifest-row', 'data-name': e.name },
               h('td', { class: 'mono' }, ctx.link(`${BASE}/recordings/${seg(String(e.name))}`, null, String(e.name))),
+              withAnalysis
+                ? analysisCell(String(e.name), options.analyses?.get(String(e.name)), options.current)
+                : null,
               h('td', { class: 'time' }, formatTime(e.start_time)),
               h('td', { class: 'time' }, formatTime(e.last_message_time)),
               h('td', { class: 'num', title: `${e.qmdl_size_bytes ?? '?'} bytes` }, formatBytes(e.qmdl_size_bytes)),
@@ -56,6 +71,33 @@ export function manifestTable(ctx: Ctx, entries: readonly ManifestEntry[], testI
           ),
     ),
   );
+}
+
+function analysisCell(name: string, state: AnalysisState | undefined, current = false): HTMLTableCellElement {
+  return h(
+    'td',
+    { 'data-analysis-for': name, 'data-current': current ? 'true' : undefined },
+    state ? analysisBadge(state, { recording: current }) : h('span', { class: 'muted' }, '…'),
+  );
+}
+
+/** Fills the Analysis cells of the tables under `root` with the badges of these states. */
+export function showAnalyses(root: HTMLElement, states: ReadonlyMap<string, AnalysisState>): void {
+  for (const cell of root.querySelectorAll<HTMLTableCellElement>('td[data-analysis-for]')) {
+    const state = states.get(cell.dataset.analysisFor ?? '');
+    if (state) replaceChildren(cell, analysisBadge(state, { recording: cell.dataset.current === 'true' }));
+  }
+}
+
+/** The Analysis cells say the states could not be loaded (never left looking like a verdict). */
+export function badgesFailed(root: HTMLElement, err: unknown): void {
+  for (const cell of root.querySelectorAll<HTMLTableCellElement>('td[data-analysis-for]'))
+    replaceChildren(cell, h('span', { class: 'muted', title: errorText(err) }, 'unknown'));
+}
+
+/** Every recording of a manifest: its finished entries and the one being recorded. */
+export function manifestNames(m: Manifest): string[] {
+  return [...m.entries.map((e) => String(e.name)), ...(m.current_entry ? [String(m.current_entry.name)] : [])];
 }
 
 /** The manifest as it was at a seq or a time: the projection replayed up to there. */
@@ -127,10 +169,18 @@ export function timeTravelView(ctx: Ctx, params: URLSearchParams): View {
         h('h3', { class: 'asof', 'data-testid': 'tt-label' }, label),
         h('h4', null, 'Current entry (recording in progress)'),
         m.current_entry
-          ? manifestTable(ctx, [m.current_entry], 'manifest-current')
+          ? manifestTable(ctx, [m.current_entry], 'manifest-current', { analyses: new Map(), current: true })
           : h('p', { class: 'muted', 'data-testid': 'manifest-current' }, 'None: nothing was recording.'),
         h('h4', null, `Finished entries (${m.entries.length})`),
-        manifestTable(ctx, m.entries, 'manifest-table'),
+        manifestTable(ctx, m.entries, 'manifest-table', { analyses: new Map() }),
+      );
+      // The badges as of the same seq: analysis events up to the one the manifest reflects.
+      const asOf = at && res.seq !== undefined ? { before: res.seq + 1 } : {};
+      await loadAnalysisStates(manifestNames(m), { ...asOf, signal: abort.signal }).then(
+        (states) => showAnalyses(result, states),
+        (err: unknown) => {
+          if (!isAbort(err)) badgesFailed(result, err);
+        },
       );
     } catch (err) {
       if (isAbort(err)) return;

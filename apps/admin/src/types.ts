@@ -95,6 +95,9 @@ export const EVENT_TYPES: readonly string[] = [
   'ConfigChanged',
   'MigrationApplied',
   'SignInsFailed',
+  'RecordingAnalysisStarted',
+  'RecordingAnalysisFinding',
+  'RecordingAnalysisCompleted',
 ];
 
 export function isStoredEvent(value: unknown): value is StoredEvent {
