@@ -6,7 +6,7 @@ import path from 'node:path';
 export const ROOT = path.resolve(__dirname, '..', '..');
 /** The real, built CLI (scripts/test.sh builds before jest runs; `node scripts/build.js` by hand). */
 export const CLI = path.join(ROOT, 'dist', 'apps', 'qmdl-ledger', 'src', 'main.js');
-export const MAKE_FIXTURES = path.join(ROOT, 'dist', 'scripts', 'make-fixtures.js');
+const MAKE_FIXTURES = path.join(ROOT, 'dist', 'scripts', 'make-fixtures.js');
 
 export interface CliResult {
   readonly code: number | null;

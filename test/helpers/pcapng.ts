@@ -61,7 +61,7 @@ export function readPcapng(buf: Buffer): Pcapng {
 }
 
 /** Runs tshark to completion; rejects if it cannot start. */
-export function tshark(args: readonly string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function tshark(args: readonly string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn('tshark', args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 
 /** Debian's tshark (installed by scripts/ensure-tshark.sh). */
-export const TSHARK = 'tshark';
+const TSHARK = 'tshark';
 
 export function assertTshark(): void {
   const probe = spawnSync(TSHARK, ['--version'], { encoding: 'utf8' });

@@ -20,7 +20,7 @@ export function canonicalEncode(value: unknown): string {
 }
 
 /** Deeper nesting than this is refused (it is how a cycle shows up, too). */
-export const CANONICAL_MAX_DEPTH = 256;
+const CANONICAL_MAX_DEPTH = 256;
 
 function encode(input: unknown, depth: number): string | undefined {
   let value = input;

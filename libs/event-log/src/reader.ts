@@ -33,7 +33,7 @@ export type Driver =
  * http client address fewer than an event type, an actor kind fewer than a
  * time range (whose seqs must be sorted before use). No filter: scan the log.
  */
-export function chooseDriver(filter: EventFilter): Driver {
+function chooseDriver(filter: EventFilter): Driver {
   if (filter.correlationId !== undefined)
     return { kind: 'index', sublevel: SUBLEVELS.byCorrelation, values: [filter.correlationId] };
   if (filter.recording !== undefined)
@@ -90,20 +90,10 @@ export function parseStoredEvent(raw: string, seq: number): StoredEvent {
 /**
  * Streams the stored (not upcast) events a query selects, in sequence order
  * (or reverse), seeking straight to `from`/`to` in the driving index: the cost
- * depends on what is read, not on how deep in the log it lies.
- */
-export async function* queryEvents(
-  events: LevelSublevel,
-  indexes: IndexStores,
-  query: Query,
-): AsyncGenerator<StoredEvent> {
-  for await (const chunk of queryEventChunks(events, indexes, query)) yield* chunk;
-}
-
-/**
- * `queryEvents` in the chunks it reads (one `nextv` or `getMany` each): every
- * `yield` of an async generator costs a few promise jobs, which per event was
- * half the cost of a full replay, so the hot paths hand over arrays.
+ * depends on what is read, not on how deep in the log it lies. In the chunks it
+ * reads (one `nextv` or `getMany` each), not event by event: every `yield` of an
+ * async generator costs a few promise jobs, which per event was half the cost of
+ * a full replay, so the hot paths hand over arrays.
  */
 export async function* queryEventChunks(
   events: LevelSublevel,

@@ -38,7 +38,7 @@ const INDEX_CHECK_CHUNK = 2048;
 const KEY_CHUNK = 4096;
 
 /** How often `onProgress` is called, in events. */
-export const VERIFY_PROGRESS_EVERY = 1024;
+const VERIFY_PROGRESS_EVERY = 1024;
 
 interface Envelope {
   readonly seq: number;

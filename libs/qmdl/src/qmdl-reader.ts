@@ -19,7 +19,7 @@ export async function detectQmdlEncoding(path: string): Promise<'gzip' | 'plain'
 }
 
 /** Default chunk size of {@link openQmdlReadStream}: zlib's own default, small enough for a per-frame consumer. */
-export const DEFAULT_QMDL_READ_CHUNK_BYTES = 64 * 1024;
+const DEFAULT_QMDL_READ_CHUNK_BYTES = 64 * 1024;
 
 export interface QmdlReadOptions {
   /**

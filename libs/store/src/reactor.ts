@@ -81,7 +81,7 @@ export function reactorCorrelationId(name: string): string {
 }
 
 /** The snapshot that holds a reactor's checkpoint between outputs. */
-export function reactorCheckpointName(name: string): string {
+function reactorCheckpointName(name: string): string {
   return `reactor:${name}`;
 }
 

@@ -15,7 +15,7 @@ export function parseRecordingFile(raw: unknown): RecordingFile {
 }
 
 /** Bytes per stored chunk row: what one upload holds in memory at most (plus one socket read). */
-export const CHUNK_BYTES = 256 * 1024;
+const CHUNK_BYTES = 256 * 1024;
 
 /**
  * Stores a recording file's bytes as they arrive, in ordered chunk rows, in one

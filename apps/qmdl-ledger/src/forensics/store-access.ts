@@ -40,7 +40,7 @@ export interface OpenStoreOptions {
 }
 
 /** Open a read-only working copy of the store in `dataDir`. */
-export async function openStoreCopy(dataDir: string, options: OpenStoreOptions = {}): Promise<OpenedStore> {
+async function openStoreCopy(dataDir: string, options: OpenStoreOptions = {}): Promise<OpenedStore> {
   const location = checkStoreDir(dataDir);
   if (!options.snapshot && (await isLevelLocked(location))) {
     throw new LedgerError(EventLogErrorCode.STORE_LOCKED, 'store is in use by another process');

@@ -55,7 +55,7 @@ export interface VerifyReport {
 }
 
 /** At most this many findings per check are listed (the first is what matters). */
-export const MAX_FINDINGS_PER_CHECK = 50;
+const MAX_FINDINGS_PER_CHECK = 50;
 
 const CHECK_ORDER: Readonly<Record<VerifyCheck, number>> = { chain: 0, invariants: 1, projection: 2, files: 3 };
 

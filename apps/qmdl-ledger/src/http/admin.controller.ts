@@ -13,7 +13,7 @@ import { HTTP_CONFIG } from './tokens';
  * `dist/apps/qmdl-ledger/src/http/`, four levels below `dist/`; run from source
  * (tests), the repo root is four levels up and the build is in `dist/admin`.
  */
-export function defaultAdminDir(): string {
+function defaultAdminDir(): string {
   const fromDist = path.resolve(__dirname, '../../../../admin');
   if (existsSync(path.join(fromDist, 'index.html'))) return fromDist;
   return path.resolve(__dirname, '../../../../dist/admin');

@@ -15,7 +15,7 @@ import { applyServerLimits } from './server-limits';
 import { webSafetyMiddleware } from './web-safety';
 
 /** Request bodies are small JSON documents (config, time offset, a GPS fix, a token). */
-export const BODY_LIMIT = '64kb';
+const BODY_LIMIT = '64kb';
 
 export interface CreateHttpAppOptions {
   readonly ledger: Ledger;

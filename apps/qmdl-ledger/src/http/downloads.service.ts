@@ -36,7 +36,7 @@ export interface OpenedQmdl {
  * 128 KiB ~460 and 256 KiB ~480 (the default 16 KiB: ~200); 128 KiB keeps what
  * a download holds (a few chunks) near 1 MB.
  */
-export const DOWNLOAD_CHUNK_BYTES = 128 * 1024;
+const DOWNLOAD_CHUNK_BYTES = 128 * 1024;
 
 /** The recording `name` in a state snapshot: a finished entry or the active one. */
 export function findEntry(state: QmdlStoreState, name: string): FoundEntry | undefined {
@@ -51,7 +51,7 @@ export function findEntry(state: QmdlStoreState, name: string): FoundEntry | und
  * if opening failed — so a missing file becomes a 404 before any header is sent,
  * and a file deleted after this point is still read through the open descriptor.
  */
-export async function primed(stream: Readable): Promise<void> {
+async function primed(stream: Readable): Promise<void> {
   await new Promise<void>((resolve, reject) => {
     const done = (error?: unknown): void => {
       stream.off('readable', onReady);

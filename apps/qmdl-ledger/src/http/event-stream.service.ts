@@ -21,7 +21,7 @@ const END_GRACE_MS = 60_000;
 const STREAM_BATCH = 64;
 
 /** The `event: end` message's code: the client fell too far behind; resume from `lastEventId`. */
-export const SSE_BEHIND_CODE = 'STREAM_BEHIND';
+const SSE_BEHIND_CODE = 'STREAM_BEHIND';
 
 /** What `/metrics` reports about the open event streams. */
 export interface EventStreamStats {

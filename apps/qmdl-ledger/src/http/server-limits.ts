@@ -14,7 +14,7 @@ export interface ServerLimits {
   readonly keepAliveTimeoutMs: number;
 }
 
-export const DEFAULT_SERVER_LIMITS: ServerLimits = {
+const DEFAULT_SERVER_LIMITS: ServerLimits = {
   maxConnections: 512,
   headersTimeoutMs: 20_000,
   requestTimeoutMs: 30_000,

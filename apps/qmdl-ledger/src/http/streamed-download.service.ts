@@ -13,7 +13,7 @@ export interface StreamedDownloadLimits {
   readonly idleTimeoutMs: number;
 }
 
-export const DEFAULT_DOWNLOAD_LIMITS: StreamedDownloadLimits = { maxDownloads: 64, idleTimeoutMs: 60_000 };
+const DEFAULT_DOWNLOAD_LIMITS: StreamedDownloadLimits = { maxDownloads: 64, idleTimeoutMs: 60_000 };
 
 /** What a download's opener hands back once every file it needs is open. */
 export interface OpenedDownload {
@@ -36,13 +36,13 @@ export interface OpenedDownload {
  * up to ~32 at once, down to 16 KiB — with 200 stalled clients the streams
  * hold tens of MB instead of ~150 MB (bench/downloads.bench.ts).
  */
-export const DOWNLOAD_BUFFER_BUDGET_BYTES = 24 * 1024 * 1024;
+const DOWNLOAD_BUFFER_BUDGET_BYTES = 24 * 1024 * 1024;
 const CHUNKS_PER_DOWNLOAD = 6;
 const MIN_CHUNK_BYTES = 16 * 1024;
 const MAX_CHUNK_BYTES = 128 * 1024;
 
 /** The chunk size for a download starting while `streaming` (itself included) are streaming: a power of two in 16..128 KiB. */
-export function downloadChunkBytes(streaming: number): number {
+function downloadChunkBytes(streaming: number): number {
   const share = DOWNLOAD_BUFFER_BUDGET_BYTES / (CHUNKS_PER_DOWNLOAD * Math.max(1, streaming));
   let chunk = MAX_CHUNK_BYTES;
   while (chunk > MIN_CHUNK_BYTES && chunk > share) chunk /= 2;

@@ -57,7 +57,7 @@ interface Mount {
 }
 
 /** The mount (device, mount point) holding `dir`, from /proc/mounts; best effort. */
-export function mountOf(dir: string): Mount {
+function mountOf(dir: string): Mount {
   let real = path.resolve(dir);
   try {
     real = realpathSync(real);

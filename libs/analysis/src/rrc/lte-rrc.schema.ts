@@ -37,10 +37,10 @@ const spares = (n: number): Record<string, Per<null>> =>
   Object.fromEntries(Array.from({ length: n }, (_, i) => [`spare${n - i}`, nul]));
 
 // ---- common IEs ----
-export const ArfcnValueEutra = int(0, 65535);
-export const ArfcnValueUtra = int(0, 16383);
-export const ArfcnValueGeran = int(0, 1023);
-export const CellReselectionPriority = int(0, 7);
+const ArfcnValueEutra = int(0, 65535);
+const ArfcnValueUtra = int(0, 16383);
+const ArfcnValueGeran = int(0, 1023);
+const CellReselectionPriority = int(0, 7);
 const ReselectionThreshold = int(0, 31);
 const TReselection = int(0, 7);
 const QRxLevMin = int(-70, -22);
@@ -108,11 +108,11 @@ const PhysCellIdRange = seq({
   ),
 });
 const MccMncDigit = int(0, 9);
-export const PlmnIdentity = seq({
+const PlmnIdentity = seq({
   mcc: opt(seqOf(MccMncDigit, 3, 3)),
   mnc: seqOf(MccMncDigit, 2, 3),
 });
-export const CarrierFreqsGeran = seq({
+const CarrierFreqsGeran = seq({
   startingARFCN: ArfcnValueGeran,
   bandIndicator: enumerated(['dcs1800', 'pcs1900']),
   followingARFCNs: choice({
@@ -159,11 +159,11 @@ const BandclassCdma2000 = enumerated(
   { extensible: true },
 );
 const CarrierFreqCdma2000 = seq({ bandClass: BandclassCdma2000, arfcn: int(0, 2047) });
-export const CipheringAlgorithmR12 = enumerated(
+const CipheringAlgorithmR12 = enumerated(
   ['eea0', 'eea1', 'eea2', 'eea3-v1130', 'spare4', 'spare3', 'spare2', 'spare1'],
   { extensible: true },
 );
-export const SecurityAlgorithmConfig = seq({
+const SecurityAlgorithmConfig = seq({
   cipheringAlgorithm: CipheringAlgorithmR12,
   integrityProtAlgorithm: enumerated(
     ['eia0-v920', 'eia1', 'eia2', 'eia3-v1130', 'spare4', 'spare3', 'spare2', 'spare1'],
@@ -179,7 +179,7 @@ const FreqPriorityEutra = seq({ carrierFreq: ArfcnValueEutra, cellReselectionPri
 const FreqsPriorityGeran = seq({ carrierFreqs: CarrierFreqsGeran, cellReselectionPriority: CellReselectionPriority });
 const FreqPriorityUtra = seq({ carrierFreq: ArfcnValueUtra, cellReselectionPriority: CellReselectionPriority });
 const BandClassPriority = seq({ bandClass: BandclassCdma2000, cellReselectionPriority: CellReselectionPriority });
-export const IdleModeMobilityControlInfo = seq(
+const IdleModeMobilityControlInfo = seq(
   {
     freqPriorityListEUTRA: opt(seqOf(FreqPriorityEutra, 1, maxFreq)),
     freqPriorityListGERAN: opt(seqOf(FreqsPriorityGeran, 1, maxGNFG)),
@@ -191,7 +191,7 @@ export const IdleModeMobilityControlInfo = seq(
   },
   { extensible: true },
 );
-export const RedirectedCarrierInfo = choice(
+const RedirectedCarrierInfo = choice(
   {
     eutra: ArfcnValueEutra,
     geran: CarrierFreqsGeran,
@@ -494,7 +494,7 @@ const SchedulingInfo = seq({
     maxSIB - 1,
   ),
 });
-export const SystemInformationBlockType1 = seq(
+const SystemInformationBlockType1 = seq(
   {
     cellAccessRelatedInfo: seq({
       'plmn-IdentityList': seqOf(
@@ -914,8 +914,3 @@ export const BcchDlSchMessage = seq({
     messageClassExtension: undecoded,
   }),
 });
-
-export type DlDcchMessageValue = ReturnType<typeof DlDcchMessage>;
-export type UlDcchMessageValue = ReturnType<typeof UlDcchMessage>;
-export type UlCcchMessageValue = ReturnType<typeof UlCcchMessage>;
-export type BcchDlSchMessageValue = ReturnType<typeof BcchDlSchMessage>;

@@ -4,7 +4,7 @@ import { decodeLteRrc } from '../rrc/lte-rrc';
 import { craftedMessages, type CraftedName } from '../vectors/crafted-messages';
 import type { Analyzer, AnalyzerEvent, InformationElement } from '../analyzers/analyzer';
 
-export function elementOf(name: CraftedName): InformationElement {
+function elementOf(name: CraftedName): InformationElement {
   const m = craftedMessages[name];
   if (m.kind === 'lte-rrc') {
     const r = decodeLteRrc(m.channel, m.payload);
