@@ -78,12 +78,13 @@ async function ingestThroughService(
             method: 'POST',
             headers: { authorization: `Bearer ${s.token}`, 'content-type': 'application/x-ndjson' },
             body: `${s.lines.slice(from, from + BATCH_EVENTS).join('\n')}\n`,
-          });
+          }).catch(() => undefined);
           // With a thousand devices at once, requests wait for one of the pool's connections and may
-          // time out (503 DATABASE_UNAVAILABLE); a device backs off and resends, as the shipper does.
-          if (res.status === 503) {
+          // time out (503 DATABASE_UNAVAILABLE), or a kept-alive connection is reset as the server
+          // closes it (a loaded machine); a device backs off and resends, as the shipper does.
+          if (res === undefined || res.status === 503) {
             retries += 1;
-            await res.arrayBuffer();
+            await res?.arrayBuffer();
             await new Promise((r) => setTimeout(r, 100 + Math.random() * 200));
             continue;
           }
@@ -94,7 +95,7 @@ async function ingestThroughService(
       }),
     );
     const perSecond = (devices * eventsPerDevice) / ((performance.now() - started) / 1000);
-    log(`  service: ${perSecond.toFixed(0)} events/s, ${retries} batches resent after 503`);
+    log(`  service: ${perSecond.toFixed(0)} events/s, ${retries} batches resent after a 503 or a reset`);
     return perSecond;
   } finally {
     await app.close();

@@ -85,12 +85,22 @@ describe('fleet ingest protocol (real PostgreSQL, two central instances)', () =>
 
   const central = (i: number): string => centrals[i % centrals.length]?.baseUrl ?? '';
   const auth = (t: string): Record<string, string> => ({ authorization: `Bearer ${t}` });
-  const ship = (i: number, lines: readonly string[], t = token, storeId = device.storeId) =>
+  const ship = (
+    i: number,
+    lines: readonly string[],
+    t = token,
+    storeId = device.storeId,
+    headers: Record<string, string> = {},
+  ) =>
     request(central(i), `/api/fleet/v1/devices/${storeId}/events`, {
       method: 'POST',
-      headers: { ...auth(t), 'content-type': 'application/x-ndjson' },
+      headers: { ...auth(t), 'content-type': 'application/x-ndjson', ...headers },
       body: ndjson(lines),
     });
+  const listed = async (): Promise<{ lagBytes: number | null; deviceHeadSeq: number | null } | undefined> =>
+    (await request(central(0), '/api/fleet/devices'))
+      .json<Array<{ storeId: string; lagBytes: number | null; deviceHeadSeq: number | null }>>()
+      .find((d) => d.storeId === device.storeId);
   const countRows = async (table: string): Promise<number> => {
     const client = new Client({ connectionString: db });
     await client.connect();
@@ -137,18 +147,37 @@ describe('fleet ingest protocol (real PostgreSQL, two central instances)', () =>
     const { lines } = device;
     expect(lines.length).toBeGreaterThan(12);
     const cut = Math.floor(lines.length / 2);
-    const first = await ship(0, lines.slice(0, cut));
+    const early = Math.floor(cut / 2);
+    const first = await ship(0, lines.slice(0, early));
     expect(first.status).toBe(200);
     expect(first.json()).toEqual({
-      head: { seq: cut, hash: (JSON.parse(lines[cut - 1] as string) as StoredEvent).hash },
-      stored: cut,
+      head: { seq: early, hash: (JSON.parse(lines[early - 1] as string) as StoredEvent).hash },
+      stored: early,
     });
+    // The next batch to the same instance extends the head it wrote (the one-statement append);
+    // the lag the device reports with it is what the devices list shows.
+    const next = await ship(0, lines.slice(early, cut), token, device.storeId, {
+      'x-ledger-head-seq': String(lines.length),
+      'x-ledger-lag-bytes': '4096',
+    });
+    expect(next.status).toBe(200);
+    expect(next.json()).toEqual({
+      head: { seq: cut, hash: (JSON.parse(lines[cut - 1] as string) as StoredEvent).hash },
+      stored: cut - early,
+    });
+    expect(await listed()).toMatchObject({ lagBytes: 4096, deviceHeadSeq: lines.length });
     const again = await ship(1, lines.slice(0, cut));
     expect(again.status).toBe(200);
     expect(again.json()).toMatchObject({ head: { seq: cut }, stored: 0 });
     const overlapping = await ship(1, lines.slice(cut - 3));
     expect(overlapping.status).toBe(200);
     expect(overlapping.json()).toMatchObject({ head: { seq: lines.length }, stored: lines.length - cut });
+    // Instance 0 last wrote the head at `cut`; instance 1 has moved it since. A resend of what
+    // instance 1 stored, to instance 0, must find that out in PostgreSQL: acknowledged, not stored again.
+    const stale = await ship(0, lines.slice(cut), token, device.storeId, { 'x-ledger-lag-bytes': '0' });
+    expect(stale.status).toBe(200);
+    expect(stale.json()).toMatchObject({ head: { seq: lines.length }, stored: 0 });
+    expect(await listed()).toMatchObject({ lagBytes: 0 });
     expect(await countRows('fleet_events')).toBe(lines.length);
     const head = await request(central(0), `/api/fleet/v1/devices/${device.storeId}/head`, { headers: auth(token) });
     expect(head.json()).toEqual({
@@ -326,7 +355,7 @@ describe('fleet ingest protocol (real PostgreSQL, two central instances)', () =>
       const row = page.locator('#devices tbody tr', { hasText: 'newsroom-1' });
       await row.waitFor();
       const cells = await row.locator('td').allTextContents();
-      // label, store id, chain, health, central head, lag, last seen, active, recordings, warnings
+      // label, store id, chain, health, central head, lag (events), lag (bytes), last seen, active, recordings, warnings
       expect(cells.slice(0, 5)).toEqual([
         'newsroom-1',
         device.storeId,
@@ -334,7 +363,8 @@ describe('fleet ingest protocol (real PostgreSQL, two central instances)', () =>
         'forked at seq 6',
         String(device.lines.length),
       ]);
-      expect(cells[9]).toBe('High 1, Low 1');
+      expect(cells[6]).toBe('0');
+      expect(cells[10]).toBe('High 1, Low 1');
       await page
         .locator('#devices tbody tr', { hasText: 'newsroom-2' })
         .locator('td', { hasText: 'never shipped' })

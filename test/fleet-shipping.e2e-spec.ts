@@ -273,6 +273,7 @@ describe('fleet shipping: three devices, two central instances, one PostgreSQL, 
         head: { seq: number };
         deviceHeadSeq: number;
         lagEvents: number;
+        lagBytes: number;
         activeRecording: string | null;
       }>
     >(centralUrl(), '/api/fleet/devices');
@@ -282,6 +283,7 @@ describe('fleet shipping: three devices, two central instances, one PostgreSQL, 
         head: { seq: statuses[i]?.headSeq },
         deviceHeadSeq: statuses[i]?.headSeq,
         lagEvents: 0,
+        lagBytes: 0,
         activeRecording: null,
       });
   }

@@ -53,6 +53,11 @@ export interface HttpFleetTargetOptions {
   readonly timeoutMs?: number;
   /** The device's head, sent as `X-Ledger-Head-Seq` so the fleet view can show the lag. */
   readonly headSeq?: () => number;
+  /**
+   * The committed recording bytes not shipped yet (the shipper's `lagBytes`), sent as
+   * `X-Ledger-Lag-Bytes` — for an upload, less the bytes it carries — so the fleet view shows the lag in bytes.
+   */
+  readonly lagBytes?: () => number;
 }
 
 /** The fleet protocol (`/api/fleet/v1`) over HTTP with the device token as Bearer. */
@@ -90,6 +95,7 @@ export class HttpFleetTarget implements FleetTarget {
       bytes,
       'application/octet-stream',
       [409],
+      bytes.length,
     );
     const body = (await res.json()) as { size: number };
     return { ok: res.status === 200, size: body.size };
@@ -101,7 +107,9 @@ export class HttpFleetTarget implements FleetTarget {
     body?: string | Buffer,
     contentType?: string,
     expected: readonly number[] = [],
+    carried = 0,
   ): Promise<Response> {
+    const lag = this.options.lagBytes === undefined ? undefined : Math.max(0, this.options.lagBytes() - carried);
     let res: Response;
     try {
       res = await fetch(`${this.base}${path}`, {
@@ -110,6 +118,7 @@ export class HttpFleetTarget implements FleetTarget {
           authorization: `Bearer ${this.options.token}`,
           ...(contentType !== undefined ? { 'content-type': contentType } : {}),
           ...(this.options.headSeq !== undefined ? { 'x-ledger-head-seq': String(this.options.headSeq()) } : {}),
+          ...(lag !== undefined ? { 'x-ledger-lag-bytes': String(lag) } : {}),
         },
         ...(body !== undefined ? { body } : {}),
         signal: AbortSignal.timeout(this.options.timeoutMs ?? 30_000),

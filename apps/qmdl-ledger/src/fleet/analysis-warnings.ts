@@ -96,5 +96,13 @@ export async function indexWarnings(client: PoolClient, storeId: string, name: s
   carry += decoder.end();
   if (carry.trim() !== '') await take(carry);
   await flush();
+  // The device row's counts per severity (the devices list), from the table just written.
+  await client.query(
+    `UPDATE fleet_devices SET warnings = coalesce(
+       (SELECT jsonb_object_agg(severity, n) FROM
+          (SELECT severity, count(*)::int AS n FROM fleet_warnings WHERE store_id = $1 GROUP BY severity) s), '{}')
+      WHERE store_id = $1`,
+    [storeId],
+  );
   return total;
 }

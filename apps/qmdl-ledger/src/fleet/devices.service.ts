@@ -14,11 +14,15 @@ export function parseStoreId(raw: unknown): string {
   return raw;
 }
 
-/** Who is shipping: the device token, the store id of the URL, and the head the device says it has (`X-Ledger-Head-Seq`). */
+/**
+ * Who is shipping: the device token, the store id of the URL, the head the device says it has
+ * (`X-Ledger-Head-Seq`) and the committed recording bytes it has not shipped yet (`X-Ledger-Lag-Bytes`).
+ */
 export interface DeviceRequest {
   readonly token: string | undefined;
   readonly storeId: string;
   readonly reportedHeadSeq?: number;
+  readonly reportedLagBytes?: number;
 }
 
 /** An enrolled device's row, locked for the caller's transaction. */
@@ -47,7 +51,7 @@ export class DevicesService {
    * that one device's shipments are applied one at a time across every central
    * instance. The first shipment binds the token to `storeId`; afterwards the
    * token is refused for any other store id (WRONG_DEVICE), and an unknown token
-   * is UNAUTHORIZED. Records when the device was last seen (and the head it reports).
+   * is UNAUTHORIZED. Records when the device was last seen (and the head and lag it reports).
    */
   async authorize(client: PoolClient, request: DeviceRequest): Promise<DeviceRow> {
     const { token, storeId } = request;
@@ -60,9 +64,11 @@ export class DevicesService {
     // below rolls the visit back with the transaction.
     const rows = (
       await client.query<DeviceRow>(
-        `UPDATE fleet_devices SET last_seen = now(), reported_head_seq = coalesce($2, reported_head_seq) WHERE token_hash = $1
-       RETURNING id, label, store_id, head_seq, head_hash, state`,
-        [tokenDigest(token), request.reportedHeadSeq ?? null],
+        `UPDATE fleet_devices SET last_seen = now(), reported_head_seq = coalesce($2, reported_head_seq),
+                reported_lag_bytes = coalesce($3, reported_lag_bytes)
+          WHERE token_hash = $1
+      RETURNING id, label, store_id, head_seq, head_hash, state`,
+        [tokenDigest(token), request.reportedHeadSeq ?? null, request.reportedLagBytes ?? null],
       )
     ).rows;
     const device = rows[0];

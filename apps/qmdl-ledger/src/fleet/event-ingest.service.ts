@@ -10,9 +10,11 @@ import {
   type StoredEvent,
 } from '@ledger/domain';
 import { hashEvent, type UpcasterRegistry } from '@ledger/event-log';
+import { tokenDigest } from './device-tokens';
 import { DevicesService, type DeviceRequest, type DeviceRow } from './devices.service';
 import { FleetDatabase } from './fleet-database';
 import { FLEET_DB, FLEET_UPCASTERS } from './fleet-tokens';
+import { KnownHeads } from './known-heads';
 
 /** A device's head on the central side. */
 export interface ChainHead {
@@ -28,6 +30,9 @@ interface ShippedEvent {
 
 /** At most this many events in one batch (the device ships fewer; bounds one transaction). */
 export const MAX_BATCH_EVENTS = 5000;
+
+/** The projections an instance keeps of the devices it appended for last (JSON bytes; see KnownHeads). */
+const KNOWN_HEADS_BYTES = 64 * 1024 * 1024;
 
 function chainMismatch(head: ChainHead, message: string, extra: Record<string, unknown> = {}): LedgerError {
   return new LedgerError('CHAIN_MISMATCH', message, { details: { body: { head, ...extra } } });
@@ -107,9 +112,18 @@ export function parseBatch(text: string): ShippedEvent[] {
  * fork — recorded (visible in the fleet view), never merged. One transaction,
  * with the device row locked, so several central instances can take one
  * device's shipments at once.
+ *
+ * The common case — the next batch of a device this instance appended for
+ * last — is one statement (`fleet_append`, schema version 4): the projection is
+ * folded onto the one this instance wrote, and PostgreSQL checks under the row
+ * lock that the head is still the one it was folded from. Anything else (first
+ * contact, another instance moved the head, a resend, a fork) takes the general
+ * transaction.
  */
 @Injectable()
 export class EventIngestService {
+  private readonly known = new KnownHeads(KNOWN_HEADS_BYTES);
+
   constructor(
     @Inject(FLEET_DB) private readonly db: FleetDatabase,
     @Inject(FLEET_UPCASTERS) private readonly upcasters: UpcasterRegistry,
@@ -123,6 +137,8 @@ export class EventIngestService {
   async ingest(request: DeviceRequest, text: string): Promise<{ readonly head: ChainHead; readonly stored: number }> {
     const { storeId } = request;
     const batch = parseBatch(text);
+    const appended = await this.appendToKnownHead(request, batch);
+    if (appended !== undefined) return appended;
     const first = batch[0]?.event;
     let fork: { seq: number; central: string; offered: string; head: ChainHead } | undefined;
     const result = await this.db.transaction(async (client) => {
@@ -165,7 +181,11 @@ export class EventIngestService {
         fork = { seq: start.seq - 1, central: head.hash, offered: start.prev, head };
         return { head, stored: 0 };
       }
-      await insertEvents(client, storeId, fresh);
+      await client.query(
+        `INSERT INTO fleet_events (store_id, seq, hash, type, recording, time, actor, actor_address, correlation_id, body)
+         SELECT $1, * FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[])`,
+        [storeId, ...eventColumns(fresh)],
+      );
       const last = fresh[fresh.length - 1]?.event ?? start;
       const newHead = { seq: last.seq, hash: last.hash };
       const state = await this.foldOnto(
@@ -173,23 +193,22 @@ export class EventIngestService {
         device,
         fresh.map((s) => s.event),
       );
+      const json = JSON.stringify(state);
       await client.query(
         'UPDATE fleet_devices SET head_seq = $2, head_hash = $3, state = $4, active_recording = $5, recordings = $6 WHERE id = $1',
-        [
-          device.id,
-          newHead.seq,
-          newHead.hash,
-          JSON.stringify(state),
-          state.current?.name ?? null,
-          Object.keys(state.entries).length + (state.current ? 1 : 0),
-        ],
+        [device.id, newHead.seq, newHead.hash, json, ...summaryOf(state)],
       );
-      return { head: newHead, stored: fresh.length };
+      return { head: newHead, stored: fresh.length, known: { storeId, ...newHead, state, size: json.length } };
     });
     if (fork !== undefined) {
       const found = fork;
+      // The fork and the device row's summary of its forks (the devices list) in one statement.
       await this.db.query(
-        'INSERT INTO fleet_forks (store_id, seq, central_hash, offered_hash, central_head_seq) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING',
+        `WITH recorded AS (
+           INSERT INTO fleet_forks (store_id, seq, central_hash, offered_hash, central_head_seq) VALUES ($1, $2, $3, $4, $5)
+           ON CONFLICT DO NOTHING RETURNING seq, detected_at)
+         UPDATE fleet_devices SET forks = forks + 1, fork_seq = least(fork_seq, recorded.seq), fork_at = coalesce(fork_at, recorded.detected_at)
+           FROM recorded WHERE store_id = $1`,
         [storeId, found.seq, found.central, found.offered, found.head.seq],
       );
       throw chainMismatch(
@@ -198,7 +217,55 @@ export class EventIngestService {
         { fork: { seq: found.seq } },
       );
     }
-    return result;
+    if (result.known !== undefined && request.token !== undefined)
+      this.known.remember(tokenDigest(request.token), result.known);
+    return { head: result.head, stored: result.stored };
+  }
+
+  /**
+   * One statement for the next batch of a device whose head this instance wrote last; undefined
+   * when that does not apply (nothing written), and the caller takes the general path.
+   */
+  private async appendToKnownHead(
+    request: DeviceRequest,
+    batch: readonly ShippedEvent[],
+  ): Promise<{ readonly head: ChainHead; readonly stored: number } | undefined> {
+    const first = batch[0]?.event;
+    const last = batch[batch.length - 1]?.event;
+    if (request.token === undefined || first === undefined || last === undefined) return undefined;
+    const digest = tokenDigest(request.token);
+    const known = this.known.get(digest);
+    if (
+      known === undefined ||
+      known.storeId !== request.storeId ||
+      first.seq !== known.seq + 1 ||
+      first.prev !== known.hash
+    )
+      return undefined;
+    const fold = createFold(known.state);
+    for (const { event } of batch) fold.apply(this.upcasters.upcast(event) as LedgerEvent);
+    const state = fold.result();
+    const json = JSON.stringify(state);
+    // Until PostgreSQL has answered, the entry is not to be trusted (a lost answer may or may not have committed).
+    this.known.forget(digest);
+    const rows = await this.db.query<{ appended: boolean }>(
+      'SELECT fleet_append($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) AS appended',
+      [
+        digest,
+        request.storeId,
+        request.reportedHeadSeq ?? null,
+        request.reportedLagBytes ?? null,
+        known.seq,
+        known.hash,
+        ...eventColumns(batch),
+        json,
+        ...summaryOf(state),
+      ],
+      'fleet_append',
+    );
+    if (rows[0]?.appended !== true) return undefined;
+    this.known.remember(digest, { storeId: request.storeId, seq: last.seq, hash: last.hash, state, size: json.length });
+    return { head: { seq: last.seq, hash: last.hash }, stored: batch.length };
   }
 
   /** The device's projection at the new head: the stored one at the old head, with the new events folded in. */
@@ -227,7 +294,13 @@ export function headOf(device: Pick<DeviceRow, 'head_seq' | 'head_hash'>): Chain
   return { seq: Number(device.head_seq), hash: device.head_hash };
 }
 
-async function insertEvents(client: PoolClient, storeId: string, shipped: readonly ShippedEvent[]): Promise<void> {
+/** The devices list's columns of a projection: the active recording and the number of recordings. */
+function summaryOf(state: QmdlStoreState): [string | null, number] {
+  return [state.current?.name ?? null, Object.keys(state.entries).length + (state.current ? 1 : 0)];
+}
+
+/** A batch as the column arrays `fleet_events` is filled from (one `unnest` row per event). */
+function eventColumns(shipped: readonly ShippedEvent[]): unknown[][] {
   const cols = {
     seq: [] as number[],
     hash: [] as string[],
@@ -250,22 +323,17 @@ async function insertEvents(client: PoolClient, storeId: string, shipped: readon
     cols.correlation.push(event.metadata.correlationId);
     cols.body.push(line);
   }
-  await client.query(
-    `INSERT INTO fleet_events (store_id, seq, hash, type, recording, time, actor, actor_address, correlation_id, body)
-     SELECT $1, * FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[])`,
-    [
-      storeId,
-      cols.seq,
-      cols.hash,
-      cols.type,
-      cols.recording,
-      cols.time,
-      cols.actor,
-      cols.address,
-      cols.correlation,
-      cols.body,
-    ],
-  );
+  return [
+    cols.seq,
+    cols.hash,
+    cols.type,
+    cols.recording,
+    cols.time,
+    cols.actor,
+    cols.address,
+    cols.correlation,
+    cols.body,
+  ];
 }
 
 /** Stored events of one device in seq order, read in pages (bounded memory for any log length). */

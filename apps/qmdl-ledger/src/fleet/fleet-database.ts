@@ -113,10 +113,28 @@ export class FleetDatabase {
     }
   }
 
-  /** One statement outside a transaction. */
-  async query<R extends object>(sql: string, params: readonly unknown[] = []): Promise<R[]> {
+  /** One statement outside a transaction; with `name`, prepared once per connection under that name. */
+  async query<R extends object>(sql: string, params: readonly unknown[] = [], name?: string): Promise<R[]> {
     try {
-      return (await this.pool.query<R>(sql, params as unknown[])).rows;
+      return (
+        await this.pool.query<R>({ text: sql, values: params as unknown[], ...(name !== undefined ? { name } : {}) })
+      ).rows;
+    } catch (error) {
+      throw databaseError(error);
+    }
+  }
+
+  /** As `query`, every value as PostgreSQL's text (no type decoding), for rows that are passed on as text. */
+  async queryText<R extends object>(sql: string, params: readonly unknown[], name?: string): Promise<R[]> {
+    try {
+      return (
+        await this.pool.query<R>({
+          text: sql,
+          values: params as unknown[],
+          types: { getTypeParser: () => (value: string) => value },
+          ...(name !== undefined ? { name } : {}),
+        })
+      ).rows;
     } catch (error) {
       throw databaseError(error);
     }

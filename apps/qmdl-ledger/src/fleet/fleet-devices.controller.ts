@@ -15,7 +15,7 @@ import { parseEventQuery } from '../http/event-query';
 import { parseRecordingName, RECORDING_NAME_PARAM, recordingRoute } from '../http/recording-name';
 import { parseStoreId } from './devices.service';
 import { FleetAdminGuard } from './fleet-admin.guard';
-import { FleetViewsService, type FleetDeviceSummary } from './fleet-views.service';
+import { FleetViewsService } from './fleet-views.service';
 
 /** A gzip member starts with these two bytes; a recording imported uncompressed does not. */
 function isGzip(first: Buffer | undefined): boolean {
@@ -52,8 +52,24 @@ export class FleetDevicesController {
     summary:
       'Every enrolled device: store id, label, head, last seen, chain status, active recording, recordings, warnings',
   })
-  async list(): Promise<FleetDeviceSummary[]> {
-    return this.views.devices();
+  @ApiResponse({ status: 200, description: 'FleetDeviceSummary[] (JSON), in label order' })
+  async list(@Res() res: Response): Promise<void> {
+    const pages = this.views.devicesJson();
+    // The first page is read before the status is sent, so a database that is down is a 503, not a cut body.
+    const first = await pages.next();
+    res.status(200).type('application/json; charset=utf-8');
+    pipeline(
+      Readable.from(
+        (async function* all() {
+          if (!first.done) yield first.value;
+          yield* pages;
+        })(),
+      ),
+      res,
+      (error) => {
+        if (error) this.logger.warn(`devices list: ${error.message}`);
+      },
+    );
   }
 
   @Get(':storeId/qmdl-manifest')

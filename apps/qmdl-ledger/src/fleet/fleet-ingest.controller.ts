@@ -28,14 +28,24 @@ async function readBody(req: Request, limit: number): Promise<string> {
   return Buffer.concat(chunks, total).toString('utf8');
 }
 
-/** Who is asking: the device token, the store id of the URL, and the head the device reports (`X-Ledger-Head-Seq`, shown as its lag). */
+/** A reported count header, or undefined when absent or not a count (it is informational: never refused). */
+function countHeader(value: unknown): number | undefined {
+  return typeof value === 'string' && /^[0-9]{1,15}$/.test(value) ? Number(value) : undefined;
+}
+
+/**
+ * Who is asking: the device token, the store id of the URL, and what the device reports of itself,
+ * shown as its lag: its head (`X-Ledger-Head-Seq`) and its committed recording bytes the central
+ * side will still lack once this request is stored (`X-Ledger-Lag-Bytes`).
+ */
 function deviceRequest(req: Request, storeIdRaw: string): DeviceRequest {
-  const reported = req.headers['x-ledger-head-seq'];
-  const reportedHeadSeq = typeof reported === 'string' && /^[0-9]{1,15}$/.test(reported) ? Number(reported) : undefined;
+  const reportedHeadSeq = countHeader(req.headers['x-ledger-head-seq']);
+  const reportedLagBytes = countHeader(req.headers['x-ledger-lag-bytes']);
   return {
     token: bearerToken(req.headers.authorization),
     storeId: parseStoreId(storeIdRaw),
     ...(reportedHeadSeq !== undefined ? { reportedHeadSeq } : {}),
+    ...(reportedLagBytes !== undefined ? { reportedLagBytes } : {}),
   };
 }
 

@@ -29,7 +29,7 @@ export const FLEET_PAGE_HTML = `<!doctype html>
 </form>
 <main id="app" hidden>
   <h2>Devices</h2>
-  <table id="devices"><thead><tr><th>label</th><th>store id</th><th>chain</th><th>health</th><th>central head</th><th>lag (events)</th><th>last seen</th><th>active recording</th><th>recordings</th><th>warnings</th></tr></thead><tbody></tbody></table>
+  <table id="devices"><thead><tr><th>label</th><th>store id</th><th>chain</th><th>health</th><th>central head</th><th>lag (events)</th><th>lag (bytes)</th><th>last seen</th><th>active recording</th><th>recordings</th><th>warnings</th></tr></thead><tbody></tbody></table>
   <h2>Warnings across the fleet</h2>
   <label>severity <select id="severity"><option value="">all</option><option>High</option><option>Medium</option><option>Low</option></select></label>
   <table id="warnings"><thead><tr><th>packet time</th><th>severity</th><th>device</th><th>recording</th><th>finding</th></tr></thead><tbody></tbody></table>
@@ -73,7 +73,7 @@ export const FLEET_PAGE_JS = `'use strict';
       tr.dataset.storeId = d.storeId || '';
       var h = health(d);
       cell(tr, d.label); cell(tr, d.storeId || '—'); cell(tr, d.chain, d.chain); cell(tr, h[0], h[1]);
-      cell(tr, d.head.seq); cell(tr, d.lagEvents === null ? '?' : d.lagEvents); cell(tr, ago(d.lastSeen));
+      cell(tr, d.head.seq); cell(tr, d.lagEvents === null ? '?' : d.lagEvents); cell(tr, d.lagBytes === null ? '?' : d.lagBytes); cell(tr, ago(d.lastSeen));
       cell(tr, d.activeRecording || '—'); cell(tr, d.recordings); cell(tr, warningsText(d.warnings));
       if (d.storeId) tr.addEventListener('click', function () { selected = d.storeId; showDevice(d); refresh(); });
     });

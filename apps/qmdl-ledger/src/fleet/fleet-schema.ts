@@ -101,6 +101,69 @@ export const FLEET_SCHEMA: readonly FleetSchemaMigration[] = [
     name: 'added_the_head_devices_report',
     sql: 'ALTER TABLE fleet_devices ADD COLUMN reported_head_seq bigint',
   },
+  {
+    version: 4,
+    // The devices list reads one table in (label, id) pages, as a bare SELECT would: what it shows of
+    // forks and warnings is kept on the device's row (updated where a fork is recorded and where a
+    // report's warnings are indexed) instead of aggregated over those tables for every list; and the
+    // lag in bytes the device reports.
+    //
+    // A batch that extends a head the service already knows is appended in one statement (one round
+    // trip, one commit) instead of a five-statement transaction: the row lock, the head check, the
+    // rows and the new head/projection together. It refuses (false, nothing written) when the device's
+    // head is not the one given; the caller then takes the general path (overlaps, forks, binding).
+    name: 'added_the_devices_list_summary_the_lag_in_bytes_and_fleet_append',
+    sql: `
+      CREATE INDEX fleet_devices_list ON fleet_devices (label, id);
+      ALTER TABLE fleet_devices
+        ADD COLUMN reported_lag_bytes bigint,
+        ADD COLUMN forks integer NOT NULL DEFAULT 0,
+        ADD COLUMN fork_seq bigint,
+        ADD COLUMN fork_at timestamptz,
+        ADD COLUMN warnings jsonb NOT NULL DEFAULT '{}';
+      UPDATE fleet_devices d SET forks = f.n, fork_seq = f.seq, fork_at = f.detected_at
+        FROM (SELECT store_id, count(*) AS n, min(seq) AS seq, min(detected_at) AS detected_at FROM fleet_forks GROUP BY store_id) f
+       WHERE f.store_id = d.store_id;
+      UPDATE fleet_devices d SET warnings = w.by_severity
+        FROM (SELECT store_id, jsonb_object_agg(severity, n) AS by_severity
+                FROM (SELECT store_id, severity, count(*)::int AS n FROM fleet_warnings GROUP BY store_id, severity) s
+               GROUP BY store_id) w
+       WHERE w.store_id = d.store_id;
+      CREATE FUNCTION fleet_append(
+        p_token_hash text, p_store_id text, p_reported_head_seq bigint, p_reported_lag_bytes bigint,
+        p_base_seq bigint, p_base_hash text,
+        p_seq bigint[], p_hash text[], p_type text[], p_recording text[], p_time text[], p_actor text[],
+        p_actor_address text[], p_correlation_id text[], p_body text[],
+        p_state jsonb, p_active_recording text, p_recordings integer
+      ) RETURNS boolean LANGUAGE plpgsql AS $fn$
+      DECLARE
+        device_id bigint;
+        n integer := cardinality(p_seq);
+      BEGIN
+        IF n = 0 OR p_seq[1] <> p_base_seq + 1 THEN
+          RETURN false;
+        END IF;
+        -- Under READ COMMITTED a row another shipment holds is re-checked after its lock is released,
+        -- so a head that moved meanwhile finds nothing here.
+        SELECT id INTO device_id FROM fleet_devices
+         WHERE token_hash = p_token_hash AND store_id = p_store_id AND head_seq = p_base_seq AND head_hash = p_base_hash
+           FOR UPDATE;
+        IF NOT FOUND THEN
+          RETURN false;
+        END IF;
+        INSERT INTO fleet_events (store_id, seq, hash, type, recording, time, actor, actor_address, correlation_id, body)
+        SELECT p_store_id, * FROM unnest(p_seq, p_hash, p_type, p_recording, p_time, p_actor, p_actor_address, p_correlation_id, p_body);
+        UPDATE fleet_devices
+           SET last_seen = now(), reported_head_seq = coalesce(p_reported_head_seq, reported_head_seq),
+               reported_lag_bytes = coalesce(p_reported_lag_bytes, reported_lag_bytes),
+               head_seq = p_seq[n], head_hash = p_hash[n], state = p_state,
+               active_recording = p_active_recording, recordings = p_recordings
+         WHERE id = device_id;
+        RETURN true;
+      END
+      $fn$;
+    `,
+  },
 ];
 
 /**

@@ -22,14 +22,17 @@ export interface FleetDeviceSummary {
   /** The head the device reported with its last request, and how many events the central copy lacks of it. */
   readonly deviceHeadSeq: number | null;
   readonly lagEvents: number | null;
+  /** Committed recording bytes the device had not shipped yet, as it reported with its last request (`X-Ledger-Lag-Bytes`). */
+  readonly lagBytes: number | null;
   readonly lastSeen: string | null;
   /** 'unbound': enrolled, nothing shipped yet; 'forked': a shipment disagreed with the central history. */
   readonly chain: 'ok' | 'forked' | 'unbound';
-  readonly fork?: { readonly seq: number; readonly detectedAt: string; readonly count: number };
   readonly activeRecording: string | null;
   readonly recordings: number;
   /** Analysis findings per severity (see `warnings`). */
   readonly warnings: Readonly<Record<string, number>>;
+  /** A forked device only: where its history first differed, when, and how many forks were offered. */
+  readonly fork?: { readonly seq: number; readonly detectedAt: string; readonly count: number };
 }
 
 /** One analysis finding of a device's shipped report. */
@@ -44,20 +47,67 @@ export interface FleetWarning {
   readonly message: string;
 }
 
-interface DeviceListRow {
-  store_id: string | null;
-  label: string;
-  enrolled_at: Date;
-  head_seq: string;
-  head_hash: string;
-  reported_head_seq: string | null;
-  last_seen: Date | null;
-  active_recording: string | null;
-  recordings: number;
-  fork_seq: string | null;
-  fork_at: Date | null;
-  forks: string;
-  warnings: Record<string, number>;
+/** Devices per page of the list query (keyset pages over the `(label, id)` index: bounded memory for any fleet). */
+const DEVICES_PAGE = 5000;
+
+/**
+ * One page of the devices list: one table, as a bare SELECT of it would read it (forks and warnings
+ * are summarised on the row). Times are UTC without a zone (`YYYY-MM-DD HH:MM:SS[.ffffff]`).
+ */
+const DEVICES_PAGE_SQL = `
+  SELECT id, store_id, label, enrolled_at AT TIME ZONE 'UTC' AS enrolled_at, head_seq, head_hash, reported_head_seq,
+         reported_lag_bytes, last_seen AT TIME ZONE 'UTC' AS last_seen, active_recording, recordings,
+         forks, fork_seq, fork_at AT TIME ZONE 'UTC' AS fork_at, warnings
+    FROM fleet_devices
+   WHERE $1::text IS NULL OR (label, id) > ($1, $2::bigint)
+   ORDER BY label, id
+   LIMIT ${DEVICES_PAGE + 1}`;
+
+/** A row of DEVICES_PAGE_SQL, each value PostgreSQL's text (or null). */
+interface DevicePageRow {
+  readonly id: string;
+  readonly store_id: string | null;
+  readonly label: string;
+  readonly enrolled_at: string;
+  readonly head_seq: string;
+  readonly head_hash: string;
+  readonly reported_head_seq: string | null;
+  readonly reported_lag_bytes: string | null;
+  readonly last_seen: string | null;
+  readonly active_recording: string | null;
+  readonly recordings: string;
+  readonly forks: string;
+  readonly fork_seq: string | null;
+  readonly fork_at: string | null;
+  /** jsonb's text: JSON. */
+  readonly warnings: string;
+}
+
+/** `2026-12-02 06:24:41.759123` (UTC) as `Date.toISOString` writes it: `2026-12-02T06:24:41.759Z`. */
+function isoOfUtc(text: string): string {
+  const millis = text.length > 20 ? text.slice(20, 23).padEnd(3, '0') : '000';
+  return `${text.slice(0, 10)}T${text.slice(11, 19)}.${millis}Z`;
+}
+
+const jsonOrNull = (text: string | null): string => (text === null ? 'null' : JSON.stringify(text));
+
+/**
+ * A `FleetDeviceSummary` as JSON text, written from the row's text: decoding 10,000 rows into
+ * objects only to encode them again cost as much as the query itself.
+ */
+function deviceJson(r: DevicePageRow): string {
+  const forked = r.forks !== '0' && r.fork_seq !== null && r.fork_at !== null;
+  const chain = r.store_id === null ? 'unbound' : forked ? 'forked' : 'ok';
+  const lag =
+    r.reported_head_seq === null ? 'null' : String(Math.max(0, Number(r.reported_head_seq) - Number(r.head_seq)));
+  return (
+    `{"storeId":${jsonOrNull(r.store_id)},"label":${JSON.stringify(r.label)},"enrolledAt":"${isoOfUtc(r.enrolled_at)}",` +
+    `"head":{"seq":${r.head_seq},"hash":${JSON.stringify(r.head_hash)}},"deviceHeadSeq":${r.reported_head_seq ?? 'null'},` +
+    `"lagEvents":${lag},"lagBytes":${r.reported_lag_bytes ?? 'null'},` +
+    `"lastSeen":${r.last_seen === null ? 'null' : `"${isoOfUtc(r.last_seen)}"`},"chain":"${chain}",` +
+    `"activeRecording":${jsonOrNull(r.active_recording)},"recordings":${r.recordings},"warnings":${r.warnings}` +
+    `${forked ? `,"fork":{"seq":${r.fork_seq},"detectedAt":"${isoOfUtc(r.fork_at ?? '')}","count":${r.forks}}` : ''}}`
+  );
 }
 
 /** The fleet's read side: every query a view needs, over the central tables and the device's own projection code. */
@@ -68,35 +118,31 @@ export class FleetViewsService {
     @Inject(FLEET_UPCASTERS) private readonly upcasters: UpcasterRegistry,
   ) {}
 
-  async devices(): Promise<FleetDeviceSummary[]> {
-    const rows = await this.db.query<DeviceListRow>(
-      // Forks and warnings aggregated once each and joined, not looked up per device.
-      `WITH f AS (SELECT store_id, min(seq) AS seq, min(detected_at) AS detected_at, count(*) AS n FROM fleet_forks GROUP BY store_id),
-            w AS (SELECT store_id, jsonb_object_agg(severity, n) AS by_severity
-                    FROM (SELECT store_id, severity, count(*)::int AS n FROM fleet_warnings GROUP BY store_id, severity) s GROUP BY store_id)
-       SELECT d.store_id, d.label, d.enrolled_at, d.head_seq, d.head_hash, d.reported_head_seq, d.last_seen, d.active_recording, d.recordings,
-              f.seq AS fork_seq, f.detected_at AS fork_at, coalesce(f.n, 0) AS forks, coalesce(w.by_severity, '{}'::jsonb) AS warnings
-         FROM fleet_devices d
-         LEFT JOIN f ON f.store_id = d.store_id
-         LEFT JOIN w ON w.store_id = d.store_id
-        ORDER BY d.label, d.id`,
-    );
-    return rows.map((r) => ({
-      storeId: r.store_id,
-      label: r.label,
-      enrolledAt: r.enrolled_at.toISOString(),
-      head: { seq: Number(r.head_seq), hash: r.head_hash },
-      deviceHeadSeq: r.reported_head_seq === null ? null : Number(r.reported_head_seq),
-      lagEvents: r.reported_head_seq === null ? null : Math.max(0, Number(r.reported_head_seq) - Number(r.head_seq)),
-      lastSeen: r.last_seen?.toISOString() ?? null,
-      chain: r.store_id === null ? 'unbound' : Number(r.forks) > 0 ? 'forked' : 'ok',
-      ...(Number(r.forks) > 0 && r.fork_at !== null
-        ? { fork: { seq: Number(r.fork_seq), detectedAt: r.fork_at.toISOString(), count: Number(r.forks) } }
-        : {}),
-      activeRecording: r.active_recording,
-      recordings: r.recordings,
-      warnings: r.warnings,
-    }));
+  /**
+   * The devices list (`FleetDeviceSummary` each) as JSON text, a page of devices at a time, in label
+   * order: written to the response as it is read.
+   */
+  devicesJson(): AsyncGenerator<string> {
+    const db = this.db;
+    const page = (after?: DevicePageRow): Promise<DevicePageRow[]> =>
+      db.queryText<DevicePageRow>(DEVICES_PAGE_SQL, [after?.label ?? null, after?.id ?? null], 'fleet_devices_page');
+    return (async function* pages() {
+      let rows = await page();
+      yield '[';
+      for (let first = true; ; first = false) {
+        // One more row than a page says whether there is a next one; it is asked for before this
+        // page is encoded, so PostgreSQL reads the next page while this one is written.
+        const more = rows.length > DEVICES_PAGE;
+        const shown = more ? rows.slice(0, DEVICES_PAGE) : rows;
+        const next = more ? page(shown[shown.length - 1]) : undefined;
+        // A failed prefetch is raised where it is awaited (below), not as an unhandled rejection.
+        next?.catch(() => undefined);
+        if (shown.length > 0) yield `${first ? '' : ','}${shown.map(deviceJson).join(',')}`;
+        if (next === undefined) break;
+        rows = await next;
+      }
+      yield ']';
+    })();
   }
 
   /** The device's projection at its central head, or as it was after `seq` / at `time` (the device's own `?at=` rules). */

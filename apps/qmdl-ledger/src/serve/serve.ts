@@ -94,7 +94,7 @@ export async function serve(raw: RawServeOptions): Promise<void> {
   });
 
   const ship = options.ship;
-  const shipper =
+  const shipper: Shipper | undefined =
     ship === undefined
       ? undefined
       : new Shipper({
@@ -104,6 +104,7 @@ export async function serve(raw: RawServeOptions): Promise<void> {
             token: ship.token,
             storeId: ledger.log.metadata.storeId,
             headSeq: () => ledger.log.headSeq(),
+            lagBytes: (): number => shipper?.status().lagBytes ?? 0,
           }),
           maxBytesPerSecond: ship.rateKiB * 1024,
           deleteAfterUpload: ship.deleteAfterUpload,
