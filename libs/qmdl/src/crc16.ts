@@ -43,3 +43,38 @@ export function crc16X25(data: Uint8Array, start = 0, end = data.length): number
   for (; i < end; i++) crc = (crc >>> 8) ^ (T0[(crc ^ (data[i] as number)) & 0xff] as number);
   return (crc ^ 0xffff) & 0xffff;
 }
+
+/**
+ * What the CRC register holds after a payload followed by its own CRC-16/X-25
+ * (little-endian, as HDLC sends it): checking a frame needs no knowledge of
+ * where its payload ends, so it can be done in the same pass as unescaping.
+ */
+export const CRC16_X25_RESIDUE = 0xf0b8;
+
+/** One step of four bytes, `word` their little-endian u32: the register after them. */
+export function crc16X25Word(crc: number, word: number): number {
+  const x = crc ^ (word & 0xffff);
+  return (
+    (T3[x & 0xff] as number) ^
+    (T2[x >>> 8] as number) ^
+    (T1[(word >>> 16) & 0xff] as number) ^
+    (T0[word >>> 24] as number)
+  );
+}
+
+/** One step of one byte: the register after it. */
+export function crc16X25Byte(crc: number, byte: number): number {
+  return (crc >>> 8) ^ (T0[(crc ^ byte) & 0xff] as number);
+}
+
+/**
+ * The CRC register (init 0xFFFF, not inverted) after `bytes[start, end)`, read
+ * four bytes at a time through `view` (a DataView of the same bytes).
+ */
+export function crc16X25Register(bytes: Uint8Array, view: DataView, start: number, end: number): number {
+  let crc = 0xffff;
+  let i = start;
+  for (const end4 = end - 3; i < end4; i += 4) crc = crc16X25Word(crc, view.getUint32(i, true));
+  for (; i < end; i++) crc = crc16X25Byte(crc, bytes[i] as number);
+  return crc;
+}

@@ -261,6 +261,63 @@ function layoutOf(version: number): LteRrcOtaLayout {
   return LAYOUT_V25;
 }
 
+/** The fixed fields of an LTE RRC OTA body, and where its payload is (see `readLteRrcOtaHeader`). */
+export interface LteRrcOtaHeader extends Omit<LteRrcOtaPacket, 'payload'> {
+  /** The payload is `bytes[payloadStart, payloadEnd)` of the bytes the header was read from. */
+  readonly payloadStart: number;
+  readonly payloadEnd: number;
+}
+
+function headerBytesOf(layout: LteRrcOtaLayout): number {
+  return 1 + 2 + (layout.nrRelease ? 2 : 0) + 1 + 2 + layout.earfcnBytes + 2 + 1 + (layout.sibMask ? 4 : 0) + 2;
+}
+
+/**
+ * Reads the LTE RRC OTA body `bytes[start, end)` of any ext header version in
+ * place: the fields, and the payload as positions (no Buffer view), for
+ * decoders that run once per message.
+ * @returns undefined when the body is shorter than its header or its payload length.
+ */
+export function readLteRrcOtaHeader(bytes: Buffer, start: number, end: number): LteRrcOtaHeader | undefined {
+  if (end - start < 1) return undefined;
+  const version = bytes[start] as number;
+  const layout = layoutOf(version);
+  if (end - start < headerBytesOf(layout)) return undefined;
+  let at = start + 3;
+  // One object shape for every layout (absent fields undefined): a conditional spread made callers megamorphic.
+  const nrRrcRelMaj = layout.nrRelease ? (bytes[at] as number) : undefined;
+  const nrRrcRelMin = layout.nrRelease ? (bytes[at + 1] as number) : undefined;
+  if (layout.nrRelease) at += 2;
+  const bearerId = bytes[at] as number;
+  const phyCellId = bytes.readUInt16LE(at + 1);
+  at += 3;
+  const earfcn = layout.earfcnBytes === 4 ? bytes.readUInt32LE(at) : bytes.readUInt16LE(at);
+  at += layout.earfcnBytes;
+  const sfnSubfn = bytes.readUInt16LE(at);
+  const pduNum = bytes[at + 2] as number;
+  at += 3;
+  const sibMask = layout.sibMask ? bytes.readUInt32LE(at) : 0;
+  if (layout.sibMask) at += 4;
+  const len = bytes.readUInt16LE(at);
+  at += 2;
+  if (at + len > end) return undefined;
+  return {
+    extHeaderVersion: version,
+    rrcRelMaj: bytes[start + 1] as number,
+    rrcRelMin: bytes[start + 2] as number,
+    nrRrcRelMaj,
+    nrRrcRelMin,
+    bearerId,
+    phyCellId,
+    earfcn,
+    sfnSubfn,
+    pduNum,
+    sibMask,
+    payloadStart: at,
+    payloadEnd: at + len,
+  };
+}
+
 /**
  * Parses an LTE RRC OTA body of any ext header version, in the layout that
  * version uses (0–4, 5–7, 8–24, 25+). Which channel `pduNum` names is a
@@ -270,12 +327,30 @@ function layoutOf(version: number): LteRrcOtaLayout {
 export function parseLteRrcOtaBodyAnyVersion(body: Buffer): LteRrcOtaPacket {
   if (!Buffer.isBuffer(body)) throw new TypeError('parseLteRrcOtaBodyAnyVersion: body must be a Buffer');
   if (body.length < 1) throw qmdlError(QmdlErrorCode.LTE_RRC_TRUNCATED, 'empty LTE RRC OTA body');
+  const header = readLteRrcOtaHeader(body, 0, body.length);
+  if (header === undefined) throw lteRrcTruncated(body);
+  return {
+    extHeaderVersion: header.extHeaderVersion,
+    rrcRelMaj: header.rrcRelMaj,
+    rrcRelMin: header.rrcRelMin,
+    nrRrcRelMaj: header.nrRrcRelMaj,
+    nrRrcRelMin: header.nrRrcRelMin,
+    bearerId: header.bearerId,
+    phyCellId: header.phyCellId,
+    earfcn: header.earfcn,
+    sfnSubfn: header.sfnSubfn,
+    pduNum: header.pduNum,
+    sibMask: header.sibMask,
+    payload: body.subarray(header.payloadStart, header.payloadEnd),
+  };
+}
+
+/** Why a (non-empty) body failed `readLteRrcOtaHeader`: shorter than its header, or than its payload length. */
+function lteRrcTruncated(body: Buffer): Error {
   const version = body[0] as number;
-  const layout = layoutOf(version);
-  const headerBytes =
-    1 + 2 + (layout.nrRelease ? 2 : 0) + 1 + 2 + layout.earfcnBytes + 2 + 1 + (layout.sibMask ? 4 : 0) + 2;
+  const headerBytes = headerBytesOf(layoutOf(version));
   if (body.length < headerBytes) {
-    throw qmdlError(
+    return qmdlError(
       QmdlErrorCode.LTE_RRC_TRUNCATED,
       `LTE RRC OTA body of ${body.length} bytes is shorter than its header (${headerBytes}, version ${version})`,
       {
@@ -283,44 +358,12 @@ export function parseLteRrcOtaBodyAnyVersion(body: Buffer): LteRrcOtaPacket {
       },
     );
   }
-  let at = 3;
-  // One object shape for every layout (absent fields undefined): a conditional spread made callers megamorphic.
-  const nrRrcRelMaj = layout.nrRelease ? (body[3] as number) : undefined;
-  const nrRrcRelMin = layout.nrRelease ? (body[4] as number) : undefined;
-  if (layout.nrRelease) at += 2;
-  const bearerId = body[at] as number;
-  const phyCellId = body.readUInt16LE(at + 1);
-  at += 3;
-  const earfcn = layout.earfcnBytes === 4 ? body.readUInt32LE(at) : body.readUInt16LE(at);
-  at += layout.earfcnBytes;
-  const sfnSubfn = body.readUInt16LE(at);
-  const pduNum = body[at + 2] as number;
-  at += 3;
-  const sibMask = layout.sibMask ? body.readUInt32LE(at) : 0;
-  if (layout.sibMask) at += 4;
-  const len = body.readUInt16LE(at);
-  at += 2;
-  if (at + len > body.length) {
-    throw qmdlError(
-      QmdlErrorCode.LTE_RRC_TRUNCATED,
-      `LTE RRC OTA payload declares ${len} bytes, has ${body.length - at}`,
-      {
-        details: { extHeaderVersion: version },
-      },
-    );
-  }
-  return {
-    extHeaderVersion: version,
-    rrcRelMaj: body[1] as number,
-    rrcRelMin: body[2] as number,
-    nrRrcRelMaj,
-    nrRrcRelMin,
-    bearerId,
-    phyCellId,
-    earfcn,
-    sfnSubfn,
-    pduNum,
-    sibMask,
-    payload: body.subarray(at, at + len),
-  };
+  const len = body.readUInt16LE(headerBytes - 2);
+  return qmdlError(
+    QmdlErrorCode.LTE_RRC_TRUNCATED,
+    `LTE RRC OTA payload declares ${len} bytes, has ${body.length - headerBytes}`,
+    {
+      details: { extHeaderVersion: version },
+    },
+  );
 }

@@ -1,4 +1,4 @@
-import { FrameSplitter, joinFrames, type HdlcFrame } from './frame-splitter';
+import { FrameSplitter, joinFrames, type HdlcFrame, type ScannedFrame } from './frame-splitter';
 import { encodeHdlcFrame } from './hdlc';
 import { generateCapture, mulberry32 } from './synthetic';
 
@@ -105,9 +105,61 @@ describe('FrameSplitter', () => {
     expect(splitter.stats()).toEqual({ framesOk: 2, framesBad: 2, bytesSkipped: 1001 + 151 });
   });
 
+  it('scan hands each frame over as positions, and the bytes they point to stay intact after later chunks', () => {
+    const random = mulberry32(11);
+    const expected: Array<{ payload: string; raw: string; offset: number }> = [];
+    const stream: Buffer[] = [];
+    let offset = 0;
+    for (let i = 0; i < 400; i++) {
+      // Escapes in about half of the payloads; damage between them now and then.
+      const payload = Buffer.from(
+        Array.from({ length: 1 + Math.floor(random() * 300) }, () => Math.floor(random() * 256)),
+      );
+      const frame = encodeHdlcFrame(payload);
+      expected.push({ payload: payload.toString('hex'), raw: frame.toString('hex'), offset });
+      stream.push(frame);
+      offset += frame.length;
+      if (random() < 0.05) {
+        stream.push(Buffer.from([0x01, 0x7d, 0x02, 0x7e]));
+        offset += 4;
+      }
+    }
+    const capture = Buffer.concat(stream);
+    for (const size of [1, 5, 333, 4096, capture.length]) {
+      const scanned: Array<{ payload: Buffer; raw: Buffer; offset: number }> = [];
+      const scanDamage: unknown[] = [];
+      const scanning = new FrameSplitter({ onDamage: (d) => scanDamage.push(d) });
+      const pushDamage: unknown[] = [];
+      const pushing = new FrameSplitter({ onDamage: (d) => pushDamage.push(d) });
+      for (let at = 0; at < capture.length; at += size) {
+        const chunk = capture.subarray(at, at + size);
+        pushing.push(chunk);
+        scanning.scan(chunk, (f: ScannedFrame) =>
+          scanned.push({
+            payload: f.bytes.subarray(f.start, f.end),
+            raw: f.raw.subarray(f.rawStart, f.rawEnd),
+            offset: f.offset,
+          }),
+        );
+      }
+      scanning.end();
+      pushing.end();
+      // Compared only now: every payload taken during a call survived the chunks after it.
+      expect(
+        scanned.map((f) => ({ payload: f.payload.toString('hex'), raw: f.raw.toString('hex'), offset: f.offset })),
+      ).toEqual(expected);
+      expect(scanDamage).toHaveLength(stream.length - expected.length);
+      expect(scanDamage).toEqual(pushDamage);
+      expect(scanning.stats()).toEqual(pushing.stats());
+      // Within a chunk, a frame without escapes is read where it lies.
+      if (size >= 4096) expect(scanned.some((f) => f.payload.buffer === capture.buffer)).toBe(true);
+    }
+  });
+
   it('rejects a bad maxFrameBytes or chunk as a programming error', () => {
     expect(() => new FrameSplitter({ maxFrameBytes: 2 })).toThrow(TypeError);
     expect(() => new FrameSplitter().push('x' as unknown as Buffer)).toThrow(TypeError);
+    expect(() => new FrameSplitter().scan('x' as unknown as Buffer, () => undefined)).toThrow(TypeError);
   });
 });
 

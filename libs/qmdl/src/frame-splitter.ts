@@ -1,5 +1,5 @@
 import type { QmdlErrorCode } from './errors';
-import { HDLC_FLAG, tryDecodeHdlcFrame } from './hdlc';
+import { HDLC_ESCAPE, HDLC_FLAG, byteViews, checkPlainHdlc, unescapeHdlc, type ByteViews } from './hdlc';
 
 /** One valid HDLC frame found in a byte stream. */
 export interface HdlcFrame {
@@ -8,6 +8,25 @@ export interface HdlcFrame {
   /** The unescaped payload (CRC checked and removed). */
   readonly payload: Buffer;
   /** Byte offset of the frame's first byte in the stream (counted over every chunk pushed since construction). */
+  readonly offset: number;
+}
+
+/**
+ * One valid frame as `FrameSplitter.scan` hands it to its visitor: positions
+ * into buffers instead of Buffer views, so a frame costs no allocation. The
+ * object is reused for every frame (read it during the call); the bytes it
+ * points to are never overwritten, so views taken of them stay valid.
+ */
+export interface ScannedFrame {
+  /** The unescaped payload (CRC checked and removed) is `bytes[start, end)`: the pushed chunk itself when the frame has no escapes. */
+  readonly bytes: Buffer;
+  readonly start: number;
+  readonly end: number;
+  /** The frame as it appeared in the stream (escaped payload, escaped CRC, closing 0x7E) is `raw[rawStart, rawEnd)`. */
+  readonly raw: Buffer;
+  readonly rawStart: number;
+  readonly rawEnd: number;
+  /** Byte offset of the frame's first byte in the stream. */
   readonly offset: number;
 }
 
@@ -66,6 +85,19 @@ export class FrameSplitter {
   /** True while skipping an oversized run up to the next flag. */
   private discarding = false;
   private readonly counters: FrameSplitterStats = { framesOk: 0, framesBad: 0, bytesSkipped: 0 };
+  /** Where escaped frames of the current chunk are unescaped (fresh per chunk: payloads handed out stay intact). */
+  private unescaped: ByteViews | undefined;
+  private unescapedUsed = 0;
+  /** The one ScannedFrame object, refilled for every frame. */
+  private readonly frame: { -readonly [K in keyof ScannedFrame]: ScannedFrame[K] } = {
+    bytes: Buffer.alloc(0),
+    start: 0,
+    end: 0,
+    raw: Buffer.alloc(0),
+    rawStart: 0,
+    rawEnd: 0,
+    offset: 0,
+  };
 
   constructor(options: FrameSplitterOptions = {}) {
     const max = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
@@ -76,10 +108,31 @@ export class FrameSplitter {
 
   /** Feeds the next chunk; returns the frames it completed, in order. */
   push(chunk: Buffer): HdlcFrame[] {
-    if (!Buffer.isBuffer(chunk)) throw new TypeError('FrameSplitter.push: chunk must be a Buffer');
     const frames: HdlcFrame[] = [];
+    this.scan(chunk, (f) =>
+      frames.push({
+        raw: f.raw.subarray(f.rawStart, f.rawEnd),
+        payload: f.bytes.subarray(f.start, f.end),
+        offset: f.offset,
+      }),
+    );
+    return frames;
+  }
+
+  /**
+   * Feeds the next chunk and calls `visit` for each frame it completed, in
+   * order, with positions instead of views: what `push` does without
+   * allocating per frame, for consumers that decode in place.
+   */
+  scan(chunk: Buffer, visit: (frame: ScannedFrame) => void): void {
+    if (!Buffer.isBuffer(chunk)) throw new TypeError('FrameSplitter.scan: chunk must be a Buffer');
     const base = this.chunkStart;
     this.chunkStart += chunk.length;
+    // Unescaped payloads of this chunk go to a buffer of its own, allocated at the first escaped frame.
+    this.unescaped = undefined;
+    // The next 0x7D at or after `pos`, found once for many frames: a frame has escapes iff it is before the frame's flag.
+    let escapeAt = -1;
+    const src = byteViews(chunk);
     let pos = 0;
     while (pos < chunk.length) {
       const flagAt = chunk.indexOf(HDLC_FLAG, pos);
@@ -96,19 +149,22 @@ export class FrameSplitter {
       } else if (this.pendingLength + (end - pos) > this.maxFrameBytes) {
         this.skipRun(this.pendingLength + (end - pos));
         this.damaged(start, base + end - start, 'FRAME_TOO_LONG');
+      } else if (this.pendingLength > 0) {
+        this.pending.push(chunk.subarray(pos, end));
+        const raw = Buffer.concat(this.pending, this.pendingLength + (end - pos));
+        this.pending = [];
+        this.pendingLength = 0;
+        const escaped = raw.indexOf(HDLC_ESCAPE) >= 0;
+        this.accept(byteViews(raw), 0, raw.length, escaped, start, chunk.length - end, visit);
       } else {
-        let raw = chunk.subarray(pos, end);
-        if (this.pendingLength > 0) {
-          this.pending.push(raw);
-          raw = Buffer.concat(this.pending, this.pendingLength + raw.length);
-          this.pending = [];
-          this.pendingLength = 0;
+        if (escapeAt < pos) {
+          escapeAt = chunk.indexOf(HDLC_ESCAPE, pos);
+          if (escapeAt < 0) escapeAt = chunk.length;
         }
-        this.accept(raw, start, frames);
+        this.accept(src, pos, end, escapeAt < flagAt, start, chunk.length - end, visit);
       }
       pos = end;
     }
-    return frames;
   }
 
   /** Ends the stream: a partial last frame is counted bad. The splitter can be reused afterwards (offsets keep counting). */
@@ -157,21 +213,64 @@ export class FrameSplitter {
     this.pendingLength = 0;
   }
 
-  private accept(raw: Buffer, offset: number, frames: HdlcFrame[]): void {
-    if (raw.length === 1) {
+  /**
+   * Decodes the frame `raw[from, end)` (ending with its flag) and hands it to
+   * `visit`, or records it as damaged. `after`: bytes of the chunk after this
+   * frame, all of which may still need room in the unescape buffer.
+   */
+  private accept(
+    raw: ByteViews,
+    from: number,
+    end: number,
+    escaped: boolean,
+    offset: number,
+    after: number,
+    visit: (frame: ScannedFrame) => void,
+  ): void {
+    const length = end - from;
+    if (length === 1) {
       // A lone flag (e.g. the leading flag some producers send) delimits nothing.
       this.counters.bytesSkipped++;
       return;
     }
-    const payload = tryDecodeHdlcFrame(raw);
-    if (typeof payload === 'string') {
-      this.counters.framesBad++;
-      this.counters.bytesSkipped += raw.length;
-      this.damaged(offset, raw.length, payload);
+    let bytes = raw.bytes;
+    let start = from;
+    let payloadEnd: number | QmdlErrorCode;
+    if (escaped) {
+      let out = this.unescaped;
+      if (out === undefined || out.bytes.length - this.unescapedUsed < length) {
+        // Room for this frame and every later one of the chunk: an unescaped frame is never longer than its raw bytes.
+        out = byteViews(Buffer.allocUnsafe(length + after));
+        this.unescaped = out;
+        this.unescapedUsed = 0;
+      }
+      start = this.unescapedUsed;
+      payloadEnd = unescapeHdlc(raw, from, end - 1, out, start);
+      bytes = out.bytes;
+    } else {
+      payloadEnd = checkPlainHdlc(raw, from, end - 1);
+    }
+    if (typeof payloadEnd === 'string') {
+      this.bad(offset, length, payloadEnd);
       return;
     }
+    if (escaped) this.unescapedUsed = payloadEnd + 2;
     this.counters.framesOk++;
-    frames.push({ raw, payload, offset });
+    const frame = this.frame;
+    frame.bytes = bytes;
+    frame.start = start;
+    frame.end = payloadEnd;
+    frame.raw = raw.bytes;
+    frame.rawStart = from;
+    frame.rawEnd = end;
+    frame.offset = offset;
+    visit(frame);
+  }
+
+  private bad(offset: number, length: number, reason: QmdlErrorCode): void {
+    this.counters.framesBad++;
+    this.counters.bytesSkipped += length;
+    this.damaged(offset, length, reason);
   }
 
   private damaged(offset: number, length: number, reason: FrameDamage['reason']): void {

@@ -2,7 +2,7 @@ export { QmdlErrorCode } from './errors';
 export { crc16X25 } from './crc16';
 export { HDLC_ESCAPE, HDLC_FLAG, decodeHdlcFrame, encodeHdlcFrame } from './hdlc';
 export { DEFAULT_MAX_FRAME_BYTES, FrameSplitter, joinFrames } from './frame-splitter';
-export type { FrameDamage, FrameSplitterOptions, FrameSplitterStats, HdlcFrame } from './frame-splitter';
+export type { FrameDamage, FrameSplitterOptions, FrameSplitterStats, HdlcFrame, ScannedFrame } from './frame-splitter';
 export {
   DIAG_EPOCH_MS,
   DIAG_LOG_CMD,
@@ -19,9 +19,16 @@ export {
   parseDiagLogMessage,
   parseLteRrcOtaBody,
   parseLteRrcOtaBodyAnyVersion,
+  readLteRrcOtaHeader,
   unwrapMultiRadio,
 } from './diag-message';
-export type { BuildDiagLogMessageOptions, DiagLogMessage, LteRrcOtaPacket, MultiRadioMessage } from './diag-message';
+export type {
+  BuildDiagLogMessageOptions,
+  DiagLogMessage,
+  LteRrcOtaHeader,
+  LteRrcOtaPacket,
+  MultiRadioMessage,
+} from './diag-message';
 export { DIAG_DATA_TYPE_USER_SPACE, buildDiagContainer, containerFrames, parseDiagContainer } from './diag-container';
 export type { DiagContainer } from './diag-container';
 export { QmdlGzipWriter } from './qmdl-gzip-writer';

@@ -2,9 +2,10 @@ import {
   DIAG_EPOCH_MS,
   DIAG_LOG_CMD,
   DIAG_LOG_HEADER_BYTES,
+  DIAG_MULTI_RADIO_CMD,
+  DIAG_MULTI_RADIO_HEADER_BYTES,
   LOG_CODE_LTE_RRC_OTA,
-  parseLteRrcOtaBodyAnyVersion,
-  unwrapMultiRadio,
+  readLteRrcOtaHeader,
 } from '@ledger/qmdl';
 import { LOG_CODE_GSM_RR_SIGNALLING, parseGsmRrLog } from './gsm-rr';
 import { LOG_CODE_LTE_MAC_RACH_RESPONSE, parseRachAttempt } from './lte-mac-rach';
@@ -64,44 +65,75 @@ export type DecodeOutcome =
  * if (outcome.message?.kind === 'lte-rrc') console.log(outcome.message.channel);
  */
 export function decodeDiagMessage(payload: Buffer, position: DiagMessagePosition): DecodeOutcome {
-  let radioId: number | undefined;
-  let message = payload;
-  const wrapped = unwrapMultiRadio(payload);
-  if (wrapped !== undefined) {
-    radioId = wrapped.radioId;
-    message = wrapped.inner;
-  }
-  if (message.length < 1 || message[0] !== DIAG_LOG_CMD) return { skipped: SkipReason.NOT_A_LOG_MESSAGE };
-  if (message.length < DIAG_LOG_HEADER_BYTES) return { skipped: SkipReason.MESSAGE_TRUNCATED };
-  const declared = message.readUInt16LE(2) + 4;
-  const logCode = message.readUInt16LE(6);
-  if (declared > message.length || declared < DIAG_LOG_HEADER_BYTES)
-    return { skipped: SkipReason.MESSAGE_TRUNCATED, logCode };
+  const result = decodeDiagAt(payload, 0, payload.length, position.index, position.offset);
+  if (typeof result !== 'string') return { message: result, logCode: result.logCode };
+  const logCode = diagLogCodeAt(payload, 0, payload.length);
+  return logCode === undefined ? { skipped: result } : { skipped: result, logCode };
+}
+
+/** Where the log message inside `bytes[start, end)` begins: after a multi-radio header, if there is one. */
+function logStartOf(bytes: Buffer, start: number, end: number): number {
+  return end - start > DIAG_MULTI_RADIO_HEADER_BYTES && bytes[start] === DIAG_MULTI_RADIO_CMD
+    ? start + DIAG_MULTI_RADIO_HEADER_BYTES
+    : start;
+}
+
+/** The log code of the diag message `bytes[start, end)`, when it is a log message with a whole header. */
+export function diagLogCodeAt(bytes: Buffer, start: number, end: number): number | undefined {
+  const at = logStartOf(bytes, start, end);
+  if (end - at < DIAG_LOG_HEADER_BYTES || bytes[at] !== DIAG_LOG_CMD) return undefined;
+  return bytes.readUInt16LE(at + 6);
+}
+
+/**
+ * `decodeDiagMessage` of the message `bytes[start, end)` at capture position
+ * `index`/`offset`, read in place: the only Buffer view made is the message's
+ * payload (for messages that carry one).
+ * @internal the reader's per-frame decoder; `decodeDiagMessage` is the public form.
+ */
+export function decodeDiagAt(
+  bytes: Buffer,
+  start: number,
+  end: number,
+  index: number,
+  offset: number,
+): RadioMessage | SkipReason {
+  const at = logStartOf(bytes, start, end);
+  const radioId = at === start ? undefined : bytes.readUInt32LE(start + 4);
+  if (end - at < 1 || bytes[at] !== DIAG_LOG_CMD) return SkipReason.NOT_A_LOG_MESSAGE;
+  if (end - at < DIAG_LOG_HEADER_BYTES) return SkipReason.MESSAGE_TRUNCATED;
+  const declared = bytes.readUInt16LE(at + 2) + 4;
+  const logCode = bytes.readUInt16LE(at + 6);
+  if (declared > end - at || declared < DIAG_LOG_HEADER_BYTES) return SkipReason.MESSAGE_TRUNCATED;
   // Every message object is built with the same fields in the same order (radioId included, undefined
   // when absent): spreading a shared origin object made each kind megamorphic and cost most of the export's time.
   const origin: RadioMessageOrigin = {
-    index: position.index,
-    offset: position.offset,
+    index,
+    offset,
     logCode,
-    timestamp: message.readBigUInt64LE(8),
-    timeUs: readTimeUs(message, 8),
+    timestamp: bytes.readBigUInt64LE(at + 8),
+    timeUs: readTimeUs(bytes, at + 8),
     radioId,
   };
-  const body = message.subarray(DIAG_LOG_HEADER_BYTES, declared);
-  const result = decodeLogBody(logCode, body, origin);
-  return typeof result === 'string' ? { skipped: result, logCode } : { message: result, logCode };
+  return decodeLogBody(bytes, at + DIAG_LOG_HEADER_BYTES, at + declared, origin);
 }
 
-function decodeLogBody(logCode: number, body: Buffer, origin: RadioMessageOrigin): RadioMessage | SkipReason {
+function decodeLogBody(
+  bytes: Buffer,
+  start: number,
+  end: number,
+  origin: RadioMessageOrigin,
+): RadioMessage | SkipReason {
+  const logCode = origin.logCode;
   switch (logCode) {
     case LOG_CODE_LTE_RRC_OTA:
-      return decodeLteRrc(body, origin);
+      return decodeLteRrc(bytes, start, end, origin);
     case LOG_CODE_LTE_NAS_ESM_PLAIN_IN:
     case LOG_CODE_LTE_NAS_ESM_PLAIN_OUT:
     case LOG_CODE_LTE_NAS_EMM_PLAIN_IN:
     case LOG_CODE_LTE_NAS_EMM_PLAIN_OUT: {
-      if (body.length < NAS_LOG_HEADER_BYTES) return SkipReason.MESSAGE_TRUNCATED;
-      if (body.length === NAS_LOG_HEADER_BYTES) return SkipReason.EMPTY_PAYLOAD;
+      if (end - start < NAS_LOG_HEADER_BYTES) return SkipReason.MESSAGE_TRUNCATED;
+      if (end - start === NAS_LOG_HEADER_BYTES) return SkipReason.EMPTY_PAYLOAD;
       const emm = logCode === LOG_CODE_LTE_NAS_EMM_PLAIN_IN || logCode === LOG_CODE_LTE_NAS_EMM_PLAIN_OUT;
       const uplink = logCode === LOG_CODE_LTE_NAS_ESM_PLAIN_OUT || logCode === LOG_CODE_LTE_NAS_EMM_PLAIN_OUT;
       return {
@@ -114,11 +146,11 @@ function decodeLogBody(logCode: number, body: Buffer, origin: RadioMessageOrigin
         kind: 'lte-nas',
         protocol: emm ? 'emm' : 'esm',
         direction: uplink ? 'uplink' : 'downlink',
-        payload: body.subarray(NAS_LOG_HEADER_BYTES),
+        payload: bytes.subarray(start + NAS_LOG_HEADER_BYTES, end),
       };
     }
     case LOG_CODE_LTE_MAC_RACH_RESPONSE: {
-      const attempt = parseRachAttempt(body);
+      const attempt = parseRachAttempt(bytes.subarray(start, end));
       if (attempt === 'malformed') return SkipReason.LTE_MAC_RACH_MALFORMED;
       if (attempt === 'incomplete') return SkipReason.LTE_MAC_RACH_INCOMPLETE;
       return {
@@ -138,7 +170,7 @@ function decodeLogBody(logCode: number, body: Buffer, origin: RadioMessageOrigin
       };
     }
     case LOG_CODE_GSM_RR_SIGNALLING: {
-      const log = parseGsmRrLog(body);
+      const log = parseGsmRrLog(bytes.subarray(start, end));
       if (log === 'truncated') return SkipReason.MESSAGE_TRUNCATED;
       if (log === 'unknown-channel') return SkipReason.GSM_RR_UNKNOWN_CHANNEL;
       if (log === 'bad-length') return SkipReason.GSM_RR_BAD_LENGTH;
@@ -165,18 +197,19 @@ function decodeLogBody(logCode: number, body: Buffer, origin: RadioMessageOrigin
   }
 }
 
-function decodeLteRrc(body: Buffer, origin: RadioMessageOrigin): RadioMessage | SkipReason {
-  let packet;
-  try {
-    packet = parseLteRrcOtaBodyAnyVersion(body);
-  } catch {
-    // The codec's only refusal for any version is LTE_RRC_TRUNCATED.
-    return SkipReason.MESSAGE_TRUNCATED;
-  }
+function decodeLteRrc(
+  bytes: Buffer,
+  start: number,
+  end: number,
+  origin: RadioMessageOrigin,
+): RadioMessage | SkipReason {
+  // The codec's only refusal for any version is a truncated body.
+  const packet = readLteRrcOtaHeader(bytes, start, end);
+  if (packet === undefined) return SkipReason.MESSAGE_TRUNCATED;
   const channel = lteRrcChannelOf(packet.extHeaderVersion, packet.pduNum);
   if (channel === 'unknown-version') return SkipReason.LTE_RRC_UNKNOWN_VERSION;
   if (channel === 'unknown-pdu') return SkipReason.LTE_RRC_UNKNOWN_PDU;
-  if (packet.payload.length === 0) return SkipReason.EMPTY_PAYLOAD;
+  if (packet.payloadEnd === packet.payloadStart) return SkipReason.EMPTY_PAYLOAD;
   return {
     index: origin.index,
     offset: origin.offset,
@@ -193,6 +226,6 @@ function decodeLteRrc(body: Buffer, origin: RadioMessageOrigin): RadioMessage | 
     earfcn: packet.earfcn,
     sfn: packet.sfnSubfn >> 4,
     subframe: packet.sfnSubfn & 0xf,
-    payload: packet.payload,
+    payload: bytes.subarray(packet.payloadStart, packet.payloadEnd),
   };
 }

@@ -127,31 +127,100 @@ export function gsmtapLength(packet: GsmtapPacket): number {
 }
 
 /**
- * Writes the GSMTAP v2 header and payload into `out` at `at` (big-endian:
- * version 2, header length 4 words, type, timeslot 0, u16 uplink bit 14 + ARFCN,
- * signal 0, SNR 0, u32 frame number, sub-type, antenna 0, sub-slot, reserved 0).
+ * Writes the GSMTAP v2 header into `out` at `at` (big-endian: version 2, header
+ * length 4 words, type, timeslot 0, u16 uplink bit 14 + ARFCN, signal 0, SNR 0,
+ * u32 frame number, sub-type, antenna 0, sub-slot, reserved 0), byte by byte:
+ * Buffer's write methods check their arguments on every call, once per packet.
+ * @returns the offset after the header.
+ */
+function writeGsmtapHeader(
+  out: Buffer,
+  at: number,
+  type: number,
+  subtype: number,
+  arfcn: number,
+  uplink: boolean,
+  frameNumber: number,
+  subslot: number,
+): number {
+  const arfcnField = (uplink ? 0x4000 : 0) | (arfcn & 0x3fff);
+  out[at] = 2;
+  out[at + 1] = GSMTAP_HEADER_BYTES / 4;
+  out[at + 2] = type;
+  out[at + 3] = 0;
+  out[at + 4] = arfcnField >>> 8;
+  out[at + 5] = arfcnField & 0xff;
+  out[at + 6] = 0;
+  out[at + 7] = 0;
+  out[at + 8] = frameNumber >>> 24;
+  out[at + 9] = (frameNumber >>> 16) & 0xff;
+  out[at + 10] = (frameNumber >>> 8) & 0xff;
+  out[at + 11] = frameNumber & 0xff;
+  out[at + 12] = subtype;
+  out[at + 13] = 0;
+  out[at + 14] = subslot;
+  out[at + 15] = 0;
+  return at + GSMTAP_HEADER_BYTES;
+}
+
+/**
+ * Writes the GSMTAP v2 header and payload into `out` at `at`.
  * @returns the offset after the packet.
  */
 export function writeGsmtap(packet: GsmtapPacket, out: Buffer, at: number): number {
-  out[at] = 2;
-  out[at + 1] = GSMTAP_HEADER_BYTES / 4;
-  out[at + 2] = packet.type;
-  out[at + 3] = 0;
-  out.writeUInt16BE((packet.uplink ? 0x4000 : 0) | (packet.arfcn & 0x3fff), at + 4);
-  out[at + 6] = 0;
-  out[at + 7] = 0;
-  out.writeUInt32BE(packet.frameNumber >>> 0, at + 8);
-  out[at + 12] = packet.subtype;
-  out[at + 13] = 0;
-  out[at + 14] = packet.subslot;
-  out[at + 15] = 0;
-  let pos = at + GSMTAP_HEADER_BYTES;
+  let pos = writeGsmtapHeader(
+    out,
+    at,
+    packet.type,
+    packet.subtype,
+    packet.arfcn,
+    packet.uplink,
+    packet.frameNumber,
+    packet.subslot,
+  );
   for (const part of packet.payload) {
     // TypedArray#set: Buffer#copy's argument checks cost more than the copy of a payload this small.
     out.set(part, pos);
     pos += part.length;
   }
   return pos;
+}
+
+/**
+ * Bytes of the GSMTAP form of `message`, header included: `gsmtapLength(gsmtapOf(message))`
+ * without building the packet for the common kinds (LTE RRC and NAS).
+ */
+export function gsmtapLengthOf(message: RadioMessage): number {
+  if (message.kind === 'lte-rrc' || message.kind === 'lte-nas') return GSMTAP_HEADER_BYTES + message.payload.length;
+  return gsmtapLength(gsmtapOf(message));
+}
+
+/**
+ * Writes the GSMTAP form of `message` into `out` at `at`: the bytes of
+ * `writeGsmtap(gsmtapOf(message), …)`, without building the packet object for
+ * LTE RRC and NAS (one of them per message of a capture).
+ * @returns the offset after the packet.
+ */
+export function writeGsmtapOf(message: RadioMessage, out: Buffer, at: number): number {
+  let pos: number;
+  if (message.kind === 'lte-rrc') {
+    pos = writeGsmtapHeader(
+      out,
+      at,
+      GsmtapType.LTE_RRC,
+      LTE_RRC_SUBTYPE[message.channel],
+      message.earfcn,
+      message.direction === 'uplink',
+      message.sfn,
+      message.subframe,
+    );
+  } else if (message.kind === 'lte-nas') {
+    pos = writeGsmtapHeader(out, at, GsmtapType.LTE_NAS, 0, 0, message.direction === 'uplink', 0, 0);
+  } else {
+    return writeGsmtap(gsmtapOf(message), out, at);
+  }
+  out.set(message.payload, pos);
+  return pos + message.payload.length;
 }
 
 /** A GSMTAP packet as bytes. */

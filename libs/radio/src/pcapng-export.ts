@@ -1,16 +1,15 @@
 import { Transform, type TransformCallback } from 'node:stream';
 import { GpsFixMatcher, gpsComment, type GpsFix } from './gps';
-import { gsmtapOf, type GsmtapPacket } from './gsmtap';
 import {
   encodeInterfaceDescription,
   encodeSectionHeader,
   enhancedPacketLength,
-  packetLength,
+  packetLengthOf,
   writeEnhancedPacket,
   type SectionHeaderOptions,
 } from './pcapng';
 import { RadioMessageReader, type RadioMessageReaderOptions, type RadioReadStats } from './radio-message-reader';
-import type { RadioMessage } from './radio-message';
+import type { GsmRrChannel, LteRrcChannel, RadioMessage } from './radio-message';
 
 export interface PcapngExportOptions extends SectionHeaderOptions, RadioMessageReaderOptions {
   /**
@@ -42,17 +41,34 @@ export interface PcapngExport {
   stats(): PcapExportStats;
 }
 
+// The stats keys, each made once: building a template string per message cost more than the rest of its counting.
+const RRC_KEYS = new Map<LteRrcChannel, string>();
+const UM_KEYS = new Map<GsmRrChannel, string>();
+const NAS_KEYS = {
+  emm: { uplink: 'LTE NAS EMM uplink', downlink: 'LTE NAS EMM downlink' },
+  esm: { uplink: 'LTE NAS ESM uplink', downlink: 'LTE NAS ESM downlink' },
+} as const;
+
+function keyOf<C extends string>(keys: Map<C, string>, prefix: string, channel: C): string {
+  let key = keys.get(channel);
+  if (key === undefined) {
+    key = `${prefix} ${channel}`;
+    keys.set(channel, key);
+  }
+  return key;
+}
+
 /** The stats key of a message: its GSMTAP type and channel, as a person reads them. */
 export function convertedKey(message: RadioMessage): string {
   switch (message.kind) {
     case 'lte-rrc':
-      return `LTE RRC ${message.channel}`;
+      return keyOf(RRC_KEYS, 'LTE RRC', message.channel);
     case 'lte-nas':
-      return `LTE NAS ${message.protocol.toUpperCase()} ${message.direction}`;
+      return NAS_KEYS[message.protocol][message.direction];
     case 'lte-mac-rach-response':
       return 'LTE MAC RAR';
     case 'gsm-rr':
-      return `GSM Um ${message.channel}`;
+      return keyOf(UM_KEYS, 'GSM Um', message.channel);
     default: {
       const never: never = message;
       return String(never);
@@ -82,13 +98,6 @@ export function createPcapngExport(options: PcapngExportOptions): PcapngExport {
   return { stream: transform, stats: () => transform.stats() };
 }
 
-/** One chunk's packets before they are written: their GSMTAP form and comment, by message position. */
-interface Batch {
-  readonly gsmtap: GsmtapPacket[];
-  readonly comments: Array<Buffer | undefined>;
-  bytes: number;
-}
-
 class PcapngExportTransform extends Transform {
   private readonly reader: RadioMessageReader;
   private readonly gps: GpsFixMatcher | undefined;
@@ -96,7 +105,8 @@ class PcapngExportTransform extends Transform {
   private headerSent = false;
   private ipId = 0;
   private converted = 0;
-  private readonly convertedBy: Record<string, number> = {};
+  /** Packets by stats key, in the order the keys first appeared. */
+  private readonly convertedBy = new Map<string, number>();
   private withGps = 0;
   private bytesWritten = 0;
   /** The comment of the last packet second, reused while the second and its fix stay the same. */
@@ -115,7 +125,7 @@ class PcapngExportTransform extends Transform {
     return {
       ...this.reader.stats(),
       converted: this.converted,
-      convertedBy: { ...this.convertedBy },
+      convertedBy: Object.fromEntries(this.convertedBy),
       withGps: this.withGps,
       bytesWritten: this.bytesWritten,
     };
@@ -166,43 +176,30 @@ class PcapngExportTransform extends Transform {
 
   /** The pcapng bytes of one chunk's messages; a promise only when GPS fixes must be read first. */
   private packets(messages: RadioMessage[]): Buffer | Promise<Buffer> {
-    const batch: Batch = { gsmtap: [], comments: [], bytes: 0 };
+    if (this.gps === undefined) return this.encode(messages, undefined);
+    const comments: Array<Buffer | undefined> = [];
     for (let i = 0; i < messages.length; i++) {
-      const message = messages[i] as RadioMessage;
-      const second = Math.floor(message.timeUs / 1_000_000);
-      const waiting = this.gps?.advance(second);
-      if (waiting !== undefined) return this.packetsAfterGps(waiting, messages, i, batch);
-      this.add(batch, message, second);
+      const second = Math.floor((messages[i] as RadioMessage).timeUs / 1_000_000);
+      const waiting = this.gps.advance(second);
+      if (waiting !== undefined) return this.packetsAfterGps(waiting, messages, i, comments);
+      comments.push(this.commentFor(second));
     }
-    return this.encode(messages, batch);
+    return this.encode(messages, comments);
   }
 
   private async packetsAfterGps(
     waiting: Promise<void>,
     messages: RadioMessage[],
     from: number,
-    batch: Batch,
+    comments: Array<Buffer | undefined>,
   ): Promise<Buffer> {
     await waiting;
     for (let i = from; i < messages.length; i++) {
-      const message = messages[i] as RadioMessage;
-      const second = Math.floor(message.timeUs / 1_000_000);
+      const second = Math.floor((messages[i] as RadioMessage).timeUs / 1_000_000);
       await this.gps?.advance(second);
-      this.add(batch, message, second);
+      comments.push(this.commentFor(second));
     }
-    return this.encode(messages, batch);
-  }
-
-  private add(batch: Batch, message: RadioMessage, second: number): void {
-    const gsmtap = gsmtapOf(message);
-    const comment = this.gps === undefined ? undefined : this.commentFor(second);
-    const key = convertedKey(message);
-    this.convertedBy[key] = (this.convertedBy[key] ?? 0) + 1;
-    this.converted++;
-    if (comment !== undefined) this.withGps++;
-    batch.gsmtap.push(gsmtap);
-    batch.comments.push(comment);
-    batch.bytes += enhancedPacketLength(packetLength(gsmtap), comment);
+    return this.encode(messages, comments);
   }
 
   private commentFor(second: number): Buffer | undefined {
@@ -215,23 +212,31 @@ class PcapngExportTransform extends Transform {
     return bytes;
   }
 
-  private encode(messages: RadioMessage[], batch: Batch): Buffer {
+  /**
+   * One buffer with the blocks of every message (and the headers before the
+   * first): sized in one pass, written in a second, with no object per packet.
+   */
+  private encode(messages: RadioMessage[], comments: Array<Buffer | undefined> | undefined): Buffer {
     const header = this.takeHeader();
-    const total = header.length + batch.bytes;
-    if (total === 0) return header;
-    const out = Buffer.allocUnsafe(total);
+    let bytes = 0;
+    for (let i = 0; i < messages.length; i++) {
+      const message = messages[i] as RadioMessage;
+      bytes += enhancedPacketLength(packetLengthOf(message), comments?.[i]);
+      const key = convertedKey(message);
+      this.convertedBy.set(key, (this.convertedBy.get(key) ?? 0) + 1);
+    }
+    this.converted += messages.length;
+    if (header.length + bytes === 0) return header;
+    const out = Buffer.allocUnsafe(header.length + bytes);
     let at = header.copy(out, 0);
-    for (let i = 0; i < batch.gsmtap.length; i++) {
-      const comment = batch.comments[i];
-      const options = {
-        timeUs: (messages[i] as RadioMessage).timeUs,
-        gsmtap: batch.gsmtap[i] as GsmtapPacket,
-        ipId: this.ipId,
-      };
-      at = writeEnhancedPacket(comment === undefined ? options : { ...options, comment }, out, at);
+    for (let i = 0; i < messages.length; i++) {
+      const message = messages[i] as RadioMessage;
+      const comment = comments?.[i];
+      if (comment !== undefined) this.withGps++;
+      at = writeEnhancedPacket(message, packetLengthOf(message), this.ipId, comment, out, at);
       this.ipId = (this.ipId + 1) & 0xffff;
     }
-    this.bytesWritten += batch.bytes;
+    this.bytesWritten += bytes;
     return out;
   }
 }

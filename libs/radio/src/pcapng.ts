@@ -1,4 +1,5 @@
-import { GSMTAP_PORT, gsmtapLength, writeGsmtap, type GsmtapPacket } from './gsmtap';
+import { GSMTAP_PORT, gsmtapLengthOf, writeGsmtapOf } from './gsmtap';
+import type { RadioMessage } from './radio-message';
 
 /** Link type of the interface: raw IPv4 (LINKTYPE_IPV4). */
 export const LINKTYPE_IPV4 = 228;
@@ -88,53 +89,65 @@ export function encodeInterfaceDescription(): Buffer {
   return out;
 }
 
-/** One's-complement sum of the 16-bit big-endian words of `data[start, end)` (an even length), not folded. */
-function sum16(data: Buffer, start: number, end: number): number {
-  let sum = 0;
-  for (let i = start; i < end; i += 2) sum += (data[i] as number) * 256 + (data[i + 1] as number);
-  return sum;
+/** Big-endian u16 and u32 stores, byte by byte: Buffer's write methods check their arguments on every call. */
+function u16(out: Buffer, at: number, value: number): void {
+  out[at] = value >>> 8;
+  out[at + 1] = value & 0xff;
 }
 
-function fold(sum: number): number {
+function u32(out: Buffer, at: number, value: number): void {
+  out[at] = value >>> 24;
+  out[at + 1] = (value >>> 16) & 0xff;
+  out[at + 2] = (value >>> 8) & 0xff;
+  out[at + 3] = value & 0xff;
+}
+
+/**
+ * The one's-complement sum of the IPv4 header's fixed words: version/IHL 0x4500,
+ * flags DF 0x4000, TTL 64 / protocol UDP 0x4011, source and destination
+ * 127.0.0.1 (0x7F00, 0x0001 each); the checksum word counts as 0. Only the
+ * total length and the id vary per packet.
+ */
+const IPV4_FIXED_SUM = 0x4500 + 0x4000 + 0x4011 + 2 * (0x7f00 + 0x0001);
+
+function ipv4Checksum(totalLength: number, ipId: number): number {
+  let sum = IPV4_FIXED_SUM + totalLength + ipId;
   while (sum > 0xffff) sum = (sum & 0xffff) + Math.floor(sum / 65536);
   return ~sum & 0xffff;
 }
 
-/** The packet a GSMTAP message travels in: IPv4 (20 bytes) + UDP + GSMTAP. */
-export function packetLength(gsmtap: GsmtapPacket): number {
-  return IP_UDP_HEADER_BYTES + gsmtapLength(gsmtap);
+/** The packet a radio message travels in: IPv4 (20 bytes) + UDP + its GSMTAP form. */
+export function packetLengthOf(message: RadioMessage): number {
+  return IP_UDP_HEADER_BYTES + gsmtapLengthOf(message);
 }
 
 /**
  * Writes IPv4 (127.0.0.1 → 127.0.0.1, DF, TTL 64, valid header checksum) +
- * UDP (13337 → 4729, checksum 0 = none) + GSMTAP into `out` at `at`.
+ * UDP (13337 → 4729, checksum 0 = none) + the GSMTAP form of `message` into
+ * `out` at `at`; `packetBytes` is `packetLengthOf(message)`.
  * @returns the offset after the packet.
  */
-export function writeGsmtapPacket(gsmtap: GsmtapPacket, ipId: number, out: Buffer, at: number): number {
-  const gsmtapBytes = gsmtapLength(gsmtap);
-  const total = IP_UDP_HEADER_BYTES + gsmtapBytes;
-  if (total > 0xffff) throw new RangeError('writeGsmtapPacket: packet longer than an IPv4 datagram');
+function writeGsmtapPacket(message: RadioMessage, packetBytes: number, ipId: number, out: Buffer, at: number): number {
+  if (packetBytes > 0xffff) throw new RangeError('writeGsmtapPacket: packet longer than an IPv4 datagram');
+  const id = ipId & 0xffff;
   out[at] = 0x45;
   out[at + 1] = 0;
-  out.writeUInt16BE(total, at + 2);
-  out.writeUInt16BE(ipId & 0xffff, at + 4);
-  out.writeUInt16BE(0x4000, at + 6);
+  u16(out, at + 2, packetBytes);
+  u16(out, at + 4, id);
+  u16(out, at + 6, 0x4000);
   out[at + 8] = 64;
   out[at + 9] = 17;
-  out.writeUInt16BE(0, at + 10);
-  out.writeUInt32BE(LOOPBACK, at + 12);
-  out.writeUInt32BE(LOOPBACK, at + 16);
-  out.writeUInt16BE(fold(sum16(out, at, at + IPV4_HEADER_BYTES)), at + 10);
+  u16(out, at + 10, ipv4Checksum(packetBytes, id));
+  u32(out, at + 12, LOOPBACK);
+  u32(out, at + 16, LOOPBACK);
   const udp = at + IPV4_HEADER_BYTES;
-  const udpLength = UDP_HEADER_BYTES + gsmtapBytes;
-  out.writeUInt16BE(GSMTAP_SOURCE_PORT, udp);
-  out.writeUInt16BE(GSMTAP_PORT, udp + 2);
-  out.writeUInt16BE(udpLength, udp + 4);
-  out.writeUInt16BE(0, udp + 6);
+  u16(out, udp, GSMTAP_SOURCE_PORT);
+  u16(out, udp + 2, GSMTAP_PORT);
+  u16(out, udp + 4, packetBytes - IPV4_HEADER_BYTES);
   // UDP checksum 0: "none computed", valid for UDP over IPv4. Summing every payload byte in JS
   // cost more than the rest of the packet's encoding, and the original's constant 0xFFFF is wrong.
-  const end = writeGsmtap(gsmtap, out, udp + UDP_HEADER_BYTES);
-  return end;
+  u16(out, udp + 6, 0);
+  return writeGsmtapOf(message, out, udp + UDP_HEADER_BYTES);
 }
 
 /** Bytes of the enhanced packet block for a packet of `packetBytes` with an optional comment. */
@@ -143,35 +156,37 @@ export function enhancedPacketLength(packetBytes: number, comment: Buffer | unde
 }
 
 /**
- * Writes an enhanced packet block around a GSMTAP packet: interface 0,
- * timestamp in microseconds since the Unix epoch, captured = original length,
- * and an opt_comment when `comment` is given.
+ * Writes the enhanced packet block of a radio message: interface 0, timestamp
+ * (its diag time) in microseconds since the Unix epoch, captured = original
+ * length, its IPv4/UDP/GSMTAP packet, and an opt_comment when `comment` is
+ * given. `packetBytes` is `packetLengthOf(message)` (the caller sized `out` with it).
  * @returns the offset after the block.
  */
 export function writeEnhancedPacket(
-  options: { readonly timeUs: number; readonly gsmtap: GsmtapPacket; readonly ipId: number; readonly comment?: Buffer },
+  message: RadioMessage,
+  packetBytes: number,
+  ipId: number,
+  comment: Buffer | undefined,
   out: Buffer,
   at: number,
 ): number {
-  const packetBytes = packetLength(options.gsmtap);
-  const total = enhancedPacketLength(packetBytes, options.comment);
-  const timeUs = Math.max(0, Math.floor(options.timeUs));
-  out.writeUInt32BE(EPB_TYPE, at);
-  out.writeUInt32BE(total, at + 4);
-  out.writeUInt32BE(0, at + 8);
-  out.writeUInt32BE(Math.floor(timeUs / 0x100000000) >>> 0, at + 12);
-  out.writeUInt32BE(timeUs % 0x100000000, at + 16);
-  out.writeUInt32BE(packetBytes, at + 20);
-  out.writeUInt32BE(packetBytes, at + 24);
-  let pos = writeGsmtapPacket(options.gsmtap, options.ipId, out, at + 28);
+  const total = enhancedPacketLength(packetBytes, comment);
+  const timeUs = Math.max(0, Math.floor(message.timeUs));
+  u32(out, at, EPB_TYPE);
+  u32(out, at + 4, total);
+  u32(out, at + 8, 0);
+  u32(out, at + 12, Math.floor(timeUs / 0x100000000) >>> 0);
+  u32(out, at + 16, timeUs % 0x100000000);
+  u32(out, at + 20, packetBytes);
+  u32(out, at + 24, packetBytes);
+  let pos = writeGsmtapPacket(message, packetBytes, ipId, out, at + 28);
   const padded = at + 28 + pad4(packetBytes);
-  out.fill(0, pos, padded);
-  pos = padded;
-  if (options.comment !== undefined) {
-    pos = writeOption(out, pos, OPT_COMMENT, options.comment);
-    out.writeUInt32BE(0, pos);
+  while (pos < padded) out[pos++] = 0;
+  if (comment !== undefined) {
+    pos = writeOption(out, pos, OPT_COMMENT, comment);
+    u32(out, pos, 0);
     pos += 4;
   }
-  out.writeUInt32BE(total, pos);
+  u32(out, pos, total);
   return pos + 4;
 }
