@@ -110,7 +110,7 @@ function nodeOpenLevel(location: string): Promise<number> {
 async function run(ctx: BenchContext): Promise<readonly BenchResult[]> {
   const store = await bigStore(ctx);
   const location = ledgerLocation(store.dataDir);
-  // A rebuild takes ~5 s now (it took ~40 s while evolve copied entries/names per start and stop): three interleaved rounds, median.
+  // Three interleaved rounds, median: the shared machine's load moves both sides from round to round.
   const rounds = 3;
   ctx.log(`${store.events} events, ${store.recordings} recordings; ${rounds} round`);
 

@@ -94,7 +94,7 @@ export class QmdlGzipWriter {
     this.blockBytes = Math.min(MAX_STAGING_BLOCK_BYTES, Math.max(MIN_STAGING_BLOCK_BYTES, maxPendingBytes));
     // Every handle write is a sync flush: input is coalesced here first, so zlib sees few, large writes.
     // Output chunks of 128 KiB, not zlib's 16 KiB: a 256 KiB write compresses in one thread-pool
-    // trip instead of ~5 (whole-path ingest ~0.72x -> ~0.75x of deflateSync in bench/ingest.bench.ts).
+    // trip instead of several (bench/README.md, ingest).
     this.deflate = zlib.createDeflateRaw({ level, flush: zlib.constants.Z_SYNC_FLUSH, chunkSize: DEFLATE_CHUNK_BYTES });
     this.deflate.on('data', (chunk: Buffer) => {
       this.output.push(chunk);
@@ -153,7 +153,7 @@ export class QmdlGzipWriter {
     // Copied now, in call order: the caller's buffer is free to be reused (or to die young in
     // V8's nursery) as soon as this returns, instead of living on until the next flush point.
     // Holding them made a fast source's buffers outlive two scavenges and fill the old
-    // generation with garbage (a mark-compact every ~50 ms while ingesting: bench/README.md).
+    // generation with garbage (frequent mark-compacts while ingesting: bench/README.md, peak RSS).
     if (this.state === 'open') this.stage(rawFrames);
     const upTo = this.stagedTotal; // a flush here covers this write and those before it, not later ones
     return this.enqueue(async () => {
@@ -350,9 +350,9 @@ export class QmdlGzipWriter {
 
 /**
  * Writes all of `chunks` at the file position, synchronously. These are the few
- * KiB a flush produces, going to the page cache: a synchronous write costs
- * microseconds, while a thread-pool round trip per flush halved the writer's
- * throughput on small containers (see bench/qmdl-codec.bench.ts).
+ * KiB a flush produces, going to the page cache: a synchronous write is cheap,
+ * while a thread-pool round trip per flush cost the writer much of its
+ * throughput on small containers (bench/README.md, qmdl-codec).
  */
 function writeAll(file: FileHandle, chunks: Buffer[]): void {
   let rest = chunks.filter((c) => c.length > 0);

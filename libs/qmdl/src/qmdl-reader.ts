@@ -26,9 +26,9 @@ export interface QmdlReadOptions {
    * Size of the file reads (the read stream's `highWaterMark`) and of zlib's
    * output buffers (`chunkSize`), in bytes (default 64 KiB, at least 1 KiB).
    * Bulk consumers such as a download want larger chunks: each chunk is one
-   * trip through the thread pool and the stream machinery, so 256 KiB chunks
-   * inflate 2–3x faster than zlib's default 16 KiB. Memory held per stream is
-   * a few chunks.
+   * trip through the thread pool and the stream machinery, so large chunks
+   * inflate much faster than zlib's default 16 KiB (bench/README.md, download).
+   * Memory held per stream is a few chunks.
    */
   readonly chunkSize?: number;
   /** @deprecated an alias of `chunkSize` (it only ever sized the file reads). */

@@ -33,8 +33,8 @@ export class RecordingFiles {
 
   /**
    * Every recording file in the directory, grouped by recording name, from one
-   * directory read: no stat per file (a store of 10,000 recordings started
-   * ~0.5 s slower when start-up stat-ed each one). Only regular files count;
+   * directory read: no stat per file (a stat per recording file dominated a
+   * big store's start-up: bench/README.md, cold start). Only regular files count;
    * a symlink counts when it points at one. Sizes are {@link sizeOf}'s job, for
    * the few files whose size matters. Names come oldest first.
    */

@@ -59,7 +59,7 @@ export class AppModule {
       providers: [
         // Factories, not useValue: Nest serialises a dynamic module's metadata
         // (values included) to name it, and with the ledger in it that walked
-        // the whole projection — 90 ms of a 10,000-recording cold start.
+        // the whole projection on every start (bench/README.md, cold start).
         { provide: LEDGER, useFactory: () => options.ledger },
         { provide: HTTP_CONFIG, useFactory: () => options.config },
         AuthService,

@@ -32,9 +32,9 @@ export interface OpenedQmdl {
 /**
  * Chunk size of the QMDL read behind a download (file reads and zlib's output
  * buffers): fewer trips through the thread pool and the stream machinery per
- * byte. On the 1 GB recording of bench/http.bench.ts, 64 KiB served ~390 MB/s,
- * 128 KiB ~460 and 256 KiB ~480 (the default 16 KiB: ~200); 128 KiB keeps what
- * a download holds (a few chunks) near 1 MB.
+ * byte. Throughput rises with the size up to 128 KiB and little beyond it (the
+ * sizes measured are in bench/README.md, download), and 128 KiB keeps what a
+ * download holds (a few chunks) near 1 MB.
  */
 const DOWNLOAD_CHUNK_BYTES = 128 * 1024;
 

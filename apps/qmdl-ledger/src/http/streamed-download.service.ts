@@ -33,8 +33,9 @@ export interface OpenedDownload {
  * download holds about six chunks (file read, gunzip in and out, the re-emitting
  * reader, the socket's write), so the chunk size offered to a new download
  * shrinks as downloads multiply: 128 KiB (the fast size, DOWNLOAD_CHUNK_BYTES)
- * up to ~32 at once, down to 16 KiB — with 200 stalled clients the streams
- * hold tens of MB instead of ~150 MB (bench/downloads.bench.ts).
+ * up to ~32 at once, down to 16 KiB — so a crowd of stalled clients holds the
+ * budget, not six fast-size chunks each (bench/README.md, downloads under
+ * stalled clients).
  */
 const DOWNLOAD_BUFFER_BUDGET_BYTES = 24 * 1024 * 1024;
 const CHUNKS_PER_DOWNLOAD = 6;

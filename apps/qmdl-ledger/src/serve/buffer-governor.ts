@@ -56,7 +56,7 @@ export interface BufferGovernorStats {
  *
  * The governor samples the buffer bytes (every 20 ms while they are above a
  * quarter of the limit, every 100 ms otherwise) and, above the limit,
- * scavenges the young generation (sub-millisecond on this heap); if that did not
+ * scavenges the young generation (cheap: the young generation is kept small); if that did not
  * bring them under the limit by the next sample, the dead buffers are old ones
  * and it starts an incremental mark-compact (at most one per 250 ms).
  *

@@ -7,8 +7,8 @@
  *
  * For a small, steady footprint (bench/README.md, peak RSS):
  * - the young generation stays at its initial 2 × 1 MiB instead of growing to 2 × 16 MiB
- *   (--semi-space-growth-factor=1): streamed buffers die in frequent scavenges, and a full-size
- *   young generation held ~30 MB more;
+ *   (--semi-space-growth-factor=1): streamed buffers die in frequent scavenges instead of a
+ *   full-size young generation holding them;
  * - the old generation may grow to 1.5× what survived the last mark-compact before the next one
  *   (--heap-growing-percent=50; V8 lets a small heap grow up to 4×): under 50 connections polling
  *   the manifest the heap otherwise swelled to pages it kept afterwards. The live heap is small, so
