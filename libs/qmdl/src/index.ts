@@ -37,5 +37,5 @@ export { decompressedSize, detectQmdlEncoding, openQmdlReadStream } from './qmdl
 export type { QmdlReadOptions } from './qmdl-reader';
 export { SyntheticDiagGenerator, generateCapture, mulberry32 } from './synthetic';
 export type { SyntheticContainer, SyntheticOptions } from './synthetic';
-export { createDiagSource } from './sources/create-diag-source';
+export { createDiagSource, diagSourceFactory, type DiagSourceFactory } from './sources/create-diag-source';
 export type { DiagChunk, DiagSource, DiagSourceOptions, DiagSourcePace, DiagSourceStats } from './sources/diag-source';

@@ -12,6 +12,7 @@ import {
   type StoredEvent,
 } from '@ledger/domain';
 import { LevelEventLog, type EventLog, type UpcasterRegistry } from '@ledger/event-log';
+import { diagSourceFactory } from '@ledger/qmdl';
 import { CommandProcessor } from './command-processor';
 import { ensureWritableDirectory } from './data-dir';
 import type {
@@ -73,6 +74,8 @@ export async function openLedger(options: OpenLedgerOptions): Promise<OpenedLedg
   const logger = options.logger ?? consoleLogger;
   const clock = options.clock ?? Date.now;
   const bootId = randomUUID();
+  // The diag source spec is parsed once, before anything is opened: the recorder makes each recording's source from it.
+  const sources = options.readOnly ? undefined : diagSourceFactory(options.recorder.source);
   if (!options.readOnly && !options.log) await ensureWritableDirectory(options.dataDir);
   const log =
     options.log ??
@@ -118,6 +121,7 @@ export async function openLedger(options: OpenLedgerOptions): Promise<OpenedLedg
     if (!options.readOnly) {
       recorder = new Recorder({
         files,
+        source: sources,
         settings: options.recorder,
         logger,
         clock,

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { initialState, type Command } from '@ledger/domain';
 import { MemoryEventLog } from '@ledger/event-log';
+import { diagSourceFactory } from '@ledger/qmdl';
 import { CommandProcessor } from './command-processor';
 import type { CommandContext, CommandResult } from './ledger';
 import { Recorder } from './recorder';
@@ -42,9 +43,8 @@ describe('Recorder', () => {
     };
     const recorder = new Recorder({
       files,
+      source: diagSourceFactory('synthetic:rate=0'),
       settings: {
-        source: 'synthetic:rate=0',
-        autoStart: false,
         flushIntervalMs: 3_600_000,
         flushKiB: 16,
         minSpaceStartMb: 0,

@@ -1,4 +1,4 @@
-import { createDiagSource } from './create-diag-source';
+import { createDiagSource, diagSourceFactory } from './create-diag-source';
 import { errorCodeOf } from '@ledger/domain';
 
 describe('createDiagSource', () => {
@@ -57,5 +57,35 @@ describe('createDiagSource', () => {
       bytesSkipped: 0,
       reconnects: 0,
     });
+  });
+
+  it('parses a spec once into a factory of independent sources, each with its own clock offset', async () => {
+    const sources = diagSourceFactory(' synthetic:rate=0,seed=3 ');
+    expect(sources?.spec).toBe('synthetic:rate=0,seed=3');
+    const first = sources?.create();
+    const second = sources?.create({ clockOffsetMs: 3_600_000 });
+    expect(first).toBeDefined();
+    expect(second).not.toBe(first);
+    expect(second?.spec).toBe('synthetic:rate=0,seed=3');
+    const firstTime = async (source: typeof first): Promise<number> => {
+      const controller = new AbortController();
+      for await (const chunk of source?.chunks(controller.signal) ?? []) {
+        controller.abort();
+        return chunk.lastMessageTimeMs ?? Number.NaN;
+      }
+      return Number.NaN;
+    };
+    const started = Date.now();
+    expect(await firstTime(first)).toBeLessThan(started + 3_600_000);
+    expect(await firstTime(second)).toBeGreaterThanOrEqual(started + 3_600_000);
+    // Each source counts its own frames.
+    expect(first?.stats().framesOk).toBeGreaterThan(0);
+    expect(sources?.create().stats().framesOk).toBe(0);
+  });
+
+  it("refuses a malformed spec when it is parsed, and has no factory for 'none'", () => {
+    expect(diagSourceFactory('none')).toBeUndefined();
+    expect(errorCodeOf(() => diagSourceFactory('synthetic:rate=-1'))).toBe('INVALID_SOURCE');
+    expect(errorCodeOf(() => diagSourceFactory('tcp:host:0'))).toBe('INVALID_SOURCE');
   });
 });

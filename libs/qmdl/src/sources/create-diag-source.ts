@@ -41,6 +41,21 @@ function parseParams(spec: string, text: string, separator: string, allowed: rea
 }
 
 /**
+ * Makes new sources of one spec, parsed once: a recorder creates one per
+ * recording without reading its spec string again. `create` takes what differs
+ * per source (the store's clock offset as the recording starts).
+ *
+ * @example
+ * const sources = diagSourceFactory('synthetic:rate=2000'); // undefined for 'none'
+ * const source = sources?.create({ clockOffsetMs: 0 });
+ */
+export interface DiagSourceFactory {
+  /** The spec, trimmed: what every source it creates reports as its own. */
+  readonly spec: string;
+  create(options?: Pick<DiagSourceOptions, 'clockOffsetMs'>): DiagSource;
+}
+
+/**
  * Creates the diag source a spec names, or undefined for 'none'. Parameters in
  * the spec win over `options`.
  *
@@ -56,12 +71,23 @@ function parseParams(spec: string, text: string, separator: string, allowed: rea
  * @example createDiagSource('synthetic:rate=2000,seed=7')
  */
 export function createDiagSource(spec: string, options: DiagSourceOptions = {}): DiagSource | undefined {
+  return diagSourceFactory(spec, options)?.create();
+}
+
+/**
+ * Parses a spec (the table of {@link createDiagSource}) once: the factory of its
+ * sources, or undefined for 'none'. A bad spec throws here, not at `create`.
+ *
+ * @throws LedgerError INVALID_SOURCE
+ */
+export function diagSourceFactory(spec: string, options: DiagSourceOptions = {}): DiagSourceFactory | undefined {
   if (typeof spec !== 'string') throw new TypeError('createDiagSource: spec must be a string');
   const trimmed = spec.trim();
   const colon = trimmed.indexOf(':');
   const kind = colon < 0 ? trimmed : trimmed.slice(0, colon);
   const rest = colon < 0 ? undefined : trimmed.slice(colon + 1);
   const maxFrameBytes = options.maxFrameBytes;
+  const factory = (create: DiagSourceFactory['create']): DiagSourceFactory => ({ spec: trimmed, create });
   switch (kind) {
     case 'none':
       if (rest !== undefined) invalid(spec, "'none' takes no parameters");
@@ -71,7 +97,7 @@ export function createDiagSource(spec: string, options: DiagSourceOptions = {}):
       const rateText = params.get('rate');
       const seedText = params.get('seed');
       const paceText = params.get('pace');
-      return new SyntheticDiagSource({
+      const settings = {
         spec: trimmed,
         rateMessagesPerSecond:
           rateText !== undefined
@@ -79,7 +105,10 @@ export function createDiagSource(spec: string, options: DiagSourceOptions = {}):
             : (options.rateMessagesPerSecond ?? DEFAULT_RATE),
         seed: seedText !== undefined ? parseNumber(spec, 'seed', seedText, true) : (options.seed ?? 1),
         pace: paceText !== undefined ? parsePace(spec, paceText) : (options.pace ?? 'realtime'),
-        ...(options.clockOffsetMs === undefined ? {} : { clockOffsetMs: options.clockOffsetMs }),
+      };
+      return factory((perSource = {}) => {
+        const clockOffsetMs = perSource.clockOffsetMs ?? options.clockOffsetMs;
+        return new SyntheticDiagSource({ ...settings, ...(clockOffsetMs === undefined ? {} : { clockOffsetMs }) });
       });
     }
     case 'qmdl': {
@@ -89,21 +118,19 @@ export function createDiagSource(spec: string, options: DiagSourceOptions = {}):
       if (path === '') invalid(spec, 'expected qmdl:<path>');
       const params = parseParams(spec, q < 0 ? '' : rest.slice(q + 1), '&', ['pace']);
       const paceText = params.get('pace');
-      return new QmdlFileDiagSource({
+      const settings = {
         spec: trimmed,
         path,
         pace: paceText !== undefined ? parsePace(spec, paceText) : (options.pace ?? 'realtime'),
         maxReplayGapMs: options.maxReplayGapMs ?? 5000,
         ...(maxFrameBytes === undefined ? {} : { maxFrameBytes }),
-      });
+      };
+      return factory(() => new QmdlFileDiagSource(settings));
     }
     case 'fifo': {
       if (rest === undefined || rest === '') return invalid(spec, 'expected fifo:<path>');
-      return new FifoDiagSource({
-        spec: trimmed,
-        path: rest,
-        ...(maxFrameBytes === undefined ? {} : { maxFrameBytes }),
-      });
+      const settings = { spec: trimmed, path: rest, ...(maxFrameBytes === undefined ? {} : { maxFrameBytes }) };
+      return factory(() => new FifoDiagSource(settings));
     }
     case 'tcp': {
       const match = /^(?:\[([^\]]+)\]|([^:[\]]+)):(\d{1,5})$/.exec(rest ?? '');
@@ -116,14 +143,15 @@ export function createDiagSource(spec: string, options: DiagSourceOptions = {}):
       const max = options.reconnectMaxMs ?? 5000;
       if (!(initial > 0) || !(max >= initial))
         throw new TypeError('createDiagSource: need 0 < reconnectInitialMs <= reconnectMaxMs');
-      return new TcpDiagSource({
+      const settings = {
         spec: trimmed,
         host,
         port,
         reconnectInitialMs: initial,
         reconnectMaxMs: max,
         ...(maxFrameBytes === undefined ? {} : { maxFrameBytes }),
-      });
+      };
+      return factory(() => new TcpDiagSource(settings));
     }
     default:
       return invalid(spec, `unknown kind '${kind}' (expected synthetic, qmdl, fifo, tcp or none)`);
