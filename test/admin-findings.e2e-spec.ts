@@ -11,6 +11,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
+import { LEDGER_EVENT_TYPES } from '@ledger/domain';
 import { launchBrowser, type TestBrowser } from './helpers/browser';
 import { replaySample } from './helpers/samples';
 import { eventually, request, stopServer, tempDirs, type SpawnedServer } from './helpers/server';
@@ -124,6 +125,8 @@ describe('the admin viewer and the analysis of a real capture', () => {
     if (expected === 'clean') return;
     expect(await badge.getAttribute('data-severity')).toBe(expected.severity);
     expect(await badge.textContent()).toBe(expected.text);
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: path.join(ARTIFACTS, 'admin-recordings.png') });
   });
 
   it('as of before the analysis started the same row says "not analysed", while it ran "analysing" — never clean', async () => {
@@ -244,6 +247,15 @@ describe('the admin viewer and the analysis of a real capture', () => {
     expect(await rowSeqs()).toEqual(high);
     for (const e of await allEvents('severity=High'))
       expect(SEVERITIES.indexOf(String(e.data.severity ?? 'High'))).toBe(3);
+  });
+
+  it('the type filter offers every event type the log knows (the analysis events among them)', async () => {
+    await page.goto(`${base}/admin/`);
+    await page.getByTestId('filter-type').click();
+    const offered = await page
+      .locator('[data-testid=filter-form] input[type=checkbox][name=type]')
+      .evaluateAll((boxes) => boxes.map((b) => (b as unknown as { value: string }).value));
+    expect([...offered].sort()).toEqual([...LEDGER_EVENT_TYPES].sort());
   });
 
   it('data appends of one recording read as one group row whose count is the API’s, and it expands to them', async () => {
