@@ -1,5 +1,5 @@
 /**
- * Issue 14 item 6, each figure against a baseline measured in the same run:
+ * The analyzers' cost, each figure against a baseline measured in the same run:
  *  (a) the analysis reactor of `serve` re-analysing the 1 GB (raw) recording
  *      (POST /api/analysis/{name} until the queue is empty again) vs
  *      GET /api/pcap/{name} of the same recording from the same server, in MB
@@ -9,7 +9,7 @@
  *      recording) vs the same ingest with --no-analysis (target: <= 10% more,
  *      i.e. a ratio >= 0.91x);
  *  (c) `qmdl-ledger analyze` of a real-capture-sized recording (the real
- *      captures of ../shared/samples, concatenated) vs tshark reading our pcapng
+ *      captures, concatenated) vs tshark reading our pcapng
  *      export of the same bytes with `-T fields` and the fields the heuristics
  *      read, messages per second (target >= 5x).
  */

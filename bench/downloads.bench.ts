@@ -1,5 +1,5 @@
 /**
- * Issue 11, item 3: the server's memory while 200 clients hold downloads they
+ * The server's memory while 200 clients hold downloads they
  * do not read (each takes the headers and the first chunk, then stops), and
  * after they leave. Against the built binary (`serve`, loopback), with
  * `--max-downloads 200` so every one of them streams, and an idle timeout long

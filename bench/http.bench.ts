@@ -1,5 +1,5 @@
 /**
- * Issue 7 targets 5–7, against the built binary (`serve`, loopback only),
+ * The HTTP API against the built binary (`serve`, loopback only),
  * every figure against a baseline measured in the same run:
  *  (a) GET /api/qmdl-manifest with 1,000 recordings, 50 connections
  *      (autocannon) vs a bare express handler sending the same pre-serialised

@@ -1,5 +1,5 @@
 /**
- * Issue 3 item 7 / issue 7 targets 2 and 3:
+ * The write path:
  *  (a) ingest through the whole write path of a real ledger — a diag source
  *      (a QMDL file replayed as fast as it can be read and split into frames) →
  *      recorder → gzip (level 6) → file → flush + fdatasync per commit window →

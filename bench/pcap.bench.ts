@@ -1,5 +1,5 @@
 /**
- * Issue 13 item 6, against the built binary (`serve`, loopback only), each
+ * The pcapng export against the built binary (`serve`, loopback only), each
  * figure against a baseline measured in the same run:
  *  (a) GET /api/pcap/{name} of the 1 GB (raw) recording vs GET /api/qmdl/{name}
  *      of the same recording, in MB of raw QMDL per second (target >= 0.5x);

@@ -1,5 +1,5 @@
 /**
- * Reactors run outside the commit loop (issue 12, item 1): the latency of a
+ * Reactors run outside the commit loop: the latency of a
  * durable command with a reactor that takes 50 ms per event (and records one
  * output event and its checkpoint per batch of one event) against the same commands with no reactor, on a real
  * LevelDB ledger. Rounds are interleaved and medians compared.

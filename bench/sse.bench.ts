@@ -1,5 +1,5 @@
 /**
- * The SSE event stream under clients that do not read (issue 11, item 3): 50
+ * The SSE event stream under clients that do not read: 50
  * clients open `GET /api/events/stream?after=0` on the 1,000,000-event store
  * and never read. The server must wait for each socket instead of pushing the
  * catch-up: its peak RSS (VmHWM, reset when the phase starts) stays under the

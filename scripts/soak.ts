@@ -1,5 +1,5 @@
 /**
- * Soak test (issue 7 target 8; not run in CI): the built service on loopback,
+ * Soak test (not run in CI): the built service on loopback,
  * 20 clients polling every endpoint the Rayhunter UI polls, once a second each,
  * random commands among them, and a SIGKILL + restart of the service every
  * --kill-every seconds, for --minutes (default 10). Prints requests served,
@@ -22,7 +22,7 @@ import path from 'node:path';
 
 const MAIN_JS = path.resolve(__dirname, '../apps/qmdl-ledger/src/main.js');
 
-/** The endpoints the Rayhunter web UI polls (RAYHUNTER.md), every second. */
+/** The endpoints the Rayhunter web UI polls, every second. */
 const POLLED = [
   '/api/qmdl-manifest',
   '/api/system-stats',

@@ -1,6 +1,6 @@
 /**
- * The analysis decoders against a real dissector: each real capture of
- * ../shared/samples is exported to GSMTAP pcapng by @ledger/radio, Debian's
+ * The analysis decoders against a real dissector: each real capture
+ * (test/helpers/samples.ts) is exported to GSMTAP pcapng by @ledger/radio, Debian's
  * tshark decodes the export, and every field the analyzers read must equal
  * tshark's, message by message (frame N of the export is the Nth radio message).
  *

@@ -1,5 +1,5 @@
 /**
- * The analyzers over the real captures of ../shared/samples (test/helpers/samples.ts), through the
+ * The analyzers over the real captures (test/helpers/samples.ts), through the
  * message layer as the service and the CLI run them: the findings a user would
  * see, cross-checked against tshark where a finding is a plain field test
  * (a null cipher is a ciphering field of 0; every SIB1 is one test event).

@@ -1,5 +1,5 @@
 /**
- * One bad request fails alone (issue 11, item 1), against the built binary:
+ * One bad request fails alone, against the built binary:
  * while the synthetic source records as fast as it can, 8 clients post config
  * bodies nested too deep or larger than the body cap and 8 clients post valid
  * GPS fixes, for 20 s. Every valid request succeeds, every bad one is a 4xx

@@ -1,8 +1,7 @@
 /**
- * `POST /api/config` takes only a Rayhunter 0.12 config (issue 11, item 5), the
- * free-space settings in it take effect, and `GET /api/config` shows the values
- * in force, readable without the token and with every secret redacted (issue 13,
- * item 4) — against the built server spawned as a real process.
+ * `POST /api/config` takes only a Rayhunter 0.12 config, the free-space
+ * settings in it take effect, and `GET /api/config` shows the values in force,
+ * readable without the token and with every secret redacted — against the built server spawned as a real process.
  */
 import { rmSync } from 'node:fs';
 import { request, spawnServer, tempDir, type SpawnedServer } from './helpers/server';

@@ -1,5 +1,5 @@
 /**
- * The GSMTAP pcapng export on real third-party captures (../shared/samples,
+ * The GSMTAP pcapng export on real third-party captures (test/helpers/samples.ts,
  * copied into a temp dir), checked by a real Wireshark dissector (tshark): no
  * malformed packet, no expert error, the packets per type and channel and their
  * order equal an independent scan of the capture, every decoded message name
@@ -47,7 +47,7 @@ const NAMES: Record<string, RegExp> = {
   'UM:136': /\((DTAP|CCCH)\) \(RR\) (Measurement Report|System Information Type [56])/,
 };
 
-/** PDU numbers of the 8 LTE channels under each known version (RAYHUNTER.md). */
+/** PDU numbers of the 8 LTE channels under each known version (as the original daemon maps them). */
 const LTE = ['BCCH-BCH', 'BCCH-DL-SCH', 'MCCH', 'PCCH', 'DL-CCCH', 'DL-DCCH', 'UL-CCCH', 'UL-DCCH'];
 const pdus = (numbers: number[]): Record<string, number> =>
   Object.fromEntries(LTE.map((c, i) => [c, numbers[i] as number]));
@@ -300,7 +300,7 @@ function classicPcapOfUdp(payloads: Buffer[]): Buffer {
   return Buffer.concat([header, ...records]);
 }
 
-describe('what the samples hold (README of ../shared/samples)', () => {
+describe('what the samples hold', () => {
   it('converts all 0xB0C0 of each layout version, the 378 GSM RR frames of cmcc and the 0x98-wrapped messages of mi10', async () => {
     const byKey = async (name: string): Promise<Record<string, number>> =>
       countKeys(

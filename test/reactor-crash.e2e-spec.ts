@@ -1,5 +1,5 @@
 /**
- * Issue 12, item 1: a reactor killed (SIGKILL, a real child process on a real
+ * A reactor killed (SIGKILL, a real child process on a real
  * LevelDB store) in the middle of a batch — while its handler runs, and after
  * its output was committed but before its checkpoint snapshot was written —
  * resumes after a restart with no input handled twice where its output is

@@ -1,5 +1,5 @@
 /**
- * Nothing a client does ends `serve` (issue 11, items 2 and 3): under a low
+ * Nothing a client does ends `serve`: under a low
  * open-files limit, hundreds of idle connections and slow downloads leave the
  * service alive, recording and verifiable; downloads are capped (503
  * TOO_MANY_DOWNLOADS with Retry-After) and a download whose client stopped

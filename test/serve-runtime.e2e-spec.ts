@@ -1,5 +1,5 @@
 /**
- * `serve`'s runtime tuning is visible (issue 12, item 5): the buffer governor's
+ * `serve`'s runtime tuning is visible: the buffer governor's
  * statistics are in `/metrics`, read from the governor `serve` runs with the
  * limit it was given; without a governor (`--buffer-limit-mb 0`) there are none.
  */

@@ -1,5 +1,5 @@
 /**
- * `serve` says what it does at start-up (issue 11, item 7): `--read-only`
+ * `serve` says what it does at start-up: `--read-only`
  * changes no file in the data directory, and a data directory that cannot be
  * used, a `qmdl:` source file that does not exist or a port in use exit 2 at
  * once with a clear message — before anything is written.

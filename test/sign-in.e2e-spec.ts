@@ -1,5 +1,5 @@
 /**
- * Sign-in and logs (issue 11, item 6) against the built server spawned as a real
+ * Sign-in and logs against the built server spawned as a real
  * process: token guessing is throttled per remote address (429, Retry-After),
  * counted in /metrics, and recorded in the audit log as one coalesced event per
  * address and minute however many guesses there were; `GET /api/log` needs the

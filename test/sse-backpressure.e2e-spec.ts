@@ -1,5 +1,5 @@
 /**
- * Issue 11, item 3 (the event stream): clients that open the SSE stream from
+ * The event stream under slow clients: clients that open the SSE stream from
  * the start of a big log and never read must not make the server hold the log
  * for them, and a client that falls too far behind is ended with a message
  * saying where to resume — from which it resumes with no gap and no duplicate.

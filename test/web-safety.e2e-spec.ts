@@ -1,5 +1,5 @@
 /**
- * No other web page can act for the user (issue 11, item 4), against the built
+ * No other web page can act for the user, against the built
  * server spawned as a real process and driven by headless Chromium: a page served
  * from another port of 127.0.0.1 tries every way a browser lets a page send a
  * request it cannot read (fetch with mode 'no-cors', with credentials, form posts

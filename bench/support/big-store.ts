@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { BenchContext } from '../harness';
 import { buildStore } from './store-fixture';
 
-/** Issue 7's cold-start store: 1,000,000 events in 10,000 recordings (100,000 in 1,000 with --quick). */
+/** The big store of the cold-start and deep-read figures: 1,000,000 events in 10,000 recordings (100,000 in 1,000 with --quick). */
 function bigStoreSize(quick: boolean): { recordings: number; events: number } {
   return quick ? { recordings: 1_000, events: 100_000 } : { recordings: 10_000, events: 1_000_000 };
 }

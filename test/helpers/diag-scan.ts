@@ -2,7 +2,8 @@
  * An independent count of what a QMDL capture holds, for checking the pcap
  * export against real captures: a plain split on 0x7E, its own unescaping and
  * CRC-16/X-25, and the GSMTAP channel each message must become, written from
- * RAYHUNTER.md ("QMDL bytes", "GSMTAP pcapng") — none of the code under test.
+ * the layouts the original daemon reads and writes (https://github.com/EFForg/rayhunter,
+ * its diag and GSMTAP code) — none of the code under test.
  */
 
 /** Bitwise CRC-16/X-25 (reflected poly 0x8408, init and xorout 0xFFFF). */
@@ -33,7 +34,7 @@ function unescape(piece: Buffer): Buffer | undefined {
 const RRC_ORDER = ['BCCH-BCH', 'BCCH-DL-SCH', 'MCCH', 'PCCH', 'DL-CCCH', 'DL-DCCH', 'UL-CCCH', 'UL-DCCH'];
 const NB_ORDER = ['BCCH-BCH-NB', 'BCCH-DL-SCH-NB', 'PCCH-NB', 'DL-CCCH-NB', 'DL-DCCH-NB', 'UL-CCCH-NB', 'UL-DCCH-NB'];
 
-/** The PDU-number-to-channel tables of RAYHUNTER.md. */
+/** The PDU-number-to-channel tables of the original daemon's GSMTAP export. */
 function rrcChannel(version: number, pdu: number): string | undefined {
   const pick = (pdus: number[], names: string[]): string | undefined => names[pdus.indexOf(pdu)];
   if ([2, 3, 4, 6, 7, 8, 13, 22].includes(version)) return pick([1, 2, 3, 4, 5, 6, 7, 8], RRC_ORDER);

@@ -3,9 +3,10 @@ import { canFormatRfc3339, formatRfc3339, parseRfc3339 } from './rfc3339';
 
 /**
  * Recording names are Rayhunter's: the decimal unix seconds of the start. Unlike
- * the original daemon, a name is never issued twice for the life of a store
- * (RAYHUNTER.md "Known defects"): two starts in one second, or a clock that went
- * backwards, get the next free second instead of truncating an older recording.
+ * the original daemon (which reuses a name, and so truncates the older recording's
+ * files, when two starts fall in one second or the clock went backwards), a name
+ * is never issued twice for the life of a store: such a start gets the next free
+ * second.
  */
 
 /**

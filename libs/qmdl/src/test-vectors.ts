@@ -1,5 +1,6 @@
 /**
- * Test vectors from RAYHUNTER.md ("QMDL bytes"), checked against EFForg/rayhunter.
+ * Test vectors of the QMDL byte layer (HDLC framing, CRC-16/X-25, diag
+ * containers), checked against the original daemon, https://github.com/EFForg/rayhunter.
  * Shared by specs; not part of the public API.
  */
 

@@ -17,7 +17,7 @@ function rrc(options: Parameters<typeof rrcBody>[0]): RadioMessage & { kind: 'lt
   return outcome.message;
 }
 
-/** The PDU-number-to-channel tables as RAYHUNTER.md states them, one row per group of versions. */
+/** The PDU-number-to-channel tables of the original daemon's GSMTAP export, one row per group of versions. */
 const ORDER: LteRrcChannel[] = ['BCCH-BCH', 'BCCH-DL-SCH', 'MCCH', 'PCCH', 'DL-CCCH', 'DL-DCCH', 'UL-CCCH', 'UL-DCCH'];
 const NB: LteRrcChannel[] = [
   'BCCH-BCH-NB',
@@ -123,7 +123,7 @@ describe('LTE RRC OTA: every layout version the original knows', () => {
     );
   });
 
-  it('reads the 39-byte frame of RAYHUNTER.md: v20, PDU 5 → PCCH, EARFCN 2050, PCI 160', () => {
+  it('reads the 39-byte test frame of the QMDL test vectors: v20, PDU 5 → PCCH, EARFCN 2050, PCI 160', () => {
     const frame = Buffer.from([
       16, 0, 32, 0, 32, 0, 192, 176, 26, 165, 245, 135, 118, 35, 2, 1, 20, 14, 48, 0, 160, 0, 2, 8, 0, 0, 217, 15, 5, 0,
       0, 0, 0, 1, 0, 10, 13, 196, 126,

@@ -34,7 +34,7 @@ export interface RecoveryReport {
 const SYSTEM: CommandContext['actor'] = { kind: 'system' };
 
 /**
- * Start-up (DESIGN.md "Start-up"): create the store, apply migrations, then make
+ * Start-up: create the store, apply migrations, then make
  * the files agree with the log — cut the interrupted recording back to its last
  * committed size, finish deletes a crash cut short, mark missing files damaged,
  * adopt orphan files — and record the boot, which stops an interrupted recording.

@@ -38,7 +38,7 @@ type Table = Record<string, unknown>;
  * Reads a Rayhunter store directory (`manifest.toml` + `<name>.qmdl[.gz]`,
  * `<name>.ndjson`, `<name>-gps.ndjson`). The daemon rewrites its manifest
  * after every container without fsync, so manifests in the field are often
- * truncated or carry trailing junk (RAYHUNTER.md "On-disk store"): when the
+ * truncated or carry trailing junk: when the
  * whole file does not parse, every `[[entries]]` table is parsed on its own
  * (dropping trailing lines of a cut table until it parses), and recordings
  * that have files but no usable entry are recovered from the file names
