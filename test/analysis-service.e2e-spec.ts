@@ -407,7 +407,8 @@ describe('the active recording', () => {
       '--data-dir',
       path.join(work, 'data'),
       '--source',
-      'synthetic:rate=200',
+      // Fast enough that windows with a decodable SIB1 (the test analyzer's Low) close while it records.
+      'synthetic:rate=2000',
       '--flush-interval-ms',
       '100',
       '--no-auto-start',
@@ -445,6 +446,16 @@ describe('the active recording', () => {
       );
       expect(later.slice(0, first.length)).toEqual(first);
       const name = (await request(base, '/api/qmdl-manifest')).json<Manifest>().current_entry?.name as string;
+      // Findings are recorded while it records: a window of 1,000 packets closes every half second at 2,000 msg/s.
+      const recordedLive = await eventually(
+        async () => {
+          const f = (await events(base, 'RecordingAnalysisFinding')).filter((e) => e.recording === name);
+          return f.length > 0 ? f : undefined;
+        },
+        60_000,
+        200,
+      );
+      expect((await request(base, '/api/qmdl-manifest')).json<Manifest>().current_entry?.name).toBe(name);
       expect(
         (await request(base, `/api/analysis-report/${name}`)).body
           .toString('utf8')
@@ -459,6 +470,28 @@ describe('the active recording', () => {
       expect(after.length).toBeGreaterThanOrEqual(later.length);
       expect(after.slice(1, later.length)).toEqual(later.slice(1));
       expect(JSON.parse(after[0] as string)).toMatchObject({ report_version: 2 });
+
+      // One analysis, started when the recording started and completed after it finished; its findings are
+      // those of the whole report, coalesced, each window once: the live ones and the rest after the fact.
+      const started = (await events(base, 'RecordingAnalysisStarted')).filter((e) => e.recording === name);
+      const completed = (await events(base, 'RecordingAnalysisCompleted')).filter((e) => e.recording === name);
+      expect(started).toHaveLength(1);
+      expect(started[0]?.data).toMatchObject({ reason: 'new' });
+      const analysisId = started[0]?.data['analysisId'] as string;
+      expect(completed.map((e) => e.data['analysisId'])).toEqual([analysisId]);
+      const findings = (await events(base, 'RecordingAnalysisFinding')).filter((e) => e.recording === name);
+      expect(findings.slice(0, recordedLive.length)).toEqual(recordedLive);
+      const analyzers = enabledAnalyzers(analyzerConfigOf({ analyzers: { test_analyzer: true } }));
+      const coalescer = new FindingCoalescer({ analysisId, analyzers });
+      const expected = [];
+      for (const line of after.slice(1)) {
+        const row = JSON.parse(line) as AnalysisRow;
+        const message = row.events.find((e) => e !== null)?.message ?? '';
+        const packet = Number(/\(packet (\d+)\)$/.exec(message)?.[1] ?? 0);
+        expected.push(...(coalescer.add(row, packet)?.findings ?? []));
+      }
+      expected.push(...(coalescer.close()?.findings ?? []));
+      expect(findings.map((f) => f.data)).toEqual(expected);
     } finally {
       await stopServer(server);
     }

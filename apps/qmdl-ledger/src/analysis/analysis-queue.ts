@@ -39,7 +39,8 @@ export function enabledAnalyzers(config: AnalyzerConfig): AnalyzerVersion[] {
   return ANALYZERS.filter((a) => config[a.key]).map(({ key, name, version }) => ({ key, name, version }));
 }
 
-function sameAnalyzers(a: readonly AnalyzerVersion[], b: readonly AnalyzerVersion[]): boolean {
+/** The same analyzers at the same versions, in the same order. */
+export function sameAnalyzers(a: readonly AnalyzerVersion[], b: readonly AnalyzerVersion[]): boolean {
   return a.length === b.length && a.every((x, i) => x.key === b[i]?.key && x.version === b[i]?.version);
 }
 
