@@ -292,6 +292,26 @@ describe('the admin viewer and the analysis of a real capture', () => {
     expect(await members.count()).toBe(0);
   });
 
+  it('with small pages a group grows across them and expands a page at a time', async () => {
+    await page.goto(`${base}/admin/?limit=2`);
+    await page.getByTestId('events-status').filter({ hasText: 'end of log' }).waitFor({ timeout: 30_000 });
+    const appends = (await allEvents(`type=RecordingDataAppended&recording=${recording}`)).map((e) => e.seq).reverse();
+    expect(appends.length).toBeGreaterThan(2);
+    const group = page.locator(`[data-testid=append-group][data-recording="${recording}"]`);
+    expect(await group.count()).toBe(1);
+    expect(Number(await group.getAttribute('data-count'))).toBe(appends.length);
+    await group.getByTestId('group-toggle').click();
+    const members = page.locator('[data-testid=events-table] tr.member[data-testid=event-row]');
+    const memberSeqs = () => members.evaluateAll((r) => r.map((x) => Number(x.getAttribute('data-seq'))));
+    for (let shown = 2; ; shown = Math.min(shown + 2, appends.length)) {
+      await eventually(async () => ((await members.count()) === shown ? true : undefined), 15_000, 100);
+      expect(await memberSeqs()).toEqual(appends.slice(0, shown));
+      if (shown === appends.length) break;
+      await page.getByTestId('group-more').click();
+    }
+    await page.getByTestId('group-more').waitFor({ state: 'detached' });
+  });
+
   it('a live recording’s appends extend one group on top as they arrive, with no reload', async () => {
     await page.goto(`${base}/admin/`);
     await page.getByTestId('events-status').filter({ hasText: 'end of log' }).waitFor({ timeout: 15_000 });

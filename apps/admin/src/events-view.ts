@@ -210,8 +210,6 @@ function filterForm(ctx: Ctx, f: Filters, limit: number, signal: AbortSignal): H
 }
 
 const DATA_APPENDED = 'RecordingDataAppended';
-/** Members of a group fetched per click when it is expanded. */
-const MEMBER_PAGE = 200;
 /**
  * Pages keep loading by themselves while the sentinel is in view, but only
  * until this many events in a row added no row (they all extended one group
@@ -242,7 +240,7 @@ interface Single {
 /**
  * Consecutive data appends of one recording (consecutive among the rows the
  * filter shows) as one row. Only its two ends are kept; its members are
- * fetched from the event API when it is expanded (the same filter, narrowed to
+ * fetched from the event API when it is expanded, a page (`limit`) per click (the same filter, narrowed to
  * this recording's data appends between the two ends), so a group of any size
  * costs one row and two edges.
  */
@@ -514,7 +512,7 @@ export function eventsView(ctx: Ctx, params: URLSearchParams): View {
       (g.members[g.members.length - 1] ?? g.tr).after(g.more);
     }
     const button = g.more.querySelector('button');
-    if (button) replaceChildren(button, `Show ${Math.min(left, MEMBER_PAGE)} more of ${left} hidden`);
+    if (button) replaceChildren(button, `Show ${Math.min(left, limit)} more of ${left} hidden`);
   }
 
   function setExpanded(g: Group, expanded: boolean): void {
@@ -544,7 +542,7 @@ export function eventsView(ctx: Ctx, params: URLSearchParams): View {
     p.set('type', DATA_APPENDED);
     p.set('recording', g.recording);
     p.set('order', 'desc');
-    p.set('limit', String(MEMBER_PAGE));
+    p.set('limit', String(limit));
     p.set('after', String(g.oldest.seq - 1));
     p.set('before', String(g.membersBefore));
     const stop = (): void => loader.abort();
