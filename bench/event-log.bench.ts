@@ -9,7 +9,7 @@
 import path from 'node:path';
 import { ClassicLevel } from 'classic-level';
 import type { NewEvent } from '@ledger/domain';
-import { encodeSequenceKey, LevelEventLog } from '@ledger/event-log';
+import { LevelEventLog } from '@ledger/event-log';
 import { BenchContext, BenchModule, BenchResult, higherIsBetter, medianOf } from './harness';
 
 const APPENDERS = 64;
@@ -54,7 +54,11 @@ async function rawBatches(location: string, total: number, batchSize: number, sy
     for (let first = 0; first < total; first += batchSize) {
       const ops = [];
       for (let n = first; n < Math.min(total, first + batchSize); n++) {
-        ops.push({ type: 'put' as const, key: encodeSequenceKey(n + 1), value: JSON.stringify(makeEvent(n)) });
+        ops.push({
+          type: 'put' as const,
+          key: (n + 1).toString(16).padStart(16, '0'),
+          value: JSON.stringify(makeEvent(n)),
+        });
       }
       await db.batch(ops, options);
     }

@@ -10,8 +10,7 @@
  *      `node -e` that only opens the same LevelDB and reads one key.
  */
 import { spawn } from 'node:child_process';
-import { ClassicLevel } from 'classic-level';
-import { LevelEventLog, SUBLEVELS } from '@ledger/event-log';
+import { LevelEventLog, rawEventAccess } from '@ledger/event-log';
 import { ledgerLocation, rebuildProjection, replayWithInvariants } from '@ledger/store';
 import {
   type BenchContext,
@@ -48,32 +47,21 @@ async function timedCheckedReplay(location: string): Promise<{ seconds: number; 
   }
 }
 
-/** The floor for any reader of the log: iterate every event value and JSON.parse it. */
+/** The floor for any reader of the log: iterate every stored event value and JSON.parse it. */
 async function timedRawParse(location: string): Promise<{ seconds: number; count: number }> {
-  const db = new ClassicLevel<string, string>(location);
-  await db.open();
+  const log = await LevelEventLog.open({ location, createIfMissing: false });
   try {
-    const events = db.sublevel<string, string>(SUBLEVELS.events, { keyEncoding: 'utf8', valueEncoding: 'utf8' });
     const started = performance.now();
     let count = 0;
     let sink = 0;
-    const iterator = events.iterator();
-    try {
-      for (;;) {
-        const entries = await iterator.nextv(1000);
-        if (entries.length === 0) break;
-        for (const [, value] of entries) {
-          sink += (JSON.parse(value) as { seq: number }).seq;
-          count++;
-        }
-      }
-    } finally {
-      await iterator.close();
+    for await (const { text } of rawEventAccess(log).entries()) {
+      sink += (JSON.parse(text) as { seq: number }).seq;
+      count++;
     }
     if (sink < 0) throw new Error('unreachable');
     return { seconds: (performance.now() - started) / 1000, count };
   } finally {
-    await db.close();
+    await log.close();
   }
 }
 

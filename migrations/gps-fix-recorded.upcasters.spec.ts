@@ -2,7 +2,7 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { EVENT_SCHEMA_VERSIONS, type StoredEvent } from '@ledger/domain';
-import { encodeSequenceKey, hashEvent, LevelEventLog, SUBLEVELS } from '@ledger/event-log';
+import { hashEvent, LevelEventLog, type EventLog } from '@ledger/event-log';
 import { buildUpcasters } from './index';
 
 const metadata = {
@@ -42,8 +42,7 @@ describe('GpsFixRecorded v1 → v2 upcaster', () => {
       },
       { type: 'GpsFixRecorded', v: 2, time, systemTime: time, data: { lat: 1, lon: 2, source: 'device' }, metadata },
     ]);
-    const events = writer.db.sublevel<string, string>(SUBLEVELS.events, { keyEncoding: 'utf8', valueEncoding: 'utf8' });
-    const rawBefore = await events.get(encodeSequenceKey(1));
+    const rawBefore = await storedText(writer, 1);
     await writer.close();
 
     const log = await LevelEventLog.open({ location, upcasters: buildUpcasters() });
@@ -58,9 +57,7 @@ describe('GpsFixRecorded v1 → v2 upcaster', () => {
         'device',
       );
       // The stored bytes are untouched and still hash to the chain.
-      const raw = await log.db
-        .sublevel<string, string>(SUBLEVELS.events, { keyEncoding: 'utf8', valueEncoding: 'utf8' })
-        .get(encodeSequenceKey(1));
+      const raw = await storedText(log, 1);
       expect(raw).toBe(rawBefore);
       const stored = JSON.parse(raw!) as StoredEvent;
       expect(stored.v).toBe(1);
@@ -74,3 +71,9 @@ describe('GpsFixRecorded v1 → v2 upcaster', () => {
     }
   });
 });
+
+/** The stored (never upcast) text of one event. */
+async function storedText(log: EventLog, seq: number): Promise<string | undefined> {
+  for await (const stored of log.readStored({ fromSeq: seq, toSeq: seq })) return stored.text;
+  return undefined;
+}

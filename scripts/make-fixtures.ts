@@ -23,7 +23,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { Command, QmdlStoreState } from '@ledger/domain';
-import { encodeSequenceKey, LevelEventLog, SUBLEVELS } from '@ledger/event-log';
+import { LevelEventLog, rawEventAccess } from '@ledger/event-log';
 import { encodeHdlcFrame } from '@ledger/qmdl';
 import { ledgerLocation, openLedger, recordingsDir, silentLogger, type OpenedLedger } from '@ledger/store';
 import { buildUpcasters, MIGRATIONS } from '@ledger/migrations';
@@ -132,17 +132,12 @@ async function withRawLog<T>(dataDir: string, body: (log: LevelEventLog) => Prom
   }
 }
 
-function eventsOf(log: LevelEventLog) {
-  return log.db.sublevel<string, string>(SUBLEVELS.events, { keyEncoding: 'utf8', valueEncoding: 'utf8' });
-}
-
 /** The seq of the `nth` (1-based) stored event of `type` whose size is above 0. */
 async function findEvent(log: LevelEventLog, type: string, nth: number): Promise<{ seq: number; raw: string }> {
   let found = 0;
-  for await (const [key, raw] of eventsOf(log).iterator()) {
+  for await (const { seq, text: raw } of rawEventAccess(log).entries()) {
     const event = JSON.parse(raw) as { type: string; data: { qmdlSizeBytes?: number } };
-    if (event.type === type && (event.data.qmdlSizeBytes ?? 1) > 1 && ++found === nth)
-      return { seq: Number.parseInt(key, 16), raw };
+    if (event.type === type && (event.data.qmdlSizeBytes ?? 1) > 1 && ++found === nth) return { seq, raw };
   }
   throw new Error(`no ${type} #${nth}`);
 }
@@ -158,7 +153,7 @@ async function makeAltered(base: string, dataDir: string): Promise<FixtureInfo> 
     const event = JSON.parse(raw) as { data: { qmdlSizeBytes: number } };
     const original = event.data.qmdlSizeBytes;
     event.data.qmdlSizeBytes = 1;
-    await eventsOf(log).put(encodeSequenceKey(seq), JSON.stringify(event));
+    await rawEventAccess(log).overwrite(seq, JSON.stringify(event));
     return { name: 'altered-event' as const, dir: dataDir, seq, field: 'data.qmdlSizeBytes', from: original, to: 1 };
   });
 }
@@ -167,7 +162,7 @@ async function makeRemoved(base: string, dataDir: string): Promise<FixtureInfo> 
   await copyDir(base, dataDir);
   return withRawLog(dataDir, async (log) => {
     const { seq } = await findEvent(log, 'RecordingDataAppended', 2);
-    await eventsOf(log).del(encodeSequenceKey(seq));
+    await rawEventAccess(log).remove(seq);
     return { name: 'removed-event' as const, dir: dataDir, seq };
   });
 }

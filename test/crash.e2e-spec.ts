@@ -9,10 +9,9 @@
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { StoredEvent } from '@ledger/domain';
+import { mulberry32, type StoredEvent } from '@ledger/domain';
 import { gunzipPrefix } from './helpers/qmdl-files';
 import { spawnServer, type SpawnedServer } from './helpers/server';
-import { mulberry32 } from '@ledger/qmdl';
 
 const KILLS = 22;
 

@@ -28,7 +28,7 @@ import {
   PROJECTION_SNAPSHOT,
   PROJECTION_VERSION,
   recordingsDir,
-  STORE_FORMAT_VERSION,
+  DATA_DIR_FORMAT_VERSION,
 } from '@ledger/store';
 
 export interface FixtureOptions {
@@ -103,7 +103,7 @@ export async function buildStore(options: FixtureOptions): Promise<Fixture> {
   };
 
   try {
-    run({ type: 'CreateStore', data: { storeId: log.metadata.storeId, formatVersion: STORE_FORMAT_VERSION } });
+    run({ type: 'CreateStore', data: { storeId: log.metadata.storeId, formatVersion: DATA_DIR_FORMAT_VERSION } });
     for (const m of MIGRATIONS) run({ type: 'ApplyMigration', data: { id: m.id, name: m.name } });
     run({ type: 'StartService', data: { bootId, version: '0.1.0-bench', pid: 1 } });
     for (let r = 0; r < recordings; r++) {

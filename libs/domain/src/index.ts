@@ -7,6 +7,7 @@ export * from './analysis.evolve';
 export * from './commands';
 export * from './state';
 export * from './rfc3339';
+export * from './mulberry32';
 export * from './naming';
 export * from './recording-layout';
 export * from './recording-entry';

@@ -21,7 +21,7 @@ import {
   stopped,
   T0,
 } from './testing/recording-events.fixtures';
-import { prng } from './testing/prng';
+import { mulberry32 as prng } from './mulberry32';
 import { randomCommand } from './testing/random-history';
 
 const TOTALS = { qmdlSizeBytes: 1000, uncompressedBytes: 4000, containers: 7, lastMessageTime: '2024-06-01T10:00:05Z' };

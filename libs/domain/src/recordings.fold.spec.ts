@@ -1,6 +1,6 @@
 import { createFold, evolve, foldEvents, initialState, type EvolvableEvent, type QmdlStoreState } from '@ledger/domain';
 import { appended, deleted, imported, NAME0, started, stopped } from './testing/recording-events.fixtures';
-import { prng } from './testing/prng';
+import { mulberry32 as prng } from './mulberry32';
 import { randomHistory } from './testing/random-history';
 
 function deepFreeze<T>(value: T): T {

@@ -1,5 +1,5 @@
 import { canFormatRfc3339, civilFromDays, daysFromCivil, formatRfc3339, parseRfc3339 } from '@ledger/domain';
-import { prng } from './testing/prng';
+import { mulberry32 as prng } from './mulberry32';
 
 describe('formatRfc3339', () => {
   it('writes the local time with its offset, without fraction when ms = 0', () => {

@@ -13,10 +13,12 @@ import type {
   EventLog,
   EventPage,
   EventRejection,
+  ImportSealedOptions,
   PageOptions,
   ReadOptions,
   Snapshot,
   StoredEventText,
+  StoreIdentity,
   StoreMetadata,
   TailBatchOptions,
   TailOptions,
@@ -24,19 +26,13 @@ import type {
 } from './event-log.port';
 import { EventLogErrorCode, EventRejectedError, logClosedError, openError, readError, writeError } from './errors';
 import { GroupCommit, type Outcome } from './group-commit';
-import {
-  INDEX_SEPARATOR,
-  indexEntries,
-  META_KEYS,
-  STORE_FORMAT_VERSION,
-  SUBLEVELS,
-  type IndexSublevel,
-} from './layout';
+import { INDEX_SEPARATOR, indexEntries, META_KEYS, KEY_LAYOUT_VERSION, SUBLEVELS, type IndexSublevel } from './layout';
 import type { LevelDatabase, LevelSublevel } from './level-types';
 import { chunksOf, parseStoredEvent, queryEventChunks, READ_CHUNK, type IndexStores } from './reader';
 import { encodeSequenceKey, isSequence } from './sequence-key';
 import { subscribeToLog, tailLog, type LiveListener, type LiveSource } from './subscription';
 import { UpcasterRegistry } from './upcasters';
+import { checkSealedEvent, firstImportDefect, type CheckedSealedEvent } from './sealed-import';
 import { sealEvent, type SealedEvent } from './sealing';
 import { checkFilter, checkOptionalSequence, prepareEvent, type PreparedEvent } from './validation';
 import { verifyEvents, verifyIndexes } from './verify';
@@ -68,10 +64,21 @@ interface Head {
 }
 
 interface AppendRequest {
+  readonly kind: 'append';
   readonly events: readonly PreparedEvent[];
   readonly expectedSeq?: number;
   readonly sync: boolean;
 }
+
+interface ImportRequest {
+  readonly kind: 'import';
+  readonly events: readonly CheckedSealedEvent[];
+  /** The identity the store takes with an import from seq 1. */
+  readonly identity?: StoreIdentity;
+  readonly sync: boolean;
+}
+
+type WriteRequest = AppendRequest | ImportRequest;
 
 interface Sublevels {
   readonly meta: LevelSublevel;
@@ -140,11 +147,11 @@ function parseMetadata(raw: string): StoreMetadata {
   ) {
     throw notAStore('the store metadata is malformed');
   }
-  if ((m.formatVersion as number) > STORE_FORMAT_VERSION) {
+  if ((m.formatVersion as number) > KEY_LAYOUT_VERSION) {
     throw new LedgerError(
       EventLogErrorCode.UNSUPPORTED_FORMAT_VERSION,
-      `the store has format version ${String(m.formatVersion)}; this build reads up to ${STORE_FORMAT_VERSION}`,
-      { details: { formatVersion: m.formatVersion, supported: STORE_FORMAT_VERSION } },
+      `the store has format version ${String(m.formatVersion)}; this build reads up to ${KEY_LAYOUT_VERSION}`,
+      { details: { formatVersion: m.formatVersion, supported: KEY_LAYOUT_VERSION } },
     );
   }
   return { storeId: m.storeId, createdAt: m.createdAt, formatVersion: m.formatVersion as number };
@@ -171,7 +178,7 @@ async function prepareStore(db: LevelDatabase, subs: Sublevels): Promise<StoreSt
       const metadata: StoreMetadata = {
         storeId: randomUUID(),
         createdAt: new Date().toISOString(),
-        formatVersion: STORE_FORMAT_VERSION,
+        formatVersion: KEY_LAYOUT_VERSION,
       };
       const head: Head = { seq: 0, hash: GENESIS_HASH };
       const ops: BatchOp[] = [
@@ -211,6 +218,33 @@ async function readHead(subs: Sublevels): Promise<Head> {
   return { seq: event.seq, hash: event.hash };
 }
 
+function checkIdentity(identity: unknown): StoreIdentity | undefined {
+  if (identity === undefined) return undefined;
+  const i = identity as Partial<StoreIdentity> | null;
+  if (i === null || typeof i !== 'object' || typeof i.storeId !== 'string' || i.storeId === '')
+    throw new TypeError('identity.storeId must be a non-empty string');
+  if (typeof i.createdAt !== 'string' || !Number.isFinite(Date.parse(i.createdAt)))
+    throw new TypeError('identity.createdAt must be an ISO 8601 time');
+  return { storeId: i.storeId, createdAt: i.createdAt };
+}
+
+const databases = new WeakMap<AbstractLevelEventLog, LevelDatabase>();
+
+/**
+ * The database under a log. Not exported from the lib's index: for the lib's
+ * own specs (fault injection, corrupted values) and `rawEventAccess`.
+ */
+export function databaseOf(log: AbstractLevelEventLog): LevelDatabase {
+  const db = databases.get(log);
+  if (db === undefined) throw new TypeError('not an AbstractLevelEventLog');
+  return db;
+}
+
+/** The sublevels of a log's database, for `rawEventAccess`. */
+export function eventsSublevelOf(log: AbstractLevelEventLog): LevelSublevel {
+  return sublevelsOf(databaseOf(log)).events;
+}
+
 /**
  * The puts of one group commit, as root-level keys that carry their sublevel's
  * prefix (`!events!…`, `!idx-type!…`, `!meta!head`). They are written through
@@ -229,7 +263,7 @@ class StagedWrites {
     this.indexPrefixes = indexPrefixesOf(subs);
   }
 
-  stage(sealed: SealedEvent, timeKey: string): void {
+  stage(sealed: Pick<SealedEvent, 'event' | 'value'>, timeKey: string): void {
     const { event, value } = sealed;
     const seqKey = encodeSequenceKey(event.seq);
     this.keys.push(this.eventsPrefix + seqKey);
@@ -243,6 +277,11 @@ class StagedWrites {
   head(seq: number, hash: string): void {
     this.keys.push(this.subs.meta.prefix + META_KEYS.head);
     this.values.push(JSON.stringify({ seq, hash }));
+  }
+
+  metadata(metadata: StoreMetadata): void {
+    this.keys.push(this.subs.meta.prefix + META_KEYS.store);
+    this.values.push(JSON.stringify(metadata));
   }
 
   async writeTo(db: LevelDatabase, sync: boolean): Promise<void> {
@@ -285,11 +324,11 @@ function indexPrefixesOf(subs: Sublevels): Readonly<Record<IndexSublevel, string
  * await log.close();
  */
 export class AbstractLevelEventLog implements EventLog {
-  readonly metadata: StoreMetadata;
+  private storeMetadata: StoreMetadata;
   private head: Head;
   private readonly subs: Sublevels;
   private readonly upcasters: UpcasterRegistry;
-  private readonly writer: GroupCommit<AppendRequest, readonly StoredEvent[]>;
+  private readonly writer: GroupCommit<WriteRequest, readonly StoredEvent[]>;
   private readonly listeners = new Set<LiveListener>();
   private counters = { batches: 0, failedBatches: 0, appends: 0, events: 0 };
   private closing = false;
@@ -312,17 +351,21 @@ export class AbstractLevelEventLog implements EventLog {
   }
 
   protected constructor(
-    /** The underlying database, for tests and forensics tooling; write to it only to corrupt fixtures. */
-    readonly db: LevelDatabase,
+    private readonly db: LevelDatabase,
     subs: Sublevels,
     state: StoreState,
     options: EventLogOptions,
   ) {
+    databases.set(this, db);
     this.subs = subs;
-    this.metadata = state.metadata;
+    this.storeMetadata = state.metadata;
     this.head = state.head;
     this.upcasters = options.upcasters ?? new UpcasterRegistry();
     this.writer = new GroupCommit((requests) => this.commit(requests));
+  }
+
+  get metadata(): StoreMetadata {
+    return this.storeMetadata;
   }
 
   headSeq(): number {
@@ -346,8 +389,33 @@ export class AbstractLevelEventLog implements EventLog {
       if (options.sync !== undefined && typeof options.sync !== 'boolean')
         throw new TypeError('sync must be a boolean');
       request = {
+        kind: 'append',
         events: events.map((event: unknown, i) => prepareEvent(event, i)),
         expectedSeq,
+        sync: options.sync ?? true,
+      };
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    if (this.closing) return Promise.reject(logClosedError());
+    if (request.events.length === 0) return Promise.resolve([]);
+    return this.writer.submit(request);
+  }
+
+  importSealed(events: readonly StoredEvent[], options: ImportSealedOptions = {}): Promise<readonly StoredEvent[]> {
+    let request: ImportRequest;
+    try {
+      if (!Array.isArray(events)) throw new TypeError('events must be an array');
+      if (options.sync !== undefined && typeof options.sync !== 'boolean')
+        throw new TypeError('sync must be a boolean');
+      const identity = checkIdentity(options.identity);
+      const checked = events.map((event: unknown, i) => checkSealedEvent(event, i));
+      if (identity !== undefined && checked[0]?.event.seq !== 1)
+        throw new TypeError('identity is taken only with an import that starts the log (seq 1)');
+      request = {
+        kind: 'import',
+        events: checked,
+        ...(identity === undefined ? {} : { identity }),
         sync: options.sync ?? true,
       };
     } catch (error) {
@@ -369,16 +437,41 @@ export class AbstractLevelEventLog implements EventLog {
     }
   }
 
-  /** One group commit: seals every accepted request's events on top of the head and writes them in one batch. */
-  private async commit(requests: readonly AppendRequest[]): Promise<Array<Outcome<readonly StoredEvent[]>>> {
+  /**
+   * One group commit: seals every accepted append's events on top of the head,
+   * places every import that continues the chain there, and writes them in one batch.
+   */
+  private async commit(requests: readonly WriteRequest[]): Promise<Array<Outcome<readonly StoredEvent[]>>> {
     let seq = this.head.seq;
     let hash = this.head.hash;
     let sync = false;
+    let metadata: StoreMetadata | undefined;
     const writes = new StagedWrites(this.subs);
     const outcomes: Array<Outcome<readonly StoredEvent[]>> = [];
     const committed: StoredEvent[] = [];
     let accepted = 0;
     for (const request of requests) {
+      if (request.kind === 'import') {
+        const defect = firstImportDefect(request.events, { seq, hash });
+        if (defect !== undefined) {
+          outcomes.push({ ok: false, error: defect });
+          continue;
+        }
+        const stored = request.events.map((checked) => checked.event);
+        for (const checked of request.events) writes.stage(checked, checked.timeKey);
+        const last = stored[stored.length - 1] as StoredEvent;
+        seq = last.seq;
+        hash = last.hash;
+        if (request.identity !== undefined) {
+          metadata = { ...this.storeMetadata, ...request.identity };
+          writes.metadata(metadata);
+        }
+        sync ||= request.sync;
+        accepted += 1;
+        committed.push(...stored);
+        outcomes.push({ ok: true, value: stored });
+        continue;
+      }
       if (request.expectedSeq !== undefined && request.expectedSeq !== seq) {
         outcomes.push({
           ok: false,
@@ -415,6 +508,7 @@ export class AbstractLevelEventLog implements EventLog {
       return outcomes.map((outcome) => (outcome.ok ? { ok: false, error: failure } : outcome));
     }
     this.head = { seq, hash };
+    if (metadata !== undefined) this.storeMetadata = metadata;
     this.counters.batches += 1;
     this.counters.appends += accepted;
     this.counters.events += committed.length;

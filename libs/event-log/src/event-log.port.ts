@@ -92,6 +92,19 @@ export interface StoreMetadata {
   readonly formatVersion: number;
 }
 
+/** Who a store is: what an import of a whole log takes from it (the log's `StoreCreated`). */
+export type StoreIdentity = Pick<StoreMetadata, 'storeId' | 'createdAt'>;
+
+export interface ImportSealedOptions {
+  /**
+   * The store takes this identity, in the same batch. Only with an import that
+   * starts the log (its first event is seq 1): a copy of a whole log is the same store.
+   */
+  readonly identity?: StoreIdentity;
+  /** fsync before resolving. Default true. */
+  readonly sync?: boolean;
+}
+
 /** Where a tail starts, what it keeps and when it stops. */
 export interface TailOptions extends EventFilter {
   /** Start after this sequence (exclusive). Default 0: the whole log. */
@@ -148,6 +161,22 @@ export interface EventLog {
    * if (rejection) return { ok: false, refusal: { code: rejection.code, message: rejection.message } };
    */
   checkAppendable(events: readonly NewEvent[]): EventRejection | undefined;
+  /**
+   * Writes events that are sealed already (another log's, e.g. an export) as
+   * they are: their `seq`, `prev` and `hash` are kept, not assigned. They must
+   * continue the chain at the head: seq contiguous from head + 1, the first
+   * `prev` the head's hash, every hash the hash of its event. Written like an
+   * append — events, their index entries and the head in one atomic batch —
+   * serialized with appends. Refuses the whole call, writing nothing: a
+   * malformed event with an `EventRejectedError` (a TypeError, as `append`),
+   * a break in the chain with a LedgerError `SEQUENCE_GAP`, `BAD_HASH` or
+   * `BAD_PREV` whose `details` hold the `index` and `seq` of the first bad event.
+   *
+   * @example
+   * const fresh = await LevelEventLog.open({ location });
+   * await fresh.importSealed(batch); // then the next batch, from fresh.headSeq() + 1
+   */
+  importSealed(events: readonly StoredEvent[], options?: ImportSealedOptions): Promise<readonly StoredEvent[]>;
   /** Read one event by sequence (upcast), or undefined. */
   get(seq: number): Promise<StoredEvent | undefined>;
   /** Stream events in sequence order (or reverse) without loading the log into memory; upcast on read. */

@@ -2,10 +2,15 @@ import type { StoredEvent } from '@ledger/domain';
 import { encodeSequenceKey, decodeSequenceKey, SEQUENCE_KEY_LENGTH } from './sequence-key';
 
 /**
- * The on-disk layout (README "Key layout"). Every name here is part of the
- * store format: forensics tooling opens the database raw.
+ * The on-disk layout (README "Key layout"), private to this lib. Every name
+ * here is part of the store format.
  */
-export const STORE_FORMAT_VERSION = 1;
+
+/**
+ * The version of this key layout: the `formatVersion` of `!meta!store`. A
+ * store of a newer one is refused (UNSUPPORTED_FORMAT_VERSION).
+ */
+export const KEY_LAYOUT_VERSION = 1;
 
 /** Sublevel names; abstract-level prefixes their keys with `!<name>!`. */
 export const SUBLEVELS = {

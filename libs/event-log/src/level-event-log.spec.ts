@@ -3,6 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { errorCodeOf } from '@ledger/domain';
+import { databaseOf } from './abstract-level-event-log';
 import { LevelEventLog } from './level-event-log';
 import { levelErrorCodes } from './errors';
 import { collect, describeEventLogContract, makeEvent } from './testing/event-log.contract';
@@ -110,7 +111,7 @@ describe('LevelEventLog on disk', () => {
 
   it('refuses a store of a newer format version (UNSUPPORTED_FORMAT_VERSION)', async () => {
     const log = await open();
-    await log.db.put('!meta!store', JSON.stringify({ ...log.metadata, formatVersion: 2 }));
+    await databaseOf(log).put('!meta!store', JSON.stringify({ ...log.metadata, formatVersion: 2 }));
     await log.close();
     expect(await errorCodeOf(open())).toBe('UNSUPPORTED_FORMAT_VERSION');
   });

@@ -1,6 +1,7 @@
 import { FrameSplitter, joinFrames, type HdlcFrame, type ScannedFrame } from './frame-splitter';
 import { encodeHdlcFrame } from './hdlc';
-import { generateCapture, mulberry32 } from './synthetic';
+import { mulberry32 } from '@ledger/domain';
+import { generateCapture } from './synthetic';
 
 function payloads(frames: ReadonlyArray<Pick<HdlcFrame, 'raw' | 'payload'>>): string[] {
   return frames.map((f) => f.payload.toString('hex'));

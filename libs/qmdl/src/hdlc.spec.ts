@@ -1,6 +1,6 @@
 import { crc16X25 } from './crc16';
 import { decodeHdlcFrame, encodeHdlcFrame } from './hdlc';
-import { mulberry32 } from './synthetic';
+import { mulberry32 } from '@ledger/domain';
 import { DIAG_FRAME_VECTOR, SMALL_FRAME, SMALL_PAYLOAD } from './test-vectors';
 import { errorCodeOf } from '@ledger/domain';
 

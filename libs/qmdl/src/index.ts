@@ -35,7 +35,7 @@ export { QmdlGzipWriter } from './qmdl-gzip-writer';
 export type { QmdlGzipWriterOptions, QmdlWriteOptions, QmdlWriteTotals } from './qmdl-gzip-writer';
 export { decompressedSize, detectQmdlEncoding, openQmdlReadStream } from './qmdl-reader';
 export type { QmdlReadOptions } from './qmdl-reader';
-export { SyntheticDiagGenerator, generateCapture, mulberry32 } from './synthetic';
+export { SyntheticDiagGenerator, generateCapture } from './synthetic';
 export type { SyntheticContainer, SyntheticOptions } from './synthetic';
 export { createDiagSource, diagSourceFactory, type DiagSourceFactory } from './sources/create-diag-source';
 export type { DiagChunk, DiagSource, DiagSourceOptions, DiagSourcePace, DiagSourceStats } from './sources/diag-source';

@@ -1,7 +1,8 @@
 import { parseDiagContainer } from './diag-container';
 import { LOG_CODE_LTE_RRC_OTA, parseDiagLogMessage, parseLteRrcOtaBody } from './diag-message';
 import { FrameSplitter } from './frame-splitter';
-import { SyntheticDiagGenerator, generateCapture, mulberry32 } from './synthetic';
+import { mulberry32 } from '@ledger/domain';
+import { SyntheticDiagGenerator, generateCapture } from './synthetic';
 
 describe('synthetic captures', () => {
   it('are deterministic: same seed, same bytes; another seed, other bytes', () => {

@@ -1,3 +1,4 @@
+import { mulberry32 } from '@ledger/domain';
 import { buildDiagContainer } from './diag-container';
 import {
   LOG_CODE_LTE_RRC_OTA,
@@ -7,18 +8,6 @@ import {
   epochMsToDiagTimestamp,
 } from './diag-message';
 import { encodeHdlcFrame } from './hdlc';
-
-/** mulberry32: a tiny, fast, deterministic 32-bit PRNG. Returns floats in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export interface SyntheticOptions {
   readonly seed?: number;

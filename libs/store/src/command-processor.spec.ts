@@ -10,12 +10,11 @@ import {
   type LedgerEvent,
   type QmdlStoreState,
 } from '@ledger/domain';
-import { errorCodeOf, LedgerError } from '@ledger/domain';
+import { errorCodeOf, LedgerError, mulberry32 } from '@ledger/domain';
 import { LevelEventLog, MAX_EVENT_BYTES, MemoryEventLog, type EventLog } from '@ledger/event-log';
 import { CommandProcessor } from './command-processor';
 import { diffProjections, rebuildProjection } from './qmdl-store.projection';
 import type { CommandContext } from './ledger';
-import { mulberry32 } from '@ledger/qmdl';
 
 const context = (n: number): CommandContext => ({ actor: { kind: 'cli' }, correlationId: `c-${n}` });
 

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { errorCodeOf, parseRfc3339 } from '@ledger/domain';
-import { encodeSequenceKey, MemoryEventLog } from '@ledger/event-log';
+import { MemoryEventLog, rawEventAccess } from '@ledger/event-log';
 import { openLedger } from './open-ledger';
 import { silentLogger } from './logger';
 
@@ -40,9 +40,10 @@ describe('Ledger.verify', () => {
     });
 
     // Tamper with an event that was already verified: only a full verification reads it again.
-    const key = `!events!${encodeSequenceKey(2)}`;
-    const stored = JSON.parse((await log.db.get(key)) as string) as { data: Record<string, unknown> };
-    await log.db.put(key, JSON.stringify({ ...stored, data: { ...stored.data, version: 'edited' } }));
+    let text = '{}';
+    for await (const stored of log.readStored({ fromSeq: 2, toSeq: 2 })) text = stored.text;
+    const stored = JSON.parse(text) as { data: Record<string, unknown> };
+    await rawEventAccess(log).overwrite(2, JSON.stringify({ ...stored, data: { ...stored.data, version: 'edited' } }));
     expect((await ledger.verify()).ok).toBe(true);
     const full = await ledger.verify({ full: true });
     expect(full).toMatchObject({ ok: false, scope: 'full', firstBad: { seq: 2, code: 'BAD_HASH' } });

@@ -33,8 +33,12 @@ import { reconcileAtStartup, type RecoveryReport } from './startup-recovery';
 import { runReactor, type Reactor, type ReactorDefinition, type ReactorStatus } from './reactor';
 import { initialState } from '@ledger/domain';
 
-/** Format of the data directory (LevelDB in `ledger/`, recordings in `qmdl/`). */
-export const STORE_FORMAT_VERSION = 1;
+/**
+ * The version of the data directory's layout (the event log in `ledger/`, the
+ * recordings in `qmdl/`), recorded in StoreCreated. Not the event log's own key
+ * layout version, which `!meta!store` records.
+ */
+export const DATA_DIR_FORMAT_VERSION = 1;
 
 export interface OpenLedgerOptions extends LedgerOptions {
   readonly logger?: LedgerLogger;
@@ -140,7 +144,7 @@ export async function openLedger(options: OpenLedgerOptions): Promise<OpenedLedg
           execute,
           correlationId: randomUUID(),
           migrations: options.migrations ?? [],
-          formatVersion: STORE_FORMAT_VERSION,
+          formatVersion: DATA_DIR_FORMAT_VERSION,
         },
         { bootId, version: options.appVersion, source: options.recorder.source },
       );

@@ -1,7 +1,8 @@
 import { stat } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { ANALYZER_KEYS, SEVERITIES, type AnalysisRow, type ReportMetadata } from '@ledger/analysis';
-import { ExitCode, UsageError, action, progressBar, usageExits } from '../forensics/cli-support';
+import { ExitCode, UsageError } from '../exit-codes';
+import { action, progressBar, usageExits } from '../forensics/cli-support';
 import { runtimeMetadata } from '../http/system-info';
 import { analyzeQmdlFile, analyzerConfigFrom } from './analyze-file';
 

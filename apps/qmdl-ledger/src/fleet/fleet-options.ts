@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
-import { parseAdminToken, UsageError } from '../serve/serve-options';
+import { UsageError } from '../exit-codes';
+import { parseAdminToken } from '../serve/serve-options';
 
 /** Validated settings of `qmdl-ledger fleet`. */
 export interface FleetOptions {

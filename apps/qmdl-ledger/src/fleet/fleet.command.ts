@@ -2,8 +2,8 @@ import type { AddressInfo } from 'node:net';
 import type { Command } from 'commander';
 import { isLedgerError } from '@ledger/domain';
 import { buildUpcasters } from '@ledger/migrations';
-import { EXIT_USAGE } from '../serve/serve.command';
-import { isLoopback, UsageError } from '../serve/serve-options';
+import { ExitCode, UsageError } from '../exit-codes';
+import { isLoopback } from '../serve/serve-options';
 import { enrollDevice } from './devices.service';
 import { createFleetApp } from './create-fleet-app';
 import { FleetDatabase } from './fleet-database';
@@ -20,7 +20,7 @@ async function guarded(work: () => Promise<void>): Promise<void> {
   try {
     await work();
   } catch (error) {
-    if (error instanceof UsageError) return fail(error.message, EXIT_USAGE);
+    if (error instanceof UsageError) return fail(error.message, ExitCode.USAGE);
     if (isLedgerError(error)) return fail(`${error.message} (${error.code})`, 1);
     throw error;
   }

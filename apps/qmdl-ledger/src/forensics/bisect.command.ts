@@ -6,7 +6,8 @@ import {
   type RayhunterManifest,
   type StoredEvent,
 } from '@ledger/domain';
-import { action, ExitCode, withCommonOptions, writeJson, writeLine, type CommonOptions } from './cli-support';
+import { ExitCode } from '../exit-codes';
+import { action, withCommonOptions, writeJson, writeLine, type CommonOptions } from './cli-support';
 import { replay, type ReadFailure } from './replay';
 import { withStoreCopy } from './store-access';
 

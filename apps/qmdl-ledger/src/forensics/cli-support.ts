@@ -1,27 +1,12 @@
 import type { Command } from 'commander';
 import { isLedgerError } from '@ledger/domain';
 import { EventLogErrorCode } from '@ledger/event-log';
-
-/** Exit statuses of every forensic command (README "Exit codes"). */
-export const ExitCode = {
-  OK: 0,
-  /** A finding (verify, bisect), a failed operation, or nothing found. */
-  FAILED: 1,
-  /** Bad arguments. */
-  USAGE: 2,
-  /** The store's LOCK is held by another process. */
-  LOCKED: 3,
-} as const;
+import { ExitCode, UsageError } from '../exit-codes';
 
 export const STORE_IN_USE_MESSAGE =
   'store is in use by another process (is qmdl-ledger serve running?); use --snapshot to work on a copy';
 export const STORE_IN_USE_WRITE_MESSAGE =
   'store is in use by another process (is qmdl-ledger serve running?); stop it first: this command writes to the store';
-
-/** A wrong argument: exit 2. */
-export class UsageError extends Error {
-  override readonly name = 'UsageError';
-}
 
 /** An error already explained to the user; only the exit status is left to set. */
 export class CommandFailed extends Error {

@@ -1,15 +1,8 @@
 import type { Command } from 'commander';
 import { LEDGER_EVENT_TYPES, unknownEventTypes, type ActorKind, type StoredEvent } from '@ledger/domain';
 import type { ReadOptions } from '@ledger/event-log';
-import {
-  action,
-  ExitCode,
-  parseSeqOption,
-  UsageError,
-  withCommonOptions,
-  writeLine,
-  type CommonOptions,
-} from './cli-support';
+import { ExitCode, UsageError } from '../exit-codes';
+import { action, parseSeqOption, withCommonOptions, writeLine, type CommonOptions } from './cli-support';
 import { formatEventLine } from './format';
 import { withStoreCopy } from './store-access';
 

@@ -2,15 +2,8 @@ import { constants as fsConstants, existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { recordingFileNames, toRayhunterEntry, type RayhunterManifestEntry } from '@ledger/domain';
-import {
-  action,
-  CommandFailed,
-  ExitCode,
-  withCommonOptions,
-  writeJson,
-  writeLine,
-  type CommonOptions,
-} from './cli-support';
+import { ExitCode } from '../exit-codes';
+import { action, CommandFailed, withCommonOptions, writeJson, writeLine, type CommonOptions } from './cli-support';
 import { toManifestToml } from './rayhunter-store';
 import { replay } from './replay';
 import { withStoreCopy } from './store-access';

@@ -1,9 +1,9 @@
 import { promises as fs } from 'node:fs';
 import type { Command } from 'commander';
+import { ExitCode } from '../exit-codes';
 import {
   action,
   CommandFailed,
-  ExitCode,
   progressBar,
   withCommonOptions,
   writeJson,

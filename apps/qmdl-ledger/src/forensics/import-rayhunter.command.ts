@@ -4,7 +4,8 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { recordingFileNames } from '@ledger/domain';
 import { recordingsDir } from '@ledger/store';
-import { action, CommandFailed, ExitCode, usageExits, writeJson, writeLine } from './cli-support';
+import { ExitCode } from '../exit-codes';
+import { action, CommandFailed, usageExits, writeJson, writeLine } from './cli-support';
 import { scanRayhunterStore, type RayhunterRecording } from './rayhunter-store';
 import { openWritableLedger } from './writable-store';
 

@@ -3,7 +3,8 @@ import type { Command } from 'commander';
 import { ledgerLocation, PROJECTION_SNAPSHOT, PROJECTION_VERSION } from '@ledger/store';
 import { LevelEventLog } from '@ledger/event-log';
 import { buildUpcasters } from '@ledger/migrations';
-import { action, CommandFailed, ExitCode, usageExits, writeJson, writeLine } from './cli-support';
+import { ExitCode } from '../exit-codes';
+import { action, CommandFailed, usageExits, writeJson, writeLine } from './cli-support';
 import { importStoredEvents } from './raw-events';
 import { replay } from './replay';
 

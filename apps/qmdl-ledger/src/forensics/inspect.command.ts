@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
 import type { LedgerEvent, QmdlStoreState } from '@ledger/domain';
-import { SUBLEVELS } from '@ledger/event-log';
+import { rawEventAccess } from '@ledger/event-log';
 import { PROJECTION_SNAPSHOT } from '@ledger/store';
-import { action, ExitCode, withCommonOptions, writeJson, writeLine, type CommonOptions } from './cli-support';
+import { ExitCode } from '../exit-codes';
+import { action, withCommonOptions, writeJson, writeLine, type CommonOptions } from './cli-support';
 import { formatEntry } from './format';
 import { replay } from './replay';
 import { withStoreCopy } from './store-access';
@@ -50,10 +51,9 @@ export function registerInspectCommand(program: Command): void {
         const log = store.log;
         let eventCount = 0;
         let firstSeq = 0;
-        for await (const key of log.db
-          .sublevel<string, string>(SUBLEVELS.events, { keyEncoding: 'utf8', valueEncoding: 'utf8' })
-          .keys()) {
-          if (eventCount === 0) firstSeq = Number.parseInt(key, 16);
+        // What is stored, also past the head or across gaps in a damaged log.
+        for await (const seq of rawEventAccess(log).seqs()) {
+          if (eventCount === 0) firstSeq = seq;
           eventCount += 1;
         }
         const boots: Array<{ -readonly [K in keyof BootRecord]: BootRecord[K] }> = [];

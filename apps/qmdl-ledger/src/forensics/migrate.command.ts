@@ -1,15 +1,8 @@
 import type { Command } from 'commander';
 import { pendingMigrations } from '@ledger/store';
 import { MIGRATIONS } from '@ledger/migrations';
-import {
-  action,
-  CommandFailed,
-  ExitCode,
-  withCommonOptions,
-  writeJson,
-  writeLine,
-  type CommonOptions,
-} from './cli-support';
+import { ExitCode } from '../exit-codes';
+import { action, CommandFailed, withCommonOptions, writeJson, writeLine, type CommonOptions } from './cli-support';
 import { replay } from './replay';
 import { checkStoreDir, withStoreCopy } from './store-access';
 import { openWritableLedger } from './writable-store';

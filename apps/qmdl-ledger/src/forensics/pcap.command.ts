@@ -5,17 +5,9 @@ import type { Command } from 'commander';
 import { isLedgerError } from '@ledger/domain';
 import { QmdlErrorCode, openQmdlReadStream } from '@ledger/qmdl';
 import { createPcapngExport, readGpsFixes, type PcapExportStats } from '@ledger/radio';
+import { ExitCode, UsageError } from '../exit-codes';
 import { pcapngSectionOptions } from '../http/system-info';
-import {
-  action,
-  CommandFailed,
-  ExitCode,
-  progressBar,
-  usageExits,
-  UsageError,
-  writeJson,
-  writeLine,
-} from './cli-support';
+import { action, CommandFailed, progressBar, usageExits, writeJson, writeLine } from './cli-support';
 
 interface PcapOptions {
   readonly out: string;

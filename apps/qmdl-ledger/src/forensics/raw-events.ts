@@ -1,33 +1,17 @@
 import { createReadStream, promises as fs } from 'node:fs';
 import readline from 'node:readline';
-import { GENESIS_HASH, type StoredEvent } from '@ledger/domain';
-import {
-  encodeSequenceKey,
-  hashEvent,
-  indexEntries,
-  indexKey,
-  LevelEventLog,
-  META_KEYS,
-  STORE_FORMAT_VERSION,
-  SUBLEVELS,
-} from '@ledger/event-log';
+import { isLedgerError, type StoredEvent } from '@ledger/domain';
+import { EventRejectedError, LevelEventLog, rawEventAccess } from '@ledger/event-log';
 import { CommandFailed } from './cli-support';
 
-/**
- * The raw import path the event log does not have: stored events are written
- * as they are — the exact stored JSON, so `seq`, `prev`, `hash` and metadata
- * are preserved byte for byte — with the index entries (`indexEntries`, the
- * append path's own) and head pointer the append path would have written (libs/event-log README "Key layout"). Every
- * event is checked before it is written: gapless from 1, its hash recomputes
- * over its canonical encoding, `prev` links to the previous hash.
- */
+/** What `import` wrote: the events of an export, their head hash, the store's id. */
 export interface RawImportResult {
   readonly events: number;
   readonly headHash: string;
   readonly storeId: string;
 }
 
-/** Batches of this many events per LevelDB write. */
+/** Events per `importSealed` call (one LevelDB batch each). */
 const BATCH_EVENTS = 500;
 
 /** What an export line failed on (stable codes, README). */
@@ -43,8 +27,8 @@ export class ImportRejected extends CommandFailed {
   }
 }
 
-/** Parses and checks one export line against the previous event's seq and hash. */
-export function checkExportLine(raw: string, line: number, expectedSeq: number, prevHash: string): StoredEvent {
+/** Parses one export line: a JSON object with the stored envelope's members. */
+function parseExportLine(raw: string, line: number): StoredEvent {
   let event: StoredEvent;
   try {
     event = JSON.parse(raw) as StoredEvent;
@@ -64,95 +48,80 @@ export function checkExportLine(raw: string, line: number, expectedSeq: number, 
   ) {
     throw new ImportRejected('NOT_AN_EVENT', line, 'not a stored event envelope');
   }
-  if (event.seq !== expectedSeq)
-    throw new ImportRejected('SEQUENCE_GAP', line, `expected seq ${expectedSeq}, found ${event.seq}`);
-  if (hashEvent(event) !== event.hash)
-    throw new ImportRejected('BAD_HASH', line, `event ${event.seq} does not match its hash`);
-  if (event.prev !== prevHash)
-    throw new ImportRejected(
-      'BAD_PREV',
-      line,
-      `event ${event.seq} does not link to the hash of event ${event.seq - 1}`,
-    );
   return event;
 }
 
-type Op = { type: 'put'; sublevel: unknown; key: string; value: string };
+/** The event log's refusal of a batch, as the line of the export it came from. */
+function asRejection(error: unknown, lines: readonly number[]): unknown {
+  if (error instanceof EventRejectedError)
+    return new ImportRejected('NOT_AN_EVENT', lines[error.index] ?? 0, error.message);
+  for (const code of ['SEQUENCE_GAP', 'BAD_HASH', 'BAD_PREV'] as const) {
+    if (isLedgerError(error, code)) {
+      const index = Number(error.details?.['index'] ?? 0);
+      return new ImportRejected(code, lines[index] ?? 0, error.message);
+    }
+  }
+  return error;
+}
 
 /**
  * Writes the events of an NDJSON export into a NEW LevelDB store at
- * `location` (which must not hold one). On any failure the caller removes it.
+ * `location` (which must not hold one), through the event log's own
+ * `importSealed`: every event keeps its seq, prev, hash and metadata, gets the
+ * index entries the append path gives it, and is checked on the way (gapless
+ * from 1, each hash recomputes, each prev links). The store takes the identity
+ * its StoreCreated event records. On any failure the caller removes it.
  */
 export async function importStoredEvents(file: string, location: string): Promise<RawImportResult> {
   const log = await LevelEventLog.open({ location, createIfMissing: true });
-  const db = log.db;
-  const sub = (name: string): unknown =>
-    db.sublevel<string, string>(name, { keyEncoding: 'utf8', valueEncoding: 'utf8' });
-  const events = sub(SUBLEVELS.events);
-  const meta = sub(SUBLEVELS.meta);
-  const indexes = new Map<string, unknown>();
-  for (const name of [
-    SUBLEVELS.byType,
-    SUBLEVELS.byRecording,
-    SUBLEVELS.byActor,
-    SUBLEVELS.byCorrelation,
-    SUBLEVELS.byTime,
-  ])
-    indexes.set(name, sub(name));
-  let seq = 0;
-  let hash = GENESIS_HASH;
-  let storeId = log.metadata.storeId;
-  let createdAt = log.metadata.createdAt;
-  let ops: Op[] = [];
-  let pending = 0;
+  let batch: StoredEvent[] = [];
+  let lines: number[] = [];
   const flush = async (): Promise<void> => {
-    if (ops.length === 0) return;
-    await db.batch(ops as never, { sync: false } as never);
-    ops = [];
-    pending = 0;
+    if (batch.length === 0) return;
+    const first = batch[0];
+    const created =
+      first?.seq === 1 && first.type === 'StoreCreated' ? (first.data as { storeId?: unknown }) : undefined;
+    const identity =
+      typeof created?.storeId === 'string' ? { storeId: created.storeId, createdAt: first?.time ?? '' } : undefined;
+    try {
+      await log.importSealed(batch, identity === undefined ? {} : { identity });
+    } catch (error) {
+      throw asRejection(error, lines);
+    }
+    batch = [];
+    lines = [];
   };
   try {
-    const lines = readline.createInterface({ input: createReadStream(file, 'utf8'), crlfDelay: Infinity });
+    const input = readline.createInterface({ input: createReadStream(file, 'utf8'), crlfDelay: Infinity });
     let lineNo = 0;
-    for await (const rawLine of lines) {
+    for await (const rawLine of input) {
       lineNo += 1;
       const raw = rawLine.trim();
       if (raw === '') continue;
-      const event = checkExportLine(raw, lineNo, seq + 1, hash);
-      if (event.seq === 1 && event.type === 'StoreCreated') {
-        const data = event.data as { storeId?: unknown };
-        if (typeof data.storeId === 'string') storeId = data.storeId;
-        createdAt = event.time;
+      let event: StoredEvent;
+      try {
+        event = parseExportLine(raw, lineNo);
+      } catch (error) {
+        // An earlier line's defect is reported first.
+        await flush();
+        throw error;
       }
-      ops.push({ type: 'put', sublevel: events, key: encodeSequenceKey(event.seq), value: raw });
-      for (const [index, value] of indexEntries(event))
-        ops.push({ type: 'put', sublevel: indexes.get(index), key: indexKey(value, event.seq), value: '' });
-      seq = event.seq;
-      hash = event.hash;
-      if (++pending >= BATCH_EVENTS) await flush();
+      batch.push(event);
+      lines.push(lineNo);
+      if (batch.length >= BATCH_EVENTS) await flush();
     }
-    if (seq === 0) throw new ImportRejected('EMPTY', lineNo, 'the file holds no events');
     await flush();
-    // The head and the store identity last: until they are written the store reads as empty.
-    await db.batch(
-      [
-        {
-          type: 'put',
-          sublevel: meta,
-          key: META_KEYS.store,
-          value: JSON.stringify({ storeId, createdAt, formatVersion: STORE_FORMAT_VERSION }),
-        },
-        { type: 'put', sublevel: meta, key: META_KEYS.head, value: JSON.stringify({ seq, hash }) },
-      ] as never,
-      { sync: true } as never,
-    );
+    if (log.headSeq() === 0) throw new ImportRejected('EMPTY', lineNo, 'the file holds no events');
   } finally {
     await log.close();
   }
-  return { events: seq, headHash: hash, storeId };
+  return { events: log.headSeq(), headHash: log.headHash(), storeId: log.metadata.storeId };
 }
 
-/** Writes every stored event's value, exactly as stored, one per line. Returns the count. */
+/**
+ * Writes every stored event's value, exactly as stored, one per line — also a
+ * damaged log's, past its head and across its gaps. Returns the count.
+ */
 export async function exportStoredEvents(
   log: LevelEventLog,
   out: string,
@@ -161,12 +130,11 @@ export async function exportStoredEvents(
   const handle = await fs.open(out, 'wx');
   let count = 0;
   try {
-    const events = log.db.sublevel<string, string>(SUBLEVELS.events, { keyEncoding: 'utf8', valueEncoding: 'utf8' });
     let chunk: string[] = [];
-    for await (const [key, value] of events.iterator()) {
-      chunk.push(value);
+    for await (const { seq, text } of rawEventAccess(log).entries()) {
+      chunk.push(text);
       count += 1;
-      onEvent?.(Number.parseInt(key, 16));
+      onEvent?.(seq);
       if (chunk.length >= 256) {
         await handle.write(`${chunk.join('\n')}\n`);
         chunk = [];

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { parseRfc3339, toRayhunterManifest } from '@ledger/domain';
-import { action, ExitCode, UsageError, withCommonOptions, writeLine, type CommonOptions } from './cli-support';
+import { ExitCode, UsageError } from '../exit-codes';
+import { action, withCommonOptions, writeLine, type CommonOptions } from './cli-support';
 import { replay } from './replay';
 import { withStoreCopy } from './store-access';
 

@@ -1,15 +1,7 @@
 import type { Command } from 'commander';
 import { isRecordingName, type StoredEvent } from '@ledger/domain';
-import {
-  action,
-  CommandFailed,
-  ExitCode,
-  UsageError,
-  withCommonOptions,
-  writeJson,
-  writeLine,
-  type CommonOptions,
-} from './cli-support';
+import { ExitCode, UsageError } from '../exit-codes';
+import { action, CommandFailed, withCommonOptions, writeJson, writeLine, type CommonOptions } from './cli-support';
 import { formatActor, summarize } from './format';
 import { replay } from './replay';
 import { withStoreCopy } from './store-access';

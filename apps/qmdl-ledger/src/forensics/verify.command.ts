@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { action, ExitCode, withCommonOptions, writeJson, writeLine, type CommonOptions } from './cli-support';
+import { ExitCode } from '../exit-codes';
+import { action, withCommonOptions, writeJson, writeLine, type CommonOptions } from './cli-support';
 import { withStoreCopy } from './store-access';
 import { verifyStore } from './store-verifier';
 

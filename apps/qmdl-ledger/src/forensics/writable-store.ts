@@ -2,8 +2,9 @@ import { isLedgerError } from '@ledger/domain';
 import { EventLogErrorCode } from '@ledger/event-log';
 import { openLedger, type LedgerLogger, type OpenedLedger, type RecorderSettings } from '@ledger/store';
 import { buildUpcasters, MIGRATIONS } from '@ledger/migrations';
+import { ExitCode } from '../exit-codes';
 import { APP_VERSION } from '../version';
-import { CommandFailed, ExitCode, STORE_IN_USE_WRITE_MESSAGE } from './cli-support';
+import { CommandFailed, STORE_IN_USE_WRITE_MESSAGE } from './cli-support';
 
 /** No diag source, no recording: the CLI only runs commands through the processor. */
 export const NO_RECORDER: RecorderSettings = {

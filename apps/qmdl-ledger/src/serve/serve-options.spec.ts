@@ -1,5 +1,6 @@
 import path from 'node:path';
-import { fitToDescriptorLimit, isLoopback, parseBoolean, parseServeOptions, UsageError } from './serve-options';
+import { UsageError } from '../exit-codes';
+import { fitToDescriptorLimit, isLoopback, parseBoolean, parseServeOptions } from './serve-options';
 
 describe('serve options', () => {
   it('defaults as documented', () => {

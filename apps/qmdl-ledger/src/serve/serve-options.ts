@@ -2,6 +2,7 @@ import { accessSync, constants, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { isIP } from 'node:net';
 import { createDiagSource } from '@ledger/qmdl';
+import { UsageError } from '../exit-codes';
 import { siteIndex } from '../http/static-site';
 import { normaliseOrigin } from '../http/web-safety';
 import { DEFAULT_SSE_MAX_BEHIND } from '../http/http-config';
@@ -51,11 +52,6 @@ export interface ServeOptions {
   readonly requestTimeoutS: number;
   /** An idle keep-alive connection is closed after this. */
   readonly keepAliveTimeoutS: number;
-}
-
-/** A bad flag or environment value: printed as is, exit code 2. */
-export class UsageError extends Error {
-  override readonly name = 'UsageError';
 }
 
 /** Raw values as commander hands them over (flags already fall back to their env variables). */

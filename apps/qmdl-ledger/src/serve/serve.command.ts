@@ -6,11 +6,8 @@ import { DEFAULT_SSE_MAX_BEHIND } from '../http/http-config';
 import { DEFAULT_SIGN_IN_THROTTLE } from '../http/sign-in-throttle';
 import { serve } from './serve';
 import { SERVE_COMMAND } from './serve-invocation';
-import { type RawServeOptions, SERVER_LIMIT_DEFAULTS, UsageError } from './serve-options';
-
-/** Exit codes of `serve`: 2 bad usage, 3 the store is in use by another process. */
-export const EXIT_USAGE = 2;
-export const EXIT_STORE_LOCKED = 3;
+import { ExitCode, UsageError } from '../exit-codes';
+import { type RawServeOptions, SERVER_LIMIT_DEFAULTS } from './serve-options';
 
 /** Open failures that mean the data directory given cannot serve: a usage error (exit 2), not a crash. */
 const UNUSABLE_DATA_DIR_CODES: ReadonlySet<string> = new Set([
@@ -113,10 +110,10 @@ export function registerServeCommand(program: Command): void {
       try {
         await serve(raw);
       } catch (error) {
-        if (error instanceof UsageError) return fail(error.message, EXIT_USAGE);
-        if (isLedgerError(error, 'STORE_LOCKED')) return fail(error.message, EXIT_STORE_LOCKED);
+        if (error instanceof UsageError) return fail(error.message, ExitCode.USAGE);
+        if (isLedgerError(error, 'STORE_LOCKED')) return fail(error.message, ExitCode.LOCKED);
         if (isLedgerError(error) && UNUSABLE_DATA_DIR_CODES.has(error.code))
-          return fail(`${error.message} (${error.code})`, EXIT_USAGE);
+          return fail(`${error.message} (${error.code})`, ExitCode.USAGE);
         if (isLedgerError(error)) return fail(`${error.message} (${error.code})`, 1);
         throw error;
       }

@@ -2,6 +2,7 @@ import { createServer, type AddressInfo } from 'node:net';
 import { buildUpcasters, MIGRATIONS } from '@ledger/migrations';
 import { createDiagSource } from '@ledger/qmdl';
 import { HttpFleetTarget, openLedger, Shipper, type LedgerLogger } from '@ledger/store';
+import { UsageError } from '../exit-codes';
 import { AnalysisReactor } from '../analysis/analysis-reactor';
 import { createHttpApp } from '../http/create-app';
 import { BufferedLogger, coalesced, LogBuffer } from '../http/log-buffer';
@@ -15,7 +16,6 @@ import {
   isLoopback,
   parseServeOptions,
   type RawServeOptions,
-  UsageError,
 } from './serve-options';
 
 /** A clean shutdown must finish within this; past it the process exits anyway (code 1). */

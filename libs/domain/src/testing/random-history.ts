@@ -5,7 +5,7 @@ import type { StopReason } from '../events';
 import type { QmdlStoreState } from '../state';
 import { evolve, initialState, type EvolvableEvent } from '../recordings.evolve';
 import { T0 } from './recording-events.fixtures';
-import { prng } from './prng';
+import { mulberry32 as prng } from '../mulberry32';
 
 /**
  * Random histories for the domain's own specs (not exported from the index):

@@ -5,7 +5,7 @@
  */
 import { firstValueFrom, lastValueFrom, take, toArray } from 'rxjs';
 import { errorCodeOf, GENESIS_HASH, type Actor, type NewEvent, type StoredEvent } from '@ledger/domain';
-import type { AbstractLevelEventLog, EventLogOptions } from '../abstract-level-event-log';
+import { databaseOf, type AbstractLevelEventLog, type EventLogOptions } from '../abstract-level-event-log';
 import { hashEvent } from '../canonical';
 import { EventRejectedError } from '../errors';
 import { MAX_EVENT_BYTES } from '../validation';
@@ -104,7 +104,7 @@ export function describeEventLogContract(name: string, makeSubject: () => Contra
 
       it('iterates in numeric order in the database', async () => {
         const log = await open();
-        const scratch = log.db.sublevel<string, string>('contract-key-order', {
+        const scratch = databaseOf(log).sublevel<string, string>('contract-key-order', {
           keyEncoding: 'utf8',
           valueEncoding: 'utf8',
         });
@@ -234,12 +234,12 @@ export function describeEventLogContract(name: string, makeSubject: () => Contra
         await log.append([makeEvent(1)]);
         const headHash = log.headHash();
         // Every write of the log goes through one batch: make its write fail after all puts were staged.
-        const db = log.db as { batch: (...args: unknown[]) => unknown };
+        const db = databaseOf(log) as { batch: (...args: unknown[]) => unknown };
         const realBatch = db.batch;
         const diskFull = new Error('injected: disk full');
         let staged = 0;
         db.batch = (...args: unknown[]) => {
-          const batch = realBatch.apply(log.db, args) as {
+          const batch = realBatch.apply(databaseOf(log), args) as {
             length: number;
             write: () => Promise<void>;
             close: () => Promise<void>;
@@ -391,7 +391,7 @@ export function describeEventLogContract(name: string, makeSubject: () => Contra
 
       it('drives a filtered read from an index: events it does not select are never read', async () => {
         const victim = all.find((e) => e.recording !== 'rec-2' && e.seq > 1);
-        await log.db.put(rawEventKey(victim?.seq ?? 0), '{not json');
+        await databaseOf(log).put(rawEventKey(victim?.seq ?? 0), '{not json');
         expect(await errorCodeOf(collect(log.read()))).toBe('CORRUPT_EVENT');
         expect(seqs(await collect(log.read({ recording: 'rec-2' })))).toEqual(
           seqs(all.filter((e) => e.recording === 'rec-2')),
@@ -467,7 +467,7 @@ export function describeEventLogContract(name: string, makeSubject: () => Contra
       it('seeks to a deep page instead of reading up to it', async () => {
         const log = await open();
         await log.append(range(1, 300).map((n) => makeEvent(n)));
-        await log.db.put(rawEventKey(5), '{not json');
+        await databaseOf(log).put(rawEventKey(5), '{not json');
         expect(seqs((await log.page({ after: 250, limit: 10 })).events)).toEqual(range(251, 260));
         expect(seqs((await log.page({ before: 200, order: 'desc', limit: 10 })).events)).toEqual(
           range(190, 199).reverse(),
@@ -488,10 +488,12 @@ export function describeEventLogContract(name: string, makeSubject: () => Contra
         // Hold the catch-up's second read until an append has committed, so live events
         // certainly arrive while it is still reading (whatever the disk's speed).
         let firstRacingCommit: Promise<unknown> = Promise.resolve();
-        const db = log.db as unknown as { iterator: (...args: unknown[]) => unknown };
+        const db = databaseOf(log) as unknown as { iterator: (...args: unknown[]) => unknown };
         const realIterator = db.iterator;
         db.iterator = (...args: unknown[]) => {
-          const iterator = realIterator.apply(log.db, args) as { nextv: (...a: unknown[]) => Promise<unknown> };
+          const iterator = realIterator.apply(databaseOf(log), args) as {
+            nextv: (...a: unknown[]) => Promise<unknown>;
+          };
           const realNextv = iterator.nextv.bind(iterator);
           let calls = 0;
           iterator.nextv = async (...a: unknown[]) => {
@@ -611,7 +613,7 @@ export function describeEventLogContract(name: string, makeSubject: () => Contra
         const all = await collect(log.readStored());
         expect(all.map((e) => e.seq)).toEqual([1, 2, 3, 4]);
         for (const { seq, text } of all) {
-          expect(text).toBe(await log.db.get(rawEventKey(seq)));
+          expect(text).toBe(await databaseOf(log).get(rawEventKey(seq)));
           const event = JSON.parse(text) as StoredEvent;
           expect(event.v).toBe(1);
           expect(hashEvent(event)).toBe(event.hash);
@@ -628,12 +630,12 @@ export function describeEventLogContract(name: string, makeSubject: () => Contra
         open: () => number;
         restore: () => void;
       } {
-        const db = log.db as unknown as { iterator: (...args: unknown[]) => unknown };
+        const db = databaseOf(log) as unknown as { iterator: (...args: unknown[]) => unknown };
         const realIterator = db.iterator;
         let fetched = 0;
         let open = 0;
         db.iterator = (...args: unknown[]) => {
-          const iterator = realIterator.apply(log.db, args) as {
+          const iterator = realIterator.apply(databaseOf(log), args) as {
             nextv: (...a: unknown[]) => Promise<unknown[]>;
             close: () => Promise<void>;
           };
@@ -801,9 +803,135 @@ export function describeEventLogContract(name: string, makeSubject: () => Contra
         expect(await firstValueFrom(log.subscribe())).toMatchObject({ v: 3, data: v3 });
         await log.append([makeEvent(3)]);
         expect(await live).toMatchObject({ seq: 3, v: 3, data: { n: 3, offsetSeconds: 0, source: 'upcast' } });
-        const raw = JSON.parse((await log.db.get(rawEventKey(1))) ?? '{}') as StoredEvent;
+        const raw = JSON.parse((await databaseOf(log).get(rawEventKey(1))) ?? '{}') as StoredEvent;
         expect(raw).toMatchObject({ v: 1, data: { n: 1 } });
         expect((await log.verify()).ok).toBe(true);
+      });
+    });
+
+    describe('importSealed: sealed events continue the chain as they are', () => {
+      /** Every key and value of the log's database but the store metadata (its id differs per log). */
+      const rawEntries = async (log: AbstractLevelEventLog): Promise<Array<[string, string]>> =>
+        (await databaseOf(log).iterator().all()).filter(([key]) => key !== '!meta!store');
+      let source: AbstractLevelEventLog;
+      let sealed: readonly StoredEvent[];
+      beforeEach(async () => {
+        source = await open();
+        sealed = await source.append(mixedEvents(12));
+      });
+
+      it('writes the events, every index entry and the head exactly as the append path did, in batches', async () => {
+        const copy = await open();
+        const first = await copy.importSealed(sealed.slice(0, 5));
+        expect(first).toEqual(sealed.slice(0, 5));
+        expect(copy.headSeq()).toBe(5);
+        expect(copy.headHash()).toBe(sealed[4]?.hash);
+        await copy.importSealed(sealed.slice(5));
+        expect(await rawEntries(copy)).toEqual(await rawEntries(source));
+        expect(await collect(copy.readStored())).toEqual(await collect(source.readStored()));
+        expect(await copy.verify()).toMatchObject({ ok: true, checked: 12, headHash: source.headHash() });
+        expect(seqs(await collect(copy.read({ recording: 'rec-1' })))).toEqual(
+          seqs(await collect(source.read({ recording: 'rec-1' }))),
+        );
+        // Appends continue the imported chain.
+        const [next] = await copy.append([makeEvent(13)]);
+        expect(next).toMatchObject({ seq: 13, prev: sealed[11]?.hash });
+        expect((await copy.verify()).ok).toBe(true);
+      });
+
+      it('takes the identity of the log it copies only when asked, with an import from seq 1', async () => {
+        const copy = await open();
+        const before = copy.metadata;
+        const identity = { storeId: 'store-of-the-original', createdAt: '2024-01-01T00:00:00.000Z' };
+        await expect(copy.importSealed(sealed.slice(1, 3), { identity })).rejects.toThrow(TypeError);
+        await copy.importSealed(sealed.slice(0, 3), { identity });
+        expect(copy.metadata).toEqual({ ...identity, formatVersion: before.formatVersion });
+        const stored = JSON.parse((await databaseOf(copy).get('!meta!store')) ?? '{}') as unknown;
+        expect(stored).toEqual(copy.metadata);
+        const plain = await open();
+        const own = plain.metadata;
+        await plain.importSealed(sealed.slice(0, 3));
+        expect(plain.metadata).toEqual(own);
+      });
+
+      it('is published to subscribers like an append', async () => {
+        const copy = await open();
+        const seen = lastValueFrom(copy.subscribe().pipe(take(12), toArray()));
+        await copy.importSealed(sealed);
+        expect(seqs(await seen)).toEqual(range(1, 12));
+      });
+
+      describe('refuses a broken chain whole, writing nothing', () => {
+        let copy: AbstractLevelEventLog;
+        let before: Array<[string, string]>;
+        beforeEach(async () => {
+          copy = await open();
+          await copy.importSealed(sealed.slice(0, 4));
+          before = await rawEntries(copy);
+        });
+        const refused = async (events: readonly StoredEvent[], code: string, details?: object): Promise<void> => {
+          const error = await copy.importSealed(events).then(
+            () => undefined,
+            (e: unknown) => e,
+          );
+          expect(
+            errorCodeOf(() => {
+              throw error;
+            }),
+          ).toBe(code);
+          if (details !== undefined) expect((error as { details?: unknown }).details).toEqual(details);
+          expect(await rawEntries(copy)).toEqual(before);
+          expect(copy.headSeq()).toBe(4);
+          expect(copy.headHash()).toBe(sealed[3]?.hash);
+          expect((await copy.verify()).ok).toBe(true);
+        };
+        const event = (seq: number): StoredEvent => sealed[seq - 1] as StoredEvent;
+
+        it('a gap at the head or inside the events (SEQUENCE_GAP)', async () => {
+          await refused(sealed.slice(5, 8), 'SEQUENCE_GAP', { index: 0, seq: 6 });
+          await refused(sealed.slice(2, 6), 'SEQUENCE_GAP', { index: 0, seq: 3 });
+          await refused([event(5), event(6), event(8)], 'SEQUENCE_GAP', { index: 2, seq: 8 });
+        });
+
+        it('an event that does not match its hash (BAD_HASH), though its neighbours are intact', async () => {
+          const altered = { ...event(6), data: { n: 600 } };
+          await refused([event(5), altered, event(7)], 'BAD_HASH', { index: 1, seq: 6 });
+          const rehashedWrongly = { ...event(5), hash: event(6).hash };
+          await refused([rehashedWrongly], 'BAD_HASH', { index: 0, seq: 5 });
+        });
+
+        it('an event re-sealed onto another chain (BAD_PREV): at the head, and between the events', async () => {
+          const other = await open();
+          const [foreign] = await other.append(range(1, 5).map((n) => makeEvent(100 + n)));
+          const stranger = (await collect(other.read({ fromSeq: 5 })))[0] as StoredEvent;
+          expect(foreign?.seq).toBe(1);
+          await refused([stranger], 'BAD_PREV', { index: 0, seq: 5 });
+          const relinked = { ...event(6), prev: event(4).hash };
+          await refused([event(5), { ...relinked, hash: hashEvent(relinked) }], 'BAD_PREV', { index: 1, seq: 6 });
+        });
+
+        it('a malformed event, as append does (EventRejectedError, a TypeError)', async () => {
+          const noActor = { ...event(5), metadata: { correlationId: 'c', bootId: 'b', appVersion: 'v' } };
+          for (const bad of [
+            { ...event(5), seq: -1 },
+            { ...event(5), prev: 'not a hash' },
+            { ...event(5), recording: 'a\u0000b' },
+            noActor,
+          ] as unknown as StoredEvent[]) {
+            const error = await copy.importSealed([bad]).catch((e: unknown) => e);
+            expect(error).toBeInstanceOf(EventRejectedError);
+            expect(await rawEntries(copy)).toEqual(before);
+          }
+          expect(copy.headSeq()).toBe(4);
+        });
+
+        it('events another append got ahead of (the head moved: SEQUENCE_GAP), and the append is kept', async () => {
+          const appended = copy.append([makeEvent(50)]);
+          expect(await errorCodeOf(copy.importSealed([event(5)]))).toBe('SEQUENCE_GAP');
+          expect(await appended).toHaveLength(1);
+          expect(copy.headSeq()).toBe(5);
+          expect((await copy.verify()).ok).toBe(true);
+        });
       });
     });
 
@@ -834,21 +962,21 @@ export function describeEventLogContract(name: string, makeSubject: () => Contra
       });
 
       it('detects an altered data byte (BAD_HASH at that seq)', async () => {
-        const raw = (await log.db.get(rawEventKey(4))) ?? '';
-        await log.db.put(rawEventKey(4), raw.replace('"n":4', '"n":5'));
+        const raw = (await databaseOf(log).get(rawEventKey(4))) ?? '';
+        await databaseOf(log).put(rawEventKey(4), raw.replace('"n":4', '"n":5'));
         expect((await log.verify()).firstBad).toMatchObject({ seq: 4, code: 'BAD_HASH' });
       });
 
       it('detects a removed event (SEQUENCE_GAP at the seq after the hole)', async () => {
-        await log.db.del(rawEventKey(5));
+        await databaseOf(log).del(rawEventKey(5));
         expect(await log.verify()).toMatchObject({ ok: false, checked: 4, firstBad: { seq: 6, code: 'SEQUENCE_GAP' } });
-        await log.db.del(rawEventKey(10));
+        await databaseOf(log).del(rawEventKey(10));
         expect((await log.verify({ from: 7 })).firstBad).toMatchObject({ seq: 10, code: 'SEQUENCE_GAP' });
       });
 
       it('detects a relinked event whose own hash was recomputed (BAD_PREV), also when verifying from inside the log', async () => {
         const relinked = { ...stored(6), prev: stored(4).hash };
-        await log.db.put(rawEventKey(6), JSON.stringify({ ...relinked, hash: hashEvent(relinked) }));
+        await databaseOf(log).put(rawEventKey(6), JSON.stringify({ ...relinked, hash: hashEvent(relinked) }));
         expect((await log.verify()).firstBad).toMatchObject({ seq: 6, code: 'BAD_PREV' });
         expect((await log.verify({ from: 6 })).firstBad).toMatchObject({ seq: 6, code: 'BAD_PREV' });
       });
@@ -858,7 +986,7 @@ export function describeEventLogContract(name: string, makeSubject: () => Contra
           const moved = { ...event, seq };
           return JSON.stringify({ ...moved, hash: hashEvent(moved) });
         };
-        await log.db.batch([
+        await databaseOf(log).batch([
           { type: 'put', key: rawEventKey(3), value: resealed(stored(4), 3) },
           { type: 'put', key: rawEventKey(4), value: resealed(stored(3), 4) },
         ]);
@@ -866,13 +994,13 @@ export function describeEventLogContract(name: string, makeSubject: () => Contra
       });
 
       it('detects swapped values (BAD_KEY), unparseable values (UNREADABLE) and foreign keys (BAD_KEY)', async () => {
-        await log.db.put(rawEventKey(3), JSON.stringify(stored(4)));
+        await databaseOf(log).put(rawEventKey(3), JSON.stringify(stored(4)));
         expect((await log.verify()).firstBad).toMatchObject({ seq: 3, code: 'BAD_KEY' });
-        await log.db.put(rawEventKey(3), 'garbage');
+        await databaseOf(log).put(rawEventKey(3), 'garbage');
         expect((await log.verify()).firstBad).toMatchObject({ seq: 3, code: 'UNREADABLE' });
-        await log.db.put(rawEventKey(3), JSON.stringify(stored(3)));
+        await databaseOf(log).put(rawEventKey(3), JSON.stringify(stored(3)));
         expect((await log.verify()).ok).toBe(true);
-        await log.db.put(`${rawEventKey(3)}x`, '{}');
+        await databaseOf(log).put(`${rawEventKey(3)}x`, '{}');
         expect((await log.verify()).firstBad).toMatchObject({ seq: 4, code: 'BAD_KEY' });
       });
     });
@@ -893,7 +1021,7 @@ export function describeEventLogContract(name: string, makeSubject: () => Contra
 
       it('finds an index entry an event gives but the index lacks (INDEX_MISMATCH at that event), also in part of the log', async () => {
         const event = await log.get(9);
-        await log.db.del(indexKeyOf('idx-recording', event?.recording ?? '', 9));
+        await databaseOf(log).del(indexKeyOf('idx-recording', event?.recording ?? '', 9));
         expect((await log.verify()).firstBad).toMatchObject({ seq: 9, code: 'INDEX_MISMATCH' });
         expect((await log.verify({ from: 8, to: 10 })).firstBad).toMatchObject({ seq: 9, code: 'INDEX_MISMATCH' });
         expect((await log.verify({ from: 10 })).ok).toBe(true);
@@ -902,13 +1030,13 @@ export function describeEventLogContract(name: string, makeSubject: () => Contra
       });
 
       it('finds an entry no event gives, and one past the head, on a whole-log check', async () => {
-        await log.db.put(indexKeyOf('idx-type', 'RecordingDeleted', 6), '');
+        await databaseOf(log).put(indexKeyOf('idx-type', 'RecordingDeleted', 6), '');
         expect((await log.verify()).firstBad).toMatchObject({ seq: 6, code: 'INDEX_MISMATCH' });
-        await log.db.del(indexKeyOf('idx-type', 'RecordingDeleted', 6));
+        await databaseOf(log).del(indexKeyOf('idx-type', 'RecordingDeleted', 6));
         expect((await log.verify()).ok).toBe(true);
-        await log.db.put(indexKeyOf('idx-correlation', 'c99', 99), '');
+        await databaseOf(log).put(indexKeyOf('idx-correlation', 'c99', 99), '');
         expect((await log.verify()).firstBad).toMatchObject({ seq: 99, code: 'INDEX_MISMATCH' });
-        await log.db.put(indexKeyOf('idx-correlation', 'c99', 99).slice(0, -3), '');
+        await databaseOf(log).put(indexKeyOf('idx-correlation', 'c99', 99).slice(0, -3), '');
         expect((await log.verify()).firstBad).toMatchObject({ code: 'INDEX_MISMATCH' });
       });
     });

@@ -1,0 +1,15 @@
+/**
+ * mulberry32: a tiny, fast, deterministic 32-bit PRNG; floats in [0, 1). The
+ * one seeded source of randomness of the repository — synthetic captures, and
+ * generated test cases a failing seed replays — so it is pure and lives here.
+ */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
