@@ -33,11 +33,13 @@ export interface ShipperOptions {
   /** Backoff while the central side is down: from `minMs` doubling to `maxMs` (defaults 250 ms, 30 s). */
   readonly backoff?: { readonly minMs?: number; readonly maxMs?: number };
   /**
-   * After a commit wakes an idle shipper, wait this long before sending (default 250 ms), so the
-   * events of a burst of commands go in one batch instead of one request each: shipping stays off
-   * the commands' way.
+   * Before each send, wait until no event was committed for this long (default 250 ms), so a burst
+   * of commands ships as one batch after it instead of competing with it for the event loop
+   * (shipping is the device's lowest-priority work) — but never longer than `maxDeferMs`.
    */
   readonly coalesceMs?: number;
+  /** The longest a send waits for the log to be quiet (default 2 s): a steady stream of commands still ships. */
+  readonly maxDeferMs?: number;
   /** Delete a recording locally once it is uploaded (the original's `delete_on_upload`). */
   readonly deleteAfterUpload?: boolean;
   readonly logger?: LedgerLogger;
@@ -99,6 +101,7 @@ export class Shipper {
   private wake?: () => void;
   private sentAt = 0;
   private sentDebtMs = 0;
+  private lastCommitAt = 0;
 
   constructor(private readonly options: ShipperOptions) {
     this.ledger = options.ledger;
@@ -114,7 +117,10 @@ export class Shipper {
 
   start(): this {
     if (this.running === undefined) {
-      const subscription = this.ledger.committed$.subscribe(() => this.wake?.());
+      const subscription = this.ledger.committed$.subscribe(() => {
+        this.lastCommitAt = Date.now();
+        this.wake?.();
+      });
       this.running = this.run().finally(() => subscription.unsubscribe());
     }
     return this;
@@ -149,6 +155,8 @@ export class Shipper {
     while (!signal.aborted) {
       let worked: boolean;
       try {
+        await this.untilQuiet();
+        if (signal.aborted) break;
         worked = await this.step();
         this.failures = 0;
       } catch (error) {
@@ -158,8 +166,25 @@ export class Shipper {
       }
       if (!worked) {
         this.state = 'idle';
-        if (await this.waitForWork(1000)) await abortableSleep(this.options.coalesceMs ?? 250, signal);
+        await this.waitForWork(1000);
       }
+    }
+  }
+
+  /**
+   * Lets the device's own work go first: a turn of the event loop (the I/O of commands that arrived
+   * meanwhile is handled before the next send), then until no event was committed for `coalesceMs`,
+   * for at most `maxDeferMs`.
+   */
+  private async untilQuiet(): Promise<void> {
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    const quietMs = this.options.coalesceMs ?? 250;
+    const deadline = Date.now() + (this.options.maxDeferMs ?? 2000);
+    const signal = this.abort.signal;
+    for (;;) {
+      const wait = Math.min(this.lastCommitAt + quietMs, deadline) - Date.now();
+      if (wait <= 0 || signal.aborted) return;
+      await abortableSleep(wait, signal);
     }
   }
 
