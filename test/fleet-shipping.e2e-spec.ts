@@ -11,6 +11,7 @@
 import { promises as fs, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Client } from 'pg';
+import { tsharkProblems } from './helpers/pcapng';
 import { startPostgres, type PgCluster } from './helpers/postgres';
 import { eventually, request, runCli, spawnServer, spawnService, tempDir, type SpawnedServer } from './helpers/server';
 import { startRoundRobinProxy, type TcpProxy } from './helpers/tcp-proxy';
@@ -215,12 +216,18 @@ describe('fleet shipping: three devices, two central instances, one PostgreSQL, 
       expect(exported.code).toBe(0);
       const centralEvents = await request(centralUrl(), `/api/fleet/devices/${d.storeId}/events/export`);
       expect(centralEvents.text()).toBe(readFileSync(out, 'utf8'));
-      // Every recording's bytes are the device's.
+      // Every recording's bytes are the device's, and so is its pcap (the same conversion, from the central copy).
       for (const e of own.entries) {
         const mine = await request(d.server.baseUrl, `/api/qmdl/${e.name}`);
         const theirs = await request(centralUrl(), `/api/fleet/devices/${d.storeId}/qmdl/${e.name}`);
         expect(theirs.status).toBe(200);
         expect(theirs.body.equals(mine.body)).toBe(true);
+        const myPcap = await request(d.server.baseUrl, `/api/pcap/${e.name}`);
+        const theirPcap = await request(centralUrl(), `/api/fleet/devices/${d.storeId}/pcap/${e.name}.pcapng`);
+        expect(theirPcap.status).toBe(200);
+        expect(theirPcap.headers['content-type']).toBe(myPcap.headers['content-type']);
+        expect(theirPcap.body.length).toBeGreaterThan(0);
+        expect(theirPcap.body.equals(myPcap.body)).toBe(true);
       }
     }
 
@@ -247,6 +254,26 @@ describe('fleet shipping: three devices, two central instances, one PostgreSQL, 
       expect(central.status).toBe(200);
       expect(central.body.length).toBe(stopped.events[0]?.data.uncompressedBytes);
     }
+    // A recording the device deleted still converts centrally: tshark reads its pcap, which is what the
+    // CLI's converter makes of the central QMDL.
+    const gone = deletions.events[0]?.recording ?? '';
+    const dir = tempDir('qmdl-ledger-fleet-pcap-');
+    const qmdlFile = path.join(dir, `${gone}.qmdl`);
+    await fs.writeFile(
+      qmdlFile,
+      (await request(centralUrl(), `/api/fleet/devices/${deleter.storeId}/qmdl/${gone}`)).body,
+    );
+    const converted = await runCli(['pcap', qmdlFile, '--out', path.join(dir, 'cli.pcapng')]);
+    expect(converted.code).toBe(0);
+    const served = await request(centralUrl(), `/api/fleet/devices/${deleter.storeId}/pcap/${gone}`);
+    expect(served.status).toBe(200);
+    expect(served.body.equals(readFileSync(path.join(dir, 'cli.pcapng')))).toBe(true);
+    await fs.writeFile(path.join(dir, 'central.pcapng'), served.body);
+    const read = await tsharkProblems(path.join(dir, 'central.pcapng'));
+    // tshark reads the file and finds every frame a GSMTAP packet (the synthetic source's message
+    // bodies are random bytes, so their RRC dissection is not expected to be clean).
+    expect(read.frames).toBeGreaterThan(0);
+    expect(read.gsmtap).toBe(read.frames);
     expect((await json<Manifest>(deleter.server.baseUrl, '/api/qmdl-manifest')).entries).toEqual([]);
 
     // Nothing doubled in the database: one row per (device, seq), as many as each device has events.

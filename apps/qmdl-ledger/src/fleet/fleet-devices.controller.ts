@@ -1,7 +1,7 @@
 import { Readable, pipeline } from 'node:stream';
 import zlib from 'node:zlib';
 import { Controller, Get, Logger, Param, Query, Res, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOperation, ApiProduces, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { ZipFile } from 'yazl';
 import {
   LedgerError,
@@ -10,9 +10,11 @@ import {
   toRayhunterManifest,
   type QmdlStoreState,
 } from '@ledger/domain';
+import { createPcapngExport, readGpsFixes } from '@ledger/radio';
 import type { HttpResponse as Response } from '../http/http-types';
 import { parseEventQuery } from '../http/event-query';
 import { parseRecordingName, RECORDING_NAME_PARAM, recordingRoute } from '../http/recording-name';
+import { pcapngSectionOptions } from '../http/system-info';
 import { parseStoreId } from './devices.service';
 import { FleetAdminGuard } from './fleet-admin.guard';
 import { FleetViewsService } from './fleet-views.service';
@@ -143,6 +145,39 @@ export class FleetDevicesController {
     res.setHeader('Content-Disposition', `attachment; filename="${name}.qmdl"`);
     pipeline(body, res, (error) => {
       if (error) this.logger.warn(`qmdl ${storeId}/${name}: ${error.message}`);
+    });
+  }
+
+  @Get(recordingRoute(':storeId/pcap'))
+  @ApiOperation({
+    summary:
+      "A recording as GSMTAP pcapng (the device's own conversion, GPS fixes as comments) from the central copy, also after the device deleted it",
+  })
+  @ApiProduces('application/vnd.tcpdump.pcap')
+  @ApiResponse({ status: 404, description: 'NO_SUCH_RECORDING: no bytes of it were shipped' })
+  async pcap(
+    @Param('storeId') storeIdRaw: string,
+    @Param(RECORDING_NAME_PARAM) nameRaw: string,
+    @Res() res: Response,
+  ): Promise<void> {
+    const storeId = parseStoreId(storeIdRaw);
+    const name = parseRecordingName(nameRaw, '.pcapng');
+    await this.requireShipped(storeId, name);
+    const gps =
+      (await this.views.fileSize(storeId, name, 'gps')) > 0
+        ? Readable.from(this.views.fileChunks(storeId, name, 'gps'))
+        : undefined;
+    // The converter of @ledger/radio, as `GET /api/pcap/{name}` on the device: the same bytes for the same recording.
+    const exported = createPcapngExport({
+      ...pcapngSectionOptions(),
+      ...(gps !== undefined ? { gpsFixes: readGpsFixes(gps) } : {}),
+    });
+    const qmdl = await decompressed(this.views.fileChunks(storeId, name, 'qmdl'));
+    res.status(200).type('application/vnd.tcpdump.pcap');
+    res.setHeader('Content-Disposition', `attachment; filename="${name}.pcapng"`);
+    pipeline(qmdl, exported.stream, res, (error) => {
+      gps?.destroy();
+      if (error) this.logger.warn(`pcap ${storeId}/${name}: ${error.message}`);
     });
   }
 
