@@ -10,12 +10,16 @@ export default defineConfig({
   root: here,
   base: '/admin/',
   publicDir: false,
+  // The viewer shares the domain's plain data (the event catalogue) instead of a copy that drifts.
+  resolve: { alias: { '@ledger/domain': path.resolve(here, '../../libs/domain/src/index.ts') } },
   build: {
     outDir: path.resolve(here, '../../dist/admin'),
     emptyOutDir: true,
     assetsDir: 'assets',
     target: 'es2022',
     modulePreload: { polyfill: false },
+    // The domain is pure (its lint holds it to no I/O), so what the viewer does not use of it is dropped.
+    rollupOptions: { treeshake: { moduleSideEffects: (id) => !id.includes('/libs/domain/src/') } },
   },
   // `npx vite --config apps/admin/vite.config.mjs` during development: the API
   // runs separately; ADMIN_API names it (default: the server's default port).

@@ -1,3 +1,5 @@
+import { LEDGER_EVENT_TYPES } from '@ledger/domain';
+
 /**
  * The API's JSON shapes as the viewer reads them (libs/domain/src/envelope.ts,
  * the REST contract). Everything here arrives from the network: render it with
@@ -78,27 +80,8 @@ export interface AuthStatus {
   readonly authenticated: boolean;
 }
 
-/** The known event types (libs/domain/src/events.ts), offered by the type filter. */
-export const EVENT_TYPES: readonly string[] = [
-  'StoreCreated',
-  'ServiceStarted',
-  'ServiceStopped',
-  'RecordingStarted',
-  'RecordingDataAppended',
-  'RecordingStopped',
-  'RecordingDeleted',
-  'RecordingUploaded',
-  'RecordingImported',
-  'RecordingDamaged',
-  'ClockOffsetSet',
-  'GpsFixRecorded',
-  'ConfigChanged',
-  'MigrationApplied',
-  'SignInsFailed',
-  'RecordingAnalysisStarted',
-  'RecordingAnalysisFinding',
-  'RecordingAnalysisCompleted',
-];
+/** The known event types, offered by the type filter: the domain's catalogue, so a new event type shows without an edit here. */
+export const EVENT_TYPES: readonly string[] = LEDGER_EVENT_TYPES;
 
 export function isStoredEvent(value: unknown): value is StoredEvent {
   if (typeof value !== 'object' || value === null) return false;

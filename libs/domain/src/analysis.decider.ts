@@ -5,27 +5,24 @@ import {
   type AnalyzerVersion,
   type RecordingAnalysis,
 } from './analysis.events';
-import type { CommandDataMap, RefusalCode } from './commands';
-import type { DecidedEvent } from './events';
+import type { AnalysisCommandDataMap } from './analysis.commands';
+import type { AnalysisEvent, AnalysisReads, AnalysisState } from './analysis.evolve';
+import type { CommandOf, RefusalCode } from './commands';
+import type { Decision } from './decider';
 import { lookup } from './naming';
 import { isCount } from './recording-entry';
-import type { Decision } from './recordings.decider';
-import type { QmdlStoreState } from './state';
 
 /** The commands of the analysis slice. */
-export type AnalysisCommand = {
-  [K in 'StartRecordingAnalysis' | 'RecordAnalysisFindings' | 'CompleteRecordingAnalysis']: {
-    readonly type: K;
-    readonly data: CommandDataMap[K];
-  };
-}['StartRecordingAnalysis' | 'RecordAnalysisFindings' | 'CompleteRecordingAnalysis'];
+export type AnalysisCommand = CommandOf<AnalysisCommandDataMap>;
 
-function refuse(code: RefusalCode, message: string, details: Record<string, unknown>): Decision {
+type AnalysisDecision = Decision<AnalysisEvent>;
+
+function refuse(code: RefusalCode, message: string, details: Record<string, unknown>): AnalysisDecision {
   return { ok: false, refusal: { code, message, details } };
 }
 
 /** The analyses the store holds of `name`, if any. */
-export function analysisOf(state: Pick<QmdlStoreState, 'analyses'>, name: string): RecordingAnalysis | undefined {
+export function analysisOf(state: AnalysisState, name: string): RecordingAnalysis | undefined {
   return state.analyses === undefined ? undefined : lookup(state.analyses, name);
 }
 
@@ -58,17 +55,21 @@ function findingProblem(finding: AnalysisFindingData, through: number): string |
 }
 
 /**
- * Decides the analysis slice's commands. Pure, like `decide` (which hands
- * these commands here). An analysis is started for a live recording, gets its
+ * Decides the analysis slice's commands. Pure. An analysis is started for a
+ * live recording (the recordings slice's `names`, read through `reads`), gets its
  * findings window by window, and completes; a started analysis that never
  * completed (a crash) is resumed under the same `analysisId`, and the windows
  * it already recorded are refused with ANALYSIS_FINDINGS_RECORDED, so a
  * resumed run cannot record a finding twice.
  */
-export function decideAnalysis(command: AnalysisCommand, state: QmdlStoreState): Decision {
+export function decideAnalysis(
+  command: AnalysisCommand,
+  state: AnalysisState,
+  reads: AnalysisReads,
+): AnalysisDecision {
   const name = command.data.name;
   const details = { name, analysisId: command.data.analysisId };
-  if (lookup(state.names, name) !== 'live')
+  if (lookup(reads.names, name) !== 'live')
     return refuse('NO_SUCH_RECORDING', `couldn't find recording with name ${name}`, details);
   const running = analysisOf(state, name)?.running;
   switch (command.type) {
@@ -93,7 +94,7 @@ export function decideAnalysis(command: AnalysisCommand, state: QmdlStoreState):
         return refuse('ANALYSIS_NOT_RUNNING', `analysis ${analysisId} of ${name} is not running`, details);
       if (!isCount(through))
         return refuse('INVALID_ANALYSIS', `through must be a packet number, got ${String(through)}`, details);
-      const events: DecidedEvent[] = [];
+      const events: AnalysisEvent[] = [];
       for (const finding of findings) {
         if (finding.analysisId !== analysisId)
           return refuse('INVALID_ANALYSIS', `a finding of analysis ${finding.analysisId} in ${analysisId}`, details);

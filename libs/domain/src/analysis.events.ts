@@ -84,3 +84,20 @@ export interface RecordingAnalysis {
     readonly severities: Readonly<Record<string, number>>;
   };
 }
+
+/** The analysis slice's events. */
+export interface AnalysisEventDataMap {
+  /** The analysis reactor began analysing the recording with these analyzers. */
+  RecordingAnalysisStarted: AnalysisStartedData;
+  /** One analyzer's findings of one severity above Informational in one window of packets, coalesced (`FINDING_WINDOW_PACKETS`). */
+  RecordingAnalysisFinding: AnalysisFindingData;
+  /** The report `<name>.ndjson` is written; the counts of the whole run. */
+  RecordingAnalysisCompleted: AnalysisCompletedData;
+}
+
+/** The current schema version of each analysis event's `data`. */
+export const ANALYSIS_EVENT_VERSIONS = {
+  RecordingAnalysisStarted: 1,
+  RecordingAnalysisFinding: 1,
+  RecordingAnalysisCompleted: 1,
+} as const satisfies Record<keyof AnalysisEventDataMap, number>;

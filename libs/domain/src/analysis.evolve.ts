@@ -1,17 +1,27 @@
-import type {
-  AnalysisCompletedData,
-  AnalysisFindingData,
-  AnalysisStartedData,
-  RecordingAnalysis,
-} from './analysis.events';
+import type { AnalysisEventDataMap, RecordingAnalysis } from './analysis.events';
+import type { Positioned, SliceDraft } from './decider';
+import type { DecidedEventOf } from './envelope';
 import { lookup } from './naming';
-import type { QmdlStoreState } from './state';
+import type { RecordingsEvent } from './recordings.evolve';
+import type { RecordingsState } from './state';
 
-/** An analysis event as `evolve` hands it here. */
-export type AnalysisEvent =
-  | { readonly type: 'RecordingAnalysisStarted'; readonly recording?: string; readonly data: AnalysisStartedData }
-  | { readonly type: 'RecordingAnalysisFinding'; readonly recording?: string; readonly data: AnalysisFindingData }
-  | { readonly type: 'RecordingAnalysisCompleted'; readonly recording?: string; readonly data: AnalysisCompletedData };
+/** The analysis slice's state: per live recording, its running and last completed analysis. */
+export interface AnalysisState {
+  /** Absent until the first analysis event. */
+  readonly analyses?: Readonly<Record<string, RecordingAnalysis>>;
+}
+
+/**
+ * What the analysis slice reads of the recordings slice's state (through the
+ * composition's `reads`, never by writing): whether a recording is live.
+ */
+export type AnalysisReads = Pick<RecordingsState, 'names'>;
+
+/** An analysis event as `decide` produces it. */
+export type AnalysisEvent = DecidedEventOf<AnalysisEventDataMap>;
+
+/** The recordings event the analysis slice follows: a deleted recording leaves no analysis behind. */
+export type AnalysisFollowedEvent = Extract<RecordingsEvent, { readonly type: 'RecordingDeleted' }>;
 
 function next(previous: RecordingAnalysis | undefined, event: AnalysisEvent): RecordingAnalysis | undefined {
   switch (event.type) {
@@ -41,28 +51,32 @@ function next(previous: RecordingAnalysis | undefined, event: AnalysisEvent): Re
 }
 
 /**
- * The analyses part of the state after an analysis event: a new `analyses`
- * record (the others are shared), or the same one when the event does not fit
- * (an unknown recording, a finding of a superseded run). Never throws.
+ * The analysis slice's rules of history, applied in place. An analysis event
+ * changes the named recording's analyses, when the recording is live (`reads`)
+ * and the event fits (a finding of a superseded run changes nothing); a
+ * deleted recording's analyses are forgotten. Never throws.
  */
-export function evolveAnalyses(
-  state: Pick<QmdlStoreState, 'analyses' | 'names'>,
-  event: AnalysisEvent,
-): QmdlStoreState['analyses'] {
+export function applyAnalysisEvent(
+  draft: SliceDraft<AnalysisState>,
+  event: (AnalysisEvent | AnalysisFollowedEvent) & Positioned,
+  reads: AnalysisReads,
+): void {
   const name = event.recording;
-  if (name === undefined || lookup(state.names, name) !== 'live') return state.analyses;
-  const previous = state.analyses === undefined ? undefined : lookup(state.analyses, name);
+  if (name === undefined) return;
+  const analyses = draft.state.analyses;
+  if (event.type === 'RecordingDeleted') {
+    if (analyses !== undefined && lookup(analyses, name) !== undefined) delete draft.own('analyses')[name];
+    return;
+  }
+  if (lookup(reads.names, name) !== 'live') return;
+  const previous = analyses === undefined ? undefined : lookup(analyses, name);
   const updated = next(previous, event);
-  if (updated === previous || updated === undefined) return state.analyses;
-  const analyses: Record<string, RecordingAnalysis> = { ...state.analyses };
-  Object.defineProperty(analyses, name, { value: updated, writable: true, enumerable: true, configurable: true });
-  return analyses;
-}
-
-/** The analyses without a deleted recording's (so a deleted recording leaves nothing behind). */
-export function forgetAnalyses(analyses: QmdlStoreState['analyses'], name: string): QmdlStoreState['analyses'] {
-  if (analyses === undefined || lookup(analyses, name) === undefined) return analyses;
-  const rest: Record<string, RecordingAnalysis> = { ...analyses };
-  delete rest[name];
-  return rest;
+  if (updated === previous || updated === undefined) return;
+  // A defined own property, as a computed key would make it: a name such as `__proto__` from a damaged log stays a key.
+  Object.defineProperty(draft.own('analyses'), name, {
+    value: updated,
+    writable: true,
+    enumerable: true,
+    configurable: true,
+  });
 }

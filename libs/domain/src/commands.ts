@@ -1,66 +1,20 @@
-import type { AnalysisCompletedData, AnalysisFindingData, AnalysisStartedData } from './analysis.events';
-import type { EventDataMap, GpsMode, RecordingTotals, StopReason } from './events';
+import type { AnalysisCommandDataMap } from './analysis.commands';
+import type { RecordingsCommandDataMap } from './recordings.commands';
 
 /**
- * Commands are imperative, plain data. Everything impure — time, ids, the local
- * UTC offset, versions — arrives inside the command; `decide` reads nothing else.
+ * The ledger's commands: every slice's (see `ledger.slices.ts`). A slice
+ * declares its commands in its own `*.commands.ts`; this only joins them.
  */
-export interface CommandDataMap {
-  CreateStore: { readonly storeId: string; readonly formatVersion: number };
-  /** Recorded at every boot; stops an interrupted recording in the same decision. */
-  StartService: { readonly bootId: string; readonly version: string; readonly pid: number; readonly source?: string };
-  /** Clean shutdown; stops the active recording (reason `shutdown`) in the same decision. */
-  StopService: { readonly bootId: string; readonly signal?: string };
-  StartRecording: {
-    /** Adjusted wall clock at start, epoch milliseconds. The name is derived from it. */
-    readonly atMs: number;
-    /** Local UTC offset in minutes (e.g. +60 for CET), for the RFC 3339 start time. */
-    readonly utcOffsetMinutes: number;
-    readonly rayhunterVersion?: string;
-    readonly systemOs?: string;
-    readonly arch?: string;
-    readonly gpsMode?: GpsMode;
-    /** Defaults to true: new recordings are `<name>.qmdl.gz`. */
-    readonly compressed?: boolean;
-  };
-  StopRecording: { readonly reason: StopReason; readonly detail?: string };
-  /** `reason` defaults to `requested`; the shipper deletes with `uploaded`. */
-  DeleteRecording: { readonly name: string; readonly reason?: 'requested' | 'uploaded' };
-  DeleteAllRecordings: Record<string, never>;
-  /** Committed totals of the active recording after a flush window. */
-  AppendRecordingData: { readonly name: string; readonly totals: RecordingTotals };
-  MarkRecordingUploaded: {
-    readonly name: string;
-    readonly uploadTime: string;
-    readonly target?: string;
-    readonly sizeBytes?: number;
-  };
-  /** Carries exactly what RecordingImported records. */
-  ImportRecording: EventDataMap['RecordingImported'];
-  MarkRecordingDamaged: { readonly name: string; readonly missing: readonly string[]; readonly detail: string };
-  SetClockOffset: { readonly offsetSeconds: number };
-  RecordGpsFix: { readonly lat: number; readonly lon: number; readonly fixTime?: string };
-  ChangeConfig: { readonly config: Readonly<Record<string, unknown>> };
-  ApplyMigration: { readonly id: string; readonly name: string };
-  /** Carries exactly what SignInsFailed records (the HTTP app coalesces the failures per address and window). */
-  RecordSignInFailures: EventDataMap['SignInsFailed'];
-  /** Analysis slice (`analysis.decider.ts`): begin an analysis of a live recording. */
-  StartRecordingAnalysis: AnalysisStartedData & { readonly name: string };
-  /** Record the coalesced findings of the windows up to `through` (a multiple of FINDING_WINDOW_PACKETS, or the last packet at the end). */
-  RecordAnalysisFindings: {
-    readonly name: string;
-    readonly analysisId: string;
-    readonly through: number;
-    readonly findings: readonly AnalysisFindingData[];
-  };
-  CompleteRecordingAnalysis: AnalysisCompletedData & { readonly name: string };
-}
+export interface CommandDataMap extends RecordingsCommandDataMap, AnalysisCommandDataMap {}
 
 export type CommandType = keyof CommandDataMap;
 
-export type Command = {
-  [K in CommandType]: { readonly type: K; readonly data: CommandDataMap[K] };
-}[CommandType];
+/** The commands of a slice's data map, discriminated on `type`. */
+export type CommandOf<TMap> = {
+  [K in keyof TMap & string]: { readonly type: K; readonly data: TMap[K] };
+}[keyof TMap & string];
+
+export type Command = CommandOf<CommandDataMap>;
 
 /** A typed refusal: the command is not allowed in this state. `code` is API. */
 export interface Refusal {

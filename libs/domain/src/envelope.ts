@@ -47,3 +47,13 @@ export interface StoredEvent<TType extends string = string, TData = unknown> ext
 }
 
 export const GENESIS_HASH = '0'.repeat(64);
+
+/** The events of a slice's data map as `decide` produces them: type, data and the recording each names. */
+export type DecidedEventOf<TMap> = {
+  [K in keyof TMap & string]: { readonly type: K; readonly data: TMap[K]; readonly recording?: string };
+}[keyof TMap & string];
+
+/** The stored events of a slice's data map, discriminated on `type`. */
+export type StoredEventOf<TMap> = {
+  [K in keyof TMap & string]: StoredEvent<K, TMap[K]>;
+}[keyof TMap & string];

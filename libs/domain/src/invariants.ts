@@ -1,237 +1,32 @@
-import { checkAnalysisEvent } from './analysis.invariants';
-import type { RecordingTotals } from './events';
-import { isRecordingName, lookup } from './naming';
-import { isCount } from './recording-entry';
-import { createFold, initialState, recordingNamedBy, type EvolvableEvent } from './recordings.evolve';
-import type { InvariantViolation, QmdlStoreState, RecordingEntry } from './state';
+import type { AnyEvent } from './decider';
+import { createFold, initialState, ledgerDecider, type EvolvableEvent, type TransitionBefore } from './ledger.slices';
+import type { InvariantViolation, LogPosition, QmdlStoreState } from './state';
 
 /**
- * Stable rule codes (API: the forensics `verify`/`bisect` output and the README
- * list them). State rules hold for every state; transition rules for every step.
+ * The ledger's invariants: every slice's rules, composed (each slice's own are
+ * in its `*.invariants.ts`). Stable rule codes (API: the forensics
+ * `verify`/`bisect` output and the README list them). State rules hold for
+ * every state; transition rules for every step.
  */
-export const STATE_RULES = [
-  'SEQ_VALID',
-  'ACTIVE_NOT_IN_ENTRIES',
-  'ACTIVE_NAME_LIVE',
-  'ENTRY_KEY_MATCHES_NAME',
-  'ENTRY_NAME_LIVE',
-  'LIVE_NAME_HAS_ENTRY',
-  'NAME_STATUS_VALID',
-  'RECORDING_NAME_FORMAT',
-  'SIZES_NON_NEGATIVE',
-  'BOOT_COUNTS_CONSISTENT',
-] as const;
-
-export const TRANSITION_RULES = [
-  'SEQ_GAPLESS',
-  'ONE_ACTIVE_RECORDING',
-  'NAME_NEVER_REUSED',
-  'EVENT_NAMES_ITS_RECORDING',
-  'DATA_NAMES_ACTIVE',
-  'STOP_NAMES_ACTIVE',
-  'SIZE_NEVER_DECREASES',
-  'TOTALS_NEVER_DECREASE',
-  'TOTALS_ARE_COUNTS',
-  'NO_EVENT_AFTER_DELETE',
-  'UNKNOWN_RECORDING',
-  'DELETE_STOPS_FIRST',
-  'STORE_CREATED_ONCE',
-  'MIGRATION_APPLIED_ONCE',
-  'SIGN_IN_FAILURES_COUNTED',
-  // analysis slice (analysis.invariants.ts)
-  'ANALYSIS_FINDING_COUNTED',
-] as const;
-
-export type StateRule = (typeof STATE_RULES)[number];
-export type TransitionRule = (typeof TRANSITION_RULES)[number];
-export type InvariantRule = StateRule | TransitionRule;
-
-function violation(rule: InvariantRule, message: string, seq?: number): InvariantViolation {
-  return seq === undefined ? { rule, message } : { rule, message, seq };
-}
-
-function checkEntryShape(entry: RecordingEntry, where: string, seq: number, out: InvariantViolation[]): void {
-  if (!isRecordingName(entry.name)) {
-    out.push(
-      violation(
-        'RECORDING_NAME_FORMAT',
-        `${where} recording name ${JSON.stringify(entry.name)} is not decimal digits`,
-        seq,
-      ),
-    );
-  }
-  for (const key of ['qmdlSizeBytes', 'uncompressedBytes', 'containers'] as const) {
-    if (!isCount(entry[key])) {
-      out.push(
-        violation(
-          'SIZES_NON_NEGATIVE',
-          `${where} recording ${entry.name}: ${key} = ${String(entry[key])} is not a non-negative integer`,
-          seq,
-        ),
-      );
-    }
-  }
-}
-
-/** The O(1) part of `checkInvariants`: the rules about `seq` and the active recording. */
-export function checkActiveInvariants(state: QmdlStoreState): InvariantViolation[] {
-  const out: InvariantViolation[] = [];
-  const seq = state.seq;
-  if (!Number.isSafeInteger(seq) || seq < 0)
-    out.push(violation('SEQ_VALID', `seq ${String(seq)} is not a non-negative integer`, seq));
-  const current = state.current;
-  if (current !== undefined) {
-    if (lookup(state.entries, current.name) !== undefined) {
-      out.push(violation('ACTIVE_NOT_IN_ENTRIES', `active recording ${current.name} is also a finished entry`, seq));
-    }
-    const status = lookup(state.names, current.name);
-    if (status !== 'live') {
-      out.push(
-        violation(
-          'ACTIVE_NAME_LIVE',
-          `active recording ${current.name} has name status ${String(status)}, not live`,
-          seq,
-        ),
-      );
-    }
-    checkEntryShape(current, 'active', seq, out);
-  }
-  return out;
-}
+export const STATE_RULES: readonly string[] = ledgerDecider.stateRules;
+export const TRANSITION_RULES: readonly string[] = ledgerDecider.transitionRules;
 
 /**
  * Violations of the state invariants (DESIGN.md "Invariants") in `state`; empty
  * when it is sound. O(number of recordings and names).
  */
 export function checkInvariants(state: QmdlStoreState): InvariantViolation[] {
-  const out = checkActiveInvariants(state);
-  for (const [key, entry] of Object.entries(state.entries)) checkEntry(state, key, entry, out);
-  for (const [name, status] of Object.entries(state.names)) checkNameStatus(state, name, status, out);
-  checkBootCounts(state, out);
-  return out;
-}
-
-/**
- * `checkInvariants` for the recordings `names` only (their entries and name
- * statuses), with the O(1) rules: what a step that touched only those
- * recordings can have broken. O(names).
- */
-export function checkInvariantsOf(state: QmdlStoreState, names: Iterable<string>): InvariantViolation[] {
-  const out = checkActiveInvariants(state);
-  for (const name of names) {
-    const entry = lookup(state.entries, name);
-    if (entry !== undefined) checkEntry(state, name, entry, out);
-    const status = lookup(state.names, name);
-    if (status !== undefined) checkNameStatus(state, name, status, out);
-  }
-  checkBootCounts(state, out);
-  return out;
-}
-
-function checkEntry(state: QmdlStoreState, key: string, entry: RecordingEntry, out: InvariantViolation[]): void {
-  const seq = state.seq;
-  if (entry.name !== key)
-    out.push(violation('ENTRY_KEY_MATCHES_NAME', `entry under ${key} is named ${entry.name}`, seq));
-  const status = lookup(state.names, key);
-  if (status !== 'live')
-    out.push(violation('ENTRY_NAME_LIVE', `entry ${key} has name status ${String(status)}, not live`, seq));
-  checkEntryShape(entry, 'finished', seq, out);
-}
-
-function checkNameStatus(state: QmdlStoreState, name: string, status: unknown, out: InvariantViolation[]): void {
-  const seq = state.seq;
-  if (status !== 'live' && status !== 'deleted') {
-    out.push(violation('NAME_STATUS_VALID', `name ${name} has status ${JSON.stringify(status)}`, seq));
-  } else if (status === 'live' && lookup(state.entries, name) === undefined && state.current?.name !== name) {
-    out.push(violation('LIVE_NAME_HAS_ENTRY', `name ${name} is live but no recording has it`, seq));
-  }
-}
-
-function checkBootCounts(state: QmdlStoreState, out: InvariantViolation[]): void {
-  const { bootCount, uncleanShutdowns } = state;
-  if (!isCount(bootCount) || !isCount(uncleanShutdowns) || uncleanShutdowns > bootCount) {
-    out.push(
-      violation(
-        'BOOT_COUNTS_CONSISTENT',
-        `bootCount ${String(bootCount)} / uncleanShutdowns ${String(uncleanShutdowns)}`,
-        state.seq,
-      ),
-    );
-  }
-}
-
-const NAMING_TYPES: ReadonlySet<string> = new Set([
-  'RecordingStarted',
-  'RecordingDataAppended',
-  'RecordingStopped',
-  'RecordingDeleted',
-  'RecordingUploaded',
-  'RecordingImported',
-  'RecordingDamaged',
-]);
-
-function checkTotals(totals: RecordingTotals, current: RecordingEntry, seq: number, out: InvariantViolation[]): void {
-  for (const key of ['qmdlSizeBytes', 'uncompressedBytes', 'containers'] as const) {
-    const value = totals[key];
-    if (!isCount(value)) {
-      out.push(violation('TOTALS_ARE_COUNTS', `${key} = ${String(value)} is not a non-negative integer`, seq));
-    } else if (value < current[key]) {
-      out.push(
-        violation(
-          key === 'qmdlSizeBytes' ? 'SIZE_NEVER_DECREASES' : 'TOTALS_NEVER_DECREASE',
-          `${key} of active recording ${current.name} decreased from ${String(current[key])} to ${String(value)}`,
-          seq,
-        ),
-      );
-    }
-  }
-}
-
-/**
- * What `checkTransition` reads of the state before a step: its seq, the active
- * recording, the store id, and the statuses of the names and the migration the
- * event carries (looked up by those keys only; see {@link transitionBefore}).
- */
-export type TransitionBefore = Pick<QmdlStoreState, 'seq' | 'current' | 'storeId' | 'names' | 'migrations'>;
-
-/** The names a step can change the entry or status of: the event's recording, and the active one before and after. */
-function touchedNames(
-  event: EvolvableEvent,
-  beforeActive: string | undefined,
-  afterActive: string | undefined,
-): Set<string> {
-  const touched = new Set<string>();
-  for (const name of [recordingNamedBy(event), beforeActive, afterActive]) if (name !== undefined) touched.add(name);
-  return touched;
+  return ledgerDecider.checkState(state);
 }
 
 /**
  * The part of `state` `checkTransition` needs for `event`, copied out so that
- * an in-place fold can take the step: seq, active recording (entries are never
- * mutated, only replaced), store id, and the statuses of the names and the
- * migration id the event carries.
+ * an in-place fold can take the step (for the recordings slice: the active
+ * recording, the store id, and the statuses of the names and the migration id
+ * the event carries).
  */
-export function transitionBefore(state: QmdlStoreState, event: EvolvableEvent): TransitionBefore {
-  const names: Record<string, 'live' | 'deleted'> = Object.create(null) as Record<string, 'live' | 'deleted'>;
-  // A start or import may name one recording and carry another (EVENT_NAMES_ITS_RECORDING): both are looked up.
-  const carried = event.type === 'RecordingStarted' || event.type === 'RecordingImported' ? event.data.name : undefined;
-  for (const name of [recordingNamedBy(event), carried]) {
-    if (name === undefined) continue;
-    const status = lookup(state.names, name);
-    if (status !== undefined) names[name] = status;
-  }
-  const migrations: Record<string, string> = Object.create(null) as Record<string, string>;
-  if (event.type === 'MigrationApplied') {
-    const applied = lookup(state.migrations, event.data.id);
-    if (applied !== undefined) migrations[event.data.id] = applied;
-  }
-  return {
-    seq: state.seq,
-    ...(state.current !== undefined ? { current: state.current } : {}),
-    ...(state.storeId !== undefined ? { storeId: state.storeId } : {}),
-    names,
-    migrations,
-  };
+export function transitionBefore(state: QmdlStoreState, event: EvolvableEvent | AnyEvent): TransitionBefore {
+  return ledgerDecider.transitionBefore(state, event);
 }
 
 /**
@@ -241,133 +36,10 @@ export function transitionBefore(state: QmdlStoreState, event: EvolvableEvent): 
  */
 export function checkTransition(
   before: TransitionBefore,
-  event: EvolvableEvent,
-  after: Pick<QmdlStoreState, 'seq'>,
+  event: EvolvableEvent | AnyEvent,
+  after: LogPosition,
 ): InvariantViolation[] {
-  const out: InvariantViolation[] = [];
-  const seq = event.seq;
-  if (seq !== before.seq + 1 || after.seq !== seq) {
-    out.push(
-      violation(
-        'SEQ_GAPLESS',
-        `event seq ${String(seq)} after ${String(before.seq)} (state now at ${String(after.seq)})`,
-        seq,
-      ),
-    );
-  }
-  const name = recordingNamedBy(event);
-  const current = before.current;
-
-  if (NAMING_TYPES.has(event.type)) {
-    if (event.recording === undefined) {
-      out.push(violation('EVENT_NAMES_ITS_RECORDING', `${event.type} names no recording`, seq));
-    } else if (
-      (event.type === 'RecordingStarted' || event.type === 'RecordingImported') &&
-      event.recording !== event.data.name
-    ) {
-      out.push(
-        violation(
-          'EVENT_NAMES_ITS_RECORDING',
-          `${event.type} names ${event.recording} but carries ${event.data.name}`,
-          seq,
-        ),
-      );
-    }
-  }
-  if (name !== undefined && lookup(before.names, name) === 'deleted') {
-    out.push(violation('NO_EVENT_AFTER_DELETE', `${event.type} names ${name}, deleted earlier`, seq));
-  }
-
-  switch (event.type) {
-    case 'RecordingStarted':
-    case 'RecordingImported': {
-      if (event.type === 'RecordingStarted' && current !== undefined) {
-        out.push(violation('ONE_ACTIVE_RECORDING', `${event.data.name} started while ${current.name} is active`, seq));
-      }
-      const status = lookup(before.names, event.data.name);
-      if (status !== undefined)
-        out.push(violation('NAME_NEVER_REUSED', `${event.type} reuses name ${event.data.name} (${status})`, seq));
-      if (event.type === 'RecordingImported' && !isCount(event.data.qmdlSizeBytes)) {
-        out.push(violation('TOTALS_ARE_COUNTS', `imported qmdlSizeBytes = ${String(event.data.qmdlSizeBytes)}`, seq));
-      }
-      break;
-    }
-    case 'RecordingDataAppended':
-    case 'RecordingStopped': {
-      const stopping = event.type === 'RecordingStopped';
-      // Mirrors evolve: a stop without a name stops the active recording; data without one is ignored.
-      const applies =
-        current !== undefined && (event.recording === current.name || (stopping && event.recording === undefined));
-      if (!applies || current === undefined) {
-        out.push(
-          violation(
-            stopping ? 'STOP_NAMES_ACTIVE' : 'DATA_NAMES_ACTIVE',
-            `${event.type} names ${String(event.recording)} but the active recording is ${current?.name ?? 'none'}`,
-            seq,
-          ),
-        );
-      } else {
-        checkTotals(event.data, current, seq, out);
-      }
-      break;
-    }
-    case 'RecordingAnalysisStarted':
-    case 'RecordingAnalysisFinding':
-    case 'RecordingAnalysisCompleted':
-      out.push(...checkAnalysisEvent(event, seq));
-      if (name !== undefined && lookup(before.names, name) === undefined) {
-        out.push(violation('UNKNOWN_RECORDING', `${event.type} names ${name}, never issued`, seq));
-      }
-      break;
-    case 'RecordingDeleted':
-    case 'RecordingUploaded':
-    case 'RecordingDamaged':
-      if (name !== undefined && lookup(before.names, name) === undefined) {
-        out.push(violation('UNKNOWN_RECORDING', `${event.type} names ${name}, never issued`, seq));
-      }
-      if (event.type === 'RecordingDeleted' && current !== undefined && current.name === name) {
-        out.push(
-          violation('DELETE_STOPS_FIRST', `active recording ${name} deleted without RecordingStopped first`, seq),
-        );
-      }
-      break;
-    case 'StoreCreated':
-      if (before.storeId !== undefined)
-        out.push(violation('STORE_CREATED_ONCE', `store ${before.storeId} created again`, seq));
-      break;
-    case 'MigrationApplied':
-      if (lookup(before.migrations, event.data.id) !== undefined) {
-        out.push(violation('MIGRATION_APPLIED_ONCE', `migration ${event.data.id} applied again`, seq));
-      }
-      break;
-    case 'ServiceStarted':
-    case 'ServiceStopped':
-    case 'ClockOffsetSet':
-    case 'GpsFixRecorded':
-    case 'ConfigChanged':
-      break;
-    case 'SignInsFailed':
-      if (
-        !isCount(event.data.count) ||
-        event.data.count < 1 ||
-        !isCount(event.data.throttled) ||
-        event.data.throttled > event.data.count
-      ) {
-        out.push(
-          violation(
-            'SIGN_IN_FAILURES_COUNTED',
-            `SignInsFailed counts ${String(event.data.count)} failures (${String(event.data.throttled)} throttled): a report counts at least one, at most all throttled`,
-            seq,
-          ),
-        );
-      }
-      break;
-    default: {
-      const unknown: never = event;
-      void unknown;
-    }
-  }
-  return out;
+  return ledgerDecider.checkTransition(before, event, after);
 }
 
 /** The outcome of replaying a history with every check on. */
@@ -392,9 +64,10 @@ export interface HistoryChecker {
 /**
  * A checker starting at `state` (assumed checked). Each step folds the event in
  * place (`createFold`), runs `checkTransition` against what the step read of the
- * state before it ({@link transitionBefore}), and the state rules for the
- * recordings the step touched (its own, and the active one before and after):
- * a sound state stays sound elsewhere, since a step changes no other recording.
+ * state before it ({@link transitionBefore}), and every slice's state rules for
+ * what the step touched (for the recordings slice: the event's recording and
+ * the active one before and after): a sound state stays sound elsewhere, since
+ * a step changes nothing else.
  * Replaying 1M events over 10,000 recordings no longer copies and re-checks
  * every recording at every start and stop.
  *
@@ -409,10 +82,7 @@ export function createHistoryChecker(state: QmdlStoreState = initialState()): Hi
       const before = transitionBefore(fold.peek(), event);
       fold.apply(event);
       const after = fold.peek();
-      return [
-        ...checkTransition(before, event, after),
-        ...checkInvariantsOf(after, touchedNames(event, before.current?.name, after.current?.name)),
-      ];
+      return [...checkTransition(before, event, after), ...ledgerDecider.checkStep(after, event, before)];
     },
     result: () => fold.result(),
     peek: () => fold.peek(),

@@ -1,4 +1,4 @@
-import type { GpsMode } from './events';
+import type { GpsMode } from './recordings.events';
 import { compareRecordingsByStart } from './naming';
 import type { QmdlStoreState, RecordingEntry } from './state';
 

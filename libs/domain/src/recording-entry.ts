@@ -1,4 +1,4 @@
-import type { EventDataMap, RecordingTotals } from './events';
+import type { RecordingsEventDataMap, RecordingTotals } from './recordings.events';
 import type { RecordingEntry } from './state';
 
 /**
@@ -31,7 +31,7 @@ export function totalsOf(entry: RecordingEntry): RecordingTotals {
 }
 
 /** The entry a RecordingStarted creates: empty totals. */
-export function entryFromStarted(data: EventDataMap['RecordingStarted']): RecordingEntry {
+export function entryFromStarted(data: RecordingsEventDataMap['RecordingStarted']): RecordingEntry {
   return compact({
     name: data.name,
     startTime: data.startTime,
@@ -51,7 +51,7 @@ export function entryFromStarted(data: EventDataMap['RecordingStarted']): Record
  * size and container count are unknown (Rayhunter's manifest does not keep
  * them), so they start at 0.
  */
-export function entryFromImported(data: EventDataMap['RecordingImported']): RecordingEntry {
+export function entryFromImported(data: RecordingsEventDataMap['RecordingImported']): RecordingEntry {
   return compact({
     name: data.name,
     startTime: data.startTime,

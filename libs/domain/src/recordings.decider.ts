@@ -1,58 +1,60 @@
-import { decideAnalysis } from './analysis.decider';
-import type { Command, Refusal, RefusalCode } from './commands';
-import { LedgerError } from './errors';
-import type { DecidedEvent, DeleteReason, RecordingTotals, StopReason } from './events';
+import type { CommandOf, RefusalCode } from './commands';
+import { invariantBroken, type Decision } from './decider';
+import type { RecordingsCommandDataMap } from './recordings.commands';
+import type { DeleteReason, RecordingTotals, StopReason } from './recordings.events';
+import type { RecordingsEvent } from './recordings.evolve';
 import { compareRecordingsByStart, isRecordingName, lookup, nextFreeName } from './naming';
 import { compact, isCount, totalsOf } from './recording-entry';
 import { keepUnchangedSecrets, rayhunterConfigProblems } from './rayhunter-config';
 import { canFormatRfc3339, formatRfc3339, parseRfc3339 } from './rfc3339';
-import type { QmdlStoreState, RecordingEntry } from './state';
+import type { RecordingEntry, RecordingsState } from './state';
 
-/** What `decide` answers: the events to append (possibly none), or a typed refusal. */
-export type Decision = { ok: true; events: DecidedEvent[] } | { ok: false; refusal: Refusal };
+/** A command of the recordings slice. */
+export type RecordingsCommand = CommandOf<RecordingsCommandDataMap>;
+
+type RecordingsDecision = Decision<RecordingsEvent>;
 
 /** ±10 years, in seconds: a clock offset beyond this is a typo, not a clock. */
 export const MAX_CLOCK_OFFSET_SECONDS = 10 * 365.25 * 86_400;
 
-function accept(...events: DecidedEvent[]): Decision {
+function accept(...events: RecordingsEvent[]): RecordingsDecision {
   return { ok: true, events };
 }
 
-function refuse(code: RefusalCode, message: string, details?: Record<string, unknown>): Decision {
+function refuse(code: RefusalCode, message: string, details?: Record<string, unknown>): RecordingsDecision {
   return { ok: false, refusal: compact({ code, message, details }) };
 }
 
-function stopped(current: RecordingEntry, reason: StopReason, detail?: string): DecidedEvent {
+function stopped(current: RecordingEntry, reason: StopReason, detail?: string): RecordingsEvent {
   return { type: 'RecordingStopped', recording: current.name, data: compact({ reason, detail, ...totalsOf(current) }) };
 }
 
-function deleted(name: string, reason: DeleteReason): DecidedEvent {
+function deleted(name: string, reason: DeleteReason): RecordingsEvent {
   return { type: 'RecordingDeleted', recording: name, data: { reason } };
 }
 
 /** The recording named `name` that is live (active or finished), if any. */
-function liveRecording(state: QmdlStoreState, name: string): RecordingEntry | undefined {
+function liveRecording(state: RecordingsState, name: string): RecordingEntry | undefined {
   if (state.current !== undefined && state.current.name === name) return state.current;
   return lookup(state.entries, name);
 }
 
 /**
- * O(1) checks of what every decision relies on. A state that fails them was not
- * built by `evolve` from a valid history (or was edited): deciding on it could
- * only make things worse, so this is the one place `decide` throws.
+ * O(1) checks of what every decision relies on (run before every command, of
+ * every slice). A state that fails them was not built by `evolve` from a valid
+ * history (or was edited): deciding on it could only make things worse, so
+ * this is the one place `decide` throws.
  */
-function assertDecidable(state: QmdlStoreState): void {
+export function assertRecordingsDecidable(state: RecordingsState): void {
   const current = state.current;
   if (current === undefined) return;
   if (lookup(state.entries, current.name) !== undefined) {
-    throw new LedgerError('INVARIANT_BROKEN', `active recording ${current.name} is also a finished entry`, {
-      details: { rule: 'ACTIVE_NOT_IN_ENTRIES', name: current.name },
+    invariantBroken('ACTIVE_NOT_IN_ENTRIES', `active recording ${current.name} is also a finished entry`, {
+      name: current.name,
     });
   }
   if (lookup(state.names, current.name) !== 'live') {
-    throw new LedgerError('INVARIANT_BROKEN', `active recording ${current.name} is not a live name`, {
-      details: { rule: 'ACTIVE_NAME_LIVE', name: current.name },
-    });
+    invariantBroken('ACTIVE_NAME_LIVE', `active recording ${current.name} is not a live name`, { name: current.name });
   }
 }
 
@@ -75,17 +77,16 @@ function invalidTotals(totals: RecordingTotals, current: RecordingEntry): string
 }
 
 /**
- * Decides what `command` means in `state`: the events to append atomically, in
- * order, or a typed refusal with a stable code. Pure: time, ids and offsets come
- * inside the command.
+ * Decides what a recordings command means in `state`: the events to append
+ * atomically, in order, or a typed refusal with a stable code. Pure: time, ids
+ * and offsets come inside the command. The ledger's `decide` (every slice's
+ * commands) runs {@link assertRecordingsDecidable} first.
  *
- * @throws LedgerError `INVARIANT_BROKEN` only when `state` itself is broken.
  * @example
- * const decision = decide({ type: 'StopRecording', data: { reason: 'requested' } }, state);
+ * const decision = decideRecordings({ type: 'StopRecording', data: { reason: 'requested' } }, state);
  * if (decision.ok) await log.append(decision.events); else throw toHttp(decision.refusal.code);
  */
-export function decide(command: Command, state: QmdlStoreState): Decision {
-  assertDecidable(state);
+export function decideRecordings(command: RecordingsCommand, state: RecordingsState): RecordingsDecision {
   switch (command.type) {
     case 'CreateStore':
       if (state.storeId !== undefined) {
@@ -98,7 +99,7 @@ export function decide(command: Command, state: QmdlStoreState): Decision {
 
     case 'StartService': {
       const { bootId, version, pid, source } = command.data;
-      const events: DecidedEvent[] = [
+      const events: RecordingsEvent[] = [
         {
           type: 'ServiceStarted',
           data: compact({ bootId, version, pid, source, previousShutdownClean: state.runningBootId === undefined }),
@@ -110,7 +111,7 @@ export function decide(command: Command, state: QmdlStoreState): Decision {
     }
 
     case 'StopService': {
-      const events: DecidedEvent[] = [];
+      const events: RecordingsEvent[] = [];
       if (state.current !== undefined) events.push(stopped(state.current, 'shutdown'));
       events.push({
         type: 'ServiceStopped',
@@ -131,7 +132,7 @@ export function decide(command: Command, state: QmdlStoreState): Decision {
           },
         );
       }
-      const events: DecidedEvent[] = [];
+      const events: RecordingsEvent[] = [];
       if (state.current !== undefined) events.push(stopped(state.current, 'restarted'));
       // The active recording's name is in `names` too, so a restart in the same second steps past it.
       const name = nextFreeName(state.names, atMs);
@@ -169,7 +170,7 @@ export function decide(command: Command, state: QmdlStoreState): Decision {
     }
 
     case 'DeleteAllRecordings': {
-      const events: DecidedEvent[] = [];
+      const events: RecordingsEvent[] = [];
       const all = Object.values(state.entries);
       if (state.current !== undefined) {
         events.push(stopped(state.current, 'all-deleted'));
@@ -372,11 +373,6 @@ export function decide(command: Command, state: QmdlStoreState): Decision {
         return refuse('MIGRATION_ALREADY_APPLIED', `migration ${id} is already applied`, { id, name: applied });
       return accept({ type: 'MigrationApplied', data: { id, name } });
     }
-
-    case 'StartRecordingAnalysis':
-    case 'RecordAnalysisFindings':
-    case 'CompleteRecordingAnalysis':
-      return decideAnalysis(command, state);
 
     default: {
       const unknown: never = command;

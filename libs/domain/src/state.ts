@@ -1,5 +1,5 @@
-import type { RecordingAnalysis } from './analysis.events';
-import type { GpsFixSource, GpsMode } from './events';
+import type { AnalysisState } from './analysis.evolve';
+import type { GpsFixSource, GpsMode } from './recordings.events';
 
 /** One recording as the QmdlStore knows it (Rayhunter's manifest entry, plus our totals). */
 export interface RecordingEntry {
@@ -25,13 +25,10 @@ export interface RecordingEntry {
 }
 
 /**
- * The QmdlStore read model. Plain JSON-able data so it can be persisted with the
- * sequence it reflects. `current` is held apart from `entries` so that a data
- * event costs O(1) whatever the number of recordings.
+ * The recordings slice's state. `current` is held apart from `entries` so that
+ * a data event costs O(1) whatever the number of recordings.
  */
-export interface QmdlStoreState {
-  /** Sequence of the last event applied (0 = empty log). */
-  readonly seq: number;
+export interface RecordingsState {
   readonly storeId?: string;
   readonly formatVersion?: number;
   /** Finished (not active, not deleted) recordings, keyed by name. */
@@ -56,11 +53,22 @@ export interface QmdlStoreState {
   readonly bootCount: number;
   readonly uncleanShutdowns: number;
   readonly migrations: Readonly<Record<string, string>>;
+}
+
+/** Where in the log a state is: kept by the composition of the slices, for every event whatever its slice. */
+export interface LogPosition {
+  /** Sequence of the last event applied (0 = empty log). */
+  readonly seq: number;
   /** Adjusted time of the last event applied. */
   readonly lastEventTime?: string;
-  /** Analysis slice: per live recording, its running and last completed analysis (absent until the first analysis event). */
-  readonly analyses?: Readonly<Record<string, RecordingAnalysis>>;
 }
+
+/**
+ * The QmdlStore read model: the log position and every slice's state, side by
+ * side at the top level (slices own disjoint keys; see `ledger.slices.ts`).
+ * Plain JSON-able data so it can be persisted with the sequence it reflects.
+ */
+export interface QmdlStoreState extends LogPosition, RecordingsState, AnalysisState {}
 
 /** An invariant violation found by `checkInvariants` / `checkTransition`. */
 export interface InvariantViolation {

@@ -6,6 +6,7 @@ import {
   checkTransition,
   evolve,
   initialState,
+  LEDGER_SLICES,
   type Command,
   type LedgerEvent,
   type QmdlStoreState,
@@ -19,7 +20,14 @@ import type { CommandContext } from './ledger';
 const context = (n: number): CommandContext => ({ actor: { kind: 'cli' }, correlationId: `c-${n}` });
 
 function newProcessor(log: EventLog, clock: () => number): CommandProcessor {
-  return new CommandProcessor({ log, initialState: initialState(), bootId: 'boot-1', appVersion: 'test', clock });
+  return new CommandProcessor({
+    log,
+    slices: LEDGER_SLICES,
+    initialState: initialState(),
+    bootId: 'boot-1',
+    appVersion: 'test',
+    clock,
+  });
 }
 
 async function assertHistoryValid(log: EventLog, live: QmdlStoreState): Promise<void> {
@@ -173,6 +181,7 @@ describe('CommandProcessor', () => {
     const log = await MemoryEventLog.open();
     const processor = new CommandProcessor({
       log,
+      slices: LEDGER_SLICES,
       initialState: initialState(),
       bootId: 'b',
       appVersion: 't',

@@ -1,10 +1,10 @@
 import { Subject } from 'rxjs';
 import {
-  decide,
-  evolve,
-  EVENT_SCHEMA_VERSIONS,
+  composeSlices,
   LedgerError,
+  type AnySlice,
   type Command,
+  type ComposedDecider,
   type DecidedEvent,
   type LedgerEvent,
   type NewEvent,
@@ -35,6 +35,12 @@ export interface CommandEffects {
 
 export interface CommandProcessorOptions {
   readonly log: EventLog;
+  /**
+   * The deciders it runs, one per slice (the ledger's are `LEDGER_SLICES`):
+   * each command goes to the slice that decides its type, each event to the
+   * slices that apply it. See `composeSlices` in the domain.
+   */
+  readonly slices: readonly AnySlice[];
   readonly initialState: QmdlStoreState;
   readonly bootId: string;
   readonly appVersion: string;
@@ -103,6 +109,7 @@ export class CommandProcessor {
   private idle: Promise<void> = Promise.resolve();
   private markIdle: () => void = () => undefined;
   private state: QmdlStoreState;
+  private readonly decider: ComposedDecider<QmdlStoreState, Command, DecidedEvent>;
   private readonly events$ = new Subject<LedgerEvent>();
   readonly stats: ProcessorStats = {
     commits: 0,
@@ -115,6 +122,7 @@ export class CommandProcessor {
 
   constructor(private readonly options: CommandProcessorOptions) {
     this.state = options.initialState;
+    this.decider = composeSlices(options.slices);
   }
 
   /** Events as they are committed, in order. */
@@ -255,7 +263,7 @@ export class CommandProcessor {
         outcomes.push({ refusal });
         continue;
       }
-      const decision = decide(command, provisional);
+      const decision = this.decider.decide(command, provisional);
       if (!decision.ok) {
         outcomes.push({ refusal: decision.refusal });
         continue;
@@ -277,7 +285,7 @@ export class CommandProcessor {
       }
       for (const event of mine) {
         // Provisional sequences: the processor is the only writer, so the append lands exactly here (checked by expectedSeq).
-        provisional = evolve(provisional, { ...event, seq: nextSeq++, prev: '', hash: '' } as LedgerEvent);
+        provisional = this.decider.evolve(provisional, { ...event, seq: nextSeq++ });
       }
       events.push(...mine);
       outcomes.push({ events: mine.length });
@@ -316,10 +324,13 @@ export class CommandProcessor {
   }
 
   private envelope(event: DecidedEvent, context: CommandContext, state: QmdlStoreState, nowMs: number): NewEvent {
+    const v = this.decider.eventVersions[event.type];
+    // Unreachable through the types (a slice declares a version for every event it decides); a TypeError rejects the job.
+    if (v === undefined) throw new TypeError(`no slice declares a schema version for ${event.type}`);
     const adjusted = nowMs + state.clockOffsetSeconds * 1000;
     return {
       type: event.type,
-      v: EVENT_SCHEMA_VERSIONS[event.type],
+      v,
       time: new Date(adjusted).toISOString(),
       systemTime: new Date(nowMs).toISOString(),
       ...(event.recording === undefined ? {} : { recording: event.recording }),

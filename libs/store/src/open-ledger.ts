@@ -31,7 +31,7 @@ import { Recorder } from './recorder';
 import { RecordingFiles } from './recording-files';
 import { reconcileAtStartup, type RecoveryReport } from './startup-recovery';
 import { runReactor, type Reactor, type ReactorDefinition, type ReactorStatus } from './reactor';
-import { initialState } from '@ledger/domain';
+import { initialState, LEDGER_SLICES } from '@ledger/domain';
 
 /**
  * The version of the data directory's layout (the event log in `ledger/`, the
@@ -99,6 +99,7 @@ export async function openLedger(options: OpenLedgerOptions): Promise<OpenedLedg
     let recorder: Recorder | undefined;
     const processor: CommandProcessor = new CommandProcessor({
       log,
+      slices: LEDGER_SLICES,
       initialState: projection.state(),
       bootId,
       appVersion: options.appVersion,

@@ -1,4 +1,4 @@
-import { initialState } from '@ledger/domain';
+import { initialState, LEDGER_SLICES } from '@ledger/domain';
 import { MemoryEventLog } from '@ledger/event-log';
 import { CommandProcessor } from './command-processor';
 import {
@@ -17,6 +17,7 @@ async function logWithHistory(): Promise<{ log: MemoryEventLog; processor: Comma
   let now = 1_700_000_000_000;
   const processor = new CommandProcessor({
     log,
+    slices: LEDGER_SLICES,
     initialState: initialState(),
     bootId: 'b',
     appVersion: 't',

@@ -1,8 +1,8 @@
 import type { Command, RefusalCode } from '../commands';
 import { isLedgerError } from '../errors';
 import type { DecidedEvent } from '../events';
-import { decide, type Decision } from '../recordings.decider';
-import { evolve, initialState, type EvolvableEvent } from '../recordings.evolve';
+import type { Decider, Decision } from '../decider';
+import { decide, evolve, initialState, type EvolvableEvent } from '../ledger.slices';
 import type { QmdlStoreState } from '../state';
 
 /**
@@ -20,11 +20,8 @@ import type { QmdlStoreState } from '../state';
  *   .then([{ type: 'RecordingStopped', recording: '1717236000', data: { reason: 'requested', qmdlSizeBytes: 0, uncompressedBytes: 0, containers: 0 } }]);
  */
 
-export interface Decider<TState = QmdlStoreState> {
-  readonly decide: (command: Command, state: TState) => Decision;
-  readonly evolve: (state: TState, event: EvolvableEvent) => TState;
-  readonly initialState: () => TState;
-}
+/** The decider a specification runs: emmett's shape over the ledger's commands and events. */
+export type SpecifiedDecider<TState = QmdlStoreState> = Decider<TState, Command, DecidedEvent, EvolvableEvent>;
 
 /** A given event: a decided event (its `seq` follows the previous one) or one with its own `seq`/`time`. */
 export type GivenEvent = DecidedEvent & { readonly seq?: number; readonly time?: string };
@@ -46,7 +43,7 @@ export interface DeciderThen<TState> {
   /** `decide` threw a LedgerError with this code (only for broken states). */
   thenThrows(code: string): void;
   /** The decision itself, for assertions the helpers above do not cover. */
-  decision(): Decision;
+  decision(): Decision<DecidedEvent>;
   /** The state after the given events. */
   readonly state: TState;
 }
@@ -83,10 +80,10 @@ function fail(what: string, expected: unknown, actual: unknown): never {
   throw new DeciderSpecificationError(`${what}\nexpected: ${show(expected)}\nactual:   ${show(actual)}`);
 }
 
-function whenFor<TState>(decider: Decider<TState>, state: TState): DeciderGiven<TState> {
+function whenFor<TState>(decider: SpecifiedDecider<TState>, state: TState): DeciderGiven<TState> {
   return {
     when(command: Command): DeciderThen<TState> {
-      const run = (): Decision => decider.decide(command, state);
+      const run = (): Decision<DecidedEvent> => decider.decide(command, state);
       const accepted = (): DecidedEvent[] => {
         const decision = run();
         if (!decision.ok) fail(`${command.type} was refused`, 'events', decision.refusal);
@@ -110,7 +107,7 @@ function whenFor<TState>(decider: Decider<TState>, state: TState): DeciderGiven<
             fail(`${command.type} was refused with another code`, code, decision.refusal);
         },
         thenThrows(code) {
-          let decision: Decision;
+          let decision: Decision<DecidedEvent>;
           try {
             decision = run();
           } catch (error) {
@@ -124,9 +121,9 @@ function whenFor<TState>(decider: Decider<TState>, state: TState): DeciderGiven<
   };
 }
 
-/** A given/when/then specification for `decider` (the recordings decider by default). */
+/** A given/when/then specification for `decider` (the ledger's, every slice composed, by default). */
 export function deciderSpecification<TState = QmdlStoreState>(
-  decider: Decider<TState> = { decide, evolve, initialState } as unknown as Decider<TState>,
+  decider: SpecifiedDecider<TState> = { decide, evolve, initialState } as unknown as SpecifiedDecider<TState>,
 ): DeciderSpecification<TState> {
   return {
     given(events = []) {

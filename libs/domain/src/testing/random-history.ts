@@ -1,9 +1,10 @@
 import type { Command } from '../commands';
-import { decide, type Decision } from '../recordings.decider';
+import type { Decision } from '../decider';
+import type { DecidedEvent } from '../events';
 import { isLedgerError } from '../errors';
-import type { StopReason } from '../events';
+import type { StopReason } from '../recordings.events';
 import type { QmdlStoreState } from '../state';
-import { evolve, initialState, type EvolvableEvent } from '../recordings.evolve';
+import { decide, evolve, initialState, type EvolvableEvent } from '../ledger.slices';
 import { T0 } from './recording-events.fixtures';
 import { mulberry32 as prng } from '../mulberry32';
 
@@ -196,7 +197,7 @@ export function randomHistory(
       continue;
     }
     const command = randomCommand(random, state, clock, step);
-    let decision: Decision;
+    let decision: Decision<DecidedEvent>;
     try {
       decision = decide(command, state);
     } catch (error) {

@@ -1,4 +1,5 @@
-import type { DecidedEvent, RecordingTotals, StopReason } from '../events';
+import type { DecidedEvent } from '../events';
+import type { RecordingTotals, StopReason } from '../recordings.events';
 import { formatRfc3339 } from '../rfc3339';
 
 /**

@@ -1,0 +1,22 @@
+import type { AnalysisCompletedData, AnalysisFindingData, AnalysisStartedData } from './analysis.events';
+
+/** The analysis slice's commands, as the analysis reactor issues them. */
+export interface AnalysisCommandDataMap {
+  /** Begin an analysis of a live recording. */
+  StartRecordingAnalysis: AnalysisStartedData & { readonly name: string };
+  /** Record the coalesced findings of the windows up to `through` (a multiple of FINDING_WINDOW_PACKETS, or the last packet at the end). */
+  RecordAnalysisFindings: {
+    readonly name: string;
+    readonly analysisId: string;
+    readonly through: number;
+    readonly findings: readonly AnalysisFindingData[];
+  };
+  CompleteRecordingAnalysis: AnalysisCompletedData & { readonly name: string };
+}
+
+/** Every analysis command type: the keys name the commands the analysis slice decides. */
+export const ANALYSIS_COMMAND_TYPES = {
+  StartRecordingAnalysis: true,
+  RecordAnalysisFindings: true,
+  CompleteRecordingAnalysis: true,
+} as const satisfies Record<keyof AnalysisCommandDataMap, true>;
