@@ -62,11 +62,7 @@ function findingProblem(finding: AnalysisFindingData, through: number): string |
  * it already recorded are refused with ANALYSIS_FINDINGS_RECORDED, so a
  * resumed run cannot record a finding twice.
  */
-export function decideAnalysis(
-  command: AnalysisCommand,
-  state: AnalysisState,
-  reads: AnalysisReads,
-): AnalysisDecision {
+export function decideAnalysis(command: AnalysisCommand, state: AnalysisState, reads: AnalysisReads): AnalysisDecision {
   const name = command.data.name;
   const details = { name, analysisId: command.data.analysisId };
   if (lookup(reads.names, name) !== 'live')

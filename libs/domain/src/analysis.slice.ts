@@ -25,14 +25,14 @@ export const analysisSlice: Slice<
   AnalysisFollowedEvent,
   AnalysisBefore
 > = {
-    name: 'analysis',
-    commandTypes: ANALYSIS_COMMAND_TYPES,
-    eventVersions: ANALYSIS_EVENT_VERSIONS,
-    follows: { RecordingDeleted: true },
-    initialState: () => ({}),
-    decide: decideAnalysis,
-    apply: applyAnalysisEvent,
-    stateRules: [],
-    transitionRules: ANALYSIS_TRANSITION_RULES,
-    checkTransition: checkAnalysisTransition,
-  };
+  name: 'analysis',
+  commandTypes: ANALYSIS_COMMAND_TYPES,
+  eventVersions: ANALYSIS_EVENT_VERSIONS,
+  follows: { RecordingDeleted: true },
+  initialState: () => ({}),
+  decide: decideAnalysis,
+  apply: applyAnalysisEvent,
+  stateRules: [],
+  transitionRules: ANALYSIS_TRANSITION_RULES,
+  checkTransition: checkAnalysisTransition,
+};

@@ -122,7 +122,11 @@ export interface Slice<
   /** Violations of its state rules in the whole state. O(state). */
   checkState?(state: TState & TReads & LogPosition): InvariantViolation[];
   /** Its state rules a step can have broken: those about what `event` touched (`before`: what the step read). */
-  checkStep?(after: TState & TReads & LogPosition, event: AnyEvent, before: TBefore & LogPosition): InvariantViolation[];
+  checkStep?(
+    after: TState & TReads & LogPosition,
+    event: AnyEvent,
+    before: TBefore & LogPosition,
+  ): InvariantViolation[];
 }
 
 /** A slice of any types, as the list the ledger composes holds it. */

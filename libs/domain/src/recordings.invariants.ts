@@ -206,11 +206,7 @@ function checkTotals(totals: RecordingTotals, current: RecordingEntry, seq: numb
 export type RecordingsBefore = Pick<RecordingsState, 'current' | 'storeId' | 'names' | 'migrations'>;
 
 /** The names a step can change the entry or status of: the event's recording, and the active one before and after. */
-function touchedNames(
-  event: AnyEvent,
-  beforeActive: string | undefined,
-  afterActive: string | undefined,
-): Set<string> {
+function touchedNames(event: AnyEvent, beforeActive: string | undefined, afterActive: string | undefined): Set<string> {
   const touched = new Set<string>();
   for (const name of [recordingNamedBy(event), beforeActive, afterActive]) if (name !== undefined) touched.add(name);
   return touched;
@@ -365,8 +361,11 @@ export function checkRecordingsTransition(before: RecordingsBefore, event: AnyEv
   return out;
 }
 
-
 /** The recordings state rules a step can have broken: those of the recordings it touched (its own, the active one before and after). */
-export function checkRecordingsStep(after: CheckedState, event: AnyEvent, before: RecordingsBefore): InvariantViolation[] {
+export function checkRecordingsStep(
+  after: CheckedState,
+  event: AnyEvent,
+  before: RecordingsBefore,
+): InvariantViolation[] {
   return checkInvariantsOf(after, touchedNames(event, before.current?.name, after.current?.name));
 }

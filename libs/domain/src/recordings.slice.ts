@@ -21,7 +21,14 @@ import type { RecordingsState } from './state';
  * know that a recording exists, and its transition check sees every event:
  * no event of any slice names a deleted recording.
  */
-export const recordingsSlice: Slice<RecordingsState, RecordingsCommand, RecordingsEvent, object, never, RecordingsBefore> = {
+export const recordingsSlice: Slice<
+  RecordingsState,
+  RecordingsCommand,
+  RecordingsEvent,
+  object,
+  never,
+  RecordingsBefore
+> = {
   name: 'recordings',
   commandTypes: RECORDINGS_COMMAND_TYPES,
   eventVersions: RECORDINGS_EVENT_VERSIONS,

@@ -1,5 +1,12 @@
 import { SEVERITIES, type Severity } from '@ledger/analysis';
-import { LEDGER_EVENT_TYPES, LedgerError, parseRfc3339, unknownEventTypes, type StoredEvent } from '@ledger/domain';
+import {
+  LEDGER_EVENT_TYPES,
+  LedgerError,
+  parseRfc3339,
+  unknownEventTypes,
+  type AnalysisEventDataMap,
+  type StoredEvent,
+} from '@ledger/domain';
 import type { EventFilter, PageOptions } from '@ledger/event-log';
 import { parseRecordingName } from './recording-name';
 
@@ -18,8 +25,17 @@ export interface EventQuery {
   readonly severity?: Severity;
 }
 
+/** Whether each analysis event carries a severity: every analysis event type is named, so a new one must be placed. */
+const CARRIES_SEVERITY = {
+  RecordingAnalysisStarted: false,
+  RecordingAnalysisFinding: true,
+  RecordingAnalysisCompleted: true,
+} as const satisfies Record<keyof AnalysisEventDataMap, boolean>;
+
 /** The event types that carry a severity (see {@link eventSeverity}). */
-export const SEVERITY_EVENT_TYPES: readonly string[] = ['RecordingAnalysisFinding', 'RecordingAnalysisCompleted'];
+export const SEVERITY_EVENT_TYPES: readonly string[] = Object.entries(CARRIES_SEVERITY)
+  .filter(([, carries]) => carries)
+  .map(([type]) => type);
 
 const rank = (severity: unknown): number => SEVERITIES.indexOf(severity as Severity);
 
