@@ -552,6 +552,21 @@ describe('RecordGpsFix', () => {
   ])('refuses lat %p, lon %p with INVALID_GPS_FIX', (lat, lon) => {
     spec.given([]).when({ type: 'RecordGpsFix', data: { lat, lon } }).thenRefused('INVALID_GPS_FIX');
   });
+  it.each([['yesterday'], ['2024-13-01T00:00:00Z'], [`2024-01-01T00:00:00${'0'.repeat(60)}Z`], [1700000000]])(
+    'refuses a fix time %p that is not an RFC 3339 time with INVALID_GPS_FIX',
+    (fixTime) => {
+      spec
+        .given([])
+        .when({ type: 'RecordGpsFix', data: { lat: 0, lon: 0, fixTime: fixTime as string } })
+        .thenRefused('INVALID_GPS_FIX');
+    },
+  );
+  it('records a fix with its RFC 3339 fix time', () => {
+    spec
+      .given([])
+      .when({ type: 'RecordGpsFix', data: { lat: 1, lon: 2, fixTime: '2024-01-01T00:00:00Z' } })
+      .then([{ type: 'GpsFixRecorded', data: { lat: 1, lon: 2, fixTime: '2024-01-01T00:00:00Z', source: 'api' } }]);
+  });
 });
 
 describe('ChangeConfig', () => {

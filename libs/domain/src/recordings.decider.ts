@@ -316,11 +316,12 @@ export function decideRecordings(command: RecordingsCommand, state: RecordingsSt
         lon >= -180 &&
         lon <= 180;
       if (!valid)
-        return refuse(
-          'INVALID_GPS_FIX',
-          `lat must be in [-90, 90] and lon in [-180, 180], got ${String(lat)}, ${String(lon)}`,
-          { lat, lon },
-        );
+        return refuse('INVALID_GPS_FIX', 'lat must be a number in [-90, 90] and lon in [-180, 180]', { lat, lon });
+      if (
+        fixTime !== undefined &&
+        (typeof fixTime !== 'string' || fixTime.length > 64 || parseRfc3339(fixTime) === undefined)
+      )
+        return refuse('INVALID_GPS_FIX', 'fix_time must be an RFC 3339 time', { fixTime });
       return accept(
         compact({
           type: 'GpsFixRecorded' as const,

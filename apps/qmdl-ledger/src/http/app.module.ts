@@ -2,17 +2,21 @@ import { type DynamicModule, Inject, Logger, Module, type OnApplicationShutdown 
 import { APP_GUARD } from '@nestjs/core';
 import type { Ledger } from '@ledger/store';
 import { AdminController } from './admin.controller';
+import { AnalysisController } from './analysis.controller';
 import { AuthController } from './auth.controller';
 import { AuthGuard } from './auth.guard';
 import { AuthService } from './auth.service';
 import { CommandRunner } from './command-runner.service';
+import { DeviceController } from './device.controller';
+import { DownloadsController } from './downloads.controller';
 import { DownloadsService } from './downloads.service';
 import { EventStreams } from './event-stream.service';
 import { EventsController } from './events.controller';
 import { HealthController } from './health.controller';
 import type { HttpConfig } from './http-config';
+import { ManifestService } from './manifest.service';
 import { MetricsController } from './metrics.controller';
-import { RayhunterController } from './rayhunter.controller';
+import { RecordingsController } from './recordings.controller';
 import { SignInThrottle } from './sign-in-throttle';
 import { ReactorsController } from './reactors.controller';
 import { ShippingController } from './shipping.controller';
@@ -47,7 +51,11 @@ export class AppModule {
     return {
       module: AppModule,
       controllers: [
-        RayhunterController,
+        // The Rayhunter daemon's API, by resource (RAYHUNTER.md).
+        RecordingsController,
+        DownloadsController,
+        AnalysisController,
+        DeviceController,
         EventsController,
         AuthController,
         HealthController,
@@ -66,6 +74,7 @@ export class AppModule {
         SignInThrottle,
         CommandRunner,
         DownloadsService,
+        ManifestService,
         EventStreams,
         StreamedDownloads,
         LedgerLifecycle,

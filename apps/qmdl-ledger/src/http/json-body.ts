@@ -65,3 +65,11 @@ export function jsonBodyParser(limit: string, limitBytes: number): Middleware {
     });
   };
 }
+
+/** A plain object body, or INVALID_BODY (body-parser leaves `{}` or undefined for non-JSON requests). */
+export function objectBody(body: unknown): Record<string, unknown> {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+    throw new LedgerError('INVALID_BODY', 'expected a JSON object body (Content-Type: application/json)');
+  }
+  return body as Record<string, unknown>;
+}
