@@ -51,7 +51,7 @@ export class AppModule {
     return {
       module: AppModule,
       controllers: [
-        // The Rayhunter daemon's API, by resource (RAYHUNTER.md).
+        // The original Rayhunter daemon's API (https://github.com/EFForg/rayhunter), by resource.
         RecordingsController,
         DownloadsController,
         AnalysisController,

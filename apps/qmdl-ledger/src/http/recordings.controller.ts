@@ -21,7 +21,7 @@ function single(value: unknown, name: string): string | undefined {
 }
 
 /**
- * The Rayhunter daemon's recordings (RAYHUNTER.md): the manifest, start, stop
+ * The Rayhunter daemon's recordings (https://github.com/EFForg/rayhunter): the manifest, start, stop
  * and delete, with its paths, statuses and text bodies, so its web UI and
  * scripts work unchanged. Refusals are the domain's (`decide`), mapped to
  * statuses by the exception filter.
