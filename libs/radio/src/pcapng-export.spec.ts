@@ -97,6 +97,25 @@ describe('pcapng export', () => {
     for (const chunk of [1, 7, 64]) expect((await exportOf(input, { chunk })).out.equals(whole)).toBe(true);
   });
 
+  it('skips, counted, a message too large for one IPv4 datagram and converts the rest', async () => {
+    // An EMM log carrying 65,500 NAS bytes: a valid diag log (its length is a u16), but 44 header
+    // bytes more make an IPv4 total length past 65,535. It used to throw a RangeError mid-export.
+    const nas = (payload: Buffer): Buffer => Buffer.concat([Buffer.from([1, 0, 0, 0]), payload]);
+    const largest = 0xffff - 20 - 8 - 16;
+    const { out, stats } = await exportOf(
+      Buffer.concat([
+        logFrame(0xb0ec, nas(Buffer.alloc(65_500, 0x41))),
+        logFrame(0xb0ec, nas(Buffer.alloc(largest, 0x42))),
+        capture(1),
+      ]),
+    );
+    const file = readPcapng(out);
+    expect(file.packets).toHaveLength(2);
+    expect(stats.skipped).toEqual({ PAYLOAD_TOO_LARGE: 1 });
+    expect(stats.converted).toBe(2);
+    expect(file.packets[0]?.data.readUInt16BE(2)).toBe(0xffff);
+  });
+
   it('is a valid pcapng with only its headers when nothing converts', async () => {
     const { out, stats } = await exportOf(
       Buffer.concat([logFrame(0xb0c1, Buffer.alloc(10)), Buffer.from('not a frame at all')]),
