@@ -94,6 +94,46 @@ async function tableCoverage(p: Page): Promise<{
   return { rows, groups };
 }
 
+interface GroupRange {
+  oldest: number;
+  newest: number;
+  count: number;
+}
+
+/**
+ * The groups the table must show for one recording, newest first: every run of
+ * two or more of its data appends with no other event between them in the log
+ * (a lone append is a row of its own).
+ */
+function expectedGroups(everything: readonly EventJson[], name: string): GroupRange[] {
+  const runs: GroupRange[] = [];
+  let run: GroupRange | undefined;
+  for (const e of everything) {
+    if (e.type !== 'RecordingDataAppended' || e.recording !== name) run = undefined;
+    else if (run) {
+      run.newest = e.seq;
+      run.count += 1;
+    } else runs.push((run = { oldest: e.seq, newest: e.seq, count: 1 }));
+  }
+  return runs.filter((r) => r.count > 1).reverse();
+}
+
+async function groupsOf(p: Page, name: string): Promise<GroupRange[]> {
+  return (await tableCoverage(p)).groups
+    .filter((g) => g.recording === name)
+    .map(({ oldest, newest, count }) => ({ oldest, newest, count }));
+}
+
+/** Data appends of `name` shown as rows of their own (each alone between other events). */
+async function loneAppends(p: Page, name: string): Promise<number[]> {
+  return p
+    .locator(`[data-testid=events-table] tr[data-testid=event-row][data-type=RecordingDataAppended]:not(.member)`)
+    .evaluateAll(
+      (rows, n) => rows.filter((r) => r.textContent?.includes(n)).map((r) => Number(r.getAttribute('data-seq'))),
+      name,
+    );
+}
+
 beforeAll(async () => {
   const work = temp.make('ledger-admin-findings-');
   // A small flush size gives the replay several data appends to group.
@@ -129,14 +169,13 @@ describe('the admin viewer and the analysis of a real capture', () => {
     await page.screenshot({ path: path.join(ARTIFACTS, 'admin-recordings.png') });
   });
 
+  // The analysis starts while the recording is written (live findings), so before it the row is the current entry's.
   it('as of before the analysis started the same row says "not analysed", while it ran "analysing" — never clean', async () => {
     const started = (await allEvents('type=RecordingAnalysisStarted')).find((e) => e.recording === recording)!;
     const completed = await completedAnalysis(recording);
     const badgeAt = async (seq: number) => {
       await page.goto(`${base}/admin/time-travel?at=${seq}`);
-      const badge = page.locator(
-        `[data-testid=manifest-table] [data-testid=manifest-row][data-name="${recording}"] [data-testid=analysis-badge]`,
-      );
+      const badge = page.locator(`[data-testid=manifest-row][data-name="${recording}"] [data-testid=analysis-badge]`);
       await badge.waitFor({ timeout: 15_000 });
       return { state: await badge.getAttribute('data-state'), text: await badge.textContent() };
     };
@@ -258,33 +297,36 @@ describe('the admin viewer and the analysis of a real capture', () => {
     expect([...offered].sort()).toEqual([...LEDGER_EVENT_TYPES].sort());
   });
 
-  it('data appends of one recording read as one group row whose count is the API’s, and it expands to them', async () => {
+  it('each run of one recording’s data appends reads as one group row, as the API’s log has them, and expands to them', async () => {
     await page.goto(`${base}/admin/`);
     await page.getByTestId('events-status').filter({ hasText: 'end of log' }).waitFor({ timeout: 15_000 });
-    const appends = await allEvents(`type=RecordingDataAppended&recording=${recording}`);
-    expect(appends.length).toBeGreaterThan(1);
-    const { rows, groups } = await tableCoverage(page);
-    const mine = groups.filter((g) => g.recording === recording);
-    expect(mine.reduce((n, g) => n + g.count, 0)).toBe(appends.length);
-    // No data append of it is a row of its own, and every other event of the log is one.
     const everything = await allEvents('');
-    const appendSeqs = new Set(everything.filter((e) => e.type === 'RecordingDataAppended').map((e) => e.seq));
-    expect(rows.filter((s) => appendSeqs.has(s))).toEqual([]);
-    expect(rows.sort((a, b) => a - b)).toEqual(everything.filter((e) => !appendSeqs.has(e.seq)).map((e) => e.seq));
-    for (const g of mine) expect(g.newest - g.oldest + 1).toBe(g.count); // consecutive in the log
+    const appends = everything.filter((e) => e.type === 'RecordingDataAppended' && e.recording === recording);
+    expect(appends.length).toBeGreaterThan(1);
+    const expected = expectedGroups(everything, recording);
+    expect(expected.length).toBeGreaterThan(0);
+    expect(await groupsOf(page, recording)).toEqual(expected);
+    // Every event of the log is a row of its own or inside a group, once.
+    const { rows, groups } = await tableCoverage(page);
+    const grouped = new Set(groups.flatMap((g) => Array.from({ length: g.count }, (_, i) => g.oldest + i)));
+    expect([...rows, ...grouped].sort((x, y) => x - y)).toEqual(everything.map((e) => e.seq));
+    expect(appends.length).toBe(
+      expected.reduce((n, g) => n + g.count, 0) + (await loneAppends(page, recording)).length,
+    );
 
-    const group = page.locator(`[data-testid=append-group][data-recording="${recording}"]`).first();
+    const largest = [...expected].sort((x, y) => y.count - x.count)[0]!;
+    const group = page.locator(`[data-testid=append-group][data-newest-seq="${largest.newest}"]`);
     expect(await group.getByTestId('group-summary').textContent()).toMatch(
-      new RegExp(`^${mine[0]!.count} data appends, .+ → .+, `),
+      new RegExp(`^${largest.count} data appends, .+ → .+, `),
     );
     await group.getByTestId('group-toggle').click();
     expect(await group.getByTestId('group-toggle').getAttribute('aria-expanded')).toBe('true');
     const members = page.locator('[data-testid=events-table] tr.member[data-testid=event-row]');
-    await eventually(async () => ((await members.count()) === mine[0]!.count ? true : undefined), 15_000, 100);
+    await eventually(async () => ((await members.count()) === largest.count ? true : undefined), 15_000, 100);
     const memberSeqs = await members.evaluateAll((r) => r.map((x) => Number(x.getAttribute('data-seq'))));
     expect(memberSeqs).toEqual(
       appends
-        .filter((e) => e.seq >= mine[0]!.oldest && e.seq <= mine[0]!.newest)
+        .filter((e) => e.seq >= largest.oldest && e.seq <= largest.newest)
         .map((e) => e.seq)
         .reverse(),
     );
@@ -295,18 +337,18 @@ describe('the admin viewer and the analysis of a real capture', () => {
   it('with small pages a group grows across them and expands a page at a time', async () => {
     await page.goto(`${base}/admin/?limit=2`);
     await page.getByTestId('events-status').filter({ hasText: 'end of log' }).waitFor({ timeout: 30_000 });
-    const appends = (await allEvents(`type=RecordingDataAppended&recording=${recording}`)).map((e) => e.seq).reverse();
-    expect(appends.length).toBeGreaterThan(2);
-    const group = page.locator(`[data-testid=append-group][data-recording="${recording}"]`);
-    expect(await group.count()).toBe(1);
-    expect(Number(await group.getAttribute('data-count'))).toBe(appends.length);
+    const expected = expectedGroups(await allEvents(''), recording);
+    expect(await groupsOf(page, recording)).toEqual(expected);
+    const largest = [...expected].sort((x, y) => y.count - x.count)[0]!;
+    const seqs = Array.from({ length: largest.count }, (_, i) => largest.newest - i);
+    const group = page.locator(`[data-testid=append-group][data-newest-seq="${largest.newest}"]`);
     await group.getByTestId('group-toggle').click();
     const members = page.locator('[data-testid=events-table] tr.member[data-testid=event-row]');
     const memberSeqs = () => members.evaluateAll((r) => r.map((x) => Number(x.getAttribute('data-seq'))));
-    for (let shown = 2; ; shown = Math.min(shown + 2, appends.length)) {
+    for (let shown = Math.min(2, seqs.length); ; shown = Math.min(shown + 2, seqs.length)) {
       await eventually(async () => ((await members.count()) === shown ? true : undefined), 15_000, 100);
-      expect(await memberSeqs()).toEqual(appends.slice(0, shown));
-      if (shown === appends.length) break;
+      expect(await memberSeqs()).toEqual(seqs.slice(0, shown));
+      if (shown === seqs.length) break;
       await page.getByTestId('group-more').click();
     }
     await page.getByTestId('group-more').waitFor({ state: 'detached' });
@@ -329,13 +371,14 @@ describe('the admin viewer and the analysis of a real capture', () => {
     const name = stopped.recording!;
     const appends = (await allEvents(`type=RecordingDataAppended&recording=${name}`)).length;
     expect(appends).toBeGreaterThan(1);
-    const groups = page.locator(`[data-testid=append-group][data-recording="${name}"]`);
+    // Findings recorded while it was written split the run of appends: one group per run, as in the log.
+    const expected = expectedGroups(await allEvents(''), name);
     await eventually(
-      async () =>
-        (await groups.count()) === 1 && Number(await groups.getAttribute('data-count')) === appends ? true : undefined,
+      async () => (JSON.stringify(await groupsOf(page, name)) === JSON.stringify(expected) ? true : undefined),
       15_000,
       100,
     );
+    expect(expected.reduce((n, g) => n + g.count, 0) + (await loneAppends(page, name)).length).toBe(appends);
     await page.getByTestId('integrity-badge').waitFor();
     expect(navigations).toBe(0);
     mkdirSync(ARTIFACTS, { recursive: true });
