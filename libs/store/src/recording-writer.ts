@@ -106,7 +106,7 @@ export class RecordingWriter {
     try {
       // Writes stay in flight (up to WRITE_AHEAD_BYTES) while the next chunks are read: the source
       // (read, split, CRC) runs on this thread while zlib compresses on the thread pool. Awaiting
-      // each write left this thread idle half the time (bench/ingest.bench.ts).
+      // each write left this thread idle much of the time (bench/README.md, ingest).
       const inFlight: Array<{ readonly done: Promise<void>; readonly bytes: number }> = [];
       let inFlightBytes = 0;
       let committing: Promise<void> | undefined;
@@ -121,8 +121,8 @@ export class RecordingWriter {
         if (this.closed) break;
         // Handed to the writer now, in order: it copies the bytes (so the source's buffer dies
         // young) and compresses them behind whatever it is doing. Compressed without a sync flush
-        // per chunk: a flush ends a deflate block, and per-container flushing costs ~3x in
-        // throughput (libs/qmdl README). Durability comes at the commit window, where flushNow()
+        // per chunk: a flush ends a deflate block, and per-container flushing costs most of the
+        // throughput (bench/README.md, qmdl-codec). Durability comes at the commit window, where flushNow()
         // flushes and fdatasyncs before the size is committed.
         const compressed = this.writer.write(chunk.frames, { flush: false });
         this.written = {
