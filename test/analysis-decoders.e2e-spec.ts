@@ -283,13 +283,17 @@ describe.each([['attach-2020-lte'], ['cmcc-2015-lte-gsm'], ['mi10-2020-lte-nr-0x
           }
           ours = rrcFields(m.channel, r.facts);
           const carried =
-            r.facts.message === 'dlInformationTransfer' || r.facts.message === 'ulInformationTransfer'
+            r.facts.message === 'dlInformationTransfer' ||
+            r.facts.message === 'ulInformationTransfer' ||
+            r.facts.message === 'rrcConnectionSetupComplete'
               ? r.facts.nas
               : undefined;
           if (carried !== undefined) {
             const nas = decodeLteNas(carried, m.channel === 'UL-DCCH' ? 'uplink' : 'downlink');
             // tshark cannot read ciphered NAS either; it still shows the outer header, which we do not compare
             if (nas.ok) ours = { ...ours, ...nasFields(nas.facts, nas.securityHeaderType) };
+            if (nas.ok && r.facts.message === 'rrcConnectionSetupComplete')
+              compared['NAS in rrcConnectionSetupComplete'] = (compared['NAS in rrcConnectionSetupComplete'] ?? 0) + 1;
           }
         } else if (m.kind === 'lte-nas') {
           const nas = decodeLteNas(m.payload, m.direction);
@@ -320,6 +324,8 @@ describe.each([['attach-2020-lte'], ['cmcc-2015-lte-gsm'], ['mi10-2020-lte-nr-0x
       expect(compared['BCCH-DL-SCH lte-rrc.cellIdentity']).toBeGreaterThan(0);
       expect(compared['DL-DCCH lte-rrc.cipheringAlgorithm']).toBeGreaterThan(0);
       expect(compared['NAS nas_eps.nas_msg_emm_type']).toBeGreaterThan(0);
+      // NAS carried in RRC connection setup completes (attach, service and TAU requests) is compared too.
+      expect(compared['NAS in rrcConnectionSetupComplete']).toBeGreaterThan(0);
     });
   },
 );

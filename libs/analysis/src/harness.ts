@@ -212,7 +212,11 @@ export class AnalysisHarness {
       this.runAnalyzers({ kind: 'lte-rrc', channel: message.channel, rrc }, message.index),
     );
     const carried =
-      rrc.message === 'dlInformationTransfer' || rrc.message === 'ulInformationTransfer' ? rrc.nas : undefined;
+      rrc.message === 'dlInformationTransfer' ||
+      rrc.message === 'ulInformationTransfer' ||
+      rrc.message === 'rrcConnectionSetupComplete'
+        ? rrc.nas
+        : undefined;
     if (carried !== undefined && !this.nasLogSeen) {
       const direction: NasDirection = message.channel === 'UL-DCCH' ? 'uplink' : 'downlink';
       this.recentRrcNas.push({ index: message.index, pdu: hex(carried) });

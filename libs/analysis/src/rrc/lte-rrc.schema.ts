@@ -369,6 +369,30 @@ const UlInformationTransfer = seq({
   }),
 });
 
+// ---- UL-DCCH: RRCConnectionSetupComplete (the NAS message it carries: attach, service or TAU request) ----
+const RegisteredMme = seq({
+  'plmn-Identity': opt(PlmnIdentity),
+  mmegi: bitsNumber(16),
+  mmec: bitsNumber(8),
+});
+const RrcConnectionSetupComplete = seq({
+  'rrc-TransactionIdentifier': RrcTransactionIdentifier,
+  criticalExtensions: choice({
+    c1: choice({
+      'rrcConnectionSetupComplete-r8': seq(
+        {
+          'selectedPLMN-Identity': int(1, maxPLMN),
+          registeredMME: opt(RegisteredMme),
+          dedicatedInfoNAS: DedicatedInfoNas,
+        },
+        { unreadTail: { optionals: 1 } }, // nonCriticalExtension
+      ),
+      ...spares(3),
+    }),
+    criticalExtensionsFuture: seq({}),
+  }),
+});
+
 /** A message of a channel's c1 we do not decode: only its name is known. */
 const undecoded: Per<undefined> = (r) => {
   r.loseTrack();
@@ -404,7 +428,7 @@ export const UlDcchMessage = seq({
       measurementReport: undecoded,
       rrcConnectionReconfigurationComplete: undecoded,
       rrcConnectionReestablishmentComplete: undecoded,
-      rrcConnectionSetupComplete: undecoded,
+      rrcConnectionSetupComplete: RrcConnectionSetupComplete,
       securityModeComplete: undecoded,
       securityModeFailure: undecoded,
       ueCapabilityInformation: undecoded,

@@ -69,7 +69,10 @@ export type LteRrcFacts =
       readonly integrityProtAlgorithm?: string;
     }
   | { readonly message: 'rrcConnectionReconfiguration'; readonly security?: ReconfigurationSecurity }
-  | { readonly message: 'dlInformationTransfer' | 'ulInformationTransfer'; readonly nas?: Uint8Array }
+  | {
+      readonly message: 'dlInformationTransfer' | 'ulInformationTransfer' | 'rrcConnectionSetupComplete';
+      readonly nas?: Uint8Array;
+    }
   | { readonly message: 'rrcConnectionRequest'; readonly establishmentCause?: string }
   | { readonly message: 'rrcConnectionReestablishmentRequest'; readonly reestablishmentCause?: string }
   /** A message of a path we do not read further than its name (MIB, paging, measurement report, …). */
@@ -181,6 +184,12 @@ function ulDcchFacts(v: ReturnType<typeof UlDcchMessage>): LteRrcFacts {
     const r8 = alt(alt(c1.value.criticalExtensions, 'c1'), 'ulInformationTransfer-r8');
     const nas = alt(r8?.dedicatedInfoType, 'dedicatedInfoNAS');
     return nas === undefined ? { message: 'ulInformationTransfer' } : { message: 'ulInformationTransfer', nas };
+  }
+  if (c1.type === 'rrcConnectionSetupComplete') {
+    const r8 = alt(alt(c1.value.criticalExtensions, 'c1'), 'rrcConnectionSetupComplete-r8');
+    return r8 === undefined
+      ? { message: 'rrcConnectionSetupComplete' }
+      : { message: 'rrcConnectionSetupComplete', nas: r8.dedicatedInfoNAS };
   }
   return { message: 'other', name: c1.type };
 }
