@@ -228,6 +228,19 @@ describe('fleet shipping: three devices, two central instances, one PostgreSQL, 
         expect(theirPcap.headers['content-type']).toBe(myPcap.headers['content-type']);
         expect(theirPcap.body.length).toBeGreaterThan(0);
         expect(theirPcap.body.equals(myPcap.body)).toBe(true);
+        // Uploaded only after its analysis completed: the shipped report is the one the device serves.
+        const report = await request(d.server.baseUrl, `/api/analysis-report/${e.name}`);
+        const reportClient = new Client({ connectionString: db });
+        await reportClient.connect();
+        const chunks = (
+          await reportClient.query(
+            `SELECT data FROM fleet_recording_chunks WHERE store_id = $1 AND name = $2 AND file = 'analysis' ORDER BY "offset"`,
+            [d.storeId, e.name],
+          )
+        ).rows as Array<{ data: Buffer }>;
+        await reportClient.end();
+        expect(report.status).toBe(200);
+        expect(Buffer.concat(chunks.map((c) => c.data)).toString('utf8')).toBe(report.body.toString('utf8'));
       }
     }
 

@@ -1,5 +1,5 @@
 import { promises as fs } from 'node:fs';
-import { compareRecordingsByStart, isLedgerError, LedgerError, type RecordingEntry } from '@ledger/domain';
+import { analysisOf, compareRecordingsByStart, isLedgerError, LedgerError, type RecordingEntry } from '@ledger/domain';
 import type { Ledger } from './ledger';
 import { silentLogger, type LedgerLogger } from './logger';
 import { ShippingErrorCode, type ChainHead, type FleetTarget, type ShippedFile } from './fleet-target';
@@ -40,6 +40,12 @@ export interface ShipperOptions {
   readonly coalesceMs?: number;
   /** The longest a send waits for the log to be quiet (default 2 s): a steady stream of commands still ships. */
   readonly maxDeferMs?: number;
+  /**
+   * The device analyses its recordings (serve's analysis reactor): a finished recording is uploaded
+   * only once its analysis has completed, so its report is shipped whole before `RecordingUploaded`
+   * (and before `--delete-after-upload` removes it). Without analysis there is no report to wait for.
+   */
+  readonly awaitAnalysis?: boolean;
   /** Delete a recording locally once it is uploaded (the original's `delete_on_upload`). */
   readonly deleteAfterUpload?: boolean;
   readonly logger?: LedgerLogger;
@@ -274,7 +280,12 @@ export class Shipper {
       const paths = this.ledger.paths(entry.name, entry.compressed);
       if (await this.shipFile(entry.name, 'qmdl', paths.qmdl, entry.qmdlSizeBytes)) return true;
       if (active) continue;
-      // The side files are final once the recording is: their size on disk is what there is.
+      if (this.options.awaitAnalysis === true) {
+        const analysis = analysisOf(state, entry.name);
+        // Its report is written (atomically, whole) when its analysis completes: until then there is nothing final to ship.
+        if (analysis?.completed === undefined || analysis.running !== undefined) continue;
+      }
+      // The side files are final once the recording is and its analysis completed: their size on disk is what there is.
       for (const [file, location] of [
         ['gps', paths.gps],
         ['analysis', paths.analysis],

@@ -108,6 +108,7 @@ export async function serve(raw: RawServeOptions): Promise<void> {
           }),
           maxBytesPerSecond: ship.rateKiB * 1024,
           deleteAfterUpload: ship.deleteAfterUpload,
+          awaitAnalysis: options.analysis,
           logger: ledgerLogger,
         });
 
