@@ -89,7 +89,7 @@ export class AnalysisReactor implements AnalysisQueue {
     this.ledger = options.ledger;
     this.logger = options.logger ?? silentLogger;
     // 64 KiB: with 256 KiB, the messages of a chunk outlived serve's small young generation and the analysis spent
-    // most of its time in the garbage collector (4.7 instead of 2.8 s of CPU for a 134 MB recording).
+    // most of its time in the garbage collector (bench/README.md, "Analysis").
     this.chunkBytes = options.chunkBytes ?? 64 * 1024;
   }
 
