@@ -1,12 +1,12 @@
 /**
- * Issue 7 target 4, on a store of 1,000,000 events in 10,000 recordings
+ * The projection, on a store of 1,000,000 events in 10,000 recordings
  * (100,000 / 1,000 with --quick), built once per run:
  *  (a) a full projection rebuild (`rebuildProjection` over the LevelDB log: read,
  *      upcast, fold with the domain's `createFold`) vs raw iteration of the same log's event values +
  *      JSON.parse (target >= 0.5x);
  *  (b) cold start: from spawning the built binary to the first
- *      `GET /api/qmdl-manifest` answer, against the issue's 1 s budget
- *      (target: ratio >= 1, i.e. within 1 s). For scale, the notes give a
+ *      `GET /api/qmdl-manifest` answer, against a 1 s budget (target:
+ *      ratio >= 1, i.e. within 1 s). For scale, bench/README.md gives a
  *      `node -e` that only opens the same LevelDB and reads one key.
  */
 import { spawn } from 'node:child_process';

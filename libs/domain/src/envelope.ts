@@ -1,5 +1,5 @@
 /**
- * The envelope every stored event has (DESIGN.md "Events"). Plain readonly data:
+ * The envelope every stored event has. Plain readonly data:
  * a JSON value read back from LevelDB has no constructor.
  */
 

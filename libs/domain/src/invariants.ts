@@ -12,7 +12,7 @@ export const STATE_RULES: readonly string[] = ledgerDecider.stateRules;
 export const TRANSITION_RULES: readonly string[] = ledgerDecider.transitionRules;
 
 /**
- * Violations of the state invariants (DESIGN.md "Invariants") in `state`; empty
+ * Violations of every slice's state invariants in `state`; empty
  * when it is sound. O(number of recordings and names).
  */
 export function checkInvariants(state: QmdlStoreState): InvariantViolation[] {

@@ -4,8 +4,8 @@ import type { QmdlStoreState, RecordingEntry } from './state';
 
 /**
  * One entry of `GET /api/qmdl-manifest`, exactly as the Rayhunter daemon (0.12)
- * serializes it: all 11 keys always present, in this order, `null` when absent
- * (RAYHUNTER.md "Manifest entry JSON"). The wire format wants `null`; inside the
+ * serializes it (https://github.com/EFForg/rayhunter): all 11 keys always
+ * present, in this order, `null` when absent. The wire format wants `null`; inside the
  * domain absence stays `undefined`.
  */
 export interface RayhunterManifestEntry {

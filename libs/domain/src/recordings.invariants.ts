@@ -96,7 +96,7 @@ function checkActiveInvariants(state: CheckedState): InvariantViolation[] {
 }
 
 /**
- * Violations of the recordings slice's state rules (DESIGN.md "Invariants") in
+ * Violations of the recordings slice's state rules in
  * `state`; empty when it is sound. O(number of recordings and names).
  */
 export function checkRecordingsState(state: CheckedState): InvariantViolation[] {
