@@ -1,6 +1,6 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { isRecordingName, recordingFileNames } from '@ledger/domain';
+import { isRecordingName, liveRecordings, recordingFileNames } from '@ledger/domain';
 import type { Migration } from '@ledger/store';
 
 /**
@@ -17,7 +17,7 @@ export const createdMissingAnalysisFiles: Migration = {
   name: 'created_missing_analysis_files',
   async up({ dataDir, state, logger }) {
     const dir = path.join(dataDir, 'qmdl');
-    const live = [...Object.values(state.entries), ...(state.current ? [state.current] : [])];
+    const live = liveRecordings(state);
     if (live.length === 0) return;
     await fs.mkdir(dir, { recursive: true });
     let created = 0;

@@ -1,5 +1,5 @@
 import type { RecordingsEventDataMap, RecordingTotals } from './recordings.events';
-import type { RecordingEntry } from './state';
+import type { QmdlStoreState, RecordingEntry } from './state';
 
 /**
  * A copy of `value` without the keys whose value is `undefined`. Events and
@@ -72,4 +72,15 @@ export function entryFromImported(data: RecordingsEventDataMap['RecordingImporte
 /** True for a count a total may hold: a non-negative safe integer. */
 export function isCount(value: unknown): value is number {
   return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
+}
+
+/**
+ * Every live recording (not deleted): the finished ones in manifest order,
+ * then the active one. The one definition of "all live recordings" for
+ * delete-all, start-up reconciliation, shipping, exports and migrations.
+ */
+export function liveRecordings(state: Pick<QmdlStoreState, 'entries' | 'current'>): RecordingEntry[] {
+  const live = Object.values(state.entries);
+  if (state.current !== undefined) live.push(state.current);
+  return live;
 }

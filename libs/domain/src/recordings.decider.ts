@@ -4,7 +4,7 @@ import type { RecordingsCommandDataMap } from './recordings.commands';
 import type { DeleteReason, RecordingTotals, StopReason } from './recordings.events';
 import type { RecordingsEvent } from './recordings.evolve';
 import { compareRecordingsByStart, isRecordingName, lookup, nextFreeName } from './naming';
-import { compact, isCount, totalsOf } from './recording-entry';
+import { compact, isCount, liveRecordings, totalsOf } from './recording-entry';
 import { keepUnchangedSecrets, rayhunterConfigProblems } from './rayhunter-config';
 import { canFormatRfc3339, formatRfc3339, parseRfc3339 } from './rfc3339';
 import type { RecordingEntry, RecordingsState } from './state';
@@ -170,14 +170,9 @@ export function decideRecordings(command: RecordingsCommand, state: RecordingsSt
     }
 
     case 'DeleteAllRecordings': {
-      const events: RecordingsEvent[] = [];
-      const all = Object.values(state.entries);
-      if (state.current !== undefined) {
-        events.push(stopped(state.current, 'all-deleted'));
-        all.push(state.current);
-      }
-      all.sort(compareRecordingsByStart);
-      for (const entry of all) events.push(deleted(entry.name, 'all-deleted'));
+      const events: RecordingsEvent[] = state.current === undefined ? [] : [stopped(state.current, 'all-deleted')];
+      for (const entry of liveRecordings(state).sort(compareRecordingsByStart))
+        events.push(deleted(entry.name, 'all-deleted'));
       return accept(...events);
     }
 

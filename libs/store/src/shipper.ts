@@ -1,5 +1,12 @@
 import { promises as fs } from 'node:fs';
-import { analysisOf, compareRecordingsByStart, isLedgerError, LedgerError, type RecordingEntry } from '@ledger/domain';
+import {
+  analysisOf,
+  compareRecordingsByStart,
+  isLedgerError,
+  LedgerError,
+  liveRecordings,
+  type RecordingEntry,
+} from '@ledger/domain';
 import type { Ledger } from './ledger';
 import { silentLogger, type LedgerLogger } from './logger';
 import { ShippingErrorCode, type ChainHead, type FleetTarget, type ShippedFile } from './fleet-target';
@@ -269,11 +276,7 @@ export class Shipper {
   /** Live recordings in log order: the committed bytes of each file the central side does not hold yet. */
   private async shipRecordings(): Promise<boolean> {
     const state = this.ledger.state();
-    const live: Array<{ entry: RecordingEntry; active: boolean }> = Object.values(state.entries).map((entry) => ({
-      entry,
-      active: false,
-    }));
-    if (state.current !== undefined) live.push({ entry: state.current, active: true });
+    const live = liveRecordings(state).map((entry) => ({ entry, active: entry === state.current }));
     live.sort((a, b) => compareRecordingsByStart(a.entry, b.entry));
     for (const { entry, active } of live) {
       if (entry.uploadTime !== undefined && !active) continue;

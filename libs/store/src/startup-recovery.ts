@@ -1,5 +1,5 @@
 import { promises as fs } from 'node:fs';
-import { startTimeOfName, type Command, type QmdlStoreState } from '@ledger/domain';
+import { liveRecordings, startTimeOfName, type Command, type QmdlStoreState } from '@ledger/domain';
 import type { CommandContext, CommandResult } from './ledger';
 import type { LedgerLogger } from './logger';
 import { pendingMigrations, type Migration } from './migration';
@@ -103,7 +103,7 @@ export async function reconcileAtStartup(
   }
 
   const damaged: string[] = [];
-  const known = [...Object.values(state.entries), ...(current ? [current] : [])];
+  const known = liveRecordings(state);
   for (const entry of known) {
     if (entry.damaged) continue;
     const present = (onDisk.get(entry.name)?.qmdl ?? []).some((f) => f.compressed === entry.compressed);

@@ -1,7 +1,7 @@
 import { constants as fsConstants, existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { recordingFileNames, toRayhunterEntry, type RayhunterManifestEntry } from '@ledger/domain';
+import { liveRecordings, recordingFileNames, toRayhunterEntry, type RayhunterManifestEntry } from '@ledger/domain';
 import { ExitCode } from '../exit-codes';
 import { action, CommandFailed, withCommonOptions, writeJson, writeLine, type CommonOptions } from './cli-support';
 import { toManifestToml } from './rayhunter-store';
@@ -27,7 +27,7 @@ export function registerExportRayhunterCommand(program: Command): void {
         if (result.failure)
           throw new CommandFailed(`event ${result.failure.seq} cannot be read (${result.failure.code}); run verify`);
         const state = result.state;
-        const live = [...Object.values(state.entries), ...(state.current ? [state.current] : [])];
+        const live = liveRecordings(state);
         const entries: RayhunterManifestEntry[] = [];
         const missing: string[] = [];
         await fs.mkdir(outDir, { recursive: true });
