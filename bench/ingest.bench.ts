@@ -59,7 +59,7 @@ async function wholePath(
     const stopped = firstValueFrom(ledger.committed$.pipe(filter((e) => e.type === 'RecordingStopped')));
     const commitsBefore = ledger.metrics().commits;
     const started = performance.now();
-    const result = await ledger.execute({ type: 'StartRecording', data: { atMs: 0, utcOffsetMinutes: 0 } }, SYSTEM);
+    const result = await ledger.execute({ type: 'StartRecording', data: {} }, SYSTEM);
     if (!result.ok) throw new Error(`start refused: ${result.refusal.code}`);
     const stop = await stopped;
     const seconds = (performance.now() - started) / 1000;
@@ -127,7 +127,7 @@ async function openWithRecordings(
     logger: silentLogger,
     recorder: { ...RECORDER, source: 'none' },
   });
-  const result = await ledger.execute({ type: 'StartRecording', data: { atMs: 0, utcOffsetMinutes: 0 } }, SYSTEM);
+  const result = await ledger.execute({ type: 'StartRecording', data: {} }, SYSTEM);
   const name = ledger.state().current?.name;
   if (!result.ok || name === undefined) throw new Error('could not start a recording');
   return { ledger, name };

@@ -22,10 +22,17 @@ import { randomUUID } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
-import type { Command, QmdlStoreState } from '@ledger/domain';
+import type { QmdlStoreState } from '@ledger/domain';
 import { LevelEventLog, rawEventAccess } from '@ledger/event-log';
 import { encodeHdlcFrame } from '@ledger/qmdl';
-import { ledgerLocation, openLedger, recordingsDir, silentLogger, type OpenedLedger } from '@ledger/store';
+import {
+  ledgerLocation,
+  openLedger,
+  recordingsDir,
+  silentLogger,
+  type LedgerCommand,
+  type OpenedLedger,
+} from '@ledger/store';
 import { buildUpcasters, MIGRATIONS } from '@ledger/migrations';
 
 export const FIXTURE_NAMES = [
@@ -61,7 +68,7 @@ function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-async function run(ledger: OpenedLedger, command: Command): Promise<number> {
+async function run(ledger: OpenedLedger, command: LedgerCommand): Promise<number> {
   const result = await ledger.execute(command, { ...cli, correlationId: randomUUID() });
   if (!result.ok) throw new Error(`${command.type} refused: ${result.refusal.code}: ${result.refusal.message}`);
   return result.seq;
@@ -102,18 +109,18 @@ async function makeIntact(dataDir: string): Promise<FixtureInfo & Record<string,
     logger: silentLogger,
   });
   const names: string[] = [];
-  await run(ledger, { type: 'StartRecording', data: { atMs: 0, utcOffsetMinutes: 0 } });
+  await run(ledger, { type: 'StartRecording', data: {} });
   names.push(ledger.state().current?.name ?? '');
   await waitForData(ledger, 4);
   await run(ledger, { type: 'StopRecording', data: { reason: 'requested' } });
-  await run(ledger, { type: 'StartRecording', data: { atMs: 0, utcOffsetMinutes: 0 } });
+  await run(ledger, { type: 'StartRecording', data: {} });
   names.push(ledger.state().current?.name ?? '');
   await waitForData(ledger, 2);
   await run(ledger, { type: 'RecordGpsFix', data: { lat: 52.52, lon: 13.405, fixTime: new Date().toISOString() } });
   await waitForData(ledger, 2);
   await run(ledger, { type: 'StopRecording', data: { reason: 'requested' } });
   await run(ledger, { type: 'SetClockOffset', data: { offsetSeconds: 2 } });
-  await run(ledger, { type: 'StartRecording', data: { atMs: 0, utcOffsetMinutes: 0 } });
+  await run(ledger, { type: 'StartRecording', data: {} });
   const deleted = ledger.state().current?.name ?? '';
   await waitForData(ledger, 2);
   await run(ledger, { type: 'DeleteRecording', data: { name: deleted } });

@@ -41,7 +41,7 @@ describe('recorder write path (real files, LevelDB)', () => {
 
   it('writes the Rayhunter layout and commits sizes that a reader can decompress exactly', async () => {
     const ledger = await openLedger({ dataDir: dir, appVersion: 't', logger: silentLogger, recorder: settings() });
-    await ledger.execute({ type: 'StartRecording', data: { atMs: 0, utcOffsetMinutes: 0 } }, cli);
+    await ledger.execute({ type: 'StartRecording', data: {} }, cli);
     const name = ledger.state().current?.name ?? '';
     await waitFor('data events', () => (ledger.state().current?.containers ?? 0) > 20);
     // Every committed size is a cut point that decompresses to exactly the committed uncompressed bytes.
@@ -74,7 +74,7 @@ describe('recorder write path (real files, LevelDB)', () => {
       logger: silentLogger,
       recorder: settings({ source: `qmdl:${input}?pace=fast` }),
     });
-    await ledger.execute({ type: 'StartRecording', data: { atMs: 0, utcOffsetMinutes: 0 } }, cli);
+    await ledger.execute({ type: 'StartRecording', data: {} }, cli);
     const name = ledger.state().current?.name ?? '';
     await waitFor('source-ended stop', () => ledger.state().entries[name]?.stopReason === 'source-ended', 20_000);
     const out = gunzipPrefix(path.join(dir, 'data', 'qmdl', `${name}.qmdl.gz`));
@@ -98,7 +98,7 @@ describe('recorder write path (real files, LevelDB)', () => {
       logger: silentLogger,
       recorder: settings({ source: `tcp:127.0.0.1:${port}` }),
     });
-    await ledger.execute({ type: 'StartRecording', data: { atMs: 0, utcOffsetMinutes: 0 } }, cli);
+    await ledger.execute({ type: 'StartRecording', data: {} }, cli);
     const name = ledger.state().current?.name ?? '';
     await waitFor('all frames', () => (ledger.state().current?.uncompressedBytes ?? 0) >= frames.length);
     const stats = ledger.metrics().sourceStats;
@@ -120,13 +120,13 @@ describe('recorder write path (real files, LevelDB)', () => {
       recorder: settings({ minSpaceStartMb: 50, minSpaceContinueMb: 5 }),
       availableBytes: async () => free,
     });
-    const refused = await ledger.execute({ type: 'StartRecording', data: { atMs: 0, utcOffsetMinutes: 0 } }, cli);
+    const refused = await ledger.execute({ type: 'StartRecording', data: {} }, cli);
     expect(refused).toMatchObject({
       ok: false,
       refusal: { code: 'INSUFFICIENT_DISK_SPACE', message: 'Insufficient disk space: 10MB available, 50MB required' },
     });
     free = 100 * 1024 * 1024;
-    await ledger.execute({ type: 'StartRecording', data: { atMs: 0, utcOffsetMinutes: 0 } }, cli);
+    await ledger.execute({ type: 'StartRecording', data: {} }, cli);
     const name = ledger.state().current?.name ?? '';
     await waitFor('data', () => (ledger.state().current?.containers ?? 0) > 0);
     free = 1024 * 1024;
@@ -146,7 +146,7 @@ describe('start-up recovery (real files, LevelDB)', () => {
     let ledger = await openLedger({ dataDir: dir, appVersion: 't', logger: silentLogger, recorder: settings() });
     const names: string[] = [];
     for (let i = 0; i < 3; i++) {
-      await ledger.execute({ type: 'StartRecording', data: { atMs: 0, utcOffsetMinutes: 0 } }, cli);
+      await ledger.execute({ type: 'StartRecording', data: {} }, cli);
       names.push(ledger.state().current?.name ?? '');
       await waitFor('data', () => (ledger.state().current?.containers ?? 0) > 0);
     }
@@ -220,7 +220,7 @@ describe('a full disk (tmpfs of a few MB)', () => {
         // rate 0 = as fast as possible; no continue guard, so the disk really fills and the write fails.
         recorder: settings({ source: 'synthetic:rate=0,seed=9', flushKiB: 64 }),
       });
-      await ledger.execute({ type: 'StartRecording', data: { atMs: 0, utcOffsetMinutes: 0 } }, cli);
+      await ledger.execute({ type: 'StartRecording', data: {} }, cli);
       const name = ledger.state().current?.name ?? '';
       await waitFor('write-failed stop', () => ledger.state().entries[name]?.stopReason, 60_000);
       const entry = ledger.state().entries[name]!;

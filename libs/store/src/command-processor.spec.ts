@@ -15,18 +15,29 @@ import { errorCodeOf, LedgerError, mulberry32 } from '@ledger/domain';
 import { LevelEventLog, MAX_EVENT_BYTES, MemoryEventLog, type EventLog } from '@ledger/event-log';
 import { CommandProcessor } from './command-processor';
 import { diffProjections, rebuildProjection } from './qmdl-store.projection';
-import type { CommandContext } from './ledger';
+import type { HostInfo } from './host';
+import type { CommandContext, LedgerCommand } from './ledger';
+
+/** A host at a fixed UTC offset: the processor stamps recordings with it. */
+const hostAt = (utcOffsetMinutes: number): HostInfo => ({
+  systemOs: 'Test 1.0',
+  arch: 'x64',
+  machine: 'x86_64',
+  pid: 4242,
+  utcOffsetMinutes: () => utcOffsetMinutes,
+});
 
 const context = (n: number): CommandContext => ({ actor: { kind: 'cli' }, correlationId: `c-${n}` });
 
-function newProcessor(log: EventLog, clock: () => number): CommandProcessor {
+function newProcessor(log: EventLog, now: () => number, host = hostAt(0)): CommandProcessor {
   return new CommandProcessor({
     log,
     slices: LEDGER_SLICES,
     initialState: initialState(),
     bootId: 'boot-1',
     appVersion: 'test',
-    clock,
+    clock: { now },
+    host,
   });
 }
 
@@ -99,14 +110,14 @@ describe('CommandProcessor', () => {
   it('keeps every invariant under thousands of concurrent commands against LevelDB, and the projection equals a rebuild', async () => {
     const log = await LevelEventLog.open({ location: path.join(dir, 'ledger') });
     let now = 1_700_000_000_000;
-    const processor = newProcessor(log, () => (now += 7));
+    const processor = newProcessor(log, () => (now += 7), hostAt(60));
     const random = mulberry32(42);
     const sizes = new Map<string, number>();
     const fire = (i: number): Promise<unknown> => {
       const state = processor.current();
       const r = random();
-      let command: Command;
-      if (r < 0.2) command = { type: 'StartRecording', data: { atMs: now, utcOffsetMinutes: 60 } };
+      let command: LedgerCommand;
+      if (r < 0.2) command = { type: 'StartRecording', data: {} };
       else if (r < 0.3) command = { type: 'StopRecording', data: { reason: 'requested' } };
       else if (r < 0.4) {
         const names = [...Object.keys(state.entries), ...(state.current ? [state.current.name] : [])];
@@ -149,12 +160,16 @@ describe('CommandProcessor', () => {
     const log = await MemoryEventLog.open();
     const processor = newProcessor(log, () => 1_700_000_000_000);
     await processor.execute({ type: 'SetClockOffset', data: { offsetSeconds: 3600 } }, context(1));
-    await processor.execute(
-      { type: 'StartRecording', data: { atMs: 1_700_003_600_000, utcOffsetMinutes: 0 } },
-      context(2),
-    );
+    await processor.execute({ type: 'StartRecording', data: {} }, context(2));
     const started = processor.current().current;
-    expect(started).toBeDefined();
+    // Stamped by the processor: the adjusted clock names it, the host's offset and identity are recorded.
+    expect(started).toMatchObject({
+      name: '1700003600',
+      startTime: '2023-11-14T23:13:20+00:00',
+      rayhunterVersion: 'qmdl-ledger test',
+      systemOs: 'Test 1.0',
+      arch: 'x64',
+    });
     const result = await processor.execute(
       { type: 'DeleteRecording', data: { name: started?.name ?? '' } },
       context(3),
@@ -185,16 +200,14 @@ describe('CommandProcessor', () => {
       initialState: initialState(),
       bootId: 'b',
       appVersion: 't',
-      clock: () => 1_700_000_000_000,
+      clock: { now: () => 1_700_000_000_000 },
+      host: hostAt(0),
       effects: {
         beforeCommit: async (events) =>
           events.map((e) => (e.type === 'RecordingStopped' ? { ...e, data: { ...e.data, qmdlSizeBytes: 999 } } : e)),
       },
     });
-    await processor.execute(
-      { type: 'StartRecording', data: { atMs: 1_700_000_000_000, utcOffsetMinutes: 0 } },
-      context(1),
-    );
+    await processor.execute({ type: 'StartRecording', data: {} }, context(1));
     const stop = await processor.execute({ type: 'StopRecording', data: { reason: 'requested' } }, context(2));
     expect(stop.ok && stop.events[0]?.type === 'RecordingStopped' && stop.events[0].data.qmdlSizeBytes).toBe(999);
     expect(Object.values(processor.current().entries)[0]?.qmdlSizeBytes).toBe(999);
@@ -209,10 +222,7 @@ describe('CommandProcessor', () => {
     });
 
     async function recording(processor: CommandProcessor): Promise<string> {
-      await processor.execute(
-        { type: 'StartRecording', data: { atMs: 1_700_000_000_000, utcOffsetMinutes: 0 } },
-        context(0),
-      );
+      await processor.execute({ type: 'StartRecording', data: {} }, context(0));
       const name = processor.current().current?.name;
       if (name === undefined) throw new Error('no recording started');
       return name;

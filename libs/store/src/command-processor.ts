@@ -12,7 +12,9 @@ import {
   type Refusal,
 } from '@ledger/domain';
 import { EventRejectionCode, type EventLog } from '@ledger/event-log';
-import type { CommandContext, CommandResult } from './ledger';
+import type { Clock, HostInfo } from './host';
+import { runtimeMetadataOf } from './host';
+import type { CommandContext, CommandResult, LedgerCommand } from './ledger';
 
 /**
  * Effects around the commit (DESIGN.md "The command processor"). Adapters
@@ -21,8 +23,6 @@ import type { CommandContext, CommandResult } from './ledger';
 export interface CommandEffects {
   /** Refuse a command for reasons the pure domain cannot see (e.g. free disk space). */
   guard?(command: Command, state: QmdlStoreState): Promise<Refusal | undefined>;
-  /** Fill in what the domain cannot know (e.g. the clock) before `decide`. */
-  prepare?(command: Command, state: QmdlStoreState, nowMs: number): Command;
   /**
    * Effects that must precede the commit (e.g. finalize the gzip stream of a
    * recording being stopped). May amend the decided events — e.g. put the
@@ -44,7 +44,10 @@ export interface CommandProcessorOptions {
   readonly initialState: QmdlStoreState;
   readonly bootId: string;
   readonly appVersion: string;
-  readonly clock: () => number;
+  /** Stamps every event's time and every recording's start (adjusted by the recorded clock offset). */
+  readonly clock: Clock;
+  /** The local UTC offset and the identity a recording is started with, and the process a boot records. */
+  readonly host: HostInfo;
   readonly effects?: CommandEffects;
   /** Most commands decided together into one atomic append. */
   readonly maxBatch?: number;
@@ -71,7 +74,7 @@ function startsRecording(planned: Planned | undefined): boolean {
 
 interface Job {
   /** Decided in order against the evolving state; their events are appended together (all or none). */
-  readonly commands: readonly Command[];
+  readonly commands: readonly LedgerCommand[];
   readonly context: CommandContext;
   readonly resolve: (results: readonly CommandResult[]) => void;
   readonly reject: (error: unknown) => void;
@@ -132,7 +135,7 @@ export class CommandProcessor {
     return this.state;
   }
 
-  execute(command: Command, context: CommandContext): Promise<CommandResult> {
+  execute(command: LedgerCommand, context: CommandContext): Promise<CommandResult> {
     return this.executeAll([command], context).then((results) => results[0] as CommandResult);
   }
 
@@ -143,7 +146,7 @@ export class CommandProcessor {
    * command whose decision throws rejects the whole unit. Reactors record their
    * output this way, so a crash never leaves half of it.
    */
-  executeAll(commands: readonly Command[], context: CommandContext): Promise<readonly CommandResult[]> {
+  executeAll(commands: readonly LedgerCommand[], context: CommandContext): Promise<readonly CommandResult[]> {
     if (this.closed) return Promise.reject(new LedgerError('PROCESSOR_CLOSED', 'the store is shutting down'));
     if (commands.length === 0) return Promise.resolve([]);
     return new Promise<readonly CommandResult[]>((resolve, reject) => {
@@ -256,8 +259,8 @@ export class CommandProcessor {
     const events: NewEvent[] = [];
     const outcomes: CommandOutcome[] = [];
     for (const original of job.commands) {
-      const now = this.options.clock();
-      const command = effects?.prepare ? effects.prepare(original, provisional, now) : original;
+      const now = this.options.clock.now();
+      const command = this.stamp(original, provisional, now);
       const refusal = effects?.guard ? await effects.guard(command, provisional) : undefined;
       if (refusal) {
         outcomes.push({ refusal });
@@ -291,6 +294,39 @@ export class CommandProcessor {
       outcomes.push({ events: mine.length });
     }
     return { state: provisional, events, outcomes };
+  }
+
+  /**
+   * The domain command `command` means now: what only the ledger knows filled
+   * in — a recording's start at the adjusted clock with the host's local
+   * offset then, and this build and host as who records it; a boot's id,
+   * version and process.
+   */
+  private stamp(command: LedgerCommand, state: QmdlStoreState, nowMs: number): Command {
+    const { appVersion, bootId, host } = this.options;
+    switch (command.type) {
+      case 'StartRecording': {
+        const atMs = nowMs + state.clockOffsetSeconds * 1000;
+        const identity = runtimeMetadataOf(host, appVersion);
+        return {
+          type: 'StartRecording',
+          data: {
+            ...command.data,
+            atMs,
+            utcOffsetMinutes: host.utcOffsetMinutes(atMs),
+            rayhunterVersion: identity.rayhunter_version,
+            systemOs: identity.system_os,
+            arch: identity.arch,
+          },
+        };
+      }
+      case 'StartService':
+        return { type: 'StartService', data: { ...command.data, bootId, version: appVersion, pid: host.pid } };
+      case 'StopService':
+        return { type: 'StopService', data: { ...command.data, bootId } };
+      default:
+        return command;
+    }
   }
 
   /**

@@ -1,4 +1,5 @@
 export * from './ledger';
+export * from './host';
 export * from './logger';
 export * from './migration';
 export * from './command-processor';

@@ -1,7 +1,9 @@
 import type { Observable } from 'rxjs';
 import type {
   Actor,
-  Command,
+  CommandDataMap,
+  CommandOf,
+  CommandType,
   InvariantViolation,
   SpaceSettings,
   LedgerEvent,
@@ -10,7 +12,35 @@ import type {
   StoredEvent,
 } from '@ledger/domain';
 import type { EventLog, VerifyResult } from '@ledger/event-log';
+import type { Clock, HostInfo, RuntimeMetadata } from './host';
 import type { Reactor, ReactorDefinition, ReactorStatus } from './reactor';
+
+/**
+ * What the ledger fills in itself when it executes a command — from its
+ * `Clock`, its `HostInfo`, this build and this boot — and a caller therefore
+ * never sends: the start time and local UTC offset of a recording and who
+ * records it, the boot's id, version and process.
+ */
+export interface StampedFields {
+  StartRecording: 'atMs' | 'utcOffsetMinutes' | 'rayhunterVersion' | 'systemOs' | 'arch';
+  StartService: 'bootId' | 'version' | 'pid';
+  StopService: 'bootId';
+}
+
+/** The data of each application command: the domain command's, without what the ledger stamps. */
+export type LedgerCommandDataMap = {
+  [K in CommandType]: K extends keyof StampedFields ? Omit<CommandDataMap[K], StampedFields[K]> : CommandDataMap[K];
+};
+
+/**
+ * A command as the apps, the recorder and the reactors issue it
+ * (`Ledger.execute`): the domain's commands without the facts only the ledger
+ * knows (`StampedFields`), which the command processor fills in before
+ * `decide` — so no caller computes a time the store would overwrite.
+ *
+ * @example await ledger.execute({ type: 'StartRecording', data: { gpsMode: 1 } }, context);
+ */
+export type LedgerCommand = CommandOf<LedgerCommandDataMap>;
 
 /** Who issues a command, and the correlation id its events will share. */
 export interface CommandContext {
@@ -52,8 +82,10 @@ export interface LedgerOptions {
   /** Never write: no migrations, no recovery, no ServiceStarted, and LevelDB opened from a private copy so no file in the data directory changes. */
   readonly readOnly?: boolean;
   readonly appVersion: string;
-  /** Used for the envelope's systemTime/time; tests may inject. Defaults to Date.now. */
-  readonly clock?: () => number;
+  /** The wall clock for event times and recording names; tests may inject a fake. Defaults to the system clock. */
+  readonly clock?: Clock;
+  /** The machine's identity and local UTC offset; tests may inject a fixed one. Defaults to the real host. */
+  readonly host?: HostInfo;
 }
 
 /** Paths of one recording's files, in the Rayhunter layout under `<dataDir>/qmdl`. */
@@ -94,12 +126,18 @@ export interface Ledger {
   readonly log: EventLog;
   readonly dataDir: string;
   readonly bootId: string;
+  /** The clock the ledger stamps events with (`LedgerOptions.clock`). */
+  readonly clock: Clock;
+  /** The host the ledger records (`LedgerOptions.host`). */
+  readonly host: HostInfo;
+  /** This build on this host, as recordings and reports name it. */
+  runtimeMetadata(): RuntimeMetadata;
   /** The current projection (reflects `state().seq`). */
   state(): QmdlStoreState;
   /** Run one command through the serial processor: decide → pre-commit effects → append → post-commit effects → evolve → publish. */
-  execute(command: Command, context: CommandContext): Promise<CommandResult>;
+  execute(command: LedgerCommand, context: CommandContext): Promise<CommandResult>;
   /** Several commands as one unit: the events of those accepted are appended together, all or none (refused when read-only). */
-  executeAll(commands: readonly Command[], context: CommandContext): Promise<readonly CommandResult[]>;
+  executeAll(commands: readonly LedgerCommand[], context: CommandContext): Promise<readonly CommandResult[]>;
   /**
    * Runs a reactor on this store (see `runReactor` in reactor.ts): from its
    * checkpoint, at its own pace, stopped by `close()` before the final

@@ -26,7 +26,7 @@ describe('Ledger.verify', () => {
   it('checks only what was appended since the last clean verification, and everything when asked for full', async () => {
     const log = await MemoryEventLog.open();
     const ledger = await openLedger({ dataDir: dir, appVersion: 't', logger: silentLogger, recorder, log });
-    await ledger.execute({ type: 'StartRecording', data: { atMs: 0, utcOffsetMinutes: 0 } }, cli);
+    await ledger.execute({ type: 'StartRecording', data: {} }, cli);
     const first = await ledger.verify();
     expect(first).toMatchObject({ ok: true, scope: 'full', from: 1, checked: ledger.state().seq });
     await ledger.execute({ type: 'StopRecording', data: { reason: 'requested' } }, cli);
@@ -54,7 +54,7 @@ describe('Ledger.verify', () => {
   it('verifies ok while commands keep committing during the check', async () => {
     const log = await MemoryEventLog.open();
     const ledger = await openLedger({ dataDir: dir, appVersion: 't', logger: silentLogger, recorder, log });
-    await ledger.execute({ type: 'StartRecording', data: { atMs: 0, utcOffsetMinutes: 0 } }, cli);
+    await ledger.execute({ type: 'StartRecording', data: {} }, cli);
     const name = ledger.state().current?.name ?? '';
     // Verifications start, then commits follow one after another while they read.
     const verifications = [ledger.verify({ full: true }), ledger.verify({ full: true })];
@@ -91,7 +91,7 @@ describe('Ledger.stateAt', () => {
     const seen = new Map<number, string>();
     seen.set(ledger.state().seq, JSON.stringify(ledger.state()));
     for (let i = 0; i < 4; i++) {
-      await ledger.execute({ type: 'StartRecording', data: { atMs: 0, utcOffsetMinutes: 0 } }, cli);
+      await ledger.execute({ type: 'StartRecording', data: {} }, cli);
       seen.set(ledger.state().seq, JSON.stringify(ledger.state()));
       await ledger.execute({ type: 'DeleteAllRecordings', data: {} }, cli);
       seen.set(ledger.state().seq, JSON.stringify(ledger.state()));
@@ -107,7 +107,7 @@ describe('Ledger.stateAt', () => {
   it("refuses a sequence past the head (no state after an event that has not happened); a later time gives the head's", async () => {
     const log = await MemoryEventLog.open();
     const ledger = await openLedger({ dataDir: dir, appVersion: 't', logger: silentLogger, recorder, log });
-    await ledger.execute({ type: 'StartRecording', data: { atMs: 0, utcOffsetMinutes: 0 } }, cli);
+    await ledger.execute({ type: 'StartRecording', data: {} }, cli);
     const head = ledger.state().seq;
     expect(JSON.stringify(await ledger.stateAt({ seq: head }))).toBe(JSON.stringify(ledger.state()));
     expect(await errorCodeOf(ledger.stateAt({ seq: head + 1 }))).toBe('SEQUENCE_PAST_HEAD');
@@ -136,7 +136,7 @@ describe('clock offset', () => {
         log,
       });
       await ledger.execute({ type: 'SetClockOffset', data: { offsetSeconds } }, cli);
-      await ledger.execute({ type: 'StartRecording', data: { atMs: 0, utcOffsetMinutes: 0 } }, cli);
+      await ledger.execute({ type: 'StartRecording', data: {} }, cli);
       for (
         const until = Date.now() + 30_000;
         ledger.state().current?.lastMessageTime === undefined && Date.now() < until;

@@ -1,11 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import os from 'node:os';
 import path from 'node:path';
 import type { Observable } from 'rxjs';
 import {
   LedgerError,
   spaceSettingsInForce,
-  type Command,
   type LedgerEvent,
   type QmdlStoreState,
   type SpaceSettings,
@@ -15,10 +13,12 @@ import { LevelEventLog, type EventLog, type UpcasterRegistry } from '@ledger/eve
 import { diagSourceFactory } from '@ledger/qmdl';
 import { CommandProcessor } from './command-processor';
 import { ensureWritableDirectory } from './data-dir';
+import { realHost, runtimeMetadataOf, systemClock, type Clock, type HostInfo, type RuntimeMetadata } from './host';
 import type {
   CommandContext,
   CommandResult,
   Ledger,
+  LedgerCommand,
   LedgerMetrics,
   LedgerOptions,
   RecordingPaths,
@@ -76,7 +76,8 @@ export function recordingsDir(dataDir: string): string {
  */
 export async function openLedger(options: OpenLedgerOptions): Promise<OpenedLedger> {
   const logger = options.logger ?? consoleLogger;
-  const clock = options.clock ?? Date.now;
+  const clock = options.clock ?? systemClock;
+  const host = options.host ?? realHost();
   const bootId = randomUUID();
   // The diag source spec is parsed once, before anything is opened: the recorder makes each recording's source from it.
   const sources = options.readOnly ? undefined : diagSourceFactory(options.recorder.source);
@@ -104,8 +105,8 @@ export async function openLedger(options: OpenLedgerOptions): Promise<OpenedLedg
       bootId,
       appVersion: options.appVersion,
       clock,
+      host,
       effects: {
-        prepare: (command, state, nowMs) => prepareCommand(command, state, nowMs, options.appVersion),
         guard: (command) => recorder?.guard(command) ?? Promise.resolve(undefined),
         beforeCommit: (events) => recorder?.beforeCommit(events) ?? Promise.resolve(events),
         afterCommit: (events, state) => recorder?.afterCommit(events, state) ?? Promise.resolve(),
@@ -120,7 +121,7 @@ export async function openLedger(options: OpenLedgerOptions): Promise<OpenedLedg
       },
     });
     // For the recorder and start-up, which exist only when the store is writable (LevelLedger.execute refuses when read-only).
-    const execute = (command: Command, context: CommandContext): Promise<CommandResult> =>
+    const execute = (command: LedgerCommand, context: CommandContext): Promise<CommandResult> =>
       processor.execute(command, context);
     let recovery: RecoveryReport | undefined;
     if (!options.readOnly) {
@@ -130,6 +131,7 @@ export async function openLedger(options: OpenLedgerOptions): Promise<OpenedLedg
         settings: options.recorder,
         logger,
         clock,
+        host,
         execute,
         newCorrelationId: randomUUID,
         state: () => processor.current(),
@@ -147,19 +149,31 @@ export async function openLedger(options: OpenLedgerOptions): Promise<OpenedLedg
           migrations: options.migrations ?? [],
           formatVersion: DATA_DIR_FORMAT_VERSION,
         },
-        { bootId, version: options.appVersion, source: options.recorder.source },
+        { source: options.recorder.source },
       );
       await projection.persist({ force: true });
       await recorder.ensureReserve();
       if (options.recorder.autoStart && options.recorder.source !== 'none') {
         const result = await execute(
-          { type: 'StartRecording', data: { atMs: 0, utcOffsetMinutes: 0 } },
+          { type: 'StartRecording', data: {} },
           { actor: { kind: 'system' }, correlationId: randomUUID() },
         );
         if (!result.ok) logger.warn(`auto-start refused: ${result.refusal.code}: ${result.refusal.message}`);
       }
     }
-    const ledger = new LevelLedger({ log, processor, projection, recorder, files, options, bootId, recovery, logger });
+    const ledger = new LevelLedger({
+      log,
+      processor,
+      projection,
+      recorder,
+      files,
+      options,
+      bootId,
+      recovery,
+      logger,
+      clock,
+      host,
+    });
     if (!options.readOnly) for (const definition of options.reactors ?? []) ledger.runReactor(definition);
     return ledger;
   } catch (error) {
@@ -168,28 +182,12 @@ export async function openLedger(options: OpenLedgerOptions): Promise<OpenedLedg
   }
 }
 
-/** Fill in what the domain cannot know: the clock, the local UTC offset, this build's identity. */
-function prepareCommand(command: Command, state: QmdlStoreState, nowMs: number, appVersion: string): Command {
-  if (command.type !== 'StartRecording') return command;
-  const adjusted = nowMs + state.clockOffsetSeconds * 1000;
-  return {
-    type: 'StartRecording',
-    data: {
-      rayhunterVersion: `qmdl-ledger ${appVersion}`,
-      systemOs: `${os.type()} ${os.release()}`,
-      arch: os.arch(),
-      ...command.data,
-      // The ledger owns the clock: whatever the caller sent, the start time is now (adjusted).
-      atMs: adjusted,
-      utcOffsetMinutes: -new Date(adjusted).getTimezoneOffset(),
-    },
-  };
-}
-
 class LevelLedger implements OpenedLedger {
   readonly log: EventLog;
   readonly dataDir: string;
   readonly bootId: string;
+  readonly clock: Clock;
+  readonly host: HostInfo;
   readonly recovery?: RecoveryReport;
   readonly projectionLoad: QmdlStoreProjection['loadReport'];
   readonly committed$: Observable<LedgerEvent>;
@@ -215,6 +213,8 @@ class LevelLedger implements OpenedLedger {
     bootId: string;
     recovery: RecoveryReport | undefined;
     logger: LedgerLogger;
+    clock: Clock;
+    host: HostInfo;
   }) {
     this.log = parts.log;
     this.processor = parts.processor;
@@ -224,6 +224,8 @@ class LevelLedger implements OpenedLedger {
     this.options = parts.options;
     this.dataDir = parts.options.dataDir;
     this.bootId = parts.bootId;
+    this.clock = parts.clock;
+    this.host = parts.host;
     if (parts.recovery) this.recovery = parts.recovery;
     this.projectionLoad = parts.projection.loadReport;
     this.logger = parts.logger;
@@ -234,7 +236,11 @@ class LevelLedger implements OpenedLedger {
     return this.processor.current();
   }
 
-  execute(command: Command, context: CommandContext): Promise<CommandResult> {
+  runtimeMetadata(): RuntimeMetadata {
+    return runtimeMetadataOf(this.host, this.options.appVersion);
+  }
+
+  execute(command: LedgerCommand, context: CommandContext): Promise<CommandResult> {
     if (this.options.readOnly) {
       return Promise.resolve({
         ok: false,
@@ -245,7 +251,7 @@ class LevelLedger implements OpenedLedger {
     return this.processor.execute(command, context);
   }
 
-  executeAll(commands: readonly Command[], context: CommandContext): Promise<readonly CommandResult[]> {
+  executeAll(commands: readonly LedgerCommand[], context: CommandContext): Promise<readonly CommandResult[]> {
     if (this.options.readOnly) {
       return Promise.resolve(
         commands.map((): CommandResult => ({
@@ -375,7 +381,7 @@ class LevelLedger implements OpenedLedger {
     try {
       if (!this.options.readOnly) {
         const result = await this.processor.execute(
-          { type: 'StopService', data: { bootId: this.bootId, ...(signal ? { signal } : {}) } },
+          { type: 'StopService', data: signal ? { signal } : {} },
           { actor: { kind: 'system' }, correlationId: randomUUID() },
         );
         if (!result.ok) this.logger.warn(`shutdown: ${result.refusal.code}`);

@@ -1,6 +1,7 @@
 import { initialState, LEDGER_SLICES } from '@ledger/domain';
 import { MemoryEventLog } from '@ledger/event-log';
 import { CommandProcessor } from './command-processor';
+import { realHost } from './host';
 import {
   diffProjections,
   foldLog,
@@ -21,10 +22,11 @@ async function logWithHistory(): Promise<{ log: MemoryEventLog; processor: Comma
     initialState: initialState(),
     bootId: 'b',
     appVersion: 't',
-    clock: () => (now += 1000),
+    clock: { now: () => (now += 1000) },
+    host: realHost(),
   });
   for (let i = 0; i < 5; i++) {
-    await processor.execute({ type: 'StartRecording', data: { atMs: now, utcOffsetMinutes: 0 } }, ctx);
+    await processor.execute({ type: 'StartRecording', data: {} }, ctx);
     const name = processor.current().current?.name ?? '';
     await processor.execute(
       {

@@ -2,11 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { initialState, LEDGER_SLICES, type Command } from '@ledger/domain';
+import { initialState, LEDGER_SLICES } from '@ledger/domain';
 import { MemoryEventLog } from '@ledger/event-log';
 import { diagSourceFactory } from '@ledger/qmdl';
 import { CommandProcessor } from './command-processor';
-import type { CommandContext, CommandResult } from './ledger';
+import { realHost, systemClock } from './host';
+import type { CommandContext, CommandResult, LedgerCommand } from './ledger';
 import { Recorder } from './recorder';
 import { RecordingFiles } from './recording-files';
 
@@ -31,7 +32,7 @@ describe('Recorder', () => {
     // commit the recorder sends waits until a stop, decided meanwhile, has committed.
     let late: { readonly totals: number; readonly result: CommandResult } | undefined;
     let stopped: CommandResult | undefined;
-    const execute = async (command: Command, context: CommandContext): Promise<CommandResult> => {
+    const execute = async (command: LedgerCommand, context: CommandContext): Promise<CommandResult> => {
       if (command.type !== 'AppendRecordingData' || stopped !== undefined) return processor.execute(command, context);
       stopped = await processor.execute(
         { type: 'StopRecording', data: { reason: 'requested' } },
@@ -52,7 +53,8 @@ describe('Recorder', () => {
         reserveKiB: 0,
       },
       logger,
-      clock: Date.now,
+      clock: systemClock,
+      host: realHost(),
       execute,
       newCorrelationId: randomUUID,
     });
@@ -62,16 +64,14 @@ describe('Recorder', () => {
       initialState: initialState(),
       bootId: 'boot',
       appVersion: 'test',
-      clock: Date.now,
+      clock: systemClock,
+      host: realHost(),
       effects: {
         beforeCommit: (events) => recorder.beforeCommit(events),
         afterCommit: (events, state) => recorder.afterCommit(events, state),
       },
     });
-    await processor.execute(
-      { type: 'StartRecording', data: { atMs: Date.now(), utcOffsetMinutes: 0 } },
-      { actor: { kind: 'cli' }, correlationId: 'start' },
-    );
+    await processor.execute({ type: 'StartRecording', data: {} }, { actor: { kind: 'cli' }, correlationId: 'start' });
     for (const until = Date.now() + 30_000; late === undefined && Date.now() < until;)
       await new Promise((resolve) => setTimeout(resolve, 10));
     await recorder.close();

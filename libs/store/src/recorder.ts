@@ -3,7 +3,8 @@ import type { DiagSourceFactory, DiagSourceStats } from '@ledger/qmdl';
 import type { CommandEffects } from './command-processor';
 import { DiskGuard } from './disk-guard';
 import { errorDetail } from './error-detail';
-import type { CommandContext, CommandResult, RecorderSettings } from './ledger';
+import type { Clock, HostInfo } from './host';
+import type { CommandContext, CommandResult, LedgerCommand, RecorderSettings } from './ledger';
 import type { LedgerLogger } from './logger';
 import { RecordingFileEffects } from './recording-file-effects';
 import type { RecordingFiles } from './recording-files';
@@ -17,9 +18,12 @@ export interface RecorderOptions {
   readonly source: DiagSourceFactory | undefined;
   readonly settings: Omit<RecorderSettings, 'source' | 'autoStart'>;
   readonly logger: LedgerLogger;
-  readonly clock: () => number;
+  /** Times the flush windows. */
+  readonly clock: Clock;
+  /** The local UTC offset diag message times are written with. */
+  readonly host: HostInfo;
   /** Runs a command through the processor (the recorder decides nothing on its own). */
-  readonly execute: (command: Command, context: CommandContext) => Promise<CommandResult>;
+  readonly execute: (command: LedgerCommand, context: CommandContext) => Promise<CommandResult>;
   /** Free bytes on the data filesystem; injectable so tests can simulate a full disk. */
   readonly availableBytes?: (dir: string) => Promise<number>;
   readonly newCorrelationId: () => string;
@@ -124,6 +128,7 @@ export class Recorder implements CommandEffects {
       settings: this.options.settings,
       logger: this.options.logger,
       clock: this.options.clock,
+      host: this.options.host,
       hooks: {
         commitData: (totals) =>
           this.options.execute(

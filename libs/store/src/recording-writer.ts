@@ -1,6 +1,7 @@
 import { promises as fs } from 'node:fs';
-import { formatRfc3339, type RecordingTotals, type Refusal } from '@ledger/domain';
+import type { RecordingTotals, Refusal } from '@ledger/domain';
 import { QmdlGzipWriter, type DiagSource, type DiagSourceStats } from '@ledger/qmdl';
+import { localRfc3339, type Clock, type HostInfo } from './host';
 import type { CommandResult, RecorderSettings } from './ledger';
 import type { LedgerLogger } from './logger';
 import type { RecordingFiles } from './recording-files';
@@ -30,7 +31,10 @@ export interface RecordingWriterOptions {
   readonly source: DiagSource | undefined;
   readonly settings: Pick<RecorderSettings, 'flushIntervalMs' | 'flushKiB'>;
   readonly logger: LedgerLogger;
-  readonly clock: () => number;
+  /** Times the flush windows. */
+  readonly clock: Clock;
+  /** The local UTC offset a diag message's time is written with. */
+  readonly host: HostInfo;
   readonly hooks: RecordingWriterHooks;
 }
 
@@ -67,7 +71,7 @@ export class RecordingWriter {
     private readonly writer: QmdlGzipWriter,
   ) {
     this.name = options.name;
-    this.lastFlushAt = options.clock();
+    this.lastFlushAt = options.clock.now();
   }
 
   /** Creates the recording's QMDL file; `start()` then runs the source into it. */
@@ -128,7 +132,9 @@ export class RecordingWriter {
         this.written = {
           ...this.written,
           containers: this.written.containers + 1,
-          ...(chunk.lastMessageTimeMs !== undefined ? { lastMessageTime: localRfc3339(chunk.lastMessageTimeMs) } : {}),
+          ...(chunk.lastMessageTimeMs !== undefined
+            ? { lastMessageTime: localRfc3339(this.options.host, chunk.lastMessageTimeMs) }
+            : {}),
         };
         // A failure matters while this recording is still open (a stop closes the writer).
         const written = compressed.then(
@@ -141,13 +147,13 @@ export class RecordingWriter {
         inFlight.push({ done: written, bytes: chunk.frames.length });
         inFlightBytes += chunk.frames.length;
         await settle(WRITE_AHEAD_BYTES);
-        if (this.pendingRaw >= flushKiB * 1024 || this.options.clock() - this.lastFlushAt >= flushIntervalMs) {
+        if (this.pendingRaw >= flushKiB * 1024 || this.options.clock.now() - this.lastFlushAt >= flushIntervalMs) {
           // One commit window in flight. Its flush covers every chunk handed over so far (the
           // writer keeps call order); while it is fdatasynced and its event committed, the source
           // reads on and the writer compresses on. A failure surfaces here, at the next window, or below.
           await committing;
           this.pendingRaw = 0;
-          this.lastFlushAt = this.options.clock();
+          this.lastFlushAt = this.options.clock.now();
           committing = this.flush();
           committing.catch(() => undefined);
         }
@@ -174,7 +180,7 @@ export class RecordingWriter {
 
   /** Make what was written durable, then commit it as one RecordingDataAppended. */
   private async flushNow(): Promise<void> {
-    this.lastFlushAt = this.options.clock();
+    this.lastFlushAt = this.options.clock.now();
     let totals: RecordingTotals | undefined;
     await this.withLock(async () => {
       if (this.closed) return;
@@ -272,7 +278,7 @@ export class RecordingWriter {
     this.flushTimer = setInterval(() => {
       // Nothing thrown here may escape: a throwing timer callback ends the process.
       try {
-        if (!this.closed && this.options.clock() - this.lastFlushAt >= interval) {
+        if (!this.closed && this.options.clock.now() - this.lastFlushAt >= interval) {
           this.flush()
             .catch((error: unknown) => this.options.hooks.failed(error))
             .catch((e: unknown) => this.options.logger.error(`stop failed: ${String(e)}`));
@@ -297,9 +303,4 @@ export class RecordingWriter {
     );
     return run;
   }
-}
-
-/** RFC 3339 with this machine's local offset, as the manifest shows times. */
-function localRfc3339(ms: number): string {
-  return formatRfc3339(ms, -new Date(ms).getTimezoneOffset());
 }

@@ -1,6 +1,6 @@
 import { promises as fs } from 'node:fs';
-import { liveRecordings, startTimeOfName, type Command, type QmdlStoreState } from '@ledger/domain';
-import type { CommandContext, CommandResult } from './ledger';
+import { liveRecordings, startTimeOfName, type QmdlStoreState } from '@ledger/domain';
+import type { CommandContext, CommandResult, LedgerCommand } from './ledger';
 import type { LedgerLogger } from './logger';
 import { pendingMigrations, type Migration } from './migration';
 import type { RecordingFiles } from './recording-files';
@@ -13,7 +13,7 @@ export interface RecoveryOptions {
   readonly files: RecordingFiles;
   readonly logger: LedgerLogger;
   readonly state: () => QmdlStoreState;
-  readonly execute: (command: Command, context: CommandContext) => Promise<CommandResult>;
+  readonly execute: (command: LedgerCommand, context: CommandContext) => Promise<CommandResult>;
   readonly correlationId: string;
   readonly migrations: readonly Migration[];
   readonly formatVersion: number;
@@ -41,11 +41,11 @@ const SYSTEM: CommandContext['actor'] = { kind: 'system' };
  */
 export async function reconcileAtStartup(
   options: RecoveryOptions,
-  boot: { bootId: string; version: string; source?: string },
+  boot: { readonly source?: string },
 ): Promise<RecoveryReport> {
   const { files, logger } = options;
   const context: CommandContext = { actor: SYSTEM, correlationId: options.correlationId };
-  const run = async (command: Command): Promise<CommandResult> => {
+  const run = async (command: LedgerCommand): Promise<CommandResult> => {
     const result = await options.execute(command, context);
     if (!result.ok) logger.warn(`start-up: ${command.type} refused: ${result.refusal.code}: ${result.refusal.message}`);
     return result;
@@ -144,12 +144,7 @@ export async function reconcileAtStartup(
   const interrupted = options.state().current?.name;
   await run({
     type: 'StartService',
-    data: {
-      bootId: boot.bootId,
-      version: boot.version,
-      pid: process.pid,
-      ...(boot.source ? { source: boot.source } : {}),
-    },
+    data: boot.source ? { source: boot.source } : {},
   });
   if (interrupted) logger.warn(`recording ${interrupted} was active when the previous run died: stopped (interrupted)`);
 

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { type Command, LedgerError, type RefusalCode } from '@ledger/domain';
-import type { CommandResult, Ledger } from '@ledger/store';
+import { LedgerError, type RefusalCode } from '@ledger/domain';
+import type { CommandResult, Ledger, LedgerCommand } from '@ledger/store';
 import { contextOf, reflectSeq } from './request-context';
 import { LEDGER } from './tokens';
 
@@ -17,7 +17,7 @@ export class CommandRunner {
 
   async run(
     req: unknown,
-    command: Command,
+    command: LedgerCommand,
     options: { readonly accept?: readonly RefusalCode[] } = {},
   ): Promise<CommandResult> {
     const context = contextOf(req);

@@ -1,8 +1,8 @@
 import path from 'node:path';
 import { Body, Controller, Get, Header, HttpCode, Inject, Post, Req, Res } from '@nestjs/common';
 import { ApiBody, ApiOperation, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { formatRfc3339, LedgerError, parseRfc3339, redactRayhunterConfig, type Command } from '@ledger/domain';
-import type { Ledger } from '@ledger/store';
+import { LedgerError, parseRfc3339, redactRayhunterConfig, type Command } from '@ledger/domain';
+import { localRfc3339, type Ledger } from '@ledger/store';
 import { APP_VERSION } from '../version';
 import { Mutation, RequiresAuth } from './auth.decorators';
 import { CommandRunner } from './command-runner.service';
@@ -10,7 +10,7 @@ import type { HttpConfig } from './http-config';
 import type { HttpRequest as Request, HttpResponse as Response } from './http-types';
 import { objectBody } from './json-body';
 import { reflectSeq } from './request-context';
-import { localUtcOffsetMinutes, rayhunterConfig, systemStats } from './system-info';
+import { rayhunterConfig, systemStats } from './system-info';
 import { HTTP_CONFIG, LEDGER } from './tokens';
 import { hasBody } from './web-safety';
 
@@ -37,7 +37,7 @@ export class DeviceController {
   @ApiOperation({ summary: 'Disk (the data directory) and memory figures, and the runtime metadata' })
   @ApiResponse({ status: 200, description: '{disk_stats, memory_stats, runtime_metadata}' })
   async systemStats(): Promise<unknown> {
-    return systemStats(this.ledger.dataDir);
+    return systemStats(this.ledger.dataDir, this.ledger.runtimeMetadata());
   }
 
   @Get('time')
@@ -46,11 +46,11 @@ export class DeviceController {
   time(@Req() req: Request): unknown {
     const state = this.ledger.state();
     reflectSeq(req, state.seq);
-    const now = Date.now();
+    const now = this.ledger.clock.now();
     const adjusted = now + state.clockOffsetSeconds * 1000;
     return {
-      system_time: formatRfc3339(now, localUtcOffsetMinutes(now)),
-      adjusted_time: formatRfc3339(adjusted, localUtcOffsetMinutes(adjusted)),
+      system_time: localRfc3339(this.ledger.host, now),
+      adjusted_time: localRfc3339(this.ledger.host, adjusted),
       offset_seconds: state.clockOffsetSeconds,
     };
   }

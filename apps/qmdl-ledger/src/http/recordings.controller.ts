@@ -8,7 +8,6 @@ import type { HttpRequest as Request, HttpResponse as Response } from './http-ty
 import { ManifestService } from './manifest.service';
 import { ApiRecordingNameParam, parseRecordingName, RECORDING_NAME_PARAM, recordingRoute } from './recording-name';
 import { reflectSeq } from './request-context';
-import { localUtcOffsetMinutes } from './system-info';
 import { LEDGER } from './tokens';
 
 const TEXT = 'text/plain; charset=utf-8';
@@ -76,16 +75,11 @@ export class RecordingsController {
   @ApiResponse({ status: 202, description: 'ok' })
   @ApiResponse({ status: 507, description: 'INSUFFICIENT_DISK_SPACE (text)' })
   async startRecording(@Req() req: Request): Promise<string> {
-    // The ledger owns the clock and this build's identity (it fills atMs, the offset and the versions).
-    const atMs = Date.now() + this.ledger.state().clockOffsetSeconds * 1000;
+    // The ledger stamps the start time, its local offset and this build's identity from its clock and host.
     const gpsMode = this.ledger.state().config['gps_mode'];
     await this.commands.run(req, {
       type: 'StartRecording',
-      data: {
-        atMs,
-        utcOffsetMinutes: localUtcOffsetMinutes(atMs),
-        ...(gpsMode === 0 || gpsMode === 1 || gpsMode === 2 ? { gpsMode } : {}),
-      },
+      data: gpsMode === 0 || gpsMode === 1 || gpsMode === 2 ? { gpsMode } : {},
     });
     return OK;
   }

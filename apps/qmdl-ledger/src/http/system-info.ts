@@ -2,22 +2,12 @@ import { promises as fs, readFileSync, realpathSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { defaultRayhunterConfig } from '@ledger/domain';
+import { realHost, runtimeMetadataOf, type HostInfo, type RuntimeMetadata } from '@ledger/store';
 import { APP_VERSION } from '../version';
 
-/** Rayhunter's `runtime_metadata` / report `rayhunter` object. */
-export interface RuntimeMetadata {
-  readonly rayhunter_version: string;
-  readonly system_os: string;
-  readonly arch: string;
-}
-
-/** This service's identity, written the way the ledger records it on RecordingStarted. */
-export function runtimeMetadata(): RuntimeMetadata {
-  return {
-    rayhunter_version: `qmdl-ledger ${APP_VERSION}`,
-    system_os: `${os.type()} ${os.release()}`,
-    arch: os.arch(),
-  };
+/** This build on `host` (the real one by default: the CLI has no ledger), the way the ledger records it on RecordingStarted. */
+export function runtimeMetadata(host: HostInfo = realHost()): RuntimeMetadata {
+  return runtimeMetadataOf(host, APP_VERSION);
 }
 
 /**
@@ -25,9 +15,13 @@ export function runtimeMetadata(): RuntimeMetadata {
  * export and the CLI alike), as the original fills them from uname: the
  * machine (`x86_64`, `aarch64`, `armv7l`), `<sysname> <release>`, `<app> <version>`.
  */
-export function pcapngSectionOptions(): { hardware: string; os: string; application: string } {
-  const meta = runtimeMetadata();
-  return { hardware: os.machine(), os: meta.system_os, application: meta.rayhunter_version };
+export function pcapngSectionOptions(host: HostInfo = realHost()): {
+  hardware: string;
+  os: string;
+  application: string;
+} {
+  const meta = runtimeMetadata(host);
+  return { hardware: host.machine, os: meta.system_os, application: meta.rayhunter_version };
 }
 
 /** Rayhunter's `humanize_kb`: "812K" below 1000 KiB, else MiB with one decimal ("28.3M"). */
@@ -81,7 +75,7 @@ function mountOf(dir: string): Mount {
 }
 
 /** GET /api/system-stats, with real figures: statfs on the data dir, os memory. */
-export async function systemStats(dataDir: string): Promise<Record<string, unknown>> {
+export async function systemStats(dataDir: string, runtime: RuntimeMetadata): Promise<Record<string, unknown>> {
   const stat = await fs.statfs(dataDir);
   const total = stat.blocks * stat.bsize;
   const free = stat.bfree * stat.bsize;
@@ -107,7 +101,7 @@ export async function systemStats(dataDir: string): Promise<Record<string, unkno
       used: humanizeKb((totalMem - freeMem) / 1024),
       free: humanizeKb(freeMem / 1024),
     },
-    runtime_metadata: runtimeMetadata(),
+    runtime_metadata: runtime,
   };
 }
 
@@ -129,10 +123,4 @@ export function rayhunterConfig(recorded: Readonly<Record<string, unknown>>): Re
     merged[key] = isPlainObject(fallback) && isPlainObject(value) ? { ...fallback, ...value } : value;
   }
   return merged;
-}
-
-/** Local UTC offset in minutes at `epochMs` (e.g. +60 for CET). */
-export function localUtcOffsetMinutes(epochMs: number): number {
-  const offset = -new Date(epochMs).getTimezoneOffset();
-  return offset === 0 ? 0 : offset;
 }

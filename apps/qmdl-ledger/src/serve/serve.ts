@@ -6,7 +6,6 @@ import { UsageError } from '../exit-codes';
 import { AnalysisReactor } from '../analysis/analysis-reactor';
 import { createHttpApp } from '../http/create-app';
 import { BufferedLogger, coalesced, LogBuffer } from '../http/log-buffer';
-import { runtimeMetadata } from '../http/system-info';
 import { APP_VERSION } from '../version';
 import { BufferGovernor, exposeGc } from './buffer-governor';
 import { registerBufferGovernorMetrics } from './buffer-governor.metrics';
@@ -115,7 +114,7 @@ export async function serve(raw: RawServeOptions): Promise<void> {
   // The analysis reactor writes reports and records findings: not in --read-only, nor with --no-analysis.
   const analysis = !options.analysis
     ? undefined
-    : new AnalysisReactor({ ledger, runtime: runtimeMetadata(), logger: ledgerLogger });
+    : new AnalysisReactor({ ledger, runtime: ledger.runtimeMetadata(), logger: ledgerLogger });
 
   const governorFailed = coalesced((message) => logger.warn(message, 'buffer-governor'));
   const governor =
