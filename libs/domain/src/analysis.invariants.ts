@@ -12,7 +12,7 @@ export const ANALYSIS_TRANSITION_RULES = ['ANALYSIS_FINDING_COUNTED'] as const;
 export type AnalysisBefore = Pick<RecordingsState, 'names'>;
 
 /** True for an event of the analysis slice. */
-export function isAnalysisEvent(event: AnyEvent): event is AnyEvent & AnalysisEvent {
+function isAnalysisEvent(event: AnyEvent): event is AnyEvent & AnalysisEvent {
   return Object.prototype.hasOwnProperty.call(ANALYSIS_EVENT_VERSIONS, event.type);
 }
 

@@ -1,5 +1,5 @@
 import { ANALYSIS_EVENT_VERSIONS, type AnalysisEventDataMap } from './analysis.events';
-import type { DecidedEventOf, NewEvent, StoredEventOf } from './envelope';
+import type { DecidedEventOf, StoredEventOf } from './envelope';
 import { RECORDINGS_EVENT_VERSIONS, type RecordingsEventDataMap } from './recordings.events';
 
 /**
@@ -29,10 +29,6 @@ export type DecidedEvent = DecidedEventOf<EventDataMap>;
 
 /** A stored ledger event, discriminated on `type`. */
 export type LedgerEvent = StoredEventOf<EventDataMap>;
-
-export type NewLedgerEvent = {
-  [K in LedgerEventType]: NewEvent<K, EventDataMap[K]>;
-}[LedgerEventType];
 
 export function isLedgerEventType(type: string): type is LedgerEventType {
   return Object.prototype.hasOwnProperty.call(EVENT_SCHEMA_VERSIONS, type);

@@ -45,7 +45,7 @@ const bool = (value: boolean): ConfigField => ({ kind: 'boolean', default: value
 const DAY_SECONDS = 86_400;
 
 /** The free-space settings are in MB; a terabyte is already more than any capture device holds. */
-export const MAX_SPACE_MB = 1_000_000;
+const MAX_SPACE_MB = 1_000_000;
 
 export const RAYHUNTER_CONFIG_FIELDS: Readonly<Record<string, ConfigField>> = {
   qmdl_store_path: { kind: 'string', maxLength: 4096, nullable: false, default: '/data/rayhunter/qmdl' },
@@ -242,7 +242,7 @@ function redactUrl(value: string, kind: 'url' | 'url-path'): string {
 }
 
 /** What a redacted secret reads as (a URL keeps its scheme and host). */
-export const REDACTED = '(redacted)';
+const REDACTED = '(redacted)';
 
 function redactValue(field: ConfigField, value: unknown): unknown {
   if (field.kind === 'object') return isPlainObject(value) ? redactFields(field.fields, value) : value;

@@ -176,7 +176,7 @@ const NAMES_ITS_RECORDING = {
 } as const satisfies Record<AppliedRecordingsEvent['type'], boolean>;
 
 /** True for an event of the recordings slice. */
-export function isRecordingsEvent(event: AnyEvent): event is AnyEvent & AppliedRecordingsEvent {
+function isRecordingsEvent(event: AnyEvent): event is AnyEvent & AppliedRecordingsEvent {
   return Object.prototype.hasOwnProperty.call(RECORDINGS_EVENT_VERSIONS, event.type);
 }
 

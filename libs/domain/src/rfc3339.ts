@@ -12,7 +12,7 @@ const MS_PER_MINUTE = 60 * MS_PER_SECOND;
 const MS_PER_DAY = 86_400_000;
 
 /** Largest UTC offset RFC 3339 can write (±23:59). */
-export const MAX_UTC_OFFSET_MINUTES = 23 * 60 + 59;
+const MAX_UTC_OFFSET_MINUTES = 23 * 60 + 59;
 
 /** 0000-01-01T00:00:00Z and 9999-12-31T23:59:59.999Z: the four-digit years RFC 3339 can write. */
 const MIN_LOCAL_MS = daysFromCivil(0, 1, 1) * MS_PER_DAY;

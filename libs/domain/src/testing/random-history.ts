@@ -116,7 +116,7 @@ const ODD_NAMES = ['__proto__', 'constructor', 'toString', 'hasOwnProperty', '0'
  * while one is active, a second StoreCreated, an unknown type, a migration id
  * that is an odd name.
  */
-export function randomStrayEvent(random: () => number, state: QmdlStoreState, seq: number): EvolvableEvent {
+function randomStrayEvent(random: () => number, state: QmdlStoreState, seq: number): EvolvableEvent {
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
   const names = [...Object.keys(state.names), ...ODD_NAMES];
   const name = pick(names);
