@@ -190,6 +190,7 @@ async function commandLatency(
   tmpDir: string,
   rounds: number,
   perRound: number,
+  log: (m: string) => void,
 ): Promise<{ shipping: number; plain: number }> {
   const db = await FleetDatabase.open({ url, max: POOL });
   const app = await createFleetApp({ db, upcasters: buildUpcasters(), config: {} });
@@ -227,6 +228,14 @@ async function commandLatency(
         }
       }
     }
+    // What a recording device's events cost centrally (the README's sizing): measured, not assumed.
+    const [size] = await db.query<{ events: string; body: string; stored: string }>(
+      `SELECT count(*) AS events, coalesce(avg(length(body)), 0) AS body,
+              pg_total_relation_size('fleet_events') / greatest(count(*), 1) AS stored FROM fleet_events`,
+    );
+    log(
+      `  shipped ${size?.events} events of a recording device: ${Number(size?.body).toFixed(0)} bytes of JSON each, ${size?.stored} bytes stored each with the indexes`,
+    );
     return { shipping: medianOf(times.shipping), plain: medianOf(times.plain) };
   } finally {
     await shipping.stop();
@@ -270,6 +279,7 @@ const bench: BenchModule = {
         ctx.tmpDir,
         ctx.quick ? 4 : 10,
         ctx.quick ? 50 : 100,
+        ctx.log,
       );
       ctx.log(
         `command latency ${latency.shipping.toFixed(2)} ms shipping vs ${latency.plain.toFixed(2)} ms not shipping`,
