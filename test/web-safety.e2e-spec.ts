@@ -13,7 +13,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { rmSync } from 'node:fs';
 import { launchBrowser, type TestBrowser } from './helpers/browser';
-import { request, spawnServer, tempDir, type SpawnedServer } from './helpers/server';
+import { eventually, request, spawnServer, tempDir, type SpawnedServer } from './helpers/server';
 import { errorOf } from './helpers/http-errors';
 
 jest.setTimeout(120_000);
@@ -141,6 +141,23 @@ describe.each([
     for (const p of ['/api/start-recording', '/api/start-recording']) {
       expect((await request(server.baseUrl, p, { method: 'POST', headers: auth(token) })).status).toBe(202);
     }
+    // The service's own analysis reactor commits too: the first recording (stopped by the second
+    // start) is analysed from the queue, and the active one's live analysis starts a moment later.
+    // Wait for both before the page acts, so the log moves only if the page moved it.
+    await eventually(
+      async () => {
+        const status = (await request(server.baseUrl, '/api/analysis', { headers: auth(token) })).json<{
+          queued: string[];
+          running: string | null;
+        }>();
+        const started = (
+          await request(server.baseUrl, '/api/events?type=RecordingAnalysisStarted', { headers: auth(token) })
+        ).json<{ events: unknown[] }>().events;
+        return status.queued.length === 0 && status.running === null && started.length === 2 ? true : undefined;
+      },
+      60_000,
+      100,
+    );
     attacker = await serveAttacker(server.baseUrl);
     browser = await launchBrowser();
   });
