@@ -401,7 +401,7 @@ describe('a crash in the middle of an analysis', () => {
 });
 
 describe('the active recording', () => {
-  it('is analysed as it is written: /api/analysis-report/live grows, and its rows are the start of the report made once it finished', async () => {
+  it('is analysed as it is written: /api/analysis-report/live grows, its rows are the start of the report made once it finished, and that report is the one the same bytes get analysed after the fact', async () => {
     const work = temp.make('qmdl-ledger-analysis-live-');
     const server = await spawnServer([
       '--data-dir',
@@ -492,6 +492,19 @@ describe('the active recording', () => {
       }
       expected.push(...(coalescer.close()?.findings ?? []));
       expect(findings.map((f) => f.data)).toEqual(expected);
+
+      // The same bytes analysed after the fact, from the first byte (a requested re-analysis): the
+      // report the live analysis made is that report exactly, and so are its counts.
+      const liveReport = (await request(base, `/api/analysis-report/${name}`)).body.toString('utf8');
+      expect((await request(base, `/api/analysis/${name}`, { method: 'POST' })).status).toBe(202);
+      const done = await analysed(base, name, 2);
+      const afterTheFact = (await request(base, `/api/analysis-report/${name}`)).body.toString('utf8');
+      expect(afterTheFact.split('\n')).toEqual(liveReport.split('\n'));
+      const countsOf = (e: EventJson | undefined): Record<string, unknown> => {
+        const { analysisId: _id, ...rest } = e?.data ?? {};
+        return rest;
+      };
+      expect(countsOf(done[1])).toEqual(countsOf(done[0]));
     } finally {
       await stopServer(server);
     }
