@@ -32,6 +32,12 @@ export const EventLogErrorCode = {
 
 export type EventLogErrorCode = (typeof EventLogErrorCode)[keyof typeof EventLogErrorCode];
 
+declare module '@ledger/domain' {
+  interface LedgerErrorCodes {
+    eventLog: EventLogErrorCode;
+  }
+}
+
 /** Why `append` refuses an event (README "Appendable events"). */
 export const EventRejectionCode = {
   /** An envelope field is missing or has the wrong type: a programmer's error. */

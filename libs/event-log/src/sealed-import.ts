@@ -9,6 +9,12 @@ import { VerifyCode } from './verify';
 export type SealedImportRefusal =
   typeof VerifyCode.SEQUENCE_GAP | typeof VerifyCode.BAD_HASH | typeof VerifyCode.BAD_PREV;
 
+declare module '@ledger/domain' {
+  interface LedgerErrorCodes {
+    sealedImport: SealedImportRefusal;
+  }
+}
+
 /** A sealed event checked for what does not depend on where it lands, and encoded as it will be stored. */
 export interface CheckedSealedEvent {
   readonly event: StoredEvent;

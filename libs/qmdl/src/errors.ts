@@ -39,6 +39,12 @@ export const QmdlErrorCode = {
 
 export type QmdlErrorCode = (typeof QmdlErrorCode)[keyof typeof QmdlErrorCode];
 
+declare module '@ledger/domain' {
+  interface LedgerErrorCodes {
+    qmdl: QmdlErrorCode;
+  }
+}
+
 export function qmdlError(
   code: QmdlErrorCode,
   message: string,

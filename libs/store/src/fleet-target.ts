@@ -27,6 +27,14 @@ export const ShippingErrorCode = {
   CHAIN_FORKED: 'CHAIN_FORKED',
 } as const;
 
+export type ShippingErrorCode = (typeof ShippingErrorCode)[keyof typeof ShippingErrorCode];
+
+declare module '@ledger/domain' {
+  interface LedgerErrorCodes {
+    shipping: ShippingErrorCode;
+  }
+}
+
 /**
  * The central side as the shipper sees it: the fleet protocol's four calls.
  * `HttpFleetTarget` speaks it over HTTP; tests may plug in their own.

@@ -9,6 +9,7 @@ export * from './recorder';
 export * from './startup-recovery';
 export * from './open-ledger';
 export * from './data-dir';
+export * from './store-errors';
 export * from './fleet-target';
 export * from './shipper';
 export * from './reactor';

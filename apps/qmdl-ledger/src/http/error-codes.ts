@@ -1,8 +1,53 @@
+import type { LedgerErrorCode } from '@ledger/domain';
+import type { FleetErrorCode } from '../fleet/fleet-error-codes';
+
+/** The codes the HTTP layer itself answers with (request shape, auth, limits, routing). */
+export type HttpErrorCode =
+  | 'BAD_REQUEST'
+  | 'MALFORMED_JSON'
+  | 'JSON_TOO_DEEP'
+  | 'INVALID_BODY'
+  | 'INVALID_QUERY'
+  | 'UNKNOWN_EVENT_TYPE'
+  | 'UNAUTHORIZED'
+  | 'CROSS_ORIGIN_REFUSED'
+  | 'NOT_FOUND'
+  | 'NO_SUCH_EVENT'
+  | 'NO_GPS_FIX'
+  | 'METHOD_NOT_ALLOWED'
+  | 'PAYLOAD_TOO_LARGE'
+  | 'UNSUPPORTED_MEDIA_TYPE'
+  | 'SIGN_IN_THROTTLED'
+  | 'NOT_IMPLEMENTED'
+  | 'RECORDING_EMPTY'
+  | 'TOO_MANY_DOWNLOADS'
+  | 'OUT_OF_DESCRIPTORS'
+  | 'NOT_RECORDING'
+  | 'INTERNAL';
+
+declare module '@ledger/domain' {
+  interface LedgerErrorCodes {
+    http: HttpErrorCode;
+    fleet: FleetErrorCode;
+  }
+}
+
+/**
+ * Every code an answer can carry: each library's codes (the domain's refusals,
+ * the event log's, qmdl's, the store's, shipping's; see `LedgerErrorCodes`)
+ * and this app's HTTP and fleet codes.
+ */
+export type ErrorCode = LedgerErrorCode;
+
 /**
  * Error code → HTTP status: the one table. Codes are API (see README.md);
  * services and libs never pick statuses, they throw or refuse with a code.
+ * It maps every `ErrorCode` and nothing else: the compiler reports a missing
+ * code and a dead entry. The first code of a status is the one an uncoded
+ * error of that status answers with (`codeForStatus`): keep `BAD_REQUEST`
+ * first of the 400s and `INTERNAL` first of the 500s.
  */
-export const STATUS_BY_CODE: Readonly<Record<string, number>> = {
+export const STATUS_BY_CODE = {
   BAD_REQUEST: 400,
   MALFORMED_JSON: 400,
   JSON_TOO_DEEP: 400,
@@ -11,8 +56,22 @@ export const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   INVALID_QUERY: 400,
   UNKNOWN_EVENT_TYPE: 400,
   SEQUENCE_PAST_HEAD: 400,
+  // domain refusals of a command's values
+  INVALID_TOTALS: 400,
+  INVALID_RECORDING_NAME: 400,
+  INVALID_CLOCK_OFFSET: 400,
+  INVALID_GPS_FIX: 400,
+  INVALID_CONFIG: 400,
+  INVALID_SIGN_IN_FAILURES: 400,
+  INVALID_TIME: 400,
   // analysis slice: refused by the decider, never expected from a request
   INVALID_ANALYSIS: 400,
+  // a diag source spec that cannot be parsed (qmdl)
+  INVALID_SOURCE: 400,
+  // fleet: a batch that is not stored events, a bad store id or device label
+  INVALID_EVENT_BATCH: 400,
+  INVALID_STORE_ID: 400,
+  INVALID_LABEL: 400,
   UNAUTHORIZED: 401,
   READ_ONLY: 403,
   CROSS_ORIGIN_REFUSED: 403,
@@ -48,8 +107,6 @@ export const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   OUT_OF_DESCRIPTORS: 503,
   NOT_RECORDING: 503,
   STORE_LOCKED: 503,
-  STORE_CLOSED: 503,
-  SHUTTING_DOWN: 503,
   PROCESSOR_CLOSED: 503,
   LOG_CLOSED: 503,
   DATABASE_UNAVAILABLE: 503,
@@ -58,7 +115,38 @@ export const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   WRITE_FAILED: 507,
   QMDL_WRITE_FAILED: 507,
   INTERNAL: 500,
-};
+  // A bug or a damaged store, never the request's fault: 500 with the code in the answer.
+  INVARIANT_BROKEN: 500,
+  STORE_NOT_FOUND: 500,
+  NOT_A_STORE: 500,
+  UNSUPPORTED_FORMAT_VERSION: 500,
+  STORE_OPEN_FAILED: 500,
+  READ_FAILED: 500,
+  CORRUPT_EVENT: 500,
+  CORRUPT_SNAPSHOT: 500,
+  CLOSE_FAILED: 500,
+  UPCAST_FAILED: 500,
+  SEQUENCE_GAP: 500,
+  BAD_HASH: 500,
+  BAD_PREV: 500,
+  DATA_DIR_UNUSABLE: 500,
+  HDLC_BAD_ESCAPE: 500,
+  HDLC_BAD_CRC: 500,
+  HDLC_TOO_SHORT: 500,
+  HDLC_BAD_FLAG: 500,
+  DIAG_TRUNCATED: 500,
+  DIAG_NOT_LOG: 500,
+  LTE_RRC_UNSUPPORTED_VERSION: 500,
+  LTE_RRC_TRUNCATED: 500,
+  DIAG_CONTAINER_TRUNCATED: 500,
+  QMDL_FILE_EXISTS: 500,
+  QMDL_WRITER_CLOSED: 500,
+  QMDL_READ_FAILED: 500,
+  SOURCE_OPEN_FAILED: 500,
+  SHIP_UNREACHABLE: 500,
+  SHIP_REFUSED: 500,
+  CHAIN_FORKED: 500,
+} as const satisfies Record<ErrorCode, number>;
 
 /**
  * Per-route exceptions to the table, where the Rayhunter API fixed a different
@@ -67,14 +155,13 @@ export const STATUS_BY_CODE: Readonly<Record<string, number>> = {
 export const STATUS_OVERRIDES: ReadonlyArray<{
   readonly method: string;
   readonly path: RegExp;
-  readonly code: string;
+  readonly code: ErrorCode;
   readonly status: number;
 }> = [{ method: 'POST', path: /^\/api\/delete-recording\//, code: 'NO_SUCH_RECORDING', status: 400 }];
 
 export function statusFor(code: string, method: string, path: string): number {
   for (const o of STATUS_OVERRIDES) if (o.code === code && o.method === method && o.path.test(path)) return o.status;
-  const known = STATUS_BY_CODE[code];
-  if (known !== undefined) return known;
+  if (Object.hasOwn(STATUS_BY_CODE, code)) return STATUS_BY_CODE[code as ErrorCode];
   if (code.startsWith('INVALID_')) return 400;
   return 500;
 }

@@ -2,11 +2,11 @@ import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger 
 import type { HttpRequest as Request, HttpResponse as Response } from './http-types';
 import { isLedgerError } from '@ledger/domain';
 import { downloadErrorFileName } from './download-navigation';
-import { answersJson, isOutOfDescriptors, STATUS_BY_CODE, statusFor } from './error-codes';
+import { answersJson, type ErrorCode, isOutOfDescriptors, STATUS_BY_CODE, statusFor } from './error-codes';
 
 interface Mapped {
   readonly status: number;
-  readonly code: string;
+  readonly code: ErrorCode;
   readonly message: string;
   readonly headers?: Readonly<Record<string, string>>;
   /** Extra members of the JSON answer a coded error carries (`details.body`, e.g. the fleet's `head`). */
@@ -19,8 +19,8 @@ interface RouterLayer {
   match(path: string): boolean;
 }
 
-function codeForStatus(status: number): string {
-  const match = Object.entries(STATUS_BY_CODE).find(([, s]) => s === status);
+function codeForStatus(status: number): ErrorCode {
+  const match = (Object.entries(STATUS_BY_CODE) as [ErrorCode, number][]).find(([, s]) => s === status);
   return match?.[0] ?? (status >= 500 ? 'INTERNAL' : 'BAD_REQUEST');
 }
 

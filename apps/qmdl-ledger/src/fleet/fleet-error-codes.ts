@@ -1,0 +1,18 @@
+/** The codes the fleet service answers with (ingest, devices, views); its statuses are in `http/error-codes.ts`. */
+export type FleetErrorCode =
+  /** A device token used for another store than the one it is bound to. */
+  | 'WRONG_DEVICE'
+  | 'NO_SUCH_DEVICE'
+  /** The batch does not extend the central head (the answer carries `head`). */
+  | 'CHAIN_MISMATCH'
+  /** An upload offset past the stored size (the answer carries `size`). */
+  | 'OFFSET_MISMATCH'
+  /** A shipped event whose hash or link does not verify: nothing of the batch is stored. */
+  | 'EVENT_HASH_MISMATCH'
+  /** A first event that creates another store than the device's. */
+  | 'STORE_ID_MISMATCH'
+  /** A batch line that is not a stored event, or out of sequence. */
+  | 'INVALID_EVENT_BATCH'
+  | 'INVALID_STORE_ID'
+  | 'INVALID_LABEL'
+  | 'DATABASE_UNAVAILABLE';
