@@ -8,7 +8,6 @@ import {
   readLteRrcOtaHeader,
 } from '@ledger/qmdl';
 import { LOG_CODE_GSM_RR_SIGNALLING, parseGsmRrLog } from './gsm-rr';
-import { GSMTAP_HEADER_BYTES, gsmtapLengthOf } from './gsmtap';
 import { LOG_CODE_LTE_MAC_RACH_RESPONSE, parseRachAttempt } from './lte-mac-rach';
 import { lteRrcChannelOf, lteRrcDirectionOf } from './lte-rrc-channels';
 import { SkipReason, type RadioMessage, type RadioMessageOrigin } from './radio-message';
@@ -116,19 +115,8 @@ export function decodeDiagAt(
     timeUs: readTimeUs(bytes, at + 8),
     radioId,
   };
-  const message = decodeLogBody(bytes, at + DIAG_LOG_HEADER_BYTES, at + declared, origin);
-  // Only a log near the u16 limit can carry a payload too large for one datagram: no cost for the rest.
-  if (declared > MAX_DATAGRAM_BYTES - IP_UDP_GSMTAP_BYTES && typeof message !== 'string') {
-    if (IP_UDP_GSMTAP_BYTES - GSMTAP_HEADER_BYTES + gsmtapLengthOf(message) > MAX_DATAGRAM_BYTES)
-      return SkipReason.PAYLOAD_TOO_LARGE;
-  }
-  return message;
+  return decodeLogBody(bytes, at + DIAG_LOG_HEADER_BYTES, at + declared, origin);
 }
-
-/** The largest IPv4 datagram (its total length is a u16). */
-const MAX_DATAGRAM_BYTES = 0xffff;
-/** IPv4 (20) + UDP (8) + GSMTAP (16) header bytes before a packet's payload. */
-const IP_UDP_GSMTAP_BYTES = 20 + 8 + GSMTAP_HEADER_BYTES;
 
 function decodeLogBody(
   bytes: Buffer,

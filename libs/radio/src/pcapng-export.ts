@@ -4,12 +4,13 @@ import {
   encodeInterfaceDescription,
   encodeSectionHeader,
   enhancedPacketLength,
+  MAX_PACKET_BYTES,
   packetLengthOf,
   writeEnhancedPacket,
   type SectionHeaderOptions,
 } from './pcapng';
 import { RadioMessageReader, type RadioMessageReaderOptions, type RadioReadStats } from './radio-message-reader';
-import type { GsmRrChannel, LteRrcChannel, RadioMessage } from './radio-message';
+import { SkipReason, type GsmRrChannel, type LteRrcChannel, type RadioMessage } from './radio-message';
 
 export interface PcapngExportOptions extends SectionHeaderOptions, RadioMessageReaderOptions {
   /**
@@ -109,6 +110,8 @@ class PcapngExportTransform extends Transform {
   private readonly convertedBy = new Map<string, number>();
   private withGps = 0;
   private bytesWritten = 0;
+  /** Messages whose packet would exceed one IPv4 datagram: counted as PAYLOAD_TOO_LARGE, not written. */
+  private tooLarge = 0;
   /** The comment of the last packet second, reused while the second and its fix stay the same. */
   private lastComment: { second: number; fix: GpsFix; bytes: Buffer } | undefined;
 
@@ -122,8 +125,11 @@ class PcapngExportTransform extends Transform {
   }
 
   stats(): PcapExportStats {
+    const read = this.reader.stats();
+    if (this.tooLarge > 0)
+      read.skipped[SkipReason.PAYLOAD_TOO_LARGE] = (read.skipped[SkipReason.PAYLOAD_TOO_LARGE] ?? 0) + this.tooLarge;
     return {
-      ...this.reader.stats(),
+      ...read,
       converted: this.converted,
       convertedBy: Object.fromEntries(this.convertedBy),
       withGps: this.withGps,
@@ -219,21 +225,30 @@ class PcapngExportTransform extends Transform {
   private encode(messages: RadioMessage[], comments: Array<Buffer | undefined> | undefined): Buffer {
     const header = this.takeHeader();
     let bytes = 0;
+    let converted = 0;
     for (let i = 0; i < messages.length; i++) {
       const message = messages[i] as RadioMessage;
-      bytes += enhancedPacketLength(packetLengthOf(message), comments?.[i]);
+      const packetBytes = packetLengthOf(message);
+      if (packetBytes > MAX_PACKET_BYTES) {
+        this.tooLarge++;
+        continue;
+      }
+      bytes += enhancedPacketLength(packetBytes, comments?.[i]);
       const key = convertedKey(message);
       this.convertedBy.set(key, (this.convertedBy.get(key) ?? 0) + 1);
+      converted++;
     }
-    this.converted += messages.length;
+    this.converted += converted;
     if (header.length + bytes === 0) return header;
     const out = Buffer.allocUnsafe(header.length + bytes);
     let at = header.copy(out, 0);
     for (let i = 0; i < messages.length; i++) {
       const message = messages[i] as RadioMessage;
+      const packetBytes = packetLengthOf(message);
+      if (packetBytes > MAX_PACKET_BYTES) continue;
       const comment = comments?.[i];
       if (comment !== undefined) this.withGps++;
-      at = writeEnhancedPacket(message, packetLengthOf(message), this.ipId, comment, out, at);
+      at = writeEnhancedPacket(message, packetBytes, this.ipId, comment, out, at);
       this.ipId = (this.ipId + 1) & 0xffff;
     }
     this.bytesWritten += bytes;

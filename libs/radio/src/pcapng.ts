@@ -116,6 +116,9 @@ function ipv4Checksum(totalLength: number, ipId: number): number {
   return ~sum & 0xffff;
 }
 
+/** The largest IPv4 datagram (its total length is a u16): a longer packet cannot be written. */
+export const MAX_PACKET_BYTES = 0xffff;
+
 /** The packet a radio message travels in: IPv4 (20 bytes) + UDP + its GSMTAP form. */
 export function packetLengthOf(message: RadioMessage): number {
   return IP_UDP_HEADER_BYTES + gsmtapLengthOf(message);
@@ -128,7 +131,7 @@ export function packetLengthOf(message: RadioMessage): number {
  * @returns the offset after the packet.
  */
 function writeGsmtapPacket(message: RadioMessage, packetBytes: number, ipId: number, out: Buffer, at: number): number {
-  if (packetBytes > 0xffff) throw new RangeError('writeGsmtapPacket: packet longer than an IPv4 datagram');
+  if (packetBytes > MAX_PACKET_BYTES) throw new RangeError('writeGsmtapPacket: packet longer than an IPv4 datagram');
   const id = ipId & 0xffff;
   out[at] = 0x45;
   out[at + 1] = 0;

@@ -121,8 +121,9 @@ export const SkipReason = {
   /** A GSM RR log whose message length disagrees with its bytes, or a DCCH/SACCH message too long for LAPDm. */
   GSM_RR_BAD_LENGTH: 'GSM_RR_BAD_LENGTH',
   /**
-   * A message whose GSMTAP packet would not fit one IPv4 datagram (65,535 bytes with its IPv4, UDP and
-   * GSMTAP headers): a diag log may carry up to 64 KiB, a packet of the pcapng export cannot.
+   * Counted by the pcapng export only (the message itself decodes and is analysed): its GSMTAP packet
+   * would not fit one IPv4 datagram (65,535 bytes with its IPv4, UDP and GSMTAP headers) — a diag log
+   * may carry up to 64 KiB, a packet of the export cannot.
    */
   PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
 } as const;
