@@ -18,6 +18,7 @@ import { openLedger, silentLogger } from '@ledger/store';
 import { FindingCoalescer } from '../apps/qmdl-ledger/src/analysis/finding-coalescer';
 import { enabledAnalyzers, analyzerConfigOf } from '../apps/qmdl-ledger/src/analysis/analysis-queue';
 import {
+  analysisQueue,
   eventually,
   MAIN_JS,
   readZip,
@@ -26,6 +27,7 @@ import {
   spawnServer,
   stopServer,
   tempDirs,
+  type AnalysisQueueStatus,
   type Manifest,
   type SpawnedServer,
 } from './helpers/server';
@@ -36,11 +38,6 @@ jest.setTimeout(180_000);
 
 const IMSI_REQUESTED = 'Identity (IMSI or IMEI) requested in suspicious manner';
 
-interface Status {
-  queued: string[];
-  running: string | null;
-  finished: string[];
-}
 interface EventJson {
   seq: number;
   type: string;
@@ -57,13 +54,11 @@ async function events(base: string, type: string): Promise<EventJson[]> {
   return res.json<{ events: EventJson[] }>().events;
 }
 
-const status = async (base: string): Promise<Status> => (await request(base, '/api/analysis')).json<Status>();
-
 /** Waits until the queue is empty and `name` is finished with `completions` completed analyses in the log. */
 async function analysed(base: string, name: string, completions: number): Promise<EventJson[]> {
   return eventually(
     async () => {
-      const s = await status(base);
+      const s = await analysisQueue(base);
       const done = (await events(base, 'RecordingAnalysisCompleted')).filter((e) => e.recording === name);
       return s.queued.length === 0 && s.running === null && s.finished.includes(name) && done.length >= completions
         ? done
@@ -156,11 +151,11 @@ describe('a real capture replayed into a recording', () => {
   });
 
   it('lists it as finished, and re-analyses it on POST (202 with the queue): a new report, both analyses in the log', async () => {
-    expect(await status(base)).toEqual({ queued: [], running: null, finished: [name] });
+    expect(await analysisQueue(base)).toEqual({ queued: [], running: null, finished: [name] });
     const before = (await request(base, `/api/analysis-report/${name}`)).body;
     const res = await request(base, `/api/analysis/${name}`, { method: 'POST' });
     expect(res.status).toBe(202);
-    const queue = res.json<Status>();
+    const queue = res.json<AnalysisQueueStatus>();
     expect(Object.keys(queue)).toEqual(['queued', 'running', 'finished']);
     expect([...queue.queued, queue.running]).toContain(name);
     expect(queue.finished).not.toContain(name);
@@ -182,7 +177,7 @@ describe('a real capture replayed into a recording', () => {
       headers: { origin: 'http://attacker.example' },
     });
     expect(errorOf(res)).toEqual({ status: 403, code: 'CROSS_ORIGIN_REFUSED' });
-    expect(await status(base)).toEqual({ queued: [], running: null, finished: [name] });
+    expect(await analysisQueue(base)).toEqual({ queued: [], running: null, finished: [name] });
     expect((await events(base, 'RecordingAnalysisStarted')).length).toBe(before);
   });
 

@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { readPcapng, tsharkProblems } from './helpers/pcapng';
 import {
+  analysisQueue,
   eventually,
   MAIN_JS,
   readZip,
@@ -57,14 +58,7 @@ describe('a real capture replayed into a recording', () => {
     ({ server, recording: name } = await replaySample('attach-2020-lte', work));
     base = server.baseUrl;
     // The zip's .ndjson is compared with the served report: wait until the analysis reactor has written it.
-    await eventually(
-      async () =>
-        (await request(base, '/api/analysis')).json<{ finished: string[] }>().finished.includes(name)
-          ? true
-          : undefined,
-      60_000,
-      100,
-    );
+    await eventually(async () => ((await analysisQueue(base)).finished.includes(name) ? true : undefined), 60_000, 100);
   });
   afterAll(() => stopServer(server));
 

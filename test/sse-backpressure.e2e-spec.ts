@@ -10,6 +10,7 @@ import http from 'node:http';
 import path from 'node:path';
 import { buildStore } from '../bench/support/store-fixture';
 import {
+  analysisQueue,
   eventually,
   parseSseBlock,
   request,
@@ -154,10 +155,7 @@ describe('SSE backpressure against a spawned server on a 60,000-event log', () =
     // they would count against --sse-max-behind like any commit. The test commits only after they are done.
     await eventually(
       async () => {
-        const status = (await request(server.baseUrl, '/api/analysis')).json<{
-          queued: string[];
-          running: string | null;
-        }>();
+        const status = await analysisQueue(server.baseUrl);
         return status.queued.length === 0 && status.running === null ? true : undefined;
       },
       240_000,

@@ -13,7 +13,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { rmSync } from 'node:fs';
 import { launchBrowser, type TestBrowser } from './helpers/browser';
-import { eventually, request, spawnServer, tempDir, type SpawnedServer } from './helpers/server';
+import { analysisQueue, eventually, request, spawnServer, tempDir, type SpawnedServer } from './helpers/server';
 import { errorOf } from './helpers/http-errors';
 
 jest.setTimeout(120_000);
@@ -146,10 +146,7 @@ describe.each([
     // Wait for both before the page acts, so the log moves only if the page moved it.
     await eventually(
       async () => {
-        const status = (await request(server.baseUrl, '/api/analysis', { headers: auth(token) })).json<{
-          queued: string[];
-          running: string | null;
-        }>();
+        const status = await analysisQueue(server.baseUrl, auth(token));
         const started = (
           await request(server.baseUrl, '/api/events?type=RecordingAnalysisStarted', { headers: auth(token) })
         ).json<{ events: unknown[] }>().events;

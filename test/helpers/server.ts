@@ -340,6 +340,20 @@ export function runCli(
 }
 
 /** Poll until `check` returns a value (not undefined) or time runs out. */
+/** `GET /api/analysis`: the analysis reactor's queue (names queued in order, the one running, the ones analysed). */
+export interface AnalysisQueueStatus {
+  queued: string[];
+  running: string | null;
+  finished: string[];
+}
+
+export async function analysisQueue(
+  baseUrl: string,
+  headers: Record<string, string> = {},
+): Promise<AnalysisQueueStatus> {
+  return (await request(baseUrl, '/api/analysis', { headers })).json<AnalysisQueueStatus>();
+}
+
 export async function eventually<T>(
   check: () => Promise<T | undefined> | T | undefined,
   timeoutMs = 10_000,
