@@ -26,22 +26,10 @@ import {
   medianOf,
 } from './harness';
 import { writeLargeRecording } from './support/large-recording';
-import { MAIN_JS, type Server, get, repoRoot, startServer } from './support/processes';
+import { MAIN_JS, type Server, analysisQueue, get, repoRoot, startServer } from './support/processes';
 import { buildStore } from './support/store-fixture';
 
 const MB = 1e6;
-
-interface QueueStatus {
-  readonly queued: readonly string[];
-  readonly running: string | null;
-  readonly finished: readonly string[];
-}
-
-async function queueStatus(server: Server): Promise<QueueStatus> {
-  const res = await get(`${server.baseUrl}/api/analysis`);
-  if (res.status !== 200) throw new Error(`GET /api/analysis: ${res.status}`);
-  return JSON.parse(res.body.toString('utf8')) as QueueStatus;
-}
 
 /** Completed analyses of `name` in the log. */
 async function completions(server: Server, name: string): Promise<number> {
@@ -55,7 +43,7 @@ async function completions(server: Server, name: string): Promise<number> {
 async function analysed(server: Server, name: string, count: number, timeoutMs: number): Promise<void> {
   const deadline = performance.now() + timeoutMs;
   for (;;) {
-    const s = await queueStatus(server);
+    const s = await analysisQueue(server.baseUrl);
     if (!s.queued.includes(name) && s.running !== name && (await completions(server, name)) >= count) return;
     if (performance.now() > deadline) throw new Error(`the analysis of ${name} did not finish in ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 50));

@@ -10,7 +10,7 @@ import path from 'node:path';
 import type { RecordingTotals } from '@ledger/domain';
 import { type BenchContext, type BenchModule, type BenchResult, higherIsBetter, medianOf } from './harness';
 import { writeLargeRecording } from './support/large-recording';
-import { get, peakRssDuring, peakRssResult, startServer } from './support/processes';
+import { analysisQueue, get, peakRssDuring, peakRssResult, startServer } from './support/processes';
 import { buildStore } from './support/store-fixture';
 
 const MB = 1e6;
@@ -19,9 +19,8 @@ const MB = 1e6;
 async function analysisIdle(baseUrl: string): Promise<number> {
   const start = performance.now();
   for (;;) {
-    const res = await get(`${baseUrl}/api/analysis`);
-    const status = JSON.parse(res.body.toString('utf8')) as { queued: unknown[]; running: unknown };
-    if (res.status === 200 && status.queued.length === 0 && status.running === null) return performance.now() - start;
+    const status = await analysisQueue(baseUrl);
+    if (status.queued.length === 0 && status.running === null) return performance.now() - start;
     if (performance.now() - start > 30 * 60_000) throw new Error('the start-up analysis did not finish in 30 minutes');
     await new Promise((resolve) => setTimeout(resolve, 500));
   }

@@ -174,6 +174,19 @@ export function get(
   });
 }
 
+/** `GET /api/analysis` of a running server: the analysis reactor's queue. */
+export interface AnalysisQueueStatus {
+  readonly queued: readonly string[];
+  readonly running: string | null;
+  readonly finished: readonly string[];
+}
+
+export async function analysisQueue(baseUrl: string): Promise<AnalysisQueueStatus> {
+  const res = await get(`${baseUrl}/api/analysis`);
+  if (res.status !== 200) throw new Error(`GET /api/analysis: ${res.status}`);
+  return JSON.parse(res.body.toString('utf8')) as AnalysisQueueStatus;
+}
+
 /** Memory of a process from /proc (kB → MB): current RSS and the peak (VmHWM). */
 export function memoryOf(pid: number): { rssMb: number; hwmMb: number } | undefined {
   try {
