@@ -39,6 +39,19 @@ export function h<K extends keyof HTMLElementTagNameMap>(
   return el;
 }
 
+/** A table's `<thead>`: one row of column headings. */
+export function tableHead(columns: readonly string[]): HTMLTableSectionElement {
+  return h(
+    'thead',
+    null,
+    h(
+      'tr',
+      null,
+      columns.map((c) => h('th', { scope: 'col' }, c)),
+    ),
+  );
+}
+
 export function svg<K extends keyof SVGElementTagNameMap>(
   tag: K,
   attrs?: Attrs | null,

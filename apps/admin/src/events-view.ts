@@ -1,6 +1,6 @@
 import { SEVERITIES, eventSeverity, severityChip, type Severity } from './analysis';
 import { errorText, getJson, isAbort } from './api';
-import { h, replaceChildren } from './dom';
+import { h, replaceChildren, tableHead } from './dom';
 import {
   filtersFromQuery,
   filtersToQuery,
@@ -74,15 +74,7 @@ export function eventRow(ctx: Ctx, e: StoredEvent, options: { correlationLinks?:
 }
 
 export function eventTableHead(): HTMLTableSectionElement {
-  return h(
-    'thead',
-    null,
-    h(
-      'tr',
-      null,
-      ...['Seq', 'Time (UTC)', 'Type', 'Recording', 'Actor', 'Correlation'].map((t) => h('th', { scope: 'col' }, t)),
-    ),
-  );
+  return tableHead(['Seq', 'Time (UTC)', 'Type', 'Recording', 'Actor', 'Correlation']);
 }
 
 function filterForm(ctx: Ctx, f: Filters, limit: number, signal: AbortSignal): HTMLFormElement {

@@ -10,7 +10,7 @@ import {
   type AnalysisState,
 } from './analysis';
 import { ApiError, errorText, getJson, isAbort, seg } from './api';
-import { h, replaceChildren, svg } from './dom';
+import { h, replaceChildren, svg, tableHead } from './dom';
 import { BASE, formatActor, formatBytes, formatTime, summarize, typeChip } from './format';
 import { manifestTable } from './time-travel';
 import type { RecordingHistory, StoredEvent } from './types';
@@ -150,15 +150,7 @@ function warningsTable(ctx: Ctx, findings: readonly StoredEvent[]): HTMLTableEle
   return h(
     'table',
     { class: 'events warnings', 'data-testid': 'warnings-table' },
-    h(
-      'thead',
-      null,
-      h(
-        'tr',
-        null,
-        cols.map((c) => h('th', { scope: 'col' }, c)),
-      ),
-    ),
+    tableHead(cols),
     h(
       'tbody',
       null,

@@ -1,6 +1,6 @@
 import { analysisBadge, loadAnalysisStates, type AnalysisState } from './analysis';
 import { errorText, isAbort, request, seg } from './api';
-import { h, replaceChildren } from './dom';
+import { h, replaceChildren, tableHead } from './dom';
 import { fromLocalInput, toLocalInput } from './filters';
 import { BASE, formatBytes, formatTime } from './format';
 import type { Manifest, ManifestEntry } from './types';
@@ -36,15 +36,7 @@ export function manifestTable(
   return h(
     'table',
     { class: 'events manifest', 'data-testid': testId },
-    h(
-      'thead',
-      null,
-      h(
-        'tr',
-        null,
-        cols.map((c) => h('th', { scope: 'col' }, c)),
-      ),
-    ),
+    tableHead(cols),
     h(
       'tbody',
       null,
