@@ -346,44 +346,47 @@ export class AnalysisReactor implements AnalysisQueue {
     const resumed = running !== undefined && sameAnalyzers(running.analyzers, analyzers) ? running : undefined;
     const analysisId = resumed?.analysisId ?? randomUUID();
     this.liveName = current.name;
-    if (analyzers.length === 0) {
-      // Every analyzer off: the report is the metadata line, and there is no analysis to record.
-      return LiveSession.open({
-        entry: current,
-        ledger: this.ledger,
-        runtime: this.runtimeOf(current),
-        harness: new AnalysisHarness({ config }),
-        coalescer: new FindingCoalescer({ analysisId, analyzers }),
-        findings: { add: async () => undefined, drain: async () => undefined },
-      });
-    }
-    if (resumed === undefined) {
-      await this.execute(
-        { type: 'StartRecordingAnalysis', data: { name: current.name, analysisId, reason: 'new', analyzers } },
-        analysisId,
-      );
-    }
-    const findingsThrough = analysisOf(this.ledger.state(), current.name)?.running?.findingsThrough ?? 0;
-    const recorder = new FindingRecorder((batch) =>
-      this.execute(
-        {
-          type: 'RecordAnalysisFindings',
-          data: { name: current.name, analysisId, through: batch.through, findings: batch.findings },
-        },
-        analysisId,
-      ),
-    );
     return LiveSession.open({
       entry: current,
       ledger: this.ledger,
       runtime: this.runtimeOf(current),
       harness: new AnalysisHarness({ config }),
       coalescer: new FindingCoalescer({ analysisId, analyzers }),
-      findings: {
-        add: (batch) => recorder.add(batch === undefined || batch.through <= findingsThrough ? undefined : batch),
-        drain: () => recorder.drain(),
-      },
+      // Every analyzer off: the report is the metadata line, and there is no analysis to record.
+      findings:
+        analyzers.length === 0
+          ? { add: async () => undefined, drain: async () => undefined }
+          : await this.liveFindings(current.name, analysisId, analyzers, resumed !== undefined),
     });
+  }
+
+  /** Where the live session's finding windows go: recorded through the processor, each window once. */
+  private async liveFindings(
+    name: string,
+    analysisId: string,
+    analyzers: ReturnType<typeof enabledAnalyzers>,
+    resumed: boolean,
+  ): Promise<LiveFindings> {
+    if (!resumed) {
+      await this.execute(
+        { type: 'StartRecordingAnalysis', data: { name, analysisId, reason: 'new', analyzers } },
+        analysisId,
+      );
+    }
+    const findingsThrough = analysisOf(this.ledger.state(), name)?.running?.findingsThrough ?? 0;
+    const recorder = new FindingRecorder((batch) =>
+      this.execute(
+        {
+          type: 'RecordAnalysisFindings',
+          data: { name, analysisId, through: batch.through, findings: batch.findings },
+        },
+        analysisId,
+      ),
+    );
+    return {
+      add: (batch) => recorder.add(batch === undefined || batch.through <= findingsThrough ? undefined : batch),
+      drain: () => recorder.drain(),
+    };
   }
 
   /**
