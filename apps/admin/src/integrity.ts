@@ -9,8 +9,8 @@ import type { VerifyResult } from './types';
 const THROTTLE_MS = 15_000;
 
 /**
- * The integrity badge: whether the hash chain verifies up to the head, or the
- * first bad seq and its code; invariant and projection checks ride along.
+ * The integrity badge: whether the store verifies up to the head (chain,
+ * invariants, projection, files), or the first finding and its code.
  */
 export function integrityBadge(signal: AbortSignal): { el: HTMLElement; refresh(): void; refreshSoon(): void } {
   const label = h('span', { class: 'badge-text', 'data-testid': 'integrity-text' }, 'Checking chain…');
@@ -54,17 +54,18 @@ export function integrityBadge(signal: AbortSignal): { el: HTMLElement; refresh(
     try {
       const r = await getJson<VerifyResult>('/api/store/verify', signal);
       const detail = `head #${r.head}, ${r.checked} events checked, head hash ${r.headHash}`;
-      if (r.ok && r.invariants?.ok !== false && r.projection?.ok !== false) {
+      const first = r.firstBad;
+      if (r.ok) {
         show('ok', `✓ Chain verifies to #${r.head}`, detail);
-      } else if (r.firstBad) {
-        show('bad', `✗ Chain broken at #${r.firstBad.seq} ${r.firstBad.code}`, `${r.firstBad.message} — ${detail}`);
+      } else if (first?.check === 'chain') {
+        show('bad', `✗ Chain broken at #${first.seq ?? '?'} ${first.code}`, `${first.message} — ${detail}`);
       } else {
-        const problems = [
-          r.ok ? '' : 'chain',
-          r.invariants?.ok === false ? `${r.invariants.violations.length} invariant violation(s)` : '',
-          r.projection?.ok === false ? 'projection differs from log' : '',
-        ].filter(Boolean);
-        show('bad', `✗ ${problems.join(', ')}`, `${JSON.stringify(r.invariants?.violations ?? [])} — ${detail}`);
+        const where = first?.seq !== undefined ? ` at #${first.seq}` : first?.recording ? ` (${first.recording})` : '';
+        show(
+          'bad',
+          `✗ ${r.findings.length} finding(s): ${first?.code ?? 'unknown'}${where}`,
+          `${first?.message ?? ''} — ${detail}`,
+        );
       }
     } catch (err) {
       if (signal.aborted) return;

@@ -38,14 +38,21 @@ export interface EventsPage {
   readonly head: number;
 }
 
+/** What `GET /api/store/verify` answers (the store's `StoreVerifyReport`), as far as the viewer reads it. */
 export interface VerifyResult {
   readonly ok: boolean;
   readonly head: number;
   readonly headHash: string;
   readonly checked: number;
-  readonly firstBad?: { readonly seq: number; readonly code: string; readonly message: string };
-  readonly invariants: { readonly ok: boolean; readonly violations: readonly unknown[] };
-  readonly projection: { readonly ok: boolean };
+  /** The lowest-seq finding of any check (chain, invariants, projection, files). */
+  readonly firstBad?: {
+    readonly check: string;
+    readonly seq?: number;
+    readonly code: string;
+    readonly recording?: string;
+    readonly message: string;
+  };
+  readonly findings: readonly unknown[];
 }
 
 /** A Rayhunter manifest entry (snake_case, as the Rayhunter web UI reads it). */

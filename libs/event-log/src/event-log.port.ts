@@ -63,7 +63,7 @@ export interface EventRejection {
   readonly index: number;
 }
 
-export interface VerifyFinding {
+export interface ChainFinding {
   readonly seq: number;
   /** 'SEQUENCE_GAP' | 'BAD_PREV' | 'BAD_HASH' | 'UNREADABLE' | 'BAD_KEY' | 'INDEX_MISMATCH' */
   readonly code: string;
@@ -77,7 +77,7 @@ export interface VerifyResult {
   readonly checked: number;
   readonly headHash: string;
   /** The first bad sequence and why; absent when ok. */
-  readonly firstBad?: VerifyFinding;
+  readonly firstBad?: ChainFinding;
 }
 
 /** One event as stored: its sequence and its stored JSON text. */

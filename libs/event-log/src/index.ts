@@ -8,6 +8,7 @@ export { UpcasterRegistry } from './upcasters';
 export type { Upcaster } from './upcasters';
 export { canonicalEncode, hashEvent } from './canonical';
 export { EventLogErrorCode, EventRejectedError, EventRejectionCode } from './errors';
+export { ChainCode } from './verify';
 export { MAX_EVENT_BYTES } from './validation';
 export { rawEventAccess } from './raw-event-access';
 export type { RawEventAccess } from './raw-event-access';

@@ -3,11 +3,10 @@ import { canonicalEncode, sha256Hex } from './canonical';
 import { EventRejectedError, EventRejectionCode } from './errors';
 import { INDEX_SEPARATOR, indexEntries, normalizeTime } from './layout';
 import { isSequence } from './sequence-key';
-import { VerifyCode } from './verify';
+import { ChainCode } from './verify';
 
 /** Why `importSealed` refuses events that are well-formed: they do not continue the chain at the head. */
-export type SealedImportRefusal =
-  typeof VerifyCode.SEQUENCE_GAP | typeof VerifyCode.BAD_HASH | typeof VerifyCode.BAD_PREV;
+export type SealedImportRefusal = typeof ChainCode.SEQUENCE_GAP | typeof ChainCode.BAD_HASH | typeof ChainCode.BAD_PREV;
 
 declare module '@ledger/domain' {
   interface LedgerErrorCodes {
@@ -101,10 +100,10 @@ export function firstImportDefect(
     const { event } = checked;
     const details = { index, seq: event.seq };
     if (event.seq !== seq + 1)
-      return refusal(VerifyCode.SEQUENCE_GAP, `events[${index}] has seq ${event.seq}, expected ${seq + 1}`, details);
-    if (!checked.hashOk) return refusal(VerifyCode.BAD_HASH, `event ${event.seq} does not match its hash`, details);
+      return refusal(ChainCode.SEQUENCE_GAP, `events[${index}] has seq ${event.seq}, expected ${seq + 1}`, details);
+    if (!checked.hashOk) return refusal(ChainCode.BAD_HASH, `event ${event.seq} does not match its hash`, details);
     if (event.prev !== hash)
-      return refusal(VerifyCode.BAD_PREV, `event ${event.seq} does not link to the hash of event ${seq}`, details);
+      return refusal(ChainCode.BAD_PREV, `event ${event.seq} does not link to the hash of event ${seq}`, details);
     seq = event.seq;
     hash = event.hash;
   }

@@ -1,5 +1,5 @@
 import { GENESIS_HASH, type StoredEvent } from '@ledger/domain';
-import type { VerifyFinding, VerifyResult } from './event-log.port';
+import type { ChainFinding, VerifyResult } from './event-log.port';
 import { hashEvent } from './canonical';
 import { readError } from './errors';
 import { INDEX_SEPARATOR, indexEntries, indexKey, seqOfIndexKey, type IndexSublevel } from './layout';
@@ -7,8 +7,8 @@ import type { LevelSublevel } from './level-types';
 import { chunksOf, READ_CHUNK } from './reader';
 import { decodeSequenceKey, encodeSequenceKey } from './sequence-key';
 
-/** The codes a `VerifyFinding` can carry. */
-export const VerifyCode = {
+/** The codes a `ChainFinding` can carry. */
+export const ChainCode = {
   /** An event is missing: reported at the first seq after the hole (or at the first missing seq at the tail). */
   SEQUENCE_GAP: 'SEQUENCE_GAP',
   /** `prev` is not the previous event's hash (edited link, reordered or re-chained history). */
@@ -71,7 +71,7 @@ export async function verifyEvents(events: LevelSublevel, range: VerifyRange): P
   const { from, to, head, onProgress } = range;
   let checked = 0;
   let prevHash = GENESIS_HASH;
-  const result = (firstBad?: VerifyFinding): VerifyResult => ({
+  const result = (firstBad?: ChainFinding): VerifyResult => ({
     ok: firstBad === undefined,
     from,
     to,
@@ -90,14 +90,14 @@ export async function verifyEvents(events: LevelSublevel, range: VerifyRange): P
     if (raw === undefined)
       return result({
         seq: from - 1,
-        code: VerifyCode.SEQUENCE_GAP,
+        code: ChainCode.SEQUENCE_GAP,
         message: `event ${from - 1} (the link into the range) is missing`,
       });
     const before = parseEnvelope(raw);
     if (typeof before === 'string')
       return result({
         seq: from - 1,
-        code: VerifyCode.UNREADABLE,
+        code: ChainCode.UNREADABLE,
         message: `event ${from - 1} (the link into the range) is ${before}`,
       });
     prevHash = before.hash;
@@ -114,33 +114,33 @@ export async function verifyEvents(events: LevelSublevel, range: VerifyRange): P
       if (seq === undefined)
         return result({
           seq: expected,
-          code: VerifyCode.BAD_KEY,
+          code: ChainCode.BAD_KEY,
           message: `key ${JSON.stringify(key)} is not a sequence key`,
         });
       if (seq !== expected) {
-        return result({ seq, code: VerifyCode.SEQUENCE_GAP, message: `events ${expected}..${seq - 1} are missing` });
+        return result({ seq, code: ChainCode.SEQUENCE_GAP, message: `events ${expected}..${seq - 1} are missing` });
       }
       const event = parseEnvelope(raw);
       if (typeof event === 'string')
-        return result({ seq, code: VerifyCode.UNREADABLE, message: `event ${seq} is ${event}` });
+        return result({ seq, code: ChainCode.UNREADABLE, message: `event ${seq} is ${event}` });
       if (event.seq !== seq)
-        return result({ seq, code: VerifyCode.BAD_KEY, message: `key says ${seq} but the event says ${event.seq}` });
+        return result({ seq, code: ChainCode.BAD_KEY, message: `key says ${seq} but the event says ${event.seq}` });
       let hash: string;
       try {
         hash = hashEvent(event as unknown as Parameters<typeof hashEvent>[0]);
       } catch (error) {
         return result({
           seq,
-          code: VerifyCode.UNREADABLE,
+          code: ChainCode.UNREADABLE,
           message: `event ${seq} cannot be encoded: ${(error as Error).message}`,
         });
       }
       if (hash !== event.hash)
-        return result({ seq, code: VerifyCode.BAD_HASH, message: `event ${seq} does not match its hash` });
+        return result({ seq, code: ChainCode.BAD_HASH, message: `event ${seq} does not match its hash` });
       if (event.prev !== prevHash)
         return result({
           seq,
-          code: VerifyCode.BAD_PREV,
+          code: ChainCode.BAD_PREV,
           message: `event ${seq} does not link to the hash of event ${seq - 1}`,
         });
       prevHash = event.hash;
@@ -150,11 +150,11 @@ export async function verifyEvents(events: LevelSublevel, range: VerifyRange): P
     }
   }
   if (expected <= to)
-    return result({ seq: expected, code: VerifyCode.SEQUENCE_GAP, message: `events ${expected}..${to} are missing` });
+    return result({ seq: expected, code: ChainCode.SEQUENCE_GAP, message: `events ${expected}..${to} are missing` });
   if (to === head.seq && prevHash !== head.hash) {
     return result({
       seq: to,
-      code: VerifyCode.BAD_HEAD,
+      code: ChainCode.BAD_HEAD,
       message: `the head pointer's hash differs from event ${to}'s`,
     });
   }
@@ -174,7 +174,7 @@ export async function verifyIndexes(
   events: LevelSublevel,
   indexes: Readonly<Record<IndexSublevel, LevelSublevel>>,
   range: { readonly from: number; readonly to: number; readonly strays: boolean; readonly head: () => number },
-): Promise<VerifyFinding | undefined> {
+): Promise<ChainFinding | undefined> {
   const { from, to } = range;
   const expected = new Map<IndexSublevel, number>();
   for await (const entries of chunksOf(
@@ -198,14 +198,14 @@ export async function verifyIndexes(
     } catch (error) {
       throw readError(error);
     }
-    let first: VerifyFinding | undefined;
+    let first: ChainFinding | undefined;
     [...wanted].forEach(([index, keys], n) => {
       found[n]?.forEach((value, i) => {
         const k = keys[i];
         if (value === undefined && k !== undefined && (first === undefined || k.seq < first.seq)) {
           first = {
             seq: k.seq,
-            code: VerifyCode.INDEX_MISMATCH,
+            code: ChainCode.INDEX_MISMATCH,
             message: `event ${k.seq} has no ${index} entry ${JSON.stringify(k.key.split(INDEX_SEPARATOR)[0])}`,
           };
         }
@@ -235,14 +235,14 @@ export async function verifyIndexes(
     if (malformed !== undefined) {
       return {
         seq: seqOfIndexKey(malformed) ?? to,
-        code: VerifyCode.INDEX_MISMATCH,
+        code: ChainCode.INDEX_MISMATCH,
         message: `${index} holds ${JSON.stringify(malformed)}, which names no event of the log`,
       };
     }
     if (count === (expected.get(index) ?? 0)) continue;
     // More entries than the events give: find the first one no event gives (a walk in
     // chunks, each entry against its event; bounded memory whatever the size of the index).
-    let stray: VerifyFinding | undefined;
+    let stray: ChainFinding | undefined;
     for await (const keys of chunksOf(indexes[index].keys(), KEY_CHUNK)) {
       const candidates = keys.flatMap((key) => {
         const seq = seqOfIndexKey(key);
@@ -266,7 +266,7 @@ export async function verifyIndexes(
         if (!gives.includes(key) && (stray === undefined || seq < stray.seq)) {
           stray = {
             seq,
-            code: VerifyCode.INDEX_MISMATCH,
+            code: ChainCode.INDEX_MISMATCH,
             message: `${index} entry ${JSON.stringify(key.split(INDEX_SEPARATOR)[0])} for event ${seq}, which does not give it`,
           };
         }
@@ -275,7 +275,7 @@ export async function verifyIndexes(
     if (stray !== undefined) return stray;
     return {
       seq: to,
-      code: VerifyCode.INDEX_MISMATCH,
+      code: ChainCode.INDEX_MISMATCH,
       message: `${index} holds ${count} entries for events ${from}..${to}; the events give ${expected.get(index) ?? 0}`,
     };
   }

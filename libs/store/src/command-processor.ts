@@ -111,6 +111,7 @@ export class CommandProcessor {
   private closed = false;
   private idle: Promise<void> = Promise.resolve();
   private markIdle: () => void = () => undefined;
+  private inFlight: Promise<void> = Promise.resolve();
   private state: QmdlStoreState;
   private readonly decider: ComposedDecider<QmdlStoreState, Command, DecidedEvent>;
   private readonly events$ = new Subject<LedgerEvent>();
@@ -167,9 +168,22 @@ export class CommandProcessor {
     void this.loop();
   }
 
+  /**
+   * The state once the batch in flight, if any, has run its post-commit
+   * effects: what the files on disk agree with (a deleted recording's files
+   * are gone, a started one's writer is open).
+   */
+  async settled(): Promise<QmdlStoreState> {
+    await this.inFlight.catch(() => undefined);
+    return this.state;
+  }
+
   private async loop(): Promise<void> {
     try {
-      while (this.queue.length > 0) await this.processBatch(this.nextBatch());
+      while (this.queue.length > 0) {
+        this.inFlight = this.processBatch(this.nextBatch());
+        await this.inFlight;
+      }
     } finally {
       this.running = false;
       this.markIdle();

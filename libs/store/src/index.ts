@@ -13,3 +13,4 @@ export * from './store-errors';
 export * from './fleet-target';
 export * from './shipper';
 export * from './reactor';
+export * from './store-verification';

@@ -4,16 +4,16 @@ import type {
   CommandDataMap,
   CommandOf,
   CommandType,
-  InvariantViolation,
   SpaceSettings,
   LedgerEvent,
   QmdlStoreState,
   Refusal,
   StoredEvent,
 } from '@ledger/domain';
-import type { EventLog, VerifyResult } from '@ledger/event-log';
+import type { EventLog } from '@ledger/event-log';
 import type { Clock, HostInfo, RuntimeMetadata } from './host';
 import type { Reactor, ReactorDefinition, ReactorStatus } from './reactor';
+import type { StoreVerifyReport, VerifyCheck } from './store-verification';
 
 /**
  * What the ledger fills in itself when it executes a command — from its
@@ -95,24 +95,6 @@ export interface RecordingPaths {
   readonly gps: string;
 }
 
-export interface StoreVerifyReport {
-  readonly ok: boolean;
-  /**
-   * 'full': the whole log was checked. 'incremental': only events after the last
-   * verified sequence (`from`), chained to that verified hash and replayed from
-   * the verified state.
-   */
-  readonly scope: 'full' | 'incremental';
-  /** First sequence checked by this call. */
-  readonly from: number;
-  readonly head: number;
-  readonly headHash: string;
-  readonly checked: number;
-  readonly firstBad?: VerifyResult['firstBad'];
-  readonly invariants: { readonly ok: boolean; readonly violations: readonly InvariantViolation[] };
-  readonly projection: { readonly ok: boolean; readonly detail?: string };
-}
-
 /**
  * The store as the apps see it: the event log, the QmdlStore projection, the
  * single-writer command processor and the recorder behind one facade.
@@ -153,10 +135,18 @@ export interface Ledger {
   stateAt(at: { readonly seq?: number; readonly time?: string }): Promise<QmdlStoreState>;
   /** Every event that names the recording, oldest first. */
   history(name: string): Promise<readonly StoredEvent[]>;
-  /** Hash chain, invariants after every event, stored vs rebuilt projection. */
+  /**
+   * `verifyStore` on this store while it runs: the chain, the invariants after
+   * every event, the stored and the served projection against the rebuilt one,
+   * and, with `files`, the recordings on disk (what `GET /api/store/verify` and
+   * `qmdl-ledger verify` check). Repeated calls check only the events appended
+   * since the last clean verification, unless `full`; the files are checked in
+   * full each time.
+   */
   verify(options?: {
     readonly full?: boolean;
-    readonly onProgress?: (seq: number) => void;
+    readonly files?: boolean;
+    readonly onProgress?: (check: Extract<VerifyCheck, 'chain' | 'invariants'>, seq: number) => void;
   }): Promise<StoreVerifyReport>;
   /** Paths of a recording's files (the name must already be validated). */
   paths(name: string, compressed?: boolean): RecordingPaths;

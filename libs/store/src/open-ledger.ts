@@ -22,15 +22,15 @@ import type {
   LedgerMetrics,
   LedgerOptions,
   RecordingPaths,
-  StoreVerifyReport,
 } from './ledger';
 import { consoleLogger, type LedgerLogger } from './logger';
 import type { Migration } from './migration';
-import { diffProjections, foldLog, QmdlStoreProjection, replayWithInvariants } from './qmdl-store.projection';
+import { foldLog, QmdlStoreProjection } from './qmdl-store.projection';
 import { Recorder } from './recorder';
 import { RecordingFiles } from './recording-files';
 import { reconcileAtStartup, type RecoveryReport } from './startup-recovery';
 import { runReactor, type Reactor, type ReactorDefinition, type ReactorStatus } from './reactor';
+import { verifyStore, type StoreVerifyReport, type VerifiedPosition } from './store-verification';
 import { initialState, LEDGER_SLICES } from '@ledger/domain';
 
 /**
@@ -201,7 +201,7 @@ class LevelLedger implements OpenedLedger {
   private readonly pastStates = new PastStates(32);
   private readonly running: Reactor[] = [];
   /** The last cleanly verified position and the state replayed up to it. */
-  private verified?: { readonly seq: number; readonly state: QmdlStoreState };
+  private verified?: VerifiedPosition;
 
   constructor(parts: {
     log: EventLog;
@@ -307,43 +307,22 @@ class LevelLedger implements OpenedLedger {
     return events;
   }
 
-  /**
-   * Verify the chain, the invariants after every event, and the live projection
-   * against the replayed one. Repeated calls only check what was appended since
-   * the last clean verification (chained to its verified hash), unless `full`.
-   */
-  async verify(
-    options: { readonly full?: boolean; readonly onProgress?: (seq: number) => void } = {},
-  ): Promise<StoreVerifyReport> {
-    // The projection as of the head being verified (states are immutable; the live one moves on while we read).
-    const live = this.state();
-    const head = live.seq;
+  async verify(options: Parameters<Ledger['verify']>[0] = {}): Promise<StoreVerifyReport> {
     const base = options.full ? undefined : this.verified;
-    const from = (base?.seq ?? 0) + 1;
-    const chain = await this.log.verify({
-      from,
-      to: head,
+    const { report, verified } = await verifyStore(this.log, {
+      ...(base ? { after: base } : {}),
+      // The projection as of the head being verified (states are immutable; the live one moves on while we read).
+      served: this.state(),
+      ...(options.files
+        ? {
+            recordingsDir: this.files.dir,
+            live: { settled: () => this.processor.settled(), current: () => this.state() },
+          }
+        : {}),
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     });
-    const replay = await replayWithInvariants(this.log, { toSeq: head, ...(base ? { from: base.state } : {}) });
-    const diff =
-      replay.state.seq === live.seq
-        ? diffProjections(replay.state, live)
-        : `replayed to seq ${replay.state.seq}, live at ${live.seq}`;
-    const projection = diff === undefined ? { ok: true } : { ok: false, detail: diff };
-    const ok = chain.ok && replay.violations.length === 0 && projection.ok;
-    if (ok) this.verified = { seq: head, state: replay.state };
-    return {
-      ok,
-      scope: base ? 'incremental' : 'full',
-      from,
-      head,
-      headHash: chain.headHash,
-      checked: chain.checked,
-      ...(chain.firstBad ? { firstBad: chain.firstBad } : {}),
-      invariants: { ok: replay.violations.length === 0, violations: replay.violations },
-      projection,
-    };
+    if (verified && verified.seq > (this.verified?.seq ?? -1)) this.verified = verified;
+    return report;
   }
 
   paths(name: string, compressed = true): RecordingPaths {

@@ -7,7 +7,7 @@ import {
   type QmdlStoreState,
   type StoredEvent,
 } from '@ledger/domain';
-import { canonicalEncode, type EventLog } from '@ledger/event-log';
+import { canonicalEncode, type EventLog, type Snapshot } from '@ledger/event-log';
 
 /** Snapshot name and version of the persisted QmdlStore projection. Bump the version when the state shape changes: a mismatch rebuilds. */
 export const PROJECTION_SNAPSHOT = 'qmdl-store';
@@ -46,12 +46,7 @@ export class QmdlStoreProjection {
   ): Promise<QmdlStoreProjection> {
     const head = log.headSeq();
     const snapshot = await log.readSnapshot<QmdlStoreState>(PROJECTION_SNAPSHOT);
-    let reason: string | undefined;
-    if (!snapshot) reason = 'no stored projection';
-    else if (snapshot.version !== PROJECTION_VERSION)
-      reason = `stored projection version ${snapshot.version} != ${PROJECTION_VERSION}`;
-    else if (snapshot.seq > head) reason = `stored projection is at seq ${snapshot.seq}, past the log head ${head}`;
-    else if (snapshot.value.seq !== snapshot.seq) reason = 'stored projection disagrees with its own sequence';
+    const reason = snapshotProblem(snapshot, head);
     const base = reason === undefined && snapshot ? snapshot.value : initialState();
     const start = base.seq;
     const state = await foldLog(log, base, { toSeq: head, onProgress: options.onProgress });
@@ -79,6 +74,16 @@ export class QmdlStoreProjection {
     await this.log.writeSnapshot(PROJECTION_SNAPSHOT, { seq: state.seq, version: PROJECTION_VERSION, value: state });
     this.lastPersistedSeq = state.seq;
   }
+}
+
+/** Why start-up would not load a stored projection snapshot (and rebuild from the log instead); undefined when it would. */
+export function snapshotProblem(snapshot: Snapshot<QmdlStoreState> | undefined, head: number): string | undefined {
+  if (!snapshot) return 'no stored projection';
+  if (snapshot.version !== PROJECTION_VERSION)
+    return `stored projection version ${snapshot.version} != ${PROJECTION_VERSION}`;
+  if (snapshot.seq > head) return `stored projection is at seq ${snapshot.seq}, past the log head ${head}`;
+  if (snapshot.value.seq !== snapshot.seq) return 'stored projection disagrees with its own sequence';
+  return undefined;
 }
 
 /**

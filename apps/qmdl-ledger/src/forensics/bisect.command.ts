@@ -8,7 +8,8 @@ import {
 } from '@ledger/domain';
 import { ExitCode } from '../exit-codes';
 import { action, withCommonOptions, writeJson, writeLine, type CommonOptions } from './cli-support';
-import { replay, type ReadFailure } from './replay';
+import type { ReadFailure } from '@ledger/store';
+import { replay } from './replay';
 import { withStoreCopy } from './store-access';
 
 export interface BisectReport {

@@ -1,21 +1,14 @@
 import {
   createFold,
   createHistoryChecker,
-  isLedgerError,
   type InvariantViolation,
   type LedgerEvent,
   type QmdlStoreState,
   type StoredEvent,
 } from '@ledger/domain';
 import type { EventLog } from '@ledger/event-log';
+import { readFailureOf, type ReadFailure } from '@ledger/store';
 import { progressBar } from './cli-support';
-
-/** A stored event that could not be read back (not JSON, not an envelope, an upcaster threw). */
-export interface ReadFailure {
-  readonly seq: number;
-  readonly code: string;
-  readonly message: string;
-}
 
 /** One replay step as `onStep` sees it. */
 export interface ReplayStep {
@@ -100,17 +93,7 @@ export async function replay(log: EventLog, options: ReplayOptions = {}): Promis
       if (options.onStep?.(step) === false) return { state: walk.result(), steps, stopped: true };
     }
   } catch (error) {
-    const seq =
-      isLedgerError(error) && typeof error.details?.['seq'] === 'number'
-        ? (error.details['seq'] as number)
-        : lastSeq + 1;
-    const code = isLedgerError(error) ? error.code : 'READ_FAILED';
-    return {
-      state: walk.result(),
-      steps,
-      stopped: false,
-      failure: { seq, code, message: error instanceof Error ? error.message : String(error) },
-    };
+    return { state: walk.result(), steps, stopped: false, failure: readFailureOf(error, lastSeq + 1) };
   } finally {
     bar?.finish();
   }

@@ -1,23 +1,40 @@
 import type { Command } from 'commander';
 import { ExitCode } from '../exit-codes';
-import { action, withCommonOptions, writeJson, writeLine, type CommonOptions } from './cli-support';
+import { verifyStore } from '@ledger/store';
+import { action, progressBar, withCommonOptions, writeJson, writeLine, type CommonOptions } from './cli-support';
 import { withStoreCopy } from './store-access';
-import { verifyStore } from './store-verifier';
 
 export function registerVerifyCommand(program: Command): void {
   withCommonOptions(
     program
       .command('verify')
       .description(
-        'gapless sequence, hash chain, invariants after every event, stored vs rebuilt projection, files on disk vs the log; exit 1 on any finding',
+        'gapless sequence, hash chain, invariants after every event, stored vs rebuilt projection, files on disk vs the log (the checks and findings of GET /api/store/verify); exit 1 on any finding',
       )
       .argument('<data-dir>', 'the data directory'),
     { snapshot: true },
   ).action(
     action(async (dataDir: string, options: CommonOptions) => {
-      const report = await withStoreCopy(dataDir, options, (store) =>
-        verifyStore(store.log, { recordingsDir: store.recordingsDir }),
-      );
+      // The same verification as GET /api/store/verify, on a copy of the store at rest (no projection in use).
+      const { report } = await withStoreCopy(dataDir, options, async (store) => {
+        const head = store.log.headSeq();
+        const bars = {
+          chain: progressBar('verify: hash chain', head),
+          invariants: progressBar('verify: invariants', head),
+        };
+        try {
+          return await verifyStore(store.log, {
+            recordingsDir: store.recordingsDir,
+            onProgress: (check, seq) => {
+              if (check === 'invariants') bars.chain.finish();
+              bars[check].update(seq);
+            },
+          });
+        } finally {
+          bars.chain.finish();
+          bars.invariants.finish();
+        }
+      });
       if (options.json) {
         writeJson(report);
       } else {

@@ -212,11 +212,13 @@ export class EventsController {
 
   @Get('store/verify')
   @ApiOperation({
-    summary: 'Verify the hash chain, the invariants after every event, and the stored projection against a rebuild',
+    summary:
+      'Verify the hash chain, the invariants after every event, the stored and served projection against a rebuild, and the recordings on disk (as `qmdl-ledger verify`)',
   })
   @ApiResponse({
     status: 200,
-    description: 'StoreVerifyReport {ok, scope, from, head, headHash, checked, firstBad?, invariants, projection}',
+    description:
+      'StoreVerifyReport {ok, scope, from, head, headHash, checked, replayed, firstBad?, findings, notes, invariants, projection}',
   })
   @ApiQuery({
     name: 'full',
@@ -224,7 +226,8 @@ export class EventsController {
     description: 'true: re-check the whole log; default: only what was appended since the last clean verification',
   })
   async verify(@Req() req: Request, @Query('full') full?: string): Promise<StoreVerifyReport> {
-    const report = await this.ledger.verify({ full: full === 'true' || full === '1' });
+    // The files too: the same findings as `qmdl-ledger verify` on this store.
+    const report = await this.ledger.verify({ full: full === 'true' || full === '1', files: true });
     reflectSeq(req, report.head);
     return report;
   }
