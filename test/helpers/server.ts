@@ -38,7 +38,7 @@ export interface InProcessServer {
 
 export interface InProcessOptions {
   readonly dataDir?: string;
-  readonly recorder?: Partial<RecorderSettings>;
+  readonly recorder?: Partial<RecorderSettings> & { readonly source?: string };
   readonly adminToken?: string;
   readonly readOnly?: boolean;
   readonly adminDir?: string;

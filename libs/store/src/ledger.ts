@@ -11,6 +11,7 @@ import type {
   StoredEvent,
 } from '@ledger/domain';
 import type { EventLog } from '@ledger/event-log';
+import type { DiagSourceFactory } from '@ledger/qmdl';
 import type { Clock, HostInfo, RuntimeMetadata } from './host';
 import type { Reactor, ReactorDefinition, ReactorStatus } from './reactor';
 import type { StoreVerifyReport, VerifyCheck } from './store-verification';
@@ -56,8 +57,11 @@ export type CommandResult =
 
 /** Settings of the recorder's write path and disk guards. */
 export interface RecorderSettings {
-  /** Diag source spec: 'synthetic', 'synthetic:rate=…,seed=…', 'qmdl:<path>', 'fifo:<path>', 'tcp:<host>:<port>', 'none'. */
-  readonly source: string;
+  /**
+   * Diag source spec: 'synthetic', 'synthetic:rate=…,seed=…', 'qmdl:<path>', 'fifo:<path>', 'tcp:<host>:<port>', 'none';
+   * or the factory a caller already parsed from one (`diagSourceFactory`: its `spec` is what the boot records), so the spec is parsed once.
+   */
+  readonly source: string | DiagSourceFactory;
   /** Start a recording at boot when a source is set (as the device does). */
   readonly autoStart: boolean;
   /** Flush window: commit a RecordingDataAppended at least this often while data flows. */

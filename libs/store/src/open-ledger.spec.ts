@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { errorCodeOf, parseRfc3339 } from '@ledger/domain';
 import { MemoryEventLog, rawEventAccess } from '@ledger/event-log';
+import { diagSourceFactory, type DiagSourceFactory } from '@ledger/qmdl';
 import { openLedger } from './open-ledger';
 import { silentLogger } from './logger';
 
@@ -155,4 +156,41 @@ describe('clock offset', () => {
       await log.close();
     },
   );
+});
+
+describe('the diag source', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'ledger-source-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('takes a factory parsed by the caller: no second parse, every recording made from it, its spec recorded at boot', async () => {
+    const parsed = diagSourceFactory('synthetic:rate=500');
+    if (parsed === undefined) throw new Error('synthetic parses to a factory');
+    let created = 0;
+    const counted: DiagSourceFactory = {
+      spec: parsed.spec,
+      create: (options) => {
+        created += 1;
+        return parsed.create(options);
+      },
+    };
+    const log = await MemoryEventLog.open();
+    const ledger = await openLedger({
+      dataDir: dir,
+      appVersion: 't',
+      logger: silentLogger,
+      recorder: { ...recorder, source: counted },
+      log,
+    });
+    await ledger.execute({ type: 'StartRecording', data: {} }, cli);
+    await ledger.execute({ type: 'StartRecording', data: {} }, cli);
+    expect(created).toBe(2);
+    const boots = [];
+    for await (const event of log.read({ types: ['ServiceStarted'] })) boots.push(event.data);
+    expect(boots).toEqual([expect.objectContaining({ source: 'synthetic:rate=500' })]);
+    await ledger.close();
+    await log.close();
+  });
 });

@@ -79,8 +79,15 @@ export async function openLedger(options: OpenLedgerOptions): Promise<OpenedLedg
   const clock = options.clock ?? systemClock;
   const host = options.host ?? realHost();
   const bootId = randomUUID();
-  // The diag source spec is parsed once, before anything is opened: the recorder makes each recording's source from it.
-  const sources = options.readOnly ? undefined : diagSourceFactory(options.recorder.source);
+  // The diag source spec is parsed once (here, or already by the caller), before anything is opened: the recorder
+  // makes each recording's source from it.
+  const configured = options.recorder.source;
+  const sourceSpec = typeof configured === 'string' ? configured : configured.spec;
+  const sources = options.readOnly
+    ? undefined
+    : typeof configured === 'string'
+      ? diagSourceFactory(configured)
+      : configured;
   if (!options.readOnly && !options.log) await ensureWritableDirectory(options.dataDir);
   const log =
     options.log ??
@@ -149,11 +156,11 @@ export async function openLedger(options: OpenLedgerOptions): Promise<OpenedLedg
           migrations: options.migrations ?? [],
           formatVersion: DATA_DIR_FORMAT_VERSION,
         },
-        { source: options.recorder.source },
+        { source: sourceSpec },
       );
       await projection.persist({ force: true });
       await recorder.ensureReserve();
-      if (options.recorder.autoStart && options.recorder.source !== 'none') {
+      if (options.recorder.autoStart && sources !== undefined) {
         const result = await execute(
           { type: 'StartRecording', data: {} },
           { actor: { kind: 'system' }, correlationId: randomUUID() },

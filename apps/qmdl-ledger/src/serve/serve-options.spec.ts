@@ -59,6 +59,11 @@ describe('serve options', () => {
     });
   });
 
+  it('parses the diag source spec once: the factory serve hands to the recorder, none for none', () => {
+    expect(parseServeOptions({ source: ' synthetic:rate=5 ' }, {}).sources?.spec).toBe('synthetic:rate=5');
+    expect(parseServeOptions({ source: 'none' }, {}).sources).toBeUndefined();
+  });
+
   it.each([
     [{ port: 'x' }],
     [{ port: '65536' }],

@@ -1,7 +1,7 @@
 import { accessSync, constants, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { isIP } from 'node:net';
-import { createDiagSource } from '@ledger/qmdl';
+import { diagSourceFactory, type DiagSourceFactory } from '@ledger/qmdl';
 import { UsageError } from '../exit-codes';
 import { siteIndex } from '../http/static-site';
 import { normaliseOrigin } from '../http/web-safety';
@@ -13,7 +13,10 @@ export interface ServeOptions {
   readonly dataDir: string;
   readonly port: number;
   readonly host: string;
+  /** The diag source spec, as given (trimmed). */
   readonly source: string;
+  /** The spec parsed, once: the recorder makes each recording's source from it; undefined for `none`. */
+  readonly sources: DiagSourceFactory | undefined;
   readonly autoStart: boolean;
   /** Run the analysis reactor (reports and findings); off with --no-analysis, and always off in --read-only. */
   readonly analysis: boolean;
@@ -222,8 +225,9 @@ export function parseServeOptions(raw: RawServeOptions, env: NodeJS.ProcessEnv =
     throw new UsageError(`--host must be an IP address or host name, got '${host}'`);
   }
   const source = text(raw.source, env['LEDGER_SOURCE'] ?? 'synthetic').trim();
+  let sources: DiagSourceFactory | undefined;
   try {
-    createDiagSource(source);
+    sources = diagSourceFactory(source);
   } catch (error) {
     throw new UsageError(`--source: ${error instanceof Error ? error.message : String(error)}`);
   }
@@ -239,6 +243,7 @@ export function parseServeOptions(raw: RawServeOptions, env: NodeJS.ProcessEnv =
     port,
     host,
     source,
+    sources,
     autoStart: raw.autoStart !== false,
     analysis: raw.analysis !== false && !readOnly,
     readOnly,

@@ -1,6 +1,6 @@
 import { createServer, type AddressInfo } from 'node:net';
 import { buildUpcasters, MIGRATIONS } from '@ledger/migrations';
-import { createDiagSource } from '@ledger/qmdl';
+import type { DiagSourceFactory } from '@ledger/qmdl';
 import { HttpFleetTarget, openLedger, Shipper, type LedgerLogger } from '@ledger/store';
 import { UsageError } from '../exit-codes';
 import { AnalysisReactor } from '../analysis/analysis-reactor';
@@ -29,7 +29,7 @@ export async function serve(raw: RawServeOptions): Promise<void> {
   const options = parseServeOptions({ ...raw, adminToken: raw.adminToken ?? process.env['ADMIN_TOKEN'] });
   // Everything that can be refused is refused before the store is opened, so a
   // bad start writes nothing (no ServiceStarted, no auto-started recording).
-  await checkSource(options.source);
+  await checkSource(options.source, options.sources);
   await checkPortFree(options.host, options.port);
   const logBuffer = new LogBuffer(200);
   const logger = new BufferedLogger(logBuffer);
@@ -83,7 +83,8 @@ export async function serve(raw: RawServeOptions): Promise<void> {
     migrations: MIGRATIONS,
     upcasters: buildUpcasters(),
     recorder: {
-      source: options.source,
+      // The spec parsed once by parseServeOptions, checked above, handed on: the recorder makes each recording's source from it.
+      source: options.sources ?? 'none',
       autoStart: options.autoStart && !options.readOnly,
       flushIntervalMs: options.flushIntervalMs,
       flushKiB: options.flushKiB,
@@ -223,9 +224,9 @@ export async function serve(raw: RawServeOptions): Promise<void> {
 }
 
 /** A `qmdl:` source whose file is missing (or any source that cannot work at all) is a usage error. */
-async function checkSource(spec: string): Promise<void> {
+async function checkSource(spec: string, sources: DiagSourceFactory | undefined): Promise<void> {
   try {
-    await createDiagSource(spec)?.check?.();
+    await sources?.create().check?.();
   } catch (error) {
     throw new UsageError(`--source ${spec}: ${error instanceof Error ? error.message : String(error)}`);
   }
