@@ -415,6 +415,19 @@ describe('Rayhunter-compatible recording endpoints', () => {
     expect((await post('/api/config', [1, 2])).status).toBe(400);
   });
 
+  it("a recording started over HTTP records the config's gps_mode", async () => {
+    const config = (await get('/api/config')).json<Record<string, unknown>>();
+    try {
+      expect((await post('/api/config', { ...config, gps_mode: 2 })).status).toBe(202);
+      expect((await post('/api/start-recording')).status).toBe(202);
+      const manifest = (await get('/api/qmdl-manifest')).json<{ current_entry: { gps_mode: number | null } | null }>();
+      expect(manifest.current_entry?.gps_mode).toBe(2);
+    } finally {
+      expect((await post('/api/stop-recording')).status).toBe(202);
+      expect((await post('/api/config', config)).status).toBe(202);
+    }
+  });
+
   it('serves every config key the Rayhunter UI reads, nested defaults filled in', async () => {
     // The UI's config dialog renders webdav.* and analyzers.* unguarded (a missing
     // `webdav` throws and the dialog never leaves "Loading config..."), and the

@@ -1,3 +1,5 @@
+import type { GpsMode } from './recordings.events';
+
 /**
  * The Rayhunter 0.12 daemon's configuration (daemon/src/config.rs `Config`,
  * `WebdavConfig`, lib `AnalyzerConfig`): every key with its type, range and
@@ -336,4 +338,21 @@ export function spaceSettingsInForce(
     minSpaceStartMb: recordedMb(config, 'min_space_to_start_recording_mb') ?? fallback.minSpaceStartMb,
     minSpaceContinueMb: recordedMb(config, 'min_space_to_continue_recording_mb') ?? fallback.minSpaceContinueMb,
   };
+}
+
+const GPS_MODE_FIELD = RAYHUNTER_CONFIG_FIELDS['gps_mode'];
+
+/** One of Rayhunter's `gps_mode` values (the config table's enum: 0 disabled, 1 fixed, 2 api). */
+export function isGpsMode(value: unknown): value is GpsMode {
+  return GPS_MODE_FIELD?.kind === 'enum' && typeof value === 'number' && GPS_MODE_FIELD.values.includes(value);
+}
+
+/**
+ * The `gps_mode` a recording started now records (`StartRecording`'s
+ * `gpsMode`): the recorded config's, when it sets a valid one; undefined
+ * when it does not (the manifest then shows `gps_mode: null`).
+ */
+export function recordingGpsMode(config: Readonly<Record<string, unknown>>): GpsMode | undefined {
+  const value = Object.prototype.hasOwnProperty.call(config, 'gps_mode') ? config['gps_mode'] : undefined;
+  return isGpsMode(value) ? value : undefined;
 }

@@ -2,6 +2,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { parse as parseToml } from 'smol-toml';
 import {
+  isGpsMode,
   isRecordingName,
   parseRecordingFileName,
   startTimeOfName,
@@ -97,7 +98,7 @@ export async function scanRayhunterStore(dir: string): Promise<RayhunterScan> {
         arch: stringField(table['arch']),
         stopReason: stringField(table['stop_reason']),
         uploadTime: timeField(table['upload_time']),
-        gpsMode: gpsMode === 0 || gpsMode === 1 || gpsMode === 2 ? gpsMode : undefined,
+        gpsMode: isGpsMode(gpsMode) ? gpsMode : undefined,
         // The file decides: a `.gz` file is gzip whatever the manifest says.
         compressed: found.qmdl.compressed,
         recoveredFrom: manifestSize === undefined ? 'file-name' : 'manifest',
