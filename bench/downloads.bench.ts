@@ -108,7 +108,7 @@ async function run(ctx: BenchContext): Promise<readonly BenchResult[]> {
       {
         name: `server peak RSS, ${clients} stalled downloads`,
         measured: { unit: 'MB', value: peak },
-        baseline: { name: `the ${BUDGET_MB} MB budget of issue 11`, unit: 'MB', value: BUDGET_MB },
+        baseline: { name: `a ${BUDGET_MB} MB memory budget`, unit: 'MB', value: BUDGET_MB },
         ratio: lowerIsBetter(peak, BUDGET_MB),
         target: { min: 1, note: `peak RSS under ${BUDGET_MB} MB` },
         notes: `VmHWM of the server${reset ? ' since the phase began (reset through /proc/<pid>/clear_refs)' : ' over its whole life'}; each client takes the headers and the first chunk of a ${(totals.uncompressedBytes / MB).toFixed(0)} MB download, then stops reading; --max-downloads ${clients}`,

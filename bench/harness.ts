@@ -23,7 +23,7 @@ export interface BenchResult {
    * better (so a ratio above 1 always means "better than the baseline").
    */
   readonly ratio: number;
-  /** The target ratio from the performance issue, if it sets one. */
+  /** The target ratio the row must reach, if it has one. */
   readonly target?: { readonly min: number; readonly note?: string };
   readonly notes?: string;
 }

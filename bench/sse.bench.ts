@@ -63,7 +63,7 @@ async function run(ctx: BenchContext): Promise<BenchResult[]> {
       {
         name: `server peak RSS, ${CLIENTS} stalled SSE clients from seq 0 (log of ${store.events})`,
         measured: { unit: 'MB', value: peak },
-        baseline: { name: `the ${BUDGET_MB} MB budget of issue 11`, unit: 'MB', value: BUDGET_MB },
+        baseline: { name: `a ${BUDGET_MB} MB memory budget`, unit: 'MB', value: BUDGET_MB },
         ratio: lowerIsBetter(peak, BUDGET_MB),
         target: { min: 1, note: `peak RSS under ${BUDGET_MB} MB` },
         notes: `VmHWM of the server${reset ? ' since the clients connected (reset through /proc/<pid>/clear_refs)' : ' over its whole life'}; RSS ${before.toFixed(0)} MB before; every stream waiting for its socket to drain, ${(buffered / 1024).toFixed(0)} KiB written and not yet read in all`,

@@ -17,8 +17,11 @@ import { runtimeMetadataOf } from './host';
 import type { CommandContext, CommandResult, LedgerCommand } from './ledger';
 
 /**
- * Effects around the commit (DESIGN.md "The command processor"). Adapters
- * implement them; the processor decides nothing about them.
+ * Effects around the commit: a guard before a command is decided, work that
+ * must precede the append (and may amend the decided events), and idempotent
+ * work after it, which start-up finishes if a crash comes between (the commit
+ * path in docs/architecture.md). Adapters implement them; the processor
+ * decides nothing about them.
  */
 export interface CommandEffects {
   /** Refuse a command for reasons the pure domain cannot see (e.g. free disk space). */
