@@ -10,6 +10,8 @@ import { registerServeCommand } from './serve/serve.command';
 import { registerAnalyzeCommand } from './analysis/analyze.command';
 import { registerForensicCommands } from './forensics/forensic.commands';
 import { registerFleetCommand } from './fleet/fleet.command';
+import { realHost } from '@ledger/store';
+import type { CliContext } from './cli-context';
 import { APP_VERSION } from './version';
 
 /**
@@ -35,7 +37,12 @@ const REQUIRED_OPTIONS_HELP: Partial<Help> = {
   },
 };
 
-export function buildProgram(): Command {
+/**
+ * The commands, with what they share: the host their reports name (the real
+ * one, read once here; a test may pass a fixed one), as the service's ledger
+ * is given its `HostInfo`.
+ */
+export function buildProgram(context: CliContext = { host: realHost() }): Command {
   const program = new Command('qmdl-ledger')
     .description('Event-sourced store for QMDL cellular diagnostic captures (Rayhunter-compatible)')
     .version(APP_VERSION)
@@ -43,8 +50,8 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .enablePositionalOptions();
   registerServeCommand(program);
-  registerForensicCommands(program);
-  registerAnalyzeCommand(program);
+  registerForensicCommands(program, context);
+  registerAnalyzeCommand(program, context);
   registerFleetCommand(program);
   return program;
 }

@@ -66,7 +66,7 @@ async function write(out: WriteStream, text: string): Promise<void> {
  * is recorded, so the served report is always a whole one.
  *
  * @example
- * const reactor = new AnalysisReactor({ ledger, runtime: runtimeMetadata() }).start();
+ * const reactor = new AnalysisReactor({ ledger, runtime: ledger.runtimeMetadata() }).start();
  * reactor.status(); // { queued: ['1717236001'], running: '1717236000', finished: [] }
  * reactor.requeue('1717236000');
  * await reactor.stop();

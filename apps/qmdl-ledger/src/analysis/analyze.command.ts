@@ -1,5 +1,6 @@
 import { stat } from 'node:fs/promises';
 import type { Command } from 'commander';
+import type { CliContext } from '../cli-context';
 import { ANALYZER_KEYS, SEVERITIES, type AnalysisRow, type ReportMetadata } from '@ledger/analysis';
 import { ExitCode, UsageError } from '../exit-codes';
 import { action, progressBar, usageExits } from '../forensics/cli-support';
@@ -43,7 +44,7 @@ function textLine(row: AnalysisRow, metadata: ReportMetadata): string[] {
  * findings or the exact v2 report. Exit 0 when nothing above Informational was
  * found, 1 when something was (or the file could not be read), 2 on usage errors.
  */
-export function registerAnalyzeCommand(program: Command): void {
+export function registerAnalyzeCommand(program: Command, context: CliContext): void {
   usageExits(
     program
       .command('analyze')
@@ -77,7 +78,7 @@ export function registerAnalyzeCommand(program: Command): void {
       let findings = 0;
       const result = await analyzeQmdlFile(file, {
         config: parsed.config,
-        runtime: runtimeMetadata(),
+        runtime: runtimeMetadata(context.host),
         onFileProgress: (n) => bar.update(n),
         onMetadata: async (m) => {
           metadata = m;

@@ -15,6 +15,7 @@ import type { HttpResponse as Response } from '../http/http-types';
 import { parseEventQuery } from '../http/event-query';
 import { parseRecordingName, RECORDING_NAME_PARAM, recordingRoute } from '../http/recording-name';
 import { pcapngSectionOptions } from '../http/system-info';
+import { realHost } from '@ledger/store';
 import { parseStoreId } from './devices.service';
 import { FleetAdminGuard } from './fleet-admin.guard';
 import { FleetViewsService } from './fleet-views.service';
@@ -46,6 +47,9 @@ async function decompressed(chunks: AsyncGenerator<Buffer>): Promise<Readable> {
 @Controller('api/fleet/devices')
 export class FleetDevicesController {
   private readonly logger = new Logger('fleet');
+
+  /** The central service's host, read once, which its pcapng headers name. */
+  private readonly host = realHost();
 
   constructor(private readonly views: FleetViewsService) {}
 
@@ -169,7 +173,7 @@ export class FleetDevicesController {
         : undefined;
     // The converter of @ledger/radio, as `GET /api/pcap/{name}` on the device: the same bytes for the same recording.
     const exported = createPcapngExport({
-      ...pcapngSectionOptions(),
+      ...pcapngSectionOptions(this.host),
       ...(gps !== undefined ? { gpsFixes: readGpsFixes(gps) } : {}),
     });
     const qmdl = await decompressed(this.views.fileChunks(storeId, name, 'qmdl'));

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import type { CliContext } from '../cli-context';
 import { registerBisectCommand } from './bisect.command';
 import { registerEventsCommand } from './events.command';
 import { registerExportRayhunterCommand } from './export-rayhunter.command';
@@ -18,7 +19,7 @@ import { registerVerifyCommand } from './verify.command';
  * `migrate`, `import` and `import-rayhunter` write; `pcap` converts a QMDL file
  * and touches no store.
  */
-export function registerForensicCommands(program: Command): void {
+export function registerForensicCommands(program: Command, context: CliContext): void {
   registerInspectCommand(program);
   registerEventsCommand(program);
   registerStateCommand(program);
@@ -30,5 +31,5 @@ export function registerForensicCommands(program: Command): void {
   registerMigrateCommand(program);
   registerImportRayhunterCommand(program);
   registerExportRayhunterCommand(program);
-  registerPcapCommand(program);
+  registerPcapCommand(program, context);
 }

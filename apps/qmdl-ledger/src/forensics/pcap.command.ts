@@ -2,6 +2,8 @@ import { createReadStream, createWriteStream, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Command } from 'commander';
+import type { HostInfo } from '@ledger/store';
+import type { CliContext } from '../cli-context';
 import { isLedgerError } from '@ledger/domain';
 import { QmdlErrorCode, openQmdlReadStream } from '@ledger/qmdl';
 import { createPcapngExport, readGpsFixes, type PcapExportStats } from '@ledger/radio';
@@ -25,7 +27,7 @@ export interface PcapReport {
   readonly readError?: { readonly code: string; readonly message: string; readonly afterBytes: number };
 }
 
-export function registerPcapCommand(program: Command): void {
+export function registerPcapCommand(program: Command, context: CliContext): void {
   usageExits(
     program
       .command('pcap')
@@ -39,7 +41,7 @@ export function registerPcapCommand(program: Command): void {
       .option('--json', 'machine-readable output (JSON)'),
   ).action(
     action(async (file: string, options: PcapOptions) => {
-      const report = await convert(file, options);
+      const report = await convert(file, options, context.host);
       if (options.json) writeJson(report);
       else writeSummary(report);
       if (report.readError !== undefined) {
@@ -53,7 +55,7 @@ export function registerPcapCommand(program: Command): void {
   );
 }
 
-async function convert(file: string, options: PcapOptions): Promise<PcapReport> {
+async function convert(file: string, options: PcapOptions, host: HostInfo): Promise<PcapReport> {
   const stat = await fs.stat(file).catch((error: NodeJS.ErrnoException) => {
     throw new CommandFailed(`cannot read ${file}: ${error.code ?? error.message}`);
   });
@@ -68,7 +70,7 @@ async function convert(file: string, options: PcapOptions): Promise<PcapReport> 
   // Written beside the target and renamed at the end: a failed run leaves no half-written pcapng under the given name.
   const temp = path.join(path.dirname(options.out), `.${path.basename(options.out)}.${process.pid}.tmp`);
   const exportStream = createPcapngExport({
-    ...pcapngSectionOptions(),
+    ...pcapngSectionOptions(host),
     ...(options.gps === undefined ? {} : { gpsFixes: readGpsFixes(createReadStream(options.gps)) }),
   });
   const bar = progressBar('pcap', stat.size);

@@ -142,7 +142,7 @@ export class DownloadsService {
       throw error;
     }
     const exported = createPcapngExport({
-      ...pcapngSectionOptions(),
+      ...pcapngSectionOptions(this.ledger.host),
       ...(gps !== undefined ? { gpsFixes: readGpsFixes(gps) } : {}),
     });
     // A read failure fails the pcap; a consumer that goes away closes the file.
@@ -205,7 +205,7 @@ export class DownloadsService {
       () => 0,
     );
     const written = size > 0 ? await this.openOptional(file) : undefined;
-    return written ?? Readable.from([Buffer.from(analysisReport(entry))]);
+    return written ?? Readable.from([Buffer.from(analysisReport(entry, this.ledger.runtimeMetadata()))]);
   }
 
   private async open(make: () => Readable, name: string): Promise<Readable> {

@@ -2,11 +2,14 @@ import { promises as fs, readFileSync, realpathSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { defaultRayhunterConfig } from '@ledger/domain';
-import { realHost, runtimeMetadataOf, type HostInfo, type RuntimeMetadata } from '@ledger/store';
+import { runtimeMetadataOf, type HostInfo, type RuntimeMetadata } from '@ledger/store';
 import { APP_VERSION } from '../version';
 
-/** This build on `host` (the real one by default: the CLI has no ledger), the way the ledger records it on RecordingStarted. */
-export function runtimeMetadata(host: HostInfo = realHost()): RuntimeMetadata {
+/**
+ * This build on `host`, the way the ledger records it on RecordingStarted: the
+ * service's ledger's `host`, or the one the CLI makes once (`buildProgram`).
+ */
+export function runtimeMetadata(host: HostInfo): RuntimeMetadata {
   return runtimeMetadataOf(host, APP_VERSION);
 }
 
@@ -15,7 +18,7 @@ export function runtimeMetadata(host: HostInfo = realHost()): RuntimeMetadata {
  * export and the CLI alike), as the original fills them from uname: the
  * machine (`x86_64`, `aarch64`, `armv7l`), `<sysname> <release>`, `<app> <version>`.
  */
-export function pcapngSectionOptions(host: HostInfo = realHost()): {
+export function pcapngSectionOptions(host: HostInfo): {
   hardware: string;
   os: string;
   application: string;
