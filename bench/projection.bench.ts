@@ -10,6 +10,7 @@
  *      `node -e` that only opens the same LevelDB and reads one key.
  */
 import { spawn } from 'node:child_process';
+import { ledgerDecider } from '@ledger/domain';
 import { LevelEventLog, rawEventAccess } from '@ledger/event-log';
 import { ledgerLocation, rebuildProjection, replayWithInvariants } from '@ledger/store';
 import {
@@ -27,7 +28,7 @@ async function timedRebuild(location: string): Promise<{ seconds: number; seq: n
   const log = await LevelEventLog.open({ location });
   try {
     const started = performance.now();
-    const state = await rebuildProjection(log);
+    const state = await rebuildProjection(log, { decider: ledgerDecider });
     return { seconds: (performance.now() - started) / 1000, seq: state.seq };
   } finally {
     await log.close();

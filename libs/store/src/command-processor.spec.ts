@@ -6,7 +6,7 @@ import {
   checkTransition,
   evolve,
   initialState,
-  LEDGER_SLICES,
+  ledgerDecider,
   type Command,
   type LedgerEvent,
   type QmdlStoreState,
@@ -32,7 +32,7 @@ const context = (n: number): CommandContext => ({ actor: { kind: 'cli' }, correl
 function newProcessor(log: EventLog, now: () => number, host = hostAt(0)): CommandProcessor {
   return new CommandProcessor({
     log,
-    slices: LEDGER_SLICES,
+    decider: ledgerDecider,
     initialState: initialState(),
     bootId: 'boot-1',
     appVersion: 'test',
@@ -49,7 +49,7 @@ async function assertHistoryValid(log: EventLog, live: QmdlStoreState): Promise<
     expect(checkTransition(before, event as LedgerEvent, state)).toEqual([]);
     expect(checkInvariants(state)).toEqual([]);
   }
-  const rebuilt = await rebuildProjection(log);
+  const rebuilt = await rebuildProjection(log, { decider: ledgerDecider });
   expect(diffProjections(rebuilt, live)).toBeUndefined();
   expect((await log.verify()).ok).toBe(true);
 }
@@ -196,7 +196,7 @@ describe('CommandProcessor', () => {
     const log = await MemoryEventLog.open();
     const processor = new CommandProcessor({
       log,
-      slices: LEDGER_SLICES,
+      decider: ledgerDecider,
       initialState: initialState(),
       bootId: 'b',
       appVersion: 't',

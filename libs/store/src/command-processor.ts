@@ -1,10 +1,7 @@
 import { Subject } from 'rxjs';
 import {
-  composeSlices,
   LedgerError,
-  type AnySlice,
   type Command,
-  type ComposedDecider,
   type DecidedEvent,
   type LedgerEvent,
   type NewEvent,
@@ -15,6 +12,7 @@ import { EventRejectionCode, type EventLog } from '@ledger/event-log';
 import type { Clock, HostInfo } from './host';
 import { runtimeMetadataOf } from './host';
 import type { CommandContext, CommandResult, LedgerCommand } from './ledger';
+import type { LedgerDecider } from './qmdl-store.projection';
 
 /**
  * Effects around the commit: a guard before a command is decided, work that
@@ -39,11 +37,13 @@ export interface CommandEffects {
 export interface CommandProcessorOptions {
   readonly log: EventLog;
   /**
-   * The deciders it runs, one per slice (the ledger's are `LEDGER_SLICES`):
-   * each command goes to the slice that decides its type, each event to the
-   * slices that apply it. See `composeSlices` in the domain.
+   * The slices it runs, composed (the ledger's: `ledgerDecider`, the domain's
+   * composition of `LEDGER_SLICES`): each command goes to the slice that
+   * decides its type, each event to the slices that apply it. The projection
+   * folds the log with the same composition (`foldLog`), so what is decided
+   * and what is replayed cannot differ.
    */
-  readonly slices: readonly AnySlice[];
+  readonly decider: LedgerDecider;
   readonly initialState: QmdlStoreState;
   readonly bootId: string;
   readonly appVersion: string;
@@ -116,7 +116,7 @@ export class CommandProcessor {
   private markIdle: () => void = () => undefined;
   private inFlight: Promise<void> = Promise.resolve();
   private state: QmdlStoreState;
-  private readonly decider: ComposedDecider<QmdlStoreState, Command, DecidedEvent>;
+  private readonly decider: LedgerDecider;
   private readonly events$ = new Subject<LedgerEvent>();
   readonly stats: ProcessorStats = {
     commits: 0,
@@ -129,7 +129,7 @@ export class CommandProcessor {
 
   constructor(private readonly options: CommandProcessorOptions) {
     this.state = options.initialState;
-    this.decider = composeSlices(options.slices);
+    this.decider = options.decider;
   }
 
   /** Events as they are committed, in order. */

@@ -25,13 +25,13 @@ import type {
 } from './ledger';
 import { consoleLogger, type LedgerLogger } from './logger';
 import type { Migration } from './migration';
-import { foldLog, QmdlStoreProjection } from './qmdl-store.projection';
+import { foldLog, QmdlStoreProjection, type LedgerDecider } from './qmdl-store.projection';
 import { Recorder } from './recorder';
 import { RecordingFiles } from './recording-files';
 import { reconcileAtStartup, type RecoveryReport } from './startup-recovery';
 import { runReactor, type Reactor, type ReactorDefinition, type ReactorStatus } from './reactor';
 import { verifyStore, type StoreVerifyReport, type VerifiedPosition } from './store-verification';
-import { initialState, LEDGER_SLICES } from '@ledger/domain';
+import { initialState, ledgerDecider } from '@ledger/domain';
 
 /**
  * The version of the data directory's layout (the event log in `ledger/`, the
@@ -78,6 +78,8 @@ export async function openLedger(options: OpenLedgerOptions): Promise<OpenedLedg
   const logger = options.logger ?? consoleLogger;
   const clock = options.clock ?? systemClock;
   const host = options.host ?? realHost();
+  // The one composition of the slices: the processor decides with it, the projection folds the log with it.
+  const decider: LedgerDecider = ledgerDecider;
   const bootId = randomUUID();
   // The diag source spec is parsed once (here, or already by the caller), before anything is opened: the recorder
   // makes each recording's source from it.
@@ -99,7 +101,7 @@ export async function openLedger(options: OpenLedgerOptions): Promise<OpenedLedg
       ...(options.upcasters ? { upcasters: options.upcasters } : {}),
     }));
   try {
-    const projection = await QmdlStoreProjection.load(log);
+    const projection = await QmdlStoreProjection.load(log, { decider });
     if (projection.loadReport.from === 'rebuild' && log.headSeq() > 0) {
       logger.warn(`projection rebuilt from ${log.headSeq()} events (${projection.loadReport.reason ?? 'no reason'})`);
     }
@@ -107,7 +109,7 @@ export async function openLedger(options: OpenLedgerOptions): Promise<OpenedLedg
     let recorder: Recorder | undefined;
     const processor: CommandProcessor = new CommandProcessor({
       log,
-      slices: LEDGER_SLICES,
+      decider,
       initialState: projection.state(),
       bootId,
       appVersion: options.appVersion,
@@ -170,6 +172,7 @@ export async function openLedger(options: OpenLedgerOptions): Promise<OpenedLedg
     }
     const ledger = new LevelLedger({
       log,
+      decider,
       processor,
       projection,
       recorder,
@@ -198,6 +201,7 @@ class LevelLedger implements OpenedLedger {
   readonly recovery?: RecoveryReport;
   readonly projectionLoad: QmdlStoreProjection['loadReport'];
   readonly committed$: Observable<LedgerEvent>;
+  private readonly decider: LedgerDecider;
   private readonly processor: CommandProcessor;
   private readonly projection: QmdlStoreProjection;
   private readonly recorder?: Recorder;
@@ -212,6 +216,7 @@ class LevelLedger implements OpenedLedger {
 
   constructor(parts: {
     log: EventLog;
+    decider: LedgerDecider;
     processor: CommandProcessor;
     projection: QmdlStoreProjection;
     recorder: Recorder | undefined;
@@ -224,6 +229,7 @@ class LevelLedger implements OpenedLedger {
     host: HostInfo;
   }) {
     this.log = parts.log;
+    this.decider = parts.decider;
     this.processor = parts.processor;
     this.projection = parts.projection;
     if (parts.recorder) this.recorder = parts.recorder;
@@ -300,11 +306,12 @@ class LevelLedger implements OpenedLedger {
           details: { seq: at.seq, head },
         });
       if (at.seq === head) return this.state();
-      const state = await foldLog(this.log, this.pastStates.nearest(at.seq), { toSeq: at.seq });
+      const state = await foldLog(this.log, this.pastStates.nearest(at.seq), { decider: this.decider, toSeq: at.seq });
       this.pastStates.add(state);
       return state;
     }
-    if (at.time !== undefined) return foldLog(this.log, initialState(), { toSeq: head, untilTime: at.time });
+    if (at.time !== undefined)
+      return foldLog(this.log, this.decider.initialState(), { decider: this.decider, toSeq: head, untilTime: at.time });
     return this.state();
   }
 
@@ -317,6 +324,7 @@ class LevelLedger implements OpenedLedger {
   async verify(options: Parameters<Ledger['verify']>[0] = {}): Promise<StoreVerifyReport> {
     const base = options.full ? undefined : this.verified;
     const { report, verified } = await verifyStore(this.log, {
+      decider: this.decider,
       ...(base ? { after: base } : {}),
       // The projection as of the head being verified (states are immutable; the live one moves on while we read).
       served: this.state(),

@@ -1,4 +1,4 @@
-import { initialState, LEDGER_SLICES } from '@ledger/domain';
+import { initialState, ledgerDecider } from '@ledger/domain';
 import { MemoryEventLog } from '@ledger/event-log';
 import { CommandProcessor } from './command-processor';
 import { realHost } from './host';
@@ -18,7 +18,7 @@ async function logWithHistory(): Promise<{ log: MemoryEventLog; processor: Comma
   let now = 1_700_000_000_000;
   const processor = new CommandProcessor({
     log,
-    slices: LEDGER_SLICES,
+    decider: ledgerDecider,
     initialState: initialState(),
     bootId: 'b',
     appVersion: 't',
@@ -46,11 +46,13 @@ async function logWithHistory(): Promise<{ log: MemoryEventLog; processor: Comma
 describe('QmdlStoreProjection', () => {
   it('starts from the stored projection and replays only the tail, ending equal to a full rebuild', async () => {
     const { log, processor } = await logWithHistory();
-    const midway = await foldLog(log, initialState(), { toSeq: 6 });
+    const midway = await foldLog(log, initialState(), { decider: ledgerDecider, toSeq: 6 });
     await log.writeSnapshot(PROJECTION_SNAPSHOT, { seq: 6, version: PROJECTION_VERSION, value: midway });
-    const projection = await QmdlStoreProjection.load(log);
+    const projection = await QmdlStoreProjection.load(log, { decider: ledgerDecider });
     expect(projection.loadReport).toEqual({ from: 'snapshot', snapshotSeq: 6, replayed: log.headSeq() - 6 });
-    expect(diffProjections(projection.state(), await rebuildProjection(log))).toBeUndefined();
+    expect(
+      diffProjections(projection.state(), await rebuildProjection(log, { decider: ledgerDecider })),
+    ).toBeUndefined();
     expect(diffProjections(projection.state(), processor.current())).toBeUndefined();
   });
 
@@ -58,27 +60,30 @@ describe('QmdlStoreProjection', () => {
     const { log } = await logWithHistory();
     const head = log.headSeq();
     await log.writeSnapshot(PROJECTION_SNAPSHOT, { seq: 3, version: PROJECTION_VERSION + 1, value: initialState() });
-    expect((await QmdlStoreProjection.load(log)).loadReport).toMatchObject({ from: 'rebuild', replayed: head });
+    expect((await QmdlStoreProjection.load(log, { decider: ledgerDecider })).loadReport).toMatchObject({
+      from: 'rebuild',
+      replayed: head,
+    });
     await log.writeSnapshot(PROJECTION_SNAPSHOT, {
       seq: head + 5,
       version: PROJECTION_VERSION,
       value: { ...initialState(), seq: head + 5 },
     });
-    const projection = await QmdlStoreProjection.load(log);
+    const projection = await QmdlStoreProjection.load(log, { decider: ledgerDecider });
     expect(projection.loadReport).toMatchObject({ from: 'rebuild' });
     expect(projection.state().seq).toBe(head);
   });
 
   it('is the same whether events are applied once from scratch or the fold is repeated', async () => {
     const { log } = await logWithHistory();
-    const a = await rebuildProjection(log);
-    const b = await rebuildProjection(log);
+    const a = await rebuildProjection(log, { decider: ledgerDecider });
+    const b = await rebuildProjection(log, { decider: ledgerDecider });
     expect(diffProjections(a, b)).toBeUndefined();
   });
 
   it('persists with the sequence it reflects', async () => {
     const { log, processor } = await logWithHistory();
-    const projection = await QmdlStoreProjection.load(log);
+    const projection = await QmdlStoreProjection.load(log, { decider: ledgerDecider });
     await projection.persist({ force: true });
     const stored = await log.readSnapshot<ReturnType<typeof initialState>>(PROJECTION_SNAPSHOT);
     expect(stored?.seq).toBe(processor.current().seq);

@@ -1,17 +1,28 @@
 import {
-  createFold,
   createHistoryChecker,
   initialState,
+  type Command,
+  type ComposedDecider,
+  type DecidedEvent,
   type InvariantViolation,
   type LedgerEvent,
   type QmdlStoreState,
   type StoredEvent,
+  type TransitionBefore,
 } from '@ledger/domain';
 import { canonicalEncode, type EventLog, type Snapshot } from '@ledger/event-log';
 
 /** Snapshot name and version of the persisted QmdlStore projection. Bump the version when the state shape changes: a mismatch rebuilds. */
 export const PROJECTION_SNAPSHOT = 'qmdl-store';
 export const PROJECTION_VERSION = 1;
+
+/**
+ * The ledger's slices composed into one decider (the domain's `ledgerDecider`,
+ * from `LEDGER_SLICES`): `openLedger` hands the same one to the command
+ * processor and to the projection's folds, so a state is folded from the log
+ * by exactly the slices that decided its events.
+ */
+export type LedgerDecider = ComposedDecider<QmdlStoreState, Command, DecidedEvent, TransitionBefore>;
 
 /** How the projection was brought up at open (for logs and `inspect`). */
 export interface ProjectionLoadReport {
@@ -42,14 +53,18 @@ export class QmdlStoreProjection {
   /** Load the stored projection and catch up from the log; rebuild when it is missing, of another version, or ahead of the log. */
   static async load(
     log: EventLog,
-    options: { readonly onProgress?: (seq: number) => void } = {},
+    options: { readonly decider: LedgerDecider; readonly onProgress?: (seq: number) => void },
   ): Promise<QmdlStoreProjection> {
     const head = log.headSeq();
     const snapshot = await log.readSnapshot<QmdlStoreState>(PROJECTION_SNAPSHOT);
     const reason = snapshotProblem(snapshot, head);
     const base = reason === undefined && snapshot ? snapshot.value : initialState();
     const start = base.seq;
-    const state = await foldLog(log, base, { toSeq: head, onProgress: options.onProgress });
+    const state = await foldLog(log, base, {
+      decider: options.decider,
+      toSeq: head,
+      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+    });
     const report: ProjectionLoadReport =
       reason === undefined
         ? { from: 'snapshot', snapshotSeq: start, replayed: head - start }
@@ -88,17 +103,22 @@ export function snapshotProblem(snapshot: Snapshot<QmdlStoreState> | undefined, 
 
 /**
  * Fold the log's events from `state.seq + 1` up to `toSeq` into `state`,
- * streaming, with the domain's folder (O(1) per event; `state` is left as it is).
+ * streaming, with the folder of `decider` (O(1) per event; `state` is left as it is).
  */
 export async function foldLog(
   log: EventLog,
   state: QmdlStoreState,
-  options: { readonly toSeq?: number; readonly untilTime?: string; readonly onProgress?: (seq: number) => void } = {},
+  options: {
+    readonly decider: LedgerDecider;
+    readonly toSeq?: number;
+    readonly untilTime?: string;
+    readonly onProgress?: (seq: number) => void;
+  },
 ): Promise<QmdlStoreState> {
   const toSeq = options.toSeq ?? log.headSeq();
   if (toSeq <= state.seq) return state;
   const untilMs = options.untilTime === undefined ? undefined : Date.parse(options.untilTime);
-  const fold = createFold(state);
+  const fold = options.decider.createFold(state);
   for await (const event of log.read({ fromSeq: state.seq + 1, toSeq })) {
     if (untilMs !== undefined && Date.parse(event.time) > untilMs) break;
     fold.apply(event as LedgerEvent);
@@ -110,9 +130,9 @@ export async function foldLog(
 /** Rebuild the projection from the whole log. */
 export function rebuildProjection(
   log: EventLog,
-  options: { readonly toSeq?: number; readonly onProgress?: (seq: number) => void } = {},
+  options: { readonly decider: LedgerDecider; readonly toSeq?: number; readonly onProgress?: (seq: number) => void },
 ): Promise<QmdlStoreState> {
-  return foldLog(log, initialState(), options);
+  return foldLog(log, options.decider.initialState(), options);
 }
 
 /** First difference between two projections, for a readable report; undefined when equal. */

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { initialState, LEDGER_SLICES } from '@ledger/domain';
+import { initialState, ledgerDecider } from '@ledger/domain';
 import { MemoryEventLog } from '@ledger/event-log';
 import { diagSourceFactory } from '@ledger/qmdl';
 import { CommandProcessor } from './command-processor';
@@ -60,7 +60,7 @@ describe('Recorder', () => {
     });
     const processor = new CommandProcessor({
       log,
-      slices: LEDGER_SLICES,
+      decider: ledgerDecider,
       initialState: initialState(),
       bootId: 'boot',
       appVersion: 'test',

@@ -16,6 +16,7 @@ import {
   PROJECTION_SNAPSHOT,
   PROJECTION_VERSION,
   snapshotProblem,
+  type LedgerDecider,
 } from './qmdl-store.projection';
 import { RecordingFiles } from './recording-files';
 
@@ -116,6 +117,8 @@ export interface LiveFiles {
 }
 
 export interface VerifyStoreOptions {
+  /** The slices the store was decided with (a ledger's own; the domain's `ledgerDecider`): what start-up's projection folds with. */
+  readonly decider: LedgerDecider;
   /** Check only what follows this clean position (incremental); the whole log without it. */
   readonly after?: VerifiedPosition;
   /**
@@ -158,10 +161,10 @@ const PROGRESS_EVERY = 10_000;
  * 4. files (with `recordingsDir`): the recordings on disk against the log.
  *
  * @example
- * const { report } = await verifyStore(log, { recordingsDir: recordingsDir(dataDir) });
+ * const { report } = await verifyStore(log, { decider: ledgerDecider, recordingsDir: recordingsDir(dataDir) });
  * if (!report.ok) console.log(report.firstBad);
  */
-export async function verifyStore(log: EventLog, options: VerifyStoreOptions = {}): Promise<StoreVerification> {
+export async function verifyStore(log: EventLog, options: VerifyStoreOptions): Promise<StoreVerification> {
   const findings: VerifyFinding[] = [];
   const notes: VerifyNote[] = [];
   const base = options.after;
@@ -207,7 +210,11 @@ export async function verifyStore(log: EventLog, options: VerifyStoreOptions = {
     if (options.served) projectionFindings(options.served, replay.state, 'the projection in use');
     else if (stored?.compare && stored.loaded && stored.mismatched()) {
       // Start-up loads a usable snapshot and folds the tail onto it: what it would serve, if the snapshot is wrong.
-      projectionFindings(await foldLog(log, stored.value, { toSeq: head }), replay.state, 'the projection in use');
+      projectionFindings(
+        await foldLog(log, stored.value, { decider: options.decider, toSeq: head }),
+        replay.state,
+        'the projection in use',
+      );
     }
   }
 

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { ExitCode } from '../exit-codes';
+import { ledgerDecider } from '@ledger/domain';
 import { verifyStore } from '@ledger/store';
 import { action, progressBar, withCommonOptions, writeJson, writeLine, type CommonOptions } from './cli-support';
 import { withStoreCopy } from './store-access';
@@ -24,6 +25,7 @@ export function registerVerifyCommand(program: Command): void {
         };
         try {
           return await verifyStore(store.log, {
+            decider: ledgerDecider,
             recordingsDir: store.recordingsDir,
             onProgress: (check, seq) => {
               if (check === 'invariants') bars.chain.finish();
