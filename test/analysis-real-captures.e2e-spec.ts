@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { AnalysisHarness, type AnalysisRow } from '@ledger/analysis';
-import { createPcapngExport, readRadioMessages } from '@ledger/radio';
+import { createPcapngExport, readRadioMessages, type RadioReadStats } from '@ledger/radio';
 import { samplesDir } from './helpers/samples';
 
 let dir: string;
@@ -25,6 +25,9 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 interface Analysed {
   rows: AnalysisRow[];
   keys: readonly string[];
+  /** The message layer's damaged stretches, and the index of the first message it could read. */
+  damage: RadioReadStats['damage'];
+  firstReadableIndex: number | undefined;
   /** tshark's count of frames matching a display filter, on the same capture's export. */
   tsharkCount(filter: string): number;
 }
@@ -40,7 +43,15 @@ async function analyse(name: string): Promise<Analysed> {
   );
   const harness = new AnalysisHarness({ config: { test_analyzer: true } });
   const rows: AnalysisRow[] = [];
-  for await (const m of readRadioMessages(createReadStream(qmdl))) rows.push(...harness.analyze(m));
+  let damage: RadioReadStats['damage'] = [];
+  let firstReadableIndex: number | undefined;
+  for await (const m of readRadioMessages(createReadStream(qmdl), {
+    unreadable: true,
+    onEnd: (stats) => (damage = stats.damage),
+  })) {
+    if (m.kind !== 'unreadable') firstReadableIndex ??= m.index;
+    rows.push(...harness.analyze(m));
+  }
   const tsharkCount = (filter: string): number =>
     execFileSync('tshark', ['-r', pcap, '-Y', filter, '-T', 'fields', '-e', 'frame.number'], {
       encoding: 'utf8',
@@ -48,7 +59,7 @@ async function analyse(name: string): Promise<Analysed> {
     })
       .split('\n')
       .filter((l) => l !== '').length;
-  return { rows, keys: harness.analyzerKeys, tsharkCount };
+  return { rows, keys: harness.analyzerKeys, damage, firstReadableIndex, tsharkCount };
 }
 
 function events(a: Analysed, key: string, severity?: string): string[] {
@@ -95,6 +106,18 @@ describe('cmcc-2015-lte-gsm (China Mobile, LTE and GSM)', () => {
     expect(events(a, 'test_analyzer', 'Low')).toHaveLength(a.tsharkCount(SIB1));
   });
 
+  test('its first frame (45 bytes, bad CRC) is the first row: skipped as the original words it, no time; packet 1 is that frame', () => {
+    expect(a.damage).toEqual([{ offset: 0, length: 45, reason: 'HDLC_BAD_CRC' }]);
+    expect(a.rows[0]).toEqual({
+      packet_timestamp: null,
+      skipped_message_reason: 'HdlcDecapsulationError(InvalidChecksum)',
+      events: [],
+    });
+    expect(a.rows.filter((r) => r.skipped_message_reason !== null)).toHaveLength(1);
+    // Packet numbers count the damaged frame: the first readable message is packet 2.
+    expect(a.firstReadableIndex).toBe(2);
+  });
+
   test('no report row holds anything that looks like an IMSI or IMEI', () => {
     expect(JSON.stringify(a.rows)).not.toMatch(/\d{14,}/);
   });
@@ -138,7 +161,9 @@ describe('mi10-2020-lte-nr-0x98 (multi-radio wrapper, LTE + NR)', () => {
     expect(events(a, 'test_analyzer', 'Low')).toHaveLength(a.tsharkCount(SIB1));
   });
 
-  test('nothing is skipped: every RRC and NAS message decodes', () => {
-    expect(a.rows.filter((r) => r.skipped_message_reason !== null)).toEqual([]);
+  test("every RRC and NAS message decodes: the only skipped row is the capture's one bad-CRC frame", () => {
+    expect(a.rows.filter((r) => r.skipped_message_reason !== null)).toEqual([
+      { packet_timestamp: null, skipped_message_reason: 'HdlcDecapsulationError(InvalidChecksum)', events: [] },
+    ]);
   });
 });

@@ -330,7 +330,7 @@ describe('a crash in the middle of an analysis', () => {
     const entry = ledger.state().entries[name]!;
     let recordedWindows = 0;
     for await (const chunk of openQmdlReadStream(ledger.paths(name, entry.compressed).qmdl)) {
-      for (const message of reader.push(chunk as Buffer)) {
+      for (const message of reader.pushAll(chunk as Buffer)) {
         for (const row of harness.analyze(message)) {
           const closed = coalescer.add(row, message.index);
           if (closed !== undefined && recordedWindows < 1) {

@@ -84,6 +84,51 @@ describe('the report harness (format v2)', () => {
     expect(harness.stats().skipped).toEqual({ 'NASDecodingError(EncryptedNASMessage)': 1 });
   });
 
+  test("a damaged frame or unreadable log message is a skipped row in the original's words, with no time, and counted", () => {
+    const harness = new AnalysisHarness();
+    const unreadable = (index: number, reason: string, layout: { extHeaderVersion?: number; pduNum?: number } = {}) =>
+      harness.analyze({ kind: 'unreadable', index, reason, ...layout });
+    const rows = [
+      ...unreadable(1, 'HDLC_BAD_CRC'),
+      ...unreadable(2, 'HDLC_BAD_ESCAPE'),
+      ...unreadable(3, 'HDLC_TOO_SHORT'),
+      ...unreadable(4, 'HDLC_BAD_FLAG'),
+      ...unreadable(5, 'FRAME_TOO_LONG'),
+      ...unreadable(6, 'MESSAGE_TRUNCATED'),
+      ...unreadable(7, 'LTE_RRC_UNKNOWN_VERSION', { extHeaderVersion: 5, pduNum: 2 }),
+      ...unreadable(8, 'LTE_RRC_UNKNOWN_PDU', { extHeaderVersion: 15, pduNum: 3 }),
+      ...harness.analyze({ ...craftedMessages.securityModeCommandEea0, index: 9, timeUs: T0 }),
+      ...unreadable(10, 'FRAME_CUT'),
+      ...unreadable(11, 'HDLC_BAD_CRC'),
+    ];
+    const reasons = [
+      'HdlcDecapsulationError(InvalidChecksum)',
+      'HdlcDecapsulationError(InvalidEscapeSequence)',
+      'HdlcDecapsulationError(TooShort)',
+      'HdlcDecapsulationError(NoTrailingCharacter)',
+      'HdlcDecapsulationError(FrameTooLong)',
+      'MessageParsingError(Incomplete)',
+      'InvalidLteRrcOtaExtHeaderVersion(5)',
+      'InvalidLteRrcOtaHeaderPduNum(15, 3)',
+    ];
+    const skipped = (reason: string) => ({ packet_timestamp: null, skipped_message_reason: reason, events: [] });
+    expect(
+      rows.map((r) => (r.skipped_message_reason === null ? r.events.find((e) => e !== null)?.message : r)),
+    ).toEqual([
+      ...reasons.map(skipped),
+      expect.stringMatching(/ \(packet 9\)$/),
+      skipped('HdlcDecapsulationError(NoTrailingCharacter)'),
+      skipped('HdlcDecapsulationError(InvalidChecksum)'),
+    ]);
+    const stats = harness.stats();
+    expect(stats.skipped).toEqual({
+      ...Object.fromEntries(reasons.map((r) => [r, 1])),
+      'HdlcDecapsulationError(InvalidChecksum)': 2,
+      'HdlcDecapsulationError(NoTrailingCharacter)': 2,
+    });
+    expect(stats).toMatchObject({ messages: 11, elements: 1 });
+  });
+
   test('an RRC message that does not decode is a skipped row with where it stopped, and the stream goes on', () => {
     const harness = new AnalysisHarness();
     const cut: AnalysisMessage = {

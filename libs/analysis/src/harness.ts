@@ -54,7 +54,15 @@ export type AnalysisMessage =
       readonly direction: NasDirection;
       readonly payload: Uint8Array;
     }
-  | { readonly kind: 'lte-mac-rach-response' | 'gsm-rr'; readonly index: number; readonly timeUs: number };
+  | { readonly kind: 'lte-mac-rach-response' | 'gsm-rr'; readonly index: number; readonly timeUs: number }
+  | {
+      readonly kind: 'unreadable';
+      readonly index: number;
+      /** The radio layer's reason (`UnreadableReason`: a frame damage or a diag skip reason). */
+      readonly reason: string;
+      readonly extHeaderVersion?: number;
+      readonly pduNum?: number;
+    };
 
 export interface AnalyzerMetadata {
   readonly name: string;
@@ -110,6 +118,39 @@ function hex(bytes: Uint8Array): string {
   let out = '';
   for (const b of bytes) out += b.toString(16).padStart(2, '0');
   return out;
+}
+
+/**
+ * The report's skip reason for a frame or message that could not be read, in
+ * the original's words (its `DiagParsingError` / `GsmtapParserError` variants),
+ * without the frame's bytes and CRC values it also prints: a reason is a
+ * counting key (RecordingAnalysisCompleted counts skips by reason), so it must
+ * not differ per frame, and the bytes of a damaged frame may hold an identity.
+ */
+export function unreadableSkipReason(message: Extract<AnalysisMessage, { kind: 'unreadable' }>): string {
+  switch (message.reason) {
+    case 'HDLC_BAD_CRC':
+      return 'HdlcDecapsulationError(InvalidChecksum)';
+    case 'HDLC_BAD_ESCAPE':
+      return 'HdlcDecapsulationError(InvalidEscapeSequence)';
+    case 'HDLC_TOO_SHORT':
+      return 'HdlcDecapsulationError(TooShort)';
+    case 'HDLC_BAD_FLAG':
+    case 'FRAME_CUT':
+      // The original reads a cut last frame as one with no closing 0x7E.
+      return 'HdlcDecapsulationError(NoTrailingCharacter)';
+    case 'FRAME_TOO_LONG':
+      // Ours: the original has no frame length limit.
+      return 'HdlcDecapsulationError(FrameTooLong)';
+    case 'MESSAGE_TRUNCATED':
+      return 'MessageParsingError(Incomplete)';
+    case 'LTE_RRC_UNKNOWN_VERSION':
+      return `InvalidLteRrcOtaExtHeaderVersion(${message.extHeaderVersion ?? '?'})`;
+    case 'LTE_RRC_UNKNOWN_PDU':
+      return `InvalidLteRrcOtaHeaderPduNum(${message.extHeaderVersion ?? '?'}, ${message.pduNum ?? '?'})`;
+    default:
+      return `Unreadable(${message.reason})`;
+  }
 }
 
 /** RFC 3339 with the fraction trimmed to 0, 3 or 6 digits and a `+00:00` offset, as the original writes it. */
@@ -183,17 +224,22 @@ export class AnalysisHarness {
   analyze(message: AnalysisMessage): AnalysisRow[] {
     this.counters.messages++;
     // Formatted only for a message that makes a row (few do).
-    const time = message.timeUs;
     switch (message.kind) {
       case 'lte-rrc':
-        return this.analyzeRrc(message, time);
+        return this.analyzeRrc(message, message.timeUs);
       case 'lte-nas':
-        return this.analyzeNasLog(message, time);
+        return this.analyzeNasLog(message, message.timeUs);
       case 'lte-mac-rach-response':
         // The original turns these into GSMTAP LTE MAC packets, which it cannot analyse.
-        return [this.skip(time, 'UnsupportedGsmtapType(LteMac)')];
+        return [this.skip(message.timeUs, 'UnsupportedGsmtapType(LteMac)')];
       case 'gsm-rr':
         return [];
+      case 'unreadable': {
+        // No timestamp: the original has none for a message it could not parse.
+        const reason = unreadableSkipReason(message);
+        this.count(reason);
+        return [{ packet_timestamp: null, skipped_message_reason: reason, events: [] }];
+      }
       default: {
         const never: never = message;
         return never;

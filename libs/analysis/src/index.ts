@@ -64,7 +64,7 @@ export { nasNullCipherAnalyzer } from './analyzers/nas-null-cipher.analyzer';
 export { incompleteSibAnalyzer } from './analyzers/incomplete-sib.analyzer';
 export { testAnalyzer } from './analyzers/test.analyzer';
 export { diagnosticAnalyzer } from './analyzers/diagnostic.analyzer';
-export { ANALYZERS, AnalysisHarness, REPORT_VERSION, formatPacketTimestamp } from './harness';
+export { ANALYZERS, AnalysisHarness, REPORT_VERSION, formatPacketTimestamp, unreadableSkipReason } from './harness';
 export type {
   AnalysisHarnessOptions,
   AnalysisMessage,

@@ -85,6 +85,18 @@ export function diagLogCodeAt(bytes: Buffer, start: number, end: number): number
   return bytes.readUInt16LE(at + 6);
 }
 
+/** The layout version and PDU number of the LTE RRC OTA log `bytes[start, end)`, when its header is whole. */
+export function lteRrcLayoutAt(
+  bytes: Buffer,
+  start: number,
+  end: number,
+): { readonly extHeaderVersion: number; readonly pduNum: number } | undefined {
+  const at = logStartOf(bytes, start, end);
+  if (end - at < DIAG_LOG_HEADER_BYTES || bytes[at] !== DIAG_LOG_CMD) return undefined;
+  const packet = readLteRrcOtaHeader(bytes, at + DIAG_LOG_HEADER_BYTES, Math.min(end, at + bytes.readUInt16LE(at + 2) + 4));
+  return packet === undefined ? undefined : { extHeaderVersion: packet.extHeaderVersion, pduNum: packet.pduNum };
+}
+
 /**
  * `decodeDiagMessage` of the message `bytes[start, end)` at capture position
  * `index`/`offset`, read in place: the only Buffer view made is the message's

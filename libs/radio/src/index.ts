@@ -10,6 +10,8 @@ export type {
   LteRrcMessage,
   RadioMessage,
   RadioMessageOrigin,
+  UnreadableMessage,
+  UnreadableReason,
 } from './radio-message';
 export {
   LOG_CODE_LTE_NAS_EMM_PLAIN_IN,
@@ -25,7 +27,7 @@ export type { RachAttempt } from './lte-mac-rach';
 export { LOG_CODE_GSM_RR_SIGNALLING, parseGsmRrLog } from './gsm-rr';
 export type { GsmRrLog } from './gsm-rr';
 export { MAX_REPORTED_DAMAGE, RadioMessageReader, readRadioMessages } from './radio-message-reader';
-export type { RadioMessageReaderOptions, RadioReadStats } from './radio-message-reader';
+export type { RadioMessageReaderOptions, RadioReadStats, ReadRadioMessagesOptions } from './radio-message-reader';
 export { GSMTAP_HEADER_BYTES, GSMTAP_PORT, GsmtapType, encodeGsmtap, gsmtapOf } from './gsmtap';
 export type { GsmtapPacket } from './gsmtap';
 export {

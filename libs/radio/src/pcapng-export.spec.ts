@@ -4,7 +4,7 @@ import { LOG_CODE_LTE_RRC_OTA } from '@ledger/qmdl';
 import type { GpsFix } from './gps';
 import { createPcapngExport, type PcapExportStats } from './pcapng-export';
 import { RadioMessageReader, readRadioMessages } from './radio-message-reader';
-import { logFrame, multiRadioFrame, rrcBody } from './testing/capture-builder';
+import { logFrame, multiRadioFrame, rrcBody, unreadableFrames } from './testing/capture-builder';
 import { readPcapng, unpackGsmtap } from './testing/pcapng-reader';
 
 const SECTION = { hardware: 'x86_64', os: 'Linux 6.1.0', application: 'qmdl-ledger 0.1.0' };
@@ -276,5 +276,60 @@ describe('RadioMessageReader', () => {
       damagedFrames: 1,
       damage: [{ offset: a.length, length: a.length, reason: 'HDLC_BAD_CRC' }],
     });
+  });
+});
+
+describe('RadioMessageReader.pushAll', () => {
+  const good = logFrame(LOG_CODE_LTE_RRC_OTA, rrcBody({ version: 15, pdu: 2 }));
+  const { frames, cut } = unreadableFrames(good);
+  const input = Buffer.concat([good, ...frames.map((f) => f.bytes), good, cut]);
+
+  it('hands out each unreadable frame or message in its place, numbered among all frames, and a cut last frame at the end', () => {
+    const reader = new RadioMessageReader();
+    // Small chunks: a frame split over pushes is still one frame, in its place.
+    const items = [];
+    for (let at = 0; at < input.length; at += 7) items.push(...reader.pushAll(input.subarray(at, at + 7)));
+    items.push(...reader.endAll());
+    expect(items.map((m) => [m.index, m.kind === 'unreadable' ? m.reason : m.kind])).toEqual([
+      [1, 'lte-rrc'],
+      ...frames.map((f, i) => [i + 2, f.reason]),
+      [frames.length + 2, 'lte-rrc'],
+      [frames.length + 3, 'FRAME_CUT'],
+    ]);
+    expect(items.find((m) => m.kind === 'unreadable' && m.reason === 'LTE_RRC_UNKNOWN_VERSION')).toMatchObject({
+      extHeaderVersion: 5,
+      pduNum: 2,
+    });
+    expect(items.find((m) => m.kind === 'unreadable' && m.reason === 'LTE_RRC_UNKNOWN_PDU')).toMatchObject({
+      extHeaderVersion: 15,
+      pduNum: 3,
+    });
+    const offsets = items.map((m) => m.offset);
+    expect(offsets).toEqual([...offsets].sort((a, b) => a - b));
+    expect(offsets[1]).toBe(good.length);
+  });
+
+  it('push gives the readable messages only, with the same numbers and the same counters', () => {
+    const all = new RadioMessageReader();
+    const some = new RadioMessageReader();
+    const readable = all.pushAll(input).filter((m) => m.kind !== 'unreadable');
+    expect(some.push(input)).toEqual(readable);
+    expect(all.endAll()).toHaveLength(1);
+    some.end();
+    expect(some.stats()).toEqual(all.stats());
+    expect(all.stats()).toMatchObject({
+      damagedFrames: 4,
+      skipped: { MESSAGE_TRUNCATED: 1, LTE_RRC_UNKNOWN_VERSION: 1, LTE_RRC_UNKNOWN_PDU: 1 },
+    });
+  });
+
+  it('readRadioMessages yields them with unreadable: true, and only the readable ones without', async () => {
+    const kinds = async (unreadable: boolean): Promise<string[]> => {
+      const out: string[] = [];
+      for await (const m of readRadioMessages(Readable.from([input]), { unreadable })) out.push(m.kind);
+      return out;
+    };
+    expect(await kinds(true)).toEqual(['lte-rrc', ...frames.map(() => 'unreadable'), 'lte-rrc', 'unreadable']);
+    expect(await kinds(false)).toEqual(['lte-rrc', 'lte-rrc']);
   });
 });

@@ -1,6 +1,6 @@
 import { FrameSplitter, type FrameDamage, type ScannedFrame } from '@ledger/qmdl';
-import { decodeDiagAt, diagLogCodeAt } from './decode';
-import type { RadioMessage, SkipReason } from './radio-message';
+import { decodeDiagAt, diagLogCodeAt, lteRrcLayoutAt } from './decode';
+import { SkipReason, type RadioMessage, type UnreadableMessage } from './radio-message';
 
 /** At most this many damaged stretches are kept with their positions; the rest are only counted. */
 export const MAX_REPORTED_DAMAGE = 100;
@@ -29,6 +29,13 @@ export interface RadioMessageReaderOptions {
   /** Longest accepted HDLC frame (the frame splitter's, default 64 KiB). */
   readonly maxFrameBytes?: number;
 }
+
+/** The diag skip reasons that mean a message's radio data cannot be read (not merely "no radio form"). */
+const UNREADABLE_SKIPS: ReadonlySet<SkipReason> = new Set([
+  SkipReason.MESSAGE_TRUNCATED,
+  SkipReason.LTE_RRC_UNKNOWN_VERSION,
+  SkipReason.LTE_RRC_UNKNOWN_PDU,
+]);
 
 function hexCode(code: number): string {
   return `0x${code.toString(16).padStart(4, '0')}`;
@@ -63,6 +70,8 @@ export class RadioMessageReader {
   };
   /** Frames read, valid or damaged (the splitter reports both in stream order): the index of the next message is this plus one. */
   private framesSeen = 0;
+  /** While `pushAll`/`endAll` run: where unreadable frames go, in stream order with the messages. */
+  private unreadable: (RadioMessage | UnreadableMessage)[] | undefined;
 
   constructor(options: RadioMessageReaderOptions = {}) {
     this.splitter = new FrameSplitter({
@@ -71,25 +80,64 @@ export class RadioMessageReader {
         this.framesSeen++;
         this.counters.damagedFrames++;
         if (this.counters.damage.length < MAX_REPORTED_DAMAGE) this.counters.damage.push(damage);
+        this.unreadable?.push({
+          kind: 'unreadable',
+          index: this.framesSeen,
+          offset: damage.offset,
+          reason: damage.reason,
+        });
       },
     });
   }
 
   /** Feeds the next chunk of raw QMDL bytes; returns the radio messages it completed, in order. */
   push(chunk: Buffer): RadioMessage[] {
-    this.counters.bytesRead += chunk.length;
     const out: RadioMessage[] = [];
+    this.read(chunk, out);
+    return out;
+  }
+
+  /**
+   * `push`, with the frames and messages that could not be read in their
+   * places: damaged frames (`FrameDamage` reasons) and log messages cut short or
+   * of an unknown LTE RRC layout (`UnreadableReason`), for a consumer that
+   * reports them (the analysis).
+   */
+  pushAll(chunk: Buffer): (RadioMessage | UnreadableMessage)[] {
+    const out: (RadioMessage | UnreadableMessage)[] = [];
+    this.unreadable = out;
+    try {
+      this.read(chunk, out);
+    } finally {
+      this.unreadable = undefined;
+    }
+    return out;
+  }
+
+  private read(chunk: Buffer, out: RadioMessage[] | (RadioMessage | UnreadableMessage)[]): void {
+    this.counters.bytesRead += chunk.length;
     // Frames as positions, decoded in place: a view per frame and per header cost more than the decoding.
     this.splitter.scan(chunk, (frame) => {
       const message = this.decode(frame);
       if (message !== undefined) out.push(message);
     });
-    return out;
   }
 
   /** Ends the stream: a partial last frame is recorded as damage (FRAME_CUT) at its offset. */
   end(): void {
     this.splitter.end();
+  }
+
+  /** `end`, returning the partial last frame (FRAME_CUT), or an over-long run the end cut, as an unreadable message. */
+  endAll(): UnreadableMessage[] {
+    const out: UnreadableMessage[] = [];
+    this.unreadable = out;
+    try {
+      this.splitter.end();
+    } finally {
+      this.unreadable = undefined;
+    }
+    return out;
   }
 
   private decode(frame: ScannedFrame): RadioMessage | undefined {
@@ -101,6 +149,17 @@ export class RadioMessageReader {
       return result;
     }
     this.counters.skipped[result] = (this.counters.skipped[result] ?? 0) + 1;
+    if (this.unreadable !== undefined && UNREADABLE_SKIPS.has(result)) {
+      const layout =
+        result === SkipReason.MESSAGE_TRUNCATED ? undefined : lteRrcLayoutAt(frame.bytes, frame.start, frame.end);
+      this.unreadable.push({
+        kind: 'unreadable',
+        index: this.framesSeen,
+        offset: frame.offset,
+        reason: result as UnreadableMessage['reason'],
+        ...(layout === undefined ? {} : layout),
+      });
+    }
     if (result === 'LOG_CODE_NOT_CONVERTED') {
       const logCode = diagLogCodeAt(frame.bytes, frame.start, frame.end);
       if (logCode !== undefined) {
@@ -127,16 +186,33 @@ export class RadioMessageReader {
 /**
  * The radio messages of a raw QMDL byte stream, as an async iterable (bounded
  * memory: one chunk's messages at a time). `onEnd` receives the final counters.
+ * With `unreadable: true`, the frames and messages that could not be read come
+ * in their places too (`pushAll`).
  *
  * @example
  * for await (const m of readRadioMessages(openQmdlReadStream(path))) if (m.kind === 'lte-nas') …
  */
+export function readRadioMessages(
+  source: AsyncIterable<Buffer>,
+  options: ReadRadioMessagesOptions & { readonly unreadable: true },
+): AsyncGenerator<RadioMessage | UnreadableMessage, void, undefined>;
+export function readRadioMessages(
+  source: AsyncIterable<Buffer>,
+  options?: ReadRadioMessagesOptions,
+): AsyncGenerator<RadioMessage, void, undefined>;
 export async function* readRadioMessages(
   source: AsyncIterable<Buffer>,
-  options: RadioMessageReaderOptions & { readonly onEnd?: (stats: RadioReadStats) => void } = {},
-): AsyncGenerator<RadioMessage, void, undefined> {
+  options: ReadRadioMessagesOptions = {},
+): AsyncGenerator<RadioMessage | UnreadableMessage, void, undefined> {
   const reader = new RadioMessageReader(options);
-  for await (const chunk of source) yield* reader.push(chunk);
-  reader.end();
+  for await (const chunk of source) yield* options.unreadable === true ? reader.pushAll(chunk) : reader.push(chunk);
+  if (options.unreadable === true) yield* reader.endAll();
+  else reader.end();
   options.onEnd?.(reader.stats());
+}
+
+export interface ReadRadioMessagesOptions extends RadioMessageReaderOptions {
+  readonly onEnd?: (stats: RadioReadStats) => void;
+  /** Yield the unreadable frames and messages too (`RadioMessageReader.pushAll`). */
+  readonly unreadable?: boolean;
 }

@@ -1,3 +1,5 @@
+import type { FrameDamage } from '@ledger/qmdl';
+
 /** Which way a message went over the air. */
 export type Direction = 'uplink' | 'downlink';
 
@@ -94,6 +96,32 @@ export interface GsmRrMessage extends RadioMessageOrigin {
 
 /** A typed radio message decoded from one diag log message. Switch on `kind`. */
 export type RadioMessage = LteRrcMessage | LteNasMessage | LteMacRachResponse | GsmRrMessage;
+
+/**
+ * A frame or diag message that holds radio data nobody can read: a damaged
+ * stretch of the stream (bad CRC or escape, too short, over-long, cut at the
+ * end), or a log message cut short or whose LTE RRC layout is unknown. Only
+ * `RadioMessageReader.pushAll`/`endAll` hand these out (the analysis reports
+ * them as skipped rows, as the original does); `push` counts them only.
+ */
+export interface UnreadableMessage {
+  readonly kind: 'unreadable';
+  /** The position it takes in the capture (frames read, valid or damaged, from 1): the report's "packet N". */
+  readonly index: number;
+  /** Byte offset of the stretch or frame in the raw (decompressed) QMDL stream. */
+  readonly offset: number;
+  readonly reason: UnreadableReason;
+  /** For LTE_RRC_UNKNOWN_VERSION / LTE_RRC_UNKNOWN_PDU: the layout version and PDU number logged. */
+  readonly extHeaderVersion?: number;
+  readonly pduNum?: number;
+}
+
+/** Why a message is unreadable: the frame layer's damage reason, or the diag skip reasons that mean "cannot be read". */
+export type UnreadableReason =
+  | FrameDamage['reason']
+  | typeof SkipReason.MESSAGE_TRUNCATED
+  | typeof SkipReason.LTE_RRC_UNKNOWN_VERSION
+  | typeof SkipReason.LTE_RRC_UNKNOWN_PDU;
 
 /**
  * Why a diag message yielded no radio message. Stable identifiers (reports and

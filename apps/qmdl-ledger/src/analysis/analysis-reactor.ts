@@ -236,7 +236,7 @@ export class AnalysisReactor implements AnalysisQueue {
         // One write per chunk: a write (and a wait for its drain) per row made the analysis wait on the disk.
         let text = '';
         const closed: FindingBatch[] = [];
-        for (const message of reader.push(chunk as Buffer)) {
+        for (const message of reader.pushAll(chunk as Buffer)) {
           for (const row of harness.analyze(message)) {
             rows++;
             text += `${JSON.stringify(row)}\n`;
@@ -248,7 +248,10 @@ export class AnalysisReactor implements AnalysisQueue {
         for (const batch of closed) await record(batch);
         await yieldToEventLoop();
       }
-      reader.end();
+      // A cut last frame is a skipped row (a finding never): the coalescer needs not see it.
+      const cut = reader.endAll().flatMap((message) => harness.analyze(message));
+      if (cut.length > 0) await write(out, cut.map((row) => `${JSON.stringify(row)}\n`).join(''));
+      rows += cut.length;
       await record(coalescer.close());
       await recorder.drain();
       await new Promise<void>((resolve, reject) =>
@@ -482,7 +485,7 @@ class LiveSession {
   private analyse(bytes: Buffer): void {
     let text = '';
     const closed: FindingBatch[] = [];
-    for (const message of this.reader.push(bytes)) {
+    for (const message of this.reader.pushAll(bytes)) {
       for (const row of this.harness.analyze(message)) {
         text += `${JSON.stringify(row)}\n`;
         const batch = this.coalescer.add(row, message.index);

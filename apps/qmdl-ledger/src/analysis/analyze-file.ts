@@ -44,11 +44,11 @@ export async function analyzeQmdlFile(file: string, options: AnalyzeFileOptions)
     ...(options.onFileProgress === undefined ? {} : { onFileProgress: options.onFileProgress }),
   });
   for await (const chunk of stream) {
-    for (const message of reader.push(chunk as Buffer)) {
+    for (const message of reader.pushAll(chunk as Buffer)) {
       for (const row of harness.analyze(message)) await options.onRow(row);
     }
   }
-  reader.end();
+  for (const message of reader.endAll()) for (const row of harness.analyze(message)) await options.onRow(row);
   return { metadata, analysis: harness.stats(), read: reader.stats() };
 }
 

@@ -1,4 +1,5 @@
 import { buildDiagLogMessage, encodeHdlcFrame } from '@ledger/qmdl';
+import type { UnreadableReason } from '../radio-message';
 
 /**
  * LTE RRC OTA bodies laid out by hand per ext header version (0–4, 5–7, 8–24,
@@ -39,4 +40,42 @@ export function multiRadioFrame(radioId: number, logCode: number, body: Buffer, 
 /** Hex without spaces, for the SCAT/Rayhunter vectors. */
 export function hex(text: string): Buffer {
   return Buffer.from(text.replace(/\s+/g, ''), 'hex');
+}
+
+/**
+ * Frames the message layer cannot read, each with the reason it must give,
+ * made from `good` (one valid log frame without escapes): a bad CRC, a bad
+ * escape, a frame too short to hold a CRC, a log message longer than its frame,
+ * an LTE RRC OTA log of an unknown layout version and one of an unknown PDU
+ * number. `cut` is `good` without its last bytes and flag: a cut last frame.
+ */
+export function unreadableFrames(good: Buffer): {
+  frames: { readonly bytes: Buffer; readonly reason: UnreadableReason }[];
+  cut: Buffer;
+} {
+  if (good.indexOf(0x7d) >= 0 || good.indexOf(0x7e) !== good.length - 1)
+    throw new TypeError('unreadableFrames: the good frame must have no escapes');
+  // A flipped bit in the CRC's first byte (kept away from the flag and escape values).
+  const badCrc = Buffer.from(good);
+  const at = good.length - 3;
+  let flipped = (good[at] as number) ^ 0x01;
+  if (flipped === 0x7e || flipped === 0x7d) flipped ^= 0x02;
+  badCrc[at] = flipped;
+  const truncated = buildDiagLogMessage({
+    logCode: 0xb0c0,
+    body: rrcBody({ version: 15, pdu: 2 }),
+    timeMs: Date.UTC(2024, 0, 2, 3, 4, 5, 678),
+  });
+  truncated.writeUInt16LE(truncated.readUInt16LE(2) + 10, 2);
+  return {
+    frames: [
+      { bytes: badCrc, reason: 'HDLC_BAD_CRC' },
+      { bytes: Buffer.from([0x10, 0x00, 0x7d, 0x11, 0x00, 0x00, 0x7e]), reason: 'HDLC_BAD_ESCAPE' },
+      { bytes: Buffer.from([0x10, 0x7e]), reason: 'HDLC_TOO_SHORT' },
+      { bytes: encodeHdlcFrame(truncated), reason: 'MESSAGE_TRUNCATED' },
+      { bytes: logFrame(0xb0c0, rrcBody({ version: 5, pdu: 2 })), reason: 'LTE_RRC_UNKNOWN_VERSION' },
+      { bytes: logFrame(0xb0c0, rrcBody({ version: 15, pdu: 3 })), reason: 'LTE_RRC_UNKNOWN_PDU' },
+    ],
+    cut: good.subarray(0, good.length - 3),
+  };
 }
