@@ -11,40 +11,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { craftedMessages, decodeLteNas, decodeLteRrc, type CraftedMessage } from '@ledger/analysis';
-import { LOG_CODE_LTE_RRC_OTA, buildDiagLogMessage, buildLteRrcOtaBody, encodeHdlcFrame } from '@ledger/qmdl';
-import {
-  LOG_CODE_LTE_NAS_EMM_PLAIN_IN,
-  LOG_CODE_LTE_NAS_EMM_PLAIN_OUT,
-  createPcapngExport,
-  readRadioMessages,
-} from '@ledger/radio';
-
-/** PDU numbers of LTE RRC OTA layout version 15. */
-const PDU_V15: Record<string, number> = { 'BCCH-DL-SCH': 2, 'DL-DCCH': 7, 'UL-CCCH': 8, 'UL-DCCH': 9 };
-
-function diagMessage(m: CraftedMessage, timeMs: number): Buffer {
-  if (m.kind === 'lte-rrc') {
-    const body = buildLteRrcOtaBody({
-      extHeaderVersion: 15,
-      rrcRelMaj: 15,
-      rrcRelMin: 0,
-      bearerId: 0,
-      phyCellId: 1,
-      earfcn: 1300,
-      sfnSubfn: 0,
-      pduNum: PDU_V15[m.channel] as number,
-      sibMask: 0,
-      payload: Buffer.from(m.payload),
-    });
-    return buildDiagLogMessage({ logCode: LOG_CODE_LTE_RRC_OTA, body, timeMs });
-  }
-  const logCode = m.direction === 'uplink' ? LOG_CODE_LTE_NAS_EMM_PLAIN_OUT : LOG_CODE_LTE_NAS_EMM_PLAIN_IN;
-  return buildDiagLogMessage({
-    logCode,
-    body: Buffer.concat([Buffer.from([1, 15, 0, 0]), Buffer.from(m.payload)]),
-    timeMs,
-  });
-}
+import { encodeHdlcFrame } from '@ledger/qmdl';
+import { createPcapngExport, readRadioMessages } from '@ledger/radio';
+import { craftedDiagMessage } from './helpers/crafted-capture';
 
 const entries = Object.entries(craftedMessages) as [string, CraftedMessage][];
 const fields = [...new Set(entries.flatMap(([, m]) => Object.keys(m.tshark)))];
@@ -58,7 +27,7 @@ beforeAll(async () => {
   qmdl = path.join(dir, 'crafted.qmdl');
   writeFileSync(
     qmdl,
-    Buffer.concat(entries.map(([, m], i) => encodeHdlcFrame(diagMessage(m, 1_700_000_000_000 + i * 1000)))),
+    Buffer.concat(entries.map(([, m], i) => encodeHdlcFrame(craftedDiagMessage(m, 1_700_000_000_000 + i * 1000)))),
   );
   const pcap = path.join(dir, 'crafted.pcapng');
   const exp = createPcapngExport({ hardware: 'test', os: 'test', application: 'analysis-crafted' });

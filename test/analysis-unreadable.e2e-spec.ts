@@ -11,8 +11,9 @@ import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { craftedMessages, type AnalysisRow } from '@ledger/analysis';
-import { LOG_CODE_LTE_RRC_OTA, buildDiagLogMessage, buildLteRrcOtaBody, encodeHdlcFrame } from '@ledger/qmdl';
-import { unreadableFrames } from '../libs/radio/src/testing/capture-builder';
+import { encodeHdlcFrame } from '@ledger/qmdl';
+import { unreadableFrames } from '@ledger/radio';
+import { craftedDiagMessage } from './helpers/crafted-capture';
 import { samplePath } from './helpers/samples';
 import {
   analysisQueue,
@@ -37,21 +38,9 @@ interface EventJson {
   data: Record<string, unknown>;
 }
 
-/** A security mode command selecting EEA0 (the null-cipher analyzer's High), logged with layout version 15 at `timeMs`. */
+/** A security mode command selecting EEA0 (the null-cipher analyzer's High), logged at `timeMs`. */
 function nullCipherFrame(timeMs: number): Buffer {
-  const body = buildLteRrcOtaBody({
-    extHeaderVersion: 15,
-    rrcRelMaj: 15,
-    rrcRelMin: 0,
-    bearerId: 0,
-    phyCellId: 1,
-    earfcn: 1300,
-    sfnSubfn: 0,
-    pduNum: 7, // DL-DCCH in version 15
-    sibMask: 0,
-    payload: Buffer.from(craftedMessages.securityModeCommandEea0.payload),
-  });
-  return encodeHdlcFrame(buildDiagLogMessage({ logCode: LOG_CODE_LTE_RRC_OTA, body, timeMs }));
+  return encodeHdlcFrame(craftedDiagMessage(craftedMessages.securityModeCommandEea0, timeMs));
 }
 
 const T0 = Date.UTC(2024, 4, 6, 7, 8, 9, 0);

@@ -93,7 +93,11 @@ export function lteRrcLayoutAt(
 ): { readonly extHeaderVersion: number; readonly pduNum: number } | undefined {
   const at = logStartOf(bytes, start, end);
   if (end - at < DIAG_LOG_HEADER_BYTES || bytes[at] !== DIAG_LOG_CMD) return undefined;
-  const packet = readLteRrcOtaHeader(bytes, at + DIAG_LOG_HEADER_BYTES, Math.min(end, at + bytes.readUInt16LE(at + 2) + 4));
+  const packet = readLteRrcOtaHeader(
+    bytes,
+    at + DIAG_LOG_HEADER_BYTES,
+    Math.min(end, at + bytes.readUInt16LE(at + 2) + 4),
+  );
   return packet === undefined ? undefined : { extHeaderVersion: packet.extHeaderVersion, pduNum: packet.pduNum };
 }
 

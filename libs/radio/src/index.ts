@@ -42,3 +42,5 @@ export { GpsFixMatcher, gpsComment, parseGpsFixLine, readGpsFixes } from './gps'
 export type { GpsFix } from './gps';
 export { convertedKey, createPcapngExport } from './pcapng-export';
 export type { PcapExportStats, PcapngExport, PcapngExportOptions } from './pcapng-export';
+/** Test vectors: frames the message layer cannot read, each with its reason (for the analysis e2e specs). */
+export { unreadableFrames } from './testing/capture-builder';
