@@ -312,7 +312,7 @@ describe('Rayhunter-compatible recording endpoints', () => {
     expect(later.json()).toEqual((await get('/api/qmdl-manifest')).json());
   });
 
-  it('answers the analysis status in the Rayhunter shape: with no analysis reactor running (this in-process app), nothing queued and every recording finished', async () => {
+  it('answers the analysis status in the Rayhunter shape: with no analysis reactor running (this in-process app), every recording finished but a re-analysis asked for', async () => {
     // The Rayhunter UI shows a recording's report (and its Re-analyze button) only
     // once its name is in `finished`; a name missing there spins "Loading..." forever.
     const entry = await finishedRecording();
@@ -326,11 +326,15 @@ describe('Rayhunter-compatible recording endpoints', () => {
     expect([...status.finished].sort()).toEqual(m.entries.map((e) => e.name).sort());
     expect(status.finished).toContain(entry.name);
     if (m.current_entry) expect(status.finished).not.toContain(m.current_entry.name);
-    // Re-analyze (POST /api/analysis/{name}): 202 with the same status JSON.
+    // Re-analyze (POST /api/analysis/{name}): 202 with the same status JSON. The request is recorded, so
+    // with no reactor to run it, it stays queued (a serve with one runs it).
     const again = await post(`/api/analysis/${entry.name}`);
     expect(again.status).toBe(202);
     expect(again.headers['content-type']).toMatch(/^application\/json/);
-    expect(again.json<{ finished: string[] }>().finished).toContain(entry.name);
+    const asked = again.json<{ queued: string[]; finished: string[] }>();
+    expect(asked.queued).toEqual([entry.name]);
+    expect(asked.finished).not.toContain(entry.name);
+    expect([...asked.finished, entry.name].sort()).toEqual([...status.finished].sort());
     expect((await post('/api/analysis/1')).status).toBe(404);
     expect((await post('/api/analysis/x1')).status).toBe(400);
   });

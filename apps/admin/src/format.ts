@@ -61,6 +61,7 @@ const TYPE_TONES: Readonly<Record<string, string>> = {
   ConfigChanged: 'config',
   GpsFixRecorded: 'config',
   SignInsFailed: 'delete',
+  RecordingAnalysisRequested: 'analysis',
   RecordingAnalysisStarted: 'analysis',
   RecordingAnalysisFinding: 'analysis',
   RecordingAnalysisCompleted: 'analysis',
@@ -96,6 +97,8 @@ export function summarize(e: StoredEvent): string {
       return `imported from ${String(d.recoveredFrom ?? '?')}, ${formatBytes(d.qmdlSizeBytes as number)}`;
     case 'ServiceStarted':
       return `version ${String(d.version ?? '?')}${d.previousShutdownClean === false ? ', previous run did not shut down cleanly' : ''}`;
+    case 'RecordingAnalysisRequested':
+      return 're-analysis requested';
     case 'RecordingAnalysisStarted':
       return `analysis started (${String(d.reason ?? '?')}) with ${Array.isArray(d.analyzers) ? d.analyzers.map((a) => `${String((a as { key?: unknown }).key ?? '?')} v${String((a as { version?: unknown }).version ?? '?')}`).join(', ') : '?'}`;
     case 'RecordingAnalysisFinding':

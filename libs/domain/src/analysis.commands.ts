@@ -1,7 +1,9 @@
 import type { AnalysisCompletedData, AnalysisFindingData, AnalysisStartedData } from './analysis.events';
 
-/** The analysis slice's commands, as the analysis reactor issues them. */
+/** The analysis slice's commands: a re-analysis asked for (HTTP), and what the analysis reactor records. */
 export interface AnalysisCommandDataMap {
+  /** Ask for a finished recording to be analysed again (held in the log until the reactor starts it). */
+  RequestRecordingAnalysis: { readonly name: string };
   /** Begin an analysis of a live recording. */
   StartRecordingAnalysis: AnalysisStartedData & { readonly name: string };
   /** Record the coalesced findings of the windows up to `through` (a multiple of FINDING_WINDOW_PACKETS, or the last packet at the end). */
@@ -16,6 +18,7 @@ export interface AnalysisCommandDataMap {
 
 /** Every analysis command type: the keys name the commands the analysis slice decides. */
 export const ANALYSIS_COMMAND_TYPES = {
+  RequestRecordingAnalysis: true,
   StartRecordingAnalysis: true,
   RecordAnalysisFindings: true,
   CompleteRecordingAnalysis: true,

@@ -76,6 +76,43 @@ describe('analysis slice', () => {
       .thenRefused('NO_SUCH_RECORDING');
   });
 
+  it('records a re-analysis asked of a finished recording; asked again while it waits, nothing changes', () => {
+    const asked: DecidedEvent = { type: 'RecordingAnalysisRequested', recording: NAME0, data: {} };
+    const ask = { type: 'RequestRecordingAnalysis' as const, data: { name: NAME0 } };
+    spec.given(finished).when(ask).then([asked]);
+    spec
+      .given([...finished, asked])
+      .when(ask)
+      .then([]);
+    // Once an analysis has started it took the request: asking again is a new request.
+    spec
+      .given([...finished, asked, begun()])
+      .when(ask)
+      .then([asked]);
+    spec
+      .given([
+        ...finished,
+        begun(),
+        asked,
+        { type: 'RecordingAnalysisCompleted', recording: NAME0, data: completion() },
+      ])
+      .when(ask)
+      .then([]);
+  });
+
+  it('refuses a re-analysis of a recording that is not finished: never issued, deleted, or still recording', () => {
+    const ask = { type: 'RequestRecordingAnalysis' as const, data: { name: NAME0 } };
+    spec.given([]).when(ask).thenRefused('NO_SUCH_RECORDING');
+    spec
+      .given([...finished, deleted(NAME0)])
+      .when(ask)
+      .thenRefused('NO_SUCH_RECORDING');
+    spec
+      .given([started(NAME0)])
+      .when(ask)
+      .thenRefused('NO_SUCH_RECORDING');
+  });
+
   it('refuses an analysis without analyzers', () => {
     spec
       .given(finished)

@@ -55,6 +55,19 @@ function findingProblem(finding: AnalysisFindingData, through: number): string |
 }
 
 /**
+ * A re-analysis is asked of a finished recording (the active one is analysed
+ * as it is written, and again once it finishes): anything else, deleted or
+ * never issued, is NO_SUCH_RECORDING. Asking again while a request is pending
+ * changes nothing (no event: it is queued once, where it was first asked).
+ */
+function decideRequest(name: string, state: AnalysisState, reads: AnalysisReads): AnalysisDecision {
+  if (typeof name !== 'string' || lookup(reads.names, name) !== 'live' || lookup(reads.entries, name) === undefined)
+    return refuse('NO_SUCH_RECORDING', `couldn't find finished recording with name ${String(name)}`, { name });
+  if (analysisOf(state, name)?.requested !== undefined) return { ok: true, events: [] };
+  return { ok: true, events: [{ type: 'RecordingAnalysisRequested', recording: name, data: {} }] };
+}
+
+/**
  * Decides the analysis slice's commands. Pure. An analysis is started for a
  * live recording (the recordings slice's `names`, read through `reads`), gets its
  * findings window by window, and completes; a started analysis that never
@@ -64,6 +77,7 @@ function findingProblem(finding: AnalysisFindingData, through: number): string |
  */
 export function decideAnalysis(command: AnalysisCommand, state: AnalysisState, reads: AnalysisReads): AnalysisDecision {
   const name = command.data.name;
+  if (command.type === 'RequestRecordingAnalysis') return decideRequest(name, state, reads);
   const details = { name, analysisId: command.data.analysisId };
   if (lookup(reads.names, name) !== 'live')
     return refuse('NO_SUCH_RECORDING', `couldn't find recording with name ${name}`, details);

@@ -67,8 +67,17 @@ export interface AnalysisCompletedData {
   readonly reportRows: number;
 }
 
+/** Someone asked for the recording to be analysed again (`POST /api/analysis/{name}`); the envelope names who. */
+export type AnalysisRequestedData = Readonly<Record<string, never>>;
+
 /** What the store knows of a recording's analyses (QmdlStoreState `analyses`). */
 export interface RecordingAnalysis {
+  /**
+   * A re-analysis asked for and not started yet (the analysis queue's "requested"
+   * part is these, in `seq` order): the next RecordingAnalysisStarted of the
+   * recording takes it, whatever its reason; one that completes leaves it.
+   */
+  readonly requested?: { readonly seq: number };
   /** The analysis started and not completed, if any: a crash leaves it here, and the reactor resumes it. */
   readonly running?: {
     readonly analysisId: string;
@@ -87,6 +96,8 @@ export interface RecordingAnalysis {
 
 /** The analysis slice's events. */
 export interface AnalysisEventDataMap {
+  /** A re-analysis of the recording was asked for; the reactor runs it when it gets to it (queued first). */
+  RecordingAnalysisRequested: AnalysisRequestedData;
   /** The analysis reactor began analysing the recording with these analyzers. */
   RecordingAnalysisStarted: AnalysisStartedData;
   /** One analyzer's findings of one severity above Informational in one window of packets, coalesced (`FINDING_WINDOW_PACKETS`). */
@@ -97,6 +108,7 @@ export interface AnalysisEventDataMap {
 
 /** The current schema version of each analysis event's `data`. */
 export const ANALYSIS_EVENT_VERSIONS = {
+  RecordingAnalysisRequested: 1,
   RecordingAnalysisStarted: 1,
   RecordingAnalysisFinding: 1,
   RecordingAnalysisCompleted: 1,

@@ -13,9 +13,10 @@ export interface AnalysisState {
 
 /**
  * What the analysis slice reads of the recordings slice's state (through the
- * composition's `reads`, never by writing): whether a recording is live.
+ * composition's `reads`, never by writing): whether a recording is live, and
+ * whether it is finished.
  */
-export type AnalysisReads = Pick<RecordingsState, 'names'>;
+export type AnalysisReads = Pick<RecordingsState, 'names' | 'entries'>;
 
 /** An analysis event as `decide` produces it. */
 export type AnalysisEvent = DecidedEventOf<AnalysisEventDataMap>;
@@ -23,11 +24,20 @@ export type AnalysisEvent = DecidedEventOf<AnalysisEventDataMap>;
 /** The recordings event the analysis slice follows: a deleted recording leaves no analysis behind. */
 export type AnalysisFollowedEvent = Extract<RecordingsEvent, { readonly type: 'RecordingDeleted' }>;
 
-function next(previous: RecordingAnalysis | undefined, event: AnalysisEvent): RecordingAnalysis | undefined {
+function next(
+  previous: RecordingAnalysis | undefined,
+  event: AnalysisEvent & Positioned,
+): RecordingAnalysis | undefined {
   switch (event.type) {
+    case 'RecordingAnalysisRequested':
+      if (previous?.requested !== undefined) return previous;
+      return { ...previous, requested: { seq: event.seq } };
     case 'RecordingAnalysisStarted': {
+      // A start takes the pending request, if any: the request is for an analysis that begins after it.
       const { analysisId, reason, analyzers } = event.data;
-      return { ...previous, running: { analysisId, reason, analyzers, findingsThrough: 0 } };
+      const { requested: _taken, ...rest } = previous ?? {};
+      void _taken;
+      return { ...rest, running: { analysisId, reason, analyzers, findingsThrough: 0 } };
     }
     case 'RecordingAnalysisFinding': {
       const running = previous?.running;
@@ -40,7 +50,11 @@ function next(previous: RecordingAnalysis | undefined, event: AnalysisEvent): Re
     case 'RecordingAnalysisCompleted': {
       if (previous?.running?.analysisId !== event.data.analysisId) return previous;
       const { analysisId, analyzers, severities } = event.data;
-      return { completed: { analysisId, analyzers, severities } };
+      // A request made while this analysis ran is still to be run.
+      const requested = previous.requested;
+      return requested === undefined
+        ? { completed: { analysisId, analyzers, severities } }
+        : { requested, completed: { analysisId, analyzers, severities } };
     }
     default: {
       const unknown: never = event;

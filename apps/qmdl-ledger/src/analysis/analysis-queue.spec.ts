@@ -23,6 +23,7 @@ const started = (name: string, analysisId: string, analyzers = enabled): Decided
   recording: name,
   data: { analysisId, reason: 'new', analyzers },
 });
+const requested = (name: string): DecidedEvent => ({ type: 'RecordingAnalysisRequested', recording: name, data: {} });
 const completed = (name: string, analysisId: string, analyzers = enabled): DecidedEvent => ({
   type: 'RecordingAnalysisCompleted',
   recording: name,
@@ -44,7 +45,7 @@ describe('the analysis queue', () => {
       started('1717236002', 'a'),
       completed('1717236002', 'a'),
     ]);
-    expect(dueAnalyses(state, enabled, [])).toEqual([{ name: '1717236001', reason: 'new' }]);
+    expect(dueAnalyses(state, enabled)).toEqual([{ name: '1717236001', reason: 'new' }]);
   });
 
   it('re-analyses a report made by an older version of an enabled analyzer, or by another set of analyzers', () => {
@@ -54,24 +55,51 @@ describe('the analysis queue', () => {
       started('1717236001', 'a', older),
       completed('1717236001', 'a', older),
     ]);
-    expect(dueAnalyses(state, enabled, [])).toEqual([{ name: '1717236001', reason: 'analyzer-changed' }]);
+    expect(dueAnalyses(state, enabled)).toEqual([{ name: '1717236001', reason: 'analyzer-changed' }]);
     const current = fold([imported('1717236001'), started('1717236001', 'a'), completed('1717236001', 'a')]);
-    expect(
-      dueAnalyses(current, enabledAnalyzers(analyzerConfigOf({ analyzers: { test_analyzer: true } })), []),
-    ).toEqual([{ name: '1717236001', reason: 'analyzer-changed' }]);
+    expect(dueAnalyses(current, enabledAnalyzers(analyzerConfigOf({ analyzers: { test_analyzer: true } })))).toEqual([
+      { name: '1717236001', reason: 'analyzer-changed' },
+    ]);
   });
 
   it('resumes an analysis started and never completed, under its id; asked re-analyses come first', () => {
-    const state = fold([imported('1717236001'), imported('1717236002'), started('1717236001', 'crashed')]);
-    expect(dueAnalyses(state, enabled, ['1717236002', '1717236009'])).toEqual([
+    const state = fold([
+      imported('1717236001'),
+      imported('1717236002'),
+      started('1717236001', 'crashed'),
+      requested('1717236002'),
+    ]);
+    expect(dueAnalyses(state, enabled)).toEqual([
       { name: '1717236002', reason: 'requested' },
       { name: '1717236001', reason: 'new', resume: 'crashed' },
     ]);
-    expect(analysisStatusOf(state, dueAnalyses(state, enabled, []), '1717236001')).toEqual({
+    expect(analysisStatusOf(state, dueAnalyses(state, enabled), '1717236001')).toEqual({
       queued: ['1717236002'],
       running: '1717236001',
       finished: [],
     });
+  });
+
+  it('is a projection of the log: requested re-analyses in the order asked, each until the next start of its recording', () => {
+    const names = ['1717236001', '1717236002', '1717236003'];
+    const done = names.flatMap((n) => [imported(n), started(n, `a${n}`), completed(n, `a${n}`)]);
+    const asked = fold([...done, requested('1717236003'), requested('1717236001')]);
+    expect(dueAnalyses(asked, enabled)).toEqual([
+      { name: '1717236003', reason: 'requested' },
+      { name: '1717236001', reason: 'requested' },
+    ]);
+    // A start takes the request; a request made while an analysis runs survives its completion.
+    const taken = fold([...done, requested('1717236003'), started('1717236003', 'b')]);
+    expect(dueAnalyses(taken, enabled)).toEqual([{ name: '1717236003', reason: 'new', resume: 'b' }]);
+    const during = fold([...done, started('1717236003', 'b'), requested('1717236003'), completed('1717236003', 'b')]);
+    expect(dueAnalyses(during, enabled)).toEqual([{ name: '1717236003', reason: 'requested' }]);
+    // A deleted recording leaves no request behind.
+    const deleted = fold([
+      ...done,
+      requested('1717236002'),
+      { type: 'RecordingDeleted', recording: '1717236002', data: { reason: 'requested' } },
+    ]);
+    expect(dueAnalyses(deleted, enabled)).toEqual([]);
   });
 });
 

@@ -46,26 +46,22 @@ export function sameAnalyzers(a: readonly AnalyzerVersion[], b: readonly Analyze
 
 /**
  * What the reactor has to do, from the projection alone (its `analyses` are
- * the reactor's checkpoint: what it recorded). A finished recording is due when
- * it was never analysed ('new'), when its last report was made by other
- * analyzers or other versions than the enabled ones ('analyzer-changed'), or
- * when re-analysis was asked for ('requested', first, in the order asked). An
- * analysis started with the enabled analyzers and never completed is resumed.
+ * the reactor's checkpoint: what it recorded, and the re-analyses asked for).
+ * A finished recording is due when re-analysis was asked for and has not
+ * started ('requested', first, in the order asked: RecordingAnalysisRequested
+ * until the next RecordingAnalysisStarted), when it was never analysed ('new'),
+ * or when its last report was made by other analyzers or other versions than
+ * the enabled ones ('analyzer-changed'). An analysis started with the enabled
+ * analyzers and never completed is resumed.
  */
-export function dueAnalyses(
-  state: QmdlStoreState,
-  enabled: readonly AnalyzerVersion[],
-  requested: readonly string[],
-): AnalysisJob[] {
+export function dueAnalyses(state: QmdlStoreState, enabled: readonly AnalyzerVersion[]): AnalysisJob[] {
   const jobs: AnalysisJob[] = [];
   const seen = new Set<string>();
-  for (const name of requested) {
-    if (
-      seen.has(name) ||
-      state.entries[name] === undefined ||
-      !Object.prototype.hasOwnProperty.call(state.entries, name)
-    )
-      continue;
+  const requested = Object.entries(state.analyses ?? {})
+    .flatMap(([name, a]) => (a.requested === undefined ? [] : [{ name, seq: a.requested.seq }]))
+    .sort((a, b) => a.seq - b.seq);
+  for (const { name } of requested) {
+    if (!Object.prototype.hasOwnProperty.call(state.entries, name)) continue;
     seen.add(name);
     jobs.push({ name, reason: 'requested' });
   }

@@ -28,11 +28,9 @@ export interface AnalysisReactorOptions {
   readonly chunkBytes?: number;
 }
 
-/** The queue as the HTTP app sees it. */
+/** The queue as the HTTP app sees it (a re-analysis is asked for with RequestRecordingAnalysis: the log holds it). */
 export interface AnalysisQueue {
   status(): AnalysisStatus;
-  /** Queue a finished recording for re-analysis; false when there is no such finished recording. */
-  requeue(name: string): boolean;
 }
 
 class Superseded extends Error {}
@@ -68,7 +66,7 @@ async function write(out: WriteStream, text: string): Promise<void> {
  * @example
  * const reactor = new AnalysisReactor({ ledger, runtime: ledger.runtimeMetadata() }).start();
  * reactor.status(); // { queued: ['1717236001'], running: '1717236000', finished: [] }
- * reactor.requeue('1717236000');
+ * await ledger.execute({ type: 'RequestRecordingAnalysis', data: { name: '1717236000' } }, context); // queued first
  * await reactor.stop();
  */
 export class AnalysisReactor implements AnalysisQueue {
@@ -76,7 +74,6 @@ export class AnalysisReactor implements AnalysisQueue {
   private readonly logger: LedgerLogger;
   private readonly chunkBytes: number;
   private readonly abort = new AbortController();
-  private requested: string[] = [];
   private running?: string;
   /** The recording the live session analyses (until its findings are drained, after it finished). */
   private liveName?: string;
@@ -110,18 +107,12 @@ export class AnalysisReactor implements AnalysisQueue {
     return analysisStatusOf(state, this.jobs(), this.running);
   }
 
-  requeue(name: string): boolean {
-    if (!Object.prototype.hasOwnProperty.call(this.ledger.state().entries, name)) return false;
-    if (!this.requested.includes(name)) this.requested.push(name);
-    this.wake?.();
-    return true;
-  }
-
   private jobs(): AnalysisJob[] {
     const state = this.ledger.state();
     const enabled = enabledAnalyzers(analyzerConfigOf(state.config));
-    return dueAnalyses(state, enabled, this.requested).filter(
-      (job) => job.reason === 'requested' || this.failed.get(job.name) === undefined,
+    // A failed recording is retried when asked again (a new request: no analysis to resume) or after a restart.
+    return dueAnalyses(state, enabled).filter(
+      (job) => (job.reason === 'requested' && job.resume === undefined) || this.failed.get(job.name) === undefined,
     );
   }
 
@@ -151,7 +142,6 @@ export class AnalysisReactor implements AnalysisQueue {
         continue;
       }
       this.running = job.name;
-      this.requested = this.requested.filter((n) => n !== job.name);
       try {
         await this.analyse(job);
         this.failed.delete(job.name);

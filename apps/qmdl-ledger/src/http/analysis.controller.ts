@@ -2,8 +2,9 @@ import { Controller, Get, HttpCode, Inject, Param, Post, Req, Res } from '@nestj
 import { ApiOperation, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { LedgerError } from '@ledger/domain';
 import type { Ledger } from '@ledger/store';
-import type { AnalysisStatus } from '../analysis/analysis-queue';
+import { dueAnalyses, type AnalysisStatus } from '../analysis/analysis-queue';
 import { Mutation } from './auth.decorators';
+import { CommandRunner } from './command-runner.service';
 import { DownloadsService, findEntry } from './downloads.service';
 import type { HttpConfig } from './http-config';
 import type { HttpRequest as Request, HttpResponse as Response } from './http-types';
@@ -21,6 +22,7 @@ export class AnalysisController {
     @Inject(HTTP_CONFIG) private readonly config: HttpConfig,
     private readonly downloads: DownloadsService,
     private readonly streamed: StreamedDownloads,
+    private readonly commands: CommandRunner,
   ) {}
 
   @Get('analysis')
@@ -39,7 +41,8 @@ export class AnalysisController {
   @HttpCode(202)
   @Mutation()
   @ApiOperation({
-    summary: 'Re-analyse a finished recording: queued first for the analysis reactor; answers the queue',
+    summary:
+      "Re-analyse a finished recording: recorded as RecordingAnalysisRequested (so it survives a restart) and queued, in the order asked, before the reactor's own work; asked again while it waits, nothing changes; answers the queue",
   })
   @ApiRecordingNameParam()
   @ApiResponse({
@@ -51,14 +54,11 @@ export class AnalysisController {
     status: 404,
     description: 'NO_SUCH_RECORDING (also the active recording: it is analysed once finished)',
   })
-  reanalyze(@Req() req: Request, @Param(RECORDING_NAME_PARAM) raw: string): AnalysisStatus {
+  async reanalyze(@Req() req: Request, @Param(RECORDING_NAME_PARAM) raw: string): Promise<AnalysisStatus> {
     const name = parseRecordingName(raw);
-    const state = this.ledger.state();
-    reflectSeq(req, state.seq);
-    // The queue refuses what is not a finished recording; without one (--no-analysis) nothing is queued.
-    const queue = this.config.analysis;
-    const known = queue !== undefined ? queue.requeue(name) : Object.prototype.hasOwnProperty.call(state.entries, name);
-    if (!known) throw new LedgerError('NO_SUCH_RECORDING', `couldn't find recording with name ${name}`);
+    // Recorded, so a restart before it starts does not lose it (the queue is a projection of the log); asked
+    // again while it waits, nothing changes. Not a finished recording: NO_SUCH_RECORDING.
+    await this.commands.run(req, { type: 'RequestRecordingAnalysis', data: { name } });
     return this.analysisStatus();
   }
 
@@ -104,13 +104,17 @@ export class AnalysisController {
 
   /**
    * Rayhunter's analysis status: the reactor's queue. Without a reactor
-   * (--read-only) nothing will run, so every finished recording is finished
-   * with the report it has: the UI shows a report only for names in
-   * `finished`, and spins forever on the others.
+   * (--no-analysis, --read-only) nothing runs now: the re-analyses asked for
+   * are queued (a reactor runs them when serve runs with one), and every other
+   * finished recording is finished with the report it has — the UI shows a
+   * report only for names in `finished`, and spins forever on the others.
    */
   private analysisStatus(): AnalysisStatus {
     const queue = this.config.analysis;
     if (queue !== undefined) return queue.status();
-    return { queued: [], running: null, finished: Object.keys(this.ledger.state().entries) };
+    const state = this.ledger.state();
+    const queued = dueAnalyses(state, []).flatMap((job) => (job.reason === 'requested' ? [job.name] : []));
+    const waiting = new Set(queued);
+    return { queued, running: null, finished: Object.keys(state.entries).filter((name) => !waiting.has(name)) };
   }
 }

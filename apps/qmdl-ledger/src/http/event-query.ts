@@ -27,6 +27,7 @@ export interface EventQuery {
 
 /** Whether each analysis event carries a severity: every analysis event type is named, so a new one must be placed. */
 const CARRIES_SEVERITY = {
+  RecordingAnalysisRequested: false,
   RecordingAnalysisStarted: false,
   RecordingAnalysisFinding: true,
   RecordingAnalysisCompleted: true,
