@@ -47,6 +47,23 @@ describe("the viewer's reading of analysis events", () => {
     expect(fold(started('a'), completed('a', { Low: 0, Medium: 0, High: 0 }), started('b'))).toBe('analysing');
   });
 
+  it('a running analysis carries the warnings its findings recorded so far (theirs only, each event its count)', () => {
+    const found = (analysisId: string, severity: string, count: number) =>
+      event('RecordingAnalysisFinding', { analysisId, severity, count });
+    const state = foldAnalysis([
+      started('a'),
+      found('a', 'High', 2),
+      found('a', 'Low', 1),
+      found('old', 'Medium', 5),
+      found('a', 'High', 1),
+      found('a', 'Bogus', 1),
+    ]);
+    expect(state).toMatchObject({ state: 'analysing', analysisId: 'a', found: { High: 3, Low: 1 } });
+    expect(state.state === 'analysing' && state.found.Medium).toBeFalsy();
+    // A new start begins with nothing found.
+    expect(foldAnalysis([started('a'), found('a', 'High', 1), started('b')])).toMatchObject({ found: {} });
+  });
+
   it('is clean only when a completed analysis counted zero of every warning severity', () => {
     const clean = (severities: unknown, ...before: StoredEvent[]) =>
       isClean(foldAnalysis([...before, started('a'), completed('a', severities)]));

@@ -69,7 +69,14 @@ export function severityChip(severity: Severity, text: string = severity): HTMLS
 /** A recording's analysis as the log tells it, at some point. */
 export type AnalysisState =
   | { readonly state: 'not-analysed' }
-  | { readonly state: 'analysing'; readonly seq: number; readonly analysisId: string; readonly previous?: Done }
+  | {
+      readonly state: 'analysing';
+      readonly seq: number;
+      readonly analysisId: string;
+      readonly previous?: Done;
+      /** The warnings its finding events recorded so far (each event counts `count` findings). */
+      readonly found: SeverityCounts;
+    }
   | Done;
 interface Done {
   readonly state: 'analysed';
@@ -78,10 +85,17 @@ interface Done {
   readonly counts: SeverityCounts;
 }
 
+/** `counts` plus one finding event's `count` findings of its severity (a malformed event adds nothing). */
+function withFinding(counts: SeverityCounts, d: Record<string, unknown>): SeverityCounts {
+  const n = d.count;
+  if (!isSeverity(d.severity) || typeof n !== 'number' || !Number.isInteger(n) || n < 1) return counts;
+  return { ...counts, [d.severity]: (counts[d.severity] ?? 0) + n };
+}
+
 /**
  * Folds one recording's analysis events, oldest first: the newest start
- * without its completion is a running (or interrupted) analysis; a completion
- * ends the analysis it names.
+ * without its completion is a running (or interrupted) analysis, with the
+ * warnings its findings recorded so far; a completion ends the analysis it names.
  */
 export function foldAnalysis(events: readonly StoredEvent[]): AnalysisState {
   let state: AnalysisState = { state: 'not-analysed' };
@@ -94,7 +108,11 @@ function step(state: AnalysisState, e: StoredEvent): AnalysisState {
   const analysisId = typeof d.analysisId === 'string' ? d.analysisId : '';
   if (e.type === ANALYSIS_STARTED) {
     const previous = state.state === 'analysed' ? state : state.state === 'analysing' ? state.previous : undefined;
-    return { state: 'analysing', seq: e.seq, analysisId, ...(previous ? { previous } : {}) };
+    return { state: 'analysing', seq: e.seq, analysisId, found: {}, ...(previous ? { previous } : {}) };
+  }
+  if (e.type === ANALYSIS_FINDING) {
+    if (state.state !== 'analysing' || state.analysisId !== analysisId) return state;
+    return { ...state, found: withFinding(state.found, d) };
   }
   if (e.type === ANALYSIS_COMPLETED)
     return { state: 'analysed', seq: e.seq, analysisId, counts: countsOf(d.severities) };
@@ -103,8 +121,9 @@ function step(state: AnalysisState, e: StoredEvent): AnalysisState {
 
 /**
  * The analysis state of each named recording as of `before` (exclusive; the
- * head when absent): the log's starts and completions read newest first, only
- * until every name is settled. A name with neither is not analysed.
+ * head when absent): the log's starts, findings and completions read newest
+ * first, only until every name is settled (a running analysis gets the
+ * findings recorded after its start). A name with neither is not analysed.
  */
 export async function loadAnalysisStates(
   names: readonly string[],
@@ -112,15 +131,31 @@ export async function loadAnalysisStates(
 ): Promise<Map<string, AnalysisState>> {
   const states = new Map<string, AnalysisState>();
   const open = new Set(names);
+  /** Findings seen (newer than anything settled) per recording, by analysis id. */
+  const found = new Map<string, Map<string, SeverityCounts>>();
   let before = options.before;
   while (open.size > 0) {
-    const p = new URLSearchParams({ type: `${ANALYSIS_STARTED},${ANALYSIS_COMPLETED}`, order: 'desc', limit: '1000' });
+    const p = new URLSearchParams({
+      type: `${ANALYSIS_STARTED},${ANALYSIS_FINDING},${ANALYSIS_COMPLETED}`,
+      order: 'desc',
+      limit: '1000',
+    });
     if (before !== undefined) p.set('before', String(before));
     const page = await getJson<EventsPage>(`/api/events?${p}`, options.signal);
     for (const e of page.events) {
       if (e.recording === undefined || !open.has(e.recording)) continue;
+      const d = dataOf(e);
+      const id = typeof d.analysisId === 'string' ? d.analysisId : '';
+      if (e.type === ANALYSIS_FINDING) {
+        const byId = found.get(e.recording) ?? new Map<string, SeverityCounts>();
+        byId.set(id, withFinding(byId.get(id) ?? {}, d));
+        found.set(e.recording, byId);
+        continue;
+      }
       open.delete(e.recording);
-      states.set(e.recording, step({ state: 'not-analysed' }, e));
+      const settled = step({ state: 'not-analysed' }, e);
+      const so = found.get(e.recording)?.get(id);
+      states.set(e.recording, settled.state === 'analysing' && so ? { ...settled, found: so } : settled);
     }
     if (typeof page.next !== 'number' || (before !== undefined && page.next >= before)) break;
     before = page.next;
@@ -168,15 +203,22 @@ export function analysisBadge(state: AnalysisState, options: { recording?: boole
         'none',
         'not analysed',
         options.recording
-          ? 'Still recording: it is analysed once it has finished (the live report is in the analysis report).'
+          ? 'Still recording, and no analysis of it is in the log yet: the live analysis starts soon after the recording (none runs with serve --no-analysis).'
           : 'No analysis of this recording is in the log (yet): it has not been checked.',
       );
-    case 'analysing':
+    case 'analysing': {
+      // The warnings recorded so far (a live analysis records them while the recording is written).
+      const worst = worstOf(Object.fromEntries(WARNING_SEVERITIES.map((s) => [s, state.found[s] ?? 0])));
+      const title = `An analysis started at #${state.seq} has not completed${worst ? `; so far it found ${countsText(state.found)}` : ''}.${state.previous ? ` The previous one found ${countsText(state.previous.counts)}.` : ''}`;
+      if (worst === undefined) return badge('running', 'analysing', title);
+      const others = WARNING_SEVERITIES.filter((s) => s !== worst).reduce((n, s) => n + (state.found[s] ?? 0), 0);
       return badge(
-        'running',
-        'analysing',
-        `An analysis started at #${state.seq} has not completed.${state.previous ? ` The previous one found ${countsText(state.previous.counts)}.` : ''}`,
+        `running sev sev-${worst}`,
+        `analysing · ${worst} ×${state.found[worst]}${others ? ` +${others}` : ''}`,
+        title,
+        worst,
       );
+    }
     case 'analysed': {
       const worst = worstOf(Object.fromEntries(WARNING_SEVERITIES.map((s) => [s, state.counts[s] ?? 0])));
       const title = `Analysis completed at #${state.seq}: ${countsText(state.counts)}.`;

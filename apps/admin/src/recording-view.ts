@@ -240,7 +240,10 @@ function analysisSection(
   );
 }
 
-/** One recording's whole life, from the log, with its files while they exist. */
+/** At most one reload of a recording's page per this many ms. */
+const REFRESH_MS = 1000;
+
+/** One recording's whole life, from the log, with its files while they exist; kept current from the live tail. */
 export function recordingView(ctx: Ctx, name: string): View {
   const abort = new AbortController();
   const body = h('div', null, h('p', { class: 'status' }, 'Loading history…'));
@@ -258,7 +261,37 @@ export function recordingView(ctx: Ctx, name: string): View {
     body,
   );
 
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let loading = false;
+  let again = false;
+
   async function load(): Promise<void> {
+    if (loading) {
+      again = true;
+      return;
+    }
+    loading = true;
+    try {
+      await render();
+    } finally {
+      loading = false;
+      if (again && !abort.signal.aborted) {
+        again = false;
+        soon();
+      }
+    }
+  }
+
+  /** At most one reload per REFRESH_MS, however many events of this recording arrive. */
+  function soon(): void {
+    if (timer !== undefined || abort.signal.aborted) return;
+    timer = setTimeout(() => {
+      timer = undefined;
+      void load();
+    }, REFRESH_MS);
+  }
+
+  async function render(): Promise<void> {
     try {
       const hist = await getJson<RecordingHistory>(`/api/recordings/${seg(name)}/history`, abort.signal);
       const events = [...hist.events].sort((a, b) => a.seq - b.seq);
@@ -339,6 +372,17 @@ export function recordingView(ctx: Ctx, name: string): View {
       replaceChildren(body, h('p', { class: 'status error' }, text));
     }
   }
+  // Followed live: a finding, a start or end of its analysis, a stop or deletion redraws the page (not each data append).
+  const unsubscribe = ctx.live.subscribe((e: StoredEvent) => {
+    if (e.recording === name && e.type !== 'RecordingDataAppended') soon();
+  });
   void load();
-  return { el, destroy: () => abort.abort() };
+  return {
+    el,
+    destroy: () => {
+      abort.abort();
+      clearTimeout(timer);
+      unsubscribe();
+    },
+  };
 }

@@ -1,11 +1,11 @@
-import { ANALYSIS_COMPLETED, ANALYSIS_STARTED, loadAnalysisStates } from './analysis';
+import { ANALYSIS_COMPLETED, ANALYSIS_FINDING, ANALYSIS_STARTED, loadAnalysisStates } from './analysis';
 import { errorText, getJson, isAbort } from './api';
 import { h, replaceChildren } from './dom';
 import { badgesFailed, manifestNames, manifestTable, showAnalyses } from './time-travel';
 import type { Manifest, StoredEvent } from './types';
 import type { Ctx, View } from './view';
 
-/** Events after which the list is loaded again: a recording came, went or changed its analysis. */
+/** Events after which the list is loaded again: a recording came, went or changed its analysis (a live finding too). */
 const REFRESH_ON = new Set([
   'RecordingStarted',
   'RecordingStopped',
@@ -13,6 +13,7 @@ const REFRESH_ON = new Set([
   'RecordingImported',
   'RecordingDamaged',
   ANALYSIS_STARTED,
+  ANALYSIS_FINDING,
   ANALYSIS_COMPLETED,
 ]);
 /** At most one reload per this many ms, however many events arrive. */
