@@ -7,15 +7,14 @@
  * command (High), a window of harmless frames, and a second one that closes the
  * first window — when the live session records its finding.
  */
-import net from 'node:net';
-import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { craftedMessages } from '@ledger/analysis';
 import { buildDiagLogMessage, encodeHdlcFrame } from '@ledger/qmdl';
 import { FINDING_WINDOW_PACKETS } from '@ledger/domain';
 import { launchBrowser, type TestBrowser } from './helpers/browser';
 import { craftedDiagMessage } from './helpers/crafted-capture';
-import { eventually, request, spawnServer, stopServer, tempDirs, type Manifest } from './helpers/server';
+import { tcpFedServer } from './helpers/tcp-producer';
+import { eventually, request, tempDirs, type Manifest } from './helpers/server';
 
 jest.setTimeout(180_000);
 
@@ -51,25 +50,14 @@ async function marked(page: Page): Promise<boolean> {
 
 it("shows a live finding on the active recording's page and in the recordings list without a reload", async () => {
   const work = temp.make('qmdl-ledger-admin-live-');
-  const sockets: net.Socket[] = [];
-  const producer = net.createServer((socket) => sockets.push(socket));
-  await new Promise<void>((resolve) => producer.listen(0, '127.0.0.1', resolve));
-  const port = (producer.address() as net.AddressInfo).port;
-  const server = await spawnServer([
-    '--data-dir',
-    path.join(work, 'data'),
-    '--source',
-    `tcp:127.0.0.1:${port}`,
-    '--flush-interval-ms',
-    '100',
-    '--no-auto-start',
-  ]);
+  const fed = await tcpFedServer(work);
+  const server = fed.server;
   let browser: TestBrowser | undefined;
   const pageErrors: string[] = [];
   try {
     const base = server.baseUrl;
     expect((await request(base, '/api/start-recording', { method: 'POST' })).status).toBe(202);
-    const socket = await eventually(async () => sockets[0], 30_000, 50);
+    const socket = await fed.connection();
     const name = (await request(base, '/api/qmdl-manifest')).json<Manifest>().current_entry?.name as string;
     // The live analysis of the recording has started (the session opens with the recording).
     await eventually(
@@ -154,8 +142,6 @@ it("shows a live finding on the active recording's page and in the recordings li
     expect(pageErrors).toEqual([]);
   } finally {
     await browser?.close();
-    await stopServer(server);
-    for (const s of sockets) s.destroy();
-    await new Promise<void>((resolve) => producer.close(() => resolve()));
+    await fed.close();
   }
 });

@@ -8,13 +8,13 @@
  * Against the built binary (`npm run build` first), real LevelDB, real files.
  */
 import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { craftedMessages, type AnalysisRow } from '@ledger/analysis';
 import { encodeHdlcFrame } from '@ledger/qmdl';
 import { unreadableFrames } from '@ledger/radio';
 import { craftedDiagMessage } from './helpers/crafted-capture';
 import { samplePath } from './helpers/samples';
+import { tcpFedServer } from './helpers/tcp-producer';
 import {
   analysisQueue,
   eventually,
@@ -163,23 +163,12 @@ describe('imported captures with damaged frames', () => {
 describe('a recording analysed live whose messages cannot all be read', () => {
   it('has the skipped rows in its live report, which is the report the same bytes get after the fact', async () => {
     const work = temp.make('qmdl-ledger-unreadable-live-');
-    const sockets: net.Socket[] = [];
-    const producer = net.createServer((socket) => sockets.push(socket));
-    await new Promise<void>((resolve) => producer.listen(0, '127.0.0.1', resolve));
-    const port = (producer.address() as net.AddressInfo).port;
-    const server = await spawnServer([
-      '--data-dir',
-      path.join(work, 'data'),
-      '--source',
-      `tcp:127.0.0.1:${port}`,
-      '--flush-interval-ms',
-      '100',
-      '--no-auto-start',
-    ]);
+    const fed = await tcpFedServer(work);
+    const server = fed.server;
     try {
       const base = server.baseUrl;
       expect((await request(base, '/api/start-recording', { method: 'POST' })).status).toBe(202);
-      const socket = await eventually(async () => sockets[0], 30_000, 50);
+      const socket = await fed.connection();
       // The source drops damaged frames (the recorder keeps valid frames only); the valid frames whose
       // message cannot be read are recorded, and analysed live.
       socket.write(Buffer.concat([good, ...unreadable.map((f) => f.bytes), nullCipherFrame(T0 + 1000)]));
@@ -214,9 +203,7 @@ describe('a recording analysed live whose messages cannot all be read', () => {
       const { analysisId: _b, ...again } = second?.data ?? {};
       expect(again).toEqual(counts);
     } finally {
-      await stopServer(server);
-      for (const s of sockets) s.destroy();
-      await new Promise<void>((resolve) => producer.close(() => resolve()));
+      await fed.close();
     }
   });
 });

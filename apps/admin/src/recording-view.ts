@@ -14,7 +14,7 @@ import { h, replaceChildren, svg, tableHead } from './dom';
 import { BASE, formatActor, formatBytes, formatTime, summarize, typeChip } from './format';
 import { manifestTable } from './time-travel';
 import type { RecordingHistory, StoredEvent } from './types';
-import type { Ctx, View } from './view';
+import { liveReload, type Ctx, type View } from './view';
 
 interface Point {
   readonly t: number;
@@ -261,36 +261,6 @@ export function recordingView(ctx: Ctx, name: string): View {
     body,
   );
 
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  let loading = false;
-  let again = false;
-
-  async function load(): Promise<void> {
-    if (loading) {
-      again = true;
-      return;
-    }
-    loading = true;
-    try {
-      await render();
-    } finally {
-      loading = false;
-      if (again && !abort.signal.aborted) {
-        again = false;
-        soon();
-      }
-    }
-  }
-
-  /** At most one reload per REFRESH_MS, however many events of this recording arrive. */
-  function soon(): void {
-    if (timer !== undefined || abort.signal.aborted) return;
-    timer = setTimeout(() => {
-      timer = undefined;
-      void load();
-    }, REFRESH_MS);
-  }
-
   async function render(): Promise<void> {
     try {
       const hist = await getJson<RecordingHistory>(`/api/recordings/${seg(name)}/history`, abort.signal);
@@ -373,16 +343,16 @@ export function recordingView(ctx: Ctx, name: string): View {
     }
   }
   // Followed live: a finding, a start or end of its analysis, a stop or deletion redraws the page (not each data append).
-  const unsubscribe = ctx.live.subscribe((e: StoredEvent) => {
-    if (e.recording === name && e.type !== 'RecordingDataAppended') soon();
-  });
-  void load();
+  const reload = liveReload(
+    ctx,
+    { ms: REFRESH_MS, signal: abort.signal, wanted: (e) => e.recording === name && e.type !== 'RecordingDataAppended' },
+    render,
+  );
   return {
     el,
     destroy: () => {
       abort.abort();
-      clearTimeout(timer);
-      unsubscribe();
+      reload.stop();
     },
   };
 }

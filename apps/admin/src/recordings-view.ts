@@ -2,8 +2,8 @@ import { ANALYSIS_COMPLETED, ANALYSIS_FINDING, ANALYSIS_STARTED, loadAnalysisSta
 import { errorText, getJson, isAbort } from './api';
 import { h, replaceChildren } from './dom';
 import { badgesFailed, manifestNames, manifestTable, showAnalyses } from './time-travel';
-import type { Manifest, StoredEvent } from './types';
-import type { Ctx, View } from './view';
+import type { Manifest } from './types';
+import { liveReload, type Ctx, type View } from './view';
 
 /** Events after which the list is loaded again: a recording came, went or changed its analysis (a live finding too). */
 const REFRESH_ON = new Set([
@@ -35,16 +35,7 @@ export function recordingsView(ctx: Ctx): View {
     ),
     body,
   );
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  let loading = false;
-  let again = false;
-
-  async function load(): Promise<void> {
-    if (loading) {
-      again = true;
-      return;
-    }
-    loading = true;
+  async function render(): Promise<void> {
     try {
       const m = await getJson<Manifest>('/api/qmdl-manifest', abort.signal);
       const fresh = h(
@@ -70,33 +61,19 @@ export function recordingsView(ctx: Ctx): View {
         body,
         h('p', { class: 'status error', role: 'alert' }, `Could not load the recordings: ${errorText(err)}`),
       );
-    } finally {
-      loading = false;
-      if (again && !abort.signal.aborted) {
-        again = false;
-        soon();
-      }
     }
   }
 
-  function soon(): void {
-    if (timer !== undefined || abort.signal.aborted) return;
-    timer = setTimeout(() => {
-      timer = undefined;
-      void load();
-    }, REFRESH_MS);
-  }
-
-  const unsubscribe = ctx.live.subscribe((e: StoredEvent) => {
-    if (REFRESH_ON.has(e.type)) soon();
-  });
-  void load();
+  const reload = liveReload(
+    ctx,
+    { ms: REFRESH_MS, signal: abort.signal, wanted: (e) => REFRESH_ON.has(e.type) },
+    render,
+  );
   return {
     el,
     destroy: () => {
       abort.abort();
-      clearTimeout(timer);
-      unsubscribe();
+      reload.stop();
     },
   };
 }

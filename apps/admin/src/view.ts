@@ -1,5 +1,6 @@
 import type { Attrs, Child } from './dom';
 import type { LiveFeed } from './live';
+import type { StoredEvent } from './types';
 
 /**
  * What the shell and its views share: a view's shape and what the shell hands
@@ -30,4 +31,52 @@ export interface Ctx {
   eventHref(seq: number): string;
   /** Head seq seen so far (from responses and the live tail). */
   head(): number;
+}
+
+/**
+ * A view's data loaded now and again after the live events `wanted` picks,
+ * at most once per `ms` however many arrive; a load asked for while one runs
+ * runs once after it. `stop` ends it (timer and subscription).
+ */
+export function liveReload(
+  ctx: Ctx,
+  options: { readonly ms: number; readonly signal: AbortSignal; readonly wanted: (e: StoredEvent) => boolean },
+  render: () => Promise<void>,
+): { stop(): void } {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let loading = false;
+  let again = false;
+  async function load(): Promise<void> {
+    if (loading) {
+      again = true;
+      return;
+    }
+    loading = true;
+    try {
+      await render();
+    } finally {
+      loading = false;
+      if (again && !options.signal.aborted) {
+        again = false;
+        soon();
+      }
+    }
+  }
+  function soon(): void {
+    if (timer !== undefined || options.signal.aborted) return;
+    timer = setTimeout(() => {
+      timer = undefined;
+      void load();
+    }, options.ms);
+  }
+  const unsubscribe = ctx.live.subscribe((e) => {
+    if (options.wanted(e)) soon();
+  });
+  void load();
+  return {
+    stop: () => {
+      clearTimeout(timer);
+      unsubscribe();
+    },
+  };
 }
