@@ -39,6 +39,10 @@ const FIELDS = [
   'lte-rrc.releaseCause',
   'lte-rrc.redirectedCarrierInfo',
   'lte-rrc.establishmentCause',
+  'lte-rrc.measConfig_element',
+  'lte-rrc.mobilityControlInfo_element',
+  'lte-rrc.radioResourceConfigDedicated_element',
+  'lte-rrc.securityConfigHO_element',
   'nas_eps.security_header_type',
   'nas_eps.nas_msg_emm_type',
   'nas_eps.nas_msg_esm_type',
@@ -239,6 +243,21 @@ function rrcFields(channel: string, rrc: LteRrcFacts): Partial<Record<Field, num
     case 'rrcConnectionRequest':
       f['lte-rrc.establishmentCause'] = [CAUSES.indexOf(rrc.establishmentCause ?? '')];
       break;
+    case 'rrcConnectionReconfiguration': {
+      // presence as tshark shows it: one (empty) value per element present, none when absent
+      const present = rrc.security?.present;
+      if (present === undefined) break;
+      for (const part of [
+        'measConfig',
+        'mobilityControlInfo',
+        'radioResourceConfigDedicated',
+        'securityConfigHO',
+      ] as const)
+        f[`lte-rrc.${part}_element`] = present[part] ? [1] : [];
+      const algorithm = rrc.security?.securityConfigHO?.securityAlgorithmConfig?.cipheringAlgorithm;
+      if (algorithm !== undefined) f['lte-rrc.cipheringAlgorithm'] = [CIPHERING.indexOf(algorithm)];
+      break;
+    }
     default:
       break;
   }
@@ -259,6 +278,7 @@ function theirs(row: Row, field: Field, ours: number[]): number[] {
     return num(values.slice(0, ours.length));
   if (field === 'nas_eps.emm.tai_tac') return values.slice(0, 1).map((v) => Number(v));
   if (field === 'e212.tai.mcc' || field === 'e212.tai.mnc') return num(values.slice(0, 1));
+  if (field.endsWith('_element')) return values.length === 0 ? [] : [1];
   return num(values);
 }
 
@@ -323,6 +343,7 @@ describe.each([['attach-2020-lte'], ['cmcc-2015-lte-gsm'], ['mi10-2020-lte-nr-0x
       expect(compared['UL-CCCH lte-rrc.establishmentCause']).toBeGreaterThan(0);
       expect(compared['BCCH-DL-SCH lte-rrc.cellIdentity']).toBeGreaterThan(0);
       expect(compared['DL-DCCH lte-rrc.cipheringAlgorithm']).toBeGreaterThan(0);
+      expect(compared['DL-DCCH lte-rrc.measConfig_element']).toBeGreaterThan(0);
       expect(compared['NAS nas_eps.nas_msg_emm_type']).toBeGreaterThan(0);
       // NAS carried in RRC connection setup completes (attach, service and TAU requests) is compared too.
       expect(compared['NAS in rrcConnectionSetupComplete']).toBeGreaterThan(0);

@@ -102,7 +102,7 @@ export interface AnalysisStats {
   events: Record<Severity, number>;
   /** NAS messages not analysed a second time (the NAS log's copy of a message RRC already carried). */
   duplicateNas: number;
-  /** RRC messages read only in part, by what stopped us (e.g. "rrcConnectionReconfiguration:measConfig"). */
+  /** RRC messages read only in part, by what stopped us (e.g. "systemInformation:sib8"). */
   partial: Record<string, number>;
 }
 
@@ -324,13 +324,7 @@ export class AnalysisHarness {
 
   private notePartial(rrc: LteRrcFacts): void {
     let key: string | undefined;
-    if (
-      rrc.message === 'rrcConnectionReconfiguration' &&
-      rrc.security?.unreachedBecauseOf !== undefined &&
-      rrc.security.present.securityConfigHO
-    ) {
-      key = `rrcConnectionReconfiguration:${rrc.security.unreachedBecauseOf}`;
-    } else if (rrc.message === 'systemInformation' && rrc.unreadFrom !== undefined) {
+    if (rrc.message === 'systemInformation' && rrc.unreadFrom !== undefined) {
       key = `systemInformation:${rrc.unreadFrom}`;
     }
     if (key !== undefined) this.counters.partial[key] = (this.counters.partial[key] ?? 0) + 1;

@@ -17,7 +17,10 @@ describe('null_cipher: RRC selecting EEA0', () => {
   test('a handover security configuration with EEA1 raises nothing (negative twin)', () => {
     expect(given(analyzer).when('handoverSecurityEea1')).toEqual([undefined]);
   });
-  test('a handover config behind a measConfig we do not decode is not guessed at: no event', () => {
-    expect(given(analyzer).when('handoverSecurityEea0AfterMeasConfig')).toEqual([undefined]);
+  test('a real-shaped handover (measConfig, mobilityControlInfo, radioResourceConfigDedicated) with EEA0 is High', () => {
+    expect(given(analyzer).when('handoverEea0WithMeasMobilityAndRadioConfig')[0]?.event_type).toBe('High');
+  });
+  test('the same handover with EEA1 raises nothing (negative twin)', () => {
+    expect(given(analyzer).when('handoverEea1WithMeasMobilityAndRadioConfig')).toEqual([undefined]);
   });
 });

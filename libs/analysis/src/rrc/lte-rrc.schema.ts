@@ -32,6 +32,7 @@ const maxCellIntra = 16;
 const maxCellInter = 16;
 const maxCellBlack = 16;
 const maxMBSFNAllocations = 8;
+const maxDRB = 11;
 
 const spares = (n: number): Record<string, Per<null>> =>
   Object.fromEntries(Array.from({ length: n }, (_, i) => [`spare${n - i}`, nul]));
@@ -240,13 +241,15 @@ const SecurityModeCommand = seq({
   }),
 });
 
-// ---- DL-DCCH: RRCConnectionReconfiguration (only up to what precedes securityConfigHO) ----
+// ---- DL-DCCH: RRCConnectionReconfiguration (up to securityConfigHO) ----
 /**
  * The r8 IEs' preamble says which of measConfig, mobilityControlInfo,
  * dedicatedInfoNASList, radioResourceConfigDedicated and securityConfigHO are
- * present. We decode dedicatedInfoNASList and securityConfigHO, and refuse to
- * guess past the three large structures we have no schema for: when one of
- * them precedes a present securityConfigHO the result says so.
+ * present. Every one of them is decoded in order (their Release 8 roots in full,
+ * later additions stepped over by their open-type lengths: see the end of this
+ * file), so securityConfigHO is reached in any reconfiguration. A PDU that cannot
+ * be read that far (truncated, a value out of range) fails as a whole: its
+ * handover configuration is never guessed at.
  */
 export interface ReconfigurationSecurity {
   readonly present: {
@@ -256,15 +259,13 @@ export interface ReconfigurationSecurity {
     readonly radioResourceConfigDedicated: boolean;
     readonly securityConfigHO: boolean;
   };
-  /** The NAS PDUs it carries, when they could be reached (nothing before them is undecoded). */
+  /** The NAS PDUs it carries. */
   readonly dedicatedInfoNASList?: readonly Uint8Array[];
-  /** securityConfigHO's handover type and algorithms, when it is present and reachable. */
+  /** securityConfigHO's handover type and algorithms, when it is present. */
   readonly securityConfigHO?: {
     readonly handoverType: 'intraLTE' | 'interRAT' | '...';
     readonly securityAlgorithmConfig?: { readonly cipheringAlgorithm: string; readonly integrityProtAlgorithm: string };
   };
-  /** The field that kept us from reaching securityConfigHO (or the NAS list), if any. */
-  readonly unreachedBecauseOf?: 'measConfig' | 'mobilityControlInfo' | 'radioResourceConfigDedicated';
 }
 const SecurityConfigHo = seq(
   {
@@ -282,13 +283,21 @@ const SecurityConfigHo = seq(
   },
   { extensible: true },
 );
+/** Decodes `per` as the field `name`, so a failure inside it says where. */
+function field<T>(r: PerReader, name: string, per: Per<T>): T {
+  r.path.push(name);
+  const value = per(r);
+  r.path.pop();
+  return value;
+}
+const DedicatedInfoNasList = seqOf(DedicatedInfoNas, 1, maxDRB);
 function rrcConnectionReconfigurationR8(r: PerReader): ReconfigurationSecurity {
   const measConfig = r.bit();
   const mobilityControlInfo = r.bit();
   const dedicatedInfoNASList = r.bit();
   const radioResourceConfigDedicated = r.bit();
   const securityConfigHO = r.bit();
-  r.bit(); // nonCriticalExtension
+  r.bit(); // nonCriticalExtension: after securityConfigHO, not read
   const present = {
     measConfig,
     mobilityControlInfo,
@@ -296,29 +305,18 @@ function rrcConnectionReconfigurationR8(r: PerReader): ReconfigurationSecurity {
     radioResourceConfigDedicated,
     securityConfigHO,
   };
-  const blocker = measConfig ? 'measConfig' : mobilityControlInfo ? 'mobilityControlInfo' : undefined;
-  if (blocker !== undefined) {
-    r.loseTrack();
-    return { present, unreachedBecauseOf: blocker };
-  }
-  let nas: readonly Uint8Array[] | undefined;
-  if (dedicatedInfoNASList) {
-    r.path.push('dedicatedInfoNASList');
-    nas = seqOf(DedicatedInfoNas, 1, 11)(r);
-    r.path.pop();
-  }
+  if (measConfig) field(r, 'measConfig', MeasConfig);
+  if (mobilityControlInfo) field(r, 'mobilityControlInfo', MobilityControlInfo);
+  const nas = dedicatedInfoNASList ? field(r, 'dedicatedInfoNASList', DedicatedInfoNasList) : undefined;
   const withNas = nas === undefined ? { present } : { present, dedicatedInfoNASList: nas };
-  if (radioResourceConfigDedicated) {
-    r.loseTrack();
-    return securityConfigHO ? { ...withNas, unreachedBecauseOf: 'radioResourceConfigDedicated' } : withNas;
-  }
+  // Decoded even when nothing follows, so a reconfiguration we cannot read is a counted failure,
+  // not a silent partial (reconfigurations are a few per connection: the cost is theirs alone).
+  if (radioResourceConfigDedicated) field(r, 'radioResourceConfigDedicated', RadioResourceConfigDedicated);
   if (!securityConfigHO) {
     r.loseTrack();
     return withNas;
   }
-  r.path.push('securityConfigHO');
-  const ho = SecurityConfigHo(r);
-  r.path.pop();
+  const ho = field(r, 'securityConfigHO', SecurityConfigHo);
   r.loseTrack();
   const type = ho.handoverType;
   if (type.type === '...') return { ...withNas, securityConfigHO: { handoverType: '...' } };
@@ -637,57 +635,60 @@ const RachConfigCommon = seq(
   },
   { extensible: true },
 );
+const PrachConfigInfo = seq({
+  'prach-ConfigIndex': int(0, 63),
+  highSpeedFlag: bool,
+  zeroCorrelationZoneConfig: int(0, 15),
+  'prach-FreqOffset': int(0, 94),
+});
+const PdschConfigCommon = seq({ referenceSignalPower: int(-60, 50), 'p-b': int(0, 3) });
+const PuschConfigCommon = seq({
+  'pusch-ConfigBasic': seq({
+    'n-SB': int(1, 4),
+    hoppingMode: int(0, 1),
+    'pusch-HoppingOffset': int(0, 98),
+    enable64QAM: bool,
+  }),
+  'ul-ReferenceSignalsPUSCH': seq({
+    groupHoppingEnabled: bool,
+    groupAssignmentPUSCH: int(0, 29),
+    sequenceHoppingEnabled: bool,
+    cyclicShift: int(0, 7),
+  }),
+});
+const PucchConfigCommon = seq({
+  'deltaPUCCH-Shift': int(0, 2),
+  'nRB-CQI': int(0, 98),
+  'nCS-AN': int(0, 7),
+  'n1PUCCH-AN': int(0, 2047),
+});
+const SoundingRsUlConfigCommon = choice({
+  release: nul,
+  setup: seq({
+    'srs-BandwidthConfig': int(0, 7),
+    'srs-SubframeConfig': int(0, 15),
+    'ackNackSRS-SimultaneousTransmission': bool,
+    'srs-MaxUpPts': opt(enumerated(['true'])),
+  }),
+});
+const UplinkPowerControlCommon = seq({
+  'p0-NominalPUSCH': int(-126, 24),
+  alpha: int(0, 7),
+  'p0-NominalPUCCH': int(-127, -96),
+  'deltaFList-PUCCH': seq({ f1: int(0, 2), f1b: int(0, 2), f2: int(0, 3), f2a: int(0, 2), f2b: int(0, 2) }),
+  deltaPreambleMsg3: int(-1, 6),
+});
 const RadioResourceConfigCommonSib = seq(
   {
     'rach-ConfigCommon': RachConfigCommon,
     'bcch-Config': seq({ modificationPeriodCoeff: int(0, 3) }),
     'pcch-Config': seq({ defaultPagingCycle: int(0, 3), nB: int(0, 7) }),
-    'prach-Config': seq({
-      rootSequenceIndex: int(0, 837),
-      'prach-ConfigInfo': seq({
-        'prach-ConfigIndex': int(0, 63),
-        highSpeedFlag: bool,
-        zeroCorrelationZoneConfig: int(0, 15),
-        'prach-FreqOffset': int(0, 94),
-      }),
-    }),
-    'pdsch-ConfigCommon': seq({ referenceSignalPower: int(-60, 50), 'p-b': int(0, 3) }),
-    'pusch-ConfigCommon': seq({
-      'pusch-ConfigBasic': seq({
-        'n-SB': int(1, 4),
-        hoppingMode: int(0, 1),
-        'pusch-HoppingOffset': int(0, 98),
-        enable64QAM: bool,
-      }),
-      'ul-ReferenceSignalsPUSCH': seq({
-        groupHoppingEnabled: bool,
-        groupAssignmentPUSCH: int(0, 29),
-        sequenceHoppingEnabled: bool,
-        cyclicShift: int(0, 7),
-      }),
-    }),
-    'pucch-ConfigCommon': seq({
-      'deltaPUCCH-Shift': int(0, 2),
-      'nRB-CQI': int(0, 98),
-      'nCS-AN': int(0, 7),
-      'n1PUCCH-AN': int(0, 2047),
-    }),
-    'soundingRS-UL-ConfigCommon': choice({
-      release: nul,
-      setup: seq({
-        'srs-BandwidthConfig': int(0, 7),
-        'srs-SubframeConfig': int(0, 15),
-        'ackNackSRS-SimultaneousTransmission': bool,
-        'srs-MaxUpPts': opt(enumerated(['true'])),
-      }),
-    }),
-    uplinkPowerControlCommon: seq({
-      'p0-NominalPUSCH': int(-126, 24),
-      alpha: int(0, 7),
-      'p0-NominalPUCCH': int(-127, -96),
-      'deltaFList-PUCCH': seq({ f1: int(0, 2), f1b: int(0, 2), f2: int(0, 3), f2a: int(0, 2), f2b: int(0, 2) }),
-      deltaPreambleMsg3: int(-1, 6),
-    }),
+    'prach-Config': seq({ rootSequenceIndex: int(0, 837), 'prach-ConfigInfo': PrachConfigInfo }),
+    'pdsch-ConfigCommon': PdschConfigCommon,
+    'pusch-ConfigCommon': PuschConfigCommon,
+    'pucch-ConfigCommon': PucchConfigCommon,
+    'soundingRS-UL-ConfigCommon': SoundingRsUlConfigCommon,
+    uplinkPowerControlCommon: UplinkPowerControlCommon,
     'ul-CyclicPrefixLength': int(0, 1),
   },
   { extensible: true },
@@ -938,3 +939,480 @@ export const BcchDlSchMessage = seq({
     messageClassExtension: undecoded,
   }),
 });
+
+// ---- DL-DCCH: the parts of RRCConnectionReconfiguration-r8-IEs that precede securityConfigHO ----
+// MeasConfig, MobilityControlInfo and RadioResourceConfigDedicated, their Release 8 roots in full:
+// PER gives them no length, so reaching securityConfigHO means reading every bit before it.
+// Every later-release field sits behind a `...` marker (an open type, stepped over by its length)
+// or in a nonCriticalExtension after securityConfigHO. Only positions matter here: an ENUMERATED
+// whose names nobody reads is its index (`en`), a long BIT STRING is stepped over (`skipped`).
+
+/** ENUMERATED with `count` root values and no extension marker, as its index. */
+const en = (count: number): Per<number> => int(0, count - 1);
+/** A BIT STRING (SIZE (n)) nobody reads (n may exceed 32). */
+const skipped =
+  (size: number): Per<null> =>
+  (r) => {
+    r.skipBits(size);
+    return null;
+  };
+/** `CHOICE { release NULL, setup … }`, the 36.331 pattern for a field that can be switched off. */
+const setupRelease = <T>(setup: Per<T>) => choice({ release: nul, setup });
+
+const maxObjectId = 32;
+const maxReportConfigId = 32;
+const maxMeasId = 32;
+const maxCellMeas = 32;
+const maxCellReport = 8;
+const maxPNOffset = 511;
+
+const CRnti = bitsNumber(16);
+const RsrpRange = int(0, 97);
+const RsrqRange = int(0, 34);
+const QOffsetRangeInterRat = int(-15, 15);
+const FilterCoefficient = enumerated(
+  [
+    'fc0',
+    'fc1',
+    'fc2',
+    'fc3',
+    'fc4',
+    'fc5',
+    'fc6',
+    'fc7',
+    'fc8',
+    'fc9',
+    'fc11',
+    'fc13',
+    'fc15',
+    'fc17',
+    'fc19',
+    'spare1',
+  ],
+  { extensible: true },
+);
+const TimeToTrigger = en(16);
+const ReportInterval = en(16);
+const Hysteresis = int(0, 30);
+const MeasObjectId = int(1, maxObjectId);
+const ReportConfigId = int(1, maxReportConfigId);
+const MeasId = int(1, maxMeasId);
+const CellIndex = int(1, maxCellMeas);
+const CellIndexList = seqOf(CellIndex, 1, maxCellMeas);
+const MobilityStateParameters = seq({
+  't-Evaluation': en(8),
+  't-HystNormal': en(8),
+  'n-CellChangeMedium': int(1, 16),
+  'n-CellChangeHigh': int(1, 16),
+});
+
+// MeasConfig
+const MeasObjectEutra = seq(
+  {
+    carrierFreq: ArfcnValueEutra,
+    allowedMeasBandwidth: AllowedMeasBandwidth,
+    presenceAntennaPort1: bool,
+    neighCellConfig: bitsNumber(2),
+    offsetFreq: opt(QOffsetRange), // DEFAULT dB0
+    cellsToRemoveList: opt(CellIndexList),
+    cellsToAddModList: opt(
+      seqOf(seq({ cellIndex: CellIndex, physCellId: PhysCellId, cellIndividualOffset: QOffsetRange }), 1, maxCellMeas),
+    ),
+    blackCellsToRemoveList: opt(CellIndexList),
+    blackCellsToAddModList: opt(seqOf(seq({ cellIndex: CellIndex, physCellIdRange: PhysCellIdRange }), 1, maxCellMeas)),
+    cellForWhichToReportCGI: opt(PhysCellId),
+  },
+  { extensible: true },
+);
+const MeasObjectUtra = seq(
+  {
+    carrierFreq: ArfcnValueUtra,
+    offsetFreq: opt(QOffsetRangeInterRat), // DEFAULT 0
+    cellsToRemoveList: opt(CellIndexList),
+    cellsToAddModList: opt(
+      choice({
+        cellsToAddModListUTRA_FDD: seqOf(seq({ cellIndex: CellIndex, physCellId: int(0, 511) }), 1, maxCellMeas),
+        cellsToAddModListUTRA_TDD: seqOf(seq({ cellIndex: CellIndex, physCellId: int(0, 127) }), 1, maxCellMeas),
+      }),
+    ),
+    cellForWhichToReportCGI: opt(choice({ 'utra-FDD': int(0, 511), 'utra-TDD': int(0, 127) })),
+  },
+  { extensible: true },
+);
+const MeasObjectGeran = seq(
+  {
+    carrierFreqs: CarrierFreqsGeran,
+    offsetFreq: opt(QOffsetRangeInterRat), // DEFAULT 0
+    'ncc-Permitted': opt(bitsNumber(8)), // DEFAULT '11111111'B
+    cellForWhichToReportCGI: opt(seq({ networkColourCode: bitsNumber(3), baseStationColourCode: bitsNumber(3) })),
+  },
+  { extensible: true },
+);
+const MeasObjectCdma2000 = seq(
+  {
+    'cdma2000-Type': en(2),
+    carrierFreq: CarrierFreqCdma2000,
+    searchWindowSize: opt(int(0, 15)),
+    offsetFreq: opt(QOffsetRangeInterRat), // DEFAULT 0
+    cellsToRemoveList: opt(CellIndexList),
+    cellsToAddModList: opt(seqOf(seq({ cellIndex: CellIndex, physCellId: int(0, maxPNOffset) }), 1, maxCellMeas)),
+    cellForWhichToReportCGI: opt(int(0, maxPNOffset)),
+  },
+  { extensible: true },
+);
+const MeasObjectToAddMod = seq({
+  measObjectId: MeasObjectId,
+  measObject: choice(
+    {
+      measObjectEUTRA: MeasObjectEutra,
+      measObjectUTRA: MeasObjectUtra,
+      measObjectGERAN: MeasObjectGeran,
+      measObjectCDMA2000: MeasObjectCdma2000,
+    },
+    { extensible: true, extensionNames: ['measObjectWLAN-r13', 'measObjectNR-r15'] },
+  ),
+});
+const ThresholdEutra = choice({ 'threshold-RSRP': RsrpRange, 'threshold-RSRQ': RsrqRange });
+const ThresholdUtra = choice({ 'utra-RSCP': int(-5, 91), 'utra-EcN0': int(0, 49) });
+const ThresholdInterRat = choice({ utra: ThresholdUtra, geran: int(0, 63), cdma2000: int(0, 63) });
+const ReportConfigEutra = seq(
+  {
+    triggerType: choice({
+      event: seq({
+        eventId: choice(
+          {
+            eventA1: seq({ 'a1-Threshold': ThresholdEutra }),
+            eventA2: seq({ 'a2-Threshold': ThresholdEutra }),
+            eventA3: seq({ 'a3-Offset': int(-30, 30), reportOnLeave: bool }),
+            eventA4: seq({ 'a4-Threshold': ThresholdEutra }),
+            eventA5: seq({ 'a5-Threshold1': ThresholdEutra, 'a5-Threshold2': ThresholdEutra }),
+          },
+          { extensible: true },
+        ),
+        hysteresis: Hysteresis,
+        timeToTrigger: TimeToTrigger,
+      }),
+      periodical: seq({ purpose: en(2) }),
+    }),
+    triggerQuantity: en(2),
+    reportQuantity: en(2),
+    maxReportCells: int(1, maxCellReport),
+    reportInterval: ReportInterval,
+    reportAmount: en(8),
+  },
+  { extensible: true },
+);
+const ReportConfigInterRat = seq(
+  {
+    triggerType: choice({
+      event: seq({
+        eventId: choice(
+          {
+            eventB1: seq({ 'b1-Threshold': ThresholdInterRat }),
+            eventB2: seq({ 'b2-Threshold1': ThresholdEutra, 'b2-Threshold2': ThresholdInterRat }),
+          },
+          { extensible: true },
+        ),
+        hysteresis: Hysteresis,
+        timeToTrigger: TimeToTrigger,
+      }),
+      periodical: seq({ purpose: en(3) }),
+    }),
+    maxReportCells: int(1, maxCellReport),
+    reportInterval: ReportInterval,
+    reportAmount: en(8),
+  },
+  { extensible: true },
+);
+const ReportConfigToAddMod = seq({
+  reportConfigId: ReportConfigId,
+  reportConfig: choice({ reportConfigEUTRA: ReportConfigEutra, reportConfigInterRAT: ReportConfigInterRat }),
+});
+const QuantityConfig = seq(
+  {
+    quantityConfigEUTRA: opt(
+      seq({ filterCoefficientRSRP: opt(FilterCoefficient), filterCoefficientRSRQ: opt(FilterCoefficient) }),
+    ),
+    quantityConfigUTRA: opt(
+      seq({ 'measQuantityUTRA-FDD': en(2), 'measQuantityUTRA-TDD': en(1), filterCoefficient: opt(FilterCoefficient) }),
+    ),
+    quantityConfigGERAN: opt(seq({ measQuantityGERAN: en(1), filterCoefficient: opt(FilterCoefficient) })),
+    quantityConfigCDMA2000: opt(seq({ measQuantityCDMA2000: en(2) })),
+  },
+  { extensible: true },
+);
+const MeasConfig = seq(
+  {
+    measObjectToRemoveList: opt(seqOf(MeasObjectId, 1, maxObjectId)),
+    measObjectToAddModList: opt(seqOf(MeasObjectToAddMod, 1, maxObjectId)),
+    reportConfigToRemoveList: opt(seqOf(ReportConfigId, 1, maxReportConfigId)),
+    reportConfigToAddModList: opt(seqOf(ReportConfigToAddMod, 1, maxReportConfigId)),
+    measIdToRemoveList: opt(seqOf(MeasId, 1, maxMeasId)),
+    measIdToAddModList: opt(
+      seqOf(seq({ measId: MeasId, measObjectId: MeasObjectId, reportConfigId: ReportConfigId }), 1, maxMeasId),
+    ),
+    quantityConfig: opt(QuantityConfig),
+    measGapConfig: opt(
+      setupRelease(seq({ gapOffset: choice({ gp0: int(0, 39), gp1: int(0, 79) }, { extensible: true }) })),
+    ),
+    's-Measure': opt(RsrpRange),
+    preRegistrationInfoHRPD: opt(
+      seq({
+        preRegistrationAllowed: bool,
+        preRegistrationZoneId: opt(int(0, 255)),
+        secondaryPreRegistrationZoneIdList: opt(seqOf(int(0, 255), 1, 2)),
+      }),
+    ),
+    speedStatePars: opt(
+      setupRelease(
+        seq({ mobilityStateParameters: MobilityStateParameters, 'timeToTrigger-SF': SpeedStateScaleFactors }),
+      ),
+    ),
+  },
+  { extensible: true },
+);
+
+// MobilityControlInfo
+const RadioResourceConfigCommon = seq(
+  {
+    'rach-ConfigCommon': opt(RachConfigCommon),
+    'prach-Config': seq({ rootSequenceIndex: int(0, 837), 'prach-ConfigInfo': opt(PrachConfigInfo) }),
+    'pdsch-ConfigCommon': opt(PdschConfigCommon),
+    'pusch-ConfigCommon': PuschConfigCommon,
+    'phich-Config': opt(seq({ 'phich-Duration': en(2), 'phich-Resource': en(4) })),
+    'pucch-ConfigCommon': opt(PucchConfigCommon),
+    'soundingRS-UL-ConfigCommon': opt(SoundingRsUlConfigCommon),
+    uplinkPowerControlCommon: opt(UplinkPowerControlCommon),
+    antennaInfoCommon: opt(seq({ antennaPortsCount: en(4) })),
+    'p-Max': opt(PMax),
+    'tdd-Config': opt(seq({ subframeAssignment: en(7), specialSubframePatterns: en(9) })),
+    'ul-CyclicPrefixLength': en(2),
+  },
+  { extensible: true },
+);
+const MobilityControlInfo = seq(
+  {
+    targetPhysCellId: PhysCellId,
+    carrierFreq: opt(seq({ 'dl-CarrierFreq': ArfcnValueEutra, 'ul-CarrierFreq': opt(ArfcnValueEutra) })),
+    carrierBandwidth: opt(seq({ 'dl-Bandwidth': en(16), 'ul-Bandwidth': opt(en(16)) })),
+    additionalSpectrumEmission: opt(int(1, 32)),
+    t304: en(8),
+    'newUE-Identity': CRnti,
+    radioResourceConfigCommon: RadioResourceConfigCommon,
+    'rach-ConfigDedicated': opt(seq({ 'ra-PreambleIndex': int(0, 63), 'ra-PRACH-MaskIndex': int(0, 15) })),
+  },
+  { extensible: true },
+);
+
+// RadioResourceConfigDedicated
+const UlAmRlc = seq({ 't-PollRetransmit': en(64), pollPDU: en(8), pollByte: en(16), maxRetxThreshold: en(8) });
+const DlAmRlc = seq({ 't-Reordering': en(32), 't-StatusProhibit': en(64) });
+const UlUmRlc = seq({ 'sn-FieldLength': en(2) });
+const DlUmRlc = seq({ 'sn-FieldLength': en(2), 't-Reordering': en(32) });
+const RlcConfig = choice(
+  {
+    am: seq({ 'ul-AM-RLC': UlAmRlc, 'dl-AM-RLC': DlAmRlc }),
+    'um-Bi-Directional': seq({ 'ul-UM-RLC': UlUmRlc, 'dl-UM-RLC': DlUmRlc }),
+    'um-Uni-Directional-UL': seq({ 'ul-UM-RLC': UlUmRlc }),
+    'um-Uni-Directional-DL': seq({ 'dl-UM-RLC': DlUmRlc }),
+  },
+  { extensible: true },
+);
+const LogicalChannelConfig = seq(
+  {
+    'ul-SpecificParameters': opt(
+      seq({
+        priority: int(1, 16),
+        prioritisedBitRate: en(16),
+        bucketSizeDuration: en(8),
+        logicalChannelGroup: opt(int(0, 3)),
+      }),
+    ),
+  },
+  { extensible: true },
+);
+const SrbToAddMod = seq(
+  {
+    'srb-Identity': int(1, 2),
+    'rlc-Config': opt(choice({ explicitValue: RlcConfig, defaultValue: nul })),
+    logicalChannelConfig: opt(choice({ explicitValue: LogicalChannelConfig, defaultValue: nul })),
+  },
+  { extensible: true },
+);
+const PdcpConfig = seq(
+  {
+    discardTimer: opt(en(8)),
+    'rlc-AM': opt(seq({ statusReportRequired: bool })),
+    'rlc-UM': opt(seq({ 'pdcp-SN-Size': en(2) })),
+    headerCompression: choice({
+      notUsed: nul,
+      rohc: seq(
+        { maxCID: opt(int(1, 16383)), profiles: bitsNumber(9) }, // maxCID DEFAULT 15; profiles: nine BOOLEANs
+        { extensible: true },
+      ),
+    }),
+  },
+  { extensible: true },
+);
+const DrbToAddMod = seq(
+  {
+    'eps-BearerIdentity': opt(int(0, 15)),
+    'drb-Identity': int(1, 32),
+    'pdcp-Config': opt(PdcpConfig),
+    'rlc-Config': opt(RlcConfig),
+    logicalChannelIdentity: opt(int(3, 10)),
+    logicalChannelConfig: opt(LogicalChannelConfig),
+  },
+  { extensible: true },
+);
+const LONG_DRX_CYCLES = [10, 20, 32, 40, 64, 80, 128, 160, 256, 320, 512, 640, 1024, 1280, 2048, 2560] as const;
+const DrxConfig = setupRelease(
+  seq({
+    onDurationTimer: en(16),
+    'drx-InactivityTimer': en(32),
+    'drx-RetransmissionTimer': en(8),
+    'longDRX-CycleStartOffset': choice(Object.fromEntries(LONG_DRX_CYCLES.map((sf) => [`sf${sf}`, int(0, sf - 1)]))),
+    shortDRX: opt(seq({ 'shortDRX-Cycle': en(16), drxShortCycleTimer: int(1, 16) })),
+  }),
+);
+const MacMainConfig = seq(
+  {
+    'ul-SCH-Config': opt(
+      seq({ 'maxHARQ-Tx': opt(en(16)), 'periodicBSR-Timer': opt(en(16)), 'retxBSR-Timer': en(8), ttiBundling: bool }),
+    ),
+    'drx-Config': opt(DrxConfig),
+    timeAlignmentTimerDedicated: en(8),
+    'phr-Config': opt(
+      setupRelease(seq({ 'periodicPHR-Timer': en(8), 'prohibitPHR-Timer': en(8), 'dl-PathlossChange': en(4) })),
+    ),
+  },
+  { extensible: true },
+);
+const SpsConfig = seq({
+  'semiPersistSchedC-RNTI': opt(CRnti),
+  'sps-ConfigDL': opt(
+    setupRelease(
+      seq(
+        {
+          semiPersistSchedIntervalDL: en(16),
+          'numberOfConfSPS-Processes': int(1, 8),
+          'n1PUCCH-AN-PersistentList': seqOf(int(0, 2047), 1, 4),
+        },
+        { extensible: true },
+      ),
+    ),
+  ),
+  'sps-ConfigUL': opt(
+    setupRelease(
+      seq(
+        {
+          semiPersistSchedIntervalUL: en(16),
+          implicitReleaseAfter: en(4),
+          'p0-Persistent': opt(
+            seq({ 'p0-NominalPUSCH-Persistent': int(-126, 24), 'p0-UE-PUSCH-Persistent': int(-8, 7) }),
+          ),
+          twoIntervalsConfig: opt(en(1)),
+        },
+        { extensible: true },
+      ),
+    ),
+  ),
+});
+const TpcPdcchConfig = setupRelease(
+  seq({
+    'tpc-RNTI': bitsNumber(16),
+    'tpc-Index': choice({ indexOfFormat3: int(1, 15), indexOfFormat3A: int(1, 31) }),
+  }),
+);
+const CqiReportConfig = seq({
+  cqiReportModeAperiodic: opt(en(8)),
+  'nomPDSCH-RS-EPRE-Offset': int(-1, 6),
+  'cqi-ReportPeriodic': opt(
+    setupRelease(
+      seq({
+        'cqi-PUCCH-ResourceIndex': int(0, 1185),
+        'cqi-pmi-ConfigIndex': int(0, 1023),
+        'cqi-FormatIndicatorPeriodic': choice({ widebandCQI: nul, subbandCQI: seq({ k: int(1, 4) }) }),
+        'ri-ConfigIndex': opt(int(0, 1023)),
+        simultaneousAckNackAndCQI: bool,
+      }),
+    ),
+  ),
+});
+const SoundingRsUlConfigDedicated = setupRelease(
+  seq({
+    'srs-Bandwidth': en(4),
+    'srs-HoppingBandwidth': en(4),
+    freqDomainPosition: int(0, 23),
+    duration: bool,
+    'srs-ConfigIndex': int(0, 1023),
+    transmissionComb: int(0, 1),
+    cyclicShift: en(8),
+  }),
+);
+const AntennaInfoDedicated = seq({
+  transmissionMode: en(8),
+  codebookSubsetRestriction: opt(
+    choice({
+      'n2TxAntenna-tm3': skipped(2),
+      'n4TxAntenna-tm3': skipped(4),
+      'n2TxAntenna-tm4': skipped(6),
+      'n4TxAntenna-tm4': skipped(64),
+      'n2TxAntenna-tm5': skipped(4),
+      'n4TxAntenna-tm5': skipped(16),
+      'n2TxAntenna-tm6': skipped(4),
+      'n4TxAntenna-tm6': skipped(16),
+    }),
+  ),
+  'ue-TransmitAntennaSelection': setupRelease(en(2)),
+});
+const PhysicalConfigDedicated = seq(
+  {
+    'pdsch-ConfigDedicated': opt(seq({ 'p-a': en(8) })),
+    'pucch-ConfigDedicated': opt(
+      seq({
+        ackNackRepetition: setupRelease(seq({ repetitionFactor: en(4), 'n1PUCCH-AN-Rep': int(0, 2047) })),
+        'tdd-AckNackFeedbackMode': opt(en(2)),
+      }),
+    ),
+    'pusch-ConfigDedicated': opt(
+      seq({
+        'betaOffset-ACK-Index': int(0, 15),
+        'betaOffset-RI-Index': int(0, 15),
+        'betaOffset-CQI-Index': int(0, 15),
+      }),
+    ),
+    uplinkPowerControlDedicated: opt(
+      seq({
+        'p0-UE-PUSCH': int(-8, 7),
+        'deltaMCS-Enabled': en(2),
+        accumulationEnabled: bool,
+        'p0-UE-PUCCH': int(-8, 7),
+        'pSRS-Offset': int(0, 15),
+        filterCoefficient: opt(FilterCoefficient), // DEFAULT fc4
+      }),
+    ),
+    'tpc-PDCCH-ConfigPUCCH': opt(TpcPdcchConfig),
+    'tpc-PDCCH-ConfigPUSCH': opt(TpcPdcchConfig),
+    'cqi-ReportConfig': opt(CqiReportConfig),
+    'soundingRS-UL-ConfigDedicated': opt(SoundingRsUlConfigDedicated),
+    antennaInfo: opt(choice({ explicitValue: AntennaInfoDedicated, defaultValue: nul })),
+    schedulingRequestConfig: opt(
+      setupRelease(
+        seq({ 'sr-PUCCH-ResourceIndex': int(0, 2047), 'sr-ConfigIndex': int(0, 157), 'dsr-TransMax': en(8) }),
+      ),
+    ),
+  },
+  { extensible: true },
+);
+const RadioResourceConfigDedicated = seq(
+  {
+    'srb-ToAddModList': opt(seqOf(SrbToAddMod, 1, 2)),
+    'drb-ToAddModList': opt(seqOf(DrbToAddMod, 1, maxDRB)),
+    'drb-ToReleaseList': opt(seqOf(int(1, 32), 1, maxDRB)),
+    'mac-MainConfig': opt(choice({ explicitValue: MacMainConfig, defaultValue: nul })),
+    'sps-Config': opt(SpsConfig),
+    physicalConfigDedicated: opt(PhysicalConfigDedicated),
+  },
+  { extensible: true },
+);

@@ -82,7 +82,7 @@ describe("LTE RRC decoding of the analyzers' paths", () => {
     });
   });
 
-  test('reconfiguration: the handover security config, or which undecoded part keeps it out of reach', () => {
+  test('reconfiguration: the handover security config, alone or behind measConfig, mobilityControlInfo and radioResourceConfigDedicated', () => {
     expect(decodeLteRrc('DL-DCCH', craftedMessages.handoverSecurityEea0.payload)).toMatchObject({
       ok: true,
       facts: {
@@ -92,16 +92,31 @@ describe("LTE RRC decoding of the analyzers' paths", () => {
         },
       },
     });
-    const blocked = decodeLteRrc('DL-DCCH', craftedMessages.handoverSecurityEea0AfterMeasConfig.payload);
-    expect(blocked).toMatchObject({
-      ok: true,
-      facts: { security: { present: { securityConfigHO: true }, unreachedBecauseOf: 'measConfig' } },
+    for (const [name, eea] of [
+      ['handoverEea0WithMeasMobilityAndRadioConfig', 'eea0'],
+      ['handoverEea1WithMeasMobilityAndRadioConfig', 'eea1'],
+    ] as const)
+      expect(decodeLteRrc('DL-DCCH', craftedMessages[name].payload)).toMatchObject({
+        ok: true,
+        facts: {
+          message: 'rrcConnectionReconfiguration',
+          security: {
+            present: { measConfig: true, mobilityControlInfo: true, radioResourceConfigDedicated: true },
+            securityConfigHO: { handoverType: 'intraLTE', securityAlgorithmConfig: { cipheringAlgorithm: eea } },
+          },
+        },
+      });
+  });
+
+  test('a handover reconfiguration cut short is a failure with its field, never a guessed algorithm', () => {
+    const full = craftedMessages.handoverEea0WithMeasMobilityAndRadioConfig.payload;
+    for (const cut of [12, 30, full.length - 3]) {
+      const r = decodeLteRrc('DL-DCCH', full.subarray(0, cut));
+      expect(r).toMatchObject({ ok: false, failure: 'TRUNCATED' });
+    }
+    expect(decodeLteRrc('DL-DCCH', full.subarray(0, 12))).toMatchObject({
+      field: expect.stringContaining('measConfig'),
     });
-    expect(
-      blocked.ok &&
-        blocked.facts.message === 'rrcConnectionReconfiguration' &&
-        blocked.facts.security?.securityConfigHO,
-    ).toBeUndefined();
   });
 
   test('DL information transfer: the NAS PDU it carries', () => {

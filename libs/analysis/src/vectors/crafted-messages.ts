@@ -72,15 +72,60 @@ function securityModeCommand(eea: number, eia: number): Uint8Array {
   return algorithms(w.bit(0 /* securityConfigSMC ext */), eea, eia).toBytes();
 }
 
-function reconfigurationWithHandoverSecurity(options: { eea: number; measConfig: boolean }): Uint8Array {
+function reconfigurationWithHandoverSecurity(options: { eea: number; realistic: boolean }): Uint8Array {
   const w = dlDcch(DL_DCCH.rrcConnectionReconfiguration).int(1, 0, 3).bit(0).int(0, 0, 7);
-  w.bit(options.measConfig).bit(0).bit(0).bit(0).bit(1).bit(0);
-  if (options.measConfig) {
-    // MeasConfig with nothing in it: ext bit, 11 absent optionals … then the handover config follows
-    w.bit(0).bits(0, 11);
+  const on = options.realistic;
+  // measConfig, mobilityControlInfo, dedicatedInfoNASList, radioResourceConfigDedicated, securityConfigHO, nonCriticalExtension
+  w.bit(on).bit(on).bit(0).bit(on).bit(1).bit(0);
+  if (on) {
+    measConfig(w);
+    mobilityControlInfo(w);
+    radioResourceConfigDedicated(w);
   }
   w.bit(0 /* SecurityConfigHO ext */).int(0, 0, 1 /* intraLTE */).bit(1 /* securityAlgorithmConfig */);
   return algorithms(w, options.eea, 2).bit(1 /* keyChangeIndicator */).int(3, 0, 7).toBytes();
+}
+
+/** A handover's MeasConfig: one EUTRA object (with an r11 extension group), an A3 report, one measId, filters. */
+function measConfig(w: PerWriter): void {
+  w.bit(0).bits(0b01010110000, 11); // no ext; objects, report configs, measIds and quantityConfig present
+  w.int(1, 1, 32).int(1, 1, 32).bit(0).int(0, 0, 3); // one MeasObjectToAddMod: id 1, measObjectEUTRA
+  w.bit(1).bits(0, 6).int(1300, 0, 65535).int(5, 0, 5).bit(1).bits(0b01, 2); // ext set, no optionals, 1300, mbw100
+  w.bit(0).bits(1, 6).bits(0b01, 2).length(1).octets([0b11000000]); // additions: group 2 only (widebandRSRQ-Meas-r11 true)
+  w.int(1, 1, 32).int(1, 1, 32).bit(0); // one ReportConfigToAddMod: id 1, reportConfigEUTRA
+  w.bit(0).bit(0).bit(0).int(2, 0, 4).int(6, -30, 30).bit(0).int(2, 0, 30).int(10, 0, 15); // event A3, offset 6, hys 2, ms640
+  w.bit(0).bit(1).int(4, 1, 8).int(1, 0, 15).int(7, 0, 7); // rsrp, both, 4 cells, ms240, infinity
+  w.int(1, 1, 32).int(1, 1, 32).int(1, 1, 32).int(1, 1, 32); // one MeasIdToAddMod: 1 → object 1, report 1
+  w.bit(0).bits(0b1000, 4).bits(0b01, 2).bit(0).int(6, 0, 15); // quantityConfigEUTRA: filterCoefficientRSRQ fc6
+}
+
+/** A handover's MobilityControlInfo: target 123 on EARFCN 1300, common radio config, dedicated preamble. */
+function mobilityControlInfo(w: PerWriter): void {
+  w.bit(1).bits(0b1111, 4).int(123, 0, 503); // ext set; carrierFreq, bandwidth, emission, rach-ConfigDedicated
+  w.bit(0).int(1300, 0, 65535).bit(0).int(5, 0, 15).int(1, 1, 32).int(3, 0, 7).bits(0x1234, 16); // n100, ms200
+  w.bit(0).bits(0b010100100, 9); // RadioResourceConfigCommon: pdsch, pucch, antennaInfoCommon present
+  w.bit(0).int(22, 0, 837); // prach-Config, no prach-ConfigInfo
+  w.int(18, -60, 50).int(1, 0, 3); // pdsch-ConfigCommon
+  w.int(1, 1, 4).bit(0).int(4, 0, 98).bit(0).bit(0).int(0, 0, 29).bit(0).int(0, 0, 7); // pusch-ConfigCommon
+  w.int(1, 0, 2).int(2, 0, 98).int(0, 0, 7).int(36, 0, 2047); // pucch-ConfigCommon
+  w.int(1, 0, 3).int(0, 0, 1); // an2, len1
+  w.int(52, 0, 63).int(0, 0, 15); // rach-ConfigDedicated
+  w.bit(0).bits(1, 6).bits(0b01, 2).length(1).octets([0x80]); // additions: group 2 only (drb-ContinueROHC-r11 true)
+}
+
+/** A handover's RadioResourceConfigDedicated: SRB2, explicit MAC config, physical config with CQI, antenna, SR. */
+function radioResourceConfigDedicated(w: PerWriter): void {
+  w.bit(0).bits(0b100101, 6); // srb-ToAddModList, mac-MainConfig, physicalConfigDedicated
+  w.int(1, 1, 2).bit(0).bits(0b11, 2).int(2, 1, 2).bit(1); // one SRB-ToAddMod: srb 2, rlc default
+  w.bit(0).bit(0).bit(1).bit(1).int(3, 1, 16).int(7, 0, 15).int(0, 0, 7).int(0, 0, 3); // explicit logicalChannelConfig
+  w.bit(0).bit(0).bits(0b101, 3).bits(0b11, 2).int(4, 0, 15).int(7, 0, 15).int(1, 0, 7).bit(0); // mac: ul-SCH
+  w.int(7, 0, 7).bit(1).int(3, 0, 7).int(2, 0, 7).int(1, 0, 3); // timeAlignment infinity, phr setup
+  w.bit(0).bits(0b1010001011, 10); // physicalConfigDedicated: pdsch, pusch, cqi, antennaInfo, SR
+  w.int(2, 0, 7).int(9, 0, 15).int(6, 0, 15).int(10, 0, 15); // p-a dB-3, beta offsets
+  w.bits(0b11, 2).int(3, 0, 7).int(0, -1, 6).bit(1).bit(1).int(100, 0, 1185).int(38, 0, 1023).bit(0).int(483, 0, 1023);
+  w.bit(0); // simultaneousAckNackAndCQI
+  w.bit(0).bit(1).int(2, 0, 7).int(0, 0, 7).bits(0b11, 2).bit(0); // antennaInfo explicit: tm3, n2TxAntenna-tm3, release
+  w.bit(1).int(5, 0, 2047).int(26, 0, 157).int(3, 0, 7); // schedulingRequestConfig setup
 }
 
 function dlInformationTransfer(nas: Uint8Array): Uint8Array {
@@ -244,19 +289,33 @@ export const craftedMessages = {
     'lte-rrc.cipheringAlgorithm': '2',
     'lte-rrc.integrityProtAlgorithm': '2',
   }),
-  handoverSecurityEea0: rrc('DL-DCCH', reconfigurationWithHandoverSecurity({ eea: 0, measConfig: false }), {
+  handoverSecurityEea0: rrc('DL-DCCH', reconfigurationWithHandoverSecurity({ eea: 0, realistic: false }), {
     'lte-rrc.c1': '4',
     'lte-rrc.cipheringAlgorithm': '0',
     'lte-rrc.nextHopChainingCount': '3',
   }),
-  handoverSecurityEea1: rrc('DL-DCCH', reconfigurationWithHandoverSecurity({ eea: 1, measConfig: false }), {
+  handoverSecurityEea1: rrc('DL-DCCH', reconfigurationWithHandoverSecurity({ eea: 1, realistic: false }), {
     'lte-rrc.c1': '4',
     'lte-rrc.cipheringAlgorithm': '1',
   }),
-  handoverSecurityEea0AfterMeasConfig: rrc(
+  handoverEea0WithMeasMobilityAndRadioConfig: rrc(
     'DL-DCCH',
-    reconfigurationWithHandoverSecurity({ eea: 0, measConfig: true }),
-    { 'lte-rrc.c1': '4', 'lte-rrc.cipheringAlgorithm': '0' },
+    reconfigurationWithHandoverSecurity({ eea: 0, realistic: true }),
+    {
+      'lte-rrc.c1': '4',
+      'lte-rrc.targetPhysCellId': '123',
+      'lte-rrc.widebandRSRQ_Meas_r11': '1',
+      'lte-rrc.drb_ContinueROHC_r11': '0',
+      'lte-rrc.ri_ConfigIndex': '483',
+      'lte-rrc.sr_ConfigIndex': '26',
+      'lte-rrc.cipheringAlgorithm': '0',
+      'lte-rrc.nextHopChainingCount': '3',
+    },
+  ),
+  handoverEea1WithMeasMobilityAndRadioConfig: rrc(
+    'DL-DCCH',
+    reconfigurationWithHandoverSecurity({ eea: 1, realistic: true }),
+    { 'lte-rrc.c1': '4', 'lte-rrc.targetPhysCellId': '123', 'lte-rrc.cipheringAlgorithm': '1' },
   ),
   dlInformationTransferIdentityRequest: rrc('DL-DCCH', dlInformationTransfer(NAS.identityRequestImsi), {
     'lte-rrc.c1': '1',
