@@ -1075,25 +1075,28 @@ const MeasObjectToAddMod = seq({
 const ThresholdEutra = choice({ 'threshold-RSRP': RsrpRange, 'threshold-RSRQ': RsrqRange });
 const ThresholdUtra = choice({ 'utra-RSCP': int(-5, 91), 'utra-EcN0': int(0, 49) });
 const ThresholdInterRat = choice({ utra: ThresholdUtra, geran: int(0, 63), cdma2000: int(0, 63) });
+/** The triggerType both report configs share: an event (extensible CHOICE) with hysteresis and time to trigger, or periodical. */
+const triggerType = <E extends Record<string, Per<unknown>>>(events: E, purposes: number) =>
+  choice({
+    event: seq({
+      eventId: choice(events, { extensible: true }),
+      hysteresis: Hysteresis,
+      timeToTrigger: TimeToTrigger,
+    }),
+    periodical: seq({ purpose: en(purposes) }),
+  });
 const ReportConfigEutra = seq(
   {
-    triggerType: choice({
-      event: seq({
-        eventId: choice(
-          {
-            eventA1: seq({ 'a1-Threshold': ThresholdEutra }),
-            eventA2: seq({ 'a2-Threshold': ThresholdEutra }),
-            eventA3: seq({ 'a3-Offset': int(-30, 30), reportOnLeave: bool }),
-            eventA4: seq({ 'a4-Threshold': ThresholdEutra }),
-            eventA5: seq({ 'a5-Threshold1': ThresholdEutra, 'a5-Threshold2': ThresholdEutra }),
-          },
-          { extensible: true },
-        ),
-        hysteresis: Hysteresis,
-        timeToTrigger: TimeToTrigger,
-      }),
-      periodical: seq({ purpose: en(2) }),
-    }),
+    triggerType: triggerType(
+      {
+        eventA1: seq({ 'a1-Threshold': ThresholdEutra }),
+        eventA2: seq({ 'a2-Threshold': ThresholdEutra }),
+        eventA3: seq({ 'a3-Offset': int(-30, 30), reportOnLeave: bool }),
+        eventA4: seq({ 'a4-Threshold': ThresholdEutra }),
+        eventA5: seq({ 'a5-Threshold1': ThresholdEutra, 'a5-Threshold2': ThresholdEutra }),
+      },
+      2,
+    ),
     triggerQuantity: en(2),
     reportQuantity: en(2),
     maxReportCells: int(1, maxCellReport),
@@ -1104,20 +1107,13 @@ const ReportConfigEutra = seq(
 );
 const ReportConfigInterRat = seq(
   {
-    triggerType: choice({
-      event: seq({
-        eventId: choice(
-          {
-            eventB1: seq({ 'b1-Threshold': ThresholdInterRat }),
-            eventB2: seq({ 'b2-Threshold1': ThresholdEutra, 'b2-Threshold2': ThresholdInterRat }),
-          },
-          { extensible: true },
-        ),
-        hysteresis: Hysteresis,
-        timeToTrigger: TimeToTrigger,
-      }),
-      periodical: seq({ purpose: en(3) }),
-    }),
+    triggerType: triggerType(
+      {
+        eventB1: seq({ 'b1-Threshold': ThresholdInterRat }),
+        eventB2: seq({ 'b2-Threshold1': ThresholdEutra, 'b2-Threshold2': ThresholdInterRat }),
+      },
+      3,
+    ),
     maxReportCells: int(1, maxCellReport),
     reportInterval: ReportInterval,
     reportAmount: en(8),
