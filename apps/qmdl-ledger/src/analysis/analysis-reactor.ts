@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createWriteStream, promises as fs, type WriteStream } from 'node:fs';
+import { createWriteStream, promises as fs, renameSync, type WriteStream } from 'node:fs';
 import { setImmediate as yieldToEventLoop, setTimeout as sleep } from 'node:timers/promises';
 import { createGunzip, type Gunzip } from 'node:zlib';
 import { AnalysisHarness, type RuntimeMetadata } from '@ledger/analysis';
@@ -26,6 +26,8 @@ export interface AnalysisReactorOptions {
   readonly logger?: LedgerLogger;
   /** Bytes read from a recording file at a time (default 64 KiB); the loop yields to the event loop after each. */
   readonly chunkBytes?: number;
+  /** Awaited once a report is written and synced, before it is put in place (a test deletes the recording there). */
+  readonly beforeReportInPlace?: (name: string) => Promise<void>;
 }
 
 /** The queue as the HTTP app sees it (a re-analysis is asked for with RequestRecordingAnalysis: the log holds it). */
@@ -249,7 +251,13 @@ export class AnalysisReactor implements AnalysisQueue {
       );
       const handle = await fs.open(partial, 'r');
       await handle.sync().finally(() => handle.close());
-      await fs.rename(partial, paths.analysis);
+      await this.options.beforeReportInPlace?.(job.name);
+      // The state is checked and the report renamed in one synchronous step: the processor publishes a
+      // deletion before its file effect runs, so either the deletion is seen here (no report goes in
+      // place) or its effect runs later and removes the report. A renamed report never outlives its
+      // recording, and the verifier never sees one (DELETED_FILES_PRESENT).
+      if (this.ledger.state().names[job.name] === 'deleted') throw new Superseded(`${job.name} was deleted`);
+      renameSync(partial, paths.analysis);
     } catch (error) {
       out.destroy();
       await recorder.drain().catch(() => undefined); // nothing of this run is still being committed when the next starts
@@ -384,7 +392,8 @@ export class AnalysisReactor implements AnalysisQueue {
 
   /**
    * A recording deleted while it was analysed: its files went with it, and the
-   * report this run may have renamed into place after that must go too.
+   * partial report this run was writing must go too (a whole report is never
+   * renamed into place for a deleted recording).
    */
   private async forgetIfDeleted(name: string): Promise<void> {
     if (this.ledger.state().names[name] !== 'deleted') return;
