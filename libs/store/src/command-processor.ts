@@ -1,6 +1,7 @@
 import { Subject } from 'rxjs';
 import {
   LedgerError,
+  recordingGpsMode,
   type Command,
   type DecidedEvent,
   type LedgerEvent,
@@ -316,8 +317,9 @@ export class CommandProcessor {
   /**
    * The domain command `command` means now: what only the ledger knows filled
    * in — a recording's start at the adjusted clock with the host's local
-   * offset then, and this build and host as who records it; a boot's id,
-   * version and process.
+   * offset then, this build and host as who records it, and the config's
+   * gps_mode (`recordingGpsMode`) unless the command names one — whoever
+   * starts it (HTTP, the boot's auto-start); a boot's id, version and process.
    */
   private stamp(command: LedgerCommand, state: QmdlStoreState, nowMs: number): Command {
     const { appVersion, bootId, host } = this.options;
@@ -325,10 +327,12 @@ export class CommandProcessor {
       case 'StartRecording': {
         const atMs = nowMs + state.clockOffsetSeconds * 1000;
         const identity = runtimeMetadataOf(host, appVersion);
+        const gpsMode = command.data.gpsMode ?? recordingGpsMode(state.config);
         return {
           type: 'StartRecording',
           data: {
             ...command.data,
+            ...(gpsMode === undefined ? {} : { gpsMode }),
             atMs,
             utcOffsetMinutes: host.utcOffsetMinutes(atMs),
             rayhunterVersion: identity.rayhunter_version,

@@ -194,3 +194,37 @@ describe('the diag source', () => {
     await log.close();
   });
 });
+
+describe("a recording records the config's gps_mode, however it is started", () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'ledger-gps-mode-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('the boot auto-start and a started command both record it (a LevelDB store on disk, reopened)', async () => {
+    const live = { ...recorder, source: 'synthetic:rate=200' };
+    const first = await openLedger({ dataDir: dir, appVersion: 't', logger: silentLogger, recorder: live });
+    const { config } = first.state();
+    expect((await first.execute({ type: 'ChangeConfig', data: { config: { ...config, gps_mode: 2 } } }, cli)).ok).toBe(
+      true,
+    );
+    expect((await first.execute({ type: 'StartRecording', data: {} }, cli)).ok).toBe(true);
+    expect(first.state().current?.gpsMode).toBe(2);
+    await first.close();
+
+    const booted = await openLedger({
+      dataDir: dir,
+      appVersion: 't',
+      logger: silentLogger,
+      recorder: { ...live, autoStart: true },
+    });
+    const current = booted.state().current;
+    expect(current).toBeDefined();
+    expect(current?.gpsMode).toBe(2);
+    const started = [];
+    for await (const event of booted.log.read({ types: ['RecordingStarted'] })) started.push(event.data);
+    expect(started).toEqual([expect.objectContaining({ gpsMode: 2 }), expect.objectContaining({ gpsMode: 2 })]);
+    await booted.close();
+  });
+});

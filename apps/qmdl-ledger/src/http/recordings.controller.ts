@@ -1,6 +1,6 @@
 import { Controller, Get, Header, HttpCode, Inject, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiOperation, ApiProduces, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { LedgerError, parseRfc3339, recordingGpsMode, type QmdlStoreState } from '@ledger/domain';
+import { LedgerError, parseRfc3339, type QmdlStoreState } from '@ledger/domain';
 import type { Ledger } from '@ledger/store';
 import { Mutation } from './auth.decorators';
 import { CommandRunner } from './command-runner.service';
@@ -75,9 +75,9 @@ export class RecordingsController {
   @ApiResponse({ status: 202, description: 'ok' })
   @ApiResponse({ status: 507, description: 'INSUFFICIENT_DISK_SPACE (text)' })
   async startRecording(@Req() req: Request): Promise<string> {
-    // The ledger stamps the start time, its local offset and this build's identity from its clock and host.
-    const gpsMode = recordingGpsMode(this.ledger.state().config);
-    await this.commands.run(req, { type: 'StartRecording', data: gpsMode === undefined ? {} : { gpsMode } });
+    // The ledger stamps the start time, its local offset and this build's identity from its clock and host,
+    // and the config's gps_mode (CommandProcessor.stamp, for every start path).
+    await this.commands.run(req, { type: 'StartRecording', data: {} });
     return OK;
   }
 
