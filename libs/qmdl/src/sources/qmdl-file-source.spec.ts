@@ -8,9 +8,7 @@ import { SyntheticDiagGenerator, generateCapture } from '../synthetic';
 import { bytesOf } from '../test-util';
 import { createDiagSource } from './create-diag-source';
 import type { DiagChunk, DiagSource } from './diag-source';
-
-/** The replay does not wait less than 2 ms, and Date.now() and timers are good to about a millisecond. */
-const MIN_WAIT_SLACK_MS = 5;
+import { QmdlFileDiagSource } from './qmdl-file-source';
 
 let dir: string;
 beforeEach(() => {
@@ -63,28 +61,38 @@ describe('qmdl replay source', () => {
     const capture = generateCapture({ seed: 13, messages: 12, startTimeMs, rateMessagesPerSecond: 50 });
     const file = path.join(dir, 'paced.qmdl');
     writeFileSync(file, capture);
-    // The same file replayed fast, in this run: what reading and splitting it costs on this machine now.
-    const fastStarted = Date.now();
-    await drain(createDiagSource(`qmdl:${file}`, { pace: 'fast' }));
-    const fastElapsed = Date.now() - fastStarted;
-    const started = Date.now();
-    const arrivals: number[] = [];
-    const source = createDiagSource(`qmdl:${file}`);
+    // A virtual clock: time moves only when the replay sleeps, so the schedule is exact whatever
+    // the machine's load (reading and splitting the file cost no virtual time).
+    let now = 1_000_000;
+    const sleeps: number[] = [];
+    const clock = {
+      now: () => now,
+      sleep: async (ms: number) => {
+        sleeps.push(ms);
+        now += ms;
+        return true;
+      },
+    };
+    const source = new QmdlFileDiagSource({
+      spec: `qmdl:${file}`,
+      path: file,
+      pace: 'realtime',
+      maxReplayGapMs: 5000,
+      clock,
+    });
     const chunks: DiagChunk[] = [];
-    for await (const chunk of source?.chunks(new AbortController().signal) ?? []) {
+    const arrivals: number[] = [];
+    const started = now;
+    for await (const chunk of source.chunks(new AbortController().signal)) {
       chunks.push(chunk);
-      arrivals.push(Date.now() - started);
+      arrivals.push(now - started);
     }
-    const elapsed = Date.now() - started;
-    // 12 messages 20 ms apart span 220 ms. No chunk comes before its message time (a bound a slow
-    // machine cannot break)...
-    expect(elapsed).toBeGreaterThanOrEqual(200);
-    chunks.forEach((chunk, i) =>
-      expect(arrivals[i]).toBeGreaterThanOrEqual((chunk.lastMessageTimeMs ?? 0) - startTimeMs - MIN_WAIT_SLACK_MS),
-    );
-    // ...and the replay takes the span, not more: beyond it only what the fast replay of the same
-    // file took in this run (scaled, as pacing reads the file in smaller steps) and timer slack.
-    expect(elapsed).toBeLessThan(220 + 4 * fastElapsed + 1000);
+    // 12 messages 20 ms apart span 220 ms: the replay sleeps exactly that in all, each sleep at
+    // least the minimum wait, and every chunk comes at its last message's time, neither before nor after.
+    expect(sleeps.reduce((a, b) => a + b, 0)).toBe(220);
+    expect(now - started).toBe(220);
+    sleeps.forEach((ms) => expect(ms).toBeGreaterThanOrEqual(2));
+    chunks.forEach((chunk, i) => expect(arrivals[i]).toBe((chunk.lastMessageTimeMs ?? 0) - startTimeMs));
     expect(chunks.length).toBeGreaterThan(5);
     expect(chunks[chunks.length - 1]?.lastMessageTimeMs).toBeCloseTo(startTimeMs + 11 * 20, 3);
     const frames = new FrameSplitter().push(Buffer.concat(chunks.map((c) => c.frames)));

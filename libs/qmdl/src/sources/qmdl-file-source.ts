@@ -12,7 +12,16 @@ export interface QmdlFileSourceOptions {
   readonly pace: DiagSourcePace;
   readonly maxFrameBytes?: number;
   readonly maxReplayGapMs: number;
+  /** The replay's clock: wall time and a waiting sleep (an abort ends the wait with false); tests inject a virtual one. */
+  readonly clock?: ReplayClock;
 }
+
+export interface ReplayClock {
+  now(): number;
+  sleep(ms: number, signal: AbortSignal): Promise<boolean>;
+}
+
+const WALL_CLOCK: ReplayClock = { now: () => Date.now(), sleep };
 
 /** Waits shorter than this are not worth a timer: those frames join the current chunk. */
 const MIN_WAIT_MS = 2;
@@ -54,6 +63,7 @@ export class QmdlFileDiagSource implements DiagSource {
 
   async *chunks(signal: AbortSignal): AsyncGenerator<DiagChunk> {
     if (signal.aborted) return;
+    const wall = this.options.clock ?? WALL_CLOCK;
     // Message time ↔ wall time of the replay, re-based after a capped gap.
     let clock: { messageMs: number; wallMs: number } | undefined;
     for await (const frames of framesOf(openQmdlReadStream(this.options.path), this.splitter, signal)) {
@@ -65,16 +75,16 @@ export class QmdlFileDiagSource implements DiagSource {
       for (const frame of frames) {
         const t = diagLogTimeMs(frame.payload);
         if (t !== undefined) {
-          clock ??= { messageMs: t, wallMs: Date.now() };
-          const wait = clock.wallMs + (t - clock.messageMs) - Date.now();
+          clock ??= { messageMs: t, wallMs: wall.now() };
+          const wait = clock.wallMs + (t - clock.messageMs) - wall.now();
           if (wait >= MIN_WAIT_MS) {
             if (group.length > 0) {
               yield chunkOf(group);
               group = [];
             }
             const capped = Math.min(wait, this.options.maxReplayGapMs);
-            if (!(await sleep(capped, signal))) return;
-            if (wait > capped) clock = { messageMs: t, wallMs: Date.now() };
+            if (!(await wall.sleep(capped, signal))) return;
+            if (wait > capped) clock = { messageMs: t, wallMs: wall.now() };
           }
         }
         group.push(frame);
