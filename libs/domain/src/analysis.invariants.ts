@@ -8,7 +8,7 @@ import type { InvariantViolation, RecordingsState } from './state';
 /** Stable codes of the analysis slice's transition rules (it has no state rules of its own). */
 export const ANALYSIS_TRANSITION_RULES = ['ANALYSIS_FINDING_COUNTED'] as const;
 
-/** What the analysis check reads of the state before a step: the name statuses the recordings slice copies out. */
+/** What the analysis check reads of the state before a step: the name statuses the recordings slice writes into it. */
 export type AnalysisBefore = Pick<RecordingsState, 'names'>;
 
 /** True for an event of the analysis slice. */
@@ -17,16 +17,15 @@ function isAnalysisEvent(event: AnyEvent): event is AnyEvent & AnalysisEvent {
 }
 
 /**
- * The analysis slice's transition rules, for replayed history (forensics
- * `verify`): a finding event stands for at least one finding above
+ * Pushes onto `out` the violations of the analysis slice's transition rules
+ * by one of its events, for replayed history (forensics `verify`): a finding event stands for at least one finding above
  * Informational, in packet order; an analysis names an issued recording
- * (`UNKNOWN_RECORDING`, the recordings slice's rule, read from the names the
- * recordings slice copied out before the step). That it names no deleted
+ * (`UNKNOWN_RECORDING`, the recordings slice's rule, read from the name
+ * statuses the recordings slice wrote into `before`). That it names no deleted
  * recording is the recordings slice's check of every event.
  */
-export function checkAnalysisTransition(before: AnalysisBefore, event: AnyEvent): InvariantViolation[] {
-  if (!isAnalysisEvent(event)) return [];
-  const out: InvariantViolation[] = [];
+export function checkAnalysisTransition(before: AnalysisBefore, event: AnyEvent, out: InvariantViolation[]): void {
+  if (!isAnalysisEvent(event)) return;
   const seq = event.seq;
   if (event.type === 'RecordingAnalysisFinding') {
     const { severity, count, packet, lastPacket } = event.data;
@@ -49,5 +48,4 @@ export function checkAnalysisTransition(before: AnalysisBefore, event: AnyEvent)
   if (name !== undefined && lookup(before.names, name) === undefined) {
     out.push({ rule: 'UNKNOWN_RECORDING', message: `${event.type} names ${name}, never issued`, seq });
   }
-  return out;
 }

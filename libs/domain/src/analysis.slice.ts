@@ -34,5 +34,6 @@ export const analysisSlice: Slice<
   apply: applyAnalysisEvent,
   stateRules: [],
   transitionRules: ANALYSIS_TRANSITION_RULES,
+  checks: 'its own events',
   checkTransition: checkAnalysisTransition,
 };

@@ -37,7 +37,8 @@ export interface AnyEvent extends Typed, Positioned {
   readonly data: unknown;
 }
 
-type Writable<T> = { -readonly [K in keyof T]: T[K] };
+/** `T` with its top-level keys writable: a draft of a state, or the `before` of a step being filled in. */
+export type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 /**
  * A state being built in place by a fold (see {@link composeSlices}). Its top
@@ -47,8 +48,8 @@ type Writable<T> = { -readonly [K in keyof T]: T[K] };
  * copy to write into, so a fold of many events copies each record once.
  */
 export interface SliceDraft<TState> {
-  readonly state: Writable<TState>;
-  own<K extends keyof TState>(key: K): Writable<NonNullable<TState[K]>>;
+  readonly state: Mutable<TState>;
+  own<K extends keyof TState>(key: K): Mutable<NonNullable<TState[K]>>;
 }
 
 /**
@@ -106,27 +107,39 @@ export interface Slice<
   readonly stateRules: readonly string[];
   readonly transitionRules: readonly string[];
   /**
-   * What its `checkTransition` needs of the state before a step (`TBefore`),
-   * copied out so an in-place fold can take the step. Optional: without it,
-   * the check reads nothing of the slice's own state.
+   * Which events its per-step checks (`transitionBefore`, `checkTransition`,
+   * `checkStep`) look at: `'every event'` of any slice (the default: a rule
+   * such as "no event names a deleted recording" is about every event, even
+   * one of a type this build does not know), or only `'its own events'` (those
+   * it decides or follows). The composition routes each event type to the
+   * checks that look at it once, when it composes the slices.
    */
-  transitionBefore?(state: TState & TReads, event: AnyEvent): TBefore;
+  readonly checks?: 'every event' | 'its own events';
   /**
-   * Violations of its transition rules by `event` (any slice's: a rule such as
-   * "no event names a deleted recording" is about every event). `before` is
-   * what every slice's `transitionBefore` copied out, merged: `TBefore` names
-   * what this check reads of it (its own copy, or another slice's, as with
-   * `TReads`).
+   * Writes into `before` what its `checkTransition` and `checkStep` need of
+   * the state before a step (its keys of `TBefore`), so an in-place fold can
+   * take the step. What the step leaves as it is may be the state's own
+   * (a record no write of this event touches): `before` is valid for this step,
+   * until the fold takes the next one. Optional: without it, the checks read
+   * nothing of the state before the step.
    */
-  checkTransition?(before: TBefore & LogPosition, event: AnyEvent): InvariantViolation[];
+  transitionBefore?(state: TState & TReads, event: AnyEvent, before: Mutable<TBefore>): void;
+  /**
+   * Pushes onto `out` the violations of its transition rules by `event` (any
+   * slice's, unless `checks` says its own only). `before` is what every
+   * slice's `transitionBefore` wrote: `TBefore` names what this check reads of
+   * it (its own keys, or another slice's, as with `TReads`).
+   */
+  checkTransition?(before: TBefore & LogPosition, event: AnyEvent, out: InvariantViolation[]): void;
   /** Violations of its state rules in the whole state. O(state). */
   checkState?(state: TState & TReads & LogPosition): InvariantViolation[];
-  /** Its state rules a step can have broken: those about what `event` touched (`before`: what the step read). */
+  /** Pushes onto `out` its state rules a step can have broken: those about what `event` touched (`before`: what the step read). */
   checkStep?(
     after: TState & TReads & LogPosition,
     event: AnyEvent,
     before: TBefore & LogPosition,
-  ): InvariantViolation[];
+    out: InvariantViolation[],
+  ): void;
 }
 
 /** A slice of any types, as the list the ledger composes holds it. */
@@ -166,6 +179,21 @@ export interface Folder<TState, TEvent extends AnyEvent = AnyEvent> {
   peek(): TState;
 }
 
+/** A fold that checks every rule at every step; see {@link ComposedDecider.createCheckedFold}. */
+export interface CheckedFolder<TState, TEvent extends AnyEvent = AnyEvent> {
+  /**
+   * Applies `event` (as `Folder.apply`) and returns this step's violations:
+   * what `checkTransition` and then `checkStep` report for it.
+   */
+  step(event: TEvent): InvariantViolation[];
+  /** `seq` of the last event applied (or of the starting state). */
+  readonly seq: number;
+  /** As `Folder.result`. */
+  result(): TState;
+  /** As `Folder.peek`. */
+  peek(): TState;
+}
+
 /** The slices composed into one decider over the ledger's state, commands and events. */
 export interface ComposedDecider<
   TState extends LogPosition,
@@ -181,7 +209,14 @@ export interface ComposedDecider<
   readonly transitionRules: readonly string[];
   /** A folder starting at `state` (the initial state by default); `state` and every state handed out stay untouched. */
   createFold(state?: TState): Folder<TState>;
-  /** What every slice's transition check needs of `state` before `event`. */
+  /**
+   * A fold starting at `state` that checks every rule at every step: per
+   * event, what the checks read of the state before it (`transitionBefore`),
+   * the step in place, `checkTransition` and `checkStep` — each only for the
+   * slices whose checks look at the event's type.
+   */
+  createCheckedFold(state?: TState): CheckedFolder<TState>;
+  /** What every slice's checks need of `state` before `event`: valid for that step (see `Slice.transitionBefore`). */
   transitionBefore(state: TState, event: AnyEvent): TBefore;
   /** Every slice's transition violations, after the composition's own (`SEQ_GAPLESS`). */
   checkTransition(before: TBefore, event: AnyEvent, after: LogPosition): InvariantViolation[];
@@ -192,19 +227,19 @@ export interface ComposedDecider<
 }
 
 class Draft<TState extends object> implements SliceDraft<TState> {
-  readonly state: Writable<TState>;
+  readonly state: Mutable<TState>;
   private readonly owned = new Set<PropertyKey>();
 
   constructor(from: TState) {
     this.state = { ...from };
   }
 
-  own<K extends keyof TState>(key: K): Writable<NonNullable<TState[K]>> {
+  own<K extends keyof TState>(key: K): Mutable<NonNullable<TState[K]>> {
     if (!this.owned.has(key)) {
       this.state[key] = { ...this.state[key] } as TState[K];
       this.owned.add(key);
     }
-    return this.state[key] as Writable<NonNullable<TState[K]>>;
+    return this.state[key] as Mutable<NonNullable<TState[K]>>;
   }
 }
 
@@ -217,6 +252,27 @@ function claim(owners: Map<string, AnySlice>, types: object, slice: AnySlice, wh
   }
 }
 
+/** What the composition runs for one event type, worked out once when it composes the slices. */
+interface Route {
+  /** The slices that apply it: its owner, then its followers, in list order. */
+  readonly appliers: readonly AnySlice[];
+  /** The slices whose checks look at it, in list order, by what they check. */
+  readonly befores: readonly AnySlice[];
+  readonly transitionCheckers: readonly AnySlice[];
+  readonly stepCheckers: readonly AnySlice[];
+}
+
+function routeOf(slices: readonly AnySlice[], appliers: readonly AnySlice[]): Route {
+  // A slice checking its own events only looks at those it applies; one checking every event, at all.
+  const checking = slices.filter((slice) => slice.checks !== 'its own events' || appliers.includes(slice));
+  return {
+    appliers,
+    befores: checking.filter((slice) => slice.transitionBefore !== undefined),
+    transitionCheckers: checking.filter((slice) => slice.checkTransition !== undefined),
+    stepCheckers: checking.filter((slice) => slice.checkStep !== undefined),
+  };
+}
+
 /**
  * One decider over the ledger's state from a list of slices. A command goes
  * to the slice that decides its type (after every slice's `assertDecidable`);
@@ -224,7 +280,8 @@ function claim(owners: Map<string, AnySlice>, types: object, slice: AnySlice, wh
  * that follow it, in list order; `seq` and `lastEventTime` are the
  * composition's own. Types claimed twice are a TypeError here, at start-up.
  * The slices' states sit side by side at the top level of the ledger's state,
- * each slice writing only its own keys.
+ * each slice writing only its own keys. Which slices apply and check each
+ * event type is worked out here, once: a step looks its route up by type.
  *
  * @example
  * const ledger = composeSlices<QmdlStoreState, Command, DecidedEvent>([recordingsSlice, analysisSlice]);
@@ -251,13 +308,16 @@ export function composeSlices<
       list.push(slice);
     }
   }
+  const routes = new Map<string, Route>();
+  for (const [type, list] of appliers) routes.set(type, routeOf(slices, list));
+  // A type no slice knows (a newer writer's) is history too: only the position moves, and the checks of every event look at it.
+  const unknownType = routeOf(slices, []);
+  const route = (type: string): Route => routes.get(type) ?? unknownType;
+
   const eventVersions: Record<string, number> = {};
   for (const slice of slices) Object.assign(eventVersions, slice.eventVersions);
   const guards = slices.filter((slice) => slice.assertDecidable !== undefined);
-  const checkers = slices.filter((slice) => slice.checkTransition !== undefined);
-  const befores = slices.filter((slice) => slice.transitionBefore !== undefined);
   const stateCheckers = slices.filter((slice) => slice.checkState !== undefined);
-  const stepCheckers = slices.filter((slice) => slice.checkStep !== undefined);
 
   const initialState = (): TState => {
     let state: object = { seq: 0 };
@@ -265,40 +325,98 @@ export function composeSlices<
     return state as TState;
   };
 
-  const applyInPlace = (draft: Draft<TState>, event: AnyEvent): void => {
-    const s = draft.state as Writable<LogPosition>;
+  const applyInPlace = (draft: Draft<TState>, event: AnyEvent, via: Route): void => {
+    const s = draft.state as Mutable<LogPosition>;
     s.seq = event.seq;
     if (event.time !== undefined) s.lastEventTime = event.time;
-    // A type no slice knows (a newer writer's) is history too: only the position moves.
-    const list = appliers.get(event.type);
-    if (list !== undefined) for (const slice of list) slice.apply(draft as SliceDraft<object>, event, draft.state);
+    for (const slice of via.appliers) slice.apply(draft as SliceDraft<object>, event, draft.state);
+  };
+
+  const before = (state: TState, event: AnyEvent, via: Route): TBefore => {
+    const out = { seq: state.seq } as Mutable<TBefore>;
+    for (const slice of via.befores) slice.transitionBefore?.(state, event, out);
+    return out;
+  };
+
+  const checkTransition = (
+    prior: TBefore,
+    event: AnyEvent,
+    after: LogPosition,
+    via: Route,
+    out: InvariantViolation[],
+  ): void => {
+    const seq = event.seq;
+    if (seq !== prior.seq + 1 || after.seq !== seq) {
+      out.push({
+        rule: 'SEQ_GAPLESS',
+        message: `event seq ${String(seq)} after ${String(prior.seq)} (state now at ${String(after.seq)})`,
+        seq,
+      });
+    }
+    for (const slice of via.transitionCheckers) slice.checkTransition?.(prior, event, out);
+  };
+
+  const checkStep = (after: TState, event: AnyEvent, prior: TBefore, via: Route, out: InvariantViolation[]): void => {
+    checkSeq(after, out);
+    for (const slice of via.stepCheckers) slice.checkStep?.(after, event, prior, out);
+  };
+
+  /** The in-place fold both folders run on: a new draft after a state was handed out. */
+  const folding = (from: TState) => {
+    let draft = new Draft(from);
+    let handedOut = false;
+    return {
+      apply(event: AnyEvent, via: Route): void {
+        if (handedOut) {
+          draft = new Draft(draft.state as TState);
+          handedOut = false;
+        }
+        applyInPlace(draft, event, via);
+      },
+      get state(): TState {
+        return draft.state as TState;
+      },
+      result(): TState {
+        handedOut = true;
+        return draft.state as TState;
+      },
+    };
   };
 
   const createFold = (from: TState = initialState()): Folder<TState> => {
-    let draft = new Draft(from);
-    let handedOut = false;
-    const apply = (event: AnyEvent): void => {
-      if (handedOut) {
-        draft = new Draft(draft.state as TState);
-        handedOut = false;
-      }
-      applyInPlace(draft, event);
-    };
+    const fold = folding(from);
+    const apply = (event: AnyEvent): void => fold.apply(event, route(event.type));
     return {
       apply,
       applyAll(events) {
         for (const event of events) apply(event);
       },
       get seq() {
-        return draft.state.seq;
+        return fold.state.seq;
       },
-      result() {
-        handedOut = true;
-        return draft.state as TState;
+      result: () => fold.result(),
+      peek: () => fold.state,
+    };
+  };
+
+  const createCheckedFold = (from: TState = initialState()): CheckedFolder<TState> => {
+    const fold = folding(from);
+    return {
+      step(event) {
+        const via = route(event.type);
+        const prior = before(fold.state, event, via);
+        fold.apply(event, via);
+        const after = fold.state;
+        const out: InvariantViolation[] = [];
+        checkTransition(prior, event, after, via, out);
+        checkStep(after, event, prior, via, out);
+        return out;
       },
-      peek() {
-        return draft.state as TState;
+      get seq() {
+        return fold.state.seq;
       },
+      result: () => fold.result(),
+      peek: () => fold.state,
     };
   };
 
@@ -316,42 +434,36 @@ export function composeSlices<
     },
     evolve(state, event) {
       const draft = new Draft(state);
-      applyInPlace(draft, event);
+      applyInPlace(draft, event, route(event.type));
       return draft.state as TState;
     },
     createFold,
-    transitionBefore(state, event) {
-      const before: Record<string, unknown> = {};
-      for (const slice of befores) Object.assign(before, slice.transitionBefore?.(state, event));
-      return { ...before, seq: state.seq } as TBefore;
-    },
-    checkTransition(before, event, after) {
+    createCheckedFold,
+    transitionBefore: (state, event) => before(state, event, route(event.type)),
+    checkTransition(prior, event, after) {
       const out: InvariantViolation[] = [];
-      const seq = event.seq;
-      if (seq !== before.seq + 1 || after.seq !== seq) {
-        out.push({
-          rule: 'SEQ_GAPLESS',
-          message: `event seq ${String(seq)} after ${String(before.seq)} (state now at ${String(after.seq)})`,
-          seq,
-        });
-      }
-      for (const slice of checkers) out.push(...(slice.checkTransition?.(before, event) ?? []));
+      checkTransition(prior, event, after, route(event.type), out);
       return out;
     },
     checkState(state) {
-      return [...checkSeq(state), ...stateCheckers.flatMap((slice) => slice.checkState?.(state) ?? [])];
+      const out: InvariantViolation[] = [];
+      checkSeq(state, out);
+      for (const slice of stateCheckers) out.push(...(slice.checkState?.(state) ?? []));
+      return out;
     },
-    checkStep(after, event, before) {
-      return [...checkSeq(after), ...stepCheckers.flatMap((slice) => slice.checkStep?.(after, event, before) ?? [])];
+    checkStep(after, event, prior) {
+      const out: InvariantViolation[] = [];
+      checkStep(after, event, prior, route(event.type), out);
+      return out;
     },
   };
 }
 
 /** The composition's own state rule: `seq` is a position in the log. */
-function checkSeq(state: LogPosition): InvariantViolation[] {
+function checkSeq(state: LogPosition, out: InvariantViolation[]): void {
   const seq = state.seq;
-  if (Number.isSafeInteger(seq) && seq >= 0) return [];
-  return [{ rule: 'SEQ_VALID', message: `seq ${String(seq)} is not a non-negative integer`, seq }];
+  if (!Number.isSafeInteger(seq) || seq < 0)
+    out.push({ rule: 'SEQ_VALID', message: `seq ${String(seq)} is not a non-negative integer`, seq });
 }
 
 /** Throws the one error `assertDecidable` throws: the state was not built from a valid history. */

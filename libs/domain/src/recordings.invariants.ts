@@ -1,4 +1,4 @@
-import type { AnyEvent } from './decider';
+import type { AnyEvent, Mutable } from './decider';
 import { isRecordingName, lookup } from './naming';
 import { isCount } from './recording-entry';
 import { RECORDINGS_EVENT_VERSIONS, type RecordingTotals } from './recordings.events';
@@ -72,8 +72,7 @@ function checkEntryShape(entry: RecordingEntry, where: string, seq: number, out:
 }
 
 /** The O(1) part of the state rules: those about the active recording. */
-function checkActiveInvariants(state: CheckedState): InvariantViolation[] {
-  const out: InvariantViolation[] = [];
+function checkActiveInvariants(state: CheckedState, out: InvariantViolation[]): void {
   const seq = state.seq;
   const current = state.current;
   if (current !== undefined) {
@@ -92,7 +91,6 @@ function checkActiveInvariants(state: CheckedState): InvariantViolation[] {
     }
     checkEntryShape(current, 'active', seq, out);
   }
-  return out;
 }
 
 /**
@@ -100,28 +98,20 @@ function checkActiveInvariants(state: CheckedState): InvariantViolation[] {
  * `state`; empty when it is sound. O(number of recordings and names).
  */
 export function checkRecordingsState(state: CheckedState): InvariantViolation[] {
-  const out = checkActiveInvariants(state);
+  const out: InvariantViolation[] = [];
+  checkActiveInvariants(state, out);
   for (const [key, entry] of Object.entries(state.entries)) checkEntry(state, key, entry, out);
   for (const [name, status] of Object.entries(state.names)) checkNameStatus(state, name, status, out);
   checkBootCounts(state, out);
   return out;
 }
 
-/**
- * The state rules for the recordings `names` only (their entries and name
- * statuses), with the O(1) rules: what a step that touched only those
- * recordings can have broken. O(names).
- */
-function checkInvariantsOf(state: CheckedState, names: Iterable<string>): InvariantViolation[] {
-  const out = checkActiveInvariants(state);
-  for (const name of names) {
-    const entry = lookup(state.entries, name);
-    if (entry !== undefined) checkEntry(state, name, entry, out);
-    const status = lookup(state.names, name);
-    if (status !== undefined) checkNameStatus(state, name, status, out);
-  }
-  checkBootCounts(state, out);
-  return out;
+/** The state rules for the recording `name` only: its entry and its name status. */
+function checkRecordingOf(state: CheckedState, name: string, out: InvariantViolation[]): void {
+  const entry = lookup(state.entries, name);
+  if (entry !== undefined) checkEntry(state, name, entry, out);
+  const status = lookup(state.names, name);
+  if (status !== undefined) checkNameStatus(state, name, status, out);
 }
 
 function checkEntry(state: CheckedState, key: string, entry: RecordingEntry, out: InvariantViolation[]): void {
@@ -205,42 +195,65 @@ function checkTotals(totals: RecordingTotals, current: RecordingEntry, seq: numb
  */
 export type RecordingsBefore = Pick<RecordingsState, 'current' | 'storeId' | 'names' | 'migrations'>;
 
-/** The names a step can change the entry or status of: the event's recording, and the active one before and after. */
-function touchedNames(event: AnyEvent, beforeActive: string | undefined, afterActive: string | undefined): Set<string> {
-  const touched = new Set<string>();
-  for (const name of [recordingNamedBy(event), beforeActive, afterActive]) if (name !== undefined) touched.add(name);
-  return touched;
+/** Which recordings events write a name's status (`names`): the statuses they read are copied out before the step. */
+const WRITES_NAMES = {
+  StoreCreated: false,
+  ServiceStarted: false,
+  ServiceStopped: false,
+  RecordingStarted: true,
+  RecordingDataAppended: false,
+  RecordingStopped: false,
+  RecordingDeleted: true,
+  RecordingUploaded: false,
+  RecordingImported: true,
+  RecordingDamaged: false,
+  ClockOffsetSet: false,
+  GpsFixRecorded: false,
+  ConfigChanged: false,
+  MigrationApplied: false,
+  SignInsFailed: false,
+} as const satisfies Record<AppliedRecordingsEvent['type'], boolean>;
+
+/** The values `from` has under `keys`, as a record of their own. */
+function copiedOut<T>(from: Readonly<Record<string, T>>, keys: readonly (string | undefined)[]): Record<string, T> {
+  const copied = Object.create(null) as Record<string, T>;
+  for (const key of keys) {
+    if (key === undefined) continue;
+    const value = lookup(from, key);
+    if (value !== undefined) copied[key] = value;
+  }
+  return copied;
 }
 
 /**
- * The part of `state` the recordings check needs for `event` (of any slice),
- * copied out so that an in-place fold can take the step: the active recording
- * (entries are never mutated, only replaced), store id, and the statuses of the
- * names and the migration id the event carries.
+ * Writes into `before` what the recordings checks need of `state` for
+ * `event` (of any slice), so that an in-place fold can take the step: the
+ * active recording (entries are never mutated, only replaced), the store id,
+ * and the name statuses and migrations the checks look up. Only a start, a
+ * delete or an import writes a name's status, and only a MigrationApplied a
+ * migration: those copy out the statuses of the names the event names and
+ * carries, or the migration it applies. Any other step leaves `names` and
+ * `migrations` as they are (no other slice writes them), so `before` holds the
+ * state's own records, valid until the next step.
  */
-export function recordingsTransitionBefore(state: RecordingsState, event: AnyEvent): RecordingsBefore {
-  const names: Record<string, 'live' | 'deleted'> = Object.create(null) as Record<string, 'live' | 'deleted'>;
-  // A start or import may name one recording and carry another (EVENT_NAMES_ITS_RECORDING): both are looked up.
-  const carried =
-    isRecordingsEvent(event) && (event.type === 'RecordingStarted' || event.type === 'RecordingImported')
-      ? event.data.name
-      : undefined;
-  for (const name of [recordingNamedBy(event), carried]) {
-    if (name === undefined) continue;
-    const status = lookup(state.names, name);
-    if (status !== undefined) names[name] = status;
+export function recordingsTransitionBefore(
+  state: RecordingsState,
+  event: AnyEvent,
+  before: Mutable<RecordingsBefore>,
+): void {
+  before.current = state.current;
+  before.storeId = state.storeId;
+  before.names = state.names;
+  before.migrations = state.migrations;
+  if (!isRecordingsEvent(event)) return;
+  if (WRITES_NAMES[event.type]) {
+    // A start or import may name one recording and carry another (EVENT_NAMES_ITS_RECORDING): both are looked up.
+    const carried =
+      event.type === 'RecordingStarted' || event.type === 'RecordingImported' ? event.data.name : undefined;
+    before.names = copiedOut(state.names, [recordingNamedBy(event), carried]);
+  } else if (event.type === 'MigrationApplied') {
+    before.migrations = copiedOut(state.migrations, [event.data.id]);
   }
-  const migrations: Record<string, string> = Object.create(null) as Record<string, string>;
-  if (isRecordingsEvent(event) && event.type === 'MigrationApplied') {
-    const applied = lookup(state.migrations, event.data.id);
-    if (applied !== undefined) migrations[event.data.id] = applied;
-  }
-  return {
-    ...(state.current !== undefined ? { current: state.current } : {}),
-    ...(state.storeId !== undefined ? { storeId: state.storeId } : {}),
-    names,
-    migrations,
-  };
 }
 
 /**
@@ -249,8 +262,7 @@ export function recordingsTransitionBefore(state: RecordingsState, event: AnyEve
  * Meant for replaying recorded history (forensics `verify`/`bisect`), so it
  * reports events that `decide` would never have produced.
  */
-export function checkRecordingsTransition(before: RecordingsBefore, event: AnyEvent): InvariantViolation[] {
-  const out: InvariantViolation[] = [];
+export function checkRecordingsTransition(before: RecordingsBefore, event: AnyEvent, out: InvariantViolation[]): void {
   const seq = event.seq;
   const name = recordingNamedBy(event);
   const current = before.current;
@@ -275,7 +287,7 @@ export function checkRecordingsTransition(before: RecordingsBefore, event: AnyEv
   if (name !== undefined && lookup(before.names, name) === 'deleted') {
     out.push(violation('NO_EVENT_AFTER_DELETE', `${event.type} names ${name}, deleted earlier`, seq));
   }
-  if (!own) return out;
+  if (!own) return;
 
   switch (event.type) {
     case 'RecordingStarted':
@@ -358,14 +370,25 @@ export function checkRecordingsTransition(before: RecordingsBefore, event: AnyEv
       void unknown;
     }
   }
-  return out;
 }
 
-/** The recordings state rules a step can have broken: those of the recordings it touched (its own, the active one before and after). */
+/**
+ * Pushes onto `out` the recordings state rules a step can have broken: the
+ * O(1) rules, and those of the recordings it touched — the event's own, and
+ * the active one before and after (each once). O(1).
+ */
 export function checkRecordingsStep(
   after: CheckedState,
   event: AnyEvent,
   before: RecordingsBefore,
-): InvariantViolation[] {
-  return checkInvariantsOf(after, touchedNames(event, before.current?.name, after.current?.name));
+  out: InvariantViolation[],
+): void {
+  checkActiveInvariants(after, out);
+  const named = recordingNamedBy(event);
+  const wasActive = before.current?.name;
+  const isActive = after.current?.name;
+  if (named !== undefined) checkRecordingOf(after, named, out);
+  if (wasActive !== undefined && wasActive !== named) checkRecordingOf(after, wasActive, out);
+  if (isActive !== undefined && isActive !== named && isActive !== wasActive) checkRecordingOf(after, isActive, out);
+  checkBootCounts(after, out);
 }

@@ -39,6 +39,7 @@ export const recordingsSlice: Slice<
   apply: (draft, event) => applyRecordingEvent(draft, event),
   stateRules: RECORDINGS_STATE_RULES,
   transitionRules: RECORDINGS_TRANSITION_RULES,
+  checks: 'every event',
   transitionBefore: recordingsTransitionBefore,
   checkTransition: checkRecordingsTransition,
   checkState: checkRecordingsState,
