@@ -233,3 +233,15 @@ describe('createHistoryChecker: every rule at every step, at O(1) per event', ()
     },
   );
 });
+
+describe('createHistoryChecker routes an event type no slice claims to every slice that checks every event', () => {
+  it('an unknown event type naming a deleted recording: NO_EVENT_AFTER_DELETE, as checkTransition says', () => {
+    const gone = [started(NAME0), stopped(NAME0, 'deleted'), deleted(NAME0)];
+    const stray = { type: 'RecordingRenamedByAFutureVersion', recording: NAME0, data: {} } as unknown as DecidedEvent;
+    const checker = createHistoryChecker();
+    gone.forEach((e, i) => expect(checker.step({ ...e, seq: i + 1 } as EvolvableEvent)).toEqual([]));
+    const found = rules(checker.step({ ...stray, seq: gone.length + 1 } as EvolvableEvent));
+    expect(found).toContain('NO_EVENT_AFTER_DELETE');
+    expect(found).toEqual(stepRules(gone, stray));
+  });
+});
