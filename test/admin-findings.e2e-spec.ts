@@ -14,7 +14,7 @@ import type { Page } from 'playwright-core';
 import { LEDGER_EVENT_TYPES } from '@ledger/domain';
 import { launchBrowser, type TestBrowser } from './helpers/browser';
 import { replaySample } from './helpers/samples';
-import { eventually, request, stopServer, tempDirs, type SpawnedServer } from './helpers/server';
+import { eventually, request, stopServer, tempDirs, type SpawnedServer, type EventJson } from './helpers/server';
 
 jest.setTimeout(180_000);
 
@@ -22,12 +22,6 @@ const ARTIFACTS = path.resolve(__dirname, 'artifacts');
 const SEVERITIES = ['Informational', 'Low', 'Medium', 'High'];
 const WARNINGS = ['Low', 'Medium', 'High'];
 
-interface EventJson {
-  seq: number;
-  type: string;
-  recording?: string;
-  data: Record<string, unknown>;
-}
 interface EventsPage {
   events: EventJson[];
   next?: number;

@@ -14,7 +14,7 @@ import { FINDING_WINDOW_PACKETS } from '@ledger/domain';
 import { launchBrowser, type TestBrowser } from './helpers/browser';
 import { craftedDiagMessage } from './helpers/crafted-capture';
 import { tcpFedServer } from './helpers/tcp-producer';
-import { eventually, request, tempDirs, type Manifest } from './helpers/server';
+import { eventually, request, tempDirs, type Manifest, type EventJson } from './helpers/server';
 
 jest.setTimeout(180_000);
 
@@ -27,13 +27,6 @@ const nullCipher = (timeMs: number): Buffer =>
 /** A log the message layer does not convert (0xB0C1, the MIB log: no row, no finding): fills the first window. */
 const quiet = (timeMs: number): Buffer =>
   encodeHdlcFrame(buildDiagLogMessage({ logCode: 0xb0c1, body: Buffer.from([1, 2, 3, 4]), timeMs }));
-
-interface EventJson {
-  seq: number;
-  type: string;
-  recording?: string;
-  data: Record<string, unknown>;
-}
 
 async function findings(base: string, name: string): Promise<EventJson[]> {
   const res = await request(base, `/api/events?type=RecordingAnalysisFinding&recording=${name}&order=asc&limit=1000`);

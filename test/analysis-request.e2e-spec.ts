@@ -16,20 +16,13 @@ import {
   tempDirs,
   type AnalysisQueueStatus,
   type SpawnedServer,
+  type EventJson,
 } from './helpers/server';
 
 jest.setTimeout(180_000);
 
 const temp = tempDirs();
 afterAll(() => temp.removeAll());
-
-interface EventJson {
-  seq: number;
-  type: string;
-  recording?: string;
-  data: Record<string, unknown>;
-  metadata: { actor: { kind: string; remoteAddress?: string; userAgent?: string } };
-}
 
 async function events(base: string, type: string, name: string): Promise<EventJson[]> {
   const res = await request(base, `/api/events?type=${type}&order=asc&limit=1000`);

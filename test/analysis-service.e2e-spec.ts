@@ -30,6 +30,7 @@ import {
   type AnalysisQueueStatus,
   type Manifest,
   type SpawnedServer,
+  type EventJson,
 } from './helpers/server';
 import { replaySample } from './helpers/samples';
 import { errorOf } from './helpers/http-errors';
@@ -37,13 +38,6 @@ import { errorOf } from './helpers/http-errors';
 jest.setTimeout(180_000);
 
 const IMSI_REQUESTED = 'Identity (IMSI or IMEI) requested in suspicious manner';
-
-interface EventJson {
-  seq: number;
-  type: string;
-  recording?: string;
-  data: Record<string, unknown>;
-}
 
 const temp = tempDirs();
 afterAll(() => temp.removeAll());

@@ -25,18 +25,13 @@ import {
   tempDirs,
   type Manifest,
   type SpawnedServer,
+  type EventJson,
 } from './helpers/server';
 
 jest.setTimeout(180_000);
 
 const temp = tempDirs();
 afterAll(() => temp.removeAll());
-
-interface EventJson {
-  type: string;
-  recording?: string;
-  data: Record<string, unknown>;
-}
 
 /** A security mode command selecting EEA0 (the null-cipher analyzer's High), logged at `timeMs`. */
 function nullCipherFrame(timeMs: number): Buffer {

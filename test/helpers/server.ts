@@ -428,6 +428,15 @@ export async function stopServer(server: SpawnedServer | undefined): Promise<voi
 }
 
 /** The fields of a Rayhunter manifest entry the specs read. */
+/** One event as `GET /api/events` answers it (the fields the e2e specs read). */
+export interface EventJson {
+  seq: number;
+  type: string;
+  recording?: string;
+  data: Record<string, unknown>;
+  metadata: { actor: { kind: string; remoteAddress?: string; userAgent?: string } };
+}
+
 export interface ManifestEntry {
   readonly name: string;
   readonly qmdl_size_bytes: number;
