@@ -1,9 +1,11 @@
+import type { Server } from 'node:http';
 import { NestFactory } from '@nestjs/core';
-import type { LoggerService } from '@nestjs/common';
+import { Logger, type LoggerService } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { UpcasterRegistry } from '@ledger/event-log';
 import { applyHttpConventions, nestAppOptions } from '../http/create-app';
+import { applyServerLimits } from '../http/server-limits';
 import { APP_VERSION } from '../version';
 import type { FleetDatabase } from './fleet-database';
 import { FleetModule } from './fleet.module';
@@ -17,15 +19,17 @@ export interface CreateFleetAppOptions {
 }
 
 /**
- * The configured (not yet listening) central service: no body parser (event
- * batches and recording bytes are read by their handlers, bounded or
- * streamed), the one exception filter, the OpenAPI document.
+ * The configured (not yet listening) central service: the server limits
+ * `serve` has (connections, header/request/keep-alive timeouts), no body
+ * parser (event batches and recording bytes are read by their handlers,
+ * bounded or streamed), the one exception filter, the OpenAPI document.
  */
 export async function createFleetApp(options: CreateFleetAppOptions): Promise<NestExpressApplication> {
   const app = await NestFactory.create<NestExpressApplication>(
     FleetModule.forRoot(options),
     nestAppOptions(options.logger),
   );
+  applyServerLimits(app.getHttpServer() as Server, options.config.server ?? {}, options.logger || new Logger('http'));
   applyHttpConventions(app);
   const document = SwaggerModule.createDocument(
     app,

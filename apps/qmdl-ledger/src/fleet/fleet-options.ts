@@ -1,16 +1,21 @@
 import { isIP } from 'node:net';
 import { UsageError } from '../exit-codes';
-import { parseAdminToken } from '../serve/serve-options';
+import {
+  parseAdminToken,
+  parseServerLimitOptions,
+  type RawServerLimitOptions,
+  type ServerLimitOptions,
+} from '../serve/serve-options';
 
-/** Validated settings of `qmdl-ledger fleet`. */
-export interface FleetOptions {
+/** Validated settings of `qmdl-ledger fleet` (the HTTP server's limits as `serve` takes them). */
+export interface FleetOptions extends ServerLimitOptions {
   readonly db: string;
   readonly port: number;
   readonly host: string;
   readonly adminToken?: string;
 }
 
-export interface RawFleetOptions {
+export interface RawFleetOptions extends RawServerLimitOptions {
   readonly db?: unknown;
   readonly port?: unknown;
   readonly host?: unknown;
@@ -37,5 +42,11 @@ export function parseFleetOptions(raw: RawFleetOptions, env: NodeJS.ProcessEnv =
   if (host === '' || (host !== 'localhost' && isIP(host) === 0 && !/^[A-Za-z0-9.-]{1,253}$/.test(host)))
     throw new UsageError(`--host must be an IP address or host name, got '${host}'`);
   const adminToken = parseAdminToken(raw.adminToken ?? env['ADMIN_TOKEN']);
-  return { db, port: Number(portRaw), host, ...(adminToken !== undefined ? { adminToken } : {}) };
+  return {
+    db,
+    port: Number(portRaw),
+    host,
+    ...(adminToken !== undefined ? { adminToken } : {}),
+    ...parseServerLimitOptions(raw),
+  };
 }

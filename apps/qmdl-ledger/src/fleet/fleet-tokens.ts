@@ -1,3 +1,5 @@
+import type { ServerLimits } from '../http/server-limits';
+
 /** DI tokens of the fleet app. The database is opened by `fleet` (or a test) and handed in. */
 export const FLEET_DB = Symbol('FLEET_DB');
 export const FLEET_CONFIG = Symbol('FLEET_CONFIG');
@@ -6,6 +8,8 @@ export const FLEET_CONFIG = Symbol('FLEET_CONFIG');
 export interface FleetConfig {
   /** When set, the fleet views need it (Bearer). The ingest API always needs a device token. */
   readonly adminToken?: string;
+  /** Limits of the HTTP server (`applyServerLimits`'s defaults for those not given). */
+  readonly server?: Partial<ServerLimits>;
 }
 /** The upcasters every reader of a shipped log uses (the device's own, @ledger/migrations). */
 export const FLEET_UPCASTERS = Symbol('FLEET_UPCASTERS');

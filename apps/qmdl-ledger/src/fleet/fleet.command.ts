@@ -3,7 +3,13 @@ import type { Command } from 'commander';
 import { isLedgerError } from '@ledger/domain';
 import { buildUpcasters } from '@ledger/migrations';
 import { ExitCode, UsageError } from '../exit-codes';
-import { isLoopback } from '../serve/serve-options';
+import {
+  addServerLimitOptions,
+  descriptorSoftLimit,
+  fitToDescriptorLimit,
+  isLoopback,
+  toServerLimits,
+} from '../serve/serve-options';
 import { enrollDevice } from './devices.service';
 import { createFleetApp } from './create-fleet-app';
 import { FleetDatabase } from './fleet-database';
@@ -36,8 +42,8 @@ export function registerFleetCommand(program: Command): void {
     .option('--db <url>', 'PostgreSQL URL, postgres://user@host:port/database (env LEDGER_FLEET_DB)')
     .option('--port <port>', 'TCP port, 0 for any free one (env PORT; default 8090)')
     .option('--host <host>', 'address to bind (env HOST; default 127.0.0.1)')
-    .option('--admin-token <token>', 'require this token for the fleet views (env ADMIN_TOKEN)')
-    .action((raw: RawFleetOptions) => guarded(() => runFleet(raw)));
+    .option('--admin-token <token>', 'require this token for the fleet views (env ADMIN_TOKEN)');
+  addServerLimitOptions(fleet).action((raw: RawFleetOptions) => guarded(() => runFleet(raw)));
   fleet
     .command('enroll')
     .description(
@@ -69,13 +75,24 @@ async function runFleet(raw: RawFleetOptions): Promise<void> {
       `qmdl-ledger fleet: unhandled rejection: ${reason instanceof Error ? reason.message : String(reason)}\n`,
     );
   });
+  // As serve: a connection cap not given is lowered to fit `ulimit -n` (the fleet's downloads hold no files).
+  const openFiles = descriptorSoftLimit();
+  const fit = fitToDescriptorLimit({ maxConnections: options.maxConnections, maxDownloads: 0 }, openFiles);
+  const maxConnections = raw.maxConnections === undefined ? fit.maxConnections : options.maxConnections;
+  if (fit.lowered)
+    process.stderr.write(
+      `qmdl-ledger fleet: open-files limit ${String(openFiles)}: at most ${maxConnections} connections${maxConnections > fit.maxConnections ? ' as given, more than fits: clients may exhaust the descriptors' : ''}\n`,
+    );
   const db = await FleetDatabase.open({ url: options.db });
   let app;
   try {
     app = await createFleetApp({
       db,
       upcasters: buildUpcasters(),
-      config: options.adminToken !== undefined ? { adminToken: options.adminToken } : {},
+      config: {
+        ...(options.adminToken !== undefined ? { adminToken: options.adminToken } : {}),
+        server: toServerLimits(options, maxConnections),
+      },
     });
     await app.listen(options.port, options.host);
   } catch (error) {

@@ -1,4 +1,5 @@
 import { accessSync, constants, readFileSync, statSync } from 'node:fs';
+import type { Command } from 'commander';
 import path from 'node:path';
 import { isIP } from 'node:net';
 import { diagSourceFactory, type DiagSourceFactory } from '@ledger/qmdl';
@@ -7,9 +8,29 @@ import { siteIndex } from '../http/static-site';
 import { normaliseOrigin } from '../http/web-safety';
 import { DEFAULT_SSE_MAX_BEHIND } from '../http/http-config';
 import { DEFAULT_SIGN_IN_THROTTLE } from '../http/sign-in-throttle';
+import type { ServerLimits } from '../http/server-limits';
+
+/** The HTTP server's limits as `serve` and `fleet` take them (`--max-connections`, `--*-timeout-s`). */
+export interface ServerLimitOptions {
+  /** Open connections at most; more are closed as they arrive. */
+  readonly maxConnections: number;
+  /** Time a client has to send its request headers. */
+  readonly headersTimeoutS: number;
+  /** …and its whole request. */
+  readonly requestTimeoutS: number;
+  /** An idle keep-alive connection is closed after this. */
+  readonly keepAliveTimeoutS: number;
+}
+
+export interface RawServerLimitOptions {
+  readonly maxConnections?: unknown;
+  readonly headersTimeoutS?: unknown;
+  readonly requestTimeoutS?: unknown;
+  readonly keepAliveTimeoutS?: unknown;
+}
 
 /** Validated settings of `qmdl-ledger serve`. */
-export interface ServeOptions {
+export interface ServeOptions extends ServerLimitOptions {
   readonly dataDir: string;
   readonly port: number;
   readonly host: string;
@@ -43,22 +64,14 @@ export interface ServeOptions {
   readonly sseMaxBehind: number;
   /** `--sign-in-burst`, `--sign-in-retry-s`: the failed sign-in throttle. */
   readonly signInThrottle: { readonly burst: number; readonly refillMs: number };
-  /** Open connections at most; more are closed as they arrive. */
-  readonly maxConnections: number;
   /** Downloads streaming at once; more answer 503 TOO_MANY_DOWNLOADS. */
   readonly maxDownloads: number;
   /** End a download whose client took no data for this long. */
   readonly downloadIdleTimeoutS: number;
-  /** Time a client has to send its request headers. */
-  readonly headersTimeoutS: number;
-  /** …and its whole request. */
-  readonly requestTimeoutS: number;
-  /** An idle keep-alive connection is closed after this. */
-  readonly keepAliveTimeoutS: number;
 }
 
 /** Raw values as commander hands them over (flags already fall back to their env variables). */
-export interface RawServeOptions {
+export interface RawServeOptions extends RawServerLimitOptions {
   readonly dataDir?: unknown;
   readonly port?: unknown;
   readonly host?: unknown;
@@ -82,12 +95,8 @@ export interface RawServeOptions {
   readonly sseMaxBehind?: unknown;
   readonly signInBurst?: unknown;
   readonly signInRetryS?: unknown;
-  readonly maxConnections?: unknown;
   readonly maxDownloads?: unknown;
   readonly downloadIdleTimeoutS?: unknown;
-  readonly headersTimeoutS?: unknown;
-  readonly requestTimeoutS?: unknown;
-  readonly keepAliveTimeoutS?: unknown;
 }
 
 /** Defaults of the server limits (README flag table). */
@@ -190,7 +199,8 @@ export function parseAllowedOrigins(flags: unknown, env: string | undefined): st
   return [...origins];
 }
 
-function serverLimits(raw: RawServeOptions): Pick<ServeOptions, keyof typeof SERVER_LIMIT_DEFAULTS> {
+/** `--max-connections`, `--headers-timeout-s`, `--request-timeout-s`, `--keep-alive-timeout-s` (serve and fleet). */
+export function parseServerLimitOptions(raw: RawServerLimitOptions): ServerLimitOptions {
   const d = SERVER_LIMIT_DEFAULTS;
   const headersTimeoutS = integer(raw.headersTimeoutS, '--headers-timeout-s', 1, 3600, d.headersTimeoutS);
   const requestTimeoutS = integer(raw.requestTimeoutS, '--request-timeout-s', 1, 3600, d.requestTimeoutS);
@@ -201,18 +211,47 @@ function serverLimits(raw: RawServeOptions): Pick<ServeOptions, keyof typeof SER
     );
   return {
     maxConnections: integer(raw.maxConnections, '--max-connections', 1, 1_000_000, d.maxConnections),
-    maxDownloads: integer(raw.maxDownloads, '--max-downloads', 1, 100_000, d.maxDownloads),
-    downloadIdleTimeoutS: integer(
-      raw.downloadIdleTimeoutS,
-      '--download-idle-timeout-s',
-      1,
-      86_400,
-      d.downloadIdleTimeoutS,
-    ),
     headersTimeoutS,
     requestTimeoutS,
     keepAliveTimeoutS: integer(raw.keepAliveTimeoutS, '--keep-alive-timeout-s', 1, 3600, d.keepAliveTimeoutS),
   };
+}
+
+/** The limits as `applyServerLimits` takes them, with the connection cap as fitted to the open-files limit. */
+export function toServerLimits(options: ServerLimitOptions, maxConnections = options.maxConnections): ServerLimits {
+  return {
+    maxConnections,
+    headersTimeoutMs: options.headersTimeoutS * 1000,
+    requestTimeoutMs: options.requestTimeoutS * 1000,
+    keepAliveTimeoutMs: options.keepAliveTimeoutS * 1000,
+  };
+}
+
+/**
+ * Declares the server-limit flags on a command (serve and fleet share them and
+ * their defaults); `parseServerLimitOptions` reads what commander hands over.
+ */
+export function addServerLimitOptions(command: Command): Command {
+  return command
+    .option(
+      '--max-connections <n>',
+      `open connections at most (default ${SERVER_LIMIT_DEFAULTS.maxConnections}, lowered to fit the open-files limit when not given)`,
+    )
+    .option(
+      '--headers-timeout-s <s>',
+      'time a client has to send its request headers',
+      String(SERVER_LIMIT_DEFAULTS.headersTimeoutS),
+    )
+    .option(
+      '--request-timeout-s <s>',
+      'time a client has to send its whole request',
+      String(SERVER_LIMIT_DEFAULTS.requestTimeoutS),
+    )
+    .option(
+      '--keep-alive-timeout-s <s>',
+      'close an idle keep-alive connection after this',
+      String(SERVER_LIMIT_DEFAULTS.keepAliveTimeoutS),
+    );
 }
 
 /** Validate `serve`'s options (the CLI has no Nest pipes: we check them ourselves). */
@@ -255,7 +294,15 @@ export function parseServeOptions(raw: RawServeOptions, env: NodeJS.ProcessEnv =
     bufferLimitMb: integer(raw.bufferLimitMb, '--buffer-limit-mb', 0, 65_536, 16),
     ...(rayhunterUi !== undefined ? { rayhunterUi } : {}),
     allowedOrigins: parseAllowedOrigins(raw.allowOrigin, env['LEDGER_ALLOW_ORIGIN']),
-    ...serverLimits(raw),
+    ...parseServerLimitOptions(raw),
+    maxDownloads: integer(raw.maxDownloads, '--max-downloads', 1, 100_000, SERVER_LIMIT_DEFAULTS.maxDownloads),
+    downloadIdleTimeoutS: integer(
+      raw.downloadIdleTimeoutS,
+      '--download-idle-timeout-s',
+      1,
+      86_400,
+      SERVER_LIMIT_DEFAULTS.downloadIdleTimeoutS,
+    ),
     ...(ship !== undefined ? { ship } : {}),
     sseMaxBehind: integer(raw.sseMaxBehind, '--sse-max-behind', 1, 100_000_000, DEFAULT_SSE_MAX_BEHIND),
     signInThrottle: {

@@ -7,7 +7,7 @@ import { DEFAULT_SIGN_IN_THROTTLE } from '../http/sign-in-throttle';
 import { serve } from './serve';
 import { SERVE_COMMAND } from './serve-invocation';
 import { ExitCode, UsageError } from '../exit-codes';
-import { type RawServeOptions, SERVER_LIMIT_DEFAULTS } from './serve-options';
+import { addServerLimitOptions, type RawServeOptions, SERVER_LIMIT_DEFAULTS } from './serve-options';
 
 /** Open failures that mean the data directory given cannot serve: a usage error (exit 2), not a crash. */
 const UNUSABLE_DATA_DIR_CODES: ReadonlySet<string> = new Set([
@@ -24,7 +24,7 @@ function fail(message: string, code: number): void {
 
 /** Registers `qmdl-ledger serve`: its flags, and how its failures end the process. */
 export function registerServeCommand(program: Command): void {
-  program
+  const command = program
     .command(SERVE_COMMAND)
     .description('run the recording service and its HTTP API (Rayhunter-compatible, event API, admin viewer)')
     .option('--data-dir <dir>', 'data directory (env LEDGER_DATA_DIR)', process.env['LEDGER_DATA_DIR'] ?? './data')
@@ -79,10 +79,6 @@ export function registerServeCommand(program: Command): void {
       String(DEFAULT_SSE_MAX_BEHIND),
     )
     .option(
-      '--max-connections <n>',
-      `open connections at most (default ${SERVER_LIMIT_DEFAULTS.maxConnections}, lowered to fit the open-files limit when not given)`,
-    )
-    .option(
       '--max-downloads <n>',
       `downloads streaming at once, more answer 503 TOO_MANY_DOWNLOADS with Retry-After (default ${SERVER_LIMIT_DEFAULTS.maxDownloads}, lowered like --max-connections)`,
     )
@@ -90,32 +86,17 @@ export function registerServeCommand(program: Command): void {
       '--download-idle-timeout-s <s>',
       'end a download whose client took no data for this long',
       String(SERVER_LIMIT_DEFAULTS.downloadIdleTimeoutS),
-    )
-    .option(
-      '--headers-timeout-s <s>',
-      'time a client has to send its request headers',
-      String(SERVER_LIMIT_DEFAULTS.headersTimeoutS),
-    )
-    .option(
-      '--request-timeout-s <s>',
-      'time a client has to send its whole request',
-      String(SERVER_LIMIT_DEFAULTS.requestTimeoutS),
-    )
-    .option(
-      '--keep-alive-timeout-s <s>',
-      'close an idle keep-alive connection after this',
-      String(SERVER_LIMIT_DEFAULTS.keepAliveTimeoutS),
-    )
-    .action(async (raw: RawServeOptions) => {
-      try {
-        await serve(raw);
-      } catch (error) {
-        if (error instanceof UsageError) return fail(error.message, ExitCode.USAGE);
-        if (isLedgerError(error, 'STORE_LOCKED')) return fail(error.message, ExitCode.LOCKED);
-        if (isLedgerError(error) && UNUSABLE_DATA_DIR_CODES.has(error.code))
-          return fail(`${error.message} (${error.code})`, ExitCode.USAGE);
-        if (isLedgerError(error)) return fail(`${error.message} (${error.code})`, 1);
-        throw error;
-      }
-    });
+    );
+  addServerLimitOptions(command).action(async (raw: RawServeOptions) => {
+    try {
+      await serve(raw);
+    } catch (error) {
+      if (error instanceof UsageError) return fail(error.message, ExitCode.USAGE);
+      if (isLedgerError(error, 'STORE_LOCKED')) return fail(error.message, ExitCode.LOCKED);
+      if (isLedgerError(error) && UNUSABLE_DATA_DIR_CODES.has(error.code))
+        return fail(`${error.message} (${error.code})`, ExitCode.USAGE);
+      if (isLedgerError(error)) return fail(`${error.message} (${error.code})`, 1);
+      throw error;
+    }
+  });
 }

@@ -15,6 +15,7 @@ import {
   isLoopback,
   parseServeOptions,
   type RawServeOptions,
+  toServerLimits,
 } from './serve-options';
 
 /** A clean shutdown must finish within this; past it the process exits anyway (code 1). */
@@ -149,12 +150,7 @@ export async function serve(raw: RawServeOptions): Promise<void> {
         ...(governor !== undefined
           ? { registerMetrics: (registry) => registerBufferGovernorMetrics(registry, governor) }
           : {}),
-        server: {
-          maxConnections: fitted.maxConnections,
-          headersTimeoutMs: options.headersTimeoutS * 1000,
-          requestTimeoutMs: options.requestTimeoutS * 1000,
-          keepAliveTimeoutMs: options.keepAliveTimeoutS * 1000,
-        },
+        server: toServerLimits(options, fitted.maxConnections),
         downloads: { maxDownloads: fitted.maxDownloads, idleTimeoutMs: options.downloadIdleTimeoutS * 1000 },
         // serve closes the store itself, after the HTTP server, with the signal.
         closeLedgerOnShutdown: false,
