@@ -215,12 +215,16 @@ describe('the admin viewer and the analysis of a real capture', () => {
   it('finding messages are rendered as text: markup in one never becomes an element or runs', async () => {
     const payload = '<img src=x onerror="window.__xss=1"><b>bold</b>';
     // The server's real answer, with the first finding's message and analyzer replaced by markup.
-    await page.route(`**/api/recordings/${recording}/history`, async (route) => {
+    // Every page of the history (the viewer follows its cursor): the first finding of each page is replaced.
+    const history = (url: URL): boolean => url.pathname === `/api/recordings/${recording}/history`;
+    await page.route(history, async (route) => {
       const res = await route.fetch();
       const body = (await res.json()) as { events: EventJson[] };
-      const finding = body.events.find((e) => e.type === 'RecordingAnalysisFinding')!;
-      finding.data.message = payload;
-      finding.data.analyzer = payload;
+      const finding = body.events.find((e) => e.type === 'RecordingAnalysisFinding');
+      if (finding !== undefined) {
+        finding.data.message = payload;
+        finding.data.analyzer = payload;
+      }
       await route.fulfill({ response: res, json: body });
     });
     try {
@@ -233,7 +237,7 @@ describe('the admin viewer and the analysis of a real capture', () => {
       expect(await page.locator('[data-testid=recording-view] b').count()).toBe(0);
       expect(await page.evaluate(() => (globalThis as { __xss?: number }).__xss)).toBeUndefined();
     } finally {
-      await page.unroute(`**/api/recordings/${recording}/history`);
+      await page.unroute(history);
     }
   });
 

@@ -452,6 +452,52 @@ describe('admin viewer against a real server', () => {
     expect((await page.request.get(server.base + href!)).status()).toBe(200);
   });
 
+  it('the recording view follows the history pages to the whole timeline, each event once, data appends grouped', async () => {
+    // The recording the tests above kept: started, data appended, stopped.
+    const name = (await server.json<Manifest>('/api/qmdl-manifest')).entries[0]!.name;
+    const expected = (await server.json<EventsPage>(`/api/events?order=asc&limit=1000&recording=${name}`)).events;
+    expect(expected.length).toBeGreaterThan(2);
+    // The timeline as the viewer draws it: one item per event, a run of data appends as one.
+    const items = expected
+      .map((e) => e.type)
+      .filter((type, i, types) => type !== 'RecordingDataAppended' || types[i - 1] !== type);
+    const requests: URL[] = [];
+    const onRequest = (req: { url(): string }): void => {
+      const url = new URL(req.url());
+      if (url.pathname === `/api/recordings/${name}/history`) requests.push(url);
+    };
+    page.on('request', onRequest);
+    try {
+      await page.goto(`${server.base}/admin/recordings/${encodeURIComponent(name)}?limit=2`);
+      const timeline = page.getByTestId('recording-timeline');
+      await timeline.waitFor();
+      const types = await timeline
+        .getByTestId('timeline-item')
+        .evaluateAll((els) => els.map((i) => i.getAttribute('data-type')));
+      expect(types).toEqual(items);
+      const seqs = await timeline
+        .locator('[data-testid=timeline-item] .tl-head a')
+        .evaluateAll((links) => links.map((a) => Number(a.textContent?.slice(1))));
+      const firstAndLast = expected.filter(
+        (e, i) =>
+          e.type !== 'RecordingDataAppended' || expected[i - 1]?.type !== e.type || expected[i + 1]?.type !== e.type,
+      );
+      expect(seqs).toEqual(firstAndLast.map((e) => e.seq));
+      expect(await page.locator('[data-testid=recording-view] .summary').textContent()).toContain(
+        `${expected.length} events`,
+      );
+      // A page of 2 after the start, then after each page's last event; the last page says no more.
+      const pages = Math.ceil(expected.length / 2);
+      expect(requests.map((u) => u.searchParams.get('after'))).toEqual([
+        null,
+        ...Array.from({ length: pages - 1 }, (_, j) => String(expected[2 * j + 1]?.seq)),
+      ]);
+      for (const u of requests) expect(u.searchParams.get('limit')).toBe('2');
+    } finally {
+      page.off('request', onRequest);
+    }
+  });
+
   it('the recording view charts an active recording’s growth', async () => {
     const before = await head(server);
     await post(server, '/api/start-recording');

@@ -10,7 +10,7 @@
 import { promises as fs } from 'node:fs';
 import type { Ledger, StoreVerifyReport } from '@ledger/store';
 import { AnalysisReactor } from '../apps/qmdl-ledger/src/analysis/analysis-reactor';
-import { eventually, request, startInProcess, type InProcessServer } from './helpers/server';
+import { eventually, recordingEvents, request, startInProcess, type InProcessServer } from './helpers/server';
 
 describe('analysis of a recording deleted before its report is in place', () => {
   let server: InProcessServer;
@@ -34,7 +34,7 @@ describe('analysis of a recording deleted before its report is in place', () => 
     expect((await request(server.baseUrl, '/api/start-recording', { method: 'POST' })).status).toBe(202);
     const name = server.ledger.state().current?.name ?? '';
     await eventually(async () =>
-      (await server.ledger.history(name)).some((e) => e.type === 'RecordingDataAppended') ? true : undefined,
+      (await recordingEvents(server.ledger, name)).some((e) => e.type === 'RecordingDataAppended') ? true : undefined,
     );
     expect((await request(server.baseUrl, '/api/stop-recording', { method: 'POST' })).status).toBe(202);
     const entry = server.ledger.state().entries[name];

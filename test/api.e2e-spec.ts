@@ -13,6 +13,7 @@ import {
   eventually,
   openSse,
   readZip,
+  recordingEvents,
   request,
   startInProcess,
   tempDir,
@@ -786,6 +787,74 @@ describe('event API', () => {
     expect(gone.entry).toBeNull();
     expect(gone.events[gone.events.length - 1]?.type).toBe('RecordingDeleted');
     expect((await get('/api/recordings/..%2f/history')).status).toBe(400);
+  });
+
+  it('a recording history longer than a page: its pages join to exactly its events, each once, in order', async () => {
+    const active = await activeRecording();
+    for (let i = 0; i < 12; i++) expect((await post('/api/gps', { lat: 48 + i / 100, lon: 2.35 })).status).toBe(200);
+    expect((await post('/api/stop-recording')).status).toBe(202);
+    const all = await recordingEvents(server.ledger, active.name);
+    expect(all.length).toBeGreaterThan(3 * 5);
+
+    interface HistoryPage {
+      name: string;
+      exists: boolean;
+      entry: Entry | null;
+      events: StoredEventJson[];
+      next?: number;
+      head: number;
+    }
+    const pages: HistoryPage[] = [];
+    let after: number | undefined;
+    do {
+      const query = `limit=5${after !== undefined ? `&after=${after}` : ''}`;
+      const res = await get(`/api/recordings/${active.name}/history?${query}`);
+      expect(res.status).toBe(200);
+      const page = res.json<HistoryPage>();
+      pages.push(page);
+      after = page.next;
+    } while (after !== undefined && pages.length <= all.length);
+    for (const page of pages) {
+      expect(page).toMatchObject({ name: active.name, exists: true, entry: { name: active.name } });
+      expect(page.events.length).toBeLessThanOrEqual(5);
+      expect(page.head).toBe(server.ledger.log.headSeq());
+    }
+    // Every page but the last is full, and its `next` is its last event.
+    for (const page of pages.slice(0, -1)) {
+      expect(page.events).toHaveLength(5);
+      expect(page.next).toBe(page.events[4]?.seq);
+    }
+    expect(pages.at(-1)?.next).toBeUndefined();
+    expect(pages.flatMap((p) => p.events.map((e) => e.seq))).toEqual(all.map((e) => e.seq));
+    expect(pages.flatMap((p) => p.events.map((e) => e.type))).toEqual(all.map((e) => e.type));
+
+    // Without a limit, a page holds the event API's default (100) and says the recording's whole history fits.
+    const first = (await get(`/api/recordings/${active.name}/history`)).json<HistoryPage>();
+    expect(first.events.map((e) => e.seq)).toEqual(all.slice(0, 100).map((e) => e.seq));
+    expect(first.next).toBe(all.length > 100 ? all[99]?.seq : undefined);
+    // A cursor past the end: an empty last page.
+    const past = (await get(`/api/recordings/${active.name}/history?after=${all.at(-1)?.seq}`)).json<HistoryPage>();
+    expect(past.events).toEqual([]);
+    expect(past.next).toBeUndefined();
+  });
+
+  it('a history page with a bad cursor or limit is 400 INVALID_QUERY', async () => {
+    const { name } = await finishedRecording();
+    for (const query of [
+      'limit=0',
+      'limit=1001',
+      'limit=abc',
+      'limit=5&limit=6',
+      'after=-1',
+      'after=1.5',
+      'after=x',
+      'before=3',
+      'order=desc',
+    ]) {
+      const res = await get(`/api/recordings/${name}/history?${query}`);
+      expect([query, errorOf(res)]).toEqual([query, { status: 400, code: 'INVALID_QUERY' }]);
+    }
+    expect((await get(`/api/recordings/${name}/history?limit=1000&after=0&order=asc`)).status).toBe(200);
   });
 
   it('verifies the store', async () => {

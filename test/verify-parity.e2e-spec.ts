@@ -11,7 +11,7 @@ import path from 'node:path';
 import { rawEventAccess, type LevelEventLog } from '@ledger/event-log';
 import type { StoreVerifyReport } from '@ledger/store';
 import { runCli } from './helpers/cli';
-import { request, startInProcess, type InProcessServer } from './helpers/server';
+import { recordingEvents, request, startInProcess, type InProcessServer } from './helpers/server';
 
 interface Manifest {
   readonly entries: ReadonlyArray<{ readonly name: string; readonly qmdl_size_bytes: number }>;
@@ -42,7 +42,7 @@ describe('GET /api/store/verify and qmdl-ledger verify: one verification', () =>
     expect((await request(server.baseUrl, '/api/start-recording', { method: 'POST' })).status).toBe(202);
     const name = server.ledger.state().current?.name ?? '';
     await eventually('three data commits', async () => {
-      const appended = (await server.ledger.history(name)).filter((e) => e.type === 'RecordingDataAppended');
+      const appended = (await recordingEvents(server.ledger, name)).filter((e) => e.type === 'RecordingDataAppended');
       return appended.length >= 3 ? true : undefined;
     });
     expect((await request(server.baseUrl, '/api/stop-recording', { method: 'POST' })).status).toBe(202);
@@ -76,7 +76,7 @@ describe('GET /api/store/verify and qmdl-ledger verify: one verification', () =>
     const second = await record();
 
     // A data commit of the first recording between two others, its size set to 1 beneath the chain: the size decreases.
-    const appended = (await server.ledger.history(first)).filter((e) => e.type === 'RecordingDataAppended');
+    const appended = (await recordingEvents(server.ledger, first)).filter((e) => e.type === 'RecordingDataAppended');
     const sizeOf = (event: (typeof appended)[number] | undefined): number =>
       Number((event?.data as { qmdlSizeBytes?: number } | undefined)?.qmdlSizeBytes ?? 0);
     const target = appended.find((e, i) => i > 0 && i < appended.length - 1 && sizeOf(appended[i - 1]) > 1);
@@ -113,7 +113,8 @@ describe('GET /api/store/verify and qmdl-ledger verify: one verification', () =>
     expect(overHttp.findings).toContainEqual(
       expect.objectContaining({ check: 'invariants', code: 'SIZE_NEVER_DECREASES', seq: target?.seq }),
     );
-    const lastOf = async (name: string): Promise<number | undefined> => (await server.ledger.history(name)).at(-1)?.seq;
+    const lastOf = async (name: string): Promise<number | undefined> =>
+      (await recordingEvents(server.ledger, name)).at(-1)?.seq;
     expect(overHttp.findings.filter((f) => f.check === 'files')).toEqual([
       {
         check: 'files',

@@ -13,6 +13,7 @@ import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import zlib from 'node:zlib';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { StoredEvent } from '@ledger/domain';
 import { buildUpcasters, MIGRATIONS } from '@ledger/migrations';
 import { openLedger, silentLogger, type Ledger, type RecorderSettings } from '@ledger/store';
 import { createHttpApp } from '../../apps/qmdl-ledger/src/http/create-app';
@@ -352,6 +353,13 @@ export async function analysisQueue(
   headers: Record<string, string> = {},
 ): Promise<AnalysisQueueStatus> {
   return (await request(baseUrl, '/api/analysis', { headers })).json<AnalysisQueueStatus>();
+}
+
+/** Every event naming the recording, oldest first, straight from the log (a test's whole view; the API pages it). */
+export async function recordingEvents(ledger: Ledger, name: string): Promise<StoredEvent[]> {
+  const events: StoredEvent[] = [];
+  for await (const event of ledger.log.read({ recording: name })) events.push(event);
+  return events;
 }
 
 export async function eventually<T>(

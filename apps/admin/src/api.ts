@@ -66,6 +66,15 @@ export async function getJson<T>(path: string, signal?: AbortSignal): Promise<T>
   return (await request<T>(path, { signal })).body;
 }
 
+/** The API's page sizes: `limit` is 1..1000 on every paged endpoint. */
+export const API_PAGE_MAX = 1000;
+
+/** `?limit=` of a view's URL when it is a page size the API takes, else `fallback`. */
+export function pageSizeParam(params: URLSearchParams, fallback: number): number {
+  const n = Number(params.get('limit'));
+  return Number.isInteger(n) && n >= 1 && n <= API_PAGE_MAX ? n : fallback;
+}
+
 /** Encodes one path segment (recording names are server-made, but never trusted). */
 export function seg(value: string): string {
   return encodeURIComponent(value);

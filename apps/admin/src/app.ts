@@ -146,7 +146,7 @@ export function startApp(
       view?.destroy();
       if (route.view === 'events') view = eventsView(ctx, params);
       else if (route.view === 'recordings') view = recordingsView(ctx);
-      else if (route.view === 'recording' && route.name !== undefined) view = recordingView(ctx, route.name);
+      else if (route.view === 'recording' && route.name !== undefined) view = recordingView(ctx, route.name, params);
       else if (route.view === 'time-travel') view = timeTravelView(ctx, params);
       else
         view = {

@@ -1,5 +1,5 @@
 import { SEVERITIES, eventSeverity, severityChip, type Severity } from './analysis';
-import { errorText, getJson, isAbort } from './api';
+import { errorText, getJson, isAbort, pageSizeParam } from './api';
 import { h, replaceChildren, tableHead } from './dom';
 import {
   filtersFromQuery,
@@ -17,10 +17,7 @@ import type { Ctx, View } from './view';
 const PAGE_SIZE = 200;
 
 /** `?limit=` picks the page size (1..1000, the API's range); the default suits a screen. */
-function pageSize(params: URLSearchParams): number {
-  const n = Number(params.get('limit'));
-  return Number.isInteger(n) && n >= 1 && n <= 1000 ? n : PAGE_SIZE;
-}
+const pageSize = (params: URLSearchParams): number => pageSizeParam(params, PAGE_SIZE);
 /** Rows kept in the DOM; scrolling further drops the newest ones, so any depth stays fast. */
 const MAX_ROWS = 4000;
 

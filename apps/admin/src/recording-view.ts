@@ -9,7 +9,7 @@ import {
   severityChip,
   type AnalysisState,
 } from './analysis';
-import { ApiError, errorText, getJson, isAbort, seg } from './api';
+import { API_PAGE_MAX, ApiError, errorText, getJson, isAbort, pageSizeParam, seg } from './api';
 import { h, replaceChildren, svg, tableHead } from './dom';
 import { BASE, formatActor, formatBytes, formatTime, summarize, typeChip } from './format';
 import { manifestTable } from './time-travel';
@@ -243,9 +243,35 @@ function analysisSection(
 /** At most one reload of a recording's page per this many ms. */
 const REFRESH_MS = 1000;
 
+/**
+ * The recording's history from the point already read: its pages (`?limit=` of the view's URL, else the API's
+ * largest) are followed to the end, oldest first, and added to `events`. The answer is the last page's, for its
+ * `exists` and `entry`.
+ */
+async function readHistory(
+  name: string,
+  events: StoredEvent[],
+  limit: number,
+  signal: AbortSignal,
+): Promise<RecordingHistory> {
+  for (;;) {
+    const after = events[events.length - 1]?.seq;
+    const query = new URLSearchParams({
+      limit: String(limit),
+      ...(after !== undefined ? { after: String(after) } : {}),
+    });
+    const page = await getJson<RecordingHistory>(`/api/recordings/${seg(name)}/history?${query}`, signal);
+    events.push(...page.events);
+    if (page.next === undefined) return page;
+  }
+}
+
 /** One recording's whole life, from the log, with its files while they exist; kept current from the live tail. */
-export function recordingView(ctx: Ctx, name: string): View {
+export function recordingView(ctx: Ctx, name: string, params: URLSearchParams): View {
   const abort = new AbortController();
+  const limit = pageSizeParam(params, API_PAGE_MAX);
+  // Every event of the recording read so far: the log only grows, so a redraw reads just the pages after it.
+  const events: StoredEvent[] = [];
   const body = h('div', null, h('p', { class: 'status' }, 'Loading history…'));
   const el = h(
     'section',
@@ -263,8 +289,7 @@ export function recordingView(ctx: Ctx, name: string): View {
 
   async function render(): Promise<void> {
     try {
-      const hist = await getJson<RecordingHistory>(`/api/recordings/${seg(name)}/history`, abort.signal);
-      const events = [...hist.events].sort((a, b) => a.seq - b.seq);
+      const hist = await readHistory(name, events, limit, abort.signal);
       const deleted = events.find((e) => e.type === 'RecordingDeleted');
       const lastOf = (type: string): StoredEvent | undefined => [...events].reverse().find((e) => e.type === type);
       const stopped = lastOf('RecordingStopped');

@@ -75,11 +75,14 @@ export interface Manifest {
   readonly current_entry: ManifestEntry | null;
 }
 
+/** One page of `GET /api/recordings/{name}/history`: `next` is the `after` of the following page, absent at the end. */
 export interface RecordingHistory {
   readonly name: string;
   readonly exists: boolean;
   readonly entry: ManifestEntry | null;
   readonly events: StoredEvent[];
+  readonly next?: number;
+  readonly head: number;
 }
 
 export interface AuthStatus {

@@ -3,6 +3,7 @@
 export type * from './event-log.port';
 export { LevelEventLog } from './level-event-log';
 export { MemoryEventLog } from './memory-event-log';
+export { PAGE_LIMIT } from './abstract-level-event-log';
 export { copyLevelDir, isLevelLocked } from './level-copy';
 export { UpcasterRegistry } from './upcasters';
 export type { Upcaster } from './upcasters';

@@ -8,9 +8,8 @@ import type {
   LedgerEvent,
   QmdlStoreState,
   Refusal,
-  StoredEvent,
 } from '@ledger/domain';
-import type { EventLog } from '@ledger/event-log';
+import type { EventLog, EventPage } from '@ledger/event-log';
 import type { DiagSourceFactory } from '@ledger/qmdl';
 import type { Clock, HostInfo, RuntimeMetadata } from './host';
 import type { Reactor, ReactorDefinition, ReactorStatus } from './reactor';
@@ -137,8 +136,20 @@ export interface Ledger {
    * a time after the last event gives the head's). A `seq` past the head is refused: `SEQUENCE_PAST_HEAD`.
    */
   stateAt(at: { readonly seq?: number; readonly time?: string }): Promise<QmdlStoreState>;
-  /** Every event that names the recording, oldest first. */
-  history(name: string): Promise<readonly StoredEvent[]>;
+  /**
+   * One page of the events that name the recording, oldest first: at most
+   * `limit` (the log's page limits: default 100, at most 1000) with seq >
+   * `after`, read from the recording index, so a page costs the same however
+   * long the recording's history is. `next` (absent at the end) is the
+   * `after` of the following page.
+   *
+   * @example
+   * for (let page = await ledger.history(name); ; page = await ledger.history(name, { after: page.next })) {
+   *   show(page.events);
+   *   if (page.next === undefined) break;
+   * }
+   */
+  history(name: string, page?: { readonly after?: number; readonly limit?: number }): Promise<EventPage>;
   /**
    * `verifyStore` on this store while it runs: the chain, the invariants after
    * every event, the stored and the served projection against the rebuilt one,

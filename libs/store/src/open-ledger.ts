@@ -7,9 +7,8 @@ import {
   type LedgerEvent,
   type QmdlStoreState,
   type SpaceSettings,
-  type StoredEvent,
 } from '@ledger/domain';
-import { LevelEventLog, type EventLog, type UpcasterRegistry } from '@ledger/event-log';
+import { LevelEventLog, type EventLog, type EventPage, type UpcasterRegistry } from '@ledger/event-log';
 import { diagSourceFactory } from '@ledger/qmdl';
 import { CommandProcessor } from './command-processor';
 import { ensureWritableDirectory } from './data-dir';
@@ -315,10 +314,13 @@ class LevelLedger implements OpenedLedger {
     return this.state();
   }
 
-  async history(name: string): Promise<readonly StoredEvent[]> {
-    const events: StoredEvent[] = [];
-    for await (const event of this.log.read({ recording: name })) events.push(event);
-    return events;
+  history(name: string, page: { readonly after?: number; readonly limit?: number } = {}): Promise<EventPage> {
+    return this.log.page({
+      recording: name,
+      order: 'asc',
+      ...(page.after !== undefined ? { after: page.after } : {}),
+      ...(page.limit !== undefined ? { limit: page.limit } : {}),
+    });
   }
 
   async verify(options: Parameters<Ledger['verify']>[0] = {}): Promise<StoreVerifyReport> {

@@ -7,7 +7,7 @@ import {
   type AnalysisEventDataMap,
   type StoredEvent,
 } from '@ledger/domain';
-import type { EventFilter, PageOptions } from '@ledger/event-log';
+import { PAGE_LIMIT, type EventFilter, type PageOptions } from '@ledger/event-log';
 import { parseRecordingName } from './recording-name';
 
 /** At most this many events are examined per `q` (free-text) or `severity` page request; `next` continues the scan. */
@@ -88,6 +88,28 @@ function timeParam(query: Query, name: string): string | undefined {
   return new Date(ms).toISOString();
 }
 
+/** A page size: the log's own limits (1..1000, default 100), so a page asked over HTTP is one page of the log. */
+function limitParam(query: Query): number {
+  const value = one(query, 'limit');
+  if (value === undefined) return PAGE_LIMIT.default;
+  if (!/^[0-9]{1,4}$/.test(value) || Number(value) < 1 || Number(value) > PAGE_LIMIT.max) {
+    throw new LedgerError('INVALID_QUERY', `limit must be an integer in 1..${PAGE_LIMIT.max}`);
+  }
+  return Number(value);
+}
+
+/**
+ * The page of a recording's history: `after` (the previous page's `next`) and
+ * `limit`, as `GET /api/events?order=asc` reads them.
+ */
+export function parseHistoryPage(query: Query): { readonly after?: number; readonly limit: number } {
+  // Oldest first only: a `before` or a `desc` would be silently ignored otherwise.
+  if (one(query, 'before') !== undefined || (one(query, 'order') ?? 'asc') !== 'asc')
+    throw new LedgerError('INVALID_QUERY', 'a history is paged oldest first: pass the previous next as after');
+  const after = seqParam(query, 'after');
+  return { limit: limitParam(query), ...(after !== undefined ? { after } : {}) };
+}
+
 /** The filters shared by the page, export and stream endpoints. */
 export function parseEventFilter(query: Query): EventFilter {
   const filter: { -readonly [K in keyof EventFilter]: EventFilter[K] } = {};
@@ -138,14 +160,7 @@ export function parseEventQuery(query: Query): EventQuery {
   let filter = parseEventFilter(query);
   const orderRaw = one(query, 'order') ?? 'desc';
   if (orderRaw !== 'asc' && orderRaw !== 'desc') throw new LedgerError('INVALID_QUERY', 'order must be asc or desc');
-  const limitRaw = one(query, 'limit');
-  let limit = 100;
-  if (limitRaw !== undefined) {
-    if (!/^[0-9]{1,4}$/.test(limitRaw) || Number(limitRaw) < 1 || Number(limitRaw) > 1000) {
-      throw new LedgerError('INVALID_QUERY', 'limit must be an integer in 1..1000');
-    }
-    limit = Number(limitRaw);
-  }
+  const limit = limitParam(query);
   const after = seqParam(query, 'after');
   const before = seqParam(query, 'before');
   const q = one(query, 'q');

@@ -3,13 +3,19 @@ import { Controller, Get, Headers, Inject, Logger, Param, Query, Req, Res } from
 import { ApiOperation, ApiParam, ApiProduces, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { HttpRequest as Request, HttpResponse as Response } from './http-types';
 import { SEVERITIES } from '@ledger/analysis';
-import { LedgerError, type StoredEvent } from '@ledger/domain';
+import { LedgerError, toRayhunterEntry, type RayhunterManifestEntry, type StoredEvent } from '@ledger/domain';
 import type { EventPage } from '@ledger/event-log';
 import type { Ledger, StoreVerifyReport } from '@ledger/store';
-import { toRayhunterManifest } from '@ledger/domain';
 import { RequiresAuth } from './auth.decorators';
 import { EventStreams } from './event-stream.service';
-import { pageOptions, parseEventFilter, parseEventQuery, Q_SCAN_BUDGET, queryMatches } from './event-query';
+import {
+  pageOptions,
+  parseEventFilter,
+  parseEventQuery,
+  parseHistoryPage,
+  Q_SCAN_BUDGET,
+  queryMatches,
+} from './event-query';
 import { ApiRecordingNameParam, parseRecordingName, RECORDING_NAME_PARAM, recordingRoute } from './recording-name';
 import { reflectSeq } from './request-context';
 import { LEDGER } from './tokens';
@@ -41,6 +47,15 @@ function ApiSeverityFilter(): MethodDecorator {
 }
 
 export interface EventPageResponse {
+  readonly events: readonly StoredEvent[];
+  readonly next?: number;
+  readonly head: number;
+}
+
+export interface RecordingHistoryResponse {
+  readonly name: string;
+  readonly exists: boolean;
+  readonly entry: RayhunterManifestEntry | null;
   readonly events: readonly StoredEvent[];
   readonly next?: number;
   readonly head: number;
@@ -194,20 +209,46 @@ export class EventsController {
   }
 
   @Get(recordingRoute('recordings', 'history'))
-  @ApiOperation({ summary: 'Every event naming a recording, oldest first, and its manifest entry if it still exists' })
+  @ApiOperation({
+    summary: 'One page of the events naming a recording, oldest first, and its manifest entry if it still exists',
+    description:
+      'Paged as `GET /api/events?order=asc`: at most `limit` events with seq > `after`, read from the recording index (a page costs the same however long the history); pass `next` as `after` for the following page, no `next` at the end. `exists` and `entry` are as of `head`.',
+  })
   @ApiRecordingNameParam()
-  @ApiResponse({ status: 200, description: '{name, exists, entry (Rayhunter entry or null), events}' })
-  @ApiResponse({ status: 400, description: 'INVALID_RECORDING_NAME' })
-  async history(@Req() req: Request, @Param(RECORDING_NAME_PARAM) raw: string): Promise<unknown> {
+  @ApiQuery({ name: 'after', required: false, description: "seq > after (the previous page's next)" })
+  @ApiQuery({ name: 'limit', required: false, description: '1..1000, default 100' })
+  @ApiResponse({
+    status: 200,
+    description: '{name, exists, entry (Rayhunter entry or null), events, next?, head}',
+  })
+  @ApiResponse({ status: 400, description: 'INVALID_RECORDING_NAME, INVALID_QUERY' })
+  async history(
+    @Req() req: Request,
+    @Param(RECORDING_NAME_PARAM) raw: string,
+    @Query() query: Record<string, unknown>,
+  ): Promise<RecordingHistoryResponse> {
     const name = parseRecordingName(raw);
+    const cursor = parseHistoryPage(query);
+    // The state before the page: the page reads up to a head at or past it, so a deletion it shows is in the page too.
     const state = this.ledger.state();
-    const events = await this.ledger.history(name);
-    reflectSeq(req, state.seq);
-    const manifest = toRayhunterManifest(state);
-    const entry =
-      [...manifest.entries, ...(manifest.current_entry ? [manifest.current_entry] : [])].find((e) => e.name === name) ??
-      null;
-    return { name, exists: state.names[name] === 'live', entry, events };
+    const page = await this.ledger.history(name, cursor);
+    reflectSeq(req, page.head);
+    // One entry, not the whole manifest: a viewer reads a long history as many pages.
+    const record =
+      state.current?.name === name
+        ? state.current
+        : Object.prototype.hasOwnProperty.call(state.entries, name)
+          ? state.entries[name]
+          : undefined;
+    const entry = record !== undefined ? toRayhunterEntry(record) : null;
+    return {
+      name,
+      exists: state.names[name] === 'live',
+      entry,
+      events: page.events,
+      ...(page.next !== undefined ? { next: page.next } : {}),
+      head: page.head,
+    };
   }
 
   @Get('store/verify')
