@@ -212,7 +212,7 @@ export class EventsController {
   @ApiOperation({
     summary: 'One page of the events naming a recording, oldest first, and its manifest entry if it still exists',
     description:
-      'Paged as `GET /api/events?order=asc`: at most `limit` events with seq > `after`, read from the recording index (a page costs the same however long the history); pass `next` as `after` for the following page, no `next` at the end. `exists` and `entry` are as of `head`.',
+      'Paged as `GET /api/events?order=asc`: at most `limit` events with seq > `after`, read from the recording index (a page costs the same however long the history); pass `next` as `after` for the following page, no `next` at the end. `exists` and `entry` are as of the request.',
   })
   @ApiRecordingNameParam()
   @ApiQuery({ name: 'after', required: false, description: "seq > after (the previous page's next)" })
