@@ -13,7 +13,16 @@ import path from 'node:path';
 import { Client } from 'pg';
 import { tsharkProblems } from './helpers/pcapng';
 import { startPostgres, type PgCluster } from './helpers/postgres';
-import { eventually, request, runCli, spawnServer, spawnService, tempDir, type SpawnedServer } from './helpers/server';
+import {
+  eventually,
+  readZip,
+  request,
+  runCli,
+  spawnServer,
+  spawnService,
+  tempDir,
+  type SpawnedServer,
+} from './helpers/server';
 import { startRoundRobinProxy, type TcpProxy } from './helpers/tcp-proxy';
 
 jest.setTimeout(600_000);
@@ -228,6 +237,21 @@ describe('fleet shipping: three devices, two central instances, one PostgreSQL, 
         expect(theirPcap.headers['content-type']).toBe(myPcap.headers['content-type']);
         expect(theirPcap.body.length).toBeGreaterThan(0);
         expect(theirPcap.body.equals(myPcap.body)).toBe(true);
+        // The zip has the device's members, in its order, with its bytes; its pcapng is the pcap above.
+        const myZip = readZip((await request(d.server.baseUrl, `/api/zip/${e.name}`)).body);
+        const theirZipResponse = await request(centralUrl(), `/api/fleet/devices/${d.storeId}/zip/${e.name}.zip`);
+        expect(theirZipResponse.status).toBe(200);
+        const theirZip = readZip(theirZipResponse.body);
+        expect(theirZip.map((m) => m.name)).toEqual([
+          `${e.name}.qmdl`,
+          `${e.name}.ndjson`,
+          ...(myZip.some((m) => m.name === `${e.name}-gps.ndjson`) ? [`${e.name}-gps.ndjson`] : []),
+          `${e.name}.pcapng`,
+        ]);
+        expect(theirZip.map((m) => m.name)).toEqual(myZip.map((m) => m.name));
+        for (const [k, member] of theirZip.entries())
+          expect(member.data.equals(myZip[k]?.data ?? Buffer.alloc(0))).toBe(true);
+        expect(theirZip[theirZip.length - 1]?.data.equals(theirPcap.body)).toBe(true);
         // Uploaded only after its analysis completed: the shipped report is the one the device serves.
         const report = await request(d.server.baseUrl, `/api/analysis-report/${e.name}`);
         const reportClient = new Client({ connectionString: db });
@@ -326,5 +350,19 @@ describe('fleet shipping: three devices, two central instances, one PostgreSQL, 
         lagBytes: 0,
         activeRecording: null,
       });
+
+    // A recording the device deletes afterwards: the central zip is still the one the device served.
+    const keeper = devices[0] as Device;
+    const kept = (await json<Manifest>(keeper.server.baseUrl, '/api/qmdl-manifest')).entries[0]?.name ?? '';
+    const zipBefore = readZip((await request(keeper.server.baseUrl, `/api/zip/${kept}`)).body);
+    expect(zipBefore.map((m) => m.name)).toContain(`${kept}.pcapng`);
+    expect((await request(keeper.server.baseUrl, `/api/delete-recording/${kept}`, { method: 'POST' })).status).toBe(
+      202,
+    );
+    expect((await request(keeper.server.baseUrl, `/api/zip/${kept}`)).status).toBe(404);
+    const zipAfter = readZip((await request(centralUrl(), `/api/fleet/devices/${keeper.storeId}/zip/${kept}`)).body);
+    expect(zipAfter.map((m) => m.name)).toEqual(zipBefore.map((m) => m.name));
+    for (const [k, member] of zipAfter.entries())
+      expect(member.data.equals(zipBefore[k]?.data ?? Buffer.alloc(0))).toBe(true);
   }
 });

@@ -1,44 +1,14 @@
 import { Readable, pipeline } from 'node:stream';
-import zlib from 'node:zlib';
 import { Controller, Get, Logger, Param, Query, Res, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiProduces, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { ZipFile } from 'yazl';
-import {
-  LedgerError,
-  parseRfc3339,
-  recordingFileNames,
-  toRayhunterManifest,
-  type QmdlStoreState,
-} from '@ledger/domain';
-import { createPcapngExport, readGpsFixes } from '@ledger/radio';
+import { LedgerError, parseRfc3339, toRayhunterManifest, type QmdlStoreState } from '@ledger/domain';
 import type { HttpResponse as Response } from '../http/http-types';
 import { parseEventQuery } from '../http/event-query';
 import { parseRecordingName, RECORDING_NAME_PARAM, recordingRoute } from '../http/recording-name';
-import { pcapngSectionOptions } from '../http/system-info';
-import { realHost } from '@ledger/store';
 import { parseStoreId } from './devices.service';
 import { FleetAdminGuard } from './fleet-admin.guard';
+import { FleetDownloadsService } from './fleet-downloads.service';
 import { FleetViewsService } from './fleet-views.service';
-
-/** A gzip member starts with these two bytes; a recording imported uncompressed does not. */
-function isGzip(first: Buffer | undefined): boolean {
-  return first !== undefined && first.length >= 2 && first[0] === 0x1f && first[1] === 0x8b;
-}
-
-/** The recording's QMDL as the device serves it: decompressed (a live recording's committed prefix has no gzip trailer yet). */
-async function decompressed(chunks: AsyncGenerator<Buffer>): Promise<Readable> {
-  const first = await chunks.next();
-  const head = first.done ? undefined : first.value;
-  const source = Readable.from(
-    (async function* all() {
-      if (head !== undefined) yield head;
-      yield* chunks;
-    })(),
-  );
-  if (!isGzip(head)) return source;
-  const gunzip = zlib.createGunzip({ finishFlush: zlib.constants.Z_SYNC_FLUSH });
-  return pipeline(source, gunzip, () => undefined);
-}
 
 /** The fleet views of one device and the list of all: from the central copy only. */
 @ApiTags('fleet')
@@ -48,10 +18,10 @@ async function decompressed(chunks: AsyncGenerator<Buffer>): Promise<Readable> {
 export class FleetDevicesController {
   private readonly logger = new Logger('fleet');
 
-  /** The central service's host, read once, which its pcapng headers name. */
-  private readonly host = realHost();
-
-  constructor(private readonly views: FleetViewsService) {}
+  constructor(
+    private readonly views: FleetViewsService,
+    private readonly downloads: FleetDownloadsService,
+  ) {}
 
   @Get()
   @ApiOperation({
@@ -143,12 +113,10 @@ export class FleetDevicesController {
   ): Promise<void> {
     const storeId = parseStoreId(storeIdRaw);
     const name = parseRecordingName(nameRaw, '.qmdl');
-    await this.requireShipped(storeId, name);
-    const body = await decompressed(this.views.fileChunks(storeId, name, 'qmdl'));
-    res.status(200).type('application/octet-stream');
-    res.setHeader('Content-Disposition', `attachment; filename="${name}.qmdl"`);
-    pipeline(body, res, (error) => {
-      if (error) this.logger.warn(`qmdl ${storeId}/${name}: ${error.message}`);
+    await this.downloads.requireShipped(storeId, name);
+    this.send(res, `qmdl ${storeId}/${name}`, await this.downloads.openQmdl(storeId, name), {
+      type: 'application/octet-stream',
+      file: `${name}.qmdl`,
     });
   }
 
@@ -166,27 +134,20 @@ export class FleetDevicesController {
   ): Promise<void> {
     const storeId = parseStoreId(storeIdRaw);
     const name = parseRecordingName(nameRaw, '.pcapng');
-    await this.requireShipped(storeId, name);
-    const gps =
-      (await this.views.fileSize(storeId, name, 'gps')) > 0
-        ? Readable.from(this.views.fileChunks(storeId, name, 'gps'))
-        : undefined;
-    // The converter of @ledger/radio, as `GET /api/pcap/{name}` on the device: the same bytes for the same recording.
-    const exported = createPcapngExport({
-      ...pcapngSectionOptions(this.host),
-      ...(gps !== undefined ? { gpsFixes: readGpsFixes(gps) } : {}),
-    });
-    const qmdl = await decompressed(this.views.fileChunks(storeId, name, 'qmdl'));
-    res.status(200).type('application/vnd.tcpdump.pcap');
-    res.setHeader('Content-Disposition', `attachment; filename="${name}.pcapng"`);
-    pipeline(qmdl, exported.stream, res, (error) => {
-      gps?.destroy();
-      if (error) this.logger.warn(`pcap ${storeId}/${name}: ${error.message}`);
+    await this.downloads.requireShipped(storeId, name);
+    this.send(res, `pcap ${storeId}/${name}`, await this.downloads.openPcap(storeId, name), {
+      type: 'application/vnd.tcpdump.pcap',
+      file: `${name}.pcapng`,
     });
   }
 
   @Get(recordingRoute(':storeId/zip'))
-  @ApiOperation({ summary: 'A zip of the QMDL (decompressed), the analysis and the GPS file, from the central copy' })
+  @ApiOperation({
+    summary:
+      "The device's zip from the central copy: <name>.qmdl (decompressed), <name>.ndjson, <name>-gps.ndjson where shipped and <name>.pcapng",
+  })
+  @ApiProduces('application/zip')
+  @ApiResponse({ status: 404, description: 'NO_SUCH_RECORDING: no bytes of it were shipped' })
   async zip(
     @Param('storeId') storeIdRaw: string,
     @Param(RECORDING_NAME_PARAM) nameRaw: string,
@@ -194,38 +155,19 @@ export class FleetDevicesController {
   ): Promise<void> {
     const storeId = parseStoreId(storeIdRaw);
     const name = parseRecordingName(nameRaw, '.zip');
-    await this.requireShipped(storeId, name);
-    const zip = new ZipFile();
-    const mtime = new Date();
-    const files = recordingFileNames(name, false);
-    zip.addReadStream(await decompressed(this.views.fileChunks(storeId, name, 'qmdl')), files.qmdl, {
-      compress: false,
-      mtime,
-      mode: 0o100644,
-    });
-    for (const [file, member] of [
-      ['analysis', files.analysis],
-      ['gps', files.gps],
-    ] as const) {
-      if ((await this.views.fileSize(storeId, name, file)) > 0) {
-        zip.addReadStream(Readable.from(this.views.fileChunks(storeId, name, file)), member, {
-          compress: false,
-          mtime,
-          mode: 0o100644,
-        });
-      }
-    }
-    zip.end();
-    res.status(200).type('application/zip');
-    res.setHeader('Content-Disposition', `attachment; filename="${name}.zip"`);
-    pipeline(zip.outputStream as unknown as Readable, res, (error) => {
-      if (error) this.logger.warn(`zip ${storeId}/${name}: ${error.message}`);
+    await this.downloads.requireShipped(storeId, name);
+    this.send(res, `zip ${storeId}/${name}`, await this.downloads.openZip(storeId, name), {
+      type: 'application/zip',
+      file: `${name}.zip`,
     });
   }
 
-  private async requireShipped(storeId: string, name: string): Promise<void> {
-    await this.views.headSeq(storeId);
-    if ((await this.views.fileSize(storeId, name, 'qmdl')) === 0)
-      throw new LedgerError('NO_SUCH_RECORDING', `no bytes of recording ${name} were shipped from ${storeId}`);
+  /** A download's 200 and its body, piped with backpressure; a failure after the headers cuts the body. */
+  private send(res: Response, what: string, body: Readable, headers: { type: string; file: string }): void {
+    res.status(200).type(headers.type);
+    res.setHeader('Content-Disposition', `attachment; filename="${headers.file}"`);
+    pipeline(body, res, (error) => {
+      if (error) this.logger.warn(`${what}: ${error.message}`);
+    });
   }
 }

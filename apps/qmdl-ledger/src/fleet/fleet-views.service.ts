@@ -1,10 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import {
+  compact,
   createFold,
   initialState,
   LedgerError,
   type LedgerEvent,
   type QmdlStoreState,
+  type RecordingEntry,
   type StoredEvent,
 } from '@ledger/domain';
 import type { UpcasterRegistry } from '@ledger/event-log';
@@ -34,6 +36,9 @@ export interface FleetDeviceSummary {
   /** A forked device only: where its history first differed, when, and how many forks were offered. */
   readonly fork?: { readonly seq: number; readonly detectedAt: string; readonly count: number };
 }
+
+/** Who recorded a recording, as its start (or import) event records it. */
+export type RecordedIdentity = Pick<RecordingEntry, 'rayhunterVersion' | 'systemOs' | 'arch'>;
 
 /** One analysis finding of a device's shipped report. */
 export interface FleetWarning {
@@ -263,6 +268,24 @@ export class FleetViewsService {
         after = Number(rows[rows.length - 1]?.seq);
       }
     })();
+  }
+
+  /**
+   * Who recorded the recording, as its `RecordingStarted` (or `RecordingImported`) says: the build,
+   * the system and the architecture (absent where the log does not record them). Read from the
+   * event, not the projection, so a recording the device has since deleted still has it.
+   */
+  async recordedIdentity(storeId: string, name: string): Promise<RecordedIdentity | undefined> {
+    const rows = await this.db.query<{ body: string }>(
+      `SELECT body FROM fleet_events WHERE store_id = $1 AND recording = $2 AND type = ANY($3::text[]) ORDER BY seq LIMIT 1`,
+      [storeId, name, ['RecordingStarted', 'RecordingImported']],
+    );
+    const row = rows[0];
+    if (row === undefined) return undefined;
+    const event = this.upcasters.upcast(JSON.parse(row.body) as StoredEvent) as LedgerEvent;
+    if (event.type !== 'RecordingStarted' && event.type !== 'RecordingImported') return undefined;
+    const { rayhunterVersion, systemOs, arch } = event.data;
+    return compact({ rayhunterVersion, systemOs, arch });
   }
 
   async headSeq(storeId: string): Promise<number> {

@@ -5,6 +5,7 @@ import { EventIngestService } from './event-ingest.service';
 import { FleetAdminGuard } from './fleet-admin.guard';
 import type { FleetDatabase } from './fleet-database';
 import { FleetDevicesController } from './fleet-devices.controller';
+import { FleetDownloadsService } from './fleet-downloads.service';
 import { FleetHealthController } from './fleet-health.controller';
 import { FleetIngestController } from './fleet-ingest.controller';
 import { FleetPageController } from './fleet-page.controller';
@@ -40,6 +41,7 @@ export class FleetModule {
         EventIngestService,
         RecordingDataService,
         FleetViewsService,
+        FleetDownloadsService,
         FleetAdminGuard,
       ],
     };

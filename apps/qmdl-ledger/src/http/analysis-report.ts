@@ -8,7 +8,10 @@ import type { RuntimeMetadata } from '@ledger/store';
  * alone; the build identity is the recording's own where it was recorded, else
  * `now` (this build on this host: the ledger's `runtimeMetadata()`).
  */
-export function analysisReport(entry: RecordingEntry, now: RuntimeMetadata): string {
+export function analysisReport(
+  entry: Pick<RecordingEntry, 'rayhunterVersion' | 'systemOs' | 'arch'>,
+  now: RuntimeMetadata,
+): string {
   const metadata = {
     analyzers: [],
     rayhunter: {

@@ -1,7 +1,6 @@
 import { createReadStream, promises as fs } from 'node:fs';
 import { pipeline, Readable } from 'node:stream';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { ZipFile } from 'yazl';
 import {
   isLedgerError,
   LedgerError,
@@ -14,6 +13,7 @@ import { createPcapngExport, readGpsFixes } from '@ledger/radio';
 import type { Ledger } from '@ledger/store';
 import { analysisReport } from './analysis-report';
 import { isOutOfDescriptors } from './error-codes';
+import { storedZip, type ZipMember } from './stored-zip';
 import { pcapngSectionOptions } from './system-info';
 import { LEDGER } from './tokens';
 
@@ -157,7 +157,7 @@ export class DownloadsService {
     const paths = this.ledger.paths(entry.name, entry.compressed);
     // The members have the layout's names, the QMDL as the uncompressed file.
     const files = recordingFileNames(entry.name, false);
-    const members: Array<{ name: string; stream: Readable }> = [];
+    const members: ZipMember[] = [];
     try {
       const qmdl = await this.open(
         () => openQmdlReadStream(paths.qmdl, { fileBytes: entry.qmdlSizeBytes, chunkSize: chunkBytes }),
@@ -174,21 +174,7 @@ export class DownloadsService {
       for (const m of members) m.stream.destroy();
       throw error;
     }
-    const zip = new ZipFile();
-    const output = zip.outputStream as unknown as Readable;
-    const mtime = new Date();
-    for (const m of members) {
-      m.stream.on('error', (error: unknown) => {
-        this.logger.warn(
-          `zip ${entry.name}: reading ${m.name} failed: ${error instanceof Error ? error.message : String(error)}`,
-        );
-        output.destroy(error instanceof Error ? error : new Error(String(error)));
-      });
-      // Stored like the original: the QMDL is read once and the device has little CPU.
-      zip.addReadStream(m.stream, m.name, { compress: false, mtime, mode: 0o100644 });
-    }
-    zip.end();
-    return output;
+    return storedZip(members, (message) => this.logger.warn(`zip ${entry.name}: ${message}`));
   }
 
   /**

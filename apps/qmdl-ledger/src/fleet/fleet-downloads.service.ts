@@ -1,0 +1,115 @@
+import { Readable, pipeline } from 'node:stream';
+import zlib from 'node:zlib';
+import { Injectable, Logger } from '@nestjs/common';
+import { LedgerError, recordingFileNames } from '@ledger/domain';
+import { createPcapngExport, readGpsFixes } from '@ledger/radio';
+import { realHost } from '@ledger/store';
+import { analysisReport } from '../http/analysis-report';
+import { storedZip, type ZipMember } from '../http/stored-zip';
+import { pcapngSectionOptions, runtimeMetadata } from '../http/system-info';
+import { FleetViewsService } from './fleet-views.service';
+
+/** A gzip member starts with these two bytes; a recording imported uncompressed does not. */
+function isGzip(first: Buffer | undefined): boolean {
+  return first !== undefined && first.length >= 2 && first[0] === 0x1f && first[1] === 0x8b;
+}
+
+/** The recording's QMDL as the device serves it: decompressed (a live recording's committed prefix has no gzip trailer yet). */
+async function decompressed(chunks: AsyncGenerator<Buffer>): Promise<Readable> {
+  const first = await chunks.next();
+  const head = first.done ? undefined : first.value;
+  const source = Readable.from(
+    (async function* all() {
+      if (head !== undefined) yield head;
+      yield* chunks;
+    })(),
+  );
+  if (!isGzip(head)) return source;
+  const gunzip = zlib.createGunzip({ finishFlush: zlib.constants.Z_SYNC_FLUSH });
+  return pipeline(source, gunzip, () => undefined);
+}
+
+/**
+ * A shipped recording's downloads from the central copy, as the device's
+ * `DownloadsService` makes them from its files: the decompressed QMDL, the
+ * GSMTAP pcapng (the device's converter), and the zip of all of them. Every
+ * stream reads a few chunk rows at a time as its consumer takes them, so a
+ * download holds a bounded amount whatever the recording's size; a recording
+ * the device has since deleted is served the same.
+ */
+@Injectable()
+export class FleetDownloadsService {
+  private readonly logger = new Logger('fleet');
+
+  /** The central service's host, read once, which its pcapng headers name. */
+  private readonly host = realHost();
+
+  constructor(private readonly views: FleetViewsService) {}
+
+  /** Refuses with NO_SUCH_DEVICE / NO_SUCH_RECORDING unless some of the recording's QMDL was shipped. */
+  async requireShipped(storeId: string, name: string): Promise<void> {
+    await this.views.headSeq(storeId);
+    if ((await this.views.fileSize(storeId, name, 'qmdl')) === 0)
+      throw new LedgerError('NO_SUCH_RECORDING', `no bytes of recording ${name} were shipped from ${storeId}`);
+  }
+
+  /** The QMDL, decompressed. */
+  openQmdl(storeId: string, name: string): Promise<Readable> {
+    return decompressed(this.views.fileChunks(storeId, name, 'qmdl'));
+  }
+
+  /**
+   * The recording as GSMTAP pcapng, converted as the QMDL streams from the
+   * central copy, the shipped `-gps.ndjson` fixes as packet comments: the
+   * converter of @ledger/radio, as `GET /api/pcap/{name}` on the device.
+   */
+  async openPcap(storeId: string, name: string): Promise<Readable> {
+    const gps =
+      (await this.views.fileSize(storeId, name, 'gps')) > 0
+        ? Readable.from(this.views.fileChunks(storeId, name, 'gps'))
+        : undefined;
+    const exported = createPcapngExport({
+      ...pcapngSectionOptions(this.host),
+      ...(gps !== undefined ? { gpsFixes: readGpsFixes(gps) } : {}),
+    });
+    const qmdl = await this.openQmdl(storeId, name);
+    // A read failure fails the pcap; a consumer that goes away ends the reads.
+    pipeline(qmdl, exported.stream, () => gps?.destroy());
+    return exported.stream;
+  }
+
+  /**
+   * The device's zip from the central copy, member for member: `<name>.qmdl`
+   * (decompressed), `<name>.ndjson` (the shipped report; until one is shipped,
+   * the metadata line the device serves then), `<name>-gps.ndjson` where
+   * shipped, and `<name>.pcapng`, equal to `openPcap`'s bytes. Stored, not
+   * deflated, as the device does; each member is read when the zip gets to it.
+   */
+  async openZip(storeId: string, name: string): Promise<Readable> {
+    const files = recordingFileNames(name, false);
+    const members: ZipMember[] = [];
+    try {
+      members.push({ name: files.qmdl, stream: await this.openQmdl(storeId, name) });
+      members.push({ name: files.analysis, stream: await this.openReport(storeId, name) });
+      if ((await this.views.fileSize(storeId, name, 'gps')) > 0)
+        members.push({ name: files.gps, stream: Readable.from(this.views.fileChunks(storeId, name, 'gps')) });
+      members.push({ name: `${name}.pcapng`, stream: await this.openPcap(storeId, name) });
+    } catch (error) {
+      for (const m of members) m.stream.destroy();
+      throw error;
+    }
+    return storedZip(members, (message) => this.logger.warn(`zip ${storeId}/${name}: ${message}`));
+  }
+
+  /**
+   * The shipped analysis report, or — none shipped (the device does not analyse, or has not
+   * finished) — the metadata line alone, from the recording's own recorded identity, as the device
+   * serves it then.
+   */
+  private async openReport(storeId: string, name: string): Promise<Readable> {
+    if ((await this.views.fileSize(storeId, name, 'analysis')) > 0)
+      return Readable.from(this.views.fileChunks(storeId, name, 'analysis'));
+    const identity = (await this.views.recordedIdentity(storeId, name)) ?? {};
+    return Readable.from([Buffer.from(analysisReport(identity, runtimeMetadata(this.host)))]);
+  }
+}
