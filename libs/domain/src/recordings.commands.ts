@@ -32,6 +32,7 @@ export interface RecordingsCommandDataMap {
   AppendRecordingData: { readonly name: string; readonly totals: RecordingTotals };
   MarkRecordingUploaded: {
     readonly name: string;
+    /** Adjusted wall clock when the upload completed, RFC 3339 (the ledger stamps it; callers never send it). */
     readonly uploadTime: string;
     readonly target?: string;
     readonly sizeBytes?: number;

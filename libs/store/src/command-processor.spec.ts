@@ -183,6 +183,34 @@ describe('CommandProcessor', () => {
     await log.close();
   });
 
+  it("stamps an upload's time itself: the injected clock plus the store's offset, the instant of its event's time", async () => {
+    let now = 1_700_000_000_000;
+    const log = await MemoryEventLog.open();
+    const processor = newProcessor(log, () => now);
+    await processor.execute({ type: 'SetClockOffset', data: { offsetSeconds: -90 } }, context(1));
+    await processor.execute({ type: 'StartRecording', data: {} }, context(2));
+    await processor.execute({ type: 'StopRecording', data: { reason: 'requested' } }, context(3));
+    const name = Object.keys(processor.current().entries)[0] ?? '';
+    now += 12_345;
+    const result = await processor.execute(
+      { type: 'MarkRecordingUploaded', data: { name, target: 'http://central.test', sizeBytes: 0 } },
+      context(4),
+    );
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    const uploadTime = new Date(1_700_000_012_345 - 90_000).toISOString();
+    expect(result.events).toEqual([
+      expect.objectContaining({
+        type: 'RecordingUploaded',
+        recording: name,
+        time: uploadTime,
+        data: { uploadTime, target: 'http://central.test', sizeBytes: 0 },
+      }),
+    ]);
+    expect(processor.current().entries[name]?.uploadTime).toBe(uploadTime);
+    await log.close();
+  });
+
   it('answers a refused command with its code and appends nothing', async () => {
     const log = await MemoryEventLog.open();
     const processor = newProcessor(log, () => 1_700_000_000_000);

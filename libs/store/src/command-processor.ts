@@ -319,7 +319,8 @@ export class CommandProcessor {
    * in — a recording's start at the adjusted clock with the host's local
    * offset then, this build and host as who records it, and the config's
    * gps_mode (`recordingGpsMode`) unless the command names one — whoever
-   * starts it (HTTP, the boot's auto-start); a boot's id, version and process.
+   * starts it (HTTP, the boot's auto-start); an upload's time at the adjusted
+   * clock, the same instant as its event's `time`; a boot's id, version and process.
    */
   private stamp(command: LedgerCommand, state: QmdlStoreState, nowMs: number): Command {
     const { appVersion, bootId, host } = this.options;
@@ -340,6 +341,10 @@ export class CommandProcessor {
             arch: identity.arch,
           },
         };
+      }
+      case 'MarkRecordingUploaded': {
+        const uploadTime = new Date(nowMs + state.clockOffsetSeconds * 1000).toISOString();
+        return { type: 'MarkRecordingUploaded', data: { ...command.data, uploadTime } };
       }
       case 'StartService':
         return { type: 'StartService', data: { ...command.data, bootId, version: appVersion, pid: host.pid } };

@@ -19,10 +19,11 @@ import type { StoreVerifyReport, VerifyCheck } from './store-verification';
  * What the ledger fills in itself when it executes a command — from its
  * `Clock`, its `HostInfo`, this build and this boot — and a caller therefore
  * never sends: the start time and local UTC offset of a recording and who
- * records it, the boot's id, version and process.
+ * records it, the time a recording was uploaded, the boot's id, version and process.
  */
 export interface StampedFields {
   StartRecording: 'atMs' | 'utcOffsetMinutes' | 'rayhunterVersion' | 'systemOs' | 'arch';
+  MarkRecordingUploaded: 'uploadTime';
   StartService: 'bootId' | 'version' | 'pid';
   StopService: 'bootId';
 }

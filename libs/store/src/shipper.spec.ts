@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { MemoryEventLog } from '@ledger/event-log';
@@ -73,6 +73,51 @@ describe('Shipper', () => {
     for await (const { text } of log.readStored()) stored.push(text);
     expect(target.lines).toEqual(stored);
     expect(shipper.status()).toMatchObject({ shippedSeq: log.headSeq(), lagEvents: 0 });
+    await shipper.stop();
+    await ledger.close();
+    await log.close();
+  });
+
+  it("records an upload at the ledger's clock plus the store's offset, and ships on a clock that stands still", async () => {
+    const log = await MemoryEventLog.open();
+    const now = 1_717_236_000_000;
+    const ledger = await openLedger({
+      dataDir: dir,
+      appVersion: 't',
+      logger: silentLogger,
+      recorder,
+      log,
+      clock: { now: () => now },
+    });
+    await ledger.execute({ type: 'SetClockOffset', data: { offsetSeconds: 30 } }, cli);
+    const name = '1717235000';
+    const bytes = Buffer.from('committed bytes of a finished recording');
+    mkdirSync(path.dirname(ledger.paths(name).qmdl), { recursive: true });
+    writeFileSync(ledger.paths(name).qmdl, bytes);
+    const imported = await ledger.execute(
+      {
+        type: 'ImportRecording',
+        data: {
+          name,
+          startTime: '2024-06-01T09:43:20Z',
+          qmdlSizeBytes: bytes.length,
+          compressed: true,
+          recoveredFrom: 'file-name',
+        },
+      },
+      cli,
+    );
+    expect(imported.ok).toBe(true);
+    const target = new MemoryTarget();
+    const shipper = new Shipper({ ledger, target }).start();
+    await until(() => shipper.status().uploadedRecordings === 1 && shipper.status().lagEvents === 0);
+    const uploadTime = new Date(now + 30_000).toISOString();
+    expect(ledger.state().entries[name]?.uploadTime).toBe(uploadTime);
+    const uploaded = JSON.parse(target.lines[target.lines.length - 1] as string) as {
+      type: string;
+      data: { uploadTime: string; sizeBytes: number };
+    };
+    expect(uploaded).toMatchObject({ type: 'RecordingUploaded', data: { uploadTime, sizeBytes: bytes.length } });
     await shipper.stop();
     await ledger.close();
     await log.close();

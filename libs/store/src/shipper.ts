@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import {
   analysisOf,
@@ -11,6 +12,7 @@ import type { Ledger } from './ledger';
 import { silentLogger, type LedgerLogger } from './logger';
 import { ShippingErrorCode, type ChainHead, type FleetTarget, type ShippedFile } from './fleet-target';
 import { abortableSleep } from './abortable-sleep';
+import type { Clock } from './host';
 
 /** What `GET /api/shipping` and /metrics show. */
 export interface ShippingStatus {
@@ -56,8 +58,6 @@ export interface ShipperOptions {
   /** Delete a recording locally once it is uploaded (the original's `delete_on_upload`). */
   readonly deleteAfterUpload?: boolean;
   readonly logger?: LedgerLogger;
-  /** Wall clock for `uploadTime` (adjusted by the store's clock offset like every event time). */
-  readonly clock?: () => number;
 }
 
 interface FileProgress {
@@ -101,7 +101,8 @@ export class Shipper {
   private readonly bytesPerSecond: number;
   private readonly minBackoffMs: number;
   private readonly maxBackoffMs: number;
-  private readonly clock: () => number;
+  /** The ledger's clock (`Ledger.clock`): the commit lull, the send pacing and the status times are read from it. */
+  private readonly clock: Clock;
   private readonly abort = new AbortController();
   private readonly files = new Map<string, FileProgress>();
   private central?: ChainHead;
@@ -125,13 +126,13 @@ export class Shipper {
     this.bytesPerSecond = options.maxBytesPerSecond ?? 4 * 1024 * 1024;
     this.minBackoffMs = options.backoff?.minMs ?? 250;
     this.maxBackoffMs = options.backoff?.maxMs ?? 30_000;
-    this.clock = options.clock ?? Date.now;
+    this.clock = options.ledger.clock;
   }
 
   start(): this {
     if (this.running === undefined) {
       const subscription = this.ledger.committed$.subscribe(() => {
-        this.lastCommitAt = Date.now();
+        this.lastCommitAt = this.clock.now();
         this.wake?.();
       });
       this.running = this.run().finally(() => subscription.unsubscribe());
@@ -187,17 +188,23 @@ export class Shipper {
   /**
    * Lets the device's own work go first: a turn of the event loop (the I/O of commands that arrived
    * meanwhile is handled before the next send), then until no event was committed for `coalesceMs`,
-   * for at most `maxDeferMs`.
+   * for at most `maxDeferMs` of waiting. The lull is read on the ledger's clock; the budget counts
+   * the waits themselves, so a clock that stands still (a test's fixed one) or jumps cannot hold a
+   * send back for longer.
    */
   private async untilQuiet(): Promise<void> {
     await new Promise<void>((resolve) => setImmediate(resolve));
     const quietMs = this.options.coalesceMs ?? 250;
-    const deadline = Date.now() + (this.options.maxDeferMs ?? 2000);
+    let budget = this.options.maxDeferMs ?? 2000;
     const signal = this.abort.signal;
-    for (;;) {
-      const wait = Math.min(this.lastCommitAt + quietMs, deadline) - Date.now();
-      if (wait <= 0 || signal.aborted) return;
+    while (budget > 0 && !signal.aborted) {
+      const commitAt = this.lastCommitAt;
+      const wait = Math.min(commitAt + quietMs - this.clock.now(), budget);
+      if (wait <= 0) return;
       await abortableSleep(wait, signal);
+      budget -= wait;
+      // Nothing was committed while we waited: the log has been quiet for `quietMs`.
+      if (this.lastCommitAt === commitAt) return;
     }
   }
 
@@ -331,12 +338,12 @@ export class Shipper {
   }
 
   private async recordUploaded(entry: RecordingEntry): Promise<void> {
-    const context = { actor: { kind: 'system' as const }, correlationId: `ship-${entry.name}-${this.clock()}` };
-    const uploadTime = new Date(this.clock() + this.ledger.state().clockOffsetSeconds * 1000).toISOString();
+    const context = { actor: { kind: 'system' as const }, correlationId: `ship-${entry.name}-${randomUUID()}` };
+    // The command processor stamps the upload time (the adjusted clock, like every event time).
     const result = await this.ledger.execute(
       {
         type: 'MarkRecordingUploaded',
-        data: { name: entry.name, uploadTime, target: this.target.url, sizeBytes: entry.qmdlSizeBytes },
+        data: { name: entry.name, target: this.target.url, sizeBytes: entry.qmdlSizeBytes },
       },
       context,
     );
@@ -368,23 +375,28 @@ export class Shipper {
     return lag;
   }
 
-  /** Keeps the average send rate at or under `maxBytesPerSecond`. */
+  /** Keeps the average send rate at or under `maxBytesPerSecond`; a debt slept off is paid, whatever the clock did meanwhile. */
   private async paced(bytes: number): Promise<void> {
-    const now = Date.now();
-    this.sentDebtMs = Math.max(0, this.sentDebtMs - (now - this.sentAt)) + (bytes / this.bytesPerSecond) * 1000;
+    const now = this.clock.now();
+    const elapsed = Math.max(0, now - this.sentAt);
+    this.sentDebtMs = Math.max(0, this.sentDebtMs - elapsed) + (bytes / this.bytesPerSecond) * 1000;
     this.sentAt = now;
-    if (this.sentDebtMs > 50) await abortableSleep(this.sentDebtMs, this.abort.signal);
+    if (this.sentDebtMs > 50) {
+      await abortableSleep(this.sentDebtMs, this.abort.signal);
+      this.sentDebtMs = 0;
+      this.sentAt = this.clock.now();
+    }
   }
 
   private succeeded(): void {
-    this.lastSuccessAt = new Date().toISOString();
+    this.lastSuccessAt = new Date(this.clock.now()).toISOString();
   }
 
   private async failed(error: unknown): Promise<void> {
     const code = isLedgerError(error) ? error.code : 'SHIP_FAILED';
     const message = error instanceof Error ? error.message : String(error);
     if (this.lastError?.message !== message) this.logger.warn(`shipping: ${message} (${code})`);
-    this.lastError = { code, message, at: new Date().toISOString() };
+    this.lastError = { code, message, at: new Date(this.clock.now()).toISOString() };
     this.failures += 1;
     // Ask the head again after any failure: the answer to the lost request may have been applied.
     this.central = undefined;
