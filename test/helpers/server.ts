@@ -15,7 +15,7 @@ import zlib from 'node:zlib';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { StoredEvent } from '@ledger/domain';
 import { buildUpcasters, MIGRATIONS } from '@ledger/migrations';
-import { openLedger, silentLogger, type Ledger, type RecorderSettings } from '@ledger/store';
+import { openLedger, silentLogger, type Ledger, type OpenedLedger, type RecorderSettings } from '@ledger/store';
 import { createHttpApp } from '../../apps/qmdl-ledger/src/http/create-app';
 import { LogBuffer } from '../../apps/qmdl-ledger/src/http/log-buffer';
 
@@ -29,7 +29,7 @@ export function tempDir(prefix = 'qmdl-ledger-api-'): string {
 
 export interface InProcessServer {
   readonly app: NestExpressApplication;
-  readonly ledger: Ledger;
+  readonly ledger: OpenedLedger;
   readonly baseUrl: string;
   readonly port: number;
   readonly dataDir: string;

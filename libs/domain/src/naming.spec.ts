@@ -30,10 +30,11 @@ describe('recording names', () => {
       expect(() => parseRecordingName(bad)).toThrow(expect.objectContaining({ code: 'INVALID_RECORDING_NAME' }));
     }
   });
-  it('the file layout: <name>.qmdl.gz or .qmdl, <name>.ndjson, <name>-gps.ndjson, and nothing else', () => {
+  it('the file layout: <name>.qmdl.gz or .qmdl, <name>.ndjson (and its .partial), <name>-gps.ndjson, and nothing else', () => {
     expect(recordingFileNames('1717236000', true)).toEqual({
       qmdl: '1717236000.qmdl.gz',
       analysis: '1717236000.ndjson',
+      analysisPartial: '1717236000.ndjson.partial',
       gps: '1717236000-gps.ndjson',
     });
     expect(qmdlFileName('1717236000', false)).toBe('1717236000.qmdl');
@@ -46,7 +47,20 @@ describe('recording names', () => {
     expect(parseRecordingFileName(names.qmdl)).toEqual({ name: '7', kind: 'qmdl', compressed: false });
     expect(parseRecordingFileName(names.analysis)).toEqual({ name: '7', kind: 'analysis', compressed: false });
     expect(parseRecordingFileName(names.gps)).toEqual({ name: '7', kind: 'gps', compressed: false });
-    for (const other of ['7.pcapng', 'manifest.toml', '7.qmdl.tmp', 'a.qmdl', `${'9'.repeat(21)}.qmdl`, '7.ndjson.tmp'])
+    expect(parseRecordingFileName(names.analysisPartial)).toEqual({
+      name: '7',
+      kind: 'analysis-partial',
+      compressed: false,
+    });
+    for (const other of [
+      '7.pcapng',
+      'manifest.toml',
+      '7.qmdl.tmp',
+      'a.qmdl',
+      `${'9'.repeat(21)}.qmdl`,
+      '7.ndjson.tmp',
+      '7-gps.ndjson.partial',
+    ])
       expect(parseRecordingFileName(other)).toBeUndefined();
   });
   it('lookup does not find Object.prototype members', () => {

@@ -96,6 +96,8 @@ export interface LedgerOptions {
 export interface RecordingPaths {
   readonly qmdl: string;
   readonly analysis: string;
+  /** The report an analysis is writing (`<name>.ndjson.partial`), renamed over `analysis` once whole. */
+  readonly analysisPartial: string;
   readonly gps: string;
 }
 

@@ -15,6 +15,7 @@ describe('RecordingFiles.scan', () => {
       '1700000010.qmdl.gz',
       '1700000010.ndjson',
       '1700000010-gps.ndjson',
+      '1700000010.ndjson.partial',
       '999.qmdl',
       '1700000002.ndjson',
       'notes.txt',
@@ -32,6 +33,7 @@ describe('RecordingFiles.scan', () => {
       path.join(dir, '1700000010-gps.ndjson'),
       path.join(dir, '1700000010.ndjson'),
     ]);
+    expect(found.get('1700000010')?.partial).toBe(path.join(dir, '1700000010.ndjson.partial'));
     expect(found.get('999')?.qmdl).toEqual([{ file: path.join(dir, '999.qmdl'), compressed: false }]);
     expect(found.get('1700000002')).toEqual({ qmdl: [], other: [path.join(dir, '1700000002.ndjson')] });
   });
@@ -44,6 +46,21 @@ describe('RecordingFiles.scan', () => {
     const found = await files.scan();
     expect([...found.keys()]).toEqual(['1700000001']);
     expect(await files.sizeOf(path.join(dir, '1700000001.qmdl'))).toBe(1234);
+  });
+
+  it('removing a recording removes every file of its layout, a half-written analysis report included', async () => {
+    const files = new RecordingFiles(dir);
+    const layout = [
+      '1700000010.qmdl.gz',
+      '1700000010.qmdl',
+      '1700000010.ndjson',
+      '1700000010.ndjson.partial',
+      '1700000010-gps.ndjson',
+    ];
+    for (const f of [...layout, '1700000011.ndjson.partial']) writeFileSync(path.join(dir, f), 'x');
+    expect((await files.remove('1700000010')).map((f) => path.basename(f)).sort()).toEqual([...layout].sort());
+    expect([...(await files.scan()).keys()]).toEqual(['1700000011']);
+    expect(await files.remove('1700000010')).toEqual([]);
   });
 
   it('finds nothing in a directory that does not exist', async () => {

@@ -12,15 +12,19 @@ export class RecordingFiles {
     return {
       qmdl: path.join(this.dir, files.qmdl),
       analysis: path.join(this.dir, files.analysis),
+      analysisPartial: path.join(this.dir, files.analysisPartial),
       gps: path.join(this.dir, files.gps),
     };
   }
 
-  /** Remove every file of a recording; missing files are fine (idempotent, finished at start-up after a crash). */
+  /**
+   * Remove every file of a recording, the report an analysis was writing
+   * included; missing files are fine (idempotent, finished at start-up after a crash).
+   */
   async remove(name: string): Promise<string[]> {
     const removed: string[] = [];
     const p = this.paths(name, true);
-    for (const file of [p.qmdl, this.paths(name, false).qmdl, p.analysis, p.gps]) {
+    for (const file of [p.qmdl, this.paths(name, false).qmdl, p.analysis, p.analysisPartial, p.gps]) {
       try {
         await fs.unlink(file);
         removed.push(file);
@@ -59,6 +63,7 @@ export class RecordingFiles {
         found.set(name, files);
       }
       if (layout.kind === 'qmdl') files.qmdl.push({ file, compressed: layout.compressed });
+      else if (layout.kind === 'analysis-partial') files.partial = file;
       else files.other.push(file);
     }
     // Oldest recording first (names are unix seconds), whatever order the directory had.
@@ -71,10 +76,12 @@ export class RecordingFiles {
   }
 }
 
-/** The files of one recording found on disk: its QMDL file(s) and the analysis/GPS files. */
+/** The files of one recording found on disk: its QMDL file(s), the analysis/GPS files, and a report being written. */
 export interface FilesOnDisk {
   readonly qmdl: Array<{ readonly file: string; readonly compressed: boolean }>;
   readonly other: string[];
+  /** `<name>.ndjson.partial`: an analysis writing its report now, or one a crash or kill interrupted. */
+  partial?: string;
 }
 
 async function isRegularFile(file: string): Promise<boolean> {

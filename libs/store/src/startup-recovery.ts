@@ -25,6 +25,8 @@ export interface RecoveryReport {
   readonly migrationsApplied: readonly string[];
   readonly truncated: ReadonlyArray<{ name: string; from: number; to: number }>;
   readonly removedDeleted: readonly string[];
+  /** Recordings whose `<name>.ndjson.partial` an interrupted analysis left: removed. */
+  readonly removedPartials: readonly string[];
   readonly damaged: readonly string[];
   readonly adopted: readonly string[];
   readonly interrupted?: string;
@@ -102,6 +104,16 @@ export async function reconcileAtStartup(
     }
   }
 
+  // No analysis runs before start-up is done (the reactors start after it), so a report being written is one
+  // a crash or a kill interrupted. It is never served, and the resumed analysis rewrites it from the first byte.
+  const removedPartials: string[] = [];
+  for (const [name, found] of onDisk) {
+    if (found.partial === undefined || state.names[name] === 'deleted') continue;
+    await fs.rm(found.partial, { force: true });
+    removedPartials.push(name);
+    logger.warn(`recording ${name}: removed the analysis report an interrupted analysis left half-written`);
+  }
+
   const damaged: string[] = [];
   const known = liveRecordings(state);
   for (const entry of known) {
@@ -153,6 +165,7 @@ export async function reconcileAtStartup(
     migrationsApplied,
     truncated,
     removedDeleted,
+    removedPartials,
     damaged,
     adopted,
     previousShutdownClean,

@@ -472,7 +472,11 @@ async function checkFiles(
   }
   for (const [name, onDisk] of await files.scan()) {
     const status = state.names[name];
-    const all = [...onDisk.qmdl.map((q) => q.file), ...onDisk.other].map((file) => path.basename(file));
+    // A live recording's partial report is not a finding: an analysis may be writing it now (start-up removes one a
+    // crash left). A deleted recording's is one of the files that should have gone with it.
+    const all = [...onDisk.qmdl.map((q) => q.file), ...onDisk.other, ...(onDisk.partial ? [onDisk.partial] : [])].map(
+      (file) => path.basename(file),
+    );
     if (status === 'deleted') {
       found.push({
         code: StoreVerifyCode.DELETED_FILES_PRESENT,

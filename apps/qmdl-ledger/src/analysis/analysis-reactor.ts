@@ -203,7 +203,7 @@ export class AnalysisReactor implements AnalysisQueue {
     this.logger.info(`analysis: ${job.resume === undefined ? 'analysing' : 'resuming'} ${job.name} (${job.reason})`);
 
     const paths = this.ledger.paths(entry.name, entry.compressed);
-    const partial = `${paths.analysis}.partial`;
+    const partial = paths.analysisPartial;
     const harness = new AnalysisHarness({ config });
     const coalescer = new FindingCoalescer({ analysisId, analyzers });
     const reader = new RadioMessageReader();
@@ -397,11 +397,9 @@ export class AnalysisReactor implements AnalysisQueue {
    */
   private async forgetIfDeleted(name: string): Promise<void> {
     if (this.ledger.state().names[name] !== 'deleted') return;
-    for (const compressed of [true, false]) {
-      const report = this.ledger.paths(name, compressed).analysis;
-      await fs.rm(report, { force: true });
-      await fs.rm(`${report}.partial`, { force: true });
-    }
+    const paths = this.ledger.paths(name);
+    await fs.rm(paths.analysis, { force: true });
+    await fs.rm(paths.analysisPartial, { force: true });
   }
 
   /** The build identity of the recording where it was recorded, as the metadata-only report has it. */

@@ -187,7 +187,7 @@ async function listFiles(dir: string): Promise<Map<string, FoundFiles>> {
     if (layout.kind === 'qmdl' && layout.compressed) found.qmdl = { path: full, size: stat.size, compressed: true };
     else if (layout.kind === 'qmdl') found.qmdl ??= { path: full, size: stat.size, compressed: false };
     else if (layout.kind === 'analysis') found.analysis = full;
-    else found.gps = full;
+    else if (layout.kind === 'gps') found.gps = full;
     out.set(layout.name, found);
   }
   return out;
