@@ -43,6 +43,12 @@ const FIELDS = [
   'lte-rrc.mobilityControlInfo_element',
   'lte-rrc.radioResourceConfigDedicated_element',
   'lte-rrc.securityConfigHO_element',
+  'lte-rrc.sCellIndex_r10',
+  'lte-rrc.scg_Configuration_r12',
+  'lte-rrc.cipheringAlgorithmSCG_r12',
+  'lte-rrc.nr_Config_r15',
+  'lte-rrc.sk_Counter_r15',
+  'lte-rrc.p_MaxUE_FR1_r15',
   'nas_eps.security_header_type',
   'nas_eps.nas_msg_emm_type',
   'nas_eps.nas_msg_esm_type',
@@ -254,8 +260,25 @@ function rrcFields(channel: string, rrc: LteRrcFacts): Partial<Record<Field, num
         'securityConfigHO',
       ] as const)
         f[`lte-rrc.${part}_element`] = present[part] ? [1] : [];
-      const algorithm = rrc.security?.securityConfigHO?.securityAlgorithmConfig?.cipheringAlgorithm;
-      if (algorithm !== undefined) f['lte-rrc.cipheringAlgorithm'] = [CIPHERING.indexOf(algorithm)];
+      // the non-critical extensions, where tshark shows them: SCells added (v1020), the SCG (v1250), EN-DC and
+      // sk-Counter (v1510), and v1530's p-MaxUE-FR1-r15 (a component after securityConfigHO-v1530)
+      const ext = rrc.security?.extensions;
+      f['lte-rrc.sCellIndex_r10'] = [...(ext?.sCellsAdded ?? [])];
+      const scg = ext?.scgConfiguration;
+      f['lte-rrc.scg_Configuration_r12'] = scg === undefined ? [] : [scg.type === 'release' ? 0 : 1];
+      f['lte-rrc.cipheringAlgorithmSCG_r12'] =
+        scg?.type === 'setup' && scg.cipheringAlgorithmSCG !== undefined
+          ? [CIPHERING.indexOf(scg.cipheringAlgorithmSCG)]
+          : [];
+      f['lte-rrc.nr_Config_r15'] = ext?.nrConfig === undefined ? [] : [ext.nrConfig === 'release' ? 0 : 1];
+      f['lte-rrc.sk_Counter_r15'] = ext?.skCounter === undefined ? [] : [ext.skCounter];
+      f['lte-rrc.p_MaxUE_FR1_r15'] = ext?.v1530?.present.includes('p-MaxUE-FR1-r15') === true ? [1] : [];
+      // tshark lists the r8 handover's algorithm, then securityConfigHO-v1530's
+      const algorithms = [
+        rrc.security?.securityConfigHO?.securityAlgorithmConfig?.cipheringAlgorithm,
+        ext?.v1530?.securityConfigHO?.securityAlgorithmConfig?.cipheringAlgorithm,
+      ].filter((a) => a !== undefined);
+      if (algorithms.length > 0) f['lte-rrc.cipheringAlgorithm'] = algorithms.map((a) => CIPHERING.indexOf(a));
       break;
     }
     default:
@@ -278,7 +301,9 @@ function theirs(row: Row, field: Field, ours: number[]): number[] {
     return num(values.slice(0, ours.length));
   if (field === 'nas_eps.emm.tai_tac') return values.slice(0, 1).map((v) => Number(v));
   if (field === 'e212.tai.mcc' || field === 'e212.tai.mnc') return num(values.slice(0, 1));
-  if (field.endsWith('_element')) return values.length === 0 ? [] : [1];
+  if (field.endsWith('_element') || field === 'lte-rrc.p_MaxUE_FR1_r15') return values.length === 0 ? [] : [1];
+  // CHOICE fields show the alternative's index first, then any nested choice's
+  if (field === 'lte-rrc.scg_Configuration_r12' || field === 'lte-rrc.nr_Config_r15') return num(values.slice(0, 1));
   return num(values);
 }
 
@@ -286,11 +311,14 @@ describe.each([['attach-2020-lte'], ['cmcc-2015-lte-gsm'], ['mi10-2020-lte-nr-0x
   "decoded fields of %s equal tshark's",
   (name) => {
     let compared: Record<string, number>;
+    /** Comparisons where our decode has a value (not only an agreed absence). */
+    let extended: Record<string, number>;
     let mismatches: string[];
     beforeAll(async () => {
       const { messages, rows } = await exportAndDissect(name);
       expect(rows).toHaveLength(messages.length);
       compared = {};
+      extended = {};
       mismatches = [];
       messages.forEach((m, i) => {
         const row = rows[i] as Row;
@@ -326,6 +354,7 @@ describe.each([['attach-2020-lte'], ['cmcc-2015-lte-gsm'], ['mi10-2020-lte-nr-0x
         for (const [field, value] of Object.entries(ours) as [Field, number[]][]) {
           const key = `${m.kind === 'lte-rrc' ? m.channel : 'NAS'} ${field}`;
           compared[key] = (compared[key] ?? 0) + 1;
+          if (value.length > 0) extended[key] = (extended[key] ?? 0) + 1;
           const other = theirs(row, field, value);
           if (JSON.stringify(other) !== JSON.stringify(value))
             mismatches.push(`frame ${i + 1} ${key}: ours ${JSON.stringify(value)} tshark ${JSON.stringify(other)}`);
@@ -347,6 +376,15 @@ describe.each([['attach-2020-lte'], ['cmcc-2015-lte-gsm'], ['mi10-2020-lte-nr-0x
       expect(compared['NAS nas_eps.nas_msg_emm_type']).toBeGreaterThan(0);
       // NAS carried in RRC connection setup completes (attach, service and TAU requests) is compared too.
       expect(compared['NAS in rrcConnectionSetupComplete']).toBeGreaterThan(0);
+    });
+
+    test('the reconfigurations with non-critical extensions were compared through v1020 (SCells) or v1530', () => {
+      const expected: Record<string, readonly string[]> = {
+        'attach-2020-lte': ['DL-DCCH lte-rrc.sCellIndex_r10'],
+        'cmcc-2015-lte-gsm': [],
+        'mi10-2020-lte-nr-0x98': ['DL-DCCH lte-rrc.sk_Counter_r15', 'DL-DCCH lte-rrc.p_MaxUE_FR1_r15'],
+      };
+      for (const key of expected[name] ?? []) expect(extended[key]).toBeGreaterThan(0);
     });
   },
 );

@@ -33,7 +33,12 @@ export type {
   RrcPlmn,
   Sib1Facts,
 } from './rrc/lte-rrc';
-export type { ReconfigurationSecurity, SibEntry, SystemInformationValue } from './rrc/lte-rrc.schema';
+export type {
+  ReconfigurationExtensions,
+  ReconfigurationSecurity,
+  SibEntry,
+  SystemInformationValue,
+} from './rrc/lte-rrc.schema';
 export { EmmCause, EmmMessageType, decodeLteNas, emmCauseName } from './nas/lte-nas';
 export type {
   EmmMessageName,

@@ -241,15 +241,16 @@ const SecurityModeCommand = seq({
   }),
 });
 
-// ---- DL-DCCH: RRCConnectionReconfiguration (up to securityConfigHO) ----
+// ---- DL-DCCH: RRCConnectionReconfiguration (up to securityConfigHO-v1530) ----
 /**
  * The r8 IEs' preamble says which of measConfig, mobilityControlInfo,
  * dedicatedInfoNASList, radioResourceConfigDedicated and securityConfigHO are
  * present. Every one of them is decoded in order (their Release 8 roots in full,
  * later additions stepped over by their open-type lengths: see the end of this
- * file), so securityConfigHO is reached in any reconfiguration. A PDU that cannot
- * be read that far (truncated, a value out of range) fails as a whole: its
- * handover configuration is never guessed at.
+ * file), so securityConfigHO is reached in any reconfiguration, and after it the
+ * non-critical extensions as far as v1530 (`reconfigurationExtensions`). A PDU
+ * that cannot be read that far (truncated, a value out of range) fails as a
+ * whole: its handover configuration is never guessed at.
  */
 export interface ReconfigurationSecurity {
   readonly present: {
@@ -266,6 +267,8 @@ export interface ReconfigurationSecurity {
     readonly handoverType: 'intraLTE' | 'interRAT' | '...';
     readonly securityAlgorithmConfig?: { readonly cipheringAlgorithm: string; readonly integrityProtAlgorithm: string };
   };
+  /** The non-critical extensions (v890 onwards), when present: the SCG and v1530 handover security among them. */
+  readonly extensions?: ReconfigurationExtensions;
 }
 const SecurityConfigHo = seq(
   {
@@ -297,7 +300,7 @@ function rrcConnectionReconfigurationR8(r: PerReader): ReconfigurationSecurity {
   const dedicatedInfoNASList = r.bit();
   const radioResourceConfigDedicated = r.bit();
   const securityConfigHO = r.bit();
-  r.bit(); // nonCriticalExtension: after securityConfigHO, not read
+  const nonCriticalExtension = r.bit();
   const present = {
     measConfig,
     mobilityControlInfo,
@@ -308,25 +311,25 @@ function rrcConnectionReconfigurationR8(r: PerReader): ReconfigurationSecurity {
   if (measConfig) field(r, 'measConfig', MeasConfig);
   if (mobilityControlInfo) field(r, 'mobilityControlInfo', MobilityControlInfo);
   const nas = dedicatedInfoNASList ? field(r, 'dedicatedInfoNASList', DedicatedInfoNasList) : undefined;
-  const withNas = nas === undefined ? { present } : { present, dedicatedInfoNASList: nas };
   // Decoded even when nothing follows, so a reconfiguration we cannot read is a counted failure,
   // not a silent partial (reconfigurations are a few per connection: the cost is theirs alone).
   if (radioResourceConfigDedicated) field(r, 'radioResourceConfigDedicated', RadioResourceConfigDedicated);
-  if (!securityConfigHO) {
-    r.loseTrack();
-    return withNas;
-  }
-  const ho = field(r, 'securityConfigHO', SecurityConfigHo);
+  const ho = securityConfigHO ? field(r, 'securityConfigHO', SecurityConfigHo).handoverType : undefined;
+  const extensions = nonCriticalExtension ? field(r, 'nonCriticalExtension', reconfigurationExtensions) : undefined;
   r.loseTrack();
-  const type = ho.handoverType;
-  if (type.type === '...') return { ...withNas, securityConfigHO: { handoverType: '...' } };
-  const algorithms = type.value.securityAlgorithmConfig;
+  const algorithms = ho === undefined || ho.type === '...' ? undefined : ho.value.securityAlgorithmConfig;
   return {
-    ...withNas,
-    securityConfigHO:
-      algorithms === undefined
-        ? { handoverType: type.type }
-        : { handoverType: type.type, securityAlgorithmConfig: algorithms },
+    present,
+    ...(nas === undefined ? {} : { dedicatedInfoNASList: nas }),
+    ...(ho === undefined
+      ? {}
+      : {
+          securityConfigHO:
+            ho.type === '...' || algorithms === undefined
+              ? { handoverType: ho.type }
+              : { handoverType: ho.type, securityAlgorithmConfig: algorithms },
+        }),
+    ...(extensions === undefined ? {} : { extensions }),
   };
 }
 const RrcConnectionReconfiguration = seq({
@@ -671,11 +674,21 @@ const SoundingRsUlConfigCommon = choice({
     'srs-MaxUpPts': opt(enumerated(['true'])),
   }),
 });
+const DeltaFListPucch = seq({ f1: int(0, 2), f1b: int(0, 2), f2: int(0, 3), f2a: int(0, 2), f2b: int(0, 2) });
+const MbsfnSubframeConfigList = seqOf(
+  seq({
+    radioframeAllocationPeriod: int(0, 5),
+    radioframeAllocationOffset: int(0, 7),
+    subframeAllocation: choice({ oneFrame: bitsNumber(6), fourFrames: bitsNumber(24) }),
+  }),
+  1,
+  maxMBSFNAllocations,
+);
 const UplinkPowerControlCommon = seq({
   'p0-NominalPUSCH': int(-126, 24),
   alpha: int(0, 7),
   'p0-NominalPUCCH': int(-127, -96),
-  'deltaFList-PUCCH': seq({ f1: int(0, 2), f1b: int(0, 2), f2: int(0, 3), f2a: int(0, 2), f2b: int(0, 2) }),
+  'deltaFList-PUCCH': DeltaFListPucch,
   deltaPreambleMsg3: int(-1, 6),
 });
 const RadioResourceConfigCommonSib = seq(
@@ -712,17 +725,7 @@ const Sib2 = seq(
       'ul-Bandwidth': opt(int(0, 5)),
       additionalSpectrumEmission: int(1, 32),
     }),
-    'mbsfn-SubframeConfigList': opt(
-      seqOf(
-        seq({
-          radioframeAllocationPeriod: int(0, 5),
-          radioframeAllocationOffset: int(0, 7),
-          subframeAllocation: choice({ oneFrame: bitsNumber(6), fourFrames: bitsNumber(24) }),
-        }),
-        1,
-        maxMBSFNAllocations,
-      ),
-    ),
+    'mbsfn-SubframeConfigList': opt(MbsfnSubframeConfigList),
     timeAlignmentTimerCommon: int(0, 7),
   },
   { extensible: true },
@@ -1169,19 +1172,23 @@ const MeasConfig = seq(
 );
 
 // MobilityControlInfo
+const PhichConfig = seq({ 'phich-Duration': en(2), 'phich-Resource': en(4) });
+const AntennaInfoCommon = seq({ antennaPortsCount: en(4) });
+const TddConfig = seq({ subframeAssignment: en(7), specialSubframePatterns: en(9) });
+const RachConfigDedicated = seq({ 'ra-PreambleIndex': int(0, 63), 'ra-PRACH-MaskIndex': int(0, 15) });
 const RadioResourceConfigCommon = seq(
   {
     'rach-ConfigCommon': opt(RachConfigCommon),
     'prach-Config': seq({ rootSequenceIndex: int(0, 837), 'prach-ConfigInfo': opt(PrachConfigInfo) }),
     'pdsch-ConfigCommon': opt(PdschConfigCommon),
     'pusch-ConfigCommon': PuschConfigCommon,
-    'phich-Config': opt(seq({ 'phich-Duration': en(2), 'phich-Resource': en(4) })),
+    'phich-Config': opt(PhichConfig),
     'pucch-ConfigCommon': opt(PucchConfigCommon),
     'soundingRS-UL-ConfigCommon': opt(SoundingRsUlConfigCommon),
     uplinkPowerControlCommon: opt(UplinkPowerControlCommon),
-    antennaInfoCommon: opt(seq({ antennaPortsCount: en(4) })),
+    antennaInfoCommon: opt(AntennaInfoCommon),
     'p-Max': opt(PMax),
-    'tdd-Config': opt(seq({ subframeAssignment: en(7), specialSubframePatterns: en(9) })),
+    'tdd-Config': opt(TddConfig),
     'ul-CyclicPrefixLength': en(2),
   },
   { extensible: true },
@@ -1195,7 +1202,7 @@ const MobilityControlInfo = seq(
     t304: en(8),
     'newUE-Identity': CRnti,
     radioResourceConfigCommon: RadioResourceConfigCommon,
-    'rach-ConfigDedicated': opt(seq({ 'ra-PreambleIndex': int(0, 63), 'ra-PRACH-MaskIndex': int(0, 15) })),
+    'rach-ConfigDedicated': opt(RachConfigDedicated),
   },
   { extensible: true },
 );
@@ -1412,3 +1419,613 @@ const RadioResourceConfigDedicated = seq(
   },
   { extensible: true },
 );
+
+// ---- DL-DCCH: RRCConnectionReconfiguration's non-critical extensions, v890 to v1530 ----
+// Each release's IEs follow the previous one's as `nonCriticalExtension`, again without lengths, so reaching
+// the SCG ciphering algorithm (v1250) or securityConfigHO-v1530 means decoding every component before it:
+// the SCell and SCG configurations in full (their roots; additions by their open-type lengths).
+
+const maxSCellR10 = 4;
+const maxSCellR13 = 31;
+const maxNeighCellR12 = 8;
+const maxWlanIdR12 = 16;
+const maxWlanIdR13 = 32;
+const SCellIndexR10 = int(1, 7);
+const SCellIndexR13 = int(1, 31);
+const ArfcnValueEutraR9 = int(0, 262143);
+const Pa = en(8);
+/** BIT STRING without a SIZE constraint: a length determinant, then that many bits (nobody reads them). */
+const skippedBitString: Per<null> = (r) => {
+  r.skipBits(r.lengthDeterminant());
+  return null;
+};
+
+// SCellToAddMod-r10
+const RadioResourceConfigCommonSCellR10 = seq(
+  {
+    'nonUL-Configuration-r10': seq({
+      'dl-Bandwidth-r10': en(6),
+      'antennaInfoCommon-r10': AntennaInfoCommon,
+      'mbsfn-SubframeConfigList-r10': opt(MbsfnSubframeConfigList),
+      'phich-Config-r10': PhichConfig,
+      'pdsch-ConfigCommon-r10': PdschConfigCommon,
+      'tdd-Config-r10': opt(TddConfig),
+    }),
+    'ul-Configuration-r10': opt(
+      seq({
+        'ul-FreqInfo-r10': seq({
+          'ul-CarrierFreq-r10': opt(ArfcnValueEutra),
+          'ul-Bandwidth-r10': opt(en(6)),
+          'additionalSpectrumEmissionSCell-r10': int(1, 32),
+        }),
+        'p-Max-r10': opt(PMax),
+        'uplinkPowerControlCommonSCell-r10': seq({ 'p0-NominalPUSCH-r10': int(-126, 24), 'alpha-r10': en(8) }),
+        'soundingRS-UL-ConfigCommon-r10': SoundingRsUlConfigCommon,
+        'ul-CyclicPrefixLength-r10': en(2),
+        'prach-ConfigSCell-r10': opt(seq({ 'prach-ConfigIndex-r10': int(0, 63) })),
+        'pusch-ConfigCommon-r10': PuschConfigCommon,
+      }),
+    ),
+  },
+  { extensible: true },
+);
+const CqiReportPeriodicR10 = setupRelease(
+  seq({
+    'cqi-PUCCH-ResourceIndex-r10': int(0, 1184),
+    'cqi-PUCCH-ResourceIndexP1-r10': opt(int(0, 1184)),
+    'cqi-pmi-ConfigIndex': int(0, 1023),
+    'cqi-FormatIndicatorPeriodic-r10': choice({
+      'widebandCQI-r10': seq({ 'csi-ReportMode-r10': opt(en(2)) }),
+      'subbandCQI-r10': seq({ k: int(1, 4), 'periodicityFactor-r10': en(2) }),
+    }),
+    'ri-ConfigIndex': opt(int(0, 1023)),
+    simultaneousAckNackAndCQI: bool,
+    'cqi-Mask-r9': opt(en(1)),
+    'csi-ConfigIndex-r10': opt(
+      setupRelease(seq({ 'cqi-pmi-ConfigIndex2-r10': int(0, 1023), 'ri-ConfigIndex2-r10': opt(int(0, 1023)) })),
+    ),
+  }),
+);
+const SrsConfigApR10 = seq({
+  'srs-AntennaPortAp-r10': en(4),
+  'srs-BandwidthAp-r10': en(4),
+  'freqDomainPositionAp-r10': int(0, 23),
+  'transmissionCombAp-r10': int(0, 1),
+  'cyclicShiftAp-r10': en(8),
+});
+const PhysicalConfigDedicatedSCellR10 = seq(
+  {
+    'nonUL-Configuration-r10': opt(
+      seq({
+        'antennaInfo-r10': opt(
+          seq({
+            'transmissionMode-r10': en(16),
+            'codebookSubsetRestriction-r10': opt(skippedBitString),
+            'ue-TransmitAntennaSelection': setupRelease(en(2)),
+          }),
+        ),
+        'crossCarrierSchedulingConfig-r10': opt(
+          seq({
+            'schedulingCellInfo-r10': choice({
+              'own-r10': seq({ 'cif-Presence-r10': bool }),
+              'other-r10': seq({ 'schedulingCellId-r10': int(0, 7), 'pdsch-Start-r10': int(1, 4) }),
+            }),
+          }),
+        ),
+        'csi-RS-Config-r10': opt(
+          seq({
+            'csi-RS-r10': opt(
+              setupRelease(
+                seq({
+                  'antennaPortsCount-r10': en(4),
+                  'resourceConfig-r10': int(0, 31),
+                  'subframeConfig-r10': int(0, 154),
+                  'p-C-r10': int(-8, 15),
+                }),
+              ),
+            ),
+            'zeroTxPowerCSI-RS-r10': opt(
+              setupRelease(
+                seq({
+                  'zeroTxPowerResourceConfigList-r12': bitsNumber(16),
+                  'zeroTxPowerSubframeConfig-r12': int(0, 154),
+                }),
+              ),
+            ),
+          }),
+        ),
+        'pdsch-ConfigDedicated-r10': opt(seq({ 'p-a': Pa })),
+      }),
+    ),
+    'ul-Configuration-r10': opt(
+      seq({
+        'antennaInfoUL-r10': opt(
+          seq({ 'transmissionModeUL-r10': opt(en(8)), 'fourAntennaPortActivated-r10': opt(en(1)) }),
+        ),
+        'pusch-ConfigDedicatedSCell-r10': opt(
+          seq({ 'groupHoppingDisabled-r10': opt(en(1)), 'dmrs-WithOCC-Activated-r10': opt(en(1)) }),
+        ),
+        'uplinkPowerControlDedicatedSCell-r10': opt(
+          seq({
+            'p0-UE-PUSCH-r10': int(-8, 7),
+            'deltaMCS-Enabled-r10': en(2),
+            'accumulationEnabled-r10': bool,
+            'pSRS-Offset-r10': int(0, 15),
+            'pSRS-OffsetAp-r10': opt(int(0, 15)),
+            'filterCoefficient-r10': opt(FilterCoefficient), // DEFAULT fc4
+            'pathlossReferenceLinking-r10': en(2),
+          }),
+        ),
+        'cqi-ReportConfigSCell-r10': opt(
+          seq({
+            'cqi-ReportModeAperiodic-r10': opt(en(8)),
+            'nomPDSCH-RS-EPRE-Offset-r10': int(-1, 6),
+            'cqi-ReportPeriodicSCell-r10': opt(CqiReportPeriodicR10),
+            'pmi-RI-Report-r10': opt(en(1)),
+          }),
+        ),
+        'soundingRS-UL-ConfigDedicated-r10': opt(SoundingRsUlConfigDedicated),
+        'soundingRS-UL-ConfigDedicated-v1020': opt(seq({ 'srs-AntennaPort-r10': en(4) })),
+        'soundingRS-UL-ConfigDedicatedAperiodic-r10': opt(
+          setupRelease(
+            seq({
+              'srs-ConfigIndexAp-r10': int(0, 31),
+              'srs-ConfigApDCI-Format4-r10': opt(seqOf(SrsConfigApR10, 1, 3)),
+              'srs-ActivateAp-r10': opt(
+                setupRelease(
+                  seq(
+                    {
+                      'srs-ConfigApDCI-Format0-r10': SrsConfigApR10,
+                      'srs-ConfigApDCI-Format1a2b2c-r10': SrsConfigApR10,
+                    },
+                    { extensible: true },
+                  ),
+                ),
+              ),
+            }),
+          ),
+        ),
+      }),
+    ),
+  },
+  { extensible: true },
+);
+const RadioResourceConfigDedicatedSCellR10 = seq(
+  { 'physicalConfigDedicatedSCell-r10': opt(PhysicalConfigDedicatedSCellR10) },
+  { extensible: true },
+);
+const SCellToAddModR10 = seq(
+  {
+    'sCellIndex-r10': SCellIndexR10,
+    'cellIdentification-r10': opt(seq({ 'physCellId-r10': PhysCellId, 'dl-CarrierFreq-r10': ArfcnValueEutra })),
+    'radioResourceConfigCommonSCell-r10': opt(RadioResourceConfigCommonSCellR10),
+    'radioResourceConfigDedicatedSCell-r10': opt(RadioResourceConfigDedicatedSCellR10),
+  },
+  { extensible: true },
+);
+const SCellToReleaseListR10 = seqOf(SCellIndexR10, 1, maxSCellR10);
+const SCellToAddModListR10 = seqOf(SCellToAddModR10, 1, maxSCellR10);
+
+// SCG-Configuration-r12 (dual connectivity)
+const MobilityControlInfoScgR12 = seq(
+  {
+    't307-r12': en(8),
+    'ue-IdentitySCG-r12': opt(CRnti),
+    'rach-ConfigDedicated-r12': opt(RachConfigDedicated),
+    'cipheringAlgorithmSCG-r12': opt(CipheringAlgorithmR12),
+  },
+  { extensible: true },
+);
+const DrbToAddModScgR12 = seq(
+  {
+    'drb-Identity-r12': int(1, 32),
+    'drb-Type-r12': opt(
+      choice({
+        'split-r12': nul,
+        'scg-r12': seq({ 'eps-BearerIdentity-r12': opt(int(0, 15)), 'pdcp-Config-r12': opt(PdcpConfig) }),
+      }),
+    ),
+    'rlc-ConfigSCG-r12': opt(RlcConfig),
+    'rlc-Config-v1250': opt(seq({ 'ul-extended-RLC-LI-Field-r12': bool, 'dl-extended-RLC-LI-Field-r12': bool })),
+    'logicalChannelIdentitySCG-r12': opt(int(3, 10)),
+    'logicalChannelConfigSCG-r12': opt(LogicalChannelConfig),
+  },
+  { extensible: true },
+);
+const RadioResourceConfigDedicatedScgR12 = seq(
+  {
+    'drb-ToAddModListSCG-r12': opt(seqOf(DrbToAddModScgR12, 1, maxDRB)),
+    'mac-MainConfigSCG-r12': opt(MacMainConfig),
+    'rlf-TimersAndConstantsSCG-r12': opt(
+      setupRelease(seq({ 't313-r12': en(7), 'n313-r12': en(8), 'n314-r12': en(8) }, { extensible: true })),
+    ),
+  },
+  { extensible: true },
+);
+const NaicsAssistanceInfoR12 = setupRelease(
+  seq({
+    'neighCellsToReleaseList-r12': opt(seqOf(PhysCellId, 1, maxNeighCellR12)),
+    'neighCellsToAddModList-r12': opt(
+      seqOf(
+        seq(
+          {
+            'physCellId-r12': PhysCellId,
+            'p-b-r12': int(0, 3),
+            'crs-PortsCount-r12': en(4),
+            'mbsfn-SubframeConfig-r12': opt(MbsfnSubframeConfigList),
+            'p-aList-r12': seqOf(Pa, 1, 3),
+            'transmissionModeList-r12': bitsNumber(8),
+            'resAllocGranularity-r12': int(1, 4),
+          },
+          { extensible: true },
+        ),
+        1,
+        maxNeighCellR12,
+      ),
+    ),
+    'servCellp-a-r12': opt(Pa),
+  }),
+);
+const PSCellToAddModR12 = seq(
+  {
+    'sCellIndex-r12': SCellIndexR10,
+    'cellIdentification-r12': opt(seq({ 'physCellId-r12': PhysCellId, 'dl-CarrierFreq-r12': ArfcnValueEutraR9 })),
+    'radioResourceConfigCommonPSCell-r12': opt(
+      seq(
+        {
+          'basicFields-r12': RadioResourceConfigCommonSCellR10,
+          'pucch-ConfigCommon-r12': PucchConfigCommon,
+          'rach-ConfigCommon-r12': RachConfigCommon,
+          'uplinkPowerControlCommonPSCell-r12': seq({
+            'deltaF-PUCCH-Format3-r12': en(8),
+            'deltaF-PUCCH-Format1bCS-r12': en(4),
+            'p0-NominalPUCCH-r12': int(-127, -96),
+            'deltaFList-PUCCH-r12': DeltaFListPucch,
+          }),
+        },
+        { extensible: true },
+      ),
+    ),
+    'radioResourceConfigDedicatedPSCell-r12': opt(
+      seq(
+        {
+          'physicalConfigDedicatedPSCell-r12': opt(PhysicalConfigDedicated),
+          'sps-Config-r12': opt(SpsConfig),
+          'naics-Info-r12': opt(NaicsAssistanceInfoR12),
+        },
+        { extensible: true },
+      ),
+    ),
+  },
+  { extensible: true },
+);
+const ScgConfigurationR12 = setupRelease(
+  seq({
+    'scg-ConfigPartMCG-r12': opt(
+      seq(
+        {
+          'scg-Counter-r12': opt(int(0, 65535)),
+          'powerCoordinationInfo-r12': opt(
+            seq({ 'p-MeNB-r12': int(1, 16), 'p-SeNB-r12': int(1, 16), 'powerControlMode-r12': int(1, 2) }),
+          ),
+        },
+        { extensible: true },
+      ),
+    ),
+    'scg-ConfigPartSCG-r12': opt(
+      seq(
+        {
+          'radioResourceConfigDedicatedSCG-r12': opt(RadioResourceConfigDedicatedScgR12),
+          'sCellToReleaseListSCG-r12': opt(SCellToReleaseListR10),
+          'pSCellToAddMod-r12': opt(PSCellToAddModR12),
+          'sCellToAddModListSCG-r12': opt(SCellToAddModListR10),
+          'mobilityControlInfoSCG-r12': opt(MobilityControlInfoScgR12),
+        },
+        { extensible: true },
+      ),
+    ),
+  }),
+);
+
+// WLAN offload and aggregation (v1250, v1310)
+const rsrqPair = (low: string, high: string) => seq({ [low]: RsrqRange, [high]: RsrqRange });
+const WlanOffloadConfigR12 = seq(
+  {
+    'thresholdRSRP-r12': opt(seq({ 'thresholdRSRP-Low-r12': RsrpRange, 'thresholdRSRP-High-r12': RsrpRange })),
+    'thresholdRSRQ-r12': opt(rsrqPair('thresholdRSRQ-Low-r12', 'thresholdRSRQ-High-r12')),
+    'thresholdRSRQ-OnAllSymbolsWithWB-r12': opt(
+      rsrqPair('thresholdRSRQ-OnAllSymbolsWithWB-Low-r12', 'thresholdRSRQ-OnAllSymbolsWithWB-High-r12'),
+    ),
+    'thresholdRSRQ-OnAllSymbols-r12': opt(
+      rsrqPair('thresholdRSRQ-OnAllSymbolsLow-r12', 'thresholdRSRQ-OnAllSymbolsHigh-r12'),
+    ),
+    'thresholdRSRQ-WB-r12': opt(rsrqPair('thresholdRSRQ-WB-Low-r12', 'thresholdRSRQ-WB-High-r12')),
+    'thresholdChannelUtilization-r12': opt(
+      seq({ 'thresholdChannelUtilizationLow-r12': int(0, 255), 'thresholdChannelUtilizationHigh-r12': int(0, 255) }),
+    ),
+    'thresholdBackhaul-Bandwidth-r12': opt(
+      seq({
+        'thresholdBackhaulDL-BandwidthLow-r12': en(32), // WLAN-backhaulRate-r12: r0 … r4294967296
+        'thresholdBackhaulDL-BandwidthHigh-r12': en(32),
+        'thresholdBackhaulUL-BandwidthLow-r12': en(32),
+        'thresholdBackhaulUL-BandwidthHigh-r12': en(32),
+      }),
+    ),
+    'thresholdWLAN-RSSI-r12': opt(
+      seq({ 'thresholdWLAN-RSSI-Low-r12': int(0, 255), 'thresholdWLAN-RSSI-High-r12': int(0, 255) }),
+    ),
+    'offloadPreferenceIndicator-r12': opt(bitsNumber(16)),
+    't-SteeringWLAN-r12': opt(TReselection),
+  },
+  { extensible: true },
+);
+const WlanIdentifiersR12 = seq(
+  {
+    'ssid-r12': opt(octetString({ lb: 1, ub: 32 })),
+    'bssid-r12': opt(octetString({ lb: 6, ub: 6 })),
+    'hessid-r12': opt(octetString({ lb: 6, ub: 6 })),
+  },
+  { extensible: true },
+);
+const WlanIdListR13 = seqOf(WlanIdentifiersR12, 1, maxWlanIdR13);
+const WlanMobilityConfigR13 = seq(
+  {
+    'wlan-ToReleaseList-r13': opt(WlanIdListR13),
+    'wlan-ToAddList-r13': opt(WlanIdListR13),
+    'associationTimer-r13': opt(en(5)),
+    'successReportRequested-r13': opt(en(1)),
+  },
+  { extensible: true },
+);
+const LwaConfigurationR13 = setupRelease(
+  seq({
+    'lwa-Config-r13': seq(
+      { 'lwa-MobilityConfig-r13': opt(WlanMobilityConfigR13), 'lwa-WT-Counter-r13': opt(int(0, 65535)) },
+      { extensible: true },
+    ),
+  }),
+);
+const LwipConfigurationR13 = setupRelease(
+  seq({
+    'lwip-Config-r13': seq(
+      {
+        'lwip-MobilityConfig-r13': opt(WlanMobilityConfigR13),
+        'tunnelConfigLWIP-r13': opt(
+          seq(
+            {
+              'ip-Address-r13': choice({ 'ipv4-r13': skipped(32), 'ipv6-r13': skipped(128) }),
+              'ike-Identity-r13': seq({ 'idI-r13': octetString() }),
+            },
+            { extensible: true },
+          ),
+        ),
+      },
+      { extensible: true },
+    ),
+  }),
+);
+const RclwiConfigurationR13 = setupRelease(
+  seq({
+    'rclwi-Config-r13': seq(
+      {
+        command: choice({
+          'steerToWLAN-r13': seq({ 'mobilityConfig-r13': seqOf(WlanIdentifiersR12, 1, maxWlanIdR12) }),
+          'steerToLTE-r13': nul,
+        }),
+      },
+      { extensible: true },
+    ),
+  }),
+);
+const SCellToAddModExtR13 = seq({
+  'sCellIndex-r13': SCellIndexR13,
+  'cellIdentification-r13': opt(seq({ 'physCellId-r13': PhysCellId, 'dl-CarrierFreq-r13': ArfcnValueEutraR9 })),
+  'radioResourceConfigCommonSCell-r13': opt(RadioResourceConfigCommonSCellR10),
+  'radioResourceConfigDedicatedSCell-r13': opt(RadioResourceConfigDedicatedSCellR10),
+  'antennaInfoDedicatedSCell-r13': opt(seq({ 'maxLayersMIMO-r10': opt(en(3)) })),
+});
+
+const SecurityConfigHoV1530 = seq(
+  {
+    'handoverType-v1530': choice({
+      intra5GC: seq({
+        'securityAlgorithmConfig-r15': opt(SecurityAlgorithmConfig),
+        'keyChangeIndicator-r15': bool,
+        'nextHopChainingCount-r15': int(0, 7),
+        'nas-Container-r15': opt(octetString()),
+      }),
+      'fivegc-ToEPC': seq({
+        'securityAlgorithmConfig-r15': SecurityAlgorithmConfig,
+        'nextHopChainingCount-r15': int(0, 7),
+      }),
+      'epc-To5GC': seq({ 'securityAlgorithmConfig-r15': SecurityAlgorithmConfig, 'nas-Container-r15': octetString() }),
+    }),
+  },
+  { extensible: true },
+);
+
+const OtherConfigR9 = seq(
+  {
+    'reportProximityConfig-r9': opt(
+      seq({ 'proximityIndicationEUTRA-r9': opt(en(1)), 'proximityIndicationUTRA-r9': opt(en(1)) }),
+    ),
+  },
+  { extensible: true },
+);
+
+type SecurityAlgorithms = { readonly cipheringAlgorithm: string; readonly integrityProtAlgorithm: string };
+
+/** What the analyzers and the tshark check read from the non-critical extensions of the r8 IEs. */
+export interface ReconfigurationExtensions {
+  /** The extension IEs present, in order from v890 (the last is where the chain ends or we stopped). */
+  readonly releases: readonly string[];
+  /** sCellIndex-r10 of each SCell added by v1020's sCellToAddModList-r10. */
+  readonly sCellsAdded?: readonly number[];
+  /** v1250's scg-Configuration-r12: released, or set up, with the SCG change's ciphering algorithm when it names one. */
+  readonly scgConfiguration?:
+    { readonly type: 'release' } | { readonly type: 'setup'; readonly cipheringAlgorithmSCG?: string };
+  /** v1510's nr-Config-r15 (EN-DC) and sk-Counter-r15. */
+  readonly nrConfig?: 'release' | 'setup';
+  readonly skCounter?: number;
+  /** v1530: the names of the components present, and securityConfigHO-v1530 decoded when it is one of them. */
+  readonly v1530?: {
+    readonly present: readonly string[];
+    readonly securityConfigHO?: {
+      readonly handoverType: 'intra5GC' | 'fivegc-ToEPC' | 'epc-To5GC' | '...';
+      readonly securityAlgorithmConfig?: SecurityAlgorithms;
+    };
+  };
+  /**
+   * A component we have no schema for (the sidelink configurations) was present: nothing after it is read,
+   * so a later path (v1530) is unknown rather than absent.
+   */
+  readonly unreadFrom?: string;
+}
+
+/** Reads `count` presence bits (a SEQUENCE preamble without an extension bit). */
+function preamble(r: PerReader, count: number): boolean[] {
+  const bits: boolean[] = [];
+  for (let i = 0; i < count; i++) bits.push(r.bit());
+  return bits;
+}
+
+/**
+ * RRCConnectionReconfiguration-v890-IEs and the chain after it, as far as v1530's securityConfigHO-v1530.
+ * Every component before the last one needed is decoded (or, for the octet strings that contain other PDUs,
+ * stepped over by its length); a decode failure inside fails the whole PDU, as it would in a full decoder.
+ */
+function reconfigurationExtensions(r: PerReader): ReconfigurationExtensions {
+  const releases: string[] = [];
+  const out: { -readonly [K in keyof ReconfigurationExtensions]: ReconfigurationExtensions[K] } = { releases };
+  const stop = (name: string): ReconfigurationExtensions => {
+    r.loseTrack();
+    return { ...out, unreadFrom: name };
+  };
+
+  releases.push('v890');
+  const [late890, next890] = preamble(r, 2);
+  if (late890 === true) field(r, 'lateNonCriticalExtension', octetString());
+  if (next890 !== true) return out;
+
+  releases.push('v920');
+  const [other920, full920, next920] = preamble(r, 3);
+  if (other920 === true) field(r, 'otherConfig-r9', OtherConfigR9);
+  if (full920 === true) field(r, 'fullConfig-r9', en(1));
+  if (next920 !== true) return out;
+
+  releases.push('v1020');
+  const [release1020, addMod1020, next1020] = preamble(r, 3);
+  if (release1020 === true) field(r, 'sCellToReleaseList-r10', SCellToReleaseListR10);
+  if (addMod1020 === true)
+    out.sCellsAdded = field(r, 'sCellToAddModList-r10', SCellToAddModListR10).map((s) => s['sCellIndex-r10']);
+  if (next1020 !== true) return out;
+
+  releases.push('v1130');
+  const [sib1Dedicated1130, next1130] = preamble(r, 2);
+  if (sib1Dedicated1130 === true) field(r, 'systemInformationBlockType1Dedicated-r11', octetString());
+  if (next1130 !== true) return out;
+
+  releases.push('v1250');
+  const [wlan1250, scg1250, syncTx1250, disc1250, comm1250, next1250] = preamble(r, 6);
+  if (wlan1250 === true)
+    field(
+      r,
+      'wlan-OffloadInfo-r12',
+      setupRelease(seq({ 'wlan-OffloadConfigDedicated-r12': WlanOffloadConfigR12, 't350-r12': opt(en(8)) })),
+    );
+  if (scg1250 === true) {
+    const scg = field(r, 'scg-Configuration-r12', ScgConfigurationR12);
+    if (scg.type === 'release') out.scgConfiguration = { type: 'release' };
+    else if (scg.type === 'setup') {
+      const algorithm =
+        scg.value['scg-ConfigPartSCG-r12']?.['mobilityControlInfoSCG-r12']?.['cipheringAlgorithmSCG-r12'];
+      out.scgConfiguration =
+        algorithm === undefined ? { type: 'setup' } : { type: 'setup', cipheringAlgorithmSCG: algorithm };
+    }
+  }
+  if (syncTx1250 === true) field(r, 'sl-SyncTxControl-r12', seq({ 'networkControlledSyncTx-r12': opt(en(2)) }));
+  if (disc1250 === true) return stop('sl-DiscConfig-r12');
+  if (comm1250 === true) return stop('sl-CommConfig-r12');
+  if (next1250 !== true) return out;
+
+  releases.push('v1310');
+  const [release1310, addMod1310, lwa1310, lwip1310, rclwi1310, next1310] = preamble(r, 6);
+  if (release1310 === true) field(r, 'sCellToReleaseListExt-r13', seqOf(SCellIndexR13, 1, maxSCellR13));
+  if (addMod1310 === true) field(r, 'sCellToAddModListExt-r13', seqOf(SCellToAddModExtR13, 1, maxSCellR13));
+  if (lwa1310 === true) field(r, 'lwa-Configuration-r13', LwaConfigurationR13);
+  if (lwip1310 === true) field(r, 'lwip-Configuration-r13', LwipConfigurationR13);
+  if (rclwi1310 === true) field(r, 'rclwi-Configuration-r13', RclwiConfigurationR13);
+  if (next1310 !== true) return out;
+
+  releases.push('v1430');
+  const [v2x1430, addMod1430, gap1430, sib2Dedicated1430, next1430] = preamble(r, 5);
+  if (v2x1430 === true) return stop('sl-V2X-ConfigDedicated-r14');
+  if (addMod1430 === true)
+    field(
+      r,
+      'sCellToAddModListExt-v1430',
+      seqOf(seq({ 'srs-SwitchFromServCellIndex-r14': opt(int(0, 31)) }, { extensible: true }), 1, maxSCellR13),
+    );
+  if (gap1430 === true) field(r, 'perCC-GapIndicationRequest-r14', en(1));
+  if (sib2Dedicated1430 === true) field(r, 'systemInformationBlockType2Dedicated-r14', octetString());
+  if (next1430 !== true) return out;
+
+  releases.push('v1510');
+  const [nr1510, sk1510, rb1Config1510, rb2Config1510, tdm1510, next1510] = preamble(r, 6);
+  if (nr1510 === true) {
+    const nr = field(
+      r,
+      'nr-Config-r15',
+      setupRelease(
+        seq({
+          'endc-ReleaseAndAdd-r15': bool,
+          'nr-SecondaryCellGroupConfig-r15': opt(octetString()),
+          'p-MaxEUTRA-r15': opt(PMax),
+        }),
+      ),
+    );
+    if (nr.type !== '...') out.nrConfig = nr.type;
+  }
+  if (sk1510 === true) out.skCounter = field(r, 'sk-Counter-r15', int(0, 65535));
+  if (rb1Config1510 === true) field(r, 'nr-RadioBearerConfig1-r15', octetString());
+  if (rb2Config1510 === true) field(r, 'nr-RadioBearerConfig2-r15', octetString());
+  if (tdm1510 === true)
+    field(
+      r,
+      'tdm-PatternConfig-r15',
+      setupRelease(seq({ 'subframeAssignment-r15': en(7), 'harq-Offset-r15': int(0, 9) })),
+    );
+  if (next1510 !== true) return out;
+
+  releases.push('v1530');
+  const V1530 = [
+    'securityConfigHO-v1530',
+    'sCellGroupToReleaseList-r15',
+    'sCellGroupToAddModList-r15',
+    'dedicatedInfoNASList-r15',
+    'p-MaxUE-FR1-r15',
+    'smtc-r15',
+    'nonCriticalExtension',
+  ] as const;
+  const bits1530 = preamble(r, V1530.length);
+  const present = V1530.filter((_, i) => bits1530[i] === true);
+  if (bits1530[0] !== true) {
+    r.loseTrack(); // nothing the analyzers read follows securityConfigHO-v1530
+    out.v1530 = { present };
+    return out;
+  }
+  const ho = field(r, 'securityConfigHO-v1530', SecurityConfigHoV1530)['handoverType-v1530'];
+  r.loseTrack();
+  if (ho.type === '...') out.v1530 = { present, securityConfigHO: { handoverType: '...' } };
+  else {
+    const algorithms = ho.value['securityAlgorithmConfig-r15'];
+    out.v1530 = {
+      present,
+      securityConfigHO:
+        algorithms === undefined
+          ? { handoverType: ho.type }
+          : { handoverType: ho.type, securityAlgorithmConfig: algorithms },
+    };
+  }
+  return out;
+}

@@ -1,4 +1,4 @@
-import { craftedMessages } from '../vectors/crafted-messages';
+import { craftedMessages, reconfigurationWithUnreadSidelink } from '../vectors/crafted-messages';
 import { PerWriter } from '../vectors/per-writer';
 import { decodeLteRrc } from './lte-rrc';
 
@@ -116,6 +116,61 @@ describe("LTE RRC decoding of the analyzers' paths", () => {
     }
     expect(decodeLteRrc('DL-DCCH', full.subarray(0, 12))).toMatchObject({
       field: expect.stringContaining('measConfig'),
+    });
+  });
+
+  test('reconfiguration extensions: v1020 SCells, the v1250 SCG ciphering algorithm and v1530 handover security', () => {
+    expect(decodeLteRrc('DL-DCCH', craftedMessages.scgAdditionEea0.payload)).toMatchObject({
+      ok: true,
+      facts: {
+        message: 'rrcConnectionReconfiguration',
+        security: {
+          extensions: {
+            releases: ['v890', 'v920', 'v1020', 'v1130', 'v1250'],
+            sCellsAdded: [1],
+            scgConfiguration: { type: 'setup', cipheringAlgorithmSCG: 'eea0' },
+          },
+        },
+      },
+    });
+    expect(decodeLteRrc('DL-DCCH', craftedMessages.handoverIntra5gcEea2.payload)).toMatchObject({
+      ok: true,
+      facts: {
+        security: {
+          extensions: {
+            releases: ['v890', 'v920', 'v1020', 'v1130', 'v1250', 'v1310', 'v1430', 'v1510', 'v1530'],
+            nrConfig: 'setup',
+            skCounter: 3,
+            v1530: {
+              present: ['securityConfigHO-v1530'],
+              securityConfigHO: { handoverType: 'intra5GC', securityAlgorithmConfig: { cipheringAlgorithm: 'eea2' } },
+            },
+          },
+        },
+      },
+    });
+  });
+
+  test('an extension chain cut short fails the whole PDU with its field, as a full decoder would', () => {
+    const full = craftedMessages.handoverIntra5gcEea0.payload;
+    for (const cut of [8, 20, full.length - 1]) {
+      expect(decodeLteRrc('DL-DCCH', full.subarray(0, cut))).toMatchObject({
+        ok: false,
+        failure: 'TRUNCATED',
+        field: expect.stringContaining('nonCriticalExtension'),
+      });
+    }
+    expect(decodeLteRrc('DL-DCCH', full.subarray(0, 20))).toMatchObject({
+      field: expect.stringContaining('sCellToAddModList-r10'),
+    });
+  });
+
+  test('a sidelink configuration (no schema) stops the chain: later paths are unread, not absent', () => {
+    expect(decodeLteRrc('DL-DCCH', reconfigurationWithUnreadSidelink())).toMatchObject({
+      ok: true,
+      facts: {
+        security: { extensions: { releases: expect.arrayContaining(['v1250']), unreadFrom: 'sl-DiscConfig-r12' } },
+      },
     });
   });
 

@@ -128,6 +128,81 @@ function radioResourceConfigDedicated(w: PerWriter): void {
   w.bit(1).int(5, 0, 2047).int(26, 0, 157).int(3, 0, 7); // schedulingRequestConfig setup
 }
 
+/** RadioResourceConfigCommonSCell-r10: 20 MHz DL, two antenna ports, and an UL configuration. */
+function radioResourceConfigCommonSCell(w: PerWriter): void {
+  w.bit(0).bit(1); // no ext; ul-Configuration-r10 present
+  w.bits(0b00, 2).int(5, 0, 5).int(1, 0, 3); // nonUL: no mbsfn, no tdd; n100, an2
+  w.int(0, 0, 1).int(1, 0, 3).int(15, -60, 50).int(1, 0, 3); // phich normal/half; pdsch-ConfigCommon
+  w.bits(0b00, 2).bits(0b00, 2).int(1, 1, 32); // ul: no p-Max, no prach; ul-FreqInfo: emission 1 only
+  w.int(-80, -126, 24).int(7, 0, 7); // uplinkPowerControlCommonSCell-r10: p0 -80, al1
+  w.int(0, 0, 1).int(0, 0, 1); // soundingRS-UL-ConfigCommon release, len1
+  w.int(1, 1, 4).int(0, 0, 1).int(4, 0, 98).bit(0).bit(0).int(0, 0, 29).bit(0).int(0, 0, 7); // pusch-ConfigCommon
+}
+
+/** sCellToAddModList-r10 with one SCell (index 1, PCI 200 on EARFCN 3000): common config, TM3 antenna, CQI mode. */
+function sCellToAddModList(w: PerWriter): void {
+  w.int(1, 1, 4); // one SCellToAddMod-r10
+  w.bit(0).bits(0b111, 3).int(1, 1, 7).int(200, 0, 503).int(3000, 0, 65535); // no ext; all three optionals
+  radioResourceConfigCommonSCell(w);
+  w.bit(0).bit(1); // RadioResourceConfigDedicatedSCell-r10: physicalConfigDedicatedSCell-r10
+  w.bit(0).bits(0b11, 2); // PhysicalConfigDedicatedSCell-r10: nonUL and ul
+  w.bits(0b1001, 4).bit(1).int(2, 0, 15).length(2).bits(0b11, 2).int(0, 0, 1); // antennaInfo-r10: tm3, codebook '11'B
+  w.int(2, 0, 7); // pdsch-ConfigDedicated-r10: dB-3
+  w.bits(0b0001000, 7).bits(0b100, 3).int(3, 0, 7).int(0, -1, 6); // ul: cqi-ReportConfigSCell-r10 rm30, offset 0
+}
+
+/** The r8 IEs with only a nonCriticalExtension, then v890 and v920 empty and v1020 adding one SCell, into v1130. */
+function reconfigurationThroughV1130(): PerWriter {
+  const w = dlDcch(DL_DCCH.rrcConnectionReconfiguration).int(2, 0, 3).bit(0).int(0, 0, 7);
+  w.bits(0b000001, 6); // r8: nonCriticalExtension only
+  w.bits(0b01, 2).bits(0b001, 3); // v890, v920: next only
+  w.bits(0b011, 3); // v1020: sCellToAddModList-r10, next
+  sCellToAddModList(w);
+  return w.bits(0b01, 2); // v1130: next
+}
+
+/** A dual-connectivity SCG addition (v1250): a PSCell with its common config, and the SCG's mobility control info. */
+function scgAddition(options: { eea: number }): Uint8Array {
+  const w = reconfigurationThroughV1130();
+  w.bits(0b010000, 6); // v1250: scg-Configuration-r12 only
+  w.int(1, 0, 1).bits(0b11, 2); // setup; scg-ConfigPartMCG-r12, scg-ConfigPartSCG-r12
+  w.bit(0).bits(0b10, 2).int(7, 0, 65535); // MCG part: scg-Counter-r12 7
+  w.bit(0).bits(0b00101, 5); // SCG part: pSCellToAddMod-r12, mobilityControlInfoSCG-r12
+  w.bit(0).bits(0b110, 3).int(2, 1, 7).int(300, 0, 503).int(1850, 0, 262143); // PSCell 2, PCI 300, EARFCN 1850
+  w.bit(0); // RadioResourceConfigCommonPSCell-r12, no ext
+  radioResourceConfigCommonSCell(w);
+  w.int(1, 0, 2).int(2, 0, 98).int(0, 0, 7).int(36, 0, 2047); // pucch-ConfigCommon-r12
+  w.bit(0).bit(0).int(15, 0, 15).int(2, 0, 3).int(8, 0, 15).int(6, 0, 10).int(7, 0, 7).int(7, 0, 7).int(4, 1, 8); // rach
+  w.int(1, 0, 7).int(0, 0, 3).int(-105, -127, -96).int(1, 0, 2).int(1, 0, 2).int(1, 0, 3).int(1, 0, 2).int(1, 0, 2);
+  w.bit(0).bits(0b111, 3).int(3, 0, 7).bits(0x5678, 16).int(10, 0, 63).int(0, 0, 15); // MobilityControlInfoSCG-r12
+  return w.bit(0).int(options.eea, 0, 7).toBytes(); // cipheringAlgorithmSCG-r12
+}
+
+/** A handover with 5GC security (v1530), reached through v1250, v1310 and v1430 (empty) and v1510 (EN-DC). */
+function handoverV1530(options: { eea: number; handoverType: 'intra5GC' | 'fivegc-ToEPC' }): Uint8Array {
+  const w = reconfigurationThroughV1130();
+  w.bits(0b000001, 6).bits(0b000001, 6).bits(0b00001, 5); // v1250, v1310, v1430: next only
+  w.bits(0b110001, 6); // v1510: nr-Config-r15, sk-Counter-r15, next
+  w.int(1, 0, 1).bits(0b00, 2).bit(0).int(3, 0, 65535); // nr-Config setup, endc-ReleaseAndAdd false; sk-Counter 3
+  w.bits(0b1000000, 7).bit(0); // v1530: securityConfigHO-v1530 only; no ext
+  if (options.handoverType === 'intra5GC') {
+    w.int(0, 0, 2).bits(0b10, 2);
+    return algorithms(w, options.eea, 2).bit(1).int(2, 0, 7).toBytes(); // keyChangeIndicator, nextHopChainingCount
+  }
+  w.int(1, 0, 2);
+  return algorithms(w, options.eea, 2).int(2, 0, 7).toBytes();
+}
+
+/**
+ * Not a valid PDU, so not among the tshark-checked vectors: a reconfiguration whose v1250 IEs announce
+ * sl-DiscConfig-r12 (which we have no schema for) and a later extension, followed by filler bits.
+ */
+export function reconfigurationWithUnreadSidelink(): Uint8Array {
+  const w = dlDcch(DL_DCCH.rrcConnectionReconfiguration).int(0, 0, 3).bit(0).int(0, 0, 7);
+  w.bits(0b000001, 6).bits(0b01, 2).bits(0b001, 3).bits(0b001, 3).bits(0b01, 2); // r8 … v1130: next only
+  return w.bits(0b000101, 6).bits(0xff, 8).toBytes(); // v1250: sl-DiscConfig-r12 and next present
+}
+
 function dlInformationTransfer(nas: Uint8Array): Uint8Array {
   return dlDcch(DL_DCCH.dlInformationTransfer)
     .int(0, 0, 3)
@@ -317,6 +392,43 @@ export const craftedMessages = {
     reconfigurationWithHandoverSecurity({ eea: 1, realistic: true }),
     { 'lte-rrc.c1': '4', 'lte-rrc.targetPhysCellId': '123', 'lte-rrc.cipheringAlgorithm': '1' },
   ),
+  scgAdditionEea0: rrc('DL-DCCH', scgAddition({ eea: 0 }), {
+    'lte-rrc.c1': '4',
+    'lte-rrc.sCellIndex_r10': '1',
+    'lte-rrc.scg_Counter_r12': '7',
+    'lte-rrc.sCellIndex_r12': '2',
+    'lte-rrc.t307_r12': '3',
+    'lte-rrc.cipheringAlgorithmSCG_r12': '0',
+  }),
+  scgAdditionEea2: rrc('DL-DCCH', scgAddition({ eea: 2 }), {
+    'lte-rrc.c1': '4',
+    'lte-rrc.sCellIndex_r12': '2',
+    'lte-rrc.cipheringAlgorithmSCG_r12': '2',
+  }),
+  handoverIntra5gcEea0: rrc('DL-DCCH', handoverV1530({ eea: 0, handoverType: 'intra5GC' }), {
+    'lte-rrc.c1': '4',
+    'lte-rrc.sCellIndex_r10': '1',
+    'lte-rrc.sk_Counter_r15': '3',
+    'lte-rrc.handoverType_v1530': '0',
+    'lte-rrc.cipheringAlgorithm': '0',
+    'lte-rrc.nextHopChainingCount_r15': '2',
+  }),
+  handoverIntra5gcEea2: rrc('DL-DCCH', handoverV1530({ eea: 2, handoverType: 'intra5GC' }), {
+    'lte-rrc.c1': '4',
+    'lte-rrc.handoverType_v1530': '0',
+    'lte-rrc.cipheringAlgorithm': '2',
+  }),
+  handover5gcToEpcEea0: rrc('DL-DCCH', handoverV1530({ eea: 0, handoverType: 'fivegc-ToEPC' }), {
+    'lte-rrc.c1': '4',
+    'lte-rrc.handoverType_v1530': '1',
+    'lte-rrc.cipheringAlgorithm': '0',
+    'lte-rrc.nextHopChainingCount_r15': '2',
+  }),
+  handover5gcToEpcEea1: rrc('DL-DCCH', handoverV1530({ eea: 1, handoverType: 'fivegc-ToEPC' }), {
+    'lte-rrc.c1': '4',
+    'lte-rrc.handoverType_v1530': '1',
+    'lte-rrc.cipheringAlgorithm': '1',
+  }),
   dlInformationTransferIdentityRequest: rrc('DL-DCCH', dlInformationTransfer(NAS.identityRequestImsi), {
     'lte-rrc.c1': '1',
     'nas_eps.nas_msg_emm_type': '0x55',
