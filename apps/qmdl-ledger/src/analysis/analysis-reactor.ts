@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createWriteStream, promises as fs, renameSync, type WriteStream } from 'node:fs';
+import { createWriteStream, openSync, promises as fs, renameSync, type WriteStream } from 'node:fs';
 import { setImmediate as yieldToEventLoop, setTimeout as sleep } from 'node:timers/promises';
 import { createGunzip, type Gunzip } from 'node:zlib';
 import { AnalysisHarness, type RuntimeMetadata } from '@ledger/analysis';
@@ -28,6 +28,8 @@ export interface AnalysisReactorOptions {
   readonly chunkBytes?: number;
   /** Awaited once a report is written and synced, before it is put in place (a test deletes the recording there). */
   readonly beforeReportInPlace?: (name: string) => Promise<void>;
+  /** Awaited as a live session opens, before its report is (a test deletes the active recording there). */
+  readonly beforeLiveReportOpen?: (name: string) => Promise<void>;
 }
 
 /** The queue as the HTTP app sees it (a re-analysis is asked for with RequestRecordingAnalysis: the log holds it). */
@@ -358,6 +360,7 @@ export class AnalysisReactor implements AnalysisQueue {
         analyzers.length === 0
           ? { add: async () => undefined, drain: async () => undefined }
           : await this.liveFindings(current.name, analysisId, analyzers, resumed !== undefined),
+      ...(this.options.beforeLiveReportOpen ? { beforeOpen: this.options.beforeLiveReportOpen } : {}),
     });
   }
 
@@ -440,10 +443,16 @@ class LiveSession {
     harness: AnalysisHarness;
     coalescer: FindingCoalescer;
     findings: LiveFindings;
+    beforeOpen?: (name: string) => Promise<void>;
   }): Promise<LiveSession> {
     const { entry, ledger, harness } = options;
     const paths = ledger.paths(entry.name, entry.compressed);
-    const out = createWriteStream(paths.analysis);
+    await options.beforeOpen?.(entry.name);
+    // The state is checked and the report opened in one synchronous step (a stream opens its file later, on
+    // its own): the processor publishes a deletion before its file effect runs, so either the deletion is seen
+    // here (no report is created) or its effect runs later and unlinks the report this session writes.
+    if (ledger.state().names[entry.name] !== 'live') throw new Superseded(`${entry.name} was deleted`);
+    const out = createWriteStream(paths.analysis, { fd: openSync(paths.analysis, 'w') });
     const session = new LiveSession(
       entry.name,
       paths.qmdl,
