@@ -1,11 +1,14 @@
 /**
- * A recording deleted while its analysis after the fact is finishing: the
- * report written for it must never be put in place, so `GET /api/store/verify`
+ * A recording deleted while the analysis reactor writes its report: the
+ * report must never be put in place or created again, so `GET /api/store/verify`
  * (the admin badge) never reports DELETED_FILES_PRESENT for a healthy store.
- * A real LevelDB store and real files; the interleaving is forced by the
- * reactor's `beforeReportInPlace` hook (the deletion commits and runs its file
- * effect there), and the store is verified from inside the reactor's next
- * command — after the point where the report would have been renamed.
+ * A real LevelDB store and real files; the interleavings are forced by the
+ * reactor's hooks (the deletion commits and runs its file effect there):
+ * `beforeReportInPlace` for the analysis after the fact (the store is verified
+ * from inside the reactor's next command — after the point where the report
+ * would have been renamed), `beforeLiveReportOpen` for the live session of the
+ * active recording (the files are looked at once the reactor has stopped, i.e.
+ * after the session's open has run to its end).
  */
 import { promises as fs } from 'node:fs';
 import type { Ledger, StoreVerifyReport } from '@ledger/store';
@@ -19,8 +22,11 @@ describe('analysis of a recording deleted before its report is in place', () => 
   beforeAll(async () => {
     server = await startInProcess();
   });
-  afterAll(async () => {
+  afterEach(async () => {
     await reactor?.stop();
+    reactor = undefined;
+  });
+  afterAll(async () => {
     await server.close();
   });
 
@@ -78,5 +84,36 @@ describe('analysis of a recording deleted before its report is in place', () => 
     for (const r of reports) expect(r).toMatchObject({ ok: true, findings: [] });
     await expect(fs.stat(report)).rejects.toMatchObject({ code: 'ENOENT' });
     await expect(fs.stat(`${report}.partial`)).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
+  it('an active recording deleted as its live session opens: the report file is not created again, and the store verifies clean', async () => {
+    expect((await request(server.baseUrl, '/api/start-recording', { method: 'POST' })).status).toBe(202);
+    const name = server.ledger.state().current?.name ?? '';
+    const report = server.ledger.paths(name).analysis;
+    // The recording's (empty) report exists from its start, as the original daemon makes it.
+    await fs.stat(report);
+
+    const hooked: string[] = [];
+    reactor = new AnalysisReactor({
+      ledger: server.ledger,
+      runtime: server.ledger.runtimeMetadata(),
+      beforeLiveReportOpen: async (recording) => {
+        hooked.push(recording);
+        const res = await request(server.baseUrl, `/api/delete-recording/${encodeURIComponent(recording)}`, {
+          method: 'POST',
+        });
+        expect(res.status).toBeLessThan(300);
+        expect(server.ledger.state().names[recording]).toBe('deleted');
+        await expect(fs.stat(report)).rejects.toMatchObject({ code: 'ENOENT' });
+      },
+    }).start();
+    await eventually(() => (hooked.length > 0 ? true : undefined), 30_000);
+    // Stopping waits for the live loop, so the session's open has run to its end (or been given up).
+    await reactor.stop();
+    reactor = undefined;
+
+    expect(hooked).toEqual([name]);
+    await expect(fs.stat(report)).rejects.toMatchObject({ code: 'ENOENT' });
+    expect(await verify()).toMatchObject({ ok: true, findings: [] });
   });
 });
