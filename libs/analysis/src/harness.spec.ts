@@ -1,6 +1,6 @@
 import { ANALYZER_KEYS } from './analyzers/analyzer';
 import { AnalysisHarness, formatPacketTimestamp, type AnalysisMessage } from './harness';
-import { craftedMessages, reconfigurationWithUnreadSidelink, type CraftedName } from './vectors/crafted-messages';
+import { craftedMessages, type CraftedName } from './vectors/crafted-messages';
 
 const RUNTIME = { rayhunter_version: 'qmdl-ledger 0.1.0', system_os: 'Linux 6.1', arch: 'x86_64' };
 const T0 = 1_700_000_000_000_000;
@@ -197,18 +197,5 @@ describe('packet timestamps', () => {
     expect(formatPacketTimestamp(Date.UTC(2020, 4, 8, 17, 24, 13, 345) * 1000 + 678)).toBe(
       '2020-05-08T17:24:13.345678+00:00',
     );
-  });
-
-  test('a reconfiguration whose extension chain stops at a part we have no schema for is counted as partial', () => {
-    const harness = new AnalysisHarness();
-    const message: AnalysisMessage = {
-      kind: 'lte-rrc',
-      channel: 'DL-DCCH',
-      payload: reconfigurationWithUnreadSidelink(),
-      index: 1,
-      timeUs: T0,
-    };
-    expect(harness.analyze(message)).toEqual([]);
-    expect(harness.stats().partial).toEqual({ 'rrcConnectionReconfiguration:sl-DiscConfig-r12': 1 });
   });
 });

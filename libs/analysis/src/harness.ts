@@ -327,9 +327,6 @@ export class AnalysisHarness {
     if (rrc.message === 'systemInformation' && rrc.unreadFrom !== undefined) {
       key = `systemInformation:${rrc.unreadFrom}`;
     }
-    const unreadExtension =
-      rrc.message === 'rrcConnectionReconfiguration' ? rrc.security?.extensions?.unreadFrom : undefined;
-    if (unreadExtension !== undefined) key = `rrcConnectionReconfiguration:${unreadExtension}`;
     if (key !== undefined) this.counters.partial[key] = (this.counters.partial[key] ?? 0) + 1;
   }
 }

@@ -23,6 +23,11 @@ describe('null_cipher: RRC selecting EEA0', () => {
     ],
     ['an intra-5GC handover (securityConfigHO-v1530)', 'handoverIntra5gcEea0', 'handoverIntra5gcEea2'],
     ['a 5GC-to-EPC handover (securityConfigHO-v1530)', 'handover5gcToEpcEea0', 'handover5gcToEpcEea1'],
+    [
+      'an EPC-to-5GC handover (securityConfigHO-v1530) behind the sidelink configurations',
+      'handoverEpcTo5gcBehindSidelinkEea0',
+      'handoverEpcTo5gcBehindSidelinkEea2',
+    ],
   ])('%s with EEA0 is High; the same with a real cipher raises nothing', (_path, eea0, ciphered) => {
     expect(given(analyzer).when(eea0)[0]?.event_type).toBe('High');
     expect(given(analyzer).when(ciphered)).toEqual([undefined]);

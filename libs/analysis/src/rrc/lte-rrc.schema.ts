@@ -6,6 +6,7 @@
  * `unreadTail` marks where we stop because nothing needed follows.
  */
 import {
+  bitString,
   bitsNumber,
   bool,
   choice,
@@ -1423,7 +1424,7 @@ const RadioResourceConfigDedicated = seq(
 // ---- DL-DCCH: RRCConnectionReconfiguration's non-critical extensions, v890 to v1530 ----
 // Each release's IEs follow the previous one's as `nonCriticalExtension`, again without lengths, so reaching
 // the SCG ciphering algorithm (v1250) or securityConfigHO-v1530 means decoding every component before it:
-// the SCell and SCG configurations in full (their roots; additions by their open-type lengths).
+// the SCell, SCG, WLAN and sidelink configurations in full (their roots; additions by their open-type lengths).
 
 const maxSCellR10 = 4;
 const maxSCellR13 = 31;
@@ -1825,6 +1826,325 @@ const SCellToAddModExtR13 = seq({
   'antennaInfoDedicatedSCell-r13': opt(seq({ 'maxLayersMIMO-r10': opt(en(3)) })),
 });
 
+// Sidelink (ProSe) discovery and communication resources (v1250)
+const maxSlTxPoolR12 = 4;
+const maxSlTfIndexPairR12 = 64;
+const SlTxPoolIdentityR12 = int(1, maxSlTxPoolR12);
+const SlTxPoolToReleaseListR12 = seqOf(SlTxPoolIdentityR12, 1, maxSlTxPoolR12);
+const SlCpLenR12 = en(2);
+const SlTxParametersR12 = seq({ 'alpha-r12': en(8), 'p0-r12': int(-126, 31) });
+const SlRxParametersR12 = seq({ 'tdd-Config-r12': opt(TddConfig), 'syncConfigIndex-r12': int(0, 15) });
+const SlTfResourceConfigR12 = seq({
+  'prb-Num-r12': int(1, 100),
+  'prb-Start-r12': int(0, 99),
+  'prb-End-r12': int(0, 99),
+  'offsetIndicator-r12': choice({ 'small-r12': int(0, 319), 'large-r12': int(0, 10239) }),
+  'subframeBitmap-r12': choice({
+    'bs4-r12': skipped(4),
+    'bs8-r12': skipped(8),
+    'bs12-r12': skipped(12),
+    'bs16-r12': skipped(16),
+    'bs30-r12': skipped(30),
+    'bs40-r12': skipped(40),
+    'bs42-r12': skipped(42),
+  }),
+});
+const SlDiscResourcePoolR12 = seq(
+  {
+    'cp-Len-r12': SlCpLenR12,
+    'discPeriod-r12': en(8),
+    'numRetx-r12': int(0, 3),
+    'numRepetition-r12': int(1, 50),
+    'tf-ResourceConfig-r12': SlTfResourceConfigR12,
+    'txParameters-r12': opt(
+      seq({
+        'txParametersGeneral-r12': SlTxParametersR12,
+        'ue-SelectedResourceConfig-r12': opt(
+          seq({
+            'poolSelection-r12': choice({
+              'rsrpBased-r12': seq({ 'threshLow-r12': int(0, 7), 'threshHigh-r12': int(0, 7) }),
+              'random-r12': nul,
+            }),
+            'txProbability-r12': en(4),
+          }),
+        ),
+      }),
+    ),
+    'rxParameters-r12': opt(SlRxParametersR12),
+  },
+  { extensible: true },
+);
+const SlCommResourcePoolR12 = seq(
+  {
+    'sc-CP-Len-r12': SlCpLenR12,
+    'sc-Period-r12': en(16),
+    'sc-TF-ResourceConfig-r12': SlTfResourceConfigR12,
+    'data-CP-Len-r12': SlCpLenR12,
+    'dataHoppingConfig-r12': seq({
+      'hoppingParameter-r12': int(0, 504),
+      'numSubbands-r12': en(3),
+      'rb-Offset-r12': int(0, 110),
+    }),
+    'ue-SelectedResourceConfig-r12': opt(
+      seq({ 'data-TF-ResourceConfig-r12': SlTfResourceConfigR12, 'trpt-Subset-r12': opt(bitString(3, 5)) }),
+    ),
+    'rxParametersNCell-r12': opt(SlRxParametersR12),
+    'txParameters-r12': opt(
+      seq({ 'sc-TxParameters-r12': SlTxParametersR12, 'dataTxParameters-r12': SlTxParametersR12 }),
+    ),
+  },
+  { extensible: true },
+);
+const SlDiscConfigR12 = seq(
+  {
+    'discTxResources-r12': opt(
+      setupRelease(
+        choice({
+          'scheduled-r12': seq({
+            'discTxConfig-r12': opt(SlDiscResourcePoolR12),
+            'discTF-IndexList-r12': opt(
+              seqOf(
+                seq({ 'discSF-Index-r12': opt(int(1, 200)), 'discPRB-Index-r12': opt(int(1, 50)) }),
+                1,
+                maxSlTfIndexPairR12,
+              ),
+            ),
+            'discHoppingConfig-r12': opt(seq({ 'a-r12': int(1, 200), 'b-r12': int(1, 10), 'c-r12': en(2) })),
+          }),
+          'ue-Selected-r12': seq({
+            'discTxPoolDedicated-r12': opt(
+              seq({
+                'poolToReleaseList-r12': opt(SlTxPoolToReleaseListR12),
+                'poolToAddModList-r12': opt(
+                  seqOf(
+                    seq({ 'poolIdentity-r12': SlTxPoolIdentityR12, 'pool-r12': SlDiscResourcePoolR12 }),
+                    1,
+                    maxSlTxPoolR12,
+                  ),
+                ),
+              }),
+            ),
+          }),
+        }),
+      ),
+    ),
+  },
+  { extensible: true },
+);
+const SlCommConfigR12 = seq(
+  {
+    'commTxResources-r12': opt(
+      setupRelease(
+        choice({
+          'scheduled-r12': seq({
+            'sl-RNTI-r12': CRnti,
+            'mac-MainConfig-r12': seq({ 'periodic-BSR-TimerSL': opt(en(16)), 'retx-BSR-TimerSL': en(8) }),
+            'sc-CommTxConfig-r12': SlCommResourcePoolR12,
+            'mcs-r12': opt(int(0, 28)),
+          }),
+          'ue-Selected-r12': seq({
+            'commTxPoolNormalDedicated-r12': seq({
+              'poolToReleaseList-r12': opt(SlTxPoolToReleaseListR12),
+              'poolToAddModList-r12': opt(
+                seqOf(
+                  seq({ 'poolIdentity-r12': SlTxPoolIdentityR12, 'pool-r12': SlCommResourcePoolR12 }),
+                  1,
+                  maxSlTxPoolR12,
+                ),
+              ),
+            }),
+          }),
+        }),
+      ),
+    ),
+  },
+  { extensible: true },
+);
+
+// Sidelink V2X (v1430)
+const maxSlV2xTxPoolR14 = 8;
+const maxCbrLevelR14 = 16;
+const SlPriorityR13 = int(1, 8);
+const SlTypeTxSyncR14 = en(3);
+const SlRxParametersNCellR14 = seq({ 'tdd-Config-r14': opt(TddConfig), 'syncConfigIndex-r14': int(0, 15) });
+const SlRestrictResourceReservationPeriodListR14 = seqOf(en(16), 1, 16);
+const SlCommResourcePoolV2xR14 = seq(
+  {
+    'sl-OffsetIndicator-r14': opt(choice({ 'small-r12': int(0, 319), 'large-r12': int(0, 10239) })),
+    'sl-Subframe-r14': choice({
+      'bs10-r14': skipped(10),
+      'bs16-r14': skipped(16),
+      'bs20-r14': skipped(20),
+      'bs30-r14': skipped(30),
+      'bs40-r14': skipped(40),
+      'bs50-r14': skipped(50),
+      'bs60-r14': skipped(60),
+      'bs100-r14': skipped(100),
+    }),
+    'adjacencyPSCCH-PSSCH-r14': bool,
+    'sizeSubchannel-r14': en(32),
+    'numSubchannel-r14': en(8),
+    'startRB-Subchannel-r14': int(0, 99),
+    'startRB-PSCCH-Pool-r14': opt(int(0, 99)),
+    'rxParametersNCell-r14': opt(SlRxParametersNCellR14),
+    'dataTxParameters-r14': opt(SlTxParametersR12),
+    'zoneID-r14': opt(int(0, 7)),
+    'threshS-RSSI-CBR-r14': opt(int(0, 45)),
+    'poolReportId-r14': opt(int(1, 72)),
+    'cbr-pssch-TxConfigList-r14': opt(
+      seqOf(
+        seq({
+          'priorityThreshold-r14': SlPriorityR13,
+          'defaultTxConfigIndex-r14': int(0, maxCbrLevelR14 - 1),
+          'cbr-ConfigIndex-r14': int(0, 3),
+          'tx-ConfigIndexList-r14': seqOf(int(0, 63), 1, maxCbrLevelR14),
+        }),
+        1,
+        8,
+      ),
+    ),
+    'resourceSelectionConfigP2X-r14': opt(seq({ 'partialSensing-r14': opt(en(1)), 'randomSelection-r14': opt(en(1)) })),
+    'syncAllowed-r14': opt(seq({ 'gnss-Sync-r14': opt(en(1)), 'enb-Sync-r14': opt(en(1)), 'ue-Sync-r14': opt(en(1)) })),
+    'restrictResourceReservationPeriod-r14': opt(SlRestrictResourceReservationPeriodListR14),
+  },
+  { extensible: true },
+);
+const SlPsschTxParametersR14 = seq({
+  'minMCS-PSSCH-r14': int(0, 31),
+  'maxMCS-PSSCH-r14': int(0, 31),
+  'minSubChannel-NumberPSSCH-r14': int(1, 20),
+  'maxSubchannel-NumberPSSCH-r14': int(1, 20),
+  'allowedRetxNumberPSSCH-r14': en(4),
+  'maxTxPower-r14': opt(choice({ 'minusinfinity-r14': nul, 'txPower-r14': int(-41, 31) })),
+});
+const SlCommTxPoolSensingConfigR14 = seq({
+  'pssch-TxConfigList-r14': seqOf(
+    seq(
+      {
+        'typeTxSync-r14': opt(SlTypeTxSyncR14),
+        'thresUE-Speed-r14': en(8),
+        'parametersAboveThres-r14': SlPsschTxParametersR14,
+        'parametersBelowThres-r14': SlPsschTxParametersR14,
+      },
+      { extensible: true },
+    ),
+    1,
+    16,
+  ),
+  'thresPSSCH-RSRP-List-r14': seqOf(int(0, 66), 64, 64),
+  'restrictResourceReservationPeriod-r14': opt(SlRestrictResourceReservationPeriodListR14),
+  'probResourceKeep-r14': en(8),
+  'p2x-SensingConfig-r14': opt(seq({ 'minNumCandidateSF-r14': int(1, 13), 'gapCandidateSensing-r14': skipped(10) })),
+  'sl-ReselectAfter-r14': opt(en(16)),
+});
+const SlCommTxPoolListV2xR14 = seqOf(SlCommResourcePoolV2xR14, 1, maxSlV2xTxPoolR14);
+const SlV2xInterFreqUeConfigR14 = seq(
+  {
+    'physCellIdList-r14': opt(seqOf(PhysCellId, 1, 16)),
+    'typeTxSync-r14': opt(SlTypeTxSyncR14),
+    'v2x-SyncConfig-r14': opt(
+      seqOf(
+        seq(
+          {
+            'asyncParameters-r13': opt(
+              seq({ 'syncCP-Len-r13': SlCpLenR12, 'syncOffsetIndicator-r13': int(0, 39), 'slssid-r13': int(0, 167) }),
+            ),
+            'txParameters-r13': opt(
+              seq({
+                'syncTxParameters-r13': SlTxParametersR12,
+                'syncTxThreshIC-r13': int(0, 13),
+                'syncInfoReserved-r13': opt(skipped(19)),
+                'syncTxPeriodic-r13': opt(en(1)),
+              }),
+            ),
+            'rxParameters-r13': opt(seq({ 'discSyncWindow-r13': en(2) })),
+          },
+          { extensible: true },
+        ),
+        1,
+        16,
+      ),
+    ),
+    'v2x-CommRxPool-r14': opt(seqOf(SlCommResourcePoolV2xR14, 1, 16)),
+    'v2x-CommTxPoolNormal-r14': opt(SlCommTxPoolListV2xR14),
+    'p2x-CommTxPoolNormal-r14': opt(SlCommTxPoolListV2xR14),
+    'v2x-CommTxPoolExceptional-r14': opt(SlCommResourcePoolV2xR14),
+    'v2x-ResourceSelectionConfig-r14': opt(SlCommTxPoolSensingConfigR14),
+    'zoneConfig-r14': opt(
+      seq({
+        'zoneLength-r14': en(8),
+        'zoneWidth-r14': en(8),
+        'zoneIdLongiMod-r14': int(1, 4),
+        'zoneIdLatiMod-r14': int(1, 4),
+      }),
+    ),
+    'offsetDFN-r14': opt(int(0, 1000)),
+  },
+  { extensible: true },
+);
+const SlV2xConfigDedicatedR14 = seq(
+  {
+    'commTxResources-r14': opt(
+      setupRelease(
+        choice({
+          'scheduled-r14': seq({
+            'sl-V-RNTI-r14': CRnti,
+            'mac-MainConfig-r14': seq({ 'periodic-BSR-TimerSL': opt(en(16)), 'retx-BSR-TimerSL': en(8) }),
+            'v2x-SchedulingPool-r14': opt(SlCommResourcePoolV2xR14),
+            'mcs-r14': opt(int(0, 31)),
+            'logicalChGroupInfoList-r14': seqOf(seqOf(SlPriorityR13, 1, 8), 1, 4),
+          }),
+          'ue-Selected-r14': seq({
+            'v2x-CommTxPoolNormalDedicated-r14': seq({
+              'poolToReleaseList-r14': opt(seqOf(int(1, maxSlV2xTxPoolR14), 1, maxSlV2xTxPoolR14)),
+              'poolToAddModList-r14': opt(
+                seqOf(
+                  seq({ 'poolIdentity-r14': int(1, maxSlV2xTxPoolR14), 'pool-r14': SlCommResourcePoolV2xR14 }),
+                  1,
+                  maxSlV2xTxPoolR14,
+                ),
+              ),
+              'v2x-CommTxPoolSensingConfig-r14': opt(SlCommTxPoolSensingConfigR14),
+            }),
+          }),
+        }),
+      ),
+    ),
+    'v2x-InterFreqInfoList-r14': opt(
+      seqOf(
+        seq(
+          {
+            'plmn-IdentityList-r14': opt(
+              seqOf(seq({ 'plmn-Identity': PlmnIdentity, cellReservedForOperatorUse: en(2) }), 1, maxPLMN),
+            ),
+            'v2x-CommCarrierFreq-r14': ArfcnValueEutraR9,
+            'sl-MaxTxPower-r14': opt(PMax),
+            'sl-Bandwidth-r14': opt(en(6)),
+            'v2x-SchedulingPool-r14': opt(SlCommResourcePoolV2xR14),
+            'v2x-UE-ConfigList-r14': opt(seqOf(SlV2xInterFreqUeConfigR14, 1, maxCellIntra)),
+          },
+          { extensible: true },
+        ),
+        0,
+        7,
+      ),
+    ),
+    'thresSL-TxPrioritization-r14': opt(SlPriorityR13),
+    'typeTxSync-r14': opt(SlTypeTxSyncR14),
+    'cbr-DedicatedTxConfigList-r14': opt(
+      seq({
+        'cbr-RangeCommonConfigList-r14': seqOf(seqOf(int(0, 100), 1, maxCbrLevelR14), 1, 4),
+        'sl-CBR-PSSCH-TxConfigList-r14': seqOf(
+          seq({ 'cr-Limit-r14': int(0, 10000), 'tx-Parameters-r14': SlPsschTxParametersR14 }),
+          1,
+          64,
+        ),
+      }),
+    ),
+  },
+  { extensible: true },
+);
+
 const SecurityConfigHoV1530 = seq(
   {
     'handoverType-v1530': choice({
@@ -1857,7 +2177,7 @@ type SecurityAlgorithms = { readonly cipheringAlgorithm: string; readonly integr
 
 /** What the analyzers and the tshark check read from the non-critical extensions of the r8 IEs. */
 export interface ReconfigurationExtensions {
-  /** The extension IEs present, in order from v890 (the last is where the chain ends or we stopped). */
+  /** The extension IEs present, in order from v890 (the last is where the chain ends; v1530 at most, as nothing after it is read). */
   readonly releases: readonly string[];
   /** sCellIndex-r10 of each SCell added by v1020's sCellToAddModList-r10. */
   readonly sCellsAdded?: readonly number[];
@@ -1875,11 +2195,6 @@ export interface ReconfigurationExtensions {
       readonly securityAlgorithmConfig?: SecurityAlgorithms;
     };
   };
-  /**
-   * A component we have no schema for (the sidelink configurations) was present: nothing after it is read,
-   * so a later path (v1530) is unknown rather than absent.
-   */
-  readonly unreadFrom?: string;
 }
 
 /** Reads `count` presence bits (a SEQUENCE preamble without an extension bit). */
@@ -1897,10 +2212,6 @@ function preamble(r: PerReader, count: number): boolean[] {
 function reconfigurationExtensions(r: PerReader): ReconfigurationExtensions {
   const releases: string[] = [];
   const out: { -readonly [K in keyof ReconfigurationExtensions]: ReconfigurationExtensions[K] } = { releases };
-  const stop = (name: string): ReconfigurationExtensions => {
-    r.loseTrack();
-    return { ...out, unreadFrom: name };
-  };
 
   releases.push('v890');
   const [late890, next890] = preamble(r, 2);
@@ -1944,8 +2255,8 @@ function reconfigurationExtensions(r: PerReader): ReconfigurationExtensions {
     }
   }
   if (syncTx1250 === true) field(r, 'sl-SyncTxControl-r12', seq({ 'networkControlledSyncTx-r12': opt(en(2)) }));
-  if (disc1250 === true) return stop('sl-DiscConfig-r12');
-  if (comm1250 === true) return stop('sl-CommConfig-r12');
+  if (disc1250 === true) field(r, 'sl-DiscConfig-r12', SlDiscConfigR12);
+  if (comm1250 === true) field(r, 'sl-CommConfig-r12', SlCommConfigR12);
   if (next1250 !== true) return out;
 
   releases.push('v1310');
@@ -1959,7 +2270,7 @@ function reconfigurationExtensions(r: PerReader): ReconfigurationExtensions {
 
   releases.push('v1430');
   const [v2x1430, addMod1430, gap1430, sib2Dedicated1430, next1430] = preamble(r, 5);
-  if (v2x1430 === true) return stop('sl-V2X-ConfigDedicated-r14');
+  if (v2x1430 === true) field(r, 'sl-V2X-ConfigDedicated-r14', SlV2xConfigDedicatedR14);
   if (addMod1430 === true)
     field(
       r,

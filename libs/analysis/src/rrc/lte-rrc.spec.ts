@@ -1,4 +1,4 @@
-import { craftedMessages, reconfigurationWithUnreadSidelink } from '../vectors/crafted-messages';
+import { craftedMessages } from '../vectors/crafted-messages';
 import { PerWriter } from '../vectors/per-writer';
 import { decodeLteRrc } from './lte-rrc';
 
@@ -165,11 +165,18 @@ describe("LTE RRC decoding of the analyzers' paths", () => {
     });
   });
 
-  test('a sidelink configuration (no schema) stops the chain: later paths are unread, not absent', () => {
-    expect(decodeLteRrc('DL-DCCH', reconfigurationWithUnreadSidelink())).toMatchObject({
+  test('the sidelink configurations (v1250 discovery and communication, v1430 V2X) are decoded on the way to v1530', () => {
+    expect(decodeLteRrc('DL-DCCH', craftedMessages.handoverEpcTo5gcBehindSidelinkEea0.payload)).toMatchObject({
       ok: true,
       facts: {
-        security: { extensions: { releases: expect.arrayContaining(['v1250']), unreadFrom: 'sl-DiscConfig-r12' } },
+        security: {
+          extensions: {
+            releases: ['v890', 'v920', 'v1020', 'v1130', 'v1250', 'v1310', 'v1430', 'v1510', 'v1530'],
+            v1530: {
+              securityConfigHO: { handoverType: 'epc-To5GC', securityAlgorithmConfig: { cipheringAlgorithm: 'eea0' } },
+            },
+          },
+        },
       },
     });
   });

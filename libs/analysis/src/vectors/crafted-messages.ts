@@ -193,14 +193,34 @@ function handoverV1530(options: { eea: number; handoverType: 'intra5GC' | 'fiveg
   return algorithms(w, options.eea, 2).int(2, 0, 7).toBytes();
 }
 
+/** SL-TF-ResourceConfig-r12: PRBs 10 from 0 to 49, offset 0, a 4-subframe bitmap. */
+function sidelinkTfResourceConfig(w: PerWriter): void {
+  w.int(10, 1, 100).int(0, 0, 99).int(49, 0, 99).int(0, 0, 1).int(0, 0, 319).int(0, 0, 6).bits(0b1111, 4);
+}
+
 /**
- * Not a valid PDU, so not among the tshark-checked vectors: a reconfiguration whose v1250 IEs announce
- * sl-DiscConfig-r12 (which we have no schema for) and a later extension, followed by filler bits.
+ * An EPC-to-5GC handover (v1530) behind every sidelink configuration of the chain: v1250's sl-SyncTxControl-r12,
+ * sl-DiscConfig-r12 (a UE-selected pool) and sl-CommConfig-r12 (scheduled), and v1430's sl-V2X-ConfigDedicated-r14.
  */
-export function reconfigurationWithUnreadSidelink(): Uint8Array {
-  const w = dlDcch(DL_DCCH.rrcConnectionReconfiguration).int(0, 0, 3).bit(0).int(0, 0, 7);
-  w.bits(0b000001, 6).bits(0b01, 2).bits(0b001, 3).bits(0b001, 3).bits(0b01, 2); // r8 … v1130: next only
-  return w.bits(0b000101, 6).bits(0xff, 8).toBytes(); // v1250: sl-DiscConfig-r12 and next present
+function handoverV1530BehindSidelink(options: { eea: number }): Uint8Array {
+  const w = reconfigurationThroughV1130();
+  w.bits(0b001111, 6).bit(1).int(0, 0, 1); // v1250: sync, disc, comm, next; networkControlledSyncTx on
+  w.bit(0).bit(1).int(1, 0, 1).int(1, 0, 1).bit(1).bits(0b01, 2); // disc: setup, ue-Selected, dedicated pools to add
+  w.int(1, 1, 4).int(1, 1, 4).bit(0).bits(0b10, 2).int(0, 0, 1).int(0, 0, 7).int(0, 0, 3).int(4, 1, 50); // pool 1
+  sidelinkTfResourceConfig(w);
+  w.bit(1).int(7, 0, 7).int(-100, -126, 31).int(1, 0, 1).int(3, 0, 3); // txParameters: al1, p0 -100; random, p100
+  w.bit(0).bit(1).int(1, 0, 1).int(0, 0, 1).bit(1).bits(0x1111, 16).bit(0).int(0, 0, 7); // comm: scheduled, mcs
+  w.bit(0).bits(0b001, 3).int(0, 0, 1).int(0, 0, 15); // SL-CommResourcePool-r12: txParameters only; sf40
+  sidelinkTfResourceConfig(w);
+  w.int(0, 0, 1).int(0, 0, 504).int(0, 0, 2).int(0, 0, 110); // data CP, hopping
+  w.int(7, 0, 7).int(-100, -126, 31).int(7, 0, 7).int(-100, -126, 31).int(10, 0, 28); // tx parameters x2; mcs-r12 10
+  w.bits(0b000001, 6).bits(0b10001, 5); // v1310: next only; v1430: sl-V2X-ConfigDedicated-r14, next
+  w.bit(0).bits(0b10010, 5).int(1, 0, 1).int(0, 0, 1).bits(0b10, 2).bits(0x2222, 16).bit(0).int(1, 0, 7); // scheduled
+  w.bit(0).bits(0b00001000000, 11).int(0, 0, 7).bits(0x3ff, 10).bit(1).int(0, 0, 31).int(2, 0, 7).int(0, 0, 99);
+  w.int(3, 0, 7); // the V2X scheduling pool's zoneID-r14
+  w.int(1, 1, 4).int(1, 1, 8).int(1, 1, 8).int(1, 0, 2); // logicalChGroupInfoList-r14 [[1]]; typeTxSync-r14 enb
+  w.bits(0b000001, 6).bits(0b1000000, 7).bit(0).int(2, 0, 2); // v1510: next; v1530: securityConfigHO-v1530, epc-To5GC
+  return algorithms(w, options.eea, 2).length(8).octets([0x11, 0x22, 0x33, 0x44, 0x22, 0x00, 0x00, 0x00]).toBytes(); // nas-Container-r15 (24.501 9.11.2.9)
 }
 
 function dlInformationTransfer(nas: Uint8Array): Uint8Array {
@@ -428,6 +448,20 @@ export const craftedMessages = {
     'lte-rrc.c1': '4',
     'lte-rrc.handoverType_v1530': '1',
     'lte-rrc.cipheringAlgorithm': '1',
+  }),
+  handoverEpcTo5gcBehindSidelinkEea0: rrc('DL-DCCH', handoverV1530BehindSidelink({ eea: 0 }), {
+    'lte-rrc.c1': '4',
+    'lte-rrc.numRepetition_r12': '4',
+    'lte-rrc.mcs_r12': '10',
+    'lte-rrc.zoneID_r14': '3',
+    'lte-rrc.typeTxSync_r14': '1',
+    'lte-rrc.handoverType_v1530': '2',
+    'lte-rrc.cipheringAlgorithm': '0',
+  }),
+  handoverEpcTo5gcBehindSidelinkEea2: rrc('DL-DCCH', handoverV1530BehindSidelink({ eea: 2 }), {
+    'lte-rrc.c1': '4',
+    'lte-rrc.handoverType_v1530': '2',
+    'lte-rrc.cipheringAlgorithm': '2',
   }),
   dlInformationTransferIdentityRequest: rrc('DL-DCCH', dlInformationTransfer(NAS.identityRequestImsi), {
     'lte-rrc.c1': '1',
