@@ -14,8 +14,22 @@ export type EventsAnswer =
   | { readonly ok: true; readonly head: ChainHead }
   | { readonly ok: false; readonly head: ChainHead; readonly fork?: { readonly seq: number } };
 
-/** What the central side answered an upload. */
-export type DataAnswer = { readonly ok: true; readonly size: number } | { readonly ok: false; readonly size: number };
+/**
+ * What the central side answered an upload: the bytes it holds (of the report version sent, for a
+ * versioned report); `ok: false` when the offset was past them (resume from `size`), or, with
+ * `stale`, when it holds a newer report than the version sent (nothing of it is stored).
+ */
+export type DataAnswer =
+  { readonly ok: true; readonly size: number } | { readonly ok: false; readonly size: number; readonly stale?: true };
+
+/**
+ * Which analysis a report belongs to (the `analysisId` of its RecordingAnalysisCompleted) and its
+ * whole length: the central side serves the stored version until a newer one has arrived whole.
+ */
+export interface ReportVersion {
+  readonly version: string;
+  readonly length: number;
+}
 
 /** Codes of a shipping failure (stable; `GET /api/shipping` shows the last one). */
 export const ShippingErrorCode = {
@@ -49,8 +63,9 @@ export interface FleetTarget {
   head(): Promise<ChainHead>;
   /** `ndjson`: stored event texts, one per line. */
   sendEvents(ndjson: string): Promise<EventsAnswer>;
-  fileSize(name: string, file: ShippedFile): Promise<number>;
-  putData(name: string, file: ShippedFile, offset: number, bytes: Buffer): Promise<DataAnswer>;
+  /** The bytes held of a file; with `version` (an analysis report's), the bytes held of that version. */
+  fileSize(name: string, file: ShippedFile, version?: string): Promise<number>;
+  putData(name: string, file: ShippedFile, offset: number, bytes: Buffer, report?: ReportVersion): Promise<DataAnswer>;
 }
 
 export interface HttpFleetTargetOptions {
@@ -91,22 +106,33 @@ export class HttpFleetTarget implements FleetTarget {
       : { ok: true, head: body.head };
   }
 
-  async fileSize(name: string, file: ShippedFile): Promise<number> {
-    const res = await this.call('GET', `/recordings/${name}/data/size?file=${file}`);
+  async fileSize(name: string, file: ShippedFile, version?: string): Promise<number> {
+    const query = version === undefined ? '' : `&version=${encodeURIComponent(version)}`;
+    const res = await this.call('GET', `/recordings/${name}/data/size?file=${file}${query}`);
     return ((await res.json()) as { size: number }).size;
   }
 
-  async putData(name: string, file: ShippedFile, offset: number, bytes: Buffer): Promise<DataAnswer> {
+  async putData(
+    name: string,
+    file: ShippedFile,
+    offset: number,
+    bytes: Buffer,
+    report?: ReportVersion,
+  ): Promise<DataAnswer> {
+    const query = report === undefined ? '' : `&version=${encodeURIComponent(report.version)}&length=${report.length}`;
     const res = await this.call(
       'PUT',
-      `/recordings/${name}/data?offset=${offset}&file=${file}`,
+      `/recordings/${name}/data?offset=${offset}&file=${file}${query}`,
       bytes,
       'application/octet-stream',
       [409],
       bytes.length,
     );
-    const body = (await res.json()) as { size: number };
-    return { ok: res.status === 200, size: body.size };
+    const body = (await res.json()) as { size: number; code?: string };
+    if (res.status === 200) return { ok: true, size: body.size };
+    return body.code === 'STALE_REPORT_VERSION'
+      ? { ok: false, size: body.size, stale: true }
+      : { ok: false, size: body.size };
   }
 
   private async call(

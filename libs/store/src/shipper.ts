@@ -61,8 +61,12 @@ export interface ShipperOptions {
 }
 
 interface FileProgress {
-  /** Bytes the central side holds (undefined until asked). */
+  /** Bytes the central side holds (undefined until asked); of `version`, for a versioned analysis report. */
   remote?: number;
+  /** The analysis id of the completed analysis whose report `remote` counts. */
+  version?: string;
+  /** That report's length: the report of a completed analysis never changes. */
+  length?: number;
 }
 
 /**
@@ -75,7 +79,9 @@ interface FileProgress {
  * the hash chain's form); else the next committed bytes of a live recording, in
  * log order (start time); else, for a finished recording whose every byte is
  * acknowledged, `MarkRecordingUploaded` through the command processor (then,
- * with `deleteAfterUpload`, `DeleteRecording{reason: uploaded}`). The decision
+ * with `deleteAfterUpload`, `DeleteRecording{reason: uploaded}`); else the
+ * report of an uploaded recording analysed again since (the central side
+ * replaces its copy once the new version has arrived whole). The decision
  * to record "uploaded" is taken from the projection, so it is recorded once.
  * Failures back off (doubling, capped); the send rate is bounded; the loop never
  * runs inside a command, so a slow or absent central side never slows one.
@@ -296,33 +302,70 @@ export class Shipper {
         if (analysis?.completed === undefined || analysis.running !== undefined) continue;
       }
       // The side files are final once the recording is and its analysis completed: their size on disk is what there is.
-      for (const [file, location] of [
-        ['gps', paths.gps],
-        ['analysis', paths.analysis],
-      ] as const) {
-        const size = await fs.stat(location).then(
-          (s) => s.size,
-          () => 0,
-        );
-        if (await this.shipFile(entry.name, file, location, size)) return true;
-      }
+      if (await this.shipFile(entry.name, 'gps', paths.gps, await sizeOnDisk(paths.gps))) return true;
+      if (await this.shipReport(entry.name, paths.analysis)) return true;
       await this.recordUploaded(entry);
       return true;
+    }
+    // A recording analysed again after its upload has a new report: it replaces the central one. A recording
+    // deleted here has no report left to send; the central side keeps the last one it received whole.
+    for (const { entry, active } of live) {
+      if (entry.uploadTime === undefined || active || this.reportVersion(entry.name) === undefined) continue;
+      if (await this.shipReport(entry.name, this.ledger.paths(entry.name, entry.compressed).analysis)) return true;
     }
     return false;
   }
 
-  /** Sends the next chunk of `[remote, committed)`; false when the central side holds it all. */
-  private async shipFile(name: string, file: ShippedFile, location: string, committed: number): Promise<boolean> {
+  /**
+   * The analysis that wrote the report on disk — the recording's completed analysis, unless another
+   * one is running (its report is put in place just before it completes, so until then the file may
+   * be either). Undefined when there is none.
+   */
+  private reportVersion(name: string): string | undefined {
+    const analysis = analysisOf(this.ledger.state(), name);
+    return analysis?.running === undefined ? analysis?.completed?.analysisId : undefined;
+  }
+
+  /**
+   * The analysis report, versioned by its analysis: the central side serves the version it holds
+   * whole until a newer one has arrived whole. A report no completed analysis wrote (analysis off)
+   * goes without a version, as the bytes there are.
+   */
+  private async shipReport(name: string, location: string): Promise<boolean> {
+    const version = this.reportVersion(name);
+    const known = this.files.get(`${name}/analysis`);
+    if (
+      version !== undefined &&
+      known?.version === version &&
+      known.remote !== undefined &&
+      known.length !== undefined &&
+      known.remote >= known.length
+    )
+      return false;
+    return this.shipFile(name, 'analysis', location, await sizeOnDisk(location), version);
+  }
+
+  /**
+   * Sends the next chunk of `[remote, committed)`; false when the central side holds it all. With
+   * `version` (an analysis report's), the position is that version's, and starts again when it changes.
+   */
+  private async shipFile(
+    name: string,
+    file: ShippedFile,
+    location: string,
+    committed: number,
+    version?: string,
+  ): Promise<boolean> {
     const key = `${name}/${file}`;
     let progress = this.files.get(key);
-    if (progress === undefined) {
-      progress = {};
+    if (progress === undefined || progress.version !== version) {
+      progress = version === undefined ? {} : { version };
       this.files.set(key, progress);
     }
+    if (version !== undefined) progress.length = committed;
     if (progress.remote === undefined) {
       if (committed === 0) return false;
-      progress.remote = await this.target.fileSize(name, file);
+      progress.remote = await this.target.fileSize(name, file, version);
     }
     const from = progress.remote;
     if (from >= committed) return false;
@@ -330,9 +373,22 @@ export class Shipper {
     const length = Math.min(this.chunkBytes, committed - from);
     const bytes = await readRange(location, from, length);
     if (bytes === undefined) return false;
+    // Read before any newer analysis started (it starts before it replaces the file): these are this version's bytes.
+    if (version !== undefined && this.reportVersion(name) !== version) return true;
     await this.paced(bytes.length);
-    const answer = await this.target.putData(name, file, from, bytes);
-    progress.remote = answer.size;
+    const answer = await this.target.putData(
+      name,
+      file,
+      from,
+      bytes,
+      version === undefined ? undefined : { version, length: committed },
+    );
+    if (!answer.ok && answer.stale === true) {
+      this.logger.warn(`shipping: the central side holds a newer report of ${name} than analysis ${version ?? '-'}`);
+      progress.remote = committed;
+    } else {
+      progress.remote = answer.size;
+    }
     this.succeeded();
     return true;
   }
@@ -426,6 +482,14 @@ export class Shipper {
     this.wake = undefined;
     return woken;
   }
+}
+
+/** A file's size, 0 when it is not there. */
+function sizeOnDisk(location: string): Promise<number> {
+  return fs.stat(location).then(
+    (s) => s.size,
+    () => 0,
+  );
 }
 
 /** Bytes [offset, offset + length) of a file, or undefined when it is gone (deleted meanwhile). */

@@ -7,6 +7,14 @@ export type FleetErrorCode =
   | 'CHAIN_MISMATCH'
   /** An upload offset past the stored size (the answer carries `size`). */
   | 'OFFSET_MISMATCH'
+  /** An analysis report older than the stored one (the answer carries `size` and `version`, the stored one's): nothing changes. */
+  | 'STALE_REPORT_VERSION'
+  /** A `version` (or `length`) of an analysis report upload that is not well formed. */
+  | 'INVALID_REPORT_VERSION'
+  /** A report version that no shipped RecordingAnalysisCompleted of the recording names. */
+  | 'UNKNOWN_REPORT_VERSION'
+  /** A report upload whose length differs from the one given before for its version, or whose bytes run past it. */
+  | 'REPORT_LENGTH_MISMATCH'
   /** A shipped event whose hash or link does not verify: nothing of the batch is stored. */
   | 'EVENT_HASH_MISMATCH'
   /** A first event that creates another store than the device's. */

@@ -6,7 +6,13 @@ import { parseRecordingName, RECORDING_NAME_PARAM, recordingRoute } from '../htt
 import { bearerToken } from './device-tokens';
 import { parseStoreId, type DeviceRequest } from './devices.service';
 import { EventIngestService, type ChainHead } from './event-ingest.service';
-import { parseRecordingFile, RecordingDataService } from './recording-data.service';
+import {
+  parseRecordingFile,
+  parseReportVersion,
+  parseReportVersionId,
+  RecordingDataService,
+  type StoredSize,
+} from './recording-data.service';
 
 /** A batch of events is read whole (it is checked before anything is stored); this bounds it. */
 export const MAX_BATCH_BYTES = 16 * 1024 * 1024;
@@ -97,39 +103,64 @@ export class FleetIngestController {
   @Put(recordingRoute('recordings', 'data'))
   @HttpCode(200)
   @ApiConsumes('application/octet-stream')
-  @ApiOperation({ summary: "A recording file's bytes from `offset` (qmdl: the .qmdl.gz as committed; gps; analysis)" })
-  @ApiResponse({ status: 200, description: '{size}: the stored size after this upload (idempotent by offset)' })
-  @ApiResponse({ status: 409, description: 'OFFSET_MISMATCH {size}: the offset is past the stored size' })
+  @ApiOperation({
+    summary:
+      "A recording file's bytes from `offset` (qmdl: the .qmdl.gz as committed; gps; analysis, with `version` (its analysis id) and `length`)",
+  })
+  @ApiResponse({
+    status: 200,
+    description:
+      '{size} (with version: {size, version}): the bytes held after this upload (idempotent by offset; of `version` when given) and the version served',
+  })
+  @ApiResponse({
+    status: 409,
+    description:
+      'OFFSET_MISMATCH {size}: the offset is past the bytes held; STALE_REPORT_VERSION {size, version}: an older report than the stored one',
+  })
+  @ApiResponse({
+    status: 422,
+    description:
+      'UNKNOWN_REPORT_VERSION: no shipped RecordingAnalysisCompleted of the recording has that id; REPORT_LENGTH_MISMATCH',
+  })
   async put(
     @Req() req: Request,
     @Param('storeId') storeIdRaw: string,
     @Param(RECORDING_NAME_PARAM) nameRaw: string,
     @Query('offset') offsetRaw: unknown,
     @Query('file') fileRaw: unknown,
-  ): Promise<{ size: number }> {
+    @Query('version') versionRaw: unknown,
+    @Query('length') lengthRaw: unknown,
+  ): Promise<StoredSize> {
+    const file = parseRecordingFile(fileRaw);
+    const report = parseReportVersion(file, versionRaw, lengthRaw);
     return this.data.append({
       ...deviceRequest(req, storeIdRaw),
       name: parseRecordingName(nameRaw),
-      file: parseRecordingFile(fileRaw),
+      file,
       offset: offsetOf(offsetRaw),
       body: req as AsyncIterable<Buffer>,
+      ...(report !== undefined ? { report } : {}),
     });
   }
 
   @Get(recordingRoute('recordings', 'data/size'))
-  @ApiOperation({ summary: 'The stored size of a recording file (where an upload resumes)' })
+  @ApiOperation({
+    summary:
+      'The stored size of a recording file (where an upload resumes); analysis: {size, version}, with `version` the bytes held of it',
+  })
   async size(
     @Req() req: Request,
     @Param('storeId') storeIdRaw: string,
     @Param(RECORDING_NAME_PARAM) nameRaw: string,
     @Query('file') fileRaw: unknown,
-  ): Promise<{ size: number }> {
-    return {
-      size: await this.data.size(
-        deviceRequest(req, storeIdRaw),
-        parseRecordingName(nameRaw),
-        parseRecordingFile(fileRaw),
-      ),
-    };
+    @Query('version') versionRaw: unknown,
+  ): Promise<StoredSize> {
+    const file = parseRecordingFile(fileRaw);
+    return this.data.size(
+      deviceRequest(req, storeIdRaw),
+      parseRecordingName(nameRaw),
+      file,
+      parseReportVersionId(file, versionRaw),
+    );
   }
 }

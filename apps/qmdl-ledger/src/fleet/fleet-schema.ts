@@ -164,6 +164,36 @@ export const FLEET_SCHEMA: readonly FleetSchemaMigration[] = [
       $fn$;
     `,
   },
+  {
+    version: 5,
+    // A recording's analysis report is rewritten on the device when it is analysed again, so the
+    // central copy has a version: the analysis id of the RecordingAnalysisCompleted it belongs to
+    // (`version`; NULL for a report shipped without one) and that event's seq (`version_seq`, 0
+    // without one), which orders versions. A newer version is received into `fleet_report_staging`
+    // (`pending_*`: its id, seq, whole length and the bytes received) while the stored one is still
+    // served, and replaces it in the transaction that brings the last byte. The partial index finds
+    // a shipped completion by its analysis id.
+    name: 'added_report_versions_and_their_staging',
+    sql: `
+      ALTER TABLE fleet_recording_files
+        ADD COLUMN version text,
+        ADD COLUMN version_seq bigint NOT NULL DEFAULT 0,
+        ADD COLUMN pending_version text,
+        ADD COLUMN pending_seq bigint,
+        ADD COLUMN pending_length bigint,
+        ADD COLUMN pending_size bigint NOT NULL DEFAULT 0;
+      CREATE TABLE fleet_report_staging (
+        store_id text NOT NULL,
+        name text NOT NULL,
+        "offset" bigint NOT NULL,
+        data bytea NOT NULL,
+        PRIMARY KEY (store_id, name, "offset")
+      );
+      CREATE INDEX fleet_events_analysis_completed
+        ON fleet_events (store_id, recording, ((body::jsonb #>> '{data,analysisId}')))
+        WHERE type = 'RecordingAnalysisCompleted';
+    `,
+  },
 ];
 
 /**

@@ -72,6 +72,8 @@ export const STATUS_BY_CODE = {
   INVALID_EVENT_BATCH: 400,
   INVALID_STORE_ID: 400,
   INVALID_LABEL: 400,
+  // fleet: a report upload's version or length that is not well formed
+  INVALID_REPORT_VERSION: 400,
   UNAUTHORIZED: 401,
   READ_ONLY: 403,
   CROSS_ORIGIN_REFUSED: 403,
@@ -93,12 +95,17 @@ export const STATUS_BY_CODE = {
   // fleet ingest: the batch does not extend the central head (body carries `head`), an upload offset past the stored size (body carries `size`)
   CHAIN_MISMATCH: 409,
   OFFSET_MISMATCH: 409,
+  // fleet ingest: an analysis report older than the stored one (body carries `size`, `version`); nothing changes
+  STALE_REPORT_VERSION: 409,
   PAYLOAD_TOO_LARGE: 413,
   EVENT_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   // fleet ingest: a shipped event whose hash or link does not verify, or a first event of another store; nothing of the batch is stored
   EVENT_HASH_MISMATCH: 422,
   STORE_ID_MISMATCH: 422,
+  // fleet ingest: a report version no shipped completion names, or a report's bytes that do not fit its length
+  UNKNOWN_REPORT_VERSION: 422,
+  REPORT_LENGTH_MISMATCH: 422,
   SIGN_IN_THROTTLED: 429,
   NOT_IMPLEMENTED: 501,
   RECORDING_EMPTY: 503,

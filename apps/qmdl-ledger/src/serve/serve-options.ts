@@ -59,6 +59,8 @@ export interface ServeOptions extends ServerLimitOptions {
     readonly token: string;
     readonly deleteAfterUpload: boolean;
     readonly rateKiB: number;
+    /** `--ship-chunk-kib`: recording bytes per upload request. */
+    readonly chunkKiB: number;
   };
   /** End an SSE stream whose client does not read while more than this many events are committed past it. */
   readonly sseMaxBehind: number;
@@ -92,6 +94,7 @@ export interface RawServeOptions extends RawServerLimitOptions {
   readonly shipToken?: unknown;
   readonly deleteAfterUpload?: unknown;
   readonly shipRateKib?: unknown;
+  readonly shipChunkKib?: unknown;
   readonly sseMaxBehind?: unknown;
   readonly signInBurst?: unknown;
   readonly signInRetryS?: unknown;
@@ -313,7 +316,7 @@ export function parseServeOptions(raw: RawServeOptions, env: NodeJS.ProcessEnv =
   };
 }
 
-/** `--ship-to <url> --ship-token <token>` (LEDGER_SHIP_TO, LEDGER_SHIP_TOKEN), `--delete-after-upload`, `--ship-rate-kib`. */
+/** `--ship-to <url> --ship-token <token>` (LEDGER_SHIP_TO, LEDGER_SHIP_TOKEN), `--delete-after-upload`, `--ship-rate-kib`, `--ship-chunk-kib`. */
 function parseShipping(raw: RawServeOptions, env: NodeJS.ProcessEnv): ServeOptions['ship'] {
   const toRaw = raw.shipTo ?? env['LEDGER_SHIP_TO'];
   const tokenRaw = raw.shipToken ?? env['LEDGER_SHIP_TOKEN'];
@@ -344,6 +347,7 @@ function parseShipping(raw: RawServeOptions, env: NodeJS.ProcessEnv): ServeOptio
     token,
     deleteAfterUpload,
     rateKiB: integer(raw.shipRateKib, '--ship-rate-kib', 1, 1_048_576, 4096),
+    chunkKiB: integer(raw.shipChunkKib, '--ship-chunk-kib', 1, 16_384, 1024),
   };
 }
 

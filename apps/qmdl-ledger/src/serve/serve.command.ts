@@ -65,6 +65,7 @@ export function registerServeCommand(program: Command): void {
     .option('--ship-token <token>', 'the device token of `qmdl-ledger fleet enroll` (env LEDGER_SHIP_TOKEN)')
     .option('--delete-after-upload', 'delete a recording locally once the fleet service holds all of it')
     .option('--ship-rate-kib <kib>', 'upper bound of what shipping sends per second, in KiB', '4096')
+    .option('--ship-chunk-kib <kib>', 'recording bytes per upload request, in KiB', '1024')
     .option(
       '--sign-in-burst <n>',
       `failed sign-ins an address may make in a row before it must wait (default ${DEFAULT_SIGN_IN_THROTTLE.burst})`,

@@ -108,6 +108,7 @@ export async function serve(raw: RawServeOptions): Promise<void> {
             lagBytes: (): number => shipper?.status().lagBytes ?? 0,
           }),
           maxBytesPerSecond: ship.rateKiB * 1024,
+          chunkBytes: ship.chunkKiB * 1024,
           deleteAfterUpload: ship.deleteAfterUpload,
           awaitAnalysis: options.analysis,
           logger: ledgerLogger,
