@@ -1,9 +1,9 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { HostInfo } from '@ledger/store';
 import { buildProgram } from '../apps/qmdl-ledger/src/main';
 import { readPcapng } from './helpers/pcapng';
+import { fakeHost } from './helpers/server';
 
 /** pcapng section header option codes: shb_hardware, shb_os. */
 const SHB_HARDWARE = 2;
@@ -21,13 +21,7 @@ describe('the CLI names the host it was given', () => {
   });
 
   it("pcap's section header is the injected HostInfo's machine and system, not one read again", async () => {
-    const host: HostInfo = {
-      systemOs: 'TestOS 9.9',
-      arch: 'test-arch',
-      machine: 'test-machine',
-      pid: 1,
-      utcOffsetMinutes: () => 0,
-    };
+    const host = fakeHost({ systemOs: 'TestOS 9.9', arch: 'test-arch', machine: 'test-machine' });
     const input = path.join(dir, 'empty.qmdl');
     const out = path.join(dir, 'out.pcapng');
     writeFileSync(input, Buffer.alloc(0));

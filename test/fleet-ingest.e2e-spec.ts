@@ -12,9 +12,12 @@ import { hashEvent } from '@ledger/event-log';
 import type { StoredEvent } from '@ledger/domain';
 import { FLEET_SCHEMA } from '../apps/qmdl-ledger/src/fleet/fleet-schema';
 import { launchBrowser } from './helpers/browser';
+import { readPcapng } from './helpers/pcapng';
 import { startPostgres, type PgCluster } from './helpers/postgres';
 import {
   eventually,
+  fakeHost,
+  readZip,
   request,
   runCli,
   spawnService,
@@ -26,6 +29,11 @@ import { errorOf } from './helpers/http-errors';
 
 jest.setTimeout(180_000);
 
+/** pcapng section header option codes: shb_hardware, shb_os, shb_userappl. */
+const SHB_HARDWARE = 2;
+const SHB_OS = 3;
+const SHB_USERAPPL = 4;
+
 interface Device {
   readonly dataDir: string;
   readonly storeId: string;
@@ -33,8 +41,15 @@ interface Device {
   readonly recording: string;
 }
 
+/** The machine the device records on: not the one the central service (or this test) runs on. */
+const DEVICE_HOST = fakeHost({ systemOs: 'Linux 3.18.48-device', arch: 'arm', machine: 'armv7l' });
+
 async function makeDevice(): Promise<Device> {
-  const server = await startInProcess({ keep: true, recorder: { source: 'synthetic:rate=400', autoStart: false } });
+  const server = await startInProcess({
+    keep: true,
+    host: DEVICE_HOST,
+    recorder: { source: 'synthetic:rate=400', autoStart: false },
+  });
   const { dataDir } = server;
   const post = (p: string): Promise<unknown> => request(server.baseUrl, p, { method: 'POST' });
   await post('/api/start-recording');
@@ -279,6 +294,36 @@ describe('fleet ingest protocol (real PostgreSQL, two central instances)', () =>
       { method: 'PUT', headers: auth(token), body: 'x' },
     );
     expect(notShipped.status).toBe(404);
+  });
+
+  test("a recording's pcap, centrally and on the device, names the device that recorded it (as its start recorded it), whoever converts it", async () => {
+    // After the bytes test above, the recording's whole .qmdl.gz is shipped. The device is opened again
+    // (read-only) on another machine, as after an OS update: neither pcap names the host converting it.
+    const moved = await startInProcess({
+      dataDir: device.dataDir,
+      readOnly: true,
+      host: { ...DEVICE_HOST, systemOs: 'Linux 6.1.0-updated', machine: 'aarch64' },
+    });
+    try {
+      const own = await request(moved.baseUrl, `/api/pcap/${device.recording}`);
+      const theirs = await request(central(0), `/api/fleet/devices/${device.storeId}/pcap/${device.recording}`);
+      expect(own.status).toBe(200);
+      expect(theirs.status).toBe(200);
+      expect(Object.fromEntries(readPcapng(theirs.body).options)).toEqual({
+        [SHB_HARDWARE]: 'armv7l',
+        [SHB_OS]: 'Linux 3.18.48-device',
+        [SHB_USERAPPL]: 'qmdl-ledger 0.0.0-test',
+      });
+      expect(readPcapng(theirs.body).packets.length).toBeGreaterThan(0);
+      expect(theirs.body.equals(own.body)).toBe(true);
+      // The central zip's pcapng is the same file.
+      const zip = readZip(
+        (await request(central(1), `/api/fleet/devices/${device.storeId}/zip/${device.recording}`)).body,
+      );
+      expect(zip.find((m) => m.name === `${device.recording}.pcapng`)?.data.equals(own.body)).toBe(true);
+    } finally {
+      await moved.close();
+    }
   });
 
   test('the analysis findings of shipped reports are the fleet warnings: newest first, by severity and device, counted per device', async () => {

@@ -76,7 +76,7 @@ describe('a real capture replayed into a recording', () => {
     expect(gsmtap).toBe(frames);
   });
 
-  it('writes the section header from the host: machine, "<sysname> <release>", "qmdl-ledger <version>"', async () => {
+  it('writes the section header of the machine that recorded it (here this one): machine, "<sysname> <release>", "qmdl-ledger <version>"', async () => {
     const pcap = readPcapng((await request(base, `/api/pcap/${name}`)).body);
     const version = (JSON.parse(readFileSync(path.join(__dirname, '../package.json'), 'utf8')) as { version: string })
       .version;

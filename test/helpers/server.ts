@@ -15,7 +15,14 @@ import zlib from 'node:zlib';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { StoredEvent } from '@ledger/domain';
 import { buildUpcasters, MIGRATIONS } from '@ledger/migrations';
-import { openLedger, silentLogger, type Ledger, type OpenedLedger, type RecorderSettings } from '@ledger/store';
+import {
+  openLedger,
+  silentLogger,
+  type HostInfo,
+  type Ledger,
+  type OpenedLedger,
+  type RecorderSettings,
+} from '@ledger/store';
 import { createHttpApp } from '../../apps/qmdl-ledger/src/http/create-app';
 import { LogBuffer } from '../../apps/qmdl-ledger/src/http/log-buffer';
 
@@ -47,6 +54,13 @@ export interface InProcessOptions {
   readonly rayhunterUiDir?: string;
   /** Keep the data dir after close (default: removed when we created it). */
   readonly keep?: boolean;
+  /** The machine the ledger runs on (default: this one). */
+  readonly host?: HostInfo;
+}
+
+/** A made-up machine to run a ledger or the CLI on (UTC, pid 1), so a test can tell it from the real one. */
+export function fakeHost(facts: Pick<HostInfo, 'systemOs' | 'arch' | 'machine'>): HostInfo {
+  return { ...facts, pid: 1, utcOffsetMinutes: () => 0 };
 }
 
 export async function startInProcess(options: InProcessOptions = {}): Promise<InProcessServer> {
@@ -58,6 +72,7 @@ export async function startInProcess(options: InProcessOptions = {}): Promise<In
     migrations: MIGRATIONS,
     upcasters: buildUpcasters(),
     ...(options.readOnly ? { readOnly: true } : {}),
+    ...(options.host !== undefined ? { host: options.host } : {}),
     recorder: {
       source: 'synthetic:rate=200',
       autoStart: false,

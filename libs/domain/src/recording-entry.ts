@@ -41,6 +41,7 @@ export function entryFromStarted(data: RecordingsEventDataMap['RecordingStarted'
     rayhunterVersion: data.rayhunterVersion,
     systemOs: data.systemOs,
     arch: data.arch,
+    machine: data.machine,
     gpsMode: data.gpsMode,
     compressed: data.compressed,
   });

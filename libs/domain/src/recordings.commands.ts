@@ -20,6 +20,7 @@ export interface RecordingsCommandDataMap {
     readonly rayhunterVersion?: string;
     readonly systemOs?: string;
     readonly arch?: string;
+    readonly machine?: string;
     readonly gpsMode?: GpsMode;
     /** Defaults to true: new recordings are `<name>.qmdl.gz`. */
     readonly compressed?: boolean;

@@ -121,7 +121,7 @@ export function decideRecordings(command: RecordingsCommand, state: RecordingsSt
     }
 
     case 'StartRecording': {
-      const { atMs, utcOffsetMinutes, rayhunterVersion, systemOs, arch, gpsMode, compressed } = command.data;
+      const { atMs, utcOffsetMinutes, rayhunterVersion, systemOs, arch, machine, gpsMode, compressed } = command.data;
       if (!(atMs >= 0) || !canFormatRfc3339(atMs, utcOffsetMinutes)) {
         return refuse(
           'INVALID_TIME',
@@ -145,6 +145,7 @@ export function decideRecordings(command: RecordingsCommand, state: RecordingsSt
           rayhunterVersion,
           systemOs,
           arch,
+          machine,
           gpsMode,
           compressed: compressed ?? true,
         }),

@@ -62,6 +62,8 @@ export interface RecordingsEventDataMap {
     readonly rayhunterVersion?: string;
     readonly systemOs?: string;
     readonly arch?: string;
+    /** The machine as uname names it (`x86_64`, `armv7l`): the pcapng section header's hardware. Absent before it was recorded. */
+    readonly machine?: string;
     readonly gpsMode?: GpsMode;
     readonly compressed: boolean;
   };

@@ -14,6 +14,8 @@ export interface RecordingEntry {
   readonly rayhunterVersion?: string;
   readonly systemOs?: string;
   readonly arch?: string;
+  /** The machine that recorded it (uname's), where its start recorded one. */
+  readonly machine?: string;
   readonly stopReason?: string;
   /** The `detail` of the RecordingStopped that finished it, if it had one. */
   readonly stopDetail?: string;

@@ -70,6 +70,25 @@ describe('pcapng export', () => {
     });
   });
 
+  it('leaves an unknown section header option out instead of writing an empty or made-up one', async () => {
+    const exp = createPcapngExport({ os: 'Linux 3.18.48' });
+    const out: Buffer[] = [];
+    await pipeline(
+      Readable.from([capture(2)]),
+      exp.stream,
+      new Writable({
+        write: (c: Buffer, _e, cb) => {
+          out.push(c);
+          cb();
+        },
+      }),
+    );
+    const file = readPcapng(Buffer.concat(out));
+    expect(Object.fromEntries(file.shbOptions)).toEqual({ 3: 'Linux 3.18.48' });
+    expect(file.packets).toHaveLength(2);
+    expect(() => createPcapngExport({ hardware: 7 as unknown as string })).toThrow(TypeError);
+  });
+
   it('timestamps each packet with the diag time in microseconds, and sends IPv4/UDP 13337 → 4729 with valid checksums and counting IP ids', async () => {
     const file = readPcapng((await exportOf(capture(6))).out);
     file.packets.forEach((p, i) => {

@@ -93,7 +93,9 @@ export function convertedKey(message: RadioMessage): string {
  */
 export function createPcapngExport(options: PcapngExportOptions): PcapngExport {
   for (const key of ['hardware', 'os', 'application'] as const) {
-    if (typeof options[key] !== 'string') throw new TypeError(`createPcapngExport: ${key} must be a string`);
+    const value = options[key];
+    if (value !== undefined && typeof value !== 'string')
+      throw new TypeError(`createPcapngExport: ${key} must be a string when given`);
   }
   const transform = new PcapngExportTransform(options);
   return { stream: transform, stats: () => transform.stats() };

@@ -38,26 +38,29 @@ function writeOption(out: Buffer, at: number, code: number, value: Buffer): numb
   return at + optionBytes(value);
 }
 
+/** The section header's options; one left out (unknown) is not written (every pcapng option is optional). */
 export interface SectionHeaderOptions {
   /** shb_hardware: the machine (e.g. `x86_64`). */
-  readonly hardware: string;
+  readonly hardware?: string;
   /** shb_os: `<sysname> <release>`. */
-  readonly os: string;
+  readonly os?: string;
   /** shb_userappl: `<app> <version>`. */
-  readonly application: string;
+  readonly application?: string;
 }
 
 /**
  * A pcapng section header block, big-endian: byte-order magic, version 1.0,
  * section length −1 (unknown: the file is streamed), shb_hardware, shb_os,
- * shb_userappl.
+ * shb_userappl (those given, in that order).
  */
 export function encodeSectionHeader(options: SectionHeaderOptions): Buffer {
-  const values = [
-    [SHB_HARDWARE, Buffer.from(options.hardware, 'utf8')],
-    [SHB_OS, Buffer.from(options.os, 'utf8')],
-    [SHB_USERAPPL, Buffer.from(options.application, 'utf8')],
-  ] as const;
+  const values = (
+    [
+      [SHB_HARDWARE, options.hardware],
+      [SHB_OS, options.os],
+      [SHB_USERAPPL, options.application],
+    ] as const
+  ).flatMap(([code, text]) => (text === undefined ? [] : [[code, Buffer.from(text, 'utf8')] as const]));
   for (const [, value] of values)
     if (value.length > 0xffff) throw new TypeError('encodeSectionHeader: an option is longer than 65535 bytes');
   const optionsLength = values.reduce((n, [, value]) => n + optionBytes(value), 0) + 4;

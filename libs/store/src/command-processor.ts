@@ -339,6 +339,7 @@ export class CommandProcessor {
             rayhunterVersion: identity.rayhunter_version,
             systemOs: identity.system_os,
             arch: identity.arch,
+            machine: host.machine,
           },
         };
       }

@@ -22,7 +22,7 @@ import type { StoreVerifyReport, VerifyCheck } from './store-verification';
  * records it, the time a recording was uploaded, the boot's id, version and process.
  */
 export interface StampedFields {
-  StartRecording: 'atMs' | 'utcOffsetMinutes' | 'rayhunterVersion' | 'systemOs' | 'arch';
+  StartRecording: 'atMs' | 'utcOffsetMinutes' | 'rayhunterVersion' | 'systemOs' | 'arch' | 'machine';
   MarkRecordingUploaded: 'uploadTime';
   StartService: 'bootId' | 'version' | 'pid';
   StopService: 'bootId';

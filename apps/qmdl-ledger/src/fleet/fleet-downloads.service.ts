@@ -6,7 +6,7 @@ import { createPcapngExport, readGpsFixes } from '@ledger/radio';
 import { realHost } from '@ledger/store';
 import { analysisReport } from '../http/analysis-report';
 import { storedZip, type ZipMember } from '../http/stored-zip';
-import { pcapngSectionOptions, runtimeMetadata } from '../http/system-info';
+import { recordingSectionOptions, runtimeMetadata } from '../http/system-info';
 import { FleetViewsService } from './fleet-views.service';
 
 /** A gzip member starts with these two bytes; a recording imported uncompressed does not. */
@@ -41,7 +41,7 @@ async function decompressed(chunks: AsyncGenerator<Buffer>): Promise<Readable> {
 export class FleetDownloadsService {
   private readonly logger = new Logger('fleet');
 
-  /** The central service's host, read once, which its pcapng headers name. */
+  /** The central service's host: only for what a recording's start did not record, in the metadata line of a report not shipped. */
   private readonly host = realHost();
 
   constructor(private readonly views: FleetViewsService) {}
@@ -61,15 +61,17 @@ export class FleetDownloadsService {
   /**
    * The recording as GSMTAP pcapng, converted as the QMDL streams from the
    * central copy, the shipped `-gps.ndjson` fixes as packet comments: the
-   * converter of @ledger/radio, as `GET /api/pcap/{name}` on the device.
+   * converter of @ledger/radio with the section header of the device that
+   * recorded it, as `GET /api/pcap/{name}` on the device.
    */
   async openPcap(storeId: string, name: string): Promise<Readable> {
+    const identity = (await this.views.recordedIdentity(storeId, name)) ?? {};
     const gps =
       (await this.views.fileSize(storeId, name, 'gps')) > 0
         ? Readable.from(this.views.fileChunks(storeId, name, 'gps'))
         : undefined;
     const exported = createPcapngExport({
-      ...pcapngSectionOptions(this.host),
+      ...recordingSectionOptions(identity),
       ...(gps !== undefined ? { gpsFixes: readGpsFixes(gps) } : {}),
     });
     const qmdl = await this.openQmdl(storeId, name);

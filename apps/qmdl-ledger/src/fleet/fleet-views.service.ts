@@ -6,11 +6,11 @@ import {
   LedgerError,
   type LedgerEvent,
   type QmdlStoreState,
-  type RecordingEntry,
   type StoredEvent,
 } from '@ledger/domain';
 import type { UpcasterRegistry } from '@ledger/event-log';
 import type { EventQuery } from '../http/event-query';
+import type { RecordedIdentity } from '../http/system-info';
 import { readCentralEvents } from './event-ingest.service';
 import { FleetDatabase } from './fleet-database';
 import { FLEET_DB, FLEET_UPCASTERS } from './fleet-tokens';
@@ -36,9 +36,6 @@ export interface FleetDeviceSummary {
   /** A forked device only: where its history first differed, when, and how many forks were offered. */
   readonly fork?: { readonly seq: number; readonly detectedAt: string; readonly count: number };
 }
-
-/** Who recorded a recording, as its start (or import) event records it. */
-export type RecordedIdentity = Pick<RecordingEntry, 'rayhunterVersion' | 'systemOs' | 'arch'>;
 
 /** One analysis finding of a device's shipped report. */
 export interface FleetWarning {
@@ -272,8 +269,8 @@ export class FleetViewsService {
 
   /**
    * Who recorded the recording, as its `RecordingStarted` (or `RecordingImported`) says: the build,
-   * the system and the architecture (absent where the log does not record them). Read from the
-   * event, not the projection, so a recording the device has since deleted still has it.
+   * the system, the architecture and the machine (each absent where the log does not record it).
+   * Read from the event, not the projection, so a recording the device has since deleted has it too.
    */
   async recordedIdentity(storeId: string, name: string): Promise<RecordedIdentity | undefined> {
     const rows = await this.db.query<{ body: string }>(
@@ -285,7 +282,8 @@ export class FleetViewsService {
     const event = this.upcasters.upcast(JSON.parse(row.body) as StoredEvent) as LedgerEvent;
     if (event.type !== 'RecordingStarted' && event.type !== 'RecordingImported') return undefined;
     const { rayhunterVersion, systemOs, arch } = event.data;
-    return compact({ rayhunterVersion, systemOs, arch });
+    const machine = event.type === 'RecordingStarted' ? event.data.machine : undefined;
+    return compact({ rayhunterVersion, systemOs, arch, machine });
   }
 
   async headSeq(storeId: string): Promise<number> {

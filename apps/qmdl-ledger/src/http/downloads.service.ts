@@ -14,7 +14,7 @@ import type { Ledger } from '@ledger/store';
 import { analysisReport } from './analysis-report';
 import { isOutOfDescriptors } from './error-codes';
 import { storedZip, type ZipMember } from './stored-zip';
-import { pcapngSectionOptions } from './system-info';
+import { recordingSectionOptions } from './system-info';
 import { LEDGER } from './tokens';
 
 export interface FoundEntry {
@@ -142,7 +142,7 @@ export class DownloadsService {
       throw error;
     }
     const exported = createPcapngExport({
-      ...pcapngSectionOptions(this.ledger.host),
+      ...recordingSectionOptions(entry),
       ...(gps !== undefined ? { gpsFixes: readGpsFixes(gps) } : {}),
     });
     // A read failure fails the pcap; a consumer that goes away closes the file.

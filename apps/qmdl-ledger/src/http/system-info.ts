@@ -1,7 +1,8 @@
 import { promises as fs, readFileSync, realpathSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { defaultRayhunterConfig } from '@ledger/domain';
+import { defaultRayhunterConfig, type RecordingEntry } from '@ledger/domain';
+import type { SectionHeaderOptions } from '@ledger/radio';
 import { runtimeMetadataOf, type HostInfo, type RuntimeMetadata } from '@ledger/store';
 import { APP_VERSION } from '../version';
 
@@ -13,18 +14,35 @@ export function runtimeMetadata(host: HostInfo): RuntimeMetadata {
   return runtimeMetadataOf(host, APP_VERSION);
 }
 
+/** Who recorded a recording, as its start (or import) records it; any of it may be absent. */
+export type RecordedIdentity = Pick<RecordingEntry, 'rayhunterVersion' | 'systemOs' | 'arch' | 'machine'>;
+
 /**
- * The section header options of every pcapng this service writes (the HTTP
- * export and the CLI alike), as the original fills them from uname: the
- * machine (`x86_64`, `aarch64`, `armv7l`), `<sysname> <release>`, `<app> <version>`.
+ * The section header options of a recording's pcapng: the device that
+ * recorded it, as the recording's start recorded it — the machine (`x86_64`,
+ * `aarch64`, `armv7l`), `<sysname> <release>`, `<app> <version>`, as the
+ * original fills them from uname. The same for the device's download and the
+ * fleet's (both read the recorded log, not the host converting it), so the two
+ * are the same bytes. What the start did not record (recordings from before it
+ * recorded the machine, imports without an identity) is left out rather than
+ * filled with the converting host's.
  */
-export function pcapngSectionOptions(host: HostInfo): {
-  hardware: string;
-  os: string;
-  application: string;
-} {
+export function recordingSectionOptions(identity: RecordedIdentity): SectionHeaderOptions {
+  return {
+    ...(identity.machine !== undefined ? { hardware: identity.machine } : {}),
+    ...(identity.systemOs !== undefined ? { os: identity.systemOs } : {}),
+    ...(identity.rayhunterVersion !== undefined ? { application: identity.rayhunterVersion } : {}),
+  };
+}
+
+/** The section header options of a pcapng the CLI converts from a bare QMDL file: this host, this build. */
+export function pcapngSectionOptions(host: HostInfo): SectionHeaderOptions {
   const meta = runtimeMetadata(host);
-  return { hardware: host.machine, os: meta.system_os, application: meta.rayhunter_version };
+  return recordingSectionOptions({
+    machine: host.machine,
+    systemOs: meta.system_os,
+    rayhunterVersion: meta.rayhunter_version,
+  });
 }
 
 /** Rayhunter's `humanize_kb`: "812K" below 1000 KiB, else MiB with one decimal ("28.3M"). */
