@@ -26,6 +26,8 @@ export interface AnalysisReactorOptions {
   readonly logger?: LedgerLogger;
   /** Bytes read from a recording file at a time (default 64 KiB); the loop yields to the event loop after each. */
   readonly chunkBytes?: number;
+  /** Awaited before a finished recording's partial report is opened (a test deletes the recording there). */
+  readonly beforePartialOpen?: (name: string) => Promise<void>;
   /** Awaited once a report is written and synced, before it is put in place (a test deletes the recording there). */
   readonly beforeReportInPlace?: (name: string) => Promise<void>;
   /** Awaited as a live session opens, before its report is (a test deletes the active recording there). */
@@ -209,7 +211,12 @@ export class AnalysisReactor implements AnalysisQueue {
     const harness = new AnalysisHarness({ config });
     const coalescer = new FindingCoalescer({ analysisId, analyzers });
     const reader = new RadioMessageReader();
-    const out = createWriteStream(partial, { highWaterMark: 1024 * 1024 });
+    await this.options.beforePartialOpen?.(job.name);
+    // The state is checked and the partial opened in one synchronous step (a stream opens its file later, on its
+    // own): the processor publishes a deletion before its file effect runs, so either the deletion is seen here
+    // (no partial is created) or its effect runs later and removes the partial this run writes.
+    if (this.ledger.state().names[job.name] === 'deleted') throw new Superseded(`${job.name} was deleted`);
+    const out = createWriteStream(partial, { highWaterMark: 1024 * 1024, fd: openSync(partial, 'w') });
     let rows = 0;
     // Windows already recorded by an interrupted run of this analysis are not sent again.
     const recorder = new FindingRecorder((batch) =>
