@@ -130,6 +130,7 @@ export interface Ledger {
    * Runs a reactor on this store (see `runReactor` in reactor.ts): from its
    * checkpoint, at its own pace, stopped by `close()` before the final
    * `StopService`. Not on a read-only store (TypeError: it could record nothing).
+   * One reactor per name at a time (TypeError); a name whose reactor stopped or failed may run again.
    */
   runReactor(definition: ReactorDefinition): Reactor;
   /** Every reactor started on this store, with its position and lag. */

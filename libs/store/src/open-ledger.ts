@@ -279,10 +279,13 @@ class LevelLedger implements OpenedLedger {
   runReactor(definition: ReactorDefinition): Reactor {
     if (this.options.readOnly) throw new TypeError('reactors cannot run on a read-only store');
     if (this.closing) throw new TypeError('the store is closing');
-    if (this.running.some((r) => r.name === definition.name))
-      throw new TypeError(`a reactor named ${definition.name} is already running`);
+    const previous = this.running.findIndex((r) => r.name === definition.name);
+    const ended = previous >= 0 && ['stopped', 'failed'].includes((this.running[previous] as Reactor).status().state);
+    if (previous >= 0 && !ended) throw new TypeError(`a reactor named ${definition.name} is already running`);
     const reactor = runReactor({ logger: this.logger, ...definition, ledger: this });
-    this.running.push(reactor);
+    // A name whose reactor has ended may run again (a shipper restarted on the same store): the new one takes its place.
+    if (ended) this.running.splice(previous, 1, reactor);
+    else this.running.push(reactor);
     return reactor;
   }
 

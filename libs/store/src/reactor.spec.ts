@@ -6,7 +6,7 @@ import { MemoryEventLog, type EventLog } from '@ledger/event-log';
 import type { Ledger } from './ledger';
 import { silentLogger } from './logger';
 import { openLedger } from './open-ledger';
-import { reactorCheckpoint, reactorCorrelationId } from './reactor';
+import { reactorCheckpoint, reactorCorrelationId, type ReactorDefinition } from './reactor';
 import { inputCommands, inputSeqOf, inputsOf, outputFor } from './testing/reactor.fixtures';
 
 const recorder = {
@@ -61,6 +61,48 @@ const adapters: Array<
     },
   ],
 ];
+
+/**
+ * An outside that holds a reactor's position, as a central service holds a
+ * device's head: it appends a batch only when it extends what it holds, else
+ * answers what it holds (a 409), and it may lose its tail (a restore from a backup).
+ */
+class Outside {
+  readonly seqs: number[] = [];
+  loads = 0;
+  failLoads = 0;
+  failSends = 0;
+  /** At most this many events taken per send (the rest is handed again). */
+  takes = Infinity;
+  head(): number {
+    return this.seqs[this.seqs.length - 1] ?? 0;
+  }
+  async load(): Promise<number> {
+    this.loads += 1;
+    if (this.failLoads > 0) {
+      this.failLoads -= 1;
+      throw new Error('injected: the outside is unreachable');
+    }
+    return this.head();
+  }
+  /** Appends what extends the head; answers the head either way. */
+  send(events: readonly StoredEvent[]): number {
+    if (this.failSends > 0) {
+      this.failSends -= 1;
+      throw new Error('injected: the send failed');
+    }
+    if (events[0]?.seq !== this.head() + 1) return this.head();
+    for (const event of events.slice(0, this.takes)) this.seqs.push(event.seq);
+    return this.head();
+  }
+  restoreTo(seq: number): void {
+    this.seqs.splice(seq);
+  }
+}
+
+function range(from: number, to: number): number[] {
+  return Array.from({ length: Math.max(0, to - from + 1) }, (_, i) => from + i);
+}
 
 describe.each(adapters)('reactors on %s', (_adapter, make) => {
   let dir: string;
@@ -180,6 +222,19 @@ describe.each(adapters)('reactors on %s', (_adapter, make) => {
     expect(() => ledger.runReactor({ name: 'late', handle: () => undefined })).toThrow(TypeError);
   });
 
+  it('runs one reactor per name at a time; once it stopped, the name may run again and resumes from its checkpoint', async () => {
+    await ledger.executeAll(inputCommands(20), cli);
+    const first = ledger.runReactor({ name: 'again', handle: (events) => inputsOf(events).map(outputFor) });
+    expect(() => ledger.runReactor({ name: 'again', handle: () => undefined })).toThrow(TypeError);
+    await until(() => first.status().lagEvents === 0, 'the first run to catch up');
+    await first.stop();
+    await ledger.executeAll(inputCommands(5), cli);
+    const second = ledger.runReactor({ name: 'again', handle: (events) => inputsOf(events).map(outputFor) });
+    await until(() => second.status().lagEvents === 0, 'the second run to catch up');
+    expect(ledger.reactors().filter((s) => s.name === 'again')).toHaveLength(1);
+    expect(await handledSeqs(log, 'again')).toEqual(await inputSeqs(log));
+  });
+
   it('does not slow commands down: a handler that never finishes holds no command back', async () => {
     ledger.runReactor({
       name: 'stuck',
@@ -189,5 +244,143 @@ describe.each(adapters)('reactors on %s', (_adapter, make) => {
     for (let i = 0; i < 20; i++)
       expect((await ledger.execute({ type: 'SetClockOffset', data: { offsetSeconds: i } }, cli)).ok).toBe(true);
     expect(ledger.reactors()[0]?.lagEvents).toBeGreaterThan(0);
+  });
+
+  describe('with an external position', () => {
+    let outside: Outside;
+    /** The first seq of every batch handed to the handler, in order. */
+    let firsts: number[];
+    const shipping = (
+      extra: { backoff?: ReactorDefinition['backoff']; batchSize?: number } = {},
+    ): ReactorDefinition => ({
+      name: 'outside',
+      batchSize: extra.batchSize ?? 10,
+      backoff: extra.backoff ?? { minMs: 1, maxMs: 4 },
+      position: { load: () => outside.load() },
+      handle: (events, { resumeAfter }) => {
+        firsts.push((events[0] as StoredEvent).seq);
+        resumeAfter(outside.send(events));
+      },
+    });
+    beforeEach(() => {
+      outside = new Outside();
+      firsts = [];
+    });
+
+    it('starts from the external position, hands every event on once in order, and writes no checkpoint of its own', async () => {
+      await ledger.executeAll(inputCommands(95), cli);
+      outside.seqs.push(...range(1, 20));
+      const reactor = ledger.runReactor(shipping({ batchSize: 40 }));
+      for (let i = 0; i < 3; i++) await ledger.executeAll(inputCommands(5), cli);
+      await until(
+        () => outside.head() === log.headSeq() && reactor.status().lagEvents === 0,
+        'the outside to hold all',
+      );
+      expect(outside.seqs).toEqual(range(1, log.headSeq()));
+      expect(firsts[0]).toBe(21);
+      expect(reactor.status()).toMatchObject({ name: 'outside', state: 'live', position: log.headSeq(), failures: 0 });
+      expect(ledger.reactors().find((s) => s.name === 'outside')).toMatchObject({ lagEvents: 0 });
+      expect(await reactorCheckpoint(log, 'outside')).toBe(0);
+    });
+
+    it('rewinds to what the outside holds when it answers with less (a restore): no event skipped', async () => {
+      await ledger.executeAll(inputCommands(30), cli);
+      const reactor = ledger.runReactor(shipping());
+      await until(() => outside.head() === log.headSeq(), 'the outside to hold all');
+      const before = log.headSeq();
+      outside.restoreTo(12);
+      await ledger.executeAll(inputCommands(15), cli);
+      await until(
+        () => outside.head() === log.headSeq() && reactor.status().lagEvents === 0,
+        'the outside to hold all again',
+      );
+      expect(outside.seqs).toEqual(range(1, log.headSeq()));
+      // The batch past the restore was answered 12: the next one started at 13, behind what was handed on before.
+      const rewind = firsts.indexOf(13);
+      expect(rewind).toBeGreaterThan(0);
+      expect(firsts[rewind - 1]).toBeGreaterThan(before);
+      expect(reactor.status().failures).toBe(0);
+    });
+
+    it('hands the rest of a batch again when the outside took only a prefix of it', async () => {
+      await ledger.executeAll(inputCommands(50), cli);
+      outside.takes = 7;
+      const reactor = ledger.runReactor(shipping({ batchSize: 20 }));
+      await until(
+        () => outside.head() === log.headSeq() && reactor.status().lagEvents === 0,
+        'the outside to hold all',
+      );
+      expect(outside.seqs).toEqual(range(1, log.headSeq()));
+      expect(firsts.slice(0, 3)).toEqual([1, 8, 15]);
+    });
+
+    it('after a restart, resumes from the external position (here behind where it stopped), not from a checkpoint', async () => {
+      await ledger.executeAll(inputCommands(30), cli);
+      const first = ledger.runReactor(shipping());
+      await until(() => outside.head() === log.headSeq(), 'the first run to hand on all');
+      await first.stop();
+      await ledger.close();
+      outside.restoreTo(9);
+      firsts = [];
+      ledger = await reopen();
+      log = ledger.log;
+      const second = ledger.runReactor(shipping());
+      await until(
+        () => outside.head() === log.headSeq() && second.status().lagEvents === 0,
+        'the second run to hand on all',
+      );
+      expect(firsts[0]).toBe(10);
+      expect(outside.seqs).toEqual(range(1, log.headSeq()));
+    });
+
+    it('backs off on a failed load or batch, loads the position again, and neither skips nor repeats an event', async () => {
+      await ledger.executeAll(inputCommands(30), cli);
+      outside.failLoads = 1;
+      outside.failSends = 2;
+      const delays: number[] = [];
+      const reactor = ledger.runReactor(
+        shipping({
+          backoff: {
+            minMs: 1,
+            maxMs: 4,
+            delayMs: (_error, failures) => {
+              delays.push(failures);
+              return 2;
+            },
+          },
+        }),
+      );
+      await until(
+        () => outside.head() === log.headSeq() && reactor.status().lagEvents === 0,
+        'the outside to hold all',
+      );
+      expect(outside.seqs).toEqual(range(1, log.headSeq()));
+      expect(reactor.status().failures).toBe(3);
+      expect(reactor.status().lastError?.message).toBe('injected: the send failed');
+      // One load at start (failed), one after it, one after each failed send.
+      expect(outside.loads).toBe(4);
+      // Consecutive failures, counted from 1: the load's, then the two sends' (no batch handled between them).
+      expect(delays).toEqual([1, 2, 3]);
+    });
+
+    it('refuses the misuses: resumeAfter on a reactor with its own checkpoint, output from one with an external position', async () => {
+      await ledger.executeAll(inputCommands(3), cli);
+      const own = ledger.runReactor({
+        name: 'own',
+        backoff: { minMs: 1, maxMs: 1 },
+        handle: (events, { resumeAfter }) => resumeAfter((events[0] as StoredEvent).seq),
+      });
+      await until(() => own.status().failures > 0, 'the misuse to fail');
+      expect(own.status()).toMatchObject({ position: 0, state: 'backoff' });
+      await own.stop();
+      const output = ledger.runReactor({
+        name: 'output',
+        position: { load: async () => 0 },
+        handle: (events) => inputsOf(events).map(outputFor),
+      });
+      await output.done;
+      expect(output.status().state).toBe('failed');
+      expect(await handledSeqs(log, 'output')).toEqual([]);
+    });
   });
 });

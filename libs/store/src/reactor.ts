@@ -10,6 +10,15 @@ export interface ReactorBatchContext {
   readonly name: string;
   /** Aborted when the reactor stops: a long handler should give up (its batch is handled again after a restart). */
   readonly signal: AbortSignal;
+  /**
+   * Only for a reactor with an external `position`: the batch is done, and the
+   * next one starts after `seq` instead of after this batch's last event —
+   * behind it (the outside holds less than it was sent: a rewind), inside it
+   * (only a prefix was taken: the rest comes again) or past it (a skip).
+   * The last call of a batch wins. A TypeError on a reactor with its own checkpoint
+   * (which only moves forward, with its output).
+   */
+  resumeAfter(seq: number): void;
 }
 
 /**
@@ -26,6 +35,23 @@ export type ReactorHandler = (
   context: ReactorBatchContext,
 ) => Promise<readonly Command[] | void> | readonly Command[] | void;
 
+/**
+ * The position of a reactor whose progress something outside the log holds
+ * (a central service's head, say), instead of a checkpoint in the store.
+ *
+ * @example
+ * const position: ReactorPosition = { load: async () => (await central.head()).seq };
+ */
+export interface ReactorPosition {
+  /**
+   * The last sequence handled, as the outside holds it: asked at start and
+   * again after every failure (the answer to a lost request may have been
+   * applied, or the outside may have lost what it had). It may be behind what
+   * the reactor handled before; a rejection is a failure, retried with backoff.
+   */
+  load(signal: AbortSignal): Promise<number>;
+}
+
 /** What a reactor needs from the store: its log, and atomic execution of several commands. */
 export interface ReactorLedger {
   readonly log: EventLog;
@@ -40,7 +66,21 @@ export interface ReactorOptions {
   /** Events per batch (default 100). */
   readonly batchSize?: number;
   /** Retry backoff after a failed batch: from `minMs` doubling to `maxMs` (defaults 100 ms, 30 s). */
-  readonly backoff?: { readonly minMs?: number; readonly maxMs?: number };
+  readonly backoff?: {
+    readonly minMs?: number;
+    readonly maxMs?: number;
+    /** The wait after this failure (`failures`: consecutive, from 1) instead of the doubling one; undefined keeps that. */
+    readonly delayMs?: (error: unknown, failures: number) => number | undefined;
+  };
+  /**
+   * Where the reactor stands is held outside the store (see `ReactorPosition`):
+   * no checkpoint is written, the position is loaded at start and after every
+   * failure, and it moves to each handled batch's end or to where the handler
+   * says (`resumeAfter`), so it may move back. The handler's effect on the outside is
+   * what records its progress; it returns no commands (a handler that does stops the
+   * reactor, `failed`: output could not travel atomically with a position the store does not hold).
+   */
+  readonly position?: ReactorPosition;
   readonly logger?: LedgerLogger;
   /** Called with each refused command of the output (the rest of the batch's output is recorded). */
   readonly onRefused?: (command: Command, result: CommandResult) => void;
@@ -53,7 +93,7 @@ export type ReactorDefinition = Omit<ReactorOptions, 'ledger'>;
 export interface ReactorStatus {
   readonly name: string;
   readonly state: 'starting' | 'catching-up' | 'live' | 'backoff' | 'stopped' | 'failed';
-  /** The last sequence handled (its checkpoint). */
+  /** The last sequence handled (its checkpoint, or the external position it was given and moved). */
   readonly position: number;
   readonly headSeq: number;
   /** Committed events not handled yet. */
@@ -85,6 +125,12 @@ function reactorCheckpointName(name: string): string {
   return `reactor:${name}`;
 }
 
+function checkedPosition(seq: number): number {
+  if (!Number.isSafeInteger(seq) || seq < 0)
+    throw new TypeError(`an external position must be a non-negative sequence (got ${String(seq)})`);
+  return seq;
+}
+
 const CAUSATION = /^reactor:[A-Za-z0-9._-]{1,64}@([0-9]{1,16})$/;
 
 /**
@@ -101,6 +147,9 @@ export async function reactorCheckpoint(log: EventLog, name: string): Promise<nu
   return Math.max(snapshot?.seq ?? 0, caused?.[1] !== undefined ? Number(caused[1]) : 0);
 }
 
+/** A misuse no retry can mend: the reactor stops (`failed`). */
+class ReactorMisuse extends TypeError {}
+
 /**
  * Runs a reactor: a checkpointed consumer of the log outside the commit loop.
  * It reads the log with the pull-based tail from its durable checkpoint
@@ -109,6 +158,11 @@ export async function reactorCheckpoint(log: EventLog, name: string): Promise<nu
  * checkpoint atomically (`executeAll`, one append), then writes the checkpoint
  * snapshot (for batches without output). A failed batch is retried with
  * exponential backoff; `stop()` ends it after the batch in hand.
+ *
+ * With `position`, the checkpoint is held outside (e.g. a central head): it is
+ * loaded at start and after each failure, moved by each handled batch or by
+ * the handler's `resumeAfter` (the tail restarts there, behind or ahead), and
+ * never written to the store.
  *
  * @example
  * const reactor = runReactor({
@@ -130,6 +184,9 @@ export function runReactor(options: ReactorOptions): Reactor {
   const minMs = options.backoff?.minMs ?? 100;
   const maxMs = options.backoff?.maxMs ?? 30_000;
   const logger = options.logger ?? silentLogger;
+  const external = options.position;
+  if (external !== undefined && typeof external.load !== 'function')
+    throw new TypeError('position must have a load function');
   const log = ledger.log;
   const stopping = new AbortController();
   let state: ReactorStatus['state'] = 'starting';
@@ -138,10 +195,25 @@ export function runReactor(options: ReactorOptions): Reactor {
   let failures = 0;
   let lastError: ReactorStatus['lastError'];
 
-  const handleBatch = async (batch: readonly StoredEvent[]): Promise<void> => {
+  /** Handles one batch; the position after it (the batch's last seq unless the handler said otherwise). */
+  const handleBatch = async (batch: readonly StoredEvent[]): Promise<number> => {
     const last = (batch[batch.length - 1] as StoredEvent).seq;
-    const commands = (await handle(batch, { name, signal: stopping.signal })) ?? [];
-    if (stopping.signal.aborted) return;
+    let resume: number | undefined;
+    const resumeAfter = (seq: number): void => {
+      if (external === undefined)
+        throw new TypeError('resumeAfter needs an external position: a reactor checkpoint only moves forward');
+      if (!Number.isSafeInteger(seq) || seq < 0) throw new TypeError('resumeAfter takes a non-negative sequence');
+      resume = seq;
+    };
+    const commands = (await handle(batch, { name, signal: stopping.signal, resumeAfter })) ?? [];
+    if (stopping.signal.aborted) return position;
+    if (external !== undefined) {
+      if (commands.length > 0)
+        throw new ReactorMisuse('a reactor with an external position records no commands (its handler returned some)');
+      position = resume ?? last;
+      batches += 1;
+      return position;
+    }
     if (commands.length > 0) {
       const context: CommandContext = {
         actor: { kind: 'system' },
@@ -156,37 +228,61 @@ export function runReactor(options: ReactorOptions): Reactor {
     await log.writeSnapshot(reactorCheckpointName(name), { seq: last, version: 1, value: null });
     position = last;
     batches += 1;
+    return last;
   };
 
+  /**
+   * Where to resume. An external position is the outside's word, even when it is
+   * behind. A checkpoint is the newer of the one in hand and the stored one: a failure
+   * may have come after the output was recorded (e.g. writing the snapshot), and that
+   * batch must not be handled twice.
+   */
+  const load = async (): Promise<number> =>
+    external !== undefined
+      ? checkedPosition(await external.load(stopping.signal))
+      : Math.max(position, await reactorCheckpoint(log, name));
+
   const loop = async (): Promise<void> => {
-    position = await reactorCheckpoint(log, name);
     let delay = minMs;
+    let consecutive = 0;
+    let loaded = false;
     while (!stopping.signal.aborted) {
       try {
+        if (!loaded) {
+          const at = await load();
+          if (stopping.signal.aborted) return;
+          position = at;
+          loaded = true;
+        }
+        let restart = false;
         state = position < log.headSeq() ? 'catching-up' : 'live';
         for await (const batch of log.tailBatches({ after: position, maxBatch: batchSize, signal: stopping.signal })) {
-          await handleBatch(batch);
+          const last = (batch[batch.length - 1] as StoredEvent).seq;
+          const next = await handleBatch(batch);
           delay = minMs;
+          consecutive = 0;
           if (stopping.signal.aborted) break;
           state = position < log.headSeq() ? 'catching-up' : 'live';
+          // Resumed elsewhere than after this batch: the tail starts again from there.
+          if (next !== last) {
+            restart = true;
+            break;
+          }
         }
-        // The tail ended: stopped, or the log closed.
-        return;
+        // Else the tail ended: stopped, or the log closed.
+        if (!restart) return;
       } catch (error) {
         if (stopping.signal.aborted) return;
+        if (error instanceof ReactorMisuse) throw error;
         failures += 1;
+        consecutive += 1;
+        const wait = options.backoff?.delayMs?.(error, consecutive) ?? delay;
         lastError = { message: error instanceof Error ? error.message : String(error), at: new Date().toISOString() };
-        logger.warn(`reactor ${name}: batch after ${position} failed (${lastError.message}); retrying in ${delay} ms`);
+        logger.warn(`reactor ${name}: batch after ${position} failed (${lastError.message}); retrying in ${wait} ms`);
         state = 'backoff';
-        await abortableSleep(delay, stopping.signal);
+        await abortableSleep(wait, stopping.signal);
         delay = Math.min(maxMs, delay * 2);
-        // The failure may have come after the output was recorded (e.g. writing the snapshot):
-        // resume from what the log says, so that batch is not handled twice.
-        try {
-          position = Math.max(position, await reactorCheckpoint(log, name));
-        } catch {
-          // Read again on the next attempt.
-        }
+        loaded = false;
       }
     }
   };

@@ -123,6 +123,31 @@ describe('Shipper', () => {
     await log.close();
   });
 
+  it('after a 409 from a central side restored to an older head, ships again from there, as a reactor the ledger lists', async () => {
+    const log = await MemoryEventLog.open();
+    const ledger = await openLedger({ dataDir: dir, appVersion: 't', logger: silentLogger, recorder, log });
+    const target = new MemoryTarget();
+    const shipper = new Shipper({ ledger, target, batchEvents: 3, coalesceMs: 0 }).start();
+    for (let i = 0; i < 6; i++) await ledger.execute({ type: 'SetClockOffset', data: { offsetSeconds: i } }, cli);
+    await until(() => target.lines.length === log.headSeq() && shipper.status().state === 'idle');
+    target.lines.splice(2);
+    const posts = target.posts;
+    await ledger.execute({ type: 'SetClockOffset', data: { offsetSeconds: 60 } }, cli);
+    await until(() => target.lines.length === log.headSeq() && shipper.status().lagEvents === 0);
+    const stored: string[] = [];
+    for await (const { text } of log.readStored()) stored.push(text);
+    expect(target.lines).toEqual(stored);
+    // The batch past the restored head was refused, then everything from seq 3 on went again.
+    expect(target.posts - posts).toBeGreaterThanOrEqual(2);
+    expect(ledger.reactors().find((r) => r.name === 'shipper')).toMatchObject({
+      position: log.headSeq(),
+      lagEvents: 0,
+    });
+    await shipper.stop();
+    await ledger.close();
+    await log.close();
+  });
+
   it('stops at forked, sending nothing more, when the central head is not an event of this log', async () => {
     const log = await MemoryEventLog.open();
     const ledger = await openLedger({ dataDir: dir, appVersion: 't', logger: silentLogger, recorder, log });

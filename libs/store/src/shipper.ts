@@ -7,12 +7,14 @@ import {
   LedgerError,
   liveRecordings,
   type RecordingEntry,
+  type StoredEvent,
 } from '@ledger/domain';
 import type { Ledger } from './ledger';
 import { silentLogger, type LedgerLogger } from './logger';
 import { ShippingErrorCode, type ChainHead, type FleetTarget, type ShippedFile } from './fleet-target';
 import { abortableSleep } from './abortable-sleep';
 import type { Clock } from './host';
+import type { Reactor, ReactorBatchContext } from './reactor';
 
 /** What `GET /api/shipping` and /metrics show. */
 export interface ShippingStatus {
@@ -69,29 +71,30 @@ interface FileProgress {
   length?: number;
 }
 
+/** The name the shipper's event reactor runs under (`GET /api/reactors`, `/metrics`). */
+export const SHIPPER_REACTOR = 'shipper';
+
 /**
- * Ships the log and the recordings to a fleet service: a checkpointed loop over
- * the log. The checkpoint is the central head itself — asked at start and after
- * every 409, and advanced by every acknowledgement — because the central side
- * is what decides what is stored (and stores nothing twice), so a crash of
- * either side loses nothing and doubles nothing. Each step sends, in this order
- * of priority: the next batch of events past the checkpoint (their stored text,
- * the hash chain's form); else the next committed bytes of a live recording, in
- * log order (start time); else, for a finished recording whose every byte is
- * acknowledged, `MarkRecordingUploaded` through the command processor (then,
- * with `deleteAfterUpload`, `DeleteRecording{reason: uploaded}`); else the
- * report of an uploaded recording analysed again since (the central side
- * replaces its copy once the new version has arrived whole). The decision
- * to record "uploaded" is taken from the projection, so it is recorded once.
- * Failures back off (doubling, capped); the send rate is bounded; the loop never
- * runs inside a command, so a slow or absent central side never slows one.
- *
- * Why this is not a `runReactor` reactor (reactor.ts): a reactor's checkpoint is
- * local and only moves forward, but the shipper's position is whatever the
- * central side holds — after a 409 it may be *behind* what was acknowledged
- * (a central database restored from a backup), and shipping must resume from
- * there. The seam: `step()` is the handler and `waitForWork()` the tail; on a
- * reactor whose position the handler may set, `run()` becomes that reactor.
+ * Ships the log and the recordings to a fleet service. The events go out as a
+ * reactor (`runReactor`) whose position is external: the central head itself —
+ * asked at start and after every failure, moved by every acknowledgement, and
+ * by a 409 to whatever the central side holds, even behind what it had
+ * acknowledged (a central database restored from a backup); shipping resumes
+ * from there. The central side decides what is stored (and stores nothing
+ * twice), so a crash of either side loses nothing and doubles nothing. The
+ * handler sends each batch past the position as its stored text (the hash
+ * chain's form), at most `batchEvents` events or `chunkBytes`, and tells the
+ * reactor where to resume (`resumeAfter`: the answered head). Once every event
+ * is acknowledged, the file loop sends the next committed bytes of a live
+ * recording, in log order (start time); else, for a finished recording whose
+ * every byte is acknowledged, `MarkRecordingUploaded` through the command
+ * processor (then, with `deleteAfterUpload`, `DeleteRecording{reason:
+ * uploaded}`); else the report of an uploaded recording analysed again since
+ * (the central side replaces its copy once the new version has arrived whole).
+ * The decision to record "uploaded" is taken from the projection, so it is
+ * recorded once. One request is in flight at a time, events first.
+ * Failures back off (doubling, capped); the send rate is bounded; nothing runs
+ * inside a command, so a slow or absent central side never slows one.
  *
  * @example
  * const shipper = new Shipper({ ledger, target: new HttpFleetTarget({ baseUrl, token, storeId: ledger.log.metadata.storeId }) }).start();
@@ -116,9 +119,11 @@ export class Shipper {
   private lastError?: ShippingStatus['lastError'];
   private lastSuccessAt?: string;
   private uploaded = 0;
-  private failures = 0;
+  private reactor?: Reactor;
   private running?: Promise<void>;
   private wake?: () => void;
+  /** The request in flight (events or bytes): one at a time. */
+  private sending: Promise<unknown> = Promise.resolve();
   private sentAt = 0;
   private sentDebtMs = 0;
   private lastCommitAt = 0;
@@ -141,7 +146,19 @@ export class Shipper {
         this.lastCommitAt = this.clock.now();
         this.wake?.();
       });
-      this.running = this.run().finally(() => subscription.unsubscribe());
+      const reactor = this.ledger.runReactor({
+        name: SHIPPER_REACTOR,
+        batchSize: this.batchEvents,
+        // The shipper reports its own failures (with their codes, once per new message); the rest goes to its logger.
+        logger: { info: (m) => this.logger.info(m), warn: () => undefined, error: (m) => this.logger.error(m) },
+        backoff: { delayMs: (error, failures) => this.retryDelay(error, failures) },
+        position: { load: () => this.failing(() => this.loadCentralHead()) },
+        handle: (events, context) => this.failing(() => this.shipEvents(events, context), context.signal),
+      });
+      this.reactor = reactor;
+      this.running = Promise.all([reactor.done, this.runFiles()])
+        .then(() => undefined)
+        .finally(() => subscription.unsubscribe());
     }
     return this;
   }
@@ -150,6 +167,7 @@ export class Shipper {
   async stop(): Promise<void> {
     this.abort.abort();
     this.wake?.();
+    await this.reactor?.stop();
     await this.running;
     this.state = 'stopped';
   }
@@ -170,24 +188,61 @@ export class Shipper {
     };
   }
 
-  private async run(): Promise<void> {
+  /** The recordings' bytes and uploads: whenever every committed event is acknowledged. */
+  private async runFiles(): Promise<void> {
     const signal = this.abort.signal;
+    let failures = 0;
     while (!signal.aborted) {
+      if (!this.eventsShipped()) {
+        await this.waitForWork(1000);
+        continue;
+      }
       let worked: boolean;
       try {
         await this.untilQuiet();
         if (signal.aborted) break;
-        worked = await this.step();
-        this.failures = 0;
+        // Events committed meanwhile go first.
+        if (!this.eventsShipped()) continue;
+        worked = await this.exclusive(() => this.shipRecordings());
+        failures = 0;
       } catch (error) {
         if (signal.aborted) break;
-        await this.failed(error);
+        this.noteFailure(error);
+        failures += 1;
+        await abortableSleep(this.retryDelay(error, failures), signal);
         continue;
       }
       if (!worked) {
         this.state = 'idle';
         await this.waitForWork(1000);
       }
+    }
+  }
+
+  /** The event reactor is live and has the central side acknowledge every committed event. */
+  private eventsShipped(): boolean {
+    const events = this.reactor?.status();
+    return events?.state === 'live' && events.position >= this.ledger.log.headSeq();
+  }
+
+  /** Runs `send` when no other request is in flight. */
+  private exclusive<T>(send: () => Promise<T>): Promise<T> {
+    const turn = this.sending.then(send);
+    this.sending = turn.catch(() => undefined);
+    return turn;
+  }
+
+  /** Notes a failure of the event reactor's load or batch for the status (unless the reactor is stopping), and rethrows it. */
+  private async failing<T>(work: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      if (!(signal ?? this.abort.signal).aborted) {
+        this.noteFailure(error);
+        // Ask the head again: the answer to the lost request may have been applied.
+        this.central = undefined;
+      }
+      throw error;
     }
   }
 
@@ -214,44 +269,66 @@ export class Shipper {
     }
   }
 
-  /** One unit of work; false when there was nothing to send. */
-  private async step(): Promise<boolean> {
-    if (this.central === undefined) {
-      this.central = await this.target.head();
-      await this.checkFork(this.central);
-    }
-    const local = this.ledger.log.headSeq();
-    if (local > this.central.seq) return this.shipEvents(this.central.seq, local);
-    if (local < this.central.seq) {
-      await this.probeBehind(local);
-      return false;
-    }
-    return this.shipRecordings();
+  /** The event reactor's position: the central head, once it is known to be a point of our own history. */
+  private async loadCentralHead(): Promise<number> {
+    const head = await this.target.head();
+    await this.adopt(head);
+    this.wakeAfterReactor();
+    return head.seq;
   }
 
-  private async shipEvents(after: number, head: number): Promise<boolean> {
-    this.state = 'shipping';
-    const lines: string[] = [];
-    let bytes = 0;
-    for await (const { text } of this.ledger.log.readStored({
-      fromSeq: after + 1,
-      toSeq: Math.min(head, after + this.batchEvents),
-    })) {
-      lines.push(text);
-      bytes += text.length + 1;
-      if (bytes >= this.chunkBytes) break;
-    }
-    if (lines.length === 0) return false;
-    await this.paced(bytes);
-    const answer = await this.target.sendEvents(`${lines.join('\n')}\n`);
-    this.central = answer.head;
-    if (!answer.ok) {
-      // The batch did not extend the central head: resume from what it holds, if that is our history.
-      await this.checkFork(answer.head, answer.fork?.seq);
-      this.logger.warn(`shipping: the central head is ${answer.head.seq}; resuming from there`);
-    }
-    this.succeeded();
-    return true;
+  /**
+   * The event reactor's handler: sends the batch (a prefix of at most `chunkBytes`) as stored and
+   * resumes after the head the central side answers — past the batch, or where it stands after a 409.
+   */
+  private async shipEvents(events: readonly StoredEvent[], context: ReactorBatchContext): Promise<void> {
+    await this.untilQuiet();
+    if (context.signal.aborted) return;
+    await this.exclusive(async () => {
+      this.state = 'shipping';
+      const lines: string[] = [];
+      let bytes = 0;
+      for await (const { text } of this.ledger.log.readStored({
+        fromSeq: (events[0] as StoredEvent).seq,
+        toSeq: (events[events.length - 1] as StoredEvent).seq,
+      })) {
+        lines.push(text);
+        bytes += text.length + 1;
+        if (bytes >= this.chunkBytes) break;
+      }
+      if (lines.length === 0) throw new Error(`events ${(events[0] as StoredEvent).seq}… could not be read to ship`);
+      await this.paced(bytes);
+      const answer = await this.target.sendEvents(`${lines.join('\n')}\n`);
+      if (answer.ok) {
+        this.central = answer.head;
+      } else {
+        // The batch did not extend the central head: resume from what it holds, if that is our history.
+        await this.adopt(answer.head, answer.fork?.seq);
+        this.logger.warn(`shipping: the central head is ${answer.head.seq}; resuming from there`);
+      }
+      context.resumeAfter(answer.head.seq);
+      this.succeeded();
+    });
+    this.wakeAfterReactor();
+  }
+
+  /**
+   * Every event may be acknowledged now: the recordings' turn. The reactor takes its new position
+   * and state when the handler (or the load) returns, before the next turn of the event loop.
+   */
+  private wakeAfterReactor(): void {
+    setImmediate(() => this.wake?.());
+  }
+
+  /**
+   * Takes `head` as the central position if it is a point of our own history; otherwise the device
+   * forked (e.g. a restored backup), or the central side holds more than this device.
+   */
+  private async adopt(head: ChainHead, forkSeq?: number): Promise<void> {
+    await this.checkFork(head, forkSeq);
+    const local = this.ledger.log.headSeq();
+    if (head.seq > local) await this.probeBehind(head, local);
+    this.central = head;
   }
 
   /** The central head must be a point of our own history; otherwise the device forked (e.g. a restored backup). */
@@ -266,7 +343,7 @@ export class Shipper {
   }
 
   /** The central side holds more than this device: send our head event so the central side can tell a stale copy from a fork. */
-  private async probeBehind(local: number): Promise<void> {
+  private async probeBehind(central: ChainHead, local: number): Promise<void> {
     const lines: string[] = [];
     for await (const { text } of this.ledger.log.readStored({ fromSeq: Math.max(1, local), toSeq: local }))
       lines.push(text);
@@ -275,10 +352,8 @@ export class Shipper {
       if (!answer.ok && answer.fork !== undefined)
         throw this.forked(`the central history of this device differs from the local one at seq ${answer.fork.seq}`);
     }
-    const centralSeq = this.central?.seq;
-    this.central = undefined;
     throw this.forked(
-      `the central service holds seq ${centralSeq} past this device's head ${local} (restored from an old backup?)`,
+      `the central service holds seq ${central.seq} past this device's head ${local} (restored from an old backup?)`,
     );
   }
 
@@ -448,21 +523,21 @@ export class Shipper {
     this.lastSuccessAt = new Date(this.clock.now()).toISOString();
   }
 
-  private async failed(error: unknown): Promise<void> {
+  /** Records a failure for the status: its code, and backoff or forked. */
+  private noteFailure(error: unknown): void {
     const code = isLedgerError(error) ? error.code : 'SHIP_FAILED';
     const message = error instanceof Error ? error.message : String(error);
     if (this.lastError?.message !== message) this.logger.warn(`shipping: ${message} (${code})`);
     this.lastError = { code, message, at: new Date(this.clock.now()).toISOString() };
-    this.failures += 1;
-    // Ask the head again after any failure: the answer to the lost request may have been applied.
-    this.central = undefined;
     this.state = code === ShippingErrorCode.CHAIN_FORKED ? 'forked' : 'backoff';
-    const exponent = Math.min(this.failures - 1, 16);
-    const delay =
-      code === ShippingErrorCode.SHIP_UNREACHABLE
-        ? Math.min(this.maxBackoffMs, this.minBackoffMs * 2 ** exponent)
-        : this.maxBackoffMs;
-    await abortableSleep(delay * (0.75 + Math.random() * 0.5), this.abort.signal);
+  }
+
+  /** The wait after the `failures`-th failure in a row: doubling while unreachable, the longest otherwise; jittered. */
+  private retryDelay(error: unknown, failures: number): number {
+    const exponent = Math.min(failures - 1, 16);
+    const unreachable = isLedgerError(error) && error.code === ShippingErrorCode.SHIP_UNREACHABLE;
+    const delay = unreachable ? Math.min(this.maxBackoffMs, this.minBackoffMs * 2 ** exponent) : this.maxBackoffMs;
+    return delay * (0.75 + Math.random() * 0.5);
   }
 
   /** Until an event is committed (true) or `ms` pass (false: files of a finished recording may still be due). */
