@@ -174,6 +174,13 @@ function priorities(sibs: readonly SibEntry[]): number[] {
     if (sib.type === 'sib7')
       for (const c of sib.value.carrierFreqsInfoList ?? [])
         if (c.commonInfo.cellReselectionPriority !== undefined) out.push(c.commonInfo.cellReselectionPriority);
+    if (sib.type === 'sib8')
+      for (const params of [
+        sib.value.parametersHRPD?.cellReselectionParametersHRPD,
+        sib.value.parameters1XRTT?.cellReselectionParameters1XRTT,
+      ])
+        for (const b of params?.bandClassList ?? [])
+          if (b.cellReselectionPriority !== undefined) out.push(b.cellReselectionPriority);
   }
   return out;
 }
@@ -235,7 +242,7 @@ function rrcFields(channel: string, rrc: LteRrcFacts): Partial<Record<Field, num
       f['lte-rrc.schedulingInfoList'] = [rrc.sib1.schedulingInfo.length];
       break;
     case 'systemInformation':
-      if (rrc.unreadFrom === undefined) f['lte-rrc.cellReselectionPriority'] = priorities(rrc.sibs);
+      f['lte-rrc.cellReselectionPriority'] = priorities(rrc.sibs);
       break;
     case 'securityModeCommand':
       f['lte-rrc.cipheringAlgorithm'] = [CIPHERING.indexOf(rrc.cipheringAlgorithm ?? '')];

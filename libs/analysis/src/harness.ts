@@ -16,7 +16,7 @@ import { nasNullCipherAnalyzer } from './analyzers/nas-null-cipher.analyzer';
 import { nullCipherAnalyzer } from './analyzers/null-cipher.analyzer';
 import { testAnalyzer } from './analyzers/test.analyzer';
 import { decodeLteNas, type NasDirection } from './nas/lte-nas';
-import { decodeLteRrc, type LteRrcChannelName, type LteRrcFacts } from './rrc/lte-rrc';
+import { decodeLteRrc, type LteRrcChannelName } from './rrc/lte-rrc';
 
 /** Report format version written in the metadata line (the original's v2). */
 export const REPORT_VERSION = 2;
@@ -102,8 +102,6 @@ export interface AnalysisStats {
   events: Record<Severity, number>;
   /** NAS messages not analysed a second time (the NAS log's copy of a message RRC already carried). */
   duplicateNas: number;
-  /** RRC messages read only in part, by what stopped us (e.g. "systemInformation:sib8"). */
-  partial: Record<string, number>;
 }
 
 export interface AnalysisHarnessOptions {
@@ -193,7 +191,6 @@ export class AnalysisHarness {
     skipped: {},
     events: { Informational: 0, Low: 0, Medium: 0, High: 0 },
     duplicateNas: 0,
-    partial: {},
   };
 
   constructor(options: AnalysisHarnessOptions = {}) {
@@ -252,7 +249,6 @@ export class AnalysisHarness {
     const decoded = decodeLteRrc(message.channel, message.payload);
     if (!decoded.ok) return [this.skip(time, `RRCDecodingError(${decoded.failure} at ${decoded.field})`)];
     const rrc = decoded.facts;
-    this.notePartial(rrc);
     const rows = this.rowIfNotable(
       time,
       this.runAnalyzers({ kind: 'lte-rrc', channel: message.channel, rrc }, message.index),
@@ -320,13 +316,5 @@ export class AnalysisHarness {
 
   private count(reason: string): void {
     this.counters.skipped[reason] = (this.counters.skipped[reason] ?? 0) + 1;
-  }
-
-  private notePartial(rrc: LteRrcFacts): void {
-    let key: string | undefined;
-    if (rrc.message === 'systemInformation' && rrc.unreadFrom !== undefined) {
-      key = `systemInformation:${rrc.unreadFrom}`;
-    }
-    if (key !== undefined) this.counters.partial[key] = (this.counters.partial[key] ?? 0) + 1;
   }
 }

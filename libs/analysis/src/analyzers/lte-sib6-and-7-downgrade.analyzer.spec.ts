@@ -19,6 +19,10 @@ describe('lte_sib6_and_7_downgrade: 3G/2G reselection priority above LTE, judged
   test('a UTRA (SIB6) priority above LTE is High too', () => {
     expect(given(analyzer, 'siLte2Utra6').when('sib1TwoSiMessages')[0]?.event_type).toBe('High');
   });
+  test('a GERAN priority above LTE behind SIB8 and SIB9 in the same message is High; CDMA2000 (SIB8) is not 2G/3G', () => {
+    expect(given(analyzer, 'siLte3Cdma6Hnb9Geran5').when('sib1TwoSiMessages')[0]?.event_type).toBe('High');
+    expect(given(analyzer, 'siLte5Cdma6Hnb9Geran2').when('sib1TwoSiMessages')).toEqual([undefined]);
+  });
   test('LTE above GERAN raises nothing (negative twin)', () => {
     expect(given(analyzer, 'siLte5Geran2').when('sib1TwoSiMessages')).toEqual([undefined]);
   });

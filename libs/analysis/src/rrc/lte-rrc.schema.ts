@@ -675,6 +675,11 @@ const SoundingRsUlConfigCommon = choice({
     'srs-MaxUpPts': opt(enumerated(['true'])),
   }),
 });
+const PreRegistrationInfoHrpd = seq({
+  preRegistrationAllowed: bool,
+  preRegistrationZoneId: opt(int(0, 255)),
+  secondaryPreRegistrationZoneIdList: opt(seqOf(int(0, 255), 1, 2)),
+});
 const DeltaFListPucch = seq({ f1: int(0, 2), f1b: int(0, 2), f2: int(0, 3), f2a: int(0, 2), f2b: int(0, 2) });
 const MbsfnSubframeConfigList = seqOf(
   seq({
@@ -859,6 +864,7 @@ export type Sib3Value = ReturnType<typeof Sib3>;
 export type Sib5Value = ReturnType<typeof Sib5>;
 export type Sib6Value = ReturnType<typeof Sib6>;
 export type Sib7Value = ReturnType<typeof Sib7>;
+export type Sib8Value = ReturnType<typeof Sib8>;
 
 /** One element of sib-TypeAndInfo: a SIB we decode, one we stepped over by its length, or where we stopped. */
 export type SibEntry =
@@ -868,15 +874,12 @@ export type SibEntry =
   | { readonly type: 'sib5'; readonly value: Sib5Value }
   | { readonly type: 'sib6'; readonly value: Sib6Value }
   | { readonly type: 'sib7'; readonly value: Sib7Value }
+  | { readonly type: 'sib8'; readonly value: Sib8Value }
+  | { readonly type: 'sib9' | 'sib10' | 'sib11' }
   | { readonly type: 'extension'; readonly index: number };
 
 export interface SystemInformationValue {
   readonly sibs: readonly SibEntry[];
-  /**
-   * The first SIB we have no schema for (sib8 … sib11): it and every SIB after it
-   * in this message are not read, since PER gives no length to step over them.
-   */
-  readonly unreadFrom?: string;
   readonly criticalExtensionsFuture?: true;
 }
 const SIB_ALTERNATIVES = ['sib2', 'sib3', 'sib4', 'sib5', 'sib6', 'sib7', 'sib8', 'sib9', 'sib10', 'sib11'] as const;
@@ -919,9 +922,25 @@ function systemInformationR8(r: PerReader): SystemInformationValue {
       case 'sib7':
         sibs.push({ type: 'sib7', value: Sib7(r) });
         break;
-      default:
-        r.loseTrack();
-        return { sibs, unreadFrom: alternative };
+      case 'sib8':
+        sibs.push({ type: 'sib8', value: Sib8(r) });
+        break;
+      case 'sib9':
+        Sib9(r);
+        sibs.push({ type: 'sib9' });
+        break;
+      case 'sib10':
+        Sib10(r);
+        sibs.push({ type: 'sib10' });
+        break;
+      case 'sib11':
+        Sib11(r);
+        sibs.push({ type: 'sib11' });
+        break;
+      default: {
+        const unknown: never = alternative;
+        throw new TypeError(`no schema for ${String(unknown)}`);
+      }
     }
     r.path.pop();
     r.path.pop();
@@ -1156,13 +1175,7 @@ const MeasConfig = seq(
       setupRelease(seq({ gapOffset: choice({ gp0: int(0, 39), gp1: int(0, 79) }, { extensible: true }) })),
     ),
     's-Measure': opt(RsrpRange),
-    preRegistrationInfoHRPD: opt(
-      seq({
-        preRegistrationAllowed: bool,
-        preRegistrationZoneId: opt(int(0, 255)),
-        secondaryPreRegistrationZoneIdList: opt(seqOf(int(0, 255), 1, 2)),
-      }),
-    ),
+    preRegistrationInfoHRPD: opt(PreRegistrationInfoHrpd),
     speedStatePars: opt(
       setupRelease(
         seq({ mobilityStateParameters: MobilityStateParameters, 'timeToTrigger-SF': SpeedStateScaleFactors }),
@@ -2340,3 +2353,84 @@ function reconfigurationExtensions(r: PerReader): ReconfigurationExtensions {
   }
   return out;
 }
+
+// ---- BCCH-DL-SCH: SIB8 to SIB11 ----
+// Decoded so that a SIB after them in the same SystemInformation (SIB6, SIB7: the downgrade analyzer's
+// priorities) is reached; SIB8's CDMA2000 reselection priorities are kept (they are reselection priorities
+// like the others, though no analyzer of the original reads them).
+const CellReselectionParametersCdma2000 = seq({
+  bandClassList: seqOf(
+    seq(
+      {
+        bandClass: BandclassCdma2000,
+        cellReselectionPriority: opt(CellReselectionPriority),
+        'threshX-High': int(0, 63),
+        'threshX-Low': int(0, 63),
+      },
+      { extensible: true },
+    ),
+    1,
+    maxCdmaBandClass,
+  ),
+  neighCellList: seqOf(
+    seq({
+      bandClass: BandclassCdma2000,
+      neighCellsPerFreqList: seqOf(
+        seq({ arfcn: int(0, 2047), physCellIdList: seqOf(int(0, maxPNOffset), 1, 16) }),
+        1,
+        16,
+      ),
+    }),
+    1,
+    16,
+  ),
+  't-ReselectionCDMA2000': TReselection,
+  't-ReselectionCDMA2000-SF': opt(SpeedStateScaleFactors),
+});
+const Sib8 = seq(
+  {
+    systemTimeInfo: opt(
+      seq({
+        'cdma-EUTRA-Synchronisation': bool,
+        'cdma-SystemTime': choice({ synchronousSystemTime: skipped(39), asynchronousSystemTime: skipped(49) }),
+      }),
+    ),
+    searchWindowSize: opt(int(0, 15)),
+    parametersHRPD: opt(
+      seq({
+        preRegistrationInfoHRPD: PreRegistrationInfoHrpd,
+        cellReselectionParametersHRPD: opt(CellReselectionParametersCdma2000),
+      }),
+    ),
+    parameters1XRTT: opt(
+      seq({
+        // sid 15, nid 16, seven BOOLEANs, registrationPeriod 7, registrationZone 12, totalZone 3, zoneTimer 3
+        'csfb-RegistrationParam1XRTT': opt(skipped(63)),
+        longCodeState1XRTT: opt(skipped(42)),
+        cellReselectionParameters1XRTT: opt(CellReselectionParametersCdma2000),
+      }),
+    ),
+  },
+  { extensible: true },
+);
+const Sib9 = seq({ 'hnb-Name': opt(octetString({ lb: 1, ub: 48 })) }, { extensible: true });
+const Sib10 = seq(
+  {
+    messageIdentifier: skipped(16),
+    serialNumber: skipped(16),
+    warningType: octetString({ lb: 2, ub: 2 }),
+    dummy: opt(octetString({ lb: 50, ub: 50 })),
+  },
+  { extensible: true },
+);
+const Sib11 = seq(
+  {
+    messageIdentifier: skipped(16),
+    serialNumber: skipped(16),
+    warningMessageSegmentType: en(2),
+    warningMessageSegmentNumber: int(0, 63),
+    warningMessageSegment: octetString(),
+    dataCodingScheme: opt(octetString({ lb: 1, ub: 1 })),
+  },
+  { extensible: true },
+);

@@ -45,12 +45,12 @@ describe("LTE RRC decoding of the analyzers' paths", () => {
     expect(r.facts.sibs.map((s) => s.type)).toEqual(['extension', 'sib7']);
   });
 
-  test('a SIB without a schema (sib8) stops the list where it starts, said so, not guessed past', () => {
-    const w = new PerWriter().bit(0).int(0, 0, 1).bit(0).bit(0).int(1, 1, 32).bit(0).int(6, 0, 9).bits(0, 16);
-    expect(decodeLteRrc('BCCH-DL-SCH', w.toBytes())).toEqual({
-      ok: true,
-      channel: 'BCCH-DL-SCH',
-      facts: { message: 'systemInformation', sibs: [], unreadFrom: 'sib8' },
+  test('SIB8 and SIB9 are decoded, so a SIB7 after them in the same message is reached', () => {
+    const r = decodeLteRrc('BCCH-DL-SCH', craftedMessages.siLte3Cdma6Hnb9Geran5.payload);
+    if (!r.ok || r.facts.message !== 'systemInformation') throw new Error(`not decoded: ${JSON.stringify(r)}`);
+    expect(r.facts.sibs.map((s) => s.type)).toEqual(['sib3', 'sib8', 'sib9', 'sib7']);
+    expect(r.facts.sibs[3]).toMatchObject({
+      value: { carrierFreqsInfoList: [{ commonInfo: { cellReselectionPriority: 5 } }] },
     });
   });
 

@@ -55,7 +55,7 @@ export type RedirectTarget =
 /** What the analyzers read from one LTE RRC message, by message. */
 export type LteRrcFacts =
   | { readonly message: 'systemInformationBlockType1'; readonly sib1: Sib1Facts }
-  | { readonly message: 'systemInformation'; readonly sibs: readonly SibEntry[]; readonly unreadFrom?: string }
+  | { readonly message: 'systemInformation'; readonly sibs: readonly SibEntry[] }
   | {
       readonly message: 'rrcConnectionRelease';
       /** Absent for a criticalExtensionsFuture release. */
@@ -99,10 +99,7 @@ function sib1Facts(v: ReturnType<typeof BcchDlSchMessage>): LteRrcFacts | undefi
   const c1 = alt(v.message, 'c1');
   if (c1 === undefined) return undefined;
   if (c1.type === 'systemInformation') {
-    const si = c1.value;
-    return si.unreadFrom === undefined
-      ? { message: 'systemInformation', sibs: si.sibs }
-      : { message: 'systemInformation', sibs: si.sibs, unreadFrom: si.unreadFrom };
+    return { message: 'systemInformation', sibs: c1.value.sibs };
   }
   if (c1.type === 'systemInformationBlockType1') {
     const info = c1.value.cellAccessRelatedInfo;

@@ -266,7 +266,9 @@ function sib1(options: {
 type SibSpec =
   | { type: 'sib3'; priority: number }
   | { type: 'sib7'; priority: number; arfcn: number }
-  | { type: 'sib6'; priority: number; uarfcn: number };
+  | { type: 'sib6'; priority: number; uarfcn: number }
+  | { type: 'sib8'; hrpdPriority: number }
+  | { type: 'sib9'; hnbName: string };
 function systemInformation(sibs: readonly SibSpec[]): Uint8Array {
   const w = new PerWriter()
     .bit(0)
@@ -293,6 +295,15 @@ function systemInformation(sibs: readonly SibSpec[]): Uint8Array {
         .int(21, -50, 33)
         .int(-18, -24, 0);
       w.int(2, 0, 7); // t-ReselectionUTRA
+    } else if (sib.type === 'sib8') {
+      w.bit(0).int(6, 0, 9).bit(0).bits(0b0010, 4); // parametersHRPD only
+      w.bit(1).bits(0b00, 2).bit(0).bit(0); // its reselection parameters; no pre-registration; no speed factors
+      w.int(1, 1, 32).bit(0).bit(1).bit(0).int(0, 0, 31).int(sib.hrpdPriority, 0, 7).int(10, 0, 63).int(5, 0, 63);
+      w.int(1, 1, 16).bit(0).int(0, 0, 31).int(1, 1, 16).int(100, 0, 2047).int(1, 1, 16).int(50, 0, 511); // neighbours
+      w.int(2, 0, 7); // t-ReselectionCDMA2000
+    } else if (sib.type === 'sib9') {
+      const name = [...sib.hnbName].map((c) => c.charCodeAt(0));
+      w.bit(0).int(7, 0, 9).bit(0).bit(1).int(name.length, 1, 48).octets(name);
     } else {
       w.bit(0).int(5, 0, 9).bit(0);
       w.bit(0).bit(1).int(2, 0, 7).int(1, 1, 16); // t-ReselectionGERAN, one carrier group
@@ -301,6 +312,16 @@ function systemInformation(sibs: readonly SibSpec[]): Uint8Array {
     }
   }
   return w.toBytes();
+}
+
+/** SIB3, then SIB8 (CDMA2000, priority 6: not a 2G/3G priority for the downgrade rule) and SIB9, then SIB7. */
+function siBehindSib8AndSib9(priorities: { lte: number; geran: number }): Uint8Array {
+  return systemInformation([
+    { type: 'sib3', priority: priorities.lte },
+    { type: 'sib8', hrpdPriority: 6 },
+    { type: 'sib9', hnbName: 'hnb' },
+    { type: 'sib7', priority: priorities.geran, arfcn: 20 },
+  ]);
 }
 
 function rrcConnectionRequest(): Uint8Array {
@@ -526,6 +547,14 @@ export const craftedMessages = {
       'lte-rrc.cellReselectionPriority': '2,6',
     },
   ),
+  siLte3Cdma6Hnb9Geran5: rrc('BCCH-DL-SCH', siBehindSib8AndSib9({ lte: 3, geran: 5 }), {
+    'lte-rrc.c1': '0',
+    'lte-rrc.cellReselectionPriority': '3,6,5',
+    'lte-rrc.hnb_Name': 'hnb',
+  }),
+  siLte5Cdma6Hnb9Geran2: rrc('BCCH-DL-SCH', siBehindSib8AndSib9({ lte: 5, geran: 2 }), {
+    'lte-rrc.cellReselectionPriority': '5,6,2',
+  }),
   siGeranOnly: rrc('BCCH-DL-SCH', systemInformation([{ type: 'sib7', priority: 1, arfcn: 30 }]), {
     'lte-rrc.cellReselectionPriority': '1',
   }),
