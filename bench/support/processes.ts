@@ -51,11 +51,8 @@ export async function startServer(options: {
   port?: number;
   timeoutMs?: number;
 }): Promise<Server> {
-  const spawnedAt = performance.now();
-  const proc = spawn(
-    process.execPath,
+  return startMain(
     [
-      MAIN_JS,
       'serve',
       '--data-dir',
       options.dataDir,
@@ -72,8 +69,33 @@ export async function startServer(options: {
       '0',
       ...(options.args ?? []),
     ],
-    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_ENV: 'production' } },
+    options,
   );
+}
+
+/** `node main.js fleet --db <url>` on 127.0.0.1 and a free port: the central service as a user runs it. */
+export async function startFleet(options: {
+  db: string;
+  args?: readonly string[];
+  /** Node flags for the service's process (e.g. `--cpu-prof`). */
+  nodeArgs?: readonly string[];
+  timeoutMs?: number;
+}): Promise<Server> {
+  return startMain(
+    ['fleet', '--db', options.db, '--host', '127.0.0.1', '--port', '0', ...(options.args ?? [])],
+    options,
+  );
+}
+
+async function startMain(
+  argv: readonly string[],
+  options: { nodeArgs?: readonly string[]; timeoutMs?: number },
+): Promise<Server> {
+  const spawnedAt = performance.now();
+  const proc = spawn(process.execPath, [...(options.nodeArgs ?? []), MAIN_JS, ...argv], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, NODE_ENV: 'production' },
+  });
   let out = '';
   let err = '';
   proc.stdout?.setEncoding('utf8').on('data', (c: string) => (out += c));

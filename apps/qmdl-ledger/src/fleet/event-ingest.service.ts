@@ -12,7 +12,7 @@ import {
 import { hashEvent, type UpcasterRegistry } from '@ledger/event-log';
 import { tokenDigest } from './device-tokens';
 import { DevicesService, type DeviceRequest, type DeviceRow } from './devices.service';
-import { FleetDatabase } from './fleet-database';
+import { FleetDatabase, isUniqueViolation } from './fleet-database';
 import { FLEET_DB, FLEET_UPCASTERS } from './fleet-tokens';
 import { KnownHeads } from './known-heads';
 
@@ -27,6 +27,29 @@ interface ShippedEvent {
   readonly event: StoredEvent;
   readonly line: string;
 }
+
+/**
+ * A device's first batch (seq 1 onto head 0) in one statement, as `fleet_append` does for the next
+ * ones: the UPDATE locks the row only when the token is unbound or bound to this store and nothing is
+ * stored yet (under READ COMMITTED a row another shipment held is re-checked once released), binds
+ * it, sets the head and the projection; the rows are inserted only when it did. Another token bound
+ * to the store is a unique violation: nothing is written.
+ */
+const APPEND_FIRST_BATCH = `
+  WITH device AS (
+    UPDATE fleet_devices
+       SET store_id = $2, bound_at = CASE WHEN store_id IS NULL THEN now() ELSE bound_at END, last_seen = now(),
+           reported_head_seq = coalesce($3, reported_head_seq), reported_lag_bytes = coalesce($4, reported_lag_bytes),
+           head_seq = ($5::bigint[])[cardinality($5::bigint[])], head_hash = ($6::text[])[cardinality($6::text[])],
+           state = $14, active_recording = $15, recordings = $16
+     WHERE token_hash = $1 AND (store_id IS NULL OR store_id = $2) AND head_seq = 0 AND head_hash = '${GENESIS_HASH}'
+    RETURNING id
+  ), rows AS (
+    INSERT INTO fleet_events (store_id, seq, hash, type, recording, time, actor, actor_address, correlation_id, body)
+    SELECT $2, * FROM unnest($5::bigint[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], string_to_array($13::text, E'\\n'))
+     WHERE EXISTS (SELECT 1 FROM device)
+  )
+  SELECT count(*) = 1 AS appended FROM device`;
 
 /** At most this many events in one batch (the device ships fewer; bounds one transaction). */
 export const MAX_BATCH_EVENTS = 5000;
@@ -116,9 +139,10 @@ export function parseBatch(text: string): ShippedEvent[] {
  * The common case — the next batch of a device this instance appended for
  * last — is one statement (`fleet_append`, schema version 4): the projection is
  * folded onto the one this instance wrote, and PostgreSQL checks under the row
- * lock that the head is still the one it was folded from. Anything else (first
- * contact, another instance moved the head, a resend, a fork) takes the general
- * transaction.
+ * lock that the head is still the one it was folded from. A device's first
+ * batch (seq 1 onto an empty log) is one statement too (`APPEND_FIRST_BATCH`),
+ * folded from the initial state. Anything else (another instance moved the
+ * head, a resend, a fork, a refusal) takes the general transaction.
  */
 @Injectable()
 export class EventIngestService {
@@ -183,7 +207,7 @@ export class EventIngestService {
       }
       await client.query(
         `INSERT INTO fleet_events (store_id, seq, hash, type, recording, time, actor, actor_address, correlation_id, body)
-         SELECT $1, * FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[])`,
+         SELECT $1, * FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], string_to_array($10::text, E'\\n'))`,
         [storeId, ...eventColumns(fresh)],
       );
       const last = fresh[fresh.length - 1]?.event ?? start;
@@ -223,8 +247,10 @@ export class EventIngestService {
   }
 
   /**
-   * One statement for the next batch of a device whose head this instance wrote last; undefined
-   * when that does not apply (nothing written), and the caller takes the general path.
+   * One statement for the next batch of a device whose head this instance wrote last, or for a
+   * device's first batch (from seq 1 onto the empty log, binding the token to the store on first
+   * contact); undefined when that does not apply (nothing written), and the caller takes the
+   * general path.
    */
   private async appendToKnownHead(
     request: DeviceRequest,
@@ -234,35 +260,54 @@ export class EventIngestService {
     const last = batch[batch.length - 1]?.event;
     if (request.token === undefined || first === undefined || last === undefined) return undefined;
     const digest = tokenDigest(request.token);
-    const known = this.known.get(digest);
-    if (
+    const known = first.seq === 1 ? undefined : this.known.get(digest);
+    if (first.seq === 1) {
+      // Event 1 creating another store is refused by the general path (after the token check).
+      if (first.type === 'StoreCreated' && (first.data as { storeId?: unknown }).storeId !== request.storeId)
+        return undefined;
+    } else if (
       known === undefined ||
       known.storeId !== request.storeId ||
       first.seq !== known.seq + 1 ||
       first.prev !== known.hash
     )
       return undefined;
-    const fold = createFold(known.state);
+    const fold = createFold(known?.state ?? initialState());
     for (const { event } of batch) fold.apply(this.upcasters.upcast(event) as LedgerEvent);
     const state = fold.result();
     const json = JSON.stringify(state);
     // Until PostgreSQL has answered, the entry is not to be trusted (a lost answer may or may not have committed).
     this.known.forget(digest);
-    const rows = await this.db.query<{ appended: boolean }>(
-      'SELECT fleet_append($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) AS appended',
-      [
-        digest,
-        request.storeId,
-        request.reportedHeadSeq ?? null,
-        request.reportedLagBytes ?? null,
-        known.seq,
-        known.hash,
-        ...eventColumns(batch),
-        json,
-        ...summaryOf(state),
-      ],
-      'fleet_append',
-    );
+    const reported = [request.reportedHeadSeq ?? null, request.reportedLagBytes ?? null];
+    let rows: Array<{ appended: boolean }>;
+    if (known === undefined) {
+      try {
+        rows = await this.db.query<{ appended: boolean }>(
+          APPEND_FIRST_BATCH,
+          [digest, request.storeId, ...reported, ...eventColumns(batch), json, ...summaryOf(state)],
+          'fleet_append_first',
+        );
+      } catch (error) {
+        // Another token is bound to this store (or its rows exist): the general path says which.
+        if (isUniqueViolation(error)) return undefined;
+        throw error;
+      }
+    } else {
+      rows = await this.db.query<{ appended: boolean }>(
+        "SELECT fleet_append($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, string_to_array($15, E'\\n'), $16, $17, $18) AS appended",
+        [
+          digest,
+          request.storeId,
+          ...reported,
+          known.seq,
+          known.hash,
+          ...eventColumns(batch),
+          json,
+          ...summaryOf(state),
+        ],
+        'fleet_append',
+      );
+    }
     if (rows[0]?.appended !== true) return undefined;
     this.known.remember(digest, { storeId: request.storeId, seq: last.seq, hash: last.hash, state, size: json.length });
     return { head: { seq: last.seq, hash: last.hash }, stored: batch.length };
@@ -299,8 +344,12 @@ function summaryOf(state: QmdlStoreState): [string | null, number] {
   return [state.current?.name ?? null, Object.keys(state.entries).length + (state.current ? 1 : 0)];
 }
 
-/** A batch as the column arrays `fleet_events` is filled from (one `unnest` row per event). */
-function eventColumns(shipped: readonly ShippedEvent[]): unknown[][] {
+/**
+ * A batch as the columns `fleet_events` is filled from: one array per column (one `unnest` row per
+ * event), and the lines joined by newlines, split by `string_to_array` in the statement (a line holds
+ * none): one text parameter instead of an array whose every quote pg would escape.
+ */
+function eventColumns(shipped: readonly ShippedEvent[]): unknown[] {
   const cols = {
     seq: [] as number[],
     hash: [] as string[],
@@ -310,8 +359,8 @@ function eventColumns(shipped: readonly ShippedEvent[]): unknown[][] {
     actor: [] as string[],
     address: [] as (string | null)[],
     correlation: [] as string[],
-    body: [] as string[],
   };
+  let body = '';
   for (const { event, line } of shipped) {
     cols.seq.push(event.seq);
     cols.hash.push(event.hash);
@@ -321,19 +370,9 @@ function eventColumns(shipped: readonly ShippedEvent[]): unknown[][] {
     cols.actor.push(String(event.metadata.actor.kind));
     cols.address.push(event.metadata.actor.kind === 'http' ? event.metadata.actor.remoteAddress : null);
     cols.correlation.push(event.metadata.correlationId);
-    cols.body.push(line);
+    body = body === '' ? line : `${body}\n${line}`;
   }
-  return [
-    cols.seq,
-    cols.hash,
-    cols.type,
-    cols.recording,
-    cols.time,
-    cols.actor,
-    cols.address,
-    cols.correlation,
-    cols.body,
-  ];
+  return [cols.seq, cols.hash, cols.type, cols.recording, cols.time, cols.actor, cols.address, cols.correlation, body];
 }
 
 /** Stored events of one device in seq order, read in pages (bounded memory for any log length). */

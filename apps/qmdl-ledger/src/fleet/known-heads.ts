@@ -46,6 +46,9 @@ export class KnownHeads {
     if (known.size > this.budget / 4) return;
     this.entries.set(digest, known);
     this.total += known.size;
+    // Only when over the budget: a Map iterator starts at the oldest slot and walks past the ones
+    // `get` emptied by re-inserting, so iterating on every call would cost what the cache saves.
+    if (this.total <= this.budget) return;
     for (const [oldest, entry] of this.entries) {
       if (this.total <= this.budget) break;
       this.entries.delete(oldest);
