@@ -84,7 +84,11 @@ export class PerReader {
   }
 
   bit(): boolean {
-    return this.bits(1) === 1;
+    if (this.lost) this.fail('POSITION_UNKNOWN');
+    const pos = this.bitPos;
+    if (pos >= this.bitEnd) this.fail('TRUNCATED');
+    this.bitPos = pos + 1;
+    return (((this.data[pos >>> 3] as number) >>> (7 - (pos & 7))) & 1) === 1;
   }
 
   /** Copies `count` bits into bytes, left-aligned (the last byte padded with zero bits). */

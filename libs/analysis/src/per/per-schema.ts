@@ -53,24 +53,43 @@ function isOptional(spec: FieldSpec): spec is OptionalField<unknown> {
 
 /** SEQUENCE: extension bit, presence preamble, root components in order, then additions (X.691 19). */
 export function seq<F extends Record<string, FieldSpec>>(fields: F, options: SeqOptions = {}): Per<SeqValue<F>> {
-  const entries = Object.entries(fields);
-  const optionalCount = entries.filter(([, spec]) => isOptional(spec)).length + (options.unreadTail?.optionals ?? 0);
+  // Parallel arrays walked by index: destructuring `for (const [name, spec] of entries)` allocates an iterator
+  // and a result per field until the closure is optimized, and the live analysis runs it mostly unoptimized.
+  const names = Object.keys(fields);
+  const specs = names.map((name) => fields[name] as FieldSpec);
+  const optional = specs.map(isOptional);
+  const optionalCount = optional.filter(Boolean).length + (options.unreadTail?.optionals ?? 0);
+  const extensible = options.extensible === true;
+  const unreadTail = options.unreadTail !== undefined;
   return (r) => {
-    const extended = options.extensible === true && r.bit();
-    const present: boolean[] = [];
-    for (let i = 0; i < optionalCount; i++) present.push(r.bit());
+    const extended = extensible && r.bit();
+    // The presence bits, first one highest, in a number (no array per SEQUENCE) unless there are too many.
+    let mask = 0;
+    let many: boolean[] | undefined;
+    if (optionalCount <= 30) for (let i = 0; i < optionalCount; i++) mask = mask * 2 + (r.bit() ? 1 : 0);
+    else {
+      many = [];
+      for (let i = 0; i < optionalCount; i++) many.push(r.bit());
+    }
     const out: Record<string, unknown> = {};
     let optionalIndex = 0;
-    for (const [name, spec] of entries) {
+    for (let i = 0; i < names.length; i++) {
+      const name = names[i] as string;
+      const spec = specs[i] as FieldSpec;
       r.path.push(name);
-      if (isOptional(spec)) {
-        if (present[optionalIndex++] === true) out[name] = spec.optional(r);
+      if (optional[i] === true) {
+        const present =
+          many === undefined
+            ? ((mask >>> (optionalCount - 1 - optionalIndex)) & 1) === 1
+            : many[optionalIndex] === true;
+        optionalIndex++;
+        if (present) out[name] = (spec as OptionalField<unknown>).optional(r);
       } else {
-        out[name] = spec(r);
+        out[name] = (spec as Per<unknown>)(r);
       }
       r.path.pop();
     }
-    if (options.unreadTail !== undefined) {
+    if (unreadTail) {
       r.loseTrack();
     } else if (extended) {
       skipExtensionAdditions(r);
@@ -98,16 +117,19 @@ export function choice<A extends Record<string, Per<unknown>>>(
   alternatives: A,
   options: ChoiceOptions = {},
 ): Per<ChoiceValue<A>> {
-  const entries = Object.entries(alternatives);
+  const types = Object.keys(alternatives);
+  const pers = types.map((type) => alternatives[type] as Per<unknown>);
+  const extensible = options.extensible === true;
   return (r) => {
-    if (options.extensible === true && r.bit()) {
+    if (extensible && r.bit()) {
       const index = r.normallySmallNumber();
       r.skipOpenType();
       const name = options.extensionNames?.[index];
       return (name === undefined ? { type: '...', index } : { type: '...', index, name }) as ChoiceValue<A>;
     }
-    const index = r.constrainedWholeNumber(0, entries.length - 1);
-    const [type, per] = entries[index] as [string, Per<unknown>];
+    const index = r.constrainedWholeNumber(0, types.length - 1);
+    const type = types[index] as string;
+    const per = pers[index] as Per<unknown>;
     r.path.push(type);
     const value = per(r);
     r.path.pop();
@@ -157,13 +179,19 @@ export function octetString(size?: { readonly lb: number; readonly ub: number })
   };
 }
 
+/** Path names of list elements, made once: a list's elements are named by their index. */
+const INDEX_NAMES = Array.from({ length: 64 }, (_, i) => String(i));
+function indexName(i: number): string {
+  return INDEX_NAMES[i] ?? String(i);
+}
+
 /** SEQUENCE (SIZE (lb..ub)) OF item. */
 export function seqOf<T>(item: Per<T>, lb: number, ub: number): Per<readonly T[]> {
   return (r) => {
     const count = r.constrainedLength(lb, ub);
     const out: T[] = [];
     for (let i = 0; i < count; i++) {
-      r.path.push(String(i));
+      r.path.push(indexName(i));
       out.push(item(r));
       r.path.pop();
     }
