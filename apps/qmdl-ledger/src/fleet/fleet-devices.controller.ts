@@ -5,6 +5,7 @@ import { LedgerError, parseRfc3339, toRayhunterManifest, type QmdlStoreState } f
 import type { HttpResponse as Response } from '../http/http-types';
 import { parseEventQuery } from '../http/event-query';
 import { parseRecordingName, RECORDING_NAME_PARAM, recordingRoute } from '../http/recording-name';
+import { StreamedDownloads } from '../http/streamed-download.service';
 import { parseStoreId } from './devices.service';
 import { FleetAdminGuard } from './fleet-admin.guard';
 import { FleetDownloadsService } from './fleet-downloads.service';
@@ -21,6 +22,7 @@ export class FleetDevicesController {
   constructor(
     private readonly views: FleetViewsService,
     private readonly downloads: FleetDownloadsService,
+    private readonly streamed: StreamedDownloads,
   ) {}
 
   @Get()
@@ -106,6 +108,7 @@ export class FleetDevicesController {
     summary: "A recording's QMDL (decompressed) from the central copy, also after the device deleted it",
   })
   @ApiResponse({ status: 404, description: 'NO_SUCH_RECORDING: no bytes of it were shipped' })
+  @ApiResponse({ status: 503, description: 'TOO_MANY_DOWNLOADS (Retry-After): --max-downloads are streaming' })
   async qmdl(
     @Param('storeId') storeIdRaw: string,
     @Param(RECORDING_NAME_PARAM) nameRaw: string,
@@ -113,11 +116,11 @@ export class FleetDevicesController {
   ): Promise<void> {
     const storeId = parseStoreId(storeIdRaw);
     const name = parseRecordingName(nameRaw, '.qmdl');
-    await this.downloads.requireShipped(storeId, name);
-    this.send(res, `qmdl ${storeId}/${name}`, await this.downloads.openQmdl(storeId, name), {
-      type: 'application/octet-stream',
-      file: `${name}.qmdl`,
-    });
+    await this.send(
+      res,
+      { storeId, name, kind: 'qmdl', type: 'application/octet-stream', file: `${name}.qmdl` },
+      (chunkBytes) => this.downloads.openQmdl(storeId, name, chunkBytes),
+    );
   }
 
   @Get(recordingRoute(':storeId/pcap'))
@@ -127,6 +130,7 @@ export class FleetDevicesController {
   })
   @ApiProduces('application/vnd.tcpdump.pcap')
   @ApiResponse({ status: 404, description: 'NO_SUCH_RECORDING: no bytes of it were shipped' })
+  @ApiResponse({ status: 503, description: 'TOO_MANY_DOWNLOADS (Retry-After): --max-downloads are streaming' })
   async pcap(
     @Param('storeId') storeIdRaw: string,
     @Param(RECORDING_NAME_PARAM) nameRaw: string,
@@ -134,11 +138,11 @@ export class FleetDevicesController {
   ): Promise<void> {
     const storeId = parseStoreId(storeIdRaw);
     const name = parseRecordingName(nameRaw, '.pcapng');
-    await this.downloads.requireShipped(storeId, name);
-    this.send(res, `pcap ${storeId}/${name}`, await this.downloads.openPcap(storeId, name), {
-      type: 'application/vnd.tcpdump.pcap',
-      file: `${name}.pcapng`,
-    });
+    await this.send(
+      res,
+      { storeId, name, kind: 'pcap', type: 'application/vnd.tcpdump.pcap', file: `${name}.pcapng` },
+      (chunkBytes) => this.downloads.openPcap(storeId, name, chunkBytes),
+    );
   }
 
   @Get(recordingRoute(':storeId/zip'))
@@ -148,6 +152,7 @@ export class FleetDevicesController {
   })
   @ApiProduces('application/zip')
   @ApiResponse({ status: 404, description: 'NO_SUCH_RECORDING: no bytes of it were shipped' })
+  @ApiResponse({ status: 503, description: 'TOO_MANY_DOWNLOADS (Retry-After): --max-downloads are streaming' })
   async zip(
     @Param('storeId') storeIdRaw: string,
     @Param(RECORDING_NAME_PARAM) nameRaw: string,
@@ -155,19 +160,29 @@ export class FleetDevicesController {
   ): Promise<void> {
     const storeId = parseStoreId(storeIdRaw);
     const name = parseRecordingName(nameRaw, '.zip');
-    await this.downloads.requireShipped(storeId, name);
-    this.send(res, `zip ${storeId}/${name}`, await this.downloads.openZip(storeId, name), {
-      type: 'application/zip',
-      file: `${name}.zip`,
-    });
+    await this.send(res, { storeId, name, kind: 'zip', type: 'application/zip', file: `${name}.zip` }, (chunkBytes) =>
+      this.downloads.openZip(storeId, name, chunkBytes),
+    );
   }
 
-  /** A download's 200 and its body, piped with backpressure; a failure after the headers cuts the body. */
-  private send(res: Response, what: string, body: Readable, headers: { type: string; file: string }): void {
-    res.status(200).type(headers.type);
-    res.setHeader('Content-Disposition', `attachment; filename="${headers.file}"`);
-    pipeline(body, res, (error) => {
-      if (error) this.logger.warn(`${what}: ${error.message}`);
+  /**
+   * A download as the device streams one (`StreamedDownloads`: a slot under `--max-downloads`, taken
+   * before anything is read, else 503 TOO_MANY_DOWNLOADS; the read size from the shared budget; piped
+   * with backpressure; ended after `--download-idle-timeout-s` without progress). A recording none of
+   * whose QMDL was shipped is refused before the 200, with the slot given back.
+   */
+  private send(
+    res: Response,
+    download: { storeId: string; name: string; kind: string; type: string; file: string },
+    open: (chunkBytes: number) => Promise<Readable>,
+  ): Promise<void> {
+    const { storeId, name } = download;
+    return this.streamed.send(res, `${download.kind} ${storeId}/${name}`, async ({ chunkBytes }) => {
+      await this.downloads.requireShipped(storeId, name);
+      return {
+        headers: { 'Content-Type': download.type, 'Content-Disposition': `attachment; filename="${download.file}"` },
+        streams: [await open(chunkBytes)],
+      };
     });
   }
 }

@@ -14,28 +14,45 @@ function isGzip(first: Buffer | undefined): boolean {
   return first !== undefined && first.length >= 2 && first[0] === 0x1f && first[1] === 0x8b;
 }
 
+/** The stream's first bytes, put back where they were read from (undefined: it is empty); rejects on its error. */
+function peek(source: Readable): Promise<Buffer | undefined> {
+  return new Promise((resolve, reject) => {
+    const settle = (error: Error | undefined, head: Buffer | undefined): void => {
+      source.off('readable', onReadable).off('error', onError);
+      if (error !== undefined) return reject(error);
+      if (head !== undefined) source.unshift(head);
+      resolve(head);
+    };
+    const onReadable = (): void => settle(undefined, (source.read() as Buffer | null) ?? undefined);
+    const onError = (error: Error): void => settle(error, undefined);
+    source.on('readable', onReadable).on('error', onError);
+  });
+}
+
 /** The recording's QMDL as the device serves it: decompressed (a live recording's committed prefix has no gzip trailer yet). */
-async function decompressed(chunks: AsyncGenerator<Buffer>): Promise<Readable> {
-  const first = await chunks.next();
-  const head = first.done ? undefined : first.value;
-  const source = Readable.from(
-    (async function* all() {
-      if (head !== undefined) yield head;
-      yield* chunks;
-    })(),
-  );
+async function decompressed(source: Readable, chunkBytes: number): Promise<Readable> {
+  let head: Buffer | undefined;
+  try {
+    head = await peek(source);
+  } catch (error) {
+    source.destroy();
+    throw error;
+  }
   if (!isGzip(head)) return source;
-  const gunzip = zlib.createGunzip({ finishFlush: zlib.constants.Z_SYNC_FLUSH });
+  const gunzip = zlib.createGunzip({ finishFlush: zlib.constants.Z_SYNC_FLUSH, chunkSize: chunkBytes });
   return pipeline(source, gunzip, () => undefined);
 }
 
 /**
  * A shipped recording's downloads from the central copy, as the device's
  * `DownloadsService` makes them from its files: the decompressed QMDL, the
- * GSMTAP pcapng (the device's converter), and the zip of all of them. Every
- * stream reads a few chunk rows at a time as its consumer takes them, so a
- * download holds a bounded amount whatever the recording's size; a recording
- * the device has since deleted is served the same.
+ * GSMTAP pcapng (the device's converter), and the zip of all of them. Each
+ * takes `chunkBytes`, the read size `StreamedDownloads` gives the download
+ * from its shared budget: every stream reads slices of that size from the
+ * chunk rows as its consumer takes them (`FleetViewsService.fileStream`), so
+ * a download holds a few slices whatever the recording's size, and a stalled
+ * client stops the reads. A recording the device has since deleted is served
+ * the same.
  */
 @Injectable()
 export class FleetDownloadsService {
@@ -54,8 +71,8 @@ export class FleetDownloadsService {
   }
 
   /** The QMDL, decompressed. */
-  openQmdl(storeId: string, name: string): Promise<Readable> {
-    return decompressed(this.views.fileChunks(storeId, name, 'qmdl'));
+  openQmdl(storeId: string, name: string, chunkBytes: number): Promise<Readable> {
+    return decompressed(this.views.fileStream(storeId, name, 'qmdl', chunkBytes), chunkBytes);
   }
 
   /**
@@ -64,17 +81,20 @@ export class FleetDownloadsService {
    * converter of @ledger/radio with the section header of the device that
    * recorded it, as `GET /api/pcap/{name}` on the device.
    */
-  async openPcap(storeId: string, name: string): Promise<Readable> {
+  async openPcap(storeId: string, name: string, chunkBytes: number): Promise<Readable> {
     const identity = (await this.views.recordedIdentity(storeId, name)) ?? {};
     const gps =
       (await this.views.fileSize(storeId, name, 'gps')) > 0
-        ? Readable.from(this.views.fileChunks(storeId, name, 'gps'))
+        ? this.views.fileStream(storeId, name, 'gps', chunkBytes)
         : undefined;
     const exported = createPcapngExport({
       ...recordingSectionOptions(identity),
       ...(gps !== undefined ? { gpsFixes: readGpsFixes(gps) } : {}),
     });
-    const qmdl = await this.openQmdl(storeId, name);
+    const qmdl = await this.openQmdl(storeId, name, chunkBytes).catch((error: unknown) => {
+      gps?.destroy();
+      throw error;
+    });
     // A read failure fails the pcap; a consumer that goes away ends the reads.
     pipeline(qmdl, exported.stream, () => gps?.destroy());
     return exported.stream;
@@ -87,15 +107,15 @@ export class FleetDownloadsService {
    * shipped, and `<name>.pcapng`, equal to `openPcap`'s bytes. Stored, not
    * deflated, as the device does; each member is read when the zip gets to it.
    */
-  async openZip(storeId: string, name: string): Promise<Readable> {
+  async openZip(storeId: string, name: string, chunkBytes: number): Promise<Readable> {
     const files = recordingFileNames(name, false);
     const members: ZipMember[] = [];
     try {
-      members.push({ name: files.qmdl, stream: await this.openQmdl(storeId, name) });
-      members.push({ name: files.analysis, stream: await this.openReport(storeId, name) });
+      members.push({ name: files.qmdl, stream: await this.openQmdl(storeId, name, chunkBytes) });
+      members.push({ name: files.analysis, stream: await this.openReport(storeId, name, chunkBytes) });
       if ((await this.views.fileSize(storeId, name, 'gps')) > 0)
-        members.push({ name: files.gps, stream: Readable.from(this.views.fileChunks(storeId, name, 'gps')) });
-      members.push({ name: `${name}.pcapng`, stream: await this.openPcap(storeId, name) });
+        members.push({ name: files.gps, stream: this.views.fileStream(storeId, name, 'gps', chunkBytes) });
+      members.push({ name: `${name}.pcapng`, stream: await this.openPcap(storeId, name, chunkBytes) });
     } catch (error) {
       for (const m of members) m.stream.destroy();
       throw error;
@@ -108,9 +128,9 @@ export class FleetDownloadsService {
    * finished) — the metadata line alone, from the recording's own recorded identity, as the device
    * serves it then.
    */
-  private async openReport(storeId: string, name: string): Promise<Readable> {
+  private async openReport(storeId: string, name: string, chunkBytes: number): Promise<Readable> {
     if ((await this.views.fileSize(storeId, name, 'analysis')) > 0)
-      return Readable.from(this.views.fileChunks(storeId, name, 'analysis'));
+      return this.views.fileStream(storeId, name, 'analysis', chunkBytes);
     const identity = (await this.views.recordedIdentity(storeId, name)) ?? {};
     return Readable.from([Buffer.from(analysisReport(identity, runtimeMetadata(this.host)))]);
   }

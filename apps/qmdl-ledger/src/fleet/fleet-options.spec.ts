@@ -13,6 +13,15 @@ describe('fleet options', () => {
       headersTimeoutS: serve.headersTimeoutS,
       requestTimeoutS: serve.requestTimeoutS,
       keepAliveTimeoutS: serve.keepAliveTimeoutS,
+      maxDownloads: serve.maxDownloads,
+      downloadIdleTimeoutS: serve.downloadIdleTimeoutS,
+    });
+  });
+
+  it('takes the download limits given', () => {
+    expect(parseFleetOptions({ db: DB, maxDownloads: '2', downloadIdleTimeoutS: '7' }, {})).toMatchObject({
+      maxDownloads: 2,
+      downloadIdleTimeoutS: 7,
     });
   });
 
@@ -31,6 +40,8 @@ describe('fleet options', () => {
       { keepAliveTimeoutS: 'soon' },
       { headersTimeoutS: '40' },
       { requestTimeoutS: '3601' },
+      { maxDownloads: '0' },
+      { downloadIdleTimeoutS: '86401' },
     ])
       expect(() => parseFleetOptions({ db: DB, ...bad }, {})).toThrow(UsageError);
   });

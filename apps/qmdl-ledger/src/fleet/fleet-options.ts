@@ -2,20 +2,23 @@ import { isIP } from 'node:net';
 import { UsageError } from '../exit-codes';
 import {
   parseAdminToken,
+  parseDownloadLimitOptions,
   parseServerLimitOptions,
+  type DownloadLimitOptions,
+  type RawDownloadLimitOptions,
   type RawServerLimitOptions,
   type ServerLimitOptions,
 } from '../serve/serve-options';
 
-/** Validated settings of `qmdl-ledger fleet` (the HTTP server's limits as `serve` takes them). */
-export interface FleetOptions extends ServerLimitOptions {
+/** Validated settings of `qmdl-ledger fleet` (the HTTP server's and the downloads' limits as `serve` takes them). */
+export interface FleetOptions extends ServerLimitOptions, DownloadLimitOptions {
   readonly db: string;
   readonly port: number;
   readonly host: string;
   readonly adminToken?: string;
 }
 
-export interface RawFleetOptions extends RawServerLimitOptions {
+export interface RawFleetOptions extends RawServerLimitOptions, RawDownloadLimitOptions {
   readonly db?: unknown;
   readonly port?: unknown;
   readonly host?: unknown;
@@ -48,5 +51,6 @@ export function parseFleetOptions(raw: RawFleetOptions, env: NodeJS.ProcessEnv =
     host,
     ...(adminToken !== undefined ? { adminToken } : {}),
     ...parseServerLimitOptions(raw),
+    ...parseDownloadLimitOptions(raw),
   };
 }

@@ -1,4 +1,5 @@
 import type { ServerLimits } from '../http/server-limits';
+import type { StreamedDownloadLimits } from '../http/streamed-download.service';
 
 /** DI tokens of the fleet app. The database is opened by `fleet` (or a test) and handed in. */
 export const FLEET_DB = Symbol('FLEET_DB');
@@ -10,6 +11,8 @@ export interface FleetConfig {
   readonly adminToken?: string;
   /** Limits of the HTTP server (`applyServerLimits`'s defaults for those not given). */
   readonly server?: Partial<ServerLimits>;
+  /** Limits of the recording downloads (`StreamedDownloads`' defaults for those not given). */
+  readonly downloads?: Partial<StreamedDownloadLimits>;
 }
 /** The upcasters every reader of a shipped log uses (the device's own, @ledger/migrations). */
 export const FLEET_UPCASTERS = Symbol('FLEET_UPCASTERS');

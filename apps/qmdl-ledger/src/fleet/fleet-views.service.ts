@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import { Inject, Injectable } from '@nestjs/common';
 import {
   compact,
@@ -303,24 +304,33 @@ export class FleetViewsService {
     return Number(rows[0]?.size ?? 0);
   }
 
-  /** A recording file's stored bytes in order, a few chunks at a time (bounded memory for any size). */
-  fileChunks(storeId: string, name: string, file: string): AsyncGenerator<Buffer> {
+  /**
+   * A recording file's stored bytes in order, as a byte stream read `chunkBytes` at a time as its
+   * consumer takes them: one query per slice (of the chunk row holding the next byte), run only
+   * when the stream's buffer (one slice) has room, and no connection held between them — so a
+   * download holds about one slice in flight and one buffered, whatever the file's size or the
+   * size of its chunk rows, and a client that stops reading stops the reads.
+   */
+  fileStream(storeId: string, name: string, file: string, chunkBytes: number): Readable {
+    if (!Number.isInteger(chunkBytes) || chunkBytes < 1)
+      throw new TypeError('fileStream: chunkBytes must be a positive integer');
     const pool = this.db.pool;
-    return (async function* chunks() {
-      let from = 0;
-      for (;;) {
+    const slices = (async function* slices() {
+      for (let at = 0; ;) {
         const rows = (
-          await pool.query<{ offset: string; data: Buffer }>(
-            'SELECT "offset", data FROM fleet_recording_chunks WHERE store_id = $1 AND name = $2 AND file = $3 AND "offset" >= $4 ORDER BY "offset" LIMIT 4',
-            [storeId, name, file, from],
+          await pool.query<{ data: Buffer }>(
+            `SELECT substring(data FROM ($4::bigint - "offset")::int + 1 FOR $5) AS data FROM fleet_recording_chunks
+              WHERE store_id = $1 AND name = $2 AND file = $3 AND "offset" <= $4 ORDER BY "offset" DESC LIMIT 1`,
+            [storeId, name, file, at, chunkBytes],
           )
         ).rows;
-        for (const row of rows) {
-          yield row.data;
-          from = Number(row.offset) + row.data.length;
-        }
-        if (rows.length < 4) return;
+        const data = rows[0]?.data;
+        // Past the last row's end the slice is empty: the rows are contiguous from offset 0.
+        if (data === undefined || data.length === 0) return;
+        yield data;
+        at += data.length;
       }
     })();
+    return Readable.from(slices, { objectMode: false, highWaterMark: chunkBytes });
   }
 }

@@ -4,10 +4,12 @@ import { isLedgerError } from '@ledger/domain';
 import { buildUpcasters } from '@ledger/migrations';
 import { ExitCode, UsageError } from '../exit-codes';
 import {
+  addDownloadLimitOptions,
   addServerLimitOptions,
   descriptorSoftLimit,
   fitToDescriptorLimit,
   isLoopback,
+  toDownloadLimits,
   toServerLimits,
 } from '../serve/serve-options';
 import { enrollDevice } from './devices.service';
@@ -43,7 +45,7 @@ export function registerFleetCommand(program: Command): void {
     .option('--port <port>', 'TCP port, 0 for any free one (env PORT; default 8090)')
     .option('--host <host>', 'address to bind (env HOST; default 127.0.0.1)')
     .option('--admin-token <token>', 'require this token for the fleet views (env ADMIN_TOKEN)');
-  addServerLimitOptions(fleet).action((raw: RawFleetOptions) => guarded(() => runFleet(raw)));
+  addServerLimitOptions(addDownloadLimitOptions(fleet)).action((raw: RawFleetOptions) => guarded(() => runFleet(raw)));
   fleet
     .command('enroll')
     .description(
@@ -75,13 +77,17 @@ async function runFleet(raw: RawFleetOptions): Promise<void> {
       `qmdl-ledger fleet: unhandled rejection: ${reason instanceof Error ? reason.message : String(reason)}\n`,
     );
   });
-  // As serve: a connection cap not given is lowered to fit `ulimit -n` (the fleet's downloads hold no files).
+  // As serve: caps not given are lowered to fit `ulimit -n`; caps given are honoured (with a warning when they do not fit).
   const openFiles = descriptorSoftLimit();
-  const fit = fitToDescriptorLimit({ maxConnections: options.maxConnections, maxDownloads: 0 }, openFiles);
+  const fit = fitToDescriptorLimit(
+    { maxConnections: options.maxConnections, maxDownloads: options.maxDownloads },
+    openFiles,
+  );
   const maxConnections = raw.maxConnections === undefined ? fit.maxConnections : options.maxConnections;
+  const maxDownloads = raw.maxDownloads === undefined ? fit.maxDownloads : options.maxDownloads;
   if (fit.lowered)
     process.stderr.write(
-      `qmdl-ledger fleet: open-files limit ${String(openFiles)}: at most ${maxConnections} connections${maxConnections > fit.maxConnections ? ' as given, more than fits: clients may exhaust the descriptors' : ''}\n`,
+      `qmdl-ledger fleet: open-files limit ${String(openFiles)}: at most ${maxConnections} connections and ${maxDownloads} downloads${maxConnections > fit.maxConnections || maxDownloads > fit.maxDownloads ? ' as given, more than fits: clients may exhaust the descriptors' : ''}\n`,
     );
   const db = await FleetDatabase.open({ url: options.db });
   let app;
@@ -92,6 +98,7 @@ async function runFleet(raw: RawFleetOptions): Promise<void> {
       config: {
         ...(options.adminToken !== undefined ? { adminToken: options.adminToken } : {}),
         server: toServerLimits(options, maxConnections),
+        downloads: toDownloadLimits(options, maxDownloads),
       },
     });
     await app.listen(options.port, options.host);

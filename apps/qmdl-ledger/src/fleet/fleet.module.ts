@@ -1,5 +1,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import type { UpcasterRegistry } from '@ledger/event-log';
+import { StreamedDownloads } from '../http/streamed-download.service';
+import { DOWNLOAD_LIMITS } from '../http/tokens';
 import { DevicesService } from './devices.service';
 import { EventIngestService } from './event-ingest.service';
 import { FleetAdminGuard } from './fleet-admin.guard';
@@ -37,6 +39,8 @@ export class FleetModule {
         { provide: FLEET_DB, useFactory: () => options.db },
         { provide: FLEET_CONFIG, useFactory: () => options.config },
         { provide: FLEET_UPCASTERS, useFactory: () => options.upcasters },
+        { provide: DOWNLOAD_LIMITS, useFactory: () => options.config.downloads ?? {} },
+        StreamedDownloads,
         DevicesService,
         EventIngestService,
         RecordingDataService,

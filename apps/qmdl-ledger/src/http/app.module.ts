@@ -21,7 +21,7 @@ import { SignInThrottle } from './sign-in-throttle';
 import { ReactorsController } from './reactors.controller';
 import { ShippingController } from './shipping.controller';
 import { StreamedDownloads } from './streamed-download.service';
-import { HTTP_CONFIG, LEDGER } from './tokens';
+import { DOWNLOAD_LIMITS, HTTP_CONFIG, LEDGER } from './tokens';
 
 /** Closes the Ledger when the app shuts down, so the LevelDB LOCK is released (a hung shutdown keeps it). */
 class LedgerLifecycle implements OnApplicationShutdown {
@@ -70,6 +70,7 @@ export class AppModule {
         // the whole projection on every start (bench/README.md, cold start).
         { provide: LEDGER, useFactory: () => options.ledger },
         { provide: HTTP_CONFIG, useFactory: () => options.config },
+        { provide: DOWNLOAD_LIMITS, useFactory: () => options.config.downloads ?? {} },
         AuthService,
         SignInThrottle,
         CommandRunner,

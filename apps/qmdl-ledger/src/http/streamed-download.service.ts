@@ -1,9 +1,8 @@
 import { pipeline, type Duplex, type Readable } from 'node:stream';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { LedgerError } from '@ledger/domain';
-import type { HttpConfig } from './http-config';
 import type { HttpResponse as Response } from './http-types';
-import { HTTP_CONFIG } from './tokens';
+import { DOWNLOAD_LIMITS } from './tokens';
 
 /** Limits of every streamed download (flags `--max-downloads`, `--download-idle-timeout-s`). */
 export interface StreamedDownloadLimits {
@@ -54,11 +53,11 @@ function downloadChunkBytes(streaming: number): number {
 const RETRY_AFTER_SECONDS = 5;
 
 /**
- * The one way a response body is streamed from files: a bounded, capped,
- * idle-timed download.
+ * The one way a download's body is streamed — from the device's files, and
+ * from the fleet's PostgreSQL copy: a bounded, capped, idle-timed download.
  *
  * - **Capped**: at most `maxDownloads` at once. The slot is taken before any
- *   file is opened, so a flood of requests neither holds descriptors nor
+ *   file is opened (or any byte read from the database), so a flood of requests neither holds descriptors nor
  *   memory; over the cap the answer is 503 `TOO_MANY_DOWNLOADS` with
  *   `Retry-After`.
  * - **Bounded**: the streams are piped with backpressure into the socket, so a
@@ -84,8 +83,8 @@ export class StreamedDownloads {
   private readonly limits: StreamedDownloadLimits;
   private streaming = 0;
 
-  constructor(@Inject(HTTP_CONFIG) config: HttpConfig) {
-    this.limits = { ...DEFAULT_DOWNLOAD_LIMITS, ...config.downloads };
+  constructor(@Inject(DOWNLOAD_LIMITS) limits: Partial<StreamedDownloadLimits>) {
+    this.limits = { ...DEFAULT_DOWNLOAD_LIMITS, ...limits };
   }
 
   /** Downloads streaming now. */

@@ -9,6 +9,7 @@ import { normaliseOrigin } from '../http/web-safety';
 import { DEFAULT_SSE_MAX_BEHIND } from '../http/http-config';
 import { DEFAULT_SIGN_IN_THROTTLE } from '../http/sign-in-throttle';
 import type { ServerLimits } from '../http/server-limits';
+import type { StreamedDownloadLimits } from '../http/streamed-download.service';
 
 /** The HTTP server's limits as `serve` and `fleet` take them (`--max-connections`, `--*-timeout-s`). */
 export interface ServerLimitOptions {
@@ -29,8 +30,21 @@ export interface RawServerLimitOptions {
   readonly keepAliveTimeoutS?: unknown;
 }
 
+/** The download limits as `serve` and `fleet` take them (`--max-downloads`, `--download-idle-timeout-s`). */
+export interface DownloadLimitOptions {
+  /** Downloads streaming at once; more answer 503 TOO_MANY_DOWNLOADS. */
+  readonly maxDownloads: number;
+  /** End a download whose client took no data for this long. */
+  readonly downloadIdleTimeoutS: number;
+}
+
+export interface RawDownloadLimitOptions {
+  readonly maxDownloads?: unknown;
+  readonly downloadIdleTimeoutS?: unknown;
+}
+
 /** Validated settings of `qmdl-ledger serve`. */
-export interface ServeOptions extends ServerLimitOptions {
+export interface ServeOptions extends ServerLimitOptions, DownloadLimitOptions {
   readonly dataDir: string;
   readonly port: number;
   readonly host: string;
@@ -66,14 +80,10 @@ export interface ServeOptions extends ServerLimitOptions {
   readonly sseMaxBehind: number;
   /** `--sign-in-burst`, `--sign-in-retry-s`: the failed sign-in throttle. */
   readonly signInThrottle: { readonly burst: number; readonly refillMs: number };
-  /** Downloads streaming at once; more answer 503 TOO_MANY_DOWNLOADS. */
-  readonly maxDownloads: number;
-  /** End a download whose client took no data for this long. */
-  readonly downloadIdleTimeoutS: number;
 }
 
 /** Raw values as commander hands them over (flags already fall back to their env variables). */
-export interface RawServeOptions extends RawServerLimitOptions {
+export interface RawServeOptions extends RawServerLimitOptions, RawDownloadLimitOptions {
   readonly dataDir?: unknown;
   readonly port?: unknown;
   readonly host?: unknown;
@@ -98,8 +108,6 @@ export interface RawServeOptions extends RawServerLimitOptions {
   readonly sseMaxBehind?: unknown;
   readonly signInBurst?: unknown;
   readonly signInRetryS?: unknown;
-  readonly maxDownloads?: unknown;
-  readonly downloadIdleTimeoutS?: unknown;
 }
 
 /** Defaults of the server limits (README flag table). */
@@ -230,6 +238,46 @@ export function toServerLimits(options: ServerLimitOptions, maxConnections = opt
   };
 }
 
+/** `--max-downloads`, `--download-idle-timeout-s` (serve and fleet). */
+export function parseDownloadLimitOptions(raw: RawDownloadLimitOptions): DownloadLimitOptions {
+  const d = SERVER_LIMIT_DEFAULTS;
+  return {
+    maxDownloads: integer(raw.maxDownloads, '--max-downloads', 1, 100_000, d.maxDownloads),
+    downloadIdleTimeoutS: integer(
+      raw.downloadIdleTimeoutS,
+      '--download-idle-timeout-s',
+      1,
+      86_400,
+      d.downloadIdleTimeoutS,
+    ),
+  };
+}
+
+/** The limits as `StreamedDownloads` takes them, with the download cap as fitted to the open-files limit. */
+export function toDownloadLimits(
+  options: DownloadLimitOptions,
+  maxDownloads = options.maxDownloads,
+): StreamedDownloadLimits {
+  return { maxDownloads, idleTimeoutMs: options.downloadIdleTimeoutS * 1000 };
+}
+
+/**
+ * Declares the download-limit flags on a command (serve and fleet share them
+ * and their defaults); `parseDownloadLimitOptions` reads what commander hands over.
+ */
+export function addDownloadLimitOptions(command: Command): Command {
+  return command
+    .option(
+      '--max-downloads <n>',
+      `downloads streaming at once, more answer 503 TOO_MANY_DOWNLOADS with Retry-After (default ${SERVER_LIMIT_DEFAULTS.maxDownloads}, lowered like --max-connections)`,
+    )
+    .option(
+      '--download-idle-timeout-s <s>',
+      'end a download whose client took no data for this long',
+      String(SERVER_LIMIT_DEFAULTS.downloadIdleTimeoutS),
+    );
+}
+
 /**
  * Declares the server-limit flags on a command (serve and fleet share them and
  * their defaults); `parseServerLimitOptions` reads what commander hands over.
@@ -298,14 +346,7 @@ export function parseServeOptions(raw: RawServeOptions, env: NodeJS.ProcessEnv =
     ...(rayhunterUi !== undefined ? { rayhunterUi } : {}),
     allowedOrigins: parseAllowedOrigins(raw.allowOrigin, env['LEDGER_ALLOW_ORIGIN']),
     ...parseServerLimitOptions(raw),
-    maxDownloads: integer(raw.maxDownloads, '--max-downloads', 1, 100_000, SERVER_LIMIT_DEFAULTS.maxDownloads),
-    downloadIdleTimeoutS: integer(
-      raw.downloadIdleTimeoutS,
-      '--download-idle-timeout-s',
-      1,
-      86_400,
-      SERVER_LIMIT_DEFAULTS.downloadIdleTimeoutS,
-    ),
+    ...parseDownloadLimitOptions(raw),
     ...(ship !== undefined ? { ship } : {}),
     sseMaxBehind: integer(raw.sseMaxBehind, '--sse-max-behind', 1, 100_000_000, DEFAULT_SSE_MAX_BEHIND),
     signInThrottle: {

@@ -7,7 +7,7 @@ import { DEFAULT_SIGN_IN_THROTTLE } from '../http/sign-in-throttle';
 import { serve } from './serve';
 import { SERVE_COMMAND } from './serve-invocation';
 import { ExitCode, UsageError } from '../exit-codes';
-import { addServerLimitOptions, type RawServeOptions, SERVER_LIMIT_DEFAULTS } from './serve-options';
+import { addDownloadLimitOptions, addServerLimitOptions, type RawServeOptions } from './serve-options';
 
 /** Open failures that mean the data directory given cannot serve: a usage error (exit 2), not a crash. */
 const UNUSABLE_DATA_DIR_CODES: ReadonlySet<string> = new Set([
@@ -78,17 +78,8 @@ export function registerServeCommand(program: Command): void {
       '--sse-max-behind <events>',
       'end an SSE event stream whose client does not read while more than this many events are committed past it (it resumes with Last-Event-ID)',
       String(DEFAULT_SSE_MAX_BEHIND),
-    )
-    .option(
-      '--max-downloads <n>',
-      `downloads streaming at once, more answer 503 TOO_MANY_DOWNLOADS with Retry-After (default ${SERVER_LIMIT_DEFAULTS.maxDownloads}, lowered like --max-connections)`,
-    )
-    .option(
-      '--download-idle-timeout-s <s>',
-      'end a download whose client took no data for this long',
-      String(SERVER_LIMIT_DEFAULTS.downloadIdleTimeoutS),
     );
-  addServerLimitOptions(command).action(async (raw: RawServeOptions) => {
+  addServerLimitOptions(addDownloadLimitOptions(command)).action(async (raw: RawServeOptions) => {
     try {
       await serve(raw);
     } catch (error) {

@@ -15,6 +15,7 @@ import {
   isLoopback,
   parseServeOptions,
   type RawServeOptions,
+  toDownloadLimits,
   toServerLimits,
 } from './serve-options';
 
@@ -152,7 +153,7 @@ export async function serve(raw: RawServeOptions): Promise<void> {
           ? { registerMetrics: (registry) => registerBufferGovernorMetrics(registry, governor) }
           : {}),
         server: toServerLimits(options, fitted.maxConnections),
-        downloads: { maxDownloads: fitted.maxDownloads, idleTimeoutMs: options.downloadIdleTimeoutS * 1000 },
+        downloads: toDownloadLimits(options, fitted.maxDownloads),
         // serve closes the store itself, after the HTTP server, with the signal.
         closeLedgerOnShutdown: false,
       },
