@@ -39,7 +39,17 @@ export interface BenchContext {
    * 1,000,000-event store). Absent when a module runs outside the runner.
    */
   readonly runDir?: string;
+  /**
+   * `--row <substring>`: a module that names its rows runs only those whose key
+   * contains it (`rowSelected`); absent, every row runs.
+   */
+  readonly row?: string;
   log(message: string): void;
+}
+
+/** Whether the run asked for the row `key` of a module (every row when no `--row` was given). */
+export function rowSelected(ctx: BenchContext, key: string): boolean {
+  return ctx.row === undefined || key.includes(ctx.row);
 }
 
 export interface BenchModule {

@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: runs every bench module, prints one table of ratios to
  * same-run baselines, and writes bench/results/<timestamp>.json.
- * `npm run bench -- --quick` runs smaller sizes; `--only <substring>` filters modules.
+ * `npm run bench -- --quick` runs smaller sizes; `--only <substring>` filters modules, `--row <substring>`
+ * the rows of a module that names them (bench/README.md lists the keys).
  */
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -13,6 +14,9 @@ async function main(): Promise<void> {
   const quick = args.includes('--quick');
   const onlyIndex = args.indexOf('--only');
   const only = onlyIndex >= 0 ? args[onlyIndex + 1] : undefined;
+  const rowIndex = args.indexOf('--row');
+  const row = rowIndex >= 0 ? args[rowIndex + 1] : undefined;
+  if (rowIndex >= 0 && row === undefined) throw new Error('--row needs a row key (bench/README.md lists them)');
   const files = readdirSync(__dirname)
     .filter((f) => f.endsWith('.bench.js'))
     .filter((f) => only === undefined || f.includes(only))
@@ -31,6 +35,7 @@ async function main(): Promise<void> {
           tmpDir: tmp.dir,
           runDir: runTmp.dir,
           quick,
+          ...(row !== undefined ? { row } : {}),
           log: (m) => process.stderr.write(`   ${m}\n`),
         });
         for (const r of results) all.push({ ...r, module: file.replace(/\.bench\.js$/, '') });
