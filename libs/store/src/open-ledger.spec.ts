@@ -5,6 +5,7 @@ import { errorCodeOf, parseRfc3339 } from '@ledger/domain';
 import { MemoryEventLog, rawEventAccess } from '@ledger/event-log';
 import { diagSourceFactory, type DiagSourceFactory } from '@ledger/qmdl';
 import { openLedger } from './open-ledger';
+import { PROJECTION_SNAPSHOT, PROJECTION_VERSION } from './qmdl-store.projection';
 import { silentLogger } from './logger';
 
 const recorder = {
@@ -226,5 +227,38 @@ describe("a recording records the config's gps_mode, however it is started", () 
     for await (const event of booted.log.read({ types: ['RecordingStarted'] })) started.push(event.data);
     expect(started).toEqual([expect.objectContaining({ gpsMode: 2 }), expect.objectContaining({ gpsMode: 2 })]);
     await booted.close();
+  });
+});
+
+describe('the projection snapshot at start-up', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'ledger-snapshot-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('stores a rebuilt projection at once, and leaves a loaded one with a short tail as it was', async () => {
+    const log = await MemoryEventLog.open();
+    const open = (): ReturnType<typeof openLedger> =>
+      openLedger({ dataDir: dir, appVersion: 't', logger: silentLogger, recorder, log });
+    const stored = async (): Promise<number | undefined> => (await log.readSnapshot<unknown>(PROJECTION_SNAPSHOT))?.seq;
+
+    // A refused snapshot (another version) is replaced by the rebuilt state before the store is served.
+    await log.writeSnapshot(PROJECTION_SNAPSHOT, { seq: 0, version: PROJECTION_VERSION + 1, value: null });
+    const first = await open();
+    expect(first.projectionLoad.from).toBe('rebuild');
+    expect(await stored()).toBe(first.state().seq);
+    await first.close();
+    const closedAt = log.headSeq();
+    expect(await stored()).toBe(closedAt);
+
+    // Loaded from the snapshot the close stored: start-up's few events are folded again next time, not stored now.
+    const second = await open();
+    expect(second.projectionLoad).toMatchObject({ from: 'snapshot', snapshotSeq: closedAt });
+    expect(second.state().seq).toBeGreaterThan(closedAt);
+    expect(await stored()).toBe(closedAt);
+    await second.close();
+    expect(await stored()).toBe(log.headSeq());
+    await log.close();
   });
 });

@@ -159,7 +159,13 @@ export async function openLedger(options: OpenLedgerOptions): Promise<OpenedLedg
         },
         { source: sourceSpec },
       );
-      await projection.persist({ force: true });
+      // A rebuilt projection is stored at once (it replaces whatever snapshot was refused); one loaded from its
+      // snapshot only when start-up folded as many events as a commit would store it after (the log's tail is
+      // folded again at the next start, the snapshot is only a shortcut): writing the whole state is a good part
+      // of a start with many recordings.
+      await projection.persist(
+        projection.loadReport.from === 'rebuild' ? { force: true } : { minEvents: options.snapshotEvery ?? 1000 },
+      );
       await recorder.ensureReserve();
       if (options.recorder.autoStart && sources !== undefined) {
         const result = await execute(

@@ -12,9 +12,6 @@ import {
   toDownloadLimits,
   toServerLimits,
 } from '../serve/serve-options';
-import { enrollDevice } from './devices.service';
-import { createFleetApp } from './create-fleet-app';
-import { FleetDatabase } from './fleet-database';
 import { parseDatabaseUrl, parseFleetOptions, type RawFleetOptions } from './fleet-options';
 
 const SHUTDOWN_DEADLINE_MS = 4500;
@@ -32,6 +29,15 @@ async function guarded(work: () => Promise<void>): Promise<void> {
     if (isLedgerError(error)) return fail(`${error.message} (${error.code})`, 1);
     throw error;
   }
+}
+
+/**
+ * The central service's own modules (the PostgreSQL client, its HTTP app): loaded
+ * when a fleet command runs, not by every start of the binary (`serve` needs
+ * none of them; `pg` alone loads the fetch implementation to probe its runtime).
+ */
+function fleetModules() {
+  return Promise.all([import('./fleet-database'), import('./devices.service'), import('./create-fleet-app')]);
 }
 
 /** Registers `qmdl-ledger fleet` (the central service) and `qmdl-ledger fleet enroll`. */
@@ -56,6 +62,7 @@ export function registerFleetCommand(program: Command): void {
     .option('--json', 'print {id, label, token} as JSON')
     .action((raw: { db?: string; label: string; json?: boolean }) =>
       guarded(async () => {
+        const [{ FleetDatabase }, { enrollDevice }] = await fleetModules();
         const db = await FleetDatabase.open({
           url: parseDatabaseUrl(raw.db ?? process.env['LEDGER_FLEET_DB']),
           max: 1,
@@ -89,6 +96,7 @@ async function runFleet(raw: RawFleetOptions): Promise<void> {
     process.stderr.write(
       `qmdl-ledger fleet: open-files limit ${String(openFiles)}: at most ${maxConnections} connections and ${maxDownloads} downloads${maxConnections > fit.maxConnections || maxDownloads > fit.maxDownloads ? ' as given, more than fits: clients may exhaust the descriptors' : ''}\n`,
     );
+  const [{ FleetDatabase }, , { createFleetApp }] = await fleetModules();
   const db = await FleetDatabase.open({ url: options.db });
   let app;
   try {

@@ -2,7 +2,7 @@ import { NestFactory } from '@nestjs/core';
 import type { Server } from 'node:http';
 import { Logger, type LoggerService, type NestApplicationOptions } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import type { Ledger } from '@ledger/store';
 import { APP_VERSION } from '../version';
 import { AppModule } from './app.module';
@@ -46,7 +46,7 @@ export function applyHttpConventions(app: NestExpressApplication): void {
  * The configured (not yet listening) Nest app: request context first (so every
  * response, errors included, carries X-Request-Id and X-Ledger-Seq), then the
  * cross-origin and content-type checks and the security headers (web-safety.ts),
- * then the 64 KiB JSON body parser, the one exception filter, and the OpenAPI document.
+ * then the 64 KiB JSON body parser, the one exception filter, and the OpenAPI document (built when first asked for).
  * `serve` and the e2e tests both build the app here.
  */
 export async function createHttpApp(options: CreateHttpAppOptions): Promise<NestExpressApplication> {
@@ -61,21 +61,23 @@ export async function createHttpApp(options: CreateHttpAppOptions): Promise<Nest
   app.use(jsonBodyParser(BODY_LIMIT, 64 * 1024));
   applyHttpConventions(app);
 
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('qmdl-ledger')
-      .setDescription(
-        'Rayhunter-compatible recording API, the event API (audit log, live stream, history, verify), auth and service endpoints. See apps/qmdl-ledger/src/http/README.md for error codes.',
-      )
-      .setVersion(APP_VERSION)
-      .addBearerAuth(
-        { type: 'http', scheme: 'bearer', description: 'The admin token (--admin-token / ADMIN_TOKEN)' },
-        'bearer',
-      )
-      .addCookieAuth('ledger_session', { type: 'apiKey', in: 'cookie', name: 'ledger_session' }, 'session')
-      .build(),
-  );
+  // Built when first asked for, not at start-up: its scan of every controller then delays no other answer.
+  const document = (): OpenAPIObject =>
+    SwaggerModule.createDocument(
+      app,
+      new DocumentBuilder()
+        .setTitle('qmdl-ledger')
+        .setDescription(
+          'Rayhunter-compatible recording API, the event API (audit log, live stream, history, verify), auth and service endpoints. See apps/qmdl-ledger/src/http/README.md for error codes.',
+        )
+        .setVersion(APP_VERSION)
+        .addBearerAuth(
+          { type: 'http', scheme: 'bearer', description: 'The admin token (--admin-token / ADMIN_TOKEN)' },
+          'bearer',
+        )
+        .addCookieAuth('ledger_session', { type: 'apiKey', in: 'cookie', name: 'ledger_session' }, 'session')
+        .build(),
+    );
   SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/docs-json' });
   await app.init();
   return app;
