@@ -10,7 +10,9 @@
  * devices list's counts are then the device's new report, the upload resumed
  * where the central side held it, and the old report was served whole until
  * the new one was complete. Uploads of an older version, without a version,
- * or with a bad one are refused with their codes and change nothing.
+ * or with a bad one are refused with their codes and change nothing. Asked
+ * again over HTTP (`POST /api/analysis/{name}`), the next analysis' report
+ * replaces that one too.
  */
 import http from 'node:http';
 import type { Socket } from 'node:net';
@@ -280,7 +282,7 @@ describe('fleet: a re-analysed report replaces the central one (real PostgreSQL,
 
     // Restarted (no recording, nothing left to analyse): the upload resumes from what the central side holds.
     const mark = proxy.requests.length;
-    device = await spawnServer([
+    const restarted = await spawnServer([
       '--data-dir',
       dataDir,
       '--source',
@@ -288,6 +290,7 @@ describe('fleet: a re-analysed report replaces the central one (real PostgreSQL,
       '--no-auto-start',
       ...SHIP_ARGS(proxy.url, token),
     ]);
+    device = restarted;
     await eventually(async () => ((await reportSize()).version === secondId ? true : undefined), WAIT, 200);
     const resumed = proxy.requests
       .slice(mark)
@@ -340,5 +343,24 @@ describe('fleet: a re-analysed report replaces the central one (real PostgreSQL,
     expect(await centralReport()).toBe(newReport);
     expect(await centralWarnings()).toEqual(newWarnings);
     expect(await listedCounts()).toEqual(countsOf(newWarnings));
+
+    // Asked again over HTTP (same analyzers): a new analysis, so a new version, which the central side
+    // takes even where the bytes are alike; the one before it is now older.
+    const asked = await request(restarted.baseUrl, `/api/analysis/${name}`, { method: 'POST' });
+    expect(asked.status).toBe(202);
+    const third = await eventually(
+      async () => (await completions()).find((e) => ![firstId, secondId].includes(String(e.data['analysisId']))),
+      WAIT,
+      100,
+    );
+    const thirdId = String(third.data['analysisId']);
+    await eventually(async () => ((await reportSize()).version === thirdId ? true : undefined), WAIT, 200);
+    const thirdReport = await deviceReport();
+    expect(await reportSize()).toEqual({ size: Buffer.byteLength(thirdReport), version: thirdId });
+    expect(await centralReport()).toBe(thirdReport);
+    expect(await centralWarnings()).toEqual(warningsOf(thirdReport));
+    const previous = await put(`offset=0&file=analysis&version=${secondId}&length=${newLength}`, newReport);
+    expect(errorOf(previous)).toEqual({ status: 409, code: 'STALE_REPORT_VERSION' });
+    expect(previous.json()).toMatchObject({ version: thirdId });
   }
 });

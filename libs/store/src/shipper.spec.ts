@@ -2,7 +2,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { MemoryEventLog } from '@ledger/event-log';
-import type { ChainHead, DataAnswer, EventsAnswer, FleetTarget, ShippedFile } from './fleet-target';
+import type { ChainHead, DataAnswer, EventsAnswer, FleetTarget, ReportVersion, ShippedFile } from './fleet-target';
+import type { Ledger } from './ledger';
 import { silentLogger } from './logger';
 import { openLedger } from './open-ledger';
 import { Shipper } from './shipper';
@@ -49,6 +50,96 @@ class MemoryTarget implements FleetTarget {
   }
 }
 
+/**
+ * A central side that also keeps files by offset, an analysis report by version: a version is
+ * served once all of its length arrived; `stale` versions are answered as older than the stored one.
+ */
+class ReportTarget extends MemoryTarget {
+  readonly puts: Array<{ name: string; file: ShippedFile; offset: number; version?: string }> = [];
+  readonly served = new Map<string, { version: string; bytes: Buffer }>();
+  readonly stale = new Set<string>();
+  private readonly held = new Map<string, Buffer>();
+  override async fileSize(name: string, file: ShippedFile, version?: string): Promise<number> {
+    return this.held.get(`${name}/${file}/${version ?? ''}`)?.length ?? 0;
+  }
+  override async putData(
+    name: string,
+    file: ShippedFile,
+    offset: number,
+    bytes: Buffer,
+    report?: ReportVersion,
+  ): Promise<DataAnswer> {
+    this.puts.push({ name, file, offset, ...(report !== undefined ? { version: report.version } : {}) });
+    if (report !== undefined && this.stale.has(report.version))
+      return { ok: false, size: this.served.get(name)?.bytes.length ?? 0, stale: true };
+    const key = `${name}/${file}/${report?.version ?? ''}`;
+    const have = this.held.get(key) ?? Buffer.alloc(0);
+    if (offset > have.length) return { ok: false, size: have.length };
+    const next = offset + bytes.length > have.length ? Buffer.concat([have.subarray(0, offset), bytes]) : have;
+    this.held.set(key, next);
+    if (report !== undefined && next.length === report.length)
+      this.served.set(name, { version: report.version, bytes: next });
+    return { ok: true, size: next.length };
+  }
+}
+
+/** A finished recording with its committed bytes on disk, imported (as found in the data directory). */
+async function importFinished(ledger: Ledger): Promise<{ name: string; bytes: Buffer }> {
+  const name = '1717235000';
+  const bytes = Buffer.from('committed bytes of a finished recording');
+  mkdirSync(path.dirname(ledger.paths(name).qmdl), { recursive: true });
+  writeFileSync(ledger.paths(name).qmdl, bytes);
+  const imported = await ledger.execute(
+    {
+      type: 'ImportRecording',
+      data: {
+        name,
+        startTime: '2024-06-01T09:43:20Z',
+        qmdlSizeBytes: bytes.length,
+        compressed: true,
+        recoveredFrom: 'file-name',
+      },
+    },
+    cli,
+  );
+  expect(imported.ok).toBe(true);
+  return { name, bytes };
+}
+
+const ANALYZERS = [{ key: 'null_cipher', name: 'Null Cipher', version: 1 }];
+
+/** An analysis as the reactor records it: started, its report put in place, completed. */
+async function analyse(ledger: Ledger, name: string, analysisId: string, report: string | undefined): Promise<void> {
+  const started = await ledger.execute(
+    { type: 'StartRecordingAnalysis', data: { name, analysisId, reason: 'requested', analyzers: ANALYZERS } },
+    cli,
+  );
+  expect(started.ok).toBe(true);
+  if (report === undefined) return;
+  writeFileSync(ledger.paths(name).analysis, report);
+  await completeAnalysis(ledger, name, analysisId);
+}
+
+async function completeAnalysis(ledger: Ledger, name: string, analysisId: string): Promise<void> {
+  const completed = await ledger.execute(
+    {
+      type: 'CompleteRecordingAnalysis',
+      data: {
+        name,
+        analysisId,
+        analyzers: ANALYZERS,
+        messages: 0,
+        analysed: 0,
+        skipped: {},
+        severities: {},
+        reportRows: 1,
+      },
+    },
+    cli,
+  );
+  expect(completed.ok).toBe(true);
+}
+
 async function until(check: () => boolean): Promise<void> {
   for (let i = 0; i < 2000 && !check(); i++) await new Promise((r) => setTimeout(r, 10));
   if (!check()) throw new Error('condition not met');
@@ -90,24 +181,7 @@ describe('Shipper', () => {
       clock: { now: () => now },
     });
     await ledger.execute({ type: 'SetClockOffset', data: { offsetSeconds: 30 } }, cli);
-    const name = '1717235000';
-    const bytes = Buffer.from('committed bytes of a finished recording');
-    mkdirSync(path.dirname(ledger.paths(name).qmdl), { recursive: true });
-    writeFileSync(ledger.paths(name).qmdl, bytes);
-    const imported = await ledger.execute(
-      {
-        type: 'ImportRecording',
-        data: {
-          name,
-          startTime: '2024-06-01T09:43:20Z',
-          qmdlSizeBytes: bytes.length,
-          compressed: true,
-          recoveredFrom: 'file-name',
-        },
-      },
-      cli,
-    );
-    expect(imported.ok).toBe(true);
+    const { name, bytes } = await importFinished(ledger);
     const target = new MemoryTarget();
     const shipper = new Shipper({ ledger, target }).start();
     await until(() => shipper.status().uploadedRecordings === 1 && shipper.status().lagEvents === 0);
@@ -144,6 +218,54 @@ describe('Shipper', () => {
       lagEvents: 0,
     });
     await shipper.stop();
+    await ledger.close();
+    await log.close();
+  });
+
+  it('ships a report under the analysis that wrote it, and again, from 0 and whole, when the uploaded recording is analysed again', async () => {
+    const log = await MemoryEventLog.open();
+    const ledger = await openLedger({ dataDir: dir, appVersion: 't', logger: silentLogger, recorder, log });
+    const { name } = await importFinished(ledger);
+    await analyse(ledger, name, 'a1', '{"report":1}\n');
+    const target = new ReportTarget();
+    const shipper = new Shipper({ ledger, target, awaitAnalysis: true, chunkBytes: 8, coalesceMs: 0 }).start();
+    await until(() => shipper.status().uploadedRecordings === 1 && shipper.status().lagEvents === 0);
+    expect(target.served.get(name)).toEqual({ version: 'a1', bytes: Buffer.from('{"report":1}\n') });
+
+    // Analysed again after the upload: the new report goes under its own version, from byte 0, in order.
+    const second = '{"report":2,"rows":["a longer report than the first"]}\n';
+    await analyse(ledger, name, 'a2', second);
+    await until(() => target.served.get(name)?.version === 'a2');
+    expect(target.served.get(name)?.bytes.toString()).toBe(second);
+    const offsets = target.puts.filter((p) => p.version === 'a2').map((p) => p.offset);
+    expect(offsets).toEqual(Array.from({ length: Math.ceil(second.length / 8) }, (_, i) => i * 8));
+    expect(shipper.status().uploadedRecordings).toBe(1);
+
+    // While an analysis runs, the file may already be its report (put in place just before it completes):
+    // nothing is sent, not even by a shipper that starts then and asks the central side afresh.
+    await shipper.stop();
+    await analyse(ledger, name, 'a3', undefined);
+    const third = '{"report":3,"rows":["in place before its completion is recorded, and longer still"]}\n';
+    writeFileSync(ledger.paths(name).analysis, third);
+    const before = target.puts.length;
+    const restarted = new Shipper({ ledger, target, awaitAnalysis: true, chunkBytes: 8, coalesceMs: 0 }).start();
+    await until(() => restarted.status().state === 'idle' && restarted.status().lagEvents === 0);
+    expect(target.puts.length).toBe(before);
+    await completeAnalysis(ledger, name, 'a3');
+    await until(() => target.served.get(name)?.version === 'a3');
+    expect(target.served.get(name)?.bytes.toString()).toBe(third);
+    expect(target.puts.slice(before).every((p) => p.version === 'a3')).toBe(true);
+
+    // An answer that the central side holds a newer report than the one completed is taken as it is, not retried.
+    target.stale.add('a4');
+    await analyse(ledger, name, 'a4', `{"report":4,"rows":["${'x'.repeat(200)}"]}\n`);
+    await until(() => target.puts.some((p) => p.version === 'a4'));
+    await until(() => restarted.status().state === 'idle' && restarted.status().lagEvents === 0);
+    await ledger.execute({ type: 'SetClockOffset', data: { offsetSeconds: 1 } }, cli);
+    await until(() => restarted.status().state === 'idle' && restarted.status().lagEvents === 0);
+    expect(target.puts.filter((p) => p.version === 'a4')).toHaveLength(1);
+    expect(target.served.get(name)?.version).toBe('a3');
+    await restarted.stop();
     await ledger.close();
     await log.close();
   });
