@@ -15,6 +15,8 @@ export type FleetErrorCode =
   | 'UNKNOWN_REPORT_VERSION'
   /** A report upload whose length differs from the one given before for its version, or whose bytes run past it. */
   | 'REPORT_LENGTH_MISMATCH'
+  /** A download's analysis report replaced by a newer version while it streamed: the download is cut (never mixed). */
+  | 'REPORT_REPLACED'
   /** A shipped event whose hash or link does not verify: nothing of the batch is stored. */
   | 'EVENT_HASH_MISMATCH'
   /** A first event that creates another store than the device's. */

@@ -310,23 +310,48 @@ export class FleetViewsService {
    * when the stream's buffer (one slice) has room, and no connection held between them — so a
    * download holds about one slice in flight and one buffered, whatever the file's size or the
    * size of its chunk rows, and a client that stops reading stops the reads.
+   *
+   * The stream is one version of the file: the first slice's statement also reads the file's
+   * version (`version_seq`, which a newer analysis report moved into place changes) and size, the
+   * stream ends at that size, and every later slice's statement reads its bytes only while the
+   * file row still has that version — in the same statement, so from the same snapshot as the
+   * bytes. A file replaced between two slices fails the stream with REPORT_REPLACED (a download
+   * is cut: its client gets an incomplete file, never the start of one version and the rest of
+   * another). Bytes appended meanwhile (a recording still shipping) are not part of it.
    */
   fileStream(storeId: string, name: string, file: string, chunkBytes: number): Readable {
     if (!Number.isInteger(chunkBytes) || chunkBytes < 1)
       throw new TypeError('fileStream: chunkBytes must be a positive integer');
     const pool = this.db.pool;
     const slices = (async function* slices() {
-      for (let at = 0; ;) {
-        const rows = (
-          await pool.query<{ data: Buffer }>(
-            `SELECT substring(data FROM ($4::bigint - "offset")::int + 1 FOR $5) AS data FROM fleet_recording_chunks
-              WHERE store_id = $1 AND name = $2 AND file = $3 AND "offset" <= $4 ORDER BY "offset" DESC LIMIT 1`,
-            [storeId, name, file, at, chunkBytes],
+      let version: { seq: string; size: number } | undefined;
+      for (let at = 0; version === undefined || at < version.size;) {
+        const row = (
+          await pool.query<{ version_seq: string; size: string; data: Buffer | null }>(
+            `SELECT f.version_seq, f.size, c.data FROM fleet_recording_files f
+               LEFT JOIN LATERAL (
+                 SELECT substring(data FROM ($4::bigint - "offset")::int + 1 FOR least($5, coalesce($6::bigint, f.size) - $4)::int) AS data
+                   FROM fleet_recording_chunks
+                  WHERE store_id = f.store_id AND name = f.name AND file = f.file AND "offset" <= $4
+                  ORDER BY "offset" DESC LIMIT 1) c ON true
+              WHERE f.store_id = $1 AND f.name = $2 AND f.file = $3`,
+            [storeId, name, file, at, chunkBytes, version?.size ?? null],
           )
-        ).rows;
-        const data = rows[0]?.data;
-        // Past the last row's end the slice is empty: the rows are contiguous from offset 0.
-        if (data === undefined || data.length === 0) return;
+        ).rows[0];
+        if (version === undefined) {
+          if (row === undefined) return;
+          version = { seq: row.version_seq, size: Number(row.size) };
+          if (version.size === 0) return;
+        } else if (row === undefined || row.version_seq !== version.seq) {
+          throw new LedgerError(
+            'REPORT_REPLACED',
+            `${file} of ${name} (${storeId}) was replaced by a newer version after ${at} of its ${version.size} bytes were read`,
+          );
+        }
+        const data = row.data;
+        // The rows are contiguous from offset 0 up to the size, in the snapshot the statement read.
+        if (data === null || data.length === 0)
+          throw new Error(`${file} of ${name} (${storeId}): no stored bytes at ${at} of ${version.size}`);
         yield data;
         at += data.length;
       }

@@ -97,6 +97,8 @@ export const STATUS_BY_CODE = {
   OFFSET_MISMATCH: 409,
   // fleet ingest: an analysis report older than the stored one (body carries `size`, `version`); nothing changes
   STALE_REPORT_VERSION: 409,
+  // fleet downloads: the report was replaced by a newer version mid-download (raised after the status is sent: the body is cut)
+  REPORT_REPLACED: 409,
   PAYLOAD_TOO_LARGE: 413,
   EVENT_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
