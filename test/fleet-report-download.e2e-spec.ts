@@ -11,11 +11,12 @@
  * analysis ids), so the uploads and the reads are the services' real ones.
  */
 import type { Readable } from 'node:stream';
-import { Client } from 'pg';
+import { Client, type PoolClient } from 'pg';
 import { UpcasterRegistry } from '@ledger/event-log';
 import { storedZip } from '../apps/qmdl-ledger/src/http/stored-zip';
 import { enrollDevice, DevicesService } from '../apps/qmdl-ledger/src/fleet/devices.service';
 import { FleetDatabase } from '../apps/qmdl-ledger/src/fleet/fleet-database';
+import { FLEET_SCHEMA, migrateFleetSchema } from '../apps/qmdl-ledger/src/fleet/fleet-schema';
 import { FleetViewsService } from '../apps/qmdl-ledger/src/fleet/fleet-views.service';
 import { RecordingDataService } from '../apps/qmdl-ledger/src/fleet/recording-data.service';
 import { startPostgres, type PgCluster } from './helpers/postgres';
@@ -59,6 +60,7 @@ describe('fleet: a report download is one version of the report, whole or failed
   let views: FleetViewsService;
   let data: RecordingDataService;
   let token: string;
+  let url: string;
 
   const ship = (version: string, bytes: Buffer): Promise<unknown> =>
     data.append({
@@ -74,7 +76,7 @@ describe('fleet: a report download is one version of the report, whole or failed
 
   beforeAll(async () => {
     pg = await startPostgres();
-    const url = await pg.createDatabase();
+    url = await pg.createDatabase();
     db = await FleetDatabase.open({ url });
     views = new FleetViewsService(db, new UpcasterRegistry());
     data = new RecordingDataService(db, new DevicesService(db));
@@ -83,7 +85,7 @@ describe('fleet: a report download is one version of the report, whole or failed
     const client = new Client({ connectionString: url });
     await client.connect();
     try {
-      await client.query(`UPDATE fleet_devices SET store_id = $2, state = $3, head_seq = 4 WHERE id = $1`, [
+      await client.query(`UPDATE fleet_devices SET store_id = $2, state = $3, head_seq = 5 WHERE id = $1`, [
         device.id,
         STORE,
         JSON.stringify({ names: { [NAME]: { name: NAME } } }),
@@ -92,6 +94,7 @@ describe('fleet: a report download is one version of the report, whole or failed
         [2, 'analysis-a'],
         [3, 'analysis-b'],
         [4, 'analysis-c'],
+        [5, 'analysis-d'],
       ] as const) {
         const body = JSON.stringify({ seq, type: 'RecordingAnalysisCompleted', data: { name: NAME, analysisId } });
         await client.query(
@@ -153,5 +156,86 @@ describe('fleet: a report download is one version of the report, whole or failed
     expect(error?.code).toBe('REPORT_REPLACED');
     expect(Buffer.concat(got).includes(Buffer.alloc(16, 'c'))).toBe(false);
     expect(warnings).toEqual([expect.stringContaining(`reading ${NAME}.ndjson failed`)]);
+  });
+
+  it('the staged bytes of a version being received go when the deletion of the recording is shipped; the stored report stays', async () => {
+    const half = report('d').subarray(0, LENGTH >> 1);
+    await data.append({
+      token,
+      storeId: STORE,
+      name: NAME,
+      file: 'analysis',
+      offset: 0,
+      body: once(half),
+      report: { id: 'analysis-d', length: LENGTH },
+    });
+    const client = new Client({ connectionString: url });
+    await client.connect();
+    const staged = async (): Promise<{ rows: number; pending: string | null }> => {
+      const rows = await client.query<{ n: string }>(
+        'SELECT count(*) AS n FROM fleet_report_staging WHERE store_id = $1 AND name = $2',
+        [STORE, NAME],
+      );
+      const file = await client.query<{ pending_version: string | null }>(
+        `SELECT pending_version FROM fleet_recording_files WHERE store_id = $1 AND name = $2 AND file = 'analysis'`,
+        [STORE, NAME],
+      );
+      return { rows: Number(rows.rows[0]?.n), pending: file.rows[0]?.pending_version ?? null };
+    };
+    try {
+      expect(await staged()).toEqual({ rows: 1, pending: 'analysis-d' });
+      // The device deletes the recording (its report with it) and ships the event.
+      const body = JSON.stringify({ seq: 6, type: 'RecordingDeleted', recording: NAME, data: { reason: 'user' } });
+      await client.query(
+        `INSERT INTO fleet_events (store_id, seq, hash, type, recording, time, actor, correlation_id, body)
+         VALUES ($1, 6, $2, 'RecordingDeleted', $3, '2026-12-02T00:00:01.000Z', 'user', 'd', $4)`,
+        [STORE, '6'.repeat(64), NAME, body],
+      );
+      expect(await staged()).toEqual({ rows: 0, pending: null });
+    } finally {
+      await client.end();
+    }
+    expect(await data.size({ token, storeId: STORE }, NAME, 'analysis', 'analysis-d')).toEqual({
+      size: 0,
+      version: 'analysis-c',
+    });
+    const served: Buffer[] = [];
+    expect(await drain(stream()[Symbol.asyncIterator](), served)).toEqual({});
+    expect(Buffer.concat(served).equals(report('c'))).toBe(true);
+  });
+
+  it('staged bytes left by a deletion shipped before schema version 6 are dropped by its migration', async () => {
+    const older = await pg.createDatabase();
+    const client = new Client({ connectionString: older });
+    await client.connect();
+    try {
+      await migrateFleetSchema(client as unknown as PoolClient, FLEET_SCHEMA.slice(0, 5));
+      await client.query(
+        `INSERT INTO fleet_recording_files (store_id, name, file, pending_version, pending_seq, pending_length, pending_size)
+         VALUES ($1, $2, 'analysis', 'analysis-x', 2, 100, 10), ($1, 'kept', 'analysis', 'analysis-y', 3, 100, 10)`,
+        [STORE, NAME],
+      );
+      await client.query(
+        `INSERT INTO fleet_report_staging (store_id, name, "offset", data) VALUES ($1, $2, 0, $3), ($1, 'kept', 0, $3)`,
+        [STORE, NAME, Buffer.alloc(10, 'x')],
+      );
+      await client.query(
+        `INSERT INTO fleet_events (store_id, seq, hash, type, recording, time, actor, correlation_id, body)
+         VALUES ($1, 4, $2, 'RecordingDeleted', $3, '2026-12-02T00:00:01.000Z', 'user', 'd', '{}')`,
+        [STORE, '4'.repeat(64), NAME],
+      );
+      await (await FleetDatabase.open({ url: older })).close();
+      const left = await client.query<{ name: string }>('SELECT name FROM fleet_report_staging ORDER BY name');
+      expect(left.rows.map((r) => r.name)).toEqual(['kept']);
+      const pending = await client.query<{ name: string; pending_version: string | null; pending_size: string }>(
+        'SELECT name, pending_version, pending_size FROM fleet_recording_files ORDER BY name',
+      );
+      expect(pending.rows).toEqual([
+        { name: NAME, pending_version: null, pending_size: '0' },
+        { name: 'kept', pending_version: 'analysis-y', pending_size: '10' },
+      ]);
+    } finally {
+      await client.end();
+    }
   });
 });

@@ -194,6 +194,40 @@ export const FLEET_SCHEMA: readonly FleetSchemaMigration[] = [
         WHERE type = 'RecordingAnalysisCompleted';
     `,
   },
+  {
+    version: 6,
+    // A report version being received for a recording the device then deletes can never complete
+    // (the device has no report left to send), so its staged bytes are dropped when the
+    // RecordingDeleted is shipped: a trigger on the events table, so every ingest path (the general
+    // transaction, the first batch, fleet_append) drops them in the transaction that stores the
+    // event. The stored report (the last version received whole) stays. A newer version staged for
+    // a recording already drops the older one's bytes (RecordingDataService). Staged bytes left by
+    // deletions shipped before this version are dropped here once.
+    name: 'dropped_staged_reports_of_deleted_recordings',
+    sql: `
+      CREATE FUNCTION fleet_drop_staged_report() RETURNS trigger LANGUAGE plpgsql AS $fn$
+      BEGIN
+        DELETE FROM fleet_report_staging WHERE store_id = NEW.store_id AND name = NEW.recording;
+        UPDATE fleet_recording_files
+           SET pending_version = NULL, pending_seq = NULL, pending_length = NULL, pending_size = 0
+         WHERE store_id = NEW.store_id AND name = NEW.recording AND file = 'analysis'
+           AND pending_version IS NOT NULL;
+        RETURN NULL;
+      END
+      $fn$;
+      CREATE TRIGGER fleet_events_recording_deleted AFTER INSERT ON fleet_events
+        FOR EACH ROW WHEN (NEW.type = 'RecordingDeleted' AND NEW.recording IS NOT NULL)
+        EXECUTE FUNCTION fleet_drop_staged_report();
+      DELETE FROM fleet_report_staging s
+       WHERE EXISTS (SELECT 1 FROM fleet_events e
+                      WHERE e.store_id = s.store_id AND e.recording = s.name AND e.type = 'RecordingDeleted');
+      UPDATE fleet_recording_files f
+         SET pending_version = NULL, pending_seq = NULL, pending_length = NULL, pending_size = 0
+       WHERE f.file = 'analysis' AND f.pending_version IS NOT NULL
+         AND EXISTS (SELECT 1 FROM fleet_events e
+                      WHERE e.store_id = f.store_id AND e.recording = f.name AND e.type = 'RecordingDeleted');
+    `,
+  },
 ];
 
 /**
