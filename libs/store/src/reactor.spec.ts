@@ -6,7 +6,7 @@ import { MemoryEventLog, type EventLog } from '@ledger/event-log';
 import type { Ledger } from './ledger';
 import { silentLogger } from './logger';
 import { openLedger } from './open-ledger';
-import { reactorCheckpoint, reactorCorrelationId, type ReactorDefinition } from './reactor';
+import { reactorCheckpoint, reactorCorrelationId, runReactor, type ReactorDefinition } from './reactor';
 import { inputCommands, inputSeqOf, inputsOf, outputFor } from './testing/reactor.fixtures';
 
 const recorder = {
@@ -155,6 +155,26 @@ describe.each(adapters)('reactors on %s', (_adapter, make) => {
     expect(reactor.status().failures).toBe(2);
     expect(reactor.status().lastError?.message).toBe('injected handler failure');
     expect(await handledSeqs(log, 'flaky')).toEqual(await inputSeqs(log));
+  });
+
+  it("dates a failure by the ledger's clock", async () => {
+    await ledger.executeAll(inputCommands(3), cli);
+    const at = Date.UTC(2031, 4, 6, 7, 8, 9);
+    const reactor = runReactor({
+      ledger: {
+        log,
+        executeAll: (commands, context) => ledger.executeAll(commands, context),
+        clock: { now: () => at },
+      },
+      name: 'clocked',
+      backoff: { minMs: 1, maxMs: 1 },
+      handle: () => {
+        throw new Error('injected handler failure');
+      },
+    });
+    await until(() => reactor.status().failures > 0, 'the first failure');
+    await reactor.stop();
+    expect(reactor.status().lastError).toEqual({ message: 'injected handler failure', at: '2031-05-06T07:08:09.000Z' });
   });
 
   it('after a failure between recording the output and writing the checkpoint, resumes after that batch (no output twice)', async () => {
@@ -367,7 +387,8 @@ describe.each(adapters)('reactors on %s', (_adapter, make) => {
       await ledger.executeAll(inputCommands(3), cli);
       const own = ledger.runReactor({
         name: 'own',
-        backoff: { minMs: 1, maxMs: 1 },
+        // A minute's wait after the failure (stop() ends it), so the state read below is still the backoff.
+        backoff: { minMs: 60_000, maxMs: 60_000 },
         handle: (events, { resumeAfter }) => resumeAfter((events[0] as StoredEvent).seq),
       });
       await until(() => own.status().failures > 0, 'the misuse to fail');

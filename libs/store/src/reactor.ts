@@ -3,6 +3,7 @@ import type { CommandContext, CommandResult } from './ledger';
 import type { EventLog } from '@ledger/event-log';
 import { silentLogger, type LedgerLogger } from './logger';
 import { abortableSleep } from './abortable-sleep';
+import { systemClock, type Clock } from './host';
 
 /** What a reactor's handler may do besides reading its batch. */
 export interface ReactorBatchContext {
@@ -55,6 +56,8 @@ export interface ReactorPosition {
 /** What a reactor needs from the store: its log, and atomic execution of several commands. */
 export interface ReactorLedger {
   readonly log: EventLog;
+  /** The ledger's clock, for the status's error times (the system clock when absent). */
+  readonly clock?: Clock;
   executeAll(commands: readonly Command[], context: CommandContext): Promise<readonly CommandResult[]>;
 }
 
@@ -177,6 +180,7 @@ class ReactorMisuse extends TypeError {}
  */
 export function runReactor(options: ReactorOptions): Reactor {
   const { ledger, name, handle } = options;
+  const clock = ledger.clock ?? systemClock;
   if (typeof name !== 'string' || !NAME.test(name)) throw new TypeError('reactor name must match [A-Za-z0-9._-]{1,64}');
   if (typeof handle !== 'function') throw new TypeError('handle must be a function');
   const batchSize = options.batchSize ?? 100;
@@ -277,7 +281,10 @@ export function runReactor(options: ReactorOptions): Reactor {
         failures += 1;
         consecutive += 1;
         const wait = options.backoff?.delayMs?.(error, consecutive) ?? delay;
-        lastError = { message: error instanceof Error ? error.message : String(error), at: new Date().toISOString() };
+        lastError = {
+          message: error instanceof Error ? error.message : String(error),
+          at: new Date(clock.now()).toISOString(),
+        };
         logger.warn(`reactor ${name}: batch after ${position} failed (${lastError.message}); retrying in ${wait} ms`);
         state = 'backoff';
         await abortableSleep(wait, stopping.signal);
@@ -293,7 +300,10 @@ export function runReactor(options: ReactorOptions): Reactor {
     },
     (error: unknown) => {
       state = 'failed';
-      lastError = { message: error instanceof Error ? error.message : String(error), at: new Date().toISOString() };
+      lastError = {
+        message: error instanceof Error ? error.message : String(error),
+        at: new Date(clock.now()).toISOString(),
+      };
       logger.error(`reactor ${name} stopped: ${lastError.message}`);
     },
   );
