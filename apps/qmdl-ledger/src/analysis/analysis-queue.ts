@@ -5,6 +5,7 @@ import {
   type AnalysisReason,
   type AnalyzerVersion,
   type QmdlStoreState,
+  type RecordingEntry,
 } from '@ledger/domain';
 
 /** Rayhunter's `GET /api/analysis`: names queued (in order), the one being analysed, the ones whose report is current. */
@@ -65,19 +66,22 @@ export function dueAnalyses(state: QmdlStoreState, enabled: readonly AnalyzerVer
     seen.add(name);
     jobs.push({ name, reason: 'requested' });
   }
-  const entries = Object.values(state.entries).sort(compareRecordingsByStart);
-  for (const entry of entries) {
+  // Only the due recordings are sorted: this runs on every event, and most recordings are not due.
+  const due: Array<{ entry: RecordingEntry; job: AnalysisJob }> = [];
+  for (const entry of Object.values(state.entries)) {
     if (seen.has(entry.name)) continue;
     const analysis = analysisOf(state, entry.name);
     const running = analysis?.running;
     if (running !== undefined && sameAnalyzers(running.analyzers, enabled)) {
-      jobs.push({ name: entry.name, reason: running.reason, resume: running.analysisId });
+      due.push({ entry, job: { name: entry.name, reason: running.reason, resume: running.analysisId } });
     } else if (analysis?.completed === undefined) {
-      jobs.push({ name: entry.name, reason: 'new' });
+      due.push({ entry, job: { name: entry.name, reason: 'new' } });
     } else if (!sameAnalyzers(analysis.completed.analyzers, enabled)) {
-      jobs.push({ name: entry.name, reason: 'analyzer-changed' });
+      due.push({ entry, job: { name: entry.name, reason: 'analyzer-changed' } });
     }
   }
+  due.sort((a, b) => compareRecordingsByStart(a.entry, b.entry));
+  for (const { job } of due) jobs.push(job);
   return jobs;
 }
 
