@@ -11,6 +11,7 @@ import zlib from 'node:zlib';
 import type { Download, Page } from 'playwright-core';
 import { launchBrowser, type TestBrowser } from './helpers/browser';
 import {
+  analysisQueue,
   eventually,
   MAIN_JS,
   readZip,
@@ -24,6 +25,7 @@ import {
   type ManifestEntry,
   type SpawnedServer,
 } from './helpers/server';
+import { replaySample } from './helpers/samples';
 
 jest.setTimeout(90_000);
 
@@ -335,5 +337,79 @@ describe('the stand-in UI in headless Chromium, same origin as the API', () => {
     expect((await request(base, `/api/pcap/${finished}.pcapng`)).status).toBe(404);
     expect((await call('GET', `/api/pcap/${finished}.pcapng`)).status).toBe(404);
     expect(failed).toEqual([]);
+  });
+});
+
+describe('the stand-in UI shows the warnings of a real capture that raises them', () => {
+  let server: SpawnedServer | undefined;
+  let browser: TestBrowser | undefined;
+  let page: Page;
+  let name = '';
+
+  const render = (): Promise<string[]> =>
+    page.evaluate(() => (globalThis as unknown as { standIn: StandIn }).standIn.render());
+  const cell = (): Promise<{ text: string | null; badge: string | null }> =>
+    page
+      .locator(`tr[data-name="${name}"] td.analysis`)
+      .evaluate((td) => ({ text: td.textContent, badge: td.getAttribute('data-badge') }));
+  /** The row's analysis cell once the reactor has nothing queued or running and the recording is finished. */
+  async function analysedCell(): Promise<{ text: string | null; badge: string | null }> {
+    const base = server?.baseUrl ?? '';
+    await eventually(async () => {
+      const s = await analysisQueue(base);
+      return s.queued.length === 0 && s.running === null && s.finished.includes(name) ? true : undefined;
+    }, 60_000);
+    await render();
+    return cell();
+  }
+
+  beforeAll(async () => {
+    // cmcc: an identity request answered by a reject (Low) and three NAS security mode commands with EEA0 (High).
+    ({ server, recording: name } = await replaySample('cmcc-2015-lte-gsm', dir('qmdl-ledger-ui-cmcc-'), {
+      serveArgs: ['--rayhunter-ui', STANDIN],
+    }));
+    browser = await launchBrowser();
+    page = await browser.context.newPage();
+    await page.goto(`${server.baseUrl}/`);
+    await page.waitForSelector('html[data-ready="yes"]');
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await stopServer(server);
+  });
+
+  it('the recording row says how many warnings its report holds, with the red badge', async () => {
+    const shown = await analysedCell();
+    const report = (await request(server?.baseUrl ?? '', `/api/analysis-report/${name}`)).text();
+    const warnings = report
+      .trim()
+      .split('\n')
+      .slice(1)
+      .flatMap((l) => (JSON.parse(l) as { events: Array<{ event_type: string } | null> }).events)
+      .filter((e) => e !== null && e.event_type !== 'Informational').length;
+    expect(warnings).toBe(4);
+    expect(shown).toEqual({ text: '4 warnings', badge: 'red' });
+  });
+
+  it('with the analyzers that found them switched off, the re-analysed row is green with 0 warnings', async () => {
+    const base = server?.baseUrl ?? '';
+    const config = (await request(base, '/api/config')).json<{ analyzers: Record<string, boolean> }>();
+    const body = JSON.stringify({
+      ...config,
+      analyzers: { ...config.analyzers, imsi_requested: false, nas_null_cipher: false },
+    });
+    const saved = await request(base, '/api/config', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body,
+    });
+    expect(saved.status).toBe(202);
+    await eventually(async () => {
+      const started = (
+        await request(base, `/api/events?type=RecordingAnalysisStarted&recording=${name}&limit=10`)
+      ).json<{ events: unknown[] }>().events;
+      return started.length >= 2 ? true : undefined;
+    }, 60_000);
+    expect(await analysedCell()).toEqual({ text: '0 warnings', badge: 'green' });
   });
 });
