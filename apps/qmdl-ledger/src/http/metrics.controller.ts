@@ -82,6 +82,29 @@ export class MetricsController {
       gauge('qmdl_ledger_ship_failing', '1 while the last shipping attempt failed (backoff or fork), else 0', (s) =>
         s.state === 'backoff' || s.state === 'forked' ? 1 : 0,
       );
+      // The target and the last error are strings: labels of a gauge that is 1 (target) or the time
+      // of the failure (error), so an alert can say where shipping goes and why it stopped.
+      new Gauge({
+        name: 'qmdl_ledger_ship_target_info',
+        help: 'The fleet service this device ships to (the target label); always 1',
+        labelNames: ['target'],
+        registers,
+        collect() {
+          this.reset();
+          this.set({ target: shipping().target }, 1);
+        },
+      });
+      new Gauge({
+        name: 'qmdl_ledger_ship_last_error_timestamp_seconds',
+        help: 'When the last shipping failure happened, labelled with its code; absent until one fails',
+        labelNames: ['code'],
+        registers,
+        collect() {
+          this.reset();
+          const error = shipping().lastError;
+          if (error !== undefined) this.set({ code: error.code }, Date.parse(error.at) / 1000);
+        },
+      });
     }
     this.commitLatency = new Histogram({
       name: 'qmdl_ledger_commit_latency_seconds',
