@@ -7,7 +7,7 @@
  * analysis (SIGKILL, restart) resumes it without a duplicate finding.
  * No output is printed or snapshotted: cmcc carries an identity in clear text.
  */
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { AnalysisHarness, type AnalysisRow } from '@ledger/analysis';
 import { FINDING_WINDOW_PACKETS } from '@ledger/domain';
@@ -259,6 +259,18 @@ describe('an analyzer version bump', () => {
       ).ok,
     ).toBe(true);
     await ledger.close();
+    // ...and its file as that build wrote it: the same rows under a metadata line naming the older version.
+    const reportFile = path.join(data, 'qmdl', `${name}.ndjson`);
+    const [line, ...rest] = readFileSync(reportFile, 'utf8').split('\n');
+    const metadata = JSON.parse(line as string) as { analyzers: { name: string; version: number }[] };
+    const olderReport = [
+      JSON.stringify({
+        ...metadata,
+        analyzers: metadata.analyzers.map((a) => (a.name === IMSI_REQUESTED ? { ...a, version: a.version - 1 } : a)),
+      }),
+      ...rest,
+    ].join('\n');
+    writeFileSync(reportFile, olderReport);
 
     server = await spawnServer(['--data-dir', data, '--no-auto-start']);
     try {
@@ -271,8 +283,16 @@ describe('an analyzer version bump', () => {
       expect(latest.find((a) => a.key === 'imsi_requested')?.version).toBe(
         older.find((a) => a.key === 'imsi_requested')!.version + 1,
       );
-      const report = rowsOf((await request(base, `/api/analysis-report/${name}`)).body.toString('utf8'));
-      expect(report.rows).toEqual(rowsOf(await cliReport(base, name, work)).rows);
+      // A new report replaced the older build's: its metadata names the current versions, as the CLI's does.
+      const served = (await request(base, `/api/analysis-report/${name}`)).body.toString('utf8');
+      expect(served).not.toBe(olderReport);
+      const report = rowsOf(served);
+      const cli = rowsOf(await cliReport(base, name, work));
+      expect(report.metadata.analyzers.find((a) => a.name === IMSI_REQUESTED)?.version).toBe(
+        older.find((a) => a.key === 'imsi_requested')!.version + 1,
+      );
+      expect(report.metadata.analyzers).toEqual(cli.metadata.analyzers);
+      expect(report.rows).toEqual(cli.rows);
     } finally {
       await stopServer(server);
     }
