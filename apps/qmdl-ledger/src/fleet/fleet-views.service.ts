@@ -9,8 +9,8 @@ import {
   type QmdlStoreState,
   type StoredEvent,
 } from '@ledger/domain';
-import type { UpcasterRegistry } from '@ledger/event-log';
-import type { EventQuery } from '../http/event-query';
+import { PAGE_LIMIT, type EventPage, type PageOptions, type UpcasterRegistry } from '@ledger/event-log';
+import { pageOptions, searchEvents, type EventQuery } from '../http/event-query';
 import type { RecordedIdentity } from '../http/system-info';
 import { readCentralEvents } from './event-ingest.service';
 import { FleetDatabase } from './fleet-database';
@@ -217,36 +217,47 @@ export class FleetViewsService {
     }));
   }
 
-  /** One page of a device's events with the event API's filters and cursors (upcast, as the device serves them). */
+  /**
+   * One page of a device's events with the event API's filters and cursors (upcast, as the device
+   * serves them); a free-text or severity search scans pages as the device's does (`searchEvents`),
+   * so both answer it with the same page.
+   */
   async events(storeId: string, query: EventQuery): Promise<{ events: StoredEvent[]; next?: number; head: number }> {
     const head = await this.headSeq(storeId);
+    const page = (options: PageOptions): Promise<EventPage> => this.page(storeId, head, options);
+    if (query.q !== undefined || query.severity !== undefined) return searchEvents(page, query);
+    const { events, next } = await page(pageOptions(query));
+    return { events: [...events], ...(next !== undefined ? { next } : {}), head };
+  }
+
+  /** One page of a device's stored events, as the event log's `page` reads its own. */
+  private async page(storeId: string, head: number, options: PageOptions): Promise<EventPage> {
     const where = ['store_id = $1'];
     const params: unknown[] = [storeId];
     const param = (value: unknown): string => {
       params.push(value);
       return `$${params.length}`;
     };
-    const { filter } = query;
-    if (filter.types !== undefined) where.push(`type = ANY(${param(filter.types)}::text[])`);
-    if (filter.recording !== undefined) where.push(`recording = ${param(filter.recording)}`);
-    if (filter.actor !== undefined) {
-      if (filter.actor.startsWith('http:'))
-        where.push(`actor = 'http' AND actor_address = ${param(filter.actor.slice(5))}`);
-      else where.push(`actor = ${param(filter.actor)}`);
+    if (options.types !== undefined) where.push(`type = ANY(${param(options.types)}::text[])`);
+    if (options.recording !== undefined) where.push(`recording = ${param(options.recording)}`);
+    if (options.actor !== undefined) {
+      if (options.actor.startsWith('http:'))
+        where.push(`actor = 'http' AND actor_address = ${param(options.actor.slice(5))}`);
+      else where.push(`actor = ${param(options.actor)}`);
     }
-    if (filter.correlationId !== undefined) where.push(`correlation_id = ${param(filter.correlationId)}`);
-    if (filter.since !== undefined) where.push(`time >= ${param(filter.since)}`);
-    if (filter.until !== undefined) where.push(`time < ${param(filter.until)}`);
-    if (query.after !== undefined) where.push(`seq > ${param(query.after)}`);
-    if (query.before !== undefined) where.push(`seq < ${param(query.before)}`);
-    if (query.q !== undefined) where.push(`body ILIKE ${param(`%${query.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`)}`);
+    if (options.correlationId !== undefined) where.push(`correlation_id = ${param(options.correlationId)}`);
+    if (options.since !== undefined) where.push(`time >= ${param(options.since)}`);
+    if (options.until !== undefined) where.push(`time < ${param(options.until)}`);
+    if (options.after !== undefined) where.push(`seq > ${param(options.after)}`);
+    if (options.before !== undefined) where.push(`seq < ${param(options.before)}`);
+    const limit = options.limit ?? PAGE_LIMIT.default;
     const rows = await this.db.query<{ seq: string; body: string }>(
-      `SELECT seq, body FROM fleet_events WHERE ${where.join(' AND ')} ORDER BY seq ${query.order === 'asc' ? 'ASC' : 'DESC'} LIMIT ${param(query.limit + 1)}`,
+      `SELECT seq, body FROM fleet_events WHERE ${where.join(' AND ')} ORDER BY seq ${options.order === 'asc' ? 'ASC' : 'DESC'} LIMIT ${param(limit + 1)}`,
       params,
     );
-    const page = rows.slice(0, query.limit).map((r) => this.upcasters.upcast(JSON.parse(r.body) as StoredEvent));
-    const last = page[page.length - 1];
-    return { events: page, ...(rows.length > query.limit && last !== undefined ? { next: last.seq } : {}), head };
+    const events = rows.slice(0, limit).map((r) => this.upcasters.upcast(JSON.parse(r.body) as StoredEvent));
+    const last = events[events.length - 1];
+    return { events, ...(rows.length > limit && last !== undefined ? { next: last.seq } : {}), head };
   }
 
   /** A device's stored events exactly as shipped (the device's `export` lines), oldest first, in pages. */

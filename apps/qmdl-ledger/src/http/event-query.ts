@@ -7,7 +7,7 @@ import {
   type AnalysisEventDataMap,
   type StoredEvent,
 } from '@ledger/domain';
-import { PAGE_LIMIT, type EventFilter, type PageOptions } from '@ledger/event-log';
+import { PAGE_LIMIT, type EventFilter, type EventPage, type PageOptions } from '@ledger/event-log';
 import { parseRecordingName } from './recording-name';
 
 /** At most this many events are examined per `q` (free-text) or `severity` page request; `next` continues the scan. */
@@ -205,6 +205,41 @@ export function pageOptions(
     ...(after !== undefined ? { after } : {}),
     ...(before !== undefined ? { before } : {}),
   };
+}
+
+/**
+ * A free-text or severity search (`q`, `severity`): scans pages of the filtered log from `page`
+ * (the device's log, or the fleet service's copy of a device's), keeps the matches, and stops at
+ * `limit` matches or after {@link Q_SCAN_BUDGET} events, with `next` to continue — so the device
+ * and the fleet service answer the same search with the same page.
+ */
+export async function searchEvents(
+  page: (options: PageOptions) => Promise<EventPage>,
+  parsed: EventQuery,
+): Promise<{ events: StoredEvent[]; next?: number; head: number }> {
+  const events: StoredEvent[] = [];
+  let scanned = 0;
+  let cursor: { after?: number; before?: number } = {};
+  for (;;) {
+    const room = Math.min(1000, Q_SCAN_BUDGET - scanned);
+    const read = await page(pageOptions(parsed, { ...cursor, limit: room }));
+    const head = read.head;
+    for (const event of read.events) {
+      scanned += 1;
+      if (queryMatches(event, parsed)) {
+        events.push(event);
+        if (events.length === parsed.limit) {
+          const last = read.events[read.events.length - 1];
+          // More may follow: in this page after the match, or beyond it.
+          const more = event !== last || read.next !== undefined;
+          return { events, ...(more ? { next: event.seq } : {}), head };
+        }
+      }
+    }
+    if (read.next === undefined) return { events, head };
+    if (scanned >= Q_SCAN_BUDGET) return { events, next: read.next, head };
+    cursor = parsed.order === 'asc' ? { after: read.next } : { before: read.next };
+  }
 }
 
 /** Case-insensitive match of free text against the event's JSON. */

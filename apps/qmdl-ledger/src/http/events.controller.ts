@@ -4,7 +4,6 @@ import { ApiOperation, ApiParam, ApiProduces, ApiQuery, ApiResponse, ApiTags } f
 import type { HttpRequest as Request, HttpResponse as Response } from './http-types';
 import { SEVERITIES } from '@ledger/analysis';
 import { LedgerError, toRayhunterEntry, type RayhunterManifestEntry, type StoredEvent } from '@ledger/domain';
-import type { EventPage } from '@ledger/event-log';
 import type { Ledger, StoreVerifyReport } from '@ledger/store';
 import { RequiresAuth } from './auth.decorators';
 import { EventStreams } from './event-stream.service';
@@ -15,6 +14,7 @@ import {
   parseHistoryPage,
   Q_SCAN_BUDGET,
   queryMatches,
+  searchEvents,
 } from './event-query';
 import { ApiRecordingNameParam, parseRecordingName, RECORDING_NAME_PARAM, recordingRoute } from './recording-name';
 import { reflectSeq } from './request-context';
@@ -94,38 +94,10 @@ export class EventsController {
       const page = await this.ledger.log.page(pageOptions(parsed));
       response = { events: page.events, ...(page.next !== undefined ? { next: page.next } : {}), head: page.head };
     } else {
-      response = await this.search(parsed);
+      response = await searchEvents((options) => this.ledger.log.page(options), parsed);
     }
     reflectSeq(req, response.head);
     return response;
-  }
-
-  /** Free-text or severity search: scan pages of the filtered log, keep matches, stop at `limit` matches or the scan budget. */
-  private async search(parsed: ReturnType<typeof parseEventQuery>): Promise<EventPageResponse> {
-    const events: StoredEvent[] = [];
-    let scanned = 0;
-    let cursor: { after?: number; before?: number } = {};
-    let head = this.ledger.log.headSeq();
-    for (;;) {
-      const room = Math.min(1000, Q_SCAN_BUDGET - scanned);
-      const page: EventPage = await this.ledger.log.page(pageOptions(parsed, { ...cursor, limit: room }));
-      head = page.head;
-      for (const event of page.events) {
-        scanned += 1;
-        if (queryMatches(event, parsed)) {
-          events.push(event);
-          if (events.length === parsed.limit) {
-            const last = page.events[page.events.length - 1];
-            // More may follow: in this page after the match, or beyond it.
-            const more = event !== last || page.next !== undefined;
-            return { events, ...(more ? { next: event.seq } : {}), head };
-          }
-        }
-      }
-      if (page.next === undefined) return { events, head };
-      if (scanned >= Q_SCAN_BUDGET) return { events, next: page.next, head };
-      cursor = parsed.order === 'asc' ? { after: page.next } : { before: page.next };
-    }
   }
 
   @Get('events/export')
