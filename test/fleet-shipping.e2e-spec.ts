@@ -11,11 +11,13 @@
 import { promises as fs, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Client } from 'pg';
+import { launchBrowser } from './helpers/browser';
 import { tsharkProblems } from './helpers/pcapng';
 import { startPostgres, type PgCluster } from './helpers/postgres';
 import {
   eventually,
   readZip,
+  REPO_ROOT,
   request,
   runCli,
   spawnServer,
@@ -32,6 +34,8 @@ interface Device {
   readonly dataDir: string;
   readonly token: string;
   readonly deleteAfterUpload: boolean;
+  /** Serves the Rayhunter UI stand-in at `/` (test/fixtures/rayhunter-ui-standin). */
+  readonly rayhunterUi: boolean;
   server: SpawnedServer;
   storeId: string;
 }
@@ -88,6 +92,7 @@ describe('fleet shipping: three devices, two central instances, one PostgreSQL, 
       '--ship-token',
       d.token,
       ...(d.deleteAfterUpload ? ['--delete-after-upload'] : []),
+      ...(d.rayhunterUi ? ['--rayhunter-ui', path.join(REPO_ROOT, 'test/fixtures/rayhunter-ui-standin')] : []),
     ]);
     const events = await json<{ events: Array<{ data: { storeId?: string } }> }>(
       server.baseUrl,
@@ -127,6 +132,7 @@ describe('fleet shipping: three devices, two central instances, one PostgreSQL, 
           dataDir: tempDir('qmdl-ledger-fleet-device-'),
           token: enrolled.stdout.trim(),
           deleteAfterUpload: i === 2,
+          rayhunterUi: i === 0,
         }),
       );
     }
@@ -266,6 +272,26 @@ describe('fleet shipping: three devices, two central instances, one PostgreSQL, 
         expect(report.status).toBe(200);
         expect(Buffer.concat(chunks.map((c) => c.data)).toString('utf8')).toBe(report.body.toString('utf8'));
       }
+    }
+
+    // The Rayhunter UI (the stand-in, in headless Chromium) shows each shipped recording's upload time.
+    const shown = devices[0] as Device;
+    const browser = await launchBrowser();
+    try {
+      const page = await browser.context.newPage();
+      await page.goto(`${shown.server.baseUrl}/`);
+      await page.waitForSelector('html[data-ready="yes"]');
+      await page.evaluate(() =>
+        (globalThis as unknown as { standIn: { render(): Promise<string[]> } }).standIn.render(),
+      );
+      const entries = (await json<Manifest>(shown.server.baseUrl, '/api/qmdl-manifest')).entries;
+      expect(entries.length).toBeGreaterThanOrEqual(4);
+      for (const e of entries) {
+        expect(e.upload_time).not.toBeNull();
+        expect(await page.locator(`tr[data-name="${e.name}"] td.upload-time`).textContent()).toBe(e.upload_time);
+      }
+    } finally {
+      await browser.close();
     }
 
     // --delete-after-upload: the device deleted each uploaded recording (the audit log says why); the central copy serves it.
