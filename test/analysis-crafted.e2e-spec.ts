@@ -3,14 +3,26 @@
  * each is written into a QMDL capture (LTE RRC OTA / EMM plain logs), exported
  * to pcapng by @ledger/radio, and tshark's dissection must show the fields the
  * vector declares. Our decoders then read the same messages back through the
- * message layer and must not fail on any of them.
+ * message layer and must not fail on any of them. Then each heuristic gets a
+ * capture made of them for it, and its negative twin: analysed from the QMDL file
+ * through the message layer with that analyzer alone, the first raises its
+ * finding and the twin nothing.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync, createReadStream, createWriteStream } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { craftedMessages, decodeLteNas, decodeLteRrc, type CraftedMessage } from '@ledger/analysis';
+import {
+  ANALYZER_KEYS,
+  AnalysisHarness,
+  craftedMessages,
+  decodeLteNas,
+  decodeLteRrc,
+  type AnalyzerKey,
+  type CraftedMessage,
+  type CraftedName,
+} from '@ledger/analysis';
 import { encodeHdlcFrame } from '@ledger/qmdl';
 import { createPcapngExport, readRadioMessages } from '@ledger/radio';
 import { craftedDiagMessage } from './helpers/crafted-capture';
@@ -96,4 +108,80 @@ test('the message layer delivers the crafted messages and our decoders read all 
   }
   expect(count).toBe(entries.length);
   expect(failures).toEqual(['ciphered: EncryptedNASMessage']);
+});
+
+/** A capture for one heuristic and its negative twin, and what the heuristic must raise on the first. */
+const HEURISTICS: ReadonlyArray<{
+  key: AnalyzerKey;
+  fires: readonly CraftedName[];
+  twin: readonly CraftedName[];
+  raises: 'Informational' | 'Low' | 'High';
+}> = [
+  {
+    key: 'imsi_requested',
+    fires: ['sib1TwoSiMessages', 'attachRequestGuti', 'identityRequestImsi', 'detachRequestNetworkReattach'],
+    twin: [
+      'sib1TwoSiMessages',
+      'attachRequestGuti',
+      'identityRequestImsi',
+      'authenticationResponse',
+      'detachRequestNetworkReattach',
+    ],
+    raises: 'High',
+  },
+  {
+    key: 'connection_redirect_2g_downgrade',
+    fires: ['releaseRedirectGeran'],
+    twin: ['releaseNoRedirect'],
+    raises: 'High',
+  },
+  {
+    key: 'lte_sib6_and_7_downgrade',
+    fires: ['siLte3Geran5', 'sib1TwoSiMessages'],
+    twin: ['siLte5Geran2', 'sib1TwoSiMessages'],
+    raises: 'High',
+  },
+  { key: 'null_cipher', fires: ['securityModeCommandEea0'], twin: ['securityModeCommandEea2'], raises: 'High' },
+  {
+    key: 'nas_null_cipher',
+    fires: ['nasSecurityModeCommandEea0'],
+    twin: ['nasSecurityModeCommandEea1'],
+    raises: 'High',
+  },
+  { key: 'incomplete_sib', fires: ['sib1OneSiMessage'], twin: ['sib1TwoSiMessages'], raises: 'Informational' },
+  { key: 'test_analyzer', fires: ['sib1TwoSiMessages'], twin: ['siLte3Geran5'], raises: 'Low' },
+  {
+    key: 'diagnostic_analyzer',
+    fires: ['identityRequestImsi'],
+    twin: ['detachRequestNetworkImsiDetach'],
+    raises: 'Informational',
+  },
+];
+
+/** The events by severity that `key` alone raises on a QMDL capture of `names`, read back through the message layer. */
+async function raisedOn(key: AnalyzerKey, names: readonly CraftedName[]): Promise<Record<string, number>> {
+  const file = path.join(dir, `${key}-${names.join('-')}.qmdl`);
+  writeFileSync(
+    file,
+    Buffer.concat(
+      names.map((name, i) => encodeHdlcFrame(craftedDiagMessage(craftedMessages[name], 1_700_000_000_000 + i * 1000))),
+    ),
+  );
+  const harness = new AnalysisHarness({
+    config: Object.fromEntries(ANALYZER_KEYS.map((k) => [k, k === key])) as Record<AnalyzerKey, boolean>,
+  });
+  expect(harness.analyzerKeys).toEqual([key]);
+  for await (const m of readRadioMessages(createReadStream(file), { unreadable: true })) harness.analyze(m);
+  expect(harness.stats().messages).toBe(names.length);
+  return { ...harness.stats().events };
+}
+
+test('every analyzer has a crafted capture and a negative twin below', () => {
+  expect(HEURISTICS.map((h) => h.key).sort()).toEqual([...ANALYZER_KEYS].sort());
+});
+
+test.each(HEURISTICS)('$key fires on a capture made for it and stays silent on its negative twin', async (h) => {
+  const none = { Informational: 0, Low: 0, Medium: 0, High: 0 };
+  expect(await raisedOn(h.key, h.fires)).toEqual({ ...none, [h.raises]: 1 });
+  expect(await raisedOn(h.key, h.twin)).toEqual(none);
 });
