@@ -4,13 +4,14 @@
  * as analysing the same bytes in process), gzip input, analyzer switches, exit
  * statuses. No output may contain an identity (cmcc carries one in clear text).
  */
+import { execFile } from 'node:child_process';
 import { copyFileSync, createReadStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { AnalysisHarness, type AnalysisRow } from '@ledger/analysis';
 import { readRadioMessages } from '@ledger/radio';
-import { assertBuilt, runCli } from './helpers/cli';
+import { assertBuilt, CLI, runCli } from './helpers/cli';
 import { samplePath } from './helpers/samples';
 
 let dir: string;
@@ -113,4 +114,29 @@ test('usage errors exit 2, an unreadable file exits 1 with its code', async () =
   const missing = await runCli(['analyze', path.join(dir, 'missing.qmdl')]);
   expect(missing.code).toBe(1);
   expect(missing.stderr).toContain('QMDL_READ_FAILED');
+});
+
+test('a progress bar on stderr when it is a terminal (the report on stdout untouched), none in a pipe', async () => {
+  // `script` runs the CLI on a pseudo-terminal: stderr is the terminal, stdout goes to a file.
+  const out = path.join(dir, 'tty.ndjson');
+  const terminal = await new Promise<{ code: number; screen: string }>((resolve, reject) =>
+    execFile(
+      'script',
+      ['-qec', `'${process.execPath}' '${CLI}' analyze '${cmcc}' --format ndjson > '${out}'`, '/dev/null'],
+      { encoding: 'utf8', timeout: 60_000 },
+      (error, stdout) => {
+        const code = error === null ? 0 : typeof error.code === 'number' ? error.code : undefined;
+        if (code === undefined) reject(error);
+        else resolve({ code, screen: stdout });
+      },
+    ),
+  );
+  expect(terminal.code).toBe(1);
+  const size = readFileSync(cmcc).length;
+  expect(terminal.screen).toMatch(/\ranalyze \[[#.]{30}\] \d+\/\d+/);
+  expect(terminal.screen).toContain(`/${size}`);
+  expect(terminal.screen.endsWith('\r\u001b[2K')).toBe(true);
+  const piped = await runCli(['analyze', cmcc, '--format', 'ndjson']);
+  expect(readFileSync(out, 'utf8')).toBe(piped.stdout);
+  expect(piped.stderr).not.toContain('analyze [');
 });
