@@ -48,7 +48,7 @@ interface Shipping {
   lagEvents: number;
   lagBytes: number;
   uploadedRecordings: number;
-  lastError?: { code: string };
+  lastError?: { code: string; at: string };
 }
 
 interface ManifestEntry {
@@ -185,12 +185,14 @@ describe('fleet shipping: three devices, two central instances, one PostgreSQL, 
 
     // PostgreSQL dies mid-shipping (no shutdown checkpoint) and comes back.
     const before = await Promise.all(devices.map(shipping));
+    const killedAt = Date.now();
     await pg.kill();
     await Promise.all(devices.map(cycle));
-    await eventually(
-      async () => ((await shipping(devices[0] as Device)).lastError !== undefined ? true : undefined),
-      WAIT,
-    );
+    // A failure after the kill (the central SIGKILL above may have left an older one): shipping was cut off.
+    await eventually(async () => {
+      const failed = (await shipping(devices[0] as Device)).lastError;
+      return failed !== undefined && Date.parse(failed.at) >= killedAt ? true : undefined;
+    }, WAIT);
     await pg.start();
     await Promise.all(
       devices.map((d, i) =>
