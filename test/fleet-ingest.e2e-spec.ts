@@ -265,6 +265,15 @@ describe('fleet ingest protocol (real PostgreSQL, two central instances)', () =>
     const unknown = await ship(0, device.lines.slice(0, 2), 'qlf_not-a-token');
     expect(unknown.status).toBe(401);
     expect(await countRows('fleet_events')).toBe(device.lines.length);
+    // The refused token is still bound to nothing, and the device's head is unchanged.
+    const client = new Client({ connectionString: db });
+    await client.connect();
+    const rows = (await client.query('SELECT label, store_id, head_seq FROM fleet_devices ORDER BY label')).rows;
+    await client.end();
+    expect(rows).toEqual([
+      { label: 'newsroom-1', store_id: device.storeId, head_seq: String(device.lines.length) },
+      { label: 'newsroom-2', store_id: null, head_seq: '0' },
+    ]);
   });
 
   test('recording bytes: idempotent by offset, 409 OFFSET_MISMATCH with the size past it, served back decompressed exactly', async () => {
