@@ -84,6 +84,8 @@ describe('with an admin token', () => {
     expect((await call('POST', '/api/stop-recording', bearer)).status).toBe(202);
     expect((await call('GET', '/api/config', bearer)).status).toBe(200);
     expect((await call('GET', '/api/log', bearer)).status).toBe(200);
+    // Past the token check, a re-analysis is the analysis API's to answer (no such recording here).
+    expect(errorOf(await call('POST', '/api/analysis/1', bearer))).toEqual({ status: 404, code: 'NO_SUCH_RECORDING' });
   });
 
   it('exchanges the token for an HttpOnly session cookie that works for the API and SSE, until signed out', async () => {

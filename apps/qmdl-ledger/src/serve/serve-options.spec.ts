@@ -150,4 +150,43 @@ describe('serve options', () => {
     expect(() => parseServeOptions({ rayhunterUi: path.join(standIn, 'index.html') }, {})).toThrow(UsageError);
     expect(() => parseServeOptions({ rayhunterUi: path.dirname(standIn) }, {})).toThrow(UsageError);
   });
+  it('ships with --ship-to and --ship-token, or LEDGER_SHIP_TO and LEDGER_SHIP_TOKEN; not at all without a target', () => {
+    expect(parseServeOptions({}, {}).ship).toBeUndefined();
+    const token = 'qlf_0123456789abcdefghijklmnopqrstuvwxyzABCDEFG';
+    expect(parseServeOptions({ shipTo: 'http://fleet.example:8090/', shipToken: token }, {}).ship).toEqual({
+      to: 'http://fleet.example:8090',
+      token,
+      deleteAfterUpload: false,
+      rateKiB: 4096,
+      chunkKiB: 1024,
+    });
+    expect(
+      parseServeOptions(
+        { deleteAfterUpload: true, shipRateKib: '16', shipChunkKib: '64' },
+        { LEDGER_SHIP_TO: 'https://fleet.example', LEDGER_SHIP_TOKEN: token },
+      ).ship,
+    ).toEqual({ to: 'https://fleet.example', token, deleteAfterUpload: true, rateKiB: 16, chunkKiB: 64 });
+    // A flag wins over the environment.
+    expect(
+      parseServeOptions(
+        { shipTo: 'http://a.example' },
+        { LEDGER_SHIP_TO: 'http://b.example', LEDGER_SHIP_TOKEN: token },
+      ).ship?.to,
+    ).toBe('http://a.example');
+  });
+
+  it.each([
+    [{ shipToken: 't' }, {}, '--ship-token needs --ship-to'],
+    [{ deleteAfterUpload: true }, {}, '--delete-after-upload needs --ship-to'],
+    [{ shipTo: 'fleet.example:8090', shipToken: 't' }, {}, '--ship-to must be'],
+    [{ shipTo: 'ftp://fleet.example', shipToken: 't' }, {}, '--ship-to must be an http:// or https:// URL'],
+    [{ shipTo: 'http://fleet.example' }, {}, '--ship-to needs --ship-token'],
+    [{ shipTo: 'http://fleet.example', shipToken: 'two words' }, {}, '--ship-to needs --ship-token'],
+    [{ shipTo: 'http://fleet.example', shipToken: 't', readOnly: true }, {}, 'cannot run with --read-only'],
+    [{ shipTo: 'http://fleet.example', shipToken: 't', shipRateKib: '0' }, {}, '--ship-rate-kib'],
+    [{}, { LEDGER_SHIP_TO: 'http://fleet.example' }, '--ship-to needs --ship-token'],
+  ] as const)('refuses shipping options %j (env %j) with a UsageError: %s', (raw, env, message) => {
+    expect(() => parseServeOptions(raw, env)).toThrow(UsageError);
+    expect(() => parseServeOptions(raw, env)).toThrow(message);
+  });
 });
