@@ -276,6 +276,35 @@ describe('fleet ingest protocol (real PostgreSQL, two central instances)', () =>
     ]);
   });
 
+  test('the events route answers alike however Express would spell it: the plain path is served ahead of Express, any other by the controller', async () => {
+    const spellings = [
+      `/api/fleet/v1/devices/${device.storeId}/events`,
+      `/api/fleet/v1/devices/${device.storeId}/events/`,
+      `/API/fleet/v1/devices/${device.storeId}/Events?from=device`,
+    ];
+    const post = (i: number, at: string, lines: readonly string[], t = token) =>
+      request(central(i), at, {
+        method: 'POST',
+        headers: { ...auth(t), 'content-type': 'application/x-ndjson' },
+        body: ndjson(lines),
+      });
+    const tail = JSON.parse(device.lines[device.lines.length - 1] as string) as StoredEvent;
+    const next = { ...tail, seq: tail.seq + 1, prev: tail.hash, type: 'ClockOffsetSet', data: { offsetSeconds: 3 } };
+    const forged = JSON.stringify({ ...next, hash: tail.hash });
+    const answers = [];
+    for (const [i, at] of spellings.entries()) {
+      const resent = await post(i, at, device.lines.slice(0, 3));
+      const refused = await post(i, at, [forged]);
+      const foreign = await post(i, at, device.lines.slice(0, 1), 'qlf_not-a-token');
+      answers.push([resent, refused, foreign].map((r) => ({ status: r.status, body: r.json<unknown>() })));
+    }
+    expect(answers[0]?.map((a) => a.status)).toEqual([200, 422, 401]);
+    expect(answers[0]?.[0]?.body).toEqual({ head: { seq: device.lines.length, hash: tail.hash }, stored: 0 });
+    expect(answers[1]).toEqual(answers[0]);
+    expect(answers[2]).toEqual(answers[0]);
+    expect(await countRows('fleet_events')).toBe(device.lines.length);
+  });
+
   test('recording bytes: idempotent by offset, 409 OFFSET_MISMATCH with the size past it, served back decompressed exactly', async () => {
     const file = await fs.readFile(path.join(device.dataDir, 'qmdl', `${device.recording}.qmdl.gz`));
     const put = (i: number, offset: number, body: Buffer) =>

@@ -5,8 +5,11 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { UpcasterRegistry } from '@ledger/event-log';
 import { applyHttpConventions, nestAppOptions } from '../http/create-app';
+import { LedgerExceptionFilter } from '../http/ledger-exception.filter';
 import { applyServerLimits } from '../http/server-limits';
 import { APP_VERSION } from '../version';
+import { serveEventBatches } from './event-batch-route';
+import { EventIngestService } from './event-ingest.service';
 import type { FleetDatabase } from './fleet-database';
 import { FleetModule } from './fleet.module';
 import type { FleetConfig } from './fleet-tokens';
@@ -22,15 +25,18 @@ export interface CreateFleetAppOptions {
  * The configured (not yet listening) central service: the server limits
  * `serve` has (connections, header/request/keep-alive timeouts), no body
  * parser (event batches and recording bytes are read by their handlers,
- * bounded or streamed), the one exception filter, the OpenAPI document.
+ * bounded or streamed), the one exception filter, the OpenAPI document; event
+ * batches served ahead of Express (event-batch-route.ts).
  */
 export async function createFleetApp(options: CreateFleetAppOptions): Promise<NestExpressApplication> {
   const app = await NestFactory.create<NestExpressApplication>(
     FleetModule.forRoot(options),
     nestAppOptions(options.logger),
   );
-  applyServerLimits(app.getHttpServer() as Server, options.config.server ?? {}, options.logger || new Logger('http'));
+  const server = app.getHttpServer() as Server;
+  applyServerLimits(server, options.config.server ?? {}, options.logger || new Logger('http'));
   applyHttpConventions(app);
+  serveEventBatches(server, app.get(EventIngestService), new LedgerExceptionFilter());
   const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()

@@ -6,7 +6,7 @@ import { FleetDatabase, isUniqueViolation } from './fleet-database';
 import { FLEET_DB } from './fleet-tokens';
 
 /** A store id as the event log makes it (a UUID) — checked before it reaches SQL or a URL. */
-const STORE_ID = /^[A-Za-z0-9-]{1,64}$/;
+export const STORE_ID = /^[A-Za-z0-9-]{1,64}$/;
 
 export function parseStoreId(raw: unknown): string {
   if (typeof raw !== 'string' || !STORE_ID.test(raw))

@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import { Controller, Get, HttpCode, Param, Post, Put, Query, Req } from '@nestjs/common';
 import { ApiBearerAuth, ApiConsumes, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { LedgerError } from '@ledger/domain';
@@ -17,7 +18,7 @@ import {
 /** A batch of events is read whole (it is checked before anything is stored); this bounds it. */
 export const MAX_BATCH_BYTES = 16 * 1024 * 1024;
 
-function readBody(req: Request, limit: number): Promise<string> {
+export function readBody(req: IncomingMessage, limit: number): Promise<string> {
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > limit)
     return Promise.reject(new LedgerError('PAYLOAD_TOO_LARGE', `a batch is at most ${limit} bytes`));
@@ -71,7 +72,7 @@ function countHeader(value: unknown): number | undefined {
  * shown as its lag: its head (`X-Ledger-Head-Seq`) and its committed recording bytes the central
  * side will still lack once this request is stored (`X-Ledger-Lag-Bytes`).
  */
-function deviceRequest(req: Request, storeIdRaw: string): DeviceRequest {
+export function deviceRequest(req: IncomingMessage, storeIdRaw: string): DeviceRequest {
   const reportedHeadSeq = countHeader(req.headers['x-ledger-head-seq']);
   const reportedLagBytes = countHeader(req.headers['x-ledger-lag-bytes']);
   return {

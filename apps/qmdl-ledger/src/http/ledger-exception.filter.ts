@@ -1,3 +1,4 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { HttpRequest as Request, HttpResponse as Response } from './http-types';
 import { isLedgerError } from '@ledger/domain';
@@ -40,13 +41,7 @@ export class LedgerExceptionFilter implements ExceptionFilter {
     const ctx = host.switchToHttp();
     const req = ctx.getRequest<Request>();
     const res = ctx.getResponse<Response>();
-    const mapped = this.map(exception, req);
-    if (mapped.status >= 500 && mapped.code === 'INTERNAL') {
-      this.logger.error(
-        `${req.method} ${req.originalUrl.slice(0, 200)}: ${exception instanceof Error ? exception.message : String(exception)}`,
-        exception instanceof Error ? exception.stack : undefined,
-      );
-    }
+    const mapped = this.mapLogged(exception, req, req.originalUrl);
     if (res.headersSent) {
       // A stream failed after the headers went out: all we can do is cut it.
       res.destroy();
@@ -70,7 +65,39 @@ export class LedgerExceptionFilter implements ExceptionFilter {
     }
   }
 
-  private map(exception: unknown, req: Request): Mapped {
+  /**
+   * Answers `exception` on a plain Node response as `catch` answers it on a JSON path (status,
+   * headers, `{...body, code, message}`): for a handler served before Express and Nest.
+   */
+  answerJson(exception: unknown, req: IncomingMessage, path: string, res: ServerResponse): void {
+    const mapped = this.mapLogged(exception, { method: req.method ?? '', path }, req.url ?? path);
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    const body = JSON.stringify({ ...mapped.body, code: mapped.code, message: mapped.message });
+    res.writeHead(mapped.status, {
+      ...mapped.headers,
+      'X-Error-Code': mapped.code,
+      'Content-Type': 'application/json; charset=utf-8',
+      'Content-Length': Buffer.byteLength(body),
+    });
+    res.end(body);
+  }
+
+  /** The answer to `exception`; an unrecognised one (500 INTERNAL) is logged with its stack. */
+  private mapLogged(exception: unknown, req: Pick<Request, 'method' | 'path'>, url: string): Mapped {
+    const mapped = this.map(exception, req);
+    if (mapped.status >= 500 && mapped.code === 'INTERNAL') {
+      this.logger.error(
+        `${req.method} ${url.slice(0, 200)}: ${exception instanceof Error ? exception.message : String(exception)}`,
+        exception instanceof Error ? exception.stack : undefined,
+      );
+    }
+    return mapped;
+  }
+
+  private map(exception: unknown, req: Pick<Request, 'method' | 'path'>): Mapped {
     if (isLedgerError(exception)) {
       const body = exception.details?.['body'];
       // A refusal that says when to come back (a throttle, a cap) says it in Retry-After.
@@ -115,7 +142,7 @@ export class LedgerExceptionFilter implements ExceptionFilter {
     return { status: 500, code: 'INTERNAL', message: 'internal error' };
   }
 
-  private notFound(req: Request): Mapped {
+  private notFound(req: Pick<Request, 'method' | 'path'>): Mapped {
     const allowed = new Set<string>();
     try {
       for (const layer of this.routerLayers()) {
