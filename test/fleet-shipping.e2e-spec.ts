@@ -166,7 +166,16 @@ describe('fleet shipping: three devices, two central instances, one PostgreSQL, 
   });
 
   async function scenario(): Promise<void> {
+    // Each recording gets a GPS fix before the next one starts, so its `-gps.ndjson` is shipped too.
+    let fixes = 0;
     const cycle = async (d: Device): Promise<void> => {
+      fixes += 1;
+      const fix = await request(d.server.baseUrl, '/api/gps', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ latitude: 48.85 + fixes / 1000, longitude: 2.35 }),
+      });
+      expect(fix.status).toBe(200);
       await request(d.server.baseUrl, '/api/start-recording', { method: 'POST' });
     };
     const someShipped = (min: number) =>
@@ -234,6 +243,7 @@ describe('fleet shipping: three devices, two central instances, one PostgreSQL, 
       const centralEvents = await request(centralUrl(), `/api/fleet/devices/${d.storeId}/events/export`);
       expect(centralEvents.text()).toBe(readFileSync(out, 'utf8'));
       // Every recording's bytes are the device's, and so is its pcap (the same conversion, from the central copy).
+      let withGps = 0;
       for (const e of own.entries) {
         const mine = await request(d.server.baseUrl, `/api/qmdl/${e.name}`);
         const theirs = await request(centralUrl(), `/api/fleet/devices/${d.storeId}/qmdl/${e.name}`);
@@ -257,6 +267,7 @@ describe('fleet shipping: three devices, two central instances, one PostgreSQL, 
           `${e.name}.pcapng`,
         ]);
         expect(theirZip.map((m) => m.name)).toEqual(myZip.map((m) => m.name));
+        if (myZip.some((m) => m.name === `${e.name}-gps.ndjson`)) withGps += 1;
         for (const [k, member] of theirZip.entries())
           expect(member.data.equals(myZip[k]?.data ?? Buffer.alloc(0))).toBe(true);
         expect(theirZip[theirZip.length - 1]?.data.equals(theirPcap.body)).toBe(true);
@@ -274,6 +285,8 @@ describe('fleet shipping: three devices, two central instances, one PostgreSQL, 
         expect(report.status).toBe(200);
         expect(Buffer.concat(chunks.map((c) => c.data)).toString('utf8')).toBe(report.body.toString('utf8'));
       }
+      // The GPS files were shipped (and compared member for member above) wherever the device has one.
+      if (!d.deleteAfterUpload) expect(withGps).toBeGreaterThanOrEqual(3);
     }
 
     // The Rayhunter UI (the stand-in, in headless Chromium) shows each shipped recording's upload time.
@@ -367,17 +380,26 @@ describe('fleet shipping: three devices, two central instances, one PostgreSQL, 
         lagEvents: number;
         lagBytes: number;
         activeRecording: string | null;
+        label: string;
+        recordings: number;
+        lastSeen: string | null;
       }>
     >(centralUrl(), '/api/fleet/devices');
-    for (const [i, d] of devices.entries())
-      expect(list.find((x) => x.storeId === d.storeId)).toMatchObject({
+    for (const [i, d] of devices.entries()) {
+      const listed = list.find((x) => x.storeId === d.storeId);
+      expect(listed).toMatchObject({
+        label: d.label,
         chain: 'ok',
         head: { seq: statuses[i]?.headSeq },
         deviceHeadSeq: statuses[i]?.headSeq,
         lagEvents: 0,
         lagBytes: 0,
         activeRecording: null,
+        recordings: (await json<Manifest>(d.server.baseUrl, '/api/qmdl-manifest')).entries.length,
       });
+      // Seen during this test, by the shipment that brought its head.
+      expect(Date.parse(listed?.lastSeen ?? '')).toBeGreaterThan(Date.now() - 600_000);
+    }
 
     // A recording the device deletes afterwards: the central zip is still the one the device served.
     const keeper = devices[0] as Device;
