@@ -1,4 +1,4 @@
-import { Pool, type PoolClient } from 'pg';
+import { Pool, Query, type PoolClient, type QueryArrayConfig } from 'pg';
 import { LedgerError } from '@ledger/domain';
 import { migrateFleetSchema } from './fleet-schema';
 
@@ -38,6 +38,9 @@ export function databaseError(error: unknown): unknown {
   }
   return error;
 }
+
+/** Every value as PostgreSQL's text: no type decoding. */
+const TEXT = { getTypeParser: () => (value: string) => value };
 
 export interface FleetDatabaseOptions {
   /** postgres://user@host:port/database */
@@ -83,7 +86,62 @@ export class FleetDatabase {
   }
 
   /** Runs `work` in one transaction (committed when it resolves, rolled back when it throws). */
-  async transaction<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
+  transaction<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
+    return this.withClient(async (client, broke) => {
+      try {
+        await client.query('BEGIN');
+        const result = await work(client);
+        await client.query('COMMIT');
+        return result;
+      } catch (error) {
+        await client.query('ROLLBACK').catch(broke);
+        throw error;
+      }
+    });
+  }
+
+  /** One statement outside a transaction; with `name`, prepared once per connection under that name. */
+  async query<R extends object>(sql: string, params: readonly unknown[] = [], name?: string): Promise<R[]> {
+    try {
+      return (
+        await this.pool.query<R>({ text: sql, values: params as unknown[], ...(name !== undefined ? { name } : {}) })
+      ).rows;
+    } catch (error) {
+      throw databaseError(error);
+    }
+  }
+
+  /**
+   * One statement whose rows are handed to `onRow` as they arrive and not kept, each an array of
+   * PostgreSQL's text (or null, no type decoding) in the select's column order: for rows passed on
+   * as text, a page encoded as it is read, whose rows would otherwise all be alive (and copied by
+   * every young-generation GC) until the last one came. `onRow` must not throw (it runs in the
+   * client's message handler); the statement is prepared once per connection under `name`.
+   */
+  eachTextRow(
+    sql: string,
+    params: readonly unknown[],
+    name: string,
+    onRow: (row: ReadonlyArray<string | null>) => void,
+  ): Promise<void> {
+    const config: QueryArrayConfig = { text: sql, values: params as unknown[], name, rowMode: 'array', types: TEXT };
+    return this.withClient(
+      (client) =>
+        new Promise<void>((resolve, reject) => {
+          client
+            .query(new Query<Array<string | null>>(config))
+            .on('row', onRow)
+            .on('error', reject)
+            .on('end', () => resolve());
+        }),
+    );
+  }
+
+  /**
+   * Runs `work` on a client of its own, released when it settles (destroyed when `broke` was
+   * called or the client failed); failures to connect or in `work` as `databaseError` says.
+   */
+  private async withClient<T>(work: (client: PoolClient, broke: () => void) => Promise<T>): Promise<T> {
     let client: PoolClient;
     try {
       client = await this.pool.connect();
@@ -98,45 +156,12 @@ export class FleetDatabase {
     };
     client.on('error', onError);
     try {
-      await client.query('BEGIN');
-      const result = await work(client);
-      await client.query('COMMIT');
-      return result;
+      return await work(client, onError);
     } catch (error) {
-      await client.query('ROLLBACK').catch(() => {
-        broken = true;
-      });
       throw databaseError(error);
     } finally {
       client.off('error', onError);
       client.release(broken);
-    }
-  }
-
-  /** One statement outside a transaction; with `name`, prepared once per connection under that name. */
-  async query<R extends object>(sql: string, params: readonly unknown[] = [], name?: string): Promise<R[]> {
-    try {
-      return (
-        await this.pool.query<R>({ text: sql, values: params as unknown[], ...(name !== undefined ? { name } : {}) })
-      ).rows;
-    } catch (error) {
-      throw databaseError(error);
-    }
-  }
-
-  /** As `query`, every value as PostgreSQL's text (no type decoding), for rows that are passed on as text. */
-  async queryText<R extends object>(sql: string, params: readonly unknown[], name?: string): Promise<R[]> {
-    try {
-      return (
-        await this.pool.query<R>({
-          text: sql,
-          values: params as unknown[],
-          types: { getTypeParser: () => (value: string) => value },
-          ...(name !== undefined ? { name } : {}),
-        })
-      ).rows;
-    } catch (error) {
-      throw databaseError(error);
     }
   }
 

@@ -66,25 +66,27 @@ const DEVICES_PAGE_SQL = `
    ORDER BY label, id
    LIMIT ${DEVICES_PAGE + 1}`;
 
-/** A row of DEVICES_PAGE_SQL, each value PostgreSQL's text (or null). */
-interface DevicePageRow {
-  readonly id: string;
-  readonly store_id: string | null;
-  readonly label: string;
-  readonly enrolled_at: string;
-  readonly head_seq: string;
-  readonly head_hash: string;
-  readonly reported_head_seq: string | null;
-  readonly reported_lag_bytes: string | null;
-  readonly last_seen: string | null;
-  readonly active_recording: string | null;
-  readonly recordings: string;
-  readonly forks: string;
-  readonly fork_seq: string | null;
-  readonly fork_at: string | null;
-  /** jsonb's text: JSON. */
-  readonly warnings: string;
-}
+/** A row of DEVICES_PAGE_SQL in its column order, each value PostgreSQL's text (or null); `warnings` is jsonb's text: JSON. */
+type DevicePageRow = readonly [
+  id: string,
+  storeId: string | null,
+  label: string,
+  enrolledAt: string,
+  headSeq: string,
+  headHash: string,
+  reportedHeadSeq: string | null,
+  reportedLagBytes: string | null,
+  lastSeen: string | null,
+  activeRecording: string | null,
+  recordings: string,
+  forks: string,
+  forkSeq: string | null,
+  forkAt: string | null,
+  warnings: string,
+];
+
+/** The size of the buffers a page of the list is encoded into (written to the response as they are). */
+const DEVICES_CHUNK_BYTES = 64 * 1024;
 
 /** `2026-12-02 06:24:41.759123` (UTC) as `Date.toISOString` writes it: `2026-12-02T06:24:41.759Z`. */
 function isoOfUtc(text: string): string {
@@ -98,19 +100,70 @@ const jsonOrNull = (text: string | null): string => (text === null ? 'null' : JS
  * A `FleetDeviceSummary` as JSON text, written from the row's text: decoding 10,000 rows into
  * objects only to encode them again cost as much as the query itself.
  */
-function deviceJson(r: DevicePageRow): string {
-  const forked = r.forks !== '0' && r.fork_seq !== null && r.fork_at !== null;
-  const chain = r.store_id === null ? 'unbound' : forked ? 'forked' : 'ok';
-  const lag =
-    r.reported_head_seq === null ? 'null' : String(Math.max(0, Number(r.reported_head_seq) - Number(r.head_seq)));
+function deviceJson(row: DevicePageRow): string {
+  const [
+    ,
+    storeId,
+    label,
+    enrolledAt,
+    headSeq,
+    headHash,
+    reportedHeadSeq,
+    reportedLagBytes,
+    lastSeen,
+    activeRecording,
+    recordings,
+    forks,
+    forkSeq,
+    forkAt,
+    warnings,
+  ] = row;
+  const forked = forks !== '0' && forkSeq !== null && forkAt !== null;
+  const chain = storeId === null ? 'unbound' : forked ? 'forked' : 'ok';
+  const lag = reportedHeadSeq === null ? 'null' : String(Math.max(0, Number(reportedHeadSeq) - Number(headSeq)));
   return (
-    `{"storeId":${jsonOrNull(r.store_id)},"label":${JSON.stringify(r.label)},"enrolledAt":"${isoOfUtc(r.enrolled_at)}",` +
-    `"head":{"seq":${r.head_seq},"hash":${JSON.stringify(r.head_hash)}},"deviceHeadSeq":${r.reported_head_seq ?? 'null'},` +
-    `"lagEvents":${lag},"lagBytes":${r.reported_lag_bytes ?? 'null'},` +
-    `"lastSeen":${r.last_seen === null ? 'null' : `"${isoOfUtc(r.last_seen)}"`},"chain":"${chain}",` +
-    `"activeRecording":${jsonOrNull(r.active_recording)},"recordings":${r.recordings},"warnings":${r.warnings}` +
-    `${forked ? `,"fork":{"seq":${r.fork_seq},"detectedAt":"${isoOfUtc(r.fork_at ?? '')}","count":${r.forks}}` : ''}}`
+    `{"storeId":${jsonOrNull(storeId)},"label":${JSON.stringify(label)},"enrolledAt":"${isoOfUtc(enrolledAt)}",` +
+    `"head":{"seq":${headSeq},"hash":${JSON.stringify(headHash)}},"deviceHeadSeq":${reportedHeadSeq ?? 'null'},` +
+    `"lagEvents":${lag},"lagBytes":${reportedLagBytes ?? 'null'},` +
+    `"lastSeen":${lastSeen === null ? 'null' : `"${isoOfUtc(lastSeen)}"`},"chain":"${chain}",` +
+    `"activeRecording":${jsonOrNull(activeRecording)},"recordings":${recordings},"warnings":${warnings}` +
+    `${forked ? `,"fork":{"seq":${forkSeq},"detectedAt":"${isoOfUtc(forkAt ?? '')}","count":${forks}}` : ''}}`
   );
+}
+
+/**
+ * One page of the list as UTF-8 (`[` before the first page's first device, `,` between devices),
+ * encoded into buffers of DEVICES_CHUNK_BYTES as its rows arrive: no row outlives its encoding, and
+ * the page never exists as one string (a 1.5 MB string per page, flattened by `join` and encoded
+ * again by the socket, cost more than the rows' text took to read); whether there is a next page
+ * and the key to read it from.
+ */
+async function devicesPage(
+  db: FleetDatabase,
+  after: DevicePageRow | undefined,
+): Promise<{ chunks: Buffer[]; next?: DevicePageRow }> {
+  const chunks: Buffer[] = [];
+  let chunk = Buffer.allocUnsafe(DEVICES_CHUNK_BYTES);
+  let used = 0;
+  let rows = 0;
+  let last: DevicePageRow | undefined;
+  if (after === undefined) used = chunk.write('[');
+  await db.eachTextRow(DEVICES_PAGE_SQL, [after?.[2] ?? null, after?.[0] ?? null], 'fleet_devices_page', (raw) => {
+    // One more row than a page says whether there is a next one; it is not listed on this one.
+    if (++rows > DEVICES_PAGE) return;
+    const row = raw as DevicePageRow;
+    const text = `${after === undefined && rows === 1 ? '' : ','}${deviceJson(row)}`;
+    // At most 3 bytes of UTF-8 per UTF-16 unit.
+    if (used + text.length * 3 > chunk.length) {
+      chunks.push(chunk.subarray(0, used));
+      chunk = Buffer.allocUnsafe(Math.max(DEVICES_CHUNK_BYTES, text.length * 3));
+      used = 0;
+    }
+    used += chunk.write(text, used);
+    last = row;
+  });
+  if (used > 0) chunks.push(chunk.subarray(0, used));
+  return { chunks, ...(rows > DEVICES_PAGE && last !== undefined ? { next: last } : {}) };
 }
 
 /** The fleet's read side: every query a view needs, over the central tables and the device's own projection code. */
@@ -122,29 +175,23 @@ export class FleetViewsService {
   ) {}
 
   /**
-   * The devices list (`FleetDeviceSummary` each) as JSON text, a page of devices at a time, in label
+   * The devices list (`FleetDeviceSummary` each) as UTF-8 JSON, a page of devices at a time, in label
    * order: written to the response as it is read.
    */
-  devicesJson(): AsyncGenerator<string> {
+  devicesJson(): AsyncGenerator<Buffer> {
     const db = this.db;
-    const page = (after?: DevicePageRow): Promise<DevicePageRow[]> =>
-      db.queryText<DevicePageRow>(DEVICES_PAGE_SQL, [after?.label ?? null, after?.id ?? null], 'fleet_devices_page');
     return (async function* pages() {
-      let rows = await page();
-      yield '[';
-      for (let first = true; ; first = false) {
-        // One more row than a page says whether there is a next one; it is asked for before this
-        // page is encoded, so PostgreSQL reads the next page while this one is written.
-        const more = rows.length > DEVICES_PAGE;
-        const shown = more ? rows.slice(0, DEVICES_PAGE) : rows;
-        const next = more ? page(shown[shown.length - 1]) : undefined;
+      let page = await devicesPage(db, undefined);
+      for (;;) {
+        // The next page is asked for before this one is written, so PostgreSQL reads it meanwhile.
+        const next = page.next === undefined ? undefined : devicesPage(db, page.next);
         // A failed prefetch is raised where it is awaited (below), not as an unhandled rejection.
         next?.catch(() => undefined);
-        if (shown.length > 0) yield `${first ? '' : ','}${shown.map(deviceJson).join(',')}`;
+        yield* page.chunks;
         if (next === undefined) break;
-        rows = await next;
+        page = await next;
       }
-      yield ']';
+      yield Buffer.from(']');
     })();
   }
 
