@@ -14,6 +14,21 @@ describe('canonical encoding', () => {
     expect(canonicalEncode({ 9: 'a', 10: 'b', x: 'c' })).toBe('{"10":"b","9":"a","x":"c"}');
   });
 
+  it('orders keys as Array.prototype.sort does, for objects of few keys and of many', () => {
+    const pool = ['b', 'a', 'B', '_', 'é', '10', '9', 'aa', 'a\u0000', '\ud83d\ude00', '\uffff', 'Z', 'z', '', ' '];
+    const keys = [...pool, ...pool.map((k) => `${k}x`), ...pool.map((k) => `x${k}`)];
+    for (let size = 1; size <= keys.length; size++) {
+      // A fixed shuffle per size, so that insertion order differs from the sorted one.
+      const picked = keys.slice(0, size).sort((x, y) => ((x.length * 7 + size) % 5) - ((y.length * 7 + size) % 5));
+      const value = Object.fromEntries(picked.map((k, i) => [k, i]));
+      const expected = `{${Object.keys(value)
+        .sort()
+        .map((k) => `${JSON.stringify(k)}:${String(value[k])}`)
+        .join(',')}}`;
+      expect(canonicalEncode(value)).toBe(expected);
+    }
+  });
+
   it('follows JSON.stringify for undefined, non-finite numbers, toJSON and boxed primitives', () => {
     const value = {
       u: undefined,
@@ -71,5 +86,10 @@ describe('canonical encoding', () => {
       GENESIS_HASH,
     ).event;
     expect(hashEvent(withoutRecording as StoredEvent)).toBe(withoutRecording.hash);
+    // Only the envelope's own hash is left out: a `hash` in the data is covered.
+    const nested = { ...event, data: { hash: 'covered' } };
+    const { hash: _left, ...nestedCovered } = nested;
+    expect(hashEvent(nested)).toBe(sha256Hex(canonicalEncode(nestedCovered)));
+    expect(hashEvent(nested)).not.toBe(hashEvent({ ...event, data: {} }));
   });
 });

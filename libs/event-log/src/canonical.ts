@@ -46,7 +46,45 @@ function encode(input: unknown, depth: number): string | undefined {
   }
 }
 
-function encodeObject(value: object, depth: number): string {
+/**
+ * The JSON text of object keys seen so far (JSON.stringify of a key is pure): an event log has a
+ * small vocabulary of keys, written at every event. Bounded, for data with keys of its own.
+ */
+const quotedKeys = new Map<string, string>();
+const QUOTED_KEYS_MAX = 4096;
+
+function quotedKey(key: string): string {
+  let quoted = quotedKeys.get(key);
+  if (quoted === undefined) {
+    quoted = JSON.stringify(key);
+    if (quotedKeys.size < QUOTED_KEYS_MAX) quotedKeys.set(key, quoted);
+  }
+  return quoted;
+}
+
+/** Up to this many keys are sorted by insertion (see sortKeys); more by `Array.prototype.sort`. */
+const INSERTION_SORT_MAX = 16;
+
+/**
+ * Sorts in place in ascending UTF-16 code unit order, as `Array.prototype.sort` without a comparator
+ * orders strings (`<` compares strings by code units too). Most objects have a few keys, and this
+ * runs for every object of every event hashed: by insertion, without the work copy sort makes.
+ */
+function sortKeys(keys: string[]): void {
+  if (keys.length > INSERTION_SORT_MAX) {
+    keys.sort();
+    return;
+  }
+  for (let i = 1; i < keys.length; i++) {
+    const key = keys[i] as string;
+    let j = i - 1;
+    for (; j >= 0 && (keys[j] as string) > key; j--) keys[j + 1] = keys[j] as string;
+    keys[j + 1] = key;
+  }
+}
+
+/** `skip`: a top-level key left out (the event's own `hash`), so that no copy without it is made. */
+function encodeObject(value: object, depth: number, skip?: string): string {
   if (depth >= CANONICAL_MAX_DEPTH)
     throw new TypeError(
       `cannot canonically encode a cyclic structure or one nested deeper than ${CANONICAL_MAX_DEPTH}`,
@@ -60,13 +98,17 @@ function encodeObject(value: object, depth: number): string {
     return `${out}]`;
   }
   const record = value as Record<string, unknown>;
-  const keys = Object.keys(record).sort();
+  const keys = Object.keys(record);
+  sortKeys(keys);
   let out = '{';
   for (const key of keys) {
+    if (key === skip) continue;
     const encoded = encode(record[key], depth + 1);
     if (encoded === undefined) continue;
     if (out.length > 1) out += ',';
-    out += `${JSON.stringify(key)}:${encoded}`;
+    out += quotedKey(key);
+    out += ':';
+    out += encoded;
   }
   return `${out}}`;
 }
@@ -87,6 +129,11 @@ export function sha256Hex(text: string): string {
  * Always computed over the stored form, never over an upcast one.
  */
 export function hashEvent(event: Omit<StoredEvent, 'hash'> | StoredEvent): string {
+  // A plain event is encoded without its hash in place; anything else (a toJSON of its own, say)
+  // as the copy without it that this stands for.
+  const value: object = event;
+  if (typeof value === 'object' && value !== null && !Array.isArray(value) && !('toJSON' in value))
+    return sha256Hex(encodeObject(value, 0, 'hash'));
   const { hash: _ignored, ...covered } = event as StoredEvent;
   return sha256Hex(canonicalEncode(covered));
 }
