@@ -20,6 +20,7 @@ import {
   type InProcessServer,
   type SpawnedServer,
 } from './helpers/server';
+import { errorOf } from './helpers/http-errors';
 
 jest.setTimeout(180_000);
 
@@ -199,5 +200,28 @@ describe("a device's events through the fleet service (real PostgreSQL)", () => 
       ['RecordingAnalysisFinding', 'High'],
     ]);
     expect(await page('correlation=fleet-events-offset')).toHaveLength(1);
+  });
+  test('the manifest as it was (`?at=` a seq or an RFC 3339 time) is the device’s, also for a bad or future `at`', async () => {
+    const head = device.ledger.log.headSeq();
+    for (const at of [
+      '',
+      '?at=5',
+      `?at=${since}`,
+      '?at=2000-01-01T00:00:00Z',
+      '?at=2999-01-01T00:00:00Z',
+      `?at=${head}`,
+    ]) {
+      const own = await request(device.baseUrl, `/api/qmdl-manifest${at}`);
+      const theirs = await request(central.baseUrl, `/api/fleet/devices/${storeId}/qmdl-manifest${at}`);
+      expect([at, theirs.status, theirs.headers['x-ledger-seq']]).toEqual([at, 200, own.headers['x-ledger-seq']]);
+      expect([at, theirs.text()]).toEqual([at, own.text()]);
+    }
+    // The device answers a Rayhunter route's error in plain text, the fleet service in JSON: the same status and code.
+    for (const at of ['?at=yesterday', `?at=${head + 1000}`]) {
+      const own = await request(device.baseUrl, `/api/qmdl-manifest${at}`);
+      const theirs = await request(central.baseUrl, `/api/fleet/devices/${storeId}/qmdl-manifest${at}`);
+      expect([at, errorOf(theirs)]).toEqual([at, errorOf(own)]);
+      expect(own.status).toBe(400);
+    }
   });
 });
