@@ -224,4 +224,21 @@ describe("a device's events through the fleet service (real PostgreSQL)", () => 
       expect(own.status).toBe(400);
     }
   });
+  test('the devices list names the device with its head (seq and hash), chain, recordings and last visit', async () => {
+    const [last] = (await request(device.baseUrl, '/api/events?limit=1')).json<{
+      events: Array<{ seq: number; hash: string }>;
+    }>().events;
+    const listed = (await request(central.baseUrl, '/api/fleet/devices')).json<Array<Record<string, unknown>>>();
+    expect(listed).toHaveLength(1);
+    expect(listed[0]).toMatchObject({
+      storeId,
+      label: 'events',
+      head: { seq: last?.seq, hash: last?.hash },
+      chain: 'ok',
+      activeRecording: null,
+      recordings: 2,
+      warnings: {},
+    });
+    expect(Date.parse(String(listed[0]?.['lastSeen']))).toBeGreaterThan(Date.now() - 600_000);
+  });
 });
