@@ -14,6 +14,7 @@ import { tokenDigest } from './device-tokens';
 import { DevicesService, type DeviceRequest, type DeviceRow } from './devices.service';
 import { FleetDatabase, isUniqueViolation } from './fleet-database';
 import { FLEET_DB, FLEET_UPCASTERS } from './fleet-tokens';
+import { type EventColumns, GroupedAppends } from './grouped-appends';
 import { KnownHeads } from './known-heads';
 
 /** A device's head on the central side. */
@@ -28,31 +29,15 @@ interface ShippedEvent {
   readonly line: string;
 }
 
-/**
- * A device's first batch (seq 1 onto head 0) in one statement, as `fleet_append` does for the next
- * ones: the UPDATE locks the row only when the token is unbound or bound to this store and nothing is
- * stored yet (under READ COMMITTED a row another shipment held is re-checked once released), binds
- * it, sets the head and the projection; the rows are inserted only when it did. Another token bound
- * to the store is a unique violation: nothing is written.
- */
-const APPEND_FIRST_BATCH = `
-  WITH device AS (
-    UPDATE fleet_devices
-       SET store_id = $2, bound_at = CASE WHEN store_id IS NULL THEN now() ELSE bound_at END, last_seen = now(),
-           reported_head_seq = coalesce($3, reported_head_seq), reported_lag_bytes = coalesce($4, reported_lag_bytes),
-           head_seq = ($5::bigint[])[cardinality($5::bigint[])], head_hash = ($6::text[])[cardinality($6::text[])],
-           state = $14, active_recording = $15, recordings = $16
-     WHERE token_hash = $1 AND (store_id IS NULL OR store_id = $2) AND head_seq = 0 AND head_hash = '${GENESIS_HASH}'
-    RETURNING id
-  ), rows AS (
-    INSERT INTO fleet_events (store_id, seq, hash, type, recording, time, actor, actor_address, correlation_id, body)
-    SELECT $2, * FROM unnest($5::bigint[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], string_to_array($13::text, E'\\n'))
-     WHERE EXISTS (SELECT 1 FROM device)
-  )
-  SELECT count(*) = 1 AS appended FROM device`;
-
 /** At most this many events in one batch (the device ships fewer; bounds one transaction). */
 export const MAX_BATCH_EVENTS = 5000;
+
+/**
+ * Batches onto known heads: up to four statements in flight (of the pool's connections, the rest
+ * left to resends, forks and the views), a statement of at most a batch's bound of events (one
+ * transaction stays bounded) and 8 MiB of JSON.
+ */
+const GROUPED_APPENDS = { concurrency: 4, maxBatches: 64, maxEvents: MAX_BATCH_EVENTS, maxBytes: 8 * 1024 * 1024 };
 
 /** The projections an instance keeps of the devices it appended for last (JSON bytes; see KnownHeads). */
 const KNOWN_HEADS_BYTES = 64 * 1024 * 1024;
@@ -137,22 +122,27 @@ export function parseBatch(text: string): ShippedEvent[] {
  * device's shipments at once.
  *
  * The common case — the next batch of a device this instance appended for
- * last — is one statement (`fleet_append`, schema version 4): the projection is
- * folded onto the one this instance wrote, and PostgreSQL checks under the row
- * lock that the head is still the one it was folded from. A device's first
- * batch (seq 1 onto an empty log) is one statement too (`APPEND_FIRST_BATCH`),
- * folded from the initial state. Anything else (another instance moved the
- * head, a resend, a fork, a refusal) takes the general transaction.
+ * last — is one statement (`fleet_append_batches`, schema version 7, shared
+ * with the other devices' batches waiting at the same time: GroupedAppends):
+ * the projection is folded onto the one this instance wrote, and PostgreSQL
+ * checks under the row lock that the head is still the one it was folded
+ * from. A device's first batch (seq 1 onto an empty log) goes the same way,
+ * folded from the initial state onto head 0, binding the token to the store.
+ * Anything else (another instance moved the head, a resend, a fork, a
+ * refusal) takes the general transaction.
  */
 @Injectable()
 export class EventIngestService {
   private readonly known = new KnownHeads(KNOWN_HEADS_BYTES);
+  private readonly appends: GroupedAppends;
 
   constructor(
     @Inject(FLEET_DB) private readonly db: FleetDatabase,
     @Inject(FLEET_UPCASTERS) private readonly upcasters: UpcasterRegistry,
     private readonly devices: DevicesService,
-  ) {}
+  ) {
+    this.appends = new GroupedAppends(db, GROUPED_APPENDS);
+  }
 
   async head(request: DeviceRequest): Promise<ChainHead> {
     return this.db.transaction(async (client) => headOf(await this.devices.authorize(client, request)));
@@ -278,37 +268,27 @@ export class EventIngestService {
     const json = JSON.stringify(state);
     // Until PostgreSQL has answered, the entry is not to be trusted (a lost answer may or may not have committed).
     this.known.forget(digest);
-    const reported = [request.reportedHeadSeq ?? null, request.reportedLagBytes ?? null];
-    let rows: Array<{ appended: boolean }>;
-    if (known === undefined) {
-      try {
-        rows = await this.db.query<{ appended: boolean }>(
-          APPEND_FIRST_BATCH,
-          [digest, request.storeId, ...reported, ...eventColumns(batch), json, ...summaryOf(state)],
-          'fleet_append_first',
-        );
-      } catch (error) {
-        // Another token is bound to this store (or its rows exist): the general path says which.
-        if (isUniqueViolation(error)) return undefined;
-        throw error;
-      }
-    } else {
-      rows = await this.db.query<{ appended: boolean }>(
-        "SELECT fleet_append($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, string_to_array($15, E'\\n'), $16, $17, $18) AS appended",
-        [
-          digest,
-          request.storeId,
-          ...reported,
-          known.seq,
-          known.hash,
-          ...eventColumns(batch),
-          json,
-          ...summaryOf(state),
-        ],
-        'fleet_append',
-      );
+    const [activeRecording, recordings] = summaryOf(state);
+    let appended: boolean;
+    try {
+      appended = await this.appends.append({
+        tokenDigest: digest,
+        storeId: request.storeId,
+        reportedHeadSeq: request.reportedHeadSeq ?? null,
+        reportedLagBytes: request.reportedLagBytes ?? null,
+        base: known ?? { seq: 0, hash: GENESIS_HASH },
+        head: last,
+        columns: eventColumns(batch),
+        state: json,
+        activeRecording,
+        recordings,
+      });
+    } catch (error) {
+      // Another token is bound to this store (or its rows exist): the general path says which.
+      if (isUniqueViolation(error)) return undefined;
+      throw error;
     }
-    if (rows[0]?.appended !== true) return undefined;
+    if (!appended) return undefined;
     this.known.remember(digest, { storeId: request.storeId, seq: last.seq, hash: last.hash, state, size: json.length });
     return { head: { seq: last.seq, hash: last.hash }, stored: batch.length };
   }
@@ -344,12 +324,8 @@ function summaryOf(state: QmdlStoreState): [string | null, number] {
   return [state.current?.name ?? null, Object.keys(state.entries).length + (state.current ? 1 : 0)];
 }
 
-/**
- * A batch as the columns `fleet_events` is filled from: one array per column (one `unnest` row per
- * event), and the lines joined by newlines, split by `string_to_array` in the statement (a line holds
- * none): one text parameter instead of an array whose every quote pg would escape.
- */
-function eventColumns(shipped: readonly ShippedEvent[]): unknown[] {
+/** A batch as the columns `fleet_events` is filled from (see EventColumns). */
+function eventColumns(shipped: readonly ShippedEvent[]): EventColumns {
   const cols = {
     seq: [] as number[],
     hash: [] as string[],

@@ -228,6 +228,60 @@ export const FLEET_SCHEMA: readonly FleetSchemaMigration[] = [
                       WHERE e.store_id = f.store_id AND e.recording = f.name AND e.type = 'RecordingDeleted');
     `,
   },
+  {
+    version: 7,
+    // The batches of several devices in one statement and one commit: what a batch costs PostgreSQL
+    // is mostly per statement (executor start, commit) rather than per row, and a busy instance has
+    // many batches waiting at once. Each batch is appended as fleet_append (or, onto head 0, the
+    // first-batch statement) appends it alone: its device row is updated — and bound to the store
+    // when the token is bound to none — only if the head is still the one given (the UPDATE's own
+    // re-check under READ COMMITTED, as for fleet_append's FOR UPDATE), and its rows are inserted
+    // only then; the function returns the batches appended (their 1-based positions). The rows of
+    // all appended batches go in one INSERT; p_batch gives each row's batch. The states are the
+    // projections' JSON joined by newlines (JSON text holds none), as the lines are. Rows are locked
+    // in the order given, so callers give them in one order (by store id) and two groups cannot
+    // deadlock. Another token bound to a store is a unique violation: nothing of the group is
+    // written. fleet_append stays for instances that still call it.
+    name: 'added_fleet_append_batches',
+    sql: `
+      CREATE FUNCTION fleet_append_batches(
+        p_token_hash text[], p_store_id text[], p_reported_head_seq bigint[], p_reported_lag_bytes bigint[],
+        p_base_seq bigint[], p_base_hash text[], p_first_seq bigint[], p_head_seq bigint[], p_head_hash text[],
+        p_state text, p_active_recording text[], p_recordings integer[],
+        p_batch integer[], p_seq bigint[], p_hash text[], p_type text[], p_recording text[], p_time text[],
+        p_actor text[], p_actor_address text[], p_correlation_id text[], p_body text
+      ) RETURNS integer[] LANGUAGE plpgsql AS $fn$
+      DECLARE
+        states text[] := string_to_array(p_state, E'\\n');
+        appended integer[] := '{}';
+      BEGIN
+        FOR i IN 1 .. coalesce(cardinality(p_store_id), 0) LOOP
+          CONTINUE WHEN p_first_seq[i] <> p_base_seq[i] + 1;
+          UPDATE fleet_devices
+             SET store_id = p_store_id[i], bound_at = CASE WHEN store_id IS NULL THEN now() ELSE bound_at END,
+                 last_seen = now(), reported_head_seq = coalesce(p_reported_head_seq[i], reported_head_seq),
+                 reported_lag_bytes = coalesce(p_reported_lag_bytes[i], reported_lag_bytes),
+                 head_seq = p_head_seq[i], head_hash = p_head_hash[i], state = states[i]::jsonb,
+                 active_recording = p_active_recording[i], recordings = p_recordings[i]
+           WHERE token_hash = p_token_hash[i] AND (store_id IS NULL OR store_id = p_store_id[i])
+             AND head_seq = p_base_seq[i] AND head_hash = p_base_hash[i];
+          IF FOUND THEN
+            appended := appended || i;
+          END IF;
+        END LOOP;
+        IF cardinality(appended) > 0 THEN
+          INSERT INTO fleet_events (store_id, seq, hash, type, recording, time, actor, actor_address, correlation_id, body)
+          SELECT p_store_id[e.batch], e.seq, e.hash, e.type, e.recording, e.time, e.actor, e.actor_address, e.correlation_id, e.body
+            FROM unnest(p_batch, p_seq, p_hash, p_type, p_recording, p_time, p_actor, p_actor_address, p_correlation_id,
+                        string_to_array(p_body, E'\\n'))
+              AS e(batch, seq, hash, type, recording, time, actor, actor_address, correlation_id, body)
+           WHERE e.batch = ANY (appended);
+        END IF;
+        RETURN appended;
+      END
+      $fn$;
+    `,
+  },
 ];
 
 /**
