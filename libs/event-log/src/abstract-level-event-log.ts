@@ -20,6 +20,7 @@ import type {
   StoredEventText,
   StoreIdentity,
   StoreMetadata,
+  StoredTailOptions,
   TailBatchOptions,
   TailOptions,
   VerifyResult,
@@ -30,7 +31,14 @@ import { INDEX_SEPARATOR, indexEntries, META_KEYS, KEY_LAYOUT_VERSION, SUBLEVELS
 import type { LevelDatabase, LevelSublevel } from './level-types';
 import { chunksOf, parseStoredEvent, queryEventChunks, READ_CHUNK, type IndexStores } from './reader';
 import { encodeSequenceKey, isSequence } from './sequence-key';
-import { subscribeToLog, tailLog, type LiveListener, type LiveSource } from './subscription';
+import {
+  subscribeToLog,
+  tailLog,
+  type LiveListener,
+  type LiveSource,
+  type TailQuery,
+  type TailSource,
+} from './subscription';
 import { UpcasterRegistry } from './upcasters';
 import { checkSealedEvent, firstImportDefect, type CheckedSealedEvent } from './sealed-import';
 import { sealEvent, type SealedEvent } from './sealing';
@@ -323,6 +331,16 @@ function indexPrefixesOf(subs: Sublevels): Readonly<Record<IndexSublevel, string
  * for await (const e of log.read({ recording: '1700000000' })) console.log(e.seq, e.type);
  * await log.close();
  */
+/** A tail's start, end and batch size, checked. */
+function tailQuery(options: StoredTailOptions): Omit<TailQuery, 'filter'> {
+  const { after, signal, maxBatch } = options;
+  const from = checkOptionalSequence(after, 'after') ?? 0;
+  if (signal !== undefined && !(signal instanceof AbortSignal)) throw new TypeError('signal must be an AbortSignal');
+  if (maxBatch !== undefined && (!Number.isSafeInteger(maxBatch) || maxBatch < 1))
+    throw new TypeError('maxBatch must be a positive integer');
+  return { after: from, maxBatch: maxBatch ?? READ_CHUNK, ...(signal !== undefined ? { signal } : {}) };
+}
+
 export class AbstractLevelEventLog implements EventLog {
   private storeMetadata: StoreMetadata;
   private head: Head;
@@ -555,13 +573,19 @@ export class AbstractLevelEventLog implements EventLog {
   }
 
   private async *storedTexts(fromSeq: number, toSeq: number | undefined): AsyncGenerator<StoredEventText> {
+    for await (const chunk of this.storedChunks(fromSeq, toSeq)) yield* chunk;
+  }
+
+  /** The stored texts of [fromSeq, toSeq] in the chunks the store reads (each non-empty). */
+  private async *storedChunks(fromSeq: number, toSeq: number | undefined): AsyncGenerator<StoredEventText[]> {
     if (this.closing) throw logClosedError();
     const to = Math.min(toSeq ?? this.head.seq, this.head.seq);
     if (to < fromSeq) return;
     try {
       const iterator = this.subs.events.iterator({ gte: encodeSequenceKey(fromSeq), lte: encodeSequenceKey(to) });
       for await (const entries of chunksOf(iterator, READ_CHUNK)) {
-        for (const [key, text] of entries as Array<[string, string]>) yield { seq: Number.parseInt(key, 16), text };
+        if (entries.length > 0)
+          yield (entries as Array<[string, string]>).map(([key, text]) => ({ seq: Number.parseInt(key, 16), text }));
       }
     } catch (error) {
       throw this.closing && isLedgerError(error, EventLogErrorCode.READ_FAILED) ? logClosedError() : error;
@@ -638,18 +662,20 @@ export class AbstractLevelEventLog implements EventLog {
 
   tailBatches(options: TailBatchOptions = {}): AsyncIterable<readonly StoredEvent[]> {
     const { after, signal, maxBatch, ...rest } = options;
-    const filter = checkFilter(rest);
-    const from = checkOptionalSequence(after, 'after') ?? 0;
-    if (signal !== undefined && !(signal instanceof AbortSignal)) throw new TypeError('signal must be an AbortSignal');
-    if (maxBatch !== undefined && (!Number.isSafeInteger(maxBatch) || maxBatch < 1))
-      throw new TypeError('maxBatch must be a positive integer');
-    const query = {
-      after: from,
-      filter,
-      maxBatch: maxBatch ?? READ_CHUNK,
-      ...(signal !== undefined ? { signal } : {}),
-    };
+    const query = { ...tailQuery({ after, signal, maxBatch }), filter: checkFilter(rest) };
     return { [Symbol.asyncIterator]: () => tailLog(this.liveSource(), query) };
+  }
+
+  tailStoredBatches(options: StoredTailOptions = {}): AsyncIterable<readonly StoredEventText[]> {
+    const query = { ...tailQuery(options), filter: {} };
+    const source: TailSource<StoredEventText> = {
+      ...this.liveSource(),
+      // Every event is kept (no filter) and the sequence has no gaps: at most `limit` is up to after + limit.
+      catchUpChunks: (afterSeq, to, _filter, limit) => ({
+        [Symbol.asyncIterator]: () => this.storedChunks(afterSeq + 1, Math.min(to, afterSeq + limit)),
+      }),
+    };
+    return { [Symbol.asyncIterator]: () => tailLog(source, query) };
   }
 
   /** What subscriptions and tails need from the log. */

@@ -118,6 +118,9 @@ export interface TailBatchOptions extends TailOptions {
   readonly maxBatch?: number;
 }
 
+/** A tail of every event's stored text: where to start, when to stop, how many at once (as `TailBatchOptions`). */
+export type StoredTailOptions = Pick<TailBatchOptions, 'after' | 'signal' | 'maxBatch'>;
+
 /**
  * A named snapshot persisted beside the log (e.g. the QmdlStore projection),
  * with the sequence it reflects.
@@ -222,6 +225,12 @@ export interface EventLog {
    * }
    */
   tailBatches(options?: TailBatchOptions): AsyncIterable<readonly StoredEvent[]>;
+  /**
+   * The same tail of every event, each as its stored text (`readStored`'s form: never parsed,
+   * upcast or re-encoded), for a consumer that passes the events on as stored and would otherwise
+   * read each batch twice.
+   */
+  tailStoredBatches(options?: StoredTailOptions): AsyncIterable<readonly StoredEventText[]>;
   /** Check sequence continuity and the hash chain over [from, to]. */
   verify(options?: {
     readonly from?: number;

@@ -90,6 +90,11 @@ export function subscribeToLog(source: LiveSource, after: number, filter: EventF
   });
 }
 
+/** What a tail needs from the log: its live side, and reads of what it holds in chunks (of events, or of their stored text). */
+export type TailSource<T> = Pick<LiveSource, 'closed' | 'headSeq' | 'listen'> & {
+  catchUpChunks(after: number, to: number, filter: EventFilter, limit: number): AsyncIterable<readonly T[]>;
+};
+
 /** What a pull-based tail reads: where to start, what to keep, when to stop, how much at once. */
 export interface TailQuery {
   readonly after: number;
@@ -109,10 +114,10 @@ export interface TailQuery {
  * holds neither events nor a store iterator. Ends (returns) when the consumer
  * returns, `signal` aborts, or the log closes.
  */
-export async function* tailLog(
-  source: LiveSource,
+export async function* tailLog<T extends { readonly seq: number } = StoredEvent>(
+  source: TailSource<T>,
   query: TailQuery,
-): AsyncGenerator<readonly StoredEvent[], void, undefined> {
+): AsyncGenerator<readonly T[], void, undefined> {
   const { filter, signal, maxBatch } = query;
   if (source.closed || signal?.aborted === true) return;
   let position = query.after;
@@ -140,7 +145,7 @@ export async function* tailLog(
       committed = false;
       const head = source.headSeq();
       if (position < head) {
-        const batch: StoredEvent[] = [];
+        const batch: T[] = [];
         for await (const chunk of source.catchUpChunks(position, head, filter, maxBatch)) batch.push(...chunk);
         // A full batch may stop short of the head; otherwise everything up to it was read, filtered out or not.
         const last = batch[batch.length - 1];

@@ -86,7 +86,7 @@ class Outside {
     return this.head();
   }
   /** Appends what extends the head; answers the head either way. */
-  send(events: readonly StoredEvent[]): number {
+  send(events: ReadonlyArray<{ readonly seq: number }>): number {
     if (this.failSends > 0) {
       this.failSends -= 1;
       throw new Error('injected: the send failed');
@@ -381,6 +381,43 @@ describe.each(adapters)('reactors on %s', (_adapter, make) => {
       expect(outside.loads).toBe(4);
       // Consecutive failures, counted from 1: the load's, then the two sends' (no batch handled between them).
       expect(delays).toEqual([1, 2, 3]);
+    });
+
+    it('with handleStored, hands each batch as its stored text (not parsed, not upcast), a prefix taken resumes after it', async () => {
+      await ledger.executeAll(inputCommands(50), cli);
+      outside.takes = 7;
+      const texts: string[] = [];
+      const reactor = ledger.runReactor({
+        name: 'stored',
+        batchSize: 20,
+        position: { load: () => outside.load() },
+        handleStored: async (events, { resumeAfter }) => {
+          firsts.push((events[0] as { seq: number }).seq);
+          const answer = outside.send(events);
+          for (const { seq, text } of events) if (seq <= answer && texts.length < seq) texts.push(text);
+          resumeAfter(answer);
+        },
+      });
+      await until(
+        () => outside.head() === log.headSeq() && reactor.status().lagEvents === 0,
+        'the outside to hold all',
+      );
+      expect(outside.seqs).toEqual(range(1, log.headSeq()));
+      expect(firsts.slice(0, 3)).toEqual([1, 8, 15]);
+      const stored: string[] = [];
+      for await (const { text } of log.readStored()) stored.push(text);
+      expect(texts).toEqual(stored);
+      await reactor.stop();
+    });
+
+    it('takes one handler: handle or handleStored, and handleStored only with an external position', () => {
+      const position = { load: async () => 0 };
+      const handleStored = async (): Promise<void> => undefined;
+      expect(() => ledger.runReactor({ name: 'neither', position })).toThrow(TypeError);
+      expect(() => ledger.runReactor({ name: 'both', position, handle: () => undefined, handleStored })).toThrow(
+        TypeError,
+      );
+      expect(() => ledger.runReactor({ name: 'checkpointed', handleStored })).toThrow(TypeError);
     });
 
     it('refuses the misuses: resumeAfter on a reactor with its own checkpoint, output from one with an external position', async () => {

@@ -1,6 +1,6 @@
 import type { Command, StoredEvent } from '@ledger/domain';
 import type { CommandContext, CommandResult } from './ledger';
-import type { EventLog } from '@ledger/event-log';
+import type { EventLog, StoredEventText } from '@ledger/event-log';
 import { silentLogger, type LedgerLogger } from './logger';
 import { abortableSleep } from './abortable-sleep';
 import { systemClock, type Clock } from './host';
@@ -65,7 +65,14 @@ export interface ReactorOptions {
   readonly ledger: ReactorLedger;
   /** Unique per store, `[A-Za-z0-9._-]{1,64}`: names its checkpoint and correlation id. */
   readonly name: string;
-  readonly handle: ReactorHandler;
+  /** Called per batch of events; required unless `handleStored` is given instead. */
+  readonly handle?: ReactorHandler;
+  /**
+   * Instead of `handle`, for a reactor with an external `position` that passes the events on as
+   * they are stored (shipping): each batch as its stored text (`EventLog.tailStoredBatches`), never
+   * parsed or upcast, so the batch is not read a second time in that form. It records nothing.
+   */
+  readonly handleStored?: (events: readonly StoredEventText[], context: ReactorBatchContext) => Promise<void>;
   /** Events per batch (default 100). */
   readonly batchSize?: number;
   /** Retry backoff after a failed batch: from `minMs` doubling to `maxMs` (defaults 100 ms, 30 s). */
@@ -150,6 +157,20 @@ export async function reactorCheckpoint(log: EventLog, name: string): Promise<nu
   return Math.max(snapshot?.seq ?? 0, caused?.[1] !== undefined ? Number(caused[1]) : 0);
 }
 
+/** A batch read by the tail, bound to the handler of its form (events or their stored text). */
+interface TailBatch {
+  readonly last: number;
+  handle(context: ReactorBatchContext): Promise<readonly Command[] | void> | readonly Command[] | void;
+}
+
+async function* bound<T extends { readonly seq: number }>(
+  batches: AsyncIterable<readonly T[]>,
+  handle: (batch: readonly T[], context: ReactorBatchContext) => ReturnType<TailBatch['handle']>,
+): AsyncGenerator<TailBatch> {
+  for await (const batch of batches)
+    yield { last: (batch[batch.length - 1] as T).seq, handle: (context) => handle(batch, context) };
+}
+
 /** A misuse no retry can mend: the reactor stops (`failed`). */
 class ReactorMisuse extends TypeError {}
 
@@ -179,10 +200,13 @@ class ReactorMisuse extends TypeError {}
  * await reactor.stop();
  */
 export function runReactor(options: ReactorOptions): Reactor {
-  const { ledger, name, handle } = options;
+  const { ledger, name, handle, handleStored } = options;
   const clock = ledger.clock ?? systemClock;
   if (typeof name !== 'string' || !NAME.test(name)) throw new TypeError('reactor name must match [A-Za-z0-9._-]{1,64}');
-  if (typeof handle !== 'function') throw new TypeError('handle must be a function');
+  if ((typeof handle === 'function') === (typeof handleStored === 'function'))
+    throw new TypeError('a reactor needs one function: handle or handleStored');
+  if (handleStored !== undefined && options.position === undefined)
+    throw new TypeError('handleStored needs an external position: it records no output to carry a checkpoint');
   const batchSize = options.batchSize ?? 100;
   if (!Number.isSafeInteger(batchSize) || batchSize < 1) throw new TypeError('batchSize must be a positive integer');
   const minMs = options.backoff?.minMs ?? 100;
@@ -199,9 +223,17 @@ export function runReactor(options: ReactorOptions): Reactor {
   let failures = 0;
   let lastError: ReactorStatus['lastError'];
 
+  /** The batches after `after`, each as its handler takes it. */
+  const tail = (after: number): AsyncIterable<TailBatch> => {
+    const query = { after, maxBatch: batchSize, signal: stopping.signal };
+    return handleStored !== undefined
+      ? bound(log.tailStoredBatches(query), handleStored)
+      : bound(log.tailBatches(query), handle as ReactorHandler);
+  };
+
   /** Handles one batch; the position after it (the batch's last seq unless the handler said otherwise). */
-  const handleBatch = async (batch: readonly StoredEvent[]): Promise<number> => {
-    const last = (batch[batch.length - 1] as StoredEvent).seq;
+  const handleBatch = async (batch: TailBatch): Promise<number> => {
+    const { last } = batch;
     let resume: number | undefined;
     const resumeAfter = (seq: number): void => {
       if (external === undefined)
@@ -209,7 +241,7 @@ export function runReactor(options: ReactorOptions): Reactor {
       if (!Number.isSafeInteger(seq) || seq < 0) throw new TypeError('resumeAfter takes a non-negative sequence');
       resume = seq;
     };
-    const commands = (await handle(batch, { name, signal: stopping.signal, resumeAfter })) ?? [];
+    const commands = (await batch.handle({ name, signal: stopping.signal, resumeAfter })) ?? [];
     if (stopping.signal.aborted) return position;
     if (external !== undefined) {
       if (commands.length > 0)
@@ -260,8 +292,8 @@ export function runReactor(options: ReactorOptions): Reactor {
         }
         let restart = false;
         state = position < log.headSeq() ? 'catching-up' : 'live';
-        for await (const batch of log.tailBatches({ after: position, maxBatch: batchSize, signal: stopping.signal })) {
-          const last = (batch[batch.length - 1] as StoredEvent).seq;
+        for await (const batch of tail(position)) {
+          const { last } = batch;
           const next = await handleBatch(batch);
           delay = minMs;
           consecutive = 0;

@@ -7,8 +7,8 @@ import {
   LedgerError,
   liveRecordings,
   type RecordingEntry,
-  type StoredEvent,
 } from '@ledger/domain';
+import type { StoredEventText } from '@ledger/event-log';
 import type { Ledger } from './ledger';
 import { silentLogger, type LedgerLogger } from './logger';
 import { ShippingErrorCode, type ChainHead, type FleetTarget, type ShippedFile } from './fleet-target';
@@ -153,7 +153,7 @@ export class Shipper {
         logger: { info: (m) => this.logger.info(m), warn: () => undefined, error: (m) => this.logger.error(m) },
         backoff: { delayMs: (error, failures) => this.retryDelay(error, failures) },
         position: { load: () => this.failing(() => this.loadCentralHead()) },
-        handle: (events, context) => this.failing(() => this.shipEvents(events, context), context.signal),
+        handleStored: (events, context) => this.failing(() => this.shipEvents(events, context), context.signal),
       });
       this.reactor = reactor;
       this.running = Promise.all([reactor.done, this.runFiles()])
@@ -281,22 +281,18 @@ export class Shipper {
    * The event reactor's handler: sends the batch (a prefix of at most `chunkBytes`) as stored and
    * resumes after the head the central side answers — past the batch, or where it stands after a 409.
    */
-  private async shipEvents(events: readonly StoredEvent[], context: ReactorBatchContext): Promise<void> {
+  private async shipEvents(events: readonly StoredEventText[], context: ReactorBatchContext): Promise<void> {
     await this.untilQuiet();
     if (context.signal.aborted) return;
     await this.exclusive(async () => {
       this.state = 'shipping';
       const lines: string[] = [];
       let bytes = 0;
-      for await (const { text } of this.ledger.log.readStored({
-        fromSeq: (events[0] as StoredEvent).seq,
-        toSeq: (events[events.length - 1] as StoredEvent).seq,
-      })) {
+      for (const { text } of events) {
         lines.push(text);
         bytes += text.length + 1;
         if (bytes >= this.chunkBytes) break;
       }
-      if (lines.length === 0) throw new Error(`events ${(events[0] as StoredEvent).seq}… could not be read to ship`);
       await this.paced(bytes);
       const answer = await this.target.sendEvents(`${lines.join('\n')}\n`);
       if (answer.ok) {

@@ -602,13 +602,16 @@ export function describeEventLogContract(name: string, makeSubject: () => Contra
     });
 
     describe('stored text', () => {
-      it('readStored yields each event exactly as written (never upcast), in range, and its hash recomputes', async () => {
-        const upcasters = new UpcasterRegistry().register({
+      /** Every read path that upcasts would show `offsetSeconds`; the stored form never does. */
+      const upcastingV1 = (): UpcasterRegistry =>
+        new UpcasterRegistry().register({
           type: 'ClockOffsetSet',
           fromVersion: 1,
           upcast: (d) => ({ ...(d as object), offsetSeconds: 0 }),
         });
-        const log = await open({ upcasters });
+
+      it('readStored yields each event exactly as written (never upcast), in range, and its hash recomputes', async () => {
+        const log = await open({ upcasters: upcastingV1() });
         await log.append([makeEvent(1), makeEvent(2), makeEvent(3), makeEvent(4)]);
         const all = await collect(log.readStored());
         expect(all.map((e) => e.seq)).toEqual([1, 2, 3, 4]);
@@ -620,6 +623,28 @@ export function describeEventLogContract(name: string, makeSubject: () => Contra
         }
         expect((await collect(log.readStored({ fromSeq: 2, toSeq: 3 }))).map((e) => e.seq)).toEqual([2, 3]);
         expect(await collect(log.readStored({ fromSeq: 5 }))).toEqual([]);
+      });
+
+      it('tailStoredBatches yields the stored texts after `after`, in batches of at most maxBatch, caught up then live', async () => {
+        const log = await open({ upcasters: upcastingV1() });
+        await log.append(range(1, 600).map((n) => makeEvent(n)));
+        const controller = new AbortController();
+        const batches: Array<ReadonlyArray<{ seq: number; text: string }>> = [];
+        const consuming = (async () => {
+          for await (const batch of log.tailStoredBatches({ after: 20, maxBatch: 7, signal: controller.signal })) {
+            batches.push(batch);
+            if (batch[batch.length - 1]?.seq === 603) controller.abort();
+          }
+        })();
+        await log.append([makeEvent(601), makeEvent(602)]);
+        await log.append([makeEvent(603)]);
+        await consuming;
+        expect(batches.flat()).toEqual(await collect(log.readStored({ fromSeq: 21, toSeq: 603 })));
+        expect(batches.every((b) => b.length >= 1 && b.length <= 7)).toBe(true);
+        // As stored: not upcast.
+        expect((JSON.parse(batches[0]?.[0]?.text ?? '{}') as StoredEvent).v).toBe(1);
+        expect(() => log.tailStoredBatches({ maxBatch: 0 })).toThrow(TypeError);
+        expect(() => log.tailStoredBatches({ after: -1 })).toThrow(TypeError);
       });
     });
 
