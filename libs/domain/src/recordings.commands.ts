@@ -37,6 +37,8 @@ export interface RecordingsCommandDataMap {
     readonly uploadTime: string;
     readonly target?: string;
     readonly sizeBytes?: number;
+    /** The analysis id of the report the target holds whole, when one completed. */
+    readonly reportVersion?: string;
   };
   /** Carries exactly what RecordingImported records. */
   ImportRecording: RecordingsEventDataMap['RecordingImported'];

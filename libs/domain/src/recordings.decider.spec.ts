@@ -475,20 +475,17 @@ describe('MarkRecordingUploaded / MarkRecordingDamaged', () => {
       ]);
   });
 
-  it('an upload names its target and the size acknowledged', () => {
+  it('an upload names its target, the size acknowledged and the report version held whole', () => {
+    const data = {
+      uploadTime: '2024-06-02T00:00:00Z',
+      target: 'http://fleet.example:8090',
+      sizeBytes: 4096,
+      reportVersion: 'a1',
+    };
     spec
       .given([started(NAME0), stopped(NAME0, 'requested')])
-      .when({
-        type: 'MarkRecordingUploaded',
-        data: { name: NAME0, uploadTime: '2024-06-02T00:00:00Z', target: 'http://fleet.example:8090', sizeBytes: 4096 },
-      })
-      .then([
-        {
-          type: 'RecordingUploaded',
-          recording: NAME0,
-          data: { uploadTime: '2024-06-02T00:00:00Z', target: 'http://fleet.example:8090', sizeBytes: 4096 },
-        },
-      ]);
+      .when({ type: 'MarkRecordingUploaded', data: { name: NAME0, ...data } })
+      .then([{ type: 'RecordingUploaded', recording: NAME0, data }]);
   });
 
   it('of an unknown or deleted recording are refused NO_SUCH_RECORDING', () => {

@@ -208,7 +208,7 @@ export function decideRecordings(command: RecordingsCommand, state: RecordingsSt
     }
 
     case 'MarkRecordingUploaded': {
-      const { name, uploadTime, target, sizeBytes } = command.data;
+      const { name, uploadTime, target, sizeBytes, reportVersion } = command.data;
       if (liveRecording(state, name) === undefined)
         return refuse('NO_SUCH_RECORDING', `no recording with name ${name}`, { name });
       if (parseRfc3339(uploadTime) === undefined)
@@ -220,6 +220,7 @@ export function decideRecordings(command: RecordingsCommand, state: RecordingsSt
           uploadTime,
           ...(target !== undefined ? { target } : {}),
           ...(sizeBytes !== undefined ? { sizeBytes } : {}),
+          ...(reportVersion !== undefined ? { reportVersion } : {}),
         },
       });
     }

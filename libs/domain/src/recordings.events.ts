@@ -71,8 +71,16 @@ export interface RecordingsEventDataMap {
   RecordingStopped: RecordingTotals & { readonly reason: StopReason; readonly detail?: string };
   /** `uploaded`: deleted by the shipper once the central service acknowledged every byte (`--delete-after-upload`). */
   RecordingDeleted: { readonly reason: DeleteReason };
-  /** The final bytes were acknowledged by `target` (a fleet service's base URL), `sizeBytes` of them (the compressed size). */
-  RecordingUploaded: { readonly uploadTime: string; readonly target?: string; readonly sizeBytes?: number };
+  /**
+   * The final bytes were acknowledged by `target` (a fleet service's base URL), `sizeBytes` of them (the compressed
+   * size); `reportVersion`: the analysis whose report was acknowledged whole with them, if one had completed.
+   */
+  RecordingUploaded: {
+    readonly uploadTime: string;
+    readonly target?: string;
+    readonly sizeBytes?: number;
+    readonly reportVersion?: string;
+  };
   RecordingImported: {
     readonly name: string;
     readonly startTime: string;

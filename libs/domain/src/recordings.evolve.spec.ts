@@ -141,6 +141,38 @@ describe('evolve', () => {
     expect(state.current?.damaged).toEqual({ missing: ['x.ndjson'], detail: 'gone' });
   });
 
+  it("a fleet upload keeps its target and report version, the next upload's replace them; an imported upload time has none", () => {
+    const first: DecidedEvent = {
+      type: 'RecordingUploaded',
+      recording: '1',
+      data: { uploadTime: '2024-01-01T00:00:00Z', target: 'http://a', reportVersion: 'r1' },
+    };
+    const next: DecidedEvent = {
+      type: 'RecordingUploaded',
+      recording: '1',
+      data: { uploadTime: '2024-01-02T00:00:00Z', target: 'http://b' },
+    };
+    const uploadedElsewhere: DecidedEvent = {
+      type: 'RecordingImported',
+      recording: '2',
+      data: {
+        name: '2',
+        startTime: '2020-01-02T00:00:00Z',
+        qmdlSizeBytes: 100,
+        uploadTime: '2023-01-01T00:00:00Z',
+        compressed: true,
+        recoveredFrom: 'manifest',
+      },
+    };
+    const once = foldEvents(numbered([imported('1', '2020-01-01T00:00:00Z'), first, uploadedElsewhere]));
+    expect(once.entries['1']).toMatchObject({ uploadTarget: 'http://a', uploadedReport: 'r1' });
+    expect(once.entries['2']?.uploadTime).toBe('2023-01-01T00:00:00Z');
+    expect(once.entries['2']?.uploadTarget).toBeUndefined();
+    const twice = foldEvents(numbered([imported('1', '2020-01-01T00:00:00Z'), first, next]));
+    expect(twice.entries['1']).toMatchObject({ uploadTime: '2024-01-02T00:00:00Z', uploadTarget: 'http://b' });
+    expect(twice.entries['1']?.uploadedReport).toBeUndefined();
+  });
+
   it('ServiceStarted/ServiceStopped track the running boot, boots and unclean shutdowns', () => {
     const running = foldEvents(
       numbered([

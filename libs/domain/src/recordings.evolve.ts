@@ -148,7 +148,12 @@ export function applyRecordingEvent(draft: Draft, event: AppliedRecordingsEvent)
     }
 
     case 'RecordingUploaded':
-      updateRecording(draft, event.recording, (entry) => ({ ...entry, uploadTime: event.data.uploadTime }));
+      updateRecording(draft, event.recording, ({ uploadTarget: _target, uploadedReport: _report, ...entry }) => ({
+        ...entry,
+        uploadTime: event.data.uploadTime,
+        ...(event.data.target !== undefined ? { uploadTarget: event.data.target } : {}),
+        ...(event.data.reportVersion !== undefined ? { uploadedReport: event.data.reportVersion } : {}),
+      }));
       return;
 
     case 'RecordingDamaged':

@@ -20,6 +20,13 @@ export interface RecordingEntry {
   /** The `detail` of the RecordingStopped that finished it, if it had one. */
   readonly stopDetail?: string;
   readonly uploadTime?: string;
+  /**
+   * The fleet service that acknowledged every byte (RecordingUploaded's `target`): the shipper sends
+   * the recording no more. An `uploadTime` imported from the original (its own upload) comes without one.
+   */
+  readonly uploadTarget?: string;
+  /** The analysis whose report that service held whole then (RecordingUploaded's `reportVersion`). */
+  readonly uploadedReport?: string;
   readonly gpsMode?: GpsMode;
   readonly compressed: boolean;
   /** Set by RecordingDamaged: files found missing on disk. */

@@ -14,7 +14,7 @@ import { canonicalEncode, type EventLog, type Snapshot } from '@ledger/event-log
 
 /** Snapshot name and version of the persisted QmdlStore projection. Bump the version when the state shape changes: a mismatch rebuilds. */
 export const PROJECTION_SNAPSHOT = 'qmdl-store';
-export const PROJECTION_VERSION = 1;
+export const PROJECTION_VERSION = 2;
 
 /**
  * The ledger's slices composed into one decider (the domain's `ledgerDecider`,

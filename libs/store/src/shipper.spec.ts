@@ -1,8 +1,17 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { LedgerError } from '@ledger/domain';
 import { MemoryEventLog } from '@ledger/event-log';
-import type { ChainHead, DataAnswer, EventsAnswer, FleetTarget, ReportVersion, ShippedFile } from './fleet-target';
+import {
+  ShippingErrorCode,
+  type ChainHead,
+  type DataAnswer,
+  type EventsAnswer,
+  type FleetTarget,
+  type ReportVersion,
+  type ShippedFile,
+} from './fleet-target';
 import type { Ledger } from './ledger';
 import { silentLogger } from './logger';
 import { openLedger } from './open-ledger';
@@ -56,10 +65,18 @@ class MemoryTarget implements FleetTarget {
  */
 class ReportTarget extends MemoryTarget {
   readonly puts: Array<{ name: string; file: ShippedFile; offset: number; version?: string }> = [];
+  /** `name/file` of every size asked. */
+  readonly sizes: string[] = [];
+  /** Versions refused as unknown: no shipped RecordingAnalysisCompleted names them (yet). */
+  readonly unknown: string[] = [];
   readonly served = new Map<string, { version: string; bytes: Buffer }>();
   readonly stale = new Set<string>();
-  private readonly held = new Map<string, Buffer>();
+  /** Awaited before a size is answered (a test commits meanwhile). */
+  beforeSize?: (name: string, file: ShippedFile) => Promise<void>;
+  readonly held = new Map<string, Buffer>();
   override async fileSize(name: string, file: ShippedFile, version?: string): Promise<number> {
+    this.sizes.push(`${name}/${file}`);
+    await this.beforeSize?.(name, file);
     return this.held.get(`${name}/${file}/${version ?? ''}`)?.length ?? 0;
   }
   override async putData(
@@ -69,6 +86,12 @@ class ReportTarget extends MemoryTarget {
     bytes: Buffer,
     report?: ReportVersion,
   ): Promise<DataAnswer> {
+    if (report !== undefined && !this.completed(name, report.version)) {
+      this.unknown.push(report.version);
+      throw new LedgerError(ShippingErrorCode.SHIP_REFUSED, 'PUT answered 422 UNKNOWN_REPORT_VERSION', {
+        details: { status: 422, code: 'UNKNOWN_REPORT_VERSION' },
+      });
+    }
     this.puts.push({ name, file, offset, ...(report !== undefined ? { version: report.version } : {}) });
     if (report !== undefined && this.stale.has(report.version))
       return { ok: false, size: this.served.get(name)?.bytes.length ?? 0, stale: true };
@@ -81,10 +104,29 @@ class ReportTarget extends MemoryTarget {
       this.served.set(name, { version: report.version, bytes: next });
     return { ok: true, size: next.length };
   }
+  /** The fleet service knows a report version once the completion of that analysis is among the shipped events. */
+  private completed(name: string, analysisId: string): boolean {
+    return this.lines.some((line) => {
+      const event = JSON.parse(line) as { type: string; recording?: string; data: { analysisId?: string } };
+      return (
+        event.type === 'RecordingAnalysisCompleted' && event.recording === name && event.data.analysisId === analysisId
+      );
+    });
+  }
 }
 
-/** A finished recording with its committed bytes on disk, imported (as found in the data directory). */
-async function importFinished(ledger: Ledger): Promise<{ name: string; bytes: Buffer }> {
+/** What serve's analysis reactor gives as still to come, read from the log: an analysis started and not completed. */
+function startedNotCompleted(ledger: Ledger): () => ReadonlySet<string> {
+  return () =>
+    new Set(
+      Object.entries(ledger.state().analyses ?? {})
+        .filter(([, analysis]) => analysis.running !== undefined)
+        .map(([name]) => name),
+    );
+}
+
+/** A finished recording with its committed bytes on disk, imported (as found in the data directory, or with `uploadTime` from the original's manifest). */
+async function importFinished(ledger: Ledger, uploadTime?: string): Promise<{ name: string; bytes: Buffer }> {
   const name = '1717235000';
   const bytes = Buffer.from('committed bytes of a finished recording');
   mkdirSync(path.dirname(ledger.paths(name).qmdl), { recursive: true });
@@ -97,7 +139,8 @@ async function importFinished(ledger: Ledger): Promise<{ name: string; bytes: Bu
         startTime: '2024-06-01T09:43:20Z',
         qmdlSizeBytes: bytes.length,
         compressed: true,
-        recoveredFrom: 'file-name',
+        recoveredFrom: uploadTime === undefined ? 'file-name' : 'manifest',
+        ...(uploadTime !== undefined ? { uploadTime } : {}),
       },
     },
     cli,
@@ -138,6 +181,15 @@ async function completeAnalysis(ledger: Ledger, name: string, analysisId: string
     cli,
   );
   expect(completed.ok).toBe(true);
+}
+
+/** A store in memory with one finished recording, imported, whose analysis `a1` completed with a report. */
+async function analysedRecording(dir: string): Promise<{ log: MemoryEventLog; ledger: Ledger; name: string }> {
+  const log = await MemoryEventLog.open();
+  const ledger = await openLedger({ dataDir: dir, appVersion: 't', logger: silentLogger, recorder, log });
+  const { name } = await importFinished(ledger);
+  await analyse(ledger, name, 'a1', '{"report":1}\n');
+  return { log, ledger, name };
 }
 
 async function until(check: () => boolean): Promise<void> {
@@ -197,6 +249,22 @@ describe('Shipper', () => {
     await log.close();
   });
 
+  it("ships a recording imported with the original's upload time (its upload elsewhere), and records the fleet's", async () => {
+    const log = await MemoryEventLog.open();
+    const ledger = await openLedger({ dataDir: dir, appVersion: 't', logger: silentLogger, recorder, log });
+    const { name, bytes } = await importFinished(ledger, '2024-06-01T12:00:00Z');
+    const target = new ReportTarget();
+    const shipper = new Shipper({ ledger, target, coalesceMs: 0 }).start();
+    await until(() => shipper.status().uploadedRecordings === 1 && shipper.status().lagEvents === 0);
+    expect(target.puts).toEqual([{ name, file: 'qmdl', offset: 0 }]);
+    expect(target.held.get(`${name}/qmdl/`)).toEqual(bytes);
+    expect(ledger.state().entries[name]).toMatchObject({ uploadTarget: target.url });
+    expect(ledger.state().entries[name]?.uploadTime).not.toBe('2024-06-01T12:00:00Z');
+    await shipper.stop();
+    await ledger.close();
+    await log.close();
+  });
+
   it('after a 409 from a central side restored to an older head, ships again from there, as a reactor the ledger lists', async () => {
     const log = await MemoryEventLog.open();
     const ledger = await openLedger({ dataDir: dir, appVersion: 't', logger: silentLogger, recorder, log });
@@ -223,12 +291,10 @@ describe('Shipper', () => {
   });
 
   it('ships a report under the analysis that wrote it, and again, from 0 and whole, when the uploaded recording is analysed again', async () => {
-    const log = await MemoryEventLog.open();
-    const ledger = await openLedger({ dataDir: dir, appVersion: 't', logger: silentLogger, recorder, log });
-    const { name } = await importFinished(ledger);
-    await analyse(ledger, name, 'a1', '{"report":1}\n');
+    const { log, ledger, name } = await analysedRecording(dir);
     const target = new ReportTarget();
-    const shipper = new Shipper({ ledger, target, awaitAnalysis: true, chunkBytes: 8, coalesceMs: 0 }).start();
+    const options = { ledger, target, pendingAnalyses: startedNotCompleted(ledger), chunkBytes: 8, coalesceMs: 0 };
+    const shipper = new Shipper(options).start();
     await until(() => shipper.status().uploadedRecordings === 1 && shipper.status().lagEvents === 0);
     expect(target.served.get(name)).toEqual({ version: 'a1', bytes: Buffer.from('{"report":1}\n') });
 
@@ -248,7 +314,7 @@ describe('Shipper', () => {
     const third = '{"report":3,"rows":["in place before its completion is recorded, and longer still"]}\n';
     writeFileSync(ledger.paths(name).analysis, third);
     const before = target.puts.length;
-    const restarted = new Shipper({ ledger, target, awaitAnalysis: true, chunkBytes: 8, coalesceMs: 0 }).start();
+    const restarted = new Shipper(options).start();
     await until(() => restarted.status().state === 'idle' && restarted.status().lagEvents === 0);
     expect(target.puts.length).toBe(before);
     await completeAnalysis(ledger, name, 'a3');
@@ -266,6 +332,64 @@ describe('Shipper', () => {
     expect(target.puts.filter((p) => p.version === 'a4')).toHaveLength(1);
     expect(target.served.get(name)?.version).toBe('a3');
     await restarted.stop();
+    await ledger.close();
+    await log.close();
+  });
+
+  it('once restarted, asks the central side nothing about a recording recorded as uploaded with its report', async () => {
+    const { log, ledger, name } = await analysedRecording(dir);
+    const target = new ReportTarget();
+    const options = { ledger, target, pendingAnalyses: startedNotCompleted(ledger), coalesceMs: 0 };
+    const first = new Shipper(options).start();
+    await until(() => first.status().uploadedRecordings === 1 && first.status().lagEvents === 0);
+    expect(ledger.state().entries[name]?.uploadedReport).toBe('a1');
+    await first.stop();
+
+    // Something to ship, so the restarted shipper has been through the recordings once it is idle.
+    await ledger.execute({ type: 'SetClockOffset', data: { offsetSeconds: 5 } }, cli);
+    const asked = target.sizes.length;
+    const restarted = new Shipper(options).start();
+    await until(() => restarted.status().state === 'idle' && target.lines.length === log.headSeq());
+    expect(target.sizes.slice(asked)).toEqual([]);
+
+    // Analysed again since: that report is not the one recorded with the upload, so where it stands is asked, once.
+    const second = '{"report":2}\n';
+    await analyse(ledger, name, 'a2', second);
+    await until(() => target.served.get(name)?.version === 'a2');
+    expect(target.served.get(name)?.bytes.toString()).toBe(second);
+    expect(target.sizes.slice(asked)).toEqual([`${name}/analysis`]);
+    await restarted.stop();
+    await ledger.close();
+    await log.close();
+  });
+
+  it('sends a report completed during a round only after its completion event, never a version the central side cannot know', async () => {
+    const { log, ledger, name } = await analysedRecording(dir);
+    const gps = '{"lat":1,"lon":2}\n';
+    writeFileSync(ledger.paths(name).gps, gps);
+    const target = new ReportTarget();
+    target.held.set(`${name}/gps/`, Buffer.from(gps));
+    // While the shipper waits for the size of the GPS file, the recording is analysed again: its report is the
+    // next thing sent, and the events recording the new analysis are not shipped yet.
+    const second = '{"report":2}\n';
+    target.beforeSize = async (_name, file) => {
+      if (file !== 'gps') return;
+      target.beforeSize = undefined;
+      await analyse(ledger, name, 'a2', second);
+    };
+    const shipper = new Shipper({
+      ledger,
+      target,
+      pendingAnalyses: startedNotCompleted(ledger),
+      coalesceMs: 0,
+      backoff: { maxMs: 60_000 },
+    }).start();
+    await until(() => shipper.status().uploadedRecordings === 1 && shipper.status().lagEvents === 0);
+    expect(target.unknown).toEqual([]);
+    expect(target.served.get(name)).toEqual({ version: 'a2', bytes: Buffer.from(second) });
+    expect(ledger.state().entries[name]?.uploadedReport).toBe('a2');
+    expect(shipper.status().lastError).toBeUndefined();
+    await shipper.stop();
     await ledger.close();
     await log.close();
   });

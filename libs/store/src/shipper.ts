@@ -52,11 +52,13 @@ export interface ShipperOptions {
   /** The longest a send waits for the log to be quiet (default 2 s): a steady stream of commands still ships. */
   readonly maxDeferMs?: number;
   /**
-   * The device analyses its recordings (serve's analysis reactor): a finished recording is uploaded
-   * only once its analysis has completed, so its report is shipped whole before `RecordingUploaded`
-   * (and before `--delete-after-upload` removes it). Without analysis there is no report to wait for.
+   * The recordings whose analysis report is still to come (serve's analysis reactor: queued, being
+   * analysed, or analysed live): a finished recording among them is not uploaded yet, so its report
+   * is shipped whole before `RecordingUploaded` (and before `--delete-after-upload` removes it). One
+   * that is not among them — analysed, its analysis failed, every analyzer off, or no analysis at
+   * all (`--no-analysis`, or this option not given) — ships with the report there is.
    */
-  readonly awaitAnalysis?: boolean;
+  readonly pendingAnalyses?: () => ReadonlySet<string>;
   /** Delete a recording locally once it is uploaded (the original's `delete_on_upload`). */
   readonly deleteAfterUpload?: boolean;
   readonly logger?: LedgerLogger;
@@ -362,17 +364,15 @@ export class Shipper {
     const state = this.ledger.state();
     const live = liveRecordings(state).map((entry) => ({ entry, active: entry === state.current }));
     live.sort((a, b) => compareRecordingsByStart(a.entry, b.entry));
+    const pending = this.options.pendingAnalyses?.();
     for (const { entry, active } of live) {
-      if (entry.uploadTime !== undefined && !active) continue;
+      // An upload time imported from the original (its own upload, elsewhere) is no upload to a fleet service.
+      if (entry.uploadTarget !== undefined && !active) continue;
       const paths = this.ledger.paths(entry.name, entry.compressed);
       if (await this.shipFile(entry.name, 'qmdl', paths.qmdl, entry.qmdlSizeBytes)) return true;
-      if (active) continue;
-      if (this.options.awaitAnalysis === true) {
-        const analysis = analysisOf(state, entry.name);
-        // Its report is written (atomically, whole) when its analysis completes: until then there is nothing final to ship.
-        if (analysis?.completed === undefined || analysis.running !== undefined) continue;
-      }
-      // The side files are final once the recording is and its analysis completed: their size on disk is what there is.
+      // Its report is written (atomically, whole) when its analysis completes: until then there is nothing final to ship.
+      if (active || pending?.has(entry.name) === true) continue;
+      // The side files are final once the recording is and no analysis is to come: their size on disk is what there is.
       if (await this.shipFile(entry.name, 'gps', paths.gps, await sizeOnDisk(paths.gps))) return true;
       if (await this.shipReport(entry.name, paths.analysis)) return true;
       await this.recordUploaded(entry);
@@ -381,7 +381,10 @@ export class Shipper {
     // A recording analysed again after its upload has a new report: it replaces the central one. A recording
     // deleted here has no report left to send; the central side keeps the last one it received whole.
     for (const { entry, active } of live) {
-      if (entry.uploadTime === undefined || active || this.reportVersion(entry.name) === undefined) continue;
+      if (entry.uploadTarget === undefined || active) continue;
+      const version = this.reportVersion(entry.name);
+      // The report recorded with the upload was acknowledged whole then: no need to ask (a restart asks nothing).
+      if (version === undefined || version === entry.uploadedReport) continue;
       if (await this.shipReport(entry.name, this.ledger.paths(entry.name, entry.compressed).analysis)) return true;
     }
     return false;
@@ -404,6 +407,9 @@ export class Shipper {
    */
   private async shipReport(name: string, location: string): Promise<boolean> {
     const version = this.reportVersion(name);
+    // An analysis completed since this round began: the central side knows a version only once its completion
+    // is shipped (else 422 UNKNOWN_REPORT_VERSION), so the events go first.
+    if (version !== undefined && !this.eventsShipped()) return true;
     const known = this.files.get(`${name}/analysis`);
     if (
       version !== undefined &&
@@ -466,11 +472,17 @@ export class Shipper {
 
   private async recordUploaded(entry: RecordingEntry): Promise<void> {
     const context = { actor: { kind: 'system' as const }, correlationId: `ship-${entry.name}-${randomUUID()}` };
+    const reportVersion = this.shippedReportVersion(entry.name);
     // The command processor stamps the upload time (the adjusted clock, like every event time).
     const result = await this.ledger.execute(
       {
         type: 'MarkRecordingUploaded',
-        data: { name: entry.name, target: this.target.url, sizeBytes: entry.qmdlSizeBytes },
+        data: {
+          name: entry.name,
+          target: this.target.url,
+          sizeBytes: entry.qmdlSizeBytes,
+          ...(reportVersion !== undefined ? { reportVersion } : {}),
+        },
       },
       context,
     );
@@ -490,13 +502,25 @@ export class Shipper {
     }
   }
 
+  /** The report version the central side acknowledged whole, if it is still the one on disk. */
+  private shippedReportVersion(name: string): string | undefined {
+    const version = this.reportVersion(name);
+    const known = this.files.get(`${name}/analysis`);
+    return version !== undefined &&
+      known?.version === version &&
+      known.length !== undefined &&
+      (known.remote ?? 0) >= known.length
+      ? version
+      : undefined;
+  }
+
   private lagBytes(): number {
     const state = this.ledger.state();
     let lag = 0;
     const entries = Object.values(state.entries);
     if (state.current !== undefined) entries.push(state.current);
     for (const entry of entries) {
-      if (entry.uploadTime !== undefined) continue;
+      if (entry.uploadTarget !== undefined) continue;
       lag += Math.max(0, entry.qmdlSizeBytes - (this.files.get(`${entry.name}/qmdl`)?.remote ?? 0));
     }
     return lag;

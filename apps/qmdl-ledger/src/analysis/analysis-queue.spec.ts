@@ -101,6 +101,25 @@ describe('the analysis queue', () => {
     ]);
     expect(dueAnalyses(deleted, enabled)).toEqual([]);
   });
+
+  it('has nothing due with every analyzer off (an analysis needs one), not even a re-analysis asked for', () => {
+    const allOff = Object.fromEntries(ANALYZERS.map((a) => [a.key, false]));
+    const none = enabledAnalyzers(analyzerConfigOf({ analyzers: allOff }));
+    expect(none).toEqual([]);
+    const state = fold([
+      imported('1717236001'),
+      imported('1717236002'),
+      started('1717236002', 'a'),
+      completed('1717236002', 'a'),
+      imported('1717236003'),
+      started('1717236003', 'b'),
+      requested('1717236002'),
+    ]);
+    expect(dueAnalyses(state, none)).toEqual([]);
+    expect(analysisStatusOf(state, dueAnalyses(state, none), undefined).queued).toEqual([]);
+    // Switched on again, each is due as it was.
+    expect(dueAnalyses(state, enabled).map((j) => j.name)).toEqual(['1717236002', '1717236001', '1717236003']);
+  });
 });
 
 describe('finding coalescing', () => {

@@ -53,10 +53,12 @@ export function sameAnalyzers(a: readonly AnalyzerVersion[], b: readonly Analyze
  * until the next RecordingAnalysisStarted), when it was never analysed ('new'),
  * or when its last report was made by other analyzers or other versions than
  * the enabled ones ('analyzer-changed'). An analysis started with the enabled
- * analyzers and never completed is resumed.
+ * analyzers and never completed is resumed. With every analyzer off nothing is
+ * due (an analysis needs one): a re-analysis asked for then waits until one is on.
  */
 export function dueAnalyses(state: QmdlStoreState, enabled: readonly AnalyzerVersion[]): AnalysisJob[] {
   const jobs: AnalysisJob[] = [];
+  if (enabled.length === 0) return jobs;
   const seen = new Set<string>();
   const requested = Object.entries(state.analyses ?? {})
     .flatMap(([name, a]) => (a.requested === undefined ? [] : [{ name, seq: a.requested.seq }]))

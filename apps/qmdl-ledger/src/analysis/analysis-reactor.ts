@@ -113,6 +113,18 @@ export class AnalysisReactor implements AnalysisQueue {
     return analysisStatusOf(state, this.jobs(), this.running);
   }
 
+  /**
+   * The recordings whose report is still to come: queued, being analysed, or analysed live. Not one
+   * whose analysis failed in this run (it is retried only when asked, or after a restart), nor any
+   * with every analyzer off (nothing is analysed then): the shipper does not wait for those.
+   */
+  pending(): ReadonlySet<string> {
+    const names = new Set(this.jobs().map((job) => job.name));
+    if (this.running !== undefined) names.add(this.running);
+    if (this.liveName !== undefined) names.add(this.liveName);
+    return names;
+  }
+
   private jobs(): AnalysisJob[] {
     const state = this.ledger.state();
     const enabled = enabledAnalyzers(analyzerConfigOf(state.config));

@@ -95,6 +95,11 @@ export async function serve(raw: RawServeOptions): Promise<void> {
     },
   });
 
+  // The analysis reactor writes reports and records findings: not in --read-only, nor with --no-analysis.
+  const analysis = !options.analysis
+    ? undefined
+    : new AnalysisReactor({ ledger, runtime: ledger.runtimeMetadata(), logger: ledgerLogger });
+
   const ship = options.ship;
   const shipper: Shipper | undefined =
     ship === undefined
@@ -111,14 +116,9 @@ export async function serve(raw: RawServeOptions): Promise<void> {
           maxBytesPerSecond: ship.rateKiB * 1024,
           chunkBytes: ship.chunkKiB * 1024,
           deleteAfterUpload: ship.deleteAfterUpload,
-          awaitAnalysis: options.analysis,
+          ...(analysis !== undefined ? { pendingAnalyses: () => analysis.pending() } : {}),
           logger: ledgerLogger,
         });
-
-  // The analysis reactor writes reports and records findings: not in --read-only, nor with --no-analysis.
-  const analysis = !options.analysis
-    ? undefined
-    : new AnalysisReactor({ ledger, runtime: ledger.runtimeMetadata(), logger: ledgerLogger });
 
   const governorFailed = coalesced((message) => logger.warn(message, 'buffer-governor'));
   const governor =
