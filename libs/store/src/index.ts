@@ -6,6 +6,7 @@ export * from './command-processor';
 export * from './qmdl-store.projection';
 export * from './recording-files';
 export * from './recorder';
+export * from './recording-tap';
 export * from './startup-recovery';
 export * from './open-ledger';
 export * from './data-dir';

@@ -13,6 +13,7 @@ import type { EventLog, EventPage } from '@ledger/event-log';
 import type { DiagSourceFactory } from '@ledger/qmdl';
 import type { Clock, HostInfo, RuntimeMetadata } from './host';
 import type { Reactor, ReactorDefinition, ReactorStatus } from './reactor';
+import type { RecordingTap } from './recording-tap';
 import type { StoreVerifyReport, VerifyCheck } from './store-verification';
 
 /**
@@ -171,6 +172,13 @@ export interface Ledger {
   paths(name: string, compressed?: boolean): RecordingPaths;
   /** Events as they are committed (live only). */
   readonly committed$: Observable<LedgerEvent>;
+  /**
+   * The raw QMDL bytes handed to the writer of the active recording `name`
+   * from now on, for a reader in this process (see RecordingTap: bounded by
+   * `maxBytes`); undefined when `name` is not the recording being written.
+   * Tapped as its RecordingStarted is seen on `committed$`, it holds the recording from its first byte.
+   */
+  tapRecording(name: string, options: { readonly maxBytes: number }): RecordingTap | undefined;
   /** Live figures for /metrics and /healthz. */
   metrics(): LedgerMetrics;
   /** The free-space thresholds in force: the recorded config's where it sets them, else the recorder settings (`spaceSettingsInForce`). */

@@ -27,6 +27,7 @@ import type { Migration } from './migration';
 import { foldLog, QmdlStoreProjection, type LedgerDecider } from './qmdl-store.projection';
 import { Recorder } from './recorder';
 import { RecordingFiles } from './recording-files';
+import type { RecordingTap } from './recording-tap';
 import { reconcileAtStartup, type RecoveryReport } from './startup-recovery';
 import { runReactor, type Reactor, type ReactorDefinition, type ReactorStatus } from './reactor';
 import { verifyStore, type StoreVerifyReport, type VerifiedPosition } from './store-verification';
@@ -353,6 +354,10 @@ class LevelLedger implements OpenedLedger {
 
   paths(name: string, compressed = true): RecordingPaths {
     return this.files.paths(name, compressed);
+  }
+
+  tapRecording(name: string, options: { readonly maxBytes: number }): RecordingTap | undefined {
+    return this.recorder?.tap(name, options.maxBytes);
   }
 
   spaceSettings(): SpaceSettings {

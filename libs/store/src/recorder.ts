@@ -8,6 +8,7 @@ import type { CommandContext, CommandResult, LedgerCommand, RecorderSettings } f
 import type { LedgerLogger } from './logger';
 import { RecordingFileEffects } from './recording-file-effects';
 import type { RecordingFiles } from './recording-files';
+import type { RecordingTap } from './recording-tap';
 import { RecordingWriter } from './recording-writer';
 
 const RECORDER: CommandContext['actor'] = { kind: 'recorder' };
@@ -71,6 +72,11 @@ export class Recorder implements CommandEffects {
 
   sourceStats(): DiagSourceStats | undefined {
     return this.active?.sourceStats() ?? this.lastSourceStats;
+  }
+
+  /** The raw bytes of the active recording `name` from now on (`Ledger.tapRecording`). */
+  tap(name: string, maxBytes: number): RecordingTap | undefined {
+    return this.active?.name === name ? this.active.tap(maxBytes) : undefined;
   }
 
   /** Takes the space reserve (at start-up; deletes take it back by themselves). */

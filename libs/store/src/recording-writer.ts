@@ -5,6 +5,7 @@ import { localRfc3339, type Clock, type HostInfo } from './host';
 import type { CommandResult, RecorderSettings } from './ledger';
 import type { LedgerLogger } from './logger';
 import type { RecordingFiles } from './recording-files';
+import { RecordingTap } from './recording-tap';
 
 /** Raw bytes the pump may hand to the writer ahead of what it has compressed (a little over the writer's 256 KiB coalescing). */
 const WRITE_AHEAD_BYTES = 512 * 1024;
@@ -65,6 +66,9 @@ export class RecordingWriter {
   private lock: Promise<void> = Promise.resolve();
   private flushChain: Promise<void> = Promise.resolve();
   private flushTimer: NodeJS.Timeout | undefined;
+  /** Raw bytes handed to the gzip writer so far (its uncompressed offset once they are flushed). */
+  private handed = 0;
+  private tapped: RecordingTap | undefined;
 
   private constructor(
     private readonly options: RecordingWriterOptions,
@@ -99,6 +103,20 @@ export class RecordingWriter {
     return this.options.source?.stats();
   }
 
+  /**
+   * The raw bytes handed to the gzip writer from now on (see RecordingTap); one
+   * tap at a time, so a new one closes the one before. It outlives the writer:
+   * after the stop it still holds what the final size covers.
+   */
+  tap(maxBytes: number): RecordingTap {
+    this.tapped?.close();
+    const tap = new RecordingTap(this.name, this.handed, maxBytes, (closed) => {
+      if (this.tapped === closed) this.tapped = undefined;
+    });
+    this.tapped = tap;
+    return tap;
+  }
+
   start(): void {
     const source = this.options.source;
     if (source) this.pump = this.runPump(source);
@@ -129,6 +147,8 @@ export class RecordingWriter {
         // throughput (bench/README.md, qmdl-codec). Durability comes at the commit window, where flushNow()
         // flushes and fdatasyncs before the size is committed.
         const compressed = this.writer.write(chunk.frames, { flush: false });
+        this.handed += chunk.frames.length;
+        this.tapped?.push(chunk.frames);
         this.written = {
           ...this.written,
           containers: this.written.containers + 1,

@@ -3,10 +3,10 @@ import { createWriteStream, openSync, promises as fs, renameSync, type WriteStre
 import { setImmediate as yieldToEventLoop, setTimeout as sleep } from 'node:timers/promises';
 import { createGunzip, type Gunzip } from 'node:zlib';
 import { AnalysisHarness, type RuntimeMetadata } from '@ledger/analysis';
-import { analysisOf, type Command, type RecordingEntry } from '@ledger/domain';
+import { analysisOf, type Command, type RecordingEntry, type RecordingTotals } from '@ledger/domain';
 import { openQmdlReadStream } from '@ledger/qmdl';
 import { RadioMessageReader } from '@ledger/radio';
-import { silentLogger, type Ledger, type LedgerLogger } from '@ledger/store';
+import { silentLogger, type Ledger, type LedgerLogger, type RecordingTap } from '@ledger/store';
 import {
   analysisStatusOf,
   analyzerConfigOf,
@@ -26,6 +26,8 @@ export interface AnalysisReactorOptions {
   readonly logger?: LedgerLogger;
   /** Bytes read from a recording file at a time (default 64 KiB); the loop yields to the event loop after each. */
   readonly chunkBytes?: number;
+  /** Raw bytes the live session's feed may hold before it lets go of them and the session reads the file (default 2 MiB). */
+  readonly liveFeedBytes?: number;
   /** Awaited before a finished recording's partial report is opened (a test deletes the recording there). */
   readonly beforePartialOpen?: (name: string) => Promise<void>;
   /** Awaited once a report is written and synced, before it is put in place (a test deletes the recording there). */
@@ -38,6 +40,12 @@ export interface AnalysisReactorOptions {
 export interface AnalysisQueue {
   status(): AnalysisStatus;
 }
+
+/** About a second of a fast diag source (a modem gives tens of KB a second): past it, the session reads the file. */
+const LIVE_FEED_BYTES = 2 * 1024 * 1024;
+
+/** Live ticks are at least this far apart, however often data is committed (a small flush window commits often). */
+const LIVE_TICK_MS = 1000;
 
 class Superseded extends Error {}
 
@@ -87,6 +95,12 @@ export class AnalysisReactor implements AnalysisQueue {
   private readonly failed = new Map<string, number>();
   private loops?: Promise<void>;
   private wake?: () => void;
+  /** Raw bytes the live feed may hold for the session before it lets go of them (the session reads the file then). */
+  private readonly liveFeedBytes: number;
+  /** The active recording's raw bytes, tapped as it started, until its live session takes the tap. */
+  private tap?: RecordingTap;
+  private liveDue = true;
+  private liveWake?: () => void;
 
   constructor(private readonly options: AnalysisReactorOptions) {
     this.ledger = options.ledger;
@@ -94,6 +108,7 @@ export class AnalysisReactor implements AnalysisQueue {
     // 64 KiB: with 256 KiB, the messages of a chunk outlived serve's small young generation and the analysis spent
     // most of its time in the garbage collector (bench/README.md, "Analysis").
     this.chunkBytes = options.chunkBytes ?? 64 * 1024;
+    this.liveFeedBytes = options.liveFeedBytes ?? LIVE_FEED_BYTES;
   }
 
   start(): this {
@@ -106,6 +121,8 @@ export class AnalysisReactor implements AnalysisQueue {
     this.abort.abort();
     this.wake?.();
     await this.loops;
+    this.tap?.close();
+    this.tap = undefined;
   }
 
   status(): AnalysisStatus {
@@ -139,16 +156,63 @@ export class AnalysisReactor implements AnalysisQueue {
     return this.jobs().find((job) => job.name !== this.liveName);
   }
 
-  /** The tail: every committed event may change the queue (a stop, an import, a config change, a deletion). */
-  private async follow(): Promise<void> {
-    try {
-      for await (const event of this.ledger.log.tail({ after: this.ledger.log.headSeq(), signal: this.abort.signal })) {
-        if (event.type !== 'RecordingDataAppended') this.wake?.();
-      }
-    } catch (error) {
-      if (!this.abort.signal.aborted)
-        this.logger.warn(`analysis: the log tail ended: ${error instanceof Error ? error.message : String(error)}`);
-    }
+  /**
+   * Every committed event may change the queue (a stop, an import, a config change, a deletion) or give the live
+   * session bytes to read. In process, as they are committed: reading each one back from the log (a tail) cost a
+   * store read per data commit, once a second while recording.
+   */
+  private follow(): Promise<void> {
+    const signal = this.abort.signal;
+    return new Promise<void>((resolve) => {
+      const subscription = this.ledger.committed$.subscribe({
+        next: (event) => {
+          const name = event.recording;
+          if (event.type === 'RecordingStarted' && name !== undefined && this.ledger.state().current?.name === name) {
+            // Tapped now, before the recorder's pump hands its writer anything: the feed holds the whole recording.
+            this.tap?.close();
+            this.tap = this.ledger.tapRecording(name, { maxBytes: this.liveFeedBytes });
+          }
+          if (event.type !== 'RecordingDataAppended') this.wake?.();
+          if (event.recording !== undefined && !event.type.startsWith('RecordingAnalysis')) this.rouseLive();
+        },
+        error: (error: unknown) => {
+          if (!signal.aborted)
+            this.logger.warn(`analysis: the commits ended: ${error instanceof Error ? error.message : String(error)}`);
+          resolve();
+        },
+        complete: () => resolve(),
+      });
+      const end = (): void => {
+        subscription.unsubscribe();
+        resolve();
+      };
+      if (signal.aborted) end();
+      else signal.addEventListener('abort', end, { once: true });
+    });
+  }
+
+  /** A commit the live session may need to see (a recording's data, start, stop or deletion). */
+  private rouseLive(): void {
+    this.liveDue = true;
+    const resolve = this.liveWake;
+    this.liveWake = undefined;
+    resolve?.();
+  }
+
+  /** Until a commit the live session may need to see (at once if one came since the last call), or the stop. */
+  private async liveCommit(): Promise<void> {
+    const signal = this.abort.signal;
+    if (!this.liveDue && !signal.aborted)
+      await new Promise<void>((resolve) => {
+        const done = (): void => {
+          signal.removeEventListener('abort', done);
+          resolve();
+        };
+        this.liveWake = done;
+        signal.addEventListener('abort', done);
+      });
+    this.liveWake = undefined;
+    this.liveDue = false;
   }
 
   private async work(): Promise<void> {
@@ -309,14 +373,19 @@ export class AnalysisReactor implements AnalysisQueue {
 
   /**
    * The active recording, analysed as it is written: its committed bytes
-   * (`qmdlSizeBytes`, which always decompress) are read as they grow, about
-   * once a second, into one harness; the rows are appended to `<name>.ndjson`
-   * so `GET /api/analysis-report/live` grows, and each closed window of
-   * findings is recorded at once, under an analysis started when the session
-   * opens (or the one a crash left running, resumed: its recorded windows are
-   * not sent again). When the recording finishes, the session reads it to its
-   * final size and drains its findings before the analysis after the fact may
-   * take the recording: that run resumes the same analysis, rewrites the whole
+   * (`uncompressedBytes` of the raw QMDL, `qmdlSizeBytes` of the file, which
+   * always decompress to them) are taken as they grow, at each data commit and
+   * at most once a second, into one harness; the rows are appended to
+   * `<name>.ndjson` so `GET /api/analysis-report/live` grows, and each closed
+   * window of findings is recorded at once, under an analysis started when the
+   * session opens (or the one a crash left running, resumed: its recorded
+   * windows are not sent again). The bytes come from the recorder's writer in
+   * process (the tap taken as the recording started); the file is read and
+   * inflated only where the tap does not have them (a session opened after a
+   * restart, up to where the tap starts) or let go of them (the session fell
+   * behind). When the recording finishes, the session takes it to its final
+   * size and drains its findings before the analysis after the fact may take
+   * the recording: that run resumes the same analysis, rewrites the whole
    * report, records only the windows after the live ones (the last window is
    * still open when recording stops) and completes it — so no finding is
    * recorded twice, and the decider refuses any window already recorded.
@@ -324,7 +393,14 @@ export class AnalysisReactor implements AnalysisQueue {
   private async live(): Promise<void> {
     const signal = this.abort.signal;
     let session: LiveSession | undefined;
+    let tickAt = -Infinity;
     while (!signal.aborted) {
+      // A tick only when a commit may have given it something, and not more often than once a second.
+      await this.liveCommit();
+      const wait = tickAt + LIVE_TICK_MS - performance.now();
+      if (wait > 0) await sleep(wait, undefined, { signal }).catch(() => undefined);
+      if (signal.aborted) break;
+      tickAt = performance.now();
       try {
         const state = this.ledger.state();
         const current = state.current;
@@ -335,7 +411,7 @@ export class AnalysisReactor implements AnalysisQueue {
           const closing = session;
           session = undefined;
           try {
-            if (finished !== undefined) await closing.catchUp(finished.qmdlSizeBytes, this.chunkBytes);
+            if (finished !== undefined) await closing.catchUp(finished, this.chunkBytes);
           } finally {
             await closing.close();
             this.liveName = undefined;
@@ -344,7 +420,7 @@ export class AnalysisReactor implements AnalysisQueue {
         }
         if (current !== undefined) {
           session ??= await this.openLive(current);
-          await session.catchUp(current.qmdlSizeBytes, this.chunkBytes);
+          await session.catchUp(current, this.chunkBytes);
         }
       } catch (error) {
         if (!(error instanceof Superseded))
@@ -353,8 +429,10 @@ export class AnalysisReactor implements AnalysisQueue {
         session = undefined;
         this.liveName = undefined;
         this.wake?.();
+        // Tried again at the next commit, or in a second when none comes.
+        await sleep(LIVE_TICK_MS, undefined, { signal }).catch(() => undefined);
+        this.liveDue = true;
       }
-      await sleep(1000, undefined, { signal }).catch(() => undefined);
     }
     await session?.close().catch(() => undefined);
   }
@@ -368,19 +446,29 @@ export class AnalysisReactor implements AnalysisQueue {
     const resumed = running !== undefined && sameAnalyzers(running.analyzers, analyzers) ? running : undefined;
     const analysisId = resumed?.analysisId ?? randomUUID();
     this.liveName = current.name;
-    return LiveSession.open({
-      entry: current,
-      ledger: this.ledger,
-      runtime: this.runtimeOf(current),
-      harness: new AnalysisHarness({ config }),
-      coalescer: new FindingCoalescer({ analysisId, analyzers }),
-      // Every analyzer off: the report is the metadata line, and there is no analysis to record.
-      findings:
-        analyzers.length === 0
-          ? { add: async () => undefined, drain: async () => undefined }
-          : await this.liveFindings(current.name, analysisId, analyzers, resumed !== undefined),
-      ...(this.options.beforeLiveReportOpen ? { beforeOpen: this.options.beforeLiveReportOpen } : {}),
-    });
+    // The tap taken as the recording started, or one from now on (the file up to where it starts).
+    let tap = this.tap?.name === current.name ? this.tap : undefined;
+    this.tap = undefined;
+    tap ??= this.ledger.tapRecording(current.name, { maxBytes: this.liveFeedBytes });
+    try {
+      return await LiveSession.open({
+        entry: current,
+        ledger: this.ledger,
+        runtime: this.runtimeOf(current),
+        harness: new AnalysisHarness({ config }),
+        coalescer: new FindingCoalescer({ analysisId, analyzers }),
+        // Every analyzer off: the report is the metadata line, and there is no analysis to record.
+        findings:
+          analyzers.length === 0
+            ? { add: async () => undefined, drain: async () => undefined }
+            : await this.liveFindings(current.name, analysisId, analyzers, resumed !== undefined),
+        tap,
+        ...(this.options.beforeLiveReportOpen ? { beforeOpen: this.options.beforeLiveReportOpen } : {}),
+      });
+    } catch (error) {
+      tap?.close();
+      throw error;
+    }
   }
 
   /** Where the live session's finding windows go: recorded through the processor, each window once. */
@@ -437,23 +525,29 @@ export class AnalysisReactor implements AnalysisQueue {
 
 /** One active recording being analysed as it grows (see `AnalysisReactor.live`). */
 class LiveSession {
+  /** Raw QMDL bytes analysed so far. */
+  private analysed = 0;
+  /** Bytes of the file read so far (all of them went to the gunzip, for a compressed one). */
   private offset = 0;
+  /** Raw bytes the gunzip gives that were analysed from the tap before it was lost: not analysed again. */
+  private skip = 0;
   private readonly reader = new RadioMessageReader();
   /** Report writes and finding windows, in order; awaited after each chunk (backpressure). */
   private pending: Promise<void> = Promise.resolve();
   private handle: fs.FileHandle | undefined;
+  private gunzip: Gunzip | undefined;
 
   private constructor(
     readonly name: string,
     private readonly qmdl: string,
+    private readonly compressed: boolean,
     private readonly harness: AnalysisHarness,
     private readonly coalescer: FindingCoalescer,
     private readonly findings: LiveFindings,
     private readonly out: WriteStream,
-    private readonly gunzip: Gunzip | undefined,
-  ) {
-    gunzip?.on('data', (chunk: Buffer) => this.analyse(chunk));
-  }
+    /** The writer's raw bytes; given up once lost (the file is read to the end of the session then). */
+    private tap: RecordingTap | undefined,
+  ) {}
 
   static async open(options: {
     entry: RecordingEntry;
@@ -462,6 +556,7 @@ class LiveSession {
     harness: AnalysisHarness;
     coalescer: FindingCoalescer;
     findings: LiveFindings;
+    tap: RecordingTap | undefined;
     beforeOpen?: (name: string) => Promise<void>;
   }): Promise<LiveSession> {
     const { entry, ledger, harness } = options;
@@ -475,21 +570,64 @@ class LiveSession {
     const session = new LiveSession(
       entry.name,
       paths.qmdl,
+      entry.compressed,
       harness,
       options.coalescer,
       options.findings,
       out,
-      entry.compressed ? createGunzip() : undefined,
+      options.tap,
     );
     await write(out, `${JSON.stringify(harness.metadata(options.runtime))}\n`);
     return session;
   }
 
-  /** Reads the committed bytes not read yet. */
-  async catchUp(committed: number, chunkBytes: number): Promise<void> {
+  /** Analyses the committed bytes not analysed yet: from the tap where it has them, else from the file. */
+  async catchUp(committed: RecordingTotals, chunkBytes: number): Promise<void> {
+    const to = committed.uncompressedBytes;
+    if (this.tap !== undefined && this.gunzip === undefined && this.handle === undefined) {
+      const bytes = this.tap.take(this.analysed, to);
+      if (bytes !== undefined) {
+        if (bytes.length > 0) this.analyse(bytes);
+        await this.pending;
+        return;
+      }
+      if (this.tap.lost) this.fallBehind();
+    }
+    await this.readFile(this.compressed ? committed.qmdlSizeBytes : to, chunkBytes);
+    if (this.tap?.lost === true) {
+      // It let go of bytes while the file was read: the file it is, to the end of the session.
+      this.tap.close();
+      this.tap = undefined;
+    } else if (this.tap !== undefined && this.tap.start <= this.analysed) {
+      // Caught up from the file to where the tap starts: on from the tap.
+      await this.handle?.close();
+      this.handle = undefined;
+      this.gunzip?.destroy();
+      this.gunzip = undefined;
+    }
+  }
+
+  /**
+   * The tap let go of bytes not taken yet: the rest of the session reads the file, from its first byte for a
+   * compressed one (a gzip stream inflates only from its start), past what was analysed already.
+   */
+  private fallBehind(): void {
+    this.tap?.close();
+    this.tap = undefined;
+    if (this.compressed) this.skip = this.analysed;
+    else this.offset = this.analysed;
+  }
+
+  /** Reads the file from where it was read to `committed` (its bytes, compressed or not). */
+  private async readFile(committed: number, chunkBytes: number): Promise<void> {
     if (committed <= this.offset) return;
-    // One handle for the session: the file is read about once a second, for as long as it is recorded.
+    // One handle and one gunzip while the file is read: it may be read about once a second, for as long as it is recorded.
     this.handle ??= await fs.open(this.qmdl, 'r');
+    if (this.compressed && this.gunzip === undefined) {
+      const gunzip = createGunzip();
+      gunzip.on('data', (chunk: Buffer) => this.inflated(chunk));
+      this.gunzip = gunzip;
+    }
     const handle = this.handle;
     while (this.offset < committed) {
       const buffer = Buffer.allocUnsafe(Math.min(chunkBytes, committed - this.offset));
@@ -497,17 +635,29 @@ class LiveSession {
       if (bytesRead === 0) break;
       this.offset += bytesRead;
       const bytes = buffer.subarray(0, bytesRead);
-      if (this.gunzip === undefined) this.analyse(bytes);
+      const gunzip = this.gunzip;
+      if (gunzip === undefined) this.analyse(bytes);
       else
         await new Promise<void>((resolve, reject) =>
-          this.gunzip!.write(bytes, (error) => (error ? reject(error) : resolve())),
+          gunzip.write(bytes, (error) => (error ? reject(error) : resolve())),
         );
       await this.pending;
       await yieldToEventLoop();
     }
   }
 
+  private inflated(chunk: Buffer): void {
+    if (this.skip >= chunk.length) {
+      this.skip -= chunk.length;
+      return;
+    }
+    const bytes = this.skip > 0 ? chunk.subarray(this.skip) : chunk;
+    this.skip = 0;
+    this.analyse(bytes);
+  }
+
   private analyse(bytes: Buffer): void {
+    this.analysed += bytes.length;
     let text = '';
     const closed: FindingBatch[] = [];
     for (const message of this.reader.pushAll(bytes)) {
@@ -526,9 +676,12 @@ class LiveSession {
 
   /** Ends the session: what was read is written and its closed finding windows are committed. */
   async close(): Promise<void> {
+    this.tap?.close();
+    this.tap = undefined;
     await this.handle?.close();
     this.handle = undefined;
     this.gunzip?.destroy();
+    this.gunzip = undefined;
     try {
       await this.pending;
       await this.findings.drain();
