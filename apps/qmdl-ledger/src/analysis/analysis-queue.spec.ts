@@ -1,7 +1,7 @@
 import { ANALYZERS } from '@ledger/analysis';
 import { evolve, initialState, type DecidedEvent, type QmdlStoreState } from '@ledger/domain';
 import { FindingCoalescer } from './finding-coalescer';
-import { analysisStatusOf, analyzerConfigOf, dueAnalyses, enabledAnalyzers } from './analysis-queue';
+import { analysisStatusOf, analyzerConfigOf, dueAnalyses, enabledAnalyzers, runnableAnalyses } from './analysis-queue';
 
 function fold(events: DecidedEvent[]): QmdlStoreState {
   return events.reduce((state, event, i) => evolve(state, { ...event, seq: i + 1 }), initialState());
@@ -102,7 +102,7 @@ describe('the analysis queue', () => {
     expect(dueAnalyses(deleted, enabled)).toEqual([]);
   });
 
-  it('has nothing due with every analyzer off (an analysis needs one), not even a re-analysis asked for', () => {
+  it('has nothing to run with every analyzer off (an analysis needs one), not even a re-analysis asked for', () => {
     const allOff = Object.fromEntries(ANALYZERS.map((a) => [a.key, false]));
     const none = enabledAnalyzers(analyzerConfigOf({ analyzers: allOff }));
     expect(none).toEqual([]);
@@ -115,10 +115,14 @@ describe('the analysis queue', () => {
       started('1717236003', 'b'),
       requested('1717236002'),
     ]);
-    expect(dueAnalyses(state, none)).toEqual([]);
-    expect(analysisStatusOf(state, dueAnalyses(state, none), undefined).queued).toEqual([]);
-    // Switched on again, each is due as it was.
-    expect(dueAnalyses(state, enabled).map((j) => j.name)).toEqual(['1717236002', '1717236001', '1717236003']);
+    expect(runnableAnalyses(state, none)).toEqual([]);
+    expect(analysisStatusOf(state, runnableAnalyses(state, none), undefined).queued).toEqual([]);
+    // Switched on again, each is due as it was; without a reactor the requested one is still queued.
+    expect(runnableAnalyses(state, enabled).map((j) => j.name)).toEqual(['1717236002', '1717236001', '1717236003']);
+    expect(runnableAnalyses(state, enabled)).toEqual(dueAnalyses(state, enabled));
+    expect(dueAnalyses(state, none).filter((j) => j.reason === 'requested')).toEqual([
+      { name: '1717236002', reason: 'requested' },
+    ]);
   });
 });
 

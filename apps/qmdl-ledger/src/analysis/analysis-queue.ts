@@ -53,12 +53,10 @@ export function sameAnalyzers(a: readonly AnalyzerVersion[], b: readonly Analyze
  * until the next RecordingAnalysisStarted), when it was never analysed ('new'),
  * or when its last report was made by other analyzers or other versions than
  * the enabled ones ('analyzer-changed'). An analysis started with the enabled
- * analyzers and never completed is resumed. With every analyzer off nothing is
- * due (an analysis needs one): a re-analysis asked for then waits until one is on.
+ * analyzers and never completed is resumed.
  */
 export function dueAnalyses(state: QmdlStoreState, enabled: readonly AnalyzerVersion[]): AnalysisJob[] {
   const jobs: AnalysisJob[] = [];
-  if (enabled.length === 0) return jobs;
   const seen = new Set<string>();
   const requested = Object.entries(state.analyses ?? {})
     .flatMap(([name, a]) => (a.requested === undefined ? [] : [{ name, seq: a.requested.seq }]))
@@ -85,6 +83,14 @@ export function dueAnalyses(state: QmdlStoreState, enabled: readonly AnalyzerVer
   due.sort((a, b) => compareRecordingsByStart(a.entry, b.entry));
   for (const { job } of due) jobs.push(job);
   return jobs;
+}
+
+/**
+ * What the reactor can run: the due analyses, or none with every analyzer off — an analysis needs
+ * one (StartRecordingAnalysis refuses none), so a re-analysis asked for then waits until one is on.
+ */
+export function runnableAnalyses(state: QmdlStoreState, enabled: readonly AnalyzerVersion[]): AnalysisJob[] {
+  return enabled.length === 0 ? [] : dueAnalyses(state, enabled);
 }
 
 /** The status the original serves, for a state and what is running now. */

@@ -10,7 +10,7 @@ import { silentLogger, type Ledger, type LedgerLogger, type RecordingTap } from 
 import {
   analysisStatusOf,
   analyzerConfigOf,
-  dueAnalyses,
+  runnableAnalyses,
   enabledAnalyzers,
   sameAnalyzers,
   type AnalysisJob,
@@ -146,7 +146,7 @@ export class AnalysisReactor implements AnalysisQueue {
     const state = this.ledger.state();
     const enabled = enabledAnalyzers(analyzerConfigOf(state.config));
     // A failed recording is retried when asked again (a new request: no analysis to resume) or after a restart.
-    return dueAnalyses(state, enabled).filter(
+    return runnableAnalyses(state, enabled).filter(
       (job) => (job.reason === 'requested' && job.resume === undefined) || this.failed.get(job.name) === undefined,
     );
   }
