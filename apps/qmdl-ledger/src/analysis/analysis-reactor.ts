@@ -34,6 +34,8 @@ export interface AnalysisReactorOptions {
   readonly beforeReportInPlace?: (name: string) => Promise<void>;
   /** Awaited as a live session opens, before its report is (a test deletes the active recording there). */
   readonly beforeLiveReportOpen?: (name: string) => Promise<void>;
+  /** Awaited after each chunk of an analysis after the fact, its closed windows handed on (a test paces it there). */
+  readonly afterChunk?: (name: string) => Promise<void>;
 }
 
 /** The queue as the HTTP app sees it (a re-analysis is asked for with RequestRecordingAnalysis: the log holds it). */
@@ -323,6 +325,7 @@ export class AnalysisReactor implements AnalysisQueue {
         }
         if (text !== '') await write(out, text);
         for (const batch of closed) await record(batch);
+        await this.options.afterChunk?.(job.name);
         await yieldToEventLoop();
       }
       // A cut last frame is a skipped row (a finding never): the coalescer needs not see it.

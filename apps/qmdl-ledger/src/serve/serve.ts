@@ -1,4 +1,5 @@
 import { createServer, type AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { buildUpcasters, MIGRATIONS } from '@ledger/migrations';
 import type { DiagSourceFactory } from '@ledger/qmdl';
 import { HttpFleetTarget, openLedger, Shipper, type LedgerLogger } from '@ledger/store';
@@ -21,6 +22,17 @@ import {
 
 /** A clean shutdown must finish within this; past it the process exits anyway (code 1). */
 const SHUTDOWN_DEADLINE_MS = 4500;
+
+/**
+ * For tests only, off unless the variable is a positive number of milliseconds:
+ * a pause after each chunk of an analysis after the fact, so that an e2e spec
+ * can SIGKILL serve in the middle of an analysis on a machine of any speed
+ * (test/analysis-crash.e2e-spec.ts).
+ */
+function analysisPacing(pauseMs: string | undefined): { afterChunk?: () => Promise<void> } {
+  const ms = Number(pauseMs);
+  return Number.isFinite(ms) && ms > 0 ? { afterChunk: () => sleep(ms) } : {};
+}
 
 /**
  * Runs the service until a signal: everything that can be refused is refused
@@ -98,7 +110,12 @@ export async function serve(raw: RawServeOptions): Promise<void> {
   // The analysis reactor writes reports and records findings: not in --read-only, nor with --no-analysis.
   const analysis = !options.analysis
     ? undefined
-    : new AnalysisReactor({ ledger, runtime: ledger.runtimeMetadata(), logger: ledgerLogger });
+    : new AnalysisReactor({
+        ledger,
+        runtime: ledger.runtimeMetadata(),
+        logger: ledgerLogger,
+        ...analysisPacing(process.env['LEDGER_TEST_ANALYSIS_CHUNK_PAUSE_MS']),
+      });
 
   const ship = options.ship;
   const shipper: Shipper | undefined =
