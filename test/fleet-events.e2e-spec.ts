@@ -6,20 +6,11 @@
  * by a real store — recordings, a request with its own correlation id, and analyses whose findings
  * and completions carry different severities — shipped as `export` wrote it.
  */
-import { promises as fs, readFileSync } from 'node:fs';
-import path from 'node:path';
+import { promises as fs } from 'node:fs';
 import { FINDING_WINDOW_PACKETS, type AnalysisFindingData, type AnalyzerVersion } from '@ledger/domain';
+import { recordOnce, shipExported } from './helpers/fleet-device';
 import { startPostgres, type PgCluster } from './helpers/postgres';
-import {
-  eventually,
-  request,
-  runCli,
-  spawnService,
-  startInProcess,
-  tempDir,
-  type InProcessServer,
-  type SpawnedServer,
-} from './helpers/server';
+import { request, spawnService, startInProcess, type InProcessServer, type SpawnedServer } from './helpers/server';
 import { errorOf } from './helpers/http-errors';
 
 jest.setTimeout(180_000);
@@ -42,16 +33,6 @@ describe("a device's events through the fleet service (real PostgreSQL)", () => 
   let storeId = '';
   const names: string[] = [];
   let since = '';
-
-  /** Records a recording of some bytes and returns its name. */
-  async function record(): Promise<string> {
-    const post = (p: string): Promise<unknown> => request(device.baseUrl, p, { method: 'POST' });
-    await post('/api/start-recording');
-    await eventually(() => ((device.ledger.state().current?.qmdlSizeBytes ?? 0) > 2_000 ? true : undefined), 60_000);
-    const name = device.ledger.state().current?.name ?? '';
-    await post('/api/stop-recording');
-    return name;
-  }
 
   /** An analysis of `name` as the reactor records it: started, findings of one window each, completed. */
   async function analyse(
@@ -109,9 +90,9 @@ describe("a device's events through the fleet service (real PostgreSQL)", () => 
     const db = await pg.createDatabase();
     central = await spawnService('fleet', ['--db', db]);
     device = await startInProcess({ keep: true, recorder: { source: 'synthetic:rate=400', autoStart: false } });
-    names.push(await record());
+    names.push(await recordOnce(device));
     since = new Date().toISOString();
-    names.push(await record());
+    names.push(await recordOnce(device));
     await request(device.baseUrl, '/api/time-offset', {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-request-id': 'fleet-events-offset' },
@@ -129,17 +110,7 @@ describe("a device's events through the fleet service (real PostgreSQL)", () => 
     await analyse(names[1] as string, 'informational-only', [], { Informational: 2, Low: 0, Medium: 0, High: 0 });
     storeId = device.ledger.log.metadata.storeId;
 
-    const out = path.join(tempDir('qmdl-ledger-fleet-events-'), 'events.ndjson');
-    const exported = await runCli(['export', device.dataDir, '--out', out, '--snapshot']);
-    expect(exported.code).toBe(0);
-    const token = (await runCli(['fleet', 'enroll', '--db', db, '--label', 'events'])).stdout.trim();
-    const shipped = await request(central.baseUrl, `/api/fleet/v1/devices/${storeId}/events`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/x-ndjson' },
-      body: readFileSync(out),
-    });
-    expect(shipped.status).toBe(200);
-    expect(shipped.json()).toMatchObject({ head: { seq: device.ledger.log.headSeq() } });
+    await shipExported(device, central.baseUrl, db, 'events');
   });
 
   afterAll(async () => {

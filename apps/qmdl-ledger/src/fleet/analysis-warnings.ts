@@ -1,8 +1,9 @@
 import { StringDecoder } from 'node:string_decoder';
 import type { PoolClient } from 'pg';
+import { SEVERITIES } from '@ledger/analysis';
 
-/** The severities of a Rayhunter v2 report's events that are warnings (Informational is not). */
-export const WARNING_SEVERITIES = ['Low', 'Medium', 'High'] as const;
+/** The severities of a Rayhunter v2 report's events that are warnings (Informational is not), lowest first: the analysis' order. */
+export const WARNING_SEVERITIES: readonly string[] = SEVERITIES.filter((s) => s !== 'Informational');
 
 interface ReportRow {
   readonly packet_timestamp?: unknown;
@@ -34,7 +35,7 @@ export function warningsOfLine(text: string, line: number): Warning[] {
   row.events.forEach((event: unknown, idx: number) => {
     const e = event as { event_type?: unknown; message?: unknown } | null;
     if (e === null || typeof e !== 'object' || typeof e.message !== 'string') return;
-    if (!(WARNING_SEVERITIES as readonly unknown[]).includes(e.event_type)) return;
+    if (typeof e.event_type !== 'string' || !WARNING_SEVERITIES.includes(e.event_type)) return;
     out.push({ line, idx, packetTimestamp: time, severity: String(e.event_type), message: e.message.slice(0, 2000) });
   });
   return out;

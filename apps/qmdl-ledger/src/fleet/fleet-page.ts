@@ -1,3 +1,5 @@
+import { WARNING_SEVERITIES } from './analysis-warnings';
+
 /**
  * The `/fleet` page: plain HTML and a script served from this process (no CDN,
  * nothing fetched elsewhere). Every value from a device is put in the page with
@@ -31,7 +33,10 @@ export const FLEET_PAGE_HTML = `<!doctype html>
   <h2>Devices</h2>
   <table id="devices"><thead><tr><th>label</th><th>store id</th><th>chain</th><th>health</th><th>central head</th><th>lag (events)</th><th>lag (bytes)</th><th>last seen</th><th>active recording</th><th>recordings</th><th>warnings</th></tr></thead><tbody></tbody></table>
   <h2>Warnings across the fleet</h2>
-  <label>severity <select id="severity"><option value="">all</option><option>High</option><option>Medium</option><option>Low</option></select></label>
+  <label>severity <select id="severity"><option value="">all</option>${[...WARNING_SEVERITIES]
+    .reverse()
+    .map((s, i) => `<option value="${s}">${i === 0 ? s : `${s} and above`}</option>`)
+    .join('')}</select></label>
   <table id="warnings"><thead><tr><th>packet time</th><th>severity</th><th>device</th><th>recording</th><th>finding</th></tr></thead><tbody></tbody></table>
   <section id="device" hidden>
     <h2 id="device-title"></h2>
@@ -48,6 +53,9 @@ export const FLEET_PAGE_HTML = `<!doctype html>
 
 export const FLEET_PAGE_JS = `'use strict';
 (function () {
+  // Lowest first; the selector, as the device's event API, filters at or above a severity.
+  var SEVERITIES = ${JSON.stringify(WARNING_SEVERITIES)};
+  function atOrAbove(severity) { return SEVERITIES.slice(SEVERITIES.indexOf(severity)); }
   var token = sessionStorage.getItem('fleetToken') || '';
   var selected = null;
   function el(id) { return document.getElementById(id); }
@@ -66,7 +74,7 @@ export const FLEET_PAGE_JS = `'use strict';
   }
   function ago(iso) { if (!iso) return 'never'; var s = Math.round((Date.now() - Date.parse(iso)) / 1000); return s < 60 ? s + ' s ago' : Math.round(s / 60) + ' min ago'; }
   function health(d) { if (d.chain === 'forked') return ['forked at seq ' + (d.fork ? d.fork.seq : '?'), 'forked']; if (d.chain === 'unbound') return ['never shipped', 'muted']; if (!d.lastSeen || Date.now() - Date.parse(d.lastSeen) > 5 * 60 * 1000) return ['stale', 'stale']; return ['ok', 'ok']; }
-  function warningsText(w) { return ['High', 'Medium', 'Low'].filter(function (s) { return w[s]; }).map(function (s) { return s + ' ' + w[s]; }).join(', ') || 'none'; }
+  function warningsText(w) { return SEVERITIES.slice().reverse().filter(function (s) { return w[s]; }).map(function (s) { return s + ' ' + w[s]; }).join(', ') || 'none'; }
   function showDevices(devices) {
     fill('devices', devices, function (tr, d) {
       tr.className = 'device' + (d.storeId && d.storeId === selected ? ' selected' : '');
@@ -104,7 +112,7 @@ export const FLEET_PAGE_JS = `'use strict';
   }
   function refresh() {
     var severity = el('severity').value;
-    return Promise.all([api('/api/fleet/devices'), api('/api/fleet/warnings' + (severity ? '?severity=' + severity : ''))]).then(function (r) {
+    return Promise.all([api('/api/fleet/devices'), api('/api/fleet/warnings' + (severity ? '?severity=' + atOrAbove(severity).join(',') : ''))]).then(function (r) {
       el('signin').hidden = true; el('app').hidden = false;
       showDevices(r[0]); showWarnings(r[1]);
     }).catch(report);

@@ -282,6 +282,20 @@ export const FLEET_SCHEMA: readonly FleetSchemaMigration[] = [
       $fn$;
     `,
   },
+  {
+    version: 8,
+    // The warnings list pages on a key that is total and exact: the packet time (a NULL one last,
+    // as -infinity) and then the finding's primary key, newest first — a backward scan of this
+    // index from the cursor. Packet times alone repeat (two analyzers on one packet, many packets
+    // in a second, several devices), so paging on them skipped or repeated findings. The index on
+    // the packet time alone served only that order.
+    name: 'added_the_warnings_page_key',
+    sql: `
+      CREATE INDEX fleet_warnings_page
+        ON fleet_warnings ((coalesce(packet_timestamp, '-infinity'::timestamptz)), store_id, name, line, idx);
+      DROP INDEX fleet_warnings_newest;
+    `,
+  },
 ];
 
 /**

@@ -48,7 +48,67 @@ export interface FleetWarning {
   readonly packetTimestamp: string | null;
   readonly severity: string;
   readonly message: string;
+  /** Where this finding is in the list: passed as `cursor`, the page after it. Opaque to clients. */
+  readonly cursor: string;
 }
+
+/**
+ * The key the warnings list is ordered and paged by (newest first, every part descending): the
+ * packet time in microseconds since the epoch, as PostgreSQL stores it (null: none, listed last),
+ * then the finding's primary key. Total, so a page boundary inside a run of equal packet times
+ * neither skips nor repeats a finding.
+ */
+export interface WarningKey {
+  readonly micros: string | null;
+  readonly storeId: string;
+  readonly name: string;
+  readonly line: number;
+  readonly idx: number;
+}
+
+export function encodeWarningCursor(key: WarningKey): string {
+  return Buffer.from(JSON.stringify([key.micros, key.storeId, key.name, key.line, key.idx])).toString('base64url');
+}
+
+const INT32_MAX = 2 ** 31 - 1;
+/** The range of JavaScript's dates, in which every stored packet time is (each passed `Date.parse`). */
+const MAX_DATE_MICROS = 8_640_000_000_000_000_000n;
+const abs = (n: bigint): bigint => (n < 0n ? -n : n);
+const isIndex = (value: unknown): value is number =>
+  typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= INT32_MAX;
+
+/** A `cursor` as `encodeWarningCursor` wrote it; anything else is INVALID_QUERY (400), never a query error. */
+export function decodeWarningCursor(raw: string): WarningKey {
+  let parts: unknown;
+  try {
+    parts =
+      raw.length <= 1024 && /^[A-Za-z0-9_-]+$/.test(raw)
+        ? JSON.parse(Buffer.from(raw, 'base64url').toString())
+        : undefined;
+  } catch {
+    parts = undefined;
+  }
+  if (Array.isArray(parts) && parts.length === 5) {
+    const [micros, storeId, name, line, idx] = parts as unknown[];
+    const timeOk =
+      micros === null ||
+      (typeof micros === 'string' && /^-?[0-9]{1,19}$/.test(micros) && abs(BigInt(micros)) <= MAX_DATE_MICROS);
+    if (
+      timeOk &&
+      typeof storeId === 'string' &&
+      storeId.length <= 64 &&
+      typeof name === 'string' &&
+      name.length <= 1024 &&
+      isIndex(line) &&
+      isIndex(idx)
+    )
+      return { micros, storeId, name, line, idx };
+  }
+  throw new LedgerError('INVALID_QUERY', 'cursor must be the cursor of a finding this list returned');
+}
+
+/** The first part of the warnings' order, as the `fleet_warnings_page` index has it (schema version 8). */
+const WARNING_TIME = "coalesce(w.packet_timestamp, '-infinity'::timestamptz)";
 
 /** Devices per page of the list query (keyset pages over the `(label, id)` index: bounded memory for any fleet). */
 const DEVICES_PAGE = 5000;
@@ -221,12 +281,17 @@ export class FleetViewsService {
     return fold.result();
   }
 
-  /** The analysis findings of every device (or one), newest first (by packet time), optionally of some severities only. */
+  /**
+   * The analysis findings of every device (or one), newest first (by packet time, then by a
+   * unique key: see `WarningKey`), optionally of some severities only, of packets `before` a
+   * time, after the finding `after` (a page's last `cursor`).
+   */
   async warnings(query: {
     readonly severities?: readonly string[];
     readonly storeId?: string;
     readonly limit: number;
     readonly before?: string;
+    readonly after?: WarningKey;
   }): Promise<FleetWarning[]> {
     const where: string[] = [];
     const params: unknown[] = [];
@@ -237,19 +302,30 @@ export class FleetViewsService {
     if (query.severities !== undefined) where.push(`w.severity = ANY(${param(query.severities)}::text[])`);
     if (query.storeId !== undefined) where.push(`w.store_id = ${param(query.storeId)}`);
     if (query.before !== undefined) where.push(`w.packet_timestamp < ${param(query.before)}`);
+    if (query.after !== undefined) {
+      const { micros, storeId, name, line, idx } = query.after;
+      const us = `${param(micros)}::bigint`;
+      // Whole seconds and the microseconds apart: exact, where one product would go through a double.
+      where.push(
+        `(${WARNING_TIME}, w.store_id, w.name, w.line, w.idx) < (coalesce(timestamptz 'epoch' + (${us} / 1000000) * interval '1 second' + (${us} % 1000000) * interval '1 microsecond', '-infinity'::timestamptz), ${param(storeId)}, ${param(name)}, ${param(line)}::int, ${param(idx)}::int)`,
+      );
+    }
     const rows = await this.db.query<{
       store_id: string;
       label: string;
       name: string;
       line: number;
+      idx: number;
       packet_timestamp: Date | null;
+      micros: string | null;
       severity: string;
       message: string;
     }>(
-      `SELECT w.store_id, d.label, w.name, w.line, w.packet_timestamp, w.severity, w.message
+      `SELECT w.store_id, d.label, w.name, w.line, w.idx, w.packet_timestamp,
+              (extract(epoch FROM w.packet_timestamp) * 1000000)::bigint::text AS micros, w.severity, w.message
          FROM fleet_warnings w JOIN fleet_devices d ON d.store_id = w.store_id
         ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
-        ORDER BY w.packet_timestamp DESC NULLS LAST, w.store_id, w.name, w.line DESC, w.idx
+        ORDER BY ${WARNING_TIME} DESC, w.store_id DESC, w.name DESC, w.line DESC, w.idx DESC
         LIMIT ${param(query.limit)}`,
       params,
     );
@@ -261,6 +337,7 @@ export class FleetViewsService {
       packetTimestamp: r.packet_timestamp?.toISOString() ?? null,
       severity: r.severity,
       message: r.message,
+      cursor: encodeWarningCursor({ micros: r.micros, storeId: r.store_id, name: r.name, line: r.line, idx: r.idx }),
     }));
   }
 
