@@ -29,7 +29,7 @@ const cli = { actor: { kind: 'cli' as const }, correlationId: 'c' };
 
 /** A central side in memory: it keeps what it is sent, with the protocol's head rules. */
 class MemoryTarget implements FleetTarget {
-  readonly url = 'http://central.test';
+  readonly url: string = 'http://central.test';
   lines: string[] = [];
   posts = 0;
   constructor(private forcedHead?: ChainHead) {}
@@ -115,6 +115,11 @@ class ReportTarget extends MemoryTarget {
   }
 }
 
+/** Another fleet service, as after `--ship-to` changed: it holds nothing yet. */
+class OtherTarget extends ReportTarget {
+  override readonly url = 'http://other-central.test';
+}
+
 /** What serve's analysis reactor gives as still to come, read from the log: an analysis started and not completed. */
 function startedNotCompleted(ledger: Ledger): () => ReadonlySet<string> {
   return () =>
@@ -192,6 +197,11 @@ async function analysedRecording(dir: string): Promise<{ log: MemoryEventLog; le
   return { log, ledger, name };
 }
 
+/** A store in memory whose clock is `now`. */
+async function openLedgerAt(dir: string, log: MemoryEventLog, now: () => number): Promise<Ledger> {
+  return openLedger({ dataDir: dir, appVersion: 't', logger: silentLogger, recorder, log, clock: { now } });
+}
+
 async function until(check: () => boolean): Promise<void> {
   for (let i = 0; i < 2000 && !check(); i++) await new Promise((r) => setTimeout(r, 10));
   if (!check()) throw new Error('condition not met');
@@ -224,14 +234,7 @@ describe('Shipper', () => {
   it("records an upload at the ledger's clock plus the store's offset, and ships on a clock that stands still", async () => {
     const log = await MemoryEventLog.open();
     const now = 1_717_236_000_000;
-    const ledger = await openLedger({
-      dataDir: dir,
-      appVersion: 't',
-      logger: silentLogger,
-      recorder,
-      log,
-      clock: { now: () => now },
-    });
+    const ledger = await openLedgerAt(dir, log, () => now);
     await ledger.execute({ type: 'SetClockOffset', data: { offsetSeconds: 30 } }, cli);
     const { name, bytes } = await importFinished(ledger);
     const target = new MemoryTarget();
@@ -260,6 +263,39 @@ describe('Shipper', () => {
     expect(target.held.get(`${name}/qmdl/`)).toEqual(bytes);
     expect(ledger.state().entries[name]).toMatchObject({ uploadTarget: target.url });
     expect(ledger.state().entries[name]?.uploadTime).not.toBe('2024-06-01T12:00:00Z');
+    await shipper.stop();
+    await ledger.close();
+    await log.close();
+  });
+
+  it('ships a recording uploaded to another fleet service to the one shipped to now, and records that upload', async () => {
+    const log = await MemoryEventLog.open();
+    let now = 1_717_236_000_000;
+    const ledger = await openLedgerAt(dir, log, () => now);
+    const { name, bytes } = await importFinished(ledger);
+    await analyse(ledger, name, 'a1', '{"report":1}\n');
+    const old = new ReportTarget();
+    const options = { ledger, pendingAnalyses: startedNotCompleted(ledger), coalesceMs: 0 };
+    const first = new Shipper({ ...options, target: old }).start();
+    await until(() => first.status().uploadedRecordings === 1 && first.status().lagEvents === 0);
+    await first.stop();
+    expect(ledger.state().entries[name]).toMatchObject({ uploadTarget: old.url, uploadedReport: 'a1' });
+
+    now += 3_600_000;
+    const target = new OtherTarget();
+    const shipper = new Shipper({ ...options, target }).start();
+    await until(() => shipper.status().uploadedRecordings === 1 && shipper.status().lagEvents === 0);
+    expect(target.held.get(`${name}/qmdl/`)).toEqual(bytes);
+    expect(target.served.get(name)).toEqual({ version: 'a1', bytes: Buffer.from('{"report":1}\n') });
+    expect(ledger.state().entries[name]).toMatchObject({
+      uploadTarget: target.url,
+      uploadedReport: 'a1',
+      uploadTime: new Date(now).toISOString(),
+    });
+    const stored: string[] = [];
+    for await (const { text } of log.readStored()) stored.push(text);
+    expect(target.lines).toEqual(stored);
+    expect(shipper.status().lagBytes).toBe(0);
     await shipper.stop();
     await ledger.close();
     await log.close();

@@ -366,8 +366,9 @@ export class Shipper {
     live.sort((a, b) => compareRecordingsByStart(a.entry, b.entry));
     const pending = this.options.pendingAnalyses?.();
     for (const { entry, active } of live) {
-      // An upload time imported from the original (its own upload, elsewhere) is no upload to a fleet service.
-      if (entry.uploadTarget !== undefined && !active) continue;
+      // An upload elsewhere — the original's own (an imported upload time) or to the fleet service
+      // shipped to before --ship-to changed — leaves this one without the recording.
+      if (this.uploadedHere(entry) && !active) continue;
       const paths = this.ledger.paths(entry.name, entry.compressed);
       if (await this.shipFile(entry.name, 'qmdl', paths.qmdl, entry.qmdlSizeBytes)) return true;
       // Its report is written (atomically, whole) when its analysis completes: until then there is nothing final to ship.
@@ -381,13 +382,18 @@ export class Shipper {
     // A recording analysed again after its upload has a new report: it replaces the central one. A recording
     // deleted here has no report left to send; the central side keeps the last one it received whole.
     for (const { entry, active } of live) {
-      if (entry.uploadTarget === undefined || active) continue;
+      if (!this.uploadedHere(entry) || active) continue;
       const version = this.reportVersion(entry.name);
       // The report recorded with the upload was acknowledged whole then: no need to ask (a restart asks nothing).
       if (version === undefined || version === entry.uploadedReport) continue;
       if (await this.shipReport(entry.name, this.ledger.paths(entry.name, entry.compressed).analysis)) return true;
     }
     return false;
+  }
+
+  /** Whether this target acknowledged every byte of the recording (it is not lag, nothing more is sent but a new report). */
+  private uploadedHere(entry: RecordingEntry): boolean {
+    return entry.uploadTarget === this.target.url;
   }
 
   /**
@@ -520,7 +526,7 @@ export class Shipper {
     const entries = Object.values(state.entries);
     if (state.current !== undefined) entries.push(state.current);
     for (const entry of entries) {
-      if (entry.uploadTarget !== undefined) continue;
+      if (this.uploadedHere(entry)) continue;
       lag += Math.max(0, entry.qmdlSizeBytes - (this.files.get(`${entry.name}/qmdl`)?.remote ?? 0));
     }
     return lag;
