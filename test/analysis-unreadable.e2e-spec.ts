@@ -7,7 +7,7 @@
  * recording analysed live, whose live report is the one made after the fact.
  * Against the built binary (`npm run build` first), real LevelDB, real files.
  */
-import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { craftedMessages, type AnalysisRow } from '@ledger/analysis';
 import { encodeHdlcFrame } from '@ledger/qmdl';
@@ -200,5 +200,42 @@ describe('a recording analysed live whose messages cannot all be read', () => {
     } finally {
       await fed.close();
     }
+  });
+});
+
+describe('a recording whose file cannot be read', () => {
+  const work = temp.make('qmdl-ledger-unreadable-file-');
+  const name = '1715000000';
+  let server: SpawnedServer | undefined;
+  let base = '';
+
+  beforeAll(async () => {
+    const store = path.join(work, 'rayhunter');
+    mkdirSync(store);
+    writeFileSync(path.join(store, `${name}.qmdl`), good);
+    const data = path.join(work, 'data');
+    expect((await runCli(['import-rayhunter', store, data, '--json'], {}, 60_000)).code).toBe(0);
+    // A directory where its file was: there, but nothing can read it.
+    const file = path.join(data, 'qmdl', `${name}.qmdl`);
+    rmSync(file);
+    mkdirSync(file);
+    server = await spawnServer(['--data-dir', data, '--no-auto-start']);
+    base = server.baseUrl;
+    await eventually(
+      () =>
+        `${server?.stdout() ?? ''}${server?.stderr() ?? ''}`.includes(`analysis of ${name} failed`) ? true : undefined,
+      60_000,
+    );
+  });
+  afterAll(() => stopServer(server));
+
+  it('is finished (the UI shows its report, not "Loading…" for good), with a report that says its analysis failed and why', async () => {
+    expect(await analysisQueue(base)).toEqual({ queued: [], running: null, finished: [name] });
+    const report = reportOf((await request(base, `/api/analysis-report/${name}`)).body.toString('utf8'));
+    expect(report.metadata.analyzers).toEqual([]);
+    expect(report.rows).toEqual([
+      skipped(`analysis failed: cannot read ${path.join(work, 'data', 'qmdl', `${name}.qmdl`)}`),
+    ]);
+    expect(await completions(base, name)).toEqual([]);
   });
 });

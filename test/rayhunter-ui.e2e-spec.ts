@@ -413,3 +413,63 @@ describe('the stand-in UI shows the warnings of a real capture that raises them'
     expect(await analysedCell()).toEqual({ text: '0 warnings', badge: 'green' });
   });
 });
+
+describe('the stand-in UI with every analyzer off', () => {
+  let server: SpawnedServer | undefined;
+  let browser: TestBrowser | undefined;
+  let page: Page;
+  let base = '';
+
+  const post = (url: string, body?: string): Promise<{ status: number }> =>
+    request(base, url, { method: 'POST', headers: { 'content-type': 'application/json' }, ...(body ? { body } : {}) });
+
+  beforeAll(async () => {
+    server = await spawnServer([
+      '--data-dir',
+      dir('qmdl-ledger-ui-all-off-'),
+      '--source',
+      'synthetic:rate=200',
+      '--flush-interval-ms',
+      '100',
+      '--no-auto-start',
+      '--rayhunter-ui',
+      STANDIN,
+    ]);
+    base = server.baseUrl;
+    browser = await launchBrowser();
+    page = await browser.context.newPage();
+    await page.goto(`${base}/`);
+    await page.waitForSelector('html[data-ready="yes"]');
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await stopServer(server);
+  });
+
+  it('shows a recording made then as finished, green with 0 warnings, its report the metadata line, not "Loading…" for good', async () => {
+    const config = (await request(base, '/api/config')).json<{ analyzers: Record<string, boolean> }>();
+    const allOff = Object.fromEntries(Object.keys(config.analyzers).map((key) => [key, false]));
+    expect((await post('/api/config', JSON.stringify({ ...config, analyzers: allOff }))).status).toBe(202);
+    expect((await post('/api/start-recording')).status).toBe(202);
+    const name = await eventually(async () => {
+      const current = (await request(base, '/api/qmdl-manifest')).json<Manifest>().current_entry;
+      return current !== null && current.qmdl_size_bytes > 0 ? current.name : undefined;
+    }, 30_000);
+    expect((await post('/api/stop-recording')).status).toBe(202);
+    await eventually(
+      async () =>
+        (await request(base, '/api/qmdl-manifest')).json<Manifest>().current_entry === null ? true : undefined,
+      30_000,
+    );
+
+    const report = (await request(base, `/api/analysis-report/${name}`)).text();
+    expect(report.trim().split('\n')).toHaveLength(1);
+    expect(JSON.parse(report)).toMatchObject({ analyzers: [], report_version: 2 });
+    expect(await analysisQueue(base)).toEqual({ queued: [], running: null, finished: [name] });
+    await page.evaluate(() => (globalThis as unknown as { standIn: StandIn }).standIn.render());
+    const shown = await page
+      .locator(`tr[data-name="${name}"] td.analysis`)
+      .evaluate((td) => ({ text: td.textContent, badge: td.getAttribute('data-badge') }));
+    expect(shown).toEqual({ text: '0 warnings', badge: 'green' });
+  });
+});

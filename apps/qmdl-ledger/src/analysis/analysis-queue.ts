@@ -101,8 +101,9 @@ export function analysisStatusOf(
 ): AnalysisStatus {
   const queued = jobs.map((j) => j.name).filter((n) => n !== running);
   const pending = new Set([...queued, ...(running === undefined ? [] : [running])]);
-  const finished = Object.keys(state.entries).filter(
-    (name) => !pending.has(name) && analysisOf(state, name)?.completed !== undefined,
-  );
+  // Every recording no analysis is coming for is finished with the report it has: analysed, or with every
+  // analyzer off (the metadata line), or whose analysis failed (a report that says so) — the UI spins on the
+  // others until a report comes.
+  const finished = Object.keys(state.entries).filter((name) => !pending.has(name));
   return { queued, running: running ?? null, finished };
 }

@@ -41,6 +41,8 @@ export interface AnalysisReactorOptions {
 /** The queue as the HTTP app sees it (a re-analysis is asked for with RequestRecordingAnalysis: the log holds it). */
 export interface AnalysisQueue {
   status(): AnalysisStatus;
+  /** Why the recording's analysis failed in this run (it is retried only when asked, or after a restart), if it did. */
+  failure(name: string): string | undefined;
 }
 
 /** About a second of a fast diag source (a modem gives tens of KB a second): past it, the session reads the file. */
@@ -93,8 +95,8 @@ export class AnalysisReactor implements AnalysisQueue {
   private running?: string;
   /** The recording the live session analyses (until its findings are drained, after it finished). */
   private liveName?: string;
-  /** Recordings whose analysis failed (e.g. the file is unreadable), with the seq it failed at: retried only when asked (POST) or after a restart. */
-  private readonly failed = new Map<string, number>();
+  /** Recordings whose analysis failed (e.g. the file is unreadable), with why: retried only when asked (POST) or after a restart. */
+  private readonly failed = new Map<string, string>();
   private loops?: Promise<void>;
   private wake?: () => void;
   /** Raw bytes the live feed may hold for the session before it lets go of them (the session reads the file then). */
@@ -130,6 +132,10 @@ export class AnalysisReactor implements AnalysisQueue {
   status(): AnalysisStatus {
     const state = this.ledger.state();
     return analysisStatusOf(state, this.jobs(), this.running);
+  }
+
+  failure(name: string): string | undefined {
+    return this.failed.get(name);
   }
 
   /**
@@ -233,8 +239,9 @@ export class AnalysisReactor implements AnalysisQueue {
         if (signal.aborted) break;
         await this.forgetIfDeleted(job.name);
         if (!(error instanceof Superseded)) {
-          this.failed.set(job.name, this.ledger.state().seq);
-          this.logger.warn(`analysis of ${job.name} failed: ${error instanceof Error ? error.message : String(error)}`);
+          const message = error instanceof Error ? error.message : String(error);
+          this.failed.set(job.name, message);
+          this.logger.warn(`analysis of ${job.name} failed: ${message}`);
         }
       } finally {
         this.running = undefined;

@@ -15,7 +15,8 @@ import { analysisReport } from './analysis-report';
 import { isOutOfDescriptors } from './error-codes';
 import { storedZip, type ZipMember } from './stored-zip';
 import { recordingSectionOptions } from './system-info';
-import { LEDGER } from './tokens';
+import type { HttpConfig } from './http-config';
+import { HTTP_CONFIG, LEDGER } from './tokens';
 
 export interface FoundEntry {
   readonly entry: RecordingEntry;
@@ -87,7 +88,10 @@ function isMissingFile(error: unknown): boolean {
 export class DownloadsService {
   private readonly logger = new Logger('downloads');
 
-  constructor(@Inject(LEDGER) private readonly ledger: Ledger) {}
+  constructor(
+    @Inject(LEDGER) private readonly ledger: Ledger,
+    @Inject(HTTP_CONFIG) private readonly config: HttpConfig,
+  ) {}
 
   /** `name` must already be validated. */
   find(name: string): FoundEntry & { readonly seq: number } {
@@ -180,8 +184,8 @@ export class DownloadsService {
   /**
    * The recording's analysis report: `<name>.ndjson` as the analysis reactor
    * wrote it (whole: it is renamed into place; growing for the active
-   * recording), or, until one is written, the
-   * metadata line alone. `GET /api/analysis-report/{name}` and the zip both serve this.
+   * recording), or, until one is written, the metadata line (with why its
+   * analysis failed, if it did). `GET /api/analysis-report/{name}` and the zip both serve this.
    */
   async openReport(entry: RecordingEntry): Promise<Readable> {
     const file = this.ledger.paths(entry.name, entry.compressed).analysis;
@@ -191,7 +195,9 @@ export class DownloadsService {
       () => 0,
     );
     const written = size > 0 ? await this.openOptional(file) : undefined;
-    return written ?? Readable.from([Buffer.from(analysisReport(entry, this.ledger.runtimeMetadata()))]);
+    if (written !== undefined) return written;
+    const failure = this.config.analysis?.failure(entry.name);
+    return Readable.from([Buffer.from(analysisReport(entry, this.ledger.runtimeMetadata(), failure))]);
   }
 
   private async open(make: () => Readable, name: string): Promise<Readable> {
