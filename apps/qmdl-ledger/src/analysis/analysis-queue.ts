@@ -8,7 +8,7 @@ import {
   type RecordingEntry,
 } from '@ledger/domain';
 
-/** Rayhunter's `GET /api/analysis`: names queued (in order), the one being analysed, the ones whose report is current. */
+/** Rayhunter's `GET /api/analysis`: names queued (in order), the one being analysed, the ones no analysis is to come for. */
 export interface AnalysisStatus {
   readonly queued: string[];
   readonly running: string | null;

@@ -28,7 +28,7 @@ export class AnalysisController {
   @Get('analysis')
   @ApiOperation({
     summary:
-      'The analysis queue: recordings waiting for the analysis reactor (in order), the one it analyses, and those whose report is current',
+      'The analysis queue: recordings waiting for the analysis reactor (in order), the one it analyses, and those no analysis is to come for (their report is the one served; with every analyzer off the metadata line, after a failed analysis a skipped row saying why)',
   })
   @ApiResponse({ status: 200, description: '{queued: [names], running: name | null, finished: [names]}' })
   analysis(@Req() req: Request): AnalysisStatus {
