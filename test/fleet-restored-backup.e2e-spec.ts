@@ -7,7 +7,9 @@
  * by the backup. Started again on it with the same token, the device's
  * history forks from the central one: the device stops shipping (`forked`,
  * CHAIN_FORKED), the fleet view shows it forked, and the central events are
- * the ones held before the restore, byte for byte — nothing merged.
+ * the ones held before the restore, byte for byte — nothing merged. The same
+ * holds for a restored device that records past the central head while the
+ * fleet service is down (it finds the fork in its own log when it is back).
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
@@ -45,15 +47,13 @@ describe('fleet: a device restored from an old backup is shown forked, never mer
   let pg: PgCluster;
   let central: SpawnedServer;
   let device: SpawnedServer | undefined;
+  let db: string;
   let token: string;
 
   beforeAll(async () => {
     pg = await startPostgres();
-    const db = await pg.createDatabase();
+    db = await pg.createDatabase();
     central = await spawnService('fleet', ['--db', db]);
-    const enrolled = await runCli(['fleet', 'enroll', '--db', db, '--label', 'restored']);
-    expect(enrolled.code).toBe(0);
-    token = enrolled.stdout.trim();
   });
 
   afterAll(async () => {
@@ -95,17 +95,29 @@ describe('fleet: a device restored from an old backup is shown forked, never mer
       100,
     );
 
-  test('the restored device stops shipping (forked), the fleet view shows the fork, the central events are unchanged', async () => {
-    try {
-      await scenario();
-    } catch (error) {
-      if (device !== undefined) process.stderr.write(`--- device stderr:\n${device.stderr().slice(-4000)}\n`);
-      process.stderr.write(`--- central stderr:\n${central.stderr().slice(-4000)}\n`);
-      throw error;
-    }
-  });
+  test.each([
+    ['online', false],
+    ['down while the restored device records past the central head', true],
+  ])(
+    'the fleet service %s: the restored device stops shipping (forked), the fleet view shows the fork, the central events are unchanged',
+    async (_, offline) => {
+      try {
+        await scenario(offline);
+      } catch (error) {
+        if (device !== undefined) process.stderr.write(`--- device stderr:\n${device.stderr().slice(-4000)}\n`);
+        process.stderr.write(`--- central stderr:\n${central.stderr().slice(-4000)}\n`);
+        throw error;
+      } finally {
+        // The next case starts a device of its own.
+        await stop();
+      }
+    },
+  );
 
-  async function scenario(): Promise<void> {
+  async function scenario(offline: boolean): Promise<void> {
+    const enrolled = await runCli(['fleet', 'enroll', '--db', db, '--label', 'restored']);
+    expect(enrolled.code).toBe(0);
+    token = enrolled.stdout.trim();
     const dataDir = path.join(temp.make('qmdl-ledger-restored-'), 'data');
     const backup = path.join(temp.make('qmdl-ledger-backup-'), 'data');
 
@@ -140,7 +152,14 @@ describe('fleet: a device restored from an old backup is shown forked, never mer
     // The restore: the backup replaces the data directory, and the device runs on it with the same token.
     await fs.rm(dataDir, { recursive: true, force: true });
     await fs.cp(backup, dataDir, { recursive: true });
+    const port = new URL(central.baseUrl).port;
+    if (offline) await stopServer(central);
     device = await start(dataDir);
+    if (offline) {
+      // Its own history past the central head, before it can ask the central side.
+      await eventually(async () => ((await shipping()).headSeq > centralHead + 5 ? true : undefined), WAIT, 100);
+      central = await spawnService('fleet', ['--db', db, '--port', port]);
+    }
     const forked = await eventually(
       async () => {
         const s = await shipping();

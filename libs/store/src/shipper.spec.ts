@@ -32,6 +32,8 @@ class MemoryTarget implements FleetTarget {
   readonly url: string = 'http://central.test';
   lines: string[] = [];
   posts = 0;
+  /** The seqs of each batch sent. */
+  readonly sentSeqs: number[][] = [];
   constructor(private forcedHead?: ChainHead) {}
   async head(): Promise<ChainHead> {
     return this.forcedHead ?? this.current();
@@ -39,6 +41,7 @@ class MemoryTarget implements FleetTarget {
   async sendEvents(ndjson: string): Promise<EventsAnswer> {
     this.posts += 1;
     const batch = ndjson.trim().split('\n');
+    this.sentSeqs.push(batch.map((line) => (JSON.parse(line) as { seq: number }).seq));
     const first = (JSON.parse(batch[0] as string) as { seq: number }).seq;
     if (this.forcedHead !== undefined) return { ok: false, head: this.forcedHead };
     if (first !== this.lines.length + 1) return { ok: false, head: this.current() };
@@ -430,14 +433,17 @@ describe('Shipper', () => {
     await log.close();
   });
 
-  it('stops at forked, sending nothing more, when the central head is not an event of this log', async () => {
+  it('stops at forked, sending only its own event at that seq (for the central side to record), when the central head is not an event of this log', async () => {
     const log = await MemoryEventLog.open();
     const ledger = await openLedger({ dataDir: dir, appVersion: 't', logger: silentLogger, recorder, log });
     const target = new MemoryTarget({ seq: 1, hash: 'f'.repeat(64) });
     const shipper = new Shipper({ ledger, target, backoff: { minMs: 10, maxMs: 50 } }).start();
     await until(() => shipper.status().state === 'forked');
     expect(shipper.status().lastError?.code).toBe('CHAIN_FORKED');
-    expect(target.posts).toBe(0);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(shipper.status().state).toBe('forked');
+    expect(target.sentSeqs.length).toBeGreaterThan(0);
+    expect(target.sentSeqs.every((seqs) => seqs.length === 1 && seqs[0] === 1)).toBe(true);
     await shipper.stop();
     await ledger.close();
     await log.close();

@@ -337,22 +337,28 @@ export class Shipper {
     for await (const { text } of this.ledger.log.readStored({ fromSeq: head.seq, toSeq: head.seq })) {
       if ((JSON.parse(text) as { hash?: unknown }).hash === head.hash) return;
     }
+    // Our event at that seq, so the central side records the fork too (the fleet view shows it), not only this device.
+    await this.offer(head.seq);
     throw this.forked(`the central head (seq ${head.seq}) is not an event of this device's log`);
   }
 
   /** The central side holds more than this device: send our head event so the central side can tell a stale copy from a fork. */
   private async probeBehind(central: ChainHead, local: number): Promise<void> {
-    const lines: string[] = [];
-    for await (const { text } of this.ledger.log.readStored({ fromSeq: Math.max(1, local), toSeq: local }))
-      lines.push(text);
-    if (lines.length > 0) {
-      const answer = await this.target.sendEvents(`${lines.join('\n')}\n`);
-      if (!answer.ok && answer.fork !== undefined)
-        throw this.forked(`the central history of this device differs from the local one at seq ${answer.fork.seq}`);
-    }
+    await this.offer(local);
     throw this.forked(
       `the central service holds seq ${central.seq} past this device's head ${local} (restored from an old backup?)`,
     );
+  }
+
+  /** Sends our event at `seq` alone: a central side holding another event there records the fork and says where. */
+  private async offer(seq: number): Promise<void> {
+    const lines: string[] = [];
+    for await (const { text } of this.ledger.log.readStored({ fromSeq: Math.max(1, seq), toSeq: seq }))
+      lines.push(text);
+    if (lines.length === 0) return;
+    const answer = await this.target.sendEvents(`${lines.join('\n')}\n`);
+    if (!answer.ok && answer.fork !== undefined)
+      throw this.forked(`the central history of this device differs from the local one at seq ${answer.fork.seq}`);
   }
 
   private forked(message: string): LedgerError {
