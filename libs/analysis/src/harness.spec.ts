@@ -65,6 +65,21 @@ describe('the report harness (format v2)', () => {
     expect(harness.stats().events).toEqual({ Informational: 2, Low: 0, Medium: 0, High: 1 });
   });
 
+  test("a row written for one analyzer's finding carries the Informational events of the others on the same message", () => {
+    const harness = new AnalysisHarness();
+    const rows = analyse(harness, capture('attachRequestGuti', 'authenticationResponse', 'identityRequestImsi'));
+    expect(rows).toHaveLength(1);
+    const events = rows[0]?.events ?? [];
+    expect(events).toHaveLength(7);
+    expect(events[0]).toEqual({
+      event_type: 'High',
+      message: 'The network asked for an identity after the UE had already authenticated (packet 3)',
+    });
+    expect(events[6]).toMatchObject({ event_type: 'Informational' });
+    expect(events[6]?.message).toMatch(/^Diagnostic: identity request .* \(packet 3\)$/);
+    expect(events.slice(1, 6)).toEqual([null, null, null, null, null]);
+  });
+
   test("packet N is the diag message's position in the capture, counting messages the analysis never sees", () => {
     const [m] = capture('releaseRedirectGeran');
     const rows = new AnalysisHarness().analyze({ ...(m as AnalysisMessage), index: 4711 });

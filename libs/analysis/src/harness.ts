@@ -1,6 +1,5 @@
 import {
   DEFAULT_ANALYZER_CONFIG,
-  SEVERITIES,
   type Analyzer,
   type AnalyzerConfig,
   type AnalyzerEvent,
@@ -183,6 +182,8 @@ export function formatPacketTimestamp(timeUs: number): string {
 export class AnalysisHarness {
   private readonly enabled: readonly Analyzer<unknown>[];
   private readonly states: unknown[];
+  /** What each analyzer said about the element being analysed (every slot written for every element). */
+  private readonly found: (AnalyzerEvent | undefined)[];
   private nasLogSeen = false;
   private recentRrcNas: { readonly index: number; readonly pdu: string }[] = [];
   private readonly counters: AnalysisStats = {
@@ -197,6 +198,7 @@ export class AnalysisHarness {
     const config = { ...DEFAULT_ANALYZER_CONFIG, ...options.config };
     this.enabled = ANALYZERS.filter((a) => config[a.key]);
     this.states = this.enabled.map((a) => a.initial());
+    this.found = this.enabled.map(() => undefined);
   }
 
   /** The metadata line: the enabled analyzers in report order, who analysed, the format version. */
@@ -249,10 +251,8 @@ export class AnalysisHarness {
     const decoded = decodeLteRrc(message.channel, message.payload);
     if (!decoded.ok) return [this.skip(time, `RRCDecodingError(${decoded.failure} at ${decoded.field})`)];
     const rrc = decoded.facts;
-    const rows = this.rowIfNotable(
-      time,
-      this.runAnalyzers({ kind: 'lte-rrc', channel: message.channel, rrc }, message.index),
-    );
+    const rows: AnalysisRow[] = [];
+    this.runAnalyzers({ kind: 'lte-rrc', channel: message.channel, rrc }, message.index, time, rows);
     const carried =
       rrc.message === 'dlInformationTransfer' ||
       rrc.message === 'ulInformationTransfer' ||
@@ -264,10 +264,7 @@ export class AnalysisHarness {
       this.recentRrcNas.push({ index: message.index, pdu: hex(carried) });
       if (this.recentRrcNas.length > 8) this.recentRrcNas.shift();
       const nas = decodeLteNas(carried, direction);
-      if (nas.ok)
-        rows.push(
-          ...this.rowIfNotable(time, this.runAnalyzers({ kind: 'lte-nas', direction, nas: nas.facts }, message.index)),
-        );
+      if (nas.ok) this.runAnalyzers({ kind: 'lte-nas', direction, nas: nas.facts }, message.index, time, rows);
       else this.count(`NASDecodingError(${nas.reason})`);
     }
     return rows;
@@ -287,26 +284,38 @@ export class AnalysisHarness {
     }
     const nas = decodeLteNas(message.payload, message.direction);
     if (!nas.ok) return [this.skip(time, `NASDecodingError(${nas.reason})`)];
-    return this.rowIfNotable(
-      time,
-      this.runAnalyzers({ kind: 'lte-nas', direction: message.direction, nas: nas.facts }, message.index),
-    );
+    const rows: AnalysisRow[] = [];
+    this.runAnalyzers({ kind: 'lte-nas', direction: message.direction, nas: nas.facts }, message.index, time, rows);
+    return rows;
   }
 
-  private runAnalyzers(element: InformationElement, packet: number): (AnalyzerEvent | null)[] {
+  /**
+   * Runs every enabled analyzer over one element and adds its row to `rows` when an event above
+   * Informational came of it. Most elements give no event at all: they cost no row, no events array
+   * and no message text (the live analysis runs this for every message as it is recorded).
+   */
+  private runAnalyzers(element: InformationElement, packet: number, time: number, rows: AnalysisRow[]): void {
     this.counters.elements++;
-    return this.enabled.map((analyzer, i) => {
-      const step = analyzer.analyze(this.states[i], element, packet);
+    const enabled = this.enabled;
+    const found = this.found;
+    let notable = false;
+    for (let i = 0; i < enabled.length; i++) {
+      const step = (enabled[i] as Analyzer<unknown>).analyze(this.states[i], element, packet);
       this.states[i] = step.state;
-      if (step.event === undefined) return null;
-      this.counters.events[step.event.event_type]++;
-      return { event_type: step.event.event_type, message: `${step.event.message} (packet ${packet})` };
+      const event = step.event;
+      found[i] = event;
+      if (event === undefined) continue;
+      this.counters.events[event.event_type]++;
+      if (event.event_type !== 'Informational') notable = true;
+    }
+    if (!notable) return;
+    const events = enabled.map((_, i): AnalyzerEvent | null => {
+      const event = found[i];
+      return event === undefined
+        ? null
+        : { event_type: event.event_type, message: `${event.message} (packet ${packet})` };
     });
-  }
-
-  private rowIfNotable(time: number, events: (AnalyzerEvent | null)[]): AnalysisRow[] {
-    const notable = events.some((e) => e !== null && SEVERITIES.indexOf(e.event_type) > 0);
-    return notable ? [{ packet_timestamp: formatPacketTimestamp(time), skipped_message_reason: null, events }] : [];
+    rows.push({ packet_timestamp: formatPacketTimestamp(time), skipped_message_reason: null, events });
   }
 
   private skip(time: number, reason: string): AnalysisRow {

@@ -5,6 +5,7 @@ export {
   bitsNumber,
   bool,
   choice,
+  custom,
   decodePer,
   enumerated,
   int,
@@ -12,6 +13,7 @@ export {
   nul,
   octetString,
   opt,
+  read,
   seq,
   seqOf,
 } from './per/per-schema';
@@ -20,6 +22,7 @@ export type {
   OptionalField,
   Per,
   PerResult,
+  PerValue,
   SeqOptions,
   SeqValue,
   UnknownExtension,

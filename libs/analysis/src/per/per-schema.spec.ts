@@ -1,6 +1,18 @@
 import { PerWriter } from '../vectors/per-writer';
 import { PerReader } from './per-reader';
-import { bitsNumber, choice, decodePer, enumerated, int, octetString, opt, seq, seqOf } from './per-schema';
+import {
+  bitsNumber,
+  choice,
+  custom,
+  decodePer,
+  enumerated,
+  int,
+  octetString,
+  opt,
+  read,
+  seq,
+  seqOf,
+} from './per-schema';
 
 const bytes = (w: PerWriter): Uint8Array => w.toBytes();
 
@@ -81,5 +93,27 @@ describe('extensions are skipped by their lengths, never guessed', () => {
     expect(
       decodePer(seqOf(int(0, 9), 1, 4), bytes(new PerWriter().int(3, 1, 4).int(1, 0, 9).int(2, 0, 9).int(9, 0, 9))),
     ).toEqual({ ok: true, value: [1, 2, 9] });
+  });
+
+  test('a hand-written part reads the reader itself and decodes schemas inside it with read, failures naming the field', () => {
+    const pair = custom((r) => {
+      const count = r.constrainedWholeNumber(1, 2);
+      r.path.push('items');
+      const items = Array.from({ length: count }, () => read(r, int(0, 255)));
+      r.path.pop();
+      return { count, items };
+    });
+    const s = seq({ head: bitsNumber(2), pair, tail: int(0, 1) });
+    expect(
+      decodePer(s, bytes(new PerWriter().bits(3, 2).int(2, 1, 2).int(1, 0, 255).int(200, 0, 255).int(1, 0, 1))),
+    ).toEqual({
+      ok: true,
+      value: { head: 3, pair: { count: 2, items: [1, 200] }, tail: 1 },
+    });
+    expect(decodePer(s, bytes(new PerWriter().bits(3, 2).int(2, 1, 2).int(1, 0, 255)))).toEqual({
+      ok: false,
+      failure: 'TRUNCATED',
+      field: 'pair.items',
+    });
   });
 });

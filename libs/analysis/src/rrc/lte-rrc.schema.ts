@@ -10,14 +10,17 @@ import {
   bitsNumber,
   bool,
   choice,
+  custom,
   enumerated,
   int,
   nul,
   octetString,
   opt,
+  read,
   seq,
   seqOf,
   type Per,
+  type PerValue,
 } from '../per/per-schema';
 import type { PerReader } from '../per/per-reader';
 
@@ -290,7 +293,7 @@ const SecurityConfigHo = seq(
 /** Decodes `per` as the field `name`, so a failure inside it says where. */
 function field<T>(r: PerReader, name: string, per: Per<T>): T {
   r.path.push(name);
-  const value = per(r);
+  const value = read(r, per);
   r.path.pop();
   return value;
 }
@@ -316,7 +319,9 @@ function rrcConnectionReconfigurationR8(r: PerReader): ReconfigurationSecurity {
   // not a silent partial (reconfigurations are a few per connection: the cost is theirs alone).
   if (radioResourceConfigDedicated) field(r, 'radioResourceConfigDedicated', RadioResourceConfigDedicated);
   const ho = securityConfigHO ? field(r, 'securityConfigHO', SecurityConfigHo).handoverType : undefined;
-  const extensions = nonCriticalExtension ? field(r, 'nonCriticalExtension', reconfigurationExtensions) : undefined;
+  const extensions = nonCriticalExtension
+    ? field(r, 'nonCriticalExtension', custom(reconfigurationExtensions))
+    : undefined;
   r.loseTrack();
   const algorithms = ho === undefined || ho.type === '...' ? undefined : ho.value.securityAlgorithmConfig;
   return {
@@ -336,7 +341,7 @@ function rrcConnectionReconfigurationR8(r: PerReader): ReconfigurationSecurity {
 const RrcConnectionReconfiguration = seq({
   'rrc-TransactionIdentifier': RrcTransactionIdentifier,
   criticalExtensions: choice({
-    c1: choice({ 'rrcConnectionReconfiguration-r8': rrcConnectionReconfigurationR8, ...spares(7) }),
+    c1: choice({ 'rrcConnectionReconfiguration-r8': custom(rrcConnectionReconfigurationR8), ...spares(7) }),
     criticalExtensionsFuture: seq({}),
   }),
 });
@@ -396,10 +401,10 @@ const RrcConnectionSetupComplete = seq({
 });
 
 /** A message of a channel's c1 we do not decode: only its name is known. */
-const undecoded: Per<undefined> = (r) => {
+const undecoded: Per<undefined> = custom((r) => {
   r.loseTrack();
   return undefined;
-};
+});
 
 export const DlDcchMessage = seq({
   message: choice({
@@ -453,8 +458,8 @@ const RrcConnectionRequest = seq({
     'rrcConnectionRequest-r8': seq({
       // The identity itself is read past, never kept: it is the UE's (temporary) identity.
       'ue-Identity': choice({
-        's-TMSI': (r: PerReader) => r.skipBits(40),
-        randomValue: (r: PerReader) => r.skipBits(40),
+        's-TMSI': custom((r) => r.skipBits(40)),
+        randomValue: custom((r) => r.skipBits(40)),
       }),
       establishmentCause: enumerated([
         'emergency',
@@ -474,7 +479,7 @@ const RrcConnectionRequest = seq({
 const RrcConnectionReestablishmentRequest = seq({
   criticalExtensions: choice({
     'rrcConnectionReestablishmentRequest-r8': seq({
-      'ue-Identity': (r: PerReader) => r.skipBits(16 + 9 + 16), // c-RNTI, physCellId, shortMAC-I
+      'ue-Identity': custom((r) => r.skipBits(16 + 9 + 16)), // c-RNTI, physCellId, shortMAC-I
       reestablishmentCause: enumerated(['reconfigurationFailure', 'handoverFailure', 'otherFailure', 'spare1']),
       spare: bitsNumber(2),
     }),
@@ -860,11 +865,11 @@ const Sib7 = seq(
   { extensible: true },
 );
 
-export type Sib3Value = ReturnType<typeof Sib3>;
-export type Sib5Value = ReturnType<typeof Sib5>;
-export type Sib6Value = ReturnType<typeof Sib6>;
-export type Sib7Value = ReturnType<typeof Sib7>;
-export type Sib8Value = ReturnType<typeof Sib8>;
+export type Sib3Value = PerValue<typeof Sib3>;
+export type Sib5Value = PerValue<typeof Sib5>;
+export type Sib6Value = PerValue<typeof Sib6>;
+export type Sib7Value = PerValue<typeof Sib7>;
+export type Sib8Value = PerValue<typeof Sib8>;
 
 /** One element of sib-TypeAndInfo: a SIB we decode, one we stepped over by its length, or where we stopped. */
 export type SibEntry =
@@ -903,38 +908,38 @@ function systemInformationR8(r: PerReader): SystemInformationValue {
     r.path.push(alternative);
     switch (alternative) {
       case 'sib2':
-        Sib2(r);
+        read(r, Sib2);
         sibs.push({ type: 'sib2' });
         break;
       case 'sib3':
-        sibs.push({ type: 'sib3', value: Sib3(r) });
+        sibs.push({ type: 'sib3', value: read(r, Sib3) });
         break;
       case 'sib4':
-        Sib4(r);
+        read(r, Sib4);
         sibs.push({ type: 'sib4' });
         break;
       case 'sib5':
-        sibs.push({ type: 'sib5', value: Sib5(r) });
+        sibs.push({ type: 'sib5', value: read(r, Sib5) });
         break;
       case 'sib6':
-        sibs.push({ type: 'sib6', value: Sib6(r) });
+        sibs.push({ type: 'sib6', value: read(r, Sib6) });
         break;
       case 'sib7':
-        sibs.push({ type: 'sib7', value: Sib7(r) });
+        sibs.push({ type: 'sib7', value: read(r, Sib7) });
         break;
       case 'sib8':
-        sibs.push({ type: 'sib8', value: Sib8(r) });
+        sibs.push({ type: 'sib8', value: read(r, Sib8) });
         break;
       case 'sib9':
-        Sib9(r);
+        read(r, Sib9);
         sibs.push({ type: 'sib9' });
         break;
       case 'sib10':
-        Sib10(r);
+        read(r, Sib10);
         sibs.push({ type: 'sib10' });
         break;
       case 'sib11':
-        Sib11(r);
+        read(r, Sib11);
         sibs.push({ type: 'sib11' });
         break;
       default: {
@@ -948,13 +953,13 @@ function systemInformationR8(r: PerReader): SystemInformationValue {
   r.loseTrack();
   return { sibs };
 }
-const SystemInformation = (r: PerReader): SystemInformationValue => {
+const SystemInformation = custom((r): SystemInformationValue => {
   if (r.bit()) {
     r.loseTrack();
     return { sibs: [], criticalExtensionsFuture: true };
   }
   return systemInformationR8(r);
-};
+});
 
 export const BcchDlSchMessage = seq({
   message: choice({
@@ -973,12 +978,11 @@ export const BcchDlSchMessage = seq({
 /** ENUMERATED with `count` root values and no extension marker, as its index. */
 const en = (count: number): Per<number> => int(0, count - 1);
 /** A BIT STRING (SIZE (n)) nobody reads (n may exceed 32). */
-const skipped =
-  (size: number): Per<null> =>
-  (r) => {
+const skipped = (size: number): Per<null> =>
+  custom((r) => {
     r.skipBits(size);
     return null;
-  };
+  });
 /** `CHOICE { release NULL, setup … }`, the 36.331 pattern for a field that can be switched off. */
 const setupRelease = <T>(setup: Per<T>) => choice({ release: nul, setup });
 
@@ -1449,10 +1453,10 @@ const SCellIndexR13 = int(1, 31);
 const ArfcnValueEutraR9 = int(0, 262143);
 const Pa = en(8);
 /** BIT STRING without a SIZE constraint: a length determinant, then that many bits (nobody reads them). */
-const skippedBitString: Per<null> = (r) => {
+const skippedBitString: Per<null> = custom((r) => {
   r.skipBits(r.lengthDeterminant());
   return null;
-};
+});
 
 // SCellToAddMod-r10
 const RadioResourceConfigCommonSCellR10 = seq(

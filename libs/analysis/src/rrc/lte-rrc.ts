@@ -1,4 +1,4 @@
-import { decodePer, type Per } from '../per/per-schema';
+import { decodePer, type Per, type PerValue } from '../per/per-schema';
 import type { PerFailure } from '../per/per-reader';
 import {
   BcchDlSchMessage,
@@ -95,7 +95,7 @@ function digits(values: readonly number[]): string {
   return values.join('');
 }
 
-function sib1Facts(v: ReturnType<typeof BcchDlSchMessage>): LteRrcFacts | undefined {
+function sib1Facts(v: PerValue<typeof BcchDlSchMessage>): LteRrcFacts | undefined {
   const c1 = alt(v.message, 'c1');
   if (c1 === undefined) return undefined;
   if (c1.type === 'systemInformation') {
@@ -121,7 +121,7 @@ function sib1Facts(v: ReturnType<typeof BcchDlSchMessage>): LteRrcFacts | undefi
   return undefined;
 }
 
-function dlDcchFacts(v: ReturnType<typeof DlDcchMessage>): LteRrcFacts {
+function dlDcchFacts(v: PerValue<typeof DlDcchMessage>): LteRrcFacts {
   const c1 = alt(v.message, 'c1');
   if (c1 === undefined) return { message: 'other', name: 'messageClassExtension' };
   switch (c1.type) {
@@ -174,7 +174,7 @@ function dlDcchFacts(v: ReturnType<typeof DlDcchMessage>): LteRrcFacts {
   }
 }
 
-function ulDcchFacts(v: ReturnType<typeof UlDcchMessage>): LteRrcFacts {
+function ulDcchFacts(v: PerValue<typeof UlDcchMessage>): LteRrcFacts {
   const c1 = alt(v.message, 'c1');
   if (c1 === undefined) return { message: 'other', name: 'messageClassExtension' };
   if (c1.type === 'ulInformationTransfer') {
@@ -191,7 +191,7 @@ function ulDcchFacts(v: ReturnType<typeof UlDcchMessage>): LteRrcFacts {
   return { message: 'other', name: c1.type };
 }
 
-function ulCcchFacts(v: ReturnType<typeof UlCcchMessage>): LteRrcFacts {
+function ulCcchFacts(v: PerValue<typeof UlCcchMessage>): LteRrcFacts {
   const c1 = alt(v.message, 'c1');
   if (c1 === undefined) return { message: 'other', name: 'messageClassExtension' };
   if (c1.type === 'rrcConnectionRequest') {
@@ -240,10 +240,19 @@ export function decodeLteRrc(channel: LteRrcChannelName, payload: Uint8Array): L
       return decodeWith(channel, UlDcchMessage, payload, ulDcchFacts);
     case 'UL-CCCH':
       return decodeWith(channel, UlCcchMessage, payload, ulCcchFacts);
-    default:
-      return { ok: true, channel, facts: { message: 'other', name: channel } };
+    default: {
+      let result = UNDECODED.get(channel);
+      if (result === undefined) {
+        result = { ok: true, channel, facts: { message: 'other', name: channel } };
+        UNDECODED.set(channel, result);
+      }
+      return result;
+    }
   }
 }
+
+/** The result for a message of a channel we do not decode: the same for each of its messages, made once. */
+const UNDECODED = new Map<LteRrcChannelName, LteRrcDecodeResult>();
 
 /** "mcc-mnc" the way reports show a PLMN (an absent MCC is empty). */
 export function plmnString(plmn: RrcPlmn): string {
