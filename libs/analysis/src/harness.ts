@@ -184,6 +184,9 @@ export class AnalysisHarness {
   private readonly states: unknown[];
   /** What each analyzer said about the element being analysed (every slot written for every element). */
   private readonly found: (AnalyzerEvent | undefined)[];
+  /** Per enabled analyzer, the RRC and NAS messages it reads (undefined: every element). */
+  private readonly readsRrc: (ReadonlySet<string> | undefined)[];
+  private readonly readsNas: (ReadonlySet<string> | undefined)[];
   private nasLogSeen = false;
   private recentRrcNas: { readonly index: number; readonly pdu: string }[] = [];
   private readonly counters: AnalysisStats = {
@@ -199,6 +202,8 @@ export class AnalysisHarness {
     this.enabled = ANALYZERS.filter((a) => config[a.key]);
     this.states = this.enabled.map((a) => a.initial());
     this.found = this.enabled.map(() => undefined);
+    this.readsRrc = this.enabled.map((a) => (a.reads === undefined ? undefined : new Set(a.reads.rrc)));
+    this.readsNas = this.enabled.map((a) => (a.reads === undefined ? undefined : new Set(a.reads.nas)));
   }
 
   /** The metadata line: the enabled analyzers in report order, who analysed, the format version. */
@@ -290,7 +295,7 @@ export class AnalysisHarness {
   }
 
   /**
-   * Runs every enabled analyzer over one element and adds its row to `rows` when an event above
+   * Runs every enabled analyzer that reads the element over it and adds its row to `rows` when an event above
    * Informational came of it. Most elements give no event at all: they cost no row, no events array
    * and no message text (the live analysis runs this for every message as it is recorded).
    */
@@ -298,8 +303,14 @@ export class AnalysisHarness {
     this.counters.elements++;
     const enabled = this.enabled;
     const found = this.found;
+    const reads = element.kind === 'lte-rrc' ? this.readsRrc : this.readsNas;
+    const message = element.kind === 'lte-rrc' ? element.rrc.message : element.nas.message;
     let notable = false;
     for (let i = 0; i < enabled.length; i++) {
+      if (reads[i]?.has(message) === false) {
+        found[i] = undefined;
+        continue;
+      }
       const step = (enabled[i] as Analyzer<unknown>).analyze(this.states[i], element, packet);
       this.states[i] = step.state;
       const event = step.event;

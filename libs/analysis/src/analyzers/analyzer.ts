@@ -68,6 +68,13 @@ export interface Analyzer<S> {
   readonly version: number;
   initial(): S;
   analyze(state: S, element: InformationElement, packet: number): AnalyzerStep<S>;
+  /**
+   * The messages this analyzer reads, by element kind (an LTE RRC message's `rrc.message`, an LTE NAS
+   * message's `nas.message`). For every other element `analyze` keeps its state and raises nothing, so
+   * the harness does not call it (most of a capture is messages no heuristic reads). Absent: it reads
+   * every element. A spec holds each list against `analyze` itself.
+   */
+  readonly reads?: { readonly rrc: readonly LteRrcFacts['message'][]; readonly nas: readonly NasFacts['message'][] };
 }
 
 export interface AnalyzerStep<S> {

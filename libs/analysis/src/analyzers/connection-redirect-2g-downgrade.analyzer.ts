@@ -7,6 +7,7 @@ export const connectionRedirect2gDowngradeAnalyzer: Analyzer<undefined> = {
   description:
     'Flags an RRC connection release whose redirect target is a 2G (GERAN) carrier, where calls and SMS can be intercepted.',
   version: 1,
+  reads: { rrc: ['rrcConnectionRelease'], nas: [] },
   initial: () => undefined,
   analyze(_state, ie) {
     if (ie.kind !== 'lte-rrc' || ie.rrc.message !== 'rrcConnectionRelease') return stateless(undefined);

@@ -16,6 +16,10 @@ export const diagnosticAnalyzer: Analyzer<undefined> = {
     'Notes identity requests, rejects with causes that make a phone re-register with its IMSI, and network-initiated detaches. ' +
     'Not an indicator by itself: it explains why another finding fired. The list of such messages follows the "Marlin" study of IMSI exposure.',
   version: 1,
+  reads: {
+    rrc: [],
+    nas: ['identityRequest', 'trackingAreaUpdateReject', 'attachReject', 'serviceReject', 'detachRequest'],
+  },
   initial: () => undefined,
   analyze(_state, ie) {
     if (ie.kind !== 'lte-nas') return stateless(undefined);

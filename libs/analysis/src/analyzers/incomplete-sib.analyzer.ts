@@ -7,6 +7,7 @@ export const incompleteSibAnalyzer: Analyzer<undefined> = {
   description:
     'Notes a SIB1 whose scheduling list has fewer than two entries: real cells schedule several SI messages, simple fake cells often do not.',
   version: 2,
+  reads: { rrc: ['systemInformationBlockType1'], nas: [] },
   initial: () => undefined,
   analyze(_state, ie) {
     if (

@@ -18,6 +18,7 @@ export const lteSib6And7DowngradeAnalyzer: Analyzer<Sib6And7State> = {
     'Compares the reselection priorities an LTE cell broadcasts for 3G (SIB6) and 2G (SIB7) frequencies with those of its LTE frequencies ' +
     '(SIB3, SIB5): a legacy frequency above LTE pushes idle phones down to 3G/2G.',
   version: 2,
+  reads: { rrc: ['systemInformationBlockType1', 'systemInformation'], nas: [] },
   initial: () => ({}),
   analyze(state, ie): AnalyzerStep<Sib6And7State> {
     if (ie.kind !== 'lte-rrc') return { state };

@@ -10,6 +10,7 @@ export const nasNullCipherAnalyzer: Analyzer<undefined> = {
   description:
     'Flags a NAS security mode command in which the core network selects EEA0, leaving NAS signalling unencrypted.',
   version: 1,
+  reads: { rrc: [], nas: ['securityModeCommand'] },
   initial: () => undefined,
   analyze(_state, ie) {
     if (ie.kind === 'lte-nas' && ie.nas.message === 'securityModeCommand' && ie.nas.cipheringAlgorithm === EEA0) {

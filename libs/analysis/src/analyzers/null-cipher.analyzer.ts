@@ -27,6 +27,7 @@ export const nullCipherAnalyzer: Analyzer<undefined> = {
   description:
     'Flags an RRC security mode command, or a handover or secondary cell group security configuration, that selects EEA0, i.e. no encryption of the radio link.',
   version: 1,
+  reads: { rrc: ['securityModeCommand', 'rrcConnectionReconfiguration'], nas: [] },
   initial: () => undefined,
   analyze(_state, ie) {
     if (ie.kind !== 'lte-rrc' || ie.channel !== 'DL-DCCH') return stateless(undefined);

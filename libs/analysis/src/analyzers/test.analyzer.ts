@@ -7,6 +7,7 @@ export const testAnalyzer: Analyzer<undefined> = {
   description:
     'Raises a Low event for every SIB1 (cell broadcast) it sees, to show that analysis is running. Very noisy: leave it off when hunting.',
   version: 1,
+  reads: { rrc: ['systemInformationBlockType1'], nas: [] },
   initial: () => undefined,
   analyze(_state, ie) {
     if (ie.kind !== 'lte-rrc' || ie.rrc.message !== 'systemInformationBlockType1') return stateless(undefined);
