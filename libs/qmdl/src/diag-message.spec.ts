@@ -113,6 +113,18 @@ describe('LTE RRC OTA bodies', () => {
     expect(parseLteRrcOtaBody(body)).toEqual(packet);
   });
 
+  it('reads u16 and u32 fields whole when their top bits are set, and payload lengths above 255', () => {
+    const wide: LteRrcOtaPacket = {
+      ...packet,
+      phyCellId: 0xfedc,
+      earfcn: 0xfedcba98,
+      sfnSubfn: 0x8765,
+      sibMask: 0x89abcdef,
+      payload: Buffer.alloc(0x1a5, 0xa5),
+    };
+    expect(parseLteRrcOtaBody(buildLteRrcOtaBody(wide))).toEqual(wide);
+  });
+
   it('refuses ext header versions outside 8-24 and truncated bodies, by code', () => {
     const body = buildLteRrcOtaBody(packet);
     const old = Buffer.from(body);

@@ -1,3 +1,4 @@
+import { u16le, u32le } from './bytes';
 import { QmdlErrorCode, qmdlError } from './errors';
 
 /** Diag command byte of a log message. */
@@ -289,16 +290,16 @@ export function readLteRrcOtaHeader(bytes: Buffer, start: number, end: number): 
   const nrRrcRelMin = layout.nrRelease ? (bytes[at + 1] as number) : undefined;
   if (layout.nrRelease) at += 2;
   const bearerId = bytes[at] as number;
-  const phyCellId = bytes.readUInt16LE(at + 1);
+  const phyCellId = u16le(bytes, at + 1);
   at += 3;
-  const earfcn = layout.earfcnBytes === 4 ? bytes.readUInt32LE(at) : bytes.readUInt16LE(at);
+  const earfcn = layout.earfcnBytes === 4 ? u32le(bytes, at) : u16le(bytes, at);
   at += layout.earfcnBytes;
-  const sfnSubfn = bytes.readUInt16LE(at);
+  const sfnSubfn = u16le(bytes, at);
   const pduNum = bytes[at + 2] as number;
   at += 3;
-  const sibMask = layout.sibMask ? bytes.readUInt32LE(at) : 0;
+  const sibMask = layout.sibMask ? u32le(bytes, at) : 0;
   if (layout.sibMask) at += 4;
-  const len = bytes.readUInt16LE(at);
+  const len = u16le(bytes, at);
   at += 2;
   if (at + len > end) return undefined;
   return {

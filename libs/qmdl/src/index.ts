@@ -1,4 +1,5 @@
 export { QmdlErrorCode } from './errors';
+export { u16le, u32le, u64OfHalves } from './bytes';
 export { crc16X25 } from './crc16';
 export { HDLC_ESCAPE, HDLC_FLAG, decodeHdlcFrame, encodeHdlcFrame } from './hdlc';
 export { DEFAULT_MAX_FRAME_BYTES, FrameSplitter, joinFrames } from './frame-splitter';

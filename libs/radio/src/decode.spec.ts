@@ -161,6 +161,22 @@ describe('diag time', () => {
     ).message;
     expect(decoded?.timeUs).toBe(diagTimestampToUnixMicros(72659535985485082n));
   });
+
+  it('keeps the raw u64 exactly, the top bit of either half set or not', () => {
+    for (const raw of [
+      0n,
+      0xffffffffn,
+      0x100000000n,
+      0x8000000000000000n,
+      0x80000000ffffffffn,
+      0xfedcba9876543210n,
+      0xffffffffffffffffn,
+    ]) {
+      const message = buildDiagLogMessage({ logCode: 0xb0e2, body: Buffer.from([1, 2, 3, 4, 7]), timestamp: raw });
+      const decoded = decodeDiagMessage(message, at).message;
+      expect([decoded?.timestamp, decoded?.timeUs]).toEqual([raw, diagTimestampToUnixMicros(raw)]);
+    }
+  });
 });
 
 describe('LTE NAS plain messages', () => {
@@ -197,6 +213,12 @@ describe('the multi-radio wrapper (0x98)', () => {
       at,
     ).message;
     expect(plain?.radioId).toBeUndefined();
+  });
+
+  it('reads the radio id as a little-endian u32, top bit included', () => {
+    const inner = buildDiagLogMessage({ logCode: 0xb0ed, body: Buffer.from([1, 9, 0, 0, 0x07, 0x48]), timestamp: 1n });
+    const header = Buffer.from([0x98, 1, 0, 0, 0x04, 0x03, 0x02, 0x81]);
+    expect(decodeDiagMessage(Buffer.concat([header, inner]), at).message?.radioId).toBe(0x81020304);
   });
 
   it('counts other diag commands as not log messages, and cut headers as truncated', () => {

@@ -6,6 +6,9 @@ import {
   DIAG_MULTI_RADIO_HEADER_BYTES,
   LOG_CODE_LTE_RRC_OTA,
   readLteRrcOtaHeader,
+  u16le,
+  u32le,
+  u64OfHalves,
 } from '@ledger/qmdl';
 import { LOG_CODE_GSM_RR_SIGNALLING, parseGsmRrLog } from './gsm-rr';
 import { LOG_CODE_LTE_MAC_RACH_RESPONSE, parseRachAttempt } from './lte-mac-rach';
@@ -36,9 +39,8 @@ export function diagTimestampToUnixMicros(timestamp: bigint): number {
   return DIAG_EPOCH_US + upper * 1250 + Math.floor((lower * 25) / 1024);
 }
 
-function readTimeUs(payload: Buffer, at: number): number {
-  const lo = payload.readUInt32LE(at);
-  const hi = payload.readUInt32LE(at + 4);
+/** `diagTimestampToUnixMicros` of the timestamp whose little-endian u32 halves are `lo` and `hi`. */
+function timeUsOf(lo: number, hi: number): number {
   const lower = lo & 0xffff;
   return DIAG_EPOCH_US + (hi * 65536 + (lo >>> 16)) * 1250 + Math.floor((lower * 25) / 1024);
 }
@@ -82,7 +84,7 @@ function logStartOf(bytes: Buffer, start: number, end: number): number {
 export function diagLogCodeAt(bytes: Buffer, start: number, end: number): number | undefined {
   const at = logStartOf(bytes, start, end);
   if (end - at < DIAG_LOG_HEADER_BYTES || bytes[at] !== DIAG_LOG_CMD) return undefined;
-  return bytes.readUInt16LE(at + 6);
+  return u16le(bytes, at + 6);
 }
 
 /** The layout version and PDU number of the LTE RRC OTA log `bytes[start, end)`, when its header is whole. */
@@ -93,11 +95,7 @@ export function lteRrcLayoutAt(
 ): { readonly extHeaderVersion: number; readonly pduNum: number } | undefined {
   const at = logStartOf(bytes, start, end);
   if (end - at < DIAG_LOG_HEADER_BYTES || bytes[at] !== DIAG_LOG_CMD) return undefined;
-  const packet = readLteRrcOtaHeader(
-    bytes,
-    at + DIAG_LOG_HEADER_BYTES,
-    Math.min(end, at + bytes.readUInt16LE(at + 2) + 4),
-  );
+  const packet = readLteRrcOtaHeader(bytes, at + DIAG_LOG_HEADER_BYTES, Math.min(end, at + u16le(bytes, at + 2) + 4));
   return packet === undefined ? undefined : { extHeaderVersion: packet.extHeaderVersion, pduNum: packet.pduNum };
 }
 
@@ -115,20 +113,22 @@ export function decodeDiagAt(
   offset: number,
 ): RadioMessage | SkipReason {
   const at = logStartOf(bytes, start, end);
-  const radioId = at === start ? undefined : bytes.readUInt32LE(start + 4);
+  const radioId = at === start ? undefined : u32le(bytes, start + 4);
   if (end - at < 1 || bytes[at] !== DIAG_LOG_CMD) return SkipReason.NOT_A_LOG_MESSAGE;
   if (end - at < DIAG_LOG_HEADER_BYTES) return SkipReason.MESSAGE_TRUNCATED;
-  const declared = bytes.readUInt16LE(at + 2) + 4;
-  const logCode = bytes.readUInt16LE(at + 6);
+  const declared = u16le(bytes, at + 2) + 4;
+  const logCode = u16le(bytes, at + 6);
   if (declared > end - at || declared < DIAG_LOG_HEADER_BYTES) return SkipReason.MESSAGE_TRUNCATED;
+  const lo = u32le(bytes, at + 8);
+  const hi = u32le(bytes, at + 12);
   // Every message object is built with the same fields in the same order (radioId included, undefined
   // when absent): spreading a shared origin object made each kind megamorphic and cost most of the export's time.
   const origin: RadioMessageOrigin = {
     index,
     offset,
     logCode,
-    timestamp: bytes.readBigUInt64LE(at + 8),
-    timeUs: readTimeUs(bytes, at + 8),
+    timestamp: u64OfHalves(lo, hi),
+    timeUs: timeUsOf(lo, hi),
     radioId,
   };
   return decodeLogBody(bytes, at + DIAG_LOG_HEADER_BYTES, at + declared, origin);
