@@ -185,8 +185,7 @@ export class AnalysisHarness {
   /** What each analyzer said about the element being analysed (every slot written for every element). */
   private readonly found: (AnalyzerEvent | undefined)[];
   /** Per enabled analyzer, the RRC and NAS messages it reads (undefined: every element). */
-  private readonly readsRrc: (ReadonlySet<string> | undefined)[];
-  private readonly readsNas: (ReadonlySet<string> | undefined)[];
+  private readonly reads: ({ readonly rrc: ReadonlySet<string>; readonly nas: ReadonlySet<string> } | undefined)[];
   private nasLogSeen = false;
   private recentRrcNas: { readonly index: number; readonly pdu: string }[] = [];
   private readonly counters: AnalysisStats = {
@@ -202,8 +201,9 @@ export class AnalysisHarness {
     this.enabled = ANALYZERS.filter((a) => config[a.key]);
     this.states = this.enabled.map((a) => a.initial());
     this.found = this.enabled.map(() => undefined);
-    this.readsRrc = this.enabled.map((a) => (a.reads === undefined ? undefined : new Set(a.reads.rrc)));
-    this.readsNas = this.enabled.map((a) => (a.reads === undefined ? undefined : new Set(a.reads.nas)));
+    this.reads = this.enabled.map((a) =>
+      a.reads === undefined ? undefined : { rrc: new Set(a.reads.rrc), nas: new Set(a.reads.nas) },
+    );
   }
 
   /** The metadata line: the enabled analyzers in report order, who analysed, the format version. */
@@ -303,11 +303,12 @@ export class AnalysisHarness {
     this.counters.elements++;
     const enabled = this.enabled;
     const found = this.found;
-    const reads = element.kind === 'lte-rrc' ? this.readsRrc : this.readsNas;
-    const message = element.kind === 'lte-rrc' ? element.rrc.message : element.nas.message;
+    const rrc = element.kind === 'lte-rrc';
+    const message = rrc ? element.rrc.message : element.nas.message;
     let notable = false;
     for (let i = 0; i < enabled.length; i++) {
-      if (reads[i]?.has(message) === false) {
+      const reads = this.reads[i];
+      if (reads !== undefined && !(rrc ? reads.rrc : reads.nas).has(message)) {
         found[i] = undefined;
         continue;
       }

@@ -298,6 +298,8 @@ function field<T>(r: PerReader, name: string, per: Per<T>): T {
   return value;
 }
 const DedicatedInfoNasList = seqOf(DedicatedInfoNas, 1, maxDRB);
+/** The chain of nonCriticalExtensions (hand-written, below; a function declaration, so usable here). */
+const ReconfigurationExtensions = custom(reconfigurationExtensions);
 function rrcConnectionReconfigurationR8(r: PerReader): ReconfigurationSecurity {
   const measConfig = r.bit();
   const mobilityControlInfo = r.bit();
@@ -319,9 +321,7 @@ function rrcConnectionReconfigurationR8(r: PerReader): ReconfigurationSecurity {
   // not a silent partial (reconfigurations are a few per connection: the cost is theirs alone).
   if (radioResourceConfigDedicated) field(r, 'radioResourceConfigDedicated', RadioResourceConfigDedicated);
   const ho = securityConfigHO ? field(r, 'securityConfigHO', SecurityConfigHo).handoverType : undefined;
-  const extensions = nonCriticalExtension
-    ? field(r, 'nonCriticalExtension', custom(reconfigurationExtensions))
-    : undefined;
+  const extensions = nonCriticalExtension ? field(r, 'nonCriticalExtension', ReconfigurationExtensions) : undefined;
   r.loseTrack();
   const algorithms = ho === undefined || ho.type === '...' ? undefined : ho.value.securityAlgorithmConfig;
   return {
