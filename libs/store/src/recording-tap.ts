@@ -12,7 +12,7 @@
  *
  * @example
  * const tap = ledger.tapRecording(name, { maxBytes: 2 * 1024 * 1024 });
- * const parts = tap?.take(analysed, state.current.uncompressedBytes); // undefined: read the file instead
+ * const bytes = tap?.take(analysed, state.current.uncompressedBytes); // undefined: read the file instead
  * tap?.close();
  */
 export class RecordingTap {
@@ -44,10 +44,7 @@ export class RecordingTap {
     return this.isLost || this.isClosed;
   }
 
-  /**
-   * The writer hands over a chunk: copied, since the source may reuse its buffer. With `set` (a V8 builtin), not
-   * `Buffer#copy`: that one is JavaScript the ingest also runs, and a second caller's feedback deoptimised it there.
-   */
+  /** The writer hands over a chunk: copied, since the source may reuse its buffer. */
   push(frames: Buffer): void {
     this.end += frames.length;
     if (this.lost) return;
@@ -57,20 +54,18 @@ export class RecordingTap {
       return;
     }
     const copy = Buffer.allocUnsafe(frames.length);
-    copy.set(frames);
+    frames.copy(copy);
     this.chunks.push(copy);
   }
 
   /**
-   * The bytes in [`from`, `to`), in the chunks they were handed in (the last
-   * one cut at `to`), let go of by the tap along with any before `from`; none
-   * when `to <= from`. Undefined when the tap is lost or does not hold them all
-   * (`from` before `start`, `to` past what it was handed). Not joined into one
-   * buffer: the reader takes them one after another as they are.
+   * The bytes in [`from`, `to`), let go of by the tap along with any before
+   * `from`; an empty buffer when `to <= from`. Undefined when the tap is lost
+   * or does not hold them all (`from` before `start`, `to` past what it was handed).
    */
-  take(from: number, to: number): readonly Buffer[] | undefined {
+  take(from: number, to: number): Buffer | undefined {
     if (this.lost || from < this.first || to > this.end) return undefined;
-    if (to <= from) return [];
+    if (to <= from) return Buffer.alloc(0);
     this.drop(from);
     const parts: Buffer[] = [];
     while (this.first < to) {
@@ -79,7 +74,7 @@ export class RecordingTap {
       parts.push(n === chunk.length ? chunk : chunk.subarray(0, n));
       this.advance(n);
     }
-    return parts;
+    return parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts);
   }
 
   /** Detaches from the writer and lets go of what it holds. */

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createWriteStream, openSync, promises as fs, renameSync, type WriteStream } from 'node:fs';
-import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import { setImmediate as yieldToEventLoop, setTimeout as sleep } from 'node:timers/promises';
 import { createGunzip, type Gunzip } from 'node:zlib';
 import { AnalysisHarness, type RuntimeMetadata } from '@ledger/analysis';
 import { analysisOf, type Command, type RecordingEntry, type RecordingTotals } from '@ledger/domain';
@@ -48,12 +48,7 @@ export interface AnalysisQueue {
 /** About a second of a fast diag source (a modem gives tens of KB a second): past it, the session reads the file. */
 const LIVE_FEED_BYTES = 2 * 1024 * 1024;
 
-/**
- * The live session's pace: at most one tick this often, and only after a commit (however often data is committed: a
- * small flush window commits often). One repeating timer gives the pace, not a timer and an abort listener per tick:
- * at a diag source's rate, the JavaScript of Node's timer lists and EventTarget, made hot by a per-tick timeout, cost
- * more to compile than the analysis of a tick costs to run (bench/README.md, "Analysis").
- */
+/** Live ticks are at least this far apart, however often data is committed (a small flush window commits often). */
 const LIVE_TICK_MS = 1000;
 
 class Superseded extends Error {}
@@ -108,9 +103,7 @@ export class AnalysisReactor implements AnalysisQueue {
   private readonly liveFeedBytes: number;
   /** The active recording's raw bytes, tapped as it started, until its live session takes the tap. */
   private tap?: RecordingTap;
-  /** A commit came that the live session has not looked at yet (the first tick looks regardless). */
   private liveDue = true;
-  /** Resolves the live loop's wait for its next tick (at the pace timer, or at the stop). */
   private liveWake?: () => void;
 
   constructor(private readonly options: AnalysisReactorOptions) {
@@ -131,7 +124,6 @@ export class AnalysisReactor implements AnalysisQueue {
   async stop(): Promise<void> {
     this.abort.abort();
     this.wake?.();
-    this.liveWake?.();
     await this.loops;
     this.tap?.close();
     this.tap = undefined;
@@ -207,22 +199,26 @@ export class AnalysisReactor implements AnalysisQueue {
     });
   }
 
-  /** A commit the live session may need to see (a recording's data, start, stop or deletion): looked at on the next tick. */
+  /** A commit the live session may need to see (a recording's data, start, stop or deletion). */
   private rouseLive(): void {
     this.liveDue = true;
-  }
-
-  /** The pace timer fired: the live loop ticks if a commit came since its last tick (and it is waiting). */
-  private paceLive(): void {
-    if (!this.liveDue) return;
     const resolve = this.liveWake;
     this.liveWake = undefined;
     resolve?.();
   }
 
-  /** Until the next tick (see `paceLive`), or the stop. */
-  private async liveTick(): Promise<void> {
-    if (!this.abort.signal.aborted) await new Promise<void>((resolve) => (this.liveWake = resolve));
+  /** Until a commit the live session may need to see (at once if one came since the last call), or the stop. */
+  private async liveCommit(): Promise<void> {
+    const signal = this.abort.signal;
+    if (!this.liveDue && !signal.aborted)
+      await new Promise<void>((resolve) => {
+        const done = (): void => {
+          signal.removeEventListener('abort', done);
+          resolve();
+        };
+        this.liveWake = done;
+        signal.addEventListener('abort', done);
+      });
     this.liveWake = undefined;
     this.liveDue = false;
   }
@@ -253,16 +249,18 @@ export class AnalysisReactor implements AnalysisQueue {
     }
   }
 
-  /** Until `ms` pass, an event that may change the queue comes, or the stop (each calls `wake`). */
   private async idle(ms: number): Promise<void> {
-    if (this.abort.signal.aborted) return;
     await new Promise<void>((resolve) => {
+      const signal = this.abort.signal;
       const timer = setTimeout(done, ms);
+      const wake = (): void => done();
       function done(): void {
         clearTimeout(timer);
+        signal.removeEventListener('abort', wake);
         resolve();
       }
-      this.wake = done;
+      this.wake = wake;
+      signal.addEventListener('abort', wake);
     });
     this.wake = undefined;
   }
@@ -405,12 +403,14 @@ export class AnalysisReactor implements AnalysisQueue {
   private async live(): Promise<void> {
     const signal = this.abort.signal;
     let session: LiveSession | undefined;
-    const pace = setInterval(() => this.paceLive(), LIVE_TICK_MS);
-    pace.unref();
+    let tickAt = -Infinity;
     while (!signal.aborted) {
       // A tick only when a commit may have given it something, and not more often than once a second.
-      await this.liveTick();
+      await this.liveCommit();
+      const wait = tickAt + LIVE_TICK_MS - performance.now();
+      if (wait > 0) await sleep(wait, undefined, { signal }).catch(() => undefined);
       if (signal.aborted) break;
+      tickAt = performance.now();
       try {
         const state = this.ledger.state();
         const current = state.current;
@@ -439,11 +439,11 @@ export class AnalysisReactor implements AnalysisQueue {
         session = undefined;
         this.liveName = undefined;
         this.wake?.();
-        // Tried again at the next tick, whether or not a commit comes.
+        // Tried again at the next commit, or in a second when none comes.
+        await sleep(LIVE_TICK_MS, undefined, { signal }).catch(() => undefined);
         this.liveDue = true;
       }
     }
-    clearInterval(pace);
     await session?.close().catch(() => undefined);
   }
 
@@ -595,9 +595,9 @@ class LiveSession {
   async catchUp(committed: RecordingTotals, chunkBytes: number): Promise<void> {
     const to = committed.uncompressedBytes;
     if (this.tap !== undefined && this.gunzip === undefined && this.handle === undefined) {
-      const parts = this.tap.take(this.analysed, to);
-      if (parts !== undefined) {
-        if (parts.length > 0) this.analyse(parts);
+      const bytes = this.tap.take(this.analysed, to);
+      if (bytes !== undefined) {
+        if (bytes.length > 0) this.analyse(bytes);
         await this.pending;
         return;
       }
@@ -646,7 +646,7 @@ class LiveSession {
       this.offset += bytesRead;
       const bytes = buffer.subarray(0, bytesRead);
       const gunzip = this.gunzip;
-      if (gunzip === undefined) this.analyse([bytes]);
+      if (gunzip === undefined) this.analyse(bytes);
       else
         await new Promise<void>((resolve, reject) =>
           gunzip.write(bytes, (error) => (error ? reject(error) : resolve())),
@@ -663,21 +663,18 @@ class LiveSession {
     }
     const bytes = this.skip > 0 ? chunk.subarray(this.skip) : chunk;
     this.skip = 0;
-    this.analyse([bytes]);
+    this.analyse(bytes);
   }
 
-  /** Analyses the next raw bytes, in the parts they come in (a frame may span two). */
-  private analyse(parts: readonly Buffer[]): void {
+  private analyse(bytes: Buffer): void {
+    this.analysed += bytes.length;
     let text = '';
     const closed: FindingBatch[] = [];
-    for (const bytes of parts) {
-      this.analysed += bytes.length;
-      for (const message of this.reader.pushAll(bytes)) {
-        for (const row of this.harness.analyze(message)) {
-          text += `${JSON.stringify(row)}\n`;
-          const batch = this.coalescer.add(row, message.index);
-          if (batch !== undefined) closed.push(batch);
-        }
+    for (const message of this.reader.pushAll(bytes)) {
+      for (const row of this.harness.analyze(message)) {
+        text += `${JSON.stringify(row)}\n`;
+        const batch = this.coalescer.add(row, message.index);
+        if (batch !== undefined) closed.push(batch);
       }
     }
     if (text === '') return;
