@@ -24,6 +24,7 @@ import {
   tempDirs,
   type SpawnedServer,
 } from './helpers/server';
+import { shippingDeviceArgs } from './helpers/fleet-device';
 
 jest.setTimeout(600_000);
 
@@ -64,20 +65,7 @@ describe('fleet: a device restored from an old backup is shown forked, never mer
   });
 
   const start = (dataDir: string): Promise<SpawnedServer> =>
-    spawnServer([
-      '--data-dir',
-      dataDir,
-      '--source',
-      'synthetic:rate=300',
-      '--flush-interval-ms',
-      '200',
-      '--flush-kib',
-      '16',
-      '--ship-to',
-      central.baseUrl,
-      '--ship-token',
-      token,
-    ]);
+    spawnServer(shippingDeviceArgs({ dataDir, shipTo: central.baseUrl, token }));
   const shipping = async (): Promise<Shipping> =>
     (await request(device?.baseUrl ?? '', '/api/shipping')).json<Shipping>();
   const stop = async (): Promise<void> => {

@@ -26,6 +26,7 @@ import {
   type SpawnedServer,
 } from './helpers/server';
 import { startRoundRobinProxy, type TcpProxy } from './helpers/tcp-proxy';
+import { shippingDeviceArgs } from './helpers/fleet-device';
 
 jest.setTimeout(600_000);
 
@@ -79,18 +80,7 @@ describe('fleet shipping: three devices, two central instances, one PostgreSQL, 
 
   async function startDevice(d: Omit<Device, 'server' | 'storeId'>): Promise<Device> {
     const server = await spawnServer([
-      '--data-dir',
-      d.dataDir,
-      '--source',
-      'synthetic:rate=300',
-      '--flush-interval-ms',
-      '200',
-      '--flush-kib',
-      '16',
-      '--ship-to',
-      proxy.url,
-      '--ship-token',
-      d.token,
+      ...shippingDeviceArgs({ dataDir: d.dataDir, shipTo: proxy.url, token: d.token }),
       ...(d.deleteAfterUpload ? ['--delete-after-upload'] : []),
       ...(d.rayhunterUi ? ['--rayhunter-ui', path.join(REPO_ROOT, 'test/fixtures/rayhunter-ui-standin')] : []),
     ]);

@@ -3,6 +3,31 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { eventually, request, runCli, tempDir, type InProcessServer } from './server';
 
+/**
+ * The `serve` arguments of a device that ships as the fleet specs run one: the synthetic source at 300 msg/s,
+ * committed every 200 ms or 16 KiB, shipping its log to `shipTo` with `token`.
+ */
+export function shippingDeviceArgs(device: {
+  readonly dataDir: string;
+  readonly shipTo: string;
+  readonly token: string;
+}): string[] {
+  return [
+    '--data-dir',
+    device.dataDir,
+    '--source',
+    'synthetic:rate=300',
+    '--flush-interval-ms',
+    '200',
+    '--flush-kib',
+    '16',
+    '--ship-to',
+    device.shipTo,
+    '--ship-token',
+    device.token,
+  ];
+}
+
 /** Records a recording of some bytes on `device` and returns its name. */
 export async function recordOnce(device: InProcessServer): Promise<string> {
   const post = (p: string): Promise<unknown> => request(device.baseUrl, p, { method: 'POST' });
