@@ -146,4 +146,15 @@ describe('the live session of the active recording', () => {
     expect(taps.lostAt).toHaveLength(1);
     expect(taps.lostAt[0]).toBeGreaterThan(0);
   });
+
+  it('opened while the recording was going, its late tap then letting go: from the file again from its first byte', async () => {
+    // The file was read up to where the tap starts, then the tap fed the session, then it let go: the compressed
+    // file is read again from its start (a gzip stream inflates only from there), past what was analysed.
+    const taps: Taps = { starts: [], lostAt: [] };
+    expectSameReports(await record(tapping(taps, 1), taps, 5));
+    expect(taps.starts).toHaveLength(1);
+    expect(taps.starts[0]).toBeGreaterThan(0);
+    expect(taps.lostAt).toHaveLength(1);
+    expect(taps.lostAt[0]).toBeGreaterThanOrEqual(taps.starts[0] ?? Infinity);
+  });
 });

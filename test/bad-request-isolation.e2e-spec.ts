@@ -163,6 +163,8 @@ describe('one bad request fails alone (spawned server, synthetic source at full 
 
     server.proc.kill('SIGTERM');
     expect(await server.exited).toBe(0);
+    // Nothing piled up or went unheard while it recorded at full speed (its live report written under backpressure).
+    expect(server.stderr()).not.toMatch(/MaxListenersExceededWarning|uncaught exception/);
     const verify = await runCli(['verify', dataDir, '--json'], {}, 60_000);
     expect({ code: verify.code, stderr: verify.stderr }).toEqual({ code: 0, stderr: '' });
   });

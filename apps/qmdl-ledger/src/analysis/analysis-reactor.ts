@@ -53,12 +53,21 @@ const LIVE_TICK_MS = 1000;
 
 class Superseded extends Error {}
 
+/** Writes `text`, waiting for a drain when the stream asks to (its listeners go with the wait: it may be written for hours). */
 async function write(out: WriteStream, text: string): Promise<void> {
-  if (!out.write(text))
-    await new Promise<void>((resolve, reject) => {
-      out.once('drain', resolve);
-      out.once('error', reject);
-    });
+  if (out.write(text)) return;
+  await new Promise<void>((resolve, reject) => {
+    const drained = (): void => {
+      out.off('error', failed);
+      resolve();
+    };
+    const failed = (error: Error): void => {
+      out.off('drain', drained);
+      reject(error);
+    };
+    out.once('drain', drained);
+    out.once('error', failed);
+  });
 }
 
 /**
@@ -624,8 +633,11 @@ class LiveSession {
   private fallBehind(): void {
     this.tap?.close();
     this.tap = undefined;
-    if (this.compressed) this.skip = this.analysed;
-    else this.offset = this.analysed;
+    // The file may have been read before (up to where a late tap started): a new gunzip starts at byte 0 again.
+    if (this.compressed) {
+      this.skip = this.analysed;
+      this.offset = 0;
+    } else this.offset = this.analysed;
   }
 
   /** Reads the file from where it was read to `committed` (its bytes, compressed or not). */
@@ -636,6 +648,8 @@ class LiveSession {
     if (this.compressed && this.gunzip === undefined) {
       const gunzip = createGunzip();
       gunzip.on('data', (chunk: Buffer) => this.inflated(chunk));
+      // A damaged file fails the write below (and so this tick); unheard, the stream's error would be uncaught.
+      gunzip.on('error', () => undefined);
       this.gunzip = gunzip;
     }
     const handle = this.handle;
