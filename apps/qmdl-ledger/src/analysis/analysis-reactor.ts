@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
 import { createWriteStream, openSync, promises as fs, renameSync, type WriteStream } from 'node:fs';
 import { setImmediate as yieldToEventLoop, setTimeout as sleep } from 'node:timers/promises';
 import { createGunzip, type Gunzip } from 'node:zlib';
@@ -53,21 +54,12 @@ const LIVE_TICK_MS = 1000;
 
 class Superseded extends Error {}
 
-/** Writes `text`, waiting for a drain when the stream asks to (its listeners go with the wait: it may be written for hours). */
+/**
+ * Writes `text`, waiting for a drain when the stream asks to; an error rejects. `events.once` removes both of its
+ * listeners when either fires (the stream may be written for hours).
+ */
 async function write(out: WriteStream, text: string): Promise<void> {
-  if (out.write(text)) return;
-  await new Promise<void>((resolve, reject) => {
-    const drained = (): void => {
-      out.off('error', failed);
-      resolve();
-    };
-    const failed = (error: Error): void => {
-      out.off('drain', drained);
-      reject(error);
-    };
-    out.once('drain', drained);
-    out.once('error', failed);
-  });
+  if (!out.write(text)) await once(out, 'drain');
 }
 
 /**
