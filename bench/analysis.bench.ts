@@ -153,30 +153,33 @@ interface CpuWindow {
 }
 
 /**
- * One round: both servers (each a fresh store, its recording from the default synthetic source) run at
- * the same time, their recordings started together, and each one's CPU is taken over the same windows
- * (seconds from those starts). So both sides of a round share the machine's neighbours, which one after
- * the other they did not: the same ingest differed by 1.6x between runs minutes apart.
+ * One round: `pairs` pairs of servers (each a fresh store, its recording from the default synthetic source) run at
+ * the same time, their recordings started together, and each one's CPU is taken over the same windows (seconds
+ * from those starts). So both sides of a round share the machine's neighbours, which one after the other they did
+ * not: the same ingest differed by 1.6x between runs minutes apart. Per window, one entry per pair.
  */
-async function ingestCpuPair(
+async function ingestCpuPairs(
   ctx: BenchContext,
   windows: readonly CpuWindow[],
-): Promise<readonly { readonly analysis: IngestCpu; readonly plain: IngestCpu }[]> {
+  pairs = 1,
+): Promise<readonly (readonly { readonly analysis: IngestCpu; readonly plain: IngestCpu }[])[]> {
   const servers: Server[] = [];
   try {
-    for (const [label, args] of [
-      ['analysis', []],
-      ['plain', ['--no-analysis']],
-    ] as const) {
-      const dataDir = path.join(ctx.tmpDir, `store-ingest-${label}-${Math.random().toString(36).slice(2)}`);
-      servers.push(await startServer({ dataDir, source: 'synthetic', args }));
+    for (let pair = 0; pair < pairs; pair++) {
+      for (const [label, args] of [
+        ['analysis', []],
+        ['plain', ['--no-analysis']],
+      ] as const) {
+        const dataDir = path.join(ctx.tmpDir, `store-ingest-${label}-${Math.random().toString(36).slice(2)}`);
+        servers.push(await startServer({ dataDir, source: 'synthetic', args }));
+      }
     }
-    // Both recordings start together, so both sides have had the same time to warm up when a window opens.
+    // Every recording starts together, so all sides have had the same time to warm up when a window opens.
     await Promise.all(servers.map(startRecording));
     const started = performance.now();
     const until = (seconds: number): Promise<void> =>
       new Promise((resolve) => setTimeout(resolve, Math.max(0, started + seconds * 1000 - performance.now())));
-    const pairs: { analysis: IngestCpu; plain: IngestCpu }[] = [];
+    const perWindow: { analysis: IngestCpu; plain: IngestCpu }[][] = [];
     for (const window of windows) {
       await until(window.from);
       const before = servers.map((s) => ({ cpu: cpuMs(s.pid), thread: threadCpuMs(s.pid) }));
@@ -189,10 +192,12 @@ async function ingestCpuPair(
           bytes: await recordedBytes(s),
         })),
       );
-      const [analysis, plain] = measured as [IngestCpu, IngestCpu];
-      pairs.push({ analysis, plain });
+      const pairsOfWindow: { analysis: IngestCpu; plain: IngestCpu }[] = [];
+      for (let pair = 0; pair < pairs; pair++)
+        pairsOfWindow.push({ analysis: measured[2 * pair] as IngestCpu, plain: measured[2 * pair + 1] as IngestCpu });
+      perWindow.push(pairsOfWindow);
     }
-    return pairs;
+    return perWindow;
   } finally {
     await Promise.all(servers.map((s) => s.stop()));
   }
@@ -219,8 +224,9 @@ async function liveCpu(ctx: BenchContext): Promise<readonly BenchResult[]> {
   const withAnalysis = windows.map((): number[] => []);
   const without = windows.map((): number[] => []);
   for (let round = 0; round < rounds; round++) {
-    const pairs = await ingestCpuPair(ctx, windows);
-    pairs.forEach(({ analysis: a, plain: b }, w) => {
+    const perWindow = await ingestCpuPairs(ctx, windows);
+    perWindow.forEach((pairs, w) => {
+      const { analysis: a, plain: b } = pairs[0] as { analysis: IngestCpu; plain: IngestCpu };
       if (a.bytes === 0 || b.bytes === 0) throw new Error('the ingest recorded nothing');
       withAnalysis[w]?.push(a.threadMs);
       without[w]?.push(b.threadMs);
@@ -242,6 +248,48 @@ async function liveCpu(ctx: BenchContext): Promise<readonly BenchResult[]> {
       ratio: lowerIsBetter(medianOf(a), medianOf(b)),
       target: { min: 0.91, note: 'at most 10% more CPU' },
       notes: `${rounds} rounds, each a fresh store and server per side, both sides running at once over the same window (with ${a.map((v) => v.toFixed(0)).join(', ')} ms; without ${b.map((v) => v.toFixed(0)).join(', ')} ms); CPU of every thread of each server process (schedstat), measured ${window.label.replace(/ \(.*/, '')} from the start of the recordings`,
+    };
+  });
+}
+
+/**
+ * How the cost of row (b) changes over a recording's first ten minutes (`--row steady-cpu`, never in a run
+ * without `--row`: one round lasts over ten minutes). Row (b)'s own windows are its first two; this one adds
+ * windows at 273 and 573 s, and runs three pairs at once in each of two rounds, so each window's medians pool
+ * six servers per side (a single pair's rounds differ by more than the 10% row (b) allows). Informational: it
+ * has no target of its own, and it does not change row (b)'s, which applies to row (b)'s windows as row (b)
+ * measures them.
+ */
+async function steadyCpu(ctx: BenchContext): Promise<readonly BenchResult[]> {
+  const pairs = ctx.quick ? 1 : 3;
+  const rounds = ctx.quick ? 1 : 2;
+  const seconds = ctx.quick ? 5 : 30;
+  const starts = ctx.quick ? [3, 10] : [3, 93, 273, 573];
+  const windows = starts.map((from) => ({ from, to: from + seconds }));
+  const withAnalysis = windows.map((): number[] => []);
+  const without = windows.map((): number[] => []);
+  for (let round = 0; round < rounds; round++) {
+    const perWindow = await ingestCpuPairs(ctx, windows, pairs);
+    perWindow.forEach((pairsOfWindow, w) => {
+      for (const { analysis: a, plain: b } of pairsOfWindow) {
+        if (a.bytes === 0 || b.bytes === 0) throw new Error('the ingest recorded nothing');
+        withAnalysis[w]?.push(a.threadMs);
+        without[w]?.push(b.threadMs);
+      }
+      ctx.log(
+        `round ${round + 1}, ${windows[w]?.from} s on: with analysis ${pairsOfWindow.map((p) => p.analysis.threadMs.toFixed(0)).join(' ')} ms, without ${pairsOfWindow.map((p) => p.plain.threadMs.toFixed(0)).join(' ')} ms`,
+      );
+    });
+  }
+  return windows.map((window, w) => {
+    const a = withAnalysis[w] ?? [];
+    const b = without[w] ?? [];
+    return {
+      name: `serve CPU time, synthetic ingest at its default rate, ${seconds} s from ${window.from} s after the recording started, live analysis on (${pairs} pair${pairs === 1 ? '' : 's'} at once, pooled; informational)`,
+      measured: { unit: 'ms CPU', value: medianOf(a) },
+      baseline: { name: 'the same ingest with --no-analysis', unit: 'ms CPU', value: medianOf(b) },
+      ratio: lowerIsBetter(medianOf(a), medianOf(b)),
+      notes: `${rounds} rounds of ${pairs} pairs, every server at once (with ${a.map((v) => v.toFixed(0)).join(', ')} ms; without ${b.map((v) => v.toFixed(0)).join(', ')} ms); CPU of every thread (schedstat); no target: row (b)'s applies to its own windows`,
     };
   });
 }
@@ -365,11 +413,16 @@ const ROWS: ReadonlyArray<readonly [string, (ctx: BenchContext) => Promise<Bench
   ['reactor', largeRecording],
   ['live-cpu', liveCpu],
   ['tshark', versusTshark],
+  // Over ten minutes a round: only when asked for by name.
+  ['steady-cpu', steadyCpu],
 ];
 
 async function run(ctx: BenchContext): Promise<readonly BenchResult[]> {
   const results: BenchResult[] = [];
-  for (const [key, row] of ROWS) if (rowSelected(ctx, key)) results.push(...[await row(ctx)].flat());
+  for (const [key, row] of ROWS) {
+    if (!rowSelected(ctx, key) || (key === 'steady-cpu' && ctx.row === undefined)) continue;
+    results.push(...[await row(ctx)].flat());
+  }
   return results;
 }
 
